@@ -1,0 +1,96 @@
+"""TillBook: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from decimal import Decimal
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_dir
+from posapp.extensions import csrf, db, login_manager, migrate
+
+__version__ = "0.1.0"
+MIGRATIONS_DIR = str(bundled("posapp", "migrations"))
+
+
+class ExactJSONProvider(DefaultJSONProvider):
+    """JSON numbers with a fraction become Decimal, so floats never touch money."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_float", Decimal)
+        return super().loads(s, **kwargs)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, template filters."""
+    config = dict(config or {})
+    data_dir = prepare_data_dir(resolve_data_dir(config.pop("DATA_DIR", None)))
+    app = Flask(
+        __name__,
+        template_folder=str(bundled("templates")),
+        static_folder=str(bundled("static")),
+    )
+    app.json_provider_class = ExactJSONProvider
+    app.json = ExactJSONProvider(app)
+    app.json.sort_keys = False  # keep the contract's field order
+    app.config.from_mapping(build_config(data_dir, config))
+    app.config["VERSION"] = __version__
+
+    if app.config["LOG_TO_FILE"]:
+        _setup_file_logging(app, data_dir)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from posapp import models  # noqa: F401  (register every table before migrations run)
+    from posapp.api import bp as api_bp
+    from posapp.errorhandlers import register_error_handlers
+    from posapp.web import auth, pos, products
+    from posapp.web.filters import register_filters
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pos.bp, url_prefix="/pos")
+    app.register_blueprint(products.bp, url_prefix="/products")
+    app.register_blueprint(api_bp, url_prefix="/api")
+    csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
+    register_error_handlers(app)
+    register_filters(app)
+
+    if app.config["AUTO_MIGRATE"]:
+        upgrade_database(app)
+    return app
+
+
+def upgrade_database(app: Flask) -> None:
+    """Bring the schema to the newest migration (the app does this at every start)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+
+
+def _setup_file_logging(app: Flask, data_dir: Path) -> None:
+    log_file = data_dir / "logs" / "tillbook.log"
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "tillbook", False)]:
+        # One process serves one data dir; a second create_app (tests, CLI) takes over the log.
+        root.removeHandler(old)
+        old.close()
+    handler = RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.tillbook = True  # type: ignore[attr-defined]
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    )
+    handler.setLevel(logging.INFO)
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    app.logger.info("TillBook %s starting, data dir %s, pid %s", __version__, data_dir, os.getpid())

@@ -1,0 +1,101 @@
+"""The API blueprint, its authentication hook and the request helpers shared by resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
+
+from posapp.errors import AuthError, Forbidden, ValidationError
+from posapp.extensions import csrf, db
+from posapp.models import User
+from posapp.services.users import user_for_token
+
+bp = Blueprint("api", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_PER_PAGE = 500
+
+
+@bp.before_request
+def authenticate() -> None:
+    """Resolve the caller: a bearer token, or the web UI's session cookie (+ CSRF on writes)."""
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("Use 'Authorization: Bearer <token>'.", code="invalid_token")
+        user = user_for_token(db.session, token.strip())
+        if user is None:
+            raise AuthError("The token is invalid or revoked.", code="invalid_token")
+        g.api_user = user
+        return
+    if current_user.is_authenticated:
+        if request.method in WRITE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+
+
+def caller() -> User:
+    """Return the authenticated user of this API request."""
+    return g.api_user  # type: ignore[no-any-return]
+
+
+def requires(role: str | None = None) -> Callable[[F], F]:
+    """Require an authenticated caller (401), and a role when given (403)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = g.get("api_user")
+            if user is None:
+                raise AuthError("Log in first: send a bearer token.")
+            if role == "admin" and not user.is_admin:
+                raise Forbidden("Only an admin may do this.")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def json_body() -> dict[str, Any]:
+    """Return the JSON object body; malformed JSON is a 400, a non-object a 422."""
+    data = request.get_json(force=True, silent=False)
+    if not isinstance(data, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    return data
+
+
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Read a positive integer query argument or answer 422."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(f"{name} must be an integer.", field=name) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f" and {maximum}" if maximum is not None else ""
+        raise ValidationError(f"{name} must be between {minimum}{bound}.", field=name)
+    return value
+
+
+def pagination() -> tuple[int, int]:
+    """Read page (from 1) and per_page (default 50, max 500)."""
+    return int_arg("page", 1), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
+
+
+def flag_arg(name: str) -> bool:
+    """Read a 0/1 flag query argument."""
+    return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
+    """Wrap a page of items in the list envelope."""
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

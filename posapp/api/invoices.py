@@ -1,0 +1,62 @@
+"""API: checkout, invoices and their PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from posapp.api.base import bp, caller, int_arg, json_body, page_envelope, pagination, requires
+from posapp.api.serializers import invoice_json
+from posapp.documents.invoice_pdf import render_invoice_pdf
+from posapp.extensions import db
+from posapp.services import checkout, invoices
+from posapp.services.settings import load_settings
+
+
+@bp.post("/invoice/create")
+@requires()
+def create_invoice() -> tuple[dict[str, Any], int]:
+    """Check out a cart; 201 with the invoice."""
+    invoice = checkout.checkout(db.session, json_body(), caller())
+    return invoice_json(invoice), 201
+
+
+@bp.get("/invoice/<key>")
+@requires()
+def get_invoice(key: str) -> dict[str, Any]:
+    """Return one invoice by id or number."""
+    return invoice_json(checkout.invoice_for_user(db.session, key, caller()))
+
+
+@bp.get("/invoice/<key>/pdf")
+@requires()
+def invoice_pdf(key: str) -> Response:
+    """Return the A4 invoice as a PDF."""
+    invoice = checkout.invoice_for_user(db.session, key, caller())
+    pdf = render_invoice_pdf(invoice, load_settings(db.session))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
+    )
+
+
+@bp.get("/invoices")
+@requires()
+def list_invoices() -> dict[str, Any]:
+    """List invoices: q, from, to, customer_id, status (cashiers see their own)."""
+    page, per_page = pagination()
+    customer_id = int_arg("customer_id", 0) if request.args.get("customer_id") else None
+    items, total = invoices.list_invoices(
+        db.session,
+        caller(),
+        q=request.args.get("q", "").strip(),
+        date_from=request.args.get("from"),
+        date_to=request.args.get("to"),
+        status=request.args.get("status") or None,
+        customer_id=customer_id,
+        page=page,
+        per_page=per_page,
+    )
+    return page_envelope([invoice_json(i) for i in items], total, page, per_page)

@@ -1,0 +1,82 @@
+"""API: products, scan lookup and stock-free product edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from posapp.api.base import (
+    bp,
+    caller,
+    flag_arg,
+    json_body,
+    page_envelope,
+    pagination,
+    requires,
+)
+from posapp.api.serializers import product_json
+from posapp.extensions import db
+from posapp.money import qty_str
+from posapp.services import catalog
+
+
+@bp.get("/products")
+@requires()
+def list_products() -> dict[str, Any]:
+    """List products: q (name/code), category, low_stock=1, include_archived=1."""
+    page, per_page = pagination()
+    items, total = catalog.search_products(
+        db.session,
+        request.args.get("q", ""),
+        include_archived=flag_arg("include_archived"),
+        low_stock=flag_arg("low_stock"),
+        category=request.args.get("category") or None,
+        page=page,
+        per_page=per_page,
+    )
+    return page_envelope([product_json(p) for p in items], total, page, per_page)
+
+
+@bp.post("/products")
+@requires("admin")
+def create_product() -> tuple[dict[str, Any], int]:
+    """Create a product; the code is generated (EAN-13) when omitted."""
+    data = json_body()
+    if "stock" in data and "opening_stock" not in data:
+        data["opening_stock"] = data.pop("stock")
+    product = catalog.create_product(db.session, data, caller().id)
+    return product_json(product), 201
+
+
+@bp.get("/products/lookup")
+@requires()
+def lookup() -> dict[str, Any]:
+    """Resolve a scanned code to {product, quantity}."""
+    found = catalog.lookup_code(db.session, request.args.get("code", ""))
+    return {
+        "product": product_json(found.product),
+        "quantity": qty_str(found.qty_milli, found.product.unit),
+    }
+
+
+@bp.get("/products/<int:product_id>")
+@requires()
+def get_product(product_id: int) -> dict[str, Any]:
+    """Return one product."""
+    return product_json(catalog.get_product(db.session, product_id))
+
+
+@bp.put("/products/<int:product_id>")
+@requires("admin")
+def update_product(product_id: int) -> dict[str, Any]:
+    """Update only the fields sent."""
+    product = catalog.update_product(db.session, product_id, json_body(), caller().id)
+    return product_json(product)
+
+
+@bp.delete("/products/<int:product_id>")
+@requires("admin")
+def archive_product(product_id: int) -> dict[str, Any]:
+    """Archive a product (its history stays)."""
+    return product_json(catalog.archive_product(db.session, product_id, caller().id))

@@ -1,0 +1,171 @@
+"""The command line of DESIGN §1: one click group; no arguments opens the desktop window."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+from flask import Flask
+
+from posapp import create_app
+from posapp.errors import DomainError
+from posapp.extensions import db
+
+LOOPBACK_NAMES = {"localhost"}
+
+
+def _app(ctx: click.Context) -> Flask:
+    """Build the app once per invocation, for the chosen data dir."""
+    obj = ctx.ensure_object(dict)
+    if "app" not in obj:
+        obj["app"] = create_app({"DATA_DIR": obj.get("data_dir")} if obj.get("data_dir") else None)
+    return obj["app"]
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether a host name or address is this machine only."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="TILLBOOK_DATA_DIR",
+    help="Where the database, backups and logs live.",
+)
+@click.version_option(
+    package_name=None, version=__import__("posapp").__version__, prog_name="TillBook"
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None) -> None:
+    """TillBook: point of sale and billing. With no command, opens the desktop window."""
+    ctx.ensure_object(dict)["data_dir"] = data_dir
+    if ctx.invoked_subcommand is None:
+        from posapp.desktop import run_desktop
+
+        run_desktop(_app(ctx))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option("--lan", is_flag=True, help="Allow other computers of the shop to connect.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> None:
+    """Run the server only, and print its URL."""
+    if lan and host == "127.0.0.1":
+        host = "0.0.0.0"  # noqa: S104 (--lan is the explicit opt-in to listen on the network)
+    if not is_loopback(host) and not lan:
+        raise click.UsageError(
+            f"Refusing to listen on {host}: other computers could reach the till. "
+            "Add --lan if that is what you want."
+        )
+    app = _app(ctx)
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    click.echo(f"TillBook is serving at http://{shown}:{server.effective_port}/", err=False)
+    if lan:
+        click.secho(
+            "WARNING: --lan makes TillBook reachable from every computer on this network. "
+            "Use it only on the shop's own network, with strong passwords.",
+            fg="yellow",
+            err=True,
+        )
+        for address in _lan_addresses():
+            click.echo(f"LAN address: http://{address}:{server.effective_port}/")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def _lan_addresses() -> list[str]:
+    import socket
+
+    addresses: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            address = str(info[4][0])
+            if not address.startswith("127."):
+                addresses.add(address)
+    except OSError:
+        pass
+    return sorted(addresses)
+
+
+@main.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "cashier"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create a user (asks for the password twice unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        confirm = password
+    else:
+        password = click.prompt("Password", hide_input=True)
+        confirm = click.prompt("Repeat password", hide_input=True)
+    app = _app(ctx)
+    from posapp.services.users import create_user as create
+
+    with app.app_context():
+        try:
+            user = create(db.session, name, password, role, confirm=confirm)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Created {user.role} {user.username}.")
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check database integrity and the money/stock invariants; exit 1 on any problem."""
+    app = _app(ctx)
+    from posapp.services.integrity import run_checks
+
+    with app.app_context():
+        report = run_checks(db.session)
+    for name in report.checked:
+        click.echo(f"checked: {name}")
+    if report.ok:
+        click.echo("OK: no problems found.")
+        return
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    click.echo(f"{len(report.problems)} problem(s) found.", err=True)
+    ctx.exit(1)
+
+
+@main.command("db-revision", hidden=True)
+@click.option("-m", "--message", required=True)
+@click.pass_context
+def db_revision(ctx: click.Context, message: str) -> None:
+    """(developers) Autogenerate a migration from the models."""
+    from flask_migrate import migrate as make_migration
+
+    from posapp import MIGRATIONS_DIR
+
+    obj = ctx.ensure_object(dict)
+    obj["app"] = create_app({"DATA_DIR": obj.get("data_dir"), "AUTO_MIGRATE": False})
+    with obj["app"].app_context():
+        make_migration(directory=MIGRATIONS_DIR, message=message)

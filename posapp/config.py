@@ -1,0 +1,97 @@
+"""Configuration: data-dir resolution, bundled-file paths, and the Config classes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "TillBook"
+PORTABLE_DIR_NAME = "TillBook-data"
+DATA_DIR_ENV = "TILLBOOK_DATA_DIR"
+
+
+def is_frozen() -> bool:
+    """Tell whether we run from a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def bundle_root() -> Path:
+    """Return the folder holding templates/, static/ and posapp/: the bundle or the repo root."""
+    if is_frozen():
+        return Path(sys._MEIPASS)  # type: ignore[attr-defined]
+    return Path(__file__).resolve().parent.parent
+
+
+def bundled(*parts: str) -> Path:
+    """Resolve a bundled (read-only) file, from source and frozen alike."""
+    return bundle_root().joinpath(*parts)
+
+
+def executable_dir() -> Path:
+    """Return the folder of the executable (frozen) or of app.py (from source)."""
+    if is_frozen():
+        return Path(sys.executable).resolve().parent
+    return Path(__file__).resolve().parent.parent
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Find the data dir: option/env, then a portable folder next to the exe, then per-user."""
+    chosen = explicit or os.environ.get(DATA_DIR_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    portable = executable_dir() / PORTABLE_DIR_NAME
+    if portable.is_dir():
+        return portable.resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create the data dir and its sub-folders; return it."""
+    for sub in ("", "backups", "logs", "exports"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """Read the per-install secret key, creating it on first use (never in the repo)."""
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    key = secrets.token_hex(32)
+    tmp = key_file.with_suffix(".tmp")
+    tmp.write_text(key, encoding="ascii")
+    if os.name != "nt":
+        tmp.chmod(0o600)
+    os.replace(tmp, key_file)
+    return key
+
+
+def database_url(data_dir: Path) -> str:
+    """Return DATABASE_URL if set, else the SQLite file in the data dir."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
+
+
+def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
+    """Assemble the Flask config for a data dir."""
+    config = {
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": load_secret_key(data_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url(data_dir),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the till stays open all day
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "AUTO_MIGRATE": True,
+        "LOG_TO_FILE": True,
+    }
+    config.update(overrides or {})
+    return config

@@ -1,0 +1,63 @@
+"""The desktop launcher: waitress on a free loopback port in a thread, and a window on it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import webbrowser
+from typing import Any
+
+from flask import Flask
+from waitress.server import create_server
+
+log = logging.getLogger(__name__)
+WINDOW_TITLE = "TillBook"
+
+
+def start_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 6) -> Any:
+    """Bind waitress (port 0 = a free port, no race) and serve from a daemon thread."""
+    server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    return server
+
+
+def server_url(server: Any, host: str = "127.0.0.1") -> str:
+    """Return the http URL a bound server answers on."""
+    return f"http://{host}:{server.effective_port}/"
+
+
+def open_window(url: str) -> bool:
+    """Open a pywebview window on the URL and block until it closes; False if no GUI backend."""
+    try:
+        import webview
+    except Exception:  # pywebview missing or its platform libraries missing
+        log.warning("pywebview is not importable; falling back to the browser")
+        return False
+    try:
+        webview.create_window(WINDOW_TITLE, url, width=1280, height=820, min_size=(900, 600))
+        webview.start()
+        return True
+    except Exception as exc:  # no GUI backend here (e.g. a server without Qt/GTK)
+        log.warning("no pywebview GUI backend (%s); falling back to the browser", exc)
+        return False
+
+
+def run_desktop(app: Flask) -> None:
+    """Serve the app and show it in a window, or in the system browser as a fallback."""
+    server = start_server(app)
+    url = server_url(server)
+    log.info("serving on %s", url)
+    print(f"TillBook is running at {url}", flush=True)
+    try:
+        if open_window(url):
+            return
+        print(
+            "No window backend available; opening your browser. Press Ctrl+C to stop.", flush=True
+        )
+        webbrowser.open(url)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

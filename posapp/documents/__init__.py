@@ -1,0 +1,1 @@
+"""Printable documents: QR codes, the A4 invoice PDF, receipts."""

@@ -1,0 +1,65 @@
+"""One place mapping errors to responses: the JSON envelope under /api, HTML pages elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from posapp.api.errors import api_error_response
+from posapp.errors import DomainError
+from posapp.web.errors import render_error
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "locked_out",
+    500: "internal_error",
+}
+
+
+def _is_api() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return api_error_response(exc.code, exc.message, exc.status, exc.details)
+        return render_error(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        message = "The form expired or was sent from elsewhere; reload the page and try again."
+        if _is_api():
+            return api_error_response("csrf_failed", message, 400, {"reason": exc.description})
+        return render_error(400, message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        if _is_api():
+            message = exc.description or exc.name
+            if status == 400:
+                message = "The request body is not valid JSON."
+                return api_error_response("malformed_json", message, 400)
+            return api_error_response(HTTP_CODES.get(status, "error"), message, status)
+        return render_error(status, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side; the error was logged."
+        if _is_api():
+            return api_error_response("internal_error", message, 500)
+        return render_error(500, message)

@@ -1,0 +1,45 @@
+"""Alembic environment: migrates the app's database (SQLite or PostgreSQL) to its models."""
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+target_db = current_app.extensions["migrate"].db
+
+
+def _url() -> str:
+    return target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+
+
+config.set_main_option("sqlalchemy.url", _url())
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL without a database (`alembic upgrade --sql`), used for docs/schema.sql."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_db.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a live connection; batch mode lets SQLite alter tables."""
+    with target_db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_db.metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,31 @@
+"""Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
+
+from posapp.models.catalog import MOVEMENT_REASONS, Category, Product, StockMovement
+from posapp.models.sales import (
+    INVOICE_STATUSES,
+    PAYMENT_METHODS,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    Payment,
+)
+from posapp.models.settings import AuditLog, Setting
+from posapp.models.users import ROLES, ApiToken, User
+
+__all__ = [
+    "INVOICE_STATUSES",
+    "MOVEMENT_REASONS",
+    "PAYMENT_METHODS",
+    "ROLES",
+    "ApiToken",
+    "AuditLog",
+    "Category",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "Payment",
+    "Product",
+    "Setting",
+    "StockMovement",
+    "User",
+]

@@ -1,0 +1,68 @@
+"""Database plumbing shared by models and services: SQLite pragmas, write transactions, time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, scoped_session
+
+WRITE_OPTION = "tillbook_write"
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time as a naive datetime (how the database stores times)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_local(moment: datetime) -> datetime:
+    """Turn a stored naive-UTC time into the machine's local time with its offset."""
+    return moment.replace(tzinfo=UTC).astimezone()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Apply the durability pragmas of DESIGN §4 and take over transaction control."""
+    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+        return
+    # pysqlite's own implicit BEGIN is deferred; we emit BEGIN ourselves (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn: Connection) -> None:
+    """Begin IMMEDIATE for write transactions so writers queue instead of failing mid-way."""
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run one write transaction (BEGIN IMMEDIATE on SQLite); commit, or roll back on error."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        # A read (e.g. loading the logged-in user) may have opened a deferred transaction;
+        # a deferred reader cannot safely upgrade to a writer under WAL, so start afresh.
+        session.rollback()
+    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,89 @@
+"""Categories, products and their immutable stock movements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from posapp.extensions import db
+from posapp.models.base import utcnow
+
+MOVEMENT_REASONS = (
+    "opening",
+    "sale",
+    "return",
+    "purchase",
+    "adjust_damage",
+    "adjust_loss",
+    "adjust_count",
+    "void",
+)
+
+
+class Category(db.Model):
+    """A product category (Grocery, Dairy, ...)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Product(db.Model):
+    """Something the shop sells; money in minor units, stock in thousandths."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        Index(
+            "uq_products_active_name",
+            func.lower(text("name")),
+            unique=True,
+            sqlite_where=text("archived = 0"),
+            postgresql_where=text("archived = false"),
+        ),
+        CheckConstraint("price >= 0", name="ck_products_price"),
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="ck_products_tax"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(160), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), default=None)
+    unit: Mapped[str] = mapped_column(String(8), default="pcs")
+    price: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    mrp: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    tax_rate_bp: Mapped[int] = mapped_column(default=0)
+    hsn: Mapped[str] = mapped_column(String(16), default="")
+    stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    low_stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    supplier: Mapped[str] = mapped_column(String(120), default="")
+    location: Mapped[str] = mapped_column(String(60), default="")
+    color: Mapped[str] = mapped_column(String(30), default="")
+    archived: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+
+    @property
+    def category_name(self) -> str:
+        return self.category.name if self.category else ""
+
+
+class StockMovement(db.Model):
+    """One immutable change of a product's stock; stock is always the sum of these."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    delta_milli: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    unit_cost: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,108 @@
+"""Invoices, their lines and payments, and the gapless document counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from posapp.extensions import db
+from posapp.models.base import utcnow
+from posapp.models.users import User
+
+INVOICE_STATUSES = ("paid", "partial", "unpaid", "void", "returned")
+PAYMENT_METHODS = ("cash", "card", "upi", "credit")
+
+
+class DocumentCounter(db.Model):
+    """The last number used per document kind and financial year (gapless numbering)."""
+
+    __tablename__ = "document_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fy: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Invoice(db.Model):
+    """A completed sale with its totals (minor units) and status."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("fy", "seq", name="uq_invoices_fy_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    fy: Mapped[int] = mapped_column()
+    seq: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    prices_include_tax: Mapped[bool] = mapped_column(default=True)
+    subtotal: Mapped[int] = mapped_column(BigInteger)
+    discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    bill_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    round_off: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    tendered: Mapped[int] = mapped_column(BigInteger, default=0)
+    change: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="paid", index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    cashier: Mapped[User] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position"
+    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+
+    @property
+    def balance_due(self) -> int:
+        return 0 if self.status == "void" else self.total - self.paid
+
+
+class InvoiceLine(db.Model):
+    """A line of an invoice: a snapshot of the product as sold, with its pricing."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(160))
+    unit: Mapped[str] = mapped_column(String(8))
+    hsn: Mapped[str] = mapped_column(String(16), default="")
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    qty_milli: Mapped[int] = mapped_column(BigInteger)
+    gross: Mapped[int] = mapped_column(BigInteger)
+    line_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    bill_discount_share: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_rate_bp: Mapped[int] = mapped_column()
+    taxable: Mapped[int] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    @property
+    def discount(self) -> int:
+        return self.line_discount + self.bill_discount_share
+
+
+class Payment(db.Model):
+    """Money received for an invoice (amount applied, after change)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    invoice: Mapped[Invoice | None] = relationship(back_populates="payments")

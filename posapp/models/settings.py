@@ -1,0 +1,35 @@
+"""Shop settings as key/value rows, and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from posapp.extensions import db
+from posapp.models.base import utcnow
+
+
+class Setting(db.Model):
+    """One shop setting; values are text, typed by services/settings.py."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditLog(db.Model):
+    """Append-only record of who did what, when, with before/after as JSON text."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(32), default="")
+    entity_id: Mapped[int | None] = mapped_column(default=None)
+    before: Mapped[str | None] = mapped_column(Text, default=None)
+    after: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,146 @@
+"""Parse, round and format money (integer minor units) and quantities (integer thousandths)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+
+from posapp.errors import ValidationError
+
+MINOR_PER_MAJOR = 100
+MILLI = 1000
+BP_100_PERCENT = 10000
+MAX_MONEY_MINOR = 10**13  # ten lakh crore: far above any bill, well inside 64-bit integers
+MAX_QTY_MILLI = 10**10
+
+MEASURED_UNITS = ("kg", "g", "l", "ml", "m")
+UNITS = ("pcs", *MEASURED_UNITS)
+
+
+def round_half_up_div(numerator: int, denominator: int) -> int:
+    """Divide two integers, rounding halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
+
+
+def _to_decimal(value: object, field: str, what: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{what} is required.", field=field)
+    if isinstance(value, float):
+        # JSON numbers are parsed as Decimal by the app; a float here means a caller bug.
+        raise ValidationError(f"{what} must be a decimal string.", field=field)
+    text = str(value).strip().replace(",", "") if isinstance(value, str) else value
+    if text == "":
+        raise ValidationError(f"{what} is required.", field=field)
+    try:
+        number = Decimal(text) if not isinstance(text, Decimal) else text
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError(f"{what} must be a number.", field=field) from None
+    if not number.is_finite():
+        raise ValidationError(f"{what} must be a number.", field=field)
+    return number
+
+
+def parse_money(
+    value: object, field: str = "amount", *, allow_zero: bool = True, allow_negative: bool = False
+) -> int:
+    """Parse a user-typed amount into minor units; more than 2 decimals is an error."""
+    number = _to_decimal(value, field, "Amount")
+    if abs(number) > MAX_MONEY_MINOR // MINOR_PER_MAJOR:
+        raise ValidationError("Amount is too large.", field=field)
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError("Amounts take at most 2 decimals.", field=field)
+    minor = int(number * MINOR_PER_MAJOR)
+    if minor < 0 and not allow_negative:
+        raise ValidationError("Amount cannot be negative.", field=field)
+    if minor == 0 and not allow_zero:
+        raise ValidationError("Amount must be more than zero.", field=field)
+    return minor
+
+
+def parse_quantity(value: object, unit: str = "kg", field: str = "quantity") -> int:
+    """Parse a quantity into thousandths; whole numbers only for `pcs`, 3 decimals otherwise."""
+    number = _to_decimal(value, field, "Quantity")
+    if abs(number) > MAX_QTY_MILLI // MILLI:
+        raise ValidationError("Quantity is too large.", field=field)
+    places = 0 if unit == "pcs" else 3
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        if unit == "pcs":
+            raise ValidationError("Pieces are counted in whole numbers.", field=field)
+        raise ValidationError("Quantities take at most 3 decimals.", field=field)
+    milli = int(number * MILLI)
+    if milli <= 0:
+        raise ValidationError("Quantity must be more than zero.", field=field)
+    if milli > MAX_QTY_MILLI:
+        raise ValidationError("Quantity is too large.", field=field)
+    return milli
+
+
+def parse_signed_quantity(value: object, unit: str = "kg", field: str = "quantity") -> int:
+    """Parse a quantity that may be zero or negative (stock corrections)."""
+    number = _to_decimal(value, field, "Quantity")
+    if number < 0:
+        return -parse_quantity(-number, unit, field)
+    if number == 0:
+        return 0
+    return parse_quantity(number, unit, field)
+
+
+def parse_percent_bp(value: object, field: str = "tax_rate") -> int:
+    """Parse a percentage (0-100, at most 2 decimals) into basis points."""
+    number = _to_decimal(value, field, "Percentage")
+    if number < 0 or number > 100:
+        raise ValidationError("Percentage must be between 0 and 100.", field=field)
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError("Percentages take at most 2 decimals.", field=field)
+    return int(number * 100)
+
+
+def money_str(minor: int) -> str:
+    """Render minor units as a plain decimal string with exactly 2 decimals ("42.50")."""
+    sign = "-" if minor < 0 else ""
+    major, cents = divmod(abs(minor), MINOR_PER_MAJOR)
+    return f"{sign}{major}.{cents:02d}"
+
+
+def qty_str(milli: int, unit: str | None = None) -> str:
+    """Render thousandths as a decimal string: whole for pcs ("2"), 3 decimals otherwise."""
+    sign = "-" if milli < 0 else ""
+    whole, frac = divmod(abs(milli), MILLI)
+    if unit == "pcs" and frac == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:03d}"
+
+
+def percent_str(bp: int) -> str:
+    """Render basis points as a percent string with 2 decimals ("18.00")."""
+    return money_str(bp)
+
+
+def format_money(minor: int, currency: str = "INR", locale: str = "en_IN") -> str:
+    """Format minor units for display with the shop's currency and locale (₹1,23,456.50)."""
+    return format_currency(Decimal(minor).scaleb(-2), currency, locale=locale)
+
+
+def format_qty(milli: int, unit: str, locale: str = "en_IN") -> str:
+    """Format a quantity for display: whole pieces, up to 3 decimals for measured units."""
+    value = Decimal(milli).scaleb(-3)
+    if unit == "pcs":
+        return format_decimal(value, format="#,##0.###", locale=locale)
+    return format_decimal(value, format="#,##0.000", locale=locale)
+
+
+def ean13_check_digit(first12: str) -> int:
+    """Compute the EAN-13 check digit of 12 digits."""
+    if len(first12) != 12 or not first12.isdigit():
+        raise ValueError("EAN-13 needs 12 digits before the check digit")
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    return (10 - total % 10) % 10
+
+
+def is_valid_ean13(code: str) -> bool:
+    """Tell whether a string is 13 digits with a correct check digit."""
+    return len(code) == 13 and code.isdigit() and ean13_check_digit(code[:12]) == int(code[12])

@@ -1,0 +1,384 @@
+"""Products: validation, create/update/archive, internal barcodes, scan lookup and search."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.models import Category, DocumentCounter, Product, StockMovement
+from posapp.models.base import write_transaction
+from posapp.money import (
+    UNITS,
+    ean13_check_digit,
+    is_valid_ean13,
+    parse_money,
+    parse_percent_bp,
+    parse_quantity,
+)
+from posapp.services import audit
+from posapp.services.settings import ShopSettings, load_settings
+
+INTERNAL_EAN_PREFIX = "200"
+TAX_PRESETS_BP = (0, 500, 1200, 1800, 2800)
+TEXT_LIMITS = {"name": 160, "hsn": 16, "supplier": 120, "location": 60, "color": 30, "code": 64}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """A product found by a scan, with the quantity the code carries (thousandths)."""
+
+    product: Product
+    qty_milli: int
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate product input (form or API); collect every field error before raising."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+
+    def present(key: str) -> bool:
+        return key in data and not (partial and data.get(key) is None)
+
+    for key, limit in TEXT_LIMITS.items():
+        if present(key):
+            value = _text(data, key)
+            if len(value) > limit:
+                errors[key] = f"At most {limit} characters."
+            out[key] = value
+    if (not partial or "name" in data) and not out.get("name"):
+        errors["name"] = "Name is required."
+    if out.get("code"):
+        code = out["code"]
+        if any(ch.isspace() for ch in code):
+            errors["code"] = "Codes cannot contain spaces."
+        elif len(code) == 13 and code.isdigit() and not is_valid_ean13(code):
+            errors["code"] = "This EAN-13 has a wrong check digit."
+    unit = _text(data, "unit") or ("pcs" if not partial else "")
+    if unit:
+        if unit not in UNITS:
+            errors["unit"] = f"Unit must be one of {', '.join(UNITS)}."
+        out["unit"] = unit
+    if present("category"):
+        out["category"] = _text(data, "category")[:80]
+
+    def money(key: str, *, required: bool, allow_zero: bool = True) -> None:
+        if present(key) and _text(data, key) != "":
+            try:
+                out[key] = parse_money(data[key], field=key, allow_zero=allow_zero)
+            except ValidationError as exc:
+                errors[key] = exc.message
+        elif required and not partial:
+            errors[key] = "Required."
+        elif key in data and _text(data, key) == "" and key in ("mrp",):
+            out[key] = None
+
+    money("price", required=True, allow_zero=False)
+    money("cost", required=False)
+    money("mrp", required=False)
+    if "price" in out and out.get("mrp") is not None and out["mrp"] < out["price"]:
+        errors["mrp"] = "MRP cannot be below the selling price."
+
+    if present("tax_rate") and _text(data, "tax_rate") != "":
+        raw = _text(data, "tax_rate").rstrip("%").strip()
+        try:
+            out["tax_rate_bp"] = parse_percent_bp(raw, field="tax_rate")
+        except ValidationError as exc:
+            errors["tax_rate"] = exc.message
+    elif not partial:
+        out["tax_rate_bp"] = 0
+
+    measure_unit = out.get("unit") or "kg"
+    for key, target in (("opening_stock", "opening_milli"), ("low_stock_threshold", "low_milli")):
+        if present(key) and _text(data, key) not in ("", "0"):
+            try:
+                out[target] = parse_quantity(data[key], unit=measure_unit, field=key)
+            except ValidationError as exc:
+                errors[key] = exc.message
+    if present("archived"):
+        out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
+    if errors:
+        first = next(iter(errors.values()))
+        raise ValidationError(f"Please correct the product: {first}", fields=errors)
+    return out
+
+
+def next_internal_code(session: Session) -> str:
+    """Return the next unused internal EAN-13 (prefix 200, valid check digit)."""
+    while True:
+        session.execute(
+            update(DocumentCounter)
+            .where(DocumentCounter.kind == "ean", DocumentCounter.fy == 0)
+            .values(last=DocumentCounter.last + 1)
+        )
+        counter = session.get(DocumentCounter, ("ean", 0), populate_existing=True)
+        if counter is None:
+            counter = DocumentCounter(kind="ean", fy=0, last=1)
+            session.add(counter)
+            session.flush()
+        body = f"{INTERNAL_EAN_PREFIX}{counter.last:09d}"
+        code = body + str(ean13_check_digit(body))
+        if session.scalar(select(Product.id).where(Product.code == code)) is None:
+            return code
+
+
+def _category_id(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    existing = session.scalar(select(Category).where(func.lower(Category.name) == name.lower()))
+    if existing:
+        return existing.id
+    category = Category(name=name)
+    session.add(category)
+    session.flush()
+    return category.id
+
+
+def _check_unique(
+    session: Session, product_id: int | None, code: str | None, name: str | None, archived: bool
+) -> None:
+    if code:
+        clash = session.scalar(select(Product.id).where(Product.code == code))
+        if clash and clash != product_id:
+            raise Conflict(
+                f"Another product already has the code {code}.",
+                code="duplicate",
+                details={"fields": {"code": "This code is taken."}},
+            )
+    if name and not archived:
+        clash = session.scalar(
+            select(Product.id).where(
+                func.lower(Product.name) == name.lower(), Product.archived.is_(False)
+            )
+        )
+        if clash and clash != product_id:
+            raise Conflict(
+                f"An active product is already named {name!r}.",
+                code="duplicate",
+                details={"fields": {"name": "This name is taken."}},
+            )
+
+
+def snapshot(product: Product) -> dict[str, Any]:
+    """Return the fields worth auditing of a product."""
+    return {
+        "code": product.code,
+        "name": product.name,
+        "price": product.price,
+        "cost": product.cost,
+        "mrp": product.mrp,
+        "tax_rate_bp": product.tax_rate_bp,
+        "unit": product.unit,
+        "archived": product.archived,
+    }
+
+
+def create_product(session: Session, data: Mapping[str, Any], user_id: int | None) -> Product:
+    """Create a product (and its opening stock movement) in one write transaction."""
+    fields = parse_product_fields(data, partial=False)
+    settings = load_settings(session)
+    with write_transaction(session):
+        code = fields.get("code") or next_internal_code(session)
+        _check_unique(session, None, code, fields["name"], False)
+        opening = fields.get("opening_milli", 0)
+        product = Product(
+            code=code,
+            name=fields["name"],
+            category_id=_category_id(session, fields.get("category")),
+            unit=fields.get("unit", "pcs"),
+            price=fields["price"],
+            cost=fields.get("cost", 0),
+            mrp=fields.get("mrp"),
+            tax_rate_bp=fields.get("tax_rate_bp", 0),
+            hsn=fields.get("hsn", ""),
+            stock_milli=opening,
+            low_stock_milli=fields.get("low_milli", settings.low_stock_default_milli),
+            supplier=fields.get("supplier", ""),
+            location=fields.get("location", ""),
+            color=fields.get("color", ""),
+        )
+        session.add(product)
+        session.flush()
+        if opening:
+            session.add(
+                StockMovement(
+                    product_id=product.id,
+                    delta_milli=opening,
+                    reason="opening",
+                    unit_cost=product.cost,
+                    user_id=user_id,
+                )
+            )
+        audit.record(
+            session,
+            "product.create",
+            user_id=user_id,
+            entity="product",
+            entity_id=product.id,
+            after=snapshot(product),
+        )
+    return product
+
+
+def update_product(
+    session: Session, product_id: int, data: Mapping[str, Any], user_id: int | None
+) -> Product:
+    """Apply a partial update; stock changes only through movements, never here."""
+    if "opening_stock" in data or "stock" in data:
+        raise ValidationError("Stock changes only through stock movements.", field="stock")
+    fields = parse_product_fields(data, partial=True)
+    with write_transaction(session):
+        product = session.get(Product, product_id)
+        if product is None:
+            raise NotFound("No such product.")
+        before = snapshot(product)
+        new_price = fields.get("price", product.price)
+        new_mrp = fields.get("mrp", product.mrp)
+        if new_mrp is not None and new_mrp < new_price:
+            raise ValidationError("MRP cannot be below the selling price.", field="mrp")
+        archived = fields.get("archived", product.archived)
+        _check_unique(
+            session, product.id, fields.get("code"), fields.get("name", product.name), archived
+        )
+        if fields.get("code") == "":
+            fields.pop("code")
+        for key in (
+            "code",
+            "name",
+            "unit",
+            "price",
+            "cost",
+            "mrp",
+            "tax_rate_bp",
+            "hsn",
+            "supplier",
+            "location",
+            "color",
+            "archived",
+        ):
+            if key in fields:
+                setattr(product, key, fields[key])
+        if "low_milli" in fields:
+            product.low_stock_milli = fields["low_milli"]
+        if "category" in fields:
+            product.category_id = _category_id(session, fields["category"])
+        after = snapshot(product)
+        if after != before:
+            audit.record(
+                session,
+                "product.update",
+                user_id=user_id,
+                entity="product",
+                entity_id=product.id,
+                before=before,
+                after=after,
+            )
+    return product
+
+
+def archive_product(session: Session, product_id: int, user_id: int | None) -> Product:
+    """Archive a product: hidden from the till, history kept."""
+    return update_product(session, product_id, {"archived": True}, user_id)
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    """Return a product or raise NotFound."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def parse_scale_code(code: str, settings: ShopSettings) -> tuple[str, int] | None:
+    """Split a weight/price-embedded EAN-13 into (item code, value); None if it is not one."""
+    prefix = settings.scale_prefix
+    digits = settings.scale_item_digits
+    if not (is_valid_ean13(code) and prefix and code.startswith(prefix)):
+        return None
+    item_start = len(prefix)
+    item_end = item_start + digits
+    if item_end >= 12:
+        return None
+    return code[item_start:item_end], int(code[item_end:12])
+
+
+def lookup_code(session: Session, code: str) -> ScanResult:
+    """Find the active product a scanned code names (barcode, QR payload or scale label)."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("Scan or type a code.", field="code")
+    product = session.scalar(
+        select(Product).where(Product.code == code, Product.archived.is_(False))
+    )
+    if product is not None:
+        return ScanResult(product, 1000)
+    settings = load_settings(session)
+    scale = parse_scale_code(code, settings)
+    if scale is not None:
+        item, value = scale
+        product = session.scalar(
+            select(Product).where(Product.code == item, Product.archived.is_(False))
+        )
+        if product is not None and value > 0:
+            if settings.scale_value == "price":
+                # The label carries the price; the quantity is price / unit price (3 decimals).
+                qty = max(1, (value * 1000 + product.price // 2) // product.price)
+            else:
+                qty = value  # grams are thousandths of a kilogram
+            return ScanResult(product, qty)
+    raise NotFound(f"Unknown code: {code}", code="unknown_code", details={"code": code})
+
+
+def search_products(
+    session: Session,
+    q: str = "",
+    *,
+    include_archived: bool = False,
+    archived_only: bool = False,
+    low_stock: bool = False,
+    category: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Product], int]:
+    """Search products by code prefix or name word prefix; return (page of items, total)."""
+    stmt = select(Product)
+    if archived_only:
+        stmt = stmt.where(Product.archived.is_(True))
+    elif not include_archived:
+        stmt = stmt.where(Product.archived.is_(False))
+    q = (q or "").strip()
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if q:
+        stmt = stmt.where(
+            or_(
+                Product.code == q,
+                Product.code.like(f"{escaped}%", escape="\\"),
+                Product.name.ilike(f"{escaped}%", escape="\\"),
+                Product.name.ilike(f"% {escaped}%", escape="\\"),
+            )
+        )
+    if category:
+        stmt = stmt.join(Category, Product.category_id == Category.id).where(
+            func.lower(Category.name) == category.lower()
+        )
+    if low_stock:
+        stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Names starting with the query come before names merely containing a word that does.
+    ordered = stmt.order_by(
+        (func.lower(Product.name).like(f"{escaped.lower()}%", escape="\\")).desc()
+        if q
+        else Product.name,
+        Product.name,
+    )
+    items = list(session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
+    return items, int(total or 0)

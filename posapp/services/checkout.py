@@ -1,0 +1,402 @@
+"""Checkout (DESIGN §4): validate, price, number, deduct stock, take payment — one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
+from posapp.models import (
+    PAYMENT_METHODS,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    StockMovement,
+    User,
+)
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.money import money_str, parse_money, parse_quantity, qty_str
+from posapp.services import audit
+from posapp.services.pricing import (
+    BillDiscount,
+    LineInput,
+    PricedCart,
+    parse_bill_discount,
+    price_cart,
+)
+from posapp.services.settings import ShopSettings, load_settings
+
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """A requested cart line before the product is resolved."""
+
+    product_id: int | None
+    code: str | None
+    raw_quantity: Any
+    discount: int
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """One tender of a split payment."""
+
+    method: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A parsed checkout request; payments None means one cash payment of the total."""
+
+    items: list[ItemRequest]
+    bill_discount: BillDiscount
+    payments: list[PaymentRequest] | None
+    customer_id: int | None = None
+    note: str = ""
+
+
+@dataclass
+class PricedCartView:
+    """A cart with its products resolved and priced (what the till shows)."""
+
+    products: list[Product]
+    qty_milli: list[int]
+    priced: PricedCart
+    settings: ShopSettings
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_checkout(
+    payload: Mapping[str, Any], *, require_payments: bool = False
+) -> CheckoutRequest:
+    """Validate the shape of a checkout (or preview) request; collect every field error."""
+    if not isinstance(payload, Mapping):
+        raise ValidationError("The request body must be a JSON object.")
+    errors: dict[str, str] = {}
+    raw_items = payload.get("items")
+    items: list[ItemRequest] = []
+    if not isinstance(raw_items, list) or not raw_items:
+        errors["items"] = "The cart is empty."
+        raw_items = []
+    elif len(raw_items) > MAX_LINES:
+        errors["items"] = f"A bill takes at most {MAX_LINES} lines."
+        raw_items = []
+    for i, raw in enumerate(raw_items):
+        if not isinstance(raw, Mapping):
+            errors[f"items.{i}"] = "Each item must be an object."
+            continue
+        product_id = raw.get("product_id")
+        code = raw.get("code")
+        if product_id is not None and (
+            isinstance(product_id, bool) or not isinstance(product_id, int)
+        ):
+            errors[f"items.{i}.product_id"] = "product_id must be an integer."
+            continue
+        if product_id is None and (not isinstance(code, str) or not code.strip()):
+            errors[f"items.{i}"] = "Each item needs a product_id or a code."
+            continue
+        discount = 0
+        if raw.get("discount") not in (None, ""):
+            try:
+                discount = parse_money(raw.get("discount"), field=f"items.{i}.discount")
+            except ValidationError as exc:
+                errors[f"items.{i}.discount"] = exc.message
+        quantity = raw.get("quantity", 1)
+        items.append(
+            ItemRequest(
+                product_id, code.strip() if isinstance(code, str) else None, quantity, discount
+            )
+        )
+    try:
+        bill_discount = parse_bill_discount(payload.get("discount"))
+    except ValidationError as exc:
+        errors["discount"] = exc.message
+        bill_discount = BillDiscount()
+
+    payments: list[PaymentRequest] | None = None
+    raw_payments = payload.get("payments")
+    if raw_payments is not None:
+        payments = []
+        if not isinstance(raw_payments, list) or (require_payments and not raw_payments):
+            errors["payments"] = "Payments must be a list of {method, amount}."
+            raw_payments = []
+        for i, raw in enumerate(raw_payments):
+            if not isinstance(raw, Mapping):
+                errors[f"payments.{i}"] = "Each payment must be an object."
+                continue
+            method = raw.get("method")
+            if method not in PAYMENT_METHODS:
+                errors[f"payments.{i}.method"] = (
+                    f"Unknown payment method; use one of {', '.join(PAYMENT_METHODS)}."
+                )
+                continue
+            try:
+                amount = parse_money(
+                    raw.get("amount"), field=f"payments.{i}.amount", allow_zero=False
+                )
+            except ValidationError as exc:
+                errors[f"payments.{i}.amount"] = exc.message
+                continue
+            payments.append(PaymentRequest(method, amount))
+
+    customer_id = payload.get("customer_id")
+    if customer_id is not None and (
+        isinstance(customer_id, bool) or not isinstance(customer_id, int)
+    ):
+        errors["customer_id"] = "customer_id must be an integer."
+        customer_id = None
+    note = payload.get("note") or ""
+    if not isinstance(note, str) or len(note) > 500:
+        errors["note"] = "The note must be text of at most 500 characters."
+        note = ""
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip())
+
+
+def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
+    """Resolve products, check quantities for their units and price the cart (no writes)."""
+    settings = load_settings(session)
+    errors: dict[str, str] = {}
+    products: list[Product] = []
+    quantities: list[int] = []
+    lines: list[LineInput] = []
+    for i, item in enumerate(request.items):
+        if item.product_id is not None:
+            product = session.get(Product, item.product_id)
+        else:
+            product = session.scalar(select(Product).where(Product.code == item.code))
+        if product is None:
+            errors[f"items.{i}"] = f"Unknown product {item.product_id or item.code}."
+            continue
+        if product.archived:
+            errors[f"items.{i}"] = f"{product.name} is archived and cannot be sold."
+            continue
+        try:
+            qty = parse_quantity(item.raw_quantity, unit=product.unit, field=f"items.{i}.quantity")
+        except ValidationError as exc:
+            errors[f"items.{i}.quantity"] = f"{product.name}: {exc.message}"
+            continue
+        products.append(product)
+        quantities.append(qty)
+        lines.append(LineInput(product.price, qty, product.tax_rate_bp, item.discount))
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    priced = price_cart(
+        lines,
+        request.bill_discount,
+        prices_include_tax=settings.prices_include_tax,
+        round_off=settings.round_off,
+    )
+    return PricedCartView(products, quantities, priced, settings)
+
+
+def preview(session: Session, payload: Mapping[str, Any]) -> PricedCartView:
+    """Price a cart exactly as checkout would, writing nothing."""
+    return resolve_cart(session, parse_checkout(payload))
+
+
+def financial_year(moment: datetime, start_month: int) -> int:
+    """Return the starting calendar year of the financial year holding a local date."""
+    return moment.year if moment.month >= start_month else moment.year - 1
+
+
+def next_number(session: Session, kind: str, fy: int) -> int:
+    """Take the next gapless sequence number of a kind and year (inside the caller's tx)."""
+    result = session.execute(
+        update(DocumentCounter)
+        .where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
+        .values(last=DocumentCounter.last + 1)
+        .returning(DocumentCounter.last)
+    ).scalar()
+    if result is None:
+        session.add(DocumentCounter(kind=kind, fy=fy, last=1))
+        session.flush()
+        return 1
+    return int(result)
+
+
+def _settle(
+    total: int, payments: Sequence[PaymentRequest] | None, customer_id: int | None
+) -> tuple[list[PaymentRequest], int, int]:
+    """Check tenders against the total; return (applied payments, tendered cash, change)."""
+    if payments is None:
+        payments = [PaymentRequest("cash", total)] if total > 0 else []
+    if any(p.method == "credit" for p in payments):
+        if customer_id is None:
+            raise ValidationError("A credit sale needs a customer.", field="customer_id")
+        raise ValidationError("No such customer.", field="customer_id")
+    cash = sum(p.amount for p in payments if p.method == "cash")
+    other = sum(p.amount for p in payments if p.method != "cash")
+    if other > total:
+        raise ValidationError(
+            "Only cash can exceed the amount due; card and UPI amounts are too high.",
+            field="payments",
+        )
+    if cash + other < total:
+        short = total - cash - other
+        raise ValidationError(
+            f"Payments are short of the total by {money_str(short)}.", field="payments"
+        )
+    change = cash + other - total
+    applied: list[PaymentRequest] = [p for p in payments if p.method != "cash"]
+    if cash - change > 0:
+        applied.append(PaymentRequest("cash", cash - change))
+    return applied, cash, change
+
+
+def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
+    """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
+    request = parse_checkout(payload)
+    if request.customer_id is not None:
+        raise ValidationError("No such customer.", field="customer_id")
+    with write_transaction(session):
+        view = resolve_cart(session, request)
+        priced = view.priced
+        applied, tendered, change = _settle(priced.total, request.payments, request.customer_id)
+        settings = view.settings
+        now = utcnow()
+        fy = financial_year(to_local(now), settings.fy_start_month)
+        seq = next_number(session, "invoice", fy)
+        invoice = Invoice(
+            number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
+            fy=fy,
+            seq=seq,
+            created_at=now,
+            cashier_id=user.id,
+            prices_include_tax=settings.prices_include_tax,
+            subtotal=priced.subtotal,
+            discount_total=priced.discount_total,
+            bill_discount=priced.bill_discount,
+            tax_total=priced.tax_total,
+            round_off=priced.round_off,
+            total=priced.total,
+            paid=sum(p.amount for p in applied),
+            tendered=tendered,
+            change=change,
+            status="paid",
+            note=request.note,
+        )
+        session.add(invoice)
+        session.flush()
+
+        needed: dict[int, int] = {}
+        for product, qty in zip(view.products, view.qty_milli, strict=True):
+            needed[product.id] = needed.get(product.id, 0) + qty
+        for product_id, qty in needed.items():
+            _deduct_stock(session, product_id, qty, settings.allow_negative_stock)
+
+        for position, (product, qty, line) in enumerate(
+            zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
+        ):
+            session.add(
+                InvoiceLine(
+                    invoice_id=invoice.id,
+                    position=position,
+                    product_id=product.id,
+                    code=product.code,
+                    name=product.name,
+                    unit=product.unit,
+                    hsn=product.hsn,
+                    unit_price=product.price,
+                    qty_milli=qty,
+                    gross=line.gross,
+                    line_discount=line.line_discount,
+                    bill_discount_share=line.bill_discount_share,
+                    tax_rate_bp=line.tax_rate_bp,
+                    taxable=line.taxable,
+                    tax=line.tax,
+                    total=line.total,
+                    unit_cost=product.cost,
+                )
+            )
+        session.add_all(
+            StockMovement(
+                product_id=product_id,
+                delta_milli=-qty,
+                reason="sale",
+                ref=invoice.number,
+                user_id=user.id,
+                created_at=now,
+            )
+            for product_id, qty in needed.items()
+        )
+        session.add_all(
+            Payment(
+                invoice_id=invoice.id,
+                method=p.method,
+                amount=p.amount,
+                created_at=now,
+                user_id=user.id,
+            )
+            for p in applied
+        )
+        audit.record(
+            session,
+            "sale",
+            user_id=user.id,
+            entity="invoice",
+            entity_id=invoice.id,
+            after={
+                "number": invoice.number,
+                "total": invoice.total,
+                "discount": invoice.discount_total,
+            },
+        )
+    return load_invoice(session, invoice.id)
+
+
+def _deduct_stock(session: Session, product_id: int, qty: int, allow_negative: bool) -> None:
+    """Take stock with a conditional update so two tills can never sell the same last unit."""
+    stmt = update(Product).where(Product.id == product_id)
+    if not allow_negative:
+        stmt = stmt.where(Product.stock_milli >= qty)
+    result = session.execute(
+        stmt.values(stock_milli=Product.stock_milli - qty),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount == 1:
+        return
+    product = session.get(Product, product_id, populate_existing=True)
+    assert product is not None
+    raise InsufficientStock(
+        f"Not enough stock of {product.name}: {qty_str(qty, product.unit)} {product.unit} "
+        f"requested, {qty_str(product.stock_milli, product.unit)} available.",
+        details={
+            "product_id": product.id,
+            "product": product.name,
+            "requested": qty_str(qty, product.unit),
+            "available": qty_str(product.stock_milli, product.unit),
+        },
+    )
+
+
+def load_invoice(session: Session, key: int | str) -> Invoice:
+    """Load an invoice with its lines and payments by id or number."""
+    stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        stmt = stmt.where(Invoice.id == int(key))
+    else:
+        stmt = stmt.where(Invoice.number == key)
+    invoice = session.scalar(stmt)
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
+    """Load an invoice the user may see: admins all, cashiers their own."""
+    invoice = load_invoice(session, key)
+    if not user.is_admin and invoice.cashier_id != user.id:
+        raise Forbidden("Cashiers can open only their own invoices.")
+    return invoice

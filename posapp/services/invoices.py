@@ -1,0 +1,67 @@
+"""Invoice queries: the searchable, paginated list."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from posapp.errors import ValidationError
+from posapp.models import INVOICE_STATUSES, Invoice, User
+
+
+def _parse_day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationError("Dates are YYYY-MM-DD.", field=field) from None
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    """Return the stored (naive UTC) time of local midnight starting a day."""
+    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
+
+
+def list_invoices(
+    session: Session,
+    user: User,
+    *,
+    q: str = "",
+    date_from: str | None = None,
+    date_to: str | None = None,
+    status: str | None = None,
+    customer_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Invoice], int]:
+    """Return a page of invoices (newest first) the user may see, and the total count."""
+    stmt = select(Invoice)
+    if not user.is_admin:
+        stmt = stmt.where(Invoice.cashier_id == user.id)
+    if q:
+        stmt = stmt.where(or_(Invoice.number == q, Invoice.number.like(f"%{q.strip()}")))
+    start = _parse_day(date_from, "from")
+    end = _parse_day(date_to, "to")
+    if start:
+        stmt = stmt.where(Invoice.created_at >= _local_midnight_utc(start))
+    if end:
+        stmt = stmt.where(Invoice.created_at < _local_midnight_utc(end + timedelta(days=1)))
+    if status:
+        if status not in INVOICE_STATUSES:
+            raise ValidationError(
+                f"Status must be one of {', '.join(INVOICE_STATUSES)}.", field="status"
+            )
+        stmt = stmt.where(Invoice.status == status)
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = session.scalars(
+        stmt.options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(items), int(total)

@@ -1,0 +1,197 @@
+"""Price a cart by the rules of DESIGN §2: line and bill discounts, inclusive/exclusive tax."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from posapp.errors import ValidationError
+from posapp.money import (
+    BP_100_PERCENT,
+    MILLI,
+    parse_money,
+    parse_percent_bp,
+    round_half_up_div,
+)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One cart line as priced: unit price (minor), quantity (thousandths), rate (bp)."""
+
+    unit_price: int
+    qty_milli: int
+    tax_rate_bp: int
+    discount: int = 0
+
+
+@dataclass(frozen=True)
+class BillDiscount:
+    """A bill discount: an amount in minor units, or a percentage in basis points."""
+
+    amount: int = 0
+    percent_bp: int = 0
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0 and self.percent_bp == 0
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A priced line; `total` is what the customer pays for it."""
+
+    gross: int
+    line_discount: int
+    bill_discount_share: int
+    net: int
+    taxable: int
+    tax: int
+    total: int
+    tax_rate_bp: int
+
+    @property
+    def discount(self) -> int:
+        return self.line_discount + self.bill_discount_share
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    """Tax summary for one rate."""
+
+    rate_bp: int
+    taxable: int
+    tax: int
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    """The whole priced cart; every invariant of DESIGN §2 holds on it."""
+
+    lines: list[PricedLine]
+    subtotal: int
+    line_discount_total: int
+    bill_discount: int
+    discount_total: int
+    taxable_total: int
+    tax_total: int
+    round_off: int
+    total: int
+    tax_summary: list[TaxRow] = field(default_factory=list)
+
+
+def parse_bill_discount(value: object) -> BillDiscount:
+    """Parse a bill discount: "10%" (percent) or an amount ("25.00", 25)."""
+    if value is None or value == "":
+        return BillDiscount()
+    if isinstance(value, str) and value.strip().endswith("%"):
+        bp = parse_percent_bp(value.strip()[:-1].strip(), field="discount")
+        return BillDiscount(percent_bp=bp)
+    return BillDiscount(amount=parse_money(value, field="discount"))
+
+
+def line_gross(unit_price: int, qty_milli: int) -> int:
+    """Return round_half_up(unit_price * qty) in minor units."""
+    return round_half_up_div(unit_price * qty_milli, MILLI)
+
+
+def allocate(amount: int, weights: list[int]) -> list[int]:
+    """Split `amount` over `weights` pro rata, largest remainder first, so parts add up exactly."""
+    total_weight = sum(weights)
+    if amount == 0 or total_weight == 0:
+        return [0] * len(weights)
+    if amount > total_weight:
+        raise ValueError("cannot allocate more than the weights")
+    shares = [amount * w // total_weight for w in weights]
+    remainders = [amount * w % total_weight for w in weights]
+    left = amount - sum(shares)
+    # Ties go to the earlier line, so the result is deterministic.
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def tax_for(net: int, rate_bp: int, prices_include_tax: bool) -> tuple[int, int, int]:
+    """Return (taxable, tax, line_total) for a line's net amount."""
+    if prices_include_tax:
+        taxable = round_half_up_div(net * BP_100_PERCENT, BP_100_PERCENT + rate_bp)
+        return taxable, net - taxable, net
+    tax = round_half_up_div(net * rate_bp, BP_100_PERCENT)
+    return net, tax, net + tax
+
+
+def price_cart(
+    lines: list[LineInput],
+    bill_discount: BillDiscount | None = None,
+    *,
+    prices_include_tax: bool = True,
+    round_off: bool = False,
+) -> PricedCart:
+    """Price a cart; raise ValidationError when a discount exceeds what it discounts."""
+    bill_discount = bill_discount or BillDiscount()
+    grosses: list[int] = []
+    nets_before_bill: list[int] = []
+    for index, line in enumerate(lines):
+        if line.discount < 0:
+            raise ValidationError("A discount cannot be negative.", field=f"items.{index}.discount")
+        gross = line_gross(line.unit_price, line.qty_milli)
+        if line.discount > gross:
+            raise ValidationError(
+                "A line discount cannot exceed the line amount.", field=f"items.{index}.discount"
+            )
+        grosses.append(gross)
+        nets_before_bill.append(gross - line.discount)
+
+    base = sum(nets_before_bill)
+    if bill_discount.percent_bp:
+        bill_amount = round_half_up_div(base * bill_discount.percent_bp, BP_100_PERCENT)
+    else:
+        bill_amount = bill_discount.amount
+    if bill_amount > base:
+        raise ValidationError("The bill discount cannot exceed the bill amount.", field="discount")
+    shares = allocate(bill_amount, nets_before_bill)
+
+    priced: list[PricedLine] = []
+    by_rate: dict[int, list[int]] = {}
+    for line, gross, before, share in zip(lines, grosses, nets_before_bill, shares, strict=True):
+        net = before - share
+        taxable, tax, total = tax_for(net, line.tax_rate_bp, prices_include_tax)
+        priced.append(
+            PricedLine(
+                gross=gross,
+                line_discount=line.discount,
+                bill_discount_share=share,
+                net=net,
+                taxable=taxable,
+                tax=tax,
+                total=total,
+                tax_rate_bp=line.tax_rate_bp,
+            )
+        )
+        row = by_rate.setdefault(line.tax_rate_bp, [0, 0])
+        row[0] += taxable
+        row[1] += tax
+
+    lines_total = sum(p.total for p in priced)
+    adjustment = 0
+    if round_off:
+        adjustment = round_half_up_div(lines_total, 100) * 100 - lines_total
+    line_discount_total = sum(p.line_discount for p in priced)
+    return PricedCart(
+        lines=priced,
+        subtotal=sum(grosses),
+        line_discount_total=line_discount_total,
+        bill_discount=bill_amount,
+        discount_total=line_discount_total + bill_amount,
+        taxable_total=sum(p.taxable for p in priced),
+        tax_total=sum(p.tax for p in priced),
+        round_off=adjustment,
+        total=lines_total + adjustment,
+        tax_summary=[TaxRow(rate, v[0], v[1]) for rate, v in sorted(by_rate.items())],
+    )
+
+
+def percent_of(bp: int) -> Decimal:
+    """Return basis points as a Decimal percentage (for display only)."""
+    return Decimal(bp).scaleb(-2)

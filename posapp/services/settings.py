@@ -1,0 +1,85 @@
+"""Read and write typed shop settings stored as key/value rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from posapp.models import Setting
+
+
+@dataclass
+class ShopSettings:
+    """Every shop setting with its default (DESIGN §3)."""
+
+    shop_name: str = "My Shop"
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    tax_number: str = ""
+    currency: str = "INR"
+    locale: str = "en_IN"
+    invoice_prefix: str = "INV"
+    fy_start_month: int = 4
+    prices_include_tax: bool = True
+    split_tax: bool = True
+    round_off: bool = False
+    receipt_width_mm: int = 80
+    receipt_footer: str = "Thank you! Visit again."
+    low_stock_default_milli: int = 5000
+    allow_negative_stock: bool = False
+    scale_prefix: str = "2"
+    scale_item_digits: int = 6
+    scale_value: str = "weight"  # weight in grams, or price in minor units
+
+
+def _decode(kind: type, raw: str) -> object:
+    if kind is bool:
+        return raw in ("1", "true", "True", "yes", "on")
+    if kind is int:
+        return int(raw)
+    return raw
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def load_settings(session: Session) -> ShopSettings:
+    """Return the shop settings, defaults filled in for keys never saved."""
+    stored = {key: value for key, value in session.execute(select(Setting.key, Setting.value))}
+    result = ShopSettings()
+    for f in fields(ShopSettings):
+        if f.name in stored:
+            kind = type(getattr(result, f.name))
+            try:
+                setattr(result, f.name, _decode(kind, stored[f.name]))
+            except ValueError:
+                continue  # a hand-edited bad value falls back to the default
+    return result
+
+
+def save_settings(session: Session, **values: object) -> dict[str, tuple[str, str]]:
+    """Store the given settings (caller commits); return {key: (old, new)} of what changed."""
+    known = {f.name for f in fields(ShopSettings)}
+    current = load_settings(session)
+    changed: dict[str, tuple[str, str]] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise KeyError(key)
+        old = _encode(getattr(current, key))
+        new = _encode(value)
+        if old == new and session.get(Setting, key) is not None:
+            continue
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=new))
+        else:
+            row.value = new
+        if old != new:
+            changed[key] = (old, new)
+    return changed

@@ -1,0 +1,160 @@
+"""User accounts: creation, password checks with lockout, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from posapp.errors import AuthError, Conflict, LockedOut, ValidationError
+from posapp.models import ROLES, ApiToken, User
+from posapp.models.base import utcnow, write_transaction
+from posapp.services import audit
+
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+# Checked when the user does not exist, so a wrong username costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def has_users(session: Session) -> bool:
+    """Tell whether any user exists (the first-run setup is open only when none does)."""
+    return session.scalar(select(func.count()).select_from(User)) > 0
+
+
+def validate_password(password: str, confirm: str | None = None) -> None:
+    """Check password rules; raise ValidationError with a clear message."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if len(password) > 256:
+        raise ValidationError("The password is too long.", field="password")
+    if confirm is not None and password != confirm:
+        raise ValidationError("The two passwords do not match.", field="confirm")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    confirm: str | None = None,
+    by_user_id: int | None = None,
+) -> User:
+    """Create a user in its own write transaction; usernames are unique, case-insensitively."""
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "Usernames are 2-64 letters, digits, dots, dashes or underscores.", field="username"
+        )
+    if role not in ROLES:
+        raise ValidationError("Role must be admin or cashier.", field="role")
+    validate_password(password, confirm)
+    password_hash = generate_password_hash(password, method="scrypt")
+    with write_transaction(session):
+        taken = session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+        if taken:
+            raise Conflict(f"The username {username!r} is taken.", code="duplicate")
+        user = User(username=username, password_hash=password_hash, role=role)
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            "user.create",
+            user_id=by_user_id or user.id,
+            entity="user",
+            entity_id=user.id,
+            after={"username": username, "role": role},
+        )
+    return user
+
+
+def create_first_admin(session: Session, username: str, password: str, confirm: str) -> User:
+    """Create the first admin; refused once any user exists."""
+    if has_users(session):
+        raise Conflict("Setup is already done; log in instead.", code="setup_done")
+    return create_user(session, username, password, "admin", confirm=confirm)
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """Check a password; count failures and lock the account after too many."""
+    username = (username or "").strip()
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise AuthError("Wrong username or password.", code="invalid_credentials")
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        raise LockedOut(
+            f"Too many failed logins. Try again in {minutes} minute(s).",
+            details={"locked_until": user.locked_until.isoformat() + "Z"},
+        )
+    ok = check_password_hash(user.password_hash, password or "")
+    with write_transaction(session):
+        user = session.get(User, user.id)
+        assert user is not None
+        if ok:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            audit.record(session, "login.ok", user_id=user.id, entity="user", entity_id=user.id)
+        else:
+            user.failed_logins += 1
+            action = "login.failed"
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                action = "login.locked"
+            audit.record(session, action, user_id=user.id, entity="user", entity_id=user.id)
+    if not ok:
+        if user.locked_until and user.locked_until > now:
+            raise LockedOut("Too many failed logins. The account is locked for 15 minutes.")
+        raise AuthError("Wrong username or password.", code="invalid_credentials")
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, name: str = "login") -> str:
+    """Create an API token for a user; return the plain token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction(session):
+        session.add(ApiToken(user_id=user.id, name=name[:80], token_hash=_hash_token(token)))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the active user owning a live token, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    # Only write last_used_at once a minute: a write per API call would serialise reads.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row_id = row.id
+        with write_transaction(session):
+            fresh = session.get(ApiToken, row_id)
+            if fresh is not None:
+                fresh.last_used_at = now
+        row = session.get(ApiToken, row_id)
+        if row is None:
+            return None
+    return row.user

@@ -1,0 +1,43 @@
+"""Template filters and globals: money, quantities, percentages and local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from posapp.models.base import to_local
+from posapp.money import format_money, format_qty, percent_str
+from posapp.web import shop_settings
+
+
+def register_filters(app: Flask) -> None:
+    """Install filters and the context processor."""
+
+    @app.template_filter("money")
+    def money_filter(minor: int | None) -> str:
+        if minor is None:
+            return ""
+        settings = shop_settings()
+        return format_money(minor, settings.currency, settings.locale)
+
+    @app.template_filter("qty")
+    def qty_filter(milli: int, unit: str = "pcs") -> str:
+        return format_qty(milli, unit, shop_settings().locale)
+
+    @app.template_filter("percent")
+    def percent_filter(bp: int) -> str:
+        return percent_str(bp).removesuffix(".00") + "%"
+
+    @app.template_filter("localtime")
+    def localtime_filter(moment: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+        return to_local(moment).strftime(fmt) if moment else ""
+
+    @app.context_processor
+    def inject() -> dict:
+        return {
+            "shop": shop_settings(),
+            "current_user": current_user,
+            "app_version": app.config["VERSION"],
+        }

@@ -1,0 +1,67 @@
+"""The till: the scan-first POS page, its live price preview, and the printable receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.money import money_str, qty_str
+from posapp.services import checkout
+
+bp = Blueprint("pos", __name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """Show the till page; the cart lives in the page until checkout."""
+    return render_template("pos/index.html")
+
+
+@bp.post("/price")
+@login_required
+def price() -> dict[str, Any]:
+    """Price the cart with the same function checkout uses (CSRF header required)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError("The cart must be a JSON object.")
+    view = checkout.preview(db.session, payload)
+    priced = view.priced
+    return {
+        "lines": [
+            {
+                "product_id": product.id,
+                "code": product.code,
+                "name": product.name,
+                "unit": product.unit,
+                "quantity": qty_str(qty, product.unit),
+                "unit_price": money_str(product.price),
+                "gross": money_str(line.gross),
+                "discount": money_str(line.discount),
+                "tax": money_str(line.tax),
+                "total": money_str(line.total),
+                "stock": qty_str(product.stock_milli, product.unit),
+            }
+            for product, qty, line in zip(view.products, view.qty_milli, priced.lines, strict=True)
+        ],
+        "subtotal": money_str(priced.subtotal),
+        "discount_total": money_str(priced.discount_total),
+        "tax_total": money_str(priced.tax_total),
+        "round_off": money_str(priced.round_off),
+        "total": money_str(priced.total),
+        "prices_include_tax": view.settings.prices_include_tax,
+    }
+
+
+@bp.get("/receipt/<int:invoice_id>")
+@login_required
+def receipt(invoice_id: int) -> str:
+    """Show the 80 mm receipt of an invoice, ready to print."""
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    return render_template(
+        "pos/receipt.html", invoice=invoice, autoprint=request.args.get("print") == "1"
+    )

@@ -1,0 +1,173 @@
+"""Product pages for admins: list, add, edit, archive/restore, detail with QR code."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from posapp.documents.qr import qr_png
+from posapp.errors import DomainError
+from posapp.extensions import db
+from posapp.models import Category, Product, StockMovement
+from posapp.money import money_str, percent_str, qty_str
+from posapp.services import catalog
+from posapp.web import admin_required
+
+bp = Blueprint("products", __name__)
+PER_PAGE = 50
+
+
+def product_form_values(product: Product) -> dict[str, str]:
+    """Return a product's fields as the form shows them."""
+    return {
+        "code": product.code,
+        "name": product.name,
+        "category": product.category_name,
+        "unit": product.unit,
+        "price": money_str(product.price),
+        "cost": money_str(product.cost),
+        "mrp": money_str(product.mrp) if product.mrp is not None else "",
+        "tax_rate": percent_str(product.tax_rate_bp).removesuffix(".00"),
+        "hsn": product.hsn,
+        "low_stock_threshold": qty_str(product.low_stock_milli, product.unit),
+        "supplier": product.supplier,
+        "location": product.location,
+        "color": product.color,
+    }
+
+
+def _categories() -> list[str]:
+    return list(db.session.scalars(select(Category.name).order_by(Category.name)))
+
+
+@bp.get("/")
+@admin_required
+def index() -> str:
+    """List products with search and paging."""
+    q = request.args.get("q", "").strip()
+    archived = request.args.get("archived") == "1"
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    items, total = catalog.search_products(
+        db.session, q, archived_only=archived, page=page, per_page=PER_PAGE
+    )
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    return render_template(
+        "products/index.html",
+        products=items,
+        q=q,
+        page=page,
+        pages=pages,
+        total=total,
+        archived=archived,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new() -> Response | str | tuple[str, int]:
+    """Add a product; the form re-shows with every error on bad input."""
+    if request.method == "POST":
+        try:
+            product = catalog.create_product(db.session, request.form, current_user.id)
+            flash(f"Added {product.name} ({product.code}).", "success")
+            if request.form.get("another"):
+                return redirect(url_for("products.new"))
+            return redirect(url_for("products.detail", product_id=product.id))
+        except DomainError as exc:
+            return render_template(
+                "products/form.html",
+                product=None,
+                values=request.form,
+                error=exc.message,
+                fields=exc.details.get("fields", {}),
+                categories=_categories(),
+            ), exc.status
+    return render_template(
+        "products/form.html",
+        product=None,
+        values={"tax_rate": "0", "unit": "pcs"},
+        error=None,
+        fields={},
+        categories=_categories(),
+    )
+
+
+@bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(product_id: int) -> Response | str | tuple[str, int]:
+    """Edit a product (stock changes go through movements, not this form)."""
+    product = catalog.get_product(db.session, product_id)
+    if request.method == "POST":
+        data = {k: v for k, v in request.form.items() if k not in ("opening_stock", "csrf_token")}
+        try:
+            catalog.update_product(db.session, product_id, data, current_user.id)
+            flash("Saved.", "success")
+            return redirect(url_for("products.detail", product_id=product_id))
+        except DomainError as exc:
+            return render_template(
+                "products/form.html",
+                product=product,
+                values=request.form,
+                error=exc.message,
+                fields=exc.details.get("fields", {}),
+                categories=_categories(),
+            ), exc.status
+    return render_template(
+        "products/form.html",
+        product=product,
+        values=product_form_values(product),
+        error=None,
+        fields={},
+        categories=_categories(),
+    )
+
+
+@bp.post("/<int:product_id>/archive")
+@admin_required
+def archive(product_id: int) -> Response:
+    """Archive a product: hidden from the till, history kept."""
+    product = catalog.archive_product(db.session, product_id, current_user.id)
+    flash(f"Archived {product.name}.", "info")
+    return redirect(url_for("products.index"))
+
+
+@bp.post("/<int:product_id>/restore")
+@admin_required
+def restore(product_id: int) -> Response:
+    """Bring an archived product back (its name must still be free)."""
+    try:
+        product = catalog.update_product(
+            db.session, product_id, {"archived": False}, current_user.id
+        )
+        flash(f"Restored {product.name}.", "success")
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("products.detail", product_id=product_id))
+
+
+@bp.get("/<int:product_id>")
+@admin_required
+def detail(product_id: int) -> str:
+    """Show a product with its QR code and stock movements."""
+    product = catalog.get_product(db.session, product_id)
+    movements = db.session.scalars(
+        select(StockMovement)
+        .where(StockMovement.product_id == product_id)
+        .order_by(StockMovement.id.desc())
+        .limit(100)
+    ).all()
+    return render_template("products/detail.html", product=product, movements=movements)
+
+
+@bp.get("/<int:product_id>/qr.png")
+@login_required
+def qr(product_id: int) -> Response:
+    """Serve the product's QR code (payload: its code)."""
+    product = catalog.get_product(db.session, product_id)
+    response = Response(qr_png(product.code), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,327 @@
+"""API: health, login, products and scan lookup (shared/API.md)."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from posapp.extensions import db
+from posapp.models.base import write_transaction
+from posapp.money import is_valid_ean13
+from posapp.services.settings import save_settings
+from tests.conftest import ApiClient
+from tests.factories import PASSWORD, make_product
+
+Headers = dict[str, str]
+
+
+def assert_envelope(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["message"]
+    if code:
+        assert error["code"] == code
+    return error
+
+
+def test_health_needs_no_login(client: FlaskClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "version": "0.1.0", "db": "ok"}
+
+
+def test_login_returns_a_token_and_the_user(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert len(body["token"]) > 30
+    assert body["user"] == {"id": admin.id, "username": "admin", "role": "admin"}
+
+
+def test_tokens_are_stored_hashed(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models import ApiToken
+
+    token = client.post(
+        "/api/auth/login", json={"username": "admin", "password": PASSWORD}
+    ).get_json()["token"]
+    stored = db.session.query(ApiToken).one()
+    assert token not in stored.token_hash
+    assert len(stored.token_hash) == 64
+
+
+def test_login_failures_and_lockout(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    assert_envelope(
+        client.post("/api/auth/login", json={"username": "admin"}), 422, "validation_error"
+    )
+    for _ in range(4):
+        assert_envelope(
+            client.post("/api/auth/login", json={"username": "admin", "password": "wrong-pass"}),
+            401,
+            "invalid_credentials",
+        )
+    assert_envelope(
+        client.post("/api/auth/login", json={"username": "admin", "password": "wrong-pass"}),
+        429,
+        "locked_out",
+    )
+    # Even the right password is refused while locked.
+    assert_envelope(
+        client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD}),
+        429,
+        "locked_out",
+    )
+
+
+def test_malformed_json_is_a_400_envelope(client: FlaskClient, admin_headers: Headers) -> None:
+    response = client.post(
+        "/api/products", data="{nope", headers={**admin_headers, "Content-Type": "application/json"}
+    )
+    assert_envelope(response, 400, "malformed_json")
+    response = client.post("/api/products", json=[1, 2], headers=admin_headers)
+    assert_envelope(response, 422)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/products"),
+        ("post", "/api/products"),
+        ("get", "/api/products/1"),
+        ("put", "/api/products/1"),
+        ("delete", "/api/products/1"),
+        ("get", "/api/products/lookup?code=1"),
+        ("post", "/api/invoice/create"),
+        ("get", "/api/invoice/1"),
+        ("get", "/api/invoice/1/pdf"),
+        ("get", "/api/invoices"),
+    ],
+)
+def test_every_endpoint_needs_a_login(client: FlaskClient, method: str, path: str) -> None:
+    assert_envelope(getattr(client, method)(path, json={}), 401, "unauthorized")
+
+
+def test_a_bad_token_is_401(client: FlaskClient) -> None:
+    assert_envelope(
+        client.get("/api/products", headers={"Authorization": "Bearer nope"}), 401, "invalid_token"
+    )
+    assert_envelope(client.get("/api/products", headers={"Authorization": "Basic eDp5"}), 401)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/products"), ("put", "/api/products/1"), ("delete", "/api/products/1")],
+)
+def test_cashiers_cannot_change_the_catalog(
+    client: FlaskClient, cashier_headers: Headers, method: str, path: str
+) -> None:
+    response = getattr(client, method)(
+        path, json={"name": "X", "price": "1"}, headers=cashier_headers
+    )
+    assert_envelope(response, 403, "forbidden")
+
+
+def test_unknown_api_paths_answer_json_not_html(client: FlaskClient) -> None:
+    assert_envelope(client.get("/api/nothing-here"), 404, "not_found")
+    assert_envelope(client.patch("/api/health"), 405)
+
+
+def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: Headers) -> None:
+    response = client.post(
+        "/api/products",
+        headers=admin_headers,
+        json={
+            "name": "Toor Dal 1kg",
+            "price": 145.5,
+            "tax_rate": "5",
+            "stock": "12",
+            "category": "Pulses",
+            "mrp": "150.00",
+            "hsn": "0713",
+        },
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert is_valid_ean13(body["code"])
+    assert body["price"] == "145.50"
+    assert body["mrp"] == "150.00"
+    assert body["tax_rate"] == "5.00"
+    assert body["stock"] == "12"
+    assert body["category"] == "Pulses"
+    assert body["qr_url"] == f"/products/{body['id']}/qr.png"
+    assert set(body) == {
+        "id",
+        "code",
+        "name",
+        "category",
+        "unit",
+        "price",
+        "cost",
+        "mrp",
+        "tax_rate",
+        "hsn",
+        "stock",
+        "low_stock_threshold",
+        "supplier",
+        "location",
+        "color",
+        "archived",
+        "qr_url",
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"price": "10"}, "name"),
+        ({"name": "A"}, "price"),
+        ({"name": "A", "price": "10.123"}, "price"),
+        ({"name": "A", "price": "0"}, "price"),
+        ({"name": "A", "price": "10", "mrp": "9"}, "mrp"),
+        ({"name": "A", "price": "10", "tax_rate": "101"}, "tax_rate"),
+        ({"name": "A", "price": "10", "unit": "box"}, "unit"),
+        ({"name": "A", "price": "10", "stock": "1.5"}, "opening_stock"),
+        ({"name": "A", "price": "10", "stock": "-3"}, "opening_stock"),
+        ({"name": "A", "price": "10", "code": "4006381333932"}, "code"),
+        ({"name": "A", "price": 10.5}, None),
+    ],
+)
+def test_create_product_validation(
+    client: FlaskClient, admin_headers: Headers, payload: dict, field: str | None
+) -> None:
+    response = client.post("/api/products", headers=admin_headers, json=payload)
+    if field is None:
+        assert response.status_code == 201  # a JSON number with 1 decimal is fine
+        return
+    error = assert_envelope(response, 422, "validation_error")
+    assert field in error["details"]["fields"]
+    assert client.get("/api/products", headers=admin_headers).get_json()["total"] == 0
+
+
+def test_duplicates_are_409(client: FlaskClient, admin_headers: Headers) -> None:
+    client.post(
+        "/api/products",
+        headers=admin_headers,
+        json={"name": "Salt", "price": "20", "code": "SALT1"},
+    )
+    assert_envelope(
+        client.post("/api/products", headers=admin_headers, json={"name": "salt", "price": "20"}),
+        409,
+        "duplicate",
+    )
+    assert_envelope(
+        client.post(
+            "/api/products",
+            headers=admin_headers,
+            json={"name": "Other", "price": "20", "code": "SALT1"},
+        ),
+        409,
+        "duplicate",
+    )
+
+
+def test_get_update_archive(
+    client: FlaskClient, admin_headers: Headers, cashier_headers: Headers
+) -> None:
+    created = client.post(
+        "/api/products",
+        headers=admin_headers,
+        json={"name": "Milk 500ml", "price": "28", "tax_rate": "0"},
+    ).get_json()
+    pid = created["id"]
+    assert client.get(f"/api/products/{pid}", headers=cashier_headers).get_json() == created
+    updated = client.put(
+        f"/api/products/{pid}", headers=admin_headers, json={"price": "29.00"}
+    ).get_json()
+    assert updated["price"] == "29.00"
+    assert updated["name"] == "Milk 500ml"  # partial update keeps the rest
+    assert_envelope(
+        client.put(f"/api/products/{pid}", headers=admin_headers, json={"stock": "100"}), 422
+    )
+    archived = client.delete(f"/api/products/{pid}", headers=admin_headers)
+    assert archived.status_code == 200 and archived.get_json()["archived"] is True
+    listing = client.get("/api/products", headers=admin_headers).get_json()
+    assert listing["total"] == 0
+    listing = client.get("/api/products?include_archived=1", headers=admin_headers).get_json()
+    assert listing["total"] == 1
+    assert_envelope(client.get("/api/products/999", headers=admin_headers), 404)
+
+
+def test_list_search_and_pagination(client: FlaskClient, admin, admin_headers: Headers) -> None:  # type: ignore[no-untyped-def]
+    for name in ("Basmati Rice", "Sona Masoori Rice", "Rice Flour", "Sugar"):
+        make_product(db.session, admin.id, name=name)
+    body = client.get("/api/products?q=rice&per_page=2", headers=admin_headers).get_json()
+    assert body["total"] == 3 and body["page"] == 1 and body["per_page"] == 2
+    assert body["items"][0]["name"] == "Rice Flour"  # prefix matches first
+    body = client.get("/api/products?q=rice&per_page=2&page=2", headers=admin_headers).get_json()
+    assert len(body["items"]) == 1
+    for bad in ("page=0", "per_page=501", "page=x"):
+        assert_envelope(client.get(f"/api/products?{bad}", headers=admin_headers), 422)
+    low = client.get("/api/products?low_stock=1", headers=admin_headers).get_json()
+    assert low["total"] == 0
+
+
+def test_lookup_by_code_and_by_weight_barcode(
+    client: FlaskClient,
+    admin,  # type: ignore[no-untyped-def]
+    cashier_headers: Headers,
+) -> None:
+    packet = make_product(db.session, admin.id, name="Biscuits", code="8901063010109")
+    body = client.get(
+        f"/api/products/lookup?code={packet.code}", headers=cashier_headers
+    ).get_json()
+    assert body["product"]["id"] == packet.id and body["quantity"] == "1"
+    loose = make_product(
+        db.session, admin.id, name="Loose rice", code="001234", unit="kg", price="60.00"
+    )
+    # prefix 2, item 001234, weight 01250 g, check digit
+    from posapp.money import ean13_check_digit
+
+    body12 = "2001234" + "01250"
+    scale_code = body12 + str(ean13_check_digit(body12))
+    body = client.get(f"/api/products/lookup?code={scale_code}", headers=cashier_headers).get_json()
+    assert body["product"]["id"] == loose.id and body["quantity"] == "1.250"
+    assert_envelope(
+        client.get("/api/products/lookup?code=0000", headers=cashier_headers), 404, "unknown_code"
+    )
+    assert_envelope(client.get("/api/products/lookup", headers=cashier_headers), 422)
+
+
+def test_price_embedded_scale_labels(
+    client: FlaskClient,
+    admin,  # type: ignore[no-untyped-def]
+    cashier_headers: Headers,
+) -> None:
+    from posapp.money import ean13_check_digit
+
+    with write_transaction(db.session):
+        save_settings(db.session, scale_value="price")
+    make_product(db.session, admin.id, name="Cheese", code="000777", unit="kg", price="400.00")
+    body12 = "2000777" + "00300"  # a label priced 3.00 -> 0.0075 kg -> 0.008 kg
+    code = body12 + str(ean13_check_digit(body12))
+    body = client.get(f"/api/products/lookup?code={code}", headers=cashier_headers).get_json()
+    assert body["quantity"] == "0.008"
+
+
+def test_cookie_authenticated_writes_need_the_csrf_header(csrf_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    make_user(db.session, "admin", "admin")
+    client = csrf_app.test_client()
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    token = token.split('"')[0]
+    client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
+    payload = {"name": "Tea", "price": "5"}
+    assert_envelope(client.post("/api/products", json=payload), 400, "csrf_failed")
+    response = client.post("/api/products", json=payload, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    # A bearer token needs no CSRF header.
+    headers = ApiClient(client).token("admin")
+    assert (
+        client.post(
+            "/api/products", json={"name": "Coffee", "price": "5"}, headers=headers
+        ).status_code
+        == 201
+    )

@@ -1,0 +1,34 @@
+"""Factories that build test data through the real services (so every rule applies)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from posapp.models import Product, User
+from posapp.services import catalog, users
+
+PASSWORD = "correct-horse-9"
+_names = itertools.count(1)
+
+
+def make_user(
+    session: Session, username: str = "admin", role: str = "admin", password: str = PASSWORD
+) -> User:
+    """Create a user with a known password."""
+    return users.create_user(session, username, password, role)
+
+
+def make_product(session: Session, user_id: int | None = None, **fields: Any) -> Product:
+    """Create a product; price 10.00, 0 % tax, 100 pcs in stock unless told otherwise."""
+    data: dict[str, Any] = {
+        "name": f"Product {next(_names)}",
+        "price": "10.00",
+        "tax_rate": "0",
+        "unit": "pcs",
+        "opening_stock": "100",
+    }
+    data.update({k: v for k, v in fields.items()})
+    return catalog.create_product(session, data, user_id)
