@@ -27,30 +27,52 @@ PASSWORD = "bench-password-1"
 def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
     """Start `app.py serve --port 0` and return the process and its port."""
     subprocess.run(
-        [sys.executable, "app.py", "--data-dir", str(data_dir), "create-user", "bench",
-         "--role", "admin", "--password-stdin"],
-        input=PASSWORD + "\n", text=True, check=True, cwd=ROOT, capture_output=True,
+        [
+            sys.executable,
+            "app.py",
+            "--data-dir",
+            str(data_dir),
+            "create-user",
+            "bench",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
     )
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--data-dir", str(data_dir), "serve", "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r":(\d+)/", line)
     if not match:
         proc.kill()
-        raise SystemExit(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+        raise SystemExit(
+            f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+        )
     return proc, int(match.group(1))
 
 
-def call(conn: http.client.HTTPConnection, method: str, path: str, body: object = None,
-         token: str | None = None) -> tuple[int, dict]:
+def call(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: object = None,
+    token: str | None = None,
+) -> tuple[int, dict]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers=headers)
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
     return response.status, json.loads(response.read() or b"{}")
 
@@ -65,8 +87,9 @@ def main() -> None:
         proc, port = start_server(Path(tmp))
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            _, login = call(conn, "POST", "/api/auth/login",
-                            {"username": "bench", "password": PASSWORD})
+            _, login = call(
+                conn, "POST", "/api/auth/login", {"username": "bench", "password": PASSWORD}
+            )
             token = login["token"]
             ids = []
             for name, price, rate, unit, stock in (
@@ -74,14 +97,22 @@ def main() -> None:
                 ("Toor Dal", "142.50", "5", "kg", "1000000"),
                 ("Dish Soap 500ml", "99.00", "18", "pcs", "1000000"),
             ):
-                _, product = call(conn, "POST", "/api/products",
-                                  {"name": name, "price": price, "tax_rate": rate, "unit": unit,
-                                   "stock": stock}, token)
+                _, product = call(
+                    conn,
+                    "POST",
+                    "/api/products",
+                    {"name": name, "price": price, "tax_rate": rate, "unit": unit, "stock": stock},
+                    token,
+                )
                 ids.append(product["id"])
-            bill = {"items": [{"product_id": ids[0], "quantity": 1},
-                              {"product_id": ids[1], "quantity": "1.250"},
-                              {"product_id": ids[2], "quantity": 2, "discount": "5.00"}],
-                    "payments": [{"method": "cash", "amount": "1000"}]}
+            bill = {
+                "items": [
+                    {"product_id": ids[0], "quantity": 1},
+                    {"product_id": ids[1], "quantity": "1.250"},
+                    {"product_id": ids[2], "quantity": 2, "discount": "5.00"},
+                ],
+                "payments": [{"method": "cash", "amount": "1000"}],
+            }
             for _ in range(20):  # warm-up
                 call(conn, "POST", "/api/invoice/create", bill, token)
 
@@ -111,8 +142,10 @@ def main() -> None:
             latencies.sort()
             ms = [x * 1000 for x in latencies]
             print(f"3-line checkout via API, {len(ms)} sales, {args.clients} client(s)")
-            print(f"  p50 {statistics.median(ms):.2f} ms   p95 {ms[int(len(ms) * 0.95) - 1]:.2f} ms"
-                  f"   mean {statistics.fmean(ms):.2f} ms")
+            print(
+                f"  p50 {statistics.median(ms):.2f} ms   p95 {ms[int(len(ms) * 0.95) - 1]:.2f} ms"
+                f"   mean {statistics.fmean(ms):.2f} ms"
+            )
             print(f"  throughput {len(ms) / elapsed:.0f} checkouts/s")
         finally:
             proc.terminate()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import webbrowser
 from typing import Any
@@ -27,8 +29,19 @@ def server_url(server: Any, host: str = "127.0.0.1") -> str:
     return f"http://{host}:{server.effective_port}/"
 
 
+def has_display() -> bool:
+    """Tell whether a window can be shown at all (Linux/BSD need an X11 or Wayland display)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def open_window(url: str) -> bool:
     """Open a pywebview window on the URL and block until it closes; False if no GUI backend."""
+    if not has_display():
+        # Qt aborts the whole process (not an exception) when it finds no display.
+        log.warning("no display; falling back to the browser")
+        return False
     try:
         import webview
     except Exception:  # pywebview missing or its platform libraries missing

@@ -26,7 +26,10 @@ HTTP_CODES = {
 
 
 def _is_api() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    """Answer JSON under /api and to the pages' own JSON calls (the till's price preview)."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return True
+    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -309,9 +311,10 @@ def test_cookie_authenticated_writes_need_the_csrf_header(csrf_app) -> None:  # 
 
     make_user(db.session, "admin", "admin")
     client = csrf_app.test_client()
-    page = client.get("/login")
-    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
-    token = token.split('"')[0]
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, "the layout must carry the CSRF token for the pages' JavaScript"
+    token = match.group(1)
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
     payload = {"name": "Tea", "price": "5"}
     assert_envelope(client.post("/api/products", json=payload), 400, "csrf_failed")
