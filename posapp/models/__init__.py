@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
 
 from posapp.models.catalog import MOVEMENT_REASONS, Category, Product, StockMovement
+from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -14,16 +15,20 @@ from posapp.models.users import ROLES, ApiToken, User
 
 __all__ = [
     "INVOICE_STATUSES",
+    "LEDGER_KINDS",
     "MOVEMENT_REASONS",
     "PAYMENT_METHODS",
     "ROLES",
     "ApiToken",
     "AuditLog",
     "Category",
+    "Customer",
     "DocumentCounter",
     "Invoice",
     "InvoiceLine",
+    "LedgerEntry",
     "Payment",
+    "PaymentAllocation",
     "Product",
     "Setting",
     "StockMovement",
