@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import db
 from posapp.models.base import utcnow
+from posapp.models.sales import Invoice, Payment
 
 LEDGER_KINDS = ("opening", "credit_sale", "payment", "return", "adjustment", "void")
 
@@ -76,6 +77,9 @@ class PaymentAllocation(db.Model):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship(lazy="joined")
+    invoice: Mapped[Invoice] = relationship(viewonly=True)
 
 
 @event.listens_for(LedgerEntry, "before_update")

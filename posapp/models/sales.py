@@ -13,7 +13,7 @@ from posapp.models.base import utcnow
 from posapp.models.users import User
 
 if TYPE_CHECKING:
-    from posapp.models.customers import Customer
+    from posapp.models.customers import Customer, PaymentAllocation
 
 INVOICE_STATUSES = ("paid", "partial", "unpaid", "void", "returned")
 PAYMENT_METHODS = ("cash", "card", "upi", "credit")
@@ -63,6 +63,9 @@ class Invoice(db.Model):
         back_populates="invoice", order_by="InvoiceLine.position"
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        order_by="PaymentAllocation.id", viewonly=True
+    )
 
     @property
     def balance_due(self) -> int:

@@ -59,7 +59,11 @@ def list_invoices(
         stmt = stmt.where(Invoice.customer_id == customer_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = session.scalars(
-        stmt.options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+        stmt.options(
+            selectinload(Invoice.lines),
+            selectinload(Invoice.payments),
+            selectinload(Invoice.allocations),
+        )
         .order_by(Invoice.created_at.desc(), Invoice.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
