@@ -49,7 +49,9 @@ def run_migrations_online() -> None:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # Never hand this connection back to the pool with foreign keys off: drop it,
+                # and the pool opens a fresh one with the normal pragmas.
+                connection.invalidate()
 
 
 if context.is_offline_mode():
