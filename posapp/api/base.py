@@ -35,7 +35,9 @@ def authenticate() -> None:
         g.api_user = user
         return
     if current_user.is_authenticated:
-        if request.method in WRITE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        # Login authenticates by its body, not by the cookie, so it needs no CSRF token.
+        cookie_write = request.method in WRITE_METHODS and request.endpoint != "api.login"
+        if cookie_write and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         g.api_user = current_user._get_current_object()
 

@@ -21,18 +21,19 @@ def test_no_display_falls_back_to_the_system_browser(tmp_path: Path) -> None:
     browser.chmod(browser.stat().st_mode | stat.S_IEXEC)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["BROWSER"] = str(browser)  # the stdlib webbrowser module honours $BROWSER
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--data-dir", str(tmp_path / "data")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "app-output.txt"
+    with log.open("w") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--data-dir", str(tmp_path / "data")],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while not (opened.exists() and opened.read_text().strip()):
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the browser was never opened"
             time.sleep(0.1)
         url = opened.read_text().strip()

@@ -1,0 +1,925 @@
+// The till: a scan-first cart priced by the server, cash change, and checkout with F9.
+//
+// Money never passes through a float: the server sends decimal strings ("42.50"), the page
+// turns them into integer paise with string operations, and only the server prices a cart.
+
+const root = document.getElementById("till");
+const cfg = root.dataset;
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const STORAGE_KEY = `tillbook.cart.${cfg.user}`;
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  scan: $("scan"),
+  suggestions: $("suggestions"),
+  scanAlert: $("scan-alert"),
+  cartBody: $("cart-body"),
+  cartEmpty: $("cart-empty"),
+  itemCount: $("item-count"),
+  totals: $("totals"),
+  subtotal: $("subtotal"),
+  discountTotal: $("discount-total"),
+  taxLabel: $("tax-label"),
+  taxTotal: $("tax-total"),
+  roundOffRow: $("round-off-row"),
+  roundOff: $("round-off"),
+  total: $("total-amount"),
+  billDiscount: $("bill-discount"),
+  billDiscountError: $("bill-discount-error"),
+  tendered: $("tendered"),
+  tenderedError: $("tendered-error"),
+  changeBox: $("change-box"),
+  changeLabel: $("change-label"),
+  change: $("change"),
+  checkoutAlert: $("checkout-alert"),
+  complete: $("complete"),
+  newBill: $("new-bill"),
+  status: $("till-status"),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Exact decimals: money as integer paise (2 places), quantities as integer thousandths (3).
+
+/** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
+function parseFixed(text, places) {
+  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  if (!match) return null;
+  const fraction = match[3] ?? "";
+  if (fraction.length > places) return null;
+  const value = Number(match[2]) * 10 ** places + Number(fraction.padEnd(places, "0") || "0");
+  if (!Number.isSafeInteger(value)) return null;
+  return match[1] ? -value : value;
+}
+
+/** Render a scaled integer back as a decimal string ("1.250"). */
+function formatFixed(value, places) {
+  const sign = value < 0 ? "-" : "";
+  const abs = Math.abs(value);
+  const scale = 10 ** places;
+  const whole = (abs - (abs % scale)) / scale;
+  if (places === 0) return `${sign}${whole}`;
+  return `${sign}${whole}.${String(abs % scale).padStart(places, "0")}`;
+}
+
+/** Quantities as the server writes them: whole pieces, 3 decimals for measured units. */
+function qtyString(milli, unit) {
+  if (unit === "pcs" && milli % 1000 === 0) return formatFixed(milli / 1000, 0);
+  return formatFixed(milli, 3);
+}
+
+const moneyFormat = (() => {
+  try {
+    return new Intl.NumberFormat(cfg.locale || "en-IN", {
+      style: "currency",
+      currency: cfg.currency || "INR",
+    });
+  } catch {
+    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+  }
+})();
+
+/** Format paise for people: the rupees go through Intl as a BigInt, the paise as digits. */
+function formatMoney(paise) {
+  const abs = Math.abs(paise);
+  const major = BigInt((abs - (abs % 100)) / 100);
+  const minor = String(abs % 100).padStart(2, "0");
+  const text = moneyFormat
+    .formatToParts(major)
+    .map((part) => (part.type === "fraction" ? minor : part.value))
+    .join("");
+  return paise < 0 ? `-${text}` : text;
+}
+
+const moneyText = (decimal) => formatMoney(parseFixed(decimal, 2) ?? 0);
+
+/** Check a typed quantity for a unit; return [milli, null] or [null, message]. */
+function checkQuantity(text, unit) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return [null, "Enter a quantity."];
+  if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, "Enter a number like 2 or 1.250."];
+  if (unit === "pcs" && raw.includes(".") && !/\.0*$/.test(raw)) {
+    return [null, "Pieces are counted in whole numbers."];
+  }
+  const milli = parseFixed(raw.startsWith(".") ? `0${raw}` : raw, 3);
+  if (milli === null) return [null, "Quantities take at most 3 decimals."];
+  if (milli <= 0) return [null, "More than zero, please (× removes the line)."];
+  return [milli, null];
+}
+
+/** Check a bill discount: "" (none), an amount "10.00" or a percent "10%". */
+function checkDiscount(text) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return null;
+  if (raw.endsWith("%")) {
+    const bp = parseFixed(raw.slice(0, -1).trim(), 2);
+    if (bp === null || bp > 10000) return "A percent from 0 to 100, e.g. 10%.";
+    return null;
+  }
+  return parseFixed(raw, 2) === null ? "An amount like 10.00, or a percent like 10%." : null;
+}
+
+/** Parse cash tendered ("500", "500.50", "1,000"); null if malformed. */
+function parseTendered(text) {
+  const value = parseFixed(String(text ?? "").trim().replaceAll(",", ""), 2);
+  return value === null || value < 0 ? null : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State: the cart (kept in sessionStorage so a reload does not lose it) and the server's prices.
+
+const state = {
+  lines: [], // {product_id, code, name, unit, price, quantity, stock}
+  discount: "",
+  tendered: "",
+  priced: null, // the server's answer for exactly the current cart, or null while pending
+  shown: null, // the last answer shown (kept, dimmed, while a new one is on its way)
+  priceError: null, // {message, fields}
+  lastTouched: null, // product_id of the line scanned or edited last
+  busy: false, // a checkout is in flight
+};
+const qtyErrors = new Map(); // product_id -> message (client-side validation)
+let priceSeq = 0;
+let pricing = Promise.resolve();
+let scanQueue = Promise.resolve();
+
+function save() {
+  const data = { lines: state.lines, discount: state.discount, tendered: state.tendered };
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(data));
+  } catch {
+    /* storage full or disabled: the cart still works, it just does not survive a reload */
+  }
+}
+
+function restore() {
+  let data = null;
+  try {
+    data = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+  } catch {
+    data = null;
+  }
+  if (!data || !Array.isArray(data.lines)) return;
+  state.lines = data.lines.filter(
+    (line) => line && Number.isInteger(line.product_id) && typeof line.name === "string",
+  );
+  state.discount = typeof data.discount === "string" ? data.discount : "";
+  state.tendered = typeof data.tendered === "string" ? data.tendered : "";
+  for (const line of state.lines) {
+    const [, error] = checkQuantity(line.quantity, line.unit);
+    if (error) qtyErrors.set(line.product_id, error);
+  }
+}
+
+function clearStorage() {
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    /* nothing to clear */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Talking to the server. Every answer is JSON; anything else means the session has ended.
+
+const SESSION_ENDED = "Your session has ended. Reload the page and log in again.";
+
+async function request(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      credentials: "same-origin",
+      ...options,
+      headers: { Accept: "application/json", ...(options.headers || {}) },
+    });
+  } catch {
+    return { ok: false, status: 0, message: "TillBook is not answering. Is it still running?" };
+  }
+  const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
+  if (!isJson) return { ok: false, status: response.status, message: SESSION_ENDED };
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    return { ok: false, status: response.status, message: "The server sent a broken answer." };
+  }
+  if (response.ok) return { ok: true, status: response.status, data };
+  const error = (data && data.error) || {};
+  const message = response.status === 401 ? SESSION_ENDED : error.message || "Something went wrong.";
+  return { ok: false, status: response.status, message, details: error.details || {} };
+}
+
+const getJSON = (url) => request(url);
+const postJSON = (url, body) =>
+  request(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    body: JSON.stringify(body),
+  });
+
+function cartPayload() {
+  const payload = {
+    items: state.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+  };
+  if (state.discount.trim()) payload.discount = state.discount.trim();
+  return payload;
+}
+
+/** Ask the server for the totals of the current cart; older answers are ignored. */
+function reprice() {
+  const seq = ++priceSeq;
+  state.priced = null;
+  state.priceError = null;
+  if (!state.lines.length) {
+    state.shown = null;
+    render();
+    pricing = Promise.resolve();
+    return pricing;
+  }
+  if (qtyErrors.size || checkDiscount(state.discount)) {
+    render();
+    pricing = Promise.resolve();
+    return pricing;
+  }
+  render();
+  pricing = postJSON(cfg.priceUrl, cartPayload()).then((result) => {
+    if (seq !== priceSeq) return;
+    if (result.ok) {
+      state.priced = result.data;
+      state.shown = result.data;
+    } else {
+      state.priceError = { message: result.message, fields: result.details?.fields || {} };
+    }
+    render();
+  });
+  return pricing;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering. Rows are kept per product and updated in place, so a quantity being typed is never
+// replaced under the cashier's fingers. User text only ever goes through textContent.
+
+const rows = new Map(); // product_id -> {tr, cells...}
+
+function makeRow(line) {
+  const tr = document.createElement("tr");
+  tr.dataset.productId = String(line.product_id);
+  tr.innerHTML = `
+    <td class="col-idx text-body-secondary num"></td>
+    <td class="col-item"><div class="item-name fw-semibold"></div>
+      <div class="item-code small text-body-secondary font-monospace"></div>
+      <div class="item-note small"></div></td>
+    <td class="text-end num item-price"></td>
+    <td class="col-qty"><div class="input-group input-group-sm has-validation">
+      <input class="form-control text-end num qty-input" type="text" autocomplete="off">
+      <span class="input-group-text qty-unit"></span>
+      <div class="invalid-feedback qty-error"></div></div></td>
+    <td class="text-end num fw-semibold item-total"></td>
+    <td class="col-remove text-end"><button type="button" class="btn btn-sm btn-outline-danger remove-line">
+      <span aria-hidden="true">×</span></button></td>`;
+  const row = {
+    tr,
+    idx: tr.querySelector(".col-idx"),
+    name: tr.querySelector(".item-name"),
+    code: tr.querySelector(".item-code"),
+    note: tr.querySelector(".item-note"),
+    price: tr.querySelector(".item-price"),
+    qty: tr.querySelector(".qty-input"),
+    unit: tr.querySelector(".qty-unit"),
+    qtyError: tr.querySelector(".qty-error"),
+    total: tr.querySelector(".item-total"),
+    remove: tr.querySelector(".remove-line"),
+  };
+  const id = line.product_id;
+  row.name.textContent = line.name;
+  row.code.textContent = line.code;
+  row.unit.textContent = line.unit;
+  row.qty.inputMode = line.unit === "pcs" ? "numeric" : "decimal";
+  row.qty.setAttribute("aria-label", `Quantity of ${line.name}`);
+  row.remove.setAttribute("aria-label", `Remove ${line.name}`);
+  row.remove.title = `Remove ${line.name}`;
+  row.qty.addEventListener("change", () => commitQuantity(id, row.qty.value));
+  row.qty.addEventListener("focus", () => row.qty.select());
+  row.qty.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      commitQuantity(id, row.qty.value);
+      focusScan();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      const line = findLine(id);
+      if (line) row.qty.value = line.quantity;
+      focusScan();
+    }
+  });
+  row.remove.addEventListener("click", () => {
+    removeLine(id);
+    focusScan();
+  });
+  return row;
+}
+
+function findLine(productId) {
+  return state.lines.find((line) => line.product_id === productId);
+}
+
+function renderRows() {
+  const priced = state.priced;
+  const pricedById = new Map();
+  if (priced) for (const line of priced.lines) pricedById.set(line.product_id, line);
+  const fieldErrors = state.priceError?.fields || {};
+  const alive = new Set();
+
+  state.lines.forEach((line, index) => {
+    const id = line.product_id;
+    alive.add(id);
+    let row = rows.get(id);
+    if (!row) {
+      row = makeRow(line);
+      rows.set(id, row);
+    }
+    if (el.cartBody.children[index] !== row.tr) {
+      el.cartBody.insertBefore(row.tr, el.cartBody.children[index] || null);
+    }
+    row.idx.textContent = String(index + 1);
+    row.price.textContent =
+      moneyText(line.price) + (line.unit === "pcs" ? "" : ` /${line.unit}`);
+    if (document.activeElement !== row.qty) row.qty.value = line.quantity;
+
+    const serverError = fieldErrors[`items.${index}.quantity`] || fieldErrors[`items.${index}`];
+    const error = qtyErrors.get(id) || serverError || null;
+    row.qty.classList.toggle("is-invalid", Boolean(error));
+    if (error) row.qty.setAttribute("aria-invalid", "true");
+    else row.qty.removeAttribute("aria-invalid");
+    row.qtyError.textContent = error || "";
+
+    const pricedLine = pricedById.get(id);
+    row.total.textContent = pricedLine ? moneyText(pricedLine.total) : "…";
+    row.total.classList.toggle("text-body-secondary", !pricedLine);
+
+    let note = "";
+    const stock = pricedLine ? pricedLine.stock : line.stock;
+    const qty = parseFixed(line.quantity, 3);
+    const stockMilli = parseFixed(stock, 3);
+    if (qty !== null && stockMilli !== null && qty > stockMilli) {
+      note = `Only ${stock} ${line.unit} in stock`;
+    }
+    if (pricedLine && parseFixed(pricedLine.discount, 2) > 0) {
+      note = [note, `discount ${moneyText(pricedLine.discount)}`].filter(Boolean).join(" · ");
+    }
+    row.note.textContent = note;
+    row.note.className = `item-note small ${note.startsWith("Only") ? "text-warning-emphasis" : "text-body-secondary"}`;
+    row.tr.classList.toggle("table-danger", Boolean(error) || row.tr.dataset.short === "1");
+  });
+
+  for (const [id, row] of rows) {
+    if (!alive.has(id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+  el.cartEmpty.hidden = state.lines.length > 0;
+}
+
+function renderTotals() {
+  const shown = state.lines.length ? state.priced || state.shown : null;
+  const zero = formatMoney(0);
+  el.itemCount.textContent = String(state.lines.length);
+  el.subtotal.textContent = shown ? moneyText(shown.subtotal) : zero;
+  const discount = shown ? parseFixed(shown.discount_total, 2) : 0;
+  el.discountTotal.textContent = discount ? `-${formatMoney(discount)}` : zero;
+  el.taxTotal.textContent = shown ? moneyText(shown.tax_total) : zero;
+  if (shown) el.taxLabel.textContent = shown.prices_include_tax ? "Tax (included)" : "Tax";
+  const roundOff = shown ? parseFixed(shown.round_off, 2) : 0;
+  el.roundOffRow.hidden = !roundOff;
+  el.roundOff.textContent = roundOff ? moneyText(shown.round_off) : "";
+  el.total.textContent = shown ? moneyText(shown.total) : zero;
+  const pending = state.lines.length > 0 && !state.priced;
+  el.totals.parentElement.classList.toggle("is-stale", pending);
+}
+
+function renderDiscount() {
+  const clientError = checkDiscount(state.discount);
+  const error = clientError || state.priceError?.fields?.discount || null;
+  el.billDiscount.classList.toggle("is-invalid", Boolean(error));
+  el.billDiscountError.textContent = error || "";
+}
+
+/** Show the change live: tendered − total, in integer paise. Empty tendered means exact cash. */
+function renderChange() {
+  const total = state.priced ? parseFixed(state.priced.total, 2) : null;
+  const raw = state.tendered.trim();
+  let label = "Change";
+  let text = "—";
+  let tone = "";
+  let error = "";
+  if (raw !== "") {
+    const tendered = parseTendered(raw);
+    if (tendered === null) {
+      error = "An amount like 500 or 500.50.";
+    } else if (total !== null) {
+      const change = tendered - total;
+      if (change < 0) {
+        label = "Short by";
+        text = formatMoney(-change);
+        tone = "short";
+      } else {
+        text = formatMoney(change);
+        tone = "ok";
+      }
+    }
+  } else if (total !== null) {
+    label = "Change";
+    text = `${formatMoney(0)} (exact)`;
+  }
+  el.tendered.classList.toggle("is-invalid", Boolean(error));
+  el.tenderedError.textContent = error;
+  el.changeLabel.textContent = label;
+  el.change.textContent = text;
+  el.changeBox.dataset.tone = tone;
+}
+
+function renderPriceError() {
+  const message = state.priceError?.message;
+  if (message) showCheckoutAlert(message);
+  else if (el.checkoutAlert.dataset.source === "price") hideCheckoutAlert();
+}
+
+function render() {
+  renderRows();
+  renderTotals();
+  renderDiscount();
+  renderChange();
+  renderPriceError();
+  el.complete.disabled = state.busy || state.lines.length === 0;
+  el.newBill.disabled = state.busy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts, status and focus.
+
+function showScanAlert(message) {
+  el.scanAlert.textContent = message;
+  el.scanAlert.hidden = false;
+  beep();
+}
+
+function hideScanAlert() {
+  el.scanAlert.hidden = true;
+  el.scanAlert.textContent = "";
+}
+
+function showCheckoutAlert(message, source = "price") {
+  el.checkoutAlert.textContent = message;
+  el.checkoutAlert.dataset.source = source;
+  el.checkoutAlert.hidden = false;
+}
+
+function hideCheckoutAlert() {
+  el.checkoutAlert.hidden = true;
+  el.checkoutAlert.textContent = "";
+  delete el.checkoutAlert.dataset.source;
+}
+
+function announce(message) {
+  el.status.textContent = message;
+}
+
+let audio = null;
+function beep() {
+  try {
+    audio = audio || new AudioContext();
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = 330;
+    gain.gain.value = 0.08;
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.15);
+  } catch {
+    /* no sound available: the alert is enough */
+  }
+}
+
+const TYPING_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+
+function focusScan() {
+  el.scan.focus();
+}
+
+/** Give the scan field its focus back, unless the cashier is typing somewhere else. */
+function focusScanIfIdle() {
+  const active = document.activeElement;
+  if (!active || active === document.body || active === el.scan || !TYPING_FIELDS.has(active.tagName)) {
+    focusScan();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cart changes.
+
+function touched(productId) {
+  state.lastTouched = productId;
+  const row = rows.get(productId);
+  if (row) {
+    row.tr.classList.remove("row-flash");
+    void row.tr.offsetWidth; // restart the animation
+    row.tr.classList.add("row-flash");
+  }
+}
+
+function addProduct(product, quantity) {
+  const scanned = parseFixed(quantity, 3) ?? 1000;
+  const existing = findLine(product.id);
+  if (existing) {
+    const current = qtyErrors.has(product.id) ? 0 : parseFixed(existing.quantity, 3) ?? 0;
+    existing.quantity = qtyString(current + scanned, existing.unit);
+    existing.stock = product.stock;
+    existing.price = product.price;
+    qtyErrors.delete(product.id);
+  } else {
+    state.lines.push({
+      product_id: product.id,
+      code: product.code,
+      name: product.name,
+      unit: product.unit,
+      price: product.price,
+      quantity: qtyString(scanned, product.unit),
+      stock: product.stock,
+    });
+  }
+  clearShortMark();
+  hideScanAlert();
+  if (el.checkoutAlert.dataset.source === "checkout") hideCheckoutAlert();
+  save();
+  reprice();
+  touched(product.id);
+  announce(`${product.name}: ${findLine(product.id).quantity} ${product.unit}`);
+}
+
+function commitQuantity(productId, text) {
+  const line = findLine(productId);
+  if (!line) return;
+  const raw = String(text).trim();
+  const [milli, error] = checkQuantity(raw, line.unit);
+  const next = error ? raw : qtyString(milli, line.unit);
+  if (next === line.quantity && qtyErrors.get(productId) === (error || undefined)) return;
+  line.quantity = next;
+  if (error) qtyErrors.set(productId, error);
+  else qtyErrors.delete(productId);
+  state.lastTouched = productId;
+  clearShortMark();
+  save();
+  reprice();
+}
+
+function removeLine(productId) {
+  state.lines = state.lines.filter((line) => line.product_id !== productId);
+  qtyErrors.delete(productId);
+  if (state.lastTouched === productId) state.lastTouched = null;
+  clearShortMark();
+  hideCheckoutAlert();
+  save();
+  reprice();
+}
+
+function clearBill() {
+  state.lines = [];
+  state.discount = "";
+  state.tendered = "";
+  state.lastTouched = null;
+  qtyErrors.clear();
+  el.billDiscount.value = "";
+  el.tendered.value = "";
+  hideScanAlert();
+  hideCheckoutAlert();
+  clearStorage();
+  reprice();
+}
+
+function clearShortMark() {
+  for (const row of rows.values()) delete row.tr.dataset.short;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning and name search.
+
+function lookupAndAdd(code) {
+  scanQueue = scanQueue.then(async () => {
+    const result = await getJSON(`${cfg.lookupUrl}?code=${encodeURIComponent(code)}`);
+    if (result.ok) {
+      addProduct(result.data.product, result.data.quantity);
+    } else if (result.status === 404) {
+      showScanAlert(result.message || `Unknown code: ${code}`);
+    } else {
+      showScanAlert(result.message);
+    }
+    focusScanIfIdle();
+  });
+  return scanQueue;
+}
+
+const suggest = { items: [], active: -1, seq: 0, timer: null };
+
+function closeSuggestions() {
+  suggest.items = [];
+  suggest.active = -1;
+  el.suggestions.hidden = true;
+  el.suggestions.replaceChildren();
+  el.scan.setAttribute("aria-expanded", "false");
+  el.scan.removeAttribute("aria-activedescendant");
+}
+
+function showSuggestions(items, query) {
+  suggest.items = items;
+  suggest.active = -1;
+  el.suggestions.replaceChildren();
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.className = "list-group-item text-body-secondary small";
+    li.textContent = `No product matches “${query}”. Enter looks it up as a code.`;
+    el.suggestions.append(li);
+  }
+  items.forEach((product, index) => {
+    const li = document.createElement("li");
+    li.className = "list-group-item list-group-item-action suggestion";
+    li.id = `suggestion-${index}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    const main = document.createElement("div");
+    main.className = "suggestion-main";
+    const name = document.createElement("span");
+    name.className = "fw-semibold";
+    name.textContent = product.name;
+    const code = document.createElement("span");
+    code.className = "small font-monospace suggestion-code";
+    code.textContent = product.code;
+    main.append(name, code);
+    const side = document.createElement("div");
+    side.className = "suggestion-side text-end";
+    const price = document.createElement("span");
+    price.className = "num";
+    price.textContent = moneyText(product.price) + (product.unit === "pcs" ? "" : ` /${product.unit}`);
+    const stock = document.createElement("span");
+    const out = (parseFixed(product.stock, 3) ?? 0) <= 0;
+    stock.className = `small suggestion-stock ${out ? "text-danger" : ""}`;
+    stock.textContent = out ? "out of stock" : `${product.stock} ${product.unit} in stock`;
+    side.append(price, stock);
+    li.append(main, side);
+    li.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the field
+    li.addEventListener("click", () => pickSuggestion(index));
+    el.suggestions.append(li);
+  });
+  el.suggestions.hidden = false;
+  el.scan.setAttribute("aria-expanded", "true");
+}
+
+function highlight(index) {
+  const count = suggest.items.length;
+  if (!count) return;
+  suggest.active = (index + count) % count;
+  [...el.suggestions.children].forEach((li, i) => {
+    const on = i === suggest.active;
+    li.classList.toggle("active", on);
+    li.setAttribute("aria-selected", String(on));
+    if (on) li.scrollIntoView({ block: "nearest" });
+  });
+  el.scan.setAttribute("aria-activedescendant", `suggestion-${suggest.active}`);
+}
+
+function pickSuggestion(index) {
+  const product = suggest.items[index];
+  if (!product) return;
+  suggest.seq++;
+  clearTimeout(suggest.timer);
+  closeSuggestions();
+  el.scan.value = "";
+  addProduct(product, "1");
+  focusScan();
+}
+
+async function fetchSuggestions(query, seq) {
+  const url = `${cfg.searchUrl}?q=${encodeURIComponent(query)}&per_page=8`;
+  const result = await getJSON(url);
+  if (seq !== suggest.seq || el.scan.value.trim() !== query) return; // a newer keystroke won
+  if (result.ok) showSuggestions(result.data.items, query);
+  else closeSuggestions();
+}
+
+el.scan.addEventListener("input", () => {
+  clearTimeout(suggest.timer);
+  const query = el.scan.value.trim();
+  const seq = ++suggest.seq;
+  // Digits only is a barcode being typed or scanned: no suggestions for those.
+  if (!query || !/\D/.test(query)) {
+    closeSuggestions();
+    return;
+  }
+  suggest.timer = setTimeout(() => fetchSuggestions(query, seq), 120);
+});
+
+el.scan.addEventListener("keydown", (event) => {
+  const open = !el.suggestions.hidden && suggest.items.length > 0;
+  if (event.key === "ArrowDown" && open) {
+    event.preventDefault();
+    highlight(suggest.active + 1);
+  } else if (event.key === "ArrowUp" && open) {
+    event.preventDefault();
+    highlight(suggest.active < 0 ? suggest.items.length - 1 : suggest.active - 1);
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    if (open && suggest.active >= 0) {
+      pickSuggestion(suggest.active);
+      return;
+    }
+    const code = el.scan.value.trim();
+    suggest.seq++;
+    clearTimeout(suggest.timer);
+    closeSuggestions();
+    el.scan.value = "";
+    if (code) lookupAndAdd(code);
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    if (!el.suggestions.hidden) {
+      suggest.seq++;
+      closeSuggestions();
+    } else if (el.scan.value) {
+      el.scan.value = "";
+    } else {
+      hideScanAlert();
+    }
+  }
+});
+
+el.scan.addEventListener("blur", () => {
+  // Let a click on a suggestion land first; then close the list.
+  setTimeout(() => {
+    if (document.activeElement !== el.scan) closeSuggestions();
+  }, 150);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Discount, tendered cash, checkout.
+
+let discountTimer = null;
+el.billDiscount.addEventListener("input", () => {
+  state.discount = el.billDiscount.value;
+  save();
+  clearTimeout(discountTimer);
+  discountTimer = setTimeout(reprice, 300);
+  renderDiscount();
+});
+el.billDiscount.addEventListener("change", () => {
+  clearTimeout(discountTimer);
+  state.discount = el.billDiscount.value;
+  save();
+  reprice();
+});
+
+el.tendered.addEventListener("input", () => {
+  state.tendered = el.tendered.value;
+  save();
+  renderChange();
+});
+
+for (const field of [el.billDiscount, el.tendered]) {
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      focusScan();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (field === el.billDiscount) {
+        clearTimeout(discountTimer);
+        reprice();
+      }
+      focusScan();
+    }
+  });
+}
+
+function receiptUrl(id) {
+  return `${cfg.receiptUrl.replace(/\/0$/, `/${id}`)}?print=1`;
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  el.complete.querySelector(".spinner-border").hidden = !busy;
+  el.complete.querySelector(".complete-label").textContent = busy ? "Completing…" : "Complete sale";
+  el.complete.disabled = busy || state.lines.length === 0;
+  el.newBill.disabled = busy;
+}
+
+async function completeSale() {
+  if (state.busy) return;
+  if (!state.lines.length) {
+    showCheckoutAlert("The bill is empty: scan an item first.", "checkout");
+    focusScan();
+    return;
+  }
+  setBusy(true);
+  let leaving = false;
+  try {
+    await scanQueue; // a scan typed just before F9 belongs to this bill
+    await pricing;
+    if (qtyErrors.size) {
+      showCheckoutAlert("Fix the quantity marked in red first.", "checkout");
+      return;
+    }
+    if (checkDiscount(state.discount)) {
+      showCheckoutAlert(checkDiscount(state.discount), "checkout");
+      return;
+    }
+    if (!state.priced) {
+      showCheckoutAlert(state.priceError?.message || "The totals are not ready yet.", "checkout");
+      return;
+    }
+    const total = parseFixed(state.priced.total, 2);
+    let amount = state.priced.total;
+    if (state.tendered.trim()) {
+      const tendered = parseTendered(state.tendered);
+      if (tendered === null) {
+        showCheckoutAlert("Cash tendered must be an amount like 500 or 500.50.", "checkout");
+        el.tendered.focus();
+        return;
+      }
+      if (tendered < total) {
+        showCheckoutAlert(`Cash tendered is short by ${formatMoney(total - tendered)}.`, "checkout");
+        el.tendered.focus();
+        return;
+      }
+      amount = formatFixed(tendered, 2);
+    }
+    const payload = { ...cartPayload(), payments: [{ method: "cash", amount }] };
+    const result = await postJSON(cfg.checkoutUrl, payload);
+    if (result.ok) {
+      leaving = true;
+      clearStorage();
+      announce(`Sale ${result.data.number} completed.`);
+      window.location.assign(receiptUrl(result.data.id));
+      return;
+    }
+    showCheckoutAlert(result.message, "checkout");
+    const shortId = result.details?.product_id;
+    if (result.status === 409 && rows.has(shortId)) {
+      rows.get(shortId).tr.dataset.short = "1";
+      const line = findLine(shortId);
+      if (line && result.details.available !== undefined) line.stock = result.details.available;
+      render();
+    }
+  } finally {
+    if (!leaving) {
+      setBusy(false);
+      render();
+    }
+  }
+}
+
+el.complete.addEventListener("click", () => completeSale());
+el.newBill.addEventListener("click", () => {
+  if (state.lines.length && !window.confirm("Clear this bill? Its items will be removed.")) {
+    focusScan();
+    return;
+  }
+  clearBill();
+  focusScan();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Page-wide keys: F9 completes, F2 edits the last quantity, typing anywhere goes to the scan field.
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "F9") {
+    event.preventDefault();
+    completeSale();
+    return;
+  }
+  if (event.key === "F2") {
+    event.preventDefault();
+    const id = state.lastTouched ?? state.lines.at(-1)?.product_id;
+    const row = rows.get(id);
+    if (row) row.qty.focus();
+    return;
+  }
+  const active = document.activeElement;
+  const typing = active && TYPING_FIELDS.has(active.tagName);
+  if (!typing && event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey) {
+    focusScan(); // the keystroke lands in the scan field: a scanner never loses a digit
+  }
+});
+
+window.addEventListener("focus", focusScanIfIdle);
+document.addEventListener("click", (event) => {
+  // A click on empty space gives the scan field its focus back.
+  if (!event.target.closest("input, button, a, select, textarea, label, .suggestions")) {
+    focusScanIfIdle();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Start: restore a cart left by a reload, price it, focus the scan field.
+
+restore();
+el.billDiscount.value = state.discount;
+el.tendered.value = state.tendered;
+reprice();
+focusScan();

@@ -1,0 +1,224 @@
+"""Pages of posapp/web/auth.py: first-run setup, login with lockout, logout, the layout."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from posapp.extensions import db
+from posapp.models import User
+from posapp.models.base import write_transaction
+from posapp.services.settings import load_settings
+from tests.factories import PASSWORD, make_user
+
+SETUP = {
+    "username": "owner",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+    "shop_name": "Sharma Store",
+}
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def log_in(client: FlaskClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/login", data={"username": username, "password": password})
+
+
+# --- first run --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/login", "/pos/", "/products/", "/products/new", "/pos/receipt/1", "/nowhere"]
+)
+def test_first_run_sends_every_page_to_setup(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/setup"
+
+
+def test_first_run_still_serves_static_files_and_health(client: FlaskClient) -> None:
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200
+    assert client.get("/api/health").status_code == 200
+
+
+def test_setup_page_shows_the_admin_form(client: FlaskClient) -> None:
+    response = client.get("/setup")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for name in ("username", "password", "confirm", "shop_name", "csrf_token"):
+        assert f'name="{name}"' in html
+    assert 'type="password"' in html
+    assert "At least 8 characters" in html
+    assert 'action="/setup"' in html
+
+
+def test_setup_creates_the_admin_logs_in_and_names_the_shop(client: FlaskClient) -> None:
+    response = client.post("/setup", data=SETUP)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/products/"
+    user = db.session.scalar(select(User))
+    assert user is not None
+    assert (user.username, user.role) == ("owner", "admin")
+    assert load_settings(db.session).shop_name == "Sharma Store"
+    page = client.get("/products/")  # logged in: no redirect to the login page
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Sharma Store" in html
+    assert "owner" in html
+
+
+def test_setup_is_gone_once_a_user_exists(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/setup").headers["Location"] == "/login"
+    response = client.post("/setup", data={**SETUP, "username": "intruder"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert user_count() == 1
+
+
+def test_setup_is_refused_from_another_machine(client: FlaskClient) -> None:
+    response = client.get("/setup", environ_base={"REMOTE_ADDR": "192.168.1.50"})
+    assert response.status_code == 403
+    assert "only be created on the shop computer" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "message"),
+    [
+        ("short12", "short12", "The password needs at least 8 characters."),
+        (PASSWORD, PASSWORD + "x", "The two passwords do not match."),
+    ],
+)
+def test_setup_re_shows_the_form_on_bad_passwords(
+    client: FlaskClient, password: str, confirm: str, message: str
+) -> None:
+    data = {**SETUP, "password": password, "confirm": confirm}
+    response = client.post("/setup", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert "is-invalid" in html
+    assert 'value="owner"' in html  # the username is kept...
+    assert password not in html  # ...passwords never echo back
+    assert user_count() == 0
+
+
+def test_setup_refuses_a_bad_username(client: FlaskClient) -> None:
+    response = client.post("/setup", data={**SETUP, "username": "a b"})
+    assert response.status_code == 422
+    assert "Usernames are 2-64 letters" in response.get_data(as_text=True)
+    assert user_count() == 0
+
+
+# --- login, lockout, logout -------------------------------------------------------------------
+
+
+def test_login_page(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/login")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="username"' in html
+    assert 'name="password"' in html
+    assert 'name="csrf_token"' in html
+
+
+def test_login_lands_on_the_till(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    response = log_in(client, "admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/pos/"
+    assert client.get("/pos/").status_code == 200
+
+
+def test_login_follows_a_local_next_only(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/login?next=/products/").get_data(as_text=True)
+    assert 'action="/login?next=/products/"' in page
+    response = client.post(
+        "/login?next=/products/", data={"username": "admin", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/products/"
+    client.post("/logout")
+    response = client.post(
+        "/login?next=//evil.example/x", data={"username": "admin", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/pos/"
+
+
+def test_wrong_password_re_shows_the_form(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    response = log_in(client, "admin", "not-the-password")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Wrong username or password." in html
+    assert 'value="admin"' in html
+    assert "not-the-password" not in html
+    assert client.get("/pos/").status_code == 302
+
+
+def test_five_wrong_passwords_lock_the_account(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(4):
+        assert log_in(client, "admin", "wrong-password").status_code == 401
+    fifth = log_in(client, "admin", "wrong-password")
+    assert fifth.status_code == 429
+    assert "locked" in fifth.get_data(as_text=True)
+    # Even the right password is refused while the lock lasts.
+    locked = log_in(client, "admin")
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.get_data(as_text=True)
+    assert client.get("/pos/").status_code == 302
+
+
+def test_logout_is_a_post_and_ends_the_session(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "admin")
+    assert client.get("/logout").status_code == 405
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    after = client.get("/pos/")
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith("/login")
+
+
+# --- the layout -------------------------------------------------------------------------------
+
+
+def test_layout_has_csrf_meta_theme_script_and_logout_form(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "admin")
+    html = client.get("/pos/").get_data(as_text=True)
+    assert '<meta name="csrf-token" content="' in html
+    # The theme script runs in <head>, before the stylesheets: no flash of the wrong theme.
+    head = html.split("</head>")[0]
+    assert head.index("js/theme.js") < head.index("bootstrap.min.css")
+    assert "data-theme-toggle" in html
+    assert 'action="/logout"' in html
+    assert "vendor/bootstrap-5.3.9/bootstrap.bundle.min.js" in html
+
+
+def test_admins_see_products_and_cashiers_do_not(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "admin")
+    assert 'href="/products/"' in client.get("/pos/").get_data(as_text=True)
+    client.post("/logout")
+    log_in(client, "cashier")
+    html = client.get("/pos/").get_data(as_text=True)
+    assert 'href="/products/"' not in html
+    assert 'href="/pos/"' in html
+
+
+def test_error_pages_use_the_layout(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "admin")
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Not found" in html
+    assert "Back to the till" in html
+
+
+def test_inactive_users_cannot_log_in(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db.session, "gone", "cashier")
+    with write_transaction(db.session):
+        stored = db.session.get(User, user.id)
+        assert stored is not None
+        stored.active = False
+    assert log_in(client, "gone").status_code == 401
