@@ -268,6 +268,7 @@ class _NameIndex:
     key: tuple[Any, ...]
     choices: list[str]
     owners: list[int]
+    archived: frozenset[int]
 
 
 _index_lock = threading.Lock()
@@ -283,7 +284,7 @@ def _index_key(session: Session) -> tuple[Any, ...]:
 
 
 def _names(session: Session) -> _NameIndex:
-    """Return the fuzzy index of active names (whole names and their words), rebuilt on change."""
+    """Return the fuzzy index of names (whole names and their words), rebuilt on any change."""
     url = str(session.get_bind().url)
     key = _index_key(session)
     cached = _name_index.get(url)
@@ -291,9 +292,12 @@ def _names(session: Session) -> _NameIndex:
         return cached
     choices: list[str] = []
     owners: list[int] = []
-    for customer_id, name in session.execute(
-        select(Customer.id, Customer.name).where(Customer.archived.is_(False))
+    archived: set[int] = set()
+    for customer_id, name, is_archived in session.execute(
+        select(Customer.id, Customer.name, Customer.archived)
     ):
+        if is_archived:
+            archived.add(customer_id)
         whole = utils.default_process(name)
         choices.append(whole)
         owners.append(customer_id)
@@ -303,7 +307,7 @@ def _names(session: Session) -> _NameIndex:
                 if len(word) >= MIN_FUZZY_LENGTH:
                     choices.append(word)
                     owners.append(customer_id)
-    built = _NameIndex(key, choices, owners)
+    built = _NameIndex(key, choices, owners, frozenset(archived))
     with _index_lock:
         _name_index[url] = built
     return built
@@ -326,14 +330,16 @@ def search_customers(
     q: str = "",
     *,
     include_archived: bool = False,
+    archived_only: bool = False,
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Customer], int]:
     """Find customers by phone (any format, partial digits) or name (prefix, then fuzzy)."""
     q = (q or "").strip()
+    wanted_state: bool | None = True if archived_only else (None if include_archived else False)
     base = select(Customer)
-    if not include_archived:
-        base = base.where(Customer.archived.is_(False))
+    if wanted_state is not None:
+        base = base.where(Customer.archived.is_(wanted_state))
     digits = _phone_query(q) if q else None
     if not q or digits is not None:
         if digits is not None:
@@ -354,7 +360,7 @@ def search_customers(
         ).all()
         return list(items), total
 
-    ranked = _rank_by_name(session, q, include_archived)
+    ranked = _rank_by_name(session, q, wanted_state)
     total = len(ranked)
     wanted = ranked[(page - 1) * per_page : page * per_page]
     if not wanted:
@@ -363,7 +369,7 @@ def search_customers(
     return [found[i] for i in wanted if i in found], total
 
 
-def _rank_by_name(session: Session, q: str, include_archived: bool) -> list[int]:
+def _rank_by_name(session: Session, q: str, archived: bool | None) -> list[int]:
     """Return customer ids: names starting with the query first, then fuzzy matches by score."""
     pattern = _escape_like(q)
     prefix_stmt = select(Customer.id).where(
@@ -372,8 +378,8 @@ def _rank_by_name(session: Session, q: str, include_archived: bool) -> list[int]
             Customer.name.ilike(f"% {pattern}%", escape="\\"),
         )
     )
-    if not include_archived:
-        prefix_stmt = prefix_stmt.where(Customer.archived.is_(False))
+    if archived is not None:
+        prefix_stmt = prefix_stmt.where(Customer.archived.is_(archived))
     ranked = list(
         session.scalars(
             prefix_stmt.order_by(
@@ -397,6 +403,8 @@ def _rank_by_name(session: Session, q: str, include_archived: bool) -> list[int]
         limit=MAX_MATCHES * 3,
     ):
         owner = index.owners[position]
+        if archived is not None and (owner in index.archived) != archived:
+            continue
         if score > best.get(owner, 0.0):
             best[owner] = score
     seen = set(ranked)

@@ -352,8 +352,35 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def overdue_count(session: Session, today: date | None = None) -> int:
-    """Count customers whose oldest unpaid debit is older than 30 days (the nav badge)."""
-    return dues(session, "amount", today).over_30_count
+    """Count customers whose oldest unpaid debit is more than 30 days old (the nav badge).
+
+    Under FIFO that is: their debits older than 30 days exceed all their credits.
+    """
+    cutoff = _local_midnight_utc((today or local_today()) - timedelta(days=30))
+    per_customer = (
+        select(
+            func.sum(
+                case(
+                    (
+                        (LedgerEntry.amount > 0) & (LedgerEntry.created_at < cutoff),
+                        LedgerEntry.amount,
+                    ),
+                    else_=0,
+                )
+            ).label("old"),
+            func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)).label("cred"),
+        )
+        .group_by(LedgerEntry.customer_id)
+        .subquery()
+    )
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(per_customer)
+            .where(per_customer.c.old > per_customer.c.cred)
+        )
+        or 0
+    )
 
 
 # ---------------------------------------------------------------- writing
@@ -597,4 +624,44 @@ def payment_allocations(session: Session, payment_id: int) -> list[PaymentAlloca
             .where(PaymentAllocation.payment_id == payment_id)
             .order_by(PaymentAllocation.id)
         )
+    )
+
+
+@dataclass(frozen=True)
+class PaymentReceipt:
+    """What a payment receipt shows: the payment, what it settled, and the balance after it."""
+
+    payment: Payment
+    customer: Customer
+    allocations: list[PaymentAllocation]
+    unallocated: int
+    balance_after: int
+
+
+def payment_receipt(session: Session, payment_id: int) -> PaymentReceipt:
+    """Collect a payment on account with its allocations and the balance right after it."""
+    payment = load_payment(session, payment_id)
+    assert payment.customer_id is not None
+    customer = session.get(Customer, payment.customer_id)
+    assert customer is not None
+    allocations = payment_allocations(session, payment.id)
+    entry_id = session.scalar(
+        select(LedgerEntry.id).where(
+            LedgerEntry.payment_id == payment.id, LedgerEntry.kind == "payment"
+        )
+    )
+    after = int(
+        session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.customer_id == customer.id, LedgerEntry.id <= (entry_id or 0)
+            )
+        )
+        or 0
+    )
+    return PaymentReceipt(
+        payment,
+        customer,
+        allocations,
+        payment.amount - sum(a.amount for a in allocations),
+        after,
     )
