@@ -12,7 +12,7 @@ from posapp.models.base import to_local
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services.customers import CustomerSummary, display_phone
 from posapp.services.ledger import LedgerLine, PaymentResult
-from posapp.services.pricing import PricedCart
+from posapp.services.pricing import PricedCart, summarise_tax
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -50,11 +50,6 @@ def product_json(product: Product) -> dict[str, Any]:
 
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     """Serialise an invoice with its lines, tax summary and payments."""
-    summary: dict[int, list[int]] = {}
-    for line in invoice.lines:
-        row = summary.setdefault(line.tax_rate_bp, [0, 0])
-        row[0] += line.taxable
-        row[1] += line.tax
     return {
         "id": invoice.id,
         "number": invoice.number,
@@ -82,8 +77,12 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "discount_total": money_str(invoice.discount_total),
         "tax_total": money_str(invoice.tax_total),
         "tax_summary": [
-            {"rate": percent_str(rate), "taxable": money_str(v[0]), "tax": money_str(v[1])}
-            for rate, v in sorted(summary.items())
+            {
+                "rate": percent_str(row.rate_bp),
+                "taxable": money_str(row.taxable),
+                "tax": money_str(row.tax),
+            }
+            for row in summarise_tax(invoice.lines)
         ],
         "round_off": money_str(invoice.round_off),
         "total": money_str(invoice.total),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from posapp.errors import ValidationError
 from posapp.money import (
@@ -57,11 +59,45 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class TaxRow:
-    """Tax summary for one rate."""
+    """Tax summary for one rate, with its CGST/SGST halves."""
 
     rate_bp: int
     taxable: int
     tax: int
+
+    @property
+    def cgst(self) -> int:
+        """The central half of the tax; it takes the odd paisa, so the halves add up."""
+        sign = -1 if self.tax < 0 else 1
+        return sign * ((abs(self.tax) + 1) // 2)
+
+    @property
+    def sgst(self) -> int:
+        """The state half of the tax: what the central half leaves."""
+        return self.tax - self.cgst
+
+    @property
+    def half_rate_bp(self) -> Decimal:
+        """Half the rate in basis points (may end in .5: 2.5 % of 5 %)."""
+        return Decimal(self.rate_bp) / 2
+
+
+class TaxedLine(Protocol):
+    """Anything with a rate, a taxable value and a tax: priced lines and invoice lines."""
+
+    tax_rate_bp: int
+    taxable: int
+    tax: int
+
+
+def summarise_tax(lines: Iterable[TaxedLine]) -> list[TaxRow]:
+    """Sum taxable value and tax per rate, lowest rate first (the one tax summary)."""
+    sums: dict[int, list[int]] = {}
+    for line in lines:
+        row = sums.setdefault(line.tax_rate_bp, [0, 0])
+        row[0] += line.taxable
+        row[1] += line.tax
+    return [TaxRow(rate, taxable, tax) for rate, (taxable, tax) in sorted(sums.items())]
 
 
 @dataclass(frozen=True)
@@ -153,7 +189,6 @@ def price_cart(
     shares = allocate(bill_amount, nets_before_bill)
 
     priced: list[PricedLine] = []
-    by_rate: dict[int, list[int]] = {}
     for line, gross, before, share in zip(lines, grosses, nets_before_bill, shares, strict=True):
         net = before - share
         taxable, tax, total = tax_for(net, line.tax_rate_bp, prices_include_tax)
@@ -169,9 +204,6 @@ def price_cart(
                 tax_rate_bp=line.tax_rate_bp,
             )
         )
-        row = by_rate.setdefault(line.tax_rate_bp, [0, 0])
-        row[0] += taxable
-        row[1] += tax
 
     lines_total = sum(p.total for p in priced)
     adjustment = 0
@@ -188,7 +220,7 @@ def price_cart(
         tax_total=sum(p.tax for p in priced),
         round_off=adjustment,
         total=lines_total + adjustment,
-        tax_summary=[TaxRow(rate, v[0], v[1]) for rate, v in sorted(by_rate.items())],
+        tax_summary=summarise_tax(priced),
     )
 
 

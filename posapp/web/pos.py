@@ -11,6 +11,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.money import money_str, qty_str
 from posapp.services import checkout
+from posapp.services.pricing import summarise_tax
 
 bp = Blueprint("pos", __name__)
 
@@ -63,5 +64,8 @@ def receipt(invoice_id: int) -> str:
     """Show the 80 mm receipt of an invoice, ready to print."""
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     return render_template(
-        "pos/receipt.html", invoice=invoice, autoprint=request.args.get("print") == "1"
+        "pos/receipt.html",
+        invoice=invoice,
+        taxes=summarise_tax(invoice.lines),
+        autoprint=request.args.get("print") == "1",
     )

@@ -283,6 +283,8 @@ def test_receipt_shows_discount_and_split_tax(admin_client: FlaskClient, admin) 
     assert "TAX INVOICE" in html
     assert "-₹10.00" in html
     assert ">CGST<" in html and ">SGST<" in html
+    # Tax 3.81 splits as on the PDF: the odd paisa goes to CGST.
+    assert "₹1.91" in html and "₹1.90" in html
     assert "₹80.00" in html  # the total after the discount
 
 
