@@ -186,6 +186,7 @@ def payment_result_json(result: PaymentResult) -> dict[str, Any]:
         "allocations": [
             allocation_json(a, result.numbers.get(a.invoice_id)) for a in result.allocations
         ],
+        "unallocated": money_str(result.unallocated),
         "advance": money_str(result.advance),
         "balance": money_str(result.balance),
     }

@@ -465,6 +465,15 @@ def record_credit_sale(
     return made
 
 
+def advance_part(unallocated: int, balance_after: int) -> int:
+    """Return how much of a payment's unallocated money is kept as an advance.
+
+    Money not allocated to a bill first pays what is owed without a bill (an opening
+    balance, an adjustment); only what is left after that is the customer's advance.
+    """
+    return max(0, min(unallocated, -balance_after))
+
+
 @dataclass
 class PaymentResult:
     """A recorded account payment, what it settled, and where the customer stands now."""
@@ -472,9 +481,14 @@ class PaymentResult:
     payment: Payment
     customer: Customer
     allocations: list[PaymentAllocation] = field(default_factory=list)
-    advance: int = 0
+    unallocated: int = 0  # not allocated to any bill
     balance: int = 0
     numbers: dict[int, str] = field(default_factory=dict)  # invoice id -> number
+
+    @property
+    def advance(self) -> int:
+        """The part of this payment kept as an advance for the next credit sale."""
+        return advance_part(self.unallocated, self.balance)
 
 
 def parse_payment(data: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -534,7 +548,7 @@ def record_payment(
         invoices = open_invoices(session, customer.id)
         parts, left = plan_allocation(amount, [(i.id, i.total - i.paid) for i in invoices])
         by_id = {i.id: i for i in invoices}
-        result = PaymentResult(payment, customer, advance=left)
+        result = PaymentResult(payment, customer, unallocated=left)
         for invoice_id, take in parts:
             allocation = PaymentAllocation(
                 payment_id=payment.id, invoice_id=invoice_id, amount=take, created_at=now
@@ -636,6 +650,16 @@ class PaymentReceipt:
     allocations: list[PaymentAllocation]
     unallocated: int
     balance_after: int
+
+    @property
+    def advance(self) -> int:
+        """The part of this payment kept as an advance."""
+        return advance_part(self.unallocated, self.balance_after)
+
+    @property
+    def towards_balance(self) -> int:
+        """The part of this payment that paid debts without a bill (opening, adjustments)."""
+        return self.unallocated - self.advance
 
 
 def payment_receipt(session: Session, payment_id: int) -> PaymentReceipt:

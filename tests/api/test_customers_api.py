@@ -222,6 +222,7 @@ def test_credit_sale_then_payment_through_the_api(
     assert payment["allocations"] == [
         {"invoice_id": invoice["id"], "invoice_number": invoice["number"], "amount": "250.00"}
     ]
+    assert payment["unallocated"] == "50.00"
     assert payment["advance"] == "50.00"
     assert payment["balance"] == "-50.00"
 
