@@ -44,7 +44,8 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        Index("ix_ledger_entries_customer_id_id", "customer_id", "id"),
+        # Covering: balances, running balances and FIFO aging are answered from the index.
+        Index("ix_ledger_entries_customer_cover", "customer_id", "id", "amount", "created_at"),
         CheckConstraint(
             "kind IN ('opening', 'credit_sale', 'payment', 'return', 'adjustment', 'void')",
             name="ck_ledger_entries_kind",

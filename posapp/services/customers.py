@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -266,8 +267,8 @@ def get_customer(session: Session, customer_id: int) -> Customer:
 @dataclass(frozen=True)
 class _NameIndex:
     key: tuple[Any, ...]
-    choices: list[str]
-    owners: list[int]
+    choices: list[str]  # distinct processed names and words (names repeat a lot in a shop)
+    owners: list[tuple[int, ...]]  # the customers behind each choice
     archived: frozenset[int]
 
 
@@ -290,8 +291,7 @@ def _names(session: Session) -> _NameIndex:
     cached = _name_index.get(url)
     if cached is not None and cached.key == key:
         return cached
-    choices: list[str] = []
-    owners: list[int] = []
+    by_text: dict[str, list[int]] = {}
     archived: set[int] = set()
     for customer_id, name, is_archived in session.execute(
         select(Customer.id, Customer.name, Customer.archived)
@@ -299,14 +299,14 @@ def _names(session: Session) -> _NameIndex:
         if is_archived:
             archived.add(customer_id)
         whole = utils.default_process(name)
-        choices.append(whole)
-        owners.append(customer_id)
+        by_text.setdefault(whole, []).append(customer_id)
         words = whole.split()
         if len(words) > 1:
-            for word in words:
+            for word in set(words):
                 if len(word) >= MIN_FUZZY_LENGTH:
-                    choices.append(word)
-                    owners.append(customer_id)
+                    by_text.setdefault(word, []).append(customer_id)
+    choices = list(by_text)
+    owners = [tuple(by_text[text]) for text in choices]
     built = _NameIndex(key, choices, owners, frozenset(archived))
     with _index_lock:
         _name_index[url] = built
@@ -394,19 +394,25 @@ def _rank_by_name(session: Session, q: str, archived: bool | None) -> list[int]:
         return ranked
     index = _names(session)
     best: dict[int, float] = {}
-    for _choice, score, position in process.extract(
-        query,
-        index.choices,
-        scorer=fuzz.WRatio,
-        processor=None,
-        score_cutoff=FUZZY_CUTOFF,
-        limit=MAX_MATCHES * 3,
-    ):
-        owner = index.owners[position]
-        if archived is not None and (owner in index.archived) != archived:
-            continue
-        if score > best.get(owner, 0.0):
-            best[owner] = score
+    # Typos are mostly swapped, missing or wrong letters: OSA (Levenshtein with adjacent
+    # transpositions) over names and their words ranks "Rmaesh" -> "Ramesh" above "Rakesh".
+    # Several words may come in any order ("kumar ramesh"): token-sort ratio over whole names.
+    passes = [(OSA.normalized_similarity, FUZZY_CUTOFF / 100, 100.0)]
+    if " " in query:
+        passes.append((fuzz.token_sort_ratio, FUZZY_CUTOFF, 1.0))
+    for scorer, cutoff, scale in passes:
+        for _choice, score, position in process.extract(
+            query,
+            index.choices,
+            scorer=scorer,
+            processor=None,
+            score_cutoff=cutoff,
+            limit=MAX_MATCHES * 3,
+        ):
+            for owner in index.owners[position]:
+                if archived is not None and (owner in index.archived) != archived:
+                    continue
+                best[owner] = max(best.get(owner, 0.0), score * scale)
     seen = set(ranked)
     fuzzy = sorted((cid for cid in best if cid not in seen), key=lambda cid: (-best[cid], cid))
     return (ranked + fuzzy)[:MAX_MATCHES]

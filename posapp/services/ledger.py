@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, ValidationError
@@ -287,30 +287,29 @@ class DueRow:
 
 @dataclass(frozen=True)
 class DuesReport:
-    """Every customer who owes, sorted, with totals."""
+    """Customers who owe, sorted: one page of rows, and totals over all of them."""
 
     rows: list[DueRow]
+    count: int
     total: int
     over_30: int
     over_30_count: int
 
 
-def dues(session: Session, sort: str = "amount", today: date | None = None) -> DuesReport:
-    """List customers who owe, sorted by amount (largest first) or age (oldest first)."""
-    if sort not in ("amount", "age"):
-        raise ValidationError("Sort by amount or age.", field="sort")
-    today = today or local_today()
+def _oldest_open_query(customer_ids: list[int] | None) -> Any:
+    """Select (cid, oldest): when each owing customer's oldest unpaid debit was made (FIFO)."""
+    scope = [LedgerEntry.customer_id.in_(customer_ids)] if customer_ids is not None else []
     totals = (
         select(
             LedgerEntry.customer_id.label("cid"),
-            func.sum(LedgerEntry.amount).label("bal"),
             func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)).label("cred"),
         )
+        .where(*scope)
         .group_by(LedgerEntry.customer_id)
         .having(func.sum(LedgerEntry.amount) > 0)
         .subquery()
     )
-    # FIFO: the oldest open debit is the first whose running sum of debits exceeds all credits.
+    # The oldest open debit is the first whose running sum of debits exceeds all credits.
     debits = (
         select(
             LedgerEntry.customer_id.label("cid"),
@@ -319,29 +318,90 @@ def dues(session: Session, sort: str = "amount", today: date | None = None) -> D
             .over(partition_by=LedgerEntry.customer_id, order_by=LedgerEntry.id)
             .label("cum"),
         )
-        .join(totals, totals.c.cid == LedgerEntry.customer_id)
-        .where(LedgerEntry.amount > 0)
+        .where(LedgerEntry.amount > 0, *scope)
         .subquery()
     )
-    oldest = (
-        select(debits.c.cid, func.min(debits.c.at).label("oldest"))
+    return (
+        select(debits.c.cid.label("cid"), func.min(debits.c.at).label("oldest"))
         .join(totals, totals.c.cid == debits.c.cid)
         .where(debits.c.cum > totals.c.cred)
         .group_by(debits.c.cid)
+    )
+
+
+def dues(
+    session: Session,
+    sort: str = "amount",
+    today: date | None = None,
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+) -> DuesReport:
+    """List customers who owe, by amount (largest first) or age (oldest first), with totals.
+
+    Balances, totals and the over-30-days flags come from one aggregate over the ledger's
+    covering index; sorting and paging happen in SQL, so only one page of rows is loaded.
+    """
+    if sort not in ("amount", "age"):
+        raise ValidationError("Sort by amount or age.", field="sort")
+    cutoff = _local_midnight_utc((today or local_today()) - timedelta(days=30))
+    old_debit = (LedgerEntry.amount > 0) & (LedgerEntry.created_at < cutoff)
+    owing = (
+        select(
+            LedgerEntry.customer_id.label("cid"),
+            func.sum(LedgerEntry.amount).label("bal"),
+            case(
+                (
+                    func.sum(case((old_debit, LedgerEntry.amount), else_=0))
+                    > func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)),
+                    1,
+                ),
+                else_=0,
+            ).label("overdue"),
+        )
+        .group_by(LedgerEntry.customer_id)
+        .having(func.sum(LedgerEntry.amount) > 0)
         .subquery()
     )
-    rows = session.execute(
-        select(Customer, totals.c.bal, oldest.c.oldest)
-        .join(totals, totals.c.cid == Customer.id)
-        .outerjoin(oldest, oldest.c.cid == Customer.id)
-    ).all()
-    found = [DueRow(c, int(bal), _as_datetime(at)) for c, bal, at in rows]
+    count, total, over_30, over_30_count = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(owing.c.bal), 0),
+            func.coalesce(func.sum(owing.c.bal * owing.c.overdue), 0),
+            func.coalesce(func.sum(owing.c.overdue), 0),
+        )
+    ).one()
     if sort == "amount":
-        found.sort(key=lambda r: (-r.balance, r.customer.name.lower(), r.customer.id))
+        stmt = select(owing.c.cid, owing.c.bal, literal(None).label("oldest")).order_by(
+            owing.c.bal.desc(), owing.c.cid
+        )
     else:
-        found.sort(key=lambda r: (r.oldest or datetime.max, -r.balance, r.customer.id))
-    over = [r for r in found if r.age_days(today) > 30]
-    return DuesReport(found, sum(r.balance for r in found), sum(r.balance for r in over), len(over))
+        oldest = _oldest_open_query(None).subquery()
+        stmt = (
+            select(owing.c.cid, owing.c.bal, oldest.c.oldest)
+            .outerjoin(oldest, oldest.c.cid == owing.c.cid)
+            .order_by(oldest.c.oldest.is_(None), oldest.c.oldest, owing.c.bal.desc(), owing.c.cid)
+        )
+    if per_page is not None:
+        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    chosen = session.execute(stmt).all()
+    ids = [int(r[0]) for r in chosen]
+    when = {int(r[0]): _as_datetime(r[2]) for r in chosen}
+    if sort == "amount" and ids:
+        for start in range(0, len(ids), 500):  # far below SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            when.update(
+                (int(cid), _as_datetime(at))
+                for cid, at in session.execute(_oldest_open_query(chunk)).all()
+            )
+    found: dict[int, Customer] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            (c.id, c) for c in session.scalars(select(Customer).where(Customer.id.in_(chunk)))
+        )
+    rows = [DueRow(found[int(cid)], int(bal), when.get(int(cid))) for cid, bal, _ in chosen]
+    return DuesReport(rows, int(count), int(total), int(over_30), int(over_30_count))
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -96,9 +96,16 @@ def dues() -> str:
     sort = request.args.get("sort", "amount")
     if sort not in ("amount", "age"):
         sort = "amount"
-    report = ledger.dues(db.session, sort)
+    page = _page()
+    report = ledger.dues(db.session, sort, page=page, per_page=PER_PAGE)
+    pages = max(1, (report.count + PER_PAGE - 1) // PER_PAGE)
     return render_template(
-        "customers/dues.html", report=report, sort=sort, today=ledger.local_today()
+        "customers/dues.html",
+        report=report,
+        sort=sort,
+        page=page,
+        pages=pages,
+        today=ledger.local_today(),
     )
 
 

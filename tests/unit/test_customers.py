@@ -124,8 +124,8 @@ def test_phone_search_takes_any_format_and_partial_digits(admin: User) -> None:
 
 
 def test_name_search_finds_prefixes_first_then_typos(admin: User) -> None:
+    rakesh = make_customer(db.session, admin, name="Rakesh Sharma")  # older: wins no tie
     ramesh = make_customer(db.session, admin, name="Ramesh Kumar")
-    rakesh = make_customer(db.session, admin, name="Rakesh Sharma")
     make_customer(db.session, admin, name="Sunita Devi")
     kumari = make_customer(db.session, admin, name="Kumari Bai")
     found, _ = customers.search_customers(db.session, "Rmaesh")
@@ -136,6 +136,10 @@ def test_name_search_finds_prefixes_first_then_typos(admin: User) -> None:
     assert {c.id for c in found[:2]} == {ramesh.id, kumari.id}  # a word of the name counts
     found, _ = customers.search_customers(db.session, "rakesh")
     assert found[0].id == rakesh.id
+    found, _ = customers.search_customers(db.session, "kumar rmaesh")  # words in any order
+    assert found[0].id == ramesh.id
+    found, _ = customers.search_customers(db.session, "Sunita Dvei")
+    assert found[0].name == "Sunita Devi"
     assert customers.search_customers(db.session, "zzzzqqq")[1] == 0
 
 

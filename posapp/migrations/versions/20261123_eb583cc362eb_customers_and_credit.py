@@ -59,7 +59,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entries_customer_id_id', ['customer_id', 'id'], unique=False)
+        # Covering: balances, running balances and FIFO aging read only the index.
+        batch_op.create_index('ix_ledger_entries_customer_cover', ['customer_id', 'id', 'amount', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entries_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entries_payment_id'), ['payment_id'], unique=False)
 
@@ -108,7 +109,7 @@ def downgrade():
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entries_payment_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_entries_invoice_id'))
-        batch_op.drop_index('ix_ledger_entries_customer_id_id')
+        batch_op.drop_index('ix_ledger_entries_customer_cover')
 
     op.drop_table('ledger_entries')
     with op.batch_alter_table('customers', schema=None) as batch_op:
