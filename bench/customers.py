@@ -1,6 +1,7 @@
 """Benchmark: customer search, the customer page and the dues list at shop scale.
 
 Usage: python bench/customers.py [--customers 20000] [--entries 200000] [--big 2000] [--n 200]
+       [--distinct-names]
 Creates a temp data dir (migrated by `app.py create-user`), bulk-inserts customers and ledger
 entries (credit sales with their invoices, payments with their payment rows) straight into
 SQLite, starts the real server (`app.py serve --port 0`) and prints p50/p95 of:
@@ -135,7 +136,52 @@ LAST = [
 ]
 
 
-def seed(db_path: Path, customers: int, entries: int, big: int, rng: random.Random) -> dict:
+SYLLABLES = [
+    "ra",
+    "me",
+    "sh",
+    "ku",
+    "ma",
+    "la",
+    "ks",
+    "hmi",
+    "pri",
+    "ya",
+    "su",
+    "ni",
+    "ta",
+    "an",
+    "vi",
+    "jay",
+    "de",
+    "ep",
+    "ka",
+    "go",
+    "pa",
+    "ha",
+    "ri",
+    "na",
+    "th",
+]
+
+
+def made_up_name(rng: random.Random) -> str:
+    """A name from syllables, so nearly every customer's name differs (fuzzy's worst case)."""
+
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).title()
+
+    return f"{word()} {word()}"
+
+
+def seed(
+    db_path: Path,
+    customers: int,
+    entries: int,
+    big: int,
+    rng: random.Random,
+    distinct_names: bool = False,
+) -> dict:
     """Bulk-insert customers, invoices, payments and ledger entries; return what to look up."""
     con = sqlite3.connect(db_path)
     con.execute("PRAGMA journal_mode=WAL")
@@ -152,7 +198,7 @@ def seed(db_path: Path, customers: int, entries: int, big: int, rng: random.Rand
             if national not in phones:
                 phones.add(national)
                 break
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        name = made_up_name(rng) if distinct_names else f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         created = start + timedelta(minutes=i)
         limit = rng.choice((0, 0, 100_000, 500_000, 1_000_000))
         rows.append(
@@ -319,6 +365,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=200_000)
     parser.add_argument("--big", type=int, default=2_000)
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument(
+        "--distinct-names", action="store_true", help="made-up names, nearly all different"
+    )
     args = parser.parse_args()
     rng = random.Random(4)
 
@@ -328,10 +377,18 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
         t0 = time.perf_counter()
-        seeded = seed(data_dir / "tillbook.db", args.customers, args.entries, args.big, rng)
+        seeded = seed(
+            data_dir / "tillbook.db",
+            args.customers,
+            args.entries,
+            args.big,
+            rng,
+            args.distinct_names,
+        )
         print(
             f"seeded {args.customers} customers, {args.entries} ledger entries "
-            f"({seeded['owing']} customers owe) in {time.perf_counter() - t0:.1f} s"
+            f"({seeded['owing']} customers owe, {len(set(seeded['names']))} distinct names) "
+            f"in {time.perf_counter() - t0:.1f} s"
         )
         proc, port = serve(data_dir)
         try:
