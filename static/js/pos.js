@@ -51,6 +51,12 @@ const el = {
   customerAvailable: $("customer-available"),
   customerDetach: $("customer-detach"),
   customerPageLink: $("customer-page-link"),
+  customerPayToggle: $("customer-pay-toggle"),
+  customerPay: $("customer-pay"),
+  customerPayAmount: $("customer-pay-amount"),
+  customerPayMethod: $("customer-pay-method"),
+  customerPayAlert: $("customer-pay-alert"),
+  customerPayCancel: $("customer-pay-cancel"),
   checkoutAlert: $("checkout-alert"),
   complete: $("complete"),
   newBill: $("new-bill"),
@@ -683,6 +689,7 @@ function clearBill() {
   el.payUpi.value = "";
   el.payCredit.value = "";
   closeCustomerForm();
+  closePaymentForm();
   renderCustomer();
   hideScanAlert();
   hideCheckoutAlert();
@@ -1121,6 +1128,7 @@ async function attachCustomer(id) {
   };
   el.customerSearch.value = "";
   closeCustomerForm();
+  closePaymentForm();
   save();
   renderCustomer();
   renderChange();
@@ -1129,6 +1137,7 @@ async function attachCustomer(id) {
 }
 
 function detachCustomer() {
+  closePaymentForm();
   state.customer = null;
   state.tenders.credit = "";
   el.payCredit.value = "";
@@ -1256,6 +1265,61 @@ el.customerNew.addEventListener("submit", async (event) => {
 
 el.customerDetach.addEventListener("click", detachCustomer);
 
+// A payment on account from the till: allocated by the server, then its receipt prints.
+function closePaymentForm() {
+  el.customerPay.hidden = true;
+  el.customerPayAmount.value = "";
+  el.customerPayAlert.hidden = true;
+}
+
+el.customerPayToggle.addEventListener("click", () => {
+  el.customerPay.hidden = false;
+  const balance = parseFixed(state.customer?.balance, 2) ?? 0;
+  if (balance > 0 && !el.customerPayAmount.value) el.customerPayAmount.value = formatFixed(balance, 2);
+  el.customerPayAmount.focus();
+  el.customerPayAmount.select();
+});
+el.customerPayCancel.addEventListener("click", () => {
+  closePaymentForm();
+  focusScan();
+});
+el.customerPay.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closePaymentForm();
+    focusScan();
+  }
+});
+el.customerPay.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!state.customer) return;
+  const result = await postJSON(`${cfg.customersUrl}/${state.customer.id}/payments`, {
+    amount: el.customerPayAmount.value.trim(),
+    method: el.customerPayMethod.value,
+  });
+  if (result.ok) {
+    save(); // the bill in progress waits in this tab's storage
+    const url = cfg.paymentReceiptUrl.replace(/\/0\/receipt$/, `/${result.data.id}/receipt`);
+    window.location.assign(`${url}?print=1`);
+    return;
+  }
+  el.customerPayAlert.textContent = result.message;
+  el.customerPayAlert.hidden = false;
+  el.customerPayAmount.focus();
+});
+
+/** Bring a restored customer's balance and credit left up to date. */
+async function refreshCustomer() {
+  if (!state.customer) return;
+  const result = await getJSON(`${cfg.customersUrl}/${state.customer.id}`);
+  if (!result.ok || !state.customer || result.data.id !== state.customer.id) return;
+  state.customer.balance = result.data.balance;
+  state.customer.available_credit = result.data.available_credit;
+  save();
+  renderCustomer();
+  renderChange();
+}
+
 /** F8: put whatever card, UPI and cash tendered do not cover on the customer's credit. */
 function restOnCredit() {
   if (!state.customer) {
@@ -1327,5 +1391,6 @@ el.payCard.value = state.tenders.card;
 el.payUpi.value = state.tenders.upi;
 el.payCredit.value = state.tenders.credit;
 renderCustomer();
+refreshCustomer();
 reprice();
 focusScan();

@@ -107,3 +107,43 @@ def test_credit_sale_found_by_phone_then_settled_on_the_customer_page(
         assert ledger.balance(db.session, customer_id) == 0
         summary = customers.summary(db.session, customer_id)
         assert summary.invoices == 1 and summary.available == 40000
+
+
+def test_payment_taken_at_the_till_keeps_the_bill(page: Any, live_server: Any) -> None:
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        code = make_product(db.session, name="Sugar 1kg", price="48.00", opening_stock="10").code
+        customer = make_customer(
+            db.session, owner, name="Sunita Devi", phone="91234 56789", opening_balance="300"
+        )
+        customer_id = customer.id
+    log_in(page, "owner")
+    scan = page.locator("#scan")
+    scan.press_sequentially(code)
+    scan.press("Enter")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+
+    page.keyboard.press("F4")
+    search = page.locator("#customer-search")
+    search.press_sequentially("Sunita")
+    expect(page.locator("#customer-suggestions .suggestion").first).to_contain_text("Sunita Devi")
+    search.press("Enter")
+    expect(page.locator("#customer-chip")).to_contain_text("Owes ₹300.00")
+    page.get_by_role("button", name="Take a payment…").click()
+    amount = page.locator("#customer-pay-amount")
+    expect(amount).to_have_value("300.00")
+    amount.fill("abc")
+    amount.press("Enter")
+    expect(page.locator("#customer-pay-alert")).to_contain_text("Amount must be a number")
+    amount.fill("200")
+    page.select_option("#customer-pay-method", "card")
+    amount.press("Enter")
+    expect(page).to_have_url(re.compile(r"/customers/payments/\d+/receipt"))
+    expect(page.locator("[data-paid]")).to_have_text("₹200.00")
+    expect(page.locator("[data-balance-after]")).to_have_text("₹100.00")
+
+    page.keyboard.press("Escape")  # back to the till, as after a sale
+    expect(page.locator("#cart-body tr")).to_have_count(1)  # the bill waited
+    expect(page.locator("#customer-chip")).to_contain_text("Owes ₹100.00")
+    with live_server.app.app_context():
+        assert ledger.balance(db.session, customer_id) == 10000
