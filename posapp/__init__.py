@@ -65,6 +65,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_filters(app)
 
     if app.config["AUTO_MIGRATE"]:
+        if app.config["AUTO_BACKUP"]:
+            from posapp.maintenance import backup_at_start
+
+            backup_at_start(app)  # before the schema may change, and once a day
         upgrade_database(app)
     return app
 
