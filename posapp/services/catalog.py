@@ -112,6 +112,11 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
     return out
 
 
+def category_names(session: Session) -> list[str]:
+    """Return every category name, sorted."""
+    return list(session.scalars(select(Category.name).order_by(func.lower(Category.name))))
+
+
 def next_internal_code(session: Session) -> str:
     """Return the next unused internal EAN-13 (prefix 200, valid check digit)."""
     while True:

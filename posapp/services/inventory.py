@@ -16,7 +16,8 @@ from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit
 from posapp.services.checkout import next_number
-from posapp.services.settings import load_settings
+from posapp.services.labels import LAYOUTS
+from posapp.services.settings import load_settings, save_settings
 
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
 MANUAL_REASONS = ("opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count")
@@ -33,6 +34,51 @@ REASON_LABELS = {
 }
 MAX_PURCHASE_LINES = 500
 NOTE_LIMIT = 200
+
+
+def update_inventory_settings(
+    session: Session, data: Mapping[str, Any], user_id: int | None
+) -> dict[str, tuple[str, str]]:
+    """Validate and save the stock settings; return what changed."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "allow_negative_stock": str(data.get("allow_negative_stock", "")).lower()
+        in ("1", "on", "true", "yes")
+    }
+    try:
+        milli = parse_signed_quantity(
+            str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
+        )
+        if milli < 0:
+            errors["low_stock_default"] = "The low-stock default cannot be negative."
+        values["low_stock_default_milli"] = milli
+    except ValidationError as exc:
+        errors["low_stock_default"] = exc.message
+    for key, low, high in (("expiry_warning_days", 1, 365), ("dead_stock_days", 1, 3650)):
+        raw = str(data.get(key) or "").strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors[key] = f"A whole number of days from {low} to {high}."
+        else:
+            values[key] = int(raw)
+    layout = str(data.get("label_layout") or "")
+    if layout not in LAYOUTS:
+        errors["label_layout"] = "Choose one of the label sheets."
+    else:
+        values["label_layout"] = layout
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    with write_transaction(session):
+        changed = save_settings(session, **values)
+        if changed:
+            audit.record(
+                session,
+                "settings.inventory",
+                user_id=user_id,
+                entity="settings",
+                before={k: old for k, (old, _) in changed.items()},
+                after={k: new for k, (_, new) in changed.items()},
+            )
+    return changed
 
 
 @dataclass(frozen=True)
