@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import InsufficientStock, NotFound, ValidationError
-from posapp.models import Product, Purchase, PurchaseLine, StockMovement
+from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit
@@ -519,3 +519,38 @@ def expiring_batches(
             )
     found.sort(key=lambda b: (b.line.expiry_date, b.product.name))
     return found
+
+
+@dataclass(frozen=True)
+class RecentSales:
+    """A product's sales over the last days: totals and one row per day with sales."""
+
+    quantity_milli: int
+    amount: int
+    invoices: int
+    days: list[tuple[date, int, int]]  # (local date, quantity, amount)
+
+
+def recent_sales(session: Session, product_id: int, days: int = 30) -> RecentSales:
+    """Sum a product's invoice lines of the last N days (void invoices excluded)."""
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(Invoice.created_at, InvoiceLine.qty_milli, InvoiceLine.total, Invoice.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(
+            InvoiceLine.product_id == product_id,
+            Invoice.created_at >= since,
+            Invoice.status != "void",
+        )
+    ).all()
+    per_day: dict[date, list[int]] = {}
+    for created, qty, total, _ in rows:
+        day = per_day.setdefault(to_local(created).date(), [0, 0])
+        day[0] += qty
+        day[1] += total
+    return RecentSales(
+        quantity_milli=sum(r[1] for r in rows),
+        amount=sum(r[2] for r in rows),
+        invoices=len({r[3] for r in rows}),
+        days=sorted(((d, v[0], v[1]) for d, v in per_day.items()), reverse=True),
+    )
