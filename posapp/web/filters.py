@@ -42,6 +42,7 @@ def register_filters(app: Flask) -> None:
             "shop": shop_settings(),
             "current_user": current_user,
             "app_version": app.config["VERSION"],
+            "zip": zip,
             # Called by the navbar for admins only, so other pages pay no query.
             "low_stock_badge": lambda: inventory.low_stock_count(db.session),
         }
