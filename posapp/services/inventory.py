@@ -16,7 +16,6 @@ from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit
 from posapp.services.checkout import next_number
-from posapp.services.labels import LAYOUTS
 from posapp.services.settings import load_settings, save_settings
 
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
@@ -60,11 +59,6 @@ def update_inventory_settings(
             errors[key] = f"A whole number of days from {low} to {high}."
         else:
             values[key] = int(raw)
-    layout = str(data.get("label_layout") or "")
-    if layout not in LAYOUTS:
-        errors["label_layout"] = "Choose one of the label sheets."
-    else:
-        values["label_layout"] = layout
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     with write_transaction(session):

@@ -32,7 +32,6 @@ class ShopSettings:
     allow_negative_stock: bool = False
     expiry_warning_days: int = 30
     dead_stock_days: int = 60
-    label_layout: str = "3x8"  # label sheet grid, columns x rows (see documents/labels.py)
     scale_prefix: str = "2"
     scale_item_digits: int = 6
     scale_value: str = "weight"  # weight in grams, or price in minor units

@@ -14,7 +14,6 @@ from posapp.extensions import db
 from posapp.models import Purchase, PurchaseLine
 from posapp.money import qty_str
 from posapp.services import catalog, inventory
-from posapp.services.labels import LAYOUTS
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("inventory", __name__)
@@ -221,7 +220,6 @@ def settings() -> Response | str | tuple[str, int]:
                 values=request.form,
                 error=exc.message,
                 fields=exc.details.get("fields", {}),
-                layouts=LAYOUTS,
             ), exc.status
         flash("Stock settings saved.", "success")
         return redirect(url_for("inventory.settings"))
@@ -231,8 +229,5 @@ def settings() -> Response | str | tuple[str, int]:
         "low_stock_default": qty_str(current.low_stock_default_milli, "pcs"),
         "expiry_warning_days": str(current.expiry_warning_days),
         "dead_stock_days": str(current.dead_stock_days),
-        "label_layout": current.label_layout,
     }
-    return render_template(
-        "inventory/settings.html", values=values, error=None, fields={}, layouts=LAYOUTS
-    )
+    return render_template("inventory/settings.html", values=values, error=None, fields={})

@@ -142,9 +142,8 @@ def test_stock_settings_validate_and_save(admin_client: FlaskClient) -> None:
         "low_stock_default": "3",
         "expiry_warning_days": "15",
         "dead_stock_days": "90",
-        "label_layout": "4x10",
     }
-    bad = {**form, "expiry_warning_days": "0", "low_stock_default": "-1", "label_layout": "9x9"}
+    bad = {**form, "expiry_warning_days": "0", "low_stock_default": "-1"}
     response = admin_client.post("/inventory/settings", data=bad)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -155,7 +154,7 @@ def test_stock_settings_validate_and_save(admin_client: FlaskClient) -> None:
     saved = load_settings(db.session)
     assert saved.allow_negative_stock is True
     assert (saved.low_stock_default_milli, saved.expiry_warning_days) == (3000, 15)
-    assert (saved.dead_stock_days, saved.label_layout) == (90, "4x10")
+    assert saved.dead_stock_days == 90
     admin_client.post("/inventory/settings", data={**form, "allow_negative_stock": ""})
     assert load_settings(db.session).allow_negative_stock is False
 
