@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
 
-from posapp.models.catalog import MOVEMENT_REASONS, Category, Product, StockMovement
+from posapp.models.catalog import (
+    MOVEMENT_REASONS,
+    Category,
+    Product,
+    Purchase,
+    PurchaseLine,
+    StockMovement,
+)
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -25,6 +32,8 @@ __all__ = [
     "InvoiceLine",
     "Payment",
     "Product",
+    "Purchase",
+    "PurchaseLine",
     "Setting",
     "StockMovement",
     "User",
