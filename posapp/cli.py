@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -154,6 +157,71 @@ def check(ctx: click.Context) -> None:
         click.echo(f"PROBLEM: {problem}", err=True)
     click.echo(f"{len(report.problems)} problem(s) found.", err=True)
     ctx.exit(1)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """Draw a progress bar (on a terminal) for a copy that reports (pages done, pages total)."""
+    with click.progressbar(length=1000, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def update(done: int, total: int) -> None:
+            nonlocal shown
+            target = done * 1000 // max(total, 1)
+            bar.update(target - shown)
+            shown = target
+
+        yield update
+
+
+@main.command()
+@click.option(
+    "--to",
+    "to_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the backup into this folder (a USB stick) instead of the data dir's backups/.",
+)
+@click.pass_context
+def backup(ctx: click.Context, to_dir: Path | None) -> None:
+    """Write a consistent, verified copy of the database (SQLite online backup API)."""
+    from posapp.maintenance import backup_now
+
+    app = _app(ctx)
+    try:
+        with _progress("Backing up") as progress:
+            info = backup_now(app, to_dir, progress=progress)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    except OSError as exc:
+        raise click.ClickException(f"Could not write the backup: {exc}") from None
+    click.echo(f"Backup written: {info.path} ({info.size:,} bytes, verified)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def restore(ctx: click.Context, file: Path, yes: bool) -> None:
+    """Replace the shop's data with a backup (close TillBook first).
+
+    The file is verified and brought to this version's schema first, and the current data is
+    backed up before it is replaced; a bad file changes nothing.
+    """
+    from posapp.maintenance import restore as restore_backup
+
+    app = _app(ctx)
+    if not yes:
+        click.confirm(
+            f"Replace all data in {app.config['DATA_DIR']} with {file}? "
+            "(The current data is backed up first.)",
+            abort=True,
+        )
+    try:
+        with _progress("Restoring") as progress:
+            info = restore_backup(app, file, progress=progress)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Restored {file} into {info.path}. The previous data is in the backups folder.")
 
 
 @main.command("db-revision", hidden=True)

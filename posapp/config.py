@@ -91,6 +91,7 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the till stays open all day
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "AUTO_MIGRATE": True,
+        "AUTO_BACKUP": True,  # a verified copy at the first start of a day and before migrating
         "LOG_TO_FILE": True,
     }
     config.update(overrides or {})

@@ -1,4 +1,4 @@
-"""API: products, scan lookup and stock-free product edits."""
+"""API: products, scan lookup, product edits and stock movements."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from posapp.api.base import (
 from posapp.api.serializers import product_json
 from posapp.extensions import db
 from posapp.money import qty_str
-from posapp.services import catalog
+from posapp.services import catalog, inventory
 
 
 @bp.get("/products")
@@ -80,3 +80,11 @@ def update_product(product_id: int) -> dict[str, Any]:
 def archive_product(product_id: int) -> dict[str, Any]:
     """Archive a product (its history stays)."""
     return product_json(catalog.archive_product(db.session, product_id, caller().id))
+
+
+@bp.post("/products/<int:product_id>/stock")
+@requires("admin")
+def stock_movement(product_id: int) -> dict[str, Any]:
+    """Book a stock movement {delta, reason, note, unit_cost?}; answer the product."""
+    product = inventory.adjust_stock(db.session, product_id, json_body(), caller().id)
+    return product_json(product)

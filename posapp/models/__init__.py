@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
 
-from posapp.models.catalog import MOVEMENT_REASONS, Category, Product, StockMovement
+from posapp.models.catalog import (
+    MOVEMENT_REASONS,
+    Category,
+    Product,
+    Purchase,
+    PurchaseLine,
+    StockMovement,
+)
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
 from posapp.models.sales import (
     INVOICE_STATUSES,
@@ -30,6 +37,8 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "Product",
+    "Purchase",
+    "PurchaseLine",
     "Setting",
     "StockMovement",
     "User",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,7 +50,9 @@ class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(160), index=True)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), default=None)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id"), default=None, index=True
+    )
     unit: Mapped[str] = mapped_column(String(8), default="pcs")
     price: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -77,6 +79,10 @@ class StockMovement(db.Model):
     """One immutable change of a product's stock; stock is always the sum of these."""
 
     __tablename__ = "stock_movements"
+    __table_args__ = (
+        # Last sale per product (dead stock), sales of the last 30 days, movement history.
+        Index("ix_stock_movements_product_reason_time", "product_id", "reason", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -86,4 +92,40 @@ class StockMovement(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
     unit_cost: Mapped[int | None] = mapped_column(BigInteger, default=None)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Purchase(db.Model):
+    """A receipt of stock from a supplier (a purchase bill), numbered PUR-000001."""
+
+    __tablename__ = "purchases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier: Mapped[str] = mapped_column(String(120), default="")
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    lines: Mapped[list[PurchaseLine]] = relationship(
+        back_populates="purchase", order_by="PurchaseLine.id"
+    )
+
+
+class PurchaseLine(db.Model):
+    """One product received on a purchase, with its unit cost and optional expiry/batch."""
+
+    __tablename__ = "purchase_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    qty_milli: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    expiry_date: Mapped[date | None] = mapped_column(default=None, index=True)
+    batch: Mapped[str] = mapped_column(String(40), default="")
+
+    purchase: Mapped[Purchase] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -110,6 +111,11 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
         first = next(iter(errors.values()))
         raise ValidationError(f"Please correct the product: {first}", fields=errors)
     return out
+
+
+def category_names(session: Session) -> list[str]:
+    """Return every category name, sorted."""
+    return list(session.scalars(select(Category.name).order_by(func.lower(Category.name))))
 
 
 def next_internal_code(session: Session) -> str:
@@ -338,6 +344,37 @@ def lookup_code(session: Session, code: str) -> ScanResult:
     raise NotFound(f"Unknown code: {code}", code="unknown_code", details={"code": code})
 
 
+SORTS = {
+    "name": (Product.name, False),
+    "-name": (Product.name, True),
+    "code": (Product.code, False),
+    "price": (Product.price, False),
+    "-price": (Product.price, True),
+    "stock": (Product.stock_milli, False),
+    "-stock": (Product.stock_milli, True),
+    "newest": (Product.id, True),
+}
+FUZZY_LIMIT = 50
+
+
+def _fts_terms(q: str) -> str | None:
+    """Turn typed words into an FTS5 query: every word as a prefix ("tata sal" -> tata* sal*)."""
+    words = re.findall(r"\w+", q.lower())
+    return " ".join(f'"{word}"*' for word in words) if words else None
+
+
+def _trigram_terms(q: str) -> str | None:
+    """Turn a (possibly misspelt) word into an FTS5 OR-query of its trigrams."""
+    text = " ".join(re.findall(r"\w+", q.lower()))
+    grams = sorted({text[i : i + 3] for i in range(len(text) - 2)} - {""})
+    grams = [g for g in grams if " " not in g]
+    return " OR ".join(f'"{g}"' for g in grams) if grams else None
+
+
+def _uses_fts(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def search_products(
     session: Session,
     q: str = "",
@@ -345,40 +382,72 @@ def search_products(
     include_archived: bool = False,
     archived_only: bool = False,
     low_stock: bool = False,
+    out_of_stock: bool = False,
     category: str | None = None,
+    sort: str = "",
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Product], int]:
-    """Search products by code prefix or name word prefix; return (page of items, total)."""
+    """Search products by code, name word prefix (FTS5) or, failing that, fuzzily; page them.
+
+    On SQLite names are matched through the `products_fts` index (never a LIKE '%x%' scan);
+    when nothing matches, a trigram index finds near misses (typos). Other databases use an
+    index-friendly prefix match.
+    """
     stmt = select(Product)
     if archived_only:
         stmt = stmt.where(Product.archived.is_(True))
     elif not include_archived:
         stmt = stmt.where(Product.archived.is_(False))
-    q = (q or "").strip()
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if q:
-        stmt = stmt.where(
-            or_(
-                Product.code == q,
-                Product.code.like(f"{escaped}%", escape="\\"),
-                Product.name.ilike(f"{escaped}%", escape="\\"),
-                Product.name.ilike(f"% {escaped}%", escape="\\"),
-            )
-        )
     if category:
         stmt = stmt.join(Category, Product.category_id == Category.id).where(
             func.lower(Category.name) == category.lower()
         )
     if low_stock:
         stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    # Names starting with the query come before names merely containing a word that does.
-    ordered = stmt.order_by(
-        (func.lower(Product.name).like(f"{escaped.lower()}%", escape="\\")).desc()
-        if q
-        else Product.name,
-        Product.name,
+    if out_of_stock:
+        stmt = stmt.where(Product.stock_milli <= 0)
+    q = (q or "").strip()[:100]
+    filtered = stmt
+    if q:
+        code_match = or_(Product.code == q, and_(Product.code > q, Product.code < q + "\uffff"))
+        terms = _fts_terms(q)
+        if _uses_fts(session) and terms:
+            fts_ids = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :m").bindparams(
+                m=terms
+            )
+            stmt = stmt.where(or_(code_match, Product.id.in_(fts_ids)))
+        else:
+            escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(
+                or_(code_match, func.lower(Product.name).like(f"{escaped}%", escape="\\"))
+            )
+    total = int(
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     )
-    items = list(session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
-    return items, int(total or 0)
+    if q and total == 0 and _uses_fts(session):
+        grams = _trigram_terms(q)
+        if grams:
+            ranked = text(
+                "SELECT rowid FROM products_trgm WHERE products_trgm MATCH :m "
+                "ORDER BY rank LIMIT :n"
+            ).bindparams(m=grams, n=FUZZY_LIMIT * 4)
+            near = [row[0] for row in session.execute(ranked)]
+            if near:
+                order = {pid: i for i, pid in enumerate(near)}
+                found = list(session.scalars(filtered.where(Product.id.in_(near))))
+                found.sort(key=lambda p: order[p.id])
+                found = found[:FUZZY_LIMIT]
+                start = (page - 1) * per_page
+                return found[start : start + per_page], len(found)
+    column, descending = SORTS.get(sort, SORTS["name"])
+    ordering = [column.desc() if descending else column]
+    if q and not sort:
+        # Names starting with what was typed come before names merely containing the word.
+        ordering.insert(0, Product.name.ilike(f"{q}%").desc())
+    if column is not Product.name:
+        ordering.append(Product.name)
+    items = list(
+        session.scalars(stmt.order_by(*ordering).limit(per_page).offset((page - 1) * per_page))
+    )
+    return items, total

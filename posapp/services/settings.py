@@ -30,6 +30,8 @@ class ShopSettings:
     receipt_footer: str = "Thank you! Visit again."
     low_stock_default_milli: int = 5000
     allow_negative_stock: bool = False
+    expiry_warning_days: int = 30
+    dead_stock_days: int = 60
     scale_prefix: str = "2"
     scale_item_digits: int = 6
     scale_value: str = "weight"  # weight in grams, or price in minor units

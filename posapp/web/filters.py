@@ -7,8 +7,10 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
+from posapp.extensions import db
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str, percent_str
+from posapp.services import inventory
 from posapp.services.customers import display_phone
 from posapp.web import shop_settings
 
@@ -49,4 +51,7 @@ def register_filters(app: Flask) -> None:
             "shop": shop_settings(),
             "current_user": current_user,
             "app_version": app.config["VERSION"],
+            "zip": zip,
+            # Called by the navbar for admins only, so other pages pay no query.
+            "low_stock_badge": lambda: inventory.low_stock_count(db.session),
         }

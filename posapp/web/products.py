@@ -6,13 +6,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from posapp.documents.barcode import barcode_svg
 from posapp.documents.qr import qr_png
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Category, Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
-from posapp.services import catalog
-from posapp.web import admin_required
+from posapp.services import catalog, inventory
+from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("products", __name__)
 PER_PAGE = 50
@@ -41,18 +42,37 @@ def _categories() -> list[str]:
     return list(db.session.scalars(select(Category.name).order_by(Category.name)))
 
 
+FILTERS = ("low", "out", "archived")
+
+
 @bp.get("/")
 @admin_required
 def index() -> str:
-    """List products with search and paging."""
+    """List products: search, category, low/out-of-stock/archived filters, sort, pages."""
     q = request.args.get("q", "").strip()
-    archived = request.args.get("archived") == "1"
+    filter_ = request.args.get("filter", "")
+    if filter_ not in FILTERS:
+        filter_ = ""
+    if request.args.get("archived") == "1":
+        filter_ = "archived"
+    category = request.args.get("category", "").strip()
+    sort = request.args.get("sort", "")
+    if sort not in catalog.SORTS:
+        sort = ""
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
     items, total = catalog.search_products(
-        db.session, q, archived_only=archived, page=page, per_page=PER_PAGE
+        db.session,
+        q,
+        archived_only=filter_ == "archived",
+        low_stock=filter_ == "low",
+        out_of_stock=filter_ == "out",
+        category=category or None,
+        sort=sort,
+        page=page,
+        per_page=PER_PAGE,
     )
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template(
@@ -62,8 +82,25 @@ def index() -> str:
         page=page,
         pages=pages,
         total=total,
-        archived=archived,
+        filter=filter_,
+        archived=filter_ == "archived",
+        category=category,
+        categories=_categories(),
+        sort=sort,
+        sorts=SORT_LABELS,
     )
+
+
+SORT_LABELS = {
+    "": "Best match / name",
+    "-name": "Name, Z–A",
+    "code": "Code",
+    "price": "Price, low first",
+    "-price": "Price, high first",
+    "stock": "Stock, low first",
+    "-stock": "Stock, high first",
+    "newest": "Newest first",
+}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -152,7 +189,7 @@ def restore(product_id: int) -> Response:
 @bp.get("/<int:product_id>")
 @admin_required
 def detail(product_id: int) -> str:
-    """Show a product with its QR code and stock movements."""
+    """Show a product: QR and barcode, expiry warning, sales of 30 days, stock movements."""
     product = catalog.get_product(db.session, product_id)
     movements = db.session.scalars(
         select(StockMovement)
@@ -160,7 +197,26 @@ def detail(product_id: int) -> str:
         .order_by(StockMovement.id.desc())
         .limit(100)
     ).all()
-    return render_template("products/detail.html", product=product, movements=movements)
+    expiring = inventory.expiring_batches(
+        db.session, within_days=shop_settings().expiry_warning_days, product_ids=[product_id]
+    )
+    return render_template(
+        "products/detail.html",
+        product=product,
+        movements=movements,
+        sales=inventory.recent_sales(db.session, product_id),
+        expiring=expiring,
+    )
+
+
+@bp.get("/<int:product_id>/barcode.svg")
+@admin_required
+def barcode(product_id: int) -> Response:
+    """Serve the product's barcode (EAN-13 or Code 128) as SVG."""
+    product = catalog.get_product(db.session, product_id)
+    response = Response(barcode_svg(product.code), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.get("/<int:product_id>/qr.png")

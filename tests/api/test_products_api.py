@@ -328,3 +328,65 @@ def test_cookie_authenticated_writes_need_the_csrf_header(csrf_app) -> None:  # 
         ).status_code
         == 201
     )
+
+
+# --- stock movements ---------------------------------------------------------------------------
+
+
+def test_post_stock_books_a_movement_and_answers_the_product(
+    client: FlaskClient, admin_headers: Headers
+) -> None:
+    rice = make_product(db.session, name="Rice", unit="kg", opening_stock="10", cost="40.00")
+    response = client.post(
+        f"/api/products/{rice.id}/stock",
+        json={"delta": "30", "reason": "purchase", "note": "Bill 9", "unit_cost": "48.00"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["stock"] == "40.000"
+    assert body["cost"] == "46.00"
+    response = client.post(
+        f"/api/products/{rice.id}/stock",
+        json={"delta": -0.5, "reason": "adjust_damage", "note": "wet"},
+        headers=admin_headers,
+    )
+    assert response.get_json()["stock"] == "39.500"
+
+
+def test_post_stock_errors(
+    client: FlaskClient, admin_headers: Headers, cashier_headers: Headers
+) -> None:
+    soap = make_product(db.session, name="Soap", opening_stock="2")
+    url = f"/api/products/{soap.id}/stock"
+    assert_envelope(client.post(url, json={"delta": "1", "reason": "adjust_count"}), 401)
+    assert_envelope(
+        client.post(url, json={"delta": "1", "reason": "adjust_count"}, headers=cashier_headers),
+        403,
+        "forbidden",
+    )
+    error = assert_envelope(
+        client.post(url, json={"delta": "1.5", "reason": "nope"}, headers=admin_headers),
+        422,
+        "validation_error",
+    )
+    assert set(error["details"]["fields"]) == {"delta", "reason"}
+    error = assert_envelope(
+        client.post(url, json={"delta": "-3", "reason": "adjust_loss"}, headers=admin_headers),
+        409,
+        "insufficient_stock",
+    )
+    assert error["details"]["available"] == "2"
+    assert_envelope(
+        client.post(
+            "/api/products/999/stock",
+            json={"delta": "1", "reason": "adjust_count"},
+            headers=admin_headers,
+        ),
+        404,
+    )
+    assert_envelope(
+        client.post(url, data="{", headers={**admin_headers, "Content-Type": "application/json"}),
+        400,
+        "malformed_json",
+    )

@@ -308,3 +308,35 @@ def test_qr_code_is_a_png_of_the_code(admin_client: FlaskClient) -> None:
         assert image.format == "PNG"
         width, height = image.size
     assert width == height >= 100
+
+
+def test_product_page_shows_barcode_sales_and_expiry(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.services import checkout, inventory
+
+    product = make_product(db.session, name="Curd", price="25.00", opening_stock="10")
+    checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 3}]}, admin)
+    inventory.receive_stock(
+        db.session,
+        {
+            "lines": [
+                {"code": product.code, "quantity": "5", "unit_cost": "18", "expiry": "2001-01-01"}
+            ]
+        },
+        admin.id,
+    )
+    html = admin_client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert f"/products/{product.id}/barcode.svg" in html
+    assert re.search(r"data-sales-30>3 pcs sold on 1 bill for ₹75.00", html)
+    assert "expired on 2001-01-01" in html
+    svg = admin_client.get(f"/products/{product.id}/barcode.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_list_filters_and_sort(admin_client: FlaskClient) -> None:
+    make_product(db.session, name="Zero", opening_stock="0", category="Dairy")
+    make_product(db.session, name="Plenty", opening_stock="500", category="Grocery")
+    html = admin_client.get("/products/?filter=out").get_data(as_text=True)
+    assert "Zero" in html and "Plenty" not in html
+    html = admin_client.get("/products/?category=Grocery&sort=-stock").get_data(as_text=True)
+    assert "Plenty" in html and ">Zero<" not in html
+    assert admin_client.get("/products/?sort=bogus&filter=bogus&page=x").status_code == 200

@@ -3,7 +3,7 @@
 customers and credit
 
 Revision ID: eb583cc362eb
-Revises: 3bc6abff3fb5
+Revises: 5a27cfc83f18
 Create Date: 2026-11-23 16:49:32.859790
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eb583cc362eb'
-down_revision = '3bc6abff3fb5'
+down_revision = '5a27cfc83f18'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,171 @@
+"""Database upkeep around the app: backups at start, before migrations, and restore."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from posapp.extensions import db
+from posapp.services import backups
+from posapp.services.backups import BackupError, BackupInfo, Progress
+
+log = logging.getLogger(__name__)
+
+
+def sqlite_file(app: Flask) -> Path | None:
+    """Return the SQLite file the app uses, or None on another database (PostgreSQL)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return None
+    return Path(url.database)
+
+
+def backups_dir(app: Flask) -> Path:
+    """Return the data dir's backups folder."""
+    return Path(app.config["DATA_DIR"]) / "backups"
+
+
+def _scripts(app: Flask) -> ScriptDirectory:
+    return ScriptDirectory(app.extensions["migrate"].directory)
+
+
+def known_revisions(app: Flask) -> set[str]:
+    """Every schema revision this version of TillBook can open (and migrate forward)."""
+    return {script.revision for script in _scripts(app).walk_revisions()}
+
+
+def head_revision(app: Flask) -> str | None:
+    """The schema revision this version of TillBook runs at."""
+    return _scripts(app).get_current_head()
+
+
+def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | None:
+    """Before migrating at start: back up when the schema will change, or once a day.
+
+    A fresh install has nothing to protect. Any failure is logged, never fatal: a shop must
+    still be able to sell when, say, the disk is too full for one more copy.
+    """
+    db_file = sqlite_file(app)
+    if db_file is None or not db_file.exists() or db_file.stat().st_size == 0:
+        return None
+    now = now or datetime.now()
+    folder = backups_dir(app)
+    try:
+        current = backups.schema_revision(db_file)
+    except sqlite3.DatabaseError:
+        current = None
+    try:
+        if current is not None and current != head_revision(app):
+            info = backups.take_backup(db_file, folder, f"before-migration-{current}", now)
+        elif backups.daily_backup_due(folder, now):
+            info = backups.take_backup(db_file, folder, backups.DAILY, now)
+        else:
+            return None
+    except (BackupError, OSError) as exc:
+        log.error("automatic backup failed: %s", exc)
+        return None
+    log.info("backup written: %s (%d bytes)", info.path, info.size)
+    return info
+
+
+def backup_now(
+    app: Flask, to_dir: Path | None = None, progress: Progress | None = None
+) -> BackupInfo:
+    """Take a backup on request, into the backups folder or another folder (a USB stick)."""
+    db_file = sqlite_file(app)
+    if db_file is None:
+        raise BackupError("TillBook backs up its SQLite file; back up PostgreSQL with pg_dump.")
+    now = datetime.now()
+    if to_dir is None:
+        info = backups.take_backup(db_file, backups_dir(app), "manual", now, progress)
+    else:
+        info = backups.backup_database(
+            db_file, to_dir / backups.backup_name("manual", now), progress
+        )
+    log.info("backup written: %s (%d bytes)", info.path, info.size)
+    return info
+
+
+def _close_wal(path: Path) -> None:
+    """Fold a database's write-ahead log into the file and leave it as a single file."""
+    connection = sqlite3.connect(str(path), timeout=30)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+
+
+def _checkpoint_alone(path: Path) -> None:
+    """Fold the live database's log into its file; refuse if anything else has it open."""
+    connection = sqlite3.connect(str(path), timeout=5)
+    try:
+        busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:
+        raise BackupError(
+            "TillBook is still running on this data (or another program has the database "
+            "open); close it, then restore again."
+        )
+
+
+def restore(app: Flask, source: Path, progress: Progress | None = None) -> BackupInfo:
+    """Restore a backup: verify it, bring it to this version's schema, keep a safety backup
+    of the current data, then swap the file in atomically. Nothing changes if a step fails.
+
+    The app must not be serving this data dir meanwhile (the CLI is run with TillBook closed).
+    """
+    from posapp import create_app
+
+    db_file = sqlite_file(app)
+    if db_file is None:
+        raise BackupError("Restore works on the SQLite file; restore PostgreSQL with pg_restore.")
+    checked = backups.verify_for_restore(source, known_revisions(app))
+    prepared = db_file.with_name("restore-in-progress.db")
+    for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        backups.backup_database(source, prepared, progress)
+        if checked.revision != head_revision(app):
+            # Migrate the copy forward with a throwaway app bound to it, never to the live file.
+            temp = create_app(
+                {
+                    "DATA_DIR": app.config["DATA_DIR"],
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{prepared.as_posix()}",
+                    "AUTO_BACKUP": False,
+                    "LOG_TO_FILE": False,
+                }
+            )
+            with temp.app_context():
+                db.engine.dispose()
+            _close_wal(prepared)
+        problems = backups.integrity_ok(prepared)
+        if problems:
+            raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()  # no pooled connection may keep the old file open
+        safety = None
+        if db_file.exists():
+            safety = backups.take_backup(
+                db_file, backups_dir(app), "before-restore", datetime.now()
+            )
+            _checkpoint_alone(db_file)
+        backups.swap_in(prepared, db_file)
+    finally:
+        for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
+            leftover.unlink(missing_ok=True)
+    log.info(
+        "restored %s (schema %s); the data before it is in %s",
+        source,
+        checked.revision,
+        safety.path if safety else "nothing (there was no database)",
+    )
+    return BackupInfo(db_file, head_revision(app), db_file.stat().st_size)

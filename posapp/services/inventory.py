@@ -1,0 +1,550 @@
+"""Stock: immutable movements, purchases (moving average cost), adjustments, stock counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from posapp.errors import InsufficientStock, NotFound, ValidationError
+from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
+from posapp.services import audit
+from posapp.services.checkout import next_number
+from posapp.services.settings import load_settings, save_settings
+
+# Movements a person may book by hand; sales, returns and voids come from invoices only.
+MANUAL_REASONS = ("opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count")
+ADJUST_REASONS = ("adjust_damage", "adjust_loss", "adjust_count")
+REASON_LABELS = {
+    "opening": "Opening stock",
+    "sale": "Sale",
+    "return": "Return",
+    "purchase": "Purchase",
+    "adjust_damage": "Damaged",
+    "adjust_loss": "Lost / stolen",
+    "adjust_count": "Stock count",
+    "void": "Voided sale",
+}
+MAX_PURCHASE_LINES = 500
+NOTE_LIMIT = 200
+
+
+def update_inventory_settings(
+    session: Session, data: Mapping[str, Any], user_id: int | None
+) -> dict[str, tuple[str, str]]:
+    """Validate and save the stock settings; return what changed."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "allow_negative_stock": str(data.get("allow_negative_stock", "")).lower()
+        in ("1", "on", "true", "yes")
+    }
+    try:
+        milli = parse_signed_quantity(
+            str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
+        )
+        if milli < 0:
+            errors["low_stock_default"] = "The low-stock default cannot be negative."
+        values["low_stock_default_milli"] = milli
+    except ValidationError as exc:
+        errors["low_stock_default"] = exc.message
+    for key, low, high in (("expiry_warning_days", 1, 365), ("dead_stock_days", 1, 3650)):
+        raw = str(data.get(key) or "").strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors[key] = f"A whole number of days from {low} to {high}."
+        else:
+            values[key] = int(raw)
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    with write_transaction(session):
+        changed = save_settings(session, **values)
+        if changed:
+            audit.record(
+                session,
+                "settings.inventory",
+                user_id=user_id,
+                entity="settings",
+                before={k: old for k, (old, _) in changed.items()},
+                after={k: new for k, (_, new) in changed.items()},
+            )
+    return changed
+
+
+@dataclass(frozen=True)
+class CountResult:
+    """One product's booked stock-count difference."""
+
+    product: Product
+    counted_milli: int
+    delta_milli: int
+
+
+def moving_average_cost(stock_milli: int, cost: int, qty_milli: int, unit_cost: int) -> int:
+    """Return the moving average unit cost after receiving qty at unit_cost (minor units)."""
+    if qty_milli <= 0:
+        return cost
+    if stock_milli <= 0:
+        # Stock already sold below zero carries no value to average with.
+        return unit_cost
+    return round_half_up_div(stock_milli * cost + qty_milli * unit_cost, stock_milli + qty_milli)
+
+
+def _note(value: object, field: str = "note") -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > NOTE_LIMIT:
+        raise ValidationError(f"At most {NOTE_LIMIT} characters.", field=field)
+    return text
+
+
+def book_movement(
+    session: Session,
+    product: Product,
+    delta_milli: int,
+    reason: str,
+    *,
+    user_id: int | None,
+    ref: str = "",
+    note: str = "",
+    unit_cost: int | None = None,
+    allow_negative: bool = False,
+) -> StockMovement:
+    """Change stock by one movement inside the caller's write transaction.
+
+    Taking stock uses a conditional update so concurrent tills cannot drive it below zero
+    (unless the shop allows negative stock); a purchase with a unit cost moves the product's
+    cost to the moving average.
+    """
+    if delta_milli == 0:
+        raise ValidationError("The change must not be zero.", field="delta")
+    stmt = update(Product).where(Product.id == product.id)
+    if delta_milli < 0 and not allow_negative:
+        stmt = stmt.where(Product.stock_milli >= -delta_milli)
+    values: dict[str, Any] = {"stock_milli": Product.stock_milli + delta_milli}
+    if delta_milli > 0 and unit_cost is not None and reason in ("purchase", "opening"):
+        session.refresh(product, ["stock_milli", "cost"])
+        values["cost"] = moving_average_cost(
+            product.stock_milli, product.cost, delta_milli, unit_cost
+        )
+    result = session.execute(
+        stmt.values(**values), execution_options={"synchronize_session": False}
+    )
+    session.refresh(product)
+    if result.rowcount != 1:
+        raise InsufficientStock(
+            f"Not enough stock of {product.name}: {qty_str(-delta_milli, product.unit)} "
+            f"{product.unit} to take, {qty_str(product.stock_milli, product.unit)} available.",
+            details={
+                "product_id": product.id,
+                "product": product.name,
+                "requested": qty_str(-delta_milli, product.unit),
+                "available": qty_str(product.stock_milli, product.unit),
+            },
+        )
+    movement = StockMovement(
+        product_id=product.id,
+        delta_milli=delta_milli,
+        reason=reason,
+        ref=ref[:64],
+        note=note[:NOTE_LIMIT],
+        unit_cost=unit_cost if unit_cost is not None else product.cost,
+        user_id=user_id,
+        created_at=utcnow(),
+    )
+    session.add(movement)
+    return movement
+
+
+def parse_adjustment(data: Mapping[str, Any], unit: str) -> tuple[int, str, str, int | None]:
+    """Validate {delta, reason, note, unit_cost?}; collect every field error."""
+    errors: dict[str, str] = {}
+    reason = str(data.get("reason") or "").strip()
+    if reason not in MANUAL_REASONS:
+        errors["reason"] = f"Reason must be one of {', '.join(MANUAL_REASONS)}."
+    delta = 0
+    try:
+        delta = parse_signed_quantity(data.get("delta"), unit=unit, field="delta")
+        if delta == 0:
+            errors["delta"] = "The change must not be zero."
+    except ValidationError as exc:
+        errors["delta"] = exc.message
+    if delta and reason in ("adjust_damage", "adjust_loss") and delta > 0:
+        errors["delta"] = "Damage and loss take stock away: the change must be negative."
+    if delta and reason in ("purchase", "opening") and delta < 0:
+        errors["delta"] = "A purchase or opening stock adds stock: the change must be positive."
+    unit_cost = None
+    if data.get("unit_cost") not in (None, ""):
+        try:
+            unit_cost = parse_money(data.get("unit_cost"), field="unit_cost")
+        except ValidationError as exc:
+            errors["unit_cost"] = exc.message
+        if reason not in ("purchase", "opening"):
+            errors["unit_cost"] = "A unit cost goes only with a purchase or opening stock."
+    try:
+        note = _note(data.get("note"))
+    except ValidationError as exc:
+        errors["note"] = exc.message
+        note = ""
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return delta, reason, note, unit_cost
+
+
+def adjust_stock(
+    session: Session, product_id: int, data: Mapping[str, Any], user_id: int | None
+) -> Product:
+    """Book one manual stock movement (API and the product page); nothing written on error."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    delta, reason, note, unit_cost = parse_adjustment(data, product.unit)
+    settings = load_settings(session)
+    with write_transaction(session):
+        product = session.get(Product, product_id, populate_existing=True)
+        assert product is not None
+        before = {"stock_milli": product.stock_milli, "cost": product.cost}
+        book_movement(
+            session,
+            product,
+            delta,
+            reason,
+            user_id=user_id,
+            note=note,
+            unit_cost=unit_cost,
+            allow_negative=settings.allow_negative_stock,
+        )
+        audit.record(
+            session,
+            f"stock.{reason}",
+            user_id=user_id,
+            entity="product",
+            entity_id=product.id,
+            before=before,
+            after={"stock_milli": product.stock_milli, "cost": product.cost, "note": note},
+        )
+    return product
+
+
+def _parse_expiry(value: object, field: str) -> date | None:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("Dates are YYYY-MM-DD.", field=field) from None
+
+
+def _find_product(session: Session, raw: Mapping[str, Any]) -> Product | None:
+    product_id = raw.get("product_id")
+    if product_id not in (None, ""):
+        try:
+            return session.get(Product, int(str(product_id)))
+        except ValueError:
+            return None
+    code = str(raw.get("code") or "").strip()
+    if not code:
+        return None
+    found = session.scalar(select(Product).where(Product.code == code))
+    if found is None:
+        found = session.scalar(
+            select(Product).where(
+                func.lower(Product.name) == code.lower(), Product.archived.is_(False)
+            )
+        )
+    return found
+
+
+def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None) -> Purchase:
+    """Book a purchase bill: every line adds stock and moves cost to the moving average."""
+    errors: dict[str, str] = {}
+    supplier = str(data.get("supplier") or "").strip()
+    reference = str(data.get("reference") or "").strip()
+    if len(supplier) > 120:
+        errors["supplier"] = "At most 120 characters."
+    if len(reference) > 64:
+        errors["reference"] = "At most 64 characters."
+    try:
+        note = _note(data.get("note"))
+    except ValidationError as exc:
+        errors["note"] = exc.message
+        note = ""
+    raw_lines = data.get("lines")
+    if not isinstance(raw_lines, Sequence) or isinstance(raw_lines, str):
+        raw_lines = []
+    parsed: list[tuple[Product, int, int, date | None, str]] = []
+    for i, raw in enumerate(raw_lines, start=1):
+        if not isinstance(raw, Mapping):
+            errors[f"lines.{i}"] = f"Line {i}: must be an object."
+            continue
+        product = _find_product(session, raw)
+        if product is None:
+            what = raw.get("code") or raw.get("product_id") or "(blank)"
+            errors[f"lines.{i}.code"] = f"Line {i}: no product with the code or name {what}."
+            continue
+        if product.archived:
+            errors[f"lines.{i}.code"] = f"Line {i}: {product.name} is archived; restore it first."
+            continue
+        try:
+            qty = parse_signed_quantity(raw.get("quantity"), product.unit, f"lines.{i}.quantity")
+            if qty <= 0:
+                raise ValidationError("Quantity must be more than zero.")
+        except ValidationError as exc:
+            errors[f"lines.{i}.quantity"] = f"Line {i} ({product.name}): {exc.message}"
+            continue
+        try:
+            cost = parse_money(raw.get("unit_cost"), field=f"lines.{i}.unit_cost")
+        except ValidationError as exc:
+            errors[f"lines.{i}.unit_cost"] = f"Line {i} ({product.name}): {exc.message}"
+            continue
+        try:
+            expiry = _parse_expiry(raw.get("expiry"), f"lines.{i}.expiry")
+        except ValidationError as exc:
+            errors[f"lines.{i}.expiry"] = f"Line {i} ({product.name}): {exc.message}"
+            continue
+        batch = str(raw.get("batch") or "").strip()
+        if len(batch) > 40:
+            errors[f"lines.{i}.batch"] = f"Line {i}: a batch takes at most 40 characters."
+            continue
+        parsed.append((product, qty, cost, expiry, batch))
+    if not raw_lines and "lines" not in errors:
+        errors["lines"] = "Add at least one line."
+    elif len(raw_lines) > MAX_PURCHASE_LINES:
+        errors["lines"] = f"A purchase takes at most {MAX_PURCHASE_LINES} lines."
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+
+    with write_transaction(session):
+        seq = next_number(session, "purchase", 0)
+        purchase = Purchase(
+            number=f"PUR-{seq:06d}",
+            supplier=supplier,
+            reference=reference,
+            note=note,
+            user_id=user_id,
+            created_at=utcnow(),
+            total=sum(round_half_up_div(qty * cost, 1000) for _, qty, cost, _, _ in parsed),
+        )
+        session.add(purchase)
+        session.flush()
+        for product, qty, cost, expiry, batch in parsed:
+            fresh = session.get(Product, product.id, populate_existing=True)
+            assert fresh is not None
+            session.add(
+                PurchaseLine(
+                    purchase_id=purchase.id,
+                    product_id=fresh.id,
+                    qty_milli=qty,
+                    unit_cost=cost,
+                    expiry_date=expiry,
+                    batch=batch,
+                )
+            )
+            ref = purchase.number + (f" / {reference}" if reference else "")
+            book_movement(
+                session,
+                fresh,
+                qty,
+                "purchase",
+                user_id=user_id,
+                ref=ref,
+                note=supplier,
+                unit_cost=cost,
+            )
+        audit.record(
+            session,
+            "stock.purchase",
+            user_id=user_id,
+            entity="purchase",
+            entity_id=purchase.id,
+            after={"number": purchase.number, "lines": len(parsed), "total": purchase.total},
+        )
+    return purchase
+
+
+def book_stock_count(
+    session: Session,
+    counts: Mapping[int, Any],
+    user_id: int | None,
+    note: str = "",
+) -> list[CountResult]:
+    """Book the differences between counted and recorded stock as adjust_count movements.
+
+    Blank counts are skipped; the difference is taken against the stock at the moment of
+    booking, so sales made while counting are not booked twice.
+    """
+    errors: dict[str, str] = {}
+    note = _note(note)
+    wanted: dict[int, int] = {}
+    products = (
+        {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(counts))))}
+        if counts
+        else {}
+    )
+    for product_id, raw in counts.items():
+        if raw is None or str(raw).strip() == "":
+            continue
+        product = products.get(product_id)
+        if product is None:
+            errors[f"count.{product_id}"] = f"No product with id {product_id}."
+            continue
+        try:
+            milli = parse_signed_quantity(raw, product.unit, f"count.{product_id}")
+        except ValidationError as exc:
+            errors[f"count.{product_id}"] = f"{product.name}: {exc.message}"
+            continue
+        if milli < 0:
+            errors[f"count.{product_id}"] = f"{product.name}: a count cannot be negative."
+            continue
+        wanted[product_id] = milli
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    if not wanted:
+        raise ValidationError("Enter at least one counted quantity.", field="count")
+    results: list[CountResult] = []
+    with write_transaction(session):
+        seq = next_number(session, "count", 0)
+        ref = f"COUNT-{seq:06d}"
+        for product_id, counted in wanted.items():
+            product = session.get(Product, product_id, populate_existing=True)
+            assert product is not None
+            delta = counted - product.stock_milli
+            if delta:
+                book_movement(
+                    session,
+                    product,
+                    delta,
+                    "adjust_count",
+                    user_id=user_id,
+                    ref=ref,
+                    note=note or "Stock count",
+                    allow_negative=True,
+                )
+            results.append(CountResult(product, counted, delta))
+        audit.record(
+            session,
+            "stock.count",
+            user_id=user_id,
+            entity="count",
+            after={
+                "ref": ref,
+                "counted": len(results),
+                "changed": sum(1 for r in results if r.delta_milli),
+            },
+        )
+    return results
+
+
+def low_stock_count(session: Session) -> int:
+    """Count active products at or below their low-stock threshold (the navigation badge)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.archived.is_(False), Product.stock_milli <= Product.low_stock_milli)
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class ExpiringBatch:
+    """A purchase line believed still on the shelf (FIFO), with its expiry date."""
+
+    product: Product
+    line: PurchaseLine
+    remaining_milli: int
+    days_left: int
+
+
+def expiring_batches(
+    session: Session,
+    *,
+    within_days: int,
+    today: date | None = None,
+    product_ids: Sequence[int] | None = None,
+) -> list[ExpiringBatch]:
+    """List dated batches still in stock that expire within N days (or already have).
+
+    Stock is assumed to leave first-in first-out, so what is on hand is the newest purchases:
+    each product's current stock is spread over its purchase lines from the newest back.
+    """
+    today = today or to_local(utcnow()).date()
+    limit = today + timedelta(days=within_days)
+    dated = select(PurchaseLine.product_id).where(
+        PurchaseLine.expiry_date.is_not(None), PurchaseLine.expiry_date <= limit
+    )
+    if product_ids is not None:
+        dated = dated.where(PurchaseLine.product_id.in_(list(product_ids)))
+    candidates = set(session.scalars(dated.distinct()))
+    if not candidates:
+        return []
+    products = {
+        p.id: p
+        for p in session.scalars(
+            select(Product).where(
+                Product.id.in_(candidates), Product.archived.is_(False), Product.stock_milli > 0
+            ),
+            execution_options={"populate_existing": True},
+        )
+    }
+    lines = session.scalars(
+        select(PurchaseLine)
+        .where(PurchaseLine.product_id.in_(list(products)))
+        .order_by(PurchaseLine.product_id, PurchaseLine.id.desc())
+    )
+    left = {pid: p.stock_milli for pid, p in products.items()}
+    found: list[ExpiringBatch] = []
+    for line in lines:
+        remaining = min(left[line.product_id], line.qty_milli)
+        left[line.product_id] -= remaining
+        if remaining > 0 and line.expiry_date is not None and line.expiry_date <= limit:
+            found.append(
+                ExpiringBatch(
+                    products[line.product_id],
+                    line,
+                    remaining,
+                    (line.expiry_date - today).days,
+                )
+            )
+    found.sort(key=lambda b: (b.line.expiry_date, b.product.name))
+    return found
+
+
+@dataclass(frozen=True)
+class RecentSales:
+    """A product's sales over the last days: totals and one row per day with sales."""
+
+    quantity_milli: int
+    amount: int
+    invoices: int
+    days: list[tuple[date, int, int]]  # (local date, quantity, amount)
+
+
+def recent_sales(session: Session, product_id: int, days: int = 30) -> RecentSales:
+    """Sum a product's invoice lines of the last N days (void invoices excluded)."""
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(Invoice.created_at, InvoiceLine.qty_milli, InvoiceLine.total, Invoice.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(
+            InvoiceLine.product_id == product_id,
+            Invoice.created_at >= since,
+            Invoice.status != "void",
+        )
+    ).all()
+    per_day: dict[date, list[int]] = {}
+    for created, qty, total, _ in rows:
+        day = per_day.setdefault(to_local(created).date(), [0, 0])
+        day[0] += qty
+        day[1] += total
+    return RecentSales(
+        quantity_milli=sum(r[1] for r in rows),
+        amount=sum(r[2] for r in rows),
+        invoices=len({r[3] for r in rows}),
+        days=sorted(((d, v[0], v[1]) for d, v in per_day.items()), reverse=True),
+    )

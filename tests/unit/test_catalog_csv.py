@@ -1,0 +1,225 @@
+"""Product CSV import/export: encodings, delimiters, aliases, every bad row, all-or-nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.models import Category, Product, StockMovement, User
+from posapp.money import is_valid_ean13
+from posapp.services import catalog_csv
+from posapp.services.integrity import run_checks
+from tests.factories import make_product
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def by_name(name: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.name == name))
+
+
+GOOD = (
+    "Barcode,Product Name,Category,UOM,Selling Price,MRP,Cost Price,GST %,HSN,Qty,Reorder level\n"
+    "8901234567890,Tata Salt 1kg,Grocery,pcs,28.00,30,24.5,5,2501,48,10\n"
+    ",Basmati Rice,Grains,kg,120,,96,5,1006,25.500,5\n"
+    ',"Biscuits, Marie",Snacks,pcs,10,10,8,18,,0,\n'
+)
+
+
+def test_a_good_file_is_previewed_then_imported(admin: User) -> None:
+    raw = GOOD.encode()
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.ok, plan.errors
+    assert (plan.rows, len(plan.creates), len(plan.updates), plan.stock_changes) == (3, 3, 0, 2)
+    assert plan.columns["code"] == "Barcode" and plan.columns["stock"] == "Qty"
+    assert count(Product) == 0  # nothing is written at preview
+    result = catalog_csv.apply_import(db.session, raw, admin.id)
+    assert (result.created, result.updated, result.stock_movements) == (3, 0, 2)
+    salt = by_name("Tata Salt 1kg")
+    assert (salt.code, salt.price, salt.mrp, salt.cost, salt.tax_rate_bp) == (
+        "8901234567890",
+        2800,
+        3000,
+        2450,
+        500,
+    )
+    assert (salt.stock_milli, salt.low_stock_milli, salt.category_name) == (
+        48_000,
+        10_000,
+        "Grocery",
+    )
+    rice = by_name("Basmati Rice")
+    assert is_valid_ean13(rice.code) and rice.code.startswith("200")
+    assert (rice.unit, rice.stock_milli) == ("kg", 25_500)
+    assert by_name("Biscuits, Marie").stock_milli == 0
+    assert count(Category) == 3
+    assert run_checks(db.session).ok
+
+
+def test_rows_with_a_known_code_update_that_product(admin: User) -> None:
+    tea = make_product(db.session, name="Tea", price="100", code="111", opening_stock="5")
+    raw = b"code;price;stock;name\n111;110.50;7;\n"  # blank cells keep the current value
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.delimiter == ";"
+    assert (len(plan.creates), len(plan.updates), plan.stock_changes) == (0, 1, 1)
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    tea = db.session.get(Product, tea.id)
+    assert (tea.name, tea.price, tea.stock_milli) == ("Tea", 11050, 7000)
+    last = db.session.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
+    assert (last.reason, last.delta_milli, last.ref) == ("adjust_count", 2000, "CSV import")
+    assert run_checks(db.session).ok
+
+
+def test_every_kind_of_bad_row_is_listed_with_its_line_and_nothing_is_imported(
+    admin: User,
+) -> None:
+    make_product(db.session, name="Existing", code="555")
+    raw = (
+        b"code,name,price,mrp,unit,tax,qty,archived\n"
+        b"1,Fine,10,,pcs,5,1,no\n"  # line 2: good
+        b"2,,10,,pcs,5,1,no\n"  # 3: no name
+        b"3,No price,,,pcs,5,1,no\n"  # 4
+        b"4,Zero price,0,,pcs,5,1,no\n"  # 5
+        b"5,Three decimals,1.005,,pcs,5,1,no\n"  # 6
+        b"6,Below MRP,20,10,pcs,5,1,no\n"  # 7
+        b"7,Bad unit,10,,box,5,1,no\n"  # 8
+        b"8,Bad tax,10,,pcs,101,1,no\n"  # 9
+        b"9,Half a piece,10,,pcs,5,1.5,no\n"  # 10
+        b"10,Negative,10,,pcs,5,-2,no\n"  # 11
+        b"1,Repeated code,10,,pcs,5,1,no\n"  # 12
+        b"11,fine,10,,pcs,5,1,no\n"  # 13: the name of line 2, other case
+        b"12,existing,10,,pcs,5,1,no\n"  # 14: an active product has that name
+        b"4006381333932,Bad check digit,10,,pcs,5,1,no\n"  # 15
+        b"13,Bad flag,10,,pcs,5,1,maybe\n"  # 16
+        b"14,Not a number,ten,,pcs,5,1,no\n"  # 17
+    )
+    plan = catalog_csv.plan_import(db.session, raw)
+    errors = dict(plan.errors)
+    assert sorted(errors) == list(range(3, 18)), errors
+    assert "name: Name is required" in errors[3]
+    assert "price: Required" in errors[4]
+    assert "more than zero" in errors[5]
+    assert "2 decimals" in errors[6]
+    assert "MRP cannot be below" in errors[7]
+    assert "unit: Unit must be one of" in errors[8]
+    assert "between 0 and 100" in errors[9]
+    assert "stock: Pieces are counted in whole numbers" in errors[10]
+    assert "stock:" in errors[11]
+    assert "already on line 2" in errors[12]
+    assert "already on line 2" in errors[13]
+    assert "already named 'existing'" in errors[14]
+    assert "check digit" in errors[15]
+    assert "yes or no" in errors[16]
+    assert "must be a number" in errors[17]
+    before = (count(Product), count(StockMovement))
+    with pytest.raises(ValidationError, match="15 row"):
+        catalog_csv.apply_import(db.session, raw, admin.id)
+    assert (count(Product), count(StockMovement)) == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "empty"),
+        (b"colour,size\nred,1\n", "name or a code column"),
+        (b"name,product,price\nA,B,1\n", "Two columns mean name"),
+        (b"name,price\n", "no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a CSV"),
+    ],
+)
+def test_files_that_are_not_product_csvs_are_refused(raw: bytes, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        catalog_csv.plan_import(db.session, raw)
+
+
+def test_bom_windows_1252_utf16_and_tab_files(admin: User) -> None:
+    bom = "\ufeffName,Price\nCafé Latte,120\n".encode()
+    plan = catalog_csv.plan_import(db.session, bom)
+    assert plan.ok and plan.creates[0]["name"] == "Café Latte"
+    assert plan.columns == {"name": "Name", "price": "Price"}  # the BOM is not in the header
+    excel = "Name;Price;Colour\nCrème brûlée;45,50;Blanc\n".encode("cp1252")
+    plan = catalog_csv.plan_import(db.session, excel)
+    assert plan.encoding == "windows-1252" and plan.delimiter == ";"
+    assert plan.creates[0]["name"] == "Crème brûlée"
+    assert plan.creates[0]["price"] == 4550  # `;` files use the decimal comma
+    utf16 = "name\tprice\tsku\nGhee 1L\t650\tG1\n".encode("utf-16")
+    plan = catalog_csv.plan_import(db.session, utf16)
+    assert plan.delimiter == "\t" and plan.creates[0]["code"] == "G1"
+
+
+def test_unknown_columns_are_ignored_and_reported() -> None:
+    plan = catalog_csv.plan_import(db.session, b"name,price,Weight (g)\nA,1,250\n")
+    assert plan.ok and plan.ignored == ["Weight (g)"]
+
+
+RATES = (0, 5, 12, 18, 28)
+
+
+def test_a_10000_row_file_imports_quickly(admin: User) -> None:
+    lines = ["sku,name,category,unit,price,cost,gst,stock"]
+    lines += [
+        f"SKU{i:05d},Item {i},Cat {i % 25},pcs,{i % 900 + 1}.50,1,{RATES[i % 5]},{i % 40}"
+        for i in range(10_000)
+    ]
+    raw = ("\n".join(lines) + "\n").encode()
+    started = time.perf_counter()
+    result = catalog_csv.apply_import(db.session, raw, admin.id)
+    elapsed = time.perf_counter() - started
+    assert result.created == 10_000
+    assert count(Product) == 10_000 and count(Category) == 25
+    assert elapsed < 20, elapsed
+    assert run_checks(db.session).ok
+    # the same file again updates every row and creates nothing
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert (len(plan.creates), len(plan.updates), plan.stock_changes) == (0, 10_000, 0)
+
+
+def test_export_has_every_field_and_neutralises_formulas(admin: User) -> None:
+    make_product(
+        db.session,
+        name='=HYPERLINK("http://evil")',
+        code="+123",
+        supplier="@SUM(A1)",
+        location="-2+3",
+        color="plain",
+        category="Tools",
+        mrp="12.00",
+        price="10.00",
+    )
+    text = "".join(catalog_csv.csv_text(catalog_csv.export_rows(db.session)))
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == list(catalog_csv.EXPORT_COLUMNS)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["name"] == '\'=HYPERLINK("http://evil")'
+    assert row["code"] == "'+123"
+    assert row["supplier"] == "'@SUM(A1)"
+    assert row["location"] == "'-2+3"
+    assert (row["color"], row["category"], row["price"], row["mrp"]) == (
+        "plain",
+        "Tools",
+        "10.00",
+        "12.00",
+    )
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@"))
+    # an exported file imports back unchanged (as updates by code)
+    plan = catalog_csv.plan_import(db.session, text.encode())
+    assert plan.ok and len(plan.updates) == 1
+    assert plan.updates[0][1]["name"] == '=HYPERLINK("http://evil")'
+
+
+def test_the_template_imports_cleanly() -> None:
+    text = "".join(catalog_csv.csv_text(catalog_csv.template_rows()))
+    plan = catalog_csv.plan_import(db.session, text.encode())
+    assert plan.ok and len(plan.creates) == 2

@@ -1,0 +1,55 @@
+"""Product search: FTS5 word prefixes, codes, fuzzy near misses, filters, sort, paging."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from posapp.extensions import db
+from posapp.models import User
+from posapp.services import catalog, inventory
+from tests.factories import make_product
+
+
+def names(**kwargs: object) -> list[str]:
+    items, _ = catalog.search_products(db.session, **kwargs)  # type: ignore[arg-type]
+    return [p.name for p in items]
+
+
+def test_word_prefixes_codes_and_fuzzy_matches(admin: User) -> None:
+    make_product(db.session, name="Tata Salt 1kg", code="8901058000016", category="Grocery")
+    make_product(db.session, name="Basmati Rice", code="R-100", category="Grains")
+    make_product(db.session, name="Rock Salt", code="R-200", category="Grocery")
+    make_product(db.session, name="Tata Tea Gold", code="T-1", category="Beverages")
+    assert names(q="sal") == ["Rock Salt", "Tata Salt 1kg"]
+    assert names(q="tata sa") == ["Tata Salt 1kg"]
+    assert names(q="Tata") == ["Tata Salt 1kg", "Tata Tea Gold"]
+    assert names(q="R-") == ["Basmati Rice", "Rock Salt"]  # code prefix
+    assert names(q="8901058000016") == ["Tata Salt 1kg"]
+    assert names(q="basmti")[0] == "Basmati Rice"  # a typo still finds it
+    assert names(q='"*) OR (') == []  # FTS syntax is never passed through
+    assert names(q="salt", category="grocery") == ["Rock Salt", "Tata Salt 1kg"]
+
+
+def test_the_index_follows_renames_and_new_products(admin: User) -> None:
+    dal = make_product(db.session, name="Moong Dal")
+    catalog.update_product(db.session, dal.id, {"name": "Masoor Dal"}, admin.id)
+    old = "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'moong'"
+    assert db.session.execute(text(old)).scalar() == 0
+    assert names(q="masoor") == ["Masoor Dal"]
+    count = db.session.execute(text("SELECT count(*) FROM products_fts")).scalar()
+    assert count == 1
+
+
+def test_filters_sort_and_paging(admin: User) -> None:
+    make_product(db.session, name="A", price="30", opening_stock="0")
+    make_product(db.session, name="B", price="10", opening_stock="2", low_stock_threshold="5")
+    c = make_product(db.session, name="C", price="20", opening_stock="50")
+    catalog.archive_product(db.session, c.id, admin.id)
+    assert names(low_stock=True) == ["A", "B"]
+    assert names(out_of_stock=True) == ["A"]
+    assert names(archived_only=True) == ["C"]
+    assert names(include_archived=True, sort="-price") == ["A", "C", "B"]
+    assert names(sort="stock") == ["A", "B"]
+    items, total = catalog.search_products(db.session, page=2, per_page=1)
+    assert ([p.name for p in items], total) == (["B"], 2)
+    assert inventory.low_stock_count(db.session) == 2

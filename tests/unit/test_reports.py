@@ -1,0 +1,63 @@
+"""Stock reports: valuation, movements, dead stock, reorder suggestions, CSV rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.models import StockMovement, User
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.services import checkout, reports
+from tests.factories import make_product
+
+
+def test_stock_on_hand_values_at_cost_and_price(admin: User) -> None:
+    make_product(
+        db.session, name="Rice", unit="kg", price="60", cost="45.50", opening_stock="2.500"
+    )
+    make_product(db.session, name="Soap", price="30", cost="20", opening_stock="3")
+    report = reports.stock_on_hand(db.session)
+    assert report.totals == {"Value at cost": 11375 + 6000, "Value at price": 15000 + 9000}
+    rows = list(reports.report_rows(report))
+    assert rows[1][:4] == [rows[1][0], "Rice", "", "2.500"]
+    assert rows[-1][0] == "Total" and rows[-1][5] == "173.75"
+
+
+def test_movements_dead_stock_and_reorder(admin: User) -> None:
+    tea = make_product(db.session, name="Tea", opening_stock="20", low_stock_threshold="15")
+    make_product(db.session, name="Old Stock", opening_stock="4", cost="10")
+    for _ in range(3):
+        checkout.checkout(db.session, {"items": [{"product_id": tea.id, "quantity": 2}]}, admin)
+    today = to_local(utcnow()).date()
+    report = reports.movements(db.session, today, today, "sale")
+    assert [r[2] for r in report.rows] == ["Tea", "Tea", "Tea"]
+    assert (
+        reports.movements(db.session, today - timedelta(days=9), today - timedelta(days=1)).rows
+        == []
+    )
+    dead = reports.dead_stock(db.session, 60)
+    assert [r[1] for r in dead.rows] == ["Old Stock"] and dead.totals["Value at cost"] == 4000
+    # a sale 90 days ago still counts as dead after 60 days
+    with write_transaction(db.session):
+        for m in db.session.query(StockMovement).filter_by(product_id=tea.id, reason="sale"):
+            m.created_at = utcnow() - timedelta(days=90)
+    assert {r[1] for r in reports.dead_stock(db.session, 60).rows} == {"Old Stock", "Tea"}
+    with write_transaction(db.session):
+        for m in db.session.query(StockMovement).filter_by(product_id=tea.id, reason="sale"):
+            m.created_at = utcnow() - timedelta(days=1)
+    reorder = reports.reorder_suggestions(db.session)
+    titles = [c for c, _ in reorder.columns]
+    row = next(dict(zip(titles, r, strict=True)) for r in reorder.rows if r[1] == "Tea")
+    assert row["Avg daily sales (30 d)"] == (200, "pcs")  # 6 sold / 30 days
+    assert row["Days of cover"] == "70.0"  # 14 / 0.2
+    assert row["Suggested order"] == (7000, "pcs")  # 6 + 15 - 14
+
+
+def test_bad_ranges_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        reports.parse_range("2026-13-01", None)
+    with pytest.raises(ValidationError):
+        reports.parse_range("2026-02-01", "2026-01-01")

@@ -1,0 +1,104 @@
+"""Pages of posapp/web/product_csv.py: upload -> preview -> confirm, export, template."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from posapp.extensions import db
+from posapp.models import Product
+from tests.factories import PASSWORD, make_product
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
+    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    return client
+
+
+def products() -> int:
+    return db.session.scalar(select(func.count()).select_from(Product))
+
+
+def upload(client: FlaskClient, raw: bytes, name: str = "items.csv", **headers: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/products/import",
+        data={"file": (io.BytesIO(raw), name)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+
+
+def test_upload_preview_confirm(admin_client: FlaskClient) -> None:
+    raw = b"sku;name;price;qty\nA1;Poha 500g;32,50;12\n;Sugar;44;3\n"
+    response = upload(admin_client, raw)
+    assert response.status_code == 302
+    preview = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert products() == 0  # nothing written at preview
+    assert "data-creates>2<" in preview and "data-bad>0<" in preview
+    assert "semicolon-separated" in preview and "sku → code" in preview
+    response = admin_client.post(response.headers["Location"])
+    assert response.status_code == 302
+    assert products() == 2
+    page = admin_client.get("/products/").get_data(as_text=True)
+    assert "Imported: 2 new product(s), 0 updated, 2 stock movement(s)." in page
+    assert db.session.scalar(select(Product.price).where(Product.code == "A1")) == 3250
+
+
+def test_bad_rows_are_listed_escaped_and_cannot_be_confirmed(admin_client: FlaskClient) -> None:
+    raw = b"code,name,price\nX1,<script>alert(1)</script>,abc\nX2,Fine,1\n"
+    response = upload(admin_client, raw)
+    html = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "data-bad>1<" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "price: Amount must be a number." in html
+    assert "data-confirm-import" not in html  # no import button
+    errors = admin_client.get(response.headers["Location"] + "/errors.csv")
+    assert errors.mimetype == "text/csv"
+    assert "2,price: Amount must be a number." in errors.get_data(as_text=True)
+    response = admin_client.post(response.headers["Location"])
+    assert response.status_code == 422
+    assert "nothing was imported" in response.get_data(as_text=True)
+    assert products() == 0
+
+
+def test_upload_errors_reshow_the_form(admin_client: FlaskClient) -> None:
+    response = admin_client.post("/products/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose a CSV file" in response.get_data(as_text=True)
+    response = upload(admin_client, b"\x00\x01\x02binary")
+    assert response.status_code == 422
+    assert "not a CSV text file" in response.get_data(as_text=True)
+    response = upload(admin_client, b"colour\nred\n", **{"X-Requested-With": "fetch"})
+    assert response.status_code == 422
+    assert "name or a code column" in response.get_json()["error"]
+
+
+def test_the_upload_answers_json_to_the_page_script(admin_client: FlaskClient) -> None:
+    response = upload(admin_client, b"name,price\nA,1\n", **{"X-Requested-With": "fetch"})
+    assert response.status_code == 200
+    assert response.get_json()["next"].startswith("/products/import/")
+
+
+def test_another_login_cannot_use_an_upload(admin_client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+    target = upload(admin_client, b"name,price\nA,1\n").headers["Location"]
+    other = app.test_client()
+    other.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert other.get(target).status_code == 404
+    assert other.post(target).status_code == 404
+    assert admin_client.get("/products/import/not-a-token").status_code == 404
+    assert products() == 0
+
+
+def test_export_and_template_downloads(admin_client: FlaskClient) -> None:
+    make_product(db.session, name="=1+1", code="C1")
+    response = admin_client.get("/products/export.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[1].startswith("C1,'=1+1,")
+    template = admin_client.get("/products/import/template.csv").get_data(as_text=True)
+    assert template.lstrip("\ufeff").startswith("code,name,category,unit,price")

@@ -1,0 +1,35 @@
+"""Pages of posapp/web/reports.py: each report, its CSV, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from posapp.extensions import db
+from tests.factories import PASSWORD, make_product
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
+    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    return client
+
+
+@pytest.mark.parametrize("name", ["stock", "movements", "dead-stock", "reorder"])
+def test_every_report_renders_and_downloads(admin_client: FlaskClient, name: str) -> None:
+    make_product(db.session, name="-cmd|calc", opening_stock="1", low_stock_threshold="5")
+    page = admin_client.get(f"/reports/{name}")
+    assert page.status_code == 200
+    assert "-cmd|calc" in page.get_data(as_text=True)
+    csv = admin_client.get(f"/reports/{name}?format=csv")
+    assert csv.mimetype == "text/csv"
+    assert "'-cmd|calc" in csv.get_data(as_text=True)
+
+
+def test_bad_report_input(admin_client: FlaskClient) -> None:
+    assert admin_client.get("/reports/nope").status_code == 404
+    response = admin_client.get("/reports/movements?from=2026-99-01")
+    assert response.status_code == 422 and "YYYY-MM-DD" in response.get_data(as_text=True)
+    assert admin_client.get("/reports/movements?reason=bogus").status_code == 422
+    assert admin_client.get("/reports/dead-stock?days=abc").status_code == 422
+    assert admin_client.get("/reports/movements?format=csv&from=x").status_code == 422
