@@ -342,3 +342,22 @@ def test_adjustments_are_admin_only(
         409,
         "has_balance",
     )
+
+
+def test_invoice_list_finds_bills_by_customer_name_or_phone(
+    client: FlaskClient,
+    admin,  # type: ignore[no-untyped-def]
+    admin_headers: Headers,
+) -> None:
+    product = make_product(db.session, admin.id, price="10.00", opening_stock="50")
+    customer = create(client, admin_headers, name="Farhan Shaikh", phone="91234 56789")
+    sold = sell_on_credit(client, admin_headers, customer["id"], product.id, 1)
+    assert sold.status_code == 201
+    client.post(
+        "/api/invoice/create", headers=admin_headers, json={"items": [{"product_id": product.id}]}
+    )
+    for q in ("Farhan", "shaikh", "91234 5", "09123456789"):
+        body = client.get("/api/invoices", headers=admin_headers, query_string={"q": q}).get_json()
+        assert [i["id"] for i in body["items"]] == [sold.get_json()["id"]], q
+    body = client.get("/api/invoices", headers=admin_headers, query_string={"q": "100%"}).get_json()
+    assert body["total"] == 0
