@@ -70,3 +70,12 @@ def test_payment_receipt_pdf_lists_the_bills_it_settled(admin: User) -> None:
     assert "Kept as advance" in text and "₹25.00" in text
     assert "Advance after this payment" in text
     assert "DejaVuSans" in embedded_fonts(pdf)
+
+
+def test_a4_invoice_names_the_customer_it_was_billed_to(admin: User) -> None:
+    from posapp.documents.invoice_pdf import render_invoice_pdf
+
+    _customer, invoice = owing(admin)
+    text = pdf_text(render_invoice_pdf(invoice, load_settings(db.session)))
+    assert "BILL TO" in text and "Lakshmi <Stores> & Sons" in text
+    assert "+9198" in text
