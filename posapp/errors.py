@@ -67,6 +67,12 @@ class InsufficientStock(Conflict):
     code = "insufficient_stock"
 
 
+class CreditLimitExceeded(Conflict):
+    """A credit sale would take the customer's balance over their credit limit (409)."""
+
+    code = "credit_limit"
+
+
 class AuthError(DomainError):
     """Not logged in or wrong credentials (401)."""
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from posapp.models import Product, User
-from posapp.services import catalog, users
+from posapp.models import Customer, Product, User
+from posapp.services import catalog, customers, users
 
 PASSWORD = "correct-horse-9"
 _names = itertools.count(1)
+_phones = itertools.count(1)
 
 
 def make_user(
@@ -32,3 +33,15 @@ def make_product(session: Session, user_id: int | None = None, **fields: Any) ->
     }
     data.update({k: v for k, v in fields.items()})
     return catalog.create_product(session, data, user_id)
+
+
+def next_phone() -> str:
+    """Return a fresh valid Indian mobile number as a shop would type it."""
+    return f"98{next(_phones):08d}"
+
+
+def make_customer(session: Session, user: User, **fields: Any) -> Customer:
+    """Create a customer with a fresh phone number and no credit unless told otherwise."""
+    data: dict[str, Any] = {"name": f"Customer {next(_names)}", "phone": next_phone()}
+    data.update(fields)
+    return customers.create_customer(session, data, user)

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import url_for
 
-from posapp.models import Invoice, Product, User
+from posapp.models import Customer, Invoice, PaymentAllocation, Product, User
 from posapp.models.base import to_local
 from posapp.money import money_str, percent_str, qty_str
+from posapp.services.customers import CustomerSummary, display_phone
+from posapp.services.ledger import LedgerLine, PaymentResult
 from posapp.services.pricing import PricedCart, summarise_tax
 
 
@@ -53,7 +55,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "number": invoice.number,
         "created_at": iso(invoice.created_at),
         "cashier": invoice.cashier.username,
-        "customer": None,
+        "customer": customer_ref(invoice.customer),
         "lines": [
             {
                 "id": line.id,
@@ -89,10 +91,104 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "balance_due": money_str(invoice.balance_due),
         "status": invoice.status,
         "note": invoice.note or None,
+        # Money received later on account counts too, so the payments add up to `paid`.
         "payments": [
             {"method": p.method, "amount": money_str(p.amount), "created_at": iso(p.created_at)}
             for p in invoice.payments
+        ]
+        + [
+            {
+                "method": a.payment.method,
+                "amount": money_str(a.amount),
+                "created_at": iso(a.created_at),
+            }
+            for a in invoice.allocations
         ],
+    }
+
+
+def customer_ref(customer: Customer | None) -> dict[str, Any] | None:
+    """Serialise the short customer reference an invoice carries."""
+    if customer is None:
+        return None
+    return {"id": customer.id, "name": customer.name, "phone": customer.phone}
+
+
+def customer_json(customer: Customer, balance: int | None = None) -> dict[str, Any]:
+    """Serialise a customer (with the balance when known)."""
+    body: dict[str, Any] = {
+        "id": customer.id,
+        "name": customer.name,
+        "phone": customer.phone,
+        "phone_display": display_phone(customer.phone),
+        "email": customer.email or None,
+        "address": customer.address or None,
+        "notes": customer.notes or None,
+        "credit_limit": money_str(customer.credit_limit),
+        "archived": customer.archived,
+        "created_at": iso(customer.created_at),
+    }
+    if balance is not None:
+        body["balance"] = money_str(balance)
+    return body
+
+
+def customer_detail_json(summary: CustomerSummary) -> dict[str, Any]:
+    """Serialise a customer with balance, credit left, aging, last visit and total spent."""
+    return {
+        **customer_json(summary.customer, summary.balance),
+        "available_credit": money_str(summary.available),
+        "aging": {name: money_str(amount) for name, amount in summary.aging.items()},
+        "oldest_due": iso(summary.oldest_due),
+        "last_visit": iso(summary.last_visit),
+        "total_spent": money_str(summary.total_spent),
+        "invoice_count": summary.invoices,
+    }
+
+
+def ledger_line_json(line: LedgerLine) -> dict[str, Any]:
+    """Serialise a ledger entry with the running balance after it."""
+    entry = line.entry
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "amount": money_str(entry.amount),
+        "balance": money_str(line.running),
+        "invoice": (
+            {"id": entry.invoice_id, "number": line.invoice_number} if entry.invoice_id else None
+        ),
+        "payment_id": entry.payment_id,
+        "note": entry.note or None,
+        "user": line.username,
+        "created_at": iso(entry.created_at),
+    }
+
+
+def allocation_json(allocation: PaymentAllocation, number: str | None) -> dict[str, Any]:
+    """Serialise the part of a payment that settled one invoice."""
+    return {
+        "invoice_id": allocation.invoice_id,
+        "invoice_number": number,
+        "amount": money_str(allocation.amount),
+    }
+
+
+def payment_result_json(result: PaymentResult) -> dict[str, Any]:
+    """Serialise an account payment with its allocations, the advance left and the balance."""
+    payment = result.payment
+    return {
+        "id": payment.id,
+        "customer_id": result.customer.id,
+        "method": payment.method,
+        "amount": money_str(payment.amount),
+        "note": payment.note or None,
+        "created_at": iso(payment.created_at),
+        "allocations": [
+            allocation_json(a, result.numbers.get(a.invoice_id)) for a in result.allocations
+        ],
+        "unallocated": money_str(result.unallocated),
+        "advance": money_str(result.advance),
+        "balance": money_str(result.balance),
     }
 
 

@@ -8,6 +8,7 @@ from posapp.models.catalog import (
     PurchaseLine,
     StockMovement,
 )
+from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -21,16 +22,20 @@ from posapp.models.users import ROLES, ApiToken, User
 
 __all__ = [
     "INVOICE_STATUSES",
+    "LEDGER_KINDS",
     "MOVEMENT_REASONS",
     "PAYMENT_METHODS",
     "ROLES",
     "ApiToken",
     "AuditLog",
     "Category",
+    "Customer",
     "DocumentCounter",
     "Invoice",
     "InvoiceLine",
+    "LedgerEntry",
     "Payment",
+    "PaymentAllocation",
     "Product",
     "Purchase",
     "PurchaseLine",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from posapp.extensions import db
 from posapp.models.base import utcnow
 from posapp.models.users import User
+
+if TYPE_CHECKING:
+    from posapp.models.customers import Customer, PaymentAllocation
 
 INVOICE_STATUSES = ("paid", "partial", "unpaid", "void", "returned")
 PAYMENT_METHODS = ("cash", "card", "upi", "credit")
@@ -37,7 +41,9 @@ class Invoice(db.Model):
     seq: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    customer_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", name="fk_invoices_customer_id"), default=None, index=True
+    )
     prices_include_tax: Mapped[bool] = mapped_column(default=True)
     subtotal: Mapped[int] = mapped_column(BigInteger)
     discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -52,10 +58,14 @@ class Invoice(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
 
     cashier: Mapped[User] = relationship()
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position"
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        order_by="PaymentAllocation.id", viewonly=True
+    )
 
     @property
     def balance_due(self) -> int:
@@ -94,15 +104,23 @@ class InvoiceLine(db.Model):
 
 
 class Payment(db.Model):
-    """Money received for an invoice (amount applied, after change)."""
+    """Money received: at the till for an invoice (after change), or on a customer's account.
+
+    Account payments have no invoice; their PaymentAllocation rows say which invoices they
+    settle, and whatever is not allocated is the customer's advance.
+    """
 
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", name="fk_payments_customer_id"), default=None, index=True
+    )
     method: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="payments")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
 from posapp.models import (
     PAYMENT_METHODS,
+    Customer,
     DocumentCounter,
     Invoice,
     InvoiceLine,
@@ -23,7 +24,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money, parse_quantity, qty_str
-from posapp.services import audit
+from posapp.services import audit, ledger
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -226,21 +227,32 @@ def next_number(session: Session, kind: str, fy: int) -> int:
     return int(result)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """How a bill's tenders settle its total."""
+
+    applied: list[PaymentRequest]  # money received (cash net of change, card, UPI)
+    tendered: int  # cash handed over
+    change: int
+    credit: int  # the part the customer owes (a ledger debit, not a payment)
+
+
 def _settle(
-    total: int, payments: Sequence[PaymentRequest] | None, customer_id: int | None
-) -> tuple[list[PaymentRequest], int, int]:
-    """Check tenders against the total; return (applied payments, tendered cash, change)."""
+    total: int, payments: Sequence[PaymentRequest] | None, has_customer: bool
+) -> Settlement:
+    """Check tenders against the total: only cash may exceed it, credit needs a customer."""
     if payments is None:
         payments = [PaymentRequest("cash", total)] if total > 0 else []
-    if any(p.method == "credit" for p in payments):
-        if customer_id is None:
-            raise ValidationError("A credit sale needs a customer.", field="customer_id")
-        raise ValidationError("No such customer.", field="customer_id")
+    credit = sum(p.amount for p in payments if p.method == "credit")
+    if credit and not has_customer:
+        raise ValidationError(
+            "A credit sale needs a customer: attach one to the bill.", field="customer_id"
+        )
     cash = sum(p.amount for p in payments if p.method == "cash")
     other = sum(p.amount for p in payments if p.method != "cash")
     if other > total:
         raise ValidationError(
-            "Only cash can exceed the amount due; card and UPI amounts are too high.",
+            "Only cash can exceed the amount due; card, UPI and credit amounts are too high.",
             field="payments",
         )
     if cash + other < total:
@@ -249,21 +261,43 @@ def _settle(
             f"Payments are short of the total by {money_str(short)}.", field="payments"
         )
     change = cash + other - total
-    applied: list[PaymentRequest] = [p for p in payments if p.method != "cash"]
+    applied: list[PaymentRequest] = []
+    for method in ("card", "upi"):
+        amount = sum(p.amount for p in payments if p.method == method)
+        if amount:
+            applied.append(PaymentRequest(method, amount))
     if cash - change > 0:
         applied.append(PaymentRequest("cash", cash - change))
-    return applied, cash, change
+    return Settlement(applied, cash, change, credit)
+
+
+def _bill_customer(session: Session, customer_id: int | None) -> Customer | None:
+    """Load (and lock) the customer a bill is for; unknown or archived is a field error."""
+    if customer_id is None:
+        return None
+    try:
+        customer = ledger.lock_customer(session, customer_id)
+    except NotFound:
+        raise ValidationError("No such customer.", field="customer_id") from None
+    if customer.archived:
+        raise ValidationError(
+            f"{customer.name} is archived; restore the customer first.", field="customer_id"
+        )
+    return customer
 
 
 def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
     """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
     request = parse_checkout(payload)
-    if request.customer_id is not None:
-        raise ValidationError("No such customer.", field="customer_id")
     with write_transaction(session):
         view = resolve_cart(session, request)
         priced = view.priced
-        applied, tendered, change = _settle(priced.total, request.payments, request.customer_id)
+        customer = _bill_customer(session, request.customer_id)
+        settlement = _settle(priced.total, request.payments, customer is not None)
+        balance_before = 0
+        if customer is not None and settlement.credit:
+            balance_before = ledger.check_credit(session, customer, settlement.credit)
+        paid = sum(p.amount for p in settlement.applied)
         settings = view.settings
         now = utcnow()
         fy = financial_year(to_local(now), settings.fy_start_month)
@@ -274,6 +308,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
             seq=seq,
             created_at=now,
             cashier_id=user.id,
+            customer_id=customer.id if customer else None,
             prices_include_tax=settings.prices_include_tax,
             subtotal=priced.subtotal,
             discount_total=priced.discount_total,
@@ -281,10 +316,10 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
             tax_total=priced.tax_total,
             round_off=priced.round_off,
             total=priced.total,
-            paid=sum(p.amount for p in applied),
-            tendered=tendered,
-            change=change,
-            status="paid",
+            paid=paid,
+            tendered=settlement.tendered,
+            change=settlement.change,
+            status=ledger.invoice_status(priced.total, paid),
             note=request.note,
         )
         session.add(invoice)
@@ -339,8 +374,13 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 created_at=now,
                 user_id=user.id,
             )
-            for p in applied
+            for p in settlement.applied
         )
+        if customer is not None and settlement.credit:
+            session.flush()
+            ledger.record_credit_sale(
+                session, customer, invoice, settlement.credit, user.id, balance_before
+            )
         audit.record(
             session,
             "sale",
@@ -351,6 +391,8 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 "number": invoice.number,
                 "total": invoice.total,
                 "discount": invoice.discount_total,
+                "customer_id": invoice.customer_id,
+                "credit": settlement.credit,
             },
         )
     return load_invoice(session, invoice.id)
@@ -383,7 +425,11 @@ def _deduct_stock(session: Session, product_id: int, qty: int, allow_negative: b
 
 def load_invoice(session: Session, key: int | str) -> Invoice:
     """Load an invoice with its lines and payments by id or number."""
-    stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+    stmt = select(Invoice).options(
+        selectinload(Invoice.lines),
+        selectinload(Invoice.payments),
+        selectinload(Invoice.allocations),
+    )
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
         stmt = stmt.where(Invoice.id == int(key))
     else:

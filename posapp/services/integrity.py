@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from posapp.models import Invoice, InvoiceLine, Payment, Product, StockMovement
+from posapp.models import (
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Payment,
+    PaymentAllocation,
+    Product,
+    StockMovement,
+)
 
 
 @dataclass
@@ -85,20 +93,8 @@ def run_checks(session: Session) -> CheckReport:
             f"tax {tax} vs lines {ltax}; subtotal {subtotal} vs lines {lgross}"
         )
 
-    pay_sums = (
-        select(Payment.invoice_id, func.sum(Payment.amount).label("s"))
-        .where(Payment.invoice_id.is_not(None))
-        .group_by(Payment.invoice_id)
-        .subquery()
-    )
-    unpaid = session.execute(
-        select(Invoice.number, Invoice.paid, func.coalesce(pay_sums.c.s, 0))
-        .outerjoin(pay_sums, pay_sums.c.invoice_id == Invoice.id)
-        .where(Invoice.paid != func.coalesce(pay_sums.c.s, 0))
-    ).all()
-    report.checked.append("invoice paid = sum of its payments")
-    for number, paid, summed in unpaid:
-        report.problems.append(f"invoice {number}: paid {paid} != sum of payments {summed}")
+    _check_paid(session, report)
+    _check_ledger(session, report)
 
     report.checked.append("invoice numbers gapless per financial year")
     for fy, count, top in session.execute(
@@ -109,3 +105,130 @@ def run_checks(session: Session) -> CheckReport:
                 f"financial year {fy}: {count} invoices but the highest number is {top} (gap)"
             )
     return report
+
+
+def _check_paid(session: Session, report: CheckReport) -> None:
+    """Every invoice's direct payments and allocations add up to its `paid`."""
+    direct = (
+        select(Payment.invoice_id.label("iid"), func.sum(Payment.amount).label("s"))
+        .where(Payment.invoice_id.is_not(None))
+        .group_by(Payment.invoice_id)
+        .subquery()
+    )
+    allocated = (
+        select(
+            PaymentAllocation.invoice_id.label("iid"), func.sum(PaymentAllocation.amount).label("s")
+        )
+        .group_by(PaymentAllocation.invoice_id)
+        .subquery()
+    )
+    received = func.coalesce(direct.c.s, 0) + func.coalesce(allocated.c.s, 0)
+    rows = session.execute(
+        select(Invoice.number, Invoice.paid, received)
+        .outerjoin(direct, direct.c.iid == Invoice.id)
+        .outerjoin(allocated, allocated.c.iid == Invoice.id)
+        .where(Invoice.paid != received)
+    ).all()
+    report.checked.append("invoice paid = sum of its payments and allocations")
+    for number, paid, summed in rows:
+        report.problems.append(
+            f"invoice {number}: paid {paid} != payments and allocations {summed}"
+        )
+
+    report.checked.append("invoice status follows paid (paid / partial / unpaid)")
+    open_states = ("paid", "partial", "unpaid")
+    expected = case(
+        (Invoice.paid >= Invoice.total, "paid"), (Invoice.paid > 0, "partial"), else_="unpaid"
+    )
+    for number, status, paid, total in session.execute(
+        select(Invoice.number, Invoice.status, Invoice.paid, Invoice.total).where(
+            Invoice.status.in_(open_states), Invoice.status != expected
+        )
+    ).all():
+        report.problems.append(f"invoice {number}: status {status} but paid {paid} of {total}")
+    for number, paid, total in session.execute(
+        select(Invoice.number, Invoice.paid, Invoice.total).where(
+            Invoice.status.in_(open_states), Invoice.paid > Invoice.total
+        )
+    ).all():
+        report.problems.append(f"invoice {number}: paid {paid} exceeds its total {total}")
+
+
+def _check_ledger(session: Session, report: CheckReport) -> None:
+    """The ledger agrees with the invoices and payments it records."""
+    report.checked.append("credit sale entry = invoice total - money received at the till")
+    direct = (
+        select(Payment.invoice_id.label("iid"), func.sum(Payment.amount).label("s"))
+        .where(Payment.invoice_id.is_not(None))
+        .group_by(Payment.invoice_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Invoice.number, LedgerEntry.amount, Invoice.total, func.coalesce(direct.c.s, 0))
+        .join(Invoice, Invoice.id == LedgerEntry.invoice_id)
+        .outerjoin(direct, direct.c.iid == Invoice.id)
+        .where(
+            LedgerEntry.kind == "credit_sale",
+            LedgerEntry.amount != Invoice.total - func.coalesce(direct.c.s, 0),
+        )
+    ).all()
+    for number, amount, total, received in rows:
+        report.problems.append(
+            f"invoice {number}: credit entry {amount} != total {total} - received {received}"
+        )
+    for (number,) in session.execute(
+        select(Invoice.number).where(
+            Invoice.customer_id.is_not(None),
+            Invoice.status.in_(("partial", "unpaid")),
+            ~select(LedgerEntry.id)
+            .where(LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == "credit_sale")
+            .exists(),
+        )
+    ).all():
+        report.problems.append(f"invoice {number}: owed on credit but not in the ledger")
+
+    report.checked.append("every account payment is one ledger credit of its amount")
+    entries = (
+        select(LedgerEntry.payment_id.label("pid"), func.sum(LedgerEntry.amount).label("s"))
+        .where(LedgerEntry.kind == "payment")
+        .group_by(LedgerEntry.payment_id)
+        .subquery()
+    )
+    for pid, amount, entry in session.execute(
+        select(Payment.id, Payment.amount, entries.c.s)
+        .outerjoin(entries, entries.c.pid == Payment.id)
+        .where(
+            Payment.customer_id.is_not(None),
+            Payment.invoice_id.is_(None),
+            func.coalesce(entries.c.s, 0) != -Payment.amount,
+        )
+    ).all():
+        report.problems.append(f"payment {pid}: amount {amount} but ledger credit {entry}")
+
+    report.checked.append("allocations never exceed their payment; same customer")
+    allocated = (
+        select(
+            PaymentAllocation.payment_id.label("pid"), func.sum(PaymentAllocation.amount).label("s")
+        )
+        .group_by(PaymentAllocation.payment_id)
+        .subquery()
+    )
+    for pid, amount, summed in session.execute(
+        select(Payment.id, Payment.amount, allocated.c.s)
+        .join(allocated, allocated.c.pid == Payment.id)
+        .where(allocated.c.s > Payment.amount)
+    ).all():
+        report.problems.append(f"payment {pid}: allocated {summed} of only {amount}")
+    for aid, pid, number in session.execute(
+        select(PaymentAllocation.id, Payment.id, Invoice.number)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(
+            (Payment.customer_id.is_(None))
+            | (Invoice.customer_id.is_(None))
+            | (Payment.customer_id != Invoice.customer_id)
+        )
+    ).all():
+        report.problems.append(
+            f"allocation {aid}: payment {pid} settles invoice {number} of another customer"
+        )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import ValidationError
-from posapp.models import INVOICE_STATUSES, Invoice, User
+from posapp.models import INVOICE_STATUSES, Customer, Invoice, User
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -23,6 +24,19 @@ def _parse_day(value: str | None, field: str) -> date | None:
 def _local_midnight_utc(day: date) -> datetime:
     """Return the stored (naive UTC) time of local midnight starting a day."""
     return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
+
+
+def _customers_matching(q: str) -> Select[tuple[int]]:
+    """Select the ids of customers whose name starts with q, or whose phone holds its digits."""
+    text = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conditions = [
+        Customer.name.ilike(f"{text}%", escape="\\"),
+        Customer.name.ilike(f"% {text}%", escape="\\"),
+    ]
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and re.fullmatch(r"[\d\s+\-().]+", q.strip()):
+        conditions.append(Customer.phone_digits.like(f"%{digits.lstrip('0') or digits}%"))
+    return select(Customer.id).where(or_(*conditions))
 
 
 def list_invoices(
@@ -42,7 +56,13 @@ def list_invoices(
     if not user.is_admin:
         stmt = stmt.where(Invoice.cashier_id == user.id)
     if q:
-        stmt = stmt.where(or_(Invoice.number == q, Invoice.number.like(f"%{q.strip()}")))
+        stmt = stmt.where(
+            or_(
+                Invoice.number == q,
+                Invoice.number.like(f"%{q.strip()}"),
+                Invoice.customer_id.in_(_customers_matching(q)),
+            )
+        )
     start = _parse_day(date_from, "from")
     end = _parse_day(date_to, "to")
     if start:
@@ -59,7 +79,11 @@ def list_invoices(
         stmt = stmt.where(Invoice.customer_id == customer_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = session.scalars(
-        stmt.options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+        stmt.options(
+            selectinload(Invoice.lines),
+            selectinload(Invoice.payments),
+            selectinload(Invoice.allocations),
+        )
         .order_by(Invoice.created_at.desc(), Invoice.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -35,6 +35,7 @@ class ShopSettings:
     scale_prefix: str = "2"
     scale_item_digits: int = 6
     scale_value: str = "weight"  # weight in grams, or price in minor units
+    phone_region: str = "IN"  # how phone numbers typed without a country code are read
 
 
 def _decode(kind: type, raw: str) -> object:

@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from posapp.extensions import db
 from posapp.models.base import to_local
-from posapp.money import format_money, format_qty, percent_str
+from posapp.money import format_money, format_qty, money_str, percent_str
 from posapp.services import inventory
+from posapp.services.customers import display_phone
 from posapp.web import shop_settings
 
 
@@ -23,6 +24,14 @@ def register_filters(app: Flask) -> None:
             return ""
         settings = shop_settings()
         return format_money(minor, settings.currency, settings.locale)
+
+    @app.template_filter("money_plain")
+    def money_plain_filter(minor: int) -> str:
+        return money_str(minor)
+
+    @app.template_filter("phone")
+    def phone_filter(e164: str) -> str:
+        return display_phone(e164)
 
     @app.template_filter("qty")
     def qty_filter(milli: int, unit: str = "pcs") -> str:

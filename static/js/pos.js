@@ -31,6 +31,32 @@ const el = {
   changeBox: $("change-box"),
   changeLabel: $("change-label"),
   change: $("change"),
+  payCard: $("pay-card"),
+  payUpi: $("pay-upi"),
+  payCredit: $("pay-credit"),
+  tenderError: $("tender-error"),
+  customerPick: $("customer-pick"),
+  customerSearch: $("customer-search"),
+  customerSuggestions: $("customer-suggestions"),
+  customerNewToggle: $("customer-new-toggle"),
+  customerNew: $("customer-new"),
+  customerNewName: $("new-customer-name"),
+  customerNewPhone: $("new-customer-phone"),
+  customerNewAlert: $("customer-new-alert"),
+  customerNewCancel: $("customer-new-cancel"),
+  customerChip: $("customer-chip"),
+  customerName: $("customer-name"),
+  customerPhone: $("customer-phone"),
+  customerBalance: $("customer-balance"),
+  customerAvailable: $("customer-available"),
+  customerDetach: $("customer-detach"),
+  customerPageLink: $("customer-page-link"),
+  customerPayToggle: $("customer-pay-toggle"),
+  customerPay: $("customer-pay"),
+  customerPayAmount: $("customer-pay-amount"),
+  customerPayMethod: $("customer-pay-method"),
+  customerPayAlert: $("customer-pay-alert"),
+  customerPayCancel: $("customer-pay-cancel"),
   checkoutAlert: $("checkout-alert"),
   complete: $("complete"),
   newBill: $("new-bill"),
@@ -124,6 +150,33 @@ function parseTendered(text) {
   return value === null || value < 0 ? null : value;
 }
 
+const TENDER_METHODS = ["card", "upi", "credit"];
+
+/**
+ * Read the split tender in paise: {card, upi, credit, other, cash, error}. Only cash may
+ * exceed the total; an empty cash field means "cash pays the rest".
+ */
+function readTenders(total) {
+  const parts = { card: 0, upi: 0, credit: 0 };
+  for (const method of TENDER_METHODS) {
+    const raw = state.tenders[method].trim();
+    if (raw === "") continue;
+    const value = parseTendered(raw);
+    if (value === null) return { ...parts, error: `${method.toUpperCase()} must be an amount like 100 or 100.50.` };
+    parts[method] = value;
+  }
+  const other = parts.card + parts.upi + parts.credit;
+  if (parts.credit && !state.customer) {
+    return { ...parts, other, error: "Credit needs a customer: attach one first (F4)." };
+  }
+  if (total !== null && other > total) {
+    return { ...parts, other, error: "Card, UPI and credit together cannot exceed the total; only cash can." };
+  }
+  let cash = null; // null: cash pays exactly the rest
+  if (state.tendered.trim() !== "") cash = parseTendered(state.tendered);
+  return { ...parts, other, cash, error: "" };
+}
+
 // ---------------------------------------------------------------------------------------------
 // State: the cart (kept in sessionStorage so a reload does not lose it) and the server's prices.
 
@@ -131,6 +184,8 @@ const state = {
   lines: [], // {product_id, code, name, unit, price, quantity, stock}
   discount: "",
   tendered: "",
+  tenders: { card: "", upi: "", credit: "" }, // the other parts of a split payment
+  customer: null, // {id, name, phone, phone_display, balance, available_credit}
   priced: null, // the server's answer for exactly the current cart, or null while pending
   shown: null, // the last answer shown (kept, dimmed, while a new one is on its way)
   priceError: null, // {message, fields}
@@ -143,7 +198,13 @@ let pricing = Promise.resolve();
 let scanQueue = Promise.resolve();
 
 function save() {
-  const data = { lines: state.lines, discount: state.discount, tendered: state.tendered };
+  const data = {
+    lines: state.lines,
+    discount: state.discount,
+    tendered: state.tendered,
+    tenders: state.tenders,
+    customer: state.customer,
+  };
   try {
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(data));
   } catch {
@@ -164,6 +225,15 @@ function restore() {
   );
   state.discount = typeof data.discount === "string" ? data.discount : "";
   state.tendered = typeof data.tendered === "string" ? data.tendered : "";
+  for (const method of TENDER_METHODS) {
+    const value = data.tenders?.[method];
+    state.tenders[method] = typeof value === "string" ? value : "";
+  }
+  state.customer =
+    data.customer && Number.isInteger(data.customer.id) && typeof data.customer.name === "string"
+      ? data.customer
+      : null;
+  if (!state.customer) state.tenders.credit = "";
   for (const line of state.lines) {
     const [, error] = checkQuantity(line.quantity, line.unit);
     if (error) qtyErrors.set(line.product_id, error);
@@ -221,6 +291,7 @@ function cartPayload() {
     items: state.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
   };
   if (state.discount.trim()) payload.discount = state.discount.trim();
+  if (state.customer) payload.customer_id = state.customer.id;
   return payload;
 }
 
@@ -404,20 +475,31 @@ function renderDiscount() {
   el.billDiscountError.textContent = error || "";
 }
 
-/** Show the change live: tendered − total, in integer paise. Empty tendered means exact cash. */
+/**
+ * Show the change live, in integer paise: cash tendered + card + UPI + credit − total. Empty
+ * cash tendered means exact cash for whatever the other tenders leave.
+ */
 function renderChange() {
   const total = state.priced ? parseFixed(state.priced.total, 2) : null;
+  const tenders = readTenders(total);
   const raw = state.tendered.trim();
   let label = "Change";
   let text = "—";
   let tone = "";
   let error = "";
-  if (raw !== "") {
-    const tendered = parseTendered(raw);
-    if (tendered === null) {
-      error = "An amount like 500 or 500.50.";
-    } else if (total !== null) {
-      const change = tendered - total;
+  if (raw !== "" && tenders.cash === null) {
+    error = "An amount like 500 or 500.50.";
+  } else if (total !== null && !tenders.error) {
+    if (raw === "") {
+      const rest = total - tenders.other;
+      if (tenders.other && rest > 0) {
+        label = "Cash to take";
+        text = formatMoney(rest);
+      } else {
+        text = `${formatMoney(0)} (exact)`;
+      }
+    } else {
+      const change = tenders.cash + tenders.other - total;
       if (change < 0) {
         label = "Short by";
         text = formatMoney(-change);
@@ -427,15 +509,26 @@ function renderChange() {
         tone = "ok";
       }
     }
-  } else if (total !== null) {
-    label = "Change";
-    text = `${formatMoney(0)} (exact)`;
   }
   el.tendered.classList.toggle("is-invalid", Boolean(error));
   el.tenderedError.textContent = error;
+  el.tenderError.textContent = tenders.error || creditWarning(tenders.credit);
+  for (const method of TENDER_METHODS) {
+    const field = { card: el.payCard, upi: el.payUpi, credit: el.payCredit }[method];
+    const bad = state.tenders[method].trim() !== "" && parseTendered(state.tenders[method]) === null;
+    field.classList.toggle("is-invalid", bad);
+  }
   el.changeLabel.textContent = label;
   el.change.textContent = text;
   el.changeBox.dataset.tone = tone;
+}
+
+/** Warn early when a credit part is more than the customer has left (the server decides). */
+function creditWarning(credit) {
+  if (!credit || !state.customer) return "";
+  const available = parseFixed(state.customer.available_credit, 2);
+  if (available === null || credit <= available) return "";
+  return `Only ${formatMoney(available)} of credit is left for ${state.customer.name}.`;
 }
 
 function renderPriceError() {
@@ -586,10 +679,18 @@ function clearBill() {
   state.lines = [];
   state.discount = "";
   state.tendered = "";
+  state.tenders = { card: "", upi: "", credit: "" };
+  state.customer = null;
   state.lastTouched = null;
   qtyErrors.clear();
   el.billDiscount.value = "";
   el.tendered.value = "";
+  el.payCard.value = "";
+  el.payUpi.value = "";
+  el.payCredit.value = "";
+  closeCustomerForm();
+  closePaymentForm();
+  renderCustomer();
   hideScanAlert();
   hideCheckoutAlert();
   clearStorage();
@@ -781,7 +882,15 @@ el.tendered.addEventListener("input", () => {
   renderChange();
 });
 
-for (const field of [el.billDiscount, el.tendered]) {
+for (const [method, field] of [["card", el.payCard], ["upi", el.payUpi], ["credit", el.payCredit]]) {
+  field.addEventListener("input", () => {
+    state.tenders[method] = field.value;
+    save();
+    renderChange();
+  });
+}
+
+for (const field of [el.billDiscount, el.tendered, el.payCard, el.payUpi, el.payCredit]) {
   field.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.preventDefault();
@@ -834,22 +943,32 @@ async function completeSale() {
       return;
     }
     const total = parseFixed(state.priced.total, 2);
-    let amount = state.priced.total;
+    const tenders = readTenders(total);
+    if (tenders.error) {
+      showCheckoutAlert(tenders.error, "checkout");
+      return;
+    }
+    const payments = [];
+    for (const method of TENDER_METHODS) {
+      if (tenders[method] > 0) payments.push({ method, amount: formatFixed(tenders[method], 2) });
+    }
     if (state.tendered.trim()) {
-      const tendered = parseTendered(state.tendered);
-      if (tendered === null) {
+      if (tenders.cash === null) {
         showCheckoutAlert("Cash tendered must be an amount like 500 or 500.50.", "checkout");
         el.tendered.focus();
         return;
       }
-      if (tendered < total) {
-        showCheckoutAlert(`Cash tendered is short by ${formatMoney(total - tendered)}.`, "checkout");
+      if (tenders.cash + tenders.other < total) {
+        const short = formatMoney(total - tenders.other - tenders.cash);
+        showCheckoutAlert(`The payment is short by ${short}.`, "checkout");
         el.tendered.focus();
         return;
       }
-      amount = formatFixed(tendered, 2);
+      if (tenders.cash > 0) payments.push({ method: "cash", amount: formatFixed(tenders.cash, 2) });
+    } else if (total - tenders.other > 0) {
+      payments.push({ method: "cash", amount: formatFixed(total - tenders.other, 2) });
     }
-    const payload = { ...cartPayload(), payments: [{ method: "cash", amount }] };
+    const payload = { ...cartPayload(), payments };
     const result = await postJSON(cfg.checkoutUrl, payload);
     if (result.ok) {
       leaving = true;
@@ -859,6 +978,13 @@ async function completeSale() {
       return;
     }
     showCheckoutAlert(result.message, "checkout");
+    if (result.status === 409 && result.details?.available !== undefined && state.customer &&
+        result.details.customer_id === state.customer.id) {
+      state.customer.available_credit = result.details.available;
+      state.customer.balance = result.details.balance;
+      renderCustomer();
+      el.payCredit.focus();
+    }
     const shortId = result.details?.product_id;
     if (result.status === 409 && rows.has(shortId)) {
       rows.get(shortId).tr.dataset.short = "1";
@@ -885,12 +1011,352 @@ el.newBill.addEventListener("click", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// The customer of the bill: find by phone or name (arrows + Enter), or add one inline.
+
+const customerFind = { items: [], active: -1, seq: 0, timer: null };
+
+function customerPageUrl(id) {
+  return cfg.customerPageUrl.replace(/\/0$/, `/${id}`);
+}
+
+function renderCustomer() {
+  const customer = state.customer;
+  el.customerChip.hidden = !customer;
+  el.customerPick.hidden = Boolean(customer);
+  el.payCredit.disabled = !customer;
+  el.payCredit.title = customer ? "" : "Attach a customer to sell on credit";
+  if (!customer) return;
+  el.customerName.textContent = customer.name;
+  el.customerPhone.textContent = customer.phone_display || customer.phone;
+  const balance = parseFixed(customer.balance, 2) ?? 0;
+  el.customerBalance.textContent =
+    balance < 0 ? `Advance ${formatMoney(-balance)}` : `Owes ${formatMoney(balance)}`;
+  el.customerAvailable.textContent = `credit left ${moneyText(customer.available_credit)}`;
+  el.customerPageLink.href = customerPageUrl(customer.id);
+}
+
+function closeCustomerSuggestions() {
+  customerFind.items = [];
+  customerFind.active = -1;
+  el.customerSuggestions.hidden = true;
+  el.customerSuggestions.replaceChildren();
+  el.customerSearch.setAttribute("aria-expanded", "false");
+  el.customerSearch.removeAttribute("aria-activedescendant");
+}
+
+function showCustomerSuggestions(items, query) {
+  customerFind.items = items;
+  customerFind.active = items.length ? 0 : -1;
+  el.customerSuggestions.replaceChildren();
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.className = "list-group-item text-body-secondary small";
+    li.textContent = `No customer matches “${query}”. Enter adds a new one.`;
+    el.customerSuggestions.append(li);
+  }
+  items.forEach((customer, index) => {
+    const li = document.createElement("li");
+    li.className = "list-group-item list-group-item-action suggestion";
+    li.id = `customer-suggestion-${index}`;
+    li.setAttribute("role", "option");
+    const main = document.createElement("div");
+    main.className = "suggestion-main";
+    const name = document.createElement("span");
+    name.className = "fw-semibold";
+    name.textContent = customer.name;
+    const phone = document.createElement("span");
+    phone.className = "small suggestion-code num";
+    phone.textContent = customer.phone_display || customer.phone;
+    main.append(name, phone);
+    const side = document.createElement("div");
+    side.className = "suggestion-side text-end small num";
+    const balance = parseFixed(customer.balance, 2) ?? 0;
+    side.textContent = balance > 0 ? `owes ${formatMoney(balance)}` : "";
+    li.append(main, side);
+    li.addEventListener("mousedown", (event) => event.preventDefault());
+    li.addEventListener("click", () => attachCustomer(customer.id));
+    el.customerSuggestions.append(li);
+  });
+  el.customerSuggestions.hidden = false;
+  el.customerSearch.setAttribute("aria-expanded", "true");
+  highlightCustomer(customerFind.active);
+}
+
+function highlightCustomer(index) {
+  const count = customerFind.items.length;
+  if (!count) return;
+  customerFind.active = (index + count) % count;
+  [...el.customerSuggestions.children].forEach((li, i) => {
+    const on = i === customerFind.active;
+    li.classList.toggle("active", on);
+    li.setAttribute("aria-selected", String(on));
+  });
+  el.customerSearch.setAttribute(
+    "aria-activedescendant",
+    `customer-suggestion-${customerFind.active}`,
+  );
+}
+
+/** Phone digits need at least 3 to mean anything; names at least 2 letters. */
+function customerQueryReady(query) {
+  if (/^[\d\s+\-().]+$/.test(query)) return query.replace(/\D/g, "").length >= 3;
+  return query.length >= 2;
+}
+
+async function fetchCustomers(query, seq) {
+  const result = await getJSON(`${cfg.customersUrl}?q=${encodeURIComponent(query)}&per_page=8`);
+  if (seq !== customerFind.seq || el.customerSearch.value.trim() !== query) return;
+  if (result.ok) showCustomerSuggestions(result.data.items, query);
+  else closeCustomerSuggestions();
+}
+
+async function attachCustomer(id) {
+  closeCustomerSuggestions();
+  const result = await getJSON(`${cfg.customersUrl}/${id}`);
+  if (!result.ok) {
+    showCheckoutAlert(result.message, "checkout");
+    return;
+  }
+  const c = result.data;
+  state.customer = {
+    id: c.id,
+    name: c.name,
+    phone: c.phone,
+    phone_display: c.phone_display,
+    balance: c.balance,
+    available_credit: c.available_credit,
+  };
+  el.customerSearch.value = "";
+  closeCustomerForm();
+  closePaymentForm();
+  save();
+  renderCustomer();
+  renderChange();
+  announce(`Customer ${c.name} attached to the bill.`);
+  focusScan();
+}
+
+function detachCustomer() {
+  closePaymentForm();
+  state.customer = null;
+  state.tenders.credit = "";
+  el.payCredit.value = "";
+  save();
+  renderCustomer();
+  renderChange();
+  focusCustomerSearch();
+}
+
+function focusCustomerSearch() {
+  if (state.customer) {
+    el.customerDetach.focus();
+    return;
+  }
+  el.customerSearch.focus();
+  el.customerSearch.select();
+}
+
+function openCustomerForm(prefill) {
+  el.customerNew.hidden = false;
+  el.customerNewAlert.hidden = true;
+  for (const input of [el.customerNewName, el.customerNewPhone]) input.classList.remove("is-invalid");
+  const query = String(prefill || "").trim();
+  if (/^[\d\s+\-().]+$/.test(query)) {
+    el.customerNewPhone.value = query;
+    el.customerNewName.focus();
+  } else {
+    el.customerNewName.value = query;
+    el.customerNewPhone.focus();
+  }
+}
+
+function closeCustomerForm() {
+  el.customerNew.hidden = true;
+  el.customerNewName.value = "";
+  el.customerNewPhone.value = "";
+  el.customerNewAlert.hidden = true;
+}
+
+el.customerSearch.addEventListener("input", () => {
+  clearTimeout(customerFind.timer);
+  const query = el.customerSearch.value.trim();
+  const seq = ++customerFind.seq;
+  if (!customerQueryReady(query)) {
+    closeCustomerSuggestions();
+    return;
+  }
+  customerFind.timer = setTimeout(() => fetchCustomers(query, seq), 150);
+});
+
+el.customerSearch.addEventListener("keydown", (event) => {
+  const open = !el.customerSuggestions.hidden && customerFind.items.length > 0;
+  if (event.key === "ArrowDown" && open) {
+    event.preventDefault();
+    highlightCustomer(customerFind.active + 1);
+  } else if (event.key === "ArrowUp" && open) {
+    event.preventDefault();
+    highlightCustomer(customerFind.active - 1);
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    const query = el.customerSearch.value.trim();
+    if (open && customerFind.active >= 0) {
+      attachCustomer(customerFind.items[customerFind.active].id);
+    } else if (query && !el.customerSuggestions.hidden) {
+      closeCustomerSuggestions();
+      openCustomerForm(query); // nothing matched: add this customer
+    } else if (query && customerQueryReady(query)) {
+      const seq = ++customerFind.seq;
+      clearTimeout(customerFind.timer);
+      fetchCustomers(query, seq);
+    }
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    customerFind.seq++;
+    closeCustomerSuggestions();
+    el.customerSearch.value = "";
+    focusScan();
+  }
+});
+
+el.customerSearch.addEventListener("blur", () => {
+  setTimeout(() => {
+    if (document.activeElement !== el.customerSearch) closeCustomerSuggestions();
+  }, 150);
+});
+
+el.customerNewToggle.addEventListener("click", () => openCustomerForm(el.customerSearch.value));
+el.customerNewCancel.addEventListener("click", () => {
+  closeCustomerForm();
+  focusCustomerSearch();
+});
+el.customerNew.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closeCustomerForm();
+    focusCustomerSearch();
+  }
+});
+el.customerNew.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = { name: el.customerNewName.value, phone: el.customerNewPhone.value };
+  const result = await postJSON(cfg.customersUrl, body);
+  if (result.ok) {
+    await attachCustomer(result.data.id);
+    return;
+  }
+  const fields = result.details?.fields || {};
+  for (const [name, input] of [["name", el.customerNewName], ["phone", el.customerNewPhone]]) {
+    input.classList.toggle("is-invalid", Boolean(fields[name]));
+    const feedback = el.customerNew.querySelector(`[data-field="${name}"]`);
+    feedback.textContent = fields[name] || "";
+  }
+  el.customerNewAlert.textContent = result.message;
+  el.customerNewAlert.hidden = false;
+  if (result.status === 409 && Number.isInteger(result.details?.customer_id)) {
+    const existing = result.details.customer_id;
+    const use = document.createElement("button");
+    use.type = "button";
+    use.className = "btn btn-link btn-sm p-0 ms-1 align-baseline";
+    use.textContent = "Attach them instead";
+    use.addEventListener("click", () => attachCustomer(existing));
+    el.customerNewAlert.append(" ", use);
+  }
+});
+
+el.customerDetach.addEventListener("click", detachCustomer);
+
+// A payment on account from the till: allocated by the server, then its receipt prints.
+function closePaymentForm() {
+  el.customerPay.hidden = true;
+  el.customerPayAmount.value = "";
+  el.customerPayAlert.hidden = true;
+}
+
+el.customerPayToggle.addEventListener("click", () => {
+  el.customerPay.hidden = false;
+  const balance = parseFixed(state.customer?.balance, 2) ?? 0;
+  if (balance > 0 && !el.customerPayAmount.value) el.customerPayAmount.value = formatFixed(balance, 2);
+  el.customerPayAmount.focus();
+  el.customerPayAmount.select();
+});
+el.customerPayCancel.addEventListener("click", () => {
+  closePaymentForm();
+  focusScan();
+});
+el.customerPay.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closePaymentForm();
+    focusScan();
+  }
+});
+el.customerPay.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!state.customer) return;
+  const result = await postJSON(`${cfg.customersUrl}/${state.customer.id}/payments`, {
+    amount: el.customerPayAmount.value.trim(),
+    method: el.customerPayMethod.value,
+  });
+  if (result.ok) {
+    save(); // the bill in progress waits in this tab's storage
+    const url = cfg.paymentReceiptUrl.replace(/\/0\/receipt$/, `/${result.data.id}/receipt`);
+    window.location.assign(`${url}?print=1`);
+    return;
+  }
+  el.customerPayAlert.textContent = result.message;
+  el.customerPayAlert.hidden = false;
+  el.customerPayAmount.focus();
+});
+
+/** Bring a restored customer's balance and credit left up to date. */
+async function refreshCustomer() {
+  if (!state.customer) return;
+  const result = await getJSON(`${cfg.customersUrl}/${state.customer.id}`);
+  if (!result.ok || !state.customer || result.data.id !== state.customer.id) return;
+  state.customer.balance = result.data.balance;
+  state.customer.available_credit = result.data.available_credit;
+  save();
+  renderCustomer();
+  renderChange();
+}
+
+/** F8: put whatever card, UPI and cash tendered do not cover on the customer's credit. */
+function restOnCredit() {
+  if (!state.customer) {
+    showCheckoutAlert("Attach a customer first (F4) to sell on credit.", "checkout");
+    focusCustomerSearch();
+    return;
+  }
+  const total = state.priced ? parseFixed(state.priced.total, 2) : null;
+  if (total === null) return;
+  const card = parseTendered(state.tenders.card) ?? 0;
+  const upi = parseTendered(state.tenders.upi) ?? 0;
+  const cash = state.tendered.trim() ? parseTendered(state.tendered) ?? 0 : 0;
+  const rest = Math.max(0, total - card - upi - cash);
+  state.tenders.credit = rest ? formatFixed(rest, 2) : "";
+  el.payCredit.value = state.tenders.credit;
+  save();
+  renderChange();
+  el.payCredit.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Page-wide keys: F9 completes, F2 edits the last quantity, typing anywhere goes to the scan field.
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "F9") {
     event.preventDefault();
     completeSale();
+    return;
+  }
+  if (event.key === "F4") {
+    event.preventDefault();
+    focusCustomerSearch();
+    return;
+  }
+  if (event.key === "F8") {
+    event.preventDefault();
+    restOnCredit();
     return;
   }
   if (event.key === "F2") {
@@ -921,5 +1387,10 @@ document.addEventListener("click", (event) => {
 restore();
 el.billDiscount.value = state.discount;
 el.tendered.value = state.tendered;
+el.payCard.value = state.tenders.card;
+el.payUpi.value = state.tenders.upi;
+el.payCredit.value = state.tenders.credit;
+renderCustomer();
+refreshCustomer();
 reprice();
 focusScan();

@@ -15,6 +15,20 @@ OPEN_ENDPOINTS = {"static", "auth.setup", "auth.login", "api.health", "api.login
 # Pages a cashier may use; every other web page is the admin's.
 CASHIER_ENDPOINTS = {"auth.home", "auth.logout", "pos.index", "pos.price", "pos.receipt"}
 CASHIER_ENDPOINTS |= {"products.qr"}  # the till shows product QR codes
+# Cashiers serve customers: find and add them, take payments, print statements and receipts.
+CASHIER_ENDPOINTS |= {
+    "customers.index",
+    "customers.dues",
+    "customers.new",
+    "customers.edit",
+    "customers.archive",
+    "customers.restore",
+    "customers.detail",
+    "customers.record_payment",
+    "customers.payment_receipt",
+    "customers.payment_pdf",
+    "customers.statement",
+}
 
 
 def _routes(app: Flask) -> list[tuple[str, str, str]]:

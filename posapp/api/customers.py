@@ -1,0 +1,96 @@
+"""API: customers, their ledger, and payments on account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from posapp.api.base import (
+    bp,
+    caller,
+    flag_arg,
+    json_body,
+    page_envelope,
+    pagination,
+    requires,
+)
+from posapp.api.serializers import (
+    customer_detail_json,
+    customer_json,
+    ledger_line_json,
+    payment_result_json,
+)
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.services import customers, ledger
+
+
+@bp.get("/customers")
+@requires()
+def list_customers() -> dict[str, Any]:
+    """List customers: q is a name (prefix, then fuzzy) or phone digits in any format."""
+    page, per_page = pagination()
+    items, total = customers.search_customers(
+        db.session,
+        request.args.get("q", ""),
+        include_archived=flag_arg("include_archived"),
+        page=page,
+        per_page=per_page,
+    )
+    balances = ledger.balances(db.session, (c.id for c in items))
+    return page_envelope([customer_json(c, balances[c.id]) for c in items], total, page, per_page)
+
+
+@bp.post("/customers")
+@requires()
+def create_customer() -> tuple[dict[str, Any], int]:
+    """Create a customer; 201 with the customer."""
+    customer = customers.create_customer(db.session, json_body(), caller())
+    return customer_detail_json(customers.summary(db.session, customer.id)), 201
+
+
+@bp.get("/customers/<int:customer_id>")
+@requires()
+def get_customer(customer_id: int) -> dict[str, Any]:
+    """Return one customer with balance, credit left and aging."""
+    return customer_detail_json(customers.summary(db.session, customer_id))
+
+
+@bp.put("/customers/<int:customer_id>")
+@requires()
+def update_customer(customer_id: int) -> dict[str, Any]:
+    """Update only the fields sent (credit limits: admins only)."""
+    customers.update_customer(db.session, customer_id, json_body(), caller())
+    return customer_detail_json(customers.summary(db.session, customer_id))
+
+
+@bp.get("/customers/<int:customer_id>/ledger")
+@requires()
+def customer_ledger(customer_id: int) -> dict[str, Any]:
+    """Return ledger entries with the running balance (order=asc, the default, or desc)."""
+    customers.get_customer(db.session, customer_id)
+    order = request.args.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise ValidationError("order is asc or desc.", field="order")
+    page, per_page = pagination()
+    lines, total = ledger.ledger_page(
+        db.session, customer_id, page=page, per_page=per_page, newest_first=order == "desc"
+    )
+    return page_envelope([ledger_line_json(line) for line in lines], total, page, per_page)
+
+
+@bp.post("/customers/<int:customer_id>/payments")
+@requires()
+def record_payment(customer_id: int) -> tuple[dict[str, Any], int]:
+    """Record a payment on account; 201 with how it was allocated."""
+    result = ledger.record_payment(db.session, customer_id, json_body(), caller())
+    return payment_result_json(result), 201
+
+
+@bp.post("/customers/<int:customer_id>/adjustments")
+@requires("admin")
+def adjust_balance(customer_id: int) -> tuple[dict[str, Any], int]:
+    """Add an admin's ledger adjustment {amount (signed), reason}; 201 with the customer."""
+    ledger.add_adjustment(db.session, customer_id, json_body(), caller())
+    return customer_detail_json(customers.summary(db.session, customer_id)), 201

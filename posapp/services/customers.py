@@ -1,0 +1,481 @@
+"""Customers: validation, phone normalisation, create/update/archive, search and the summary."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
+from posapp.models import Customer, Invoice, LedgerEntry, User
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.money import format_money, money_str, parse_money
+from posapp.services import audit, ledger
+from posapp.services.settings import ShopSettings, load_settings
+
+TEXT_LIMITS = {"name": 120, "email": 120, "address": 300, "notes": 2000}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_CHARS_RE = re.compile(r"^[\d\s+\-().]+$")
+MIN_PHONE_DIGITS = 3
+MIN_FUZZY_LENGTH = 3
+FUZZY_CUTOFF = 70
+MAX_MATCHES = 200
+
+
+# ---------------------------------------------------------------- phone numbers
+
+
+def normalise_phone(raw: str, region: str = "IN") -> str:
+    """Return a phone number in E.164 (+919876543210); raise ValidationError if it is not one."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("Phone is required.", field="phone")
+    if not PHONE_CHARS_RE.match(text):
+        raise ValidationError("A phone number has only digits, spaces, + and -.", field="phone")
+    try:
+        number = phonenumbers.parse(text, region or "IN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError("This is not a phone number.", field="phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "This is not a valid phone number (check the digits and the country code).",
+            field="phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """Format a stored number the way people write it (national if local, else international)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def wa_digits(e164: str) -> str:
+    """Return the number as wa.me wants it: country code and number, digits only."""
+    return e164.lstrip("+")
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str) -> dict[str, Any]:
+    """Validate customer input (form or API); collect every field error before raising."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("The request body must be a JSON object.")
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+
+    def given(key: str) -> bool:
+        return key in data and not (partial and data.get(key) is None)
+
+    for key, limit in TEXT_LIMITS.items():
+        if given(key):
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                errors[key] = "Must be text."
+                continue
+            value = _text(data, key)
+            if len(value) > limit:
+                errors[key] = f"At most {limit} characters."
+            out[key] = value
+    if (not partial or "name" in data) and not out.get("name"):
+        errors["name"] = "Name is required."
+    if out.get("email") and not EMAIL_RE.match(out["email"]):
+        errors["email"] = "This is not an email address."
+    if not partial or "phone" in data:
+        raw = data.get("phone")
+        if raw is not None and not isinstance(raw, str | int):
+            errors["phone"] = "Phone must be text."
+        else:
+            try:
+                out["phone"] = normalise_phone("" if raw is None else str(raw), region)
+            except ValidationError as exc:
+                errors["phone"] = exc.message
+    if given("credit_limit") and _text(data, "credit_limit") != "":
+        try:
+            out["credit_limit"] = parse_money(data["credit_limit"], field="credit_limit")
+        except ValidationError as exc:
+            errors["credit_limit"] = exc.message
+    elif not partial:
+        out["credit_limit"] = 0
+    if not partial and _text(data, "opening_balance") != "":
+        try:
+            out["opening_balance"] = parse_money(
+                data["opening_balance"], field="opening_balance", allow_negative=True
+            )
+        except ValidationError as exc:
+            errors["opening_balance"] = exc.message
+    if given("archived"):
+        out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
+    if errors:
+        first = next(iter(errors.values()))
+        raise ValidationError(f"Please correct the customer: {first}", fields=errors)
+    return out
+
+
+def _check_phone_free(session: Session, phone: str, customer_id: int | None) -> None:
+    clash = session.scalar(select(Customer).where(Customer.phone == phone))
+    if clash is not None and clash.id != customer_id:
+        state = " (archived)" if clash.archived else ""
+        raise Conflict(
+            f"{clash.name}{state} already has the phone number {display_phone(phone)}.",
+            code="duplicate",
+            details={
+                "fields": {"phone": "This phone number is taken."},
+                "customer_id": clash.id,
+            },
+        )
+
+
+def snapshot(customer: Customer) -> dict[str, Any]:
+    """Return the fields worth auditing of a customer."""
+    return {
+        "name": customer.name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "credit_limit": customer.credit_limit,
+        "archived": customer.archived,
+    }
+
+
+# ---------------------------------------------------------------- writing
+
+
+def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Customer:
+    """Create a customer (and an opening-balance entry if one is given)."""
+    region = load_settings(session).phone_region
+    fields = parse_customer_fields(data, partial=False, region=region)
+    if fields.get("credit_limit", 0) and not user.is_admin:
+        raise Forbidden("Only an admin may give a customer credit.")
+    opening = fields.pop("opening_balance", 0)
+    if opening and not user.is_admin:
+        raise Forbidden("Only an admin may enter an opening balance.")
+    with write_transaction(session):
+        _check_phone_free(session, fields["phone"], None)
+        now = utcnow()
+        customer = Customer(
+            name=fields["name"],
+            phone=fields["phone"],
+            phone_digits=fields["phone"].lstrip("+"),
+            email=fields.get("email", ""),
+            address=fields.get("address", ""),
+            notes=fields.get("notes", ""),
+            credit_limit=fields["credit_limit"],
+            archived=False,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(customer)
+        session.flush()
+        if opening:
+            session.add(
+                LedgerEntry(
+                    customer_id=customer.id,
+                    kind="opening",
+                    amount=opening,
+                    note="Opening balance",
+                    user_id=user.id,
+                    created_at=now,
+                )
+            )
+        audit.record(
+            session,
+            "customer_create",
+            user_id=user.id,
+            entity="customer",
+            entity_id=customer.id,
+            after={**snapshot(customer), "opening_balance": opening},
+        )
+    return customer
+
+
+def update_customer(
+    session: Session, customer_id: int, data: Mapping[str, Any], user: User
+) -> Customer:
+    """Change only the fields given; archiving needs a zero balance, limits need an admin."""
+    region = load_settings(session).phone_region
+    fields = parse_customer_fields(data, partial=True, region=region)
+    with write_transaction(session):
+        customer = ledger.lock_customer(session, customer_id)
+        before = snapshot(customer)
+        limit_changes = fields.get("credit_limit", customer.credit_limit) != customer.credit_limit
+        if limit_changes and not user.is_admin:
+            raise Forbidden("Only an admin may change a credit limit.")
+        if "phone" in fields and fields["phone"] != customer.phone:
+            _check_phone_free(session, fields["phone"], customer.id)
+            customer.phone = fields["phone"]
+            customer.phone_digits = fields["phone"].lstrip("+")
+        for key in ("name", "email", "address", "notes", "credit_limit"):
+            if key in fields:
+                setattr(customer, key, fields[key])
+        if fields.get("archived") and not customer.archived:
+            owed = ledger.balance(session, customer.id)
+            if owed != 0:
+                raise Conflict(
+                    f"{customer.name} cannot be archived with a balance of "
+                    f"{money_str(owed)}; settle it first.",
+                    code="has_balance",
+                    details={"balance": money_str(owed)},
+                )
+            customer.archived = True
+        elif "archived" in fields and not fields["archived"]:
+            customer.archived = False
+        after = snapshot(customer)
+        if after != before:
+            customer.updated_at = utcnow()
+            audit.record(
+                session,
+                "customer_update",
+                user_id=user.id,
+                entity="customer",
+                entity_id=customer.id,
+                before=before,
+                after=after,
+            )
+    return customer
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    """Return a customer or raise NotFound."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+# ---------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    key: tuple[Any, ...]
+    choices: list[str]  # distinct processed names and words (names repeat a lot in a shop)
+    owners: list[tuple[int, ...]]  # the customers behind each choice
+    archived: frozenset[int]
+
+
+_index_lock = threading.Lock()
+_name_index: dict[str, _NameIndex] = {}
+
+
+def _index_key(session: Session) -> tuple[Any, ...]:
+    """A fingerprint that changes with any insert or update of customers (any process)."""
+    count, top, changed = session.execute(
+        select(func.count(), func.max(Customer.id), func.max(Customer.updated_at))
+    ).one()
+    return (count, top, str(changed))
+
+
+def _names(session: Session) -> _NameIndex:
+    """Return the fuzzy index of names (whole names and their words), rebuilt on any change."""
+    url = str(session.get_bind().url)
+    key = _index_key(session)
+    cached = _name_index.get(url)
+    if cached is not None and cached.key == key:
+        return cached
+    by_text: dict[str, list[int]] = {}
+    archived: set[int] = set()
+    for customer_id, name, is_archived in session.execute(
+        select(Customer.id, Customer.name, Customer.archived)
+    ):
+        if is_archived:
+            archived.add(customer_id)
+        whole = utils.default_process(name)
+        by_text.setdefault(whole, []).append(customer_id)
+        words = whole.split()
+        if len(words) > 1:
+            for word in set(words):
+                if len(word) >= MIN_FUZZY_LENGTH:
+                    by_text.setdefault(word, []).append(customer_id)
+    choices = list(by_text)
+    owners = [tuple(by_text[text]) for text in choices]
+    built = _NameIndex(key, choices, owners, frozenset(archived))
+    with _index_lock:
+        _name_index[url] = built
+    return built
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _phone_query(q: str) -> str | None:
+    """Return the digits to look for when the query is a phone number (or a part of one)."""
+    if not PHONE_CHARS_RE.match(q):
+        return None
+    digits = re.sub(r"\D", "", q)
+    return digits or None
+
+
+def search_customers(
+    session: Session,
+    q: str = "",
+    *,
+    include_archived: bool = False,
+    archived_only: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Customer], int]:
+    """Find customers by phone (any format, partial digits) or name (prefix, then fuzzy)."""
+    q = (q or "").strip()
+    wanted_state: bool | None = True if archived_only else (None if include_archived else False)
+    base = select(Customer)
+    if wanted_state is not None:
+        base = base.where(Customer.archived.is_(wanted_state))
+    digits = _phone_query(q) if q else None
+    if not q or digits is not None:
+        if digits is not None:
+            if len(digits) < MIN_PHONE_DIGITS:
+                return [], 0
+            exact = None
+            with contextlib.suppress(ValidationError):
+                exact = normalise_phone(q, load_settings(session).phone_region)
+            # A leading trunk 0 (09876…) is not part of the stored number.
+            needle = _escape_like(digits.lstrip("0") or digits)
+            cond = Customer.phone_digits.like(f"%{needle}%", escape="\\")
+            base = base.where(or_(cond, Customer.phone == exact) if exact else cond)
+        total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+        items = session.scalars(
+            base.order_by(func.lower(Customer.name), Customer.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return list(items), total
+
+    ranked = _rank_by_name(session, q, wanted_state)
+    total = len(ranked)
+    wanted = ranked[(page - 1) * per_page : page * per_page]
+    if not wanted:
+        return [], total
+    found = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(wanted)))}
+    return [found[i] for i in wanted if i in found], total
+
+
+def _rank_by_name(session: Session, q: str, archived: bool | None) -> list[int]:
+    """Return customer ids: names starting with the query first, then fuzzy matches by score."""
+    pattern = _escape_like(q)
+    prefix_stmt = select(Customer.id).where(
+        or_(
+            Customer.name.ilike(f"{pattern}%", escape="\\"),
+            Customer.name.ilike(f"% {pattern}%", escape="\\"),
+        )
+    )
+    if archived is not None:
+        prefix_stmt = prefix_stmt.where(Customer.archived.is_(archived))
+    ranked = list(
+        session.scalars(
+            prefix_stmt.order_by(
+                Customer.name.ilike(f"{pattern}%", escape="\\").desc(),
+                func.lower(Customer.name),
+                Customer.id,
+            ).limit(MAX_MATCHES)
+        )
+    )
+    query = utils.default_process(q)
+    if len(query) < MIN_FUZZY_LENGTH:
+        return ranked
+    index = _names(session)
+    best: dict[int, float] = {}
+    # Typos are mostly swapped, missing or wrong letters: OSA (Levenshtein with adjacent
+    # transpositions) over names and their words ranks "Rmaesh" -> "Ramesh" above "Rakesh".
+    # Several words may come in any order ("kumar ramesh"): token-sort ratio over whole names.
+    passes = [(OSA.normalized_similarity, FUZZY_CUTOFF / 100, 100.0)]
+    if " " in query:
+        passes.append((fuzz.token_sort_ratio, FUZZY_CUTOFF, 1.0))
+    for scorer, cutoff, scale in passes:
+        for _choice, score, position in process.extract(
+            query,
+            index.choices,
+            scorer=scorer,
+            processor=None,
+            score_cutoff=cutoff,
+            limit=MAX_MATCHES * 3,
+        ):
+            for owner in index.owners[position]:
+                if archived is not None and (owner in index.archived) != archived:
+                    continue
+                best[owner] = max(best.get(owner, 0.0), score * scale)
+    seen = set(ranked)
+    fuzzy = sorted((cid for cid in best if cid not in seen), key=lambda cid: (-best[cid], cid))
+    return (ranked + fuzzy)[:MAX_MATCHES]
+
+
+# ---------------------------------------------------------------- the customer page
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """What the customer page and `GET /api/customers/<id>` show above the history."""
+
+    customer: Customer
+    balance: int
+    available: int
+    aging: dict[str, int]
+    last_visit: datetime | None
+    total_spent: int
+    invoices: int
+    oldest_due: datetime | None
+
+
+def summary(session: Session, customer_id: int) -> CustomerSummary:
+    """Return a customer's balance, credit left, aging, last visit and total spent."""
+    customer = get_customer(session, customer_id)
+    owed = ledger.balance(session, customer.id)
+    rows = session.execute(
+        select(LedgerEntry.created_at, LedgerEntry.amount)
+        .where(LedgerEntry.customer_id == customer.id)
+        .order_by(LedgerEntry.id)
+    ).all()
+    open_parts = ledger.open_debits((r[0], r[1]) for r in rows)
+    last_visit, spent, count = session.execute(
+        select(
+            func.max(Invoice.created_at),
+            func.coalesce(func.sum(Invoice.total), 0),
+            func.count(Invoice.id),
+        ).where(Invoice.customer_id == customer.id, Invoice.status != "void")
+    ).one()
+    return CustomerSummary(
+        customer=customer,
+        balance=owed,
+        available=max(0, customer.credit_limit - owed),
+        aging=ledger.age_buckets(open_parts, ledger.local_today()),
+        last_visit=last_visit,
+        total_spent=int(spent or 0),
+        invoices=int(count or 0),
+        oldest_due=open_parts[0][0] if open_parts else None,
+    )
+
+
+def reminder_text(summary_: CustomerSummary, settings: ShopSettings) -> str:
+    """Compose the polite reminder a shop sends (amount due, oldest bill date, shop contact)."""
+    amount = format_money(summary_.balance, settings.currency, settings.locale)
+    shop_name, shop_phone = settings.shop_name, settings.phone
+    since = (
+        f" (oldest unpaid bill of {to_local(summary_.oldest_due).strftime('%d-%m-%Y')})"
+        if summary_.oldest_due
+        else ""
+    )
+    contact = f" For any question call us on {shop_phone}." if shop_phone else ""
+    return (
+        f"Namaste {summary_.customer.name}, this is a reminder from {shop_name}: "
+        f"{amount} is due on your account{since}. Please pay at your convenience.{contact} "
+        "Thank you!"
+    )

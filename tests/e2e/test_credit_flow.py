@@ -1,0 +1,149 @@
+"""Customer credit in a real browser: a credit sale at the till, then a payment settles it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from posapp.extensions import db
+from posapp.services import customers, ledger
+from tests.e2e.conftest import log_in
+from tests.factories import make_customer, make_product, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+def test_credit_sale_found_by_phone_then_settled_on_the_customer_page(
+    page: Any, live_server: Any, artifacts: Path
+) -> None:
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        make_user(db.session, "cash1", "cashier")
+        code = make_product(db.session, name="Atta 5kg", price="250.00", opening_stock="10").code
+        customer = make_customer(
+            db.session, owner, name="Ramesh Kumar", phone="98765 43210", credit_limit="400"
+        )
+        customer_id = customer.id
+    log_in(page, "cash1")
+    scan = page.locator("#scan")
+    scan.press_sequentially(code)
+    scan.press("Enter")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+    expect(page.locator("#total-amount")).to_have_text("₹250.00")
+
+    # Keyboard only: F4, part of the number as a customer would say it, Enter.
+    page.keyboard.press("F4")
+    search = page.locator("#customer-search")
+    expect(search).to_be_focused()
+    search.press_sequentially("098765 4")
+    expect(page.locator("#customer-suggestions .suggestion")).to_have_count(1)
+    expect(page.locator("#customer-suggestions .suggestion").first).to_contain_text("Ramesh Kumar")
+    search.press("Enter")
+    chip = page.locator("#customer-chip")
+    expect(chip).to_be_visible()
+    expect(chip).to_contain_text("Ramesh Kumar")
+    expect(chip).to_contain_text("credit left ₹400.00")
+    expect(scan).to_be_focused()
+
+    # 100 in cash, the rest on credit (F8), no change.
+    page.locator("#tendered").fill("100")
+    page.keyboard.press("F8")
+    expect(page.locator("#pay-credit")).to_have_value("150.00")
+    expect(page.locator("#change")).to_have_text("₹0.00")
+    page.screenshot(path=str(artifacts / "till-credit.png"), animations="disabled")
+    page.keyboard.press("F9")
+    expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
+    receipt = page.locator(".receipt")
+    expect(receipt).to_contain_text("Ramesh Kumar")
+    expect(receipt.locator("[data-balance-due]")).to_have_text("₹150.00")
+
+    # Over the limit: a second sale of 500 on credit is refused with the reason; the bill stays.
+    page.get_by_role("link", name=re.compile("New sale")).click()
+    for _ in range(2):
+        scan.press_sequentially(code)
+        scan.press("Enter")
+    expect(page.locator("#total-amount")).to_have_text("₹500.00")
+    page.keyboard.press("F4")
+    search.press_sequentially("Rmaesh")
+    expect(page.locator("#customer-suggestions .suggestion").first).to_contain_text("Ramesh Kumar")
+    search.press("Enter")
+    expect(chip).to_contain_text("credit left ₹250.00")
+    page.locator("#tendered").fill("0")
+    page.keyboard.press("F8")
+    expect(page.locator("#pay-credit")).to_have_value("500.00")
+    expect(page.locator("#tender-error")).to_contain_text("Only ₹250.00 of credit is left")
+    page.keyboard.press("F9")
+    alert = page.locator("#checkout-alert")
+    expect(alert).to_contain_text("over the credit limit of 400.00")
+    expect(alert).to_contain_text("available 250.00")
+    expect(page).to_have_url(re.compile(r"/pos/$"))
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+
+    # The customer page: the bill is owed; a payment settles it and prints a receipt.
+    page.goto(f"/customers/{customer_id}")
+    expect(page.locator("[data-balance]")).to_have_text("₹150.00")
+    expect(page.locator("[data-history]")).to_contain_text("Credit sale")
+    expect(page.locator("[data-wa-link]")).to_have_attribute(
+        "href", re.compile(r"^https://wa\.me/919876543210\?text=")
+    )
+    page.screenshot(
+        path=str(artifacts / "customer-page.png"), full_page=True, animations="disabled"
+    )
+    page.fill("#pay-amount", "150")
+    page.select_option("#pay-method", "upi")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page).to_have_url(re.compile(r"/customers/payments/\d+/receipt"))
+    expect(page.locator(".receipt")).to_contain_text("PAYMENT RECEIPT")
+    expect(page.locator("[data-balance-after]")).to_have_text("₹0.00")
+    page.get_by_role("link", name="Customer page").click()
+    expect(page.locator("[data-balance]")).to_have_text("₹0.00")
+    expect(page.locator("[data-history] tbody tr").first).to_contain_text("Payment")
+
+    with live_server.app.app_context():
+        assert ledger.balance(db.session, customer_id) == 0
+        summary = customers.summary(db.session, customer_id)
+        assert summary.invoices == 1 and summary.available == 40000
+
+
+def test_payment_taken_at_the_till_keeps_the_bill(page: Any, live_server: Any) -> None:
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        code = make_product(db.session, name="Sugar 1kg", price="48.00", opening_stock="10").code
+        customer = make_customer(
+            db.session, owner, name="Sunita Devi", phone="91234 56789", opening_balance="300"
+        )
+        customer_id = customer.id
+    log_in(page, "owner")
+    scan = page.locator("#scan")
+    scan.press_sequentially(code)
+    scan.press("Enter")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+
+    page.keyboard.press("F4")
+    search = page.locator("#customer-search")
+    search.press_sequentially("Sunita")
+    expect(page.locator("#customer-suggestions .suggestion").first).to_contain_text("Sunita Devi")
+    search.press("Enter")
+    expect(page.locator("#customer-chip")).to_contain_text("Owes ₹300.00")
+    page.get_by_role("button", name="Take a payment…").click()
+    amount = page.locator("#customer-pay-amount")
+    expect(amount).to_have_value("300.00")
+    amount.fill("abc")
+    amount.press("Enter")
+    expect(page.locator("#customer-pay-alert")).to_contain_text("Amount must be a number")
+    amount.fill("200")
+    page.select_option("#customer-pay-method", "card")
+    amount.press("Enter")
+    expect(page).to_have_url(re.compile(r"/customers/payments/\d+/receipt"))
+    expect(page.locator("[data-paid]")).to_have_text("₹200.00")
+    expect(page.locator("[data-balance-after]")).to_have_text("₹100.00")
+
+    page.keyboard.press("Escape")  # back to the till, as after a sale
+    expect(page.locator("#cart-body tr")).to_have_count(1)  # the bill waited
+    expect(page.locator("#customer-chip")).to_contain_text("Owes ₹100.00")
+    with live_server.app.app_context():
+        assert ledger.balance(db.session, customer_id) == 10000
