@@ -53,7 +53,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from posapp import models  # noqa: F401  (register every table before migrations run)
     from posapp.api import bp as api_bp
     from posapp.errorhandlers import register_error_handlers
-    from posapp.web import auth, customers, inventory, pos, product_csv, products, reports
+    from posapp.web import (
+        audit,
+        auth,
+        customers,
+        inventory,
+        pos,
+        product_csv,
+        products,
+        reports,
+    )
     from posapp.web.filters import register_filters
 
     app.register_blueprint(auth.bp)
@@ -63,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inventory.bp, url_prefix="/inventory")
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
+    app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

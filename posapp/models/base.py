@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +17,11 @@ WRITE_OPTION = "tillbook_write"
 def utcnow() -> datetime:
     """Return the current UTC time as a naive datetime (how the database stores times)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """Return the stored (naive UTC) time of the local midnight that starts a day."""
+    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:

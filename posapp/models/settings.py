@@ -33,3 +33,6 @@ class AuditLog(db.Model):
     entity_id: Mapped[int | None] = mapped_column(default=None)
     before: Mapped[str | None] = mapped_column(Text, default=None)
     after: Mapped[str | None] = mapped_column(Text, default=None)
+    # SHA-256 over this entry and the previous entry's hash: editing or deleting any row
+    # breaks every hash after it (services/audit.py; verified by `app.py check`).
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")

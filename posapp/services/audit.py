@@ -1,13 +1,45 @@
-"""Append entries to the audit log."""
+"""The append-only audit log, hash-chained so that any edit or deletion shows."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from posapp.models import AuditLog
+
+GENESIS = "0" * 64
+# Any constant works; it only keeps the chain's lock apart from other advisory locks.
+_PG_LOCK_KEY = 0x71B0_A0D1
+
+
+def entry_hash(previous: str, entry: Any) -> str:
+    """Hash an entry's content (an AuditLog or a row of its columns) with the previous hash."""
+    content = {
+        "id": entry.id,
+        "at": entry.created_at.isoformat(timespec="microseconds") if entry.created_at else None,
+        "user_id": entry.user_id,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{previous}|{canonical}".encode()).hexdigest()
+
+
+def _previous_hash(session: Session, before_id: int) -> str:
+    found = session.scalar(
+        select(AuditLog.hash).where(AuditLog.id < before_id).order_by(AuditLog.id.desc()).limit(1)
+    )
+    return found or GENESIS
 
 
 def record(
@@ -19,15 +51,115 @@ def record(
     entity_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> None:
-    """Add one audit entry to the current transaction (the caller commits)."""
-    session.add(
-        AuditLog(
-            action=action,
-            user_id=user_id,
-            entity=entity,
-            entity_id=entity_id,
-            before=json.dumps(before, sort_keys=True, default=str) if before is not None else None,
-            after=json.dumps(after, sort_keys=True, default=str) if after is not None else None,
-        )
+) -> AuditLog:
+    """Add one chained audit entry to the current write transaction (the caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs this lock so two
+        # transactions never chain onto the same previous entry.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    entry = AuditLog(
+        action=action,
+        user_id=user_id,
+        entity=entity,
+        entity_id=entity_id,
+        before=json.dumps(before, sort_keys=True, default=str) if before is not None else None,
+        after=json.dumps(after, sort_keys=True, default=str) if after is not None else None,
     )
+    session.add(entry)
+    session.flush()  # the id and created_at are part of what is hashed
+    entry.hash = entry_hash(_previous_hash(session, entry.id), entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first audit entry whose hash does not follow from the entries before it."""
+
+    entry_id: int
+    action: str
+    created_at: datetime | None
+
+
+class _Chain:
+    """Walks entries in id order, remembering the last good hash."""
+
+    def __init__(self) -> None:
+        self.previous = GENESIS
+
+    def broken(self, entries: Iterable[Any]) -> ChainBreak | None:
+        for entry in entries:
+            if entry.hash != entry_hash(self.previous, entry):
+                return ChainBreak(entry.id, entry.action, entry.created_at)
+            self.previous = entry.hash
+        return None
+
+
+def verify_chain(entries: Iterable[Any]) -> ChainBreak | None:
+    """Return the first entry (in id order) whose hash does not follow, or None."""
+    return _Chain().broken(entries)
+
+
+_COLUMNS = (
+    AuditLog.id,
+    AuditLog.created_at,
+    AuditLog.user_id,
+    AuditLog.action,
+    AuditLog.entity,
+    AuditLog.entity_id,
+    AuditLog.before,
+    AuditLog.after,
+    AuditLog.hash,
+)
+
+
+def first_break(session: Session, batch: int = 5000) -> ChainBreak | None:
+    """Verify the whole log in batches of plain rows (it grows for years)."""
+    chain = _Chain()
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(*_COLUMNS).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch)
+        ).all()
+        if not rows:
+            return None
+        found = chain.broken(rows)
+        if found is not None:
+            return found
+        last_id = rows[-1].id
+
+
+def count_entries(session: Session) -> int:
+    """Return how many entries the log holds."""
+    return int(session.scalar(select(func.count()).select_from(AuditLog)) or 0)
+
+
+def actions(session: Session) -> list[str]:
+    """Return every action name the log holds, for the filter."""
+    return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+
+
+def list_entries(
+    session: Session,
+    *,
+    action: str = "",
+    user_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> tuple[list[AuditLog], int]:
+    """Return a page of entries, newest first, filtered by action, user and time."""
+    stmt = select(AuditLog)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    if user_id is not None:
+        stmt = stmt.where(AuditLog.user_id == user_id)
+    if since is not None:
+        stmt = stmt.where(AuditLog.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditLog.created_at < until)
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = session.scalars(
+        stmt.order_by(AuditLog.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total

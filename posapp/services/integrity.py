@@ -16,6 +16,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
+from posapp.services import audit
 
 
 @dataclass
@@ -104,7 +105,20 @@ def run_checks(session: Session) -> CheckReport:
             report.problems.append(
                 f"financial year {fy}: {count} invoices but the highest number is {top} (gap)"
             )
+    _check_audit_chain(session, report)
     return report
+
+
+def _check_audit_chain(session: Session, report: CheckReport) -> None:
+    """Recompute the audit log's hash chain; name the first entry that does not follow."""
+    report.checked.append("audit log hash chain unbroken")
+    broken = audit.first_break(session)
+    if broken is not None:
+        when = broken.created_at.isoformat(sep=" ", timespec="seconds") if broken.created_at else ""
+        report.problems.append(
+            f"audit log entry {broken.entry_id} ({broken.action}, {when}) was changed, or an "
+            "entry before it was deleted: the hash chain breaks there"
+        )
 
 
 def _check_paid(session: Session, report: CheckReport) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import ValidationError
 from posapp.models import INVOICE_STATUSES, Customer, Invoice, User
+from posapp.models.base import local_midnight_utc
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -19,11 +20,6 @@ def _parse_day(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         raise ValidationError("Dates are YYYY-MM-DD.", field=field) from None
-
-
-def _local_midnight_utc(day: date) -> datetime:
-    """Return the stored (naive UTC) time of local midnight starting a day."""
-    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
 def _customers_matching(q: str) -> Select[tuple[int]]:
@@ -66,9 +62,9 @@ def list_invoices(
     start = _parse_day(date_from, "from")
     end = _parse_day(date_to, "to")
     if start:
-        stmt = stmt.where(Invoice.created_at >= _local_midnight_utc(start))
+        stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
     if end:
-        stmt = stmt.where(Invoice.created_at < _local_midnight_utc(end + timedelta(days=1)))
+        stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
     if status:
         if status not in INVOICE_STATUSES:
             raise ValidationError(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, ValidationError
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
-from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.base import local_midnight_utc, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money
 from posapp.services import audit
 
@@ -242,7 +242,7 @@ def statement(session: Session, customer: Customer, start: date, end: date) -> S
     """Collect the statement of a customer for a date range (inclusive, local dates)."""
     if end < start:
         raise ValidationError("The end date is before the start date.", field="to")
-    lo, hi = _local_midnight_utc(start), _local_midnight_utc(end + timedelta(days=1))
+    lo, hi = local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
     where = LedgerEntry.customer_id == customer.id
     opening = int(
         session.scalar(
@@ -265,11 +265,6 @@ def statement(session: Session, customer: Customer, start: date, end: date) -> S
         running += entry.amount
         lines.append(LedgerLine(entry, running, number, username))
     return StatementData(customer, start, end, opening, lines, running)
-
-
-def _local_midnight_utc(day: date) -> datetime:
-    """Return the stored (naive UTC) time of the local midnight starting a day."""
-    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -344,7 +339,7 @@ def dues(
     """
     if sort not in ("amount", "age"):
         raise ValidationError("Sort by amount or age.", field="sort")
-    cutoff = _local_midnight_utc((today or local_today()) - timedelta(days=30))
+    cutoff = local_midnight_utc((today or local_today()) - timedelta(days=30))
     old_debit = (LedgerEntry.amount > 0) & (LedgerEntry.created_at < cutoff)
     owing = (
         select(
@@ -416,7 +411,7 @@ def overdue_count(session: Session, today: date | None = None) -> int:
 
     Under FIFO that is: their debits older than 30 days exceed all their credits.
     """
-    cutoff = _local_midnight_utc((today or local_today()) - timedelta(days=30))
+    cutoff = local_midnight_utc((today or local_today()) - timedelta(days=30))
     per_customer = (
         select(
             func.sum(

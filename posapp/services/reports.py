@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.models import MOVEMENT_REASONS, Category, Product, StockMovement, User
-from posapp.models.base import to_local, utcnow
+from posapp.models.base import local_midnight_utc, to_local, utcnow
 from posapp.money import money_str, qty_str, round_half_up_div
 
 # Column kinds: text, money (minor units), qty ((milli, unit)), number (int), decimal (str), time.
@@ -27,11 +27,6 @@ class Report:
     columns: list[Column]
     rows: list[list[Any]]
     totals: dict[str, int] = field(default_factory=dict)
-
-
-def _local_midnight_utc(day: date) -> datetime:
-    """Return the stored (naive UTC) time of local midnight starting a day."""
-    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
 def _value(milli: int, unit_minor: int) -> int:
@@ -110,8 +105,8 @@ def movements(session: Session, start: date, end: date, reason: str | None = Non
         .join(Product, Product.id == StockMovement.product_id)
         .outerjoin(User, User.id == StockMovement.user_id)
         .where(
-            StockMovement.created_at >= _local_midnight_utc(start),
-            StockMovement.created_at < _local_midnight_utc(end + timedelta(days=1)),
+            StockMovement.created_at >= local_midnight_utc(start),
+            StockMovement.created_at < local_midnight_utc(end + timedelta(days=1)),
         )
         .order_by(StockMovement.created_at, StockMovement.id)
     )
