@@ -35,6 +35,7 @@ class ShopSettings:
     scale_prefix: str = "2"
     scale_item_digits: int = 6
     scale_value: str = "weight"  # weight in grams, or price in minor units
+    label_sheet: str = "a4-3x8"  # a key of services.labels.SHEET_FORMATS
 
 
 def _decode(kind: type, raw: str) -> object:
