@@ -53,13 +53,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from posapp import models  # noqa: F401  (register every table before migrations run)
     from posapp.api import bp as api_bp
     from posapp.errorhandlers import register_error_handlers
-    from posapp.web import auth, inventory, pos, product_csv, products, reports
+    from posapp.web import auth, categories, inventory, pos, product_csv, products, reports
     from posapp.web.filters import register_filters
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pos.bp, url_prefix="/pos")
     app.register_blueprint(products.bp, url_prefix="/products")
     app.register_blueprint(product_csv.bp, url_prefix="/products")
+    app.register_blueprint(categories.bp, url_prefix="/products/categories")
     app.register_blueprint(inventory.bp, url_prefix="/inventory")
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(api_bp, url_prefix="/api")
