@@ -520,6 +520,22 @@ def expiring_batches(
     return found
 
 
+def expired_on_shelf(
+    session: Session, product_ids: Sequence[int], today: date | None = None
+) -> dict[int, int]:
+    """Return {product_id: thousandths} of stock past its expiry date still believed on the shelf.
+
+    Uses the first-in first-out estimate of `expiring_batches`; products with none are left out.
+    """
+    if not product_ids:
+        return {}
+    today = today or to_local(utcnow()).date()
+    found: dict[int, int] = {}
+    for batch in expiring_batches(session, within_days=-1, today=today, product_ids=product_ids):
+        found[batch.product.id] = found.get(batch.product.id, 0) + batch.remaining_milli
+    return found
+
+
 @dataclass(frozen=True)
 class RecentSales:
     """A product's sales over the last days: totals and one row per day with sales."""
