@@ -65,6 +65,9 @@ def index() -> str:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    keyset = not q and sort in ("", "name")
+    after = _id_arg("after") if keyset else None
+    before = _id_arg("before") if keyset and after is None else None
     items, total = catalog.search_products(
         db.session,
         q,
@@ -75,6 +78,8 @@ def index() -> str:
         sort=sort,
         page=page,
         per_page=PER_PAGE,
+        after=after,
+        before=before,
     )
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template(
@@ -90,7 +95,13 @@ def index() -> str:
         categories=_categories(),
         sort=sort,
         sorts=SORT_LABELS,
+        keyset=keyset,
     )
+
+
+def _id_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 SORT_LABELS = {
