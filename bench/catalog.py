@@ -1,10 +1,11 @@
-"""Benchmark: the catalog at 100 000 products (CSV import, scan lookup, name search, list page).
+"""Benchmark: the catalog at 100 000 products (import, lookup, search, list pages, label PDF).
 
 Usage: python bench/catalog.py [--products 100000] [--queries 300]
 Builds the real app on a fresh temp data dir (SQLite file, migrations, FTS5 triggers), imports
 N products from a generated CSV through the same service the import page uses, then times scan
 lookups, name searches (prefix and fuzzy) and the admin's products list page (test client,
-full template render). Not a test: it prints figures and asserts nothing about speed.
+full template render: pages by number and next pages by key), and a 240-label sheet PDF.
+Not a test: it prints figures and asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from posapp import create_app
+from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.extensions import db
-from posapp.services import catalog, catalog_csv, users
+from posapp.services import catalog, catalog_csv, labels, users
+from posapp.services.settings import load_settings
 
 WORDS_TEXT = (
     "tata aashirvaad amul britannia parle haldiram fortune saffola surf lux dettol colgate "
@@ -113,6 +116,16 @@ def main() -> None:
             page = rng.randint(1, args.products // 50)
             assert client.get(f"/products/?page={page}").status_code == 200
 
+        last_page = args.products // 50
+
+        def list_deep_page() -> None:
+            page = rng.randint(last_page * 9 // 10, last_page)
+            assert client.get(f"/products/?page={page}").status_code == 200
+
+        def list_next_by_key() -> None:
+            after = rng.randint(1, args.products)  # any product can be the last one shown
+            assert client.get(f"/products/?page=2&after={after}").status_code == 200
+
         def list_search() -> None:
             assert client.get(f"/products/?q={rng.choice(WORDS)}").status_code == 200
 
@@ -124,8 +137,21 @@ def main() -> None:
         show("name search, two word prefixes", timed(search_two_words, args.queries))
         show("fuzzy fallback (no prefix match)", timed(search_fuzzy, args.queries // 3))
         show("products list page, random page of 50", timed(list_page, 100))
+        show("products list page, deep page (last 10 %)", timed(list_deep_page, 100))
+        show("products list page, next page by key", timed(list_next_by_key, 100))
         show("products list page, name search", timed(list_search, 100))
         show("products list page, low stock by price", timed(list_low, 30))
+        sheet = labels.parse_label_request(
+            db.session,
+            [{"code": code, "count": "24"} for code in rng.sample(codes, 10)],
+            "a4-3x8",
+            "0",
+        )
+        settings = load_settings(db.session)
+        show(
+            "label sheet PDF of 240 labels (10 pages)",
+            timed(lambda: render_labels_pdf(sheet, settings), 5),
+        )
         start = time.perf_counter()
         exported = sum(1 for _ in catalog_csv.export_rows(db.session)) - 1
         print(

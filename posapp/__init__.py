@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from posapp.web import (
         audit,
         auth,
+        categories,
         customers,
         inventory,
         pos,
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pos.bp, url_prefix="/pos")
     app.register_blueprint(products.bp, url_prefix="/products")
     app.register_blueprint(product_csv.bp, url_prefix="/products")
+    app.register_blueprint(categories.bp, url_prefix="/products/categories")
     app.register_blueprint(inventory.bp, url_prefix="/inventory")
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(customers.bp, url_prefix="/customers")

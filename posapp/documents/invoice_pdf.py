@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import logging
-import re
-from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from babel import Locale
-from babel.numbers import format_decimal, get_currency_symbol
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from markupsafe import Markup, escape
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
+from babel.numbers import get_currency_symbol
 
-from posapp.config import bundled
+from posapp.documents.pdf import environment, html_to_pdf
 from posapp.models import Invoice
 from posapp.models.base import to_local
-from posapp.money import format_money, format_qty
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import ShopSettings
-
-log = logging.getLogger(__name__)
 
 TEMPLATE = "pdf/invoice.html"
 PAYMENT_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit (on account)"}
@@ -104,79 +90,6 @@ def amount_in_words(minor: int, currency: str = "INR") -> str:
     return f"{prefix}{text} Only"
 
 
-def _percent_text(value: Decimal) -> str:
-    """A percentage without trailing zeros ("5", "2.5", "0.125")."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _settings_of(ctx: Any) -> ShopSettings:
-    return ctx["settings"]
-
-
-@pass_context
-def _money(ctx: Any, minor: int) -> str:
-    settings = _settings_of(ctx)
-    return format_money(minor, settings.currency, settings.locale)
-
-
-@lru_cache(maxsize=8)
-def _amount_format(locale: str) -> str:
-    """The locale's own number pattern with exactly 2 decimals ("#,##,##0.00" for en_IN)."""
-    # A fixed "#,##0.00" would group 1,25,000 as 125,000: the grouping is the locale's.
-    pattern = Locale.parse(locale).decimal_formats[None].pattern
-    grouping = re.search(r"[#,]*0", pattern)
-    return (grouping.group(0) if grouping else "#,##0") + ".00"
-
-
-@pass_context
-def _amount(ctx: Any, minor: int) -> str:
-    """A money amount without the currency symbol, for table columns (1,23,456.50)."""
-    locale = _settings_of(ctx).locale
-    return format_decimal(Decimal(minor).scaleb(-2), format=_amount_format(locale), locale=locale)
-
-
-@pass_context
-def _qty(ctx: Any, milli: int, unit: str) -> str:
-    return format_qty(milli, unit, _settings_of(ctx).locale)
-
-
-def _percent(bp: int | Decimal) -> str:
-    """Basis points as a short percent number ("5", "12.5", "0.25")."""
-    return _percent_text(Decimal(bp) / 100)
-
-
-def _lines_br(text: str | None) -> Markup:
-    """Escape multi-line user text and keep its line breaks."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return Markup("<br/>").join(escape(line) for line in lines)
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    """The Jinja environment of the PDF templates: no Flask needed, autoescape always on."""
-    env = Environment(
-        loader=FileSystemLoader(str(bundled("templates"))),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(money=_money, amount=_amount, qty=_qty, percent=_percent, lines_br=_lines_br)
-    return env
-
-
-def _static_dir() -> Path:
-    return bundled("static").resolve()
-
-
-def _static_file(uri: str, _rel: str | None) -> str:
-    """Resolve a template's `static:` URL to the bundled file (from source and frozen alike)."""
-    if uri.startswith("static:"):
-        return str(bundled("static", *uri.removeprefix("static:").split("/")))
-    return uri
-
-
 def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
     """Everything the invoice template prints, computed once here."""
     taxes = summarise_tax(invoice.lines)
@@ -202,21 +115,9 @@ def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
 
 def invoice_html(invoice: Invoice, settings: ShopSettings) -> str:
     """Render the invoice's HTML (the PDF's source; also handy to debug its layout)."""
-    return _environment().get_template(TEMPLATE).render(invoice_context(invoice, settings))
+    return environment().get_template(TEMPLATE).render(invoice_context(invoice, settings))
 
 
 def render_invoice_pdf(invoice: Invoice, settings: ShopSettings) -> bytes:
     """Render an invoice as an A4 PDF."""
-    html = invoice_html(invoice, settings)
-    out = io.BytesIO()
-    # Local reads confined to the bundled static dir (fonts), nothing remote: frozen, the
-    # default policy would confine reads to the working directory and silently drop the fonts.
-    policy = ResourceAccessPolicy(base_dir=_static_dir(), allow_remote=False)
-    result = pisa.CreatePDF(
-        html, dest=out, encoding="utf-8", link_callback=_static_file, resource_policy=policy
-    )
-    if result.err:
-        raise RuntimeError(f"Could not render invoice {invoice.number} as PDF.")
-    if result.warn:
-        log.warning("Invoice %s PDF rendered with %d warning(s)", invoice.number, result.warn)
-    return out.getvalue()
+    return html_to_pdf(invoice_html(invoice, settings), f"invoice {invoice.number}")

@@ -43,6 +43,8 @@ class Product(db.Model):
             sqlite_where=text("archived = 0"),
             postgresql_where=text("archived = false"),
         ),
+        # The product list pages through this index alone (offset and keyset on name, id).
+        Index("ix_products_archived_name_id", "archived", "name", "id"),
         CheckConstraint("price >= 0", name="ck_products_price"),
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="ck_products_tax"),
     )

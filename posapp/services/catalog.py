@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -387,12 +387,18 @@ def search_products(
     sort: str = "",
     page: int = 1,
     per_page: int = 50,
+    after: int | None = None,
+    before: int | None = None,
 ) -> tuple[list[Product], int]:
     """Search products by code, name word prefix (FTS5) or, failing that, fuzzily; page them.
 
     On SQLite names are matched through the `products_fts` index (never a LIKE '%x%' scan);
     when nothing matches, a trigram index finds near misses (typos). Other databases use an
     index-friendly prefix match.
+
+    Pages: `after`/`before` (a product id from the edge of the page shown) page by key on
+    (name, id) when listing by name without a search, so "next" and "previous" cost the same
+    on any page; otherwise `page` pages by offset over ids only (index-only on the default list).
     """
     stmt = select(Product)
     if archived_only:
@@ -447,7 +453,27 @@ def search_products(
         ordering.insert(0, Product.name.ilike(f"{q}%").desc())
     if column is not Product.name:
         ordering.append(Product.name)
-    items = list(
-        session.scalars(stmt.order_by(*ordering).limit(per_page).offset((page - 1) * per_page))
-    )
-    return items, total
+    if column is not Product.id:
+        ordering.append(Product.id.desc() if descending else Product.id)
+    id_query = stmt.with_only_columns(Product.id)
+    keyset = not q and sort in ("", "name") and (after or before)
+    anchor = session.get(Product, after or before) if keyset else None
+    if anchor is not None:
+        key = tuple_(Product.name, Product.id)
+        edge = tuple_(anchor.name, anchor.id)
+        if after:
+            id_query = id_query.where(key > edge).order_by(*ordering)
+        else:
+            id_query = id_query.where(key < edge).order_by(Product.name.desc(), Product.id.desc())
+        ids = list(session.scalars(id_query.limit(per_page)))
+        if before:
+            ids.reverse()
+    else:
+        # Offsets walk ids only: on the default list an index-only scan of (archived, name, id).
+        ids = list(
+            session.scalars(
+                id_query.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)
+            )
+        )
+    rows = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows], total

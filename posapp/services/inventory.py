@@ -14,7 +14,7 @@ from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
-from posapp.services import audit
+from posapp.services import audit, labels
 from posapp.services.checkout import next_number
 from posapp.services.settings import load_settings, save_settings
 
@@ -59,6 +59,11 @@ def update_inventory_settings(
             errors[key] = f"A whole number of days from {low} to {high}."
         else:
             values[key] = int(raw)
+    sheet = str(data.get("label_sheet") or labels.DEFAULT_SHEET)
+    if sheet not in labels.SHEET_FORMATS:
+        errors["label_sheet"] = "Choose one of the label sheet formats."
+    else:
+        values["label_sheet"] = sheet
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     with write_transaction(session):
@@ -512,6 +517,22 @@ def expiring_batches(
                 )
             )
     found.sort(key=lambda b: (b.line.expiry_date, b.product.name))
+    return found
+
+
+def expired_on_shelf(
+    session: Session, product_ids: Sequence[int], today: date | None = None
+) -> dict[int, int]:
+    """Return {product_id: thousandths} of stock past its expiry date still believed on the shelf.
+
+    Uses the first-in first-out estimate of `expiring_batches`; products with none are left out.
+    """
+    if not product_ids:
+        return {}
+    today = today or to_local(utcnow()).date()
+    found: dict[int, int] = {}
+    for batch in expiring_batches(session, within_days=-1, today=today, product_ids=product_ids):
+        found[batch.product.id] = found.get(batch.product.id, 0) + batch.remaining_milli
     return found
 
 

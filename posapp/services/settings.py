@@ -36,6 +36,7 @@ class ShopSettings:
     scale_item_digits: int = 6
     scale_value: str = "weight"  # weight in grams, or price in minor units
     phone_region: str = "IN"  # how phone numbers typed without a country code are read
+    label_sheet: str = "a4-3x8"  # a key of services.labels.SHEET_FORMATS
 
 
 def _decode(kind: type, raw: str) -> object:

@@ -13,7 +13,7 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import Purchase, PurchaseLine
 from posapp.money import qty_str
-from posapp.services import catalog, inventory
+from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("inventory", __name__)
@@ -210,7 +210,7 @@ def expiring() -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings() -> Response | str | tuple[str, int]:
-    """The stock settings: negative stock, low-stock default, expiry and dead-stock windows."""
+    """The stock settings: negative stock, low-stock default, expiry/dead-stock, label sheet."""
     if request.method == "POST":
         try:
             inventory.update_inventory_settings(db.session, request.form, current_user.id)
@@ -220,6 +220,7 @@ def settings() -> Response | str | tuple[str, int]:
                 values=request.form,
                 error=exc.message,
                 fields=exc.details.get("fields", {}),
+                sheets=labels.sheet_choices(),
             ), exc.status
         flash("Stock settings saved.", "success")
         return redirect(url_for("inventory.settings"))
@@ -229,5 +230,12 @@ def settings() -> Response | str | tuple[str, int]:
         "low_stock_default": qty_str(current.low_stock_default_milli, "pcs"),
         "expiry_warning_days": str(current.expiry_warning_days),
         "dead_stock_days": str(current.dead_stock_days),
+        "label_sheet": current.label_sheet,
     }
-    return render_template("inventory/settings.html", values=values, error=None, fields={})
+    return render_template(
+        "inventory/settings.html",
+        values=values,
+        error=None,
+        fields={},
+        sheets=labels.sheet_choices(),
+    )

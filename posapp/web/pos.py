@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.money import money_str, qty_str
-from posapp.services import checkout
+from posapp.services import checkout, inventory
 from posapp.services.pricing import summarise_tax
 
 bp = Blueprint("pos", __name__)
@@ -26,12 +26,17 @@ def index() -> str:
 @bp.post("/price")
 @login_required
 def price() -> dict[str, Any]:
-    """Price the cart with the same function checkout uses (CSRF header required)."""
+    """Price the cart with the same function checkout uses (CSRF header required).
+
+    Each line also says how much expired stock is believed on the shelf (`expired`, a
+    quantity or null) and whether it asks for more than is in stock (`short`).
+    """
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("The cart must be a JSON object.")
     view = checkout.preview(db.session, payload)
     priced = view.priced
+    expired = inventory.expired_on_shelf(db.session, [p.id for p in view.products])
     return {
         "lines": [
             {
@@ -46,6 +51,10 @@ def price() -> dict[str, Any]:
                 "tax": money_str(line.tax),
                 "total": money_str(line.total),
                 "stock": qty_str(product.stock_milli, product.unit),
+                "short": qty > product.stock_milli,
+                "expired": (
+                    qty_str(expired[product.id], product.unit) if product.id in expired else None
+                ),
             }
             for product, qty, line in zip(view.products, view.qty_milli, priced.lines, strict=True)
         ],
@@ -55,6 +64,7 @@ def price() -> dict[str, Any]:
         "round_off": money_str(priced.round_off),
         "total": money_str(priced.total),
         "prices_include_tax": view.settings.prices_include_tax,
+        "allow_negative_stock": view.settings.allow_negative_stock,
     }
 
 

@@ -7,16 +7,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from posapp.documents.barcode import barcode_svg
+from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Category, Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
-from posapp.services import catalog, inventory
+from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("products", __name__)
 PER_PAGE = 50
+LABEL_BLANK_ROWS = 3
 
 
 def product_form_values(product: Product) -> dict[str, str]:
@@ -63,6 +65,9 @@ def index() -> str:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    keyset = not q and sort in ("", "name")
+    after = _id_arg("after") if keyset else None
+    before = _id_arg("before") if keyset and after is None else None
     items, total = catalog.search_products(
         db.session,
         q,
@@ -73,6 +78,8 @@ def index() -> str:
         sort=sort,
         page=page,
         per_page=PER_PAGE,
+        after=after,
+        before=before,
     )
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template(
@@ -88,7 +95,13 @@ def index() -> str:
         categories=_categories(),
         sort=sort,
         sorts=SORT_LABELS,
+        keyset=keyset,
     )
+
+
+def _id_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 SORT_LABELS = {
@@ -227,3 +240,65 @@ def qr(product_id: int) -> Response:
     response = Response(qr_png(product.code), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _label_rows_from_form() -> list[dict[str, str]]:
+    codes = request.form.getlist("code")
+    counts = request.form.getlist("count")
+    return [
+        {"code": codes[i] if i < len(codes) else "", "count": counts[i] if i < len(counts) else ""}
+        for i in range(max(len(codes), len(counts)))
+    ]
+
+
+def _label_page(
+    rows: list[dict[str, str]], values: dict[str, str], error: str | None, fields: dict[str, str]
+) -> str:
+    names = labels.names_by_code(db.session, [row["code"] for row in rows])
+    shown = rows + [{"code": "", "count": ""}] * LABEL_BLANK_ROWS
+    return render_template(
+        "products/labels.html",
+        rows=shown,
+        names=names,
+        values=values,
+        error=error,
+        fields=fields,
+        formats=labels.SHEET_FORMATS,
+    )
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+@admin_required
+def label_sheet() -> Response | str | tuple[str, int]:
+    """Choose products, counts, sheet and start position; answer the labels as a PDF."""
+    if request.method == "POST":
+        rows = _label_rows_from_form()
+        sheet = request.form.get("sheet", "")
+        skip = request.form.get("skip", "")
+        try:
+            wanted = labels.parse_label_request(db.session, rows, sheet, skip)
+        except DomainError as exc:
+            values = {"sheet": sheet, "skip": skip}
+            return _label_page(rows, values, exc.message, exc.details.get("fields", {})), (
+                exc.status
+            )
+        return _pdf_response(render_labels_pdf(wanted, shop_settings()), "labels.pdf")
+    ids = [int(i) for i in request.args.getlist("ids") if i.isdigit()][: labels.MAX_ROWS]
+    rows = [{"code": p.code, "count": "1"} for p in labels.active_products(db.session, ids)]
+    values = {"sheet": shop_settings().label_sheet, "skip": "0"}
+    return _label_page(rows, values, None, {})
+
+
+@bp.get("/<int:product_id>/label.pdf")
+@admin_required
+def label(product_id: int) -> Response:
+    """One 50 x 30 mm label of the product, for a thermal label printer."""
+    wanted = labels.single_label(db.session, product_id)
+    code = wanted.items[0][0].code
+    return _pdf_response(render_labels_pdf(wanted, shop_settings()), f"label-{code}.pdf")

@@ -338,7 +338,8 @@ function makeRow(line) {
     <td class="col-idx text-body-secondary num"></td>
     <td class="col-item"><div class="item-name fw-semibold"></div>
       <div class="item-code small text-body-secondary font-monospace"></div>
-      <div class="item-note small"></div></td>
+      <div class="item-note small"></div>
+      <div class="item-warn small fw-semibold text-danger-emphasis" role="status" hidden></div></td>
     <td class="text-end num item-price"></td>
     <td class="col-qty"><div class="input-group input-group-sm has-validation">
       <input class="form-control text-end num qty-input" type="text" autocomplete="off">
@@ -353,6 +354,7 @@ function makeRow(line) {
     name: tr.querySelector(".item-name"),
     code: tr.querySelector(".item-code"),
     note: tr.querySelector(".item-note"),
+    warn: tr.querySelector(".item-warn"),
     price: tr.querySelector(".item-price"),
     qty: tr.querySelector(".qty-input"),
     unit: tr.querySelector(".qty-unit"),
@@ -431,15 +433,26 @@ function renderRows() {
     const stock = pricedLine ? pricedLine.stock : line.stock;
     const qty = parseFixed(line.quantity, 3);
     const stockMilli = parseFixed(stock, 3);
+    const warnings = [];
     if (qty !== null && stockMilli !== null && qty > stockMilli) {
-      note = `Only ${stock} ${line.unit} in stock`;
+      if (priced?.allow_negative_stock) {
+        warnings.push(`⚠ Only ${stock} ${line.unit} in stock: this sale takes stock below zero`);
+      } else {
+        note = `Only ${stock} ${line.unit} in stock`;
+      }
     }
+    if (pricedLine?.expired) {
+      warnings.push(`⚠ Expired stock on the shelf (${pricedLine.expired} ${line.unit}): check the date`);
+    }
+    row.warn.textContent = warnings.join(" · ");
+    row.warn.hidden = warnings.length === 0;
     if (pricedLine && parseFixed(pricedLine.discount, 2) > 0) {
       note = [note, `discount ${moneyText(pricedLine.discount)}`].filter(Boolean).join(" · ");
     }
     row.note.textContent = note;
     row.note.className = `item-note small ${note.startsWith("Only") ? "text-warning-emphasis" : "text-body-secondary"}`;
     row.tr.classList.toggle("table-danger", Boolean(error) || row.tr.dataset.short === "1");
+    row.tr.classList.toggle("table-warning", !error && warnings.length > 0);
   });
 
   for (const [id, row] of rows) {

@@ -173,3 +173,40 @@ def test_short_stock_is_refused_and_the_cart_survives(page: Any, live_server: An
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".qty-input")).to_have_value("5")
     expect(page.locator("#total-amount")).to_have_text("₹290.00")
+
+
+def test_expired_and_negative_stock_warnings_on_the_line(page: Any, live_server: Any) -> None:
+    from posapp.models.base import write_transaction
+    from posapp.services import inventory
+    from posapp.services.settings import save_settings
+
+    with live_server.app.app_context():
+        make_user(db.session, "cash1", "cashier")
+        curd = make_product(db.session, name="Curd 400g", price="30.00", opening_stock="0")
+        inventory.receive_stock(
+            db.session,
+            {
+                "lines": [
+                    {"code": curd.code, "quantity": "2", "unit_cost": "20", "expiry": "2020-05-01"}
+                ]
+            },
+            None,
+        )
+        with write_transaction(db.session):
+            save_settings(db.session, allow_negative_stock=True)
+        code = curd.code
+    log_in(page, "cash1")
+    scan = page.locator("#scan")
+    scan.press_sequentially(code)
+    scan.press("Enter")
+    row = page.locator("#cart-body tr").first
+    warning = row.locator(".item-warn")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Expired stock on the shelf (2 pcs)")
+    expect(row).to_have_class(re.compile(r"\btable-warning\b"))
+
+    quantity = row.locator(".qty-input")
+    quantity.fill("3")
+    quantity.press("Enter")
+    expect(warning).to_contain_text("Only 2 pcs in stock: this sale takes stock below zero")
+    expect(page.locator("#total-amount")).to_have_text("₹90.00")

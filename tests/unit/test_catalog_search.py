@@ -53,3 +53,26 @@ def test_filters_sort_and_paging(admin: User) -> None:
     items, total = catalog.search_products(db.session, page=2, per_page=1)
     assert ([p.name for p in items], total) == (["B"], 2)
     assert inventory.low_stock_count(db.session) == 2
+
+
+def test_keyset_pages_match_offset_pages(admin: User) -> None:
+    for name in ["Pen", "Ink", "Bag", "Cup", "Mat", "Box", "Jar"]:
+        make_product(db.session, name=name)
+    gone = make_product(db.session, name="Dye")
+    catalog.archive_product(db.session, gone.id, admin.id)
+    by_offset = [names(page=page, per_page=3) for page in (1, 2, 3)]
+    assert by_offset == [["Bag", "Box", "Cup"], ["Ink", "Jar", "Mat"], ["Pen"]]
+    walked, after = [], None
+    for _ in range(3):
+        items, total = catalog.search_products(db.session, per_page=3, after=after)
+        walked.append([p.name for p in items])
+        after = items[-1].id
+    assert walked == by_offset and total == 7
+    back, _ = catalog.search_products(db.session, per_page=3, before=after)
+    assert [p.name for p in back] == ["Ink", "Jar", "Mat"]
+    first = catalog.search_products(db.session, per_page=3, before=back[0].id)[0]
+    assert [p.name for p in first] == ["Bag", "Box", "Cup"]
+    # A search or another sort ignores the cursor and pages by number.
+    assert names(q="pen", after=after) == ["Pen"]
+    assert names(sort="-name", per_page=2, after=after) == ["Pen", "Mat"]
+    assert names(per_page=3, after=999_999) == ["Bag", "Box", "Cup"]  # unknown id: page 1

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from posapp.extensions import db
 from posapp.models.base import write_transaction
-from posapp.services import checkout
+from posapp.services import checkout, inventory
 from posapp.services.settings import save_settings
 from tests.factories import PASSWORD, make_product, make_user
 
@@ -106,6 +106,8 @@ def test_price_preview_answers_the_server_totals(admin_client: FlaskClient) -> N
         "tax": "4.29",
         "total": "90.00",
         "stock": "100",
+        "short": False,
+        "expired": None,
     }
     assert (second["quantity"], second["total"]) == ("1.250", "150.00")
 
@@ -302,3 +304,57 @@ def test_unknown_receipt_is_a_404_page(admin_client: FlaskClient) -> None:
     response = admin_client.get("/pos/receipt/999")
     assert response.status_code == 404
     assert "No such invoice." in response.get_data(as_text=True)
+
+
+# --- warnings at the till ----------------------------------------------------------------------
+
+
+def test_price_preview_flags_expired_stock_still_on_the_shelf(
+    admin_client: FlaskClient,
+    admin,  # type: ignore[no-untyped-def]
+) -> None:
+    curd = make_product(db.session, name="Curd", opening_stock="0")
+    milk = make_product(db.session, name="Milk", opening_stock="0")
+    for product, expiry in ((curd, "2020-01-31"), (milk, "2099-01-31")):
+        inventory.receive_stock(
+            db.session,
+            {
+                "lines": [
+                    {"code": product.code, "quantity": "4", "unit_cost": "20", "expiry": expiry}
+                ]
+            },
+            None,
+        )
+    cart = {
+        "items": [{"product_id": curd.id, "quantity": 1}, {"product_id": milk.id, "quantity": 1}]
+    }
+    first, second = admin_client.post("/pos/price", json=cart).get_json()["lines"]
+    assert first["expired"] == "4"
+    assert second["expired"] is None
+    # Newer, fresh stock arrives: FIFO says the expired batch has left the shelf once 4 are sold.
+    inventory.receive_stock(
+        db.session,
+        {
+            "lines": [
+                {"code": curd.code, "quantity": "6", "unit_cost": "20", "expiry": "2099-01-01"}
+            ]
+        },
+        None,
+    )
+    assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["expired"] == "4"
+    checkout.checkout(db.session, {"items": [{"product_id": curd.id, "quantity": 4}]}, admin)
+    assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["expired"] is None
+
+
+def test_price_preview_flags_lines_beyond_stock(admin_client: FlaskClient) -> None:
+    pen = make_product(db.session, name="Pen", opening_stock="2")
+    cart = {"items": [{"product_id": pen.id, "quantity": 3}]}
+    body = admin_client.post("/pos/price", json=cart).get_json()
+    assert body["lines"][0]["short"] is True
+    assert body["allow_negative_stock"] is False
+    with write_transaction(db.session):
+        save_settings(db.session, allow_negative_stock=True)
+    body = admin_client.post("/pos/price", json=cart).get_json()
+    assert body["allow_negative_stock"] is True and body["lines"][0]["short"] is True
+    cart["items"][0]["quantity"] = 2
+    assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["short"] is False

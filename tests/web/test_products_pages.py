@@ -340,3 +340,23 @@ def test_list_filters_and_sort(admin_client: FlaskClient) -> None:
     html = admin_client.get("/products/?category=Grocery&sort=-stock").get_data(as_text=True)
     assert "Plenty" in html and ">Zero<" not in html
     assert admin_client.get("/products/?sort=bogus&filter=bogus&page=x").status_code == 200
+
+
+def test_next_and_previous_page_by_key(admin_client: FlaskClient) -> None:
+    from posapp.web.products import PER_PAGE
+
+    for i in range(PER_PAGE + 3):
+        make_product(db.session, name=f"Item {i:03d}")
+    html = admin_client.get("/products/").get_data(as_text=True)
+    last_on_first = f"Item {PER_PAGE - 1:03d}"
+    assert last_on_first in html and f"Item {PER_PAGE:03d}<" not in html
+    match = re.search(r'href="(/products/\?[^"]*after=\d+[^"]*)"', html)
+    assert match, "the Next link pages by key"
+    second = admin_client.get(match.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Page 2 of 2" in second
+    assert f"Item {PER_PAGE:03d}" in second and last_on_first not in second
+    back = re.search(r'href="(/products/\?[^"]*before=\d+[^"]*)"', second)
+    assert back
+    first = admin_client.get(back.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Page 1 of 2" in first and last_on_first in first
+    assert "Item 000" in admin_client.get("/products/?page=1&after=abc").get_data(as_text=True)
