@@ -224,6 +224,26 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
     click.echo(f"Restored {file} into {info.path}. The previous data is in the backups folder.")
 
 
+@main.command("demo-data")
+@click.pass_context
+def demo_data(ctx: click.Context) -> None:
+    """Fill an empty shop with a realistic sample: catalog, customers, 60 days of trading."""
+    from posapp.services.demo import build_demo_shop
+
+    app = _app(ctx)
+    with app.app_context():
+        try:
+            with _progress("Trading 60 days") as progress:
+                report = build_demo_shop(db.session, progress=progress)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(
+        f"Demo shop ready: {report.products} products, {report.customers} customers, "
+        f"{report.invoices} bills ({report.credit_sales} on credit), {report.purchases} "
+        f"purchases, {report.payments} payments on account."
+    )
+
+
 @main.command("db-revision", hidden=True)
 @click.option("-m", "--message", required=True)
 @click.pass_context

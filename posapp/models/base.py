@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -14,9 +15,25 @@ from sqlalchemy.orm import Session, scoped_session
 WRITE_OPTION = "tillbook_write"
 
 
+# Set only while history is replayed at chosen times (the demo shop): every timestamp the
+# services and model defaults take comes from utcnow(), so a replayed sale is consistent.
+_replay_clock: ContextVar[datetime | None] = ContextVar("tillbook_replay_clock", default=None)
+
+
 def utcnow() -> datetime:
     """Return the current UTC time as a naive datetime (how the database stores times)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    replayed = _replay_clock.get()
+    return replayed if replayed is not None else datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Make utcnow() answer a fixed naive-UTC moment inside the block."""
+    token = _replay_clock.set(moment)
+    try:
+        yield
+    finally:
+        _replay_clock.reset(token)
 
 
 def local_midnight_utc(day: date) -> datetime:

@@ -1,0 +1,70 @@
+"""The demo shop: a living sample that obeys every invariant, and only for an empty shop."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from posapp.extensions import db
+from posapp.models import Customer, Invoice, LedgerEntry, Product, StockMovement, User
+from posapp.models.base import to_local
+from posapp.money import is_valid_ean13
+from posapp.services.demo import ShopNotEmpty, build_demo_shop
+from posapp.services.integrity import run_checks
+from tests.conftest import build_app
+
+TODAY = date(2026, 11, 23)
+
+
+def count(model: type) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One demo shop for the module (building it is the slow part); the tests only read it."""
+    app = build_app(tmp_path_factory.mktemp("demo"), WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        yield build_demo_shop(db.session, today=TODAY, days=4)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_demo_shop_is_full_and_consistent(demo) -> None:  # type: ignore[no-untyped-def]
+    assert demo.products == count(Product) > 200
+    assert demo.customers == count(Customer) == 40
+    assert demo.invoices == count(Invoice) > 100
+    assert demo.credit_sales > 0 and demo.payments > 0
+    report = run_checks(db.session)
+    assert report.ok, report.problems
+
+
+def test_products_look_like_a_shop(demo) -> None:  # type: ignore[no-untyped-def]
+    products = db.session.scalars(select(Product)).all()
+    packaged = [p for p in products if p.unit == "pcs"]
+    loose = [p for p in products if p.unit != "pcs"]
+    assert loose and all(is_valid_ean13(p.code) for p in packaged)
+    assert {p.tax_rate_bp for p in products} >= {0, 500, 1200, 1800, 2800}
+    assert all(p.mrp is None or p.mrp >= p.price for p in products)
+    assert len({p.category_name for p in products}) >= 10
+
+
+def test_history_is_spread_over_the_days_it_covers(demo) -> None:  # type: ignore[no-untyped-def]
+    days = {to_local(moment).date() for moment in db.session.scalars(select(Invoice.created_at))}
+    assert days == {TODAY - timedelta(days=n) for n in range(5)}
+    hours = {to_local(m).hour for m in db.session.scalars(select(Invoice.created_at))}
+    assert min(hours) >= 8 and max(hours) <= 21
+    assert count(LedgerEntry) > 0 and count(StockMovement) > count(Product)
+
+
+def test_demo_staff_cannot_log_in(demo) -> None:  # type: ignore[no-untyped-def]
+    staff = db.session.scalars(select(User)).all()
+    assert {u.username for u in staff} == {"demo-manager", "asha", "ravi"}
+    assert not any(u.active for u in staff)  # no default password anywhere
+
+
+def test_it_refuses_a_shop_that_has_sales(demo) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ShopNotEmpty):
+        build_demo_shop(db.session, today=TODAY, days=1)
