@@ -1,4 +1,4 @@
-"""The A4 tax invoice PDF (xhtml2pdf over templates/pdf/invoice.html) and what it prints."""
+"""The A4 tax invoice and credit note PDFs (xhtml2pdf over templates/pdf/) and what they print."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from posapp.config import bundled
-from posapp.models import Invoice
+from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
 from posapp.services.pricing import summarise_tax
@@ -27,6 +27,7 @@ from posapp.services.settings import ShopSettings
 log = logging.getLogger(__name__)
 
 TEMPLATE = "pdf/invoice.html"
+CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 PAYMENT_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit (on account)"}
 
 _ONES = (
@@ -177,7 +178,9 @@ def _static_file(uri: str, _rel: str | None) -> str:
     return uri
 
 
-def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
+def invoice_context(
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+) -> dict[str, Any]:
     """Everything the invoice template prints, computed once here."""
     taxes = summarise_tax(invoice.lines)
     created = to_local(invoice.created_at)
@@ -197,17 +200,56 @@ def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
         "in_words": amount_in_words(invoice.total, settings.currency),
         "payments": [(PAYMENT_LABELS.get(p.method, p.method), p.amount) for p in invoice.payments],
         "balance_due": invoice.balance_due,
+        "duplicate": duplicate,
     }
 
 
-def invoice_html(invoice: Invoice, settings: ShopSettings) -> str:
+def invoice_html(invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False) -> str:
     """Render the invoice's HTML (the PDF's source; also handy to debug its layout)."""
-    return _environment().get_template(TEMPLATE).render(invoice_context(invoice, settings))
+    context = invoice_context(invoice, settings, duplicate=duplicate)
+    return _environment().get_template(TEMPLATE).render(context)
 
 
-def render_invoice_pdf(invoice: Invoice, settings: ShopSettings) -> bytes:
-    """Render an invoice as an A4 PDF."""
-    html = invoice_html(invoice, settings)
+def render_invoice_pdf(
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+) -> bytes:
+    """Render an invoice as an A4 PDF (marked DUPLICATE for a reprint)."""
+    return _html_to_pdf(invoice_html(invoice, settings, duplicate=duplicate), invoice.number)
+
+
+def credit_note_context(note: CreditNote, settings: ShopSettings) -> dict[str, Any]:
+    """Everything the credit note template prints."""
+    taxes = summarise_tax(note.lines)
+    return {
+        "note": note,
+        "settings": settings,
+        "split_tax": bool(settings.tax_number and settings.split_tax),
+        "taxes": taxes,
+        "cgst_total": sum(row.cgst for row in taxes),
+        "sgst_total": sum(row.sgst for row in taxes),
+        "date": to_local(note.created_at).strftime("%d-%m-%Y"),
+        "invoice_date": to_local(note.invoice.created_at).strftime("%d-%m-%Y"),
+        "currency_symbol": get_currency_symbol(settings.currency, locale=settings.locale),
+        "in_words": amount_in_words(note.total, settings.currency),
+    }
+
+
+def credit_note_html(note: CreditNote, settings: ShopSettings) -> str:
+    """Render the credit note's HTML (the PDF's source)."""
+    return (
+        _environment()
+        .get_template(CREDIT_NOTE_TEMPLATE)
+        .render(credit_note_context(note, settings))
+    )
+
+
+def render_credit_note_pdf(note: CreditNote, settings: ShopSettings) -> bytes:
+    """Render a credit note as an A4 PDF."""
+    return _html_to_pdf(credit_note_html(note, settings), note.number)
+
+
+def _html_to_pdf(html: str, number: str) -> bytes:
+    """Turn one document's HTML into PDF bytes."""
     out = io.BytesIO()
     # Local reads confined to the bundled static dir (fonts), nothing remote: frozen, the
     # default policy would confine reads to the working directory and silently drop the fonts.
@@ -216,7 +258,7 @@ def render_invoice_pdf(invoice: Invoice, settings: ShopSettings) -> bytes:
         html, dest=out, encoding="utf-8", link_callback=_static_file, resource_policy=policy
     )
     if result.err:
-        raise RuntimeError(f"Could not render invoice {invoice.number} as PDF.")
+        raise RuntimeError(f"Could not render {number} as PDF.")
     if result.warn:
-        log.warning("Invoice %s PDF rendered with %d warning(s)", invoice.number, result.warn)
+        log.warning("%s PDF rendered with %d warning(s)", number, result.warn)
     return out.getvalue()

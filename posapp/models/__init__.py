@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine, HeldBill
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -25,12 +26,16 @@ __all__ = [
     "LEDGER_KINDS",
     "MOVEMENT_REASONS",
     "PAYMENT_METHODS",
+    "REFUND_METHODS",
     "ROLES",
     "ApiToken",
     "AuditLog",
     "Category",
+    "CreditNote",
+    "CreditNoteLine",
     "Customer",
     "DocumentCounter",
+    "HeldBill",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",
