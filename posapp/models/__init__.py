@@ -9,7 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
-from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine, HeldBill
+from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -35,7 +35,6 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "DocumentCounter",
-    "HeldBill",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",

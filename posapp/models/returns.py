@@ -1,10 +1,10 @@
-"""Credit notes (returns against an invoice) and held bills (parked carts)."""
+"""Credit notes: returns against an invoice and their lines."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import db
@@ -79,17 +79,3 @@ class CreditNoteLine(db.Model):
     @property
     def tax_rate_bp(self) -> int:
         return self.invoice_line.tax_rate_bp
-
-
-class HeldBill(db.Model):
-    """A parked till cart (product ids, quantities, discounts, customer) kept until recalled."""
-
-    __tablename__ = "held_bills"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    label: Mapped[str] = mapped_column(String(60), default="")
-    cart: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-    user: Mapped[User] = relationship()

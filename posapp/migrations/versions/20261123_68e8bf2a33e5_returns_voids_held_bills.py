@@ -1,7 +1,7 @@
 """Returns and voids: credit notes and their lines, refund links on payments, void fields on
-invoices; held bills (parked till carts).
+invoices.
 
-returns voids held bills
+returns and voids (held bills are not in this revision)
 
 Revision ID: 68e8bf2a33e5
 Revises: eb583cc362eb
@@ -20,19 +20,6 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('held_bills',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('label', sa.String(length=60), nullable=False),
-    sa.Column('cart', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('held_bills', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_held_bills_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_held_bills_user_id'), ['user_id'], unique=False)
-
     op.create_table('credit_notes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
@@ -121,8 +108,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_credit_notes_created_at'))
 
     op.drop_table('credit_notes')
-    with op.batch_alter_table('held_bills', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_held_bills_user_id'))
-        batch_op.drop_index(batch_op.f('ix_held_bills_created_at'))
-
-    op.drop_table('held_bills')
