@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response, request
 
 from posapp.api.base import bp, caller, int_arg, json_body, page_envelope, pagination, requires
-from posapp.api.serializers import invoice_json
-from posapp.documents.invoice_pdf import render_invoice_pdf
+from posapp.api.serializers import credit_note_json, invoice_json
+from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_pdf
 from posapp.extensions import db
-from posapp.services import checkout, invoices
+from posapp.services import checkout, invoices, returns
 from posapp.services.settings import load_settings
 
 
@@ -60,3 +60,38 @@ def list_invoices() -> dict[str, Any]:
         per_page=per_page,
     )
     return page_envelope([invoice_json(i) for i in items], total, page, per_page)
+
+
+@bp.post("/invoice/<key>/return")
+@requires()
+def return_goods(key: str) -> tuple[dict[str, Any], int]:
+    """Return lines of an invoice; 201 with the credit note."""
+    note = returns.create_return(db.session, key, json_body(), caller())
+    return credit_note_json(note), 201
+
+
+@bp.post("/invoice/<key>/void")
+@requires("admin")
+def void_invoice(key: str) -> dict[str, Any]:
+    """Void an invoice (admin, with a reason); the voided invoice."""
+    return invoice_json(returns.void_invoice(db.session, key, json_body(), caller()))
+
+
+@bp.get("/credit-note/<key>")
+@requires()
+def get_credit_note(key: str) -> dict[str, Any]:
+    """Return one credit note by id or number."""
+    return credit_note_json(returns.credit_note_for_user(db.session, key, caller()))
+
+
+@bp.get("/credit-note/<key>/pdf")
+@requires()
+def credit_note_pdf(key: str) -> Response:
+    """Return the A4 credit note as a PDF."""
+    note = returns.credit_note_for_user(db.session, key, caller())
+    pdf = render_credit_note_pdf(note, load_settings(db.session))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from posapp.models import Customer, Invoice, PaymentAllocation, Product, User
+from posapp.models import CreditNote, Customer, Invoice, PaymentAllocation, Product, User
 from posapp.models.base import to_local
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services.customers import CustomerSummary, display_phone
@@ -91,6 +91,20 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "balance_due": money_str(invoice.balance_due),
         "status": invoice.status,
         "note": invoice.note or None,
+        "returned_total": money_str(invoice.returned_total),
+        "credit_notes": [
+            {"id": n.id, "number": n.number, "total": money_str(n.total)}
+            for n in invoice.credit_notes
+        ],
+        "void": (
+            {
+                "reason": invoice.void_reason,
+                "at": iso(invoice.voided_at),
+                "by": invoice.voided_by.username if invoice.voided_by else None,
+            }
+            if invoice.status == "void"
+            else None
+        ),
         # Money received later on account counts too, so the payments add up to `paid`.
         "payments": [
             {"method": p.method, "amount": money_str(p.amount), "created_at": iso(p.created_at)}
@@ -104,6 +118,54 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
             }
             for a in invoice.allocations
         ],
+    }
+
+
+def credit_note_json(note: CreditNote) -> dict[str, Any]:
+    """Serialise a credit note with its lines and where its money went."""
+    return {
+        "id": note.id,
+        "number": note.number,
+        "created_at": iso(note.created_at),
+        "invoice": {"id": note.invoice.id, "number": note.invoice.number},
+        "invoice_status": note.invoice.status,
+        "user": note.user.username,
+        "customer": customer_ref(note.customer),
+        "restock": note.restock,
+        "refund_method": note.refund_method,
+        "reason": note.reason or None,
+        "lines": [
+            {
+                "id": line.id,
+                "line_id": line.invoice_line_id,
+                "product_id": line.product_id,
+                "code": line.invoice_line.code,
+                "name": line.invoice_line.name,
+                "quantity": qty_str(line.qty_milli, line.invoice_line.unit),
+                "unit": line.invoice_line.unit,
+                "unit_price": money_str(line.invoice_line.unit_price),
+                "tax_rate": percent_str(line.tax_rate_bp),
+                "taxable": money_str(line.taxable),
+                "tax": money_str(line.tax),
+                "total": money_str(line.total),
+            }
+            for line in note.lines
+        ],
+        "taxable_total": money_str(note.taxable_total),
+        "tax_total": money_str(note.tax_total),
+        "tax_summary": [
+            {
+                "rate": percent_str(row.rate_bp),
+                "taxable": money_str(row.taxable),
+                "tax": money_str(row.tax),
+            }
+            for row in summarise_tax(note.lines)
+        ],
+        "round_off": money_str(note.round_off),
+        "total": money_str(note.total),
+        "applied_to_balance": money_str(note.applied),
+        "refund": money_str(note.refund),
+        "pdf_url": url_for("api.credit_note_pdf", key=note.id),
     }
 
 

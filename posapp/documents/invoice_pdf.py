@@ -7,12 +7,13 @@ from typing import Any
 from babel.numbers import get_currency_symbol
 
 from posapp.documents.pdf import environment, html_to_pdf
-from posapp.models import Invoice
+from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import ShopSettings
 
 TEMPLATE = "pdf/invoice.html"
+CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 PAYMENT_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit (on account)"}
 
 _ONES = (
@@ -90,7 +91,9 @@ def amount_in_words(minor: int, currency: str = "INR") -> str:
     return f"{prefix}{text} Only"
 
 
-def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
+def invoice_context(
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+) -> dict[str, Any]:
     """Everything the invoice template prints, computed once here."""
     taxes = summarise_tax(invoice.lines)
     created = to_local(invoice.created_at)
@@ -110,14 +113,49 @@ def invoice_context(invoice: Invoice, settings: ShopSettings) -> dict[str, Any]:
         "in_words": amount_in_words(invoice.total, settings.currency),
         "payments": [(PAYMENT_LABELS.get(p.method, p.method), p.amount) for p in invoice.payments],
         "balance_due": invoice.balance_due,
+        "duplicate": duplicate,
     }
 
 
-def invoice_html(invoice: Invoice, settings: ShopSettings) -> str:
+def invoice_html(invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False) -> str:
     """Render the invoice's HTML (the PDF's source; also handy to debug its layout)."""
-    return environment().get_template(TEMPLATE).render(invoice_context(invoice, settings))
+    context = invoice_context(invoice, settings, duplicate=duplicate)
+    return environment().get_template(TEMPLATE).render(context)
 
 
-def render_invoice_pdf(invoice: Invoice, settings: ShopSettings) -> bytes:
-    """Render an invoice as an A4 PDF."""
-    return html_to_pdf(invoice_html(invoice, settings), f"invoice {invoice.number}")
+def render_invoice_pdf(
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+) -> bytes:
+    """Render an invoice as an A4 PDF (marked DUPLICATE for a reprint)."""
+    return html_to_pdf(
+        invoice_html(invoice, settings, duplicate=duplicate), f"invoice {invoice.number}"
+    )
+
+
+def credit_note_context(note: CreditNote, settings: ShopSettings) -> dict[str, Any]:
+    """Everything the credit note template prints."""
+    taxes = summarise_tax(note.lines)
+    return {
+        "note": note,
+        "settings": settings,
+        "split_tax": bool(settings.tax_number and settings.split_tax),
+        "taxes": taxes,
+        "cgst_total": sum(row.cgst for row in taxes),
+        "sgst_total": sum(row.sgst for row in taxes),
+        "date": to_local(note.created_at).strftime("%d-%m-%Y"),
+        "invoice_date": to_local(note.invoice.created_at).strftime("%d-%m-%Y"),
+        "currency_symbol": get_currency_symbol(settings.currency, locale=settings.locale),
+        "in_words": amount_in_words(note.total, settings.currency),
+    }
+
+
+def credit_note_html(note: CreditNote, settings: ShopSettings) -> str:
+    """Render the credit note's HTML (the PDF's source)."""
+    return (
+        environment().get_template(CREDIT_NOTE_TEMPLATE).render(credit_note_context(note, settings))
+    )
+
+
+def render_credit_note_pdf(note: CreditNote, settings: ShopSettings) -> bytes:
+    """Render a credit note as an A4 PDF."""
+    return html_to_pdf(credit_note_html(note, settings), f"credit note {note.number}")

@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -25,10 +26,13 @@ __all__ = [
     "LEDGER_KINDS",
     "MOVEMENT_REASONS",
     "PAYMENT_METHODS",
+    "REFUND_METHODS",
     "ROLES",
     "ApiToken",
     "AuditLog",
     "Category",
+    "CreditNote",
+    "CreditNoteLine",
     "Customer",
     "DocumentCounter",
     "Invoice",

@@ -14,6 +14,7 @@ from posapp.models.users import User
 
 if TYPE_CHECKING:
     from posapp.models.customers import Customer, PaymentAllocation
+    from posapp.models.returns import CreditNote
 
 INVOICE_STATUSES = ("paid", "partial", "unpaid", "void", "returned")
 PAYMENT_METHODS = ("cash", "card", "upi", "credit")
@@ -56,8 +57,16 @@ class Invoice(db.Model):
     change: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(10), default="paid", index=True)
     note: Mapped[str] = mapped_column(String(500), default="")
+    # The sum of this invoice's credit notes: what was taken back (lines and round-off).
+    returned_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
+    voided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_invoices_voided_by_id"), default=None
+    )
+    void_reason: Mapped[str] = mapped_column(String(200), default="")
 
-    cashier: Mapped[User] = relationship()
+    cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
     customer: Mapped[Customer | None] = relationship(lazy="joined")
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position"
@@ -66,10 +75,18 @@ class Invoice(db.Model):
     allocations: Mapped[list[PaymentAllocation]] = relationship(
         order_by="PaymentAllocation.id", viewonly=True
     )
+    credit_notes: Mapped[list[CreditNote]] = relationship(
+        back_populates="invoice", order_by="CreditNote.id"
+    )
+
+    @property
+    def net_total(self) -> int:
+        """What the customer pays for what they kept: the total less its credit notes."""
+        return self.total - self.returned_total
 
     @property
     def balance_due(self) -> int:
-        return 0 if self.status == "void" else self.total - self.paid
+        return 0 if self.status == "void" else self.net_total - self.paid
 
 
 class InvoiceLine(db.Model):
@@ -122,5 +139,9 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # Set on refund records of a credit note (negative amounts, or store credit on account).
+    credit_note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_notes.id", name="fk_payments_credit_note_id"), default=None, index=True
+    )
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="payments")

@@ -8,6 +8,8 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from posapp.models import (
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceLine,
     LedgerEntry,
@@ -96,15 +98,17 @@ def run_checks(session: Session) -> CheckReport:
 
     _check_paid(session, report)
     _check_ledger(session, report)
+    _check_credit_notes(session, report)
 
-    report.checked.append("invoice numbers gapless per financial year")
-    for fy, count, top in session.execute(
-        select(Invoice.fy, func.count(), func.max(Invoice.seq)).group_by(Invoice.fy)
-    ).all():
-        if count != top:
-            report.problems.append(
-                f"financial year {fy}: {count} invoices but the highest number is {top} (gap)"
-            )
+    for kind, model in (("invoice", Invoice), ("credit note", CreditNote)):
+        report.checked.append(f"{kind} numbers gapless per financial year")
+        for fy, count, top in session.execute(
+            select(model.fy, func.count(), func.max(model.seq)).group_by(model.fy)
+        ).all():
+            if count != top:
+                report.problems.append(
+                    f"financial year {fy}: {count} {kind}s but the highest number is {top} (gap)"
+                )
     _check_audit_chain(session, report)
     return report
 
@@ -118,6 +122,92 @@ def _check_audit_chain(session: Session, report: CheckReport) -> None:
         report.problems.append(
             f"audit log entry {broken.entry_id} ({broken.action}, {when}) was changed, or an "
             "entry before it was deleted: the hash chain breaks there"
+        )
+
+
+def _check_credit_notes(session: Session, report: CheckReport) -> None:
+    """Credit notes add up, never return more than was sold, and their invoices agree."""
+    report.checked.append("credit note total = sum of its lines + round-off; split = total")
+    sums = (
+        select(
+            CreditNoteLine.credit_note_id.label("cid"),
+            func.sum(CreditNoteLine.total).label("total"),
+            func.sum(CreditNoteLine.taxable).label("taxable"),
+            func.sum(CreditNoteLine.tax).label("tax"),
+            func.sum(
+                case(
+                    (CreditNoteLine.total != CreditNoteLine.taxable + CreditNoteLine.tax, 1),
+                    else_=0,
+                )
+            ).label("bad"),
+        )
+        .group_by(CreditNoteLine.credit_note_id)
+        .subquery()
+    )
+    for number, total, round_off, applied, refund, lines_total in session.execute(
+        select(
+            CreditNote.number,
+            CreditNote.total,
+            CreditNote.round_off,
+            CreditNote.applied,
+            CreditNote.refund,
+            func.coalesce(sums.c.total, 0),
+        )
+        .outerjoin(sums, sums.c.cid == CreditNote.id)
+        .where(
+            (CreditNote.total != func.coalesce(sums.c.total, 0) + CreditNote.round_off)
+            | (CreditNote.taxable_total != func.coalesce(sums.c.taxable, 0))
+            | (CreditNote.tax_total != func.coalesce(sums.c.tax, 0))
+            | (func.coalesce(sums.c.bad, 0) > 0)
+            | (CreditNote.applied + CreditNote.refund != CreditNote.total)
+        )
+    ).all():
+        report.problems.append(
+            f"credit note {number}: total {total} (round-off {round_off}) vs lines "
+            f"{lines_total}; applied {applied} + refund {refund}"
+        )
+
+    report.checked.append("returned quantity and amounts never exceed what the line sold")
+    returned = (
+        select(
+            CreditNoteLine.invoice_line_id.label("lid"),
+            func.sum(CreditNoteLine.qty_milli).label("qty"),
+            func.sum(CreditNoteLine.total).label("total"),
+        )
+        .group_by(CreditNoteLine.invoice_line_id)
+        .subquery()
+    )
+    for number, line_id, sold, qty, total, line_total in session.execute(
+        select(
+            Invoice.number,
+            InvoiceLine.id,
+            InvoiceLine.qty_milli,
+            returned.c.qty,
+            returned.c.total,
+            InvoiceLine.total,
+        )
+        .join(returned, returned.c.lid == InvoiceLine.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where((returned.c.qty > InvoiceLine.qty_milli) | (returned.c.total > InvoiceLine.total))
+    ).all():
+        report.problems.append(
+            f"invoice {number} line {line_id}: returned {qty} of {sold} sold "
+            f"(amount {total} of {line_total})"
+        )
+
+    report.checked.append("invoice returned_total = sum of its credit notes")
+    notes = (
+        select(CreditNote.invoice_id.label("iid"), func.sum(CreditNote.total).label("s"))
+        .group_by(CreditNote.invoice_id)
+        .subquery()
+    )
+    for number, recorded, summed in session.execute(
+        select(Invoice.number, Invoice.returned_total, func.coalesce(notes.c.s, 0))
+        .outerjoin(notes, notes.c.iid == Invoice.id)
+        .where(Invoice.returned_total != func.coalesce(notes.c.s, 0))
+    ).all():
+        report.problems.append(
+            f"invoice {number}: returned_total {recorded} != its credit notes {summed}"
         )
 
 
@@ -151,18 +241,17 @@ def _check_paid(session: Session, report: CheckReport) -> None:
 
     report.checked.append("invoice status follows paid (paid / partial / unpaid)")
     open_states = ("paid", "partial", "unpaid")
-    expected = case(
-        (Invoice.paid >= Invoice.total, "paid"), (Invoice.paid > 0, "partial"), else_="unpaid"
-    )
+    net = Invoice.total - Invoice.returned_total
+    expected = case((Invoice.paid >= net, "paid"), (Invoice.paid > 0, "partial"), else_="unpaid")
     for number, status, paid, total in session.execute(
-        select(Invoice.number, Invoice.status, Invoice.paid, Invoice.total).where(
+        select(Invoice.number, Invoice.status, Invoice.paid, net).where(
             Invoice.status.in_(open_states), Invoice.status != expected
         )
     ).all():
         report.problems.append(f"invoice {number}: status {status} but paid {paid} of {total}")
     for number, paid, total in session.execute(
-        select(Invoice.number, Invoice.paid, Invoice.total).where(
-            Invoice.status.in_(open_states), Invoice.paid > Invoice.total
+        select(Invoice.number, Invoice.paid, net).where(
+            Invoice.status.in_(open_states), Invoice.paid > net
         )
     ).all():
         report.problems.append(f"invoice {number}: paid {paid} exceeds its total {total}")
@@ -173,7 +262,7 @@ def _check_ledger(session: Session, report: CheckReport) -> None:
     report.checked.append("credit sale entry = invoice total - money received at the till")
     direct = (
         select(Payment.invoice_id.label("iid"), func.sum(Payment.amount).label("s"))
-        .where(Payment.invoice_id.is_not(None))
+        .where(Payment.invoice_id.is_not(None), Payment.credit_note_id.is_(None))
         .group_by(Payment.invoice_id)
         .subquery()
     )
@@ -204,7 +293,8 @@ def _check_ledger(session: Session, report: CheckReport) -> None:
     report.checked.append("every account payment is one ledger credit of its amount")
     entries = (
         select(LedgerEntry.payment_id.label("pid"), func.sum(LedgerEntry.amount).label("s"))
-        .where(LedgerEntry.kind == "payment")
+        # Store credit from a credit note is an account payment booked as a `return` credit.
+        .where(LedgerEntry.kind.in_(("payment", "return")))
         .group_by(LedgerEntry.payment_id)
         .subquery()
     )

@@ -4,8 +4,9 @@ Rules (DESIGN §3, §6):
 - The ledger is append-only; a customer's balance is the sum of their entries (never stored).
   Positive amounts mean the customer owes more.
 - `invoice.paid` is money actually received for the invoice: tenders at the till plus
-  allocations of account payments. The credit part of a sale is not a payment; it is a
-  `credit_sale` ledger entry.
+  allocations of account payments, less refunds of its credit notes (services/returns.py).
+  What is still owed is `total - returned_total - paid` (returns first reduce the debt).
+  The credit part of a sale is not a payment; it is a `credit_sale` ledger entry.
 - A payment on account is allocated to the customer's open invoices oldest first; what is
   left is an advance, which the next credit sale consumes (allocated to that invoice).
 - Aging applies every credit to the oldest debits first (FIFO) and buckets what is left by
@@ -451,7 +452,7 @@ def lock_customer(session: Session, customer_id: int) -> Customer:
 
 def _apply(invoice: Invoice, amount: int) -> None:
     invoice.paid += amount
-    invoice.status = invoice_status(invoice.total, invoice.paid)
+    invoice.status = invoice_status(invoice.net_total, invoice.paid)
 
 
 def check_credit(session: Session, customer: Customer, amount: int) -> int:
@@ -516,7 +517,7 @@ def record_credit_sale(
         made.append(allocation)
         _apply(invoice, take)
         usable -= take
-    invoice.status = invoice_status(invoice.total, invoice.paid)
+    invoice.status = invoice_status(invoice.net_total, invoice.paid)
     return made
 
 
@@ -601,7 +602,7 @@ def record_payment(
             )
         )
         invoices = open_invoices(session, customer.id)
-        parts, left = plan_allocation(amount, [(i.id, i.total - i.paid) for i in invoices])
+        parts, left = plan_allocation(amount, [(i.id, i.balance_due) for i in invoices])
         by_id = {i.id: i for i in invoices}
         result = PaymentResult(payment, customer, unallocated=left)
         for invoice_id, take in parts:

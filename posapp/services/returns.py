@@ -1,0 +1,563 @@
+"""Returns (credit notes) and voids of invoices: stock back, money back, the ledger kept straight.
+
+How a return settles (all inside one write transaction):
+- Each returned line's amounts are its pro-rata share of the invoice line's own snapshot
+  (taxable and tax, each rounded on the *cumulative* returned quantity, minus what earlier
+  notes already took), so returning every unit gives back exactly the line's total and
+  partial returns never add up to more.
+- The note first reduces what the customer still owes on the invoice (`applied`: a `return`
+  ledger credit for a credit sale); only the rest (`refund`) is money back.
+- Refund in cash is recorded as a *negative cash payment* on the invoice (`Payment.amount < 0`,
+  `credit_note_id` set): the invoice's `paid` drops by it, and a cash session can sum the
+  drawer's cash simply as Σ cash payments, refunds included.
+- Refund to credit moves the money from the invoice to the customer's account: a negative
+  `credit` payment on the invoice, a positive account payment (method `credit`, store credit)
+  and a `return` ledger credit tied to that account payment, so the advance is allocated to
+  the customer's next credit sale like any other advance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
+from posapp.models import (
+    REFUND_METHODS,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Payment,
+    PaymentAllocation,
+    Product,
+    User,
+)
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
+from posapp.services import audit, ledger
+from posapp.services.checkout import financial_year, invoice_for_user, next_number
+from posapp.services.inventory import book_movement
+from posapp.services.settings import load_settings
+
+MAX_RETURN_LINES = 500
+REASON_LIMIT = 200
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+@dataclass(frozen=True)
+class ReturnShare:
+    """The amounts of one returned part of an invoice line."""
+
+    taxable: int
+    tax: int
+
+    @property
+    def total(self) -> int:
+        return self.taxable + self.tax
+
+
+def _cumulative(amount: int, done_milli: int, sold_milli: int) -> int:
+    """The share of an amount belonging to the first done_milli of sold_milli (rounded)."""
+    if done_milli >= sold_milli:
+        return amount
+    return round_half_up_div(amount * done_milli, sold_milli)
+
+
+def return_share(
+    line_taxable: int,
+    line_tax: int,
+    sold_milli: int,
+    returned_milli: int,
+    taxable_before: int,
+    tax_before: int,
+    qty_milli: int,
+) -> ReturnShare:
+    """Price returning qty_milli more of a line of which returned_milli already came back.
+
+    Taxable and tax are each rounded on the cumulative returned quantity and the part is
+    the difference to what earlier returns took ("remaining minus"): every part is >= 0,
+    the parts never add up to more than the line, and the last unit takes exactly the rest.
+    (`total = taxable + tax` holds for every invoice line, inclusive or exclusive of tax.)
+    """
+    if qty_milli <= 0 or returned_milli + qty_milli > sold_milli:
+        raise ValueError("return quantity out of range")
+    after = returned_milli + qty_milli
+    taxable = _cumulative(line_taxable, after, sold_milli) - taxable_before
+    tax = _cumulative(line_tax, after, sold_milli) - tax_before
+    # Earlier notes were priced the same way, so these are never negative; clamp anyway so a
+    # hand-edited history can never make a return cost the customer money.
+    taxable = min(max(0, taxable), line_taxable - taxable_before)
+    tax = min(max(0, tax), line_tax - tax_before)
+    return ReturnShare(taxable, tax)
+
+
+def split_settlement(amount: int, balance_due: int) -> tuple[int, int]:
+    """Split a credit note into (applied to what is still owed, refunded)."""
+    applied = min(amount, max(0, balance_due))
+    return applied, amount - applied
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    """A parsed return: raw quantities per invoice line id (units are checked per line)."""
+
+    lines: list[tuple[int, Any]]
+    refund_method: str
+    restock: bool
+    reason: str
+
+
+def _flag(value: object, field: str, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes"):
+        return True
+    if isinstance(value, str) and value.lower() in ("0", "false", "off", "no"):
+        return False
+    raise ValidationError("Use true or false.", field=field)
+
+
+def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
+    """Validate the shape of a return request; collect every field error."""
+    if not isinstance(payload, Mapping):
+        raise ValidationError("The request body must be a JSON object.")
+    errors: dict[str, str] = {}
+    raw_lines = payload.get("lines")
+    lines: list[tuple[int, Any]] = []
+    if not isinstance(raw_lines, list) or not raw_lines:
+        errors["lines"] = "Choose at least one line to return."
+        raw_lines = []
+    elif len(raw_lines) > MAX_RETURN_LINES:
+        errors["lines"] = f"A return takes at most {MAX_RETURN_LINES} lines."
+        raw_lines = []
+    seen: set[int] = set()
+    for i, raw in enumerate(raw_lines):
+        if not isinstance(raw, Mapping):
+            errors[f"lines.{i}"] = "Each line must be an object {line_id, quantity}."
+            continue
+        line_id = raw.get("line_id")
+        if isinstance(line_id, bool) or not isinstance(line_id, int):
+            errors[f"lines.{i}.line_id"] = "line_id must be an integer."
+            continue
+        if line_id in seen:
+            errors[f"lines.{i}.line_id"] = "Each line may appear once."
+            continue
+        seen.add(line_id)
+        if raw.get("quantity") in (None, ""):
+            errors[f"lines.{i}.quantity"] = "Say how much comes back."
+            continue
+        lines.append((line_id, raw.get("quantity")))
+    method = payload.get("refund_method", "cash")
+    if method not in REFUND_METHODS:
+        errors["refund_method"] = f"Refund method must be one of {', '.join(REFUND_METHODS)}."
+    restock = True
+    try:
+        restock = _flag(payload.get("restock"), "restock", True)
+    except ValidationError as exc:
+        errors["restock"] = exc.message
+    reason = payload.get("reason") or ""
+    if not isinstance(reason, str) or len(reason.strip()) > REASON_LIMIT:
+        errors["reason"] = f"The reason must be text of at most {REASON_LIMIT} characters."
+        reason = ""
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return ReturnRequest(lines, str(method), restock, reason.strip())
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class ReturnedSoFar:
+    """What earlier credit notes took of one invoice line."""
+
+    qty_milli: int = 0
+    taxable: int = 0
+    tax: int = 0
+
+
+def returned_by_line(session: Session, invoice_id: int) -> dict[int, ReturnedSoFar]:
+    """Return, per invoice line id, the quantity and amounts already returned."""
+    rows = session.execute(
+        select(
+            CreditNoteLine.invoice_line_id,
+            func.sum(CreditNoteLine.qty_milli),
+            func.sum(CreditNoteLine.taxable),
+            func.sum(CreditNoteLine.tax),
+        )
+        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
+        .where(CreditNote.invoice_id == invoice_id)
+        .group_by(CreditNoteLine.invoice_line_id)
+    ).all()
+    return {int(lid): ReturnedSoFar(int(q), int(x), int(t)) for lid, q, x, t in rows}
+
+
+def load_credit_note(session: Session, key: int | str) -> CreditNote:
+    """Load a credit note with its lines by id or number."""
+    stmt = select(CreditNote).options(
+        selectinload(CreditNote.lines), selectinload(CreditNote.invoice)
+    )
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        stmt = stmt.where(CreditNote.id == int(key))
+    else:
+        stmt = stmt.where(CreditNote.number == key)
+    note = session.scalar(stmt)
+    if note is None:
+        raise NotFound("No such credit note.")
+    return note
+
+
+def credit_note_for_user(session: Session, key: int | str, user: User) -> CreditNote:
+    """Load a credit note the user may see: admins all, cashiers those of their own invoices."""
+    note = load_credit_note(session, key)
+    if not user.is_admin and note.invoice.cashier_id != user.id:
+        raise Forbidden("Cashiers can open only credit notes of their own invoices.")
+    return note
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _lock_invoice(session: Session, invoice_id: int) -> Invoice:
+    invoice = session.scalar(
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.lines))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def create_return(
+    session: Session, key: int | str, payload: Mapping[str, Any], user: User
+) -> CreditNote:
+    """Take goods back against an invoice and issue its credit note; all or nothing."""
+    visible = invoice_for_user(session, key, user)
+    request = parse_return(payload)
+    invoice_id = visible.id
+    with write_transaction(session):
+        invoice = _lock_invoice(session, invoice_id)
+        status_before = invoice.status
+        if invoice.status == "void":
+            raise Conflict("This invoice is void; nothing can be returned.", code="invoice_void")
+        if request.refund_method == "credit" and invoice.customer_id is None:
+            raise ValidationError(
+                "A refund to credit needs a customer on the invoice; refund in cash.",
+                field="refund_method",
+            )
+        by_id = {line.id: line for line in invoice.lines}
+        before = returned_by_line(session, invoice.id)
+        errors: dict[str, str] = {}
+        chosen: list[tuple[InvoiceLine, int]] = []
+        for i, (line_id, raw_qty) in enumerate(request.lines):
+            line = by_id.get(line_id)
+            if line is None:
+                errors[f"lines.{i}.line_id"] = f"Line {line_id} is not on {invoice.number}."
+                continue
+            try:
+                qty = parse_quantity(raw_qty, unit=line.unit, field=f"lines.{i}.quantity")
+            except ValidationError as exc:
+                errors[f"lines.{i}.quantity"] = f"{line.name}: {exc.message}"
+                continue
+            chosen.append((line, qty))
+        if errors:
+            raise ValidationError(next(iter(errors.values())), fields=errors)
+        for line, qty in chosen:
+            done = before.get(line.id, ReturnedSoFar())
+            left = line.qty_milli - done.qty_milli
+            if qty > left:
+                raise Conflict(
+                    f"{line.name}: {qty_str(qty, line.unit)} {line.unit} to return, but only "
+                    f"{qty_str(left, line.unit)} {line.unit} of the "
+                    f"{qty_str(line.qty_milli, line.unit)} sold can still come back.",
+                    code="over_return",
+                    details={
+                        "line_id": line.id,
+                        "requested": qty_str(qty, line.unit),
+                        "sold": qty_str(line.qty_milli, line.unit),
+                        "returned": qty_str(done.qty_milli, line.unit),
+                        "returnable": qty_str(left, line.unit),
+                    },
+                )
+
+        settings = load_settings(session)
+        now = utcnow()
+        fy = financial_year(to_local(now), settings.fy_start_month)
+        seq = next_number(session, "credit_note", fy)
+        note = CreditNote(
+            number=f"CN{fy}-{seq:06d}",
+            fy=fy,
+            seq=seq,
+            invoice_id=invoice.id,
+            customer_id=invoice.customer_id,
+            user_id=user.id,
+            created_at=now,
+            restock=request.restock,
+            refund_method=request.refund_method,
+            total=0,
+            reason=request.reason,
+        )
+        session.add(note)
+        session.flush()
+        chosen_ids = {line.id: qty for line, qty in chosen}
+        for position, (line, qty) in enumerate(
+            sorted(chosen, key=lambda c: c[0].position), start=1
+        ):
+            done = before.get(line.id, ReturnedSoFar())
+            share = return_share(
+                line.taxable, line.tax, line.qty_milli, done.qty_milli, done.taxable, done.tax, qty
+            )
+            session.add(
+                CreditNoteLine(
+                    credit_note_id=note.id,
+                    invoice_line_id=line.id,
+                    position=position,
+                    product_id=line.product_id,
+                    qty_milli=qty,
+                    taxable=share.taxable,
+                    tax=share.tax,
+                    total=share.total,
+                )
+            )
+            note.taxable_total += share.taxable
+            note.tax_total += share.tax
+        fully_returned = all(
+            before.get(line.id, ReturnedSoFar()).qty_milli + chosen_ids.get(line.id, 0)
+            == line.qty_milli
+            for line in invoice.lines
+        )
+        if fully_returned:
+            # The bill's round-off belonged to the whole bill: it comes back with the last part.
+            note.round_off = invoice.round_off
+        note.total = note.taxable_total + note.tax_total + note.round_off
+
+        due_before = invoice.balance_due
+        note.applied, note.refund = split_settlement(note.total, due_before)
+        invoice.returned_total += note.total
+        invoice.paid -= note.refund
+        _settle_return(session, invoice, note, user.id, now)
+        invoice.status = (
+            "returned" if fully_returned else ledger.invoice_status(invoice.net_total, invoice.paid)
+        )
+
+        if request.restock:
+            for line, qty in chosen:
+                product = session.get(Product, line.product_id)
+                assert product is not None
+                book_movement(
+                    session,
+                    product,
+                    qty,
+                    "return",
+                    user_id=user.id,
+                    ref=note.number,
+                    note=f"Return against {invoice.number}",
+                    unit_cost=line.unit_cost,
+                )
+        audit.record(
+            session,
+            "return",
+            user_id=user.id,
+            entity="invoice",
+            entity_id=invoice.id,
+            before={"status": status_before, "balance_due": due_before},
+            after={
+                "credit_note": note.number,
+                "total": note.total,
+                "applied": note.applied,
+                "refund": note.refund,
+                "refund_method": note.refund_method,
+                "restock": note.restock,
+                "lines": {str(line.id): qty for line, qty in chosen},
+                "status": invoice.status,
+            },
+        )
+    return load_credit_note(session, note.id)
+
+
+def _settle_return(
+    session: Session, invoice: Invoice, note: CreditNote, user_id: int, now: Any
+) -> None:
+    """Book where the credit note's money goes: off the debt, back in cash, or onto credit."""
+    label = f"Credit note {note.number}"
+    if note.applied and invoice.customer_id is not None:
+        session.add(
+            LedgerEntry(
+                customer_id=invoice.customer_id,
+                kind="return",
+                amount=-note.applied,
+                invoice_id=invoice.id,
+                note=label,
+                user_id=user_id,
+                created_at=now,
+            )
+        )
+    if not note.refund:
+        return
+    session.add(
+        Payment(
+            invoice_id=invoice.id,
+            method=note.refund_method,
+            amount=-note.refund,
+            created_at=now,
+            user_id=user_id,
+            note=f"Refund: {label}",
+            credit_note_id=note.id,
+        )
+    )
+    if note.refund_method == "credit":
+        assert invoice.customer_id is not None
+        store_credit = Payment(
+            invoice_id=None,
+            customer_id=invoice.customer_id,
+            method="credit",
+            amount=note.refund,
+            created_at=now,
+            user_id=user_id,
+            note=f"Store credit: {label}",
+            credit_note_id=note.id,
+        )
+        session.add(store_credit)
+        session.flush()
+        session.add(
+            LedgerEntry(
+                customer_id=invoice.customer_id,
+                kind="return",
+                amount=-note.refund,
+                invoice_id=invoice.id,
+                payment_id=store_credit.id,
+                note=label,
+                user_id=user_id,
+                created_at=now,
+            )
+        )
+        # The store credit settles the customer's other open bills first, like any payment.
+        _allocate_store_credit(session, store_credit, invoice.customer_id, now)
+
+
+def _allocate_store_credit(session: Session, payment: Payment, customer_id: int, now: Any) -> None:
+    """Allocate store credit to the customer's open invoices oldest first; the rest is advance."""
+    invoices = ledger.open_invoices(session, customer_id)
+    parts, _left = ledger.plan_allocation(payment.amount, [(i.id, i.balance_due) for i in invoices])
+    by_id = {i.id: i for i in invoices}
+    for invoice_id, take in parts:
+        session.add(
+            PaymentAllocation(
+                payment_id=payment.id, invoice_id=invoice_id, amount=take, created_at=now
+            )
+        )
+        target = by_id[invoice_id]
+        target.paid += take
+        target.status = ledger.invoice_status(target.net_total, target.paid)
+
+
+def parse_void_reason(payload: Mapping[str, Any]) -> str:
+    """Validate {reason} of a void: required, at most 200 characters."""
+    if not isinstance(payload, Mapping):
+        raise ValidationError("The request body must be a JSON object.")
+    reason = payload.get("reason")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError("Say why the invoice is voided.", field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise ValidationError(f"At most {REASON_LIMIT} characters.", field="reason")
+    return reason
+
+
+def void_invoice(
+    session: Session, key: int | str, payload: Mapping[str, Any], user: User
+) -> Invoice:
+    """Void an invoice (admin): stock back, outstanding credit reversed, number kept."""
+    if not user.is_admin:
+        raise Forbidden("Only an admin may void an invoice.")
+    invoice_id = invoice_for_user(session, key, user).id
+    reason = parse_void_reason(payload)
+    with write_transaction(session):
+        invoice = _lock_invoice(session, invoice_id)
+        if invoice.status == "void":
+            raise Conflict(f"{invoice.number} is already void.", code="already_void")
+        has_returns = session.scalar(
+            select(func.count()).select_from(CreditNote).where(CreditNote.invoice_id == invoice.id)
+        )
+        if has_returns:
+            raise Conflict(
+                f"{invoice.number} has returns against it; it cannot be voided.",
+                code="has_returns",
+            )
+        now = utcnow()
+        before = {"status": invoice.status, "balance_due": invoice.balance_due}
+        reversed_credit = invoice.balance_due if invoice.customer_id is not None else 0
+        if reversed_credit:
+            session.add(
+                LedgerEntry(
+                    customer_id=invoice.customer_id,
+                    kind="void",
+                    amount=-reversed_credit,
+                    invoice_id=invoice.id,
+                    note=f"Void: {reason}"[:200],
+                    user_id=user.id,
+                    created_at=now,
+                )
+            )
+        needed: dict[int, int] = {}
+        for line in invoice.lines:
+            needed[line.product_id] = needed.get(line.product_id, 0) + line.qty_milli
+        for product_id, qty in needed.items():
+            product = session.get(Product, product_id)
+            assert product is not None
+            book_movement(
+                session,
+                product,
+                qty,
+                "void",
+                user_id=user.id,
+                ref=invoice.number,
+                note=reason,
+                unit_cost=product.cost,
+            )
+        invoice.status = "void"
+        invoice.voided_at = now
+        invoice.voided_by_id = user.id
+        invoice.void_reason = reason
+        audit.record(
+            session,
+            "void",
+            user_id=user.id,
+            entity="invoice",
+            entity_id=invoice.id,
+            before=before,
+            after={
+                "status": "void",
+                "reason": reason,
+                "credit_reversed": reversed_credit,
+                "paid": invoice.paid,
+            },
+        )
+    return invoice_for_user(session, invoice.id, user)
+
+
+def refund_summary(note: CreditNote) -> str:
+    """Say in words where a credit note's money went."""
+    parts = []
+    if note.applied:
+        parts.append(f"{money_str(note.applied)} off the balance due")
+    if note.refund:
+        where = "in cash" if note.refund_method == "cash" else "to the customer's credit"
+        parts.append(f"{money_str(note.refund)} refunded {where}")
+    return "; ".join(parts) or "nothing to refund"

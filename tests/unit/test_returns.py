@@ -1,0 +1,286 @@
+"""Returns and voids: pro-rata credit notes, stock, refunds, the ledger; `check` stays green."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from posapp.errors import Conflict, Forbidden, ValidationError
+from posapp.extensions import db
+from posapp.models import (
+    CreditNote,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    Product,
+    StockMovement,
+    User,
+)
+from posapp.services import checkout, ledger, returns
+from posapp.services.integrity import run_checks
+from posapp.services.pricing import BillDiscount, LineInput, price_cart
+from tests.factories import make_customer, make_product, make_user
+
+
+def sell(user: User, items: list[tuple[Product, object]], **extra: object) -> Invoice:
+    payload: dict[str, object] = {
+        "items": [{"product_id": p.id, "quantity": q} for p, q in items],
+        **extra,
+    }
+    return checkout.checkout(db.session, payload, user)
+
+
+def give_back(invoice: Invoice, user: User, lines: list[tuple[int, object]], **extra: object):
+    payload = {
+        "lines": [{"line_id": lid, "quantity": q} for lid, q in lines],
+        "refund_method": "cash",
+        "restock": True,
+        **extra,
+    }
+    return returns.create_return(db.session, invoice.id, payload, user)
+
+
+def assert_checks_pass() -> None:
+    report = run_checks(db.session)
+    assert report.ok, report.problems
+
+
+# ---------------------------------------------------------------- the pure rule
+
+
+@given(
+    taxable=st.integers(0, 10**9),
+    tax=st.integers(0, 10**8),
+    sold=st.integers(1, 10**6),
+    data=st.data(),
+)
+def test_partial_returns_never_exceed_the_line_and_the_last_takes_the_rest(
+    taxable: int, tax: int, sold: int, data: st.DataObject
+) -> None:
+    done = taxable_sum = tax_sum = 0
+    while done < sold:
+        qty = data.draw(st.integers(1, sold - done))
+        share = returns.return_share(taxable, tax, sold, done, taxable_sum, tax_sum, qty)
+        assert share.taxable >= 0 and share.tax >= 0
+        done += qty
+        taxable_sum += share.taxable
+        tax_sum += share.tax
+        assert taxable_sum <= taxable and tax_sum <= tax
+        if data.draw(st.booleans()) and done < sold:
+            break
+    if done == sold:
+        assert (taxable_sum, tax_sum) == (taxable, tax)
+
+
+@given(
+    prices=st.lists(st.integers(1, 100_000), min_size=1, max_size=5),
+    rates=st.lists(st.sampled_from([0, 500, 1200, 1800, 2800]), min_size=5, max_size=5),
+    qtys=st.lists(st.integers(1, 20), min_size=5, max_size=5),
+    inclusive=st.booleans(),
+    discount=st.integers(0, 50),
+)
+def test_returning_every_unit_gives_back_each_line_total_exactly(
+    prices: list[int], rates: list[int], qtys: list[int], inclusive: bool, discount: int
+) -> None:
+    lines = [
+        LineInput(price, qty * 1000, rate, 0)
+        for price, rate, qty in zip(prices, rates, qtys, strict=False)
+    ]
+    cart = price_cart(lines, BillDiscount(percent_bp=discount * 100), prices_include_tax=inclusive)
+    for line, qty in zip(cart.lines, qtys, strict=False):
+        done = tx = tt = 0
+        for _ in range(qty):
+            share = returns.return_share(line.taxable, line.tax, qty * 1000, done, tx, tt, 1000)
+            done += 1000
+            tx += share.taxable
+            tt += share.tax
+            assert tx + tt <= line.total
+        assert tx + tt == line.total
+
+
+def test_split_settlement_reduces_the_debt_first() -> None:
+    assert returns.split_settlement(500, 300) == (300, 200)
+    assert returns.split_settlement(200, 300) == (200, 0)
+    assert returns.split_settlement(200, 0) == (0, 200)
+
+
+# ---------------------------------------------------------------- returns
+
+
+def test_partial_return_restocks_refunds_cash_and_numbers_the_note(app, admin) -> None:  # type: ignore[no-untyped-def]
+    soap = make_product(db.session, admin.id, price="33.33", tax_rate="18", opening_stock="10")
+    invoice = sell(admin, [(soap, 3)])
+    line = invoice.lines[0]
+    first = give_back(invoice, admin, [(line.id, 1)])
+    assert first.number.startswith("CN") and first.number.endswith("-000001")
+    assert first.total == first.refund and first.applied == 0
+    assert first.lines[0].total <= line.total
+    db.session.refresh(soap)
+    assert soap.stock_milli == 8000
+    refunds = db.session.scalars(select(Payment).where(Payment.credit_note_id == first.id)).all()
+    assert [(p.method, p.amount) for p in refunds] == [("cash", -first.total)]
+
+    second = give_back(invoice, admin, [(line.id, 2)])
+    assert second.number.endswith("-000002")
+    assert first.total + second.total == line.total == invoice.total
+    refreshed = checkout.load_invoice(db.session, invoice.id)
+    assert refreshed.status == "returned"
+    assert refreshed.paid == 0 and refreshed.balance_due == 0
+    assert_checks_pass()
+
+
+def test_over_return_is_a_conflict_and_writes_nothing(app, admin) -> None:  # type: ignore[no-untyped-def]
+    soap = make_product(db.session, admin.id, opening_stock="10")
+    invoice = sell(admin, [(soap, 2)])
+    give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    with pytest.raises(Conflict) as caught:
+        give_back(invoice, admin, [(invoice.lines[0].id, 2)])
+    assert caught.value.code == "over_return"
+    assert caught.value.details["returnable"] == "1"
+    assert db.session.scalar(select(func.count()).select_from(CreditNote)) == 1
+    assert_checks_pass()
+
+
+@pytest.mark.parametrize(
+    ("lines", "field"),
+    [
+        ([], "lines"),
+        ([("x", 1)], "lines.0.line_id"),
+        ([(999, 1)], "lines.0.line_id"),
+        ([(None, "1.5")], "lines.0.quantity"),
+        ([(None, 0)], "lines.0.quantity"),
+    ],
+)
+def test_bad_return_requests_are_validation_errors(app, admin, lines, field) -> None:  # type: ignore[no-untyped-def]
+    soap = make_product(db.session, admin.id)
+    invoice = sell(admin, [(soap, 2)])
+    real = [(invoice.lines[0].id if lid is None else lid, q) for lid, q in lines]
+    with pytest.raises(ValidationError) as caught:
+        give_back(invoice, admin, real)
+    assert field in caught.value.fields
+    assert db.session.scalar(select(func.count()).select_from(CreditNote)) == 0
+
+
+def test_damaged_goods_are_not_restocked(app, admin) -> None:  # type: ignore[no-untyped-def]
+    soap = make_product(db.session, admin.id, opening_stock="10")
+    invoice = sell(admin, [(soap, 2)])
+    note = give_back(invoice, admin, [(invoice.lines[0].id, 1)], restock=False)
+    assert note.restock is False
+    db.session.refresh(soap)
+    assert soap.stock_milli == 8000
+    assert not db.session.scalars(
+        select(StockMovement).where(StockMovement.reason == "return")
+    ).all()
+    assert_checks_pass()
+
+
+def test_return_on_a_credit_sale_reduces_what_is_owed_first(app, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(
+        admin,
+        [(rice, 3)],
+        customer_id=customer.id,
+        payments=[{"method": "cash", "amount": "100"}, {"method": "credit", "amount": "200"}],
+    )
+    assert ledger.balance(db.session, customer.id) == 20000
+    note = give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    assert (note.applied, note.refund) == (10000, 0)
+    assert ledger.balance(db.session, customer.id) == 10000
+    refreshed = checkout.load_invoice(db.session, invoice.id)
+    assert refreshed.balance_due == 10000 and refreshed.status == "partial"
+    # Two more units: 100 more clears the debt, the last 100 comes back in cash.
+    note2 = give_back(invoice, admin, [(invoice.lines[0].id, 2)])
+    assert (note2.applied, note2.refund) == (10000, 10000)
+    assert ledger.balance(db.session, customer.id) == 0
+    refreshed = checkout.load_invoice(db.session, invoice.id)
+    assert refreshed.status == "returned" and refreshed.paid == 0
+    assert_checks_pass()
+
+
+def test_refund_to_credit_becomes_an_advance_for_the_next_credit_sale(app, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(admin, [(rice, 2)], customer_id=customer.id)
+    note = give_back(invoice, admin, [(invoice.lines[0].id, 1)], refund_method="credit")
+    assert note.refund == 10000
+    assert ledger.balance(db.session, customer.id) == -10000
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "return")).one()
+    assert entry.amount == -10000 and entry.payment_id is not None
+    later = sell(
+        admin,
+        [(rice, 1)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "100"}],
+    )
+    assert later.status == "paid"
+    assert ledger.balance(db.session, customer.id) == 0
+    assert_checks_pass()
+
+
+def test_refund_to_credit_needs_a_customer(app, admin) -> None:  # type: ignore[no-untyped-def]
+    soap = make_product(db.session, admin.id)
+    invoice = sell(admin, [(soap, 1)])
+    with pytest.raises(ValidationError) as caught:
+        give_back(invoice, admin, [(invoice.lines[0].id, 1)], refund_method="credit")
+    assert "refund_method" in caught.value.fields
+
+
+def test_round_off_comes_back_with_the_last_part(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models.base import write_transaction
+    from posapp.services.settings import save_settings
+
+    with write_transaction(db.session):
+        save_settings(db.session, round_off=True)
+    pen = make_product(db.session, admin.id, price="10.30", opening_stock="10")
+    invoice = sell(admin, [(pen, 2)])
+    assert invoice.round_off != 0
+    first = give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    second = give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    assert first.round_off == 0 and second.round_off == invoice.round_off
+    assert first.total + second.total == invoice.total
+    assert_checks_pass()
+
+
+def test_cashiers_return_only_their_own_invoices(app, admin) -> None:  # type: ignore[no-untyped-def]
+    cashier = make_user(db.session, "cash1", "cashier")
+    soap = make_product(db.session, admin.id)
+    invoice = sell(admin, [(soap, 1)])
+    with pytest.raises(Forbidden):
+        give_back(invoice, cashier, [(invoice.lines[0].id, 1)])
+
+
+# ---------------------------------------------------------------- voids
+
+
+def test_void_restores_stock_reverses_credit_and_keeps_the_number(app, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(admin, [(rice, 2)], customer_id=customer.id)
+    voided = returns.void_invoice(db.session, invoice.id, {"reason": "wrong customer"}, admin)
+    assert voided.status == "void" and voided.void_reason == "wrong customer"
+    assert voided.number == invoice.number
+    db.session.refresh(rice)
+    assert rice.stock_milli == 10000
+    assert ledger.balance(db.session, customer.id) == 0
+    with pytest.raises(Conflict):
+        returns.void_invoice(db.session, invoice.id, {"reason": "again"}, admin)
+    with pytest.raises(Conflict):
+        give_back(voided, admin, [(voided.lines[0].id, 1)])
+    assert_checks_pass()
+
+
+def test_void_rules(app, admin) -> None:  # type: ignore[no-untyped-def]
+    cashier = make_user(db.session, "cash1", "cashier")
+    soap = make_product(db.session, admin.id)
+    invoice = sell(cashier, [(soap, 2)])
+    with pytest.raises(Forbidden):
+        returns.void_invoice(db.session, invoice.id, {"reason": "x"}, cashier)
+    with pytest.raises(ValidationError):
+        returns.void_invoice(db.session, invoice.id, {"reason": "  "}, admin)
+    give_back(invoice, cashier, [(invoice.lines[0].id, 1)])
+    with pytest.raises(Conflict) as caught:
+        returns.void_invoice(db.session, invoice.id, {"reason": "x"}, admin)
+    assert caught.value.code == "has_returns"
