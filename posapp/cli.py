@@ -240,7 +240,7 @@ def demo_data(ctx: click.Context) -> None:
     click.echo(
         f"Demo shop ready: {report.products} products, {report.customers} customers, "
         f"{report.invoices} bills ({report.credit_sales} on credit), {report.purchases} "
-        f"purchases, {report.payments} payments on account."
+        f"purchases, {report.payments} payments on account, {report.returns} returns."
     )
 
 

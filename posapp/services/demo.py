@@ -16,7 +16,7 @@ from posapp.errors import Conflict, DomainError
 from posapp.models import Customer, Invoice, Product, User
 from posapp.models.base import clock_at, write_transaction
 from posapp.money import MILLI, ean13_check_digit, money_str, qty_str
-from posapp.services import catalog, checkout, customers, inventory, ledger, users
+from posapp.services import catalog, checkout, customers, inventory, ledger, returns, users
 
 SEED = 20261123
 DAYS = 60
@@ -299,6 +299,7 @@ class DemoReport:
     invoices: int = 0
     purchases: int = 0
     payments: int = 0
+    returns: int = 0
     credit_sales: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -505,6 +506,29 @@ def _collect(session: Session, rng: random.Random, manager: User, report: DemoRe
         report.payments += 1
 
 
+def _take_back(session: Session, rng: random.Random, manager: User, report: DemoReport) -> None:
+    """A customer brings something back from a recent bill: restocked, or damaged."""
+    recent = session.scalars(
+        select(Invoice)
+        .where(Invoice.status.in_(("paid", "partial", "unpaid")))
+        .order_by(Invoice.id.desc())
+        .limit(60)
+    ).all()
+    if not recent:
+        return
+    invoice = rng.choice(recent)
+    line = rng.choice(invoice.lines)
+    quantity = line.qty_milli if line.unit != "pcs" else min(line.qty_milli, MILLI)
+    refund = "credit" if invoice.customer_id is not None and rng.random() < 0.5 else "cash"
+    payload = {
+        "lines": [{"line_id": line.id, "quantity": qty_str(quantity, line.unit)}],
+        "refund_method": refund,
+        "restock": rng.random() < 0.8,
+    }
+    returns.create_return(session, invoice.id, payload, manager)
+    report.returns += 1
+
+
 def _credit_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Customer.id).where(Customer.credit_limit > 0)))
 
@@ -515,7 +539,7 @@ def build_demo_shop(
     progress: Callable[[int, int], None] | None = None,
     days: int = DAYS,
 ) -> DemoReport:
-    """Fill an empty shop with a catalog, customers and `days` of sales, purchases, payments."""
+    """Fill an empty shop: catalog, customers, and `days` of sales, purchases, payments, returns."""
     if session.scalar(select(func.count()).select_from(Invoice)):
         raise ShopNotEmpty("This shop already has sales; the demo only fills an empty shop.")
     rng = random.Random(SEED)  # noqa: S311 (a repeatable sample shop, not secrets)
@@ -543,6 +567,9 @@ def build_demo_shop(
         if offset % 3 == 1:
             with clock_at(_local_moment(day, 20 * 60 + 30)):
                 _collect(session, rng, manager, report)
+        if offset % 2 == 0:
+            with clock_at(_local_moment(day, 20 * 60 + 45)):
+                _take_back(session, rng, manager, report)
         if progress is not None:
             progress(offset + 1, days + 1)
     return report

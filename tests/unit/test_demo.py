@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from posapp.extensions import db
-from posapp.models import Customer, Invoice, LedgerEntry, Product, StockMovement, User
+from posapp.models import CreditNote, Customer, Invoice, LedgerEntry, Product, StockMovement, User
 from posapp.models.base import to_local
 from posapp.money import is_valid_ean13
 from posapp.services.demo import ShopNotEmpty, build_demo_shop
@@ -36,7 +36,8 @@ def test_the_demo_shop_is_full_and_consistent(demo) -> None:  # type: ignore[no-
     assert demo.products == count(Product) > 200
     assert demo.customers == count(Customer) == 40
     assert demo.invoices == count(Invoice) > 100
-    assert demo.credit_sales > 0 and demo.payments > 0
+    assert demo.credit_sales > 0 and demo.payments > 0 and demo.returns > 0
+    assert count(CreditNote) == demo.returns
     report = run_checks(db.session)
     assert report.ok, report.problems
 
