@@ -17,8 +17,14 @@ from posapp.models import Customer, Invoice, Product, User
 from posapp.models.base import clock_at, write_transaction
 from posapp.money import MILLI, ean13_check_digit, money_str, qty_str
 from posapp.services import catalog, checkout, customers, inventory, ledger, returns, users
+from posapp.services.settings import ShopSettings, load_settings, save_settings
 
 SEED = 20261123
+DEMO_SHOP = {
+    "shop_name": "Sharma General Store",
+    "address": "14, Station Road\nPune 411001",
+    "phone": "+91 98220 12345",
+}
 DAYS = 60
 
 # (category, product, brands, [(size, price)], GST %, HSN)
@@ -543,10 +549,15 @@ def build_demo_shop(
     if session.scalar(select(func.count()).select_from(Invoice)):
         raise ShopNotEmpty("This shop already has sales; the demo only fills an empty shop.")
     rng = random.Random(SEED)  # noqa: S311 (a repeatable sample shop, not secrets)
-    today = today or date.today()
+    now = datetime.now()
+    today = today or now.date()
+    now_minutes = now.hour * 60 + now.minute if today == now.date() else 24 * 60
     start = today - timedelta(days=days)
     report = DemoReport()
     manager, cashiers = _staff(session)
+    if load_settings(session).shop_name == ShopSettings().shop_name:
+        with write_transaction(session):
+            save_settings(session, **DEMO_SHOP)
     with clock_at(_local_moment(start, 8 * 60)):
         products = _products(session, rng, manager)
         people = _customers(session, rng, manager)
@@ -555,19 +566,20 @@ def build_demo_shop(
     for offset in range(days + 1):
         day = start + timedelta(days=offset)
         bills = rng.randrange(30, 46) + (12 if day.weekday() >= 5 else 0)
-        if offset == days:
-            bills //= 3  # today is not over yet
         moments = sorted(rng.randrange(8 * 60, 21 * 60) for _ in range(bills))
-        if offset % 7 == 0:
+        # Today is not over: nothing may be dated later than now.
+        closing = now_minutes if day == today else 24 * 60
+        moments = [m for m in moments if m < closing]
+        if offset % 7 == 0 and closing > 7 * 60 + 30:
             with clock_at(_local_moment(day, 7 * 60 + 30)):
                 _restock(session, rng, manager, report)
         for minute in moments:
             with clock_at(_local_moment(day, minute) + timedelta(seconds=rng.randrange(60))):
                 _sell(session, rng, products, credit_customers, rng.choice(cashiers), report)
-        if offset % 3 == 1:
+        if offset % 3 == 1 and closing > 20 * 60 + 30:
             with clock_at(_local_moment(day, 20 * 60 + 30)):
                 _collect(session, rng, manager, report)
-        if offset % 2 == 0:
+        if offset % 2 == 0 and closing > 20 * 60 + 45:
             with clock_at(_local_moment(day, 20 * 60 + 45)):
                 _take_back(session, rng, manager, report)
         if progress is not None:
