@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.reports import EXPENSE_CATEGORIES, DailySales, Expense
 from posapp.models.sales import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -21,6 +22,7 @@ from posapp.models.settings import AuditLog, Setting
 from posapp.models.users import ROLES, ApiToken, User
 
 __all__ = [
+    "EXPENSE_CATEGORIES",
     "INVOICE_STATUSES",
     "LEDGER_KINDS",
     "MOVEMENT_REASONS",
@@ -30,7 +32,9 @@ __all__ = [
     "AuditLog",
     "Category",
     "Customer",
+    "DailySales",
     "DocumentCounter",
+    "Expense",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",

@@ -16,7 +16,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
-from posapp.services import audit
+from posapp.services import audit, summaries
 
 
 @dataclass
@@ -106,6 +106,8 @@ def run_checks(session: Session) -> CheckReport:
                 f"financial year {fy}: {count} invoices but the highest number is {top} (gap)"
             )
     _check_audit_chain(session, report)
+    report.checked.append("daily sales summary = its invoices")
+    report.problems.extend(summaries.differences(session))
     return report
 
 
