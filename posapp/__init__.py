@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         categories,
         customers,
         dashboard,
+        exports,
         inventory,
         pos,
         product_csv,
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inventory.bp, url_prefix="/inventory")
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(reports.bp, url_prefix="/reports")
+    app.register_blueprint(exports.bp, url_prefix="/exports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(api_bp, url_prefix="/api")
