@@ -64,6 +64,8 @@ def open_window(url: str) -> bool:
         log.warning("pywebview is not importable; falling back to the browser")
         return False
     try:
+        # CSV and ZIP downloads then open the system's save dialog (pick the USB stick there).
+        webview.settings["ALLOW_DOWNLOADS"] = True
         webview.create_window(
             WINDOW_TITLE,
             url,
