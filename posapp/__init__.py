@@ -58,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         categories,
         customers,
+        dashboard,
+        exports,
         inventory,
         pos,
         product_csv,
@@ -72,7 +74,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(product_csv.bp, url_prefix="/products")
     app.register_blueprint(categories.bp, url_prefix="/products/categories")
     app.register_blueprint(inventory.bp, url_prefix="/inventory")
+    app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(reports.bp, url_prefix="/reports")
+    app.register_blueprint(exports.bp, url_prefix="/exports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(api_bp, url_prefix="/api")

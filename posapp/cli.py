@@ -159,6 +159,19 @@ def check(ctx: click.Context) -> None:
     ctx.exit(1)
 
 
+@main.command("rebuild-summaries")
+@click.pass_context
+def rebuild_summaries(ctx: click.Context) -> None:
+    """Recompute the daily sales summary (dashboard and reports) from the invoices."""
+    app = _app(ctx)
+    from posapp.models.base import write_transaction
+    from posapp.services import summaries
+
+    with app.app_context(), write_transaction(db.session):
+        days = summaries.rebuild(db.session)
+    click.echo(f"Rebuilt the daily sales summary: {days} day(s).")
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """Draw a progress bar (on a terminal) for a copy that reports (pages done, pages total)."""

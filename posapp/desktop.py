@@ -36,6 +36,22 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+class DesktopApi:
+    """What the pages may ask of the desktop window (pywebview's js_api)."""
+
+    def choose_folder(self) -> str | None:
+        """Open the system's folder dialog (to pick a USB stick); None if cancelled."""
+        import webview
+
+        kind = getattr(getattr(webview, "FileDialog", None), "FOLDER", None)
+        if kind is None:
+            kind = webview.FOLDER_DIALOG
+        chosen = webview.windows[0].create_file_dialog(kind)
+        if not chosen:
+            return None
+        return str(chosen[0] if isinstance(chosen, (list, tuple)) else chosen)
+
+
 def open_window(url: str) -> bool:
     """Open a pywebview window on the URL and block until it closes; False if no GUI backend."""
     if not has_display():
@@ -48,7 +64,16 @@ def open_window(url: str) -> bool:
         log.warning("pywebview is not importable; falling back to the browser")
         return False
     try:
-        webview.create_window(WINDOW_TITLE, url, width=1280, height=820, min_size=(900, 600))
+        # CSV and ZIP downloads then open the system's save dialog (pick the USB stick there).
+        webview.settings["ALLOW_DOWNLOADS"] = True
+        webview.create_window(
+            WINDOW_TITLE,
+            url,
+            width=1280,
+            height=820,
+            min_size=(900, 600),
+            js_api=DesktopApi(),
+        )
         webview.start()
         return True
     except Exception as exc:  # no GUI backend here (e.g. a server without Qt/GTK)

@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.reports import EXPENSE_CATEGORIES, DailySales, Expense
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
     INVOICE_STATUSES,
@@ -22,6 +23,7 @@ from posapp.models.settings import AuditLog, Setting
 from posapp.models.users import ROLES, ApiToken, User
 
 __all__ = [
+    "EXPENSE_CATEGORIES",
     "INVOICE_STATUSES",
     "LEDGER_KINDS",
     "MOVEMENT_REASONS",
@@ -34,7 +36,9 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "Customer",
+    "DailySales",
     "DocumentCounter",
+    "Expense",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",

@@ -24,7 +24,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money, parse_quantity, qty_str
-from posapp.services import audit, ledger
+from posapp.services import audit, ledger, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -381,6 +381,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
             ledger.record_credit_sale(
                 session, customer, invoice, settlement.credit, user.id, balance_before
             )
+        summaries.apply_invoice(session, invoice, +1)
         audit.record(
             session,
             "sale",

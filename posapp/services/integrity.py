@@ -18,7 +18,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
-from posapp.services import audit
+from posapp.services import audit, summaries
 
 
 @dataclass
@@ -110,6 +110,8 @@ def run_checks(session: Session) -> CheckReport:
                     f"financial year {fy}: {count} {kind}s but the highest number is {top} (gap)"
                 )
     _check_audit_chain(session, report)
+    report.checked.append("daily sales summary = its invoices")
+    report.problems.extend(summaries.differences(session))
     return report
 
 

@@ -15,7 +15,8 @@ from posapp.models import MOVEMENT_REASONS, Category, Product, StockMovement, Us
 from posapp.models.base import local_midnight_utc, to_local, utcnow
 from posapp.money import money_str, qty_str, round_half_up_div
 
-# Column kinds: text, money (minor units), qty ((milli, unit)), number (int), decimal (str), time.
+# Column kinds: text, money (minor units), qty ((milli, unit)), number (int), decimal (str),
+# time (stored UTC datetime), date (local date).
 Column = tuple[str, str]
 
 
@@ -235,6 +236,8 @@ def csv_cell(kind: str, value: Any) -> str:
         return qty_str(milli, unit)
     if kind == "time":
         return to_local(value).isoformat(timespec="seconds")
+    if kind == "date":
+        return value.isoformat()
     return str(value)
 
 

@@ -40,7 +40,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, ledger
+from posapp.services import audit, ledger, summaries
 from posapp.services.checkout import financial_year, invoice_for_user, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.settings import load_settings
@@ -370,6 +370,7 @@ def create_return(
                     note=f"Return against {invoice.number}",
                     unit_cost=line.unit_cost,
                 )
+        summaries.apply_credit_note(session, note)
         audit.record(
             session,
             "return",
@@ -535,6 +536,7 @@ def void_invoice(
         invoice.voided_at = now
         invoice.voided_by_id = user.id
         invoice.void_reason = reason
+        summaries.apply_invoice(session, invoice, -1)
         audit.record(
             session,
             "void",

@@ -131,5 +131,5 @@ def logout() -> Response:
 @bp.get("/")
 @login_required
 def home() -> Response:
-    """Send everyone to the till (the admin dashboard comes with reports)."""
-    return redirect(url_for("pos.index"))
+    """Send admins to the dashboard and cashiers to the till."""
+    return redirect(url_for("dashboard.index" if current_user.is_admin else "pos.index"))

@@ -1,26 +1,68 @@
-"""Stock report pages for admins, each with a CSV download."""
+"""Report pages for admins (sales, profit, tax, stock, expenses), each with a CSV download."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import date
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
-from posapp.models import MOVEMENT_REASONS
-from posapp.services import reports
+from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
+from posapp.money import money_str
+from posapp.services import reports, sales_reports
 from posapp.services.catalog_csv import csv_text, neutralise
 from posapp.services.inventory import REASON_LABELS
+from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("reports", __name__)
 SHOWN_ROWS = 500
-TITLES = {
+RangeReport = Callable[[Session, date, date], reports.Report]
+# Reports over a date range, by URL name, in the order the index lists them.
+RANGED: dict[str, tuple[str, RangeReport]] = {
+    "sales-by-day": ("Sales by day", sales_reports.sales_by_day),
+    "sales-by-month": ("Sales by month", sales_reports.sales_by_month),
+    "sales-by-product": ("Sales by product", sales_reports.sales_by_product),
+    "sales-by-category": ("Sales by category", sales_reports.sales_by_category),
+    "sales-by-cashier": ("Sales by cashier", sales_reports.sales_by_cashier),
+    "sales-by-method": ("Sales by payment method", sales_reports.sales_by_method),
+    "profit-and-loss": ("Profit and loss", sales_reports.profit_and_loss),
+    "tax-by-rate": ("Tax summary by rate", sales_reports.tax_by_rate),
+    "hsn-summary": ("HSN-wise summary", sales_reports.hsn_summary),
+    "gstr1-b2c-invoices": ("GSTR-1 B2C invoice-wise", sales_reports.b2c_invoices),
+    "gstr1-b2cs": (
+        "GSTR-1 B2CS rate-wise",
+        lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
+    ),
+    "expenses": ("Expenses", sales_reports.expenses),
+}
+STOCK = {
     "stock": "Stock on hand",
     "movements": "Stock movements",
     "dead-stock": "Dead stock",
     "reorder": "Reorder suggestions",
+}
+TITLES = {**{k: v[0] for k, v in RANGED.items()}, **STOCK}
+GROUPS = {
+    "Sales": [k for k in RANGED if k.startswith("sales-")],
+    "Profit and tax": ["profit-and-loss", "tax-by-rate", "hsn-summary"],
+    "For the accountant (GSTR-1)": ["gstr1-b2c-invoices", "gstr1-b2cs"],
+    "Stock": list(STOCK),
+    "Expenses": ["expenses"],
 }
 
 
@@ -28,7 +70,15 @@ TITLES = {
 @admin_required
 def index() -> str:
     """The list of reports."""
-    return render_template("reports/index.html", titles=TITLES)
+    return render_template("reports/index.html", titles=TITLES, groups=GROUPS)
+
+
+def _csv(name: str, report: reports.Report) -> Response:
+    rows = ([neutralise(cell) for cell in row] for row in reports.report_rows(report))
+    response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
+    stamp = time.strftime("%Y%m%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
 
 
 @bp.get("/<name>")
@@ -43,7 +93,10 @@ def show(name: str) -> Response | str | tuple[str, int]:
     reason = args.get("reason") or None
     days = shop_settings().dead_stock_days
     try:
-        if name == "stock":
+        if name in RANGED:
+            start, end = reports.parse_range(args.get("from"), args.get("to"))
+            report = RANGED[name][1](db.session, start, end)
+        elif name == "stock":
             report = reports.stock_on_hand(db.session)
         elif name == "movements":
             start, end = reports.parse_range(args.get("from"), args.get("to"))
@@ -63,15 +116,12 @@ def show(name: str) -> Response | str | tuple[str, int]:
         if args.get("format") == "csv":
             raise
     if args.get("format") == "csv":
-        rows = ([neutralise(cell) for cell in row] for row in reports.report_rows(report))
-        response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
-        stamp = time.strftime("%Y%m%d")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-        return response
+        return _csv(name, report)
     html = render_template(
         "reports/report.html",
         name=name,
         report=report,
+        ranged=name in RANGED or name == "movements",
         shown=SHOWN_ROWS,
         error=error,
         start=start,
@@ -79,5 +129,36 @@ def show(name: str) -> Response | str | tuple[str, int]:
         reason=reason,
         reasons=[(r, REASON_LABELS[r]) for r in MOVEMENT_REASONS],
         days=days,
+        kinds=dict(report.columns),
+        expense_categories=EXPENSE_CATEGORIES,
+        today=local_today(),
     )
     return (html, 422) if error else html
+
+
+@bp.post("/expenses")
+@admin_required
+def add_expense() -> Response | tuple[str, int]:
+    """Record an expense from the form on the expenses report."""
+    try:
+        expense = sales_reports.add_expense(db.session, request.form, current_user.id)
+    except DomainError as exc:
+        start, end = reports.parse_range(None, None)
+        report = sales_reports.expenses(db.session, start, end)
+        html = render_template(
+            "reports/report.html",
+            name="expenses",
+            report=report,
+            ranged=True,
+            shown=SHOWN_ROWS,
+            error=exc.message,
+            start=start,
+            end=end,
+            kinds=dict(report.columns),
+            expense_categories=EXPENSE_CATEGORIES,
+            today=local_today(),
+            form=request.form,
+        )
+        return html, 422
+    flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
+    return redirect(url_for("reports.show", name="expenses"))

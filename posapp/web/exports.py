@@ -1,0 +1,99 @@
+"""CSV downloads of every table and "Export everything" (a ZIP, or a dated folder on a USB stick).
+
+The folder export writes on this computer's disk, so it is offered only to the desktop window
+(a loopback request): its JavaScript asks pywebview for a folder, then exports table by table,
+which is what drives the progress bar. Browsers download the same tables as one ZIP.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import current_user
+
+from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
+from posapp.extensions import db
+from posapp.services import exports
+from posapp.web import admin_required
+
+bp = Blueprint("exports", __name__)
+FOLDER_NAME = re.compile(r"^TillBook-export-\d{4}-\d{2}-\d{2}-\d{4}$")
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@bp.get("/")
+@admin_required
+def index() -> str:
+    """Download any table as CSV, or everything at once."""
+    return render_template(
+        "exports/index.html", tables=list(exports.TABLES), folder_name=exports.folder_name()
+    )
+
+
+@bp.get("/<table>.csv")
+@admin_required
+def table_csv(table: str) -> Response:
+    """One table as a CSV download."""
+    if table not in exports.TABLES:
+        raise NotFound("No such table to export.")
+    exports.record_export(db.session, current_user.id, table, "download")
+    rows = exports.table_rows(db.session, table)
+    response = Response(stream_with_context(exports.csv_bytes(rows)), mimetype="text/csv")
+    stamp = exports.folder_name().removeprefix("TillBook-export-")
+    response.headers["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
+    return response
+
+
+@bp.post("/all.zip")
+@admin_required
+def all_zip() -> Response:
+    """Every table in one ZIP (a dated folder inside), built in a temporary file."""
+    exports.record_export(db.session, current_user.id, "everything", "zip download")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the response is)
+    try:
+        name = exports.zip_file(db.session, spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while block := spool.read(256 * 1024):
+                yield block
+
+    response = Response(chunks(), mimetype="application/zip")
+    response.call_on_close(spool.close)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.post("/folder")
+@admin_required
+def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
+    """Write one table into the dated export folder inside a folder the desktop user picked."""
+    if request.remote_addr not in LOOPBACK:
+        raise Forbidden("Exporting to a folder works only in the desktop window.")
+    data = request.get_json(silent=True) or {}
+    parent = Path(str(data.get("folder") or ""))
+    name = str(data.get("name") or "")
+    table = str(data.get("table") or "")
+    try:
+        if not parent.is_absolute() or not parent.is_dir():
+            raise ValidationError("That folder does not exist (is the USB stick plugged in?).")
+        if not FOLDER_NAME.match(name):
+            raise ValidationError("Bad export folder name.")
+        if table not in exports.TABLES:
+            raise ValidationError("No such table to export.")
+        written = exports.write_table(db.session, table, parent / name)
+    except OSError as exc:
+        return {"error": f"Could not write there: {exc.strerror or exc}."}, 422
+    except DomainError as exc:
+        return {"error": exc.message}, exc.status
+    exports.record_export(db.session, current_user.id, table, str(written))
+    return {"written": str(written)}

@@ -1,0 +1,153 @@
+// The admin dashboard: loads /api/dashboard/stats and draws it with the vendored Chart.js.
+// Money arrives as exact decimal strings; Number() is used only to place bars and points.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root || !window.Chart) return;
+  var charts = [];
+  var stats = null;
+  var extras = JSON.parse(document.getElementById("dashboard-extras").textContent);
+  var rupee = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+
+  function money(text) {
+    // Display only: the string is exact, the formatter just adds grouping and the symbol.
+    return rupee.format(Number(text));
+  }
+
+  function palette() {
+    var style = getComputedStyle(document.documentElement);
+    function v(name) { return style.getPropertyValue(name).trim(); }
+    return {
+      text: v("--bs-body-color"),
+      grid: v("--bs-border-color-translucent") || v("--bs-border-color"),
+      series: [v("--bs-primary"), v("--bs-success"), v("--bs-warning"), v("--bs-info"),
+               v("--bs-danger"), v("--bs-secondary"), "#6f42c1", "#d63384", "#fd7e14", "#20c997"],
+    };
+  }
+
+  function scales(colors, moneyAxis, horizontal) {
+    var valueAxis = {
+      beginAtZero: true,
+      ticks: { color: colors.text, callback: moneyAxis ? function (v) { return rupee.format(v); } : undefined },
+      grid: { color: colors.grid },
+    };
+    var categoryAxis = { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } };
+    return horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
+  }
+
+  function make(id, config) {
+    var canvas = document.getElementById(id);
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    charts.push(new window.Chart(canvas, config));
+  }
+
+  function moneyTooltip(horizontal) {
+    return { callbacks: { label: function (ctx) {
+      return ctx.dataset.label + ": " + rupee.format(horizontal ? ctx.parsed.x : ctx.parsed.y);
+    } } };
+  }
+
+  function draw() {
+    charts.forEach(function (c) { c.destroy(); });
+    charts = [];
+    var colors = palette();
+    var legend = { labels: { color: colors.text } };
+    make("chart-daily", {
+      type: "bar",
+      data: {
+        labels: stats.daily.map(function (d) { return d.date.slice(5); }),
+        datasets: [{ label: "Sales", data: stats.daily.map(function (d) { return Number(d.sales); }), backgroundColor: colors.series[0] }],
+      },
+      options: { scales: scales(colors, true), plugins: { legend: { display: false }, tooltip: moneyTooltip() } },
+    });
+    make("chart-monthly", {
+      type: "line",
+      data: {
+        labels: stats.monthly.map(function (m) { return m.month; }),
+        datasets: [
+          { label: "Sales", data: stats.monthly.map(function (m) { return Number(m.sales); }), borderColor: colors.series[0], backgroundColor: colors.series[0] },
+          { label: "Gross profit", data: stats.monthly.map(function (m) { return Number(m.gross_profit); }), borderColor: colors.series[1], backgroundColor: colors.series[1] },
+        ],
+      },
+      options: { scales: scales(colors, true), plugins: { legend: legend, tooltip: moneyTooltip() } },
+    });
+    make("chart-top-qty", {
+      type: "bar",
+      data: {
+        labels: stats.top_products.map(function (p) { return p.name; }),
+        datasets: [{ label: "Quantity", data: stats.top_products.map(function (p) { return Number(p.quantity); }), backgroundColor: colors.series[3] }],
+      },
+      options: { indexAxis: "y", scales: scales(colors, false, true), plugins: { legend: { display: false } } },
+    });
+    make("chart-top-sales", {
+      type: "bar",
+      data: {
+        labels: extras.top_by_sales.map(function (p) { return p.name; }),
+        datasets: [{ label: "Sales", data: extras.top_by_sales.map(function (p) { return Number(p.sales); }), backgroundColor: colors.series[1] }],
+      },
+      options: { indexAxis: "y", scales: scales(colors, true, true), plugins: { legend: { display: false }, tooltip: moneyTooltip(true) } },
+    });
+    make("chart-categories", {
+      type: "doughnut",
+      data: {
+        labels: extras.categories.map(function (c) { return c.name; }),
+        datasets: [{ label: "Sales", data: extras.categories.map(function (c) { return Number(c.sales); }), backgroundColor: colors.series }],
+      },
+      options: { plugins: { legend: legend } },
+    });
+    make("chart-methods", {
+      type: "doughnut",
+      data: {
+        labels: stats.payment_methods.map(function (p) { return p.method.toUpperCase(); }),
+        datasets: [{ label: "Amount", data: stats.payment_methods.map(function (p) { return Number(p.amount); }), backgroundColor: colors.series }],
+      },
+      options: { plugins: { legend: legend } },
+    });
+  }
+
+  function fillList(name, items) {
+    var list = root.querySelector('[data-list="' + name + '"]');
+    list.textContent = "";
+    if (!items.length) {
+      var none = document.createElement("li");
+      none.className = "text-body-secondary";
+      none.textContent = "None";
+      list.appendChild(none);
+    }
+    items.forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = p.name + " — " + p.stock + " " + p.unit;
+      list.appendChild(li);
+    });
+  }
+
+  function show(data) {
+    stats = data;
+    root.querySelector('[data-today="sales"]').textContent = money(data.today.sales);
+    root.querySelector('[data-today="invoices"]').textContent = String(data.today.invoices);
+    root.querySelector('[data-today="average_bill"]').textContent = money(data.today.average_bill);
+    root.querySelector('[data-today="gross_profit"]').textContent = money(data.today.gross_profit);
+    root.querySelector("[data-outstanding]").textContent = money(data.outstanding_credit);
+    fillList("out_of_stock", data.out_of_stock);
+    fillList("low_stock", data.low_stock);
+    draw();
+    document.getElementById("dash-status").textContent = "Figures loaded.";
+    root.setAttribute("data-loaded", "1");
+  }
+
+  fetch(root.getAttribute("data-stats-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    })
+    .then(show)
+    .catch(function (e) {
+      document.getElementById("dash-status").classList.remove("visually-hidden");
+      document.getElementById("dash-status").textContent = "Could not load the figures (" + e.message + "). Reload the page to try again.";
+    });
+
+  // Redraw in the other theme's colours when the theme switch flips data-bs-theme.
+  new MutationObserver(function () { if (stats) draw(); }).observe(document.documentElement, {
+    attributes: true, attributeFilter: ["data-bs-theme"],
+  });
+})();

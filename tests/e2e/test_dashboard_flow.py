@@ -1,0 +1,35 @@
+"""The dashboard in a real browser: the charts draw, in light and in dark, without JS errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from posapp.extensions import db
+from tests.e2e.conftest import log_in
+from tests.factories import make_user
+from tests.sales_data import seed
+
+
+def test_the_dashboard_draws_its_charts(page: Any, live_server: Any) -> None:
+    with live_server.app.app_context():
+        admin = make_user(db.session, "owner", "admin")
+        cashier = make_user(db.session, "till1", "cashier")
+        seed(db.session, admin, cashier)
+        db.session.remove()
+    log_in(page, "owner")
+    page.goto("/")
+    expect(page).to_have_url(live_server.url + "/dashboard/")
+    expect(page.locator("#dashboard")).to_have_attribute("data-loaded", "1")
+    expect(page.locator('[data-today="sales"]')).to_have_text("₹315.50")
+    for chart in ("daily", "monthly", "top-qty", "top-sales", "categories", "methods"):
+        canvas = page.locator(f"#chart-{chart}")
+        expect(canvas).to_be_visible()
+        box = canvas.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100, chart
+    drawn = page.evaluate("Object.keys(Chart.instances).length")
+    assert drawn == 6
+    page.locator("[data-theme-toggle]").first.click()
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+    assert page.evaluate("Object.keys(Chart.instances).length") == 6

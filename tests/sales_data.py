@@ -1,0 +1,114 @@
+"""A fixed small shop for the report tests: both tax modes, discounts, credit, a void.
+
+Hand-computed figures (minor units), inclusive prices for A and B, exclusive for C and D:
+  A  admin, cash:   Rice 2.500 kg @60 (5 %) + Soap 2 @30 (18 %)          total 21000
+     Rice: gross 15000, taxable 14286, tax 714, cost 2.5 * 45.50 = 11375
+     Soap: gross  6000, taxable  5085, tax 915, cost 2 * 20.00   =  4000
+  B  cashier, card: Soap 1 less 5.00 + Pen 3 @10 (12 %), bill 10 % off    total  4950
+     bill discount 550 spread 250 (Soap) / 300 (Pen)
+     Soap: net 2250, taxable 1907, tax 343, cost 2000
+     Pen:  net 2700, taxable 2411, tax 289, cost 1800
+  C  admin, 26.00 cash + 30.00 credit: Pen 5 @10 + 12 %                   total  5600
+     Pen: taxable 5000, tax 600, cost 3000
+  D  admin, UPI: Rice 1 kg + 5 % = 6300, then voided (counts nowhere)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from posapp.models import Invoice, Product, User
+from posapp.models.base import write_transaction
+from posapp.services import checkout, summaries
+from posapp.services.settings import save_settings
+from tests.factories import make_customer, make_product
+
+
+@dataclass
+class Shop:
+    rice: Product
+    soap: Product
+    pen: Product
+    a: Invoice
+    b: Invoice
+    c: Invoice
+    d: Invoice
+
+
+def seed(session: Session, admin: User, cashier: User) -> Shop:
+    """Build the shop and its four bills."""
+    rice = make_product(
+        session,
+        name="Rice",
+        unit="kg",
+        price="60",
+        cost="45.50",
+        tax_rate="5",
+        hsn="1006",
+        category="Grocery",
+        opening_stock="50",
+    )
+    soap = make_product(
+        session,
+        name="Soap",
+        price="30",
+        cost="20",
+        tax_rate="18",
+        hsn="3401",
+        category="Personal care",
+    )
+    pen = make_product(session, name="Pen", price="10", cost="6", tax_rate="12", hsn="9608")
+    a = checkout.checkout(
+        session,
+        {
+            "items": [
+                {"product_id": rice.id, "quantity": "2.5"},
+                {"product_id": soap.id, "quantity": 2},
+            ]
+        },
+        admin,
+    )
+    b = checkout.checkout(
+        session,
+        {
+            "items": [
+                {"product_id": soap.id, "quantity": 1, "discount": "5.00"},
+                {"product_id": pen.id, "quantity": 3},
+            ],
+            "discount": "10%",
+            "payments": [{"method": "card", "amount": "49.50"}],
+        },
+        cashier,
+    )
+    with write_transaction(session):
+        save_settings(session, prices_include_tax=False)
+    customer = make_customer(session, admin, name="Meena", credit_limit="1000")
+    c = checkout.checkout(
+        session,
+        {
+            "customer_id": customer.id,
+            "items": [{"product_id": pen.id, "quantity": 5}],
+            "payments": [
+                {"method": "cash", "amount": "26.00"},
+                {"method": "credit", "amount": "30.00"},
+            ],
+        },
+        admin,
+    )
+    d = checkout.checkout(
+        session,
+        {
+            "items": [{"product_id": rice.id, "quantity": 1}],
+            "payments": [{"method": "upi", "amount": "63.00"}],
+        },
+        admin,
+    )
+    # The void itself is built in another branch; this is the summary half of it.
+    with write_transaction(session):
+        invoice = session.get(Invoice, d.id)
+        assert invoice is not None
+        invoice.status = "void"
+        summaries.apply_invoice(session, invoice, -1)
+    return Shop(rice, soap, pen, a, b, c, d)

@@ -1,0 +1,112 @@
+"""Sales, profit, tax and GSTR-1 reports against the hand-computed shop of tests/sales_data.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.models import User
+from posapp.services import reports, sales_reports
+from posapp.services.ledger import local_today
+from tests.sales_data import seed
+
+
+@pytest.fixture
+def shop(admin: User, cashier: User):  # type: ignore[no-untyped-def]
+    return seed(db.session, admin, cashier)
+
+
+def _by_first(report: reports.Report) -> dict[str, list]:  # type: ignore[type-arg]
+    return {row[0]: row[1:] for row in report.rows}
+
+
+def test_sales_by_day_month_and_method(shop) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    day = sales_reports.sales_by_day(db.session, today, today)
+    assert day.rows == [[today, 3, 31550, 1050, 2861, 28689, 22175, 6514]]
+    month = sales_reports.sales_by_month(db.session, today, today)
+    assert month.rows == [[today.strftime("%Y-%m"), 3, 31550, 1050, 2861, 28689, 22175, 6514]]
+    method = _by_first(sales_reports.sales_by_method(db.session, today, today))
+    assert method == {"cash": [23600], "card": [4950], "upi": [0], "credit": [3000]}
+
+
+def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    product = sales_reports.sales_by_product(db.session, today, today)
+    assert [row[1:] for row in product.rows] == [
+        ["Rice", (2500, "kg"), 15000, 14286, 11375, 2911],
+        ["Pen", (8000, "pcs"), 8300, 7411, 4800, 2611],
+        ["Soap", (3000, "pcs"), 8250, 6992, 6000, 992],
+    ]
+    assert product.totals["Sales"] == 31550 and product.totals["Gross profit"] == 6514
+    category = _by_first(sales_reports.sales_by_category(db.session, today, today))
+    assert category == {
+        "Grocery": [1, 15000, 14286, 11375, 2911],
+        "Uncategorised": [1, 8300, 7411, 4800, 2611],
+        "Personal care": [1, 8250, 6992, 6000, 992],
+    }
+    cashier = _by_first(sales_reports.sales_by_cashier(db.session, today, today))
+    assert cashier == {"admin": [2, 26600, 0], "cashier": [1, 4950, 1050]}
+
+
+def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    sales_reports.add_expense(
+        db.session, {"day": today.isoformat(), "category": "rent", "amount": "40.00"}, admin.id
+    )
+    pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
+    assert pnl["Sales (bill totals)"] == [31550, "109.97"]
+    assert pnl["less tax collected"] == [2861, "9.97"]
+    assert pnl["Revenue (net of tax)"] == [28689, "100.00"]
+    assert pnl["Cost of goods sold"] == [22175, "77.29"]
+    assert pnl["Gross profit"] == [6514, "22.71"]  # the margin
+    assert pnl["Expense: rent"] == [4000, "13.94"]
+    assert pnl["Net profit"] == [2514, "8.76"]
+    assert pnl["Voided bills (1, not counted above)"] == [6300, ""]
+
+
+def test_tax_by_rate_and_hsn(shop) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    tax = sales_reports.tax_by_rate(db.session, today, today)
+    # CGST takes the odd paisa bill by bill: 18 %: 915 -> 458 + 343 -> 172; 12 %: 289 -> 145 + 300
+    assert tax.rows == [
+        ["5.00", 14286, 714, 357, 357],
+        ["12.00", 7411, 889, 445, 444],
+        ["18.00", 6992, 1258, 630, 628],
+    ]
+    assert tax.totals == {"Taxable value": 28689, "Tax": 2861, "CGST": 1432, "SGST": 1429}
+    hsn = sales_reports.hsn_summary(db.session, today, today)
+    assert hsn.rows == [
+        ["1006", "kg", (2500, "kg"), "5.00", 15000, 14286, 714],
+        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6992, 1258],
+        ["9608", "pcs", (8000, "pcs"), "12.00", 8300, 7411, 889],
+    ]
+
+
+def test_gstr1_b2c_invoice_and_rate_wise(shop) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    b2c = sales_reports.b2c_invoices(db.session, today, today)
+    rows = [[r[0], r[2], *r[3:]] for r in b2c.rows]
+    assert rows == [
+        [shop.a.number, "5.00", 14286, 357, 357, 714, 15000],
+        [shop.a.number, "18.00", 5085, 458, 457, 915, 6000],
+        [shop.b.number, "12.00", 2411, 145, 144, 289, 2700],
+        [shop.b.number, "18.00", 1907, 172, 171, 343, 2250],
+        [shop.c.number, "12.00", 5000, 300, 300, 600, 5600],
+    ]
+    b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z5")
+    assert b2cs.rows[0] == ["OE", "27-Maharashtra", "5.00", "", 14286, "0.00", ""]
+    csv_rows = list(reports.report_rows(b2cs))
+    assert csv_rows[0][:3] == ["Type", "Place Of Supply", "Rate"]
+    assert csv_rows[1][4] == "142.86"
+
+
+def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
+    with pytest.raises(ValidationError) as caught:
+        sales_reports.add_expense(
+            db.session, {"day": "soon", "category": "yachts", "amount": "1.234"}, admin.id
+        )
+    assert set(caught.value.fields) == {"day", "category", "amount"}
+    with pytest.raises(ValidationError):
+        reports.parse_range("2026-02-01", "2026-01-01")
