@@ -71,11 +71,12 @@ def price() -> dict[str, Any]:
 @bp.get("/receipt/<int:invoice_id>")
 @login_required
 def receipt(invoice_id: int) -> str:
-    """Show the 80 mm receipt of an invoice, ready to print."""
+    """Show the 80 mm receipt of an invoice, ready to print (`duplicate=1` marks a reprint)."""
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     return render_template(
         "pos/receipt.html",
         invoice=invoice,
+        duplicate=request.args.get("duplicate") == "1",
         taxes=summarise_tax(invoice.lines),
         autoprint=request.args.get("print") == "1",
     )

@@ -30,6 +30,9 @@ CASHIER_ENDPOINTS |= {
     "customers.statement",
 }
 
+# Cashiers find, open, reprint and take returns against their own invoices (never void).
+CASHIER_ENDPOINTS |= {"invoices.index", "invoices.detail", "invoices.pdf", "invoices.take_return"}
+
 
 def _routes(app: Flask) -> list[tuple[str, str, str]]:
     """Return (endpoint, method, url) for every route, with dummy ids filled in."""
