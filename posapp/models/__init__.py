@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.held import HeldBill
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
     INVOICE_STATUSES,
@@ -35,6 +36,7 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "DocumentCounter",
+    "HeldBill",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",
