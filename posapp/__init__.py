@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         dashboard,
         exports,
         inventory,
+        invoices,
         pos,
         product_csv,
         products,
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(exports.bp, url_prefix="/exports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
+    app.register_blueprint(invoices.bp, url_prefix="/invoices")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes

@@ -45,9 +45,13 @@ def invoice_pdf(key: str) -> Response:
 @bp.get("/invoices")
 @requires()
 def list_invoices() -> dict[str, Any]:
-    """List invoices: q, from, to, customer_id, status (cashiers see their own)."""
+    """List invoices: q, from, to, customer_id, status, method, cashier_id, min, max.
+
+    Cashiers see their own; `cashier_id` filters for admins only.
+    """
     page, per_page = pagination()
     customer_id = int_arg("customer_id", 0) if request.args.get("customer_id") else None
+    cashier_id = int_arg("cashier_id", 0) if request.args.get("cashier_id") else None
     items, total = invoices.list_invoices(
         db.session,
         caller(),
@@ -56,6 +60,10 @@ def list_invoices() -> dict[str, Any]:
         date_to=request.args.get("to"),
         status=request.args.get("status") or None,
         customer_id=customer_id,
+        method=request.args.get("method") or None,
+        cashier_id=cashier_id,
+        amount_min=request.args.get("min"),
+        amount_max=request.args.get("max"),
         page=page,
         per_page=per_page,
     )

@@ -9,6 +9,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.held import HeldBill
 from posapp.models.reports import EXPENSE_CATEGORIES, DailySales, Expense
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
@@ -39,6 +40,7 @@ __all__ = [
     "DailySales",
     "DocumentCounter",
     "Expense",
+    "HeldBill",
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",

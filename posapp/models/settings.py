@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from posapp.extensions import db
@@ -24,6 +24,8 @@ class AuditLog(db.Model):
     """Append-only record of who did what, when, with before/after as JSON text."""
 
     __tablename__ = "audit_log"
+    # The invoice page reads one invoice's history.
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

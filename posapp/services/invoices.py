@@ -1,4 +1,4 @@
-"""Invoice queries: the searchable, paginated list."""
+"""Invoice queries: the searchable, paginated list and what the invoice page shows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,18 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import ValidationError
-from posapp.models import INVOICE_STATUSES, Customer, Invoice, User
+from posapp.models import (
+    INVOICE_STATUSES,
+    PAYMENT_METHODS,
+    AuditLog,
+    CreditNote,
+    Customer,
+    Invoice,
+    Payment,
+    User,
+)
 from posapp.models.base import local_midnight_utc
+from posapp.money import parse_money
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -44,13 +54,39 @@ def list_invoices(
     date_to: str | None = None,
     status: str | None = None,
     customer_id: int | None = None,
+    method: str | None = None,
+    cashier_id: int | None = None,
+    amount_min: str | None = None,
+    amount_max: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Invoice], int]:
-    """Return a page of invoices (newest first) the user may see, and the total count."""
+    """Return a page of invoices (newest first) the user may see, and the total count.
+
+    `method` keeps invoices paid (at least partly) by that method; `cashier_id` filters by
+    cashier for admins (a cashier always sees only their own); `amount_min`/`amount_max`
+    bound the bill total (money strings, inclusive).
+    """
     stmt = select(Invoice)
     if not user.is_admin:
         stmt = stmt.where(Invoice.cashier_id == user.id)
+    elif cashier_id is not None:
+        stmt = stmt.where(Invoice.cashier_id == cashier_id)
+    if method:
+        if method not in PAYMENT_METHODS:
+            raise ValidationError(
+                f"Payment method must be one of {', '.join(PAYMENT_METHODS)}.", field="method"
+            )
+        paid_by = select(Payment.invoice_id).where(Payment.method == method, Payment.amount > 0)
+        stmt = stmt.where(Invoice.id.in_(paid_by))
+    low = parse_money(amount_min, field="min") if amount_min not in (None, "") else None
+    high = parse_money(amount_max, field="max") if amount_max not in (None, "") else None
+    if low is not None and high is not None and low > high:
+        raise ValidationError("The smallest amount is above the largest.", field="min")
+    if low is not None:
+        stmt = stmt.where(Invoice.total >= low)
+    if high is not None:
+        stmt = stmt.where(Invoice.total <= high)
     if q:
         stmt = stmt.where(
             or_(
@@ -85,3 +121,31 @@ def list_invoices(
         .offset((page - 1) * per_page)
     ).all()
     return list(items), int(total)
+
+
+def invoice_history(session: Session, invoice_id: int) -> list[AuditLog]:
+    """Return the audit entries about one invoice, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity == "invoice", AuditLog.entity_id == invoice_id)
+            .order_by(AuditLog.id)
+        )
+    )
+
+
+def credit_notes_of(session: Session, invoice_id: int) -> list[CreditNote]:
+    """Return the credit notes issued against one invoice, oldest first, with their lines."""
+    return list(
+        session.scalars(
+            select(CreditNote)
+            .where(CreditNote.invoice_id == invoice_id)
+            .options(selectinload(CreditNote.lines))
+            .order_by(CreditNote.id)
+        )
+    )
+
+
+def cashiers(session: Session) -> list[User]:
+    """Return every user, by name, for the admin's cashier filter."""
+    return list(session.scalars(select(User).order_by(User.username)))

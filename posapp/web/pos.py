@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.models.base import to_local
 from posapp.money import money_str, qty_str
-from posapp.services import checkout, inventory
+from posapp.services import checkout, held_bills, inventory, ledger
 from posapp.services.pricing import summarise_tax
 
 bp = Blueprint("pos", __name__)
@@ -71,11 +72,48 @@ def price() -> dict[str, Any]:
 @bp.get("/receipt/<int:invoice_id>")
 @login_required
 def receipt(invoice_id: int) -> str:
-    """Show the 80 mm receipt of an invoice, ready to print."""
+    """Show the 80 mm receipt of an invoice, ready to print (`duplicate=1` marks a reprint)."""
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     return render_template(
         "pos/receipt.html",
         invoice=invoice,
+        duplicate=request.args.get("duplicate") == "1",
         taxes=summarise_tax(invoice.lines),
         autoprint=request.args.get("print") == "1",
     )
+
+
+def _held_json(view: held_bills.HeldView) -> dict[str, Any]:
+    return {
+        "id": view.bill.id,
+        "label": view.bill.label,
+        "user": view.bill.user.username,
+        "created_at": to_local(view.bill.created_at).isoformat(timespec="seconds"),
+        "items": len(view.cart["items"]),
+        "stale": view.stale,
+    }
+
+
+@bp.post("/held")
+@login_required
+def hold() -> tuple[dict[str, Any], int]:
+    """Park the cart ({items, discount, customer_id, label}); 201 with the held bill."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError("The cart must be a JSON object.")
+    return _held_json(held_bills.park(db.session, payload, current_user)), 201
+
+
+@bp.get("/held")
+@login_required
+def held() -> dict[str, Any]:
+    """List the held bills this user may recall (admins: everyone's), oldest first."""
+    views = held_bills.list_held(db.session, current_user, ledger.local_today())
+    return {"items": [_held_json(v) for v in views]}
+
+
+@bp.post("/held/<int:held_id>/recall")
+@login_required
+def recall(held_id: int) -> dict[str, Any]:
+    """Take a held cart back (the held bill is removed) with its products filled in."""
+    return {"cart": held_bills.recall(db.session, held_id, current_user)}

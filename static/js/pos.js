@@ -929,6 +929,7 @@ function setBusy(busy) {
   el.complete.querySelector(".complete-label").textContent = busy ? "Completing…" : "Complete sale";
   el.complete.disabled = busy || state.lines.length === 0;
   el.newBill.disabled = busy;
+  heldEl.hold.disabled = busy;
 }
 
 async function completeSale() {
@@ -1353,6 +1354,153 @@ function restOnCredit() {
   el.payCredit.focus();
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Held bills: park the cart (F6) with an optional label, recall it later (also after a
+// restart: they live on the server). A held cart keeps no stock aside; recalling removes it.
+
+const heldEl = {
+  hold: $("hold-bill"),
+  toggle: $("held-toggle"),
+  count: $("held-count"),
+  panel: $("held-panel"),
+  list: $("held-list"),
+  empty: $("held-empty"),
+  alert: $("held-alert"),
+};
+
+function heldMessage(message) {
+  heldEl.alert.textContent = message;
+  heldEl.alert.hidden = !message;
+}
+
+function showHeldPanel(show) {
+  heldEl.panel.hidden = !show;
+  heldEl.toggle.setAttribute("aria-expanded", String(show));
+}
+
+function heldRow(item) {
+  const li = document.createElement("li");
+  li.className = "list-group-item d-flex align-items-center gap-2 px-1";
+  li.dataset.held = String(item.id);
+  const text = document.createElement("div");
+  text.className = "me-auto";
+  const title = document.createElement("div");
+  title.className = "fw-semibold";
+  title.textContent = item.label || `Bill ${item.id}`;
+  if (item.stale) {
+    const badge = document.createElement("span");
+    badge.className = "badge text-bg-warning ms-1";
+    badge.dataset.stale = "1";
+    badge.textContent = "older than today";
+    title.append(badge);
+  }
+  const meta = document.createElement("div");
+  meta.className = "text-body-secondary";
+  const when = new Date(item.created_at).toLocaleString(cfg.locale, {
+    dateStyle: "short",
+    timeStyle: "short",
+  });
+  meta.textContent = `${item.items} ${item.items === 1 ? "item" : "items"} · ${when} · ${item.user}`;
+  text.append(title, meta);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-sm btn-primary";
+  button.textContent = "Recall";
+  button.addEventListener("click", () => recallHeld(item.id));
+  li.append(text, button);
+  return li;
+}
+
+function renderHeld(items) {
+  heldEl.count.textContent = String(items.length);
+  heldEl.count.className = `badge rounded-pill ${
+    items.some((item) => item.stale) ? "text-bg-warning" : "text-bg-secondary"
+  }`;
+  heldEl.list.replaceChildren(...items.map(heldRow));
+  heldEl.empty.hidden = items.length > 0;
+}
+
+async function loadHeld() {
+  const result = await getJSON(cfg.heldUrl);
+  if (result.ok) renderHeld(result.data.items);
+  else heldMessage(result.message);
+}
+
+async function holdBill() {
+  if (state.busy) return;
+  if (!state.lines.length) {
+    heldMessage("The bill is empty: there is nothing to hold.");
+    showHeldPanel(true);
+    return;
+  }
+  if (qtyErrors.size) {
+    showCheckoutAlert("Fix the quantity marked in red first.", "checkout");
+    return;
+  }
+  const label = window.prompt("Label for the held bill (optional):", state.customer?.name || "");
+  if (label === null) {
+    focusScan();
+    return;
+  }
+  const result = await postJSON(cfg.heldUrl, { ...cartPayload(), label: label.trim() });
+  if (!result.ok) {
+    showCheckoutAlert(result.message, "checkout");
+    return;
+  }
+  clearBill();
+  heldMessage("");
+  announce(`Bill held${result.data.label ? `: ${result.data.label}` : ""}. New bill started.`);
+  await loadHeld();
+  focusScan();
+}
+
+async function recallHeld(id) {
+  if (state.busy) return;
+  if (state.lines.length) {
+    heldMessage("Hold or finish the current bill first.");
+    return;
+  }
+  const result = await postJSON(`${cfg.heldUrl}/${id}/recall`, {});
+  if (!result.ok) {
+    heldMessage(result.message);
+    await loadHeld();
+    return;
+  }
+  const cart = result.data.cart;
+  clearBill();
+  state.lines = cart.lines.map((line) => ({
+    product_id: line.product_id,
+    code: line.code,
+    name: line.name,
+    unit: line.unit,
+    price: line.price,
+    quantity: line.quantity,
+    stock: line.stock,
+  }));
+  for (const line of state.lines) {
+    const [, error] = checkQuantity(line.quantity, line.unit);
+    if (error) qtyErrors.set(line.product_id, error);
+  }
+  state.discount = typeof cart.discount === "string" ? cart.discount : "";
+  el.billDiscount.value = state.discount;
+  heldMessage("");
+  showHeldPanel(false);
+  save();
+  reprice();
+  if (cart.customer_id) await attachCustomer(cart.customer_id);
+  announce(`Recalled ${cart.label || "the held bill"}.`);
+  await loadHeld();
+  focusScan();
+}
+
+heldEl.hold.addEventListener("click", () => holdBill());
+heldEl.toggle.addEventListener("click", () => {
+  const show = heldEl.panel.hidden;
+  showHeldPanel(show);
+  if (show) loadHeld();
+});
+
 // ---------------------------------------------------------------------------------------------
 // Page-wide keys: F9 completes, F2 edits the last quantity, typing anywhere goes to the scan field.
 
@@ -1365,6 +1513,11 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "F4") {
     event.preventDefault();
     focusCustomerSearch();
+    return;
+  }
+  if (event.key === "F6") {
+    event.preventDefault();
+    holdBill();
     return;
   }
   if (event.key === "F8") {
@@ -1406,4 +1559,5 @@ el.payCredit.value = state.tenders.credit;
 renderCustomer();
 refreshCustomer();
 reprice();
+loadHeld();
 focusScan();

@@ -14,6 +14,7 @@ from tests.factories import PASSWORD, make_user
 OPEN_ENDPOINTS = {"static", "auth.setup", "auth.login", "api.health", "api.login"}
 # Pages a cashier may use; every other web page is the admin's.
 CASHIER_ENDPOINTS = {"auth.home", "auth.logout", "pos.index", "pos.price", "pos.receipt"}
+CASHIER_ENDPOINTS |= {"pos.hold", "pos.held", "pos.recall"}  # held bills at the till
 CASHIER_ENDPOINTS |= {"products.qr"}  # the till shows product QR codes
 # Cashiers serve customers: find and add them, take payments, print statements and receipts.
 CASHIER_ENDPOINTS |= {
@@ -29,6 +30,9 @@ CASHIER_ENDPOINTS |= {
     "customers.payment_pdf",
     "customers.statement",
 }
+
+# Cashiers find, open, reprint and take returns against their own invoices (never void).
+CASHIER_ENDPOINTS |= {"invoices.index", "invoices.detail", "invoices.pdf", "invoices.take_return"}
 
 
 def _routes(app: Flask) -> list[tuple[str, str, str]]:

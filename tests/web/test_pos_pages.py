@@ -358,3 +358,52 @@ def test_price_preview_flags_lines_beyond_stock(admin_client: FlaskClient) -> No
     assert body["allow_negative_stock"] is True and body["lines"][0]["short"] is True
     cart["items"][0]["quantity"] = 2
     assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["short"] is False
+
+
+# --- held bills -------------------------------------------------------------------------------
+
+
+def test_held_bills_park_list_and_recall_over_json(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]
+    product = make_product(db.session, name="Soap", price="30.00")
+    log_in(client, "cashier")
+    parked = client.post(
+        "/pos/held", json={"items": [{"product_id": product.id, "quantity": "3"}], "label": "Ravi"}
+    )
+    assert parked.status_code == 201
+    held_id = parked.get_json()["id"]
+    listed = client.get("/pos/held", headers={"Accept": "application/json"}).get_json()
+    assert [(h["id"], h["label"], h["items"], h["stale"]) for h in listed["items"]] == [
+        (held_id, "Ravi", 1, False)
+    ]
+    recalled = client.post(f"/pos/held/{held_id}/recall", json={})
+    assert recalled.status_code == 200
+    cart = recalled.get_json()["cart"]
+    assert cart["lines"][0]["name"] == "Soap" and cart["lines"][0]["quantity"] == "3"
+    assert client.get("/pos/held", headers={"Accept": "application/json"}).get_json() == {
+        "items": []
+    }
+    gone = client.post(f"/pos/held/{held_id}/recall", json={})
+    assert gone.status_code == 404
+    assert gone.get_json()["error"]["code"] == "not_found"
+
+
+def test_parking_a_bad_cart_answers_the_error_envelope(client: FlaskClient, cashier) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "cashier")
+    response = client.post("/pos/held", json={"items": [{"product_id": 1, "quantity": "x"}]})
+    assert response.status_code == 422
+    assert "items.0.quantity" in response.get_json()["error"]["details"]["fields"]
+    empty = client.post("/pos/held", json={"items": []})
+    assert empty.status_code == 422
+    body = empty.get_json()["error"]
+    assert body["code"] == "validation_error" and "items" in body["details"]["fields"]
+    not_json = client.post("/pos/held", data="nope", content_type="application/json")
+    assert not_json.status_code in (400, 422)
+
+
+def test_holding_needs_the_csrf_header(shipped_client: FlaskClient) -> None:
+    client = shipped_client
+    product = make_product(db.session)
+    cart = {"items": [{"product_id": product.id}]}
+    assert client.post("/pos/held", json=cart).status_code == 400
+    token = meta_csrf(client.get("/pos/").get_data(as_text=True))
+    assert client.post("/pos/held", json=cart, headers={"X-CSRFToken": token}).status_code == 201

@@ -1,0 +1,166 @@
+"""Invoice pages: the searchable list, the invoice page, its PDFs, returns and voids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from posapp.documents.invoice_pdf import render_invoice_pdf
+from posapp.errors import DomainError
+from posapp.extensions import db
+from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
+from posapp.services import checkout, invoices, returns
+from posapp.services.pricing import summarise_tax
+from posapp.web import admin_required, shop_settings
+
+bp = Blueprint("invoices", __name__)
+PER_PAGE = 50
+FILTERS = ("q", "from", "to", "min", "max", "status", "method", "cashier")
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+@login_required
+def index() -> tuple[str, int]:
+    """List invoices with search and filters; cashiers see only their own."""
+    filters = {name: request.args.get(name, "").strip() for name in FILTERS}
+    if not current_user.is_admin:
+        filters["cashier"] = ""
+    page = _page()
+    error, status, items, total = None, 200, [], 0
+    try:
+        items, total = invoices.list_invoices(
+            db.session,
+            current_user,
+            q=filters["q"],
+            date_from=filters["from"] or None,
+            date_to=filters["to"] or None,
+            status=filters["status"] or None,
+            method=filters["method"] or None,
+            cashier_id=int(filters["cashier"]) if filters["cashier"].isdigit() else None,
+            amount_min=filters["min"] or None,
+            amount_max=filters["max"] or None,
+            page=page,
+            per_page=PER_PAGE,
+        )
+    except DomainError as exc:
+        error, status = exc.message, exc.status
+    return render_template(
+        "invoices/index.html",
+        invoices=items,
+        total=total,
+        page=page,
+        pages=max(1, (total + PER_PAGE - 1) // PER_PAGE),
+        filters=filters,
+        query={k: v for k, v in filters.items() if v},
+        error=error,
+        statuses=INVOICE_STATUSES,
+        methods=PAYMENT_METHODS,
+        cashiers=invoices.cashiers(db.session) if current_user.is_admin else [],
+    ), status
+
+
+def _render_detail(
+    invoice_id: int,
+    *,
+    status: int = 200,
+    return_form: dict[str, Any] | None = None,
+    void_form: dict[str, Any] | None = None,
+) -> tuple[str, int]:
+    """Render the invoice page; the return and void forms re-show their errors."""
+    db.session.expire_all()  # a failed write may have left stale objects behind
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    done = returns.returned_by_line(db.session, invoice.id)
+    none = returns.ReturnedSoFar()
+    returned = {line.id: done.get(line.id, none).qty_milli for line in invoice.lines}
+    returnable = {line.id: line.qty_milli - returned[line.id] for line in invoice.lines}
+    return render_template(
+        "invoices/detail.html",
+        invoice=invoice,
+        taxes=summarise_tax(invoice.lines),
+        returned=returned,
+        returnable=returnable,
+        credit_notes=invoices.credit_notes_of(db.session, invoice.id),
+        history=invoices.invoice_history(db.session, invoice.id),
+        refund_summary=returns.refund_summary,
+        return_form=return_form
+        or {"data": {"refund_method": "cash", "restock": "1"}, "error": None, "fields": {}},
+        void_form=void_form or {"data": {}, "error": None, "fields": {}},
+    ), status
+
+
+@bp.get("/<int:invoice_id>")
+@login_required
+def detail(invoice_id: int) -> tuple[str, int]:
+    """Show everything about one invoice: lines, taxes, payments, returns, its history."""
+    return _render_detail(invoice_id)
+
+
+@bp.get("/<int:invoice_id>/pdf")
+@login_required
+def pdf(invoice_id: int) -> Response:
+    """Return the A4 invoice PDF; `duplicate=1` marks a reprint."""
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    duplicate = request.args.get("duplicate") == "1"
+    suffix = "-duplicate" if duplicate else ""
+    return Response(
+        render_invoice_pdf(invoice, shop_settings(), duplicate=duplicate),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{invoice.number}{suffix}.pdf"'},
+    )
+
+
+def return_payload(form: Any) -> dict[str, Any]:
+    """Turn the return form (qty-<line id> fields, refund method, restock) into a request."""
+    lines = []
+    for name, value in form.items():
+        if name.startswith("qty-") and name[4:].isdigit() and value.strip():
+            lines.append({"line_id": int(name[4:]), "quantity": value.strip()})
+    return {
+        "lines": lines,
+        "refund_method": form.get("refund_method", "cash"),
+        "restock": "restock" in form,  # an unticked checkbox sends nothing
+        "reason": form.get("reason", ""),
+    }
+
+
+@bp.post("/<int:invoice_id>/return")
+@login_required
+def take_return(invoice_id: int) -> Response | tuple[str, int]:
+    """Take goods back against the invoice and issue a credit note."""
+    try:
+        note = returns.create_return(
+            db.session, invoice_id, return_payload(request.form), current_user
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        form = {"data": request.form, "error": exc.message, "fields": exc.details.get("fields", {})}
+        return _render_detail(invoice_id, status=exc.status, return_form=form)
+    flash(f"Credit note {note.number} issued: {returns.refund_summary(note)}.", "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
+
+
+@bp.post("/<int:invoice_id>/void")
+@admin_required
+def void(invoice_id: int) -> Response | tuple[str, int]:
+    """Void the invoice (admin, with a reason): stock and credit come back."""
+    try:
+        invoice = returns.void_invoice(db.session, invoice_id, request.form, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        form = {"data": request.form, "error": exc.message, "fields": exc.details.get("fields", {})}
+        return _render_detail(invoice_id, status=exc.status, void_form=form)
+    flash(f"{invoice.number} is void; its stock and credit came back.", "warning")
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
