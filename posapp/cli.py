@@ -255,6 +255,15 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
     The file is verified and brought to this version's schema first, and the current data is
     backed up before it is replaced; a bad file changes nothing.
     """
+    lock = _lock_or_exit(_data_dir(ctx))  # never swap the database under a running TillBook
+    try:
+        _restore(ctx, file, yes)
+    finally:
+        lock.release()
+
+
+def _restore(ctx: click.Context, file: Path, yes: bool) -> None:
+    """Confirm, then verify, migrate and swap in the backup (the data dir is locked)."""
     from posapp.maintenance import restore as restore_backup
 
     app = _app(ctx)

@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
@@ -42,19 +41,13 @@ class Server:
     def _channels(self) -> list[HTTPChannel]:
         return [d for d in list(self._map.values()) if isinstance(d, HTTPChannel)]
 
-    def _in_loop(self, thunk: Callable[[], None]) -> None:
-        """Run a function on the serving thread (asyncore is not thread-safe)."""
-        for listener in self._listeners() or [self._server]:
-            listener.trigger.pull_trigger(thunk)
-            return
-
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> bool:
         """Stop accepting, let requests in flight finish (up to `grace` s); True if all did."""
         if not self._thread.is_alive():
             self._server.task_dispatcher.shutdown(timeout=1)
             return True
         listeners = self._listeners()
-        trigger = listeners[0].trigger
+        trigger = (listeners[0] if listeners else self._server).trigger
 
         def stop_accepting() -> None:
             for listener in listeners:

@@ -19,6 +19,8 @@ from posapp.instance import SHOW_PATH, TOKEN_HEADER, InstanceLock, read_info
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0
+# The process tests use a POSIX shell script as $BROWSER and POSIX signals.
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell and signals")
 
 
 def wait_until(predicate, what: str, proc: subprocess.Popen[bytes] | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -70,6 +72,7 @@ def first(tmp_path: Path, browser_env: dict[str, str]) -> Iterator[subprocess.Po
         proc.wait(timeout=30)
 
 
+@posix_only
 def test_a_second_launch_shows_the_first_and_exits_0(
     first: subprocess.Popen[bytes], tmp_path: Path, browser_env: dict[str, str]
 ) -> None:
@@ -115,6 +118,7 @@ def test_a_second_launch_shows_the_first_and_exits_0(
     assert not (data / "instance.json").exists()
 
 
+@posix_only
 def test_a_running_app_that_does_not_answer_is_reported(
     tmp_path: Path, browser_env: dict[str, str]
 ) -> None:
@@ -141,6 +145,7 @@ def test_a_running_app_that_does_not_answer_is_reported(
     assert not opened(tmp_path)
 
 
+@posix_only
 def test_a_killed_instance_leaves_no_stale_lock(
     first: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
