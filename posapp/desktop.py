@@ -29,6 +29,8 @@ WEBVIEW2_KEYS = (
     ("HKEY_LOCAL_MACHINE", rf"SOFTWARE\{WEBVIEW2_CLIENT}"),
     ("HKEY_CURRENT_USER", rf"Software\{WEBVIEW2_CLIENT}"),
 )
+NET_FRAMEWORK_KEY = r"SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
+NET_462_RELEASE = 394802  # pywebview's WebView2 backend needs .NET Framework 4.6.2 or newer
 RegistryReader = Callable[[str, str, str], str | None]
 
 
@@ -55,6 +57,19 @@ def webview2_version(
         version = (read(hive, key, "pv") or "").strip()
         if version and version != "0.0.0.0":  # noqa: S104 (a version, not an address)
             return version
+    return None
+
+
+def webview2_problem(read: RegistryReader) -> str | None:
+    """Say why the WebView2 window cannot work here (pywebview would use MSHTML); None if it can."""
+    try:
+        release = int(read("HKEY_LOCAL_MACHINE", NET_FRAMEWORK_KEY, "Release") or 0)
+    except ValueError:
+        release = 0
+    if release < NET_462_RELEASE:
+        return "the .NET Framework 4.6.2 or newer is not installed"
+    if webview2_version(read) is None:
+        return "the Microsoft Edge WebView2 runtime is not installed"
     return None
 
 
@@ -123,18 +138,17 @@ def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
         log.warning("no display; falling back to the browser")
         return False
     if sys.platform == "win32":
-        version = webview2_version(read_windows_registry)
-        if version is None:
+        problem = webview2_problem(read_windows_registry)
+        if problem is not None:
             # pywebview would silently fall back to the old MSHTML (Internet Explorer) engine.
-            log.warning("Microsoft Edge WebView2 runtime not found; falling back to the browser")
+            log.warning("no WebView2 window: %s; falling back to the browser", problem)
             print(
-                "The Microsoft Edge WebView2 runtime is not installed, so TillBook opens in "
-                "your web browser instead. Install it from "
-                "https://developer.microsoft.com/microsoft-edge/webview2/ for the app window.",
+                f"TillBook opens in your web browser because {problem}. Install it "
+                "(https://developer.microsoft.com/microsoft-edge/webview2/) for the app window.",
                 flush=True,
             )
             return False
-        log.info("WebView2 runtime %s", version)
+        log.info("WebView2 runtime %s", webview2_version(read_windows_registry))
     try:
         import webview
     except Exception:  # pywebview missing or its platform libraries missing

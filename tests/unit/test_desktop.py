@@ -63,8 +63,7 @@ def fake_registry(values: dict[tuple[str, str], str]):  # type: ignore[no-untype
     """A registry reader over a dict of (hive, key) -> pv."""
 
     def read(hive: str, key: str, name: str) -> str | None:
-        assert name == "pv"
-        return values.get((hive, key))
+        return values.get((hive, key)) if name in ("pv", "Release") else None
 
     return read
 
@@ -89,11 +88,22 @@ def test_windows_without_webview2_opens_the_browser(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(desktop.sys, "platform", "win32")
-    monkeypatch.setattr(desktop, "read_windows_registry", fake_registry({}))
+    net = ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY)
+    monkeypatch.setattr(desktop, "read_windows_registry", fake_registry({net: "528040"}))
     control = desktop.WindowControl("http://127.0.0.1:1/")
     assert desktop.open_window(control.url, tmp_path, control) is False
     assert "WebView2 runtime is not installed" in capsys.readouterr().out
     assert control.window is None
+
+
+def test_webview2_needs_dotnet_4_6_2_too() -> None:
+    net = ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY)
+    runtime = WEBVIEW2_KEYS[0]
+    problem = desktop.webview2_problem
+    assert problem(fake_registry({net: "528040", runtime: "131.0.2903.70"})) is None
+    assert ".NET" in str(problem(fake_registry({net: "394254", runtime: "131.0.2903.70"})))
+    assert ".NET" in str(problem(fake_registry({runtime: "131.0.2903.70"})))
+    assert "WebView2" in str(problem(fake_registry({net: "528040"})))
 
 
 def test_the_window_keeps_its_storage_in_the_data_dir(
