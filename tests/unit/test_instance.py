@@ -147,7 +147,7 @@ def test_a_running_app_that_does_not_answer_is_reported(
 
 @posix_only
 def test_a_killed_instance_leaves_no_stale_lock(
-    first: subprocess.Popen[bytes], tmp_path: Path
+    first: subprocess.Popen[bytes], tmp_path: Path, browser_env: dict[str, str]
 ) -> None:
     data = tmp_path / "data"
     assert not InstanceLock(data).acquire(), "the running app holds the lock"
@@ -157,6 +157,23 @@ def test_a_killed_instance_leaves_no_stale_lock(
     again = InstanceLock(data)
     assert again.acquire(), "...but the OS has freed the lock"
     again.release()
+
+    # The next start takes over: it serves, and publishes itself over the stale file.
+    with (tmp_path / "next.log").open("wb") as log:
+        following = subprocess.Popen(
+            [sys.executable, "app.py", "--data-dir", str(data)],
+            cwd=ROOT,
+            env=browser_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: len(opened(tmp_path)) == 2, "the next start", following)
+        info = read_info(data)
+        assert info is not None and info.pid == following.pid
+    finally:
+        following.send_signal(signal.SIGTERM)
+        assert following.wait(timeout=WAIT) == 0
 
 
 def test_the_show_call_needs_loopback_and_the_token() -> None:
