@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -14,6 +15,9 @@ from flask import Flask
 from posapp import create_app
 from posapp.errors import DomainError
 from posapp.extensions import db
+
+if TYPE_CHECKING:
+    from posapp.instance import InstanceLock
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -53,7 +57,29 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
     if ctx.invoked_subcommand is None:
         from posapp.desktop import run_desktop
 
-        run_desktop(_app(ctx))
+        ctx.exit(run_desktop(_data_dir(ctx), lambda: _app(ctx)))
+
+
+def _data_dir(ctx: click.Context) -> Path:
+    """Resolve and create the data dir before the app (and its migrations) starts."""
+    from posapp.config import prepare_data_dir, resolve_data_dir
+
+    return prepare_data_dir(resolve_data_dir(ctx.ensure_object(dict).get("data_dir")))
+
+
+def _lock_or_exit(data_dir: Path) -> InstanceLock:
+    """Take the data dir's instance lock, or stop with a clear message (exit 1)."""
+    from posapp.instance import InstanceLock, read_info
+
+    lock = InstanceLock(data_dir)
+    if lock.acquire():
+        return lock
+    info = read_info(data_dir)
+    where = f" (process {info.pid}, http://127.0.0.1:{info.port}/)" if info else ""
+    raise click.ClickException(
+        f"TillBook is already running on {data_dir}{where}. Close it first, or use another "
+        "--data-dir."
+    )
 
 
 @main.command()
@@ -77,12 +103,33 @@ def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> 
             f"Refusing to listen on {host}: other computers could reach the till. "
             "Add --lan if that is what you want."
         )
-    app = _app(ctx)
-    from waitress.server import create_server
+    data_dir = _data_dir(ctx)
+    lock = _lock_or_exit(data_dir)
+    try:
+        app = _app(ctx)
+        _serve(app, lock, host, port, lan, threads)
+    finally:
+        lock.release()
 
-    server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
+
+def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, threads: int) -> None:
+    """Serve until Ctrl+C or SIGTERM, then stop gracefully and close the database."""
+    import threading
+
+    from posapp.desktop import ShowWindowMiddleware, WindowControl
+    from posapp.maintenance import close_database
+    from posapp.serving import Server, stop_on_signals, wait_for_stop
+
+    stop = threading.Event()
+    stop_on_signals(stop)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-    click.echo(f"TillBook is serving at http://{shown}:{server.effective_port}/", err=False)
+    # A desktop launch on this data dir opens the browser on this server instead of a second one.
+    control = WindowControl("")
+    app.wsgi_app = ShowWindowMiddleware(app.wsgi_app, lock.token, control.show)  # type: ignore[method-assign]
+    server = Server(app, host=host, port=port, threads=threads)
+    control.url = f"http://{shown}:{server.port}/"
+    lock.publish(server.port)
+    click.echo(f"TillBook is serving at http://{shown}:{server.port}/", err=False)
     if lan:
         click.secho(
             "WARNING: --lan makes TillBook reachable from every computer on this network. "
@@ -91,14 +138,15 @@ def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> 
             err=True,
         )
         for address in _lan_addresses():
-            click.echo(f"LAN address: http://{address}:{server.effective_port}/")
+            click.echo(f"LAN address: http://{address}:{server.port}/")
     sys.stdout.flush()
+    server.start()
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop(stop, server)
     finally:
-        server.close()
+        server.stop()
+        close_database(app)
+    click.echo("TillBook stopped.")
 
 
 def _lan_addresses() -> list[str]:
@@ -220,6 +268,15 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
     The file is verified and brought to this version's schema first, and the current data is
     backed up before it is replaced; a bad file changes nothing.
     """
+    lock = _lock_or_exit(_data_dir(ctx))  # never swap the database under a running TillBook
+    try:
+        _restore(ctx, file, yes)
+    finally:
+        lock.release()
+
+
+def _restore(ctx: click.Context, file: Path, yes: bool) -> None:
+    """Confirm, then verify, migrate and swap in the backup (the data dir is locked)."""
     from posapp.maintenance import restore as restore_backup
 
     app = _app(ctx)

@@ -1,32 +1,42 @@
-"""The desktop launcher: waitress on a free loopback port in a thread, and a window on it."""
+"""The desktop launcher: one instance per data dir, waitress on a free port, a window on it."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import sys
 import threading
 import webbrowser
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from waitress.server import create_server
+
+from posapp.config import bundled
+from posapp.instance import SHOW_PATH, TOKEN_HEADER, InstanceLock, ask_to_show, read_info
+from posapp.serving import Server, stop_on_signals, wait_for_stop
 
 log = logging.getLogger(__name__)
 WINDOW_TITLE = "TillBook"
+ICON = ("static", "img", "tillbook.png")
+WEBVIEW2_CLIENT = r"Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
+# Where the WebView2 installers register the runtime (Microsoft's distribution guide):
+# per-machine on 64-bit Windows, per-machine on 32-bit Windows, and per-user.
+WEBVIEW2_KEYS = (
+    ("HKEY_LOCAL_MACHINE", rf"SOFTWARE\WOW6432Node\{WEBVIEW2_CLIENT}"),
+    ("HKEY_LOCAL_MACHINE", rf"SOFTWARE\{WEBVIEW2_CLIENT}"),
+    ("HKEY_CURRENT_USER", rf"Software\{WEBVIEW2_CLIENT}"),
+)
+NET_FRAMEWORK_KEY = r"SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
+NET_462_RELEASE = 394802  # pywebview's WebView2 backend needs .NET Framework 4.6.2 or newer
+RegistryReader = Callable[[str, str, str], str | None]
 
 
-def start_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 6) -> Any:
-    """Bind waitress (port 0 = a free port, no race) and serve from a daemon thread."""
-    server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    return server
-
-
-def server_url(server: Any, host: str = "127.0.0.1") -> str:
-    """Return the http URL a bound server answers on."""
-    return f"http://{host}:{server.effective_port}/"
+def server_url(port: int) -> str:
+    """Return the loopback URL a bound server answers on."""
+    return f"http://127.0.0.1:{port}/"
 
 
 def has_display() -> bool:
@@ -52,12 +62,109 @@ class DesktopApi:
         return str(chosen[0] if isinstance(chosen, (list, tuple)) else chosen)
 
 
-def open_window(url: str) -> bool:
+def webview2_version(
+    read: RegistryReader, keys: Iterable[tuple[str, str]] = WEBVIEW2_KEYS
+) -> str | None:
+    """Return the installed WebView2 runtime's version, or None when it is missing.
+
+    The installers leave the key with `pv` empty or "0.0.0.0" after an uninstall.
+    """
+    for hive, key in keys:
+        version = (read(hive, key, "pv") or "").strip()
+        if version and version != "0.0.0.0":  # noqa: S104 (a version, not an address)
+            return version
+    return None
+
+
+def webview2_problem(read: RegistryReader) -> str | None:
+    """Say why the WebView2 window cannot work here (pywebview would use MSHTML); None if it can."""
+    try:
+        release = int(read("HKEY_LOCAL_MACHINE", NET_FRAMEWORK_KEY, "Release") or 0)
+    except ValueError:
+        release = 0
+    if release < NET_462_RELEASE:
+        return "the .NET Framework 4.6.2 or newer is not installed"
+    if webview2_version(read) is None:
+        return "the Microsoft Edge WebView2 runtime is not installed"
+    return None
+
+
+def read_windows_registry(hive: str, key: str, name: str) -> str | None:
+    """Read one string value from the Windows registry; None if it is not there."""
+    import winreg  # Windows only
+
+    try:
+        with winreg.OpenKey(getattr(winreg, hive), key) as handle:
+            value, _kind = winreg.QueryValueEx(handle, name)
+    except OSError:
+        return None
+    return str(value)
+
+
+class WindowControl:
+    """What the show-window call acts on: the pywebview window, or else the browser."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.window: Any = None
+
+    def show(self) -> None:
+        """Bring the window forward (restore, show, briefly on top); else open the browser."""
+        log.info("another launch asked to show the window")
+        window = self.window
+        if window is None:
+            webbrowser.open(self.url)
+            return
+        window.restore()
+        window.show()
+        window.on_top = True  # raise it over other windows, then behave normally again
+        window.on_top = False
+
+
+class ShowWindowMiddleware:
+    """Answer `POST /desktop/show` from a second launch, before Flask sees the request.
+
+    Only a loopback caller that sends this run's secret token (from instance.json, which only
+    the shop's user can read) gets through; pages in a browser cannot read that file, and the
+    custom header makes a cross-site request need a CORS pre-flight that is never granted.
+    Everything else goes on to the app unchanged (so other callers get the app's 404).
+    """
+
+    def __init__(self, app: Any, token: str, show: Callable[[], None]) -> None:
+        self.app = app
+        self.token = token
+        self.show = show
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Handle the show call, or pass the request on."""
+        if environ.get("PATH_INFO") == SHOW_PATH and environ.get("REQUEST_METHOD") == "POST":
+            sent = environ.get("HTTP_" + TOKEN_HEADER.upper().replace("-", "_"), "")
+            loopback = environ.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
+            if loopback and hmac.compare_digest(sent.encode(), self.token.encode()):
+                self.show()
+                start_response("204 No Content", [("Content-Length", "0")])
+                return [b""]
+        return self.app(environ, start_response)
+
+
+def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
     """Open a pywebview window on the URL and block until it closes; False if no GUI backend."""
     if not has_display():
         # Qt aborts the whole process (not an exception) when it finds no display.
         log.warning("no display; falling back to the browser")
         return False
+    if sys.platform == "win32":
+        problem = webview2_problem(read_windows_registry)
+        if problem is not None:
+            # pywebview would silently fall back to the old MSHTML (Internet Explorer) engine.
+            log.warning("no WebView2 window: %s; falling back to the browser", problem)
+            print(
+                f"TillBook opens in your web browser because {problem}. Install it "
+                "(https://developer.microsoft.com/microsoft-edge/webview2/) for the app window.",
+                flush=True,
+            )
+            return False
+        log.info("WebView2 runtime %s", webview2_version(read_windows_registry))
     try:
         import webview
     except Exception:  # pywebview missing or its platform libraries missing
@@ -66,7 +173,7 @@ def open_window(url: str) -> bool:
     try:
         # CSV and ZIP downloads then open the system's save dialog (pick the USB stick there).
         webview.settings["ALLOW_DOWNLOADS"] = True
-        webview.create_window(
+        control.window = webview.create_window(
             WINDOW_TITLE,
             url,
             width=1280,
@@ -74,28 +181,64 @@ def open_window(url: str) -> bool:
             min_size=(900, 600),
             js_api=DesktopApi(),
         )
-        webview.start()
+        webview.start(
+            private_mode=False,  # keep localStorage (the theme) and cookies between runs
+            storage_path=str(data_dir / "webview"),
+            icon=str(bundled(*ICON)),
+        )
         return True
     except Exception as exc:  # no GUI backend here (e.g. a server without Qt/GTK)
+        control.window = None
         log.warning("no pywebview GUI backend (%s); falling back to the browser", exc)
         return False
 
 
-def run_desktop(app: Flask) -> None:
-    """Serve the app and show it in a window, or in the system browser as a fallback."""
-    server = start_server(app)
-    url = server_url(server)
-    log.info("serving on %s", url)
-    print(f"TillBook is running at {url}", flush=True)
+def hand_over(data_dir: Path) -> int:
+    """A second launch on a data dir in use: ask the running TillBook to show itself."""
+    info = read_info(data_dir)
+    if info is not None and ask_to_show(info):
+        print(f"TillBook is already running (process {info.pid}); its window was brought forward.")
+        return 0
+    who = f"process {info.pid}, port {info.port}" if info else "it has not published its port"
+    print(
+        f"TillBook is already running on {data_dir} ({who}) but did not answer. "
+        "Wait a moment and try again, or close that TillBook (Task Manager if it hangs).",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
+    """Serve the app and show it in a window (or the browser); return the exit code."""
+    lock = InstanceLock(data_dir)
+    if not lock.acquire():
+        return hand_over(data_dir)
     try:
-        if open_window(url):
-            return
-        print(
-            "No window backend available; opening your browser. Press Ctrl+C to stop.", flush=True
-        )
-        webbrowser.open(url)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        app = make_app()
+        control = WindowControl("")
+        app.wsgi_app = ShowWindowMiddleware(app.wsgi_app, lock.token, control.show)  # type: ignore[method-assign]
+        server = Server(app)
+        control.url = url = server_url(server.port)
+        server.start()
+        lock.publish(server.port)
+        log.info("serving on %s", url)
+        print(f"TillBook is running at {url}", flush=True)
+        try:
+            if not open_window(url, data_dir, control):
+                stop = threading.Event()
+                stop_on_signals(stop)
+                print(
+                    "No window backend available; opening your browser. Press Ctrl+C to stop.",
+                    flush=True,
+                )
+                webbrowser.open(url)
+                wait_for_stop(stop, server)
+        finally:
+            server.stop()
+            from posapp.maintenance import close_database
+
+            close_database(app)
+        log.info("TillBook stopped")
+        return 0
     finally:
-        server.close()
+        lock.release()

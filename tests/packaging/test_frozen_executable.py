@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -128,13 +129,17 @@ class Http:
 
 
 class FrozenServer:
-    """`TillBook --data-dir D serve --port 0`, with its URL read from its first line."""
+    """`TillBook --data-dir D serve --port 0`, with its URL read from its first line.
 
-    def __init__(self, exe: Path, data_dir: Path, env: dict[str, str], log: Path) -> None:
+    With `data_dir` None the binary finds its data dir itself (portable folder, user dir).
+    """
+
+    def __init__(self, exe: Path, data_dir: Path | None, env: dict[str, str], log: Path) -> None:
         self.started = time.monotonic()
         self._stderr = log.open("ab")
+        chosen = ["--data-dir", str(data_dir)] if data_dir is not None else []
         self.proc = subprocess.Popen(
-            [str(exe), "--data-dir", str(data_dir), "serve", "--port", "0"],
+            [str(exe), *chosen, "serve", "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
@@ -351,3 +356,25 @@ def test_user_sale_pdf_and_data_survive_a_restart(
 
     # Nothing was written next to the executable: the data dir holds everything.
     assert sorted(p.name for p in frozen_exe.parent.iterdir()) == [EXE_NAME]
+
+
+def test_portable_data_folder_next_to_the_executable_wins(frozen_exe: Path, tmp_path: Path) -> None:
+    """A `TillBook-data` folder beside the exe (a USB stick) holds the data, not the user dir."""
+    stick = tmp_path / "usb-stick"
+    stick.mkdir()
+    exe = stick / EXE_NAME
+    shutil.copy2(frozen_exe, exe)
+    (stick / "TillBook-data").mkdir()
+    env = frozen_env(tmp_path)
+    home = tmp_path / "home"  # where a per-user data dir would go, were it used
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
+    # No --data-dir: the folder beside the exe wins over the per-user dir.
+    server = FrozenServer(exe, None, env, tmp_path / "portable-stderr.log")
+    try:
+        assert (stick / "TillBook-data" / "tillbook.db").is_file()
+        assert (stick / "TillBook-data" / "logs" / "tillbook.log").is_file()
+        assert not home.exists(), "nothing was written to the per-user data dir"
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0, "SIGTERM stops the frozen server cleanly"
+    assert not (stick / "TillBook-data" / "tillbook.db-wal").exists()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from posapp.cli import main
 from posapp.extensions import db
+from posapp.instance import InstanceLock
 from posapp.maintenance import backup_at_start, head_revision, restore
 from posapp.models import Invoice, Product
 from posapp.services import backups, checkout
@@ -196,6 +197,23 @@ def test_restore_asks_before_replacing_the_data(data_dir: Path, tmp_path: Path) 
     assert digest(data_dir / "tillbook.db") == before
 
 
+def test_restore_refuses_while_tillbook_runs_on_the_data(data_dir: Path, tmp_path: Path) -> None:
+    sell_one(build_app(data_dir))
+    assert run_cli(data_dir, "backup").exit_code == 0
+    (copy,) = [p for _, p in backups.list_backups(data_dir / "backups") if "manual" in p.name]
+    before = digest(data_dir / "tillbook.db")
+    running = InstanceLock(data_dir)  # what the window or `serve` holds while it runs
+    assert running.acquire()
+    try:
+        result = run_cli(data_dir, "restore", str(copy), "--yes")
+    finally:
+        running.release()
+    assert result.exit_code == 1
+    assert "already running" in result.output and "Close it first" in result.output
+    assert digest(data_dir / "tillbook.db") == before
+    assert run_cli(data_dir, "restore", str(copy), "--yes").exit_code == 0
+
+
 def _bad_files(tmp_path: Path, good: Path) -> dict[str, Path]:
     text = tmp_path / "notes.db"
     text.write_text("not a database at all")
@@ -230,7 +248,9 @@ def test_a_bad_file_is_refused_and_nothing_changes(data_dir: Path, tmp_path: Pat
     before = digest(data_dir / "tillbook.db")
 
     def files() -> list[str]:
-        return sorted(p.name for p in data_dir.rglob("*") if not p.name.endswith(("-wal", "-shm")))
+        # (instance.lock is the empty file `restore` locks; it stays, like the -shm file)
+        skip = ("-wal", "-shm", "instance.lock")
+        return sorted(p.name for p in data_dir.rglob("*") if not p.name.endswith(skip))
 
     files_before = files()
     for reason, path in _bad_files(tmp_path, good).items():

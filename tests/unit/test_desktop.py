@@ -7,12 +7,21 @@ import stat
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from pathlib import Path
+
+import pytest
+
+from posapp import desktop
+from posapp.desktop import WEBVIEW2_KEYS, webview2_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="a display always exists; $BROWSER is a sh script"
+)
 def test_no_display_falls_back_to_the_system_browser(tmp_path: Path) -> None:
     """With no GUI backend, `app.py` with no command opens the browser on the served URL."""
     opened = tmp_path / "opened-url.txt"
@@ -48,3 +57,68 @@ def test_no_display_falls_back_to_the_system_browser(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def fake_registry(values: dict[tuple[str, str], str]):  # type: ignore[no-untyped-def]
+    """A registry reader over a dict of (hive, key) -> pv."""
+
+    def read(hive: str, key: str, name: str) -> str | None:
+        return values.get((hive, key)) if name in ("pv", "Release") else None
+
+    return read
+
+
+def test_webview2_is_found_per_machine_or_per_user() -> None:
+    machine64, machine32, user = (key for key in WEBVIEW2_KEYS)
+    assert machine64[0] == "HKEY_LOCAL_MACHINE" and "WOW6432Node" in machine64[1]
+    assert user[0] == "HKEY_CURRENT_USER"
+    for where in (machine64, machine32, user):
+        assert webview2_version(fake_registry({where: "131.0.2903.70"})) == "131.0.2903.70"
+
+
+def test_webview2_missing_or_uninstalled_means_the_browser() -> None:
+    assert webview2_version(fake_registry({})) is None
+    # An uninstall leaves the key behind with an empty or zero version.
+    machine64, _, user = WEBVIEW2_KEYS
+    assert webview2_version(fake_registry({machine64: "0.0.0.0", user: ""})) is None
+    assert webview2_version(fake_registry({machine64: "0.0.0.0", user: "120.0.1"})) == "120.0.1"
+
+
+def test_windows_without_webview2_opens_the_browser(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(desktop.sys, "platform", "win32")
+    net = ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY)
+    monkeypatch.setattr(desktop, "read_windows_registry", fake_registry({net: "528040"}))
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    assert desktop.open_window(control.url, tmp_path, control) is False
+    assert "WebView2 runtime is not installed" in capsys.readouterr().out
+    assert control.window is None
+
+
+def test_webview2_needs_dotnet_4_6_2_too() -> None:
+    net = ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY)
+    runtime = WEBVIEW2_KEYS[0]
+    problem = desktop.webview2_problem
+    assert problem(fake_registry({net: "528040", runtime: "131.0.2903.70"})) is None
+    assert ".NET" in str(problem(fake_registry({net: "394254", runtime: "131.0.2903.70"})))
+    assert ".NET" in str(problem(fake_registry({runtime: "131.0.2903.70"})))
+    assert "WebView2" in str(problem(fake_registry({net: "528040"})))
+
+
+def test_the_window_keeps_its_storage_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: dict[str, object] = {}
+    fake = types.ModuleType("webview")
+    fake.create_window = lambda *args, **kwargs: "window"  # type: ignore[attr-defined]
+    fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "webview", fake)
+    monkeypatch.setattr(desktop.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":99")
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    assert desktop.open_window(control.url, tmp_path, control) is True
+    assert control.window == "window"
+    assert calls["private_mode"] is False  # localStorage (the theme) survives a restart
+    assert calls["storage_path"] == str(tmp_path / "webview")
+    assert Path(str(calls["icon"])).is_file()

@@ -1,0 +1,104 @@
+"""Waitress in a thread, stopped gracefully: no new connections, in-flight requests finish."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+
+log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 15.0  # a sale takes milliseconds; a PDF a second or two
+
+
+class Server:
+    """A waitress server on its own thread, with a graceful `stop()`."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 6):
+        self._server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
+        self._map: dict[int, Any] = getattr(self._server, "_map", None) or self._server.map
+        self._thread = threading.Thread(target=self._server.run, name="waitress", daemon=True)
+        self.port: int = int(self._server.effective_port)
+
+    def start(self) -> None:
+        """Serve from the background thread."""
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the serving thread is alive."""
+        return self._thread.is_alive()
+
+    def _listeners(self) -> list[BaseWSGIServer]:
+        return [d for d in list(self._map.values()) if isinstance(d, BaseWSGIServer)]
+
+    def _channels(self) -> list[HTTPChannel]:
+        return [d for d in list(self._map.values()) if isinstance(d, HTTPChannel)]
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> bool:
+        """Stop accepting, let requests in flight finish (up to `grace` s); True if all did."""
+        if not self._thread.is_alive():
+            self._server.task_dispatcher.shutdown(timeout=1)
+            return True
+        listeners = self._listeners()
+        trigger = (listeners[0] if listeners else self._server).trigger
+
+        def stop_accepting() -> None:
+            for listener in listeners:
+                listener.accepting = False
+                wasyncore.dispatcher.close(listener)  # closes the listening socket only
+
+        def close_idle() -> None:
+            for channel in self._channels():
+                idle = not channel.requests and not channel.total_outbufs_len
+                if idle and channel.request is None:
+                    channel.will_close = True  # an idle keep-alive connection
+
+        trigger.pull_trigger(stop_accepting)
+        deadline = time.monotonic() + grace
+        drained = False
+        while time.monotonic() < deadline:
+            trigger.pull_trigger(close_idle)
+            time.sleep(0.05)
+            if not self._channels():
+                drained = True
+                break
+        if not drained:
+            busy = len(self._channels())
+            log.warning("%d connection(s) still busy after %.0f s; closing", busy, grace)
+
+        def close_all() -> None:
+            wasyncore.close_all(self._map)  # the trigger too: the loop ends with an empty map
+
+        trigger.pull_trigger(close_all)
+        self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown(timeout=5)
+        log.info("server stopped (%s)", "drained" if drained else "forced")
+        return drained
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """Set `stop` on Ctrl+C and SIGTERM (and Ctrl+Break on Windows) instead of dying mid-sale."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if sys.platform == "win32":
+        signals.append(signal.SIGBREAK)
+    for signum in signals:
+        signal.signal(signum, handler)
+
+
+def wait_for_stop(stop: threading.Event, server: Server) -> None:
+    """Block the main thread until a stop signal (short waits, so signals are handled)."""
+    while not stop.wait(0.25):
+        if not server.running:
+            return
