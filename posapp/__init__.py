@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        users,
     )
     from posapp.web.filters import register_filters
 
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp, url_prefix="/reports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
     app.register_blueprint(audit.bp, url_prefix="/audit")
+    app.register_blueprint(users.bp, url_prefix="/users")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)
