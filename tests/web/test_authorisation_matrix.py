@@ -101,6 +101,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("users.set_active", "POST"): ADMIN,
     ("users.reset_password", "POST"): ADMIN,
     ("users.timeout", "POST"): ADMIN,
+    ("backups.index", "GET"): ADMIN,
+    ("backups.backup_now", "POST"): ADMIN,
+    ("backups.offsite", "POST"): ADMIN,
+    ("backups.restore", "POST"): ADMIN,
     # the API, as shared/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,
