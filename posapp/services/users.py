@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
-from posapp.models import ROLES, ApiToken, User
+from posapp.models import ROLES, ApiToken, Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import save_settings
+from posapp.services.settings import ShopSettings, save_settings
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5
@@ -289,6 +289,18 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
             session, "user.password_change", user_id=user.id, entity="user", entity_id=user.id
         )
     return user
+
+
+def session_timeout_minutes(session: Session) -> int:
+    """Return the idle timeout in minutes (0 = never); read fresh, one key, every request."""
+    row = session.get(Setting, "session_timeout_minutes")
+    default = ShopSettings.session_timeout_minutes
+    if row is None:
+        return default
+    try:
+        return max(0, int(row.value))
+    except ValueError:
+        return default  # a hand-edited bad value falls back to the default
 
 
 def set_session_timeout(session: Session, minutes: int, by_user_id: int) -> None:

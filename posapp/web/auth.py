@@ -25,7 +25,6 @@ from posapp.models import User
 from posapp.models.base import write_transaction
 from posapp.services import users
 from posapp.services.settings import save_settings
-from posapp.web import shop_settings
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
@@ -77,10 +76,11 @@ def session_guard() -> Response | None:
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = int(time.time())
-    minutes = shop_settings().session_timeout_minutes
+    minutes = users.session_timeout_minutes(db.session)
     last_seen = session.get(LAST_SEEN)
-    if minutes and (not isinstance(last_seen, int) or now - last_seen > minutes * 60):
-        # A session without a last-seen time predates the timeout: it is treated as expired.
+    # The session cookie is signed, so last_seen cannot be forged or stripped; a session from
+    # before the timeout existed simply starts counting now.
+    if minutes and isinstance(last_seen, int) and now - last_seen > minutes * 60:
         logout_user()
         session.pop(LAST_SEEN, None)
         message = "You were logged out after being idle; log in again."

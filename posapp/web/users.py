@@ -8,7 +8,7 @@ from flask_login import current_user
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.services import users
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required
 
 bp = Blueprint("users", __name__)
 
@@ -23,7 +23,7 @@ def _page(
     return render_template(
         "users/index.html",
         rows=users.list_users(db.session),
-        timeout=shop_settings().session_timeout_minutes,
+        timeout=users.session_timeout_minutes(db.session),
         error=error,
         values=values or {},
         fields=fields or {},
