@@ -14,6 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_dir
 from posapp.extensions import csrf, db, login_manager, migrate
+from posapp.maintenance import install_gate
 
 __version__ = "0.1.0"
 MIGRATIONS_DIR = str(bundled("posapp", "migrations"))
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from posapp.web import (
         audit,
         auth,
+        backups,
         categories,
         customers,
         dashboard,
@@ -66,9 +68,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        users,
     )
     from posapp.web.filters import register_filters
 
+    install_gate(app)  # first of all request hooks: a restore holds every request off
     app.register_blueprint(auth.bp)
     app.register_blueprint(pos.bp, url_prefix="/pos")
     app.register_blueprint(products.bp, url_prefix="/products")
@@ -81,6 +85,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(customers.bp, url_prefix="/customers")
     app.register_blueprint(invoices.bp, url_prefix="/invoices")
     app.register_blueprint(audit.bp, url_prefix="/audit")
+    app.register_blueprint(users.bp, url_prefix="/users")
+    app.register_blueprint(backups.bp, url_prefix="/backups")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -12,10 +15,69 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from posapp.extensions import db
-from posapp.services import backups
+from posapp.models.base import utcnow, write_transaction
+from posapp.services import audit, backups
 from posapp.services.backups import BackupError, BackupInfo, Progress
 
 log = logging.getLogger(__name__)
+OFFSITE_STALE_AFTER = timedelta(days=2)
+GATE_KEY = "tillbook_maintenance_gate"
+
+
+class MaintenanceGate:
+    """A process-wide gate: requests pass one by one, a restore closes it for the swap.
+
+    While closed, other requests answer 503 instead of touching a database file that is
+    being replaced; the restore waits (boundedly) for requests already inside to finish.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._inside = 0
+        self._closed = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def enter(self) -> bool:
+        """Let a request in, or tell it (False) that maintenance runs."""
+        with self._cond:
+            if self._closed:
+                return False
+            self._inside += 1
+            return True
+
+    def leave(self) -> None:
+        """Mark a request as done."""
+        with self._cond:
+            self._inside -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def closed(self, *, own_requests: int = 1, timeout: float = 30.0) -> Iterator[None]:
+        """Close the gate and wait until only `own_requests` (the caller) remain inside."""
+        with self._cond:
+            if self._closed:
+                raise BackupError("A restore is already running; wait for it to finish.")
+            self._closed = True
+            if not self._cond.wait_for(lambda: self._inside <= own_requests, timeout=timeout):
+                self._closed = False
+                raise BackupError("The app is busy (a report or a sale is running); try again.")
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._closed = False
+                self._cond.notify_all()
+
+
+def gate(app: Flask) -> MaintenanceGate:
+    """Return the app's maintenance gate."""
+    found = app.extensions.get(GATE_KEY)
+    if found is None:
+        found = app.extensions.setdefault(GATE_KEY, MaintenanceGate())
+    return found  # type: ignore[no-any-return]
 
 
 def sqlite_file(app: Flask) -> Path | None:
@@ -71,6 +133,7 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
         log.error("automatic backup failed: %s", exc)
         return None
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    copy_offsite(app, info.path)
     return info
 
 
@@ -89,7 +152,77 @@ def backup_now(
             db_file, to_dir / backups.backup_name("manual", now), progress
         )
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    copy_offsite(app, info.path)
     return info
+
+
+def _setting(path: Path, key: str) -> str:
+    """Read one setting straight from a database file (works before migrations ran)."""
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=15)
+    try:
+        row = connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError:
+        return ""
+    finally:
+        connection.close()
+    return str(row[0]) if row else ""
+
+
+def _store_setting(path: Path, key: str, value: str) -> None:
+    connection = sqlite3.connect(str(path), timeout=15)
+    try:
+        with connection:
+            connection.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+    finally:
+        connection.close()
+
+
+def copy_offsite(app: Flask, backup: Path) -> Path | None:
+    """Copy a finished backup to the off-site folder, if one is set; record when it worked.
+
+    A failure is logged, never raised: the backup itself is safe in backups/, and the
+    backups page warns once the last good off-site copy is more than two days old.
+    """
+    db_file = sqlite_file(app)
+    if db_file is None or not db_file.exists():
+        return None
+    folder = _setting(db_file, "offsite_backup_dir").strip()
+    if not folder:
+        return None
+    try:
+        target = backups.copy_file(backup, Path(folder))
+    except (BackupError, OSError) as exc:
+        log.error("off-site copy to %s failed: %s", folder, exc)
+        return None
+    try:
+        _store_setting(db_file, "offsite_last_copy", utcnow().isoformat(timespec="seconds"))
+    except sqlite3.Error as exc:
+        log.error("could not record the off-site copy time: %s", exc)
+    log.info("off-site copy written: %s", target)
+    return target
+
+
+def offsite_stale(last_copy: str, now: datetime) -> bool:
+    """Tell whether the last off-site copy (ISO, UTC; "" = never) is too old."""
+    try:
+        last = datetime.fromisoformat(last_copy)
+    except ValueError:
+        return True
+    return now - last > OFFSITE_STALE_AFTER
+
+
+def audit_event(action: str, user_id: int | None, after: dict[str, object]) -> None:
+    """Record a backup or restore in the audit log (a user unknown to the data: no user)."""
+    from posapp.models import User
+
+    with write_transaction(db.session) as session:
+        if user_id is not None and session.get(User, user_id) is None:
+            user_id = None  # a restored database may not know the user who restored it
+        audit.record(session, action, user_id=user_id, entity="backup", after=after)
 
 
 def _close_wal(path: Path) -> None:
@@ -193,3 +326,33 @@ def close_database(app: Flask) -> None:
         log.warning("database still in use elsewhere; write-ahead log not truncated")
     else:
         log.info("database closed and checkpointed")
+
+
+RESTORING_MESSAGE = "TillBook is restoring a backup; try again in a moment."
+
+
+def install_gate(app: Flask) -> None:
+    """Route every request through the maintenance gate (install before other hooks)."""
+    from flask import Response, g, request
+
+    from posapp.api.errors import api_error_response
+
+    the_gate = gate(app)
+
+    @app.before_request
+    def pass_the_gate() -> Response | tuple[Response, int] | None:
+        if not the_gate.enter():
+            if request.path.startswith("/api/"):
+                response, status = api_error_response("restoring", RESTORING_MESSAGE, 503)
+            else:
+                page = f"<!doctype html><title>Restoring</title><p>{RESTORING_MESSAGE}</p>"
+                response, status = Response(page, mimetype="text/html"), 503
+            response.headers["Retry-After"] = "5"
+            return response, status
+        g.tillbook_in_gate = True
+        return None
+
+    @app.teardown_request
+    def leave_the_gate(_exc: BaseException | None) -> None:
+        if g.pop("tillbook_in_gate", False):
+            the_gate.leave()

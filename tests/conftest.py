@@ -115,6 +115,9 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
+        # Join the worker threads first: a worker finishing a response pokes the server's
+        # trigger, which close() would already have closed (OSError in that thread).
+        self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
         self.thread.join(timeout=5)
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from posapp.api.base import bp, json_body
 from posapp.api.serializers import user_json
-from posapp.errors import ValidationError
+from posapp.errors import Forbidden, ValidationError
 from posapp.extensions import db
 from posapp.services.users import authenticate, issue_token
 
@@ -44,5 +44,10 @@ def login() -> dict[str, Any]:
     if fields:
         raise ValidationError("Username and password are required.", fields=fields)
     user = authenticate(db.session, username, password)
+    if user.must_change_password:
+        raise Forbidden(
+            "Your password was reset; choose a new one in the app first.",
+            code="password_change_required",
+        )
     token = issue_token(db.session, user)
     return {"token": token, "user": user_json(user)}

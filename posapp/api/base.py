@@ -20,6 +20,21 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_PER_PAGE = 500
 
 
+def _same_origin(origin: str) -> bool:
+    """Tell whether an Origin header names this server (scheme, host and port as requested)."""
+    return origin.rstrip("/").lower() == request.host_url.rstrip("/").lower()
+
+
+@bp.before_request
+def refuse_cross_origin() -> None:
+    """Refuse browser requests from other sites: scripts send no Origin, the till its own."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not _same_origin(origin):
+        raise Forbidden(
+            "The API does not answer pages from other sites.", code="cross_origin_refused"
+        )
+
+
 @bp.before_request
 def authenticate() -> None:
     """Resolve the caller: a bearer token, or the web UI's session cookie (+ CSRF on writes)."""
@@ -32,6 +47,11 @@ def authenticate() -> None:
         user = user_for_token(db.session, token.strip())
         if user is None:
             raise AuthError("The token is invalid or revoked.", code="invalid_token")
+        if user.must_change_password:
+            raise Forbidden(
+                "Your password was reset; choose a new one in the app first.",
+                code="password_change_required",
+            )
         g.api_user = user
         return
     if current_user.is_authenticated:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import db
@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when an admin resets the password: the user must choose a new one at next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -37,6 +37,12 @@ class ShopSettings:
     scale_value: str = "weight"  # weight in grams, or price in minor units
     phone_region: str = "IN"  # how phone numbers typed without a country code are read
     label_sheet: str = "a4-3x8"  # a key of services.labels.SHEET_FORMATS
+    # Idle minutes before a logged-in session ends (0 = never). 8 hours covers a shop's
+    # working shift, where the till sits idle between customers, yet still ends a session
+    # left open overnight on a shared counter computer.
+    session_timeout_minutes: int = 480
+    offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
+    offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
 
 
 def _decode(kind: type, raw: str) -> object:

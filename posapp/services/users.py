@@ -7,14 +7,15 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from posapp.errors import AuthError, Conflict, LockedOut, ValidationError
-from posapp.models import ROLES, ApiToken, User
+from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
+from posapp.models import ROLES, ApiToken, Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
+from posapp.services.settings import ShopSettings, save_settings
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5
@@ -158,3 +159,165 @@ def user_for_token(session: Session, token: str) -> User | None:
         if row is None:
             return None
     return row.user
+
+
+def list_users(session: Session) -> list[User]:
+    """Return every user, active ones first, by username."""
+    return list(
+        session.scalars(select(User).order_by(User.active.desc(), func.lower(User.username)))
+    )
+
+
+def _get(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such user.")
+    return user
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == "admin", User.active.is_(True), User.id != user_id)
+        )
+        or 0
+    )
+
+
+def set_role(session: Session, user_id: int, role: str, by_user_id: int) -> User:
+    """Change a user's role; nobody demotes themselves, and one active admin always remains."""
+    if role not in ROLES:
+        raise ValidationError("Role must be admin or cashier.", field="role")
+    with write_transaction(session):
+        user = _get(session, user_id)
+        if user.role == role:
+            return user
+        if user.id == by_user_id:
+            raise Conflict("You cannot change your own role.", code="own_role")
+        if user.role == "admin" and user.active and not _other_active_admins(session, user.id):
+            raise Conflict("The last active admin cannot be demoted.", code="last_admin")
+        before = user.role
+        user.role = role
+        audit.record(
+            session,
+            "user.role",
+            user_id=by_user_id,
+            entity="user",
+            entity_id=user.id,
+            before={"role": before},
+            after={"role": role},
+        )
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool, by_user_id: int) -> User:
+    """Deactivate (revoking the user's API tokens) or reactivate a user."""
+    with write_transaction(session):
+        user = _get(session, user_id)
+        if user.active == active:
+            return user
+        if not active:
+            if user.id == by_user_id:
+                raise Conflict("You cannot deactivate yourself.", code="own_account")
+            if user.role == "admin" and not _other_active_admins(session, user.id):
+                raise Conflict("The last active admin cannot be deactivated.", code="last_admin")
+        user.active = active
+        revoked = 0
+        if not active:
+            revoked = (
+                session.execute(
+                    update(ApiToken)
+                    .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                    .values(revoked=True)
+                ).rowcount
+                or 0
+            )
+        after: dict[str, object] = {"active": active}
+        if revoked:
+            after["tokens_revoked"] = revoked
+        audit.record(
+            session,
+            "user.activate" if active else "user.deactivate",
+            user_id=by_user_id,
+            entity="user",
+            entity_id=user.id,
+            before={"active": not active},
+            after=after,
+        )
+    return user
+
+
+def reset_password(
+    session: Session, user_id: int, password: str, confirm: str, by_user_id: int
+) -> User:
+    """Set a temporary password chosen by an admin; the user must change it at next login."""
+    validate_password(password, confirm)
+    password_hash = generate_password_hash(password, method="scrypt")
+    with write_transaction(session):
+        user = _get(session, user_id)
+        user.password_hash = password_hash
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(
+            session,
+            "user.password_reset",
+            user_id=by_user_id,
+            entity="user",
+            entity_id=user.id,
+            after={"must_change_password": True},
+        )
+    return user
+
+
+def change_password(session: Session, user_id: int, old: str, new: str, confirm: str) -> User:
+    """Change one's own password: the old one is required, the new one twice and different."""
+    user = _get(session, user_id)
+    if not check_password_hash(user.password_hash, old or ""):
+        raise ValidationError("The current password is wrong.", field="old_password")
+    validate_password(new or "", confirm or "")
+    if new == old:
+        raise ValidationError("Choose a password different from the current one.", field="password")
+    password_hash = generate_password_hash(new, method="scrypt")
+    with write_transaction(session):
+        user = _get(session, user_id)
+        user.password_hash = password_hash
+        user.must_change_password = False
+        audit.record(
+            session, "user.password_change", user_id=user.id, entity="user", entity_id=user.id
+        )
+    return user
+
+
+def session_timeout_minutes(session: Session) -> int:
+    """Return the idle timeout in minutes (0 = never); read fresh, one key, every request."""
+    row = session.get(Setting, "session_timeout_minutes")
+    default = ShopSettings.session_timeout_minutes
+    if row is None:
+        return default
+    try:
+        return max(0, int(row.value))
+    except ValueError:
+        return default  # a hand-edited bad value falls back to the default
+
+
+def set_session_timeout(session: Session, minutes: int, by_user_id: int) -> None:
+    """Set the idle minutes after which a session ends (0 = never; at most a week)."""
+    if not 0 <= minutes <= 7 * 24 * 60:
+        raise ValidationError(
+            "The timeout is 0 (never) up to 10080 minutes (a week).", field="timeout"
+        )
+    with write_transaction(session):
+        changed = save_settings(session, session_timeout_minutes=minutes)
+        if changed:
+            old, new = changed["session_timeout_minutes"]
+            audit.record(
+                session,
+                "settings.session_timeout",
+                user_id=by_user_id,
+                entity="setting",
+                before={"session_timeout_minutes": old},
+                after={"session_timeout_minutes": new},
+            )

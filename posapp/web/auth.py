@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from posapp.errors import DomainError
+from posapp.errors import AuthError, DomainError, Forbidden
 from posapp.extensions import db, login_manager
 from posapp.models import User
 from posapp.models.base import write_transaction
@@ -26,6 +29,10 @@ from posapp.services.settings import save_settings
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
 OPEN_ENDPOINTS = {"auth.setup", "static", "api.health"}
+# What a user whose password was reset may still reach before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "api.health"}
+LAST_SEEN = "last_seen"
+LAST_SEEN_RESOLUTION = 30  # seconds; refreshing the cookie on every request gains nothing
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in."
@@ -58,6 +65,47 @@ def first_run_redirect() -> Response | None:
     return None
 
 
+def _is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+@bp.before_app_request
+def session_guard() -> Response | None:
+    """End idle sessions (server-side, by a last-seen time) and hold reset users at the
+    change-password page."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    minutes = users.session_timeout_minutes(db.session)
+    last_seen = session.get(LAST_SEEN)
+    # The session cookie is signed, so last_seen cannot be forged or stripped; a session from
+    # before the timeout existed simply starts counting now.
+    if minutes and isinstance(last_seen, int) and now - last_seen > minutes * 60:
+        logout_user()
+        session.pop(LAST_SEEN, None)
+        message = "You were logged out after being idle; log in again."
+        if _is_api_request():
+            raise AuthError(message, code="session_expired")
+        flash(message, "info")
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    if not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
+        session[LAST_SEEN] = now
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if _is_api_request():
+            raise Forbidden(
+                "Your password was reset; choose a new one first.",
+                code="password_change_required",
+            )
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _log_in(user: User) -> None:
+    login_user(user)
+    session[LAST_SEEN] = int(time.time())
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> Response | str | tuple[str, int]:
     """Create the first admin account (once, and only from this machine)."""
@@ -80,7 +128,7 @@ def setup() -> Response | str | tuple[str, int]:
                 with write_transaction(db.session):
                     save_settings(db.session, shop_name=shop_name)
             current_app.config["HAS_USERS"] = True
-            login_user(user)
+            _log_in(user)
             return redirect(url_for("products.index"))
         except DomainError as exc:
             error, fields = exc.message, exc.details.get("fields", {})
@@ -111,7 +159,9 @@ def login() -> Response | str | tuple[str, int]:
             user = users.authenticate(
                 db.session, request.form.get("username", ""), request.form.get("password", "")
             )
-            login_user(user)
+            _log_in(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
         except DomainError as exc:
             error, status = exc.message, exc.status
@@ -133,3 +183,26 @@ def logout() -> Response:
 def home() -> Response:
     """Send admins to the dashboard and cashiers to the till."""
     return redirect(url_for("dashboard.index" if current_user.is_admin else "pos.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    """Change one's own password (the current one is required)."""
+    error, fields, status = None, {}, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            users.change_password(
+                db.session,
+                current_user.id,
+                form.get("old_password", ""),
+                form.get("password", ""),
+                form.get("confirm", ""),
+            )
+        except DomainError as exc:
+            error, fields, status = exc.message, exc.details.get("fields", {}), exc.status
+        else:
+            flash("Your password was changed.", "success")
+            return redirect(url_for("auth.home"))
+    return render_template("auth/password.html", error=error, fields=fields), status

@@ -1,0 +1,159 @@
+"""The backups page for admins: list, back up now, restore, and the off-site copy folder."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, logout_user
+
+from posapp import maintenance
+from posapp.errors import DomainError, ValidationError
+from posapp.extensions import db
+from posapp.models.base import utcnow, write_transaction
+from posapp.services import audit, backups
+from posapp.services.settings import load_settings, save_settings
+from posapp.web import admin_required
+
+bp = Blueprint("backups", __name__)
+DEFAULT_RESTORE_MAX_BYTES = 2 * 1024**3  # a shop's database grows by a few MB a year
+UPLOAD_NAME = "restore-upload.db"
+
+
+def _kind(path: Path) -> str:
+    match = backups.BACKUP_RE.match(path.name)
+    return match.group(3) if match else ""
+
+
+def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
+    settings = load_settings(db.session)
+    folder = maintenance.backups_dir(current_app)
+    rows = [
+        {"name": path.name, "time": moment, "size": path.stat().st_size, "kind": _kind(path)}
+        for moment, path in reversed(backups.list_backups(folder))
+    ]
+    last_copy = settings.offsite_last_copy
+    return render_template(
+        "backups/index.html",
+        rows=rows,
+        folder=folder,
+        offsite_dir=settings.offsite_backup_dir,
+        offsite_last=datetime.fromisoformat(last_copy) if last_copy else None,
+        offsite_stale=bool(settings.offsite_backup_dir)
+        and maintenance.offsite_stale(last_copy, utcnow()),
+        max_upload_mb=_max_upload() // (1024 * 1024),
+        error=error,
+    ), status
+
+
+def _max_upload() -> int:
+    return int(current_app.config.get("RESTORE_MAX_BYTES", DEFAULT_RESTORE_MAX_BYTES))
+
+
+@bp.get("/")
+@admin_required
+def index() -> tuple[str, int]:
+    """List the backups, newest first, with the off-site copy's state."""
+    return _page()
+
+
+@bp.post("/now")
+@admin_required
+def backup_now() -> Response | tuple[str, int]:
+    """Take a verified backup into backups/ (and copy it off-site when a folder is set)."""
+    try:
+        info = maintenance.backup_now(current_app)
+    except (DomainError, OSError) as exc:
+        return _page(422, error=f"The backup failed: {exc}")
+    maintenance.audit_event(
+        "backup.create", current_user.id, {"file": info.path.name, "size": info.size}
+    )
+    flash(f"Backup written: {info.path.name}.", "success")
+    return redirect(url_for("backups.index"))
+
+
+@bp.post("/offsite")
+@admin_required
+def offsite() -> Response | tuple[str, int]:
+    """Set (or clear) the folder every backup is also copied to."""
+    folder = request.form.get("folder", "").strip()
+    try:
+        if len(folder) > 500 or (folder and not os.path.isabs(folder)):
+            raise ValidationError("Give the full path of a folder (or leave it empty).")
+        with write_transaction(db.session):
+            changed = save_settings(db.session, offsite_backup_dir=folder)
+            if changed:
+                old, new = changed["offsite_backup_dir"]
+                audit.record(
+                    db.session,
+                    "settings.offsite_backup_dir",
+                    user_id=current_user.id,
+                    entity="setting",
+                    before={"offsite_backup_dir": old},
+                    after={"offsite_backup_dir": new},
+                )
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    flash("Off-site folder saved; the next backup is copied there.", "success")
+    return redirect(url_for("backups.index"))
+
+
+def _chosen_file() -> tuple[Path, str]:
+    """Return the file to restore: a listed backup, or a checked upload."""
+    # Before the form is parsed: the upload may be larger than the app-wide limit, no more.
+    request.max_content_length = _max_upload() + 64 * 1024  # and the form's other fields
+    folder = maintenance.backups_dir(current_app)
+    name = request.form.get("name", "")
+    if name:
+        listed = {path.name: path for _moment, path in backups.list_backups(folder)}
+        if name not in listed:
+            abort(404, "There is no such backup.")
+        return listed[name], name
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError("Choose a backup from the list or a file to upload.", field="file")
+    target = folder / UPLOAD_NAME
+    upload.save(target)
+    if target.stat().st_size > _max_upload():
+        target.unlink(missing_ok=True)
+        raise ValidationError("That file is too large to be a TillBook backup.", field="file")
+    with target.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            target.unlink(missing_ok=True)
+            raise ValidationError("That file is not a TillBook backup.", field="file")
+    return target, os.path.basename(upload.filename)[:200]
+
+
+@bp.post("/restore")
+@admin_required
+def restore() -> Response | tuple[str, int]:
+    """Replace the data with a backup, holding every other request off during the swap."""
+    user_id = current_user.id
+    upload = maintenance.backups_dir(current_app) / UPLOAD_NAME
+    try:
+        source, label = _chosen_file()
+        backups.verify_for_restore(source, maintenance.known_revisions(current_app))
+        db.session.remove()  # this request's connection must not keep the old file open
+        with maintenance.gate(current_app).closed():
+            info = maintenance.restore(current_app, source)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    finally:
+        upload.unlink(missing_ok=True)
+    maintenance.audit_event("backup.restore", user_id, {"source": label, "size": info.size})
+    # The restored data has its own users: everyone logs in again.
+    logout_user()
+    flash(f"Restored {label}. The data before it is in the backups folder. Log in again.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,114 @@
+"""The users page for admins: add users, change roles, deactivate, reset passwords, timeout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from posapp.errors import DomainError
+from posapp.extensions import db
+from posapp.services import users
+from posapp.web import admin_required
+
+bp = Blueprint("users", __name__)
+
+
+def _page(
+    status: int = 200,
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    return render_template(
+        "users/index.html",
+        rows=users.list_users(db.session),
+        timeout=users.session_timeout_minutes(db.session),
+        error=error,
+        values=values or {},
+        fields=fields or {},
+    ), status
+
+
+def _done(message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.get("/")
+@admin_required
+def index() -> tuple[str, int]:
+    """List users with their role, state and last login."""
+    return _page()
+
+
+@bp.post("/")
+@admin_required
+def create() -> Response | tuple[str, int]:
+    """Add a user with a role."""
+    form = request.form
+    try:
+        user = users.create_user(
+            db.session,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("role", ""),
+            confirm=form.get("confirm", ""),
+            by_user_id=current_user.id,
+        )
+    except DomainError as exc:
+        values = {"username": form.get("username", ""), "role": form.get("role", "")}
+        return _page(exc.status, error=exc.message, values=values, fields=exc.details.get("fields"))
+    return _done(f"User {user.username} added.")
+
+
+@bp.post("/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int) -> Response | tuple[str, int]:
+    """Make a user an admin or a cashier."""
+    try:
+        user = users.set_role(db.session, user_id, request.form.get("role", ""), current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    return _done(f"{user.username} is now {user.role}.")
+
+
+@bp.post("/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int) -> Response | tuple[str, int]:
+    """Deactivate (and revoke API tokens) or reactivate a user."""
+    active = request.form.get("active") == "1"
+    try:
+        user = users.set_active(db.session, user_id, active, current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    state = "reactivated" if active else "deactivated; their API tokens are revoked"
+    return _done(f"{user.username} {state}.")
+
+
+@bp.post("/<int:user_id>/password")
+@admin_required
+def reset_password(user_id: int) -> Response | tuple[str, int]:
+    """Set a temporary password the user must change at next login."""
+    form = request.form
+    try:
+        user = users.reset_password(
+            db.session, user_id, form.get("password", ""), form.get("confirm", ""), current_user.id
+        )
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    return _done(f"Password of {user.username} reset; they must choose a new one at next login.")
+
+
+@bp.post("/timeout")
+@admin_required
+def timeout() -> Response | tuple[str, int]:
+    """Set the idle minutes after which a session ends."""
+    raw = request.form.get("timeout", "").strip()
+    try:
+        if not raw.isdigit():
+            raise DomainError("Type the timeout in whole minutes (0 = never).", status=422)
+        users.set_session_timeout(db.session, int(raw), current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    return _done("Session timeout saved.")

@@ -1,0 +1,253 @@
+"""The authorisation matrix: every route, tried anonymously, as a cashier and as an admin.
+
+The table below is the policy (DESIGN §8, shared/API.md "who"), written down by hand:
+OPEN routes need no login, ANY needs a logged-in user of either role, ADMIN needs an admin.
+From it follow the statuses: anonymous callers get a redirect to the login page (HTML) or
+401 (API); a cashier at an ADMIN route gets 403; an allowed caller is never refused
+(no 401/403, no login redirect) and never gets a 5xx. A route missing from the table fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from posapp.extensions import db
+from posapp.services import checkout, ledger
+from tests.factories import PASSWORD, make_customer, make_product, make_user
+
+OPEN, ANY, ADMIN = "open", "any", "admin"
+
+POLICY: dict[tuple[str, str], str] = {
+    # first run, login, health, static files
+    ("static", "GET"): OPEN,
+    ("auth.setup", "GET"): OPEN,
+    ("auth.setup", "POST"): OPEN,
+    ("auth.login", "GET"): OPEN,
+    ("auth.login", "POST"): OPEN,
+    ("api.health", "GET"): OPEN,
+    ("api.login", "POST"): OPEN,
+    # everyone's own account
+    ("auth.home", "GET"): ANY,
+    ("auth.logout", "POST"): ANY,
+    ("auth.change_password", "GET"): ANY,
+    ("auth.change_password", "POST"): ANY,
+    # the till
+    ("pos.index", "GET"): ANY,
+    ("pos.price", "POST"): ANY,
+    ("pos.receipt", "GET"): ANY,
+    ("pos.held", "GET"): ANY,  # held bills: cashiers park and recall their own
+    ("pos.hold", "POST"): ANY,
+    ("pos.recall", "POST"): ANY,
+    ("invoices.index", "GET"): ANY,  # cashiers list and open their own invoices
+    ("invoices.detail", "GET"): ANY,
+    ("invoices.pdf", "GET"): ANY,
+    ("invoices.take_return", "POST"): ANY,  # API.md: returns are "any user"
+    ("invoices.void", "POST"): ADMIN,  # cashiers can never void a sale
+    ("dashboard.index", "GET"): ADMIN,
+    ("exports.index", "GET"): ADMIN,
+    ("exports.table_csv", "GET"): ADMIN,
+    ("exports.all_zip", "POST"): ADMIN,
+    ("exports.to_folder", "POST"): ADMIN,
+    ("reports.add_expense", "POST"): ADMIN,
+    ("products.qr", "GET"): ANY,  # the till shows product QR codes
+    # cashiers serve customers: find, add, edit, take payments, print statements and receipts
+    ("customers.index", "GET"): ANY,
+    ("customers.dues", "GET"): ANY,
+    ("customers.new", "GET"): ANY,
+    ("customers.new", "POST"): ANY,
+    ("customers.edit", "GET"): ANY,
+    ("customers.edit", "POST"): ANY,
+    ("customers.archive", "POST"): ANY,
+    ("customers.restore", "POST"): ANY,
+    ("customers.detail", "GET"): ANY,
+    ("customers.record_payment", "POST"): ANY,
+    ("customers.payment_receipt", "GET"): ANY,
+    ("customers.payment_pdf", "GET"): ANY,
+    ("customers.statement", "GET"): ANY,
+    ("customers.adjust", "POST"): ADMIN,  # balance write-offs are the owner's
+    # products, categories, CSV, labels: the admin's
+    ("products.index", "GET"): ADMIN,
+    ("products.detail", "GET"): ADMIN,
+    ("products.new", "GET"): ADMIN,
+    ("products.new", "POST"): ADMIN,
+    ("products.edit", "GET"): ADMIN,
+    ("products.edit", "POST"): ADMIN,
+    ("products.archive", "POST"): ADMIN,
+    ("products.restore", "POST"): ADMIN,
+    ("products.barcode", "GET"): ADMIN,
+    ("products.label", "GET"): ADMIN,
+    ("products.label_sheet", "GET"): ADMIN,
+    ("products.label_sheet", "POST"): ADMIN,
+    ("categories.index", "GET"): ADMIN,
+    ("categories.create", "POST"): ADMIN,
+    ("categories.rename", "POST"): ADMIN,
+    ("categories.delete", "POST"): ADMIN,
+    ("product_csv.export", "GET"): ADMIN,
+    ("product_csv.template", "GET"): ADMIN,
+    ("product_csv.upload", "GET"): ADMIN,
+    ("product_csv.upload", "POST"): ADMIN,
+    ("product_csv.preview", "GET"): ADMIN,
+    ("product_csv.confirm", "POST"): ADMIN,
+    ("product_csv.errors_csv", "GET"): ADMIN,
+    # stock, reports, audit, users, backups: the admin's
+    ("inventory.index", "GET"): ADMIN,
+    ("inventory.adjust", "GET"): ADMIN,
+    ("inventory.adjust", "POST"): ADMIN,
+    ("inventory.count", "GET"): ADMIN,
+    ("inventory.count", "POST"): ADMIN,
+    ("inventory.expiring", "GET"): ADMIN,
+    ("inventory.purchase", "GET"): ADMIN,
+    ("inventory.receive", "GET"): ADMIN,
+    ("inventory.receive", "POST"): ADMIN,
+    ("inventory.settings", "GET"): ADMIN,
+    ("inventory.settings", "POST"): ADMIN,
+    ("reports.index", "GET"): ADMIN,
+    ("reports.show", "GET"): ADMIN,
+    ("audit.index", "GET"): ADMIN,
+    ("users.index", "GET"): ADMIN,
+    ("users.create", "POST"): ADMIN,
+    ("users.change_role", "POST"): ADMIN,
+    ("users.set_active", "POST"): ADMIN,
+    ("users.reset_password", "POST"): ADMIN,
+    ("users.timeout", "POST"): ADMIN,
+    ("backups.index", "GET"): ADMIN,
+    ("backups.backup_now", "POST"): ADMIN,
+    ("backups.offsite", "POST"): ADMIN,
+    ("backups.restore", "POST"): ADMIN,
+    # the API, as shared/API.md's "who" column says
+    ("api.list_products", "GET"): ANY,
+    ("api.get_product", "GET"): ANY,
+    ("api.lookup", "GET"): ANY,
+    ("api.create_product", "POST"): ADMIN,
+    ("api.update_product", "PUT"): ADMIN,
+    ("api.archive_product", "DELETE"): ADMIN,
+    ("api.stock_movement", "POST"): ADMIN,
+    ("api.create_invoice", "POST"): ANY,
+    ("api.get_invoice", "GET"): ANY,
+    ("api.invoice_pdf", "GET"): ANY,
+    ("api.return_goods", "POST"): ANY,
+    ("api.void_invoice", "POST"): ADMIN,
+    ("api.get_credit_note", "GET"): ANY,
+    ("api.credit_note_pdf", "GET"): ANY,
+    ("api.dashboard_stats", "GET"): ADMIN,
+    ("api.list_invoices", "GET"): ANY,
+    ("api.list_customers", "GET"): ANY,
+    ("api.create_customer", "POST"): ANY,
+    ("api.get_customer", "GET"): ANY,
+    ("api.update_customer", "PUT"): ANY,
+    ("api.customer_ledger", "GET"): ANY,
+    ("api.record_payment", "POST"): ANY,
+    ("api.adjust_balance", "POST"): ADMIN,
+}
+
+
+def _routes(app: Flask) -> Iterator[tuple[str, str, str]]:
+    """Yield (endpoint, method, url) for every route, ids filled with 1 (rows that exist)."""
+    for rule in app.url_map.iter_rules():
+        url = re.sub(r"<(?:[^:>]+:)?[^>]+>", "1", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def _is_api(url: str) -> bool:
+    return url.startswith("/api/")
+
+
+def _to_login(response) -> bool:  # type: ignore[no-untyped-def]
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+@pytest.fixture
+def world(app: Flask) -> dict[str, dict[str, str]]:
+    """Rows with id 1 of everything a route can name; an admin and a cashier with tokens."""
+    owner = make_user(db.session, "owner", "admin")
+    cashier = make_user(db.session, "cash1", "cashier")
+    product = make_product(db.session, owner.id, name="Tea", category="Drinks")
+    customer = make_customer(db.session, owner, credit_limit="1000.00")
+    checkout.checkout(
+        db.session,
+        {
+            "items": [{"product_id": product.id, "quantity": 1}],
+            "customer_id": customer.id,
+            "payments": [{"method": "credit", "amount": "10.00"}],
+        },
+        cashier,  # a cashier may see their own sales' receipts (and an admin everyone's)
+    )
+    ledger.record_payment(db.session, customer.id, {"amount": "1.00", "method": "cash"}, owner)
+    client = app.test_client()
+    tokens = {}
+    for name in ("owner", "cash1"):
+        body = client.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+        tokens[name] = {"Authorization": f"Bearer {body.get_json()['token']}"}
+    return tokens
+
+
+def test_every_route_is_in_the_policy_table(app: Flask) -> None:
+    routes = {(endpoint, method) for endpoint, method, _ in _routes(app)}
+    missing = sorted(routes - POLICY.keys())
+    assert not missing, f"new routes need a line in POLICY: {missing}"
+    stale = sorted(POLICY.keys() - routes)
+    assert not stale, f"POLICY names routes that no longer exist: {stale}"
+
+
+def test_anonymous_callers_get_the_login_page_or_401(
+    app: Flask, world: dict[str, dict[str, str]]
+) -> None:
+    client = app.test_client()
+    for endpoint, method, url in _routes(app):
+        response = client.open(url, method=method, json={} if _is_api(url) else None, buffered=True)
+        status = response.status_code
+        if POLICY[(endpoint, method)] == OPEN:
+            # (a login with empty credentials answers 401 by itself; that is not a gate)
+            assert status < 500, (endpoint, method, status)
+        elif _is_api(url):
+            assert status == 401, (endpoint, method, status)
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert _to_login(response), (endpoint, method, status)
+
+
+def _login(client: FlaskClient, username: str) -> None:
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("username,role", [("cash1", "cashier"), ("owner", "admin")])
+def test_each_role_is_let_in_or_refused_as_the_table_says(
+    app: Flask,
+    world: dict[str, dict[str, str]],
+    username: str,
+    role: str,
+) -> None:
+    client = app.test_client()
+    _login(client, username)
+    checked = {"refused": 0, "allowed": 0}
+    for endpoint, method, url in _routes(app):
+        policy = POLICY[(endpoint, method)]
+        if _is_api(url):
+            response = client.open(
+                url, method=method, json={}, headers=world[username], buffered=True
+            )
+        else:
+            response = client.open(url, method=method, data={}, buffered=True)
+        status = response.status_code
+        assert status < 500, (endpoint, method, status)
+        if policy == ADMIN and role == "cashier":
+            assert status == 403, (endpoint, method, status)
+            if _is_api(url):
+                assert response.get_json()["error"]["code"] == "forbidden"
+            checked["refused"] += 1
+        elif endpoint == "auth.logout":  # its whole job is to send you to the login page
+            assert _to_login(response)
+        elif policy != OPEN:
+            assert status not in (401, 403) and not _to_login(response), (endpoint, method, status)
+            checked["allowed"] += 1
+        if endpoint == "auth.logout":
+            _login(client, username)
+    assert checked["allowed"] > 20
+    assert (checked["refused"] > 40) == (role == "cashier")

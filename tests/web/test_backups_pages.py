@@ -1,0 +1,259 @@
+"""The backups page: list, backup now, off-site copies, restore (listed or uploaded), the gate."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib import request as urlrequest
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+
+from flask import Flask, g
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from posapp import maintenance
+from posapp.extensions import db
+from posapp.models import AuditLog, Product, User
+from posapp.models.base import utcnow, write_transaction
+from posapp.services import backups
+from posapp.services.integrity import run_checks
+from posapp.services.settings import load_settings, save_settings
+from tests.conftest import LiveServer
+from tests.factories import PASSWORD, make_product, make_user
+
+
+def login(client: FlaskClient, username: str = "admin") -> None:
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def forget_request_state() -> None:
+    """Drop what the test's long-lived app context keeps in g between requests (production
+    gets a fresh g per request): the logged-in user object, bound to a removed session."""
+    g.pop("_login_user", None)
+    g.pop("shop_settings", None)
+
+
+def listed(data_dir: Path) -> list[str]:
+    return [path.name for _moment, path in backups.list_backups(data_dir / "backups")]
+
+
+def actions() -> list[str]:
+    return [e.action for e in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
+
+
+def test_backup_now_writes_a_verified_copy_lists_it_and_audits_it(
+    client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    login(client)
+    assert client.post("/backups/now").status_code == 302
+    (name,) = listed(data_dir)
+    assert name.endswith("-manual.db")
+    assert backups.integrity_ok(data_dir / "backups" / name) == []
+    page = client.get("/backups/").get_data(as_text=True)
+    assert name in page and "manual" in page and "KB" in page
+    assert 'data-offsite="none"' in page
+    assert "backup.create" in actions()
+
+
+def test_every_backup_is_copied_off_site_and_the_page_warns_when_copies_stop(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "usb stick"
+    login(client)
+    assert client.post("/backups/offsite", data={"folder": "relative/path"}).status_code == 422
+    assert client.post("/backups/offsite", data={"folder": str(stick)}).status_code == 302
+    client.post("/backups/now")
+    (name,) = listed(data_dir)
+    assert (stick / name).is_file() and backups.integrity_ok(stick / name) == []
+    settings = load_settings(db.session)
+    assert settings.offsite_last_copy
+    assert 'data-offsite="ok"' in client.get("/backups/").get_data(as_text=True)
+    # The automatic backup at start is copied too.
+    info = maintenance.backup_at_start(client.application, now=utcnow() + timedelta(days=1))
+    assert info is not None and (stick / info.path.name).is_file()
+    # Three days without a good copy: a warning.
+    old = (utcnow() - timedelta(days=3)).isoformat(timespec="seconds")
+    with write_transaction(db.session):
+        save_settings(db.session, offsite_last_copy=old)
+    assert 'data-offsite="stale"' in client.get("/backups/").get_data(as_text=True)
+    assert "settings.offsite_backup_dir" in actions()
+
+
+def test_a_failing_off_site_copy_keeps_the_backup_and_the_old_time(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    login(client)
+    client.post("/backups/offsite", data={"folder": str(blocker)})
+    assert client.post("/backups/now").status_code == 302
+    assert len(listed(data_dir)) == 1
+    assert load_settings(db.session).offsite_last_copy == ""
+    assert 'data-offsite="stale"' in client.get("/backups/").get_data(as_text=True)
+
+
+def test_restore_of_a_listed_backup_brings_the_old_data_back(
+    client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    make_product(db.session, admin.id, name="Kept")
+    login(client)
+    client.post("/backups/now")
+    (name,) = listed(data_dir)
+    make_product(db.session, admin.id, name="Made after the backup")
+    db.session.remove()
+    forget_request_state()
+    response = client.post("/backups/restore", data={"name": name})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    names = set(db.session.scalars(select(Product.name)))
+    assert names == {"Kept"}
+    assert run_checks(db.session).ok
+    assert actions()[-1] == "backup.restore"
+    assert any(n.endswith("-before-restore.db") for n in listed(data_dir))
+    forget_request_state()
+    login(client)  # the restorer logs in again
+    assert client.get("/backups/").status_code == 200
+
+
+def test_restore_refuses_unknown_names_and_bad_uploads_and_changes_nothing(
+    app: Flask, client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    make_product(db.session, admin.id, name="Still here")
+    login(client)
+    assert client.post("/backups/restore", data={"name": "../tillbook.db"}).status_code == 404
+    not_sqlite = {"file": (io.BytesIO(b"<html>not a database</html>"), "x.db")}
+    response = client.post("/backups/restore", data=not_sqlite)
+    assert response.status_code == 422 and "not a TillBook backup" in response.get_data(
+        as_text=True
+    )
+    damaged = {"file": (io.BytesIO(b"SQLite format 3\x00" + b"\x00" * 200), "y.db")}
+    assert client.post("/backups/restore", data=damaged).status_code == 422
+    app.config["RESTORE_MAX_BYTES"] = 4096
+    big = {"file": (io.BytesIO(b"SQLite format 3\x00" + b"x" * 200 * 1024), "z.db")}
+    assert client.post("/backups/restore", data=big).status_code == 413
+    assert client.post("/backups/restore", data={}).status_code == 422
+    assert set(db.session.scalars(select(Product.name))) == {"Still here"}
+    assert not (data_dir / "backups" / "restore-upload.db").exists()
+    assert "backup.restore" not in actions()
+
+
+def test_restore_from_an_uploaded_file(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    make_product(db.session, admin.id, name="In the file")
+    info = backups.backup_database(data_dir / "tillbook.db", tmp_path / "from-elsewhere.db")
+    make_product(db.session, admin.id, name="Not in the file")
+    login(client)
+    upload = {"file": (io.BytesIO(info.path.read_bytes()), "from-elsewhere.db")}
+    db.session.remove()
+    forget_request_state()
+    assert client.post("/backups/restore", data=upload).status_code == 302
+    assert set(db.session.scalars(select(Product.name))) == {"In the file"}
+    entry = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert entry is not None and json.loads(entry.after or "{}")["source"] == "from-elsewhere.db"
+
+
+def test_while_the_gate_is_closed_other_requests_get_503(client: FlaskClient, admin: User) -> None:
+    gate = maintenance.gate(client.application)
+    with gate.closed(own_requests=0, timeout=1):
+        page = client.get("/login")
+        assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+        api = client.get("/api/health")
+        assert api.status_code == 503 and api.get_json()["error"]["code"] == "restoring"
+    assert client.get("/api/health").status_code == 200
+
+
+def test_a_restore_waits_for_a_request_already_inside() -> None:
+    gate = maintenance.MaintenanceGate()
+    assert gate.enter()  # a sale in progress
+    closed = threading.Event()
+
+    def restorer() -> None:
+        with gate.closed(own_requests=0, timeout=10):
+            closed.set()
+
+    thread = threading.Thread(target=restorer)
+    thread.start()
+    assert not closed.wait(0.2)  # held off while the sale runs
+    gate.leave()
+    assert closed.wait(10)
+    thread.join(10)
+    assert gate.enter()  # open again afterwards
+
+
+class Browser:
+    """A cookie-keeping HTTP client for the live server's forms (CSRF tokens included)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urlrequest.build_opener(urlrequest.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post_form(self, path: str, fields: dict[str, str], token_from: str) -> int:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', self.get(token_from))
+        assert token is not None
+        data = urlencode({**fields, "csrf_token": token.group(1)}).encode()
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=60) as response:
+                return response.status
+        except HTTPError as exc:
+            return exc.code
+
+
+def api_call(base: str, path: str, body: dict | None, token: str | None = None):  # type: ignore[no-untyped-def]
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urlrequest.Request(base + path, data=data, headers=headers)
+    try:
+        with urlrequest.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_restore_through_the_page_on_the_real_server_then_a_sale_works(
+    live_server: LiveServer, data_dir: Path
+) -> None:
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        product = make_product(db.session, owner.id, name="Rice", opening_stock="10")
+        product_id = product.id
+        db.session.remove()
+    browser = Browser(live_server.url)
+    assert browser.post_form("/login", {"username": "owner", "password": PASSWORD}, "/login") == 200
+    assert browser.post_form("/backups/now", {}, "/backups/") == 200
+    (name,) = listed(data_dir)
+    status, body = api_call(
+        live_server.url, "/api/auth/login", {"username": "owner", "password": PASSWORD}
+    )
+    token = body["token"]
+    sale = {"items": [{"product_id": product_id, "quantity": 4}]}
+    assert api_call(live_server.url, "/api/invoice/create", sale, token)[0] == 201
+    # Restore the backup taken before that sale, through the page, while the server runs.
+    assert browser.post_form("/backups/restore", {"name": name}, "/backups/") == 200
+    status, body = api_call(
+        live_server.url, "/api/auth/login", {"username": "owner", "password": PASSWORD}
+    )
+    assert status == 200
+    token = body["token"]
+    status, product_json = api_call(live_server.url, f"/api/products/{product_id}", None, token)
+    assert status == 200 and product_json["stock"] == "10"  # the sale after the backup is gone
+    status, invoice = api_call(live_server.url, "/api/invoice/create", sale, token)
+    assert status == 201, invoice
+    status, product_json = api_call(live_server.url, f"/api/products/{product_id}", None, token)
+    assert product_json["stock"] == "6"
+    with live_server.app.app_context():
+        assert run_checks(db.session).ok
+        assert "backup.restore" in actions()
+        db.session.remove()
