@@ -113,6 +113,7 @@ def test_the_window_keeps_its_storage_in_the_data_dir(
     fake = types.ModuleType("webview")
     fake.create_window = lambda *args, **kwargs: "window"  # type: ignore[attr-defined]
     fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
+    fake.settings = {}  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "webview", fake)
     monkeypatch.setattr(desktop.sys, "platform", "linux")
     monkeypatch.setenv("DISPLAY", ":99")
@@ -122,3 +123,4 @@ def test_the_window_keeps_its_storage_in_the_data_dir(
     assert calls["private_mode"] is False  # localStorage (the theme) survives a restart
     assert calls["storage_path"] == str(tmp_path / "webview")
     assert Path(str(calls["icon"])).is_file()
+    assert fake.settings["ALLOW_DOWNLOADS"] is True  # type: ignore[attr-defined]
