@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        settings,
         users,
     )
     from posapp.web.filters import register_filters
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(users.bp, url_prefix="/users")
     app.register_blueprint(backups.bp, url_prefix="/backups")
+    app.register_blueprint(settings.bp, url_prefix="/settings")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from posapp.api.base import bp, caller, int_arg, json_body, page_envelope, pagination, requires
 from posapp.api.serializers import credit_note_json, invoice_json
@@ -12,6 +13,7 @@ from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_
 from posapp.extensions import db
 from posapp.services import checkout, invoices, returns
 from posapp.services.settings import load_settings
+from posapp.services.shop_settings import logo_data_uri
 
 
 @bp.post("/invoice/create")
@@ -34,7 +36,9 @@ def get_invoice(key: str) -> dict[str, Any]:
 def invoice_pdf(key: str) -> Response:
     """Return the A4 invoice as a PDF."""
     invoice = checkout.invoice_for_user(db.session, key, caller())
-    pdf = render_invoice_pdf(invoice, load_settings(db.session))
+    pdf = render_invoice_pdf(
+        invoice, load_settings(db.session), logo=logo_data_uri(Path(current_app.config["DATA_DIR"]))
+    )
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -92,9 +92,9 @@ def amount_in_words(minor: int, currency: str = "INR") -> str:
 
 
 def invoice_context(
-    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
 ) -> dict[str, Any]:
-    """Everything the invoice template prints, computed once here."""
+    """Everything the invoice template prints, computed once here (`logo`: a data: URI)."""
     taxes = summarise_tax(invoice.lines)
     created = to_local(invoice.created_at)
     return {
@@ -114,21 +114,25 @@ def invoice_context(
         "payments": [(PAYMENT_LABELS.get(p.method, p.method), p.amount) for p in invoice.payments],
         "balance_due": invoice.balance_due,
         "duplicate": duplicate,
+        "logo": logo,
     }
 
 
-def invoice_html(invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False) -> str:
+def invoice_html(
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
+) -> str:
     """Render the invoice's HTML (the PDF's source; also handy to debug its layout)."""
-    context = invoice_context(invoice, settings, duplicate=duplicate)
+    context = invoice_context(invoice, settings, duplicate=duplicate, logo=logo)
     return environment().get_template(TEMPLATE).render(context)
 
 
 def render_invoice_pdf(
-    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False
+    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
 ) -> bytes:
-    """Render an invoice as an A4 PDF (marked DUPLICATE for a reprint)."""
+    """Render an invoice as an A4 PDF (marked DUPLICATE for a reprint; `logo` a data: URI)."""
     return html_to_pdf(
-        invoice_html(invoice, settings, duplicate=duplicate), f"invoice {invoice.number}"
+        invoice_html(invoice, settings, duplicate=duplicate, logo=logo),
+        f"invoice {invoice.number}",
     )
 
 

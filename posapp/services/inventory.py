@@ -14,9 +14,9 @@ from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
-from posapp.services import audit, labels
+from posapp.services import audit, labels, shop_settings
 from posapp.services.checkout import next_number
-from posapp.services.settings import load_settings, save_settings
+from posapp.services.settings import load_settings
 
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
 MANUAL_REASONS = ("opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count")
@@ -40,19 +40,7 @@ def update_inventory_settings(
 ) -> dict[str, tuple[str, str]]:
     """Validate and save the stock settings; return what changed."""
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {
-        "allow_negative_stock": str(data.get("allow_negative_stock", "")).lower()
-        in ("1", "on", "true", "yes")
-    }
-    try:
-        milli = parse_signed_quantity(
-            str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
-        )
-        if milli < 0:
-            errors["low_stock_default"] = "The low-stock default cannot be negative."
-        values["low_stock_default_milli"] = milli
-    except ValidationError as exc:
-        errors["low_stock_default"] = exc.message
+    values = shop_settings.stock_values(data, errors)
     for key, low, high in (("expiry_warning_days", 1, 365), ("dead_stock_days", 1, 3650)):
         raw = str(data.get(key) or "").strip()
         if not raw.isdigit() or not low <= int(raw) <= high:
@@ -66,18 +54,7 @@ def update_inventory_settings(
         values["label_sheet"] = sheet
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
-    with write_transaction(session):
-        changed = save_settings(session, **values)
-        if changed:
-            audit.record(
-                session,
-                "settings.inventory",
-                user_id=user_id,
-                entity="settings",
-                before={k: old for k, (old, _) in changed.items()},
-                after={k: new for k, (_, new) in changed.items()},
-            )
-    return changed
+    return shop_settings.save_changes(session, values, "settings.inventory", user_id)
 
 
 @dataclass(frozen=True)

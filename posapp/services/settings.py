@@ -19,6 +19,7 @@ class ShopSettings:
     phone: str = ""
     email: str = ""
     tax_number: str = ""
+    logo: str = ""  # a short hash of <data dir>/logo.png, "" when there is no logo
     currency: str = "INR"
     locale: str = "en_IN"
     invoice_prefix: str = "INV"

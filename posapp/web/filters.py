@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from posapp.extensions import db
@@ -12,7 +12,7 @@ from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str, percent_str
 from posapp.services import inventory
 from posapp.services.customers import display_phone
-from posapp.web import shop_settings
+from posapp.web import shop_logo, shop_settings
 
 
 def register_filters(app: Flask) -> None:
@@ -45,6 +45,13 @@ def register_filters(app: Flask) -> None:
     def localtime_filter(moment: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
         return to_local(moment).strftime(fmt) if moment else ""
 
+    @app.before_request
+    def forget_cached_shop() -> None:
+        # g outlives a request when an app context was already pushed (tests, CLI), so the
+        # per-request caches of shop_settings() and shop_logo() start empty at each request.
+        g.pop("shop_settings", None)
+        g.pop("shop_logo", None)
+
     @app.context_processor
     def inject() -> dict:
         return {
@@ -52,6 +59,8 @@ def register_filters(app: Flask) -> None:
             "current_user": current_user,
             "app_version": app.config["VERSION"],
             "zip": zip,
+            # Called by pages that print the logo (receipt, settings), so others read no file.
+            "shop_logo": shop_logo,
             # Called by the navbar for admins only, so other pages pay no query.
             "low_stock_badge": lambda: inventory.low_stock_count(db.session),
         }

@@ -13,7 +13,7 @@ from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import checkout, invoices, returns
 from posapp.services.pricing import summarise_tax
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required, shop_logo, shop_settings
 
 bp = Blueprint("invoices", __name__)
 PER_PAGE = 50
@@ -112,7 +112,7 @@ def pdf(invoice_id: int) -> Response:
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
     return Response(
-        render_invoice_pdf(invoice, shop_settings(), duplicate=duplicate),
+        render_invoice_pdf(invoice, shop_settings(), duplicate=duplicate, logo=shop_logo()),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{invoice.number}{suffix}.pdf"'},
     )

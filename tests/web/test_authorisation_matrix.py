@@ -119,6 +119,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("backups.backup_now", "POST"): ADMIN,
     ("backups.offsite", "POST"): ADMIN,
     ("backups.restore", "POST"): ADMIN,
+    ("settings.index", "GET"): ADMIN,
+    ("settings.save", "POST"): ADMIN,
+    ("settings.upload_logo", "POST"): ADMIN,
+    ("settings.remove_logo", "POST"): ADMIN,
     # the API, as shared/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

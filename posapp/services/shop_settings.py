@@ -1,0 +1,265 @@
+"""The shop settings page's rules: validate a whole form at once, save it audited, the logo."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from posapp.errors import ValidationError
+from posapp.models.base import write_transaction
+from posapp.money import format_money, parse_signed_quantity, qty_str
+from posapp.services import audit
+from posapp.services.settings import ShopSettings, load_settings, save_settings
+
+AUDIT_ACTION = "settings.change"
+LOGO_FILE = "logo.png"
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_BOX = (400, 200)
+# Far beyond any real logo; refusing earlier keeps a decompression bomb from being decoded.
+LOGO_MAX_PIXELS = 40_000_000
+EXAMPLE_MINOR = 12_345_650  # 1,23,456.50 in the default format
+
+TRUE_WORDS = ("1", "on", "true", "yes")
+FALSE_WORDS = ("", "0", "off", "false", "no")
+PREFIX_RE = re.compile(r"[A-Z0-9/-]{1,10}")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+TEXT_LIMITS = {
+    "shop_name": 120,
+    "address": 300,
+    "phone": 30,
+    "email": 120,
+    "tax_number": 30,
+    "receipt_footer": 200,
+}
+BOOLEANS = ("prices_include_tax", "split_tax", "round_off", "allow_negative_stock")
+RECEIPT_WIDTHS = (58, 80)
+# The form's field names, in page order (low_stock_default is shown as a quantity).
+FORM_FIELDS = (
+    *("shop_name", "address", "phone", "email", "tax_number", "currency", "locale"),
+    *("invoice_prefix", "fy_start_month", "receipt_width_mm", "receipt_footer"),
+    *("low_stock_default", *BOOLEANS),
+)
+
+
+def _boolean(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> bool:
+    raw = str(data.get(key) or "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw not in FALSE_WORDS:
+        errors[key] = "Tick the box or leave it empty."
+    return False
+
+
+def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Validate the low-stock default and negative-stock switch (shared with the stock page)."""
+    values: dict[str, Any] = {
+        "allow_negative_stock": _boolean(data, "allow_negative_stock", errors)
+    }
+    try:
+        milli = parse_signed_quantity(
+            str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
+        )
+    except ValidationError as exc:
+        errors["low_stock_default"] = exc.message
+    else:
+        if milli < 0:
+            errors["low_stock_default"] = "The low-stock default cannot be negative."
+        values["low_stock_default_milli"] = milli
+    return values
+
+
+def _locale(raw: str) -> str | None:
+    try:
+        return str(Locale.parse(raw.replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+
+
+def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every field of the settings form; return typed values or raise with all errors."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key, limit in TEXT_LIMITS.items():
+        text = str(data.get(key) or "").strip()
+        if len(text) > limit:
+            errors[key] = f"At most {limit} characters."
+        values[key] = text
+    if not values["shop_name"]:
+        errors["shop_name"] = "Type the shop's name."
+    if values["email"] and "email" not in errors and not EMAIL_RE.fullmatch(values["email"]):
+        errors["email"] = "Type an email address like shop@example.com, or leave it empty."
+    currency = str(data.get("currency") or "").strip().upper()
+    if currency not in list_currencies():
+        errors["currency"] = "Type a known three-letter currency code, e.g. INR or USD."
+    values["currency"] = currency
+    locale = _locale(str(data.get("locale") or "").strip())
+    if locale is None:
+        errors["locale"] = "Type a known locale, e.g. en_IN, hi_IN or en_US."
+    values["locale"] = locale
+    prefix = str(data.get("invoice_prefix") or "").strip().upper()
+    if not PREFIX_RE.fullmatch(prefix):
+        errors["invoice_prefix"] = "1 to 10 characters: letters A–Z, digits, / or -."
+    values["invoice_prefix"] = prefix
+    month = str(data.get("fy_start_month") or "").strip()
+    if not month.isdigit() or not 1 <= int(month) <= 12:
+        errors["fy_start_month"] = "Choose a month from 1 (January) to 12 (December)."
+    else:
+        values["fy_start_month"] = int(month)
+    width = str(data.get("receipt_width_mm") or "").strip()
+    if not width.isdigit() or int(width) not in RECEIPT_WIDTHS:
+        errors["receipt_width_mm"] = "Choose 58 mm or 80 mm."
+    else:
+        values["receipt_width_mm"] = int(width)
+    for key in ("prices_include_tax", "split_tax", "round_off"):
+        values[key] = _boolean(data, key, errors)
+    values.update(stock_values(data, errors))
+    if errors:
+        raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
+    return values
+
+
+def save_changes(
+    session: Session, values: Mapping[str, Any], action: str, user_id: int | None
+) -> dict[str, tuple[str, str]]:
+    """Save settings in one write transaction and audit only the keys that changed."""
+    with write_transaction(session):
+        changed = save_settings(session, **values)
+        if changed:
+            audit.record(
+                session,
+                action,
+                user_id=user_id,
+                entity="settings",
+                before={k: old for k, (old, _) in changed.items()},
+                after={k: new for k, (_, new) in changed.items()},
+            )
+    return changed
+
+
+def update_shop_settings(
+    session: Session, data: Mapping[str, Any], user_id: int | None
+) -> dict[str, tuple[str, str]]:
+    """Validate the whole settings form and save it; nothing is written if any field is wrong."""
+    return save_changes(session, validate_form(data), AUDIT_ACTION, user_id)
+
+
+def form_values(settings: ShopSettings) -> dict[str, str]:
+    """The form's values as the page shows them, from saved settings."""
+    values = {key: str(getattr(settings, key)) for key in FORM_FIELDS if hasattr(settings, key)}
+    values["low_stock_default"] = qty_str(settings.low_stock_default_milli, "pcs")
+    for key in BOOLEANS:
+        values[key] = "1" if getattr(settings, key) else ""
+    return values
+
+
+def money_example(currency: str, locale: str) -> str:
+    """Format the example amount 123456.50 the way the shop's money will look."""
+    return format_money(EXAMPLE_MINOR, currency, locale)
+
+
+def logo_path(data_dir: Path) -> Path:
+    """Where the shop's logo lives (inside the data dir, never under static)."""
+    return Path(data_dir) / LOGO_FILE
+
+
+def logo_data_uri(data_dir: Path) -> str | None:
+    """Return the logo as a data: URI for receipts and PDFs, or None when there is none."""
+    path = logo_path(data_dir)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
+
+
+def _refuse(message: str) -> ValidationError:
+    return ValidationError(message, field="logo", code="bad_logo")
+
+
+def _prepared_logo(content: bytes) -> Image.Image:
+    """Open an upload by its content; only PNG and JPEG; shrink it into the logo box."""
+    if not content:
+        raise _refuse("Choose a PNG or JPEG file to upload.")
+    if len(content) > LOGO_MAX_BYTES:
+        raise _refuse("The logo file is larger than 2 MB; choose a smaller one.")
+    try:
+        with Image.open(io.BytesIO(content)) as probe:
+            kind = probe.format
+            if probe.width * probe.height > LOGO_MAX_PIXELS:
+                raise _refuse("The image is too large in pixels for a logo.")
+            probe.verify()
+        if kind not in ("PNG", "JPEG"):
+            raise _refuse("Only PNG and JPEG images can be a logo.")
+        # verify() leaves the image unusable, so decode it again from the start.
+        image = Image.open(io.BytesIO(content))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse("That file is not a PNG or JPEG image.") from None
+    if image.mode in ("P", "PA", "LA", "RGBA") or "transparency" in image.info:
+        image = image.convert("RGBA")
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    return image
+
+
+def save_logo(
+    session: Session, data_dir: Path, content: bytes, user_id: int | None
+) -> tuple[int, int]:
+    """Check, shrink and store an uploaded logo as PNG (atomically); return its size."""
+    image = _prepared_logo(content)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    png = buffer.getvalue()
+    digest = hashlib.sha256(png).hexdigest()[:16]
+    target = logo_path(data_dir)
+    tmp = target.with_name(target.name + ".tmp")
+    with write_transaction(session):
+        before = load_settings(session).logo
+        save_settings(session, logo=digest)
+        tmp.write_bytes(png)
+        os.replace(tmp, target)
+        audit.record(
+            session,
+            AUDIT_ACTION,
+            user_id=user_id,
+            entity="settings",
+            before={"logo": before},
+            after={"logo": digest},
+        )
+    return image.size
+
+
+def remove_logo(session: Session, data_dir: Path, user_id: int | None) -> bool:
+    """Delete the logo; return whether there was one."""
+    target = logo_path(data_dir)
+    with write_transaction(session):
+        before = load_settings(session).logo
+        existed = target.exists()
+        if not existed and not before:
+            return False
+        save_settings(session, logo="")
+        target.unlink(missing_ok=True)
+        audit.record(
+            session,
+            AUDIT_ACTION,
+            user_id=user_id,
+            entity="settings",
+            before={"logo": before},
+            after={"logo": ""},
+        )
+    return existed

@@ -1,0 +1,107 @@
+"""The admin Shop settings page: shop details, money format, tax and receipt options, logo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from posapp.errors import DomainError
+from posapp.extensions import db
+from posapp.services import shop_settings as service
+from posapp.web import admin_required, shop_logo, shop_settings
+
+bp = Blueprint("settings", __name__)
+
+MONTHS = (
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+)
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"])
+
+
+def _page(
+    status: int = 200,
+    *,
+    values: dict[str, str] | None = None,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    current = shop_settings()
+    return render_template(
+        "settings/index.html",
+        values=values if values is not None else service.form_values(current),
+        error=error,
+        fields=fields or {},
+        example=service.money_example(current.currency, current.locale),
+        months=[(str(n), name) for n, name in enumerate(MONTHS, start=1)],
+        widths=[(str(w), f"{w} mm") for w in service.RECEIPT_WIDTHS],
+        logo=shop_logo(),
+        logo_box=service.LOGO_BOX,
+    ), status
+
+
+@bp.get("/")
+@admin_required
+def index() -> tuple[str, int]:
+    """Show the shop settings form with a sample of the money format."""
+    return _page()
+
+
+@bp.post("/")
+@admin_required
+def save() -> Response | tuple[str, int]:
+    """Validate and save the whole form; on any error re-show it and write nothing."""
+    try:
+        changed = service.update_shop_settings(db.session, request.form, current_user.id)
+    except DomainError as exc:
+        return _page(
+            exc.status,
+            values=request.form.to_dict(),
+            error=exc.message,
+            fields=exc.details.get("fields"),
+        )
+    flash("Settings saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/logo")
+@admin_required
+def upload_logo() -> Response | tuple[str, int]:
+    """Store an uploaded PNG/JPEG logo, shrunk to fit the logo box."""
+    upload = request.files.get("logo")
+    # Read one byte past the limit: enough to know the file is too large, never more.
+    content = b""
+    if upload:
+        try:
+            content = upload.stream.read(service.LOGO_MAX_BYTES + 1)
+        finally:
+            upload.close()
+    try:
+        width, height = service.save_logo(db.session, _data_dir(), content, current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message, fields=exc.details.get("fields"))
+    flash(f"Logo saved ({width} × {height} pixels).", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/logo/remove")
+@admin_required
+def remove_logo() -> Response:
+    """Delete the logo from receipts and invoices."""
+    removed = service.remove_logo(db.session, _data_dir(), current_user.id)
+    flash("Logo removed." if removed else "There was no logo to remove.", "success")
+    return redirect(url_for("settings.index"))

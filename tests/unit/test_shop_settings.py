@@ -1,0 +1,198 @@
+"""posapp/services/shop_settings.py: whole-form validation, audited saves, the logo."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from posapp.errors import ValidationError
+from posapp.models import AuditLog
+from posapp.services import shop_settings as service
+from posapp.services.settings import load_settings
+
+GOOD = {
+    "shop_name": "Sharma General Store",
+    "address": "12 MG Road, Pune",
+    "phone": "98220 12345",
+    "email": "shop@example.com",
+    "tax_number": "27ABCDE1234F1Z5",
+    "currency": "INR",
+    "locale": "en_IN",
+    "invoice_prefix": "SGS/",
+    "fy_start_month": "4",
+    "receipt_width_mm": "58",
+    "receipt_footer": "Visit again",
+    "low_stock_default": "3",
+    "prices_include_tax": "1",
+    "split_tax": "1",
+    "round_off": "",
+    "allow_negative_stock": "",
+}
+
+
+def errors_of(**changes: str) -> dict[str, str]:
+    with pytest.raises(ValidationError) as caught:
+        service.validate_form({**GOOD, **changes})
+    assert caught.value.status == 422
+    return caught.value.fields
+
+
+def image_bytes(kind: str, size: tuple[int, int], mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, "red").save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def test_a_good_form_gives_typed_values() -> None:
+    values = service.validate_form(GOOD)
+    assert values["fy_start_month"] == 4 and values["receipt_width_mm"] == 58
+    assert values["prices_include_tax"] is True and values["round_off"] is False
+    assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS/"
+
+
+def test_codes_are_normalised() -> None:
+    values = service.validate_form(
+        {**GOOD, "currency": "usd", "locale": "en-US", "invoice_prefix": "inv-"}
+    )
+    assert (values["currency"], values["locale"], values["invoice_prefix"]) == (
+        "USD",
+        "en_US",
+        "INV-",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("shop_name", ""),
+        ("shop_name", "x" * 121),
+        ("email", "not-an-email"),
+        ("currency", "XYZ"),
+        ("currency", ""),
+        ("locale", "xx_QQ"),
+        ("locale", "!!"),
+        ("invoice_prefix", ""),
+        ("invoice_prefix", "ABCDEFGHIJK"),
+        ("invoice_prefix", "IN V"),
+        ("fy_start_month", "0"),
+        ("fy_start_month", "13"),
+        ("fy_start_month", "April"),
+        ("receipt_width_mm", "70"),
+        ("receipt_footer", "x" * 201),
+        ("low_stock_default", "-1"),
+        ("low_stock_default", "lots"),
+        ("low_stock_default", "1.2345"),
+        ("prices_include_tax", "maybe"),
+        ("allow_negative_stock", "2"),
+    ],
+)
+def test_each_rule_names_its_field(field: str, value: str) -> None:
+    assert field in errors_of(**{field: value})
+
+
+def test_every_error_is_collected_at_once() -> None:
+    fields = errors_of(
+        shop_name="", email="x", currency="??", fy_start_month="0", receipt_width_mm="1"
+    )
+    assert {"shop_name", "email", "currency", "fy_start_month", "receipt_width_mm"} <= set(fields)
+
+
+def test_an_invalid_form_writes_nothing(session, admin) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError):
+        service.update_shop_settings(session, {**GOOD, "locale": "xx"}, admin.id)
+    assert load_settings(session).shop_name == "My Shop"
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).all() == []
+
+
+def test_saving_audits_only_changed_keys(session, admin) -> None:  # type: ignore[no-untyped-def]
+    form = {
+        **service.form_values(load_settings(session)),
+        "shop_name": "Sharma",
+        "receipt_width_mm": "58",
+    }
+    changed = service.update_shop_settings(session, form, admin.id)
+    assert set(changed) == {"shop_name", "receipt_width_mm"}
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).one()
+    assert json.loads(entry.before) == {"shop_name": "My Shop", "receipt_width_mm": "80"}
+    assert json.loads(entry.after) == {"shop_name": "Sharma", "receipt_width_mm": "58"}
+    assert entry.user_id == admin.id
+    # Saving the same form again changes nothing and audits nothing.
+    assert service.update_shop_settings(session, form, admin.id) == {}
+    assert (
+        len(session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).all())
+        == 1
+    )
+
+
+def test_money_example_follows_currency_and_locale() -> None:
+    assert service.money_example("INR", "en_IN") == "₹1,23,456.50"
+    assert service.money_example("USD", "en_US") == "$123,456.50"
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_logo_is_shrunk_to_fit_and_stored_as_png(
+    session, admin, data_dir: Path, kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    size = service.save_logo(session, data_dir, image_bytes(kind, (1000, 250)), admin.id)
+    assert size == (400, 100)
+    with Image.open(data_dir / "logo.png") as stored:
+        assert stored.format == "PNG" and stored.size == (400, 100)
+    assert not (data_dir / "logo.png.tmp").exists()
+    assert load_settings(session).logo
+    uri = service.logo_data_uri(data_dir)
+    assert uri and uri.startswith("data:image/png;base64,")
+
+
+def test_a_tall_logo_keeps_its_aspect(session, admin, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    assert service.save_logo(
+        session, data_dir, image_bytes("PNG", (300, 600), "RGBA"), admin.id
+    ) == (100, 200)
+
+
+def test_a_small_logo_is_kept_as_it_is(session, admin, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    assert service.save_logo(session, data_dir, image_bytes("PNG", (120, 60), "P"), admin.id) == (
+        120,
+        60,
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"this is plain text, named logo.png",
+        image_bytes("GIF", (10, 10), "P"),
+        image_bytes("PNG", (40, 40))[:60],  # a truncated PNG
+    ],
+)
+def test_a_file_that_is_not_a_png_or_jpeg_is_refused(
+    session, admin, data_dir: Path, content: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as caught:
+        service.save_logo(session, data_dir, content, admin.id)
+    assert "logo" in caught.value.fields
+    assert not (data_dir / "logo.png").exists()
+    assert load_settings(session).logo == ""
+
+
+def test_a_logo_over_2_mb_is_refused(session, admin, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    content = image_bytes("PNG", (20, 20)) + b"\0" * service.LOGO_MAX_BYTES
+    with pytest.raises(ValidationError, match="2 MB"):
+        service.save_logo(session, data_dir, content, admin.id)
+    assert not (data_dir / "logo.png").exists()
+
+
+def test_removing_the_logo_deletes_it_and_audits(session, admin, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    service.save_logo(session, data_dir, image_bytes("PNG", (50, 50)), admin.id)
+    assert service.remove_logo(session, data_dir, admin.id) is True
+    assert not (data_dir / "logo.png").exists() and service.logo_data_uri(data_dir) is None
+    assert load_settings(session).logo == ""
+    entries = session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).all()
+    assert json.loads(entries[-1].after) == {"logo": ""}
+    assert json.loads(entries[-1].before)["logo"]
+    assert service.remove_logo(session, data_dir, admin.id) is False
