@@ -38,7 +38,7 @@ from posapp.models.base import utcnow, write_transaction
 from posapp.money import parse_money
 from posapp.services import audit
 from posapp.services.pricing import TaxRow, summarise_tax
-from posapp.services.settings import load_settings
+from posapp.services.settings import load_settings, save_settings
 
 REASON_LIMIT = 200
 # Notes and coins (in whole currency units) the close form can count; "coins" is a lump sum.
@@ -248,6 +248,16 @@ def open_drawers_total(session: Session) -> int:
     return sum(expected_cash(session, i) for i in ids)
 
 
+def open_count(session: Session) -> int:
+    """Return how many cash sessions are open now."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(CashSession).where(CashSession.closed_at.is_(None))
+        )
+        or 0
+    )
+
+
 def close_session(
     session: Session, session_id: int, payload: Mapping[str, Any], user: User
 ) -> CashSession:
@@ -365,3 +375,18 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
         report.first_invoice = session.scalar(select(Invoice.number).where(Invoice.id == first))
         report.last_invoice = session.scalar(select(Invoice.number).where(Invoice.id == last))
     return report
+
+
+def set_required(session: Session, required: bool, user: User) -> None:
+    """Turn the "cash sales need an open session" setting on or off (audited)."""
+    with write_transaction(session):
+        changed = save_settings(session, cash_session_required=required)
+        if changed:
+            audit.record(
+                session,
+                "settings.cash",
+                user_id=user.id,
+                entity="settings",
+                before={k: old for k, (old, _) in changed.items()},
+                after={k: new for k, (_, new) in changed.items()},
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -12,7 +12,7 @@ from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.services import cash_sessions
-from posapp.web import shop_settings
+from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("cash", __name__)
 
@@ -25,6 +25,7 @@ def _render(status: int = 200, form: str = "", error: DomainError | None = None)
         "cash/index.html",
         current=current,
         sessions=cash_sessions.list_sessions(db.session) if current_user.is_admin else [],
+        required=shop_settings().cash_session_required,
         denominations=cash_sessions.DENOMINATIONS,
         form=form,
         values=request.form if form else {},
@@ -71,6 +72,19 @@ def close(session_id: int) -> Any:
     except DomainError as exc:
         return _render(exc.status, "close", exc)
     return redirect(url_for("cash.z_report", session_id=session_id))
+
+
+@bp.post("/required")
+@admin_required
+def required() -> WerkzeugResponse:
+    """Set whether cash sales and cash refunds need an open session (admins)."""
+    on = request.form.get("required") in ("1", "on")
+    cash_sessions.set_required(db.session, on, current_user)
+    flash(
+        "Cash sales now need an open session." if on else "Cash sales no longer need a session.",
+        "success",
+    )
+    return redirect(url_for("cash.index"))
 
 
 def _closed_report(session_id: int) -> cash_sessions.ZReport:

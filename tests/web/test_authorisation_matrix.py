@@ -55,6 +55,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("cash.close", "POST"): ANY,
     ("cash.z_report", "GET"): ANY,
     ("cash.z_report_pdf", "GET"): ANY,
+    ("cash.required", "POST"): ADMIN,  # the shop's rule, not the cashier's
     ("dashboard.index", "GET"): ADMIN,
     ("exports.index", "GET"): ADMIN,
     ("exports.table_csv", "GET"): ADMIN,
