@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         backups,
+        cash,
         categories,
         customers,
         dashboard,
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports.bp, url_prefix="/exports")
     app.register_blueprint(customers.bp, url_prefix="/customers")
     app.register_blueprint(invoices.bp, url_prefix="/invoices")
+    app.register_blueprint(cash.bp, url_prefix="/cash")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(users.bp, url_prefix="/users")
     app.register_blueprint(backups.bp, url_prefix="/backups")

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
 
+from posapp.models.cash import MOVEMENT_KINDS, CashMovement, CashSession
 from posapp.models.catalog import (
     MOVEMENT_REASONS,
     Category,
@@ -27,12 +28,15 @@ __all__ = [
     "EXPENSE_CATEGORIES",
     "INVOICE_STATUSES",
     "LEDGER_KINDS",
+    "MOVEMENT_KINDS",
     "MOVEMENT_REASONS",
     "PAYMENT_METHODS",
     "REFUND_METHODS",
     "ROLES",
     "ApiToken",
     "AuditLog",
+    "CashMovement",
+    "CashSession",
     "Category",
     "CreditNote",
     "CreditNoteLine",

@@ -48,6 +48,11 @@ class CreditNote(db.Model):
     applied: Mapped[int] = mapped_column(BigInteger, default=0)
     refund: Mapped[int] = mapped_column(BigInteger, default=0)
     reason: Mapped[str] = mapped_column(String(200), default="")
+    cash_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cash_sessions.id", name="fk_credit_notes_cash_session_id"),
+        default=None,
+        index=True,
+    )
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
     customer: Mapped[Customer | None] = relationship()

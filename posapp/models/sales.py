@@ -64,6 +64,10 @@ class Invoice(db.Model):
         ForeignKey("users.id", name="fk_invoices_voided_by_id"), default=None
     )
     void_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The cashier's open drawer session at the sale (null: sold outside any session).
+    cash_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cash_sessions.id", name="fk_invoices_cash_session_id"), default=None, index=True
+    )
 
     cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
@@ -144,6 +148,10 @@ class Payment(db.Model):
     # Set on refund records of a credit note (negative amounts, or store credit on account).
     credit_note_id: Mapped[int | None] = mapped_column(
         ForeignKey("credit_notes.id", name="fk_payments_credit_note_id"), default=None, index=True
+    )
+    # The receiving user's open drawer session (till payments, refunds, account payments).
+    cash_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cash_sessions.id", name="fk_payments_cash_session_id"), default=None, index=True
     )
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="payments")

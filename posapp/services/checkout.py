@@ -24,7 +24,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money, parse_quantity, qty_str
-from posapp.services import audit, ledger, summaries
+from posapp.services import audit, cash_sessions, ledger, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -298,6 +298,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
         if customer is not None and settlement.credit:
             balance_before = ledger.check_credit(session, customer, settlement.credit)
         paid = sum(p.amount for p in settlement.applied)
+        drawer = cash_sessions.session_for_cash(session, user.id, settlement.tendered > 0)
         settings = view.settings
         now = utcnow()
         fy = financial_year(to_local(now), settings.fy_start_month)
@@ -321,6 +322,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
             change=settlement.change,
             status=ledger.invoice_status(priced.total, paid),
             note=request.note,
+            cash_session_id=drawer,
         )
         session.add(invoice)
         session.flush()
@@ -373,6 +375,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 amount=p.amount,
                 created_at=now,
                 user_id=user.id,
+                cash_session_id=drawer,
             )
             for p in settlement.applied
         )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from posapp.models import Category, DailySales, Invoice, InvoiceLine, LedgerEntry, Product
 from posapp.models.base import local_midnight_utc
-from posapp.services import ledger, reports
+from posapp.services import cash_sessions, ledger, reports
 from posapp.services.summaries import METHODS
 
 DAYS = 30
@@ -186,6 +186,8 @@ def page_extras(
         "categories": sales_by_category(session, first_day, today),
         "debtors": dues.rows,
         "debtor_count": dues.count,
+        "cash_in_drawer": cash_sessions.open_drawers_total(session),
+        "open_drawers": cash_sessions.open_count(session),
         "dead_stock": len(reports.dead_stock(session, dead_stock_days).rows),
         "low_stock_count": int(
             session.scalar(

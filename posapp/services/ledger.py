@@ -27,7 +27,7 @@ from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, Va
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
 from posapp.models.base import local_midnight_utc, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money
-from posapp.services import audit
+from posapp.services import audit, cash_sessions
 
 ACCOUNT_PAYMENT_METHODS = ("cash", "card", "upi")
 OPEN_STATUSES = ("partial", "unpaid")
@@ -587,6 +587,8 @@ def record_payment(
             note=note,
             created_at=now,
             user_id=user.id,
+            # Cash taken on account goes into the receiving cashier's drawer.
+            cash_session_id=cash_sessions.open_session_id(session, user.id),
         )
         session.add(payment)
         session.flush()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.models import (
     REFUND_METHODS,
+    CashSession,
     CreditNote,
     CreditNoteLine,
     Invoice,
@@ -40,7 +41,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, ledger, summaries
+from posapp.services import audit, cash_sessions, ledger, summaries
 from posapp.services.checkout import financial_year, invoice_for_user, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.settings import load_settings
@@ -349,6 +350,9 @@ def create_return(
 
         due_before = invoice.balance_due
         note.applied, note.refund = split_settlement(note.total, due_before)
+        note.cash_session_id = cash_sessions.session_for_cash(
+            session, user.id, note.refund_method == "cash" and note.refund > 0
+        )
         invoice.returned_total += note.total
         invoice.paid -= note.refund
         _settle_return(session, invoice, note, user.id, now)
@@ -420,6 +424,7 @@ def _settle_return(
             user_id=user_id,
             note=f"Refund: {label}",
             credit_note_id=note.id,
+            cash_session_id=note.cash_session_id,
         )
     )
     if note.refund_method == "credit":
@@ -433,6 +438,7 @@ def _settle_return(
             user_id=user_id,
             note=f"Store credit: {label}",
             credit_note_id=note.id,
+            cash_session_id=note.cash_session_id,
         )
         session.add(store_credit)
         session.flush()
@@ -481,10 +487,33 @@ def parse_void_reason(payload: Mapping[str, Any]) -> str:
     return reason
 
 
+def _check_voidable(session: Session, invoice: Invoice) -> None:
+    """Refuse (409) a void outside the invoice's open cash session or its day (see void_invoice)."""
+    if invoice.cash_session_id is not None:
+        closed = session.scalar(
+            select(CashSession.closed_at).where(CashSession.id == invoice.cash_session_id)
+        )
+        if closed is not None:
+            raise Conflict(
+                f"{invoice.number} belongs to a closed cash session; take a return instead.",
+                code="session_closed",
+            )
+    elif to_local(invoice.created_at).date() != ledger.local_today():
+        raise Conflict(
+            f"Only today's invoices can be voided; take a return against {invoice.number}.",
+            code="not_today",
+        )
+
+
 def void_invoice(
     session: Session, key: int | str, payload: Mapping[str, Any], user: User
 ) -> Invoice:
-    """Void an invoice (admin): stock back, outstanding credit reversed, number kept."""
+    """Void an invoice (admin): stock back, outstanding credit reversed, number kept.
+
+    Only invoices of a cash session that is still open may be voided: once a drawer is
+    closed its Z-report is final. An invoice sold outside any session may be voided on the
+    (local) day it was sold only. Anything older is corrected with a return instead.
+    """
     if not user.is_admin:
         raise Forbidden("Only an admin may void an invoice.")
     invoice_id = invoice_for_user(session, key, user).id
@@ -493,6 +522,7 @@ def void_invoice(
         invoice = _lock_invoice(session, invoice_id)
         if invoice.status == "void":
             raise Conflict(f"{invoice.number} is already void.", code="already_void")
+        _check_voidable(session, invoice)
         has_returns = session.scalar(
             select(func.count()).select_from(CreditNote).where(CreditNote.invoice_id == invoice.id)
         )

@@ -42,6 +42,8 @@ class ShopSettings:
     # working shift, where the till sits idle between customers, yet still ends a session
     # left open overnight on a shared counter computer.
     session_timeout_minutes: int = 480
+    # A cash sale or cash refund needs the cashier's open drawer session (cash sessions).
+    cash_session_required: bool = False
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
     offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
 

@@ -48,6 +48,14 @@ POLICY: dict[tuple[str, str], str] = {
     ("invoices.pdf", "GET"): ANY,
     ("invoices.take_return", "POST"): ANY,  # API.md: returns are "any user"
     ("invoices.void", "POST"): ADMIN,  # cashiers can never void a sale
+    # cash sessions: cashiers open, pay in/out and close their own; admins see every session
+    ("cash.index", "GET"): ANY,
+    ("cash.open_session", "POST"): ANY,
+    ("cash.movement", "POST"): ANY,
+    ("cash.close", "POST"): ANY,
+    ("cash.z_report", "GET"): ANY,
+    ("cash.z_report_pdf", "GET"): ANY,
+    ("cash.required", "POST"): ADMIN,  # the shop's rule, not the cashier's
     ("dashboard.index", "GET"): ADMIN,
     ("exports.index", "GET"): ADMIN,
     ("exports.table_csv", "GET"): ADMIN,

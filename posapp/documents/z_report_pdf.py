@@ -1,0 +1,33 @@
+"""The Z-report of a closed cash session as an 80 mm PDF (templates/pdf/z_report.html)."""
+
+from __future__ import annotations
+
+from posapp.documents.pdf import environment, html_to_pdf
+from posapp.models.base import to_local
+from posapp.services.cash_sessions import ZReport
+from posapp.services.settings import ShopSettings
+
+TEMPLATE = "pdf/z_report.html"
+METHOD_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Store credit"}
+
+
+def z_report_html(report: ZReport, settings: ShopSettings) -> str:
+    """Render the Z-report's HTML (the PDF's source)."""
+    cash = report.cash
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            report=report,
+            cash=cash,
+            settings=settings,
+            methods=METHOD_LABELS,
+            opened=to_local(cash.opened_at).strftime("%d-%m-%Y %H:%M"),
+            closed=to_local(cash.closed_at).strftime("%d-%m-%Y %H:%M") if cash.closed_at else "",
+        )
+    )
+
+
+def render_z_report_pdf(report: ZReport, settings: ShopSettings) -> bytes:
+    """Render the Z-report as an 80 mm wide PDF."""
+    return html_to_pdf(z_report_html(report, settings), f"Z-report {report.cash.id}")

@@ -1,0 +1,114 @@
+"""Cash sessions at the till: open, pay in/out, close with a blind count, the Z-report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from posapp.documents.z_report_pdf import render_z_report_pdf
+from posapp.errors import Conflict, DomainError
+from posapp.extensions import db
+from posapp.services import cash_sessions
+from posapp.web import admin_required, shop_settings
+
+bp = Blueprint("cash", __name__)
+
+
+def _render(status: int = 200, form: str = "", error: DomainError | None = None) -> tuple[str, int]:
+    """Render the cash page; the form that failed re-shows what was typed and why."""
+    db.session.expire_all()  # a failed write may have left stale objects behind
+    current = cash_sessions.current_session(db.session, current_user)
+    return render_template(
+        "cash/index.html",
+        current=current,
+        sessions=cash_sessions.list_sessions(db.session) if current_user.is_admin else [],
+        required=shop_settings().cash_session_required,
+        denominations=cash_sessions.DENOMINATIONS,
+        form=form,
+        values=request.form if form else {},
+        error=error.message if error else None,
+        fields=getattr(error, "fields", {}) if error else {},
+    ), status
+
+
+@bp.get("/")
+@login_required
+def index() -> tuple[str, int]:
+    """Show the user's drawer session (or the open form); admins also see every session."""
+    return _render()
+
+
+@bp.post("/open")
+@login_required
+def open_session() -> Any:
+    """Open the user's session with the opening float."""
+    try:
+        cash_sessions.open_session(db.session, request.form, current_user)
+    except DomainError as exc:
+        return _render(exc.status, "open", exc)
+    return redirect(url_for("cash.index"))
+
+
+@bp.post("/<int:session_id>/movement")
+@login_required
+def movement(session_id: int) -> Any:
+    """Record a pay-in or pay-out with its reason."""
+    try:
+        cash_sessions.add_movement(db.session, session_id, request.form, current_user)
+    except DomainError as exc:
+        return _render(exc.status, "movement", exc)
+    return redirect(url_for("cash.index"))
+
+
+@bp.post("/<int:session_id>/close")
+@login_required
+def close(session_id: int) -> Any:
+    """Close with the blind count, then show the Z-report with expected and over/short."""
+    try:
+        cash_sessions.close_session(db.session, session_id, request.form, current_user)
+    except DomainError as exc:
+        return _render(exc.status, "close", exc)
+    return redirect(url_for("cash.z_report", session_id=session_id))
+
+
+@bp.post("/required")
+@admin_required
+def required() -> WerkzeugResponse:
+    """Set whether cash sales and cash refunds need an open session (admins)."""
+    on = request.form.get("required") in ("1", "on")
+    cash_sessions.set_required(db.session, on, current_user)
+    flash(
+        "Cash sales now need an open session." if on else "Cash sales no longer need a session.",
+        "success",
+    )
+    return redirect(url_for("cash.index"))
+
+
+def _closed_report(session_id: int) -> cash_sessions.ZReport:
+    cash = cash_sessions.load_session(db.session, session_id, current_user)
+    if cash.is_open:
+        # The count is blind: the expected cash shows only once the drawer is counted.
+        raise Conflict("The Z-report is ready once the session is closed.", code="session_open")
+    return cash_sessions.z_report(db.session, cash)
+
+
+@bp.get("/<int:session_id>/z")
+@login_required
+def z_report(session_id: int) -> str:
+    """Show the 80 mm Z-report of a closed session, ready to print."""
+    return render_template("cash/z_report.html", report=_closed_report(session_id))
+
+
+@bp.get("/<int:session_id>/z.pdf")
+@login_required
+def z_report_pdf(session_id: int) -> WerkzeugResponse:
+    """Return the Z-report as a PDF."""
+    report = _closed_report(session_id)
+    return Response(
+        render_z_report_pdf(report, shop_settings()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="Z-{report.cash.id:06d}.pdf"'},
+    )
