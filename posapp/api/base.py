@@ -6,9 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 
+from posapp.api.openapi import check_response
+from posapp.api.schemas import MAX_PER_PAGE, MAX_Q_LENGTH
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
 from posapp.models import User
@@ -17,7 +19,6 @@ from posapp.services.users import user_for_token
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_PER_PAGE = 500
 
 
 def _same_origin(origin: str) -> bool:
@@ -80,6 +81,7 @@ def requires(role: str | None = None) -> Callable[[F], F]:
                 raise Forbidden("Only an admin may do this.")
             return view(*args, **kwargs)
 
+        wrapped.api_role = role or "any"  # type: ignore[attr-defined]  (read by openapi.py)
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -113,11 +115,35 @@ def pagination() -> tuple[int, int]:
     return int_arg("page", 1), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
 
 
-def flag_arg(name: str) -> bool:
-    """Read a 0/1 flag query argument."""
-    return request.args.get(name, "").lower() in ("1", "true", "yes")
-
-
 def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
     """Wrap a page of items in the list envelope."""
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def flag(name: str) -> bool:
+    """Read a boolean query flag: 1/true/yes or 0/false/no (absent: false); else 422."""
+    raw = request.args.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValidationError(f"{name} is 1 or 0.", field=name)
+
+
+def search_text(name: str = "q") -> str:
+    """Read the search text of a list (at most MAX_Q_LENGTH characters, else 422)."""
+    value = request.args.get(name, "").strip()
+    if len(value) > MAX_Q_LENGTH:
+        raise ValidationError(
+            f"The search text takes at most {MAX_Q_LENGTH} characters.", field=name
+        )
+    return value
+
+
+@bp.after_request
+def check_documented_shape(response: Response) -> Response:
+    """With API_CHECK_RESPONSES on (the tests), refuse any answer its documentation does not
+    describe, so serializers and the OpenAPI document cannot drift apart."""
+    if current_app.config.get("API_CHECK_RESPONSES"):
+        check_response(current_app.view_functions.get(request.endpoint or ""), response)
+    return response

@@ -31,6 +31,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): OPEN,
     ("api.health", "GET"): OPEN,
     ("api.login", "POST"): OPEN,
+    ("api.openapi_json", "GET"): OPEN,  # the contract is public; scripts fetch it before login
+    ("api.docs_page", "GET"): OPEN,
     # everyone's own account
     ("auth.home", "GET"): ANY,
     ("auth.logout", "POST"): ANY,
