@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
-from posapp.services import checkout, ledger
+from posapp.services import checkout, ledger, users
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 
 OPEN, ANY, ADMIN = "open", "any", "admin"
@@ -38,6 +38,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.logout", "POST"): ANY,
     ("auth.change_password", "GET"): ANY,
     ("auth.change_password", "POST"): ANY,
+    ("auth.profile", "GET"): ANY,  # my account: named API tokens (each acts with my role)
+    ("auth.create_token", "POST"): ANY,
+    ("auth.revoke_token", "POST"): ANY,
     # the till
     ("pos.index", "GET"): ANY,
     ("pos.price", "POST"): ANY,
@@ -193,6 +196,8 @@ def world(app: Flask) -> dict[str, dict[str, str]]:
         cashier,  # a cashier may see their own sales' receipts (and an admin everyone's)
     )
     ledger.record_payment(db.session, customer.id, {"amount": "1.00", "method": "cash"}, owner)
+    # Token 1 is a spare: the loop revokes /account/tokens/1, which must not be a login token.
+    users.create_named_token(db.session, owner.id, "matrix spare")
     client = app.test_client()
     tokens = {}
     for name in ("owner", "cash1"):
