@@ -10,7 +10,8 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 
 from posapp.api.openapi import check_response
-from posapp.api.schemas import MAX_PER_PAGE, MAX_Q_LENGTH
+from posapp.api.schemas import MAX_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH
+from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
 from posapp.models import User
@@ -87,11 +88,25 @@ def requires(role: str | None = None) -> Callable[[F], F]:
     return decorator
 
 
+def _too_large(value: Any) -> bool:
+    """Tell whether a JSON value holds an integer no database column can store."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > MAX_ID
+    if isinstance(value, dict):
+        return any(_too_large(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_too_large(v) for v in value)
+    return False
+
+
 def json_body() -> dict[str, Any]:
     """Return the JSON object body; malformed JSON is a 400, a non-object a 422."""
     data = request.get_json(force=True, silent=False)
     if not isinstance(data, dict):
         raise ValidationError("The request body must be a JSON object.")
+    # An id beyond 64 bits would reach SQLite and crash there (OverflowError, a 500).
+    if _too_large(data):
+        raise ValidationError("A number in the request is too large.")
     return data
 
 
@@ -104,15 +119,16 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
         value = int(raw)
     except ValueError:
         raise ValidationError(f"{name} must be an integer.", field=name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f" and {maximum}" if maximum is not None else ""
+    top = MAX_ID if maximum is None else maximum
+    if value < minimum or value > top:
+        bound = f" and {maximum}" if maximum is not None else " or more"
         raise ValidationError(f"{name} must be between {minimum}{bound}.", field=name)
     return value
 
 
 def pagination() -> tuple[int, int]:
     """Read page (from 1) and per_page (default 50, max 500)."""
-    return int_arg("page", 1), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
+    return int_arg("page", 1, maximum=MAX_PAGE), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
 
 
 def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:

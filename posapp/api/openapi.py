@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 from flask import Flask, Response
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from werkzeug.routing import IntegerConverter
 
 from posapp.api import schemas
+from posapp.converters import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
@@ -105,13 +107,12 @@ def openapi_path(rule: str) -> str:
 def _path_parameters(rule: Any) -> list[dict[str, Any]]:
     params = []
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
         schema: dict[str, Any] = (
-            {"type": "integer", "minimum": 1}
-            if kind == "IntegerConverter"
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            if isinstance(converter, IntegerConverter)
             else {"type": "string", "minLength": 1, "pattern": r"^[^/]+$"}
         )
-        described = "Id" if kind == "IntegerConverter" else "Id or number"
+        described = "Id" if isinstance(converter, IntegerConverter) else "Id or number"
         params.append(
             {
                 "name": name,

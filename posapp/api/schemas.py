@@ -14,10 +14,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from posapp.converters import MAX_ID
 from posapp.models import PAYMENT_METHODS, REFUND_METHODS, ROLES
 from posapp.money import UNITS
 
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000  # far past any shop's data; keeps OFFSET inside 64 bits
 DEFAULT_PER_PAGE = 50
 MAX_Q_LENGTH = 200
 
@@ -547,7 +549,7 @@ class LedgerPage(Page):
 class ListQuery(BaseModel):
     """Every list endpoint pages the same way."""
 
-    page: int = Field(default=1, ge=1, description="From 1.")
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="From 1.")
     per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
 
 
@@ -582,10 +584,10 @@ class InvoiceQuery(ListQuery):
     )
     from_: Day | None = Field(default=None, alias="from", description="First day, inclusive.")
     to: Day | None = Field(default=None, description="Last day, inclusive.")
-    customer_id: int | None = Field(default=None, ge=1)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: InvoiceStatus | None = None
     method: PaymentMethod | None = Field(default=None, description="Paid (partly) by this.")
-    cashier_id: int | None = Field(default=None, ge=1, description="Admins only.")
+    cashier_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Admins only.")
     min: MoneyIn | None = Field(default=None, description="Smallest total.")
     max: MoneyIn | None = Field(default=None, description="Largest total.")
 

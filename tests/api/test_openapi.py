@@ -129,7 +129,12 @@ def test_lists_share_the_paging_parameters(spec: dict) -> None:
     assert len(lists) == 4  # products, invoices, customers, ledger
     for op in lists:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
-        assert params["page"] == {"default": 1, "minimum": 1, "type": "integer"}
+        assert params["page"] == {
+            "default": 1,
+            "minimum": 1,
+            "maximum": 1_000_000,
+            "type": "integer",
+        }
         assert params["per_page"] == {
             "default": 50,
             "maximum": 500,
