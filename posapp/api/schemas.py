@@ -123,6 +123,10 @@ class Health(Response):
 
 
 class LoginRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "owner", "password": "correct horse battery"}]}
+    )
+
     username: str = Field(examples=["owner"])
     password: str = Field(examples=["correct horse battery"])
 
@@ -162,6 +166,22 @@ class Product(Response):
 
 
 class ProductCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Basmati rice 1 kg",
+                    "price": "120.00",
+                    "cost": "95.00",
+                    "tax_rate": "5",
+                    "unit": "pcs",
+                    "category": "Grocery",
+                    "stock": "40",
+                }
+            ]
+        }
+    )
+
     code: str | None = Field(
         default=None, max_length=64, description="Barcode; an internal EAN-13 when omitted."
     )
@@ -183,6 +203,10 @@ class ProductCreate(Request):
 class ProductUpdate(Request):
     """Only the fields sent change."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"price": "125.00", "low_stock_threshold": "10"}]}
+    )
+
     code: str | None = Field(default=None, max_length=64)
     name: str | None = Field(default=None, max_length=160)
     category: str | None = Field(default=None, max_length=80)
@@ -200,6 +224,14 @@ class ProductUpdate(Request):
 
 
 class StockMovementRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"delta": "24", "reason": "purchase", "note": "Bill 1182", "unit_cost": "94.50"}
+            ]
+        }
+    )
+
     delta: QuantityIn = Field(description="Signed change of stock.")
     reason: Literal["opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count"]
     note: str | None = Field(default=None, max_length=200)
@@ -229,6 +261,26 @@ class CheckoutPayment(Request):
 
 
 class CheckoutRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer_id": 7,
+                    "items": [
+                        {"product_id": 3, "quantity": "2"},
+                        {"code": "8901234567890", "quantity": 1, "discount": "5.00"},
+                    ],
+                    "discount": "10%",
+                    "payments": [
+                        {"method": "cash", "amount": "100.00"},
+                        {"method": "credit", "amount": "50.00"},
+                    ],
+                    "note": "optional",
+                }
+            ]
+        }
+    )
+
     customer_id: int | None = Field(default=None, description="Required for a credit part.")
     items: list[CheckoutItem] = Field(min_length=1)
     discount: str | None = Field(
@@ -310,6 +362,8 @@ class Invoice(Response):
 
 
 class VoidRequest(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Rung up twice"}]})
+
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -319,6 +373,18 @@ class ReturnLineRequest(Request):
 
 
 class ReturnRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lines": [{"line_id": 12, "quantity": "1"}],
+                    "refund_method": "cash",
+                    "restock": True,
+                }
+            ]
+        }
+    )
+
     lines: list[ReturnLineRequest] = Field(min_length=1)
     refund_method: Literal[REFUND_METHODS] = "cash"  # type: ignore[valid-type]
     restock: bool = True
@@ -401,6 +467,12 @@ class CustomerDetail(Customer):
 
 
 class CustomerCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Asha Verma", "phone": "98765 43210", "credit_limit": "2000.00"}]
+        }
+    )
+
     name: str = Field(min_length=1, max_length=120)
     phone: str = Field(examples=["98765 43210"])
     email: str | None = Field(default=None, max_length=120)
@@ -412,6 +484,8 @@ class CustomerCreate(Request):
 
 class CustomerUpdate(Request):
     """Only the fields sent change; credit limits are for admins."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"address": "12 Station Road"}]})
 
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = None
@@ -435,6 +509,12 @@ class LedgerLine(Response):
 
 
 class PaymentRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"amount": "500.00", "method": "upi", "note": "GPay ref 5521"}]
+        }
+    )
+
     amount: MoneyIn
     method: AccountMethod
     note: str | None = Field(default=None, max_length=200)
@@ -460,6 +540,12 @@ class PaymentResult(Response):
 
 
 class AdjustmentRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"amount": "-20.00", "reason": "Rounded off the old balance"}]
+        }
+    )
+
     amount: MoneyIn = Field(description="Signed: positive raises what the customer owes.")
     reason: str = Field(min_length=1, max_length=200)
 

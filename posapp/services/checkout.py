@@ -434,7 +434,11 @@ def load_invoice(session: Session, key: int | str) -> Invoice:
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    # ASCII digits that fit an id: "²".isdigit() is true but int() refuses it, and 19+ digits
+    # overflow SQLite (both answered 500); anything else is looked up as a number.
+    if isinstance(key, int) or (
+        isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18
+    ):
         stmt = stmt.where(Invoice.id == int(key))
     else:
         stmt = stmt.where(Invoice.number == key)
