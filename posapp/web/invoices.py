@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from posapp.documents import escpos_receipt
 from posapp.documents.invoice_pdf import render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
@@ -107,15 +108,41 @@ def detail(invoice_id: int) -> tuple[str, int]:
 @bp.get("/<int:invoice_id>/pdf")
 @login_required
 def pdf(invoice_id: int) -> Response:
-    """Return the A4 invoice PDF; `duplicate=1` marks a reprint."""
+    """Return the invoice PDF in the shop's layout (or `layout=a4|a5|receipt`).
+
+    `duplicate=1` marks a reprint.
+    """
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
+    pdf = render_invoice_pdf(
+        invoice,
+        shop_settings(),
+        duplicate=duplicate,
+        logo=shop_logo(),
+        layout=request.args.get("layout"),
+    )
     return Response(
-        render_invoice_pdf(invoice, shop_settings(), duplicate=duplicate, logo=shop_logo()),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{invoice.number}{suffix}.pdf"'},
     )
+
+
+@bp.post("/<int:invoice_id>/print")
+@login_required
+def print_receipt(invoice_id: int) -> Response:
+    """Reprint the receipt (marked DUPLICATE) on the ESC/POS receipt printer."""
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    try:
+        outcome = escpos_receipt.print_invoice_receipt(
+            db.session, invoice, shop_settings(), current_user, duplicate=True
+        )
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(outcome.message(), "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 
 
 def return_payload(form: Any) -> dict[str, Any]:
