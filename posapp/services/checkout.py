@@ -483,7 +483,7 @@ def load_invoice(session: Session, key: int | str) -> Invoice:
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal()):
         stmt = stmt.where(Invoice.id == int(key))
     else:
         stmt = stmt.where(Invoice.number == key)

@@ -46,7 +46,7 @@ def index() -> tuple[str, int]:
             date_to=filters["to"] or None,
             status=filters["status"] or None,
             method=filters["method"] or None,
-            cashier_id=int(filters["cashier"]) if filters["cashier"].isdigit() else None,
+            cashier_id=int(filters["cashier"]) if filters["cashier"].isdecimal() else None,
             amount_min=filters["min"] or None,
             amount_max=filters["max"] or None,
             page=page,
@@ -149,7 +149,7 @@ def return_payload(form: Any) -> dict[str, Any]:
     """Turn the return form (qty-<line id> fields, refund method, restock) into a request."""
     lines = []
     for name, value in form.items():
-        if name.startswith("qty-") and name[4:].isdigit() and value.strip():
+        if name.startswith("qty-") and name[4:].isdecimal() and value.strip():
             lines.append({"line_id": int(name[4:]), "quantity": value.strip()})
     return {
         "lines": lines,
