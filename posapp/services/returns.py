@@ -211,7 +211,7 @@ def load_credit_note(session: Session, key: int | str) -> CreditNote:
     stmt = select(CreditNote).options(
         selectinload(CreditNote.lines), selectinload(CreditNote.invoice)
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal()):
         stmt = stmt.where(CreditNote.id == int(key))
     else:
         stmt = stmt.where(CreditNote.number == key)
