@@ -135,7 +135,7 @@ def format_qty(milli: int, unit: str, locale: str = "en_IN") -> str:
 
 def ean13_check_digit(first12: str) -> int:
     """Compute the EAN-13 check digit of 12 digits."""
-    if len(first12) != 12 or not (first12.isascii() and first12.isdigit()):
+    if len(first12) != 12 or not first12.isdecimal():
         raise ValueError("EAN-13 needs 12 digits before the check digit")
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
     return (10 - total % 10) % 10
@@ -143,6 +143,4 @@ def ean13_check_digit(first12: str) -> int:
 
 def is_valid_ean13(code: str) -> bool:
     """Tell whether a string is 13 digits with a correct check digit."""
-    if len(code) != 13 or not (code.isascii() and code.isdigit()):  # "²".isdigit() is true
-        return False
-    return ean13_check_digit(code[:12]) == int(code[12])
+    return len(code) == 13 and code.isdecimal() and ean13_check_digit(code[:12]) == int(code[12])

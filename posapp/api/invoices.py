@@ -45,13 +45,16 @@ def get_invoice(key: str) -> dict[str, Any]:
 
 
 @bp.get("/invoice/<key>/pdf")
-@documented({200: PDF})
+@documented({200: PDF}, query=s.InvoicePdfQuery)
 @requires()
 def invoice_pdf(key: str) -> Response:
-    """Return the A4 invoice as a PDF."""
+    """Return the invoice as a PDF in the shop's layout, or `layout=a4|a5|receipt`."""
     invoice = checkout.invoice_for_user(db.session, key, caller())
     pdf = render_invoice_pdf(
-        invoice, load_settings(db.session), logo=logo_data_uri(Path(current_app.config["DATA_DIR"]))
+        invoice,
+        load_settings(db.session),
+        logo=logo_data_uri(Path(current_app.config["DATA_DIR"])),
+        layout=request.args.get("layout"),
     )
     return Response(
         pdf,

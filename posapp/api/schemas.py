@@ -682,5 +682,11 @@ class LedgerQuery(ListQuery):
     order: Literal["asc", "desc"] = "asc"
 
 
+class InvoicePdfQuery(BaseModel):
+    layout: Literal["a4", "a5", "receipt"] | None = Field(
+        default=None, description="The shop's invoice layout when left out."
+    )
+
+
 class LookupQuery(BaseModel):
     code: str = Field(min_length=1, description="Barcode, QR payload or scale EAN-13.")

@@ -1,4 +1,4 @@
-"""The A4 tax invoice PDF (xhtml2pdf over templates/pdf/invoice.html) and what it prints."""
+"""The invoice PDF in its layouts (A4, A5, 58/80 mm receipt; xhtml2pdf) and the credit note."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from typing import Any
 from babel.numbers import get_currency_symbol
 
 from posapp.documents.pdf import environment, html_to_pdf
+from posapp.errors import ValidationError
 from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import ShopSettings
 
 TEMPLATE = "pdf/invoice.html"
+# One template per invoice layout (the `invoice_layout` setting), all over invoice_context.
+LAYOUT_TEMPLATES = {
+    "a4": TEMPLATE,
+    "a5": "pdf/invoice_a5.html",
+    "receipt": "pdf/invoice_receipt.html",
+}
 CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 PAYMENT_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit (on account)"}
 
@@ -118,20 +125,57 @@ def invoice_context(
     }
 
 
+def choose_layout(requested: str | None, settings: ShopSettings) -> str:
+    """The layout to print: the one asked for (`?layout=`), else the shop's setting."""
+    if requested in (None, ""):
+        return settings.invoice_layout if settings.invoice_layout in LAYOUT_TEMPLATES else "a4"
+    if requested not in LAYOUT_TEMPLATES:
+        raise ValidationError(
+            f"Unknown invoice layout; choose one of {', '.join(LAYOUT_TEMPLATES)}.",
+            field="layout",
+        )
+    return requested
+
+
+def receipt_height_mm(invoice: Invoice, taxes: int, logo: bool) -> int:
+    """Estimate the receipt PDF's page length from its rows, so a roll is not fed A4 length."""
+    rows = 3 * len(invoice.lines) + taxes + len(invoice.payments)
+    extra = sum(1 for line in invoice.lines if line.discount) + (8 if logo else 0)
+    return min(2000, 95 + 4 * (rows + extra))
+
+
 def invoice_html(
-    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
+    invoice: Invoice,
+    settings: ShopSettings,
+    *,
+    duplicate: bool = False,
+    logo: str | None = None,
+    layout: str | None = None,
 ) -> str:
-    """Render the invoice's HTML (the PDF's source; also handy to debug its layout)."""
+    """Render the invoice's HTML in a layout (default: the shop's; the PDF's source)."""
+    layout = choose_layout(layout, settings)
     context = invoice_context(invoice, settings, duplicate=duplicate, logo=logo)
-    return environment().get_template(TEMPLATE).render(context)
+    if layout == "receipt":
+        context["width_mm"] = settings.receipt_width_mm
+        context["page_height_mm"] = receipt_height_mm(invoice, len(context["taxes"]), bool(logo))
+    return environment().get_template(LAYOUT_TEMPLATES[layout]).render(context)
 
 
 def render_invoice_pdf(
-    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
+    invoice: Invoice,
+    settings: ShopSettings,
+    *,
+    duplicate: bool = False,
+    logo: str | None = None,
+    layout: str | None = None,
 ) -> bytes:
-    """Render an invoice as an A4 PDF (marked DUPLICATE for a reprint; `logo` a data: URI)."""
+    """Render an invoice as a PDF in a layout: A4, A5 or the 58/80 mm receipt.
+
+    `layout` None uses the shop's `invoice_layout`; a reprint is marked DUPLICATE; `logo` is
+    a data: URI.
+    """
     return html_to_pdf(
-        invoice_html(invoice, settings, duplicate=duplicate, logo=logo),
+        invoice_html(invoice, settings, duplicate=duplicate, logo=logo, layout=layout),
         f"invoice {invoice.number}",
     )
 

@@ -49,11 +49,15 @@ def _amount_format(locale: str) -> str:
     return (grouping.group(0) if grouping else "#,##0") + ".00"
 
 
+def amount_text(minor: int, locale: str) -> str:
+    """A money amount without the currency symbol, grouped the locale's way (1,23,456.50)."""
+    return format_decimal(Decimal(minor).scaleb(-2), format=_amount_format(locale), locale=locale)
+
+
 @pass_context
 def _amount(ctx: Any, minor: int) -> str:
     """A money amount without the currency symbol, for table columns (1,23,456.50)."""
-    locale = _settings_of(ctx).locale
-    return format_decimal(Decimal(minor).scaleb(-2), format=_amount_format(locale), locale=locale)
+    return amount_text(minor, _settings_of(ctx).locale)
 
 
 @pass_context

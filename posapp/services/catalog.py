@@ -62,7 +62,7 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
         code = out["code"]
         if any(ch.isspace() for ch in code):
             errors["code"] = "Codes cannot contain spaces."
-        elif len(code) == 13 and code.isascii() and code.isdigit() and not is_valid_ean13(code):
+        elif len(code) == 13 and code.isdecimal() and not is_valid_ean13(code):
             errors["code"] = "This EAN-13 has a wrong check digit."
     unit = _text(data, "unit") or ("pcs" if not partial else "")
     if unit:

@@ -43,7 +43,7 @@ def update_inventory_settings(
     values = shop_settings.stock_values(data, errors)
     for key, low, high in (("expiry_warning_days", 1, 365), ("dead_stock_days", 1, 3650)):
         raw = str(data.get(key) or "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not raw.isdecimal() or not low <= int(raw) <= high:
             errors[key] = f"A whole number of days from {low} to {high}."
         else:
             values[key] = int(raw)

@@ -161,7 +161,7 @@ def _count(raw: str, label: str) -> tuple[int | None, str | None]:
     text = raw.strip()
     if not text:
         return None, f"{label}: enter how many labels."
-    if not text.lstrip("-").isdigit():
+    if not text.lstrip("-").isdecimal():
         return None, f"{label}: the count must be a whole number."
     value = int(text)
     if value < 1:
@@ -185,7 +185,7 @@ def parse_label_request(
         errors["sheet"] = "Choose one of the label sheet formats."
     skip_value = 0
     skip_text = (skip or "").strip() or "0"
-    if not skip_text.isdigit():
+    if not skip_text.isdecimal():
         errors["skip"] = "Used labels to skip: a whole number."
     else:
         skip_value = int(skip_text)

@@ -46,6 +46,21 @@ class ShopSettings:
     cash_session_required: bool = False
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
     offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
+    # Which template the invoice PDF uses: "a4" (classic), "a5" (compact) or "receipt"
+    # (the 58/80 mm receipt as a PDF, at receipt_width_mm).
+    invoice_layout: str = "a4"
+    # A sale whose line or bill discount exceeds this percentage is audit-logged (issue 9).
+    discount_audit_percent: int = 10
+    # The ESC/POS receipt printer: none, usb (vendor/product id as 4 hex digits), network
+    # (host, port) or windows (a printer by name, on Windows only).
+    printer_kind: str = "none"
+    printer_usb_vendor: str = ""
+    printer_usb_product: str = ""
+    printer_host: str = ""
+    printer_port: int = 9100
+    printer_windows_name: str = ""
+    printer_auto_print: bool = False  # print the receipt on the printer after each sale
+    printer_open_drawer: bool = False  # kick the cash drawer (through the printer) on cash sales
 
 
 def _decode(kind: type, raw: str) -> object:

@@ -44,10 +44,13 @@ TEXT_LIMITS = {
 }
 BOOLEANS = ("prices_include_tax", "split_tax", "round_off", "allow_negative_stock")
 RECEIPT_WIDTHS = (58, 80)
+# The invoice PDF layouts: one template each over the same invoice data.
+INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (58/80 mm)"}
 # The form's field names, in page order (low_stock_default is shown as a quantity).
 FORM_FIELDS = (
     *("shop_name", "address", "phone", "email", "tax_number", "currency", "locale"),
-    *("invoice_prefix", "fy_start_month", "receipt_width_mm", "receipt_footer"),
+    *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
+    *("receipt_width_mm", "receipt_footer"),
     *("low_stock_default", *BOOLEANS),
 )
 
@@ -112,15 +115,25 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["invoice_prefix"] = "1 to 10 characters: letters A–Z, digits, / or -."
     values["invoice_prefix"] = prefix
     month = str(data.get("fy_start_month") or "").strip()
-    if not month.isdigit() or not 1 <= int(month) <= 12:
+    if not month.isdecimal() or not 1 <= int(month) <= 12:
         errors["fy_start_month"] = "Choose a month from 1 (January) to 12 (December)."
     else:
         values["fy_start_month"] = int(month)
     width = str(data.get("receipt_width_mm") or "").strip()
-    if not width.isdigit() or int(width) not in RECEIPT_WIDTHS:
+    if not width.isdecimal() or int(width) not in RECEIPT_WIDTHS:
         errors["receipt_width_mm"] = "Choose 58 mm or 80 mm."
     else:
         values["receipt_width_mm"] = int(width)
+    layout = str(data.get("invoice_layout") or "").strip()
+    if layout not in INVOICE_LAYOUTS:
+        errors["invoice_layout"] = "Choose classic A4, compact A5 or the receipt."
+    else:
+        values["invoice_layout"] = layout
+    threshold = str(data.get("discount_audit_percent") or "").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
+        errors["discount_audit_percent"] = "A whole percentage from 0 to 100."
+    else:
+        values["discount_audit_percent"] = int(threshold)
     for key in ("prices_include_tax", "split_tax", "round_off"):
         values[key] = _boolean(data, key, errors)
     values.update(stock_values(data, errors))

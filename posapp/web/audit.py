@@ -37,7 +37,7 @@ def index() -> str:
     entries, total = audit.list_entries(
         db.session,
         action=request.args.get("action", ""),
-        user_id=int(user_id) if user_id.isdigit() else None,
+        user_id=int(user_id) if user_id.isdecimal() else None,
         since=local_midnight_utc(since) if since else None,
         until=local_midnight_utc(until + timedelta(days=1)) if until else None,
         page=page,

@@ -43,7 +43,7 @@ login_manager.session_protection = "basic"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Load the session's user; inactive users are refused by Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return db.session.get(User, int(user_id)) if user_id.isdecimal() else None
 
 
 def _setup_needed() -> bool:

@@ -163,7 +163,7 @@ def count() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         counts: dict[int, str] = {}
         for key, value in request.form.items():
-            if key.startswith("count-") and key[6:].isdigit():
+            if key.startswith("count-") and key[6:].isdecimal():
                 counts[int(key[6:])] = value
         try:
             results = inventory.book_stock_count(

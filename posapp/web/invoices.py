@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from posapp.documents import escpos_receipt
 from posapp.documents.invoice_pdf import render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
@@ -45,7 +46,7 @@ def index() -> tuple[str, int]:
             date_to=filters["to"] or None,
             status=filters["status"] or None,
             method=filters["method"] or None,
-            cashier_id=int(filters["cashier"]) if filters["cashier"].isdigit() else None,
+            cashier_id=int(filters["cashier"]) if filters["cashier"].isdecimal() else None,
             amount_min=filters["min"] or None,
             amount_max=filters["max"] or None,
             page=page,
@@ -107,22 +108,48 @@ def detail(invoice_id: int) -> tuple[str, int]:
 @bp.get("/<int:invoice_id>/pdf")
 @login_required
 def pdf(invoice_id: int) -> Response:
-    """Return the A4 invoice PDF; `duplicate=1` marks a reprint."""
+    """Return the invoice PDF in the shop's layout (or `layout=a4|a5|receipt`).
+
+    `duplicate=1` marks a reprint.
+    """
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
+    pdf = render_invoice_pdf(
+        invoice,
+        shop_settings(),
+        duplicate=duplicate,
+        logo=shop_logo(),
+        layout=request.args.get("layout"),
+    )
     return Response(
-        render_invoice_pdf(invoice, shop_settings(), duplicate=duplicate, logo=shop_logo()),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{invoice.number}{suffix}.pdf"'},
     )
+
+
+@bp.post("/<int:invoice_id>/print")
+@login_required
+def print_receipt(invoice_id: int) -> Response:
+    """Reprint the receipt (marked DUPLICATE) on the ESC/POS receipt printer."""
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    try:
+        outcome = escpos_receipt.print_invoice_receipt(
+            db.session, invoice, shop_settings(), current_user, duplicate=True
+        )
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(outcome.message(), "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 
 
 def return_payload(form: Any) -> dict[str, Any]:
     """Turn the return form (qty-<line id> fields, refund method, restock) into a request."""
     lines = []
     for name, value in form.items():
-        if name.startswith("qty-") and name[4:].isdigit() and value.strip():
+        if name.startswith("qty-") and name[4:].isdecimal() and value.strip():
             lines.append({"line_id": int(name[4:]), "quantity": value.strip()})
     return {
         "lines": lines,

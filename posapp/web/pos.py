@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from posapp.documents import escpos_receipt
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
 from posapp.money import money_str, qty_str
 from posapp.services import checkout, held_bills, inventory, ledger
 from posapp.services.pricing import summarise_tax
+from posapp.web import shop_settings
 
 bp = Blueprint("pos", __name__)
 
@@ -81,6 +83,28 @@ def receipt(invoice_id: int) -> str:
         taxes=summarise_tax(invoice.lines),
         autoprint=request.args.get("print") == "1",
     )
+
+
+@bp.post("/receipt/<int:invoice_id>/print")
+@login_required
+def print_receipt(invoice_id: int) -> dict[str, Any]:
+    """Print the receipt on the ESC/POS printer ({duplicate, after_sale}; CSRF header).
+
+    Printer faults answer a JSON error (502 printer_error, 409 printer_not_configured); the
+    sale is never touched.
+    """
+    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    payload = request.get_json(silent=True)
+    options = payload if isinstance(payload, dict) else {}
+    outcome = escpos_receipt.print_invoice_receipt(
+        db.session,
+        invoice,
+        shop_settings(),
+        current_user,
+        duplicate=options.get("duplicate") is True,
+        after_sale=options.get("after_sale") is True,
+    )
+    return {"printed": outcome.printed, "drawer": outcome.drawer, "message": outcome.message()}
 
 
 def _held_json(view: held_bills.HeldView) -> dict[str, Any]:

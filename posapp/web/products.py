@@ -101,7 +101,7 @@ def index() -> str:
 
 def _id_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return int(raw) if raw.isdecimal() and len(raw) < 19 else None
 
 
 SORT_LABELS = {
@@ -289,7 +289,7 @@ def label_sheet() -> Response | str | tuple[str, int]:
                 exc.status
             )
         return _pdf_response(render_labels_pdf(wanted, shop_settings()), "labels.pdf")
-    ids = [int(i) for i in request.args.getlist("ids") if i.isdigit()][: labels.MAX_ROWS]
+    ids = [int(i) for i in request.args.getlist("ids") if i.isdecimal()][: labels.MAX_ROWS]
     rows = [{"code": p.code, "count": "1"} for p in labels.active_products(db.session, ids)]
     values = {"sheet": shop_settings().label_sheet, "skip": "0"}
     return _label_page(rows, values, None, {})

@@ -104,7 +104,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         elif name == "dead-stock":
             raw = args.get("days", "")
             if raw:
-                if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+                if not raw.isdecimal() or not 1 <= int(raw) <= 3650:
                     raise DomainError("Days are a whole number from 1 to 3650.", status=422)
                 days = int(raw)
             report = reports.dead_stock(db.session, days)

@@ -16,8 +16,11 @@ from flask import (
 )
 from flask_login import current_user
 
+from posapp.documents import escpos_receipt
 from posapp.errors import DomainError
 from posapp.extensions import db
+from posapp.models.base import to_local, utcnow
+from posapp.services import receipt_printer
 from posapp.services import shop_settings as service
 from posapp.web import admin_required, shop_logo, shop_settings
 
@@ -39,6 +42,9 @@ def _page(
     values: dict[str, str] | None = None,
     error: str | None = None,
     fields: dict[str, str] | None = None,
+    printer_values: dict[str, str] | None = None,
+    printer_error: str | None = None,
+    printer_fields: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     current = shop_settings()
     return render_template(
@@ -46,6 +52,16 @@ def _page(
         values=values if values is not None else service.form_values(current),
         error=error,
         fields=fields or {},
+        printer_values=(
+            printer_values
+            if printer_values is not None
+            else receipt_printer.printer_form_values(current)
+        ),
+        printer_error=printer_error,
+        printer_fields=printer_fields or {},
+        printer_kinds=list(receipt_printer.PRINTER_KINDS.items()),
+        printer_columns=receipt_printer.COLUMNS.get(current.receipt_width_mm, 48),
+        layouts=list(service.INVOICE_LAYOUTS.items()),
         example=service.money_example(current.currency, current.locale),
         months=[(str(n), name) for n, name in enumerate(MONTHS, start=1)],
         widths=[(str(w), f"{w} mm") for w in service.RECEIPT_WIDTHS],
@@ -105,3 +121,33 @@ def remove_logo() -> Response:
     removed = service.remove_logo(db.session, _data_dir(), current_user.id)
     flash("Logo removed." if removed else "There was no logo to remove.", "success")
     return redirect(url_for("settings.index"))
+
+
+@bp.post("/printer")
+@admin_required
+def save_printer() -> Response | tuple[str, int]:
+    """Save the receipt printer's settings; on any error re-show them and write nothing."""
+    try:
+        changed = receipt_printer.save_printer_settings(db.session, request.form, current_user.id)
+    except DomainError as exc:
+        return _page(
+            exc.status,
+            printer_values=request.form.to_dict(),
+            printer_error=exc.message,
+            printer_fields=exc.details.get("fields"),
+        )
+    flash("Printer settings saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("settings.index") + "#printer")
+
+
+@bp.post("/printer/test")
+@admin_required
+def test_print() -> Response:
+    """Print a test page on the saved receipt printer and say whether it worked."""
+    try:
+        config = escpos_receipt.print_test_page(shop_settings(), to_local(utcnow()))
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Test page sent to the {config.describe()}.", "success")
+    return redirect(url_for("settings.index") + "#printer")

@@ -106,7 +106,7 @@ def timeout() -> Response | tuple[str, int]:
     """Set the idle minutes after which a session ends."""
     raw = request.form.get("timeout", "").strip()
     try:
-        if not raw.isdigit():
+        if not raw.isdecimal():
             raise DomainError("Type the timeout in whole minutes (0 = never).", status=422)
         users.set_session_timeout(db.session, int(raw), current_user.id)
     except DomainError as exc:

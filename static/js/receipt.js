@@ -1,5 +1,7 @@
 // The receipt page: size the printed page to the receipt, print on arrival when asked
-// (?print=1); Enter prints, Esc starts a new sale.
+// (?print=1); Enter prints, Esc starts a new sale. With an ESC/POS receipt printer set up,
+// a fresh sale's receipt goes to that printer instead (automatic printing on) and the cash
+// drawer opens for a cash sale (when set); the server decides and audits, once per sale.
 
 const page = document.querySelector("[data-receipt]");
 
@@ -16,9 +18,40 @@ function fitPageToReceipt() {
   style.textContent = `@page { size: ${widthMm}mm ${heightMm}mm; margin: 0; }`;
 }
 
+/** Send the receipt to the ESC/POS printer and say what happened; resolves to "printed". */
+async function escposPrint(afterSale) {
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  let ok = false;
+  let printed = false;
+  let message = "";
+  try {
+    const response = await fetch(page.dataset.escposUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ after_sale: afterSale, duplicate: page.dataset.duplicate === "1" }),
+    });
+    const body = await response.json().catch(() => ({}));
+    ok = response.ok;
+    printed = ok && body.printed === true;
+    if (!ok) message = body.error?.message || `The receipt printer failed (${response.status}).`;
+    else if (body.printed || body.drawer || !afterSale) message = body.message;
+  } catch {
+    message = "TillBook did not answer.";
+  }
+  const status = document.getElementById("escpos-status");
+  if (status && message) {
+    status.textContent = ok ? message : `${message} The sale is saved; use “Print receipt” instead.`;
+    status.classList.remove("d-none", "alert-success", "alert-danger");
+    status.classList.add(ok ? "alert-success" : "alert-danger");
+  }
+  return printed;
+}
+
 if (page) {
   const printButton = document.getElementById("print-receipt");
+  const escposButton = document.getElementById("escpos-print");
   const newSale = document.getElementById("new-sale");
+  escposButton?.addEventListener("click", () => escposPrint(false));
 
   fitPageToReceipt();
   window.addEventListener("beforeprint", fitPageToReceipt);
@@ -31,7 +64,14 @@ if (page) {
     }
   });
 
-  if (page.dataset.autoprint === "1") {
+  const freshSale = page.dataset.autoprint === "1" && page.dataset.duplicate !== "1";
+  const escposAuto = Boolean(page.dataset.escposUrl) && page.dataset.escposAuto === "1";
+  const escposDrawer = Boolean(page.dataset.escposUrl) && page.dataset.escposDrawer === "1";
+  if (freshSale && escposAuto) {
+    // The thermal printer prints it; no browser print dialog in the cashier's way.
+    escposPrint(true).finally(() => newSale?.focus());
+  } else if (page.dataset.autoprint === "1") {
+    if (freshSale && escposDrawer) escposPrint(true);
     // After the automatic print the next keystroke most likely starts the next sale.
     window.addEventListener("afterprint", () => newSale?.focus(), { once: true });
     window.addEventListener(

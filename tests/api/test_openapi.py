@@ -216,3 +216,9 @@ def test_list_parameters_are_checked_the_same_way_everywhere(
     response = client.get(url, headers=admin_headers)
     assert response.status_code == 422
     assert field in response.get_json()["error"]["details"]["fields"]
+
+
+def test_the_pdf_layouts_are_documented(spec: dict) -> None:
+    params = spec["paths"]["/api/invoice/{key}/pdf"]["get"]["parameters"]
+    layout = next(p for p in params if p["name"] == "layout")
+    assert layout["in"] == "query" and layout["schema"]["enum"] == ["a4", "a5", "receipt"]

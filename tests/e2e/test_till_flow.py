@@ -101,7 +101,7 @@ def test_first_run_to_receipt(page: Any, artifacts: Path) -> None:
     expect(receipt.locator(".r-grand")).to_contain_text("₹210.00")
     expect(receipt.locator("[data-change]")).to_have_text("₹290.00")
     expect(receipt).to_contain_text("Sharma General Store")
-    expect(page.get_by_role("link", name="A4 invoice PDF")).to_have_attribute(
+    expect(page.get_by_role("link", name="Invoice PDF")).to_have_attribute(
         "href", re.compile(r"^/api/invoice/\d+/pdf$")
     )
 

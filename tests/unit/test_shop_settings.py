@@ -26,6 +26,8 @@ GOOD = {
     "invoice_prefix": "SGS/",
     "fy_start_month": "4",
     "receipt_width_mm": "58",
+    "invoice_layout": "a5",
+    "discount_audit_percent": "15",
     "receipt_footer": "Visit again",
     "low_stock_default": "3",
     "prices_include_tax": "1",
@@ -53,6 +55,24 @@ def test_a_good_form_gives_typed_values() -> None:
     assert values["fy_start_month"] == 4 and values["receipt_width_mm"] == 58
     assert values["prices_include_tax"] is True and values["round_off"] is False
     assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS/"
+    assert values["invoice_layout"] == "a5" and values["discount_audit_percent"] == 15
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"invoice_layout": "letter"}, "invoice_layout"),
+        ({"invoice_layout": ""}, "invoice_layout"),
+        ({"discount_audit_percent": "101"}, "discount_audit_percent"),
+        ({"discount_audit_percent": "-1"}, "discount_audit_percent"),
+        ({"discount_audit_percent": "7.5"}, "discount_audit_percent"),
+        ({"discount_audit_percent": "²"}, "discount_audit_percent"),
+        ({"fy_start_month": "²"}, "fy_start_month"),  # a digit to isdigit(), not to int()
+        ({"receipt_width_mm": "⁵⁸"}, "receipt_width_mm"),
+    ],
+)
+def test_layout_and_discount_threshold_are_checked(changes: dict[str, str], field: str) -> None:
+    assert field in errors_of(**changes)
 
 
 def test_codes_are_normalised() -> None:

@@ -45,12 +45,14 @@ POLICY: dict[tuple[str, str], str] = {
     ("pos.index", "GET"): ANY,
     ("pos.price", "POST"): ANY,
     ("pos.receipt", "GET"): ANY,
+    ("pos.print_receipt", "POST"): ANY,  # the ESC/POS receipt (and the sale's drawer kick)
     ("pos.held", "GET"): ANY,  # held bills: cashiers park and recall their own
     ("pos.hold", "POST"): ANY,
     ("pos.recall", "POST"): ANY,
     ("invoices.index", "GET"): ANY,  # cashiers list and open their own invoices
     ("invoices.detail", "GET"): ANY,
     ("invoices.pdf", "GET"): ANY,
+    ("invoices.print_receipt", "POST"): ANY,  # reprint on the receipt printer, own invoices
     ("invoices.take_return", "POST"): ANY,  # API.md: returns are "any user"
     ("invoices.void", "POST"): ADMIN,  # cashiers can never void a sale
     # cash sessions: cashiers open, pay in/out and close their own; admins see every session
@@ -60,6 +62,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("cash.close", "POST"): ANY,
     ("cash.z_report", "GET"): ANY,
     ("cash.z_report_pdf", "GET"): ANY,
+    ("cash.open_drawer", "POST"): ANY,  # "no sale": a reason, audit-logged (issue 9)
     ("cash.required", "POST"): ADMIN,  # the shop's rule, not the cashier's
     ("dashboard.index", "GET"): ADMIN,
     ("exports.index", "GET"): ADMIN,
@@ -136,6 +139,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("settings.save", "POST"): ADMIN,
     ("settings.upload_logo", "POST"): ADMIN,
     ("settings.remove_logo", "POST"): ADMIN,
+    ("settings.save_printer", "POST"): ADMIN,
+    ("settings.test_print", "POST"): ADMIN,
     # the API, as shared/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

@@ -259,7 +259,7 @@ def test_receipt_shows_the_sale(admin_client: FlaskClient, admin) -> None:  # ty
     tax_table = html.split('class="r-table r-tax"')[1].split("</table>")[0]
     assert "5%" in tax_table and "12%" in tax_table
     assert "₹85.71" in tax_table and "₹4.29" in tax_table  # 90.00 at 5 % inclusive
-    # The toolbar: print, the A4 PDF, a new sale; hidden when printing.
+    # The toolbar: print, the invoice PDF, a new sale; hidden when printing.
     assert 'id="print-receipt"' in html
     assert f'href="/api/invoice/{invoice.id}/pdf"' in html
     assert 'target="_blank"' in html

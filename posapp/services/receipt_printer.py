@@ -1,0 +1,353 @@
+"""The ESC/POS receipt printer: its settings, sending a job to it, and the audited cash drawer.
+
+python-escpos is imported only when something is sent, so the app starts (and the tests run)
+on machines without a printer, without libusb and without pywin32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from posapp.errors import DomainError, ValidationError
+from posapp.models import AuditLog, Invoice, User
+from posapp.models.base import write_transaction
+from posapp.services import audit
+from posapp.services.settings import ShopSettings
+from posapp.services.shop_settings import save_changes
+
+PRINTER_KINDS = {
+    "none": "No receipt printer (print through the browser)",
+    "usb": "USB (vendor and product id)",
+    "network": "Network (IP address and port)",
+    "windows": "Windows printer by name",
+}
+SETTINGS_ACTION = "settings.printer"
+DRAWER_NO_SALE = "drawer.no_sale"
+DRAWER_SALE = "drawer.sale"
+# Characters per line in the printer's font A: 384 dots / 12 on 58 mm, 576 / 12 on 80 mm.
+COLUMNS = {58: 32, 80: 48}
+# Seconds to wait for a network printer; a till must not hang on one that is switched off.
+NETWORK_TIMEOUT = 5.0
+USB_TIMEOUT_MS = 5000
+HEX_ID = re.compile(r"(?:0x)?([0-9a-fA-F]{4})")
+HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[?[0-9A-Fa-f:]{2,39}\]?")
+TRUE_WORDS = ("1", "on", "true", "yes")
+FALSE_WORDS = ("", "0", "off", "false", "no")
+# ESC p 0 25 25 (ms/2): pulse the drawer connector's pin 2, as python-escpos's cashdraw(2).
+DRAWER_KICK_PIN = 2
+REASON_MAX = 200
+NOT_CONFIGURED = "No receipt printer is set up; an admin can add one in Settings → Receipt printer."
+
+
+class PrinterError(DomainError):
+    """The receipt printer could not be reached or refused the job (the sale itself stands)."""
+
+    status = 502
+    code = "printer_error"
+
+
+class PrinterNotConfigured(DomainError):
+    """No receipt printer is set up in the settings."""
+
+    status = 409
+    code = "printer_not_configured"
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """Where the receipt printer is and how wide its paper is."""
+
+    kind: str = "none"
+    usb_vendor: int = 0
+    usb_product: int = 0
+    host: str = ""
+    port: int = 9100
+    windows_name: str = ""
+    width_mm: int = 80
+
+    @classmethod
+    def from_settings(cls, settings: ShopSettings) -> PrinterConfig:
+        """Read the printer's settings (bad hand-edited ids read as 0: "not found" later)."""
+        return cls(
+            kind=settings.printer_kind if settings.printer_kind in PRINTER_KINDS else "none",
+            usb_vendor=_hex_or_zero(settings.printer_usb_vendor),
+            usb_product=_hex_or_zero(settings.printer_usb_product),
+            host=settings.printer_host,
+            port=settings.printer_port,
+            windows_name=settings.printer_windows_name,
+            width_mm=settings.receipt_width_mm,
+        )
+
+    @property
+    def configured(self) -> bool:
+        return self.kind != "none"
+
+    @property
+    def columns(self) -> int:
+        return COLUMNS.get(self.width_mm, COLUMNS[80])
+
+    def describe(self) -> str:
+        """Name the printer for messages ("network printer 192.168.1.50:9100")."""
+        if self.kind == "usb":
+            return f"USB printer {self.usb_vendor:04x}:{self.usb_product:04x}"
+        if self.kind == "network":
+            return f"network printer {self.host}:{self.port}"
+        if self.kind == "windows":
+            return f"Windows printer “{self.windows_name}”"
+        return "no printer"
+
+
+def _hex_or_zero(text: str) -> int:
+    match = HEX_ID.fullmatch(text.strip())
+    return int(match.group(1), 16) if match else 0
+
+
+def _boolean(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> bool:
+    raw = str(data.get(key) or "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw not in FALSE_WORDS:
+        errors[key] = "Tick the box or leave it empty."
+    return False
+
+
+def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform) -> dict[str, Any]:
+    """Check the printer form; return the settings to save or raise with every field's error.
+
+    Only the fields of the chosen kind must be filled; the others are kept as they were sent,
+    so switching kinds back and forth does not lose what was typed.
+    """
+    errors: dict[str, str] = {}
+    kind = str(data.get("printer_kind") or "").strip()
+    if kind not in PRINTER_KINDS:
+        errors["printer_kind"] = "Choose no printer, USB, network or a Windows printer."
+    elif kind == "windows" and platform != "win32":
+        errors["printer_kind"] = (
+            "Windows printers by name work only when TillBook runs on Windows; "
+            "on this computer choose USB or network."
+        )
+    values: dict[str, Any] = {"printer_kind": kind}
+    for key in ("printer_usb_vendor", "printer_usb_product"):
+        text = str(data.get(key) or "").strip()
+        match = HEX_ID.fullmatch(text)
+        if match:
+            values[key] = match.group(1).lower()
+        elif text or kind == "usb":
+            errors[key] = "Four hexadecimal digits, e.g. 04b8 (see the printer's label or manual)."
+    host = str(data.get("printer_host") or "").strip()
+    if host and not HOST.fullmatch(host):
+        errors["printer_host"] = "Type the printer's IP address or host name, e.g. 192.168.1.50."
+    elif not host and kind == "network":
+        errors["printer_host"] = "Type the printer's IP address, e.g. 192.168.1.50."
+    values["printer_host"] = host
+    port = str(data.get("printer_port") or "").strip() or "9100"
+    if not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+        errors["printer_port"] = "A port number from 1 to 65535 (usually 9100)."
+    else:
+        values["printer_port"] = int(port)
+    name = str(data.get("printer_windows_name") or "").strip()
+    if len(name) > 120:
+        errors["printer_windows_name"] = "At most 120 characters."
+    elif not name and kind == "windows" and "printer_kind" not in errors:
+        errors["printer_windows_name"] = "Type the printer's name as Windows shows it."
+    values["printer_windows_name"] = name
+    values["printer_auto_print"] = _boolean(data, "printer_auto_print", errors)
+    values["printer_open_drawer"] = _boolean(data, "printer_open_drawer", errors)
+    if errors:
+        raise ValidationError(
+            "Some printer settings need fixing; nothing was saved.", fields=errors
+        )
+    return values
+
+
+def printer_form_values(settings: ShopSettings) -> dict[str, str]:
+    """The printer form's values as the page shows them."""
+    return {
+        "printer_kind": settings.printer_kind,
+        "printer_usb_vendor": settings.printer_usb_vendor,
+        "printer_usb_product": settings.printer_usb_product,
+        "printer_host": settings.printer_host,
+        "printer_port": str(settings.printer_port),
+        "printer_windows_name": settings.printer_windows_name,
+        "printer_auto_print": "1" if settings.printer_auto_print else "",
+        "printer_open_drawer": "1" if settings.printer_open_drawer else "",
+    }
+
+
+def _escpos() -> ModuleType:
+    """Import python-escpos's printer classes on first use."""
+    # python-escpos caches its printer database as a pickle in a fresh temporary folder per
+    # process unless told where; one folder per machine user keeps /tmp (or %TEMP%) clean.
+    cache = Path(tempfile.gettempdir()) / "tillbook-escpos"
+    cache.mkdir(exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    try:
+        import escpos.printer
+    except ImportError as exc:  # a broken install: say so instead of a 500
+        raise PrinterError(f"Receipt printing is not available: {exc}.") from None
+    return escpos.printer
+
+
+def _usb_backend() -> Any:
+    """libusb from the libusb-package wheel when it is installed (no system libusb needed)."""
+    try:
+        import libusb_package
+    except ImportError:
+        return None
+    return libusb_package.get_libusb1_backend()
+
+
+def _open(config: PrinterConfig) -> Any:
+    """Open a connection to the configured printer, or raise PrinterError saying why not."""
+    printers = _escpos()
+    if config.kind == "network":
+        if not config.host:
+            raise PrinterError("The network printer has no address; set it in Settings.")
+        # Connect here rather than in python-escpos's open(), which drops the socket of a
+        # failed connection without closing it; create_connection closes it on failure.
+        connection = socket.create_connection((config.host, config.port), NETWORK_TIMEOUT)
+        printer = printers.Network(config.host, port=config.port, timeout=NETWORK_TIMEOUT)
+        printer.device = connection
+        return printer
+    if config.kind == "usb":
+        try:
+            import usb.core
+        except ImportError:
+            raise PrinterError("USB printing needs the pyusb package, which is missing.") from None
+        usb_args: dict[str, Any] = {}
+        backend = _usb_backend()
+        if backend is not None:
+            usb_args["backend"] = backend
+        printer = printers.Usb(
+            config.usb_vendor or None,
+            config.usb_product or None,
+            usb_args=usb_args,
+            timeout=USB_TIMEOUT_MS,
+        )
+        try:
+            printer.open()
+        except usb.core.NoBackendError:
+            raise PrinterError(
+                "No USB driver (libusb) was found on this computer; use a network printer "
+                "or, on Windows, the printer by name."
+            ) from None
+        return printer
+    if config.kind == "windows":
+        if sys.platform != "win32":
+            raise PrinterError(
+                "Windows printers by name work only on Windows; choose USB or network in Settings."
+            )
+        printer = printers.Win32Raw(config.windows_name)
+        printer.open(job_name="TillBook receipt")
+        return printer
+    raise PrinterNotConfigured(NOT_CONFIGURED)
+
+
+def send(config: PrinterConfig, job: bytes) -> None:
+    """Send a finished ESC/POS job to the printer in one write; PrinterError if it fails."""
+    if not config.configured:
+        raise PrinterNotConfigured(NOT_CONFIGURED)
+    _escpos()  # a broken install is reported as such, not as a printer fault
+    from escpos.exceptions import Error as EscposError
+
+    printer = None
+    try:
+        printer = _open(config)
+        printer._raw(job)  # the job is already encoded; python-escpos has no public raw write
+    except DomainError:
+        raise
+    except (EscposError, OSError, RuntimeError, AssertionError) as exc:
+        # OSError: refused/unreachable/timed out sockets and USB I/O (usb.core.USBError);
+        # RuntimeError: python-escpos's "needs pyusb/pywin32"; AssertionError: its checks.
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise PrinterError(f"Could not print on the {config.describe()}: {detail}") from None
+    finally:
+        if printer is not None:
+            # Closing a connection that already failed must not hide the real result.
+            with contextlib.suppress(Exception):
+                printer.close()
+
+
+def dummy_printer() -> Any:
+    """A python-escpos Dummy printer: collects a job's bytes to send them in one write."""
+    return _escpos().Dummy()
+
+
+def drawer_kick() -> bytes:
+    """The bytes that open the cash drawer plugged into the printer (ESC p 0 …)."""
+    dummy = dummy_printer()
+    dummy.cashdraw(DRAWER_KICK_PIN)
+    return dummy.output
+
+
+def save_printer_settings(
+    session: Session, data: Mapping[str, Any], user_id: int | None, platform: str = sys.platform
+) -> dict[str, tuple[str, str]]:
+    """Validate and save the printer form (audited); nothing is written on any error."""
+    return save_changes(session, validate_printer_form(data, platform), SETTINGS_ACTION, user_id)
+
+
+def drawer_opened_for(session: Session, invoice_id: int) -> bool:
+    """Whether the drawer was already opened for this sale (a reload must not open it again)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    AuditLog.entity == "invoice",
+                    AuditLog.entity_id == invoice_id,
+                    AuditLog.action == DRAWER_SALE,
+                )
+            )
+        )
+    )
+
+
+def record_sale_drawer(session: Session, invoice: Invoice, user: User) -> None:
+    """Audit that the drawer opened for a cash sale."""
+    with write_transaction(session):
+        audit.record(
+            session,
+            DRAWER_SALE,
+            user_id=user.id,
+            entity="invoice",
+            entity_id=invoice.id,
+            after={"number": invoice.number, "tendered": invoice.tendered},
+        )
+
+
+def open_drawer_no_sale(
+    session: Session, settings: ShopSettings, data: Mapping[str, Any], user: User
+) -> None:
+    """Open the cash drawer without a sale: a reason is required and the opening is audited.
+
+    The drawer is kicked first and logged only once it opened, so the log never claims an
+    opening that a switched-off printer prevented.
+    """
+    reason = str(data.get("reason") or "").strip()
+    if not reason:
+        raise ValidationError("Say why the drawer is opened without a sale.", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"At most {REASON_MAX} characters.", field="reason")
+    config = PrinterConfig.from_settings(settings)
+    send(config, drawer_kick())
+    with write_transaction(session):
+        audit.record(
+            session,
+            DRAWER_NO_SALE,
+            user_id=user.id,
+            entity="drawer",
+            after={"reason": reason, "user": user.username},
+        )
