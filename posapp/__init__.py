@@ -13,6 +13,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_dir
+from posapp.converters import IdConverter
 from posapp.extensions import csrf, db, login_manager, migrate
 from posapp.maintenance import install_gate
 
@@ -37,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(bundled("templates")),
         static_folder=str(bundled("static")),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route: ids beyond 64 bits are 404
     app.json_provider_class = ExactJSONProvider
     app.json = ExactJSONProvider(app)
     app.json.sort_keys = False  # keep the contract's field order

@@ -327,3 +327,19 @@ def db_revision(ctx: click.Context, message: str) -> None:
     obj["app"] = create_app({"DATA_DIR": obj.get("data_dir"), "AUTO_MIGRATE": False})
     with obj["app"].app_context():
         make_migration(directory=MIGRATIONS_DIR, message=message)
+
+
+@main.command("export-docs", hidden=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+)
+def export_docs(out_dir: Path) -> None:
+    """(developers) Write docs/openapi.json, the Postman collection and docs/schema.sql."""
+    from posapp.docgen import write_all
+
+    for path in write_all(out_dir):
+        click.echo(f"wrote {path}")

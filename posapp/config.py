@@ -93,6 +93,8 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "AUTO_MIGRATE": True,
         "AUTO_BACKUP": True,  # a verified copy at the first start of a day and before migrating
         "LOG_TO_FILE": True,
+        # Tests turn this on: every API answer is validated against its documented model.
+        "API_CHECK_RESPONSES": False,
     }
     config.update(overrides or {})
     return config

@@ -18,7 +18,13 @@ from tests.factories import PASSWORD, make_user
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
     """Create the real app on a data dir (migrations run, as at every start)."""
-    config = {"DATA_DIR": str(data_dir), "TESTING": True, "LOG_TO_FILE": False}
+    # API_CHECK_RESPONSES: every API answer in the suite is checked against its documented model.
+    config = {
+        "DATA_DIR": str(data_dir),
+        "TESTING": True,
+        "LOG_TO_FILE": False,
+        "API_CHECK_RESPONSES": True,
+    }
     config.update(overrides)
     return create_app(config)
 

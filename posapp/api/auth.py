@@ -7,7 +7,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import text
 
+from posapp.api import schemas as s
 from posapp.api.base import bp, json_body
+from posapp.api.openapi import documented
 from posapp.api.serializers import user_json
 from posapp.errors import Forbidden, ValidationError
 from posapp.extensions import db
@@ -15,6 +17,7 @@ from posapp.services.users import authenticate, issue_token
 
 
 @bp.get("/health")
+@documented({200: s.Health, 503: s.Health})
 def health() -> tuple[dict[str, Any], int]:
     """Report that the app and its database answer."""
     try:
@@ -32,6 +35,7 @@ def health() -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/auth/login")
+@documented({200: s.LoginResponse}, body=s.LoginRequest, errors=(429,))
 def login() -> dict[str, Any]:
     """Exchange a username and password for a bearer token."""
     data = json_body()

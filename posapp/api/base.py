@@ -6,9 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 
+from posapp.api.openapi import check_response
+from posapp.api.schemas import MAX_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH
+from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
 from posapp.models import User
@@ -17,7 +20,6 @@ from posapp.services.users import user_for_token
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_PER_PAGE = 500
 
 
 def _same_origin(origin: str) -> bool:
@@ -80,9 +82,21 @@ def requires(role: str | None = None) -> Callable[[F], F]:
                 raise Forbidden("Only an admin may do this.")
             return view(*args, **kwargs)
 
+        wrapped.api_role = role or "any"  # type: ignore[attr-defined]  (read by openapi.py)
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def _too_large(value: Any) -> bool:
+    """Tell whether a JSON value holds an integer no database column can store."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > MAX_ID
+    if isinstance(value, dict):
+        return any(_too_large(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_too_large(v) for v in value)
+    return False
 
 
 def json_body() -> dict[str, Any]:
@@ -90,6 +104,9 @@ def json_body() -> dict[str, Any]:
     data = request.get_json(force=True, silent=False)
     if not isinstance(data, dict):
         raise ValidationError("The request body must be a JSON object.")
+    # An id beyond 64 bits would reach SQLite and crash there (OverflowError, a 500).
+    if _too_large(data):
+        raise ValidationError("A number in the request is too large.")
     return data
 
 
@@ -102,22 +119,47 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
         value = int(raw)
     except ValueError:
         raise ValidationError(f"{name} must be an integer.", field=name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f" and {maximum}" if maximum is not None else ""
+    top = MAX_ID if maximum is None else maximum
+    if value < minimum or value > top:
+        bound = f" and {maximum}" if maximum is not None else " or more"
         raise ValidationError(f"{name} must be between {minimum}{bound}.", field=name)
     return value
 
 
 def pagination() -> tuple[int, int]:
     """Read page (from 1) and per_page (default 50, max 500)."""
-    return int_arg("page", 1), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
-
-
-def flag_arg(name: str) -> bool:
-    """Read a 0/1 flag query argument."""
-    return request.args.get(name, "").lower() in ("1", "true", "yes")
+    return int_arg("page", 1, maximum=MAX_PAGE), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
 
 
 def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
     """Wrap a page of items in the list envelope."""
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def flag(name: str) -> bool:
+    """Read a boolean query flag: 1/true/yes or 0/false/no (absent: false); else 422."""
+    raw = request.args.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValidationError(f"{name} is 1 or 0.", field=name)
+
+
+def search_text(name: str = "q") -> str:
+    """Read the search text of a list (at most MAX_Q_LENGTH characters, else 422)."""
+    value = request.args.get(name, "").strip()
+    if len(value) > MAX_Q_LENGTH:
+        raise ValidationError(
+            f"The search text takes at most {MAX_Q_LENGTH} characters.", field=name
+        )
+    return value
+
+
+@bp.after_request
+def check_documented_shape(response: Response) -> Response:
+    """With API_CHECK_RESPONSES on (the tests), refuse any answer its documentation does not
+    describe, so serializers and the OpenAPI document cannot drift apart."""
+    if current_app.config.get("API_CHECK_RESPONSES"):
+        check_response(current_app.view_functions.get(request.endpoint or ""), response)
+    return response

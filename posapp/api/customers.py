@@ -6,15 +6,18 @@ from typing import Any
 
 from flask import request
 
+from posapp.api import schemas as s
 from posapp.api.base import (
     bp,
     caller,
-    flag_arg,
+    flag,
     json_body,
     page_envelope,
     pagination,
     requires,
+    search_text,
 )
+from posapp.api.openapi import documented
 from posapp.api.serializers import (
     customer_detail_json,
     customer_json,
@@ -27,14 +30,15 @@ from posapp.services import customers, ledger
 
 
 @bp.get("/customers")
+@documented({200: s.CustomerPage}, query=s.CustomerQuery)
 @requires()
 def list_customers() -> dict[str, Any]:
     """List customers: q is a name (prefix, then fuzzy) or phone digits in any format."""
     page, per_page = pagination()
     items, total = customers.search_customers(
         db.session,
-        request.args.get("q", ""),
-        include_archived=flag_arg("include_archived"),
+        search_text(),
+        include_archived=flag("include_archived"),
         page=page,
         per_page=per_page,
     )
@@ -43,6 +47,7 @@ def list_customers() -> dict[str, Any]:
 
 
 @bp.post("/customers")
+@documented({201: s.CustomerDetail}, body=s.CustomerCreate, errors=(409,))
 @requires()
 def create_customer() -> tuple[dict[str, Any], int]:
     """Create a customer; 201 with the customer."""
@@ -51,6 +56,7 @@ def create_customer() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/customers/<int:customer_id>")
+@documented({200: s.CustomerDetail})
 @requires()
 def get_customer(customer_id: int) -> dict[str, Any]:
     """Return one customer with balance, credit left and aging."""
@@ -58,6 +64,7 @@ def get_customer(customer_id: int) -> dict[str, Any]:
 
 
 @bp.put("/customers/<int:customer_id>")
+@documented({200: s.CustomerDetail}, body=s.CustomerUpdate, errors=(409,))
 @requires()
 def update_customer(customer_id: int) -> dict[str, Any]:
     """Update only the fields sent (credit limits: admins only)."""
@@ -66,6 +73,7 @@ def update_customer(customer_id: int) -> dict[str, Any]:
 
 
 @bp.get("/customers/<int:customer_id>/ledger")
+@documented({200: s.LedgerPage}, query=s.LedgerQuery)
 @requires()
 def customer_ledger(customer_id: int) -> dict[str, Any]:
     """Return ledger entries with the running balance (order=asc, the default, or desc)."""
@@ -81,6 +89,7 @@ def customer_ledger(customer_id: int) -> dict[str, Any]:
 
 
 @bp.post("/customers/<int:customer_id>/payments")
+@documented({201: s.PaymentResult}, body=s.PaymentRequest, errors=(409,))
 @requires()
 def record_payment(customer_id: int) -> tuple[dict[str, Any], int]:
     """Record a payment on account; 201 with how it was allocated."""
@@ -89,6 +98,7 @@ def record_payment(customer_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/customers/<int:customer_id>/adjustments")
+@documented({201: s.CustomerDetail}, body=s.AdjustmentRequest, errors=(409,))
 @requires("admin")
 def adjust_balance(customer_id: int) -> tuple[dict[str, Any], int]:
     """Add an admin's ledger adjustment {amount (signed), reason}; 201 with the customer."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from posapp.api import schemas as s
 from posapp.api.base import bp, requires
+from posapp.api.openapi import documented
 from posapp.extensions import db
 from posapp.models import Product
 from posapp.money import money_str, qty_str
@@ -66,7 +68,8 @@ def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
 
 
 @bp.get("/dashboard/stats")
+@documented({200: s.DashboardStats})
 @requires("admin")
 def dashboard_stats() -> dict[str, Any]:
-    """The admin dashboard's figures."""
+    """Return the admin dashboard's figures."""
     return stats_json(dashboard.stats(db.session))

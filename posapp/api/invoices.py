@@ -7,7 +7,18 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from posapp.api.base import bp, caller, int_arg, json_body, page_envelope, pagination, requires
+from posapp.api import schemas as s
+from posapp.api.base import (
+    bp,
+    caller,
+    int_arg,
+    json_body,
+    page_envelope,
+    pagination,
+    requires,
+    search_text,
+)
+from posapp.api.openapi import PDF, documented
 from posapp.api.serializers import credit_note_json, invoice_json
 from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_pdf
 from posapp.extensions import db
@@ -17,6 +28,7 @@ from posapp.services.shop_settings import logo_data_uri
 
 
 @bp.post("/invoice/create")
+@documented({201: s.Invoice}, body=s.CheckoutRequest, errors=(404, 409))
 @requires()
 def create_invoice() -> tuple[dict[str, Any], int]:
     """Check out a cart; 201 with the invoice."""
@@ -25,6 +37,7 @@ def create_invoice() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/invoice/<key>")
+@documented({200: s.Invoice})
 @requires()
 def get_invoice(key: str) -> dict[str, Any]:
     """Return one invoice by id or number."""
@@ -32,6 +45,7 @@ def get_invoice(key: str) -> dict[str, Any]:
 
 
 @bp.get("/invoice/<key>/pdf")
+@documented({200: PDF}, query=s.InvoicePdfQuery)
 @requires()
 def invoice_pdf(key: str) -> Response:
     """Return the invoice as a PDF in the shop's layout, or `layout=a4|a5|receipt`."""
@@ -50,6 +64,7 @@ def invoice_pdf(key: str) -> Response:
 
 
 @bp.get("/invoices")
+@documented({200: s.InvoicePage}, query=s.InvoiceQuery)
 @requires()
 def list_invoices() -> dict[str, Any]:
     """List invoices: q, from, to, customer_id, status, method, cashier_id, min, max.
@@ -62,7 +77,7 @@ def list_invoices() -> dict[str, Any]:
     items, total = invoices.list_invoices(
         db.session,
         caller(),
-        q=request.args.get("q", "").strip(),
+        q=search_text(),
         date_from=request.args.get("from"),
         date_to=request.args.get("to"),
         status=request.args.get("status") or None,
@@ -78,6 +93,7 @@ def list_invoices() -> dict[str, Any]:
 
 
 @bp.post("/invoice/<key>/return")
+@documented({201: s.CreditNote}, body=s.ReturnRequest, errors=(409,))
 @requires()
 def return_goods(key: str) -> tuple[dict[str, Any], int]:
     """Return lines of an invoice; 201 with the credit note."""
@@ -86,6 +102,7 @@ def return_goods(key: str) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/invoice/<key>/void")
+@documented({200: s.Invoice}, body=s.VoidRequest, errors=(409,))
 @requires("admin")
 def void_invoice(key: str) -> dict[str, Any]:
     """Void an invoice (admin, with a reason); the voided invoice."""
@@ -93,6 +110,7 @@ def void_invoice(key: str) -> dict[str, Any]:
 
 
 @bp.get("/credit-note/<key>")
+@documented({200: s.CreditNote})
 @requires()
 def get_credit_note(key: str) -> dict[str, Any]:
     """Return one credit note by id or number."""
@@ -100,6 +118,7 @@ def get_credit_note(key: str) -> dict[str, Any]:
 
 
 @bp.get("/credit-note/<key>/pdf")
+@documented({200: PDF})
 @requires()
 def credit_note_pdf(key: str) -> Response:
     """Return the A4 credit note as a PDF."""

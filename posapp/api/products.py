@@ -6,15 +6,18 @@ from typing import Any
 
 from flask import request
 
+from posapp.api import schemas as s
 from posapp.api.base import (
     bp,
     caller,
-    flag_arg,
+    flag,
     json_body,
     page_envelope,
     pagination,
     requires,
+    search_text,
 )
+from posapp.api.openapi import documented
 from posapp.api.serializers import product_json
 from posapp.extensions import db
 from posapp.money import qty_str
@@ -22,15 +25,16 @@ from posapp.services import catalog, inventory
 
 
 @bp.get("/products")
+@documented({200: s.ProductPage}, query=s.ProductQuery)
 @requires()
 def list_products() -> dict[str, Any]:
     """List products: q (name/code), category, low_stock=1, include_archived=1."""
     page, per_page = pagination()
     items, total = catalog.search_products(
         db.session,
-        request.args.get("q", ""),
-        include_archived=flag_arg("include_archived"),
-        low_stock=flag_arg("low_stock"),
+        search_text(),
+        include_archived=flag("include_archived"),
+        low_stock=flag("low_stock"),
         category=request.args.get("category") or None,
         page=page,
         per_page=per_page,
@@ -39,6 +43,7 @@ def list_products() -> dict[str, Any]:
 
 
 @bp.post("/products")
+@documented({201: s.Product}, body=s.ProductCreate, errors=(409,))
 @requires("admin")
 def create_product() -> tuple[dict[str, Any], int]:
     """Create a product; the code is generated (EAN-13) when omitted."""
@@ -50,6 +55,7 @@ def create_product() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/products/lookup")
+@documented({200: s.Lookup}, query=s.LookupQuery, errors=(404,))
 @requires()
 def lookup() -> dict[str, Any]:
     """Resolve a scanned code to {product, quantity}."""
@@ -61,6 +67,7 @@ def lookup() -> dict[str, Any]:
 
 
 @bp.get("/products/<int:product_id>")
+@documented({200: s.Product})
 @requires()
 def get_product(product_id: int) -> dict[str, Any]:
     """Return one product."""
@@ -68,6 +75,7 @@ def get_product(product_id: int) -> dict[str, Any]:
 
 
 @bp.put("/products/<int:product_id>")
+@documented({200: s.Product}, body=s.ProductUpdate, errors=(409,))
 @requires("admin")
 def update_product(product_id: int) -> dict[str, Any]:
     """Update only the fields sent."""
@@ -76,6 +84,7 @@ def update_product(product_id: int) -> dict[str, Any]:
 
 
 @bp.delete("/products/<int:product_id>")
+@documented({200: s.Product})
 @requires("admin")
 def archive_product(product_id: int) -> dict[str, Any]:
     """Archive a product (its history stays)."""
@@ -83,6 +92,7 @@ def archive_product(product_id: int) -> dict[str, Any]:
 
 
 @bp.post("/products/<int:product_id>/stock")
+@documented({200: s.Product}, body=s.StockMovementRequest, errors=(409,))
 @requires("admin")
 def stock_movement(product_id: int) -> dict[str, Any]:
     """Book a stock movement {delta, reason, note, unit_cost?}; answer the product."""

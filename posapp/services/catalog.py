@@ -140,7 +140,9 @@ def next_internal_code(session: Session) -> str:
 def _category_id(session: Session, name: str | None) -> int | None:
     if not name:
         return None
-    existing = session.scalar(select(Category).where(func.lower(Category.name) == name.lower()))
+    # lower() on both sides: SQLite's folds only ASCII, Python's folds "É" too, and a mismatch
+    # missed the existing "École" and hit the unique constraint (a 500 found by fuzzing).
+    existing = session.scalar(select(Category).where(func.lower(Category.name) == func.lower(name)))
     if existing:
         return existing.id
     category = Category(name=name)
@@ -161,9 +163,10 @@ def _check_unique(
                 details={"fields": {"code": "This code is taken."}},
             )
     if name and not archived:
+        # The same lower() as the unique index uq_products_active_name, whatever the database.
         clash = session.scalar(
             select(Product.id).where(
-                func.lower(Product.name) == name.lower(), Product.archived.is_(False)
+                func.lower(Product.name) == func.lower(name), Product.archived.is_(False)
             )
         )
         if clash and clash != product_id:
@@ -407,7 +410,7 @@ def search_products(
         stmt = stmt.where(Product.archived.is_(False))
     if category:
         stmt = stmt.join(Category, Product.category_id == Category.id).where(
-            func.lower(Category.name) == category.lower()
+            func.lower(Category.name) == func.lower(category)
         )
     if low_stock:
         stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)

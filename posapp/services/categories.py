@@ -55,7 +55,7 @@ def _name(data: Mapping[str, Any]) -> str:
 
 
 def _check_free(session: Session, name: str, category_id: int | None) -> None:
-    clash = session.scalar(select(Category).where(func.lower(Category.name) == name.lower()))
+    clash = session.scalar(select(Category).where(func.lower(Category.name) == func.lower(name)))
     if clash is not None and clash.id != category_id:
         raise Conflict(
             f"There is already a category named {clash.name!r}.",

@@ -483,7 +483,9 @@ def load_invoice(session: Session, key: int | str) -> Invoice:
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal()):
+    # Decimal digits that fit an id: 19+ digits overflow SQLite (a 500, found by fuzzing);
+    # anything else is looked up as a number.
+    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal() and len(key) <= 18):
         stmt = stmt.where(Invoice.id == int(key))
     else:
         stmt = stmt.where(Invoice.number == key)

@@ -211,7 +211,9 @@ def load_credit_note(session: Session, key: int | str) -> CreditNote:
     stmt = select(CreditNote).options(
         selectinload(CreditNote.lines), selectinload(CreditNote.invoice)
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal()):
+    # Decimal digits that fit an id: 19+ digits overflow SQLite (a 500, found by fuzzing);
+    # anything else is looked up as a number.
+    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal() and len(key) <= 18):
         stmt = stmt.where(CreditNote.id == int(key))
     else:
         stmt = stmt.where(CreditNote.number == key)

@@ -161,6 +161,79 @@ def user_for_token(session: Session, token: str) -> User | None:
     return row.user
 
 
+TOKEN_NAME_LIMIT = 80
+
+
+def create_named_token(session: Session, user_id: int, name: str) -> tuple[ApiToken, str]:
+    """Create a named API token for a user; return it and the plain token (shown only once).
+
+    The token acts as its user, so it carries the user's role (and stops with the account).
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(
+            "Give the token a name, e.g. the script that will use it.", field="name"
+        )
+    if len(name) > TOKEN_NAME_LIMIT:
+        raise ValidationError(
+            f"Token names take at most {TOKEN_NAME_LIMIT} characters.", field="name"
+        )
+    token = secrets.token_urlsafe(32)
+    with write_transaction(session):
+        user = _get(session, user_id)
+        taken = session.scalar(
+            select(ApiToken.id).where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked.is_(False),
+                func.lower(ApiToken.name) == func.lower(name),
+            )
+        )
+        if taken:
+            raise Conflict(f"You already have a live token named {name!r}.", code="duplicate")
+        row = ApiToken(user_id=user.id, name=name, token_hash=_hash_token(token))
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            "token.create",
+            user_id=user.id,
+            entity="api_token",
+            entity_id=row.id,
+            after={"name": name},
+        )
+    return row, token
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """Return a user's live tokens (named and from API logins), newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens; another user's token is not found (404)."""
+    with write_transaction(session):
+        row = session.get(ApiToken, token_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound("You have no such token.")
+        if not row.revoked:
+            row.revoked = True
+            audit.record(
+                session,
+                "token.revoke",
+                user_id=user_id,
+                entity="api_token",
+                entity_id=row.id,
+                before={"name": row.name},
+            )
+    return row
+
+
 def list_users(session: Session) -> list[User]:
     """Return every user, active ones first, by username."""
     return list(

@@ -206,3 +206,57 @@ def change_password() -> Response | tuple[str, int]:
             flash("Your password was changed.", "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", error=error, fields=fields), status
+
+
+def _profile(
+    *,
+    new_token: str | None = None,
+    new_name: str = "",
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    tokens = users.list_tokens(db.session, current_user.id)
+    page = render_template(
+        "auth/profile.html",
+        tokens=tokens,
+        new_token=new_token,
+        new_name=new_name,
+        error=error,
+        fields=fields or {},
+    )
+    return page, status
+
+
+@bp.get("/account")
+@login_required
+def profile() -> tuple[str, int]:
+    """Show my account: role, password link, and my API tokens with their last use."""
+    return _profile()
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token() -> tuple[str, int]:
+    """Create a named API token and show it this once (it is stored only as a hash)."""
+    name = request.form.get("name", "")
+    try:
+        _row, token = users.create_named_token(db.session, current_user.id, name)
+    except DomainError as exc:
+        return _profile(
+            error=exc.message,
+            fields=exc.details.get("fields", {}),
+            new_name=name,
+            status=exc.status,
+        )
+    # Rendered, not redirected: a redirect would have to carry the token in the URL or cookie.
+    return _profile(new_token=token, new_name=" ".join(name.split()), status=201)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    """Revoke one of my API tokens; scripts using it get 401 from now on."""
+    row = users.revoke_token(db.session, current_user.id, token_id)
+    flash(f"The token {row.name!r} was revoked.", "success")
+    return redirect(url_for("auth.profile"))

@@ -390,3 +390,23 @@ def test_post_stock_errors(
         400,
         "malformed_json",
     )
+
+
+def test_accented_names_clash_cleanly_instead_of_crashing(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    # Found by the schemathesis run: Python's lower() folds "É", SQLite's does not, so the
+    # duplicate checks missed and the unique constraints answered 500.
+    for name in ("Éclair", "Éclair 2"):
+        made = client.post(
+            "/api/products",
+            json={"name": name, "price": "5.00", "category": "ÉPICERIE"},
+            headers=admin_headers,
+        )
+        assert made.status_code == 201, made.get_json()
+        assert made.get_json()["category"] == "ÉPICERIE"
+    again = client.post(
+        "/api/products", json={"name": "Éclair", "price": "5.00"}, headers=admin_headers
+    )
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "duplicate"

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
-from posapp.services import checkout, ledger
+from posapp.services import checkout, ledger, users
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 
 OPEN, ANY, ADMIN = "open", "any", "admin"
@@ -31,11 +31,16 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): OPEN,
     ("api.health", "GET"): OPEN,
     ("api.login", "POST"): OPEN,
+    ("api.openapi_json", "GET"): OPEN,  # the contract is public; scripts fetch it before login
+    ("api.docs_page", "GET"): OPEN,
     # everyone's own account
     ("auth.home", "GET"): ANY,
     ("auth.logout", "POST"): ANY,
     ("auth.change_password", "GET"): ANY,
     ("auth.change_password", "POST"): ANY,
+    ("auth.profile", "GET"): ANY,  # my account: named API tokens (each acts with my role)
+    ("auth.create_token", "POST"): ANY,
+    ("auth.revoke_token", "POST"): ANY,
     # the till
     ("pos.index", "GET"): ANY,
     ("pos.price", "POST"): ANY,
@@ -196,6 +201,8 @@ def world(app: Flask) -> dict[str, dict[str, str]]:
         cashier,  # a cashier may see their own sales' receipts (and an admin everyone's)
     )
     ledger.record_payment(db.session, customer.id, {"amount": "1.00", "method": "cash"}, owner)
+    # Token 1 is a spare: the loop revokes /account/tokens/1, which must not be a login token.
+    users.create_named_token(db.session, owner.id, "matrix spare")
     client = app.test_client()
     tokens = {}
     for name in ("owner", "cash1"):

@@ -1,0 +1,692 @@
+"""Pydantic models of every API body: the OpenAPI document is generated from them.
+
+Response models forbid extra fields and pin the string formats of shared/API.md (money with
+exactly 2 decimals, quantities, ISO times with an offset), so the test suite can check each
+response against its model (see `check_response` in posapp/api/openapi.py) and a serializer
+that drifts from the documented shape fails a test. Request models describe what the services
+accept; the services stay the validators so the contract's error messages never change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from posapp.converters import MAX_ID
+from posapp.models import PAYMENT_METHODS, REFUND_METHODS, ROLES
+from posapp.money import UNITS
+
+MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000  # far past any shop's data; keeps OFFSET inside 64 bits
+DEFAULT_PER_PAGE = 50
+MAX_Q_LENGTH = 200
+
+MONEY_RE = r"^-?\d+\.\d{2}$"
+QTY_RE = r"^-?\d+(\.\d{3})?$"
+TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+
+Money = Annotated[
+    str, Field(pattern=MONEY_RE, description="Money: exactly 2 decimals.", examples=["42.50"])
+]
+Percent = Annotated[
+    str, Field(pattern=MONEY_RE, description="A percentage with 2 decimals.", examples=["18.00"])
+]
+Quantity = Annotated[
+    str,
+    Field(
+        pattern=QTY_RE,
+        description="Quantity: whole for pcs, 3 decimals for measured units.",
+        examples=["1.250"],
+    ),
+]
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=TIME_RE,
+        description="ISO 8601 with the shop's UTC offset.",
+        examples=["2026-11-22T14:03:05+05:30"],
+    ),
+]
+Day = Annotated[str, Field(pattern=DATE_RE, examples=["2026-11-22"])]
+
+# Requests take money and quantities as a string or a JSON number; the app parses JSON
+# numbers as Decimal, so no float ever carries them.
+MoneyIn = Annotated[
+    Decimal | str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"},
+                {"type": "number"},
+            ],
+            "description": "Money: a string or a number with at most 2 decimals.",
+            "examples": ["42.50"],
+        }
+    ),
+]
+QuantityIn = Annotated[
+    Decimal | str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^-?\d+(\.\d{1,3})?$"},
+                {"type": "number"},
+            ],
+            "description": "Quantity: a string or a number; whole for pcs, up to 3 decimals.",
+            "examples": ["1.250"],
+        }
+    ),
+]
+PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
+AccountMethod = Literal["cash", "card", "upi"]
+InvoiceStatus = Literal["paid", "partial", "unpaid", "void", "returned"]
+Unit = Literal[UNITS]  # type: ignore[valid-type]
+
+
+class Response(BaseModel):
+    """A response body: every field documented, nothing else allowed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Request(BaseModel):
+    """A request body: the fields the service reads (others are ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ---------------------------------------------------------------- errors, health, login
+
+
+class ErrorBody(Response):
+    code: str = Field(description="snake_case machine code", examples=["validation_error"])
+    message: str = Field(description="A sentence to show to a person.")
+    details: dict[str, Any] = Field(
+        description="For 422: `fields` maps each field to its message; for stock: "
+        "product_id, requested, available."
+    )
+
+
+class Error(Response):
+    """The error envelope every error status answers with."""
+
+    error: ErrorBody
+
+
+class Health(Response):
+    status: Literal["ok", "degraded"]
+    version: str
+    db: Literal["ok", "error"]
+
+
+class LoginRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "owner", "password": "correct horse battery"}]}
+    )
+
+    username: str = Field(examples=["owner"])
+    password: str = Field(examples=["correct horse battery"])
+
+
+class UserRef(Response):
+    id: int
+    username: str
+    role: Literal[ROLES]  # type: ignore[valid-type]
+
+
+class LoginResponse(Response):
+    token: str = Field(description="Send as `Authorization: Bearer <token>`.")
+    user: UserRef
+
+
+# ---------------------------------------------------------------- products
+
+
+class Product(Response):
+    id: int
+    code: str
+    name: str
+    category: str | None
+    unit: Unit
+    price: Money
+    cost: Money
+    mrp: Money | None
+    tax_rate: Percent
+    hsn: str | None
+    stock: Quantity
+    low_stock_threshold: Quantity
+    supplier: str | None
+    location: str | None
+    color: str | None
+    archived: bool
+    qr_url: str
+
+
+class ProductCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Basmati rice 1 kg",
+                    "price": "120.00",
+                    "cost": "95.00",
+                    "tax_rate": "5",
+                    "unit": "pcs",
+                    "category": "Grocery",
+                    "stock": "40",
+                }
+            ]
+        }
+    )
+
+    code: str | None = Field(
+        default=None, max_length=64, description="Barcode; an internal EAN-13 when omitted."
+    )
+    name: str = Field(max_length=160, examples=["Basmati rice"])
+    category: str | None = Field(default=None, max_length=80)
+    unit: Unit = "pcs"
+    price: MoneyIn
+    cost: MoneyIn | None = None
+    mrp: MoneyIn | None = None
+    tax_rate: MoneyIn | None = Field(default=None, description="Percent, 0-100.")
+    hsn: str | None = Field(default=None, max_length=16)
+    stock: QuantityIn | None = Field(default=None, description="Opening stock.")
+    low_stock_threshold: QuantityIn | None = None
+    supplier: str | None = Field(default=None, max_length=120)
+    location: str | None = Field(default=None, max_length=60)
+    color: str | None = Field(default=None, max_length=30)
+
+
+class ProductUpdate(Request):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"price": "125.00", "low_stock_threshold": "10"}]}
+    )
+
+    code: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=160)
+    category: str | None = Field(default=None, max_length=80)
+    unit: Unit | None = None
+    price: MoneyIn | None = None
+    cost: MoneyIn | None = None
+    mrp: MoneyIn | None = None
+    tax_rate: MoneyIn | None = None
+    hsn: str | None = Field(default=None, max_length=16)
+    low_stock_threshold: QuantityIn | None = None
+    supplier: str | None = Field(default=None, max_length=120)
+    location: str | None = Field(default=None, max_length=60)
+    color: str | None = Field(default=None, max_length=30)
+    archived: bool | None = None
+
+
+class StockMovementRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"delta": "24", "reason": "purchase", "note": "Bill 1182", "unit_cost": "94.50"}
+            ]
+        }
+    )
+
+    delta: QuantityIn = Field(description="Signed change of stock.")
+    reason: Literal["opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count"]
+    note: str | None = Field(default=None, max_length=200)
+    unit_cost: MoneyIn | None = Field(
+        default=None, description="Only with a purchase or opening stock."
+    )
+
+
+class Lookup(Response):
+    product: Product
+    quantity: Quantity = Field(description="The quantity the code carries (scales), else 1.")
+
+
+# ---------------------------------------------------------------- invoices
+
+
+class CheckoutItem(Request):
+    product_id: int | None = Field(default=None, description="This or `code`.")
+    code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
+    quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
+    discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
+
+
+class CheckoutPayment(Request):
+    method: PaymentMethod
+    amount: MoneyIn
+
+
+class CheckoutRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer_id": 7,
+                    "items": [
+                        {"product_id": 3, "quantity": "2"},
+                        {"code": "8901234567890", "quantity": 1, "discount": "5.00"},
+                    ],
+                    "discount": "10%",
+                    "payments": [
+                        {"method": "cash", "amount": "100.00"},
+                        {"method": "credit", "amount": "50.00"},
+                    ],
+                    "note": "optional",
+                }
+            ]
+        }
+    )
+
+    customer_id: int | None = Field(default=None, description="Required for a credit part.")
+    items: list[CheckoutItem] = Field(min_length=1)
+    discount: str | None = Field(
+        default=None, description='Bill discount: an amount ("10.00") or a percent ("10%").'
+    )
+    payments: list[CheckoutPayment] | None = Field(
+        default=None, description="Omitted: one cash payment of the total."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CustomerRef(Response):
+    id: int
+    name: str
+    phone: str
+
+
+class InvoiceLine(Response):
+    id: int
+    product_id: int | None
+    code: str
+    name: str
+    quantity: Quantity
+    unit: Unit
+    unit_price: Money
+    discount: Money
+    tax_rate: Percent
+    taxable: Money
+    tax: Money
+    total: Money
+
+
+class TaxRow(Response):
+    rate: Percent
+    taxable: Money
+    tax: Money
+
+
+class CreditNoteRef(Response):
+    id: int
+    number: str
+    total: Money
+
+
+class VoidInfo(Response):
+    reason: str | None
+    at: Timestamp | None
+    by: str | None
+
+
+class InvoicePayment(Response):
+    method: PaymentMethod
+    amount: Money
+    created_at: Timestamp
+
+
+class Invoice(Response):
+    id: int
+    number: str = Field(examples=["INV2026-000123"])
+    created_at: Timestamp
+    cashier: str
+    customer: CustomerRef | None
+    lines: list[InvoiceLine]
+    subtotal: Money
+    discount_total: Money
+    tax_total: Money
+    tax_summary: list[TaxRow]
+    round_off: Money
+    total: Money
+    paid: Money
+    change: Money
+    balance_due: Money
+    status: InvoiceStatus
+    note: str | None
+    returned_total: Money
+    credit_notes: list[CreditNoteRef]
+    void: VoidInfo | None
+    payments: list[InvoicePayment] = Field(description="Including later payments on account.")
+
+
+class VoidRequest(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Rung up twice"}]})
+
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class ReturnLineRequest(Request):
+    line_id: int
+    quantity: QuantityIn
+
+
+class ReturnRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lines": [{"line_id": 12, "quantity": "1"}],
+                    "refund_method": "cash",
+                    "restock": True,
+                }
+            ]
+        }
+    )
+
+    lines: list[ReturnLineRequest] = Field(min_length=1)
+    refund_method: Literal[REFUND_METHODS] = "cash"  # type: ignore[valid-type]
+    restock: bool = True
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class InvoiceRef(Response):
+    id: int
+    number: str
+
+
+class CreditNoteLine(Response):
+    id: int
+    line_id: int
+    product_id: int | None
+    code: str
+    name: str
+    quantity: Quantity
+    unit: Unit
+    unit_price: Money
+    tax_rate: Percent
+    taxable: Money
+    tax: Money
+    total: Money
+
+
+class CreditNote(Response):
+    id: int
+    number: str
+    created_at: Timestamp
+    invoice: InvoiceRef
+    invoice_status: InvoiceStatus
+    user: str
+    customer: CustomerRef | None
+    restock: bool
+    refund_method: Literal[REFUND_METHODS]  # type: ignore[valid-type]
+    reason: str | None
+    lines: list[CreditNoteLine]
+    taxable_total: Money
+    tax_total: Money
+    tax_summary: list[TaxRow]
+    round_off: Money
+    total: Money
+    applied_to_balance: Money
+    refund: Money
+    pdf_url: str
+
+
+# ---------------------------------------------------------------- customers
+
+
+class Customer(Response):
+    id: int
+    name: str
+    phone: str = Field(description="E.164", examples=["+919876543210"])
+    phone_display: str
+    email: str | None
+    address: str | None
+    notes: str | None
+    credit_limit: Money
+    archived: bool
+    created_at: Timestamp
+    balance: Money = Field(description="What the customer owes (negative: an advance).")
+
+
+class Aging(Response):
+    d0_30: Money = Field(alias="0_30")
+    d31_60: Money = Field(alias="31_60")
+    d61_90: Money = Field(alias="61_90")
+    d90_plus: Money = Field(alias="90_plus")
+
+
+class CustomerDetail(Customer):
+    available_credit: Money
+    aging: Aging
+    oldest_due: Timestamp | None
+    last_visit: Timestamp | None
+    total_spent: Money
+    invoice_count: int
+
+
+class CustomerCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Asha Verma", "phone": "98765 43210", "credit_limit": "2000.00"}]
+        }
+    )
+
+    name: str = Field(min_length=1, max_length=120)
+    phone: str = Field(examples=["98765 43210"])
+    email: str | None = Field(default=None, max_length=120)
+    address: str | None = Field(default=None, max_length=300)
+    notes: str | None = Field(default=None, max_length=2000)
+    credit_limit: MoneyIn | None = None
+    opening_balance: MoneyIn | None = Field(default=None, description="Signed; created once.")
+
+
+class CustomerUpdate(Request):
+    """Only the fields sent change; credit limits are for admins."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"address": "12 Station Road"}]})
+
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = None
+    email: str | None = Field(default=None, max_length=120)
+    address: str | None = Field(default=None, max_length=300)
+    notes: str | None = Field(default=None, max_length=2000)
+    credit_limit: MoneyIn | None = None
+    archived: bool | None = None
+
+
+class LedgerLine(Response):
+    id: int
+    kind: Literal["opening", "credit_sale", "payment", "return", "adjustment", "void"]
+    amount: Money = Field(description="Signed: positive raises what the customer owes.")
+    balance: Money = Field(description="Running balance after this entry.")
+    invoice: InvoiceRef | None
+    payment_id: int | None
+    note: str | None
+    user: str | None
+    created_at: Timestamp
+
+
+class PaymentRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"amount": "500.00", "method": "upi", "note": "GPay ref 5521"}]
+        }
+    )
+
+    amount: MoneyIn
+    method: AccountMethod
+    note: str | None = Field(default=None, max_length=200)
+
+
+class Allocation(Response):
+    invoice_id: int
+    invoice_number: str | None
+    amount: Money
+
+
+class PaymentResult(Response):
+    id: int
+    customer_id: int
+    method: AccountMethod
+    amount: Money
+    note: str | None
+    created_at: Timestamp
+    allocations: list[Allocation]
+    unallocated: Money
+    advance: Money
+    balance: Money
+
+
+class AdjustmentRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"amount": "-20.00", "reason": "Rounded off the old balance"}]
+        }
+    )
+
+    amount: MoneyIn = Field(description="Signed: positive raises what the customer owes.")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+class Today(Response):
+    sales: Money
+    invoices: int
+    gross_profit: Money
+    average_bill: Money
+
+
+class Daily(Response):
+    date: Day
+    sales: Money
+    invoices: int
+
+
+class Monthly(Response):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])
+    sales: Money
+    gross_profit: Money
+
+
+class TopProduct(Response):
+    product_id: int | None
+    name: str
+    quantity: Quantity
+    sales: Money
+
+
+class StockItem(Response):
+    product_id: int
+    code: str
+    name: str
+    unit: Unit
+    stock: Quantity
+    low_stock_threshold: Quantity
+
+
+class MethodAmount(Response):
+    method: PaymentMethod
+    amount: Money
+
+
+class DashboardStats(Response):
+    today: Today
+    daily: list[Daily] = Field(description="The last 30 days.")
+    monthly: list[Monthly] = Field(description="The last 12 months.")
+    top_products: list[TopProduct] = Field(description="10, by sales, last 30 days.")
+    low_stock: list[StockItem]
+    out_of_stock: list[StockItem]
+    outstanding_credit: Money
+    payment_methods: list[MethodAmount] = Field(description="The last 30 days.")
+
+
+# ---------------------------------------------------------------- list envelopes
+
+
+class Page(Response):
+    total: int = Field(ge=0)
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1, le=MAX_PER_PAGE)
+
+
+class ProductPage(Page):
+    items: list[Product]
+
+
+class InvoicePage(Page):
+    items: list[Invoice]
+
+
+class CustomerPage(Page):
+    items: list[Customer]
+
+
+class LedgerPage(Page):
+    items: list[LedgerLine]
+
+
+# ---------------------------------------------------------------- query strings
+
+
+class ListQuery(BaseModel):
+    """Every list endpoint pages the same way."""
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="From 1.")
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+class SearchQuery(ListQuery):
+    q: str | None = Field(
+        default=None, max_length=MAX_Q_LENGTH, description="Search text (empty: everything)."
+    )
+    include_archived: bool = False
+
+
+class ProductQuery(SearchQuery):
+    q: str | None = Field(
+        default=None,
+        max_length=MAX_Q_LENGTH,
+        description="Name (word prefix, then fuzzy) or code.",
+    )
+    category: str | None = Field(default=None, description="Category name.")
+    low_stock: bool = Field(default=False, description="Only products at or below their level.")
+
+
+class CustomerQuery(SearchQuery):
+    q: str | None = Field(
+        default=None,
+        max_length=MAX_Q_LENGTH,
+        description="Name (prefix, then fuzzy) or phone digits in any format.",
+    )
+
+
+class InvoiceQuery(ListQuery):
+    q: str | None = Field(
+        default=None, max_length=MAX_Q_LENGTH, description="Invoice number or customer."
+    )
+    from_: Day | None = Field(default=None, alias="from", description="First day, inclusive.")
+    to: Day | None = Field(default=None, description="Last day, inclusive.")
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    status: InvoiceStatus | None = None
+    method: PaymentMethod | None = Field(default=None, description="Paid (partly) by this.")
+    cashier_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Admins only.")
+    min: MoneyIn | None = Field(default=None, description="Smallest total.")
+    max: MoneyIn | None = Field(default=None, description="Largest total.")
+
+
+class LedgerQuery(ListQuery):
+    order: Literal["asc", "desc"] = "asc"
+
+
+class InvoicePdfQuery(BaseModel):
+    layout: Literal["a4", "a5", "receipt"] | None = Field(
+        default=None, description="The shop's invoice layout when left out."
+    )
+
+
+class LookupQuery(BaseModel):
+    code: str = Field(min_length=1, description="Barcode, QR payload or scale EAN-13.")

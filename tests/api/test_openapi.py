@@ -1,0 +1,224 @@
+"""The OpenAPI document: valid 3.1, complete both ways, and the page generated from it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask, Response
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from posapp.api import schemas
+from posapp.api.openapi import ResponseMismatch, check_response, documented, openapi_path
+
+CONTRACT_ENDPOINTS = {
+    # shared/API.md's endpoint table, written out by hand: these must all be documented.
+    ("GET", "/api/health"),
+    ("POST", "/api/auth/login"),
+    ("GET", "/api/products"),
+    ("POST", "/api/products"),
+    ("GET", "/api/products/{product_id}"),
+    ("PUT", "/api/products/{product_id}"),
+    ("DELETE", "/api/products/{product_id}"),
+    ("GET", "/api/products/lookup"),
+    ("POST", "/api/products/{product_id}/stock"),
+    ("POST", "/api/invoice/create"),
+    ("GET", "/api/invoice/{key}"),
+    ("GET", "/api/invoice/{key}/pdf"),
+    ("GET", "/api/invoices"),
+    ("POST", "/api/invoice/{key}/void"),
+    ("POST", "/api/invoice/{key}/return"),
+    ("GET", "/api/customers"),
+    ("POST", "/api/customers"),
+    ("GET", "/api/customers/{customer_id}"),
+    ("PUT", "/api/customers/{customer_id}"),
+    ("GET", "/api/customers/{customer_id}/ledger"),
+    ("POST", "/api/customers/{customer_id}/payments"),
+    ("GET", "/api/dashboard/stats"),
+}
+
+
+@pytest.fixture
+def spec(client: FlaskClient) -> dict:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def _operations(spec: dict) -> set[tuple[str, str]]:
+    return {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+
+
+def test_the_document_is_valid_openapi_31(spec: dict) -> None:
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from POST /api/auth/login or the profile page.",
+    }
+
+
+def test_every_api_route_is_documented_and_every_documented_path_exists(
+    app: Flask, spec: dict
+) -> None:
+    routes = {
+        (method, openapi_path(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    documented_ops = _operations(spec)
+    assert routes - documented_ops == set(), "routes under /api without documentation"
+    assert documented_ops - routes == set(), "documented operations with no route"
+    assert documented_ops >= CONTRACT_ENDPOINTS
+
+
+def test_each_operation_documents_auth_errors_and_its_success(spec: dict) -> None:
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            where = f"{method.upper()} {path}"
+            statuses = set(op["responses"])
+            assert any(s.startswith("2") for s in statuses), where
+            assert {"401", "403"} <= statuses, where
+            if op["x-role"] == "open":
+                assert op["security"] == [], where
+            else:
+                assert op["security"] == [{"bearerAuth": []}], where
+            if "requestBody" in op:
+                assert {"400", "422"} <= statuses, where
+            if "{" in path:
+                assert "404" in statuses, where
+            for status, response in op["responses"].items():
+                # (a degraded health check reports itself, in the Health shape, with a 503)
+                if int(status) >= 400 and (path, status) != ("/api/health", "503"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, where
+
+
+def test_roles_match_the_contract(spec: dict) -> None:
+    admin_only = {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if op["x-role"] == "admin"
+    }
+    assert {
+        ("POST", "/api/products"),
+        ("PUT", "/api/products/{product_id}"),
+        ("DELETE", "/api/products/{product_id}"),
+        ("POST", "/api/products/{product_id}/stock"),
+        ("POST", "/api/invoice/{key}/void"),
+        ("GET", "/api/dashboard/stats"),
+    } <= admin_only
+    assert ("POST", "/api/invoice/{key}/return") not in admin_only
+
+
+def test_lists_share_the_paging_parameters(spec: dict) -> None:
+    lists = [
+        ops["get"]
+        for ops in spec["paths"].values()
+        if "get" in ops
+        and "application/json" in ops["get"]["responses"]["200"]["content"]
+        and ops["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        .get("$ref", "")
+        .endswith("Page")
+    ]
+    assert len(lists) == 4  # products, invoices, customers, ledger
+    for op in lists:
+        params = {p["name"]: p["schema"] for p in op["parameters"]}
+        assert params["page"] == {
+            "default": 1,
+            "minimum": 1,
+            "maximum": 1_000_000,
+            "type": "integer",
+        }
+        assert params["per_page"] == {
+            "default": 50,
+            "maximum": 500,
+            "minimum": 1,
+            "type": "integer",
+        }
+
+
+def test_money_quantities_and_times_are_typed_strings(spec: dict) -> None:
+    product = spec["components"]["schemas"]["Product"]["properties"]
+    assert product["price"]["pattern"] == schemas.MONEY_RE
+    assert product["stock"]["pattern"] == schemas.QTY_RE
+    invoice = spec["components"]["schemas"]["Invoice"]["properties"]
+    assert invoice["created_at"]["pattern"] == schemas.TIME_RE
+    create = spec["components"]["schemas"]["ProductCreate"]
+    assert set(create["required"]) == {"name", "price"}
+    assert {"type": "number"} in create["properties"]["price"]["anyOf"]
+
+
+def test_check_response_refuses_a_shape_the_docs_do_not_describe(app: Flask) -> None:
+    @documented({200: schemas.Health})
+    def view() -> None:
+        """A stand-in view."""
+
+    good = Response('{"status": "ok", "version": "1", "db": "ok"}', mimetype="application/json")
+    check_response(view, good)
+    extra = Response(
+        '{"status": "ok", "version": "1", "db": "ok", "x": 1}', mimetype="application/json"
+    )
+    with pytest.raises(ResponseMismatch, match="Health"):
+        check_response(view, extra)
+    with pytest.raises(ResponseMismatch, match="not documented"):
+        check_response(view, Response("{}", status=201, mimetype="application/json"))
+    with pytest.raises(ResponseMismatch, match="Error"):
+        check_response(view, Response('{"error": "x"}', status=404, mimetype="application/json"))
+    money = Response(
+        '{"error": {"code": "x", "message": "y", "details": {}}}',
+        status=409,
+        mimetype="application/json",
+    )
+    check_response(view, money)
+
+
+def test_the_suite_checks_real_responses(app: Flask) -> None:
+    assert app.config["API_CHECK_RESPONSES"] is True
+
+
+def test_the_reference_page_shows_every_operation_and_schema(
+    client: FlaskClient, spec: dict
+) -> None:
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    shown = set(re.findall(r'data-operation="([A-Z]+ [^"]+)"', html))
+    assert shown == {f"{m} {p}" for m, p in _operations(spec)}
+    assert set(re.findall(r'data-schema="([^"]+)"', html)) == set(spec["components"]["schemas"])
+    assert 'href="#schema-ProductPage"' in html
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in html
+    assert "http://" not in html and "https://" not in html  # nothing from the internet
+
+
+@pytest.mark.parametrize(
+    "url,field",
+    [
+        ("/api/products?include_archived=maybe", "include_archived"),
+        ("/api/products?low_stock=2", "low_stock"),
+        ("/api/customers?include_archived=x", "include_archived"),
+        ("/api/products?per_page=501", "per_page"),
+        ("/api/invoices?per_page=0", "per_page"),
+        ("/api/invoices?page=0", "page"),
+        ("/api/products?q=" + "a" * 201, "q"),
+        ("/api/customers?q=" + "a" * 201, "q"),
+        ("/api/invoices?q=" + "a" * 201, "q"),
+    ],
+)
+def test_list_parameters_are_checked_the_same_way_everywhere(
+    client: FlaskClient, admin_headers: dict[str, str], url: str, field: str
+) -> None:
+    response = client.get(url, headers=admin_headers)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]["fields"]
+
+
+def test_the_pdf_layouts_are_documented(spec: dict) -> None:
+    params = spec["paths"]["/api/invoice/{key}/pdf"]["get"]["parameters"]
+    layout = next(p for p in params if p["name"] == "layout")
+    assert layout["in"] == "query" and layout["schema"]["enum"] == ["a4", "a5", "receipt"]
