@@ -30,7 +30,7 @@ STOCK_LIST = 20
 class Stats:
     """The dashboard's data; money in minor units, quantities in thousandths."""
 
-    today: dict[str, int]
+    today: dict[str, int]  # sales, invoices, gross_profit, average_bill, cash_in_drawer
     daily: list[dict[str, Any]]
     monthly: list[dict[str, Any]]
     top_products: list[dict[str, Any]]
@@ -114,6 +114,8 @@ def stats(session: Session, today: date | None = None) -> Stats:
         "gross_profit": (t.net - t.cost) if t else 0,
         # integer division of minor units, rounded half up
         "average_bill": (2 * sales + count) // (2 * count) if count else 0,
+        # What the open drawers should hold now (floats, cash sales, pay-ins/outs, refunds).
+        "cash_in_drawer": cash_sessions.open_drawers_total(session),
     }
 
     daily = []
