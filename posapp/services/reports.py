@@ -22,12 +22,22 @@ Column = tuple[str, str]
 
 @dataclass
 class Report:
-    """A report: columns (title, kind), rows of raw values, and totals by column title."""
+    """A report: columns (title, kind), rows of raw values, and totals by column title.
+
+    `count` is the number of rows of the whole report when `rows` holds only the first ones
+    (a page); None means `rows` is complete.
+    """
 
     title: str
     columns: list[Column]
     rows: list[list[Any]]
     totals: dict[str, int] = field(default_factory=dict)
+    count: int | None = None
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the whole report has."""
+        return len(self.rows) if self.count is None else self.count
 
 
 def _value(milli: int, unit_minor: int) -> int:
