@@ -183,6 +183,30 @@ def dead_stock(session: Session, days: int) -> Report:
     return Report(f"Dead stock (no sale in {days} days)", columns, rows, {"Value at cost": total})
 
 
+def dead_stock_count(session: Session, days: int) -> int:
+    """How many products `dead_stock` lists, by one index seek per product in stock.
+
+    The dashboard needs only the number: each product asks the (product, reason, time) index
+    whether it sold since the cut-off, instead of ranking every sale ever made.
+    """
+    since = utcnow() - timedelta(days=days)
+    sold_since = (
+        select(StockMovement.id)
+        .where(
+            StockMovement.product_id == Product.id,
+            StockMovement.reason == "sale",
+            StockMovement.created_at >= since,
+        )
+        .exists()
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Product)
+        .where(Product.archived.is_(False), Product.stock_milli > 0, ~sold_since)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def reorder_suggestions(session: Session, window_days: int = 30) -> Report:
     """Products at or below their threshold, with average daily sales and days of cover."""
     since = utcnow() - timedelta(days=window_days)

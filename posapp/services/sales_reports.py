@@ -336,9 +336,12 @@ def _id_bounds(start: date, end: date) -> Any:
     return InvoiceLine.invoice_id.between(first, last)
 
 
-def _per_invoice_rate(start: date, end: date) -> Any:
-    """Taxable value and tax per (invoice, rate): the unit CGST/SGST halves are taken on."""
-    return (
+def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
+    """Taxable value and tax per (invoice, rate): the unit CGST/SGST halves are taken on.
+
+    With `first`, only the range's first N bills in time order (what a page shows).
+    """
+    stmt = (
         select(
             InvoiceLine.invoice_id.label("iid"),
             InvoiceLine.tax_rate_bp.label("rate"),
@@ -349,8 +352,16 @@ def _per_invoice_rate(start: date, end: date) -> Any:
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(_id_bounds(start, end), *_in_range(start, end))
         .group_by(InvoiceLine.invoice_id, InvoiceLine.tax_rate_bp)
-        .subquery()
     )
+    if first is not None:
+        bills = (
+            select(Invoice.id)
+            .where(*_in_range(start, end))
+            .order_by(Invoice.created_at, Invoice.id)
+            .limit(first)
+        )
+        stmt = stmt.where(InvoiceLine.invoice_id.in_(bills.scalar_subquery()))
+    return stmt.subquery()
 
 
 def _per_note_rate(start: date, end: date) -> Any:
@@ -457,21 +468,25 @@ def hsn_summary(session: Session, start: date, end: date) -> Report:
     return Report("HSN-wise summary", columns, rows, _totals(columns, rows))
 
 
-def b2c_invoices(
-    session: Session, start: date, end: date, limit: int | None = None
-) -> Report:
+def b2c_invoices(session: Session, start: date, end: date, limit: int | None = None) -> Report:
     """GSTR-1 B2C, invoice-wise: one row per bill and rate, with the CGST/SGST halves.
 
     A year is hundreds of thousands of rows: with `limit` only the first rows are built (the
     page shows those) while the totals and the row count still cover the whole range in SQL.
     """
-    per = _per_invoice_rate(start, end)
+    # Each bill gives at least one row, so the first `limit` bills hold the first rows.
+    shown = _per_invoice_rate(start, end, first=limit)
     stmt = (
         select(
-            Invoice.number, Invoice.created_at, per.c.rate, per.c.taxable, per.c.tax, per.c.total
+            Invoice.number,
+            Invoice.created_at,
+            shown.c.rate,
+            shown.c.taxable,
+            shown.c.tax,
+            shown.c.total,
         )
-        .join(per, per.c.iid == Invoice.id)
-        .order_by(Invoice.created_at, Invoice.id, per.c.rate)
+        .join(shown, shown.c.iid == Invoice.id)
+        .order_by(Invoice.created_at, Invoice.id, shown.c.rate)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -502,6 +517,7 @@ def b2c_invoices(
     ]
     if limit is None:
         return Report("GSTR-1 B2C invoice-wise", columns, rows, _totals(columns, rows))
+    per = _per_invoice_rate(start, end)
     count, taxable, tax, cgst, total = session.execute(
         select(
             func.count(),

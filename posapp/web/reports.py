@@ -23,7 +23,7 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
-from posapp.services import reports, sales_reports
+from posapp.services import cash_sessions, reports, sales_reports
 from posapp.services.catalog_csv import csv_text, neutralise
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
@@ -49,6 +49,7 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
         lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
     ),
     "expenses": ("Expenses", sales_reports.expenses),
+    "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
 }
 STOCK = {
     "stock": "Stock on hand",
@@ -63,6 +64,7 @@ GROUPS = {
     "For the accountant (GSTR-1)": ["gstr1-b2c-invoices", "gstr1-b2cs"],
     "Stock": list(STOCK),
     "Expenses": ["expenses"],
+    "Cash drawer": ["cash-sessions"],
 }
 
 
