@@ -23,7 +23,7 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
-from posapp.services import cash_sessions, reports, sales_reports
+from posapp.services import cash_sessions, exports, reports, sales_reports
 from posapp.services.catalog_csv import csv_text, neutralise
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
@@ -76,6 +76,8 @@ def index() -> str:
 
 
 def _csv(name: str, report: reports.Report) -> Response:
+    # Taking the shop's figures away is an export like any table's: audit-logged.
+    exports.record_export(db.session, current_user.id, f"report {name}", "download")
     rows = ([neutralise(cell) for cell in row] for row in reports.report_rows(report))
     response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
     stamp = time.strftime("%Y%m%d")
