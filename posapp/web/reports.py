@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -66,6 +67,39 @@ GROUPS = {
     "Expenses": ["expenses"],
     "Cash drawer": ["cash-sessions"],
 }
+
+
+# Reports drawn as a chart above their table: (chart type, label column, value columns).
+CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "sales-by-day": ("bar", "Date", ("Sales",)),
+    "sales-by-month": ("line", "Month", ("Sales", "Gross profit")),
+    "sales-by-category": ("doughnut", "Category", ("Sales",)),
+    "sales-by-method": ("doughnut", "Method", ("Amount",)),
+    "tax-by-rate": ("bar", "Rate %", ("Taxable value", "Tax")),
+}
+
+
+def chart_data(name: str, report: reports.Report) -> dict[str, Any] | None:
+    """The report's chart as exact decimal strings (the page's script only places them)."""
+    if name not in CHARTS or not report.rows:
+        return None
+    kind, label_column, value_columns = CHARTS[name]
+    titles = [title for title, _ in report.columns]
+    at = titles.index(label_column)
+    labels = [
+        value.isoformat() if isinstance(value, date) else str(value)
+        for value in (row[at] for row in report.rows)
+    ]
+    if name == "tax-by-rate":
+        labels = [f"{label} %" for label in labels]
+    series = [
+        {
+            "label": column,
+            "data": [money_str(row[titles.index(column)]) for row in report.rows],
+        }
+        for column in value_columns
+    ]
+    return {"type": kind, "labels": labels, "series": series}
 
 
 @bp.get("/")
@@ -141,6 +175,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         kinds=dict(report.columns),
         expense_categories=EXPENSE_CATEGORIES,
         today=local_today(),
+        chart=chart_data(name, report),
     )
     return (html, 422) if error else html
 

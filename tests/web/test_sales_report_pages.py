@@ -115,3 +115,20 @@ def test_report_and_product_csv_downloads_are_audited(admin_client: FlaskClient)
         {"what": "report tax-by-rate", "to": "download"},
         {"what": "products", "to": "download"},
     ]
+
+
+def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
+    import json
+    import re
+
+    html = admin_client.get("/reports/sales-by-month").get_data(as_text=True)
+    raw = re.search(r'id="report-chart-data">(.*?)</script>', html, re.S)
+    assert raw and "chart.umd.min.js" in html
+    chart = json.loads(raw.group(1))
+    assert chart["type"] == "line" and chart["labels"] == [local_today().strftime("%Y-%m")]
+    assert chart["series"] == [
+        {"label": "Sales", "data": ["315.50"]},
+        {"label": "Gross profit", "data": ["65.14"]},
+    ]
+    plain = admin_client.get("/reports/hsn-summary").get_data(as_text=True)
+    assert "report-chart" not in plain and "chart.umd.min.js" not in plain
