@@ -1,11 +1,14 @@
 """Benchmark: the dashboard endpoint and every sales/tax report at shop scale.
 
 Usage: python bench/reports.py [--lines 1000000] [--products 3000] [--days 730] [--n 5]
+                              [--data-dir DIR]
 Creates a temp data dir (migrated by the app factory), bulk-inserts invoices with 4 lines each
 (so 1 000 000 lines = 250 000 bills) spread over the last `--days` days straight into SQLite,
 rebuilds the daily summary with the real `summaries.rebuild`, then times (in-process, through
 the Flask test client with an admin session) `GET /api/dashboard/stats` and each report page
 at a 1-month and a 1-year range. Not a test: it prints figures and asserts nothing about speed.
+`--data-dir` keeps the seeded shop there and reuses it on the next run (seeding takes minutes),
+migrating it to the current schema first, so before/after figures read the same data.
 """
 
 from __future__ import annotations
@@ -117,6 +120,19 @@ def seed(db_path: Path, lines: int, products: int, days: int, rng: random.Random
     con.close()
 
 
+def _has_invoices(db_path: Path) -> bool:
+    """Tell whether a data dir already holds a seeded shop."""
+    if not db_path.exists():
+        return False
+    con = sqlite3.connect(db_path)
+    try:
+        return bool(con.execute("SELECT count(*) FROM invoices").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
+
+
 def timed(fn, n: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     samples = []
     for _ in range(n):
@@ -133,9 +149,12 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=3000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--n", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, help="seed here once, reuse on later runs")
     args = parser.parse_args()
     rng = random.Random(6)
-    data_dir = Path(tempfile.mkdtemp(prefix="tillbook-bench-reports-"))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="tillbook-bench-reports-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    seeded = _has_invoices(data_dir / "tillbook.db")
     app = create_app(
         {
             "DATA_DIR": str(data_dir),
@@ -144,19 +163,22 @@ def main() -> None:
             "WTF_CSRF_ENABLED": False,
         }
     )
-    with app.app_context():
-        users.create_user(db.session, "owner", PASSWORD, "admin")
-        db.session.remove()
-        db.engine.dispose()
-    t0 = time.perf_counter()
-    seed(data_dir / "tillbook.db", args.lines, args.products, args.days, rng)
-    print(f"seeded {args.lines:,} lines in {time.perf_counter() - t0:.1f} s", flush=True)
-    with app.app_context():
+    if seeded:
+        print(f"reusing the shop seeded in {data_dir}", flush=True)
+    else:
+        with app.app_context():
+            users.create_user(db.session, "owner", PASSWORD, "admin")
+            db.session.remove()
+            db.engine.dispose()
         t0 = time.perf_counter()
-        with write_transaction(db.session):
-            days = summaries.rebuild(db.session)
-        print(f"rebuild-summaries: {days} days in {time.perf_counter() - t0:.1f} s", flush=True)
-        db.session.remove()
+        seed(data_dir / "tillbook.db", args.lines, args.products, args.days, rng)
+        print(f"seeded {args.lines:,} lines in {time.perf_counter() - t0:.1f} s", flush=True)
+        with app.app_context():
+            t0 = time.perf_counter()
+            with write_transaction(db.session):
+                days = summaries.rebuild(db.session)
+            print(f"rebuild-summaries: {days} days in {time.perf_counter() - t0:.1f} s", flush=True)
+            db.session.remove()
     client = app.test_client()
     client.post("/login", data={"username": "owner", "password": PASSWORD})
 

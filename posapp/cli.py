@@ -235,6 +235,25 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+def _cli_actor() -> str:
+    """Who ran a command, for the audit log: the CLI has no TillBook user, only an OS account."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name (a service account without one)
+        return "cli"
+
+
+def _audit(app: Flask, action: str, after: dict[str, object]) -> None:
+    """Audit-log a command-line backup or restore like the page's (who = the OS user)."""
+    from posapp.maintenance import audit_event
+
+    with app.app_context():
+        audit_event(action, None, {**after, "by": _cli_actor()})
+        db.session.remove()
+
+
 @main.command()
 @click.option(
     "--to",
@@ -255,6 +274,11 @@ def backup(ctx: click.Context, to_dir: Path | None) -> None:
         raise click.ClickException(exc.message) from None
     except OSError as exc:
         raise click.ClickException(f"Could not write the backup: {exc}") from None
+    _audit(
+        app,
+        "backup.create",
+        {"file": info.path.name, "size": info.size, "to": str(info.path.parent)},
+    )
     click.echo(f"Backup written: {info.path} ({info.size:,} bytes, verified)")
 
 
@@ -291,6 +315,8 @@ def _restore(ctx: click.Context, file: Path, yes: bool) -> None:
             info = restore_backup(app, file, progress=progress)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
+    # Written into the restored data, after the swap, as the page does.
+    _audit(app, "backup.restore", {"source": file.name, "size": info.size})
     click.echo(f"Restored {file} into {info.path}. The previous data is in the backups folder.")
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from posapp.errors import Conflict
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit, backups
@@ -223,6 +227,105 @@ def audit_event(action: str, user_id: int | None, after: dict[str, object]) -> N
         if user_id is not None and session.get(User, user_id) is None:
             user_id = None  # a restored database may not know the user who restored it
         audit.record(session, action, user_id=user_id, entity="backup", after=after)
+
+
+JOBS_KEY = "tillbook_backup_jobs"
+KEEP_JOBS = 20
+
+
+@dataclass
+class BackupJob:
+    """One backup running in the background, as the backups page polls it."""
+
+    id: str
+    folder: Path | None  # None: into backups/ (then offered as a download)
+    user_id: int | None
+    state: str = "running"  # running | done | failed
+    done: int = 0  # pages copied so far
+    total: int = 0  # pages in all (0 until the first step reports)
+    file: str = ""
+    path: str = ""
+    size: int = 0
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job's state for the page's progress bar."""
+        if self.state == "done":
+            percent = 100
+        else:
+            percent = self.done * 100 // self.total if self.total else 0
+        return {
+            "id": self.id,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "percent": percent,
+            "file": self.file,
+            "path": self.path,
+            "size": self.size,
+            "error": self.error,
+        }
+
+
+class BackupJobs:
+    """Backups taken on a thread so a large database can report progress while it copies.
+
+    One at a time: two copies of the same file at once would only halve each one's speed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, BackupJob] = {}
+
+    def start(self, app: Flask, folder: Path | None, user_id: int | None) -> BackupJob:
+        """Start a backup (into `folder`, or backups/) on a thread; refuse while one runs."""
+        with self._lock:
+            if any(job.state == "running" for job in self._jobs.values()):
+                raise Conflict("A backup is already running; wait for it to finish.")
+            job = BackupJob(secrets.token_hex(8), folder, user_id)
+            self._jobs[job.id] = job
+            for old in list(self._jobs)[:-KEEP_JOBS]:
+                del self._jobs[old]
+        threading.Thread(
+            target=self._run, args=(app, job), name="tillbook-backup", daemon=True
+        ).start()
+        return job
+
+    def get(self, job_id: str) -> BackupJob | None:
+        """Return a job by id (None if unknown or long forgotten)."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    @staticmethod
+    def _run(app: Flask, job: BackupJob) -> None:
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        try:
+            info = backup_now(app, job.folder, progress)
+            with app.app_context():
+                try:
+                    audit_event(
+                        "backup.create",
+                        job.user_id,
+                        {"file": info.path.name, "size": info.size, "to": str(info.path.parent)},
+                    )
+                finally:
+                    db.session.remove()
+            job.file, job.path, job.size = info.path.name, str(info.path), info.size
+            job.state = "done"
+        except Exception as exc:  # the page shows it: a thread must not lose it
+            log.error("backup to %s failed: %s", job.folder or "backups/", exc)
+            job.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            job.state = "failed"
+
+
+def backup_jobs(app: Flask) -> BackupJobs:
+    """Return the app's background backup jobs."""
+    found = app.extensions.get(JOBS_KEY)
+    if found is None:
+        found = app.extensions.setdefault(JOBS_KEY, BackupJobs())
+    return found  # type: ignore[no-any-return]
 
 
 def _close_wal(path: Path) -> None:

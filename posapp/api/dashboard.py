@@ -25,13 +25,15 @@ def _stock_item(product: Product) -> dict[str, Any]:
 
 
 def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
-    """Serialise the dashboard figures exactly in the contract's shape and order."""
+    """Serialise the dashboard figures in the contract's shape and order (plus additive fields)."""
     return {
         "today": {
             "sales": money_str(stats.today["sales"]),
             "invoices": stats.today["invoices"],
             "gross_profit": money_str(stats.today["gross_profit"]),
             "average_bill": money_str(stats.today["average_bill"]),
+            # Additive to the contract (API.md): the expected cash in the open drawers.
+            "cash_in_drawer": money_str(stats.today["cash_in_drawer"]),
         },
         "daily": [
             {

@@ -34,13 +34,18 @@ class Invoice(db.Model):
     """A completed sale with its totals (minor units) and status."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("fy", "seq", name="uq_invoices_fy_seq"),)
+    __table_args__ = (
+        UniqueConstraint("fy", "seq", name="uq_invoices_fy_seq"),
+        # Every date range reads this; with the status in it (and the id, SQLite's rowid)
+        # the reports pick a range's bills without touching the table.
+        Index("ix_invoices_created_at_status", "created_at", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     fy: Mapped[int] = mapped_column()
     seq: Mapped[int] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", name="fk_invoices_customer_id"), default=None, index=True
@@ -97,9 +102,26 @@ class InvoiceLine(db.Model):
     """A line of an invoice: a snapshot of the product as sold, with its pricing."""
 
     __tablename__ = "invoice_lines"
+    # Covering index for the line reports (product, category, tax, HSN, GSTR-1): a year of
+    # lines is read from it alone, in invoice order; it also serves "the lines of invoice N".
+    __table_args__ = (
+        Index(
+            "ix_invoice_lines_report",
+            "invoice_id",
+            "tax_rate_bp",
+            "product_id",
+            "qty_milli",
+            "total",
+            "taxable",
+            "tax",
+            "unit_cost",
+            "hsn",
+            "unit",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
     position: Mapped[int] = mapped_column()
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))

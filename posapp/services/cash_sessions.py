@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.models import (
@@ -34,10 +35,11 @@ from posapp.models import (
     Payment,
     User,
 )
-from posapp.models.base import utcnow, write_transaction
+from posapp.models.base import local_midnight_utc, utcnow, write_transaction
 from posapp.money import parse_money
 from posapp.services import audit
 from posapp.services.pricing import TaxRow, summarise_tax
+from posapp.services.reports import Report
 from posapp.services.settings import load_settings, save_settings
 
 REASON_LIMIT = 200
@@ -390,3 +392,85 @@ def set_required(session: Session, required: bool, user: User) -> None:
                 before={k: old for k, (old, _) in changed.items()},
                 after={k: new for k, (_, new) in changed.items()},
             )
+
+
+REPORT_METHODS = ("cash", "card", "upi")
+
+
+def sessions_report(session: Session, start: date, end: date) -> Report:
+    """Cash sessions opened between two local days: who, float, expected, counted, over/short,
+    and the session's bills and takings by method (void bills excluded; cash net of change
+    and refunds, as the drawer holds it). An open session shows what it should hold now.
+    """
+    opener, closer = aliased(User), aliased(User)
+    found = session.execute(
+        select(CashSession, opener.username, closer.username)
+        .join(opener, opener.id == CashSession.opened_by_id)
+        .outerjoin(closer, closer.id == CashSession.closed_by_id)
+        .where(
+            CashSession.opened_at >= local_midnight_utc(start),
+            CashSession.opened_at < local_midnight_utc(end + timedelta(days=1)),
+        )
+        .order_by(CashSession.opened_at, CashSession.id)
+    ).all()
+    ids = [cash.id for cash, _, _ in found]
+    bills: dict[int, tuple[int, int]] = {}
+    taken: dict[tuple[int, str], int] = {}
+    for chunk in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+        part = ids[chunk : chunk + 500]
+        for sid, count, total in session.execute(
+            select(Invoice.cash_session_id, func.count(), func.sum(Invoice.total))
+            .where(Invoice.cash_session_id.in_(part), Invoice.status != "void")
+            .group_by(Invoice.cash_session_id)
+        ):
+            bills[sid] = (int(count), int(total))
+        for sid, method, amount in session.execute(
+            select(Payment.cash_session_id, Payment.method, func.sum(Payment.amount))
+            .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
+            .where(
+                Payment.cash_session_id.in_(part),
+                (Invoice.id.is_(None)) | (Invoice.status != "void"),
+            )
+            .group_by(Payment.cash_session_id, Payment.method)
+        ):
+            taken[(sid, str(method))] = int(amount)
+    rows: list[list[Any]] = []
+    for cash, opened_by, closed_by in found:
+        expected = cash.expected if cash.closed_at else expected_cash(session, cash.id)
+        count, sales = bills.get(cash.id, (0, 0))
+        rows.append(
+            [
+                cash.opened_at,
+                opened_by,
+                cash.closed_at,
+                closed_by or "(open)",
+                cash.opening_float,
+                expected,
+                cash.counted,
+                cash.over_short,
+                count,
+                sales,
+                *(taken.get((cash.id, m), 0) for m in REPORT_METHODS),
+            ]
+        )
+    columns = [
+        ("Opened", "time"),
+        ("Opened by", "text"),
+        ("Closed", "time"),
+        ("Closed by", "text"),
+        ("Float", "money"),
+        ("Expected", "money"),
+        ("Counted", "money"),
+        ("Over/short", "money"),
+        ("Bills", "number"),
+        ("Sales", "money"),
+        ("Cash", "money"),
+        ("Card", "money"),
+        ("UPI", "money"),
+    ]
+    totals = {
+        title: sum(r[i] for r in rows if r[i] is not None)
+        for i, (title, kind) in enumerate(columns)
+        if kind in ("money", "number") and title not in ("Float", "Expected")
+    }
+    return Report("Cash sessions", columns, rows, totals)

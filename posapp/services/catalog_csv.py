@@ -473,9 +473,18 @@ def apply_import(session: Session, raw: bytes, user_id: int | None) -> ImportRes
     return ImportResult(len(rows), len(plan.updates), len(movements))
 
 
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def neutralise(cell: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """Defuse a cell a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote.
+
+    A plain negative amount ("-0.50", a refund or a shortage) is no formula: it stays a number
+    Excel can add up. Anything else starting with "-" ("-2+3") is defused.
+    """
+    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def export_rows(session: Session) -> Iterator[list[str]]:

@@ -22,12 +22,22 @@ Column = tuple[str, str]
 
 @dataclass
 class Report:
-    """A report: columns (title, kind), rows of raw values, and totals by column title."""
+    """A report: columns (title, kind), rows of raw values, and totals by column title.
+
+    `count` is the number of rows of the whole report when `rows` holds only the first ones
+    (a page); None means `rows` is complete.
+    """
 
     title: str
     columns: list[Column]
     rows: list[list[Any]]
     totals: dict[str, int] = field(default_factory=dict)
+    count: int | None = None
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the whole report has."""
+        return len(self.rows) if self.count is None else self.count
 
 
 def _value(milli: int, unit_minor: int) -> int:
@@ -171,6 +181,30 @@ def dead_stock(session: Session, days: int) -> Report:
         ("Last sale", "time"),
     ]
     return Report(f"Dead stock (no sale in {days} days)", columns, rows, {"Value at cost": total})
+
+
+def dead_stock_count(session: Session, days: int) -> int:
+    """How many products `dead_stock` lists, by one index seek per product in stock.
+
+    The dashboard needs only the number: each product asks the (product, reason, time) index
+    whether it sold since the cut-off, instead of ranking every sale ever made.
+    """
+    since = utcnow() - timedelta(days=days)
+    sold_since = (
+        select(StockMovement.id)
+        .where(
+            StockMovement.product_id == Product.id,
+            StockMovement.reason == "sale",
+            StockMovement.created_at >= since,
+        )
+        .exists()
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Product)
+        .where(Product.archived.is_(False), Product.stock_milli > 0, ~sold_since)
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def reorder_suggestions(session: Session, window_days: int = 30) -> Report:

@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.models import (
     EXPENSE_CATEGORIES,
     Category,
+    CreditNote,
+    CreditNoteLine,
     DailySales,
     Expense,
     Invoice,
@@ -128,30 +130,85 @@ def _cost() -> Any:
     return func.sum((InvoiceLine.qty_milli * InvoiceLine.unit_cost + 500) // 1000)
 
 
-def sales_by_product(session: Session, start: date, end: date) -> Report:
-    """Quantity, sales, net of tax, cost and gross profit per product, best sellers first."""
-    sales = func.sum(InvoiceLine.total)
-    stmt = (
+def _returns_in(start: date, end: date) -> list[Any]:
+    """Credit notes made in the range: a return counts on its own day, as in `daily_sales`."""
+    return [
+        CreditNote.created_at >= local_midnight_utc(start),
+        CreditNote.created_at < local_midnight_utc(end + timedelta(days=1)),
+    ]
+
+
+def _per_product(session: Session, start: date, end: date) -> dict[int, list[int]]:
+    """Per product id: [quantity, sales, net of tax, cost], sold in the range less returned.
+
+    Grouped by product id alone so the lines are read through the covering index and never
+    joined to products row by row; returned goods keep their cost when not restocked (a loss),
+    exactly as the daily summary counts them.
+    """
+    sold = (
         select(
-            Product.code,
-            Product.name,
-            Product.unit,
+            InvoiceLine.product_id,
             func.sum(InvoiceLine.qty_milli),
-            sales,
+            func.sum(InvoiceLine.total),
             func.sum(InvoiceLine.taxable),
             _cost(),
         )
-        .select_from(InvoiceLine)
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .join(Product, Product.id == InvoiceLine.product_id)
         .where(*_in_range(start, end))
-        .group_by(InvoiceLine.product_id, Product.code, Product.name, Product.unit)
-        .order_by(sales.desc(), Product.name)
+        .group_by(InvoiceLine.product_id)
     )
+    figures = {int(pid): [int(v) for v in rest] for pid, *rest in session.execute(sold)}
+    restocked_cost = case(
+        (
+            CreditNote.restock.is_(True),
+            (CreditNoteLine.qty_milli * InvoiceLine.unit_cost + 500) // 1000,
+        ),
+        else_=0,
+    )
+    returned = (
+        select(
+            CreditNoteLine.product_id,
+            func.sum(CreditNoteLine.qty_milli),
+            func.sum(CreditNoteLine.total),
+            func.sum(CreditNoteLine.taxable),
+            func.sum(restocked_cost),
+        )
+        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .where(*_returns_in(start, end))
+        .group_by(CreditNoteLine.product_id)
+    )
+    for pid, *rest in session.execute(returned):
+        row = figures.setdefault(int(pid), [0, 0, 0, 0])
+        for i, value in enumerate(rest):
+            row[i] -= int(value)
+    return figures
+
+
+def _products(session: Session, ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+    """Code, name, unit and category name of the given products."""
+    found: dict[int, tuple[str, str, str, str]] = {}
+    for chunk in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        stmt = (
+            select(Product.id, Product.code, Product.name, Product.unit, Category.name)
+            .outerjoin(Category, Category.id == Product.category_id)
+            .where(Product.id.in_(ids[chunk : chunk + 500]))
+        )
+        for pid, code, name, unit, category in session.execute(stmt):
+            found[pid] = (code, name, unit, category or "")
+    return found
+
+
+def sales_by_product(session: Session, start: date, end: date) -> Report:
+    """Quantity, sales, net of tax, cost and gross profit per product (less returns)."""
+    figures = _per_product(session, start, end)
+    info = _products(session, list(figures))
     rows = [
-        [code, name, (int(qty), unit), int(s), int(net), int(cost), int(net) - int(cost)]
-        for code, name, unit, qty, s, net, cost in session.execute(stmt)
+        [code, name, (qty, unit), sales, net, cost, net - cost]
+        for pid, (qty, sales, net, cost) in figures.items()
+        for code, name, unit, _category in [info[pid]]
     ]
+    rows.sort(key=lambda r: (-r[3], r[1]))
     columns = [
         ("Code", "text"),
         ("Name", "text"),
@@ -165,24 +222,19 @@ def sales_by_product(session: Session, start: date, end: date) -> Report:
 
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
-    """Sales, net of tax, cost and gross profit per product category."""
-    name = func.coalesce(Category.name, "")
-    sales = func.sum(InvoiceLine.total)
-    stmt = (
-        select(name, func.count(func.distinct(InvoiceLine.product_id)), sales)
-        .add_columns(func.sum(InvoiceLine.taxable), _cost())
-        .select_from(InvoiceLine)
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .join(Product, Product.id == InvoiceLine.product_id)
-        .outerjoin(Category, Category.id == Product.category_id)
-        .where(*_in_range(start, end))
-        .group_by(name)
-        .order_by(sales.desc(), name)
-    )
+    """Sales, net of tax, cost and gross profit per product category (less returns)."""
+    figures = _per_product(session, start, end)
+    info = _products(session, list(figures))
+    by_category: dict[str, list[int]] = {}
+    for pid, (_qty, sales, net, cost) in figures.items():
+        sums = by_category.setdefault(info[pid][3], [0, 0, 0, 0])
+        for i, value in enumerate((1, sales, net, cost)):
+            sums[i] += value
     rows = [
-        [cat or "Uncategorised", int(n), int(s), int(net), int(cost), int(net) - int(cost)]
-        for cat, n, s, net, cost in session.execute(stmt)
+        [cat or "Uncategorised", n, sales, net, cost, net - cost]
+        for cat, (n, sales, net, cost) in by_category.items()
     ]
+    rows.sort(key=lambda r: (-r[2], r[0]))
     columns = [
         ("Category", "text"),
         ("Products sold", "number"),
@@ -264,9 +316,32 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
     return Report("Profit and loss", columns, rows)
 
 
-def _per_invoice_rate(start: date, end: date) -> Any:
-    """Taxable value and tax per (invoice, rate): the unit CGST/SGST halves are taken on."""
-    return (
+def _id_bounds(start: date, end: date) -> Any:
+    """`invoice_id BETWEEN` the first and last id of the range: lines then stream in id order.
+
+    Only a narrowing: the join still checks each invoice's time, so the result is exact even
+    if ids and times ever disagreed (a clock set back); it lets SQLite walk the covering
+    index `ix_invoice_lines_report` as one range and group (invoice, rate) without sorting.
+    """
+    first = (
+        select(func.min(Invoice.id))
+        .where(Invoice.created_at >= local_midnight_utc(start))
+        .scalar_subquery()
+    )
+    last = (
+        select(func.max(Invoice.id))
+        .where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
+        .scalar_subquery()
+    )
+    return InvoiceLine.invoice_id.between(first, last)
+
+
+def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
+    """Taxable value and tax per (invoice, rate): the unit CGST/SGST halves are taken on.
+
+    With `first`, only the range's first N bills in time order (what a page shows).
+    """
+    stmt = (
         select(
             InvoiceLine.invoice_id.label("iid"),
             InvoiceLine.tax_rate_bp.label("rate"),
@@ -275,28 +350,55 @@ def _per_invoice_rate(start: date, end: date) -> Any:
             func.sum(InvoiceLine.total).label("total"),
         )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(*_in_range(start, end))
+        .where(_id_bounds(start, end), *_in_range(start, end))
         .group_by(InvoiceLine.invoice_id, InvoiceLine.tax_rate_bp)
+    )
+    if first is not None:
+        bills = (
+            select(Invoice.id)
+            .where(*_in_range(start, end))
+            .order_by(Invoice.created_at, Invoice.id)
+            .limit(first)
+        )
+        stmt = stmt.where(InvoiceLine.invoice_id.in_(bills.scalar_subquery()))
+    return stmt.subquery()
+
+
+def _per_note_rate(start: date, end: date) -> Any:
+    """Taxable value and tax returned per (credit note, rate), halves taken note by note."""
+    return (
+        select(
+            CreditNoteLine.credit_note_id.label("nid"),
+            InvoiceLine.tax_rate_bp.label("rate"),
+            func.sum(CreditNoteLine.taxable).label("taxable"),
+            func.sum(CreditNoteLine.tax).label("tax"),
+            func.sum(CreditNoteLine.total).label("total"),
+        )
+        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .where(*_returns_in(start, end))
+        .group_by(CreditNoteLine.credit_note_id, InvoiceLine.tax_rate_bp)
         .subquery()
     )
 
 
+def _by_rate(session: Session, per: Any) -> dict[int, list[int]]:
+    stmt = select(
+        per.c.rate, func.sum(per.c.taxable), func.sum(per.c.tax), func.sum((per.c.tax + 1) // 2)
+    ).group_by(per.c.rate)
+    return {int(rate): [int(v) for v in rest] for rate, *rest in session.execute(stmt)}
+
+
 def tax_by_rate(session: Session, start: date, end: date) -> Report:
-    """Taxable value and tax per rate, with CGST/SGST halves (summed bill by bill)."""
-    per = _per_invoice_rate(start, end)
-    stmt = (
-        select(
-            per.c.rate,
-            func.sum(per.c.taxable),
-            func.sum(per.c.tax),
-            func.sum((per.c.tax + 1) // 2),
-        )
-        .group_by(per.c.rate)
-        .order_by(per.c.rate)
-    )
+    """Taxable value and tax per rate, with CGST/SGST halves, net of the range's returns."""
+    sums = _by_rate(session, _per_invoice_rate(start, end))
+    for rate, values in _by_rate(session, _per_note_rate(start, end)).items():
+        row = sums.setdefault(rate, [0, 0, 0])
+        for i, value in enumerate(values):
+            row[i] -= value
     rows = [
-        [percent_str(rate), int(taxable), int(tax), int(cgst), int(tax) - int(cgst)]
-        for rate, taxable, tax, cgst in session.execute(stmt)
+        [percent_str(rate), taxable, tax, cgst, tax - cgst]
+        for rate, (taxable, tax, cgst) in sorted(sums.items())
     ]
     columns = [
         ("Rate %", "decimal"),
@@ -309,8 +411,11 @@ def tax_by_rate(session: Session, start: date, end: date) -> Report:
 
 
 def hsn_summary(session: Session, start: date, end: date) -> Report:
-    """GSTR-1-style HSN-wise summary: per HSN, rate and unit, quantity, values and tax."""
-    stmt = (
+    """GSTR-1-style HSN-wise summary: per HSN, rate and unit, quantity, values and tax.
+
+    Returns made in the range come off their HSN, as the tax summary nets them.
+    """
+    sold = (
         select(
             InvoiceLine.hsn,
             InvoiceLine.unit,
@@ -323,19 +428,33 @@ def hsn_summary(session: Session, start: date, end: date) -> Report:
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(*_in_range(start, end))
         .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.tax_rate_bp)
-        .order_by(InvoiceLine.hsn, InvoiceLine.tax_rate_bp, InvoiceLine.unit)
     )
+    returned = (
+        select(
+            InvoiceLine.hsn,
+            InvoiceLine.unit,
+            InvoiceLine.tax_rate_bp,
+            func.sum(CreditNoteLine.qty_milli),
+            func.sum(CreditNoteLine.total),
+            func.sum(CreditNoteLine.taxable),
+            func.sum(CreditNoteLine.tax),
+        )
+        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .where(*_returns_in(start, end))
+        .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.tax_rate_bp)
+    )
+    sums: dict[tuple[str, str, int], list[int]] = {}
+    for sign, stmt in ((1, sold), (-1, returned)):
+        for hsn, unit, rate, *values in session.execute(stmt):
+            row = sums.setdefault((hsn or "", unit, int(rate)), [0, 0, 0, 0])
+            for i, value in enumerate(values):
+                row[i] += sign * int(value)
     rows = [
-        [
-            hsn or "(none)",
-            unit,
-            (int(q), unit),
-            percent_str(rate),
-            int(total),
-            int(taxable),
-            int(tax),
-        ]
-        for hsn, unit, rate, q, total, taxable, tax in session.execute(stmt)
+        [hsn or "(none)", unit, (q, unit), percent_str(rate), total, taxable, tax]
+        for (hsn, unit, rate), (q, total, taxable, tax) in sorted(
+            sums.items(), key=lambda item: (item[0][0], item[0][2], item[0][1])
+        )
     ]
     columns = [
         ("HSN", "text"),
@@ -349,16 +468,28 @@ def hsn_summary(session: Session, start: date, end: date) -> Report:
     return Report("HSN-wise summary", columns, rows, _totals(columns, rows))
 
 
-def b2c_invoices(session: Session, start: date, end: date) -> Report:
-    """GSTR-1 B2C, invoice-wise: one row per bill and rate, with the CGST/SGST halves."""
-    per = _per_invoice_rate(start, end)
+def b2c_invoices(session: Session, start: date, end: date, limit: int | None = None) -> Report:
+    """GSTR-1 B2C, invoice-wise: one row per bill and rate, with the CGST/SGST halves.
+
+    A year is hundreds of thousands of rows: with `limit` only the first rows are built (the
+    page shows those) while the totals and the row count still cover the whole range in SQL.
+    """
+    # Each bill gives at least one row, so the first `limit` bills hold the first rows.
+    shown = _per_invoice_rate(start, end, first=limit)
     stmt = (
         select(
-            Invoice.number, Invoice.created_at, per.c.rate, per.c.taxable, per.c.tax, per.c.total
+            Invoice.number,
+            Invoice.created_at,
+            shown.c.rate,
+            shown.c.taxable,
+            shown.c.tax,
+            shown.c.total,
         )
-        .join(per, per.c.iid == Invoice.id)
-        .order_by(Invoice.created_at, Invoice.id, per.c.rate)
+        .join(shown, shown.c.iid == Invoice.id)
+        .order_by(Invoice.created_at, Invoice.id, shown.c.rate)
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     rows = []
     for number, created, rate, taxable, tax, total in session.execute(stmt):
         cgst = cgst_half(int(tax))
@@ -384,7 +515,26 @@ def b2c_invoices(session: Session, start: date, end: date) -> Report:
         ("Tax", "money"),
         ("Value", "money"),
     ]
-    return Report("GSTR-1 B2C invoice-wise", columns, rows, _totals(columns, rows))
+    if limit is None:
+        return Report("GSTR-1 B2C invoice-wise", columns, rows, _totals(columns, rows))
+    per = _per_invoice_rate(start, end)
+    count, taxable, tax, cgst, total = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(per.c.taxable), 0),
+            func.coalesce(func.sum(per.c.tax), 0),
+            func.coalesce(func.sum((per.c.tax + 1) // 2), 0),  # lines never carry negative tax
+            func.coalesce(func.sum(per.c.total), 0),
+        )
+    ).one()
+    totals = {
+        "Taxable value": int(taxable),
+        "CGST": int(cgst),
+        "SGST": int(tax) - int(cgst),
+        "Tax": int(tax),
+        "Value": int(total),
+    }
+    return Report("GSTR-1 B2C invoice-wise", columns, rows, totals, count=int(count))
 
 
 def b2cs(session: Session, start: date, end: date, tax_number: str) -> Report:

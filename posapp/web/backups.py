@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -15,12 +16,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, logout_user
 
 from posapp import maintenance
-from posapp.errors import DomainError, ValidationError
+from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit, backups
@@ -28,6 +30,7 @@ from posapp.services.settings import load_settings, save_settings
 from posapp.web import admin_required
 
 bp = Blueprint("backups", __name__)
+LOOPBACK = {"127.0.0.1", "::1"}
 DEFAULT_RESTORE_MAX_BYTES = 2 * 1024**3  # a shop's database grows by a few MB a year
 UPLOAD_NAME = "restore-upload.db"
 
@@ -157,3 +160,67 @@ def restore() -> Response | tuple[str, int]:
     logout_user()
     flash(f"Restored {label}. The data before it is in the backups folder. Log in again.", "info")
     return redirect(url_for("auth.login"))
+
+
+def _listed(name: str) -> Path:
+    """Return a backup of the backups folder by its file name (nothing else is served)."""
+    listed = {path.name: path for _moment, path in backups.list_backups(_folder())}
+    if name not in listed:
+        raise NotFound("There is no such backup.")
+    return listed[name]
+
+
+def _folder() -> Path:
+    return maintenance.backups_dir(current_app)
+
+
+@bp.post("/jobs")
+@admin_required
+def start_job() -> tuple[dict[str, Any], int]:
+    """Start a backup with progress: into a folder the desktop user picked, or for download.
+
+    A folder is a path on this computer's disk, so only the desktop window (a loopback
+    request) may name one; its script gets it from pywebview's folder dialog.
+    """
+    data = request.get_json(silent=True)
+    raw = data.get("folder") if isinstance(data, dict) else None
+    folder = None
+    try:
+        if raw is not None and raw != "":
+            if request.remote_addr not in LOOPBACK:
+                raise Forbidden("Backing up to a folder works only in the desktop window.")
+            folder = Path(str(raw))
+            if not folder.is_absolute() or not folder.is_dir():
+                raise ValidationError(
+                    "That folder does not exist (is the USB stick plugged in?).", field="folder"
+                )
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        job = maintenance.backup_jobs(app).start(app, folder, current_user.id)
+    except DomainError as exc:
+        return {"error": exc.message}, exc.status
+    return {"job": job.id, "status_url": url_for("backups.job_status", job_id=job.id)}, 202
+
+
+@bp.get("/jobs/<job_id>")
+@admin_required
+def job_status(job_id: str) -> tuple[dict[str, Any], int]:
+    """How far a backup got; once done without a folder, where to download it."""
+    job = maintenance.backup_jobs(current_app).get(job_id)
+    if job is None:
+        return {"error": "No such backup job."}, 404
+    body = job.as_dict()
+    if job.state == "done" and job.folder is None:
+        body["download_url"] = url_for("backups.download", name=job.file)
+    return body, 200
+
+
+@bp.get("/file/<name>")
+@admin_required
+def download(name: str) -> Response:
+    """Download one of the backups folder's verified backups."""
+    path = _listed(name)
+    # The whole shop leaves the machine: audit-logged like every export.
+    maintenance.audit_event("backup.download", current_user.id, {"file": name})
+    return send_file(
+        path, mimetype="application/vnd.sqlite3", as_attachment=True, download_name=name
+    )

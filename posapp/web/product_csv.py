@@ -25,7 +25,7 @@ from flask_login import current_user
 
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
-from posapp.services import catalog_csv
+from posapp.services import catalog_csv, exports
 from posapp.web import admin_required
 
 bp = Blueprint("product_csv", __name__)
@@ -189,6 +189,7 @@ def template() -> Response:
 @admin_required
 def export() -> Response:
     """Every product, all fields, formula-safe, streamed."""
+    exports.record_export(db.session, current_user.id, "products", "download")
     stamp = time.strftime("%Y%m%d-%H%M")
     return _csv_response(
         catalog_csv.csv_text(catalog_csv.export_rows(db.session)), f"products-{stamp}.csv"

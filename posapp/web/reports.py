@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,7 +24,7 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
-from posapp.services import reports, sales_reports
+from posapp.services import cash_sessions, exports, reports, sales_reports
 from posapp.services.catalog_csv import csv_text, neutralise
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
@@ -49,6 +50,7 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
         lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
     ),
     "expenses": ("Expenses", sales_reports.expenses),
+    "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
 }
 STOCK = {
     "stock": "Stock on hand",
@@ -63,7 +65,41 @@ GROUPS = {
     "For the accountant (GSTR-1)": ["gstr1-b2c-invoices", "gstr1-b2cs"],
     "Stock": list(STOCK),
     "Expenses": ["expenses"],
+    "Cash drawer": ["cash-sessions"],
 }
+
+
+# Reports drawn as a chart above their table: (chart type, label column, value columns).
+CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "sales-by-day": ("bar", "Date", ("Sales",)),
+    "sales-by-month": ("line", "Month", ("Sales", "Gross profit")),
+    "sales-by-category": ("doughnut", "Category", ("Sales",)),
+    "sales-by-method": ("doughnut", "Method", ("Amount",)),
+    "tax-by-rate": ("bar", "Rate %", ("Taxable value", "Tax")),
+}
+
+
+def chart_data(name: str, report: reports.Report) -> dict[str, Any] | None:
+    """The report's chart as exact decimal strings (the page's script only places them)."""
+    if name not in CHARTS or not report.rows:
+        return None
+    kind, label_column, value_columns = CHARTS[name]
+    titles = [title for title, _ in report.columns]
+    at = titles.index(label_column)
+    labels = [
+        value.isoformat() if isinstance(value, date) else str(value)
+        for value in (row[at] for row in report.rows)
+    ]
+    if name == "tax-by-rate":
+        labels = [f"{label} %" for label in labels]
+    series = [
+        {
+            "label": column,
+            "data": [money_str(row[titles.index(column)]) for row in report.rows],
+        }
+        for column in value_columns
+    ]
+    return {"type": kind, "labels": labels, "series": series}
 
 
 @bp.get("/")
@@ -74,6 +110,8 @@ def index() -> str:
 
 
 def _csv(name: str, report: reports.Report) -> Response:
+    # Taking the shop's figures away is an export like any table's: audit-logged.
+    exports.record_export(db.session, current_user.id, f"report {name}", "download")
     rows = ([neutralise(cell) for cell in row] for row in reports.report_rows(report))
     response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
     stamp = time.strftime("%Y%m%d")
@@ -92,8 +130,13 @@ def show(name: str) -> Response | str | tuple[str, int]:
     start = end = None
     reason = args.get("reason") or None
     days = shop_settings().dead_stock_days
+    as_csv = args.get("format") == "csv"
     try:
-        if name in RANGED:
+        if name == "gstr1-b2c-invoices" and not as_csv:
+            # A row per bill and rate: the page builds only what it shows (totals stay whole).
+            start, end = reports.parse_range(args.get("from"), args.get("to"))
+            report = sales_reports.b2c_invoices(db.session, start, end, limit=SHOWN_ROWS)
+        elif name in RANGED:
             start, end = reports.parse_range(args.get("from"), args.get("to"))
             report = RANGED[name][1](db.session, start, end)
         elif name == "stock":
@@ -113,9 +156,9 @@ def show(name: str) -> Response | str | tuple[str, int]:
     except DomainError as exc:
         error = exc.message
         report = reports.Report(TITLES[name], [], [])
-        if args.get("format") == "csv":
+        if as_csv:
             raise
-    if args.get("format") == "csv":
+    if as_csv:
         return _csv(name, report)
     html = render_template(
         "reports/report.html",
@@ -132,6 +175,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         kinds=dict(report.columns),
         expense_categories=EXPENSE_CATEGORIES,
         today=local_today(),
+        chart=chart_data(name, report),
     )
     return (html, 422) if error else html
 

@@ -127,6 +127,9 @@
     root.querySelector('[data-today="invoices"]').textContent = String(data.today.invoices);
     root.querySelector('[data-today="average_bill"]').textContent = money(data.today.average_bill);
     root.querySelector('[data-today="gross_profit"]').textContent = money(data.today.gross_profit);
+    if (data.today.cash_in_drawer !== undefined) {
+      root.querySelector('[data-today="cash_in_drawer"]').textContent = money(data.today.cash_in_drawer);
+    }
     root.querySelector("[data-outstanding]").textContent = money(data.outstanding_credit);
     fillList("out_of_stock", data.out_of_stock);
     fillList("low_stock", data.low_stock);

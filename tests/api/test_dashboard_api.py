@@ -42,6 +42,7 @@ def test_stats_have_the_contract_shape_and_the_hand_computed_figures(
         "invoices": 3,
         "gross_profit": "65.14",  # 286.89 net of tax - 221.75 cost
         "average_bill": "105.17",  # 315.50 / 3, half up
+        "cash_in_drawer": "0.00",  # no drawer session is open (additive field)
     }
     today = local_today()
     assert len(body["daily"]) == 30
@@ -93,6 +94,7 @@ def test_an_empty_shop_has_zeros(client: FlaskClient, admin_headers) -> None:  #
         "invoices": 0,
         "gross_profit": "0.00",
         "average_bill": "0.00",
+        "cash_in_drawer": "0.00",
     }
     assert body["top_products"] == [] and body["outstanding_credit"] == "0.00"
 

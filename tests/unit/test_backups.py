@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import json
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -185,6 +187,42 @@ def test_cli_backup_then_restore_brings_the_old_data_back(data_dir: Path, tmp_pa
     assert not list(data_dir.glob("restore-in-progress*"))
     check = run_cli(data_dir, "check")
     assert check.exit_code == 0, check.output
+
+
+def audit_rows(path: Path) -> list[tuple[str, int | None, dict[str, object]]]:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute("SELECT action, user_id, after FROM audit_log ORDER BY id")
+        return [(a, u, json.loads(after or "{}")) for a, u, after in rows.fetchall()]
+    finally:
+        connection.close()
+
+
+def test_cli_backup_and_restore_are_audited_as_the_os_user(data_dir: Path, tmp_path: Path) -> None:
+    sell_one(build_app(data_dir))
+    me = f"cli:{getpass.getuser()}"
+    usb = tmp_path / "usb"
+    assert run_cli(data_dir, "backup", "--to", str(usb)).exit_code == 0
+    (copy,) = list(usb.iterdir())
+    action, user_id, after = audit_rows(data_dir / "tillbook.db")[-1]
+    assert (action, user_id) == ("backup.create", None)
+    assert after == {"file": copy.name, "size": copy.stat().st_size, "to": str(usb), "by": me}
+
+    assert run_cli(data_dir, "restore", str(copy), "--yes").exit_code == 0
+    # The entry lands in the restored data (the backup did not hold its own entry) ...
+    entries = audit_rows(data_dir / "tillbook.db")
+    assert [a for a, _, _ in entries].count("backup.create") == 0
+    action, user_id, after = entries[-1]
+    assert (action, user_id) == ("backup.restore", None)
+    assert after["source"] == copy.name and after["by"] == me
+    # ... and keeps the hash chain whole.
+    assert run_cli(data_dir, "check").exit_code == 0
+
+    # A refused restore writes nothing.
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database")
+    assert run_cli(data_dir, "restore", str(bad), "--yes").exit_code == 1
+    assert audit_rows(data_dir / "tillbook.db") == entries
 
 
 def test_restore_asks_before_replacing_the_data(data_dir: Path, tmp_path: Path) -> None:

@@ -235,3 +235,50 @@ def test_expected_cash_property(
     assert cash_sessions.expected_cash(db.session, sid) == want
     closed = cash_sessions.close_session(db.session, sid, {"counted": "0"}, user)
     assert closed.over_short == -want
+
+
+def test_sessions_report_per_session_figures(admin: User, cashier: User, product: Product) -> None:
+    from datetime import timedelta
+
+    from posapp.services.ledger import local_today
+
+    sid = open_drawer(cashier, "500.00")
+    sell(cashier, product, 2)  # 200.00 cash
+    sell(cashier, product, 1, [{"method": "card", "amount": "100.00"}])
+    voided = sell(cashier, product, 1)  # 100.00 cash, then voided: counts nowhere
+    returns.void_invoice(db.session, voided.id, {"reason": "mistake"}, admin)
+    cash_sessions.add_movement(
+        db.session, sid, {"kind": "pay_out", "amount": "50", "reason": "milk"}, cashier
+    )
+    # expected 500 + 200 - 50 = 650.00; counted 640.00: 10.00 short
+    cash_sessions.close_session(db.session, sid, {"counted": "640.00"}, cashier)
+    open_drawer(admin, "100.00")
+    sell(admin, product, 1, [{"method": "upi", "amount": "100.00"}])
+
+    today = local_today()
+    report = cash_sessions.sessions_report(db.session, today, today)
+    titles = [title for title, _ in report.columns]
+    rows = [dict(zip(titles, row, strict=True)) for row in report.rows]
+    closed, still_open = rows
+    assert closed["Opened by"] == "cashier" and closed["Closed by"] == "cashier"
+    assert (closed["Float"], closed["Expected"], closed["Counted"], closed["Over/short"]) == (
+        50000,
+        65000,
+        64000,
+        -1000,
+    )
+    assert (closed["Bills"], closed["Sales"]) == (2, 30000)
+    assert (closed["Cash"], closed["Card"], closed["UPI"]) == (20000, 10000, 0)
+    # An open session shows what its drawer should hold now, and nothing counted yet.
+    assert still_open["Closed"] is None and still_open["Closed by"] == "(open)"
+    assert (still_open["Float"], still_open["Expected"], still_open["Counted"]) == (
+        10000,
+        10000,
+        None,
+    )
+    assert (still_open["Bills"], still_open["UPI"]) == (1, 10000)
+    assert report.totals["Over/short"] == -1000 and report.totals["Sales"] == 40000
+    assert report.totals["Counted"] == 64000 and "Expected" not in report.totals
+    # Sessions opened outside the range are not listed.
+    yesterday = today - timedelta(days=1)
+    assert cash_sessions.sessions_report(db.session, yesterday, yesterday).rows == []

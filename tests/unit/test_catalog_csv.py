@@ -223,3 +223,10 @@ def test_the_template_imports_cleanly() -> None:
     text = "".join(catalog_csv.csv_text(catalog_csv.template_rows()))
     plan = catalog_csv.plan_import(db.session, text.encode())
     assert plan.ok and len(plan.creates) == 2
+
+
+def test_plain_negative_amounts_stay_numbers_but_formulas_are_defused() -> None:
+    assert catalog_csv.neutralise("-0.50") == "-0.50"  # a shortage or a refund: a number
+    assert catalog_csv.neutralise("-12") == "-12"
+    for hostile in ("-2+3", "-1.5e3", "- 1", "-cmd|' /C calc'!A0", "+12", "=1", "@SUM(A1)"):
+        assert catalog_csv.neutralise(hostile) == "'" + hostile

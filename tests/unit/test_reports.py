@@ -40,11 +40,14 @@ def test_movements_dead_stock_and_reorder(admin: User) -> None:
     )
     dead = reports.dead_stock(db.session, 60)
     assert [r[1] for r in dead.rows] == ["Old Stock"] and dead.totals["Value at cost"] == 4000
+    assert reports.dead_stock_count(db.session, 60) == 1  # the dashboard's number agrees
     # a sale 90 days ago still counts as dead after 60 days
     with write_transaction(db.session):
         for m in db.session.query(StockMovement).filter_by(product_id=tea.id, reason="sale"):
             m.created_at = utcnow() - timedelta(days=90)
     assert {r[1] for r in reports.dead_stock(db.session, 60).rows} == {"Old Stock", "Tea"}
+    assert reports.dead_stock_count(db.session, 60) == 2
+    assert reports.dead_stock_count(db.session, 120) == 1  # within 120 days Tea did sell
     with write_transaction(db.session):
         for m in db.session.query(StockMovement).filter_by(product_id=tea.id, reason="sale"):
             m.created_at = utcnow() - timedelta(days=1)

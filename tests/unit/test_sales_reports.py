@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from posapp.errors import ValidationError
@@ -110,3 +112,126 @@ def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
     assert set(caught.value.fields) == {"day", "category", "amount"}
     with pytest.raises(ValidationError):
         reports.parse_range("2026-02-01", "2026-01-01")
+
+
+def _give_back(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
+    """Two returns on top of the fixed shop, hand-computed with DESIGN's return shares:
+
+    A: 1.000 of 2.500 kg Rice back to stock, cash refund: total 15000 * 2/5 = 6000,
+       taxable 14286 * 2/5 = 5714.4 -> 5714, tax 6000 - 5714 = 286, cost back 45.50 -> 4550
+    B: 1 of 3 Pens, damaged (not restocked, so its cost stays a loss), cash refund:
+       total 2700 / 3 = 900, taxable 2411 / 3 = 803.67 -> 804, tax 96
+    """
+    from posapp.models import InvoiceLine
+    from posapp.services import returns
+
+    def line_of(invoice, product):  # type: ignore[no-untyped-def]
+        return (
+            db.session.query(InvoiceLine)
+            .filter_by(invoice_id=invoice.id, product_id=product.id)
+            .one()
+        )
+
+    for invoice, product, qty, restock in (
+        (shop.a, shop.rice, "1", True),
+        (shop.b, shop.pen, 1, False),
+    ):
+        returns.create_return(
+            db.session,
+            invoice.id,
+            {
+                "lines": [{"line_id": line_of(invoice, product).id, "quantity": qty}],
+                "refund_method": "cash",
+                "restock": restock,
+            },
+            admin,
+        )
+
+
+def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
+    _give_back(shop, admin)
+    today = local_today()
+    # Day figures: 31550 - 6000 - 900 sales; net 28689 - 5714 - 804; tax 2861 - 286 - 96;
+    # cost 22175 - 4550 (only the restocked rice); discounts and bill count do not change.
+    day = sales_reports.sales_by_day(db.session, today, today)
+    assert day.rows == [[today, 3, 24650, 1050, 2479, 22171, 17625, 4546]]
+    method = _by_first(sales_reports.sales_by_method(db.session, today, today))
+    assert method == {"cash": [16700], "card": [4950], "upi": [0], "credit": [3000]}
+
+    product = sales_reports.sales_by_product(db.session, today, today)
+    assert [row[1:] for row in product.rows] == [
+        ["Rice", (1500, "kg"), 9000, 8572, 6825, 1747],
+        ["Soap", (3000, "pcs"), 8250, 6992, 6000, 992],
+        ["Pen", (7000, "pcs"), 7400, 6607, 4800, 1807],
+    ]
+    # The line reports and the daily summary tell the same story.
+    assert product.totals["Sales"] == 24650 and product.totals["Net of tax"] == 22171
+    assert product.totals["Cost of goods"] == 17625 and product.totals["Gross profit"] == 4546
+    category = _by_first(sales_reports.sales_by_category(db.session, today, today))
+    assert category == {
+        "Grocery": [1, 9000, 8572, 6825, 1747],
+        "Personal care": [1, 8250, 6992, 6000, 992],
+        "Uncategorised": [1, 7400, 6607, 4800, 1807],
+    }
+
+    # Tax: the notes' halves are taken note by note (5 %: 286 -> 143; 12 %: 96 -> 48).
+    tax = sales_reports.tax_by_rate(db.session, today, today)
+    assert tax.rows == [
+        ["5.00", 8572, 428, 214, 214],
+        ["12.00", 6607, 793, 397, 396],
+        ["18.00", 6992, 1258, 630, 628],
+    ]
+    assert tax.totals == {"Taxable value": 22171, "Tax": 2479, "CGST": 1241, "SGST": 1238}
+    hsn = sales_reports.hsn_summary(db.session, today, today)
+    assert hsn.rows == [
+        ["1006", "kg", (1500, "kg"), "5.00", 9000, 8572, 428],
+        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6992, 1258],
+        ["9608", "pcs", (7000, "pcs"), "12.00", 7400, 6607, 793],
+    ]
+    b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z5")
+    assert [row[4] for row in b2cs.rows] == [8572, 6607, 6992]
+
+    pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
+    assert pnl["Sales (bill totals)"] == [24650, "111.18"]
+    assert pnl["less tax collected"] == [2479, "11.18"]
+    assert pnl["Revenue (net of tax)"] == [22171, "100.00"]
+    assert pnl["Cost of goods sold"] == [17625, "79.50"]
+    assert pnl["Gross profit"] == [4546, "20.50"]
+    assert pnl["Voided bills (1, not counted above)"] == [6300, ""]
+
+
+def test_a_return_counts_on_the_day_it_is_made_not_the_sale_day(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models import CreditNote
+    from posapp.models.base import write_transaction
+
+    _give_back(shop, admin)
+    with write_transaction(db.session):  # as if the goods came back tomorrow
+        for note in db.session.query(CreditNote):
+            note.created_at += timedelta(days=1)
+    today = local_today()
+    tomorrow = today + timedelta(days=1)
+    product = sales_reports.sales_by_product(db.session, today, today)
+    assert product.totals["Sales"] == 31550 and product.totals["Gross profit"] == 6514
+    assert [
+        row[1:] for row in sales_reports.sales_by_product(db.session, tomorrow, tomorrow).rows
+    ] == [
+        ["Pen", (-1000, "pcs"), -900, -804, 0, -804],
+        ["Rice", (-1000, "kg"), -6000, -5714, -4550, -1164],
+    ]
+    assert sales_reports.tax_by_rate(db.session, tomorrow, tomorrow).rows == [
+        ["5.00", -5714, -286, -143, -143],
+        ["12.00", -804, -96, -48, -48],
+    ]
+
+
+def test_the_invoice_wise_page_builds_only_its_rows_but_totals_the_range(shop) -> None:  # type: ignore[no-untyped-def]
+    today = local_today()
+    whole = sales_reports.b2c_invoices(db.session, today, today)
+    page = sales_reports.b2c_invoices(db.session, today, today, limit=2)
+    assert page.rows == whole.rows[:2]
+    assert page.count == len(whole.rows) == 5 and page.row_count == 5
+    assert page.totals == whole.totals
+    # The bill-by-bill CGST of the invoice-wise list equals the tax summary's.
+    assert (
+        whole.totals["CGST"] == sales_reports.tax_by_rate(db.session, today, today).totals["CGST"]
+    )

@@ -257,3 +257,99 @@ def test_restore_through_the_page_on_the_real_server_then_a_sale_works(
         assert run_checks(db.session).ok
         assert "backup.restore" in actions()
         db.session.remove()
+
+
+def finish(client: FlaskClient, status_url: str) -> dict[str, object]:
+    """Poll a backup job until it stops running (the thread copies, then verifies)."""
+    for _ in range(600):
+        body = client.get(status_url).get_json()
+        if body["state"] != "running":
+            db.session.rollback()  # read what the job's thread committed, not an old snapshot
+            return body  # type: ignore[no-any-return]
+        threading.Event().wait(0.05)
+    raise AssertionError("the backup job never finished")
+
+
+def fill(count: int) -> None:
+    """Enough rows that the copy takes several steps of the backup API."""
+    with write_transaction(db.session):
+        for i in range(count):
+            db.session.add(
+                AuditLog(
+                    action="filler", entity="test", after=json.dumps({"pad": "x" * 400, "i": i})
+                )
+            )
+
+
+def test_backup_to_a_chosen_folder_with_progress_is_verified_and_audited(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    fill(3000)  # ~1.5 MB: more than one 256-page step
+    login(client)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    started = client.post("/backups/jobs", json={"folder": str(usb)})
+    assert started.status_code == 202
+    body = finish(client, started.get_json()["status_url"])
+    assert body["state"] == "done" and body["percent"] == 100, body
+    assert body["total"] and body["done"] == body["total"] and int(body["total"]) > 256  # type: ignore[call-overload]
+    (copy,) = list(usb.iterdir())
+    assert body["file"] == copy.name and body["path"] == str(copy) and "download_url" not in body
+    assert backups.integrity_ok(copy) == []
+    forget_request_state()
+    entry = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "backup.create").order_by(AuditLog.id.desc())
+    ).first()
+    assert entry is not None and entry.user_id == admin.id
+    assert json.loads(entry.after or "{}")["to"] == str(usb)
+    assert listed(data_dir) == []  # the chosen folder only
+
+
+def test_a_browser_downloads_the_finished_backup_and_that_is_audited(
+    client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    login(client)
+    started = client.post("/backups/jobs", json={})
+    body = finish(client, started.get_json()["status_url"])
+    assert body["state"] == "done"
+    (name,) = listed(data_dir)
+    assert body["download_url"] == f"/backups/file/{name}"
+    download = client.get(str(body["download_url"]))
+    assert download.status_code == 200
+    assert download.get_data() == (data_dir / "backups" / name).read_bytes()
+    assert "attachment" in download.headers["Content-Disposition"]
+    download.close()  # send_file streams from an open file
+    forget_request_state()
+    assert actions()[-2:] == ["backup.create", "backup.download"]
+    assert client.get("/backups/file/tillbook.db").status_code == 404  # only listed backups
+    assert client.get("/backups/file/..%2Ftillbook.db").status_code == 404
+
+
+def test_backup_jobs_refuse_bad_folders_strangers_and_a_second_run(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    login(client)
+    before = actions()
+    for folder in ("relative/path", str(tmp_path / "missing")):
+        refused = client.post("/backups/jobs", json={"folder": folder})
+        assert refused.status_code == 422 and "does not exist" in refused.get_json()["error"]
+    remote = client.post(
+        "/backups/jobs", json={"folder": str(tmp_path)}, environ_base={"REMOTE_ADDR": "10.0.0.7"}
+    )
+    assert remote.status_code == 403  # a LAN browser never names a path on this disk
+    assert client.get("/backups/jobs/nope").status_code == 404
+    jobs = maintenance.backup_jobs(client.application)
+    jobs._jobs["busy"] = maintenance.BackupJob("busy", None, admin.id)  # one still running
+    second = client.post("/backups/jobs", json={})
+    assert second.status_code == 409 and "already running" in second.get_json()["error"]
+    del jobs._jobs["busy"]
+    forget_request_state()
+    assert actions() == before and listed(data_dir) == [] and not list(tmp_path.glob("*.db"))
+
+
+def test_a_failing_backup_job_reports_why(app: Flask, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    job = maintenance.BackupJob("x", blocker / "sub", None)
+    maintenance.BackupJobs._run(app, job)  # the thread's body, run here
+    assert job.state == "failed" and job.error and job.as_dict()["percent"] == 0

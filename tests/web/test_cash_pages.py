@@ -88,7 +88,13 @@ def test_dashboard_shows_cash_in_open_drawers(
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "data-cash-in-drawer>₹250.00" in page
     stats = client.get("/api/dashboard/stats").get_json()
-    assert "cash_in_drawer" not in stats  # the API's shape is a contract
+    assert "cash_in_drawer" not in stats  # the API's shape is a contract: only additive ...
+    assert stats["today"]["cash_in_drawer"] == "250.00"  # ... inside "today"
+    # Closing the session empties the figure: only open drawers count.
+    sid = cash_sessions.open_session_id(db.session, cashier.id)
+    assert sid is not None
+    cash_sessions.close_session(db.session, sid, {"counted": "250.00"}, cashier)
+    assert client.get("/api/dashboard/stats").get_json()["today"]["cash_in_drawer"] == "0.00"
 
 
 def test_admin_sets_the_required_rule_and_the_till_refuses_cash(

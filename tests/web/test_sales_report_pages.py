@@ -79,3 +79,56 @@ def test_the_index_links_every_report_and_the_dues(admin_client: FlaskClient) ->
     for name in [*RANGED, "stock", "dead-stock"]:
         assert f"/reports/{name}" in html
     assert "/customers/dues" in html
+
+
+def test_cash_sessions_report_is_listed_and_exports(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.services import cash_sessions
+
+    sid = cash_sessions.open_session(db.session, {"opening_float": "250.00"}, admin).id
+    cash_sessions.close_session(db.session, sid, {"counted": "249.50"}, admin)
+    assert "/reports/cash-sessions" in admin_client.get("/reports/").get_data(as_text=True)
+    page = admin_client.get("/reports/cash-sessions").get_data(as_text=True)
+    assert "Over/short" in page and "₹249.50" in page
+    text = admin_client.get("/reports/cash-sessions?format=csv").get_data(as_text=True)
+    header, row, total = text.lstrip("\ufeff").splitlines()
+    assert header.startswith("Opened,Opened by,Closed,Closed by,Float,Expected,Counted,Over/short")
+    assert ",admin,250.00,250.00,249.50,-0.50,0,0.00,0.00,0.00,0.00" in row  # plain -0.50
+    assert total.startswith("Total,,,,,,249.50,-0.50,0,0.00")
+
+
+def test_report_and_product_csv_downloads_are_audited(admin_client: FlaskClient) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from posapp.models import AuditLog
+
+    def exported() -> list[dict[str, str]]:
+        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "export"))
+        return [json.loads(entry.after or "{}") for entry in rows]
+
+    assert exported() == []
+    admin_client.get("/reports/tax-by-rate")  # looking at a page is not an export
+    assert admin_client.get("/reports/tax-by-rate?format=csv").status_code == 200
+    assert admin_client.get("/products/export.csv").status_code == 200
+    assert exported() == [
+        {"what": "report tax-by-rate", "to": "download"},
+        {"what": "products", "to": "download"},
+    ]
+
+
+def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
+    import json
+    import re
+
+    html = admin_client.get("/reports/sales-by-month").get_data(as_text=True)
+    raw = re.search(r'id="report-chart-data">(.*?)</script>', html, re.S)
+    assert raw and "chart.umd.min.js" in html
+    chart = json.loads(raw.group(1))
+    assert chart["type"] == "line" and chart["labels"] == [local_today().strftime("%Y-%m")]
+    assert chart["series"] == [
+        {"label": "Sales", "data": ["315.50"]},
+        {"label": "Gross profit", "data": ["65.14"]},
+    ]
+    plain = admin_client.get("/reports/hsn-summary").get_data(as_text=True)
+    assert "report-chart" not in plain and "chart.umd.min.js" not in plain
