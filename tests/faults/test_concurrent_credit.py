@@ -106,9 +106,7 @@ def test_credit_limit_and_balance_hold_under_racing_tills(live_server: LiveServe
         )
         assert balance == ledger_sum == int(expected * 100)
         assert db.session.scalar(select(func.count()).select_from(Invoice)) == len(sold)
-        allocated = db.session.scalar(
-            select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
-        )
+        allocated = db.session.scalar(select(func.coalesce(func.sum(PaymentAllocation.amount), 0)))
         # Payments settle at most what the credit sales owed; any excess stays an advance.
         assert allocated <= 10000 * len(sold)
         report = run_checks(db.session)
