@@ -558,6 +558,9 @@ class Today(Response):
     invoices: int
     gross_profit: Money
     average_bill: Money
+    cash_in_drawer: Money = Field(
+        description="Expected cash in every open cash-drawer session (additive to the contract)."
+    )
 
 
 class Daily(Response):
