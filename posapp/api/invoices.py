@@ -48,13 +48,15 @@ def get_invoice(key: str) -> dict[str, Any]:
 @documented({200: PDF}, query=s.InvoicePdfQuery)
 @requires()
 def invoice_pdf(key: str) -> Response:
-    """Return the invoice as a PDF in the shop's layout, or `layout=a4|a5|receipt`."""
+    """Return the invoice as an A4 PDF (the contract), or `layout=a4|a5|receipt`."""
     invoice = checkout.invoice_for_user(db.session, key, caller())
     pdf = render_invoice_pdf(
         invoice,
         load_settings(db.session),
         logo=logo_data_uri(Path(current_app.config["DATA_DIR"])),
-        layout=request.args.get("layout"),
+        # The contract promises A4 to callers that do not ask; the shop's own layout
+        # setting drives only its pages.
+        layout=request.args.get("layout") or "a4",
     )
     return Response(
         pdf,

@@ -687,7 +687,7 @@ class LedgerQuery(ListQuery):
 
 class InvoicePdfQuery(BaseModel):
     layout: Literal["a4", "a5", "receipt"] | None = Field(
-        default=None, description="The shop's invoice layout when left out."
+        default=None, description="A4 when left out, whatever the shop's own layout setting."
     )
 
 
