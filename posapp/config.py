@@ -83,7 +83,6 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": load_secret_key(data_dir),
         "SQLALCHEMY_DATABASE_URI": database_url(data_dir),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -95,4 +94,20 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "LOG_TO_FILE": True,
     }
     config.update(overrides or {})
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+def engine_options(url: str) -> dict:
+    """Return the SQLAlchemy engine options a database URL needs."""
+    if url.startswith("sqlite"):
+        return {"pool_pre_ping": False}  # a file: nothing can drop the connection
+    options: dict = {"pool_pre_ping": True}  # a server may restart or drop idle connections
+    if url.startswith(("mysql", "mariadb")):
+        # The services are written for READ COMMITTED (PostgreSQL's default): after taking a
+        # row lock they read the latest committed sums. MariaDB's REPEATABLE READ would answer
+        # from the transaction's first snapshot, e.g. a stale customer balance under the lock.
+        options["isolation_level"] = "READ COMMITTED"
+        options["pool_recycle"] = 3600  # below the server's wait_timeout
+    return options

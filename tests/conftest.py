@@ -1,4 +1,10 @@
-"""Shared fixtures: a real app on a real SQLite file in a temp data dir, clients, a live server."""
+"""Shared fixtures: a real app on a real database in a temp data dir, clients, a live server.
+
+The database is a real SQLite file in the data dir. When a PostgreSQL and/or MariaDB server is
+configured (see tests/databases.py), every test under tests/unit and tests/api that uses the
+database runs once more against each server, on a fresh database of its own; tests marked
+`sqlite_only` are skipped there with their reason.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,11 @@ from flask.testing import FlaskClient
 
 from posapp import create_app
 from posapp.extensions import db
+from tests import databases
 from tests.factories import PASSWORD, make_user
+
+# Only these folders hold the service and API tests that run on every configured backend.
+MULTI_BACKEND_DIRS = ("unit", "api")
 
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
@@ -23,8 +33,46 @@ def build_app(data_dir: Path, **overrides: Any) -> Flask:
     return create_app(config)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run database tests of tests/unit and tests/api once per configured backend."""
+    if "database" not in metafunc.fixturenames:
+        return
+    servers = databases.configured_backends()
+    folder = Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts[0]
+    if servers and folder in MULTI_BACKEND_DIRS:
+        metafunc.parametrize("database", ["sqlite", *servers], indirect=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    databases.close_all()
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The backend of this test: SQLite in the data dir, or a fresh database on a server.
+
+    A server database is handed over as DATABASE_URL, exactly as a shop configures it, so apps
+    the test builds itself (and processes it starts) use it too.
+    """
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        yield name
+        return
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'no reason given'}")
+    server = databases.backend(name)
+    db_name, url = server.fresh()
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        yield name
+    finally:
+        server.drop(db_name)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, database: str) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path

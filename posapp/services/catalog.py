@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
-from posapp.models import Category, DocumentCounter, Product, StockMovement
+from posapp.models import Category, Product, StockMovement
 from posapp.models.base import write_transaction
 from posapp.money import (
     UNITS,
@@ -21,7 +21,7 @@ from posapp.money import (
     parse_percent_bp,
     parse_quantity,
 )
-from posapp.services import audit
+from posapp.services import audit, counters
 from posapp.services.settings import ShopSettings, load_settings
 
 INTERNAL_EAN_PREFIX = "200"
@@ -121,17 +121,7 @@ def category_names(session: Session) -> list[str]:
 def next_internal_code(session: Session) -> str:
     """Return the next unused internal EAN-13 (prefix 200, valid check digit)."""
     while True:
-        session.execute(
-            update(DocumentCounter)
-            .where(DocumentCounter.kind == "ean", DocumentCounter.fy == 0)
-            .values(last=DocumentCounter.last + 1)
-        )
-        counter = session.get(DocumentCounter, ("ean", 0), populate_existing=True)
-        if counter is None:
-            counter = DocumentCounter(kind="ean", fy=0, last=1)
-            session.add(counter)
-            session.flush()
-        body = f"{INTERNAL_EAN_PREFIX}{counter.last:09d}"
+        body = f"{INTERNAL_EAN_PREFIX}{counters.advance(session, 'ean', 0):09d}"
         code = body + str(ean13_check_digit(body))
         if session.scalar(select(Product.id).where(Product.code == code)) is None:
             return code
@@ -375,6 +365,25 @@ def _uses_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def _word_prefixes(q: str) -> ColumnElement[bool]:
+    """Match names in which every typed word starts a word (FTS5's prefix query, without FTS5).
+
+    PostgreSQL and MariaDB have no FTS5: lower(name) LIKE 'rice%' OR LIKE '% rice%' per word
+    gives the same answers as the SQLite index, at the cost of a scan of the (active) products.
+    """
+    conditions = []
+    for word in q.lower().split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        name = func.lower(Product.name)
+        conditions.append(
+            or_(
+                name.like(f"{escaped}%", escape="\\"),
+                name.like(f"% {escaped}%", escape="\\"),
+            )
+        )
+    return and_(*conditions)
+
+
 def search_products(
     session: Session,
     q: str = "",
@@ -424,10 +433,7 @@ def search_products(
             )
             stmt = stmt.where(or_(code_match, Product.id.in_(fts_ids)))
         else:
-            escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(
-                or_(code_match, func.lower(Product.name).like(f"{escaped}%", escape="\\"))
-            )
+            stmt = stmt.where(or_(code_match, _word_prefixes(q)))
     total = int(
         session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     )
