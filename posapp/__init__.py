@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports,
         inventory,
         invoices,
+        network,
         pos,
         product_csv,
         products,
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users.bp, url_prefix="/users")
     app.register_blueprint(backups.bp, url_prefix="/backups")
     app.register_blueprint(settings.bp, url_prefix="/settings")
+    app.register_blueprint(network.bp, url_prefix="/network")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

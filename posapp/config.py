@@ -56,8 +56,17 @@ def prepare_data_dir(path: Path) -> Path:
     return path
 
 
+SECRET_KEY_ENV = "TILLBOOK_SECRET_KEY"  # noqa: S105 (the variable's name, not a key)
+
+
 def load_secret_key(data_dir: Path) -> str:
-    """Read the per-install secret key, creating it on first use (never in the repo)."""
+    """Return the secret key: TILLBOOK_SECRET_KEY, else the data dir's, made on first use."""
+    given = os.environ.get(SECRET_KEY_ENV, "").strip()
+    if given:
+        if len(given) < 32:
+            # A short key makes session cookies guessable; refuse to start rather than risk it.
+            raise RuntimeError(f"{SECRET_KEY_ENV} must be at least 32 characters long.")
+        return given
     key_file = data_dir / "secret_key"
     if key_file.exists():
         key = key_file.read_text(encoding="ascii").strip()
@@ -72,9 +81,30 @@ def load_secret_key(data_dir: Path) -> str:
     return key
 
 
+# Hosting platforms (Render, Railway, Heroku-style add-ons) hand out URLs without a driver, or
+# with the old `postgres` scheme SQLAlchemy no longer accepts: pin the drivers TillBook ships.
+DRIVERLESS_SCHEMES = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Give a driverless PostgreSQL/MySQL URL the driver TillBook ships (psycopg, PyMySQL)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in DRIVERLESS_SCHEMES:
+        return f"{DRIVERLESS_SCHEMES[scheme]}://{rest}"
+    return url
+
+
 def database_url(data_dir: Path) -> str:
     """Return DATABASE_URL if set, else the SQLite file in the data dir."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
+    given = os.environ.get("DATABASE_URL", "").strip()
+    if given:
+        return normalise_database_url(given)
+    return f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
 
 
 def build_config(data_dir: Path, overrides: dict | None = None) -> dict:

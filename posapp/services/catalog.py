@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -345,6 +346,7 @@ SORTS = {
     "newest": (Product.id, True),
 }
 FUZZY_LIMIT = 50
+FUZZY_CUTOFF = 75  # rapidfuzz WRatio score a near miss needs (servers without FTS5)
 
 
 def _fts_terms(q: str) -> str | None:
@@ -363,6 +365,30 @@ def _trigram_terms(q: str) -> str | None:
 
 def _uses_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def _near_misses(session: Session, q: str, filtered: Select[tuple[Product]]) -> list[int]:
+    """Return ids of products whose names nearly match (typos), best first."""
+    if _uses_fts(session):
+        grams = _trigram_terms(q)
+        if not grams:
+            return []
+        ranked = text(
+            "SELECT rowid FROM products_trgm WHERE products_trgm MATCH :m ORDER BY rank LIMIT :n"
+        ).bindparams(m=grams, n=FUZZY_LIMIT * 4)
+        return [row[0] for row in session.execute(ranked)]
+    # No trigram index on PostgreSQL/MariaDB: score the names with rapidfuzz instead. This runs
+    # only when nothing matched at all, and reads just (id, name) of the filtered products.
+    rows = session.execute(filtered.with_only_columns(Product.id, Product.name)).all()
+    found = process.extract(
+        q,
+        {pid: name for pid, name in rows},
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=FUZZY_LIMIT * 4,
+        score_cutoff=FUZZY_CUTOFF,
+    )
+    return [pid for _name, _score, pid in found]
 
 
 def _word_prefixes(q: str) -> ColumnElement[bool]:
@@ -437,21 +463,15 @@ def search_products(
     total = int(
         session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     )
-    if q and total == 0 and _uses_fts(session):
-        grams = _trigram_terms(q)
-        if grams:
-            ranked = text(
-                "SELECT rowid FROM products_trgm WHERE products_trgm MATCH :m "
-                "ORDER BY rank LIMIT :n"
-            ).bindparams(m=grams, n=FUZZY_LIMIT * 4)
-            near = [row[0] for row in session.execute(ranked)]
-            if near:
-                order = {pid: i for i, pid in enumerate(near)}
-                found = list(session.scalars(filtered.where(Product.id.in_(near))))
-                found.sort(key=lambda p: order[p.id])
-                found = found[:FUZZY_LIMIT]
-                start = (page - 1) * per_page
-                return found[start : start + per_page], len(found)
+    if q and total == 0:
+        near = _near_misses(session, q, filtered)
+        if near:
+            order = {pid: i for i, pid in enumerate(near)}
+            found = list(session.scalars(filtered.where(Product.id.in_(near))))
+            found.sort(key=lambda p: order[p.id])
+            found = found[:FUZZY_LIMIT]
+            start = (page - 1) * per_page
+            return found[start : start + per_page], len(found)
     column, descending = SORTS.get(sort, SORTS["name"])
     ordering = [column.desc() if descending else column]
     if q and not sort:
