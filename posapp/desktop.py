@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import socket
 import sys
 import threading
 import webbrowser
@@ -220,6 +221,9 @@ def start_server(app: Flask) -> Server:
     if not settings.lan_sharing:
         return Server(app)
     try:
+        # Probe first: waitress leaks its socket when its own bind fails.
+        with socket.socket() as probe:
+            probe.bind(("0.0.0.0", settings.lan_port))  # noqa: S104 (the setting asked for it)
         # A fixed port, so the address the other tills bookmarked stays valid across restarts.
         server = Server(app, host="0.0.0.0", port=settings.lan_port)  # noqa: S104 (the setting)
     except OSError as exc:
