@@ -46,7 +46,7 @@ def upgrade():
         # column that is NULL once the session is closed (NULLs never collide).
         op.execute(
             "ALTER TABLE cash_sessions ADD COLUMN open_user_id INTEGER "
-            "AS (CASE WHEN closed_at IS NULL THEN user_id END) PERSISTENT"
+            "AS (CASE WHEN closed_at IS NULL THEN user_id END) STORED"
         )
         op.create_index('uq_cash_sessions_open_user', 'cash_sessions', ['open_user_id'], unique=True)
 

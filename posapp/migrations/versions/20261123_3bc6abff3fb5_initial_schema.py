@@ -147,7 +147,7 @@ def upgrade():
         # default *_ci collation makes it case-insensitive.
         op.execute(
             "ALTER TABLE products ADD COLUMN active_name VARCHAR(160) "
-            "AS (CASE WHEN archived = 0 THEN name END) PERSISTENT"
+            "AS (CASE WHEN archived = 0 THEN name END) STORED"
         )
         op.create_index('uq_products_active_name', 'products', ['active_name'], unique=True)
     else:
