@@ -107,6 +107,18 @@ def database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
 
 
+PROXY_HOPS_ENV = "TILLBOOK_PROXY_HOPS"
+
+
+def _int_env(name: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise RuntimeError(f"{name} must be a whole number (the reverse proxies in front).")
+    return int(raw)
+
+
 def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
     """Assemble the Flask config for a data dir."""
     config = {
@@ -122,6 +134,10 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "AUTO_MIGRATE": True,
         "AUTO_BACKUP": True,  # a verified copy at the first start of a day and before migrating
         "LOG_TO_FILE": True,
+        # Behind an HTTPS reverse proxy (Render, Railway, Caddy...): how many proxies to trust
+        # for X-Forwarded-Proto/-Host/-For, so the API's same-origin check sees the page's
+        # https://host origin. 0 (no proxy) on the shop laptop and the LAN.
+        "PROXY_HOPS": _int_env(PROXY_HOPS_ENV),
     }
     config.update(overrides or {})
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
