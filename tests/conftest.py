@@ -9,7 +9,6 @@ database runs once more against each server, on a fresh database of its own; tes
 from __future__ import annotations
 
 import gc
-import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,23 +157,20 @@ class LiveServer:
     """The real waitress server, on a free loopback port, in a thread."""
 
     def __init__(self, app: Flask) -> None:
-        from waitress.server import create_server
+        from posapp.serving import Server
 
         self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = Server(app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.port}"
 
     def start(self) -> LiveServer:
-        self.thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        # Join the worker threads first: a worker finishing a response pokes the server's
-        # trigger, which close() would already have closed (OSError in that thread).
-        self.server.task_dispatcher.shutdown(timeout=5)
-        self.server.close()
-        self.thread.join(timeout=5)
+        # The app's own graceful stop: it closes sockets on waitress's loop thread. Closing
+        # them from here raced the loop's select() (EBADF) while keep-alive clients lingered.
+        self.server.stop()
 
 
 @pytest.fixture
