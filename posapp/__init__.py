@@ -45,6 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(data_dir, config))
     app.config["VERSION"] = __version__
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     if app.config["LOG_TO_FILE"]:
         _setup_file_logging(app, data_dir)
 
@@ -67,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports,
         inventory,
         invoices,
+        network,
         pos,
         product_csv,
         products,
@@ -93,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users.bp, url_prefix="/users")
     app.register_blueprint(backups.bp, url_prefix="/backups")
     app.register_blueprint(settings.bp, url_prefix="/settings")
+    app.register_blueprint(network.bp, url_prefix="/network")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

@@ -137,8 +137,7 @@ def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, thre
             fg="yellow",
             err=True,
         )
-        for address in _lan_addresses():
-            click.echo(f"LAN address: http://{address}:{server.port}/")
+        _announce_lan(app, host, server.port)
     sys.stdout.flush()
     server.start()
     try:
@@ -149,18 +148,28 @@ def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, thre
     click.echo("TillBook stopped.")
 
 
-def _lan_addresses() -> list[str]:
-    import socket
+def _announce_lan(app: Flask, host: str, port: int) -> None:
+    """Print the address the other tills open, with a QR code for tablets and phones."""
+    from posapp.services import network
 
-    addresses: set[str] = set()
+    address = network.lan_address(host)
+    if address is None:
+        click.echo(
+            "No network address found: is this computer connected to the shop's network "
+            "(Wi-Fi or cable)? The other tills cannot reach it until it is.",
+            err=True,
+        )
+        return
+    url = network.share_url(address, port)
+    app.config["LAN_URL"] = url  # the admin's Local network page shows it too
+    click.echo(f"On the other tills, tablets and phones open: {url}")
     try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            address = str(info[4][0])
-            if not address.startswith("127."):
-                addresses.add(address)
-    except OSError:
-        pass
-    return sorted(addresses)
+        click.echo(network.terminal_qr(url))
+    except UnicodeEncodeError:  # an old Windows console code page has no block characters
+        click.echo("(The QR code of this address is on the Admin > Local network page.)")
+    others = [a for a in network.lan_addresses() if a != address]
+    if host in network.ANY_ADDRESSES and others:
+        click.echo("Also reachable at: " + ", ".join(network.share_url(a, port) for a in others))
 
 
 @main.command("create-user")

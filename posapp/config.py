@@ -56,8 +56,17 @@ def prepare_data_dir(path: Path) -> Path:
     return path
 
 
+SECRET_KEY_ENV = "TILLBOOK_SECRET_KEY"  # noqa: S105 (the variable's name, not a key)
+
+
 def load_secret_key(data_dir: Path) -> str:
-    """Read the per-install secret key, creating it on first use (never in the repo)."""
+    """Return the secret key: TILLBOOK_SECRET_KEY, else the data dir's, made on first use."""
+    given = os.environ.get(SECRET_KEY_ENV, "").strip()
+    if given:
+        if len(given) < 32:
+            # A short key makes session cookies guessable; refuse to start rather than risk it.
+            raise RuntimeError(f"{SECRET_KEY_ENV} must be at least 32 characters long.")
+        return given
     key_file = data_dir / "secret_key"
     if key_file.exists():
         key = key_file.read_text(encoding="ascii").strip()
@@ -72,9 +81,42 @@ def load_secret_key(data_dir: Path) -> str:
     return key
 
 
+# Hosting platforms (Render, Railway, Heroku-style add-ons) hand out URLs without a driver, or
+# with the old `postgres` scheme SQLAlchemy no longer accepts: pin the drivers TillBook ships.
+DRIVERLESS_SCHEMES = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Give a driverless PostgreSQL/MySQL URL the driver TillBook ships (psycopg, PyMySQL)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in DRIVERLESS_SCHEMES:
+        return f"{DRIVERLESS_SCHEMES[scheme]}://{rest}"
+    return url
+
+
 def database_url(data_dir: Path) -> str:
     """Return DATABASE_URL if set, else the SQLite file in the data dir."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
+    given = os.environ.get("DATABASE_URL", "").strip()
+    if given:
+        return normalise_database_url(given)
+    return f"sqlite:///{(data_dir / 'tillbook.db').as_posix()}"
+
+
+PROXY_HOPS_ENV = "TILLBOOK_PROXY_HOPS"
+
+
+def _int_env(name: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise RuntimeError(f"{name} must be a whole number (the reverse proxies in front).")
+    return int(raw)
 
 
 def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
@@ -83,7 +125,6 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": load_secret_key(data_dir),
         "SQLALCHEMY_DATABASE_URI": database_url(data_dir),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -95,6 +136,26 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "LOG_TO_FILE": True,
         # Tests turn this on: every API answer is validated against its documented model.
         "API_CHECK_RESPONSES": False,
+        # Behind an HTTPS reverse proxy (Render, Railway, Caddy...): how many proxies to trust
+        # for X-Forwarded-Proto/-Host/-For, so the API's same-origin check sees the page's
+        # https://host origin. 0 (no proxy) on the shop laptop and the LAN.
+        "PROXY_HOPS": _int_env(PROXY_HOPS_ENV),
     }
     config.update(overrides or {})
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+def engine_options(url: str) -> dict:
+    """Return the SQLAlchemy engine options a database URL needs."""
+    if url.startswith("sqlite"):
+        return {"pool_pre_ping": False}  # a file: nothing can drop the connection
+    options: dict = {"pool_pre_ping": True}  # a server may restart or drop idle connections
+    if url.startswith(("mysql", "mariadb")):
+        # The services are written for READ COMMITTED (PostgreSQL's default): after taking a
+        # row lock they read the latest committed sums. MariaDB's REPEATABLE READ would answer
+        # from the transaction's first snapshot, e.g. a stale customer balance under the lock.
+        options["isolation_level"] = "READ COMMITTED"
+        options["pool_recycle"] = 3600  # below the server's wait_timeout
+    return options

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import socket
 import sys
 import threading
 import webbrowser
@@ -208,6 +209,39 @@ def hand_over(data_dir: Path) -> int:
     return 1
 
 
+def start_server(app: Flask) -> Server:
+    """Bind loopback on a free port, or every interface when the shop shares on the LAN."""
+    from posapp.extensions import db
+    from posapp.services import network
+    from posapp.services.settings import load_settings
+
+    with app.app_context():
+        settings = load_settings(db.session)
+        db.session.remove()
+    if not settings.lan_sharing:
+        return Server(app)
+    try:
+        # Probe first: waitress leaks its socket when its own bind fails.
+        with socket.socket() as probe:
+            probe.bind(("0.0.0.0", settings.lan_port))  # noqa: S104 (the setting asked for it)
+        # A fixed port, so the address the other tills bookmarked stays valid across restarts.
+        server = Server(app, host="0.0.0.0", port=settings.lan_port)  # noqa: S104 (the setting)
+    except OSError as exc:
+        log.warning("cannot share on port %s (%s); this computer only", settings.lan_port, exc)
+        print(
+            f"Port {settings.lan_port} is in use, so TillBook is not shared on the network this "
+            "time. Choose another port on the Admin > Local network page.",
+            flush=True,
+        )
+        return Server(app)
+    address = network.lan_address("0.0.0.0")  # noqa: S104 (asks which address, binds nothing)
+    if address:
+        app.config["LAN_URL"] = network.share_url(address, server.port)
+        log.info("shared on the local network at %s", app.config["LAN_URL"])
+        print(f"Other tills open {app.config['LAN_URL']}", flush=True)
+    return server
+
+
 def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
     """Serve the app and show it in a window (or the browser); return the exit code."""
     lock = InstanceLock(data_dir)
@@ -217,7 +251,7 @@ def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
         app = make_app()
         control = WindowControl("")
         app.wsgi_app = ShowWindowMiddleware(app.wsgi_app, lock.token, control.show)  # type: ignore[method-assign]
-        server = Server(app)
+        server = start_server(app)
         control.url = url = server_url(server.port)
         server.start()
         lock.publish(server.port)

@@ -147,7 +147,10 @@ def backup_now(
     """Take a backup on request, into the backups folder or another folder (a USB stick)."""
     db_file = sqlite_file(app)
     if db_file is None:
-        raise BackupError("TillBook backs up its SQLite file; back up PostgreSQL with pg_dump.")
+        raise BackupError(
+            "TillBook backs up its SQLite file only; on a database server back up with the "
+            "server's tools (pg_dump for PostgreSQL, mariadb-dump for MariaDB/MySQL)."
+        )
     now = datetime.now()
     if to_dir is None:
         info = backups.take_backup(db_file, backups_dir(app), "manual", now, progress)
@@ -362,7 +365,10 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
 
     db_file = sqlite_file(app)
     if db_file is None:
-        raise BackupError("Restore works on the SQLite file; restore PostgreSQL with pg_restore.")
+        raise BackupError(
+            "Restore works on the SQLite file only; on a database server restore with the "
+            "server's tools (pg_restore for PostgreSQL, mariadb for MariaDB/MySQL)."
+        )
     checked = backups.verify_for_restore(source, known_revisions(app))
     prepared = db_file.with_name("restore-in-progress.db")
     for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):

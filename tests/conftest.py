@@ -1,8 +1,15 @@
-"""Shared fixtures: a real app on a real SQLite file in a temp data dir, clients, a live server."""
+"""Shared fixtures: a real app on a real database in a temp data dir, clients, a live server.
+
+The database is a real SQLite file in the data dir. When a PostgreSQL and/or MariaDB server is
+configured (see tests/databases.py), every test under tests/unit and tests/api that uses the
+database runs once more against each server, on a fresh database of its own; tests marked
+`sqlite_only` are skipped there with their reason.
+"""
 
 from __future__ import annotations
 
-import threading
+import gc
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +20,11 @@ from flask.testing import FlaskClient
 
 from posapp import create_app
 from posapp.extensions import db
+from tests import databases
 from tests.factories import PASSWORD, make_user
+
+# Only these folders hold the service and API tests that run on every configured backend.
+MULTI_BACKEND_DIRS = ("unit", "api")
 
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
@@ -29,8 +40,51 @@ def build_app(data_dir: Path, **overrides: Any) -> Flask:
     return create_app(config)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run database tests of tests/unit and tests/api once per configured backend."""
+    if "database" not in metafunc.fixturenames:
+        return
+    servers = databases.configured_backends()
+    folder = Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts[0]
+    if servers and folder in MULTI_BACKEND_DIRS:
+        metafunc.parametrize("database", ["sqlite", *servers], indirect=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    databases.close_all()
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The backend of this test: SQLite in the data dir, or a fresh database on a server.
+
+    A server database is handed over as DATABASE_URL, exactly as a shop configures it, so apps
+    the test builds itself (and processes it starts) use it too.
+    """
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        yield name
+        return
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'no reason given'}")
+    server = databases.backend(name)
+    db_name, url = server.fresh()
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        yield name
+    finally:
+        # Apps a test built for itself may leave pooled connections behind; SQLite's close
+        # silently, the server drivers warn when collected. Collect them here, then drop.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+        server.drop(db_name)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, database: str) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
@@ -109,23 +163,20 @@ class LiveServer:
     """The real waitress server, on a free loopback port, in a thread."""
 
     def __init__(self, app: Flask) -> None:
-        from waitress.server import create_server
+        from posapp.serving import Server
 
         self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = Server(app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.port}"
 
     def start(self) -> LiveServer:
-        self.thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        # Join the worker threads first: a worker finishing a response pokes the server's
-        # trigger, which close() would already have closed (OSError in that thread).
-        self.server.task_dispatcher.shutdown(timeout=5)
-        self.server.close()
-        self.thread.join(timeout=5)
+        # The app's own graceful stop: it closes sockets on waitress's loop thread. Closing
+        # them from here raced the loop's select() (EBADF) while keep-alive clients lingered.
+        self.server.stop()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from posapp.models.catalog import (
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
 from posapp.models.held import HeldBill
+from posapp.models.locks import WriterLock
 from posapp.models.reports import EXPENSE_CATEGORIES, DailySales, Expense
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
@@ -56,4 +57,5 @@ __all__ = [
     "Setting",
     "StockMovement",
     "User",
+    "WriterLock",
 ]

@@ -1,4 +1,4 @@
-"""Database plumbing shared by models and services: SQLite pragmas, write transactions, time."""
+"""Database plumbing shared by models and services: dialect quirks, write transactions, time."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 
 WRITE_OPTION = "tillbook_write"
@@ -46,6 +47,12 @@ def to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone()
 
 
+@compiles(DateTime, "mysql")
+def _mysql_datetime(_type: DateTime, _compiler: Any, **_kw: Any) -> str:
+    """Keep microseconds on MySQL/MariaDB, whose plain DATETIME drops them (order, hashes)."""
+    return "DATETIME(6)"
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     """Apply the durability pragmas of DESIGN §4 and take over transaction control."""
@@ -74,14 +81,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
-    """Run one write transaction (BEGIN IMMEDIATE on SQLite); commit, or roll back on error."""
+    """Run one write transaction (one writer at a time on SQLite, MariaDB); commit or roll back."""
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
         # A read (e.g. loading the logged-in user) may have opened a deferred transaction;
         # a deferred reader cannot safely upgrade to a writer under WAL, so start afresh.
         session.rollback()
-    session.connection(execution_options={WRITE_OPTION: True})
+    connection = session.connection(execution_options={WRITE_OPTION: True})
+    if connection.dialect.name == "mysql":
+        # InnoDB takes shared locks on foreign-key parents (a sold product, the cashier), so
+        # two sales upgrading them to write locks deadlock. Queue writers on one row instead,
+        # as SQLite's BEGIN IMMEDIATE does; PostgreSQL needs only its row locks.
+        session.execute(text("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE"))
     try:
         yield session
         session.commit()

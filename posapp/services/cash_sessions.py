@@ -326,15 +326,18 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
     """Gather the Z-report of a session with a handful of aggregate queries."""
     sid = cash.id
     report = ZReport(cash=cash)
-    for is_void, count, total in session.execute(
-        select(Invoice.status == "void", func.count(), func.coalesce(func.sum(Invoice.total), 0))
+    # Grouped by status, folded here: PostgreSQL refuses GROUP BY a comparison with a parameter.
+    for status, count, total in session.execute(
+        select(Invoice.status, func.count(), func.coalesce(func.sum(Invoice.total), 0))
         .where(Invoice.cash_session_id == sid)
-        .group_by(Invoice.status == "void")
+        .group_by(Invoice.status)
     ):
-        if is_void:
-            report.voids_count, report.voids_total = int(count), int(total)
+        if status == "void":
+            report.voids_count += int(count)
+            report.voids_total += int(total)
         else:
-            report.sales_count, report.sales_total = int(count), int(total)
+            report.sales_count += int(count)
+            report.sales_total += int(total)
     count, total = session.execute(
         select(func.count(), func.coalesce(func.sum(CreditNote.total), 0)).where(
             CreditNote.cash_session_id == sid

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, tuple_, update
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
-from posapp.models import Category, DocumentCounter, Product, StockMovement
+from posapp.models import Category, Product, StockMovement
 from posapp.models.base import write_transaction
 from posapp.money import (
     UNITS,
@@ -21,7 +22,7 @@ from posapp.money import (
     parse_percent_bp,
     parse_quantity,
 )
-from posapp.services import audit
+from posapp.services import audit, counters
 from posapp.services.settings import ShopSettings, load_settings
 
 INTERNAL_EAN_PREFIX = "200"
@@ -121,17 +122,7 @@ def category_names(session: Session) -> list[str]:
 def next_internal_code(session: Session) -> str:
     """Return the next unused internal EAN-13 (prefix 200, valid check digit)."""
     while True:
-        session.execute(
-            update(DocumentCounter)
-            .where(DocumentCounter.kind == "ean", DocumentCounter.fy == 0)
-            .values(last=DocumentCounter.last + 1)
-        )
-        counter = session.get(DocumentCounter, ("ean", 0), populate_existing=True)
-        if counter is None:
-            counter = DocumentCounter(kind="ean", fy=0, last=1)
-            session.add(counter)
-            session.flush()
-        body = f"{INTERNAL_EAN_PREFIX}{counter.last:09d}"
+        body = f"{INTERNAL_EAN_PREFIX}{counters.advance(session, 'ean', 0):09d}"
         code = body + str(ean13_check_digit(body))
         if session.scalar(select(Product.id).where(Product.code == code)) is None:
             return code
@@ -358,6 +349,7 @@ SORTS = {
     "newest": (Product.id, True),
 }
 FUZZY_LIMIT = 50
+FUZZY_CUTOFF = 75  # rapidfuzz WRatio score a near miss needs (servers without FTS5)
 
 
 def _fts_terms(q: str) -> str | None:
@@ -376,6 +368,49 @@ def _trigram_terms(q: str) -> str | None:
 
 def _uses_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def _near_misses(session: Session, q: str, filtered: Select[tuple[Product]]) -> list[int]:
+    """Return ids of products whose names nearly match (typos), best first."""
+    if _uses_fts(session):
+        grams = _trigram_terms(q)
+        if not grams:
+            return []
+        ranked = text(
+            "SELECT rowid FROM products_trgm WHERE products_trgm MATCH :m ORDER BY rank LIMIT :n"
+        ).bindparams(m=grams, n=FUZZY_LIMIT * 4)
+        return [row[0] for row in session.execute(ranked)]
+    # No trigram index on PostgreSQL/MariaDB: score the names with rapidfuzz instead. This runs
+    # only when nothing matched at all, and reads just (id, name) of the filtered products.
+    rows = session.execute(filtered.with_only_columns(Product.id, Product.name)).all()
+    found = process.extract(
+        q,
+        {pid: name for pid, name in rows},
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=FUZZY_LIMIT * 4,
+        score_cutoff=FUZZY_CUTOFF,
+    )
+    return [pid for _name, _score, pid in found]
+
+
+def _word_prefixes(q: str) -> ColumnElement[bool]:
+    """Match names in which every typed word starts a word (FTS5's prefix query, without FTS5).
+
+    PostgreSQL and MariaDB have no FTS5: lower(name) LIKE 'rice%' OR LIKE '% rice%' per word
+    gives the same answers as the SQLite index, at the cost of a scan of the (active) products.
+    """
+    conditions = []
+    for word in q.lower().split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        name = func.lower(Product.name)
+        conditions.append(
+            or_(
+                name.like(f"{escaped}%", escape="\\"),
+                name.like(f"% {escaped}%", escape="\\"),
+            )
+        )
+    return and_(*conditions)
 
 
 def search_products(
@@ -427,28 +462,19 @@ def search_products(
             )
             stmt = stmt.where(or_(code_match, Product.id.in_(fts_ids)))
         else:
-            escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(
-                or_(code_match, func.lower(Product.name).like(f"{escaped}%", escape="\\"))
-            )
+            stmt = stmt.where(or_(code_match, _word_prefixes(q)))
     total = int(
         session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     )
-    if q and total == 0 and _uses_fts(session):
-        grams = _trigram_terms(q)
-        if grams:
-            ranked = text(
-                "SELECT rowid FROM products_trgm WHERE products_trgm MATCH :m "
-                "ORDER BY rank LIMIT :n"
-            ).bindparams(m=grams, n=FUZZY_LIMIT * 4)
-            near = [row[0] for row in session.execute(ranked)]
-            if near:
-                order = {pid: i for i, pid in enumerate(near)}
-                found = list(session.scalars(filtered.where(Product.id.in_(near))))
-                found.sort(key=lambda p: order[p.id])
-                found = found[:FUZZY_LIMIT]
-                start = (page - 1) * per_page
-                return found[start : start + per_page], len(found)
+    if q and total == 0:
+        near = _near_misses(session, q, filtered)
+        if near:
+            order = {pid: i for i, pid in enumerate(near)}
+            found = list(session.scalars(filtered.where(Product.id.in_(near))))
+            found.sort(key=lambda p: order[p.id])
+            found = found[:FUZZY_LIMIT]
+            start = (page - 1) * per_page
+            return found[start : start + per_page], len(found)
     column, descending = SORTS.get(sort, SORTS["name"])
     ordering = [column.desc() if descending else column]
     if q and not sort:

@@ -19,10 +19,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
-from posapp.models import Category, DocumentCounter, Product, StockMovement
+from posapp.models import Category, Product, StockMovement
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
-from posapp.services import audit
+from posapp.services import audit, counters
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
 from posapp.services.settings import load_settings
 
@@ -338,16 +338,7 @@ def _reserve_codes(session: Session, count: int, taken: set[str]) -> list[str]:
     codes: list[str] = []
     while len(codes) < count:
         need = count - len(codes)
-        top = session.execute(
-            update(DocumentCounter)
-            .where(DocumentCounter.kind == "ean", DocumentCounter.fy == 0)
-            .values(last=DocumentCounter.last + need)
-            .returning(DocumentCounter.last)
-        ).scalar()
-        if top is None:
-            session.add(DocumentCounter(kind="ean", fy=0, last=need))
-            session.flush()
-            top = need
+        top = counters.advance(session, "ean", 0, need)
         for number in range(top - need + 1, top + 1):
             body = f"{INTERNAL_EAN_PREFIX}{number:09d}"
             code = body + str(ean13_check_digit(body))

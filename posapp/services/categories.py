@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -34,8 +34,9 @@ class CategoryRow:
 
 def list_categories(session: Session) -> list[CategoryRow]:
     """Return every category, by name, with its active and archived product counts."""
-    active = func.count(Product.id).filter(Product.archived.is_(False))
-    archived = func.count(Product.id).filter(Product.archived.is_(True))
+    # SUM(CASE ...) rather than COUNT(...) FILTER (...), which MariaDB does not have.
+    active = func.coalesce(func.sum(case((Product.archived.is_(False), 1), else_=0)), 0)
+    archived = func.coalesce(func.sum(case((Product.archived.is_(True), 1), else_=0)), 0)
     rows = session.execute(
         select(Category.id, Category.name, active, archived)
         .outerjoin(Product, Product.category_id == Category.id)

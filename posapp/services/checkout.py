@@ -14,7 +14,6 @@ from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationErro
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
-    DocumentCounter,
     Invoice,
     InvoiceLine,
     Payment,
@@ -24,7 +23,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, cash_sessions, ledger, summaries
+from posapp.services import audit, cash_sessions, counters, ledger, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -214,17 +213,7 @@ def financial_year(moment: datetime, start_month: int) -> int:
 
 def next_number(session: Session, kind: str, fy: int) -> int:
     """Take the next gapless sequence number of a kind and year (inside the caller's tx)."""
-    result = session.execute(
-        update(DocumentCounter)
-        .where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
-        .values(last=DocumentCounter.last + 1)
-        .returning(DocumentCounter.last)
-    ).scalar()
-    if result is None:
-        session.add(DocumentCounter(kind=kind, fy=fy, last=1))
-        session.flush()
-        return 1
-    return int(result)
+    return counters.advance(session, kind, fy)
 
 
 @dataclass(frozen=True)

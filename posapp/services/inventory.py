@@ -108,7 +108,8 @@ def book_movement(
         stmt = stmt.where(Product.stock_milli >= -delta_milli)
     values: dict[str, Any] = {"stock_milli": Product.stock_milli + delta_milli}
     if delta_milli > 0 and unit_cost is not None and reason in ("purchase", "opening"):
-        session.refresh(product, ["stock_milli", "cost"])
+        # Locked (PostgreSQL, MariaDB): the average needs the stock no other till is changing.
+        session.refresh(product, ["stock_milli", "cost"], with_for_update=True)
         values["cost"] = moving_average_cost(
             product.stock_milli, product.cost, delta_milli, unit_cost
         )

@@ -144,7 +144,8 @@ def open_invoices(session: Session, customer_id: int) -> list[Invoice]:
             select(Invoice)
             .where(Invoice.customer_id == customer_id, Invoice.status.in_(OPEN_STATUSES))
             .order_by(Invoice.created_at, Invoice.id)
-            .with_for_update()
+            # of=Invoice: PostgreSQL refuses FOR UPDATE on the nullable side of a joined load.
+            .with_for_update(of=Invoice)
         )
     )
 

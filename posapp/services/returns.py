@@ -239,7 +239,8 @@ def _lock_invoice(session: Session, invoice_id: int) -> Invoice:
         select(Invoice)
         .where(Invoice.id == invoice_id)
         .options(selectinload(Invoice.lines))
-        .with_for_update()
+        # of=Invoice: PostgreSQL refuses FOR UPDATE on the nullable side of the customer join.
+        .with_for_update(of=Invoice)
         .execution_options(populate_existing=True)
     )
     if invoice is None:

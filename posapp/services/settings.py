@@ -44,6 +44,10 @@ class ShopSettings:
     session_timeout_minutes: int = 480
     # A cash sale or cash refund needs the cashier's open drawer session (cash sessions).
     cash_session_required: bool = False
+    # Share on the local network: the desktop app then listens on every interface at lan_port
+    # (as `serve --lan` does), so the shop's other tills, tablets and phones can open it.
+    lan_sharing: bool = False
+    lan_port: int = 8000
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
     offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
     # Which template the invoice PDF uses: "a4" (classic), "a5" (compact) or "receipt"

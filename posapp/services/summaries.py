@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.models import CreditNote, DailySales, Invoice, InvoiceLine, Payment
@@ -120,12 +121,24 @@ def apply_credit_note(session: Session, note: CreditNote) -> None:
 
 def adjust(session: Session, day: date, figures: DayFigures, sign: int = 1) -> None:
     """Add figures (sign +1) or take them away (-1) from one day, inside the caller's tx."""
-    row = session.get(DailySales, day)
+    row = _locked_day(session, day)
     if row is None:
-        row = DailySales(day=day, **DayFigures().as_dict())
-        session.add(row)
+        try:
+            # Two tills may make a day's first sale at once: the loser's insert fails on the
+            # primary key (savepoint only), and it adds to the winner's row instead.
+            with session.begin_nested():
+                session.add(DailySales(day=day, **DayFigures().as_dict()))
+        except IntegrityError:
+            pass
+        row = _locked_day(session, day)
+        assert row is not None
     for name, value in figures.as_dict().items():
         setattr(row, name, getattr(row, name) + sign * value)
+
+
+def _locked_day(session: Session, day: date) -> DailySales | None:
+    """Read a day's row fresh and locked (PostgreSQL, MariaDB), so two tills never lose a sum."""
+    return session.get(DailySales, day, with_for_update=True, populate_existing=True)
 
 
 def apply_invoice(session: Session, invoice: Invoice, sign: int = 1) -> None:

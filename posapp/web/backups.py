@@ -40,7 +40,15 @@ def _kind(path: Path) -> str:
     return match.group(3) if match else ""
 
 
+SERVER_NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+
+
 def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
+    if maintenance.sqlite_file(current_app) is None:
+        dialect = db.engine.dialect.name
+        return render_template(
+            "backups/index.html", server_database=SERVER_NAMES.get(dialect, dialect), error=error
+        ), status
     settings = load_settings(db.session)
     folder = maintenance.backups_dir(current_app)
     rows = [

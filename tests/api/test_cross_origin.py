@@ -64,3 +64,28 @@ def test_on_the_real_server_the_till_origin_passes_and_others_do_not(
     assert _call(live_server, "/api/products", {**auth, "Origin": live_server.url})[0] == 200
     status, body = _call(live_server, "/api/products", {**auth, "Origin": "http://evil.example"})
     assert status == 403 and body["error"]["code"] == "cross_origin_refused"
+
+
+def test_behind_an_https_proxy_the_pages_origin_is_the_proxys(data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Render/Railway terminate HTTPS: with TILLBOOK_PROXY_HOPS the https origin is our own."""
+    from posapp.extensions import db
+    from tests.conftest import build_app
+
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com"}
+    origin = {"Origin": "https://shop.example.com"}
+    for hops, expected in (("", 403), ("1", 200)):
+        monkeypatch.setenv("TILLBOOK_PROXY_HOPS", hops)
+        app = build_app(data_dir)
+        with app.app_context():
+            make_user(db.session, f"owner{hops or 0}", "admin")
+            client = app.test_client()
+            login = client.post(
+                "/api/auth/login",
+                json={"username": f"owner{hops or 0}", "password": PASSWORD},
+                headers=forwarded,
+            )
+            token = {"Authorization": f"Bearer {login.get_json()['token']}"}
+            response = client.get("/api/products", headers={**token, **forwarded, **origin})
+            assert response.status_code == expected, hops
+            db.session.remove()
+            db.engine.dispose()

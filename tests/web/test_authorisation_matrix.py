@@ -144,6 +144,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("settings.remove_logo", "POST"): ADMIN,
     ("settings.save_printer", "POST"): ADMIN,
     ("settings.test_print", "POST"): ADMIN,
+    ("network.index", "GET"): ADMIN,
+    ("network.save", "POST"): ADMIN,
+    ("network.qr", "GET"): ADMIN,
     # the API, as shared/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

@@ -39,7 +39,16 @@ def upgrade():
     with op.batch_alter_table('cash_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cash_sessions_opened_at'), ['opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cash_sessions_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_cash_sessions_open_user', ['user_id'], unique=True, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        if op.get_bind().dialect.name != 'mysql':
+            batch_op.create_index('uq_cash_sessions_open_user', ['user_id'], unique=True, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+    if op.get_bind().dialect.name == 'mysql':
+        # MariaDB has no partial indexes: one open session per user through a stored generated
+        # column that is NULL once the session is closed (NULLs never collide).
+        op.execute(
+            "ALTER TABLE cash_sessions ADD COLUMN open_user_id INTEGER "
+            "AS (CASE WHEN closed_at IS NULL THEN user_id END) STORED"
+        )
+        op.create_index('uq_cash_sessions_open_user', 'cash_sessions', ['open_user_id'], unique=True)
 
     op.create_table('cash_movements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -86,8 +95,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cash_movements_cash_session_id'))
 
     op.drop_table('cash_movements')
+    if op.get_bind().dialect.name == 'mysql':
+        op.drop_index('uq_cash_sessions_open_user', table_name='cash_sessions')
     with op.batch_alter_table('cash_sessions', schema=None) as batch_op:
-        batch_op.drop_index('uq_cash_sessions_open_user', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        if op.get_bind().dialect.name != 'mysql':
+            batch_op.drop_index('uq_cash_sessions_open_user', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_cash_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_cash_sessions_opened_at'))
 

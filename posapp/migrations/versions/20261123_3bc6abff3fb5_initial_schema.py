@@ -141,10 +141,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_products_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_name'), ['name'], unique=False)
     # Names are unique among active products, case-insensitively (autogenerate cannot see this).
-    op.create_index(
-        'uq_products_active_name', 'products', [sa.text('lower(name)')], unique=True,
-        sqlite_where=sa.text('archived = 0'), postgresql_where=sa.text('archived = false'),
-    )
+    if op.get_bind().dialect.name == 'mysql':
+        # MariaDB has neither partial nor expression indexes: a stored generated column that is
+        # NULL for archived products carries the unique index (NULLs never collide), and the
+        # default *_ci collation makes it case-insensitive.
+        op.execute(
+            "ALTER TABLE products ADD COLUMN active_name VARCHAR(160) "
+            "AS (CASE WHEN archived = 0 THEN name END) STORED"
+        )
+        op.create_index('uq_products_active_name', 'products', ['active_name'], unique=True)
+    else:
+        op.create_index(
+            'uq_products_active_name', 'products', [sa.text('lower(name)')], unique=True,
+            sqlite_where=sa.text('archived = 0'), postgresql_where=sa.text('archived = false'),
+        )
 
     op.create_table('invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),

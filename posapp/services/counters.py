@@ -1,0 +1,51 @@
+"""Gapless counters (invoice, credit note, purchase numbers, internal codes) on every backend."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from posapp.models import DocumentCounter
+
+
+def advance(session: Session, kind: str, fy: int, by: int = 1) -> int:
+    """Add `by` to a counter inside the caller's write transaction; return its new value.
+
+    The UPDATE takes the counter row's write lock, so concurrent tills queue on it and each
+    gets its own numbers (SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL and
+    MariaDB lock the row until commit). A rollback gives the numbers back: no gaps.
+    """
+    for _attempt in range(2):
+        top = _bump(session, kind, fy, by)
+        if top is not None:
+            return top
+        try:
+            # The first number of a kind and year: two tills may race to create the row; the
+            # loser's insert fails on the primary key and it bumps the winner's row instead.
+            with session.begin_nested():
+                session.add(DocumentCounter(kind=kind, fy=fy, last=by))
+            return by
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"counter {kind}/{fy} could be neither updated nor created")
+
+
+def _bump(session: Session, kind: str, fy: int, by: int) -> int | None:
+    """Increment an existing counter row; None when there is none yet."""
+    bump = (
+        update(DocumentCounter)
+        .where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
+        .values(last=DocumentCounter.last + by)
+    )
+    if session.get_bind().dialect.update_returning:
+        top = session.execute(bump.returning(DocumentCounter.last)).scalar()
+        return None if top is None else int(top)
+    # MariaDB has no UPDATE ... RETURNING. Its UPDATE still holds the row lock, and a
+    # transaction reads its own change back even under REPEATABLE READ.
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        return None
+    top = session.scalar(
+        select(DocumentCounter.last).where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
+    )
+    return None if top is None else int(top)
