@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from posapp.extensions import db
@@ -76,3 +77,47 @@ def test_keyset_pages_match_offset_pages(admin: User) -> None:
     assert names(q="pen", after=after) == ["Pen"]
     assert names(sort="-name", per_page=2, after=after) == ["Pen", "Mat"]
     assert names(per_page=3, after=999_999) == ["Bag", "Box", "Cup"]  # unknown id: page 1
+
+
+def test_big_result_sets_page_through_the_name_index_in_the_same_order(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names that start with the typed word (in several capitalisations) and names that only
+    # contain it, an archived match, and a code prefix; every page must be the same whether
+    # it comes from sorting every match or from walking the name index.
+    for name in [
+        "Salt Lite",
+        "salty nuts",
+        "SALT Rock",
+        "Tata Salt",
+        "Rock Salt",
+        "Sea Salt Fine",
+        "Saltine Crackers",
+        "Black Salt",
+        "Zebra Salt",
+        "Apple Salted Chips",
+        "Sal Leaves",
+    ]:
+        make_product(db.session, name=name)
+    gone = make_product(db.session, name="Salt Old")
+    catalog.archive_product(db.session, gone.id, admin.id)
+    make_product(db.session, name="Plain Box", code="SAL-9")
+    queries = ["sal", "Salt", "salt", "SAL", "s", "rock sa"]
+    pages = [(page, per_page) for per_page in (1, 3, 4, 50) for page in (1, 2, 3, 4)]
+
+    def answers() -> list[tuple[list[str], int]]:
+        out = []
+        for q in queries:
+            for page, per_page in pages:
+                items, total = catalog.search_products(
+                    db.session, q=q, page=page, per_page=per_page
+                )
+                out.append(([p.name for p in items], total))
+        return out
+
+    monkeypatch.setattr(catalog, "QUICK_SEARCH_FROM", 10**9)  # always the general query
+    general = answers()
+    monkeypatch.setattr(catalog, "QUICK_SEARCH_FROM", 0)  # always the name index
+    assert answers() == general
+    # q="sal", one per page: names starting with it come first, by (binary) name.
+    assert general[0] == (["SALT Rock"], 12)
