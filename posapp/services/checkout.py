@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
 from posapp.models import (
@@ -308,7 +308,9 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
         if customer is not None and settlement.credit:
             balance_before = ledger.check_credit(session, customer, settlement.credit)
         paid = sum(p.amount for p in settlement.applied)
-        drawer = cash_sessions.session_for_cash(session, user_id, settlement.tendered > 0)
+        drawer = cash_sessions.session_for_cash(
+            session, user_id, settlement.tendered > 0, view.settings
+        )
         settings = view.settings
         now = utcnow()
         fy = financial_year(to_local(now), settings.fy_start_month)
@@ -340,8 +342,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
         needed: dict[int, int] = {}
         for product, qty in zip(view.products, view.qty_milli, strict=True):
             needed[product.id] = needed.get(product.id, 0) + qty
-        for product_id, qty in needed.items():
-            _deduct_stock(session, product_id, qty, settings.allow_negative_stock)
+        _deduct_stock(session, needed, settings.allow_negative_stock)
 
         # A sale's rows go in as one multi-row INSERT per table (Core, not one ORM object per
         # row): the unit of work's per-object bookkeeping was most of a checkout's time.
@@ -431,34 +432,44 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
     return load_invoice(session, invoice.id)
 
 
-def _deduct_stock(session: Session, product_id: int, qty: int, allow_negative: bool) -> None:
-    """Take stock with a conditional update so two tills can never sell the same last unit."""
-    stmt = update(Product).where(Product.id == product_id)
+def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
+    """Take stock with one conditional update so two tills can never sell the same last unit.
+
+    Every product of the bill in one statement (not one per product). A product with too
+    little stock is not among the rows it returns; it is named, and the caller's transaction
+    rolls back, so nothing is written.
+    """
+    qty = case(needed, value=Product.id)
+    stmt = update(Product).where(Product.id.in_(list(needed)))
     if not allow_negative:
         stmt = stmt.where(Product.stock_milli >= qty)
-    result = session.execute(
-        stmt.values(stock_milli=Product.stock_milli - qty),
-        execution_options={"synchronize_session": False},
+    changed = set(
+        session.scalars(
+            stmt.values(stock_milli=Product.stock_milli - qty).returning(Product.id),
+            execution_options={"synchronize_session": False},
+        )
     )
-    if result.rowcount == 1:
-        return
-    product = session.get(Product, product_id, populate_existing=True)
-    assert product is not None
-    raise InsufficientStock(
-        f"Not enough stock of {product.name}: {qty_str(qty, product.unit)} {product.unit} "
-        f"requested, {qty_str(product.stock_milli, product.unit)} available.",
-        details={
-            "product_id": product.id,
-            "product": product.name,
-            "requested": qty_str(qty, product.unit),
-            "available": qty_str(product.stock_milli, product.unit),
-        },
-    )
+    for product_id, wanted in needed.items():
+        if product_id in changed:
+            continue
+        product = session.get(Product, product_id, populate_existing=True)
+        assert product is not None
+        raise InsufficientStock(
+            f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
+            f"requested, {qty_str(product.stock_milli, product.unit)} available.",
+            details={
+                "product_id": product.id,
+                "product": product.name,
+                "requested": qty_str(wanted, product.unit),
+                "available": qty_str(product.stock_milli, product.unit),
+            },
+        )
 
 
 def load_invoice(session: Session, key: int | str) -> Invoice:
     """Load an invoice with its lines and payments by id or number."""
     stmt = select(Invoice).options(
+        joinedload(Invoice.cashier),  # every view of an invoice names its cashier
         selectinload(Invoice.lines),
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),
