@@ -18,6 +18,7 @@ pytestmark = pytest.mark.bench
 
 ROWS = [
     "server start (source) to first HTTP 200",
+    "day's first backup done",
     "till page: HTML + ",
     "scan lookup",
     "name search keystroke",
