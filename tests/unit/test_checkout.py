@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 
 from posapp.errors import InsufficientStock, ValidationError
 from posapp.extensions import db
-from posapp.models import AuditLog, Invoice, InvoiceLine, Payment, Product, StockMovement, User
+from posapp.models import (
+    AuditLog,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    StockMovement,
+    User,
+    base,
+)
 from posapp.models.base import write_transaction
 from posapp.services import checkout
 from posapp.services.integrity import run_checks
@@ -234,3 +243,44 @@ def test_concurrent_checkouts_of_the_last_units_never_oversell(app: Flask, admin
     numbers = sorted(db.session.scalars(select(Invoice.seq)))
     assert numbers == list(range(1, 11))
     assert run_checks(db.session).ok
+
+
+def test_writers_of_one_process_queue_on_the_database_lock(app: Flask, admin: User) -> None:
+    # While one thread is inside a write transaction, another thread of the same process
+    # cannot take the writer lock: it queues in Python instead of sleeping in SQLite's busy
+    # handler. The lock is free again after a commit and after a rollback.
+    lock = base._writer_lock(db.session())
+    assert lock is not None
+    inside, leave = threading.Event(), threading.Event()
+    tried: list[bool] = []
+
+    def writer() -> None:
+        with app.app_context():
+            with write_transaction(db.session):
+                inside.set()
+                leave.wait(timeout=30)
+            db.session.remove()
+
+    def other() -> None:
+        got = lock.acquire(blocking=False)
+        tried.append(got)
+        if got:
+            lock.release()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    assert inside.wait(timeout=30)
+    probe = threading.Thread(target=other)
+    probe.start()
+    probe.join()
+    assert tried == [False]
+    leave.set()
+    holder.join(timeout=30)
+    assert lock.acquire(blocking=False)
+    lock.release()
+    with pytest.raises(ValidationError), write_transaction(db.session):
+        raise ValidationError("nothing to write")
+    probe = threading.Thread(target=other)
+    probe.start()
+    probe.join()
+    assert tried == [False, True]
