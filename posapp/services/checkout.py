@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, insert, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
@@ -19,6 +19,7 @@ from posapp.models import (
     Invoice,
     InvoiceLine,
     Payment,
+    PaymentAllocation,
     Product,
     StockMovement,
     User,
@@ -300,6 +301,25 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
     # Read before the transaction: starting it expires loaded objects, and reading user.id
     # inside would cost one more query per sale.
     user_id = user.id
+    real = session() if isinstance(session, scoped_session) else session
+    expire_on_commit = real.expire_on_commit
+    # The answer is built from the objects just written: kept loaded through the commit
+    # (everything else is expired below), so no query reads the sale back.
+    real.expire_on_commit = False
+    try:
+        invoice, kept = _checkout(real, request, user_id)
+    finally:
+        real.expire_on_commit = expire_on_commit
+    for obj in list(real.identity_map.values()):
+        if not any(obj is k for k in kept):
+            real.expire(obj)
+    return invoice
+
+
+def _checkout(
+    session: Session, request: CheckoutRequest, user_id: int
+) -> tuple[Invoice, list[Any]]:
+    """The write transaction of `checkout`; return the invoice and the objects of the sale."""
     with write_transaction(session):
         view = resolve_cart(session, request)
         priced = view.priced
@@ -371,7 +391,12 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
             )
         ]
-        session.execute(insert(InvoiceLine), line_rows)
+        lines = list(
+            session.scalars(
+                insert(InvoiceLine).returning(InvoiceLine, sort_by_parameter_order=True),
+                line_rows,
+            )
+        )
         session.execute(
             insert(StockMovement),
             [
@@ -386,28 +411,29 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 for product_id, qty in needed.items()
             ],
         )
+        payments: list[Payment] = []
         if settlement.applied:
-            session.execute(
-                insert(Payment),
-                [
-                    {
-                        "invoice_id": invoice.id,
-                        "method": p.method,
-                        "amount": p.amount,
-                        "created_at": now,
-                        "user_id": user_id,
-                        "cash_session_id": drawer,
-                    }
-                    for p in settlement.applied
-                ],
+            payments = list(
+                session.scalars(
+                    insert(Payment).returning(Payment, sort_by_parameter_order=True),
+                    [
+                        {
+                            "invoice_id": invoice.id,
+                            "method": p.method,
+                            "amount": p.amount,
+                            "created_at": now,
+                            "user_id": user_id,
+                            "cash_session_id": drawer,
+                        }
+                        for p in settlement.applied
+                    ],
+                )
             )
-        allocated = False
+        allocations: list[PaymentAllocation] = []
         if customer is not None and settlement.credit:
             session.flush()
-            allocated = bool(
-                ledger.record_credit_sale(
-                    session, customer, invoice, settlement.credit, user_id, balance_before
-                )
+            allocations = ledger.record_credit_sale(
+                session, customer, invoice, settlement.credit, user_id, balance_before
             )
         # The day's figures from what was just written, without reading the rows back.
         summaries.adjust(
@@ -433,23 +459,15 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 "credit": settlement.credit,
             },
         )
-    # A bill just made has no credit notes, and allocations only when an advance paid part of
-    # it: load what it has (two queries fewer on every sale).
-    fresh = session.scalar(
-        select(Invoice)
-        .options(
-            joinedload(Invoice.cashier),
-            selectinload(Invoice.lines),
-            selectinload(Invoice.payments),
-            *([selectinload(Invoice.allocations)] if allocated else []),
-        )
-        .where(Invoice.id == invoice.id)
-    )
-    assert fresh is not None
-    set_committed_value(fresh, "credit_notes", [])
-    if not allocated:
-        set_committed_value(fresh, "allocations", [])
-    return fresh
+        set_committed_value(invoice, "lines", lines)
+        set_committed_value(invoice, "payments", payments)
+        set_committed_value(invoice, "allocations", allocations)
+        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
+        set_committed_value(invoice, "customer", customer)
+    kept: list[Any] = [invoice, *lines, *payments, *allocations]
+    if customer is not None:
+        kept.append(customer)
+    return invoice, kept
 
 
 def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
