@@ -510,10 +510,11 @@ def search_products(
             if quick is not None:
                 return quick
         if _uses_fts(session) and terms:
-            fts_ids = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :m").bindparams(
-                m=terms
-            )
-            stmt = stmt.where(or_(code_match, Product.id.in_(fts_ids)))
+            # One id list (FTS matches UNION code prefixes), not `code … OR id IN (…)`: without
+            # ANALYZE statistics (a shop's database has none) SQLite scanned every product for
+            # the OR form, 17-30 ms at 100 000 products; the list is read in well under 1 ms.
+            hits = text(_HITS).bindparams(m=terms, q=q, q_end=q + "\uffff")
+            stmt = stmt.where(Product.id.in_(hits))
         else:
             escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from posapp.extensions import db
 from posapp.models import User
 from posapp.services import catalog, inventory
+from tests.conftest import build_app
 from tests.factories import make_product
 
 
@@ -121,3 +124,33 @@ def test_big_result_sets_page_through_the_name_index_in_the_same_order(
     assert answers() == general
     # q="sal", one per page: names starting with it come first, by (binary) name.
     assert general[0] == (["SALT Rock"], 12)
+
+
+def test_every_start_gives_the_query_planner_statistics(data_dir: Path) -> None:
+    # Without them SQLite walked every product's `archived` index entry for a search that
+    # matches a handful of ids; with them it looks the ids up.
+    first = build_app(data_dir)
+    with first.app_context():
+        for i in range(30):
+            make_product(db.session, name=f"Sugar {i}")
+        db.session.remove()
+        db.engine.dispose()
+    again = build_app(data_dir)
+    with again.app_context():
+        stats = db.session.execute(
+            text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'products' LIMIT 1")
+        ).scalar()
+        assert stats is not None and int(stats.split()[0]) == 30
+        plan = " ".join(
+            str(row[3])
+            for row in db.session.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM products WHERE archived IS 0 AND id IN "
+                    "(SELECT rowid FROM products_fts WHERE products_fts MATCH 'sugar*')"
+                )
+            )
+        )
+        # The ids are looked up (by rowid), not found by walking an index of every product.
+        assert "rowid=?" in plan or "INTEGER PRIMARY KEY" in plan, plan
+        db.session.remove()
+        db.engine.dispose()
