@@ -477,16 +477,29 @@ def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool
     little stock is not among the rows it returns; it is named, and the caller's transaction
     rolls back, so nothing is written.
     """
-    qty = case(needed, value=Product.id)
-    stmt = update(Product).where(Product.id.in_(list(needed)))
-    if not allow_negative:
-        stmt = stmt.where(Product.stock_milli >= qty)
-    changed = set(
-        session.scalars(
-            stmt.values(stock_milli=Product.stock_milli - qty).returning(Product.id),
-            execution_options={"synchronize_session": False},
+    if session.get_bind().dialect.update_returning:
+        qty = case(needed, value=Product.id)
+        stmt = update(Product).where(Product.id.in_(list(needed)))
+        if not allow_negative:
+            stmt = stmt.where(Product.stock_milli >= qty)
+        changed = set(
+            session.scalars(
+                stmt.values(stock_milli=Product.stock_milli - qty).returning(Product.id),
+                execution_options={"synchronize_session": False},
+            )
         )
-    )
+    else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
+        changed = set()
+        for product_id, wanted in needed.items():
+            one = update(Product).where(Product.id == product_id)
+            if not allow_negative:
+                one = one.where(Product.stock_milli >= wanted)
+            result = session.execute(
+                one.values(stock_milli=Product.stock_milli - wanted),
+                execution_options={"synchronize_session": False},
+            )
+            if result.rowcount == 1:
+                changed.add(product_id)
     for product_id, wanted in needed.items():
         if product_id in changed:
             continue

@@ -284,3 +284,20 @@ def test_writers_of_one_process_queue_on_the_database_lock(app: Flask, admin: Us
     probe.start()
     probe.join()
     assert tried == [False, True]
+
+
+def test_stock_is_taken_one_product_at_a_time_without_update_returning(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MariaDB has no UPDATE … RETURNING: the per-product conditional updates give the same
+    # sale and the same 409 (checked here on SQLite by hiding the feature).
+    monkeypatch.setattr(db.engine.dialect, "update_returning", False)
+    rice = make_product(db.session, name="Rice", opening_stock="10")
+    dal = make_product(db.session, name="Dal", unit="kg", opening_stock="1.000")
+    sell(admin, {"product_id": rice.id, "quantity": 3}, {"product_id": dal.id, "quantity": "0.5"})
+    with pytest.raises(InsufficientStock) as info:
+        sell(admin, {"product_id": rice.id, "quantity": 2}, {"product_id": dal.id, "quantity": 1})
+    assert info.value.details["product"] == "Dal"
+    db.session.expire_all()
+    assert db.session.get(Product, rice.id).stock_milli == 7000
+    assert db.session.get(Product, dal.id).stock_milli == 500
