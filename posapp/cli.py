@@ -22,11 +22,18 @@ if TYPE_CHECKING:
 LOOPBACK_NAMES = {"localhost"}
 
 
-def _app(ctx: click.Context) -> Flask:
-    """Build the app once per invocation, for the chosen data dir."""
+def _app(ctx: click.Context, serving: bool = False) -> Flask:
+    """Build the app once per invocation, for the chosen data dir.
+
+    A server (window or `serve`) runs long enough to take the day's backup on a thread, so
+    the till answers at once; short commands take it before they start, as before.
+    """
     obj = ctx.ensure_object(dict)
     if "app" not in obj:
-        obj["app"] = create_app({"DATA_DIR": obj.get("data_dir")} if obj.get("data_dir") else None)
+        config: dict = {"DAILY_BACKUP_IN_BACKGROUND": serving}
+        if obj.get("data_dir"):
+            config["DATA_DIR"] = obj["data_dir"]
+        obj["app"] = create_app(config)
     return obj["app"]
 
 
@@ -57,7 +64,7 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
     if ctx.invoked_subcommand is None:
         from posapp.desktop import run_desktop
 
-        ctx.exit(run_desktop(_data_dir(ctx), lambda: _app(ctx)))
+        ctx.exit(run_desktop(_data_dir(ctx), lambda: _app(ctx, serving=True)))
 
 
 def _data_dir(ctx: click.Context) -> Path:
@@ -106,7 +113,7 @@ def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> 
     data_dir = _data_dir(ctx)
     lock = _lock_or_exit(data_dir)
     try:
-        app = _app(ctx)
+        app = _app(ctx, serving=True)
         _serve(app, lock, host, port, lan, threads)
     finally:
         lock.release()

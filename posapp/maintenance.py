@@ -130,6 +130,18 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
         if current is not None and current != head_revision(app):
             info = backups.take_backup(db_file, folder, f"before-migration-{current}", now)
         elif backups.daily_backup_due(folder, now):
+            if app.config.get("DAILY_BACKUP_IN_BACKGROUND"):
+                # Verifying a copy of a big shop's database takes tens of seconds (1 M invoice
+                # lines: ~20 s of integrity_check); the till must not wait for it at opening.
+                worker = threading.Thread(
+                    target=_daily_backup,
+                    args=(app, db_file, folder, now),
+                    daemon=True,
+                    name="tillbook-daily-backup",
+                )
+                app.extensions["tillbook_daily_backup"] = worker  # tests join it
+                worker.start()
+                return None
             info = backups.take_backup(db_file, folder, backups.DAILY, now)
         else:
             return None
@@ -139,6 +151,17 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
     log.info("backup written: %s (%d bytes)", info.path, info.size)
     copy_offsite(app, info.path)
     return info
+
+
+def _daily_backup(app: Flask, db_file: Path, folder: Path, now: datetime) -> None:
+    """The day's first backup, on its own thread while the server already answers."""
+    try:
+        info = backups.take_backup(db_file, folder, backups.DAILY, now)
+    except (BackupError, OSError, sqlite3.Error) as exc:
+        log.error("automatic daily backup failed: %s", exc)
+        return
+    log.info("backup written: %s (%d bytes)", info.path, info.size)
+    copy_offsite(app, info.path)
 
 
 def backup_now(

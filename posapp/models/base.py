@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,6 +80,25 @@ def _sqlite_on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# Writers of one process queue on a lock per database file before BEGIN IMMEDIATE. Left to
+# SQLite, a writer that finds the write lock taken sleeps in its busy handler (1, 2, 5 … up to
+# 100 ms between retries), so with several tills on one server the lock sat idle while they
+# slept: most of a checkout's time with 4 clients was that sleep. Waiting as long as the busy
+# timeout; after that SQLite's own handler takes over (other processes always go through it).
+WRITER_WAIT_SECONDS = 15.0
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(session: Session) -> threading.RLock | None:
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return None  # PostgreSQL queues writers itself, without sleeping
+    key = str(bind.url)
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """Run one write transaction (one writer at a time on SQLite, MariaDB); commit or roll back."""
@@ -88,15 +108,21 @@ def write_transaction(session: Session) -> Iterator[Session]:
         # A read (e.g. loading the logged-in user) may have opened a deferred transaction;
         # a deferred reader cannot safely upgrade to a writer under WAL, so start afresh.
         session.rollback()
-    connection = session.connection(execution_options={WRITE_OPTION: True})
-    if connection.dialect.name == "mysql":
-        # InnoDB takes shared locks on foreign-key parents (a sold product, the cashier), so
-        # two sales upgrading them to write locks deadlock. Queue writers on one row instead,
-        # as SQLite's BEGIN IMMEDIATE does; PostgreSQL needs only its row locks.
-        session.execute(text("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE"))
+    lock = _writer_lock(session)
+    held = lock.acquire(timeout=WRITER_WAIT_SECONDS) if lock is not None else False
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        connection = session.connection(execution_options={WRITE_OPTION: True})
+        if connection.dialect.name == "mysql":
+            # InnoDB takes shared locks on foreign-key parents (a sold product, the cashier), so
+            # two sales upgrading them to write locks deadlock. Queue writers on one row instead,
+            # as SQLite's BEGIN IMMEDIATE does; PostgreSQL needs only its row locks.
+            session.execute(text("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE"))
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        if held and lock is not None:
+            lock.release()

@@ -40,7 +40,7 @@ from posapp.money import parse_money
 from posapp.services import audit
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.reports import Report
-from posapp.services.settings import load_settings, save_settings
+from posapp.services.settings import ShopSettings, load_settings, save_settings
 
 REASON_LIMIT = 200
 # Notes and coins (in whole currency units) the close form can count; "coins" is a lump sum.
@@ -58,11 +58,18 @@ def open_session_id(session: Session, user_id: int) -> int | None:
     )
 
 
-def session_for_cash(session: Session, user_id: int, moves_cash: bool) -> int | None:
-    """Return the user's open session id; refuse (409) cash without one when it is required."""
+def session_for_cash(
+    session: Session, user_id: int, moves_cash: bool, settings: ShopSettings | None = None
+) -> int | None:
+    """Return the user's open session id; refuse (409) cash without one when it is required.
+
+    Checkout passes the settings it already read, saving a query per sale.
+    """
     current = open_session_id(session, user_id)
-    if current is None and moves_cash and load_settings(session).cash_session_required:
-        raise Conflict(REQUIRED_MESSAGE, code="cash_session_required")
+    if current is None and moves_cash:
+        settings = settings or load_settings(session)
+        if settings.cash_session_required:
+            raise Conflict(REQUIRED_MESSAGE, code="cash_session_required")
     return current
 
 

@@ -413,6 +413,92 @@ def _word_prefixes(q: str) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+# From this many matches on, a plain name search pages through the name index instead of
+# sorting every match (a two-letter prefix matches ~13 000 of 100 000 products).
+QUICK_SEARCH_FROM = 200
+_HITS = (
+    "SELECT rowid FROM products_fts WHERE products_fts MATCH :m "
+    "UNION SELECT id FROM products WHERE code = :q OR (code > :q AND code < :q_end)"
+)
+_NAME_INDEX = "products INDEXED BY ix_products_archived_name_id"
+
+
+def _search_by_name_index(
+    session: Session, q: str, terms: str, page: int, per_page: int
+) -> tuple[list[Product], int] | None:
+    """Page a plain search of active products without reading every matching row.
+
+    Same answer as the general query: matches whose name starts with what was typed first,
+    then the others, each by (name, id). The total comes from the FTS index (minus archived
+    matches); "starts with" are ranges of the (archived, name, id) index, one per usual
+    capitalisation of the typed text; the others are the first matches met walking that index
+    in name order. None when there are few matches (then the general query is as quick).
+    """
+    offset = (page - 1) * per_page
+    need = offset + per_page
+    # Only constants and numbered parameter names go into the SQL text; what was typed is bound.
+    params: dict[str, Any] = {"m": terms, "q": q, "q_end": q + "\uffff", "need": need}
+    total = int(
+        session.execute(
+            text(
+                f"WITH hits(id) AS ({_HITS}) SELECT (SELECT count(*) FROM hits) - "  # noqa: S608
+                "(SELECT count(*) FROM products WHERE archived = 1 AND id IN hits)"
+            ),
+            params,
+        ).scalar()
+        or 0
+    )
+    if total < QUICK_SEARCH_FROM:
+        return None
+    lowered = q.lower()
+    variants = sorted({q, lowered, lowered.capitalize(), lowered.title(), q.upper()})
+    starts: list[tuple[str, int]] = []
+    starts_count = 0
+    outside: list[str] = []
+    for i, variant in enumerate(variants):
+        params[f"lo{i}"], params[f"hi{i}"] = variant, variant + "\uffff"
+        in_range = f"name >= :lo{i} AND name < :hi{i}"
+        outside.append(f"NOT ({in_range})")
+        where = f"archived = 0 AND {in_range} AND id IN hits"
+        found = session.execute(
+            text(
+                f"WITH hits(id) AS ({_HITS}) SELECT id, name FROM {_NAME_INDEX} "  # noqa: S608
+                f"WHERE {where} ORDER BY name, id LIMIT :need"
+            ),
+            params,
+        ).all()
+        starts.extend((name, pid) for pid, name in found)
+        if len(found) < need:  # all of them: no need to count
+            starts_count += len(found)
+            continue
+        starts_count += int(
+            session.execute(
+                text(
+                    f"WITH hits(id) AS ({_HITS}) SELECT count(*) FROM {_NAME_INDEX} "  # noqa: S608
+                    f"WHERE {where}"
+                ),
+                params,
+            ).scalar()
+            or 0
+        )
+    starts.sort()
+    ids = [pid for _name, pid in starts[offset:need]]
+    if len(ids) < per_page:
+        params["n"], params["skip"] = per_page - len(ids), max(0, offset - starts_count)
+        ids += list(
+            session.scalars(
+                text(
+                    f"WITH hits(id) AS ({_HITS}) SELECT id FROM {_NAME_INDEX} "  # noqa: S608
+                    f"WHERE archived = 0 AND id IN hits AND {' AND '.join(outside)} "
+                    "ORDER BY name, id LIMIT :n OFFSET :skip"
+                ),
+                params,
+            )
+        )
+    rows = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows], total
+
+
 def search_products(
     session: Session,
     q: str = "",
@@ -456,11 +542,17 @@ def search_products(
     if q:
         code_match = or_(Product.code == q, and_(Product.code > q, Product.code < q + "\uffff"))
         terms = _fts_terms(q)
+        plain = not (include_archived or archived_only or category or low_stock or out_of_stock)
+        if _uses_fts(session) and terms and plain and not sort:
+            quick = _search_by_name_index(session, q, terms, page, per_page)
+            if quick is not None:
+                return quick
         if _uses_fts(session) and terms:
-            fts_ids = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :m").bindparams(
-                m=terms
-            )
-            stmt = stmt.where(or_(code_match, Product.id.in_(fts_ids)))
+            # One id list (FTS matches UNION code prefixes), not `code … OR id IN (…)`: without
+            # ANALYZE statistics (a shop's database has none) SQLite scanned every product for
+            # the OR form, 17-30 ms at 100 000 products; the list is read in well under 1 ms.
+            hits = text(_HITS).bindparams(m=terms, q=q, q_end=q + "\uffff")
+            stmt = stmt.where(Product.id.in_(hits))
         else:
             stmt = stmt.where(or_(code_match, _word_prefixes(q)))
     total = int(

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
 from posapp.models import (
@@ -17,6 +18,7 @@ from posapp.models import (
     Invoice,
     InvoiceLine,
     Payment,
+    PaymentAllocation,
     Product,
     StockMovement,
     User,
@@ -171,9 +173,16 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
     products: list[Product] = []
     quantities: list[int] = []
     lines: list[LineInput] = []
+    wanted = {item.product_id for item in request.items if item.product_id is not None}
+    # One query for the whole cart instead of one per line.
+    by_id = (
+        {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
     for i, item in enumerate(request.items):
         if item.product_id is not None:
-            product = session.get(Product, item.product_id)
+            product = by_id.get(item.product_id)
         else:
             product = session.scalar(select(Product).where(Product.code == item.code))
         if product is None:
@@ -278,6 +287,29 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
 def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
     """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
     request = parse_checkout(payload)
+    # Read before the transaction: starting it expires loaded objects, and reading user.id
+    # inside would cost one more query per sale.
+    user_id = user.id
+    username = user.username  # for the discount audit entry, read while loaded
+    real = session() if isinstance(session, scoped_session) else session
+    expire_on_commit = real.expire_on_commit
+    # The answer is built from the objects just written: kept loaded through the commit
+    # (everything else is expired below), so no query reads the sale back.
+    real.expire_on_commit = False
+    try:
+        invoice, kept = _checkout(real, request, user_id, username)
+    finally:
+        real.expire_on_commit = expire_on_commit
+    for obj in list(real.identity_map.values()):
+        if not any(obj is k for k in kept):
+            real.expire(obj)
+    return invoice
+
+
+def _checkout(
+    session: Session, request: CheckoutRequest, user_id: int, username: str
+) -> tuple[Invoice, list[Any]]:
+    """The write transaction of `checkout`; return the invoice and the objects of the sale."""
     with write_transaction(session):
         view = resolve_cart(session, request)
         priced = view.priced
@@ -287,7 +319,9 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
         if customer is not None and settlement.credit:
             balance_before = ledger.check_credit(session, customer, settlement.credit)
         paid = sum(p.amount for p in settlement.applied)
-        drawer = cash_sessions.session_for_cash(session, user.id, settlement.tendered > 0)
+        drawer = cash_sessions.session_for_cash(
+            session, user_id, settlement.tendered > 0, view.settings
+        )
         settings = view.settings
         now = utcnow()
         fy = financial_year(to_local(now), settings.fy_start_month)
@@ -297,7 +331,7 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
             fy=fy,
             seq=seq,
             created_at=now,
-            cashier_id=user.id,
+            cashier_id=user_id,
             customer_id=customer.id if customer else None,
             prices_include_tax=settings.prices_include_tax,
             subtotal=priced.subtotal,
@@ -319,65 +353,92 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
         needed: dict[int, int] = {}
         for product, qty in zip(view.products, view.qty_milli, strict=True):
             needed[product.id] = needed.get(product.id, 0) + qty
-        for product_id, qty in needed.items():
-            _deduct_stock(session, product_id, qty, settings.allow_negative_stock)
+        _deduct_stock(session, needed, settings.allow_negative_stock)
 
-        for position, (product, qty, line) in enumerate(
-            zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
-        ):
-            session.add(
-                InvoiceLine(
-                    invoice_id=invoice.id,
-                    position=position,
-                    product_id=product.id,
-                    code=product.code,
-                    name=product.name,
-                    unit=product.unit,
-                    hsn=product.hsn,
-                    unit_price=product.price,
-                    qty_milli=qty,
-                    gross=line.gross,
-                    line_discount=line.line_discount,
-                    bill_discount_share=line.bill_discount_share,
-                    tax_rate_bp=line.tax_rate_bp,
-                    taxable=line.taxable,
-                    tax=line.tax,
-                    total=line.total,
-                    unit_cost=product.cost,
+        # A sale's rows go in as one multi-row INSERT per table (Core, not one ORM object per
+        # row): the unit of work's per-object bookkeeping was most of a checkout's time.
+        line_rows = [
+            {
+                "invoice_id": invoice.id,
+                "position": position,
+                "product_id": product.id,
+                "code": product.code,
+                "name": product.name,
+                "unit": product.unit,
+                "hsn": product.hsn,
+                "unit_price": product.price,
+                "qty_milli": qty,
+                "gross": line.gross,
+                "line_discount": line.line_discount,
+                "bill_discount_share": line.bill_discount_share,
+                "tax_rate_bp": line.tax_rate_bp,
+                "taxable": line.taxable,
+                "tax": line.tax,
+                "total": line.total,
+                "unit_cost": product.cost,
+            }
+            for position, (product, qty, line) in enumerate(
+                zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
+            )
+        ]
+        lines = list(
+            session.scalars(
+                insert(InvoiceLine).returning(InvoiceLine, sort_by_parameter_order=True),
+                line_rows,
+            )
+        )
+        session.execute(
+            insert(StockMovement),
+            [
+                {
+                    "product_id": product_id,
+                    "delta_milli": -qty,
+                    "reason": "sale",
+                    "ref": invoice.number,
+                    "user_id": user_id,
+                    "created_at": now,
+                }
+                for product_id, qty in needed.items()
+            ],
+        )
+        payments: list[Payment] = []
+        if settlement.applied:
+            payments = list(
+                session.scalars(
+                    insert(Payment).returning(Payment, sort_by_parameter_order=True),
+                    [
+                        {
+                            "invoice_id": invoice.id,
+                            "method": p.method,
+                            "amount": p.amount,
+                            "created_at": now,
+                            "user_id": user_id,
+                            "cash_session_id": drawer,
+                        }
+                        for p in settlement.applied
+                    ],
                 )
             )
-        session.add_all(
-            StockMovement(
-                product_id=product_id,
-                delta_milli=-qty,
-                reason="sale",
-                ref=invoice.number,
-                user_id=user.id,
-                created_at=now,
-            )
-            for product_id, qty in needed.items()
-        )
-        session.add_all(
-            Payment(
-                invoice_id=invoice.id,
-                method=p.method,
-                amount=p.amount,
-                created_at=now,
-                user_id=user.id,
-                cash_session_id=drawer,
-            )
-            for p in settlement.applied
-        )
+        allocations: list[PaymentAllocation] = []
         if customer is not None and settlement.credit:
             session.flush()
-            ledger.record_credit_sale(
-                session, customer, invoice, settlement.credit, user.id, balance_before
+            allocations = ledger.record_credit_sale(
+                session, customer, invoice, settlement.credit, user_id, balance_before
             )
-        summaries.apply_invoice(session, invoice, +1)
+        # The day's figures from what was just written, without reading the rows back.
+        summaries.adjust(
+            session,
+            summaries.local_day(now),
+            summaries.figures_of(
+                invoice,
+                ((r["taxable"], r["qty_milli"], r["unit_cost"]) for r in line_rows),
+                ((p.method, p.amount) for p in settlement.applied),
+            ),
+        )
         audit.record(
             session,
             "sale",
-            user_id=user.id,
+            user_id=user_id,
             entity="invoice",
             entity_id=invoice.id,
             after={
@@ -394,12 +455,20 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
                 audit.record(
                     session,
                     DISCOUNT_AUDIT_ACTION,
-                    user_id=user.id,
+                    user_id=user_id,
                     entity="invoice",
                     entity_id=invoice.id,
-                    after={"number": invoice.number, "cashier": user.username, **big},
+                    after={"number": invoice.number, "cashier": username, **big},
                 )
-    return load_invoice(session, invoice.id)
+        set_committed_value(invoice, "lines", lines)
+        set_committed_value(invoice, "payments", payments)
+        set_committed_value(invoice, "allocations", allocations)
+        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
+        set_committed_value(invoice, "customer", customer)
+    kept: list[Any] = [invoice, *lines, *payments, *allocations]
+    if customer is not None:
+        kept.append(customer)
+    return invoice, kept
 
 
 DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
@@ -440,34 +509,57 @@ def discounts_above(priced: PricedCart, threshold_percent: int) -> dict[str, Any
     return found
 
 
-def _deduct_stock(session: Session, product_id: int, qty: int, allow_negative: bool) -> None:
-    """Take stock with a conditional update so two tills can never sell the same last unit."""
-    stmt = update(Product).where(Product.id == product_id)
-    if not allow_negative:
-        stmt = stmt.where(Product.stock_milli >= qty)
-    result = session.execute(
-        stmt.values(stock_milli=Product.stock_milli - qty),
-        execution_options={"synchronize_session": False},
-    )
-    if result.rowcount == 1:
-        return
-    product = session.get(Product, product_id, populate_existing=True)
-    assert product is not None
-    raise InsufficientStock(
-        f"Not enough stock of {product.name}: {qty_str(qty, product.unit)} {product.unit} "
-        f"requested, {qty_str(product.stock_milli, product.unit)} available.",
-        details={
-            "product_id": product.id,
-            "product": product.name,
-            "requested": qty_str(qty, product.unit),
-            "available": qty_str(product.stock_milli, product.unit),
-        },
-    )
+def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
+    """Take stock with one conditional update so two tills can never sell the same last unit.
+
+    Every product of the bill in one statement (not one per product). A product with too
+    little stock is not among the rows it returns; it is named, and the caller's transaction
+    rolls back, so nothing is written.
+    """
+    if session.get_bind().dialect.update_returning:
+        qty = case(needed, value=Product.id)
+        stmt = update(Product).where(Product.id.in_(list(needed)))
+        if not allow_negative:
+            stmt = stmt.where(Product.stock_milli >= qty)
+        changed = set(
+            session.scalars(
+                stmt.values(stock_milli=Product.stock_milli - qty).returning(Product.id),
+                execution_options={"synchronize_session": False},
+            )
+        )
+    else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
+        changed = set()
+        for product_id, wanted in needed.items():
+            one = update(Product).where(Product.id == product_id)
+            if not allow_negative:
+                one = one.where(Product.stock_milli >= wanted)
+            result = session.execute(
+                one.values(stock_milli=Product.stock_milli - wanted),
+                execution_options={"synchronize_session": False},
+            )
+            if result.rowcount == 1:
+                changed.add(product_id)
+    for product_id, wanted in needed.items():
+        if product_id in changed:
+            continue
+        product = session.get(Product, product_id, populate_existing=True)
+        assert product is not None
+        raise InsufficientStock(
+            f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
+            f"requested, {qty_str(product.stock_milli, product.unit)} available.",
+            details={
+                "product_id": product.id,
+                "product": product.name,
+                "requested": qty_str(wanted, product.unit),
+                "available": qty_str(product.stock_milli, product.unit),
+            },
+        )
 
 
 def load_invoice(session: Session, key: int | str) -> Invoice:
     """Load an invoice with its lines and payments by id or number."""
     stmt = select(Invoice).options(
+        joinedload(Invoice.cashier),  # every view of an invoice names its cashier
         selectinload(Invoice.lines),
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),

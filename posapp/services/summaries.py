@@ -12,7 +12,7 @@ invoices and credit notes (`python app.py rebuild-summaries`), and `differences`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -65,19 +65,37 @@ def invoice_figures(
     invoice: Invoice, lines: list[InvoiceLine], payments: list[Payment]
 ) -> DayFigures:
     """Figures one invoice contributes: totals, COGS, and its settlement split by method."""
+    return figures_of(
+        invoice,
+        ((line.taxable, line.qty_milli, line.unit_cost) for line in lines),
+        ((payment.method, payment.amount) for payment in payments),
+    )
+
+
+def figures_of(
+    invoice: Invoice,
+    lines: Iterable[tuple[int, int, int]],
+    payments: Iterable[tuple[str, int]],
+) -> DayFigures:
+    """Figures of an invoice from its lines' (taxable, qty_milli, unit_cost) and its
+    payments' (method, amount): checkout passes what it wrote, so nothing is read back."""
+    net = cost = 0
+    for taxable, qty_milli, unit_cost in lines:
+        net += taxable
+        cost += line_cost(qty_milli, unit_cost)
     figures = DayFigures(
         invoices=1,
         sales=invoice.total,
-        net=sum(line.taxable for line in lines),
+        net=net,
         tax=invoice.tax_total,
         discount=invoice.discount_total,
-        cost=sum(line_cost(line.qty_milli, line.unit_cost) for line in lines),
+        cost=cost,
     )
     settled = 0
-    for payment in payments:
-        if payment.method in ("cash", "card", "upi"):
-            setattr(figures, payment.method, getattr(figures, payment.method) + payment.amount)
-            settled += payment.amount
+    for method, amount in payments:
+        if method in ("cash", "card", "upi"):
+            setattr(figures, method, getattr(figures, method) + amount)
+            settled += amount
     figures.credit = invoice.total - settled
     return figures
 

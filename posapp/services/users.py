@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
@@ -141,9 +141,10 @@ def user_for_token(session: Session, token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False)
-        )
+        select(ApiToken)
+        .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False))
+        # Every API call comes here: the user in the same query, not a second one.
+        .options(joinedload(ApiToken.user))
     )
     if row is None or not row.user.active:
         return None

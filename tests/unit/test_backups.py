@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import json
 import sqlite3
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -119,6 +120,38 @@ def test_the_first_start_of_a_day_takes_one_backup(data_dir: Path) -> None:
     tomorrow = datetime.now() + timedelta(days=1)
     info = backup_at_start(again, now=tomorrow)
     assert info is not None and len(backups.list_backups(data_dir / "backups")) == 2
+
+
+def test_a_server_takes_the_days_backup_on_a_thread_and_answers_at_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_app(data_dir)  # fresh install: nothing to back up
+    with first.app_context():
+        db.engine.dispose()
+    release = threading.Event()
+    real_take = backups.take_backup
+
+    def held_take(*args: object, **kwargs: object) -> backups.BackupInfo:
+        release.wait(timeout=30)  # a synchronous backup would hold the start this long
+        return real_take(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backups, "take_backup", held_take)
+    # What `serve` and the window ask for: the app is ready before the backup is written.
+    served = build_app(data_dir, DAILY_BACKUP_IN_BACKGROUND=True)
+    assert backups.list_backups(data_dir / "backups") == []
+    release.set()
+    worker = served.extensions["tillbook_daily_backup"]
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    daily = backups.list_backups(data_dir / "backups")
+    assert len(daily) == 1 and daily[0][1].name.endswith("-daily.db")
+    assert backups.integrity_ok(daily[0][1]) == []
+    with served.app_context():
+        db.engine.dispose()
+    again = build_app(data_dir, DAILY_BACKUP_IN_BACKGROUND=True)  # the same day: none due
+    assert "tillbook_daily_backup" not in again.extensions
+    with again.app_context():
+        db.engine.dispose()
 
 
 def _database_at_first_revision(data_dir: Path) -> Flask:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from posapp.extensions import db
 from posapp.models import User
 from posapp.services import catalog, inventory
+from tests.conftest import build_app
 from tests.factories import make_product
 
 
@@ -78,3 +81,79 @@ def test_keyset_pages_match_offset_pages(admin: User) -> None:
     assert names(q="pen", after=after) == ["Pen"]
     assert names(sort="-name", per_page=2, after=after) == ["Pen", "Mat"]
     assert names(per_page=3, after=999_999) == ["Bag", "Box", "Cup"]  # unknown id: page 1
+
+
+@pytest.mark.sqlite_only("the name-index walk pages FTS5 matches; servers search names with LIKE")
+def test_big_result_sets_page_through_the_name_index_in_the_same_order(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names that start with the typed word (in several capitalisations) and names that only
+    # contain it, an archived match, and a code prefix; every page must be the same whether
+    # it comes from sorting every match or from walking the name index.
+    for name in [
+        "Salt Lite",
+        "salty nuts",
+        "SALT Rock",
+        "Tata Salt",
+        "Rock Salt",
+        "Sea Salt Fine",
+        "Saltine Crackers",
+        "Black Salt",
+        "Zebra Salt",
+        "Apple Salted Chips",
+        "Sal Leaves",
+    ]:
+        make_product(db.session, name=name)
+    gone = make_product(db.session, name="Salt Old")
+    catalog.archive_product(db.session, gone.id, admin.id)
+    make_product(db.session, name="Plain Box", code="SAL-9")
+    queries = ["sal", "Salt", "salt", "SAL", "s", "rock sa"]
+    pages = [(page, per_page) for per_page in (1, 3, 4, 50) for page in (1, 2, 3, 4)]
+
+    def answers() -> list[tuple[list[str], int]]:
+        out = []
+        for q in queries:
+            for page, per_page in pages:
+                items, total = catalog.search_products(
+                    db.session, q=q, page=page, per_page=per_page
+                )
+                out.append(([p.name for p in items], total))
+        return out
+
+    monkeypatch.setattr(catalog, "QUICK_SEARCH_FROM", 10**9)  # always the general query
+    general = answers()
+    monkeypatch.setattr(catalog, "QUICK_SEARCH_FROM", 0)  # always the name index
+    assert answers() == general
+    # q="sal", one per page: names starting with it come first, by (binary) name.
+    assert general[0] == (["SALT Rock"], 12)
+
+
+@pytest.mark.sqlite_only("reads sqlite_stat1; the servers keep their own statistics")
+def test_every_start_gives_the_query_planner_statistics(data_dir: Path) -> None:
+    # Without them SQLite walked every product's `archived` index entry for a search that
+    # matches a handful of ids; with them it looks the ids up.
+    first = build_app(data_dir)
+    with first.app_context():
+        for i in range(30):
+            make_product(db.session, name=f"Sugar {i}")
+        db.session.remove()
+        db.engine.dispose()
+    again = build_app(data_dir)
+    with again.app_context():
+        stats = db.session.execute(
+            text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'products' LIMIT 1")
+        ).scalar()
+        assert stats is not None and int(stats.split()[0]) == 30
+        plan = " ".join(
+            str(row[3])
+            for row in db.session.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM products WHERE archived IS 0 AND id IN "
+                    "(SELECT rowid FROM products_fts WHERE products_fts MATCH 'sugar*')"
+                )
+            )
+        )
+        # The ids are looked up (by rowid), not found by walking an index of every product.
+        assert "rowid=?" in plan or "INTEGER PRIMARY KEY" in plan, plan
+        db.session.remove()
+        db.engine.dispose()

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 
 from posapp.errors import InsufficientStock, ValidationError
 from posapp.extensions import db
-from posapp.models import AuditLog, Invoice, InvoiceLine, Payment, Product, StockMovement, User
+from posapp.models import (
+    AuditLog,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    StockMovement,
+    User,
+    base,
+)
 from posapp.models.base import write_transaction
 from posapp.services import checkout
 from posapp.services.integrity import run_checks
@@ -234,3 +243,62 @@ def test_concurrent_checkouts_of_the_last_units_never_oversell(app: Flask, admin
     numbers = sorted(db.session.scalars(select(Invoice.seq)))
     assert numbers == list(range(1, 11))
     assert run_checks(db.session).ok
+
+
+@pytest.mark.sqlite_only("the in-process writer queue exists for SQLite; servers lock rows")
+def test_writers_of_one_process_queue_on_the_database_lock(app: Flask, admin: User) -> None:
+    # While one thread is inside a write transaction, another thread of the same process
+    # cannot take the writer lock: it queues in Python instead of sleeping in SQLite's busy
+    # handler. The lock is free again after a commit and after a rollback.
+    lock = base._writer_lock(db.session())
+    assert lock is not None
+    inside, leave = threading.Event(), threading.Event()
+    tried: list[bool] = []
+
+    def writer() -> None:
+        with app.app_context():
+            with write_transaction(db.session):
+                inside.set()
+                leave.wait(timeout=30)
+            db.session.remove()
+
+    def other() -> None:
+        got = lock.acquire(blocking=False)
+        tried.append(got)
+        if got:
+            lock.release()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    assert inside.wait(timeout=30)
+    probe = threading.Thread(target=other)
+    probe.start()
+    probe.join()
+    assert tried == [False]
+    leave.set()
+    holder.join(timeout=30)
+    assert lock.acquire(blocking=False)
+    lock.release()
+    with pytest.raises(ValidationError), write_transaction(db.session):
+        raise ValidationError("nothing to write")
+    probe = threading.Thread(target=other)
+    probe.start()
+    probe.join()
+    assert tried == [False, True]
+
+
+def test_stock_is_taken_one_product_at_a_time_without_update_returning(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MariaDB has no UPDATE … RETURNING: the per-product conditional updates give the same
+    # sale and the same 409 (checked here on SQLite by hiding the feature).
+    monkeypatch.setattr(db.engine.dialect, "update_returning", False)
+    rice = make_product(db.session, name="Rice", opening_stock="10")
+    dal = make_product(db.session, name="Dal", unit="kg", opening_stock="1.000")
+    sell(admin, {"product_id": rice.id, "quantity": 3}, {"product_id": dal.id, "quantity": "0.5"})
+    with pytest.raises(InsufficientStock) as info:
+        sell(admin, {"product_id": rice.id, "quantity": 2}, {"product_id": dal.id, "quantity": 1})
+    assert info.value.details["product"] == "Dal"
+    db.session.expire_all()
+    assert db.session.get(Product, rice.id).stock_milli == 7000
+    assert db.session.get(Product, dal.id).stock_milli == 500
