@@ -18,10 +18,12 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 BACKEND_ENV = {
     "postgresql": "TILLBOOK_TEST_POSTGRESQL_URL",
@@ -117,10 +119,20 @@ class ServerBackend:
 
     def _drop(self, database: str) -> None:
         with self.admin.connect() as conn:
-            if self.name == "postgresql":
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            else:
+            if self.name != "postgresql":
                 conn.execute(text(f"DROP DATABASE IF EXISTS `{database}`"))
+                return
+            # An autovacuum worker analysing the test's rows may be on the database, and only
+            # a member of pg_signal_backend (.ci/run grants it) may end it; without that grant,
+            # wait for the worker to finish instead.
+            for attempt in range(20):
+                try:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                    return
+                except DBAPIError as exc:
+                    if "pg_signal_backend" not in str(exc.orig) or attempt == 19:
+                        raise
+                    time.sleep(0.5)
 
     def fresh(self) -> tuple[str, str]:
         """Create a new migrated database for one test; return (its name, its URL)."""

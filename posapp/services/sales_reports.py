@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
@@ -360,7 +360,9 @@ def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
             .order_by(Invoice.created_at, Invoice.id)
             .limit(first)
         )
-        stmt = stmt.where(InvoiceLine.invoice_id.in_(bills.scalar_subquery()))
+        # Through a derived table: MariaDB refuses LIMIT directly inside IN (...).
+        first_bills = bills.subquery()
+        stmt = stmt.where(InvoiceLine.invoice_id.in_(select(first_bills.c.id)))
     return stmt.subquery()
 
 
@@ -523,7 +525,9 @@ def b2c_invoices(session: Session, start: date, end: date, limit: int | None = N
             func.count(),
             func.coalesce(func.sum(per.c.taxable), 0),
             func.coalesce(func.sum(per.c.tax), 0),
-            func.coalesce(func.sum((per.c.tax + 1) // 2), 0),  # lines never carry negative tax
+            # Lines never carry negative tax. The cast keeps the halving integer division on
+            # PostgreSQL, where SUM of a bigint is numeric (and 7/2 would be 3.5).
+            func.coalesce(func.sum((cast(per.c.tax, BigInteger) + 1) // 2), 0),
             func.coalesce(func.sum(per.c.total), 0),
         )
     ).one()
