@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 10**18 - 1  # 18 digits: inside the 64-bit integers of SQLite and PostgreSQL BIGINT
+from posapp.models.base import ID_DIGITS
+
+MAX_ID = 10**ID_DIGITS - 1  # the largest id a URL or a query may name
 
 
 class IdConverter(IntegerConverter):
@@ -15,4 +17,4 @@ class IdConverter(IntegerConverter):
     for every method; werkzeug reports a converter's refusal as 405 when other methods exist.
     """
 
-    regex = r"\d{1,18}"
+    regex = rf"\d{{1,{ID_DIGITS}}}"

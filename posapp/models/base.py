@@ -15,6 +15,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 
 WRITE_OPTION = "tillbook_write"
+# Ids are at most 18 decimal digits: inside the 64-bit integers of SQLite and PostgreSQL
+# BIGINT. A longer number would overflow SQLite (OverflowError, once a 500 found by fuzzing).
+ID_DIGITS = 18
+
+
+def by_id_or_number(id_column: Any, number_column: Any, key: int | str) -> Any:
+    """Return the condition finding a document by id (digits that fit an id) or by number."""
+    if isinstance(key, int) or (key.isdecimal() and len(key) <= ID_DIGITS):
+        return id_column == int(key)
+    return number_column == key
 
 
 # Set only while history is replayed at chosen times (the demo shop): every timestamp the

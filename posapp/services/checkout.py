@@ -23,7 +23,7 @@ from posapp.models import (
     StockMovement,
     User,
 )
-from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money, parse_quantity, qty_str, round_half_up_div
 from posapp.services import audit, cash_sessions, counters, ledger, summaries
 from posapp.services.pricing import (
@@ -564,13 +564,7 @@ def load_invoice(session: Session, key: int | str) -> Invoice:
         selectinload(Invoice.payments),
         selectinload(Invoice.allocations),
     )
-    # Decimal digits that fit an id: 19+ digits overflow SQLite (a 500, found by fuzzing);
-    # anything else is looked up as a number.
-    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal() and len(key) <= 18):
-        stmt = stmt.where(Invoice.id == int(key))
-    else:
-        stmt = stmt.where(Invoice.number == key)
-    invoice = session.scalar(stmt)
+    invoice = session.scalar(stmt.where(by_id_or_number(Invoice.id, Invoice.number, key)))
     if invoice is None:
         raise NotFound("No such invoice.")
     return invoice

@@ -39,7 +39,7 @@ from posapp.models import (
     Product,
     User,
 )
-from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
 from posapp.services import audit, cash_sessions, ledger, summaries
 from posapp.services.checkout import financial_year, invoice_for_user, next_number
@@ -211,13 +211,7 @@ def load_credit_note(session: Session, key: int | str) -> CreditNote:
     stmt = select(CreditNote).options(
         selectinload(CreditNote.lines), selectinload(CreditNote.invoice)
     )
-    # Decimal digits that fit an id: 19+ digits overflow SQLite (a 500, found by fuzzing);
-    # anything else is looked up as a number.
-    if isinstance(key, int) or (isinstance(key, str) and key.isdecimal() and len(key) <= 18):
-        stmt = stmt.where(CreditNote.id == int(key))
-    else:
-        stmt = stmt.where(CreditNote.number == key)
-    note = session.scalar(stmt)
+    note = session.scalar(stmt.where(by_id_or_number(CreditNote.id, CreditNote.number, key)))
     if note is None:
         raise NotFound("No such credit note.")
     return note
