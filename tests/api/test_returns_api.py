@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 
 from posapp.extensions import db
 from tests.factories import make_product
@@ -45,6 +48,9 @@ def test_return_answers_201_with_the_credit_note(
     assert note["invoice"]["number"] == invoice["number"]
     pdf = client.get(note["pdf_url"], headers=admin_headers)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Credit Total" in text and "Taxable value" in text and "Subtotal" not in text
+    assert "118.00" in text and "100.00" in text  # the total and its taxable value
     again = client.get(f"/api/invoice/{invoice['id']}", headers=admin_headers).get_json()
     assert again["returned_total"] == "118.00"
     assert again["credit_notes"][0]["number"] == note["number"]
