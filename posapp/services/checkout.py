@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
-from sqlalchemy import case, insert, select, update
-from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
+from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.orm import (
+    Session,
+    joinedload,
+    make_transient_to_detached,
+    scoped_session,
+    selectinload,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
@@ -67,11 +74,26 @@ class CheckoutRequest:
     note: str = ""
 
 
+class CartProduct(Protocol):
+    """What pricing and checkout read of a product (a row of `products`)."""
+
+    id: int
+    code: str
+    name: str
+    unit: str
+    hsn: str
+    price: int
+    cost: int
+    tax_rate_bp: int
+    stock_milli: int
+    archived: bool
+
+
 @dataclass
 class PricedCartView:
     """A cart with its products resolved and priced (what the till shows)."""
 
-    products: list[Product]
+    products: list[CartProduct]
     qty_milli: list[int]
     priced: PricedCart
     settings: ShopSettings
@@ -166,25 +188,34 @@ def parse_checkout(
     return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip())
 
 
+_PRODUCTS = Product.__table__
+# Built once: every price preview and sale reads its products. Core rows, not ORM objects
+# (a sale only reads them; the ORM's identity bookkeeping was a large share of its time).
+_PRODUCTS_BY_ID = select(_PRODUCTS).where(_PRODUCTS.c.id.in_(bindparam("ids", expanding=True)))
+_PRODUCT_BY_CODE = select(_PRODUCTS).where(_PRODUCTS.c.code == bindparam("code"))
+
+
 def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
     """Resolve products, check quantities for their units and price the cart (no writes)."""
     settings = load_settings(session)
+    connection = session.connection()
     errors: dict[str, str] = {}
-    products: list[Product] = []
+    products: list[CartProduct] = []
     quantities: list[int] = []
     lines: list[LineInput] = []
     wanted = {item.product_id for item in request.items if item.product_id is not None}
     # One query for the whole cart instead of one per line.
-    by_id = (
-        {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    by_id: dict[int, CartProduct] = (
+        {row.id: row for row in connection.execute(_PRODUCTS_BY_ID, {"ids": list(wanted)})}
         if wanted
         else {}
     )
     for i, item in enumerate(request.items):
+        product: CartProduct | None
         if item.product_id is not None:
             product = by_id.get(item.product_id)
         else:
-            product = session.scalar(select(Product).where(Product.code == item.code))
+            product = connection.execute(_PRODUCT_BY_CODE, {"code": item.code}).first()
         if product is None:
             errors[f"items.{i}"] = f"Unknown product {item.product_id or item.code}."
             continue
@@ -287,30 +318,56 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
 def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
     """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
     request = parse_checkout(payload)
-    # Read before the transaction: starting it expires loaded objects, and reading user.id
+    # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id
-    username = user.username  # for the discount audit entry, read while loaded
+    username = user.username
     real = session() if isinstance(session, scoped_session) else session
     expire_on_commit = real.expire_on_commit
-    # The answer is built from the objects just written: kept loaded through the commit
-    # (everything else is expired below), so no query reads the sale back.
+    # The answer is built from the objects of the sale and the caller: kept loaded through the
+    # commit (everything else is expired below), so no query reads the sale back.
     real.expire_on_commit = False
     try:
-        invoice, kept = _checkout(real, request, user_id, username)
+        invoice, kept = _checkout(real, request, user, user_id, username)
     finally:
         real.expire_on_commit = expire_on_commit
     for obj in list(real.identity_map.values()):
         if not any(obj is k for k in kept):
             real.expire(obj)
+    # The transaction's start expired the caller; the answer names the cashier, so the name
+    # read above goes back in (the rest stays expired) instead of a query reloading the user.
+    set_committed_value(user, "username", username)
     return invoice
 
 
+_INVOICES = Invoice.__table__
+_LINES = InvoiceLine.__table__
+_MOVEMENTS = StockMovement.__table__
+_PAYMENTS = Payment.__table__
+# A sale's rows go in with Core statements built once, on the session's connection: the ORM
+# unit of work's per-object bookkeeping was most of a checkout's time. Lines and payments come
+# back with their ids (one multi-row INSERT … RETURNING, in the order given).
+_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
+_INSERT_PAYMENTS = insert(_PAYMENTS).returning(_PAYMENTS.c.id, sort_by_parameter_order=True)
+
+
+def _loaded(session: Session, obj: Any) -> Any:
+    """Make an object built from the values just written persistent and clean, as if loaded.
+
+    It joins the identity map without a query; a change made to it later in the transaction
+    (a credit sale settled from an advance) is flushed as an UPDATE like any loaded object's.
+    """
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
 def _checkout(
-    session: Session, request: CheckoutRequest, user_id: int, username: str
+    session: Session, request: CheckoutRequest, user: User, user_id: int, username: str
 ) -> tuple[Invoice, list[Any]]:
     """The write transaction of `checkout`; return the invoice and the objects of the sale."""
     with write_transaction(session):
+        connection = session.connection()
         view = resolve_cart(session, request)
         priced = view.priced
         customer = _bill_customer(session, request.customer_id)
@@ -326,40 +383,42 @@ def _checkout(
         now = utcnow()
         fy = financial_year(to_local(now), settings.fy_start_month)
         seq = next_number(session, "invoice", fy)
-        invoice = Invoice(
-            number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
-            fy=fy,
-            seq=seq,
-            created_at=now,
-            cashier_id=user_id,
-            customer_id=customer.id if customer else None,
-            prices_include_tax=settings.prices_include_tax,
-            subtotal=priced.subtotal,
-            discount_total=priced.discount_total,
-            bill_discount=priced.bill_discount,
-            tax_total=priced.tax_total,
-            round_off=priced.round_off,
-            total=priced.total,
-            paid=paid,
-            tendered=settlement.tendered,
-            change=settlement.change,
-            status=ledger.invoice_status(priced.total, paid),
-            note=request.note,
-            cash_session_id=drawer,
-        )
-        session.add(invoice)
-        session.flush()
+        values: dict[str, Any] = {
+            "number": f"{settings.invoice_prefix}{fy}-{seq:06d}",
+            "fy": fy,
+            "seq": seq,
+            "created_at": now,
+            "cashier_id": user_id,
+            "customer_id": customer.id if customer else None,
+            "prices_include_tax": settings.prices_include_tax,
+            "subtotal": priced.subtotal,
+            "discount_total": priced.discount_total,
+            "bill_discount": priced.bill_discount,
+            "tax_total": priced.tax_total,
+            "round_off": priced.round_off,
+            "total": priced.total,
+            "paid": paid,
+            "tendered": settlement.tendered,
+            "change": settlement.change,
+            "status": ledger.invoice_status(priced.total, paid),
+            "note": request.note,
+            "returned_total": 0,
+            "voided_at": None,
+            "voided_by_id": None,
+            "void_reason": "",
+            "cash_session_id": drawer,
+        }
+        invoice_id = connection.execute(insert(_INVOICES), values).inserted_primary_key[0]
+        number = values["number"]
 
         needed: dict[int, int] = {}
         for product, qty in zip(view.products, view.qty_milli, strict=True):
             needed[product.id] = needed.get(product.id, 0) + qty
         _deduct_stock(session, needed, settings.allow_negative_stock)
 
-        # A sale's rows go in as one multi-row INSERT per table (Core, not one ORM object per
-        # row): the unit of work's per-object bookkeeping was most of a checkout's time.
         line_rows = [
             {
-                "invoice_id": invoice.id,
+                "invoice_id": invoice_id,
                 "position": position,
                 "product_id": product.id,
                 "code": product.code,
@@ -381,50 +440,63 @@ def _checkout(
                 zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
             )
         ]
-        lines = list(
-            session.scalars(
-                insert(InvoiceLine).returning(InvoiceLine, sort_by_parameter_order=True),
-                line_rows,
-            )
-        )
-        session.execute(
-            insert(StockMovement),
+        line_ids = connection.execute(_INSERT_LINES, line_rows).scalars().all()
+        connection.execute(
+            insert(_MOVEMENTS),
             [
                 {
                     "product_id": product_id,
                     "delta_milli": -qty,
                     "reason": "sale",
-                    "ref": invoice.number,
+                    "ref": number,
                     "user_id": user_id,
                     "created_at": now,
                 }
                 for product_id, qty in needed.items()
             ],
         )
-        payments: list[Payment] = []
-        if settlement.applied:
-            payments = list(
-                session.scalars(
-                    insert(Payment).returning(Payment, sort_by_parameter_order=True),
-                    [
-                        {
-                            "invoice_id": invoice.id,
-                            "method": p.method,
-                            "amount": p.amount,
-                            "created_at": now,
-                            "user_id": user_id,
-                            "cash_session_id": drawer,
-                        }
-                        for p in settlement.applied
-                    ],
-                )
-            )
+        payment_rows = [
+            {
+                "invoice_id": invoice_id,
+                "customer_id": None,
+                "method": p.method,
+                "amount": p.amount,
+                "note": "",
+                "created_at": now,
+                "user_id": user_id,
+                "cash_session_id": drawer,
+            }
+            for p in settlement.applied
+        ]
+        payment_ids = (
+            connection.execute(_INSERT_PAYMENTS, payment_rows).scalars().all()
+            if payment_rows
+            else []
+        )
+
+        invoice = _loaded(session, Invoice(id=invoice_id, **values))
+        lines = [
+            _loaded(session, InvoiceLine(id=line_id, **row))
+            for line_id, row in zip(line_ids, line_rows, strict=True)
+        ]
+        payments = [
+            _loaded(session, Payment(id=payment_id, **row))
+            for payment_id, row in zip(payment_ids, payment_rows, strict=True)
+        ]
+        set_committed_value(invoice, "lines", lines)
+        set_committed_value(invoice, "payments", payments)
+        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
+        set_committed_value(invoice, "customer", customer)
+        set_committed_value(invoice, "cashier", user)
+        set_committed_value(invoice, "voided_by", None)
         allocations: list[PaymentAllocation] = []
         if customer is not None and settlement.credit:
-            session.flush()
+            # Settled from any advance the customer has: the ORM flushes what this changes on
+            # the invoice (paid, status) with the ledger entry and allocations at commit.
             allocations = ledger.record_credit_sale(
                 session, customer, invoice, settlement.credit, user_id, balance_before
             )
+        set_committed_value(invoice, "allocations", allocations)
         # The day's figures from what was just written, without reading the rows back.
         summaries.adjust(
             session,
@@ -440,12 +512,12 @@ def _checkout(
             "sale",
             user_id=user_id,
             entity="invoice",
-            entity_id=invoice.id,
+            entity_id=invoice_id,
             after={
-                "number": invoice.number,
-                "total": invoice.total,
-                "discount": invoice.discount_total,
-                "customer_id": invoice.customer_id,
+                "number": number,
+                "total": priced.total,
+                "discount": priced.discount_total,
+                "customer_id": values["customer_id"],
                 "credit": settlement.credit,
             },
         )
@@ -457,14 +529,9 @@ def _checkout(
                     DISCOUNT_AUDIT_ACTION,
                     user_id=user_id,
                     entity="invoice",
-                    entity_id=invoice.id,
-                    after={"number": invoice.number, "cashier": username, **big},
+                    entity_id=invoice_id,
+                    after={"number": number, "cashier": username, **big},
                 )
-        set_committed_value(invoice, "lines", lines)
-        set_committed_value(invoice, "payments", payments)
-        set_committed_value(invoice, "allocations", allocations)
-        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
-        set_committed_value(invoice, "customer", customer)
     kept: list[Any] = [invoice, *lines, *payments, *allocations]
     if customer is not None:
         kept.append(customer)
@@ -509,6 +576,23 @@ def discounts_above(priced: PricedCart, threshold_percent: int) -> dict[str, Any
     return found
 
 
+@lru_cache(maxsize=MAX_LINES)
+def _take_stock(products: int, allow_negative: bool) -> Any:
+    """The stock UPDATE for a bill of `products` distinct products, built once per size.
+
+    Parameters id_0…, q_0…: each product's id and the quantity it loses. Products with too
+    little stock (unless negative stock is allowed) are not updated and not returned.
+    """
+    # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
+    ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
+    quantities = [bindparam(f"q_{i}", type_=_PRODUCTS.c.stock_milli.type) for i in range(products)]
+    qty = case(*((_PRODUCTS.c.id == ids[i], quantities[i]) for i in range(products)))
+    stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
+    if not allow_negative:
+        stmt = stmt.where(_PRODUCTS.c.stock_milli >= qty)
+    return stmt.values(stock_milli=_PRODUCTS.c.stock_milli - qty).returning(_PRODUCTS.c.id)
+
+
 def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
     """Take stock with one conditional update so two tills can never sell the same last unit.
 
@@ -516,27 +600,21 @@ def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool
     little stock is not among the rows it returns; it is named, and the caller's transaction
     rolls back, so nothing is written.
     """
-    if session.get_bind().dialect.update_returning:
-        qty = case(needed, value=Product.id)
-        stmt = update(Product).where(Product.id.in_(list(needed)))
-        if not allow_negative:
-            stmt = stmt.where(Product.stock_milli >= qty)
-        changed = set(
-            session.scalars(
-                stmt.values(stock_milli=Product.stock_milli - qty).returning(Product.id),
-                execution_options={"synchronize_session": False},
-            )
-        )
+    connection = session.connection()
+    if connection.dialect.update_returning:
+        params: dict[str, int] = {}
+        for i, (product_id, wanted) in enumerate(needed.items()):
+            params[f"id_{i}"] = product_id
+            params[f"q_{i}"] = wanted
+        stmt = _take_stock(len(needed), allow_negative)
+        changed = set(connection.execute(stmt, params).scalars())
     else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
         changed = set()
         for product_id, wanted in needed.items():
-            one = update(Product).where(Product.id == product_id)
+            one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
             if not allow_negative:
-                one = one.where(Product.stock_milli >= wanted)
-            result = session.execute(
-                one.values(stock_milli=Product.stock_milli - wanted),
-                execution_options={"synchronize_session": False},
-            )
+                one = one.where(_PRODUCTS.c.stock_milli >= wanted)
+            result = connection.execute(one.values(stock_milli=_PRODUCTS.c.stock_milli - wanted))
             if result.rowcount == 1:
                 changed.add(product_id)
     for product_id, wanted in needed.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,21 +31,29 @@ def advance(session: Session, kind: str, fy: int, by: int = 1) -> int:
     raise RuntimeError(f"counter {kind}/{fy} could be neither updated nor created")
 
 
+_COUNTERS = DocumentCounter.__table__
+# Built once (Core): every sale and return takes a number.
+_BUMP = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.kind == bindparam("the_kind"), _COUNTERS.c.fy == bindparam("the_fy"))
+    .values(last=_COUNTERS.c.last + bindparam("by"))
+)
+_BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.last)
+_READ = select(_COUNTERS.c.last).where(
+    _COUNTERS.c.kind == bindparam("the_kind"), _COUNTERS.c.fy == bindparam("the_fy")
+)
+
+
 def _bump(session: Session, kind: str, fy: int, by: int) -> int | None:
     """Increment an existing counter row; None when there is none yet."""
-    bump = (
-        update(DocumentCounter)
-        .where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
-        .values(last=DocumentCounter.last + by)
-    )
-    if session.get_bind().dialect.update_returning:
-        top = session.execute(bump.returning(DocumentCounter.last)).scalar()
+    connection = session.connection()
+    params = {"the_kind": kind, "the_fy": fy, "by": by}
+    if connection.dialect.update_returning:
+        top = connection.execute(_BUMP_RETURNING, params).scalar()
         return None if top is None else int(top)
     # MariaDB has no UPDATE ... RETURNING. Its UPDATE still holds the row lock, and a
     # transaction reads its own change back even under REPEATABLE READ.
-    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+    if connection.execute(_BUMP, params).rowcount == 0:
         return None
-    top = session.scalar(
-        select(DocumentCounter.last).where(DocumentCounter.kind == kind, DocumentCounter.fy == fy)
-    )
+    top = connection.execute(_READ, params).scalar()
     return None if top is None else int(top)

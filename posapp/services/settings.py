@@ -81,9 +81,13 @@ def _encode(value: object) -> str:
     return str(value)
 
 
+# Built once: every sale reads the settings, and Core skips the ORM's per-query work.
+_ALL_SETTINGS = select(Setting.__table__.c.key, Setting.__table__.c.value)
+
+
 def load_settings(session: Session) -> ShopSettings:
     """Return the shop settings, defaults filled in for keys never saved."""
-    stored = {key: value for key, value in session.execute(select(Setting.key, Setting.value))}
+    stored: dict[str, str] = dict(session.connection().execute(_ALL_SETTINGS).all())
     result = ShopSettings()
     for f in fields(ShopSettings):
         if f.name in stored:

@@ -7,8 +7,8 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
@@ -136,30 +136,37 @@ def issue_token(session: Session, user: User, name: str = "login") -> str:
     return token
 
 
+# Built once: every API call comes here. The user and the token's bookkeeping in one query;
+# the statement is not rebuilt per call.
+_TOKEN_USER = (
+    select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False))
+)
+_TOKEN_USED = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user owning a live token, or None."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False))
-        # Every API call comes here: the user in the same query, not a second one.
-        .options(joinedload(ApiToken.user))
-    )
-    if row is None or not row.user.active:
+    found = session.execute(_TOKEN_USER, {"token_hash": _hash_token(token)}).first()
+    if found is None or not found[0].active:
         return None
+    user, token_id, last_used_at = found
     now = utcnow()
     # Only write last_used_at once a minute: a write per API call would serialise reads.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row_id = row.id
+    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
         with write_transaction(session):
-            fresh = session.get(ApiToken, row_id)
-            if fresh is not None:
-                fresh.last_used_at = now
-        row = session.get(ApiToken, row_id)
-        if row is None:
-            return None
-    return row.user
+            session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
+        # The write transaction expired the user; the caller gets it fresh (and still active).
+        fresh = session.get(User, user.id)
+        return fresh if fresh is not None and fresh.active else None
+    return user  # type: ignore[no-any-return]
 
 
 TOKEN_NAME_LIMIT = 80
