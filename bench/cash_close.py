@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import PASSWORD, ROOT
+
+sys.path.insert(0, str(ROOT))
 
 from posapp import create_app
 from posapp.extensions import db
@@ -30,8 +32,8 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tillbook-bench-cash-"))
     app = create_app({"DATA_DIR": str(data_dir), "LOG_TO_FILE": False})
     with app.app_context():
-        owner = users.create_user(db.session, "owner", "bench-password-1", "admin")
-        cashier = users.create_user(db.session, "till1", "bench-password-1", "cashier")
+        owner = users.create_user(db.session, "owner", PASSWORD, "admin")
+        cashier = users.create_user(db.session, "till1", PASSWORD, "cashier")
         products = [
             catalog.create_product(
                 db.session,

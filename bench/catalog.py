@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import PASSWORD, ROOT, pct, timed
+
+sys.path.insert(0, str(ROOT))
 
 from posapp import create_app, refresh_statistics
 from posapp.documents.labels_pdf import render_labels_pdf
@@ -33,7 +35,6 @@ WORDS_TEXT = (
     "biscuit namkeen soap shampoo toothpaste detergent oil tea coffee jam sauce pickle"
 )
 WORDS = WORDS_TEXT.split()
-PASSWORD = "bench-password-1"
 
 
 def generate_csv(n: int, rng: random.Random) -> tuple[bytes, list[str], list[str]]:
@@ -53,20 +54,11 @@ def generate_csv(n: int, rng: random.Random) -> tuple[bytes, list[str], list[str
     return ("\n".join(lines) + "\n").encode(), codes, names
 
 
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def show(label: str, samples: list[float]) -> None:
-    samples = sorted(samples)
-    p50 = statistics.median(samples)
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
-    print(f"{label:<44} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples)})")
+def show(label: str, runs: int, fn: Callable[[], object]) -> None:
+    """Time fn() runs times (no warm-up) and print its p50 and p95."""
+    samples = timed(runs, lambda _i: fn(), warm=0)
+    p50, p95 = statistics.median(samples), pct(samples, 0.95)
+    print(f"{label:<44} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   (n={runs})")
 
 
 def main() -> None:
@@ -133,15 +125,15 @@ def main() -> None:
         def list_low() -> None:
             assert client.get("/products/?filter=low&sort=-price").status_code == 200
 
-        show("scan lookup (exact code)", timed(lookup, args.queries))
-        show("name search, one word prefix (8 results)", timed(search_prefix, args.queries))
-        show("name search, two word prefixes", timed(search_two_words, args.queries))
-        show("fuzzy fallback (no prefix match)", timed(search_fuzzy, args.queries // 3))
-        show("products list page, random page of 50", timed(list_page, 100))
-        show("products list page, deep page (last 10 %)", timed(list_deep_page, 100))
-        show("products list page, next page by key", timed(list_next_by_key, 100))
-        show("products list page, name search", timed(list_search, 100))
-        show("products list page, low stock by price", timed(list_low, 30))
+        show("scan lookup (exact code)", args.queries, lookup)
+        show("name search, one word prefix (8 results)", args.queries, search_prefix)
+        show("name search, two word prefixes", args.queries, search_two_words)
+        show("fuzzy fallback (no prefix match)", args.queries // 3, search_fuzzy)
+        show("products list page, random page of 50", 100, list_page)
+        show("products list page, deep page (last 10 %)", 100, list_deep_page)
+        show("products list page, next page by key", 100, list_next_by_key)
+        show("products list page, name search", 100, list_search)
+        show("products list page, low stock by price", 30, list_low)
         sheet = labels.parse_label_request(
             db.session,
             [{"code": code, "count": "24"} for code in rng.sample(codes, 10)],
@@ -151,7 +143,8 @@ def main() -> None:
         settings = load_settings(db.session)
         show(
             "label sheet PDF of 240 labels (10 pages)",
-            timed(lambda: render_labels_pdf(sheet, settings), 5),
+            5,
+            lambda: render_labels_pdf(sheet, settings),
         )
         start = time.perf_counter()
         exported = sum(1 for _ in catalog_csv.export_rows(db.session)) - 1

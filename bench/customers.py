@@ -14,22 +14,17 @@ Not a test: it prints figures and asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import random
-import re
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from checkout_latency import PASSWORD, ROOT, start_server
+from common import Api, Browser, create_admin, pct, start, stop, timed
 
 FIRST = [
     "Ramesh",
@@ -300,63 +295,11 @@ def spell(national: str, rng: random.Random) -> str:
     )
 
 
-class Browser:
-    """A keep-alive client with a session cookie (logs in through the real form)."""
-
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookie = ""
-
-    def request(self, method: str, path: str, body: str | None = None, **headers: str) -> tuple:
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        for key, value in response.getheaders():
-            if key.lower() == "set-cookie":
-                self.cookie = value.split(";", 1)[0]
-        return response.status, data
-
-    def login(self) -> None:
-        _, html = self.request("GET", "/login")
-        token = re.search(rb'name="csrf_token" value="([^"]+)"', html).group(1).decode()
-        form = urlencode({"csrf_token": token, "username": "bench", "password": PASSWORD})
-        status, _ = self.request(
-            "POST", "/login", form, **{"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        assert status == 302, status
-
-
-def measure(label: str, n: int, fn: Callable[[int], None]) -> tuple[str, float, float]:
-    for i in range(min(10, n)):  # warm-up
-        fn(i)
-    times = []
-    for i in range(n):
-        t0 = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    p50, p95 = statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+def measure(label: str, n: int, fn: Callable[[int], object]) -> tuple[str, float, float]:
+    times = timed(n, fn, warm=min(10, n))
+    p50, p95 = statistics.median(times), pct(times, 0.95)
     print(f"  {label:<58} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   (n={n})")
     return label, p50, p95
-
-
-def serve(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
-    """Start `app.py serve --port 0` on an existing data dir; return the process and port."""
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--data-dir", str(data_dir), "serve", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    match = re.search(r":(\d+)/", proc.stdout.readline())
-    if not match:
-        proc.kill()
-        raise SystemExit("server did not start")
-    return proc, int(match.group(1))
 
 
 def main() -> None:
@@ -373,9 +316,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        proc, port = start_server(data_dir)  # creates the user and migrates
-        proc.terminate()
-        proc.wait(timeout=10)
+        create_admin(data_dir)  # migrates the new database
+        # A first start takes the day's backup of the empty shop, so none runs while measuring.
+        stop(start(data_dir)[0])
         t0 = time.perf_counter()
         seeded = seed(
             data_dir / "tillbook.db",
@@ -390,27 +333,15 @@ def main() -> None:
             f"({seeded['owing']} customers owe, {len(set(seeded['names']))} distinct names) "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        proc, port = serve(data_dir)
+        proc, port, _seconds = start(data_dir)
         try:
             browser = Browser(port)
             browser.login()
-            api = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            api.request(
-                "POST",
-                "/api/auth/login",
-                json.dumps({"username": "bench", "password": PASSWORD}),
-                {"Content-Type": "application/json"},
-            )
-            token = json.loads(api.getresponse().read())["token"]
-            auth = {"Authorization": f"Bearer {token}"}
+            api = Api(port)
+            api.login()
 
             def get_api(path: str) -> dict:
-                api.request("GET", path, headers=auth)
-                response = api.getresponse()
-                body = response.read()
-                if response.status != 200:
-                    raise SystemExit(f"{path}: {response.status} {body[:200]!r}")
-                return json.loads(body)
+                return api.call("GET", path)
 
             def get_page(path: str) -> None:
                 status, body = browser.request("GET", path)
@@ -458,8 +389,7 @@ def main() -> None:
                 lambda i: get_page("/customers/dues?sort=age"),
             )
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop(proc)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import PASSWORD, ROOT
+
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select
 
 from posapp import create_app
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, User
-
-PASSWORD = "bench-password-1"  # bench/seed.py's users
 
 
 def main() -> None:

@@ -30,7 +30,6 @@ figures and asserts nothing about speed (it stops if a request fails).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -38,13 +37,10 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,8 +49,7 @@ from urllib.parse import quote, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import generate_csv
-from checkout_latency import PASSWORD, ROOT
-from customers import Browser
+from common import ROOT, Api, Browser, checkout_clients, p50_p95, rss_mb, start, stop, timed
 
 SECTIONS = [
     "start",
@@ -114,27 +109,6 @@ class Table:
             print(f"| {r.what:<{width}} | {r.figure:<{fig}} | {r.target} |")
 
 
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(len(ordered) * q) - 1)]
-
-
-def p50_p95(samples: list[float]) -> str:
-    return f"p50 {statistics.median(samples):.2f} ms, p95 {pct(samples, 0.95):.2f} ms"
-
-
-def timed(n: int, fn: Callable[[int], object], warm: int = 5) -> list[float]:
-    """Call fn(i) warm times unmeasured, then n times; return milliseconds."""
-    for i in range(warm):
-        fn(i)
-    samples = []
-    for i in range(n):
-        t0 = time.perf_counter()
-        fn(i)
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
-
-
 def copy_data_dir(source: Path, target: Path) -> None:
     """Copy the shop: the database through SQLite's backup API, and the secret key."""
     target.mkdir(parents=True, exist_ok=True)
@@ -146,45 +120,6 @@ def copy_data_dir(source: Path, target: Path) -> None:
     src.close()
     if (source / "secret_key").exists():
         shutil.copy2(source / "secret_key", target / "secret_key")
-
-
-def wait_healthy(port: int, proc: subprocess.Popen[str], limit: float = 120) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.01)
-    raise SystemExit("server never answered /api/health")
-
-
-def start(command: list[str], data_dir: Path) -> tuple[subprocess.Popen[str], int, float]:
-    """Start a server with --port 0; return it, its port and seconds to first HTTP 200."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [*command, "--data-dir", str(data_dir), "serve", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r":(\d+)/", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(
-            f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
-        )
-    port = int(match.group(1))
-    wait_healthy(port, proc)
-    return proc, port, time.perf_counter() - t0
 
 
 def wait_for_daily_backup(folder: Path, limit: float = 300) -> float:
@@ -202,51 +137,8 @@ def wait_for_daily_backup(folder: Path, limit: float = 300) -> float:
     return time.perf_counter() - t0
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def rss_mb(pid: int) -> str:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return "n/a (no /proc)"
-    kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    return f"{kb / 1024:.0f} MB"
-
-
-class Api:
-    """A keep-alive JSON client with a bearer token."""
-
-    def __init__(self, port: int, token: str = "") -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        self.token = token
-
-    def call(self, method: str, path: str, body: object = None, ok: int = 200) -> object:
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps(body) if body is not None else None
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
-        raw = response.read()
-        if response.status != ok:
-            raise SystemExit(f"{method} {path}: {response.status} {raw[:300]!r}")
-        return (
-            json.loads(raw)
-            if raw and response.getheader("Content-Type", "").startswith("application/json")
-            else raw
-        )
-
-
 class Page(Browser):
-    """The logged-in browser of customers.py, plus the CSRF token pages carry."""
+    """The logged-in browser of common.py, plus the CSRF token pages carry."""
 
     def csrf(self) -> str:
         _, html = self.request("GET", "/pos/")
@@ -292,36 +184,6 @@ def typed_prefixes(names: list[str], rng: random.Random, n: int) -> list[str]:
         else:
             out.append(first)
     return out
-
-
-def checkout_clients(port: int, token: str, bill: dict, clients: int, per_client: int) -> tuple:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    failures: list[str] = []
-
-    def till() -> None:
-        api = Api(port, token)
-        mine = []
-        try:
-            for _ in range(per_client):
-                t0 = time.perf_counter()
-                api.call("POST", "/api/invoice/create", bill, ok=201)
-                mine.append((time.perf_counter() - t0) * 1000)
-        except SystemExit as exc:
-            failures.append(str(exc))
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=till) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    if failures:
-        raise SystemExit(failures[0])
-    return latencies, len(latencies) / elapsed
 
 
 def raw_baseline(db_path: Path, product_ids: list[int], n: int) -> tuple[list[float], float]:
@@ -439,7 +301,7 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    proc, port, seconds = start([sys.executable, "app.py"], copy)
+    proc, port, seconds = start(copy)
     try:
         if "start" in only:
             table.add("server start (source) to first HTTP 200", f"{seconds:.2f} s")
@@ -450,10 +312,7 @@ def main() -> None:
             table.add("day's first backup done (copy + verify, in the background)",
                       f"{seconds + waited:.1f} s after start")  # fmt: skip
         api = Api(port)
-        token = api.call("POST", "/api/auth/login", {"username": "bench", "password": PASSWORD})[
-            "token"
-        ]  # type: ignore[index]
-        api.token = token
+        token = api.login()
         page = Page(port)
         page.login()
         csrf = page.csrf()
@@ -547,7 +406,7 @@ def main() -> None:
                 api.call("POST", f"/api/products/{pid}/stock",
                          {"delta": "100", "reason": "purchase", "note": "bench"})  # fmt: skip
             invoice = api.call("POST", "/api/invoice/create", {"items": items}, ok=201)
-            url = f"/api/invoice/{invoice['id']}/pdf"  # type: ignore[index]
+            url = f"/api/invoice/{invoice['id']}/pdf"
             samples = timed(max(3, n // 60), lambda _i: api.call("GET", url), warm=1)
             table.add("invoice PDF, 50 lines (GET /api/invoice/<id>/pdf)", p50_p95(samples))
         if "labels" in only:
@@ -606,7 +465,7 @@ def main() -> None:
     if "frozen" in only:
         frozen = ROOT / "dist" / ("TillBook.exe" if os.name == "nt" else "TillBook")
         if frozen.exists():
-            proc, _port, seconds = start([str(frozen)], copy)
+            proc, _port, seconds = start(copy, [str(frozen)])
             stop(proc)
             table.add("frozen executable start to first HTTP 200", f"{seconds:.2f} s")
         else:

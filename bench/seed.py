@@ -30,10 +30,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checkout_latency import PASSWORD
+from common import PASSWORD, ROOT
 from customers import FIRST, LAST
+
+sys.path.insert(0, str(ROOT))
 
 from posapp import create_app
 from posapp.extensions import db
@@ -664,10 +665,9 @@ def main() -> None:
     if args.check:
         import subprocess
 
-        root = Path(__file__).resolve().parent.parent
         subprocess.run(
             [sys.executable, "app.py", "--data-dir", str(args.data_dir), "check"],
-            cwd=root,
+            cwd=ROOT,
             check=True,
         )
 
