@@ -3,17 +3,21 @@
 Import happens in two steps. `plan_import` reads the file and answers what would happen (rows
 to create, rows to update by code, every bad row with its line number) without writing.
 `apply_import` plans again inside one write transaction (the catalog may have changed since the
-preview) and writes every row, or nothing if any row is bad.
+preview) and writes every row, or nothing if any row is bad. Both read the file a chunk at a
+time (from disk, given its path), never whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +31,7 @@ from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
 from posapp.services.settings import load_settings
 
 MAX_ROWS = 200_000
+READ_CHUNK = 256 * 1024  # bytes decoded at a time when checking the encoding
 EXPORT_COLUMNS = (
     "code",
     "name",
@@ -111,20 +116,62 @@ class ImportResult:
     stock_movements: int
 
 
-def decode_upload(raw: bytes) -> tuple[str, str]:
-    """Decode an uploaded CSV: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _open(source: bytes | Path) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _decoded(binary: BinaryIO, codec: str, errors: str = "strict") -> Iterator[str]:
+    """Yield a file's text from its start, one chunk at a time."""
+    binary.seek(0)
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    while chunk := binary.read(READ_CHUNK):
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
+def _blank(texts: Iterable[str]) -> bool:
+    blank = True
+    for text in texts:  # to the end even once text is found: that checks every byte decodes
+        blank = blank and not text.strip()
+    return blank
+
+
+def _codec(binary: BinaryIO) -> tuple[str, str, str]:
+    """Pick the codec, its error handling and its name for an upload.
+
+    UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252; the whole file is decoded
+    once to choose, a chunk at a time.
+    """
+    head = binary.read(65536)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16"), "utf-16"
+            blank = _blank(_decoded(binary, "utf-16"))
         except UnicodeDecodeError:
             raise ValidationError("The file is not readable UTF-16 text.", field="file") from None
-    if b"\x00" in raw[:65536]:
+        chosen = ("utf-16", "strict", "utf-16")
+    elif b"\x00" in head:
         raise ValidationError("This is not a CSV text file.", field="file")
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        # What Excel writes on Western Windows ("CSV" without UTF-8).
-        return raw.decode("cp1252", errors="replace"), "windows-1252"
+    else:
+        try:
+            blank = _blank(_decoded(binary, "utf-8-sig"))
+            chosen = ("utf-8-sig", "strict", "utf-8")
+        except UnicodeDecodeError:
+            # What Excel writes on Western Windows ("CSV" without UTF-8).
+            blank = _blank(_decoded(binary, "cp1252", "replace"))
+            chosen = ("cp1252", "replace", "windows-1252")
+    if blank:
+        raise ValidationError("The file is empty.", field="file")
+    return chosen
+
+
+def _first_line(binary: BinaryIO, codec: str, errors: str) -> str:
+    parts: list[str] = []
+    for text in _decoded(binary, codec, errors):
+        line, newline, _ = text.partition("\n")
+        parts.append(line)
+        if newline:
+            break
+    return "".join(parts)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -148,12 +195,19 @@ def _clean(cell: str) -> str:
     return cell
 
 
-def _read(raw: bytes, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]]:
-    text, plan.encoding = decode_upload(raw)
-    if not text.strip():
-        raise ValidationError("The file is empty.", field="file")
-    plan.delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=plan.delimiter)
+@contextmanager
+def _opened(source: bytes | Path, plan: ImportPlan) -> Iterator[TextIO]:
+    """Open an upload as text in its encoding, noting the encoding and delimiter in the plan."""
+    with _open(source) as binary:
+        codec, errors, plan.encoding = _codec(binary)
+        plan.delimiter = sniff_delimiter(_first_line(binary, codec, errors))
+        binary.seek(0)
+        with io.TextIOWrapper(binary, encoding=codec, errors=errors, newline="") as text:
+            yield text
+
+
+def _read(text: TextIO, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(text, delimiter=plan.delimiter)
     try:
         headers = next(reader)
     except csv.Error as exc:
@@ -207,10 +261,16 @@ def _read(raw: bytes, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]]:
     return rows()
 
 
-def plan_import(session: Session, raw: bytes) -> ImportPlan:
-    """Read a product CSV and say what importing it would do; writes nothing."""
+def plan_import(session: Session, source: bytes | Path) -> ImportPlan:
+    """Say what importing a product CSV (its bytes or its path) would do; write nothing."""
     plan = ImportPlan()
-    rows = _read(raw, plan)
+    with _opened(source, plan) as text:
+        return _plan_rows(session, _read(text, plan), plan)
+
+
+def _plan_rows(
+    session: Session, rows: Iterator[tuple[int, dict[str, str]]], plan: ImportPlan
+) -> ImportPlan:
     existing: dict[str, tuple[int, str, int, int | None, int, bool]] = {}
     active_names: dict[str, int] = {}
     for pid, code, name, unit, price, mrp, stock, archived in session.execute(
@@ -347,11 +407,11 @@ def _reserve_codes(session: Session, count: int, taken: set[str]) -> list[str]:
     return codes
 
 
-def apply_import(session: Session, raw: bytes, user_id: int | None) -> ImportResult:
+def apply_import(session: Session, source: bytes | Path, user_id: int | None) -> ImportResult:
     """Import every row of a product CSV in one transaction, or nothing if any row is bad."""
     settings = load_settings(session)
     with write_transaction(session):
-        plan = plan_import(session, raw)
+        plan = plan_import(session, source)
         if not plan.ok:
             raise ValidationError(
                 f"{len(plan.errors)} row(s) have problems; nothing was imported.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -230,3 +231,27 @@ def test_plain_negative_amounts_stay_numbers_but_formulas_are_defused() -> None:
     assert catalog_csv.neutralise("-12") == "-12"
     for hostile in ("-2+3", "-1.5e3", "- 1", "-cmd|' /C calc'!A0", "+12", "=1", "@SUM(A1)"):
         assert catalog_csv.neutralise(hostile) == "'" + hostile
+
+
+def test_a_saved_file_is_read_from_disk_in_chunks(
+    admin: User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(catalog_csv, "READ_CHUNK", 3)  # characters straddle chunks
+    path = tmp_path / "items.csv"
+    path.write_bytes("name;price\nCafé Crème;45,50\nThé;3\n".encode())
+    plan = catalog_csv.plan_import(db.session, path)
+    assert (plan.encoding, plan.delimiter, len(plan.creates)) == ("utf-8", ";", 2)
+    assert plan.creates == catalog_csv.plan_import(db.session, path.read_bytes()).creates
+    assert catalog_csv.apply_import(db.session, path, admin.id).created == 2
+    assert by_name("Café Crème").price == 4550
+    # A byte that is not UTF-8, past the first 64 KiB, still makes the whole file Windows-1252.
+    path.write_bytes(b"name,price\nCr\xe8me,1\n".replace(b"\n", b"\n" + b" " * 70_000, 1))
+    plan = catalog_csv.plan_import(db.session, path)
+    assert plan.encoding == "windows-1252"
+    assert plan.creates[0]["name"] == "Crème"
+    path.write_bytes("name,price\nA,1\n".encode("utf-16") + b"\x00")  # an odd byte at the end
+    with pytest.raises(ValidationError, match="not readable UTF-16"):
+        catalog_csv.plan_import(db.session, path)
+    path.write_bytes(b"\xef\xbb\xbf \r\n\t\n")
+    with pytest.raises(ValidationError, match="empty"):
+        catalog_csv.plan_import(db.session, path)
