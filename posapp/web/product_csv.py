@@ -59,15 +59,17 @@ def _summary(plan: catalog_csv.ImportPlan, filename: str) -> dict[str, Any]:
     return {
         "filename": filename,
         "rows": plan.rows,
-        "creates": len(plan.creates),
-        "updates": len(plan.updates),
+        "creates": plan.creates,
+        "updates": plan.updates,
         "stock_changes": plan.stock_changes,
         "errors": plan.errors,
         "columns": plan.columns,
         "ignored": plan.ignored,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[plan.delimiter],
         "encoding": plan.encoding,
-        "sample_creates": [[f.get("code") or "(automatic)", f["name"]] for f in plan.creates[:10]],
+        "sample_creates": [
+            [f.get("code") or "(automatic)", f["name"]] for f in plan.sample_creates
+        ],
     }
 
 
