@@ -59,15 +59,17 @@ def _summary(plan: catalog_csv.ImportPlan, filename: str) -> dict[str, Any]:
     return {
         "filename": filename,
         "rows": plan.rows,
-        "creates": len(plan.creates),
-        "updates": len(plan.updates),
+        "creates": plan.creates,
+        "updates": plan.updates,
         "stock_changes": plan.stock_changes,
         "errors": plan.errors,
         "columns": plan.columns,
         "ignored": plan.ignored,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[plan.delimiter],
         "encoding": plan.encoding,
-        "sample_creates": [[f.get("code") or "(automatic)", f["name"]] for f in plan.creates[:10]],
+        "sample_creates": [
+            [f.get("code") or "(automatic)", f["name"]] for f in plan.sample_creates
+        ],
     }
 
 
@@ -82,11 +84,18 @@ def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
     if request.method == "POST":
         request.max_content_length = MAX_UPLOAD
         upload = request.files.get("file")
+        token = secrets.token_hex(16)
+        csv_path, json_path = _folder() / f"{token}.csv", _folder() / f"{token}.json"
         try:
             if upload is None or not upload.filename:
                 raise ValidationError("Choose a CSV file to upload.", field="file")
-            raw = upload.read()
-            plan = catalog_csv.plan_import(db.session, raw)
+            # Straight to disk: the file is read from there a chunk at a time, never whole.
+            upload.save(csv_path)
+            try:
+                plan = catalog_csv.plan_import(db.session, csv_path)
+            except BaseException:
+                csv_path.unlink(missing_ok=True)
+                raise
         except DomainError as exc:
             if _wants_json():
                 return {"error": exc.message}, exc.status
@@ -94,9 +103,6 @@ def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
                 "products/import.html", error=exc.message, fields=exc.details.get("fields", {})
             ), exc.status
         _forget_old_uploads()
-        token = secrets.token_hex(16)
-        csv_path, json_path = _folder() / f"{token}.csv", _folder() / f"{token}.json"
-        csv_path.write_bytes(raw)
         json_path.write_text(json.dumps(_summary(plan, upload.filename)), encoding="utf-8")
         session["csv_import"] = token
         target = url_for("product_csv.preview", token=token)
@@ -142,11 +148,11 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
     if not csv_path.exists():
         raise NotFound("This import has expired; upload the file again.")
     try:
-        result = catalog_csv.apply_import(db.session, csv_path.read_bytes(), current_user.id)
+        result = catalog_csv.apply_import(db.session, csv_path, current_user.id)
     except DomainError as exc:
         # The catalog changed since the preview: show the new problems, nothing was written.
         try:
-            plan = catalog_csv.plan_import(db.session, csv_path.read_bytes())
+            plan = catalog_csv.plan_import(db.session, csv_path)
             summary = _summary(plan, json.loads(json_path.read_text("utf-8"))["filename"])
             json_path.write_text(json.dumps(summary), encoding="utf-8")
         except DomainError:

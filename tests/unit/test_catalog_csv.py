@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import Category, Product, StockMovement, User
 from posapp.money import is_valid_ean13
-from posapp.services import catalog_csv
+from posapp.services import catalog, catalog_csv
 from posapp.services.integrity import run_checks
 from tests.factories import make_product
 
@@ -40,7 +41,7 @@ def test_a_good_file_is_previewed_then_imported(admin: User) -> None:
     raw = GOOD.encode()
     plan = catalog_csv.plan_import(db.session, raw)
     assert plan.ok, plan.errors
-    assert (plan.rows, len(plan.creates), len(plan.updates), plan.stock_changes) == (3, 3, 0, 2)
+    assert (plan.rows, plan.creates, plan.updates, plan.stock_changes) == (3, 3, 0, 2)
     assert plan.columns["code"] == "Barcode" and plan.columns["stock"] == "Qty"
     assert count(Product) == 0  # nothing is written at preview
     result = catalog_csv.apply_import(db.session, raw, admin.id)
@@ -71,7 +72,7 @@ def test_rows_with_a_known_code_update_that_product(admin: User) -> None:
     raw = b"code;price;stock;name\n111;110.50;7;\n"  # blank cells keep the current value
     plan = catalog_csv.plan_import(db.session, raw)
     assert plan.delimiter == ";"
-    assert (len(plan.creates), len(plan.updates), plan.stock_changes) == (0, 1, 1)
+    assert (plan.creates, plan.updates, plan.stock_changes) == (0, 1, 1)
     catalog_csv.apply_import(db.session, raw, admin.id)
     tea = db.session.get(Product, tea.id)
     assert (tea.name, tea.price, tea.stock_milli) == ("Tea", 11050, 7000)
@@ -145,16 +146,16 @@ def test_files_that_are_not_product_csvs_are_refused(raw: bytes, message: str) -
 def test_bom_windows_1252_utf16_and_tab_files(admin: User) -> None:
     bom = "\ufeffName,Price\nCafé Latte,120\n".encode()
     plan = catalog_csv.plan_import(db.session, bom)
-    assert plan.ok and plan.creates[0]["name"] == "Café Latte"
+    assert plan.ok and plan.sample_creates[0]["name"] == "Café Latte"
     assert plan.columns == {"name": "Name", "price": "Price"}  # the BOM is not in the header
     excel = "Name;Price;Colour\nCrème brûlée;45,50;Blanc\n".encode("cp1252")
     plan = catalog_csv.plan_import(db.session, excel)
     assert plan.encoding == "windows-1252" and plan.delimiter == ";"
-    assert plan.creates[0]["name"] == "Crème brûlée"
-    assert plan.creates[0]["price"] == 4550  # `;` files use the decimal comma
+    assert plan.sample_creates[0]["name"] == "Crème brûlée"
+    assert plan.sample_creates[0]["price"] == 4550  # `;` files use the decimal comma
     utf16 = "name\tprice\tsku\nGhee 1L\t650\tG1\n".encode("utf-16")
     plan = catalog_csv.plan_import(db.session, utf16)
-    assert plan.delimiter == "\t" and plan.creates[0]["code"] == "G1"
+    assert plan.delimiter == "\t" and plan.sample_creates[0]["code"] == "G1"
 
 
 def test_unknown_columns_are_ignored_and_reported() -> None:
@@ -181,7 +182,7 @@ def test_a_10000_row_file_imports_quickly(admin: User) -> None:
     assert run_checks(db.session).ok
     # the same file again updates every row and creates nothing
     plan = catalog_csv.plan_import(db.session, raw)
-    assert (len(plan.creates), len(plan.updates), plan.stock_changes) == (0, 10_000, 0)
+    assert (plan.creates, plan.updates, plan.stock_changes) == (0, 10_000, 0)
 
 
 def test_export_has_every_field_and_neutralises_formulas(admin: User) -> None:
@@ -215,14 +216,15 @@ def test_export_has_every_field_and_neutralises_formulas(admin: User) -> None:
         assert not cell.startswith(("=", "+", "-", "@"))
     # an exported file imports back unchanged (as updates by code)
     plan = catalog_csv.plan_import(db.session, text.encode())
-    assert plan.ok and len(plan.updates) == 1
-    assert plan.updates[0][1]["name"] == '=HYPERLINK("http://evil")'
+    assert plan.ok and plan.updates == 1
+    catalog_csv.apply_import(db.session, text.encode(), None)
+    assert by_name('=HYPERLINK("http://evil")').code == "+123"
 
 
 def test_the_template_imports_cleanly() -> None:
     text = "".join(catalog_csv.csv_text(catalog_csv.template_rows()))
     plan = catalog_csv.plan_import(db.session, text.encode())
-    assert plan.ok and len(plan.creates) == 2
+    assert plan.ok and plan.creates == 2
 
 
 def test_plain_negative_amounts_stay_numbers_but_formulas_are_defused() -> None:
@@ -230,3 +232,125 @@ def test_plain_negative_amounts_stay_numbers_but_formulas_are_defused() -> None:
     assert catalog_csv.neutralise("-12") == "-12"
     for hostile in ("-2+3", "-1.5e3", "- 1", "-cmd|' /C calc'!A0", "+12", "=1", "@SUM(A1)"):
         assert catalog_csv.neutralise(hostile) == "'" + hostile
+
+
+def plan_and_result(raw: bytes, admin: User) -> tuple[tuple[object, ...], list[tuple[str, ...]]]:
+    """Check then import a file; return what the check said and every product afterwards."""
+    plan = catalog_csv.plan_import(db.session, raw)
+    said = (plan.rows, plan.creates, plan.updates, plan.stock_changes, plan.errors)
+    if plan.ok:
+        catalog_csv.apply_import(db.session, raw, admin.id)
+    products = db.session.execute(
+        select(Product.code, Product.name, Product.price, Product.stock_milli).order_by(Product.id)
+    )
+    return said, [tuple(str(v) for v in row) for row in products]
+
+
+MIXED = (
+    b"code,name,price,qty\n"
+    b"555,,12,9\n"  # line 2: updates Existing (its name kept) and its stock
+    b"A1,Tea,10,1\n"
+    b"A2,Coffee,10,1\n"
+    b"A1,Milk,10,1\n"  # 5: the code of line 3
+    b",TEA,10,1\n"  # 6: the name of line 3
+    b",existing,10,1\n"  # 7: an active product has that name
+    b"A3,Sugar,10,1\n"
+    b",Salt,10,0\n"
+)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 500])
+def test_batches_change_nothing(admin: User, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    monkeypatch.setattr(catalog_csv, "BATCH", batch)
+    make_product(db.session, name="Existing", code="555", opening_stock="4")
+    said, _ = plan_and_result(MIXED, admin)
+    assert said == (
+        8,
+        4,
+        1,
+        4,
+        [
+            (5, "the code A1 is already on line 3."),
+            (6, "the name 'TEA' is already on line 3."),
+            (7, "an active product is already named 'existing'."),
+        ],
+    )
+    good = b"".join(line for i, line in enumerate(MIXED.splitlines(True)) if i + 1 not in (5, 6, 7))
+    said, products = plan_and_result(good, admin)
+    assert said == (5, 4, 1, 4, [])
+    assert products[0] == ("555", "Existing", "1200", "9000")
+    assert [p[1:] for p in products[1:]] == [
+        ("Tea", "1000", "1000"),
+        ("Coffee", "1000", "1000"),
+        ("Sugar", "1000", "1000"),
+        ("Salt", "1000", "0"),
+    ]
+    assert is_valid_ean13(products[-1][0])
+    assert run_checks(db.session).ok
+
+
+def test_names_are_compared_lower_cased_as_python_does(admin: User) -> None:
+    # SQLite's lower() folds only ASCII: "CRÈME" and "crème" are two names to the database.
+    make_product(db.session, name="CRÈME BRÛLÉE", code="C1")
+    make_product(db.session, name="Old Stock", code="C2")
+    catalog.archive_product(db.session, by_name("Old Stock").id, admin.id)
+    raw = "code,name,price\n,Crème Brûlée,10\n,old stock,10\nC1,crème brûlée,12\n".encode()
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.errors == [(2, "an active product is already named 'Crème Brûlée'.")]
+    # an archived product's name is free, and a product may keep its own name in any case
+    assert (plan.creates, plan.updates) == (1, 1)
+
+
+def test_automatic_codes_skip_codes_in_use_and_codes_in_the_file(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_csv, "BATCH", 2)
+    first, second, third, fourth, fifth = (catalog_csv._internal_code(n) for n in range(1, 6))
+    make_product(db.session, name="Taken", code=first)
+    raw = f"code,name,price\n,New A,1\n,New B,1\n,New C,1\n{third},New D,1\n".encode()
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    codes = {name: by_name(name).code for name in ("New A", "New B", "New C", "New D")}
+    assert codes == {"New A": second, "New B": fourth, "New C": fifth, "New D": third}
+
+
+def test_the_import_checks_again_what_changed_since_the_preview(admin: User) -> None:
+    raw = b"name,price\nTea,10\nCoffee,10\n"
+    assert catalog_csv.plan_import(db.session, raw).ok
+    make_product(db.session, name="Coffee")
+    before = count(Product)
+    with pytest.raises(ValidationError, match="1 row"):
+        catalog_csv.apply_import(db.session, raw, admin.id)
+    assert count(Product) == before
+
+
+def test_a_saved_file_is_read_from_disk_in_chunks(
+    admin: User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(catalog_csv, "READ_CHUNK", 3)  # characters straddle chunks
+    path = tmp_path / "items.csv"
+    path.write_bytes("name;price\nCafé Crème;45,50\nThé;3\n".encode())
+    plan = catalog_csv.plan_import(db.session, path)
+    assert (plan.encoding, plan.delimiter, plan.creates) == ("utf-8", ";", 2)
+    assert (
+        plan.sample_creates == catalog_csv.plan_import(db.session, path.read_bytes()).sample_creates
+    )
+    assert catalog_csv.apply_import(db.session, path, admin.id).created == 2
+    assert by_name("Café Crème").price == 4550
+    # A byte that is not UTF-8, past the first 64 KiB, still makes the whole file Windows-1252.
+    path.write_bytes(b"name,price\nCr\xe8me,1\n".replace(b"\n", b"\n" + b" " * 70_000, 1))
+    plan = catalog_csv.plan_import(db.session, path)
+    assert plan.encoding == "windows-1252"
+    assert plan.sample_creates[0]["name"] == "Crème"
+    path.write_bytes("name,price\nA,1\n".encode("utf-16") + b"\x00")  # an odd byte at the end
+    with pytest.raises(ValidationError, match="not readable UTF-16"):
+        catalog_csv.plan_import(db.session, path)
+    path.write_bytes(b"\xef\xbb\xbf \r\n\t\n")
+    with pytest.raises(ValidationError, match="empty"):
+        catalog_csv.plan_import(db.session, path)
+
+
+def test_the_preview_shows_the_first_new_products_and_counts_them_all() -> None:
+    raw = ("name,price\n" + "".join(f"Item {i},1\n" for i in range(25))).encode()
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.creates == 25
+    assert [f["name"] for f in plan.sample_creates] == [f"Item {i}" for i in range(10)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -102,3 +103,20 @@ def test_export_and_template_downloads(admin_client: FlaskClient) -> None:
     assert text.splitlines()[1].startswith("C1,'=1+1,")
     template = admin_client.get("/products/import/template.csv").get_data(as_text=True)
     assert template.lstrip("\ufeff").startswith("code,name,category,unit,price")
+
+
+def test_only_a_checked_upload_is_kept_until_it_is_imported(admin_client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+    folder = Path(app.config["DATA_DIR"]) / "imports"
+
+    def kept() -> list[str]:
+        return sorted(p.suffix for p in folder.iterdir()) if folder.exists() else []
+
+    assert upload(admin_client, b"colour\nred\n").status_code == 422
+    assert kept() == []  # a refused file is not left behind
+    raw = b"name,price\nTea,1\n"
+    target = upload(admin_client, raw).headers["Location"]
+    assert kept() == [".csv", ".json"]
+    assert next(folder.glob("*.csv")).read_bytes() == raw
+    assert "(automatic)</span> Tea</li>" in admin_client.get(target).get_data(as_text=True)
+    assert admin_client.post(target).status_code == 302
+    assert kept() == [] and products() == 1
