@@ -13,7 +13,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import Api, checkout_clients, create_admin, pct, start, stop
+from common import Api, checkout_clients, create_admin, pct, start, stop, three_line_bill
 
 
 def main() -> None:
@@ -41,14 +41,7 @@ def main() -> None:
                     ok=201,
                 )
                 ids.append(product["id"])
-            bill = {
-                "items": [
-                    {"product_id": ids[0], "quantity": 1},
-                    {"product_id": ids[1], "quantity": "1.250"},
-                    {"product_id": ids[2], "quantity": 2, "discount": "5.00"},
-                ],
-                "payments": [{"method": "cash", "amount": "1000"}],
-            }
+            bill = three_line_bill(ids, "5.00", "1000")
             checkout_clients(port, token, bill, 1, 20)  # warm-up
             ms, rate = checkout_clients(port, token, bill, args.clients, args.sales // args.clients)
             print(f"3-line checkout via API, {len(ms)} sales, {args.clients} client(s)")

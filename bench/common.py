@@ -188,6 +188,22 @@ def timed(n: int, fn: Callable[[int], object], warm: int = 5) -> list[float]:
     return samples
 
 
+def three_line_bill(
+    ids: Sequence[int], discount: str, tendered: str, loose: int = 1
+) -> dict[str, Any]:
+    """The benchmarks' 3-line bill: one piece, 1.250 of the loose product (ids[loose]), two
+    pieces with a line discount; paid in cash. The same bill in every checkout figure."""
+    pieces = [pid for i, pid in enumerate(ids) if i != loose]
+    return {
+        "items": [
+            {"product_id": pieces[0], "quantity": 1},
+            {"product_id": ids[loose], "quantity": "1.250"},
+            {"product_id": pieces[1], "quantity": 2, "discount": discount},
+        ],
+        "payments": [{"method": "cash", "amount": tendered}],
+    }
+
+
 def checkout_clients(
     port: int, token: str, bill: dict, clients: int, per_client: int
 ) -> tuple[list[float], float]:

@@ -49,7 +49,18 @@ from urllib.parse import quote, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import generate_csv
-from common import ROOT, Api, Browser, checkout_clients, p50_p95, rss_mb, start, stop, timed
+from common import (
+    ROOT,
+    Api,
+    Browser,
+    checkout_clients,
+    p50_p95,
+    rss_mb,
+    start,
+    stop,
+    three_line_bill,
+    timed,
+)
 
 SECTIONS = [
     "start",
@@ -362,14 +373,7 @@ def main() -> None:
             for pid in bill_ids:  # enough stock for every bill of the run
                 api.call("POST", f"/api/products/{pid}/stock",
                          {"delta": "100000", "reason": "purchase", "note": "bench"})  # fmt: skip
-            bill = {
-                "items": [
-                    {"product_id": bill_ids[0], "quantity": 1},
-                    {"product_id": bill_ids[2], "quantity": "1.250"},
-                    {"product_id": bill_ids[1], "quantity": 2, "discount": "1.00"},
-                ],
-                "payments": [{"method": "cash", "amount": "100000"}],
-            }
+            bill = three_line_bill(bill_ids, "1.00", "100000", loose=2)
             checkout_clients(port, token, bill, 1, 20)  # warm-up
             for clients, total in sales.items():
                 latencies, rate = checkout_clients(port, token, bill, clients, total // clients)
