@@ -464,6 +464,7 @@ def _checkout(
                 "note": "",
                 "created_at": now,
                 "user_id": user_id,
+                "credit_note_id": None,  # every column: the object built from it is complete
                 "cash_session_id": drawer,
             }
             for p in settlement.applied
