@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,19 +25,61 @@ class Report:
     """A report: columns (title, kind), rows of raw values, and totals by column title.
 
     `count` is the number of rows of the whole report when `rows` holds only the first ones
-    (a page); None means `rows` is complete.
+    (a page); None means `rows` is complete. A streamed report (`collect(..., stream=True)`,
+    for a CSV download) has an iterator as `rows`, read once, and its totals are complete
+    once that iterator is exhausted.
     """
 
     title: str
     columns: list[Column]
-    rows: list[list[Any]]
+    rows: list[list[Any]] | Iterator[list[Any]]
     totals: dict[str, int] = field(default_factory=dict)
     count: int | None = None
 
     @property
     def row_count(self) -> int:
         """How many rows the whole report has."""
-        return len(self.rows) if self.count is None else self.count
+        if self.count is not None:
+            return self.count
+        assert isinstance(self.rows, list), "a streamed report has no row count"
+        return len(self.rows)
+
+
+def collect(
+    title: str,
+    columns: list[Column],
+    source: Iterable[list[Any]],
+    totals: Iterable[str] = (),
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+) -> Report:
+    """A report from rows that arrive one at a time, summing the `totals` columns as they pass.
+
+    A catalog of 100 000 products or a year of sales would otherwise sit in memory as one list
+    (and Python keeps the memory after the request). With `limit`, only the first rows are
+    kept and `count` says how many there were; with `stream`, the rows go straight through to
+    the reader (the CSV writer) and the totals are complete when the last row has been read.
+    """
+    at = {title: i for i, (title, _kind) in enumerate(columns)}
+    sums = {title: 0 for title in totals}
+    summed = [(title, at[title]) for title in sums]
+
+    def counted() -> Iterator[list[Any]]:
+        for row in source:
+            for title, i in summed:
+                sums[title] += row[i]
+            yield row
+
+    if stream:
+        return Report(title, columns, counted(), sums)
+    rows: list[list[Any]] = []
+    count = 0
+    for row in counted():
+        count += 1
+        if limit is None or count <= limit:
+            rows.append(row)
+    return Report(title, columns, rows, sums, None if limit is None else count)
 
 
 def _value(milli: int, unit_minor: int) -> int:
@@ -48,34 +90,44 @@ def _category_name() -> Any:
     return func.coalesce(Category.name, "")
 
 
-def stock_on_hand(session: Session) -> Report:
+def _batches(session: Session, stmt: Any) -> Iterator[Any]:
+    """The statement's rows, fetched a batch at a time once the first row is asked for.
+
+    Lazy on purpose: a streamed CSV is built before its export is logged (a commit), and its
+    query must run after that, in the transaction the download reads from.
+    """
+    yield from session.execute(stmt.execution_options(yield_per=2000))
+
+
+def stock_on_hand(session: Session, *, limit: int | None = None, stream: bool = False) -> Report:
     """Every active product's stock, valued at cost and at selling price."""
-    rows = []
-    at_cost = at_price = 0
     stmt = (
-        select(Product, _category_name())
+        select(
+            Product.code,
+            Product.name,
+            _category_name(),
+            Product.stock_milli,
+            Product.unit,
+            Product.cost,
+            Product.price,
+        )
         .outerjoin(Category, Product.category_id == Category.id)
         .where(Product.archived.is_(False))
-        .order_by(Product.name)
-        .execution_options(yield_per=2000)
+        .order_by(Product.name, Product.id)
     )
-    for product, category in session.execute(stmt):
-        cost_value = _value(max(product.stock_milli, 0), product.cost)
-        price_value = _value(max(product.stock_milli, 0), product.price)
-        at_cost += cost_value
-        at_price += price_value
-        rows.append(
-            [
-                product.code,
-                product.name,
-                category,
-                (product.stock_milli, product.unit),
-                product.cost,
-                cost_value,
-                product.price,
-                price_value,
-            ]
-        )
+    rows = (
+        [
+            code,
+            name,
+            category,
+            (stock, unit),
+            cost,
+            _value(max(stock, 0), cost),
+            price,
+            _value(max(stock, 0), price),
+        ]
+        for code, name, category, stock, unit, cost, price in _batches(session, stmt)
+    )
     columns = [
         ("Code", "text"),
         ("Name", "text"),
@@ -86,11 +138,13 @@ def stock_on_hand(session: Session) -> Report:
         ("Price", "money"),
         ("Value at price", "money"),
     ]
-    return Report(
+    return collect(
         "Stock on hand",
         columns,
         rows,
-        {"Value at cost": at_cost, "Value at price": at_price},
+        ["Value at cost", "Value at price"],
+        limit=limit,
+        stream=stream,
     )
 
 
@@ -107,26 +161,53 @@ def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     return start, end
 
 
-def movements(session: Session, start: date, end: date, reason: str | None = None) -> Report:
-    """Stock movements between two local dates (inclusive), optionally of one reason."""
+def movements(
+    session: Session,
+    start: date,
+    end: date,
+    reason: str | None = None,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+) -> Report:
+    """Stock movements between two local dates (inclusive), optionally of one reason.
+
+    A year of a busy shop is hundreds of thousands of movements: a page (`limit`) counts them
+    in SQL and reads only the first ones.
+    """
     if reason and reason not in MOVEMENT_REASONS:
         raise ValidationError("Unknown reason.", field="reason")
+    where = [
+        StockMovement.created_at >= local_midnight_utc(start),
+        StockMovement.created_at < local_midnight_utc(end + timedelta(days=1)),
+    ]
+    if reason:
+        where.append(StockMovement.reason == reason)
     stmt = (
-        select(StockMovement, Product.code, Product.name, Product.unit, User.username)
+        select(
+            StockMovement.created_at,
+            Product.code,
+            Product.name,
+            StockMovement.reason,
+            StockMovement.delta_milli,
+            Product.unit,
+            StockMovement.ref,
+            StockMovement.note,
+            User.username,
+        )
         .join(Product, Product.id == StockMovement.product_id)
         .outerjoin(User, User.id == StockMovement.user_id)
-        .where(
-            StockMovement.created_at >= local_midnight_utc(start),
-            StockMovement.created_at < local_midnight_utc(end + timedelta(days=1)),
-        )
+        .where(*where)
         .order_by(StockMovement.created_at, StockMovement.id)
     )
-    if reason:
-        stmt = stmt.where(StockMovement.reason == reason)
-    rows = [
-        [m.created_at, code, name, m.reason, (m.delta_milli, unit), m.ref, m.note, user or ""]
-        for m, code, name, unit, user in session.execute(stmt)
-    ]
+    count = None
+    if limit is not None:
+        count = int(session.scalar(select(func.count()).select_from(StockMovement).where(*where)))
+        stmt = stmt.limit(limit)
+    rows = (
+        [created, code, name, why, (delta, unit), ref, note, user or ""]
+        for created, code, name, why, delta, unit, ref, note, user in _batches(session, stmt)
+    )
     columns = [
         ("Time", "time"),
         ("Code", "text"),
@@ -137,10 +218,14 @@ def movements(session: Session, start: date, end: date, reason: str | None = Non
         ("Note", "text"),
         ("User", "text"),
     ]
-    return Report("Stock movements", columns, rows)
+    report = collect("Stock movements", columns, rows, stream=stream)
+    report.count = count
+    return report
 
 
-def dead_stock(session: Session, days: int) -> Report:
+def dead_stock(
+    session: Session, days: int, *, limit: int | None = None, stream: bool = False
+) -> Report:
     """Products in stock with no sale in the last N days (or never sold)."""
     since = utcnow() - timedelta(days=days)
     last_sale = (
@@ -150,29 +235,32 @@ def dead_stock(session: Session, days: int) -> Report:
         .subquery()
     )
     stmt = (
-        select(Product, last_sale.c.last)
+        select(
+            Product.code,
+            Product.name,
+            Product.stock_milli,
+            Product.unit,
+            Product.cost,
+            last_sale.c.last,
+        )
         .outerjoin(last_sale, last_sale.c.product_id == Product.id)
         .where(
             Product.archived.is_(False),
             Product.stock_milli > 0,
             (last_sale.c.last.is_(None)) | (last_sale.c.last < since),
         )
-        .order_by(last_sale.c.last.is_not(None), last_sale.c.last, Product.name)
+        .order_by(last_sale.c.last.is_not(None), last_sale.c.last, Product.name, Product.id)
     )
-    rows = []
-    total = 0
-    for product, last in session.execute(stmt):
-        value = _value(product.stock_milli, product.cost)
-        total += value
-        rows.append(
-            [
-                product.code,
-                product.name,
-                (product.stock_milli, product.unit),
-                value,
-                last if isinstance(last, datetime) else None,
-            ]
-        )
+    rows = (
+        [
+            code,
+            name,
+            (stock, unit),
+            _value(stock, cost),
+            last if isinstance(last, datetime) else None,
+        ]
+        for code, name, stock, unit, cost, last in _batches(session, stmt)
+    )
     columns = [
         ("Code", "text"),
         ("Name", "text"),
@@ -180,7 +268,14 @@ def dead_stock(session: Session, days: int) -> Report:
         ("Value at cost", "money"),
         ("Last sale", "time"),
     ]
-    return Report(f"Dead stock (no sale in {days} days)", columns, rows, {"Value at cost": total})
+    return collect(
+        f"Dead stock (no sale in {days} days)",
+        columns,
+        rows,
+        ["Value at cost"],
+        limit=limit,
+        stream=stream,
+    )
 
 
 def dead_stock_count(session: Session, days: int) -> int:
@@ -207,7 +302,9 @@ def dead_stock_count(session: Session, days: int) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def reorder_suggestions(session: Session, window_days: int = 30) -> Report:
+def reorder_suggestions(
+    session: Session, window_days: int = 30, *, limit: int | None = None, stream: bool = False
+) -> Report:
     """Products at or below their threshold, with average daily sales and days of cover."""
     since = utcnow() - timedelta(days=window_days)
     sold = (
@@ -217,36 +314,62 @@ def reorder_suggestions(session: Session, window_days: int = 30) -> Report:
         .subquery()
     )
     stmt = (
-        select(Product, func.coalesce(sold.c.sold, 0))
+        select(
+            Product.code,
+            Product.name,
+            Product.supplier,
+            Product.unit,
+            Product.stock_milli,
+            Product.low_stock_milli,
+            func.coalesce(sold.c.sold, 0),
+        )
         .outerjoin(sold, sold.c.product_id == Product.id)
         .where(Product.archived.is_(False), Product.stock_milli <= Product.low_stock_milli)
-        .order_by(Product.supplier, Product.name)
+        .order_by(Product.supplier, Product.name, Product.id)
     )
-    rows = []
-    for product, sold_milli in session.execute(stmt):
-        daily = round_half_up_div(int(sold_milli), window_days)  # thousandths per day
-        if daily > 0:
-            cover_tenths = max(0, product.stock_milli) * 10 // daily
-            cover = f"{cover_tenths // 10}.{cover_tenths % 10}"
-        else:
-            cover = "no sales"
-        # Enough for another window of sales plus the warning level, less what is there.
-        need = int(sold_milli) + product.low_stock_milli - product.stock_milli
-        if product.unit == "pcs":
-            need = -(-need // 1000) * 1000
-        rows.append(
-            [
-                product.code,
-                product.name,
-                product.supplier,
-                (product.stock_milli, product.unit),
-                (product.low_stock_milli, product.unit),
-                (daily, product.unit),
-                cover,
-                (max(need, 0), product.unit),
-            ]
-        )
-    columns = [
+    return collect(
+        "Reorder suggestions",
+        _reorder_columns(window_days),
+        (_reorder_row(*row, window_days) for row in _batches(session, stmt)),
+        limit=limit,
+        stream=stream,
+    )
+
+
+def _reorder_row(
+    code: str,
+    name: str,
+    supplier: str,
+    unit: str,
+    stock: int,
+    low: int,
+    sold_milli: int,
+    window_days: int,
+) -> list[Any]:
+    daily = round_half_up_div(int(sold_milli), window_days)  # thousandths per day
+    if daily > 0:
+        cover_tenths = max(0, stock) * 10 // daily
+        cover = f"{cover_tenths // 10}.{cover_tenths % 10}"
+    else:
+        cover = "no sales"
+    # Enough for another window of sales plus the warning level, less what is there.
+    need = int(sold_milli) + low - stock
+    if unit == "pcs":
+        need = -(-need // 1000) * 1000
+    return [
+        code,
+        name,
+        supplier,
+        (stock, unit),
+        (low, unit),
+        (daily, unit),
+        cover,
+        (max(need, 0), unit),
+    ]
+
+
+def _reorder_columns(window_days: int) -> list[Column]:
+    return [
         ("Code", "text"),
         ("Name", "text"),
         ("Supplier", "text"),
@@ -256,7 +379,6 @@ def reorder_suggestions(session: Session, window_days: int = 30) -> Report:
         ("Days of cover", "decimal"),
         ("Suggested order", "qty"),
     ]
-    return Report("Reorder suggestions", columns, rows)
 
 
 def csv_cell(kind: str, value: Any) -> str:

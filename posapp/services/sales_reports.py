@@ -7,11 +7,11 @@ tax figures read the invoice lines of the range through the invoices' time index
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, case, cast, func, select, union_all
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
@@ -31,7 +31,7 @@ from posapp.models.base import local_midnight_utc, write_transaction
 from posapp.money import parse_money, percent_str
 from posapp.services import audit
 from posapp.services.ledger import local_today
-from posapp.services.reports import Report
+from posapp.services.reports import Report, collect
 from posapp.services.summaries import METHODS
 
 # GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
@@ -138,26 +138,26 @@ def _returns_in(start: date, end: date) -> list[Any]:
     ]
 
 
-def _per_product(session: Session, start: date, end: date) -> dict[int, list[int]]:
-    """Per product id: [quantity, sales, net of tax, cost], sold in the range less returned.
+def _per_product(start: date, end: date) -> Any:
+    """Per product id: quantity, sales, net of tax and cost sold in the range, less returns.
 
-    Grouped by product id alone so the lines are read through the covering index and never
-    joined to products row by row; returned goods keep their cost when not restocked (a loss),
-    exactly as the daily summary counts them.
+    Sales are grouped by product id alone so the lines are read through the covering index
+    and never joined to products row by row; returned goods keep their cost when not restocked
+    (a loss), exactly as the daily summary counts them. The result stays in the database: a
+    year can hold every product of the catalog.
     """
     sold = (
         select(
-            InvoiceLine.product_id,
-            func.sum(InvoiceLine.qty_milli),
-            func.sum(InvoiceLine.total),
-            func.sum(InvoiceLine.taxable),
-            _cost(),
+            InvoiceLine.product_id.label("pid"),
+            func.sum(InvoiceLine.qty_milli).label("qty"),
+            func.sum(InvoiceLine.total).label("sales"),
+            func.sum(InvoiceLine.taxable).label("net"),
+            _cost().label("cost"),
         )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(*_in_range(start, end))
         .group_by(InvoiceLine.product_id)
     )
-    figures = {int(pid): [int(v) for v in rest] for pid, *rest in session.execute(sold)}
     restocked_cost = case(
         (
             CreditNote.restock.is_(True),
@@ -168,71 +168,86 @@ def _per_product(session: Session, start: date, end: date) -> dict[int, list[int
     returned = (
         select(
             CreditNoteLine.product_id,
-            func.sum(CreditNoteLine.qty_milli),
-            func.sum(CreditNoteLine.total),
-            func.sum(CreditNoteLine.taxable),
-            func.sum(restocked_cost),
+            -func.sum(CreditNoteLine.qty_milli),
+            -func.sum(CreditNoteLine.total),
+            -func.sum(CreditNoteLine.taxable),
+            -func.sum(restocked_cost),
         )
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
         .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
         .where(*_returns_in(start, end))
         .group_by(CreditNoteLine.product_id)
     )
-    for pid, *rest in session.execute(returned):
-        row = figures.setdefault(int(pid), [0, 0, 0, 0])
-        for i, value in enumerate(rest):
-            row[i] -= int(value)
-    return figures
-
-
-def _products(session: Session, ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
-    """Code, name, unit and category name of the given products."""
-    found: dict[int, tuple[str, str, str, str]] = {}
-    for chunk in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-        stmt = (
-            select(Product.id, Product.code, Product.name, Product.unit, Category.name)
-            .outerjoin(Category, Category.id == Product.category_id)
-            .where(Product.id.in_(ids[chunk : chunk + 500]))
+    both = union_all(sold, returned).subquery()
+    return (
+        select(
+            both.c.pid,
+            func.sum(both.c.qty).label("qty"),
+            func.sum(both.c.sales).label("sales"),
+            func.sum(both.c.net).label("net"),
+            func.sum(both.c.cost).label("cost"),
         )
-        for pid, code, name, unit, category in session.execute(stmt):
-            found[pid] = (code, name, unit, category or "")
-    return found
+        .group_by(both.c.pid)
+        .subquery()
+    )
 
 
-def sales_by_product(session: Session, start: date, end: date) -> Report:
-    """Quantity, sales, net of tax, cost and gross profit per product (less returns)."""
-    figures = _per_product(session, start, end)
-    info = _products(session, list(figures))
-    rows = [
-        [code, name, (qty, unit), sales, net, cost, net - cost]
-        for pid, (qty, sales, net, cost) in figures.items()
-        for code, name, unit, _category in [info[pid]]
-    ]
-    rows.sort(key=lambda r: (-r[3], r[1]))
-    columns = [
-        ("Code", "text"),
-        ("Name", "text"),
-        ("Quantity", "qty"),
-        ("Sales", "money"),
-        ("Net of tax", "money"),
-        ("Cost of goods", "money"),
-        ("Gross profit", "money"),
-    ]
-    return Report("Sales by product", columns, rows, _totals(columns, rows))
+PRODUCT_COLUMNS = [
+    ("Code", "text"),
+    ("Name", "text"),
+    ("Quantity", "qty"),
+    ("Sales", "money"),
+    ("Net of tax", "money"),
+    ("Cost of goods", "money"),
+    ("Gross profit", "money"),
+]
+
+
+def sales_by_product(
+    session: Session, start: date, end: date, *, limit: int | None = None, stream: bool = False
+) -> Report:
+    """Quantity, sales, net of tax, cost and gross profit per product (less returns).
+
+    Best sellers first; the database sorts, and rows are read a batch at a time, so a page
+    (`limit`) or a CSV (`stream`) never holds a year's products in memory.
+    """
+    per = _per_product(start, end)
+    stmt = (
+        select(
+            Product.code, Product.name, Product.unit, per.c.qty, per.c.sales, per.c.net, per.c.cost
+        )
+        .join(per, per.c.pid == Product.id)
+        .order_by(per.c.sales.desc(), Product.name, Product.id)
+        .execution_options(yield_per=2000)
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for code, name, unit, qty, sales, net, cost in session.execute(stmt):
+            yield [code, name, (int(qty), unit), int(sales), int(net), int(cost), int(net - cost)]
+
+    money = [title for title, kind in PRODUCT_COLUMNS if kind == "money"]
+    return collect("Sales by product", PRODUCT_COLUMNS, rows(), money, limit=limit, stream=stream)
 
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
     """Sales, net of tax, cost and gross profit per product category (less returns)."""
-    figures = _per_product(session, start, end)
-    info = _products(session, list(figures))
-    by_category: dict[str, list[int]] = {}
-    for pid, (_qty, sales, net, cost) in figures.items():
-        sums = by_category.setdefault(info[pid][3], [0, 0, 0, 0])
-        for i, value in enumerate((1, sales, net, cost)):
-            sums[i] += value
+    per = _per_product(start, end)
+    stmt = (
+        select(
+            Category.name,
+            func.count(),
+            func.sum(per.c.sales),
+            func.sum(per.c.net),
+            func.sum(per.c.cost),
+        )
+        .select_from(per)
+        .join(Product, Product.id == per.c.pid)
+        .outerjoin(Category, Category.id == Product.category_id)
+        .group_by(Category.name)
+    )
     rows = [
-        [cat or "Uncategorised", n, sales, net, cost, net - cost]
-        for cat, (n, sales, net, cost) in by_category.items()
+        [cat or "Uncategorised", int(n), int(sales), int(net), int(cost), int(net - cost)]
+        for cat, n, sales, net, cost in session.execute(stmt)
     ]
     rows.sort(key=lambda r: (-r[2], r[0]))
     columns = [
@@ -470,11 +485,14 @@ def hsn_summary(session: Session, start: date, end: date) -> Report:
     return Report("HSN-wise summary", columns, rows, _totals(columns, rows))
 
 
-def b2c_invoices(session: Session, start: date, end: date, limit: int | None = None) -> Report:
+def b2c_invoices(
+    session: Session, start: date, end: date, limit: int | None = None, *, stream: bool = False
+) -> Report:
     """GSTR-1 B2C, invoice-wise: one row per bill and rate, with the CGST/SGST halves.
 
     A year is hundreds of thousands of rows: with `limit` only the first rows are built (the
-    page shows those) while the totals and the row count still cover the whole range in SQL.
+    page shows those) while the totals and the row count still cover the whole range in SQL;
+    with `stream` they are read a batch at a time as the CSV is written.
     """
     # Each bill gives at least one row, so the first `limit` bills hold the first rows.
     shown = _per_invoice_rate(start, end, first=limit)
@@ -492,11 +510,13 @@ def b2c_invoices(session: Session, start: date, end: date, limit: int | None = N
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = []
-    for number, created, rate, taxable, tax, total in session.execute(stmt):
-        cgst = cgst_half(int(tax))
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        for number, created, rate, taxable, tax, total in session.execute(
+            stmt.execution_options(yield_per=2000)
+        ):
+            cgst = cgst_half(int(tax))
+            yield [
                 number,
                 created,
                 percent_str(rate),
@@ -506,7 +526,7 @@ def b2c_invoices(session: Session, start: date, end: date, limit: int | None = N
                 int(tax),
                 int(total),
             ]
-        )
+
     columns = [
         ("Invoice number", "text"),
         ("Invoice date", "time"),
@@ -517,8 +537,10 @@ def b2c_invoices(session: Session, start: date, end: date, limit: int | None = N
         ("Tax", "money"),
         ("Value", "money"),
     ]
+    title = "GSTR-1 B2C invoice-wise"
     if limit is None:
-        return Report("GSTR-1 B2C invoice-wise", columns, rows, _totals(columns, rows))
+        money = [name for name, kind in columns if kind == "money"]
+        return collect(title, columns, rows(), money, stream=stream)
     per = _per_invoice_rate(start, end)
     count, taxable, tax, cgst, total = session.execute(
         select(
@@ -538,7 +560,7 @@ def b2c_invoices(session: Session, start: date, end: date, limit: int | None = N
         "Tax": int(tax),
         "Value": int(total),
     }
-    return Report("GSTR-1 B2C invoice-wise", columns, rows, totals, count=int(count))
+    return Report(title, columns, list(rows()), totals, count=int(count))
 
 
 def b2cs(session: Session, start: date, end: date, tax_number: str) -> Report:

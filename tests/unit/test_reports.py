@@ -59,6 +59,34 @@ def test_movements_dead_stock_and_reorder(admin: User) -> None:
     assert row["Suggested order"] == (7000, "pcs")  # 6 + 15 - 14
 
 
+def _stock_reports() -> dict[str, object]:
+    today = to_local(utcnow()).date()
+    return {
+        "stock": lambda **kw: reports.stock_on_hand(db.session, **kw),
+        "movements": lambda **kw: reports.movements(db.session, today, today, **kw),
+        "dead": lambda **kw: reports.dead_stock(db.session, 30, **kw),
+        "reorder": lambda **kw: reports.reorder_suggestions(db.session, **kw),
+    }
+
+
+@pytest.mark.parametrize("name", ["stock", "movements", "dead", "reorder"])
+def test_catalog_long_reports_page_and_stream_the_same_rows(admin: User, name: str) -> None:
+    for i, name_ in enumerate(["Salt", "Atta", "Dal", "Ghee"]):
+        make_product(
+            db.session, name=name_, cost=f"{i + 1}.25", opening_stock=f"{i + 1}.5",
+            unit="kg", low_stock_threshold="9",
+        )  # fmt: skip
+    build = _stock_reports()[name]
+    whole = build()  # type: ignore[operator]
+    assert len(whole.rows) == 4 and whole.count is None
+    page = build(limit=3)  # type: ignore[operator]
+    assert page.rows == whole.rows[:3]
+    assert page.row_count == 4 and page.totals == whole.totals
+    streamed = build(stream=True)  # type: ignore[operator]
+    assert not isinstance(streamed.rows, list)
+    assert list(reports.report_rows(streamed)) == list(reports.report_rows(whole))
+
+
 def test_bad_ranges_are_refused() -> None:
     with pytest.raises(ValidationError):
         reports.parse_range("2026-13-01", None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -33,3 +35,21 @@ def test_bad_report_input(admin_client: FlaskClient) -> None:
     assert admin_client.get("/reports/movements?reason=bogus").status_code == 422
     assert admin_client.get("/reports/dead-stock?days=abc").status_code == 422
     assert admin_client.get("/reports/movements?format=csv&from=x").status_code == 422
+
+
+def test_a_long_report_shows_its_first_rows_and_downloads_them_all(
+    admin_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posapp.web import reports as report_pages
+
+    monkeypatch.setattr(report_pages, "SHOWN_ROWS", 2)
+    for name in ("Alpha", "Bravo", "Charlie"):
+        make_product(db.session, name=name, cost="2", opening_stock="1")
+    page = admin_client.get("/reports/stock").get_data(as_text=True)
+    assert 'data-row-count="3"' in page and "the first 2 are shown" in page
+    assert "Bravo" in page and "Charlie" not in page
+    # the total values all three products, not the two shown
+    assert re.search(r'data-total="Value at cost">[^<0-9]*6\.00<', page)
+    csv = admin_client.get("/reports/stock?format=csv").get_data(as_text=True).splitlines()
+    assert [line.split(",")[1] for line in csv[1:4]] == ["Alpha", "Bravo", "Charlie"]
+    assert csv[4].startswith("Total,") and ",6.00," in csv[4]
