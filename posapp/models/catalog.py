@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import db
@@ -75,6 +85,19 @@ class Product(db.Model):
     @property
     def category_name(self) -> str:
         return self.category.name if self.category else ""
+
+
+def active_named(name: str) -> list[ColumnElement[bool]]:
+    """WHERE terms for the active product of this name, in any case, as the database folds it.
+
+    The same lower() and condition as the unique index uq_products_active_name, so each
+    database answers from that index. `archived = false`, not `IS 0`: SQLite uses a partial
+    index only when the query repeats its WHERE term, and with `IS 0` it read the whole
+    catalog (20 ms a product save at 100 000 products). The name is lowered by the database
+    too: SQLite's lower() folds only ASCII, so a name lowered by Python missed even its own
+    exact spelling ("Çay" became "çay", the database's lower kept "Çay").
+    """
+    return [func.lower(Product.name) == func.lower(name), Product.archived == false()]
 
 
 class StockMovement(db.Model):

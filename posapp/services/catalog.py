@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import write_transaction
+from posapp.models.catalog import active_named
 from posapp.money import (
     UNITS,
     ean13_check_digit,
@@ -154,12 +155,7 @@ def _check_unique(
                 details={"fields": {"code": "This code is taken."}},
             )
     if name and not archived:
-        # The same lower() as the unique index uq_products_active_name, whatever the database.
-        clash = session.scalar(
-            select(Product.id).where(
-                func.lower(Product.name) == func.lower(name), Product.archived.is_(False)
-            )
-        )
+        clash = session.scalar(select(Product.id).where(*active_named(name)))
         if clash and clash != product_id:
             raise Conflict(
                 f"An active product is already named {name!r}.",

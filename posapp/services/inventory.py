@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.catalog import active_named
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit, labels, shop_settings
 from posapp.services.checkout import next_number
@@ -234,11 +235,7 @@ def _find_product(session: Session, raw: Mapping[str, Any]) -> Product | None:
         return None
     found = session.scalar(select(Product).where(Product.code == code))
     if found is None:
-        found = session.scalar(
-            select(Product).where(
-                func.lower(Product.name) == code.lower(), Product.archived.is_(False)
-            )
-        )
+        found = session.scalar(select(Product).where(*active_named(code)))
     return found
 
 

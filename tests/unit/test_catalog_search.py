@@ -157,3 +157,19 @@ def test_every_start_gives_the_query_planner_statistics(data_dir: Path) -> None:
         assert "rowid=?" in plan or "INTEGER PRIMARY KEY" in plan, plan
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.sqlite_only("SQLite's partial-index rule; the servers plan with their own")
+def test_the_name_check_of_every_save_reads_the_unique_name_index(admin: User) -> None:
+    from sqlalchemy import select
+
+    from posapp.models import Product
+    from posapp.models.catalog import active_named
+
+    make_product(db.session, name="Rock Salt")
+    query = select(Product.id).where(*active_named("ROCK SALT"))
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(str(row[3]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    # With `archived IS 0` SQLite could not use the partial index and read every product.
+    assert "uq_products_active_name" in plan, plan
+    assert db.session.scalar(query) is not None

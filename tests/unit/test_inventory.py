@@ -121,11 +121,15 @@ def test_a_purchase_needs_lines(admin: User) -> None:
 
 
 def test_products_are_found_by_name_too_and_archived_ones_refused(admin: User) -> None:
-    make_product(db.session, name="Dal")
+    dal = make_product(db.session, name="Dal")
+    tea = make_product(db.session, name="Çay Ürün")  # lowered by Python, SQLite missed it
     old = make_product(db.session, name="Old")
-    inventory.receive_stock(
-        db.session, {"lines": [{"code": "dal", "quantity": "5", "unit_cost": "90"}]}, admin.id
-    )
+    for name in ("dal", "Çay Ürün"):
+        inventory.receive_stock(
+            db.session, {"lines": [{"code": name, "quantity": "5", "unit_cost": "90"}]}, admin.id
+        )
+    assert db.session.get(Product, dal.id).stock_milli == 105_000  # 100 to start, 5 received
+    assert db.session.get(Product, tea.id).stock_milli == 105_000
     with write_transaction(db.session):
         db.session.get(Product, old.id).archived = True
     with pytest.raises(ValidationError, match="archived"):
