@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from posapp.models import Invoice, Product, User
+from posapp.models import Invoice, InvoiceLine, Product, User
 from posapp.models.base import write_transaction
-from posapp.services import checkout, summaries
+from posapp.services import checkout, returns, summaries
 from posapp.services.settings import save_settings
 from tests.factories import make_customer, make_product
 
@@ -112,3 +112,28 @@ def seed(session: Session, admin: User, cashier: User) -> Shop:
         invoice.status = "void"
         summaries.apply_invoice(session, invoice, -1)
     return Shop(rice, soap, pen, a, b, c, d)
+
+
+def give_back(session: Session, shop: Shop, admin: User) -> None:
+    """Two returns on top of the fixed shop, hand-computed with DESIGN's return shares:
+
+    A: 1.000 of 2.500 kg Rice back to stock, cash refund: total 15000 * 2/5 = 6000,
+       taxable 14286 * 2/5 = 5714.4 -> 5714, tax 6000 - 5714 = 286, cost back 45.50 -> 4550
+    B: 1 of 3 Pens, damaged (not restocked, so its cost stays a loss), cash refund:
+       total 2700 / 3 = 900, taxable 2411 / 3 = 803.67 -> 804, tax 96
+    """
+    for invoice, product, qty, restock in (
+        (shop.a, shop.rice, "1", True),
+        (shop.b, shop.pen, 1, False),
+    ):
+        line = session.query(InvoiceLine).filter_by(invoice_id=invoice.id, product_id=product.id)
+        returns.create_return(
+            session,
+            invoice.id,
+            {
+                "lines": [{"line_id": line.one().id, "quantity": qty}],
+                "refund_method": "cash",
+                "restock": restock,
+            },
+            admin,
+        )

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posapp.models import Category, DailySales, Invoice, InvoiceLine, LedgerEntry, Product
-from posapp.models.base import local_midnight_utc
-from posapp.services import cash_sessions, ledger, reports
+from posapp.models import Category, DailySales, LedgerEntry, Product
+from posapp.services import cash_sessions, ledger, reports, sales_reports
 from posapp.services.summaries import METHODS
 
 DAYS = 30
@@ -55,28 +54,18 @@ def _summary_rows(session: Session, start: date, end: date) -> list[DailySales]:
 def top_products(
     session: Session, start: date, end: date, *, by: str, limit: int = TOP
 ) -> list[dict[str, Any]]:
-    """The best sellers between two local days, by quantity or by sales (void bills excluded)."""
-    # Grouped by product id over the lines' covering index first; only the winners meet
-    # the products table.
-    per = (
-        select(
-            InvoiceLine.product_id.label("pid"),
-            func.sum(InvoiceLine.qty_milli).label("quantity"),
-            func.sum(InvoiceLine.total).label("sales"),
-        )
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(
-            Invoice.created_at >= local_midnight_utc(start),
-            Invoice.created_at < local_midnight_utc(end + timedelta(days=1)),
-            Invoice.status != "void",
-        )
-        .group_by(InvoiceLine.product_id)
-        .subquery()
-    )
-    key = per.c.quantity if by == "quantity" else per.c.sales
+    """The best sellers between two local days, by quantity or by sales, less returns.
+
+    The figures of `sales_reports.per_product` (void bills excluded, a return on its own day),
+    so the dashboard and the sales-by-product report agree; only the winners meet the
+    products table.
+    """
+    per = sales_reports.per_product(start, end)
+    key = per.c.qty if by == "quantity" else per.c.sales
     stmt = (
-        select(per.c.pid, Product.name, Product.unit, per.c.quantity, per.c.sales)
+        select(per.c.pid, Product.name, Product.unit, per.c.qty, per.c.sales)
         .join(Product, Product.id == per.c.pid)
+        .where(key > 0)  # a product only given back is no best seller
         .order_by(key.desc(), per.c.pid)
         .limit(limit)
     )
@@ -87,23 +76,18 @@ def top_products(
 
 
 def sales_by_category(session: Session, start: date, end: date) -> list[dict[str, Any]]:
-    """Sales per product category between two local days (uncategorised as "")."""
-    sales = func.sum(InvoiceLine.total).label("sales")
+    """Sales per product category between two local days, less returns (uncategorised "")."""
+    per = sales_reports.per_product(start, end)
+    sales = func.sum(per.c.sales)
     stmt = (
-        select(func.coalesce(Category.name, ""), sales)
-        .select_from(InvoiceLine)
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .join(Product, Product.id == InvoiceLine.product_id)
+        select(Category.name, sales)
+        .select_from(per)
+        .join(Product, Product.id == per.c.pid)
         .outerjoin(Category, Category.id == Product.category_id)
-        .where(
-            Invoice.created_at >= local_midnight_utc(start),
-            Invoice.created_at < local_midnight_utc(end + timedelta(days=1)),
-            Invoice.status != "void",
-        )
-        .group_by(func.coalesce(Category.name, ""))
-        .order_by(sales.desc())
+        .group_by(Category.name)
+        .order_by(sales.desc(), Category.name)
     )
-    return [{"category": name, "sales": int(s)} for name, s in session.execute(stmt)]
+    return [{"category": name or "", "sales": int(s)} for name, s in session.execute(stmt)]
 
 
 def stats(session: Session, today: date | None = None) -> Stats:

@@ -138,7 +138,7 @@ def _returns_in(start: date, end: date) -> list[Any]:
     ]
 
 
-def _per_product(start: date, end: date) -> Any:
+def per_product(start: date, end: date) -> Any:
     """Per product id: quantity, sales, net of tax and cost sold in the range, less returns.
 
     Sales are grouped by product id alone so the lines are read through the covering index
@@ -211,7 +211,7 @@ def sales_by_product(
     Best sellers first; the database sorts, and rows are read a batch at a time, so a page
     (`limit`) or a CSV (`stream`) never holds a year's products in memory.
     """
-    per = _per_product(start, end)
+    per = per_product(start, end)
     stmt = (
         select(
             Product.code, Product.name, Product.unit, per.c.qty, per.c.sales, per.c.net, per.c.cost
@@ -231,7 +231,7 @@ def sales_by_product(
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
     """Sales, net of tax, cost and gross profit per product category (less returns)."""
-    per = _per_product(start, end)
+    per = per_product(start, end)
     stmt = (
         select(
             Category.name,

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from posapp.extensions import db
 from posapp.services.ledger import local_today
 from tests.factories import make_product
-from tests.sales_data import seed
+from tests.sales_data import give_back, seed
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
@@ -102,3 +102,26 @@ def test_an_empty_shop_has_zeros(client: FlaskClient, admin_headers) -> None:  #
 def test_cashiers_and_strangers_are_refused(client: FlaskClient, cashier_headers) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/dashboard/stats", headers=cashier_headers).status_code == 403
     assert client.get("/api/dashboard/stats").status_code == 401
+
+
+def test_best_sellers_and_categories_are_net_of_returns(
+    client: FlaskClient,
+    admin,
+    cashier,
+    admin_headers,  # type: ignore[no-untyped-def]
+) -> None:
+    from posapp.services import dashboard
+
+    give_back(db.session, seed(db.session, admin, cashier), admin)  # 1 kg Rice and 1 Pen back
+    body = client.get("/api/dashboard/stats", headers=admin_headers).get_json()
+    assert [(p["name"], p["quantity"], p["sales"]) for p in body["top_products"]] == [
+        ("Pen", "7", "74.00"),
+        ("Soap", "3", "82.50"),
+        ("Rice", "1.500", "90.00"),
+    ]
+    today = local_today()
+    assert dashboard.sales_by_category(db.session, today, today) == [
+        {"category": "Grocery", "sales": 9000},
+        {"category": "Personal care", "sales": 8250},
+        {"category": "", "sales": 7400},
+    ]

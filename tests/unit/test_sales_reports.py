@@ -11,7 +11,7 @@ from posapp.extensions import db
 from posapp.models import User
 from posapp.services import reports, sales_reports
 from posapp.services.ledger import local_today
-from tests.sales_data import seed
+from tests.sales_data import give_back, seed
 
 
 @pytest.fixture
@@ -114,42 +114,8 @@ def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
         reports.parse_range("2026-02-01", "2026-01-01")
 
 
-def _give_back(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
-    """Two returns on top of the fixed shop, hand-computed with DESIGN's return shares:
-
-    A: 1.000 of 2.500 kg Rice back to stock, cash refund: total 15000 * 2/5 = 6000,
-       taxable 14286 * 2/5 = 5714.4 -> 5714, tax 6000 - 5714 = 286, cost back 45.50 -> 4550
-    B: 1 of 3 Pens, damaged (not restocked, so its cost stays a loss), cash refund:
-       total 2700 / 3 = 900, taxable 2411 / 3 = 803.67 -> 804, tax 96
-    """
-    from posapp.models import InvoiceLine
-    from posapp.services import returns
-
-    def line_of(invoice, product):  # type: ignore[no-untyped-def]
-        return (
-            db.session.query(InvoiceLine)
-            .filter_by(invoice_id=invoice.id, product_id=product.id)
-            .one()
-        )
-
-    for invoice, product, qty, restock in (
-        (shop.a, shop.rice, "1", True),
-        (shop.b, shop.pen, 1, False),
-    ):
-        returns.create_return(
-            db.session,
-            invoice.id,
-            {
-                "lines": [{"line_id": line_of(invoice, product).id, "quantity": qty}],
-                "refund_method": "cash",
-                "restock": restock,
-            },
-            admin,
-        )
-
-
 def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
-    _give_back(shop, admin)
+    give_back(db.session, shop, admin)
     today = local_today()
     # Day figures: 31550 - 6000 - 900 sales; net 28689 - 5714 - 804; tax 2861 - 286 - 96;
     # cost 22175 - 4550 (only the restocked rice); discounts and bill count do not change.
@@ -204,7 +170,7 @@ def test_a_return_counts_on_the_day_it_is_made_not_the_sale_day(shop, admin: Use
     from posapp.models import CreditNote
     from posapp.models.base import write_transaction
 
-    _give_back(shop, admin)
+    give_back(db.session, shop, admin)
     with write_transaction(db.session):  # as if the goods came back tomorrow
         for note in db.session.query(CreditNote):
             note.created_at += timedelta(days=1)
@@ -239,7 +205,7 @@ def test_the_invoice_wise_page_builds_only_its_rows_but_totals_the_range(shop) -
 
 @pytest.mark.parametrize("name", ["sales_by_product", "b2c_invoices"])
 def test_long_reports_page_and_stream_the_same_rows(shop, admin: User, name: str) -> None:  # type: ignore[no-untyped-def]
-    _give_back(shop, admin)  # returns come off the products, so the streamed sums see them
+    give_back(db.session, shop, admin)  # the streamed sums must see the returns too
     today = local_today()
     build = getattr(sales_reports, name)
     whole = build(db.session, today, today)
