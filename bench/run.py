@@ -102,14 +102,20 @@ class Row:
 
 
 class Table:
-    """Rows printed as they are measured, and once more together at the end."""
+    """Rows printed as they are measured, and once more together at the end.
+
+    While `pid` names the running server, each progress line also shows its RSS at that
+    moment, so a step that leaves memory behind stands out.
+    """
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
+        self.pid: int | None = None
 
     def add(self, what: str, figure: str, target: str = "") -> None:
         self.rows.append(Row(what, figure, target))
-        print(f"  {what:<52} {figure}", flush=True)
+        rss = f"  [server RSS {rss_mb(self.pid)}]" if self.pid else ""
+        print(f"  {what:<52} {figure}{rss}", flush=True)
 
     def print(self) -> None:
         width = max(len(r.what) for r in self.rows)
@@ -313,6 +319,7 @@ def main() -> None:
         flush=True,
     )
     proc, port, seconds = start(copy)
+    table.pid = proc.pid
     try:
         if "start" in only:
             table.add("server start (source) to first HTTP 200", f"{seconds:.2f} s")
@@ -464,6 +471,7 @@ def main() -> None:
             )
         table.add("server RSS after the run", rss_mb(proc.pid), "< 150 MB")
     finally:
+        table.pid = None
         stop(proc)
 
     if "frozen" in only:
