@@ -14,11 +14,11 @@ from babel import Locale
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from posapp.config import bundled
+from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
+from posapp.services.customers import display_phone
 from posapp.services.settings import ShopSettings
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,11 @@ def _lines_br(text: str | None) -> Markup:
     return Markup("<br/>").join(escape(line) for line in lines)
 
 
+def _localtime(moment: Any, fmt: str = "%d-%m-%Y") -> str:
+    """A stored UTC time as the shop's local date (or `fmt`); empty for none."""
+    return to_local(moment).strftime(fmt) if moment else ""
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja environment of the PDF templates: no Flask needed, autoescape always on.
@@ -90,7 +95,15 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=_money, amount=_amount, qty=_qty, percent=_percent, lines_br=_lines_br)
+    env.filters.update(
+        money=_money,
+        amount=_amount,
+        qty=_qty,
+        percent=_percent,
+        lines_br=_lines_br,
+        localtime=_localtime,
+        phone=display_phone,
+    )
     return env
 
 
@@ -106,7 +119,15 @@ def _static_file(uri: str, _rel: str | None) -> str:
 
 
 def html_to_pdf(html: str, what: str) -> bytes:
-    """Render xhtml2pdf HTML to PDF bytes; `what` names the document in errors and logs."""
+    """Render xhtml2pdf HTML to PDF bytes; `what` names the document in errors and logs.
+
+    xhtml2pdf is imported here, on the first PDF: with pypdf, svglib, html5lib and their
+    crypto it is ~25 MB of the server's memory and 150 ms of its start, and a till that
+    prints receipts on paper never needs it.
+    """
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     out = io.BytesIO()
     # Local reads confined to the bundled static dir (fonts), nothing remote: frozen, the
     # default policy would confine reads to the working directory and silently drop the fonts.

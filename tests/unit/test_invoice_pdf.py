@@ -261,3 +261,21 @@ def test_amount_in_words_other_currencies_use_international_numbering() -> None:
         "USD One Million Two Hundred Thirty Four Thousand Five Hundred Sixty Seven and 89/100 Only"
     )
     assert amount_in_words(100, "EUR") == "EUR One Only"
+
+
+def test_the_server_loads_the_pdf_engine_only_for_the_first_pdf(tmp_path: Path) -> None:
+    # xhtml2pdf and what it pulls in (pypdf, svglib, html5lib, crypto) are ~25 MB of a till
+    # that prints its receipts on paper; the first PDF pays for the import instead.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from posapp import create_app\n"
+        f"app = create_app({{'DATA_DIR': {str(tmp_path)!r}}})\n"
+        "print(sorted({'xhtml2pdf', 'pypdf', 'svglib'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
