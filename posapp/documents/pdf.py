@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -16,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from markupsafe import Markup, escape
 
 from posapp.config import bundled
+from posapp.documents import pdf_worker
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
 from posapp.services.customers import display_phone
@@ -107,36 +106,15 @@ def environment() -> Environment:
     return env
 
 
-def _static_dir() -> Path:
-    return bundled("static").resolve()
-
-
-def _static_file(uri: str, _rel: str | None) -> str:
-    """Resolve a template's `static:` URL to the bundled file (from source and frozen alike)."""
-    if uri.startswith("static:"):
-        return str(bundled("static", *uri.removeprefix("static:").split("/")))
-    return uri
-
-
 def html_to_pdf(html: str, what: str) -> bytes:
     """Render xhtml2pdf HTML to PDF bytes; `what` names the document in errors and logs.
 
-    xhtml2pdf is imported here, on the first PDF: with pypdf, svglib, html5lib and their
-    crypto it is ~25 MB of the server's memory and 150 ms of its start, and a till that
-    prints receipts on paper never needs it.
+    The rendering runs in the PDF helper process (`pdf_worker`): the server's threads keep
+    the GIL for the tills, and the engine's memory goes back when the helper stops.
     """
-    from xhtml2pdf import pisa
-    from xhtml2pdf.config.resources import ResourceAccessPolicy
-
-    out = io.BytesIO()
-    # Local reads confined to the bundled static dir (fonts), nothing remote: frozen, the
-    # default policy would confine reads to the working directory and silently drop the fonts.
-    policy = ResourceAccessPolicy(base_dir=_static_dir(), allow_remote=False)
-    result = pisa.CreatePDF(
-        html, dest=out, encoding="utf-8", link_callback=_static_file, resource_policy=policy
-    )
-    if result.err:
+    pdf, failed, warnings = pdf_worker.worker.render(html)
+    if failed:
         raise RuntimeError(f"Could not render {what} as PDF.")
-    if result.warn:
-        log.warning("%s PDF rendered with %d warning(s)", what, result.warn)
-    return out.getvalue()
+    if warnings:
+        log.warning("%s PDF rendered with %d warning(s)", what, warnings)
+    return pdf

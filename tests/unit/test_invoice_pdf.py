@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
+from posapp.documents import pdf_worker
 from posapp.documents.invoice_pdf import amount_in_words, invoice_html, render_invoice_pdf
 from posapp.extensions import db
 from posapp.models import Invoice, User
@@ -109,7 +110,9 @@ def test_fonts_load_from_the_bundle_whatever_the_working_directory(
     admin: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Frozen, the working directory is anywhere but the bundle; xhtml2pdf's default policy
-    # confines reads to it and would drop the fonts without an error.
+    # confines reads to it and would drop the fonts without an error. The PDF helper process
+    # is started afresh, so it starts in that directory.
+    pdf_worker.worker.stop()
     monkeypatch.chdir(tmp_path)
     invoice = a_sale(admin)
     assert "DejaVuSans" in embedded_fonts(render(invoice))
@@ -261,21 +264,3 @@ def test_amount_in_words_other_currencies_use_international_numbering() -> None:
         "USD One Million Two Hundred Thirty Four Thousand Five Hundred Sixty Seven and 89/100 Only"
     )
     assert amount_in_words(100, "EUR") == "EUR One Only"
-
-
-def test_the_server_loads_the_pdf_engine_only_for_the_first_pdf(tmp_path: Path) -> None:
-    # xhtml2pdf and what it pulls in (pypdf, svglib, html5lib, crypto) are ~25 MB of a till
-    # that prints its receipts on paper; the first PDF pays for the import instead.
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys\n"
-        "from posapp import create_app\n"
-        f"app = create_app({{'DATA_DIR': {str(tmp_path)!r}}})\n"
-        "print(sorted({'xhtml2pdf', 'pypdf', 'svglib'} & set(sys.modules)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
