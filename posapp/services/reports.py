@@ -90,7 +90,7 @@ def _category_name() -> Any:
     return func.coalesce(Category.name, "")
 
 
-def _batches(session: Session, stmt: Any) -> Iterator[Any]:
+def batches(session: Session, stmt: Any) -> Iterator[Any]:
     """The statement's rows, fetched a batch at a time once the first row is asked for.
 
     Lazy on purpose: a streamed CSV is built before its export is logged (a commit), and its
@@ -126,7 +126,7 @@ def stock_on_hand(session: Session, *, limit: int | None = None, stream: bool = 
             price,
             _value(max(stock, 0), price),
         ]
-        for code, name, category, stock, unit, cost, price in _batches(session, stmt)
+        for code, name, category, stock, unit, cost, price in batches(session, stmt)
     )
     columns = [
         ("Code", "text"),
@@ -206,7 +206,7 @@ def movements(
         stmt = stmt.limit(limit)
     rows = (
         [created, code, name, why, (delta, unit), ref, note, user or ""]
-        for created, code, name, why, delta, unit, ref, note, user in _batches(session, stmt)
+        for created, code, name, why, delta, unit, ref, note, user in batches(session, stmt)
     )
     columns = [
         ("Time", "time"),
@@ -218,9 +218,9 @@ def movements(
         ("Note", "text"),
         ("User", "text"),
     ]
-    report = collect("Stock movements", columns, rows, stream=stream)
-    report.count = count
-    return report
+    if stream:
+        return collect("Stock movements", columns, rows, stream=True)
+    return Report("Stock movements", columns, list(rows), count=count)  # paged in SQL
 
 
 def dead_stock(
@@ -259,7 +259,7 @@ def dead_stock(
             _value(stock, cost),
             last if isinstance(last, datetime) else None,
         ]
-        for code, name, stock, unit, cost, last in _batches(session, stmt)
+        for code, name, stock, unit, cost, last in batches(session, stmt)
     )
     columns = [
         ("Code", "text"),
@@ -330,7 +330,7 @@ def reorder_suggestions(
     return collect(
         "Reorder suggestions",
         _reorder_columns(window_days),
-        (_reorder_row(*row, window_days) for row in _batches(session, stmt)),
+        (_reorder_row(*row, window_days) for row in batches(session, stmt)),
         limit=limit,
         stream=stream,
     )

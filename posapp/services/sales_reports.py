@@ -31,7 +31,7 @@ from posapp.models.base import local_midnight_utc, write_transaction
 from posapp.money import parse_money, percent_str
 from posapp.services import audit
 from posapp.services.ledger import local_today
-from posapp.services.reports import Report, collect
+from posapp.services.reports import Report, batches, collect
 from posapp.services.summaries import METHODS
 
 # GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
@@ -218,15 +218,13 @@ def sales_by_product(
         )
         .join(per, per.c.pid == Product.id)
         .order_by(per.c.sales.desc(), Product.name, Product.id)
-        .execution_options(yield_per=2000)
     )
-
-    def rows() -> Iterator[list[Any]]:
-        for code, name, unit, qty, sales, net, cost in session.execute(stmt):
-            yield [code, name, (int(qty), unit), int(sales), int(net), int(cost), int(net - cost)]
-
+    rows = (
+        [code, name, (int(qty), unit), int(sales), int(net), int(cost), int(net - cost)]
+        for code, name, unit, qty, sales, net, cost in batches(session, stmt)
+    )
     money = [title for title, kind in PRODUCT_COLUMNS if kind == "money"]
-    return collect("Sales by product", PRODUCT_COLUMNS, rows(), money, limit=limit, stream=stream)
+    return collect("Sales by product", PRODUCT_COLUMNS, rows, money, limit=limit, stream=stream)
 
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
@@ -512,9 +510,7 @@ def b2c_invoices(
         stmt = stmt.limit(limit)
 
     def rows() -> Iterator[list[Any]]:
-        for number, created, rate, taxable, tax, total in session.execute(
-            stmt.execution_options(yield_per=2000)
-        ):
+        for number, created, rate, taxable, tax, total in batches(session, stmt):
             cgst = cgst_half(int(tax))
             yield [
                 number,

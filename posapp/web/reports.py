@@ -54,10 +54,7 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
 }
 # Ranged reports whose rows can run to the whole catalog or a year of bills: a page reads only
 # the rows it shows (with the whole report's totals and row count), a CSV streams them.
-LONG: dict[str, Callable[..., reports.Report]] = {
-    "sales-by-product": sales_reports.sales_by_product,
-    "gstr1-b2c-invoices": sales_reports.b2c_invoices,
-}
+LONG = {"sales-by-product", "gstr1-b2c-invoices"}
 STOCK = {
     "stock": "Stock on hand",
     "movements": "Stock movements",
@@ -142,7 +139,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
     try:
         if name in LONG:
             start, end = reports.parse_range(args.get("from"), args.get("to"))
-            report = LONG[name](db.session, start, end, **rows)
+            report = RANGED[name][1](db.session, start, end, **rows)
         elif name in RANGED:
             start, end = reports.parse_range(args.get("from"), args.get("to"))
             report = RANGED[name][1](db.session, start, end)
