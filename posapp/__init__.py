@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["LOG_TO_FILE"]:
         _setup_file_logging(app, data_dir)
+    _check_storage(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -113,6 +114,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             backup_at_start(app)  # before the schema may change, and once a day
         upgrade_database(app)
     return app
+
+
+def _check_storage(app: Flask) -> None:
+    """Log (and keep for the backups page) why the SQLite file's folder is a risky place."""
+    from posapp import datadir
+    from posapp.maintenance import sqlite_file
+
+    db_file = sqlite_file(app)
+    found = [] if db_file is None else datadir.storage_warnings(db_file.parent)
+    app.config["STORAGE_WARNINGS"] = found
+    for warning in found:
+        logging.getLogger(__name__).warning("%s", warning)
 
 
 def upgrade_database(app: Flask) -> None:

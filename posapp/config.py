@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
+
+from posapp import datadir
 
 APP_NAME = "TillBook"
 PORTABLE_DIR_NAME = "TillBook-data"
@@ -49,8 +52,18 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
 
 
-def prepare_data_dir(path: Path) -> Path:
-    """Create the data dir and its sub-folders; return it."""
+def prepare_data_dir(
+    path: Path, restrict: Callable[[Path], object] = datadir.restrict_to_owner
+) -> Path:
+    """Create the data dir and its sub-folders; return it.
+
+    A new data dir (missing, or an empty folder made for it, like a portable TillBook-data)
+    is made private to this account before anything is written in it: outside the user
+    profile Windows would let every account read the secret key and the shop's data.
+    """
+    if datadir.is_new(path):
+        path.mkdir(parents=True, exist_ok=True)
+        restrict(path)  # before the sub-folders, so they inherit the owner-only rights
     for sub in ("", "backups", "logs", "exports"):
         (path / sub).mkdir(parents=True, exist_ok=True)
     return path

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from posapp.winfs import replace_with_retry
+
 LOCK_NAME = "instance.lock"
 INFO_NAME = "instance.json"
 SHOW_PATH = "/desktop/show"
@@ -65,7 +67,8 @@ class InstanceLock:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(info, out)
-        os.replace(tmp, self.data_dir / INFO_NAME)
+        # A second TillBook reading instance.json (to find our port) holds it open a moment.
+        replace_with_retry(tmp, self.data_dir / INFO_NAME)
 
     def release(self) -> None:
         """Remove our instance.json and drop the lock (the OS would drop it at exit anyway)."""

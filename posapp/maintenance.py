@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -17,11 +18,12 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from posapp.errors import Conflict
+from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit, backups
 from posapp.services.backups import BackupError, BackupInfo, Progress
+from posapp.winfs import sqlite_ro_uri, unlink_with_retry
 
 log = logging.getLogger(__name__)
 OFFSITE_STALE_AFTER = timedelta(days=2)
@@ -188,7 +190,7 @@ def backup_now(
 
 def _setting(path: Path, key: str) -> str:
     """Read one setting straight from a database file (works before migrations ran)."""
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=15)
+    connection = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=15)
     try:
         row = connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     except sqlite3.DatabaseError:
@@ -225,7 +227,7 @@ def copy_offsite(app: Flask, backup: Path) -> Path | None:
         return None
     try:
         target = backups.copy_file(backup, Path(folder))
-    except (BackupError, OSError) as exc:
+    except (DomainError, OSError) as exc:
         log.error("off-site copy to %s failed: %s", folder, exc)
         return None
     try:
@@ -317,6 +319,11 @@ class BackupJobs:
         ).start()
         return job
 
+    def running(self) -> bool:
+        """Tell whether a backup job is copying right now."""
+        with self._lock:
+            return any(job.state == "running" for job in self._jobs.values())
+
     def get(self, job_id: str) -> BackupJob | None:
         """Return a job by id (None if unknown or long forgotten)."""
         with self._lock:
@@ -378,6 +385,26 @@ def _checkpoint_alone(path: Path) -> None:
         )
 
 
+BACKUP_RUNNING_MESSAGE = (
+    "A backup is being written right now; wait until it has finished, then restore."
+)
+
+
+def backup_running(app: Flask) -> bool:
+    """Tell whether this process is writing a backup (a page's job or the daily thread)."""
+    daily = app.extensions.get("tillbook_daily_backup")
+    if isinstance(daily, threading.Thread) and daily.is_alive():
+        return True
+    return backup_jobs(app).running()
+
+
+def refuse_while_backing_up(app: Flask) -> None:
+    """Refuse to restore while a backup runs: it holds the database open, and on Windows an
+    open file cannot be replaced; the copy would also mix the old data and the restored."""
+    if backup_running(app):
+        raise Conflict(BACKUP_RUNNING_MESSAGE, code="backup_running")
+
+
 def restore(app: Flask, source: Path, progress: Progress | None = None) -> BackupInfo:
     """Restore a backup: verify it, bring it to this version's schema, keep a safety backup
     of the current data, then swap the file in atomically. Nothing changes if a step fails.
@@ -392,10 +419,11 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             "Restore works on the SQLite file only; on a database server restore with the "
             "server's tools (pg_restore for PostgreSQL, mariadb for MariaDB/MySQL)."
         )
+    refuse_while_backing_up(app)
     checked = backups.verify_for_restore(source, known_revisions(app))
     prepared = db_file.with_name("restore-in-progress.db")
     for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
-        leftover.unlink(missing_ok=True)
+        unlink_with_retry(leftover)
     try:
         backups.backup_database(source, prepared, progress)
         if checked.revision != head_revision(app):
@@ -426,7 +454,10 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
         backups.swap_in(prepared, db_file)
     finally:
         for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
-            leftover.unlink(missing_ok=True)
+            # A leftover still held open must not hide why the restore stopped; the next
+            # restore clears it.
+            with contextlib.suppress(OSError):
+                unlink_with_retry(leftover)
     log.info(
         "restored %s (schema %s); the data before it is in %s",
         source,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -12,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from posapp.errors import DomainError
+from posapp.winfs import FileInUse, replace_with_retry, sqlite_ro_uri, unlink_with_retry
 
 BACKUP_RE = re.compile(r"^tillbook-(\d{8})-(\d{6})-([a-z0-9-]+)\.db$")
 PAGES_PER_STEP = 256  # small steps keep the live database writable while a backup runs
@@ -45,7 +45,7 @@ def backup_name(reason: str, moment: datetime) -> str:
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    return sqlite3.connect(sqlite_ro_uri(path), uri=True)
 
 
 def integrity_ok(path: Path) -> list[str]:
@@ -83,7 +83,7 @@ def backup_database(source: Path, dest: Path, progress: Progress | None = None) 
         raise BackupError(f"There is no database at {source} to back up.")
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
+    unlink_with_retry(partial)
     src = sqlite3.connect(str(source), timeout=30)
     try:
         out = sqlite3.connect(str(partial))
@@ -107,7 +107,7 @@ def backup_database(source: Path, dest: Path, progress: Progress | None = None) 
     if problems:
         partial.unlink(missing_ok=True)
         raise BackupError(f"The backup failed its integrity check: {problems[0]}")
-    os.replace(partial, dest)
+    replace_with_retry(partial, dest)
     return BackupInfo(dest, schema_revision(dest), dest.stat().st_size)
 
 
@@ -153,7 +153,10 @@ def rotate(
     removed = []
     for _moment, path in backups:
         if path not in keep:
-            path.unlink(missing_ok=True)
+            try:
+                unlink_with_retry(path)
+            except FileInUse:
+                continue  # held open (a copy to a stick, antivirus): the next rotation takes it
             removed.append(path)
     return removed
 
@@ -202,8 +205,8 @@ def swap_in(prepared: Path, db_file: Path) -> None:
     would replay the old log onto the restored file.
     """
     for suffix in ("-wal", "-shm"):
-        Path(str(db_file) + suffix).unlink(missing_ok=True)
-    os.replace(prepared, db_file)
+        unlink_with_retry(Path(str(db_file) + suffix))
+    replace_with_retry(prepared, db_file)
 
 
 def copy_file(source: Path, folder: Path) -> Path:
@@ -213,7 +216,7 @@ def copy_file(source: Path, folder: Path) -> Path:
     partial = target.with_name(target.name + ".partial")
     shutil.copyfile(source, partial)
     if integrity_ok(partial):
-        partial.unlink(missing_ok=True)
+        unlink_with_retry(partial)
         raise BackupError(f"The copy in {folder} failed its integrity check.")
-    os.replace(partial, target)
+    replace_with_retry(partial, target)
     return target

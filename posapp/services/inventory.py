@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from posapp.dates import parse_day
 from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
@@ -217,10 +218,7 @@ def _parse_expiry(value: object, field: str) -> date | None:
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("Dates are YYYY-MM-DD.", field=field) from None
+    return parse_day(text, field)
 
 
 def _find_product(session: Session, raw: Mapping[str, Any]) -> Product | None:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from posapp.dates import parse_day
 from posapp.errors import ValidationError
 from posapp.models import (
     INVOICE_STATUSES,
@@ -26,10 +27,7 @@ from posapp.money import parse_money
 def _parse_day(value: str | None, field: str) -> date | None:
     if not value:
         return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValidationError("Dates are YYYY-MM-DD.", field=field) from None
+    return parse_day(value[:10], field)
 
 
 def _customers_matching(q: str) -> Select[tuple[int]]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from posapp.dates import parse_day
 from posapp.errors import ValidationError
 from posapp.models import MOVEMENT_REASONS, Category, Product, StockMovement, User
 from posapp.models.base import local_midnight_utc, to_local, utcnow
@@ -151,11 +152,8 @@ def stock_on_hand(session: Session, *, limit: int | None = None, stream: bool = 
 def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """Read a local date range (YYYY-MM-DD); default the last 30 days."""
     today = to_local(utcnow()).date()
-    try:
-        start = date.fromisoformat(raw_from) if raw_from else today - timedelta(days=29)
-        end = date.fromisoformat(raw_to) if raw_to else today
-    except ValueError:
-        raise ValidationError("Dates are YYYY-MM-DD.", field="from") from None
+    start = parse_day(raw_from, "from") if raw_from else today - timedelta(days=29)
+    end = parse_day(raw_to, "to") if raw_to else today
     if end < start:
         raise ValidationError("The range ends before it starts.", field="to")
     return start, end

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, case, cast, func, select, union_all
 from sqlalchemy.orm import Session
 
+from posapp.dates import parse_day
 from posapp.errors import ValidationError
 from posapp.models import (
     EXPENSE_CATEGORIES,
@@ -581,11 +582,11 @@ def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) 
     """Record one expense (date, category, amount, note); every field is checked."""
     errors: dict[str, str] = {}
     try:
-        day = date.fromisoformat(str(data.get("day") or ""))
+        day = parse_day(str(data.get("day") or ""), "day", "The date is YYYY-MM-DD.")
         if day > local_today():
             errors["day"] = "An expense cannot be in the future."
-    except ValueError:
-        errors["day"] = "The date is YYYY-MM-DD."
+    except ValidationError as exc:
+        errors["day"] = exc.message
         day = date.min
     category = str(data.get("category") or "")
     if category not in EXPENSE_CATEGORIES:

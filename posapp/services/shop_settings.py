@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
 from posapp.services import audit
 from posapp.services.settings import ShopSettings, load_settings, save_settings
+from posapp.winfs import replace_with_retry, unlink_with_retry
 
 AUDIT_ACTION = "settings.change"
 LOGO_FILE = "logo.png"
@@ -245,7 +245,8 @@ def save_logo(
         before = load_settings(session).logo
         save_settings(session, logo=digest)
         tmp.write_bytes(png)
-        os.replace(tmp, target)
+        # The receipt printer or a PDF may be reading the old logo; Windows would refuse.
+        replace_with_retry(tmp, target)
         audit.record(
             session,
             AUDIT_ACTION,
@@ -266,7 +267,7 @@ def remove_logo(session: Session, data_dir: Path, user_id: int | None) -> bool:
         if not existed and not before:
             return False
         save_settings(session, logo="")
-        target.unlink(missing_ok=True)
+        unlink_with_retry(target)
         audit.record(
             session,
             AUDIT_ACTION,

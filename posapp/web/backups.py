@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit, backups
 from posapp.services.settings import load_settings, save_settings
 from posapp.web import admin_required
+from posapp.winfs import unlink_with_retry
 
 bp = Blueprint("backups", __name__)
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -65,6 +68,7 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
         offsite_stale=bool(settings.offsite_backup_dir)
         and maintenance.offsite_stale(last_copy, utcnow()),
         max_upload_mb=_max_upload() // (1024 * 1024),
+        storage_warnings=current_app.config.get("STORAGE_WARNINGS", []),
         error=error,
     ), status
 
@@ -138,11 +142,11 @@ def _chosen_file() -> tuple[Path, str]:
     target = folder / UPLOAD_NAME
     upload.save(target)
     if target.stat().st_size > _max_upload():
-        target.unlink(missing_ok=True)
+        unlink_with_retry(target)
         raise ValidationError("That file is too large to be a TillBook backup.", field="file")
     with target.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
-            target.unlink(missing_ok=True)
+            unlink_with_retry(target)
             raise ValidationError("That file is not a TillBook backup.", field="file")
     return target, os.path.basename(upload.filename)[:200]
 
@@ -161,8 +165,13 @@ def restore() -> Response | tuple[str, int]:
             info = maintenance.restore(current_app, source)
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
+    except (OSError, sqlite3.Error) as exc:
+        # Nothing was swapped in (restore keeps the data as it was when a step fails): say so
+        # on the page rather than answering a bare 500.
+        return _page(503, error=f"The restore failed; your data is unchanged. ({exc})")
     finally:
-        upload.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            unlink_with_retry(upload)
     maintenance.audit_event("backup.restore", user_id, {"source": label, "size": info.size})
     # The restored data has its own users: everyone logs in again.
     logout_user()

@@ -10,8 +10,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
-from posapp.errors import DomainError, ValidationError
+from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Customer
 from posapp.money import money_str
@@ -294,11 +295,7 @@ def payment_pdf(payment_id: int) -> Response:
 
 
 def _day(name: str) -> date:
-    raw = request.args.get(name, "")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError("Dates are YYYY-MM-DD.", field=name) from None
+    return parse_day(request.args.get(name, ""), name)
 
 
 @bp.get("/<int:customer_id>/statement.pdf")

@@ -118,7 +118,11 @@ def upload_logo() -> Response | tuple[str, int]:
 @admin_required
 def remove_logo() -> Response:
     """Delete the logo from receipts and invoices."""
-    removed = service.remove_logo(db.session, _data_dir(), current_user.id)
+    try:
+        removed = service.remove_logo(db.session, _data_dir(), current_user.id)
+    except DomainError as exc:  # the logo file is held open (Windows): nothing changed
+        flash(exc.message, "danger")
+        return redirect(url_for("settings.index"))
     flash("Logo removed." if removed else "There was no logo to remove.", "success")
     return redirect(url_for("settings.index"))
 

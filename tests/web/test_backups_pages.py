@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import threading
 from datetime import timedelta
@@ -13,11 +14,12 @@ from urllib import request as urlrequest
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 
+import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from posapp import maintenance
+from posapp import maintenance, winfs
 from posapp.extensions import db
 from posapp.models import AuditLog, Product, User
 from posapp.models.base import utcnow, write_transaction
@@ -353,3 +355,75 @@ def test_a_failing_backup_job_reports_why(app: Flask, tmp_path: Path) -> None:
     job = maintenance.BackupJob("x", blocker / "sub", None)
     maintenance.BackupJobs._run(app, job)  # the thread's body, run here
     assert job.state == "failed" and job.error and job.as_dict()["percent"] == 0
+
+
+def test_restore_is_refused_with_a_message_while_a_backup_job_runs(
+    client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    make_product(db.session, admin.id, name="Kept")
+    login(client)
+    client.post("/backups/now")
+    (name,) = listed(data_dir)
+    make_product(db.session, admin.id, name="Made after the backup")
+    jobs = maintenance.backup_jobs(client.application)
+    jobs._jobs["busy"] = maintenance.BackupJob("busy", None, admin.id)  # still copying
+    db.session.remove()
+    forget_request_state()
+    try:
+        response = client.post("/backups/restore", data={"name": name})
+    finally:
+        del jobs._jobs["busy"]
+    assert response.status_code == 409
+    assert maintenance.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+    assert set(db.session.scalars(select(Product.name))) == {"Kept", "Made after the backup"}
+    assert listed(data_dir) == [name]  # not even a safety backup was taken
+
+
+def test_restore_is_refused_while_the_daily_backup_thread_runs(
+    client: FlaskClient, admin: User, data_dir: Path
+) -> None:
+    login(client)
+    client.post("/backups/now")
+    (name,) = listed(data_dir)
+    release = threading.Event()
+    daily = threading.Thread(target=release.wait, daemon=True)
+    client.application.extensions["tillbook_daily_backup"] = daily
+    daily.start()
+    forget_request_state()
+    try:
+        response = client.post("/backups/restore", data={"name": name})
+    finally:
+        release.set()
+        daily.join()
+    assert response.status_code == 409
+    assert maintenance.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+
+
+def test_a_database_file_held_open_elsewhere_gives_the_page_a_message_not_a_500(
+    client: FlaskClient, admin: User, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_product(db.session, admin.id, name="Kept")
+    login(client)
+    client.post("/backups/now")
+    (name,) = listed(data_dir)
+    make_product(db.session, admin.id, name="Made after the backup")
+    real_replace = os.replace
+
+    def held(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "tillbook.db":  # what Windows does while antivirus scans it
+            error = PermissionError(13, "The process cannot access the file")
+            error.winerror = 32  # type: ignore[attr-defined]
+            raise error
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", held)
+    monkeypatch.setattr(winfs.time, "sleep", lambda _s: None)
+    db.session.remove()
+    forget_request_state()
+    response = client.post("/backups/restore", data={"name": name})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "is open in another program (antivirus, a backup); close it and try again" in page
+    assert set(db.session.scalars(select(Product.name))) == {"Kept", "Made after the backup"}
+    assert not (data_dir / "restore-in-progress.db").exists()
+    assert "backup.restore" not in actions()
