@@ -325,10 +325,10 @@ def explain_usb_error(config: PrinterConfig, exc: BaseException, platform: str |
     name = config.describe()
     if type(cause).__name__ == "NoBackendError":  # by name: pyusb itself may be missing
         if on_windows:
-            return f"TillBook cannot reach USB printers directly here. {USE_WINDOWS_PRINTER}"
+            return f"TillBook cannot reach the {name} directly here. {USE_WINDOWS_PRINTER}"
         return (
-            "No USB driver (libusb) was found on this computer: install libusb "
-            "or use a network printer."
+            f"No USB driver (libusb) was found on this computer to reach the {name}: "
+            "install libusb or use a network printer."
         )
     if isinstance(cause, AssertionError):  # python-escpos's "device not found"
         advice = (

@@ -259,10 +259,18 @@ NOT_SUPPORTED = usb.core.USBError(
         (NOT_FOUND, "win32", "Windows does not let TillBook use the USB printer"),
         (NOT_SUPPORTED, "win32", "Windows does not let TillBook use the USB printer"),
         (None, "win32", "The USB printer 04b8:0e15 was not found"),
-        (usb.core.NoBackendError("No backend available"), "win32", "cannot reach USB printers"),
+        (
+            usb.core.NoBackendError("No backend available"),
+            "win32",
+            "cannot reach the USB printer 04b8:0e15 directly",
+        ),
         (ACCESS, "linux", "udev rule"),
         (NOT_SUPPORTED, "linux", "held by another driver"),
-        (usb.core.NoBackendError("No backend available"), "linux", "install libusb"),
+        (
+            usb.core.NoBackendError("No backend available"),
+            "linux",
+            "to reach the USB printer 04b8:0e15: install libusb",
+        ),
     ],
 )
 def test_libusb_errors_tell_the_owner_what_to_do(
