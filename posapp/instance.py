@@ -34,8 +34,8 @@ class InstanceLock:
     """A non-blocking, exclusive OS lock on `<data dir>/instance.lock`.
 
     The OS drops the lock when the process ends, however it ends (a crash, SIGKILL, power
-    loss), so a lock is never stale. Binding a fixed port is no substitute: waitress sets
-    SO_REUSEADDR, and on Windows two processes can then share a port.
+    loss), so a lock is never stale. Binding a fixed port is no substitute: the desktop app
+    listens on a random port, and a port says nothing about which data folder is served.
     """
 
     def __init__(self, data_dir: Path) -> None:

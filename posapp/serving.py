@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import logging
 import os
 import platform
 import signal
+import socket
 import sys
 import threading
 import time
@@ -20,6 +22,11 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 15.0  # a sale takes milliseconds; a PDF a second or two
 MALLOC_ARENAS = 1
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+# winsock2.h: #define SO_EXCLUSIVEADDRUSE ((int)(~SO_REUSEADDR)), SO_REUSEADDR being 4 there.
+WINDOWS_SO_EXCLUSIVEADDRUSE = ~4
+WSAEADDRINUSE = 10048
+WSAEACCES = 10013
+BACKLOG = 1024  # waitress's default; it calls listen() again with its own
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -42,12 +49,61 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
+def listening_socket(
+    host: str, port: int, *, platform: str | None = None, sockets: Any = socket
+) -> socket.socket:
+    """Bind and listen on host:port, the port this program's alone; OSError saying why not.
+
+    waitress sets SO_REUSEADDR on the sockets it makes. On POSIX that only lets a restart bind
+    while old connections sit in TIME_WAIT, so it is kept. On Windows it means something else:
+    another program setting it may bind the same port and take the till's connections; there
+    SO_EXCLUSIVEADDRUSE is set instead (the two exclude each other), which refuses any other
+    bind to this port. `platform` and `sockets` stand for sys.platform and the socket module.
+    """
+    windows = (platform or sys.platform) == "win32"
+    family, kind, proto, _, address = sockets.getaddrinfo(
+        host, port, sockets.AF_UNSPEC, sockets.SOCK_STREAM, 0, sockets.AI_PASSIVE
+    )[0]
+    sock = sockets.socket(family, kind, proto)
+    try:
+        if windows:
+            exclusive = getattr(sockets, "SO_EXCLUSIVEADDRUSE", WINDOWS_SO_EXCLUSIVEADDRUSE)
+            sock.setsockopt(sockets.SOL_SOCKET, exclusive, 1)
+        else:
+            sock.setsockopt(sockets.SOL_SOCKET, sockets.SO_REUSEADDR, 1)
+        if family == sockets.AF_INET6:
+            sock.setsockopt(sockets.IPPROTO_IPV6, sockets.IPV6_V6ONLY, 1)  # as waitress does
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        code = getattr(exc, "winerror", None) or exc.errno
+        if code in (errno.EADDRINUSE, WSAEADDRINUSE, WSAEACCES):
+            # WSAEACCES: a port Windows reserves (Hyper-V, WSL) or another program's exclusive one.
+            reason = f"port {port} is already in use by another program"
+            advice = "close that program or choose another port"
+        else:
+            reason = " ".join(str(exc.strerror or exc).split())
+            advice = "check the address"
+        raise OSError(exc.errno, f"Cannot listen on {host}:{port}: {reason}; {advice}.") from exc
+    return sock
+
+
 class Server:
     """A waitress server on its own thread, with a graceful `stop()`."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 6):
         limit_malloc_arenas()  # before create_server starts the request threads
-        self._server = create_server(app, host=host, port=port, threads=threads, ident="TillBook")
+        sock = listening_socket(host, port)
+        try:
+            # With `sockets`, waitress binds nothing and must not be given host or port. It
+            # still calls set_reuse_addr() on the socket: Windows refuses SO_REUSEADDR on a
+            # socket with SO_EXCLUSIVEADDRUSE (the two exclude each other) and waitress ignores
+            # that OSError; on POSIX it is already set.
+            self._server = create_server(app, sockets=[sock], threads=threads, ident="TillBook")
+        except BaseException:
+            sock.close()
+            raise
         self._map: dict[int, Any] = getattr(self._server, "_map", None) or self._server.map
         self._thread = threading.Thread(target=self._server.run, name="waitress", daemon=True)
         self.port: int = int(self._server.effective_port)
@@ -110,7 +166,15 @@ class Server:
 
 
 def stop_on_signals(stop: threading.Event) -> None:
-    """Set `stop` on Ctrl+C and SIGTERM (and Ctrl+Break on Windows) instead of dying mid-sale."""
+    """Set `stop` on Ctrl+C and SIGTERM (and Ctrl+Break on Windows) instead of dying mid-sale.
+
+    SIGTERM exists only on POSIX (systemd, docker stop, kill). Windows sends no SIGTERM: in a
+    console, Ctrl+C and Ctrl+Break arrive as SIGINT and SIGBREAK and stop gracefully; the
+    desktop window stops gracefully when it is closed; `taskkill` without /F sends WM_CLOSE,
+    which only a program with a window receives; `taskkill /F` (and Task Manager's End task
+    on a console) kills at once, without the final WAL checkpoint, which SQLite replays from
+    the -wal file at the next start, so no committed sale is lost.
+    """
 
     def handler(signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)

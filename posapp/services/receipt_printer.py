@@ -1,12 +1,14 @@
 """The ESC/POS receipt printer: its settings, sending a job to it, and the audited cash drawer.
 
 python-escpos is imported only when something is sent, so the app starts (and the tests run)
-on machines without a printer, without libusb and without pywin32.
+on machines without a printer, without libusb and without pywin32; pywin32's modules
+(win32print, pywintypes) likewise only when a Windows printer is listed or used.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import socket
@@ -49,6 +51,18 @@ FALSE_WORDS = ("", "0", "off", "false", "no")
 # ESC p 0 25 25 (ms/2): pulse the drawer connector's pin 2, as python-escpos's cashdraw(2).
 DRAWER_KICK_PIN = 2
 REASON_MAX = 200
+# win32print's EnumPrinters flags (winspool.h): printers of this computer and shared ones added.
+PRINTER_ENUM_LOCAL = 0x2
+PRINTER_ENUM_CONNECTIONS = 0x4
+# libusb's error codes (libusb.h), as pyusb's libusb1 backend puts them in backend_error_code.
+LIBUSB_ERROR_ACCESS = -3
+LIBUSB_ERROR_NOT_FOUND = -5
+LIBUSB_ERROR_NOT_SUPPORTED = -12
+USE_WINDOWS_PRINTER = (
+    "On Windows choose 'Windows printer by name' in Settings → Receipt printer and pick this "
+    "printer from the list: a USB printer with its Windows driver installed belongs to that "
+    "driver, and only Windows can print on it."
+)
 NOT_CONFIGURED = "No receipt printer is set up; an admin can add one in Settings → Receipt printer."
 
 
@@ -239,11 +253,8 @@ def _open(config: PrinterConfig) -> Any:
         )
         try:
             printer.open()
-        except usb.core.NoBackendError:
-            raise PrinterError(
-                "No USB driver (libusb) was found on this computer; use a network printer "
-                "or, on Windows, the printer by name."
-            ) from None
+        except usb.core.NoBackendError as exc:
+            raise PrinterError(explain_usb_error(config, exc, None)) from None
         return printer
     if config.kind == "windows":
         if sys.platform != "win32":
@@ -256,27 +267,171 @@ def _open(config: PrinterConfig) -> Any:
     raise PrinterNotConfigured(NOT_CONFIGURED)
 
 
+def installed_printers(platform: str | None = None) -> list[str]:
+    """The names of the printers Windows has (its own and shared ones added), sorted.
+
+    Empty off Windows, without pywin32, or when the spooler does not answer: the settings page
+    then still takes a typed name.
+    """
+    if (platform or sys.platform) != "win32":
+        return []
+    try:
+        import pywintypes
+        import win32print
+    except ImportError:
+        return []
+    try:
+        # Level 1 rows are (flags, description, name, comment): the name without asking each
+        # shared printer's server for its status, as level 2 would.
+        rows = win32print.EnumPrinters(PRINTER_ENUM_LOCAL | PRINTER_ENUM_CONNECTIONS, None, 1)
+    except pywintypes.error:
+        return []
+    return sorted({str(row[2]) for row in rows if row[2]}, key=str.casefold)
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the printer failed", built when a job is sent.
+
+    pywintypes.error (the spooler's errors) is not an OSError, and pywintypes exists only
+    where pywin32 is installed, so it cannot be named in a static except clause.
+    """
+    from escpos.exceptions import Error as EscposError
+
+    # OSError: refused/unreachable/timed out sockets and USB I/O (usb.core.USBError);
+    # RuntimeError: python-escpos's "needs pyusb/pywin32"; AssertionError: its checks.
+    failures: list[type[BaseException]] = [EscposError, OSError, RuntimeError, AssertionError]
+    try:
+        import pywintypes
+    except ImportError:
+        pass
+    else:
+        failures.append(pywintypes.error)
+    return tuple(failures)
+
+
+def _usb_cause(exc: BaseException) -> BaseException:
+    """The USB error under python-escpos's DeviceNotFoundError (it wraps what open() met)."""
+    from escpos.exceptions import DeviceNotFoundError
+
+    if isinstance(exc, DeviceNotFoundError) and exc.__context__ is not None:
+        return exc.__context__
+    return exc
+
+
+def explain_usb_error(config: PrinterConfig, exc: BaseException, platform: str | None) -> str:
+    """Say what a libusb failure means for the owner and what to do about it."""
+    on_windows = (platform or sys.platform) == "win32"
+    cause = _usb_cause(exc)
+    name = config.describe()
+    if type(cause).__name__ == "NoBackendError":  # by name: pyusb itself may be missing
+        if on_windows:
+            return f"TillBook cannot reach the {name} directly here. {USE_WINDOWS_PRINTER}"
+        return (
+            f"No USB driver (libusb) was found on this computer to reach the {name}: "
+            "install libusb or use a network printer."
+        )
+    if isinstance(cause, AssertionError):  # python-escpos's "device not found"
+        advice = (
+            "Check that it is switched on and its cable is plugged in, and that the vendor and "
+            "product ids match its label."
+        )
+        if on_windows:
+            advice += " " + USE_WINDOWS_PRINTER
+        return f"The {name} was not found. {advice}"
+    code = getattr(cause, "backend_error_code", None)
+    number = getattr(cause, "errno", None)
+    denied = code == LIBUSB_ERROR_ACCESS or number == errno.EACCES
+    unsupported = code in (LIBUSB_ERROR_NOT_FOUND, LIBUSB_ERROR_NOT_SUPPORTED) or number in (
+        errno.ENOENT,
+        errno.ENOSYS,
+    )
+    if on_windows and (denied or unsupported):
+        return f"Windows does not let TillBook use the {name} directly. {USE_WINDOWS_PRINTER}"
+    if denied:
+        return (
+            f"This computer's user may not use the {name}: give it access (on Linux a udev "
+            "rule or the lp group) or use a network printer."
+        )
+    if unsupported:
+        return (
+            f"The {name} was unplugged or is held by another driver: plug it in again, "
+            "or use a network printer."
+        )
+    detail = " ".join(str(cause).split()) or type(cause).__name__
+    return f"Could not print on the {name}: {detail}"
+
+
+def _describe_failure(config: PrinterConfig, exc: BaseException, platform: str | None) -> str:
+    """The message for a failed job: USB failures explained, the rest named as they came."""
+    if config.kind == "usb":
+        return explain_usb_error(config, exc, platform)
+    from escpos.exceptions import DeviceNotFoundError
+
+    if (
+        config.kind == "windows"
+        and isinstance(exc, DeviceNotFoundError)
+        and isinstance(exc.__context__, AssertionError)
+    ):
+        return (
+            f"Windows has no printer named “{config.windows_name}”: pick it from the list "
+            "in Settings → Receipt printer."
+        )
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return f"Could not print on the {config.describe()}: {detail}"
+
+
+def _end_windows_job(printer: Any, commit: bool) -> None:
+    """End the Windows print job, committing it or throwing it away, and close the printer.
+
+    The spooler starts printing in EndPagePrinter/EndDocPrinter, so their errors are the job's
+    errors and must reach the caller. python-escpos's close() stops at the first failing call
+    and leaves the handle open; ClosePrinter is called here whatever happened before it.
+    """
+    import win32print
+
+    handle = printer._device
+    printer._device = False  # python-escpos's close() (also run by __del__) then does nothing
+    if not handle:
+        return
+    try:
+        if commit:
+            win32print.EndPagePrinter(handle)
+            win32print.EndDocPrinter(handle)
+        else:
+            win32print.AbortPrinter(handle)  # a half-written receipt is not printed
+    finally:
+        win32print.ClosePrinter(handle)
+
+
 def send(config: PrinterConfig, job: bytes) -> None:
-    """Send a finished ESC/POS job to the printer in one write; PrinterError if it fails."""
+    """Send a finished ESC/POS job to the printer in one write; PrinterError if it fails.
+
+    For a Windows printer the job counts as printed only once the spooler accepted its end.
+    """
     if not config.configured:
         raise PrinterNotConfigured(NOT_CONFIGURED)
     _escpos()  # a broken install is reported as such, not as a printer fault
-    from escpos.exceptions import Error as EscposError
-
+    failures = _failures()
     printer = None
     try:
         printer = _open(config)
         printer._raw(job)  # the job is already encoded; python-escpos has no public raw write
+        if config.kind == "windows":
+            opened, printer = printer, None
+            _end_windows_job(opened, commit=True)
     except DomainError:
         raise
-    except (EscposError, OSError, RuntimeError, AssertionError) as exc:
-        # OSError: refused/unreachable/timed out sockets and USB I/O (usb.core.USBError);
-        # RuntimeError: python-escpos's "needs pyusb/pywin32"; AssertionError: its checks.
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise PrinterError(f"Could not print on the {config.describe()}: {detail}") from None
+    except failures as exc:
+        raise PrinterError(_describe_failure(config, exc, None)) from None
     finally:
-        if printer is not None:
-            # Closing a connection that already failed must not hide the real result.
+        if printer is not None and config.kind == "windows":
+            # The job failed before its end: throw it away; the first error is the one to tell.
+            with contextlib.suppress(*failures):
+                _end_windows_job(printer, commit=False)
+        elif printer is not None:
+            # Network and USB: once the write returned, the bytes are with the printer (TCP
+            # or the USB endpoint); close() only releases this side's handle, and its error
+            # cannot undo a print nor hide the real result of a failed one.
             with contextlib.suppress(Exception):
                 printer.close()
 

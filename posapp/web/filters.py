@@ -1,10 +1,10 @@
-"""Template filters and globals: money, quantities, percentages and local times."""
+"""Template filters and globals: money, quantities, percentages, local times and the theme."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from posapp.extensions import db
@@ -13,6 +13,17 @@ from posapp.money import format_money, format_qty, money_str, percent_str
 from posapp.services import inventory
 from posapp.services.customers import display_phone
 from posapp.web import shop_logo, shop_settings
+
+# static/js/theme.js writes it. A cookie, not localStorage: cookies belong to the host whatever
+# the port, and the desktop app serves on a new random port (a new origin) at every start.
+THEME_COOKIE = "tillbook_theme"
+THEMES = ("light", "dark")
+DEFAULT_THEME = "light"
+
+
+def theme_from_cookie(value: str | None) -> str:
+    """The theme to render <html> with: the cookie's when it is one we know, else light."""
+    return value if value in THEMES else DEFAULT_THEME
 
 
 def register_filters(app: Flask) -> None:
@@ -58,6 +69,10 @@ def register_filters(app: Flask) -> None:
             "shop": shop_settings(),
             "current_user": current_user,
             "app_version": app.config["VERSION"],
+            # On <html> from the first byte, so a dark page never flashes light.
+            "theme": theme_from_cookie(
+                request.cookies.get(THEME_COOKIE) if has_request_context() else None
+            ),
             "zip": zip,
             # Called by pages that print the logo (receipt, settings), so others read no file.
             "shop_logo": shop_logo,

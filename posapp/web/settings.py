@@ -60,6 +60,7 @@ def _page(
         printer_error=printer_error,
         printer_fields=printer_fields or {},
         printer_kinds=list(receipt_printer.PRINTER_KINDS.items()),
+        windows_printers=receipt_printer.installed_printers(),
         printer_columns=receipt_printer.COLUMNS.get(current.receipt_width_mm, 48),
         layouts=list(service.INVOICE_LAYOUTS.items()),
         example=service.money_example(current.currency, current.locale),

@@ -1,19 +1,47 @@
-// Light/dark theme: applied from <head> before the first paint, remembered in localStorage.
+// Light/dark theme: applied from <head> before the first paint, remembered in a cookie.
+// A cookie belongs to the host whatever the port, so the choice survives the desktop app's new
+// random port at each start (localStorage is per origin, port included, and was forgotten).
+// The server renders data-bs-theme from the same cookie, so a remembered theme never flashes.
 (function () {
   "use strict";
-  var KEY = "tillbook-theme";
+  var COOKIE = "tillbook_theme";
+  var LEGACY_KEY = "tillbook-theme"; // where earlier versions kept it, in localStorage
+  var ONE_YEAR = 365 * 24 * 60 * 60;
 
-  function stored() {
+  function valid(value) {
+    return value === "light" || value === "dark" ? value : null;
+  }
+
+  function fromCookie() {
+    var parts = document.cookie ? document.cookie.split(";") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var pair = parts[i].replace(/^\s+/, "");
+      if (pair.indexOf(COOKIE + "=") === 0) return valid(pair.slice(COOKIE.length + 1));
+    }
+    return null;
+  }
+
+  function remember(theme) {
+    var secure = window.location.protocol === "https:" ? "; Secure" : "";
+    document.cookie =
+      COOKIE + "=" + theme + "; Path=/; Max-Age=" + ONE_YEAR + "; SameSite=Lax" + secure;
+  }
+
+  // Once: a choice kept in localStorage by an earlier version moves to the cookie.
+  function migrated() {
     try {
-      var value = window.localStorage.getItem(KEY);
-      return value === "light" || value === "dark" ? value : null;
+      var value = valid(window.localStorage.getItem(LEGACY_KEY));
+      if (!value) return null;
+      remember(value);
+      window.localStorage.removeItem(LEGACY_KEY);
+      return value;
     } catch (e) {
-      return null;
+      return null; // storage blocked: nothing to move
     }
   }
 
   function preferred() {
-    var value = stored();
+    var value = fromCookie() || migrated();
     if (value) return value;
     var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
     return dark ? "dark" : "light";
@@ -44,11 +72,7 @@
       buttons[i].addEventListener("click", function () {
         var next = current() === "dark" ? "light" : "dark";
         apply(next);
-        try {
-          window.localStorage.setItem(KEY, next);
-        } catch (e) {
-          /* private mode: the theme still switches for this page */
-        }
+        remember(next);
       });
     }
   });

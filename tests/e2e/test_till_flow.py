@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from posapp.extensions import db
 from posapp.services.checkout import financial_year
+from tests.conftest import LiveServer
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_product, make_user
 
@@ -134,6 +136,39 @@ def test_theme_choice_is_remembered_and_applied_before_paint(page: Any) -> None:
     page.locator("[data-theme-toggle]").click()
     page.reload()
     expect(html).to_have_attribute("data-bs-theme", "light")
+
+
+def test_the_theme_survives_a_new_port_and_an_old_choice_moves_to_the_cookie(
+    browser: Any, live_server: Any
+) -> None:
+    # The desktop app serves on a new random port at every start: a new origin, same host.
+    second = LiveServer(live_server.app).start()
+    context = browser.new_context(color_scheme="light")
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/setup")
+        page.locator("[data-theme-toggle]").click()
+        (cookie,) = [c for c in context.cookies() if c["name"] == "tillbook_theme"]
+        assert (cookie["value"], cookie["path"], cookie["sameSite"]) == ("dark", "/", "Lax")
+        assert cookie["expires"] > time.time() + 360 * 24 * 3600  # about a year
+
+        answer = page.goto(second.url + "/setup")
+        assert 'data-bs-theme="dark"' in answer.text()  # rendered by the server: no flash
+        expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+
+        # An earlier version kept the choice in localStorage: it moves to the cookie once.
+        context.clear_cookies()
+        page.evaluate("window.localStorage.setItem('tillbook-theme', 'dark')")
+        page.reload()
+        expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+        assert any(
+            c["name"] == "tillbook_theme" and c["value"] == "dark" for c in context.cookies()
+        )
+        assert page.evaluate("window.localStorage.getItem('tillbook-theme')") is None
+    finally:
+        context.close()
+        second.stop()
 
 
 def test_short_stock_is_refused_and_the_cart_survives(page: Any, live_server: Any) -> None:

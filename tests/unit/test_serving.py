@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from posapp.serving import Server
+from posapp.serving import Server, listening_socket
 
 WAIT = 30.0
 
@@ -116,3 +116,91 @@ def test_the_server_keeps_one_malloc_arena_for_all_its_threads() -> None:
 
     assert heaps("default") > 2  # glibc: an arena per allocating thread (8 per core at most)
     assert heaps("limited") == 1
+
+
+class RecordingSocket:
+    """A socket of the fake socket module: it records what is asked of it."""
+
+    def __init__(self, module: FakeSocketModule, family: int, kind: int, proto: int) -> None:
+        self.module = module
+        module.made.append(self)
+        self.options: list[tuple[int, int, int]] = []
+        self.bound: Any = None
+        self.backlog: int | None = None
+        self.closed = False
+
+    def setsockopt(self, level: int, option: int, value: int) -> None:
+        self.options.append((level, option, value))
+
+    def bind(self, address: Any) -> None:
+        if self.module.bind_error is not None:
+            raise self.module.bind_error
+        self.bound = address
+
+    def listen(self, backlog: int) -> None:
+        self.backlog = backlog
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeSocketModule:
+    """The parts of the socket module listening_socket uses, with Windows' values."""
+
+    AF_UNSPEC, AF_INET, AF_INET6 = 0, 2, 23
+    SOCK_STREAM, AI_PASSIVE = 1, 1
+    SOL_SOCKET, SO_REUSEADDR = 0xFFFF, 4
+    IPPROTO_IPV6, IPV6_V6ONLY = 41, 27
+
+    def __init__(self, exclusive: bool = True, bind_error: OSError | None = None) -> None:
+        if exclusive:  # Python on Windows names it; the fallback is winsock2.h's ~SO_REUSEADDR
+            self.SO_EXCLUSIVEADDRUSE = -5
+        self.bind_error = bind_error
+        self.made: list[RecordingSocket] = []
+
+    def getaddrinfo(self, host: str, port: int, *_: int) -> list[tuple[Any, ...]]:
+        return [(self.AF_INET, self.SOCK_STREAM, 6, "", (host, port))]
+
+    def socket(self, family: int, kind: int, proto: int) -> RecordingSocket:
+        return RecordingSocket(self, family, kind, proto)
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_on_windows_the_port_is_exclusive_and_never_reusable(named: bool) -> None:
+    sockets = FakeSocketModule(exclusive=named)
+    sock = listening_socket("127.0.0.1", 8765, platform="win32", sockets=sockets)
+    assert sock.options == [(0xFFFF, -5, 1)]  # SO_EXCLUSIVEADDRUSE and no SO_REUSEADDR
+    assert sock.bound == ("127.0.0.1", 8765) and sock.backlog == 1024
+
+
+def test_on_posix_the_port_is_reusable_after_a_restart() -> None:
+    sockets = FakeSocketModule()
+    sock = listening_socket("127.0.0.1", 8765, platform="linux", sockets=sockets)
+    assert sock.options == [(0xFFFF, 4, 1)]
+
+
+def test_a_port_in_use_on_windows_is_named_and_the_socket_closed() -> None:
+    taken = OSError(10048, "Only one usage of each socket address is normally permitted")
+    taken.winerror = 10048  # type: ignore[attr-defined]
+    sockets = FakeSocketModule(bind_error=taken)
+    with pytest.raises(OSError, match="port 8765 is already in use by another program"):
+        listening_socket("127.0.0.1", 8765, platform="win32", sockets=sockets)
+    assert sockets.made[0].closed
+
+
+def test_two_servers_cannot_share_a_port_and_the_first_still_serves() -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"till"]
+
+    first = Server(app, threads=1)
+    first.start()
+    try:
+        with pytest.raises(OSError, match=f"port {first.port} is already in use"):
+            Server(app, port=first.port, threads=1)
+        url = f"http://127.0.0.1:{first.port}/"
+        with urllib.request.urlopen(url, timeout=WAIT) as response:
+            assert response.read() == b"till"
+    finally:
+        assert first.stop(grace=WAIT)
+    assert not first.running

@@ -222,3 +222,17 @@ def test_inactive_users_cannot_log_in(client: FlaskClient, admin) -> None:  # ty
         assert stored is not None
         stored.active = False
     assert log_in(client, "gone").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "cookie,theme",
+    [(None, "light"), ("dark", "dark"), ("light", "light"), ('dark" onload="x', "light")],
+)
+def test_the_page_arrives_in_the_theme_of_the_cookie(
+    client: FlaskClient, cookie: str | None, theme: str
+) -> None:
+    # The cookie is per host, so the desktop app's new port each start still finds it.
+    if cookie is not None:
+        client.set_cookie("tillbook_theme", cookie)
+    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    assert f'<html lang="en" data-bs-theme="{theme}">' in html

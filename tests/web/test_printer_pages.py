@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import types
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,6 +19,7 @@ from posapp.services import checkout
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import PASSWORD, make_product
 from tests.printer_server import PrinterServer, closed_port
+from tests.unit.test_windows_printing import FakeWin32Print, SpoolerError
 
 KICK = b"\x1bp\x00\x32\x32"
 
@@ -241,3 +244,26 @@ def test_the_invoice_page_names_the_pdf_layout(
     configure(invoice_layout=layout)
     log_in(client, "cashier")
     assert label in client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+
+
+def test_on_windows_the_page_offers_the_installed_printers_and_steers_usb_to_them(
+    client: FlaskClient, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_in(client, "admin")
+    here = client.get("/settings/").get_data(as_text=True)
+    assert "data-windows-printers" not in here  # not Windows: the name is typed
+    assert "a USB printer with its Windows driver installed is used by name" in flashes(here)
+
+    spooler = FakeWin32Print(["Microsoft Print to PDF", "EPSON TM-T82 Receipt"])
+    monkeypatch.setitem(sys.modules, "win32print", spooler)
+    monkeypatch.setitem(sys.modules, "pywintypes", types.SimpleNamespace(error=SpoolerError))
+    monkeypatch.setattr(sys, "platform", "win32")
+    page = client.get("/settings/").get_data(as_text=True)
+    listed = re.search(r'<datalist id="windows-printers"[^>]*>(.*?)</datalist>', page, re.S)
+    assert listed is not None
+    assert re.findall(r'<option value="([^"]+)">', listed.group(1)) == [
+        "EPSON TM-T82 Receipt",
+        "Microsoft Print to PDF",
+    ]
+    assert re.search(r'id="f-printer_windows_name"[^>]*list="windows-printers"', page)
+    assert spooler.calls == [("EnumPrinters", 0x2 | 0x4, None, 1)]
