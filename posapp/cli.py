@@ -426,3 +426,29 @@ def export_docs(out_dir: Path) -> None:
 
     for path in write_all(out_dir):
         click.echo(f"wrote {path}")
+
+
+@main.command(hidden=True)
+@click.option(
+    "--data-dir",
+    "selftest_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new or empty folder for the self-test's data dir (default: a temporary one).",
+)
+@click.option(
+    "--window", is_flag=True, help="Open the window step off Windows too (needs a display)."
+)
+def selftest(selftest_dir: Path | None, window: bool) -> None:
+    """(build) Check the window, PDFs, printers, a UNC backup and the check; exit 1 on a failure.
+
+    It never uses the shop's data dir: --data-dir here names a fresh folder for its own.
+    """
+    from posapp.selftest import run_selftest
+
+    if selftest_dir is not None and selftest_dir.is_dir() and any(selftest_dir.iterdir()):
+        raise click.BadParameter(
+            f"{selftest_dir} is not empty; the self-test needs a new or empty folder.",
+            param_hint="--data-dir",
+        )
+    if not run_selftest(selftest_dir, click.echo, window=window):
+        sys.exit(1)
