@@ -1,4 +1,4 @@
-"""The command line of DESIGN §1: one click group; no arguments opens the desktop window."""
+"""The command line: one click group; no arguments opens the desktop window."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The app.py command line (DESIGN §1) and data-dir resolution."""
+"""The app.py command line and data-dir resolution."""
 
 from __future__ import annotations
 
