@@ -91,6 +91,8 @@ def test_rupee_and_devanagari_reach_a_cp1252_pipe_without_unicode_error(tmp_path
 class FakeStream:
     """A text stream that records how it was reconfigured."""
 
+    closed = False
+
     def __init__(self, tty: bool) -> None:
         self.tty = tty
         self.reconfigured: list[dict[str, Any]] = []
@@ -154,3 +156,16 @@ def test_check_logs_to_cli_log_while_the_app_holds_tillbook_log(serving: Path) -
     assert result.exit_code == 0, result.output
     assert (logs / "tillbook.log").read_bytes() == app_log, "check wrote nothing to it"
     assert b"starting, data dir" in (logs / "cli.log").read_bytes()
+
+
+def test_no_stdin_at_all_or_a_closed_one_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posapp.cli import stdin_is_interactive
+
+    monkeypatch.setattr(sys, "stdin", None)  # a windowed build started from Explorer
+    assert not stdin_is_interactive()
+    closed = open(os.devnull)  # noqa: SIM115
+    closed.close()
+    monkeypatch.setattr(sys, "stdin", closed)
+    assert not stdin_is_interactive()
+    monkeypatch.setattr(sys, "stdin", FakeStream(tty=True))
+    assert stdin_is_interactive()
