@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     Build dist\TillBook.exe: a fresh virtual environment with the pinned dependencies, the
-    tests, PyInstaller (app.spec), a smoke run of the executable, and its SHA-256.
+    tests, PyInstaller (app.spec), the executable's own self-test, and its SHA-256.
 
 .DESCRIPTION
     Run from anywhere, in Windows PowerShell 5.1 or PowerShell 7:
@@ -106,7 +106,7 @@ Invoke-Native $VenvPython @('-c', $CheckPython)
 Step 'Installing the pinned dependencies'
 Invoke-Native $VenvPython @(
     '-m', 'pip', 'install', '--no-input', '--require-virtualenv',
-    '-r', 'requirements.txt', '-r', 'requirements-dev.txt'
+    '-r', 'requirements.txt', '-r', 'requirements-dev.txt', '-r', 'requirements-windows.txt'
 )
 Invoke-Native $VenvPython @('-m', 'pip', 'check')
 
@@ -122,24 +122,29 @@ Step 'Building dist\TillBook.exe with PyInstaller'
 Invoke-Native $VenvPython @('-m', 'PyInstaller', '--noconfirm', '--clean', 'app.spec')
 if (-not (Test-Path -LiteralPath $Exe)) { throw "PyInstaller reported success but $Exe is missing" }
 
-Step 'Smoke test: the executable migrates a new data dir and passes its own check'
-# The exe is windowed (no console output), so success is its exit code and its log file.
-$SmokeDir = Join-Path ([System.IO.Path]::GetTempPath()) ('tillbook-smoke-' + [guid]::NewGuid())
+Step 'Self-test: TillBook.exe opens its window, renders a PDF, lists printers, backs up, checks'
+# TillBook.exe is a console program (it hides only a console of its own, from Explorer), so it
+# runs here like in cmd: each step prints "selftest: <step>: ok|FAILED: ...|skipped: ...", and
+# any failure exits 1. The data dir is a fresh temporary one, never the developer's.
+$SelftestDir = Join-Path ([System.IO.Path]::GetTempPath()) ('tillbook-selftest-' + [guid]::NewGuid())
+$saved = $ErrorActionPreference
+$ErrorActionPreference = 'Continue'  # its stderr lines are not errors (see Invoke-Native)
 try {
-    $process = Start-Process -FilePath $Exe -Wait -PassThru -WindowStyle Hidden `
-        -ArgumentList @('--data-dir', "`"$SmokeDir`"", 'check')
-    if ($process.ExitCode -ne 0) {
-        throw "TillBook.exe check exited with $($process.ExitCode); see $SmokeDir\logs"
-    }
-    if (-not (Test-Path -LiteralPath (Join-Path $SmokeDir 'logs\tillbook.log'))) {
-        throw "TillBook.exe check wrote no log file in $SmokeDir\logs"
-    }
-    Remove-Item -LiteralPath $SmokeDir -Recurse -Force
+    & $Exe @('selftest', '--data-dir', $SelftestDir)
+    $code = $LASTEXITCODE
 }
-catch {
-    Write-Host "Smoke-test data dir kept for inspection: $SmokeDir" -ForegroundColor Yellow
-    throw
+finally {
+    $ErrorActionPreference = $saved
 }
+if ($code -ne 0) {
+    Write-Host "Self-test data dir kept for inspection: $SelftestDir" -ForegroundColor Yellow
+    throw "TillBook.exe selftest exited with $code (see the FAILED lines above)"
+}
+# Short commands log to logs\cli.log; the app and `serve` keep logs\tillbook.log to themselves.
+if (-not (Test-Path -LiteralPath (Join-Path $SelftestDir 'logs\cli.log'))) {
+    throw "TillBook.exe selftest wrote no log file in $SelftestDir\logs"
+}
+Remove-Item -LiteralPath $SelftestDir -Recurse -Force
 
 Step 'Writing dist\TillBook.exe.sha256'
 $Hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $Exe).Hash.ToLowerInvariant()

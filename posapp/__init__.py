@@ -163,7 +163,8 @@ def refresh_statistics() -> None:
 
 
 def _setup_file_logging(app: Flask, data_dir: Path) -> None:
-    log_file = data_dir / "logs" / "tillbook.log"
+    """Log to the data dir's logs/<LOG_FILE_NAME>, rotated (the app's file, or the CLI's)."""
+    log_file = data_dir / "logs" / app.config["LOG_FILE_NAME"]
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "tillbook", False)]:
         # One process serves one data dir; a second create_app (tests, CLI) takes over the log.

@@ -1,4 +1,4 @@
-"""The command line of DESIGN §1: one click group; no arguments opens the desktop window."""
+"""The command line: one click group; no arguments opens the desktop window."""
 
 from __future__ import annotations
 
@@ -20,6 +20,30 @@ if TYPE_CHECKING:
     from posapp.instance import InstanceLock
 
 LOOPBACK_NAMES = {"localhost"}
+# The window and `serve` keep logs/tillbook.log to themselves; short commands write cli.log.
+# On Windows a rotating log cannot be renamed while another process holds it open, so a
+# `backup` run by a scheduled task beside the open till would break the till's rotation.
+SERVER_LOG = "tillbook.log"
+CLI_LOG = "cli.log"
+
+
+class NoTerminal(click.ClickException):
+    """A command would have to ask, but nobody can answer: stdin is not a terminal (exit 2)."""
+
+    exit_code = 2
+
+
+def stdin_is_interactive() -> bool:
+    """Tell whether someone can answer a prompt: stdin is an open terminal.
+
+    Not so when started from Explorer or a scheduled task, or with stdin piped or closed:
+    input() would fail at end of file and getpass would wait for a console nobody watches.
+    """
+    stream = sys.stdin
+    try:
+        return stream is not None and not stream.closed and stream.isatty()
+    except (AttributeError, ValueError):  # a replaced stream without isatty, or closed
+        return False
 
 
 def _app(ctx: click.Context, serving: bool = False) -> Flask:
@@ -30,7 +54,10 @@ def _app(ctx: click.Context, serving: bool = False) -> Flask:
     """
     obj = ctx.ensure_object(dict)
     if "app" not in obj:
-        config: dict = {"DAILY_BACKUP_IN_BACKGROUND": serving}
+        config: dict = {
+            "DAILY_BACKUP_IN_BACKGROUND": serving,
+            "LOG_FILE_NAME": SERVER_LOG if serving else CLI_LOG,
+        }
         if obj.get("data_dir"):
             config["DATA_DIR"] = obj["data_dir"]
         obj["app"] = create_app(config)
@@ -187,8 +214,14 @@ def _announce_lan(app: Flask, host: str, port: int) -> None:
 def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     """Create a user (asks for the password twice unless --password-stdin)."""
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
         confirm = password
+    elif not stdin_is_interactive():
+        raise NoTerminal(
+            "Cannot ask for the password: standard input is not a terminal. Use "
+            "--password-stdin and pipe the password in, e.g. "
+            "`echo PASSWORD | TillBook create-user NAME --role cashier --password-stdin`."
+        )
     else:
         password = click.prompt("Password", hide_input=True)
         confirm = click.prompt("Repeat password", hide_input=True)
@@ -308,6 +341,12 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
     The file is verified and brought to this version's schema first, and the current data is
     backed up before it is replaced; a bad file changes nothing.
     """
+    if not yes and not stdin_is_interactive():
+        # Checked before the data dir is touched: the command ends having written nothing.
+        raise NoTerminal(
+            "Cannot ask for confirmation: standard input is not a terminal. Add --yes to "
+            "replace the data without asking."
+        )
     lock = _lock_or_exit(_data_dir(ctx))  # never swap the database under a running TillBook
     try:
         _restore(ctx, file, yes)
@@ -366,7 +405,9 @@ def db_revision(ctx: click.Context, message: str) -> None:
     from posapp import MIGRATIONS_DIR
 
     obj = ctx.ensure_object(dict)
-    obj["app"] = create_app({"DATA_DIR": obj.get("data_dir"), "AUTO_MIGRATE": False})
+    obj["app"] = create_app(
+        {"DATA_DIR": obj.get("data_dir"), "AUTO_MIGRATE": False, "LOG_FILE_NAME": CLI_LOG}
+    )
     with obj["app"].app_context():
         make_migration(directory=MIGRATIONS_DIR, message=message)
 
@@ -385,3 +426,29 @@ def export_docs(out_dir: Path) -> None:
 
     for path in write_all(out_dir):
         click.echo(f"wrote {path}")
+
+
+@main.command(hidden=True)
+@click.option(
+    "--data-dir",
+    "selftest_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new or empty folder for the self-test's data dir (default: a temporary one).",
+)
+@click.option(
+    "--window", is_flag=True, help="Open the window step off Windows too (needs a display)."
+)
+def selftest(selftest_dir: Path | None, window: bool) -> None:
+    """(build) Check the window, PDFs, printers, a UNC backup and the check; exit 1 on a failure.
+
+    It never uses the shop's data dir: --data-dir here names a fresh folder for its own.
+    """
+    from posapp.selftest import run_selftest
+
+    if selftest_dir is not None and selftest_dir.is_dir() and any(selftest_dir.iterdir()):
+        raise click.BadParameter(
+            f"{selftest_dir} is not empty; the self-test needs a new or empty folder.",
+            param_hint="--data-dir",
+        )
+    if not run_selftest(selftest_dir, click.echo, window=window):
+        sys.exit(1)

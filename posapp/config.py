@@ -147,6 +147,9 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         "AUTO_MIGRATE": True,
         "AUTO_BACKUP": True,  # a verified copy at the first start of a day and before migrating
         "LOG_TO_FILE": True,
+        # The file under logs/: the window and `serve` own tillbook.log; the command line
+        # passes cli.log, since Windows cannot rotate a log another process holds open.
+        "LOG_FILE_NAME": "tillbook.log",
         # Tests turn this on: every API answer is validated against its documented model.
         "API_CHECK_RESPONSES": False,
         # Behind an HTTPS reverse proxy (Render, Railway, Caddy...): how many proxies to trust

@@ -1,4 +1,4 @@
-"""The app.py command line (DESIGN §1) and data-dir resolution."""
+"""The app.py command line and data-dir resolution."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_loopback_detection() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
 
 
-def test_create_user_from_stdin_and_check(tmp_path: Path) -> None:
+def test_create_user_from_stdin_and_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run(
         tmp_path,
         "create-user",
@@ -53,6 +53,8 @@ def test_create_user_from_stdin_and_check(tmp_path: Path) -> None:
         tmp_path, "create-user", "x2", "--role", "cashier", "--password-stdin", input="short\n"
     )
     assert short.exit_code == 1 and "8 characters" in short.output
+    # CliRunner's stdin is no terminal; the prompts are for someone typing at one.
+    monkeypatch.setattr("posapp.cli.stdin_is_interactive", lambda: True)
     prompted = run(
         tmp_path,
         "create-user",
@@ -63,7 +65,9 @@ def test_create_user_from_stdin_and_check(tmp_path: Path) -> None:
     )
     assert prompted.exit_code == 0, prompted.output
     assert (tmp_path / "tillbook.db").exists()
-    assert (tmp_path / "logs" / "tillbook.log").exists()
+    # Short commands log to cli.log: the app's tillbook.log is rotated by the app alone.
+    assert (tmp_path / "logs" / "cli.log").exists()
+    assert not (tmp_path / "logs" / "tillbook.log").exists()
 
 
 def test_check_passes_then_reports_a_broken_invariant(tmp_path: Path) -> None:
