@@ -21,7 +21,10 @@ from posapp.serving import Server, stop_on_signals, wait_for_stop
 
 log = logging.getLogger(__name__)
 WINDOW_TITLE = "TillBook"
-ICON = ("static", "img", "tillbook.png")
+# WinForms builds the window icon with `Icon(path)`, which reads ICO data only (a PNG raises on
+# the UI thread and the window never opens); Qt and GTK take the PNG.
+ICON_PNG = ("static", "img", "tillbook.png")
+ICON_ICO = ("static", "img", "tillbook.ico")
 WEBVIEW2_CLIENT = r"Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
 # Where the WebView2 installers register the runtime (Microsoft's distribution guide):
 # per-machine on 64-bit Windows, per-machine on 32-bit Windows, and per-user.
@@ -38,6 +41,11 @@ RegistryReader = Callable[[str, str, str], str | None]
 def server_url(port: int) -> str:
     """Return the loopback URL a bound server answers on."""
     return f"http://127.0.0.1:{port}/"
+
+
+def window_icon(platform: str = sys.platform) -> Path:
+    """Return the bundled window icon this platform's pywebview backend can read."""
+    return bundled(*(ICON_ICO if platform == "win32" else ICON_PNG))
 
 
 def has_display() -> bool:
@@ -185,7 +193,7 @@ def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
         webview.start(
             private_mode=False,  # keep localStorage (the theme) and cookies between runs
             storage_path=str(data_dir / "webview"),
-            icon=str(bundled(*ICON)),
+            icon=str(window_icon(sys.platform)),
         )
         return True
     except Exception as exc:  # no GUI backend here (e.g. a server without Qt/GTK)

@@ -124,3 +124,45 @@ def test_the_window_keeps_its_storage_in_the_data_dir(
     assert calls["storage_path"] == str(tmp_path / "webview")
     assert Path(str(calls["icon"])).is_file()
     assert fake.settings["ALLOW_DOWNLOADS"] is True  # type: ignore[attr-defined]
+
+
+def fake_webview(calls: dict[str, object]) -> types.ModuleType:
+    """A stand-in pywebview that records what the launcher hands it."""
+    fake = types.ModuleType("webview")
+    fake.create_window = lambda *args, **kwargs: calls.update(window=kwargs) or "window"  # type: ignore[attr-defined]
+    fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
+    fake.settings = {}  # type: ignore[attr-defined]
+    return fake
+
+
+WINDOWS_WITH_WEBVIEW2 = {
+    ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY): "528040",
+    WEBVIEW2_KEYS[0]: "131.0.2903.70",
+}
+
+
+@pytest.mark.parametrize(
+    ("platform", "magic"), [("win32", b"\x00\x00\x01\x00"), ("linux", b"\x89PNG\r\n\x1a\n")]
+)
+def test_the_window_icon_is_an_ico_on_windows_and_a_png_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, platform: str, magic: bytes
+) -> None:
+    """WinForms' Icon(path) reads ICO data only; a PNG kept the window from ever opening."""
+    calls: dict[str, object] = {}
+    monkeypatch.setitem(sys.modules, "webview", fake_webview(calls))
+    monkeypatch.setattr(desktop.sys, "platform", platform)
+    monkeypatch.setattr(desktop, "read_windows_registry", fake_registry(WINDOWS_WITH_WEBVIEW2))
+    monkeypatch.setenv("DISPLAY", ":99")
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    assert desktop.open_window(control.url, tmp_path, control) is True
+    icon = Path(str(calls["icon"])).read_bytes()
+    assert icon.startswith(magic)
+
+
+def test_the_bundled_ico_holds_every_size_windows_asks_for() -> None:
+    from PIL import Image
+
+    with Image.open(desktop.window_icon("win32")) as icon:
+        assert icon.format == "ICO"
+        sizes = icon.info["sizes"]
+    assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= sizes
