@@ -116,15 +116,42 @@ class WindowControl:
     def __init__(self, url: str) -> None:
         self.url = url
         self.window: Any = None
+        # Kept from the window's own events: pywebview 6.2 has no getter for the window state.
+        self.minimised = False
+        self.maximised = False
+
+    def attach(self, window: Any) -> None:
+        """Act on this pywebview window from now on, following its minimise/maximise events."""
+        self.window = window
+        window.events.minimized += self._on_minimised
+        window.events.maximized += self._on_maximised
+        window.events.restored += self._on_restored
+
+    def _on_minimised(self) -> None:
+        self.minimised = True  # `maximised` stays: un-minimising returns to it
+
+    def _on_maximised(self) -> None:
+        self.minimised, self.maximised = False, True
+
+    def _on_restored(self) -> None:
+        self.minimised = self.maximised = False
 
     def show(self) -> None:
-        """Bring the window forward (restore, show, briefly on top); else open the browser."""
+        """Bring the window forward (un-minimise, show, briefly on top); else open the browser.
+
+        Only a minimised window is restored, and to the size it had: restore() on a maximised
+        window would shrink it to its normal size.
+        """
         log.info("another launch asked to show the window")
         window = self.window
         if window is None:
             webbrowser.open(self.url)
             return
-        window.restore()
+        if self.minimised:
+            if self.maximised:
+                window.maximize()
+            else:
+                window.restore()
         window.show()
         window.on_top = True  # raise it over other windows, then behave normally again
         window.on_top = False
@@ -182,13 +209,15 @@ def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
     try:
         # CSV and ZIP downloads then open the system's save dialog (pick the USB stick there).
         webview.settings["ALLOW_DOWNLOADS"] = True
-        control.window = webview.create_window(
-            WINDOW_TITLE,
-            url,
-            width=1280,
-            height=820,
-            min_size=(900, 600),
-            js_api=DesktopApi(),
+        control.attach(
+            webview.create_window(
+                WINDOW_TITLE,
+                url,
+                width=1280,
+                height=820,
+                min_size=(900, 600),
+                js_api=DesktopApi(),
+            )
         )
         webview.start(
             private_mode=False,  # keep localStorage (the theme) and cookies between runs

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from webview.event import Event, EventContainer
 
 from posapp import desktop
 from posapp.desktop import WEBVIEW2_KEYS, webview2_version
@@ -68,6 +69,41 @@ def fake_registry(values: dict[tuple[str, str], str]):  # type: ignore[no-untype
     return read
 
 
+class FakeWindow:
+    """A pywebview window stand-in: pywebview's own events (run in line), calls recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.on_top_changes: list[bool] = []
+        self.events = EventContainer()
+        for name in ("minimized", "maximized", "restored"):
+            setattr(self.events, name, Event(self, should_lock=True))  # handlers run in line
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if name in ("restore", "maximize", "minimize", "show"):
+            return lambda: self.calls.append(name)
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "on_top":
+            self.on_top_changes.append(bool(value))
+        object.__setattr__(self, name, value)
+
+
+def fake_webview(calls: dict[str, object]) -> types.ModuleType:
+    """A stand-in pywebview that records what the launcher hands it."""
+    fake = types.ModuleType("webview")
+
+    def create_window(*args: object, **kwargs: object) -> FakeWindow:
+        calls.setdefault("windows", []).append((args, kwargs))  # type: ignore[union-attr]
+        return FakeWindow()
+
+    fake.create_window = create_window  # type: ignore[attr-defined]
+    fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
+    fake.settings = {}  # type: ignore[attr-defined]
+    return fake
+
+
 def test_webview2_is_found_per_machine_or_per_user() -> None:
     machine64, machine32, user = (key for key in WEBVIEW2_KEYS)
     assert machine64[0] == "HKEY_LOCAL_MACHINE" and "WOW6432Node" in machine64[1]
@@ -110,29 +146,17 @@ def test_the_window_keeps_its_storage_in_the_data_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: dict[str, object] = {}
-    fake = types.ModuleType("webview")
-    fake.create_window = lambda *args, **kwargs: "window"  # type: ignore[attr-defined]
-    fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
-    fake.settings = {}  # type: ignore[attr-defined]
+    fake = fake_webview(calls)
     monkeypatch.setitem(sys.modules, "webview", fake)
     monkeypatch.setattr(desktop.sys, "platform", "linux")
     monkeypatch.setenv("DISPLAY", ":99")
     control = desktop.WindowControl("http://127.0.0.1:1/")
     assert desktop.open_window(control.url, tmp_path, control) is True
-    assert control.window == "window"
+    assert isinstance(control.window, FakeWindow)
     assert calls["private_mode"] is False  # localStorage (the theme) survives a restart
     assert calls["storage_path"] == str(tmp_path / "webview")
     assert Path(str(calls["icon"])).is_file()
     assert fake.settings["ALLOW_DOWNLOADS"] is True  # type: ignore[attr-defined]
-
-
-def fake_webview(calls: dict[str, object]) -> types.ModuleType:
-    """A stand-in pywebview that records what the launcher hands it."""
-    fake = types.ModuleType("webview")
-    fake.create_window = lambda *args, **kwargs: calls.update(window=kwargs) or "window"  # type: ignore[attr-defined]
-    fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
-    fake.settings = {}  # type: ignore[attr-defined]
-    return fake
 
 
 WINDOWS_WITH_WEBVIEW2 = {
@@ -166,3 +190,30 @@ def test_the_bundled_ico_holds_every_size_windows_asks_for() -> None:
         assert icon.format == "ICO"
         sizes = icon.info["sizes"]
     assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= sizes
+
+
+def test_show_restores_only_a_minimised_window_and_to_its_size() -> None:
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    window = FakeWindow()
+    control.attach(window)
+
+    control.show()  # a normal window: not restored, just shown and raised
+    assert window.calls == ["show"]
+    assert window.on_top_changes == [True, False]
+
+    window.events.maximized.set()
+    window.calls.clear()
+    control.show()  # maximised stays maximised (restore() would shrink it)
+    assert window.calls == ["show"]
+
+    window.events.minimized.set()  # minimised from maximised: back to maximised
+    window.calls.clear()
+    control.show()
+    assert window.calls == ["maximize", "show"]
+
+    window.events.maximized.set()
+    window.events.restored.set()
+    window.events.minimized.set()  # minimised from a normal window: restored
+    window.calls.clear()
+    control.show()
+    assert window.calls == ["restore", "show"]
