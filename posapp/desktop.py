@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Any
 
 from flask import Flask
 
+from posapp import winsys
 from posapp.config import bundled
 from posapp.instance import SHOW_PATH, TOKEN_HEADER, InstanceLock, ask_to_show, read_info
-from posapp.serving import Server, stop_on_signals, wait_for_stop
+from posapp.serving import Server, stop_on_signals
 
 log = logging.getLogger(__name__)
 WINDOW_TITLE = "TillBook"
@@ -33,6 +35,8 @@ WEBVIEW2_KEYS = (
     ("HKEY_LOCAL_MACHINE", rf"SOFTWARE\{WEBVIEW2_CLIENT}"),
     ("HKEY_CURRENT_USER", rf"Software\{WEBVIEW2_CLIENT}"),
 )
+WEBVIEW2_PAGE = "https://developer.microsoft.com/microsoft-edge/webview2/"
+DOTNET_PAGE = "https://dotnet.microsoft.com/download/dotnet-framework"
 NET_FRAMEWORK_KEY = r"SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
 NET_462_RELEASE = 394802  # pywebview's WebView2 backend needs .NET Framework 4.6.2 or newer
 RegistryReader = Callable[[str, str, str], str | None]
@@ -46,6 +50,14 @@ def server_url(port: int) -> str:
 def window_icon(platform: str = sys.platform) -> Path:
     """Return the bundled window icon this platform's pywebview backend can read."""
     return bundled(*(ICON_ICO if platform == "win32" else ICON_PNG))
+
+
+def tell_owner(text: str, kind: str = "error") -> bool:
+    """Show `text` in a message box on Windows; True if one was shown.
+
+    The shipped TillBook.exe has no console, so what is printed is seen by nobody there.
+    """
+    return winsys.message_box(WINDOW_TITLE, text, kind, platform=sys.platform)
 
 
 def has_display() -> bool:
@@ -183,8 +195,11 @@ class ShowWindowMiddleware:
         return self.app(environ, start_response)
 
 
-def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
-    """Open a pywebview window on the URL and block until it closes; False if no GUI backend."""
+def open_window(url: str, data_dir: Path, control: WindowControl, idle_minutes: int = 0) -> bool:
+    """Open a pywebview window on the URL and block until it closes; False if no GUI backend.
+
+    `idle_minutes` is only told to the owner: when the browser fallback stops by itself.
+    """
     if not has_display():
         # Qt aborts the whole process (not an exception) when it finds no display.
         log.warning("no display; falling back to the browser")
@@ -194,10 +209,22 @@ def open_window(url: str, data_dir: Path, control: WindowControl) -> bool:
         if problem is not None:
             # pywebview would silently fall back to the old MSHTML (Internet Explorer) engine.
             log.warning("no WebView2 window: %s; falling back to the browser", problem)
+            page = DOTNET_PAGE if ".NET" in problem else WEBVIEW2_PAGE
             print(
                 f"TillBook opens in your web browser because {problem}. Install it "
-                "(https://developer.microsoft.com/microsoft-edge/webview2/) for the app window.",
+                f"({page}) for the app window.",
                 flush=True,
+            )
+            stops = (
+                f" It also stops by itself after {idle_minutes} minutes without use."
+                if idle_minutes
+                else ""
+            )
+            tell_owner(
+                f"TillBook opens in your web browser because {problem}.\n\n"
+                f"For the TillBook window, install it from:\n{page}\n\n"
+                f"To stop TillBook, click Quit TillBook at the top of its page.{stops}",
+                "warning",
             )
             return False
         log.info("WebView2 runtime %s", webview2_version(read_windows_registry))
@@ -238,11 +265,12 @@ def hand_over(data_dir: Path) -> int:
         print(f"TillBook is already running (process {info.pid}); its window was brought forward.")
         return 0
     who = f"process {info.pid}, port {info.port}" if info else "it has not published its port"
-    print(
+    text = (
         f"TillBook is already running on {data_dir} ({who}) but did not answer. "
-        "Wait a moment and try again, or close that TillBook (Task Manager if it hangs).",
-        file=sys.stderr,
+        "Wait a moment and try again, or close that TillBook (Task Manager if it hangs)."
     )
+    print(text, file=sys.stderr)
+    tell_owner(text)
     return 1
 
 
@@ -265,11 +293,12 @@ def start_server(app: Flask) -> Server:
         server = Server(app, host="0.0.0.0", port=settings.lan_port)  # noqa: S104 (the setting)
     except OSError as exc:
         log.warning("cannot share on port %s (%s); this computer only", settings.lan_port, exc)
-        print(
+        text = (
             f"Port {settings.lan_port} is in use, so TillBook is not shared on the network this "
-            "time. Choose another port on the Admin > Local network page.",
-            flush=True,
+            "time. Choose another port on the Admin > Local network page."
         )
+        print(text, flush=True)
+        tell_owner(text, "warning")
         return Server(app)
     address = network.lan_address("0.0.0.0")  # noqa: S104 (asks which address, binds nothing)
     if address:
@@ -279,8 +308,65 @@ def start_server(app: Flask) -> Server:
     return server
 
 
+class IdleWatch:
+    """WSGI middleware that notes when the last request came in (for the idle stop)."""
+
+    def __init__(self, app: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        self.clock = clock
+        self.last = clock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Note the time, then pass the request on."""
+        self.last = self.clock()
+        return self.app(environ, start_response)
+
+    def idle_seconds(self) -> float:
+        """Seconds since the last request (or since the watch began)."""
+        return self.clock() - self.last
+
+
+def wait_for_quit(
+    stop: threading.Event, server: Server, watch: IdleWatch, idle_minutes: int, poll: float = 0.25
+) -> str:
+    """Block until Quit TillBook or a signal ("quit"), no request for `idle_minutes` ("idle")
+    or the server thread ends ("stopped"); 0 minutes never stops for idleness.
+    """
+    while not stop.wait(poll):
+        if not server.running:
+            return "stopped"
+        if idle_minutes and watch.idle_seconds() >= idle_minutes * 60:
+            log.info("no request for %d minutes: stopping", idle_minutes)
+            return "idle"
+    return "quit"
+
+
+def run_in_browser(app: Flask, server: Server, url: str) -> None:
+    """The fallback without a window: the system browser, until Quit TillBook or idleness."""
+    from posapp.web.desktop import QUIT_KEY
+
+    idle_minutes = int(app.config.get("DESKTOP_IDLE_MINUTES") or 0)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    watch = IdleWatch(app.wsgi_app)
+    app.wsgi_app = watch  # type: ignore[method-assign]
+    app.extensions[QUIT_KEY] = stop.set  # the pages now offer "Quit TillBook"
+    print(
+        "No app window; opening your browser. Stop TillBook with Quit TillBook in its page "
+        "or Ctrl+C here.",
+        flush=True,
+    )
+    webbrowser.open(url)
+    why = wait_for_quit(stop, server, watch, idle_minutes)
+    log.info("browser mode ended (%s)", why)
+    if why == "idle":
+        print(f"TillBook stopped after {idle_minutes} minutes without use.", flush=True)
+
+
 def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
     """Serve the app and show it in a window (or the browser); return the exit code."""
+    from posapp.maintenance import close_database
+
     lock = InstanceLock(data_dir)
     if not lock.acquire():
         return hand_over(data_dir)
@@ -288,26 +374,29 @@ def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
         app = make_app()
         control = WindowControl("")
         app.wsgi_app = ShowWindowMiddleware(app.wsgi_app, lock.token, control.show)  # type: ignore[method-assign]
-        server = start_server(app)
+        try:
+            server = start_server(app)
+        except OSError as exc:  # e.g. a security product refusing even a loopback socket
+            log.error("cannot start the server: %s", exc)
+            text = (
+                "TillBook cannot start: it could not open its connection on this computer "
+                f"({exc}). Restart the computer and try again."
+            )
+            print(text, file=sys.stderr, flush=True)
+            tell_owner(text)
+            close_database(app)
+            return 1
         control.url = url = server_url(server.port)
         server.start()
         lock.publish(server.port)
         log.info("serving on %s", url)
         print(f"TillBook is running at {url}", flush=True)
         try:
-            if not open_window(url, data_dir, control):
-                stop = threading.Event()
-                stop_on_signals(stop)
-                print(
-                    "No window backend available; opening your browser. Press Ctrl+C to stop.",
-                    flush=True,
-                )
-                webbrowser.open(url)
-                wait_for_stop(stop, server)
+            idle_minutes = int(app.config.get("DESKTOP_IDLE_MINUTES") or 0)
+            if not open_window(url, data_dir, control, idle_minutes):
+                run_in_browser(app, server, url)
         finally:
             server.stop()
-            from posapp.maintenance import close_database
-
             close_database(app)
         log.info("TillBook stopped")
         return 0

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.request
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from webview.event import Event, EventContainer
 
-from posapp import desktop
+from posapp import desktop, winsys
 from posapp.desktop import WEBVIEW2_KEYS, webview2_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,16 +121,125 @@ def test_webview2_missing_or_uninstalled_means_the_browser() -> None:
     assert webview2_version(fake_registry({machine64: "0.0.0.0", user: "120.0.1"})) == "120.0.1"
 
 
-def test_windows_without_webview2_opens_the_browser(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+class User32:
+    """A stand-in user32 DLL that records the message boxes asked for."""
+
+    def __init__(self) -> None:
+        self.boxes: list[tuple[str, str]] = []
+
+    def MessageBoxW(self, owner: object, text: str, title: str, flags: int) -> int:
+        self.boxes.append((title, text))
+        return 1
+
+
+@pytest.fixture
+def user32(monkeypatch: pytest.MonkeyPatch) -> User32:
+    """Windows' message boxes, recorded (the platform itself is faked per test)."""
+    recorder = User32()
+    monkeypatch.setattr(winsys, "_user32", lambda: recorder)
+    return recorder
+
+
+def test_windows_without_webview2_opens_the_browser_and_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    user32: User32,
 ) -> None:
     monkeypatch.setattr(desktop.sys, "platform", "win32")
     net = ("HKEY_LOCAL_MACHINE", desktop.NET_FRAMEWORK_KEY)
     monkeypatch.setattr(desktop, "read_windows_registry", fake_registry({net: "528040"}))
     control = desktop.WindowControl("http://127.0.0.1:1/")
-    assert desktop.open_window(control.url, tmp_path, control) is False
+    assert desktop.open_window(control.url, tmp_path, control, idle_minutes=30) is False
     assert "WebView2 runtime is not installed" in capsys.readouterr().out
     assert control.window is None
+    # The .exe has no console: the same reason, the download page and how to quit, in a box.
+    [(title, text)] = user32.boxes
+    assert title == "TillBook"
+    assert "WebView2 runtime is not installed" in text
+    assert desktop.WEBVIEW2_PAGE in text
+    assert "Quit TillBook" in text and "30 minutes" in text
+
+
+def test_without_dotnet_the_box_points_to_dotnet(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, user32: User32
+) -> None:
+    monkeypatch.setattr(desktop.sys, "platform", "win32")
+    monkeypatch.setattr(desktop, "read_windows_registry", fake_registry({WEBVIEW2_KEYS[0]: "1.2"}))
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    assert desktop.open_window(control.url, tmp_path, control) is False
+    [(_, text)] = user32.boxes
+    assert ".NET Framework" in text and desktop.DOTNET_PAGE in text
+
+
+@pytest.mark.parametrize(("platform", "boxes"), [("win32", 1), ("linux", 0)])
+def test_a_second_launch_that_gets_no_answer_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    user32: User32,
+    platform: str,
+    boxes: int,
+) -> None:
+    monkeypatch.setattr(desktop.sys, "platform", platform)
+    assert desktop.hand_over(tmp_path) == 1  # no instance.json: nobody to ask
+    printed = capsys.readouterr().err
+    assert "already running" in printed and "did not answer" in printed
+    assert len(user32.boxes) == boxes
+    if boxes:
+        assert user32.boxes[0][1] in printed
+
+
+class FakeServer:
+    """The part of serving.Server the wait loop looks at."""
+
+    running = True
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_browser_fallback_stops_after_the_idle_minutes() -> None:
+    clock = Clock()
+    seen: list[str] = []
+    watch = desktop.IdleWatch(lambda environ, start: seen.append(environ["PATH_INFO"]), clock)
+    clock.now += 29 * 60
+    watch({"PATH_INFO": "/pos/"}, None)  # a request: the 30 minutes start again
+    assert seen == ["/pos/"]
+    clock.now += 29 * 60
+    assert watch.idle_seconds() == 29 * 60
+
+    polls = 0
+
+    def tick(timeout: float | None = None) -> bool:
+        nonlocal polls
+        polls += 1
+        clock.now += 30  # each poll: half a minute later
+        return False
+
+    stop = threading.Event()
+    stop.wait = tick  # type: ignore[method-assign]
+    assert desktop.wait_for_quit(stop, FakeServer(), watch, 30) == "idle"  # type: ignore[arg-type]
+    assert polls == 2  # 29.5 minutes: still running; 30: stops
+
+
+def test_quit_stops_the_fallback_and_0_minutes_never_idles() -> None:
+    clock = Clock()
+    watch = desktop.IdleWatch(lambda environ, start: None, clock)
+    clock.now += 10 * 365 * 86400
+    stop = threading.Event()
+    stop.set()  # Quit TillBook (or Ctrl+C) sets the event
+    assert desktop.wait_for_quit(stop, FakeServer(), watch, 0) == "quit"  # type: ignore[arg-type]
+    gone = FakeServer()
+    gone.running = False
+    assert desktop.wait_for_quit(threading.Event(), gone, watch, 0, poll=0) == "stopped"  # type: ignore[arg-type]
 
 
 def test_webview2_needs_dotnet_4_6_2_too() -> None:

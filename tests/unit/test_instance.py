@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -288,3 +292,29 @@ def test_a_second_launch_on_windows_passes_the_foreground_first(
     elsewhere = Recorder()
     assert ask_to_show(info, platform="linux", user32=elsewhere)
     assert elsewhere.calls == []
+
+
+@posix_only
+def test_quit_tillbook_stops_the_browser_fallback(
+    first: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    """No window: the page's Quit TillBook (CSRF-protected) stops the server and exits 0."""
+    data = tmp_path / "data"
+    info = read_info(data)
+    assert info is not None
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+    )
+    base = f"http://127.0.0.1:{info.port}"
+    with opener.open(f"{base}/setup", timeout=WAIT) as page:  # first run: the setup page
+        html = page.read().decode()
+    assert 'action="/desktop/quit"' in html
+    token = re.search(r'data-desktop-quit>\s*<input[^>]*value="([^"]+)"', html)
+    assert token, "no Quit TillBook form with its CSRF token"
+    body = urllib.parse.urlencode({"csrf_token": token.group(1)}).encode()
+    with opener.open(f"{base}/desktop/quit", data=body, timeout=WAIT) as answer:
+        assert b"TillBook has stopped" in answer.read()
+    assert first.wait(timeout=WAIT) == 0
+    assert not (data / "instance.json").exists()
+    assert "browser mode ended (quit)" in (data / "logs" / "tillbook.log").read_text()
