@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import os
+import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -67,8 +71,83 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# What open_document saves and hands to the system's viewer. The extension always comes from
+# this list, never from the page's file name: opening "x.exe" or "x.hta" would run it.
+DOCUMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+    "image/png": ".png",
+}
+DOCUMENTS_DIR = ("exports", "documents")
+# Windows refuses these as file names, with any extension (and trailing dots or spaces).
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{kind}{n}" for kind in ("COM", "LPT") for n in "0123456789¹²³"
+}
+UNSAFE_CHARACTERS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+MAX_NAME_LENGTH = 100  # well inside MAX_PATH (260) even in a deep data dir
+MAX_COPIES = 1000
+
+
+def document_name(name: str, content_type: str) -> str:
+    """Turn a page's file name into a safe one with the content type's extension.
+
+    Safe on Windows too: no path, none of <>:"/\\|?* or control characters, no reserved
+    device name (CON, NUL, COM1...), no trailing dot or space, at most MAX_NAME_LENGTH long.
+    Raises ValueError for a content type that is not a document TillBook opens.
+    """
+    extension = DOCUMENT_TYPES.get(content_type.split(";")[0].strip().lower())
+    if extension is None:
+        raise ValueError(f"TillBook does not open {content_type or 'untyped'} files.")
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base[: -len(extension)] if base.lower().endswith(extension) else base
+    stem = UNSAFE_CHARACTERS.sub("_", stem).strip(" .")
+    if stem.split(".")[0].strip().upper() in WINDOWS_RESERVED:
+        stem = f"_{stem}"
+    stem = stem[: MAX_NAME_LENGTH - len(extension) - len(" (1000)")].rstrip(" .")
+    return f"{stem or 'document'}{extension}"
+
+
+def save_document(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` as `name` in `folder`, as "name (2).pdf"... if that name is taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, extension = name.rpartition(".")
+    for copy in range(1, MAX_COPIES + 1):
+        path = folder / (name if copy == 1 else f"{stem} ({copy}){dot}{extension}")
+        try:
+            with path.open("xb") as out:  # exclusive: never overwrites a document being viewed
+                out.write(data)
+        except FileExistsError:
+            continue
+        return path
+    raise ValueError(f"{folder} already holds {MAX_COPIES} copies of {name}.")
+
+
+def open_with_system(path: Path) -> None:
+    """Open a file in the system's viewer for its type, without waiting for the viewer."""
+    if sys.platform == "win32":
+        os.startfile(str(path))  # type: ignore[attr-defined]  # noqa: S606 (the file we saved)
+        return
+    command = "open" if sys.platform == "darwin" else "xdg-open"
+    subprocess.Popen(  # noqa: S603 (a fixed program and the path we wrote; no shell)
+        [command, str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the viewer outlives neither a Ctrl+C nor waits on us
+    )
+
+
 class DesktopApi:
-    """What the pages may ask of the desktop window (pywebview's js_api)."""
+    """What the pages may ask of the desktop window (pywebview's js_api).
+
+    pywebview exposes every public method (and walks public attributes), so the state is kept
+    in private attributes.
+    """
+
+    def __init__(self, data_dir: Path, base_url: str) -> None:
+        self._data_dir = data_dir
+        self._base_url = base_url
 
     def choose_folder(self) -> str | None:
         """Open the system's folder dialog (to pick a USB stick); None if cancelled."""
@@ -81,6 +160,32 @@ class DesktopApi:
         if not chosen:
             return None
         return str(chosen[0] if isinstance(chosen, (list, tuple)) else chosen)
+
+    def open_document(self, name: str, data_b64: str, content_type: str) -> str:
+        """Save a document the page fetched (base64) under exports/documents, open it in the
+        system's viewer, and return where it was saved.
+
+        The window's own fetch carries the login cookie; the outside browser pywebview would
+        hand a target=_blank link to has none and shows the login page instead.
+        """
+        filename = document_name(str(name), str(content_type))
+        try:
+            data = base64.b64decode(str(data_b64), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("The document arrived damaged; try again.") from None
+        path = save_document(self._data_dir.joinpath(*DOCUMENTS_DIR), filename, data)
+        log.info("document saved to %s (%d bytes); opening it", path, len(data))
+        open_with_system(path)
+        return str(path)
+
+    def open_window(self, url: str) -> bool:
+        """Open one of the app's own pages (the till's customer page) in a second window."""
+        if not str(url).startswith(self._base_url):
+            raise ValueError("Only TillBook's own pages open in a TillBook window.")
+        import webview
+
+        webview.create_window(WINDOW_TITLE, str(url), width=1024, height=768, js_api=self)
+        return True
 
 
 def webview2_version(
@@ -243,9 +348,18 @@ def open_window(url: str, data_dir: Path, control: WindowControl, idle_minutes: 
                 width=1280,
                 height=820,
                 min_size=(900, 600),
-                js_api=DesktopApi(),
+                js_api=DesktopApi(data_dir, url),
             )
         )
+        main = control.window
+
+        def close_the_others() -> None:
+            # pywebview runs on while any window is open: the main one closing means quit.
+            for other in list(webview.windows):
+                if other is not main:
+                    other.destroy()
+
+        main.events.closed += close_the_others
         webview.start(
             private_mode=False,  # keep localStorage (the theme) and cookies between runs
             storage_path=str(data_dir / "webview"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 import subprocess
@@ -77,11 +78,11 @@ class FakeWindow:
         self.calls: list[str] = []
         self.on_top_changes: list[bool] = []
         self.events = EventContainer()
-        for name in ("minimized", "maximized", "restored"):
+        for name in ("minimized", "maximized", "restored", "closed"):
             setattr(self.events, name, Event(self, should_lock=True))  # handlers run in line
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        if name in ("restore", "maximize", "minimize", "show"):
+        if name in ("restore", "maximize", "minimize", "show", "destroy"):
             return lambda: self.calls.append(name)
         raise AttributeError(name)
 
@@ -102,6 +103,7 @@ def fake_webview(calls: dict[str, object]) -> types.ModuleType:
     fake.create_window = create_window  # type: ignore[attr-defined]
     fake.start = lambda **kwargs: calls.update(kwargs)  # type: ignore[attr-defined]
     fake.settings = {}  # type: ignore[attr-defined]
+    fake.windows = []  # type: ignore[attr-defined]
     return fake
 
 
@@ -327,3 +329,134 @@ def test_show_restores_only_a_minimised_window_and_to_its_size() -> None:
     window.calls.clear()
     control.show()
     assert window.calls == ["restore", "show"]
+
+
+PDF = b"%PDF-1.7\n% a small document\n%%EOF\n"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """The system's opener, faked on every platform: records (how, what) and opens nothing."""
+    calls: list[tuple[str, object]] = []
+
+    class Popen:
+        def __init__(self, args: list[str], **kwargs: object) -> None:
+            assert "shell" not in kwargs
+            calls.append(("popen", args))
+
+    monkeypatch.setattr(desktop.subprocess, "Popen", Popen)
+    monkeypatch.setattr(
+        desktop.os, "startfile", lambda path: calls.append(("startfile", path)), raising=False
+    )
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("platform", "how", "command"),
+    [("win32", "startfile", None), ("darwin", "popen", "open"), ("linux", "popen", "xdg-open")],
+)
+def test_open_document_saves_under_exports_and_opens_with_the_system_viewer(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    opened: list[tuple[str, object]],
+    platform: str,
+    how: str,
+    command: str | None,
+) -> None:
+    monkeypatch.setattr(desktop.sys, "platform", platform)
+    api = desktop.DesktopApi(tmp_path, "http://127.0.0.1:1/")
+    saved = Path(api.open_document("INV-000042.pdf", b64(PDF), "application/pdf"))
+    assert saved == tmp_path / "exports" / "documents" / "INV-000042.pdf"
+    assert saved.read_bytes() == PDF
+    expected = str(saved) if command is None else [command, str(saved)]
+    assert opened == [(how, expected)]
+
+
+def test_open_document_never_overwrites_a_document(
+    tmp_path: Path, opened: list[tuple[str, object]]
+) -> None:
+    api = desktop.DesktopApi(tmp_path, "http://127.0.0.1:1/")
+    paths = [
+        api.open_document("labels.pdf", b64(PDF + bytes([n])), "application/pdf") for n in range(3)
+    ]
+    assert [Path(p).name for p in paths] == ["labels.pdf", "labels (2).pdf", "labels (3).pdf"]
+    assert [Path(p).read_bytes()[-1] for p in paths] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("given", "content_type", "saved"),
+    [
+        ("CON.pdf", "application/pdf", "_CON.pdf"),
+        ("nul", "application/pdf", "_nul.pdf"),
+        ("com1.report.pdf", "application/pdf", "_com1.report.pdf"),
+        ("LPT9 .pdf", "application/pdf; charset=binary", "_LPT9.pdf"),
+        ('a<b>c:d"e|f?g*h.pdf', "application/pdf", "a_b_c_d_e_f_g_h.pdf"),
+        ("..\\..\\Windows\\evil.pdf", "application/pdf", "evil.pdf"),
+        ("../../etc/passwd", "application/pdf", "passwd.pdf"),
+        ("trailing dots... ", "application/pdf", "trailing dots.pdf"),
+        ("setup.exe", "application/pdf", "setup.exe.pdf"),  # the type decides the extension
+        ("", "application/pdf", "document.pdf"),
+        ("..", "text/csv", "document.csv"),
+        ("stock.csv", "text/csv", "stock.csv"),
+    ],
+)
+def test_document_names_are_safe_on_windows(given: str, content_type: str, saved: str) -> None:
+    assert desktop.document_name(given, content_type) == saved
+
+
+def test_long_names_are_cut_with_room_for_a_copy_number(tmp_path: Path) -> None:
+    name = desktop.document_name("statement-" + "x" * 300 + ".pdf", "application/pdf")
+    assert name.startswith("statement-xxx") and name.endswith(".pdf")
+    assert len(name) + len(" (1000)") <= desktop.MAX_NAME_LENGTH
+
+
+def test_open_document_refuses_other_types_and_bad_data(
+    tmp_path: Path, opened: list[tuple[str, object]]
+) -> None:
+    api = desktop.DesktopApi(tmp_path, "http://127.0.0.1:1/")
+    with pytest.raises(ValueError, match="does not open"):
+        api.open_document("run.hta", b64(b"<script>"), "application/hta")
+    with pytest.raises(ValueError, match="does not open"):
+        api.open_document("page.html", b64(b"<html>"), "text/html")
+    with pytest.raises(ValueError, match="damaged"):
+        api.open_document("x.pdf", "not base64!", "application/pdf")
+    assert opened == []
+    assert not (tmp_path / "exports" / "documents").exists() or not any(
+        (tmp_path / "exports" / "documents").iterdir()
+    )
+
+
+def test_open_window_opens_only_the_apps_own_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: dict[str, object] = {}
+    monkeypatch.setitem(sys.modules, "webview", fake_webview(calls))
+    api = desktop.DesktopApi(Path("."), "http://127.0.0.1:5123/")
+    assert api.open_window("http://127.0.0.1:5123/customers/7/display") is True
+    [(args, kwargs)] = calls["windows"]  # type: ignore[misc]
+    assert args == ("TillBook", "http://127.0.0.1:5123/customers/7/display")
+    assert kwargs["js_api"] is api  # its documents open the same way
+    for url in ("https://wa.me/919800000000", "http://127.0.0.1:5124/", "file:///etc/passwd"):
+        with pytest.raises(ValueError):
+            api.open_window(url)
+    assert len(calls["windows"]) == 1  # type: ignore[arg-type]
+
+
+def test_closing_the_main_window_closes_the_others(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pywebview keeps running while any window is open; the main one closing means quit."""
+    calls: dict[str, object] = {}
+    fake = fake_webview(calls)
+    monkeypatch.setitem(sys.modules, "webview", fake)
+    monkeypatch.setattr(desktop.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":99")
+    control = desktop.WindowControl("http://127.0.0.1:1/")
+    assert desktop.open_window(control.url, tmp_path, control)
+    second = FakeWindow()
+    fake.windows[:] = [control.window, second]  # type: ignore[attr-defined]
+    control.window.events.closed.set()
+    assert second.calls == ["destroy"]
+    assert control.window.calls == []
