@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         categories,
         customers,
         dashboard,
+        desktop,
         exports,
         inventory,
         invoices,
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(backups.bp, url_prefix="/backups")
     app.register_blueprint(settings.bp, url_prefix="/settings")
     app.register_blueprint(network.bp, url_prefix="/network")
+    app.register_blueprint(desktop.bp, url_prefix="/desktop")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

@@ -156,6 +156,9 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         # for X-Forwarded-Proto/-Host/-For, so the API's same-origin check sees the page's
         # https://host origin. 0 (no proxy) on the shop laptop and the LAN.
         "PROXY_HOPS": _int_env(PROXY_HOPS_ENV),
+        # The desktop launcher without its window (no WebView2) serves the system browser and
+        # stops after this many minutes without a request; 0 keeps it running.
+        "DESKTOP_IDLE_MINUTES": 30,
     }
     config.update(overrides or {})
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):

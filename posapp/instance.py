@@ -11,7 +11,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from posapp.winsys import allow_set_foreground
 
 from posapp.winfs import replace_with_retry
 
@@ -114,16 +116,24 @@ def read_info(data_dir: Path) -> InstanceInfo | None:
         return None
 
 
-def ask_to_show(info: InstanceInfo, timeout: float = 5.0) -> bool:
-    """Ask the running instance (loopback only) to bring its window forward; True if it did."""
+def ask_to_show(
+    info: InstanceInfo, timeout: float = 5.0, platform: str = sys.platform, user32: Any = None
+) -> bool:
+    """Ask the running instance (loopback only) to bring its window forward; True if it did.
+
+    The opener has no proxies: a system or environment proxy would otherwise be asked for
+    127.0.0.1 too, and it cannot reach this computer's loopback (or refuses it).
+    """
+    allow_set_foreground(info.pid, platform, user32)  # else Windows only flashes its button
     request = urllib.request.Request(
         f"http://127.0.0.1:{info.port}{SHOW_PATH}",
         data=b"",
         method="POST",
         headers={TOKEN_HEADER: info.token},
     )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http on loopback)
-            return response.status == 204
+        with opener.open(request, timeout=timeout) as response:
+            return bool(response.status == 204)
     except (OSError, urllib.error.URLError):
         return False

@@ -51,3 +51,19 @@ def message_box(
         log.warning("could not show a message box (%s): %s", exc, text)
         return False
     return True
+
+
+def allow_set_foreground(pid: int, platform: str = sys.platform, user32: Any = None) -> bool:
+    """Let process `pid` take the foreground; True if Windows agreed, False elsewhere.
+
+    Windows lets only the process the user last clicked bring a window to the front; anyone
+    else only makes its taskbar button flash. A second double-click is that process, so it
+    hands the right on to the running TillBook before asking it to show its window.
+    """
+    if platform != "win32":
+        return False
+    try:
+        return bool((user32 or _user32()).AllowSetForegroundWindow(pid))
+    except (OSError, AttributeError) as exc:
+        log.warning("could not pass the foreground to process %s (%s)", pid, exc)
+        return False

@@ -28,9 +28,15 @@ from posapp.services.settings import save_settings
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
-OPEN_ENDPOINTS = {"auth.setup", "static", "api.health"}
+OPEN_ENDPOINTS = {"auth.setup", "static", "api.health", "desktop.quit_app"}
 # What a user whose password was reset may still reach before choosing a new one.
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "api.health"}
+PASSWORD_CHANGE_ENDPOINTS = {
+    "auth.change_password",
+    "auth.logout",
+    "static",
+    "api.health",
+    "desktop.quit_app",
+}
 LAST_SEEN = "last_seen"
 LAST_SEEN_RESOLUTION = 30  # seconds; refreshing the cookie on every request gains nothing
 

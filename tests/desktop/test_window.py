@@ -1,5 +1,8 @@
 """The real desktop window: pywebview's Qt backend under Xvfb opens, shows the app, and closes.
 
+The window's own page is driven through QtWebEngine's DevTools endpoint (tests/desktop/cdp.py):
+a label PDF made there opens through DesktopApi.open_document and a fake `xdg-open`.
+
 Needs Debian's xvfb, imagemagick (`import`), xdotool, libX11 and `pywebview[qt]`
 (requirements-dev.txt); .ci/run installs them. Without them the test skips, unless CI is set.
 Run with `pytest -m desktop -s` to see the measured time to a visible window.
@@ -10,8 +13,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import importlib.util
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +27,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from posapp.extensions import db
 from posapp.instance import read_info
+from tests.conftest import build_app
+from tests.desktop.cdp import Cdp, page_socket
+from tests.factories import PASSWORD, make_product, make_user
 
 pytestmark = [
     pytest.mark.desktop,
@@ -164,16 +173,104 @@ def close_window(display_name: str, window: int) -> None:
         x11.XCloseDisplay(connection)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def recorder(folder: Path, name: str) -> Path:
+    """A program `name` in `folder` that appends its argument to `<folder>/<name>.txt`."""
+    record = folder / f"{name}.txt"
+    program = folder / name
+    program.write_text(f'#!/bin/sh\necho "$1" >> "{record}"\n')
+    program.chmod(0o755)
+    return record
+
+
+def recorded(record: Path, what: str, wait: float) -> list[str]:
+    """The arguments a recorder program got, once it got one (polled, bounded)."""
+    deadline = time.monotonic() + wait
+    while not (record.exists() and record.read_text().strip()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} never happened")
+        time.sleep(0.1)
+    return record.read_text().split()
+
+
+def documents_open_in_the_system_viewer(
+    data: Path, port: int, devtools: int, opened: Path, browsed: Path
+) -> None:
+    """In the real window: a label PDF (a POST form) reaches the viewer; WhatsApp the browser."""
+    app = build_app(data, AUTO_MIGRATE=False, AUTO_BACKUP=False)
+    with app.app_context():
+        make_user(db.session, "admin", "admin")
+        product = make_product(db.session, name="Desktop tea")
+        db.session.commit()
+        product_id = product.id
+        db.session.remove()
+        db.engine.dispose()
+    origin = f"http://127.0.0.1:{port}"
+    page = Cdp(page_socket(devtools, origin, WAIT))
+    ready = "document.readyState === 'complete' && !!window.pywebview?.api?.open_document"
+    try:
+        page.wait_for(ready, "pywebview's js_api", WAIT)
+        # Log the window itself in (its cookies are what the document fetch must carry).
+        credentials = json.dumps({"username": "admin", "password": PASSWORD})
+        landed = page.evaluate(
+            """(async () => {
+              const login = await (await fetch("/login")).text();
+              const token = /name="csrf_token" value="([^"]+)"/.exec(login)[1];
+              const body = new URLSearchParams({...CREDENTIALS, csrf_token: token});
+              return (await fetch("/login", {method: "POST", body})).url;
+            })()""".replace("CREDENTIALS", credentials)
+        )
+        assert landed.endswith("/pos/"), landed
+        page.evaluate(f"location.assign('/products/labels?ids={product_id}')")
+        page.wait_for(f"location.pathname === '/products/labels' && {ready}", "labels", WAIT)
+        page.evaluate("document.querySelector('[data-labels-form] [type=submit]').click()")
+        [saved] = recorded(opened, "xdg-open on the label PDF", WAIT)
+        assert Path(saved) == data / "exports" / "documents" / "labels.pdf"
+        assert Path(saved).read_bytes().startswith(b"%PDF")
+        page.wait_for("!!document.getElementById('desktop-toast')", "the saved note", WAIT)
+        note = page.evaluate("document.getElementById('desktop-toast').textContent")
+        assert f"Saved to {saved} and opened" in note
+        assert page.evaluate("location.pathname") == "/products/labels"  # the till stays
+        # Another site's link is not intercepted: pywebview hands it to the outside browser.
+        page.evaluate(
+            """(() => {
+              const link = Object.assign(document.createElement("a"),
+                {href: "https://wa.me/919800000001", target: "_blank", textContent: "wa"});
+              document.body.append(link);
+              link.click();
+            })()"""
+        )
+        assert recorded(browsed, "the outside browser on wa.me", WAIT) == [
+            "https://wa.me/919800000001"
+        ]
+        assert recorded(opened, "xdg-open", WAIT) == [saved]  # nothing else was opened
+    finally:
+        page.close()
+
+
 def test_window_opens_renders_comes_forward_and_closes_cleanly(
     display: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    opened = recorder(programs, "xdg-open")  # DesktopApi.open_document's viewer on Linux
+    browsed = recorder(programs, "browser")  # the outside browser (webbrowser honours $BROWSER)
+    devtools = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TILLBOOK_DATA_DIR", "DATABASE_URL")}
     env.update(
         DISPLAY=display,
         PYWEBVIEW_GUI="qt",
         QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",  # Chromium's sandbox refuses to run as root
         QT_QPA_PLATFORM="xcb",
+        QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{devtools}",
+        PATH=f"{programs}{os.pathsep}{os.environ.get('PATH', '')}",
+        BROWSER=str(programs / "browser"),
     )
     env.pop("WAYLAND_DISPLAY", None)
     output = tmp_path / "app-output.txt"
@@ -236,6 +333,8 @@ def test_window_opens_renders_comes_forward_and_closes_cleanly(
             "another launch asked to show the window"
             in (data / "logs" / "tillbook.log").read_text()
         )
+
+        documents_open_in_the_system_viewer(data, info.port, devtools, opened, browsed)
 
         found = subprocess.run(
             ["xdotool", "search", "--name", "^TillBook$"],

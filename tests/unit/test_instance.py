@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from posapp.desktop import ShowWindowMiddleware
-from posapp.instance import SHOW_PATH, TOKEN_HEADER, InstanceLock, read_info
+from posapp.instance import (
+    SHOW_PATH,
+    TOKEN_HEADER,
+    InstanceInfo,
+    InstanceLock,
+    ask_to_show,
+    read_info,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0
@@ -213,3 +224,97 @@ def test_instance_json_is_private_and_replaced_atomically(tmp_path: Path) -> Non
     assert not list(tmp_path.glob("*.tmp"))
     lock.release()
     assert not (tmp_path / "instance.json").exists()
+
+
+class Recorder:
+    """A stand-in user32 DLL: records each call as (function name, arguments)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        def call(*args: object) -> int:
+            self.calls.append((name, args))
+            return 1
+
+        return call
+
+
+@pytest.fixture
+def show_server() -> Iterator[tuple[int, list[str]]]:
+    """A loopback HTTP server answering the show call with 204; yields (port, paths asked)."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            asked.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_show_call_never_goes_through_a_proxy(
+    show_server: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system proxy (here a dead one in the environment) is not asked for 127.0.0.1."""
+    port, asked = show_server
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # discard port: nothing answers
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    info = InstanceInfo(pid=4242, port=port, token="t")
+    assert ask_to_show(info, platform="linux") is True
+    assert asked == [SHOW_PATH]
+
+
+def test_a_second_launch_on_windows_passes_the_foreground_first(
+    show_server: tuple[int, list[str]],
+) -> None:
+    port, _ = show_server
+    info = InstanceInfo(pid=4242, port=port, token="t")
+    user32 = Recorder()
+    assert ask_to_show(info, platform="win32", user32=user32)
+    assert user32.calls == [("AllowSetForegroundWindow", (4242,))]
+    elsewhere = Recorder()
+    assert ask_to_show(info, platform="linux", user32=elsewhere)
+    assert elsewhere.calls == []
+
+
+@posix_only
+def test_quit_tillbook_stops_the_browser_fallback(
+    first: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    """No window: the page's Quit TillBook (CSRF-protected) stops the server and exits 0."""
+    data = tmp_path / "data"
+    info = read_info(data)
+    assert info is not None
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+    )
+    base = f"http://127.0.0.1:{info.port}"
+    with opener.open(f"{base}/setup", timeout=WAIT) as page:  # first run: the setup page
+        html = page.read().decode()
+    assert 'action="/desktop/quit"' in html
+    token = re.search(r'data-desktop-quit>\s*<input[^>]*value="([^"]+)"', html)
+    assert token, "no Quit TillBook form with its CSRF token"
+    body = urllib.parse.urlencode({"csrf_token": token.group(1)}).encode()
+    with opener.open(f"{base}/desktop/quit", data=body, timeout=WAIT) as answer:
+        assert b"TillBook has stopped" in answer.read()
+    assert first.wait(timeout=WAIT) == 0
+    assert not (data / "instance.json").exists()
+    assert "browser mode ended (quit)" in (data / "logs" / "tillbook.log").read_text()

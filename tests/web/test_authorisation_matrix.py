@@ -33,6 +33,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.login", "POST"): OPEN,
     ("api.openapi_json", "GET"): OPEN,  # the contract is public; scripts fetch it before login
     ("api.docs_page", "GET"): OPEN,
+    # Quit TillBook: only in the desktop's browser fallback (else 404), for whoever sits at
+    # this computer (loopback, even before logging in) or an admin (tests/web/test_desktop_quit)
+    ("desktop.quit_app", "POST"): OPEN,
     # everyone's own account
     ("auth.home", "GET"): ANY,
     ("auth.logout", "POST"): ANY,

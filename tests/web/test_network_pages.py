@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import socket
 import urllib.request
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from posapp import desktop, winsys
 from posapp.desktop import start_server
 from posapp.extensions import db
 from posapp.models import AuditLog
@@ -96,7 +98,28 @@ def test_the_desktop_launcher_shares_on_the_lan_when_the_setting_is_on(app: Flas
         server.stop()
 
 
-def test_the_launcher_stays_on_loopback_when_the_port_is_taken(app: Flask) -> None:
+class User32:
+    """A stand-in user32 DLL that records the message boxes asked for."""
+
+    def __init__(self) -> None:
+        self.boxes: list[str] = []
+
+    def MessageBoxW(self, owner: object, text: str, title: str, flags: int) -> int:
+        self.boxes.append(text)
+        return 1
+
+
+@pytest.mark.parametrize(("platform", "boxes"), [("win32", 1), ("linux", 0)])
+def test_the_launcher_stays_on_loopback_when_the_port_is_taken(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    platform: str,
+    boxes: int,
+) -> None:
+    user32 = User32()
+    monkeypatch.setattr(winsys, "_user32", lambda: user32)
+    monkeypatch.setattr(desktop.sys, "platform", platform)
     with socket.socket() as squatter:
         squatter.bind(("0.0.0.0", 0))
         squatter.listen()
@@ -110,6 +133,38 @@ def test_the_launcher_stays_on_loopback_when_the_port_is_taken(app: Flask) -> No
             server.start()  # (stop() closes the listening socket of a started server only)
         finally:
             server.stop()
+    printed = capsys.readouterr().out
+    assert f"Port {taken} is in use" in printed
+    assert len(user32.boxes) == boxes  # the .exe has no console: Windows gets a message box
+    assert all(f"Port {taken} is in use" in text for text in user32.boxes)
+
+
+@pytest.mark.parametrize(("platform", "boxes"), [("win32", 1), ("linux", 0)])
+def test_a_launcher_that_cannot_bind_at_all_says_so_and_exits_1(
+    app: Flask,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    platform: str,
+    boxes: int,
+) -> None:
+    user32 = User32()
+    monkeypatch.setattr(winsys, "_user32", lambda: user32)
+    monkeypatch.setattr(desktop.sys, "platform", platform)
+
+    def refuse(app: Flask) -> None:
+        raise OSError(10013, "An attempt was made to access a socket in a way forbidden")
+
+    monkeypatch.setattr(desktop, "start_server", refuse)
+    opened: list[str] = []
+    monkeypatch.setattr(desktop, "open_window", lambda *args: opened.append("window"))
+    assert desktop.run_desktop(data_dir, lambda: app) == 1
+    assert opened == []
+    printed = capsys.readouterr().err
+    assert "TillBook cannot start" in printed and "forbidden" in printed
+    assert len(user32.boxes) == boxes
+    assert all("TillBook cannot start" in text for text in user32.boxes)
+    assert not (data_dir / "instance.json").exists()
 
 
 def test_without_the_setting_the_launcher_listens_on_loopback_only(app: Flask) -> None:
