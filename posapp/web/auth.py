@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from posapp.errors import AuthError, DomainError, Forbidden
+from posapp.errors import AuthError, DomainError, Forbidden, ValidationError
 from posapp.extensions import db, login_manager
 from posapp.models import User
 from posapp.models.base import write_transaction
@@ -32,6 +32,8 @@ OPEN_ENDPOINTS = {"auth.setup", "static", "api.health"}
 # What a user whose password was reset may still reach before choosing a new one.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "api.health"}
 LAST_SEEN = "last_seen"
+SESSION_VERSION = "session_version"  # the user's session_version when this session began
+DEFAULT_TOKEN_DAYS = 90  # a named token's expiry when the form does not say
 LAST_SEEN_RESOLUTION = 30  # seconds; refreshing the cookie on every request gains nothing
 
 login_manager.login_view = "auth.login"
@@ -42,8 +44,15 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Load the session's user; inactive users are refused by Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdecimal() else None
+    """Load the session's user, if the session is still current: a logout, password change or
+    reset, or deactivation since it began bumped the user's session_version and ended it.
+    Inactive users are refused by Flask-Login."""
+    if not user_id.isdecimal():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or session.get(SESSION_VERSION) != user.session_version:
+        return None
+    return user
 
 
 def _setup_needed() -> bool:
@@ -103,7 +112,19 @@ def session_guard() -> Response | None:
 
 def _log_in(user: User) -> None:
     login_user(user)
+    session[SESSION_VERSION] = user.session_version
     session[LAST_SEEN] = int(time.time())
+
+
+def renew_session(user: User) -> None:
+    """Keep the current session alive after the user's sessions were ended on purpose (own
+    password change): it takes the user's new session_version."""
+    session[SESSION_VERSION] = user.session_version
+
+
+def client_address() -> str:
+    """Return the client address (after ProxyFix, when TillBook runs behind a proxy)."""
+    return request.remote_addr or "?"
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -157,7 +178,10 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         try:
             user = users.authenticate(
-                db.session, request.form.get("username", ""), request.form.get("password", "")
+                db.session,
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                client_address(),
             )
             _log_in(user)
             if user.must_change_password:
@@ -173,8 +197,10 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Log out."""
+    """Log out, ending every session of this user for good (a copied cookie included)."""
+    users.bump_session_version(db.session, current_user.id)
     logout_user()
+    session.pop(SESSION_VERSION, None)
     return redirect(url_for("auth.login"))
 
 
@@ -193,7 +219,7 @@ def change_password() -> Response | tuple[str, int]:
     if request.method == "POST":
         form = request.form
         try:
-            users.change_password(
+            user = users.change_password(
                 db.session,
                 current_user.id,
                 form.get("old_password", ""),
@@ -203,7 +229,8 @@ def change_password() -> Response | tuple[str, int]:
         except DomainError as exc:
             error, fields, status = exc.message, exc.details.get("fields", {}), exc.status
         else:
-            flash("Your password was changed.", "success")
+            renew_session(user)  # every other session and token of the user has ended
+            flash("Your password was changed; your other sessions and API tokens ended.", "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", error=error, fields=fields), status
 
@@ -212,6 +239,7 @@ def _profile(
     *,
     new_token: str | None = None,
     new_name: str = "",
+    new_days: int = DEFAULT_TOKEN_DAYS,
     error: str | None = None,
     fields: dict[str, str] | None = None,
     status: int = 200,
@@ -222,6 +250,7 @@ def _profile(
         tokens=tokens,
         new_token=new_token,
         new_name=new_name,
+        new_days=new_days,
         error=error,
         fields=fields or {},
     )
@@ -240,8 +269,15 @@ def profile() -> tuple[str, int]:
 def create_token() -> tuple[str, int]:
     """Create a named API token and show it this once (it is stored only as a hash)."""
     name = request.form.get("name", "")
+    raw_days = request.form.get("expires", str(DEFAULT_TOKEN_DAYS)).strip()
     try:
-        _row, token = users.create_named_token(db.session, current_user.id, name)
+        if not (raw_days.isascii() and raw_days.isdigit()) or len(raw_days) > 4:
+            raise ValidationError(
+                "A token expires after 30, 90 or 365 days, or never.", field="expires"
+            )
+        _row, token = users.create_named_token(
+            db.session, current_user.id, name, days=int(raw_days)
+        )
     except DomainError as exc:
         return _profile(
             error=exc.message,

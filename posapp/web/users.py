@@ -24,6 +24,7 @@ def _page(
         "users/index.html",
         rows=users.list_users(db.session),
         timeout=users.session_timeout_minutes(db.session),
+        token_days=users.api_token_days(db.session),
         error=error,
         values=values or {},
         fields=fields or {},
@@ -112,3 +113,17 @@ def timeout() -> Response | tuple[str, int]:
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
     return _done("Session timeout saved.")
+
+
+@bp.post("/token-days")
+@admin_required
+def token_days() -> Response | tuple[str, int]:
+    """Set the days a token from an API login lives after its last use."""
+    raw = request.form.get("token_days", "").strip()
+    try:
+        if not raw.isdecimal() or len(raw) > 4:
+            raise DomainError("Type the days as a whole number from 1 to 365.", status=422)
+        users.set_api_token_days(db.session, int(raw), current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    return _done("API login token lifetime saved.")
