@@ -226,9 +226,7 @@ def purge_expired(session: Session) -> dict[str, int]:
     now = utcnow()
     with write_transaction(session):
         tokens = session.execute(
-            delete(ApiToken).where(
-                or_(ApiToken.revoked.is_(True), ApiToken.expires_at <= now)
-            )
+            delete(ApiToken).where(or_(ApiToken.revoked.is_(True), ApiToken.expires_at <= now))
         ).rowcount
         attempts = session.execute(
             delete(LoginAttempt).where(LoginAttempt.created_at <= now - ATTEMPT_MEMORY)

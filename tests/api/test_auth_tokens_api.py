@@ -16,7 +16,7 @@ from posapp.extensions import db
 from posapp.models import ApiToken, AuditLog, LoginAttempt
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import users
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD
 
 WIFI = "192.168.1.77"
 
@@ -67,7 +67,9 @@ def test_a_login_token_expires_after_30_days_and_slides_on_use(
     assert row.sliding and row.expires_at is not None
     assert timedelta(days=29, hours=23) < row.expires_at - utcnow() <= timedelta(days=30)
     # Used after a while (more than the one-minute write resolution): the end moves on.
-    shift_token(last_used_at=utcnow() - timedelta(days=10), expires_at=utcnow() + timedelta(days=20))
+    shift_token(
+        last_used_at=utcnow() - timedelta(days=10), expires_at=utcnow() + timedelta(days=20)
+    )
     assert client.get("/api/products", headers=headers).status_code == 200
     assert the_token().expires_at - utcnow() > timedelta(days=29, hours=23)  # type: ignore[operator]
     # Past its end it answers 401.
@@ -154,9 +156,7 @@ def test_failed_logins_of_unknown_usernames_are_audited_with_the_address(
 ) -> None:
     api_login(client, "nobody", "wrong-password", WIFI)
     api_login(client, "admin", "wrong-password", WIFI)
-    failed = list(
-        db.session.scalars(select(AuditLog).where(AuditLog.action == "login.failed"))
-    )
+    failed = list(db.session.scalars(select(AuditLog).where(AuditLog.action == "login.failed")))
     details = [json.loads(entry.after or "{}") for entry in failed]
     assert {"username": "nobody", "address": WIFI} in details
     assert {"username": "admin", "address": WIFI} in details
