@@ -509,6 +509,10 @@ CREATE TABLE "users" (
 	last_login_at DATETIME,
 	must_change_password BOOLEAN DEFAULT 0 NOT NULL,
 	session_version INTEGER DEFAULT '0' NOT NULL,
+	totp_secret VARCHAR(64),
+	totp_enabled BOOLEAN DEFAULT 0 NOT NULL,
+	totp_last_step BIGINT,
+	recovery_codes TEXT,
 	PRIMARY KEY (id),
 	UNIQUE (username)
 );
@@ -606,6 +610,10 @@ CREATE TABLE users (
 	last_login_at TIMESTAMP WITHOUT TIME ZONE,
 	must_change_password BOOLEAN DEFAULT false NOT NULL,
 	session_version INTEGER DEFAULT '0' NOT NULL,
+	totp_secret VARCHAR(64),
+	totp_enabled BOOLEAN DEFAULT false NOT NULL,
+	totp_last_step BIGINT,
+	recovery_codes TEXT,
 	PRIMARY KEY (id),
 	UNIQUE (username)
 );

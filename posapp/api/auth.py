@@ -11,9 +11,16 @@ from posapp.api import schemas as s
 from posapp.api.base import bp, caller, caller_token_id, json_body, requires
 from posapp.api.openapi import NO_CONTENT, documented
 from posapp.api.serializers import user_json
-from posapp.errors import Forbidden, ValidationError
+from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import db
-from posapp.services.users import authenticate, bump_session_version, end_token, issue_token
+from posapp.services import two_step
+from posapp.services.users import (
+    authenticate,
+    bump_session_version,
+    end_token,
+    issue_token,
+    record_failed_step,
+)
 
 
 @bp.get("/health")
@@ -55,7 +62,19 @@ def login() -> dict[str, Any]:
         fields["password"] = "Required."  # noqa: S105 (a message, not a password)
     if fields:
         raise ValidationError("Username and password are required.", fields=fields)
-    user = authenticate(db.session, username, password, request.remote_addr or "?")
+    address = request.remote_addr or "?"
+    user = authenticate(db.session, username, password, address)
+    if user.totp_enabled:
+        code = data.get("code")
+        if not isinstance(code, str) or not two_step.verify(db.session, user.id, code):
+            if isinstance(code, str) and code:
+                record_failed_step(db.session, user, address)
+            raise AuthError(
+                "Two-step login is on: send the code from the authenticator app as `code`.",
+                code="two_step_required",
+            )
+    if two_step.needs_enrolment(db.session, user):
+        raise Forbidden("Set up two-step login in the app first.", code="two_step_setup_required")
     if user.must_change_password:
         raise Forbidden(
             "Your password was reset; choose a new one in the app first.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import db
@@ -32,6 +32,13 @@ class User(UserMixin, db.Model):
     # (logout, password change or reset, deactivation) ends every session of the user, which
     # a client-side cookie alone cannot do.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-step login (services/two_step.py): the TOTP secret (set while enrolling, used once
+    # enabled), the last time step accepted (a code works once), and the SHA-256 hashes of the
+    # unused recovery codes as a JSON list.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -44,6 +44,8 @@ class ShopSettings:
     session_timeout_minutes: int = 480
     # Days a token from an API login lives after its last use (it slides on with each use).
     api_token_days: int = 30
+    # Every admin must use two-step login (an admin without it is sent to set it up).
+    admin_two_step_required: bool = False
     # A cash sale or cash refund needs the cashier's open drawer session (cash sessions).
     cash_session_required: bool = False
     # Share on the local network: the desktop app then listens on every interface at lan_port

@@ -218,6 +218,21 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     return user
 
 
+def record_failed_step(session: Session, user: User, address: str) -> None:
+    """Count a wrong two-step code like a wrong password (same throttle), and audit it."""
+    name, addr = _attempt_key(user.username, address)
+    with write_transaction(session):
+        session.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
+        audit.record(
+            session,
+            "login.two_step_failed",
+            user_id=user.id,
+            entity="user",
+            entity_id=user.id,
+            after={"address": addr},
+        )
+
+
 def purge_expired(session: Session) -> dict[str, int]:
     """Delete expired and revoked API tokens and forgotten login failures (at start, on login).
 

@@ -29,6 +29,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.setup", "POST"): OPEN,
     ("auth.login", "GET"): OPEN,
     ("auth.login", "POST"): OPEN,
+    ("auth.login_code", "GET"): OPEN,  # two-step login's second step (password already given)
+    ("auth.login_code", "POST"): OPEN,
     ("api.health", "GET"): OPEN,
     ("api.login", "POST"): OPEN,
     ("api.logout", "POST"): ANY,  # ends the calling token
@@ -42,6 +44,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.profile", "GET"): ANY,  # my account: named API tokens (each acts with my role)
     ("auth.create_token", "POST"): ANY,
     ("auth.revoke_token", "POST"): ANY,
+    ("auth.two_step", "GET"): ANY,  # my own two-step login
+    ("auth.two_step_start", "POST"): ANY,
+    ("auth.two_step_confirm", "POST"): ANY,
+    ("auth.two_step_disable", "POST"): ANY,
     # the till
     ("pos.index", "GET"): ANY,
     ("pos.price", "POST"): ANY,
@@ -133,6 +139,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("users.reset_password", "POST"): ADMIN,
     ("users.timeout", "POST"): ADMIN,
     ("users.token_days", "POST"): ADMIN,
+    ("users.two_step_required", "POST"): ADMIN,
     ("backups.index", "GET"): ADMIN,
     ("backups.backup_now", "POST"): ADMIN,
     ("backups.offsite", "POST"): ADMIN,

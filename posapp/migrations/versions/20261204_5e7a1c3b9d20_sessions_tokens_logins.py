@@ -5,7 +5,9 @@ request: logout, a password change or reset and deactivation bump it, so older c
 working. `api_tokens.expires_at` (NULL: never) and `api_tokens.sliding` (login tokens, whose
 expiry moves on with use). `login_attempts` keeps failed logins by (username, address) and
 replaces the per-user lockout (`users.failed_logins`, `users.locked_until`), which let anyone
-lock a user out.
+lock a user out. Two-step login: `users.totp_secret` (set while enrolling, kept once
+`totp_enabled`), `users.totp_last_step` (a code is accepted once) and `users.recovery_codes`
+(SHA-256 hashes of the unused printed codes, as JSON).
 
 Revision ID: 5e7a1c3b9d20
 Revises: d41f0c2e9b77
@@ -30,6 +32,12 @@ def upgrade():
         )
         batch_op.drop_column('failed_logins')
         batch_op.drop_column('locked_until')
+        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column('totp_enabled', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('recovery_codes', sa.Text(), nullable=True))
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
         batch_op.add_column(
@@ -87,3 +95,7 @@ def downgrade():
             sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0')
         )
         batch_op.drop_column('session_version')
+        batch_op.drop_column('recovery_codes')
+        batch_op.drop_column('totp_last_step')
+        batch_op.drop_column('totp_enabled')
+        batch_op.drop_column('totp_secret')
