@@ -137,6 +137,21 @@ def upgrade_database(app: Flask) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         refresh_statistics()
+        purge_expired_logins()
+
+
+def purge_expired_logins() -> None:
+    """Delete expired and revoked API tokens and forgotten failed logins (also on each login)."""
+    from sqlalchemy.exc import OperationalError
+
+    from posapp.services.users import purge_expired
+
+    try:
+        purge_expired(db.session)
+    except OperationalError as exc:  # e.g. another process holds the write lock too long
+        logging.getLogger(__name__).warning("could not purge expired tokens: %s", exc)
+    finally:
+        db.session.remove()
 
 
 def refresh_statistics() -> None:

@@ -88,7 +88,7 @@ class Forbidden(DomainError):
 
 
 class LockedOut(DomainError):
-    """Too many failed logins; the account is locked for a while (429)."""
+    """Too many failed logins from this address; wait a while before the next try (429)."""
 
     status = 429
     code = "locked_out"

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, request
 from sqlalchemy import text
 
 from posapp.api import schemas as s
-from posapp.api.base import bp, json_body
-from posapp.api.openapi import documented
+from posapp.api.base import bp, caller, caller_token_id, json_body, requires
+from posapp.api.openapi import NO_CONTENT, documented
 from posapp.api.serializers import user_json
-from posapp.errors import Forbidden, ValidationError
+from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import db
-from posapp.services.users import authenticate, issue_token
+from posapp.services import two_step
+from posapp.services.users import (
+    authenticate,
+    bump_session_version,
+    end_token,
+    issue_token,
+    record_failed_step,
+)
 
 
 @bp.get("/health")
@@ -35,7 +42,15 @@ def health() -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/auth/login")
-@documented({200: s.LoginResponse}, body=s.LoginRequest, errors=(429,))
+@documented(
+    {200: s.LoginResponse},
+    body=s.LoginRequest,
+    errors=(429,),
+    description="The token expires after the shop's days without use (30 unless an admin"
+    " changed it on the Users page; each use moves the end on); `POST /api/auth/logout` ends"
+    " it. Repeated wrong passwords from one address answer 429 for a growing while"
+    " (`details.retry_after` seconds).",
+)
 def login() -> dict[str, Any]:
     """Exchange a username and password for a bearer token."""
     data = json_body()
@@ -47,7 +62,19 @@ def login() -> dict[str, Any]:
         fields["password"] = "Required."  # noqa: S105 (a message, not a password)
     if fields:
         raise ValidationError("Username and password are required.", fields=fields)
-    user = authenticate(db.session, username, password)
+    address = request.remote_addr or "?"
+    user = authenticate(db.session, username, password, address)
+    if user.totp_enabled:
+        code = data.get("code")
+        if not isinstance(code, str) or not two_step.verify(db.session, user.id, code):
+            if isinstance(code, str) and code:
+                record_failed_step(db.session, user, address)
+            raise AuthError(
+                "Two-step login is on: send the code from the authenticator app as `code`.",
+                code="two_step_required",
+            )
+    if two_step.needs_enrolment(db.session, user):
+        raise Forbidden("Set up two-step login in the app first.", code="two_step_setup_required")
     if user.must_change_password:
         raise Forbidden(
             "Your password was reset; choose a new one in the app first.",
@@ -55,3 +82,19 @@ def login() -> dict[str, Any]:
         )
     token = issue_token(db.session, user)
     return {"token": token, "user": user_json(user)}
+
+
+@bp.post("/auth/logout")
+@documented({204: NO_CONTENT})
+@requires()
+def logout() -> Response:
+    """End the calling token for good: it answers 401 from now on.
+
+    Called with the web UI's session cookie instead, it ends that user's sessions.
+    """
+    token_id = caller_token_id()
+    if token_id is not None:
+        end_token(db.session, token_id)
+    else:
+        bump_session_version(db.session, caller().id)
+    return Response(status=204)

@@ -15,7 +15,7 @@ from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
 from posapp.models import User
-from posapp.services.users import user_for_token
+from posapp.services.users import token_user
 
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,14 +41,16 @@ def refuse_cross_origin() -> None:
 def authenticate() -> None:
     """Resolve the caller: a bearer token, or the web UI's session cookie (+ CSRF on writes)."""
     g.api_user = None
+    g.api_token_id = None
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("Use 'Authorization: Bearer <token>'.", code="invalid_token")
-        user = user_for_token(db.session, token.strip())
-        if user is None:
-            raise AuthError("The token is invalid or revoked.", code="invalid_token")
+        found = token_user(db.session, token.strip())
+        if found is None:
+            raise AuthError("The token is invalid, expired or revoked.", code="invalid_token")
+        user, g.api_token_id = found
         if user.must_change_password:
             raise Forbidden(
                 "Your password was reset; choose a new one in the app first.",
@@ -67,6 +69,11 @@ def authenticate() -> None:
 def caller() -> User:
     """Return the authenticated user of this API request."""
     return g.api_user  # type: ignore[no-any-return]
+
+
+def caller_token_id() -> int | None:
+    """Return the id of the bearer token of this request (None for the web UI's cookie)."""
+    return g.get("api_token_id")
 
 
 def requires(role: str | None = None) -> Callable[[F], F]:

@@ -26,6 +26,7 @@ REF = "#/components/schemas/{model}"
 PDF = "application/pdf"
 HTML = "text/html"
 JSON_DOC = "application/json"  # a free-form JSON document (the spec itself)
+NO_CONTENT = "no content"  # an empty answer (204)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RESTORING = 503  # the restore gate's status (posapp/web/backups.py), possible on every route
 ERROR_TEXT = {
@@ -35,7 +36,7 @@ ERROR_TEXT = {
     404: "No such thing.",
     409: "Conflict with the current state: stock, duplicates, credit limit, closed session.",
     422: "Validation failed; `details.fields` maps each field to its message.",
-    429: "Too many failed logins: the account is locked for a while.",
+    429: "Too many failed logins from this address: wait `details.retry_after` seconds.",
     503: "A backup is being restored (`Retry-After` says when to try again), or the database"
     " does not answer.",
 }
@@ -161,6 +162,8 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 def _content(target: type[BaseModel] | str, refs: dict[type[BaseModel], str]) -> dict[str, Any]:
     if isinstance(target, str):
+        if target == NO_CONTENT:
+            return {}
         if target == PDF:
             return {PDF: {"schema": {"type": "string", "contentMediaType": PDF}}}
         if target == HTML:
@@ -243,8 +246,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     content["application/json"]["schema"] = {"oneOf": [schema, error]}
                 responses[str(status)] = {
                     "description": "Success" if status < 300 else ERROR_TEXT.get(status, "Error"),
-                    "content": content,
                 }
+                if content:
+                    responses[str(status)]["content"] = content
             for status in sorted(_error_statuses(doc, role, method, bool(path_params))):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
@@ -298,6 +302,10 @@ def check_response(view: Callable[..., Any] | None, response: Response) -> None:
         if status < 400:
             raise ResponseMismatch(f"{view.__name__} answered {status}, which is not documented")
         target = schemas.Error
+    if target == NO_CONTENT:
+        if response.get_data():
+            raise ResponseMismatch(f"{view.__name__} answered {status} with a body")
+        return
     if isinstance(target, str):
         if response.mimetype != target:
             raise ResponseMismatch(f"{view.__name__} answered {response.mimetype}, not {target}")

@@ -129,6 +129,12 @@ class LoginRequest(Request):
 
     username: str = Field(examples=["owner"])
     password: str = Field(examples=["correct horse battery"])
+    code: str | None = Field(
+        default=None,
+        description="With two-step login on: the 6-digit code from the authenticator app,"
+        " or a recovery code.",
+        examples=["123456"],
+    )
 
 
 class UserRef(Response):

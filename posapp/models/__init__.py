@@ -23,7 +23,7 @@ from posapp.models.sales import (
     Payment,
 )
 from posapp.models.settings import AuditLog, Setting
-from posapp.models.users import ROLES, ApiToken, User
+from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 
 __all__ = [
     "EXPENSE_CATEGORIES",
@@ -49,6 +49,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",
+    "LoginAttempt",
     "Payment",
     "PaymentAllocation",
     "Product",

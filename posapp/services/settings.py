@@ -42,6 +42,10 @@ class ShopSettings:
     # working shift, where the till sits idle between customers, yet still ends a session
     # left open overnight on a shared counter computer.
     session_timeout_minutes: int = 480
+    # Days a token from an API login lives after its last use (it slides on with each use).
+    api_token_days: int = 30
+    # Every admin must use two-step login (an admin without it is sent to set it up).
+    admin_two_step_required: bool = False
     # A cash sale or cash refund needs the cashier's open drawer session (cash sessions).
     cash_session_required: bool = False
     # Share on the local network: the desktop app then listens on every interface at lan_port

@@ -1,4 +1,5 @@
-"""User accounts: creation, password checks with lockout, and API tokens."""
+"""User accounts: creation, password checks throttled per client address, sessions that
+can be ended (a per-user session version), and API tokens that expire."""
 
 from __future__ import annotations
 
@@ -7,19 +8,31 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
-from posapp.models import ROLES, ApiToken, Setting, User
+from posapp.models import ROLES, ApiToken, LoginAttempt, Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
 from posapp.services.settings import ShopSettings, save_settings
 
 MIN_PASSWORD_LENGTH = 8
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+# Throttling of failed logins. By (username, address): after FREE_FAILURES the next try
+# waits FIRST_DELAY, doubling with each further failure up to MAX_DELAY. By address, across
+# all usernames: ADDRESS_FAILURES within ADDRESS_WINDOW. Keyed on the address, so failures
+# from another device never stop the shop laptop (or anyone else) from logging in.
+FREE_FAILURES = 5
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(minutes=15)
+ADDRESS_FAILURES = 30
+ADDRESS_WINDOW = timedelta(minutes=15)
+# Failures older than this no longer count, and are pruned.
+ATTEMPT_MEMORY = timedelta(hours=24)
+# Stored keys are cut to the column sizes (longer usernames cannot exist anyway).
+ATTEMPT_KEY_LENGTH = 64
+TOKEN_DAYS_CHOICES = (30, 90, 365)  # named tokens; 0 = never
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 # Checked when the user does not exist, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -50,8 +63,13 @@ def create_user(
     *,
     confirm: str | None = None,
     by_user_id: int | None = None,
+    first_admin: bool = False,
 ) -> User:
-    """Create a user in its own write transaction; usernames are unique, case-insensitively."""
+    """Create a user in its own write transaction; usernames are unique, case-insensitively.
+
+    With first_admin, refuse (409 setup_done) when any user exists, checked inside the same
+    write transaction that creates the user, so racing setup requests create exactly one.
+    """
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise ValidationError(
@@ -62,6 +80,10 @@ def create_user(
     validate_password(password, confirm)
     password_hash = generate_password_hash(password, method="scrypt")
     with write_transaction(session):
+        if first_admin:
+            _lock_for_setup(session)
+            if has_users(session):
+                raise Conflict("Setup is already done; log in instead.", code="setup_done")
         taken = session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
         if taken:
             raise Conflict(f"The username {username!r} is taken.", code="duplicate")
@@ -79,104 +101,316 @@ def create_user(
     return user
 
 
+def _lock_for_setup(session: Session) -> None:
+    """Serialise first-run setups. SQLite's BEGIN IMMEDIATE and MariaDB's writer_lock row
+    (both taken by write_transaction) already do; PostgreSQL locks the writer_lock row here."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE"))
+
+
 def create_first_admin(session: Session, username: str, password: str, confirm: str) -> User:
-    """Create the first admin; refused once any user exists."""
+    """Create the first admin; refused once any user exists (also under racing requests)."""
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
-    return create_user(session, username, password, "admin", confirm=confirm)
+    return create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    """Check a password; count failures and lock the account after too many."""
-    username = (username or "").strip()
-    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise AuthError("Wrong username or password.", code="invalid_credentials")
+def _attempt_key(username: str, address: str) -> tuple[str, str]:
+    return username.strip().lower()[:ATTEMPT_KEY_LENGTH], (address or "?")[:ATTEMPT_KEY_LENGTH]
+
+
+def throttle_wait(session: Session, username: str, address: str) -> timedelta | None:
+    """Return how long this (username, address) must wait before its next try, or None.
+
+    The username need not exist: an unknown one is throttled exactly like a known one, so the
+    answers do not tell which usernames exist.
+    """
+    name, addr = _attempt_key(username, address)
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+    recent = list(
+        session.scalars(
+            select(LoginAttempt.created_at)
+            .where(
+                LoginAttempt.username == name,
+                LoginAttempt.address == addr,
+                LoginAttempt.created_at > now - ATTEMPT_MEMORY,
+            )
+            .order_by(LoginAttempt.created_at.desc())
+            .limit(FREE_FAILURES + 10)  # enough to reach MAX_DELAY
+        )
+    )
+    waits: list[timedelta] = []
+    if len(recent) >= FREE_FAILURES:
+        delay = min(FIRST_DELAY * 2 ** (len(recent) - FREE_FAILURES), MAX_DELAY)
+        waits.append(recent[0] + delay - now)
+    by_address = list(
+        session.scalars(
+            select(LoginAttempt.created_at)
+            .where(LoginAttempt.address == addr, LoginAttempt.created_at > now - ADDRESS_WINDOW)
+            .order_by(LoginAttempt.created_at.desc())
+            .limit(ADDRESS_FAILURES)
+        )
+    )
+    if len(by_address) >= ADDRESS_FAILURES:
+        # Free again once the oldest of the last ADDRESS_FAILURES leaves the window.
+        waits.append(by_address[-1] + ADDRESS_WINDOW - now)
+    wait = max(waits, default=timedelta(0))
+    return wait if wait > timedelta(0) else None
+
+
+def authenticate(session: Session, username: str, password: str, address: str = "?") -> User:
+    """Check a password from a client address; throttle repeated failures (429).
+
+    Failures count per (username, address) with growing delays, and per address across all
+    usernames; a known user with a wrong password and an unknown username get the same answers
+    in the same sequence, and both are audited as login.failed with the address.
+    """
+    username = (username or "").strip()
+    wait = throttle_wait(session, username, address)
+    if wait is not None:
+        minutes = int(wait.total_seconds() // 60) + 1
         raise LockedOut(
             f"Too many failed logins. Try again in {minutes} minute(s).",
-            details={"locked_until": user.locked_until.isoformat() + "Z"},
+            details={"retry_after": int(wait.total_seconds()) + 1},
         )
-    ok = check_password_hash(user.password_hash, password or "")
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None or not user.active:
+        # The same scrypt work as a real check, so timing does not tell either.
+        check_password_hash(_DUMMY_HASH, password or "")
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "")
+    name, addr = _attempt_key(username, address)
+    now = utcnow()
     with write_transaction(session):
-        user = session.get(User, user.id)
-        assert user is not None
         if ok:
-            user.failed_logins = 0
-            user.locked_until = None
+            assert user is not None
+            user = session.get(User, user.id)
+            assert user is not None
             user.last_login_at = now
-            audit.record(session, "login.ok", user_id=user.id, entity="user", entity_id=user.id)
+            session.execute(
+                delete(LoginAttempt).where(
+                    LoginAttempt.username == name, LoginAttempt.address == addr
+                )
+            )
+            audit.record(
+                session,
+                "login.ok",
+                user_id=user.id,
+                entity="user",
+                entity_id=user.id,
+                after={"address": addr},
+            )
         else:
-            user.failed_logins += 1
-            action = "login.failed"
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-                action = "login.locked"
-            audit.record(session, action, user_id=user.id, entity="user", entity_id=user.id)
+            session.add(LoginAttempt(username=name, address=addr, created_at=now))
+            audit.record(
+                session,
+                "login.failed",
+                user_id=user.id if user is not None else None,
+                entity="user",
+                entity_id=user.id if user is not None else None,
+                after={"username": username[:ATTEMPT_KEY_LENGTH], "address": addr},
+            )
     if not ok:
-        if user.locked_until and user.locked_until > now:
-            raise LockedOut("Too many failed logins. The account is locked for 15 minutes.")
         raise AuthError("Wrong username or password.", code="invalid_credentials")
+    assert user is not None
+    purge_expired(session)
     return user
+
+
+def record_failed_step(session: Session, user: User, address: str) -> None:
+    """Count a wrong two-step code like a wrong password (same throttle), and audit it."""
+    name, addr = _attempt_key(user.username, address)
+    with write_transaction(session):
+        session.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
+        audit.record(
+            session,
+            "login.two_step_failed",
+            user_id=user.id,
+            entity="user",
+            entity_id=user.id,
+            after={"address": addr},
+        )
+
+
+def purge_expired(session: Session) -> dict[str, int]:
+    """Delete expired and revoked API tokens and forgotten login failures (at start, on login).
+
+    Return how many of each went.
+    """
+    now = utcnow()
+    with write_transaction(session):
+        tokens = session.execute(
+            delete(ApiToken).where(or_(ApiToken.revoked.is_(True), ApiToken.expires_at <= now))
+        ).rowcount
+        attempts = session.execute(
+            delete(LoginAttempt).where(LoginAttempt.created_at <= now - ATTEMPT_MEMORY)
+        ).rowcount
+    return {"tokens": tokens or 0, "login_attempts": attempts or 0}
+
+
+def bump_session_version(session: Session, user_id: int) -> int:
+    """End every session of a user (logout); return the new version."""
+    with write_transaction(session):
+        user = _get(session, user_id)
+        user.session_version += 1
+        version = user.session_version
+        audit.record(session, "logout", user_id=user.id, entity="user", entity_id=user.id)
+    return version
+
+
+def _end_sessions_and_tokens(session: Session, user: User) -> int:
+    """Inside a write transaction: end the user's sessions and revoke every API token of
+    theirs; return how many tokens were revoked."""
+    user.session_version += 1
+    return (
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+            .values(revoked=True)
+        ).rowcount
+        or 0
+    )
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str = "login") -> str:
-    """Create an API token for a user; return the plain token (shown once, stored hashed)."""
-    token = secrets.token_urlsafe(32)
+def api_token_days(session: Session) -> int:
+    """Return the days a login token lives after its last use (a shop setting)."""
+    row = session.get(Setting, "api_token_days")
+    default = ShopSettings.api_token_days
+    try:
+        return max(1, int(row.value)) if row is not None else default
+    except ValueError:
+        return default  # a hand-edited bad value falls back to the default
+
+
+def set_api_token_days(session: Session, days: int, by_user_id: int) -> None:
+    """Set the days a login token lives after its last use (1 to 365)."""
+    if not 1 <= days <= 365:
+        raise ValidationError("Login tokens live 1 to 365 days.", field="token_days")
     with write_transaction(session):
-        session.add(ApiToken(user_id=user.id, name=name[:80], token_hash=_hash_token(token)))
+        changed = save_settings(session, api_token_days=days)
+        if changed:
+            old, new = changed["api_token_days"]
+            audit.record(
+                session,
+                "settings.api_token_days",
+                user_id=by_user_id,
+                entity="setting",
+                before={"api_token_days": old},
+                after={"api_token_days": new},
+            )
+
+
+def issue_token(session: Session, user: User, name: str = "login") -> str:
+    """Create a login API token for a user (it expires after the shop's days without use);
+    return the plain token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=api_token_days(session))
+    with write_transaction(session):
+        session.add(
+            ApiToken(
+                user_id=user.id,
+                name=name[:80],
+                token_hash=_hash_token(token),
+                expires_at=expires_at,
+                sliding=True,
+            )
+        )
     return token
 
 
 # Built once: every API call comes here. The user and the token's bookkeeping in one query;
 # the statement is not rebuilt per call.
 _TOKEN_USER = (
-    select(User, ApiToken.id, ApiToken.last_used_at)
+    select(User, ApiToken.id, ApiToken.last_used_at, ApiToken.sliding)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False))
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked.is_(False),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+    )
 )
 _TOKEN_USED = (
     update(ApiToken)
     .where(ApiToken.id == bindparam("token_id"))
     .values(last_used_at=bindparam("now"))
 )
+_TOKEN_SLID = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"), expires_at=bindparam("expires_at"))
+)
+
+
+def token_user(session: Session, token: str) -> tuple[User, int] | None:
+    """Return the active user owning a live (not revoked, not expired) token and the token's
+    id, or None. A login token's expiry slides on with use."""
+    if not token or len(token) > 200:
+        return None
+    now = utcnow()
+    found = session.execute(_TOKEN_USER, {"token_hash": _hash_token(token), "now": now}).first()
+    if found is None or not found[0].active:
+        return None
+    user, token_id, last_used_at, sliding = found
+    # Only write last_used_at (and slide the expiry) once a minute: a write per API call
+    # would serialise reads.
+    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
+        with write_transaction(session):
+            if sliding:
+                expires_at = now + timedelta(days=api_token_days(session))
+                session.connection().execute(
+                    _TOKEN_SLID, {"token_id": token_id, "now": now, "expires_at": expires_at}
+                )
+            else:
+                session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
+        # The write transaction expired the user; the caller gets it fresh (and still active).
+        fresh = session.get(User, user.id)
+        return (fresh, token_id) if fresh is not None and fresh.active else None
+    return user, token_id
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user owning a live token, or None."""
-    if not token or len(token) > 200:
-        return None
-    found = session.execute(_TOKEN_USER, {"token_hash": _hash_token(token)}).first()
-    if found is None or not found[0].active:
-        return None
-    user, token_id, last_used_at = found
-    now = utcnow()
-    # Only write last_used_at once a minute: a write per API call would serialise reads.
-    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
-        with write_transaction(session):
-            session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
-        # The write transaction expired the user; the caller gets it fresh (and still active).
-        fresh = session.get(User, user.id)
-        return fresh if fresh is not None and fresh.active else None
-    return user  # type: ignore[no-any-return]
+    found = token_user(session, token)
+    return found[0] if found is not None else None
+
+
+def end_token(session: Session, token_id: int) -> None:
+    """End one token for good (POST /api/auth/logout): it answers 401 from now on."""
+    with write_transaction(session):
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            return
+        audit.record(
+            session,
+            "token.logout",
+            user_id=row.user_id,
+            entity="api_token",
+            entity_id=row.id,
+            before={"name": row.name},
+        )
+        session.delete(row)
 
 
 TOKEN_NAME_LIMIT = 80
 
 
-def create_named_token(session: Session, user_id: int, name: str) -> tuple[ApiToken, str]:
+def create_named_token(
+    session: Session, user_id: int, name: str, days: int = 0
+) -> tuple[ApiToken, str]:
     """Create a named API token for a user; return it and the plain token (shown only once).
 
     The token acts as its user, so it carries the user's role (and stops with the account).
+    It expires `days` (30, 90 or 365) after creation, or never (0).
     """
+    if days != 0 and days not in TOKEN_DAYS_CHOICES:
+        raise ValidationError(
+            "A token expires after 30, 90 or 365 days, or never.", field="expires"
+        )
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(
@@ -198,7 +432,10 @@ def create_named_token(session: Session, user_id: int, name: str) -> tuple[ApiTo
         )
         if taken:
             raise Conflict(f"You already have a live token named {name!r}.", code="duplicate")
-        row = ApiToken(user_id=user.id, name=name, token_hash=_hash_token(token))
+        expires_at = utcnow() + timedelta(days=days) if days else None
+        row = ApiToken(
+            user_id=user.id, name=name, token_hash=_hash_token(token), expires_at=expires_at
+        )
         session.add(row)
         session.flush()
         audit.record(
@@ -207,7 +444,7 @@ def create_named_token(session: Session, user_id: int, name: str) -> tuple[ApiTo
             user_id=user.id,
             entity="api_token",
             entity_id=row.id,
-            after={"name": name},
+            after={"name": name, "expires_days": days or None},
         )
     return row, token
 
@@ -217,7 +454,11 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
     return list(
         session.scalars(
             select(ApiToken)
-            .where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+            .where(
+                ApiToken.user_id == user_id,
+                ApiToken.revoked.is_(False),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+            )
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
@@ -294,7 +535,7 @@ def set_role(session: Session, user_id: int, role: str, by_user_id: int) -> User
 
 
 def set_active(session: Session, user_id: int, active: bool, by_user_id: int) -> User:
-    """Deactivate (revoking the user's API tokens) or reactivate a user."""
+    """Deactivate (ending the user's sessions and API tokens) or reactivate a user."""
     with write_transaction(session):
         user = _get(session, user_id)
         if user.active == active:
@@ -307,14 +548,7 @@ def set_active(session: Session, user_id: int, active: bool, by_user_id: int) ->
         user.active = active
         revoked = 0
         if not active:
-            revoked = (
-                session.execute(
-                    update(ApiToken)
-                    .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
-                    .values(revoked=True)
-                ).rowcount
-                or 0
-            )
+            revoked = _end_sessions_and_tokens(session, user)
         after: dict[str, object] = {"active": active}
         if revoked:
             after["tokens_revoked"] = revoked
@@ -333,28 +567,40 @@ def set_active(session: Session, user_id: int, active: bool, by_user_id: int) ->
 def reset_password(
     session: Session, user_id: int, password: str, confirm: str, by_user_id: int
 ) -> User:
-    """Set a temporary password chosen by an admin; the user must change it at next login."""
+    """Set a temporary password chosen by an admin; the user must change it at next login.
+
+    Every session and API token of the user ends.
+    """
     validate_password(password, confirm)
     password_hash = generate_password_hash(password, method="scrypt")
     with write_transaction(session):
         user = _get(session, user_id)
         user.password_hash = password_hash
         user.must_change_password = True
-        user.failed_logins = 0
-        user.locked_until = None
+        revoked = _end_sessions_and_tokens(session, user)
+        # A fresh start from every address: the admin vouches for the user now.
+        session.execute(
+            delete(LoginAttempt).where(
+                LoginAttempt.username == user.username.lower()[:ATTEMPT_KEY_LENGTH]
+            )
+        )
         audit.record(
             session,
             "user.password_reset",
             user_id=by_user_id,
             entity="user",
             entity_id=user.id,
-            after={"must_change_password": True},
+            after={"must_change_password": True, "tokens_revoked": revoked},
         )
     return user
 
 
 def change_password(session: Session, user_id: int, old: str, new: str, confirm: str) -> User:
-    """Change one's own password: the old one is required, the new one twice and different."""
+    """Change one's own password: the old one is required, the new one twice and different.
+
+    Every session and API token of the user ends; the caller re-issues its own session with
+    the returned user's session_version.
+    """
     user = _get(session, user_id)
     if not check_password_hash(user.password_hash, old or ""):
         raise ValidationError("The current password is wrong.", field="old_password")
@@ -366,8 +612,14 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
         user = _get(session, user_id)
         user.password_hash = password_hash
         user.must_change_password = False
+        revoked = _end_sessions_and_tokens(session, user)
         audit.record(
-            session, "user.password_change", user_id=user.id, entity="user", entity_id=user.id
+            session,
+            "user.password_change",
+            user_id=user.id,
+            entity="user",
+            entity_id=user.id,
+            after={"tokens_revoked": revoked},
         )
     return user
 

@@ -19,12 +19,12 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from posapp.errors import AuthError, DomainError, Forbidden
+from posapp.errors import AuthError, DomainError, Forbidden, ValidationError
 from posapp.extensions import db, login_manager
 from posapp.models import User
 from posapp.models.base import write_transaction
-from posapp.services import users
-from posapp.services.settings import save_settings
+from posapp.services import two_step, users
+from posapp.services.settings import load_settings, save_settings
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
@@ -37,7 +37,23 @@ PASSWORD_CHANGE_ENDPOINTS = {
     "api.health",
     "desktop.quit_app",
 }
+# What an admin who must set up two-step login may still reach before doing so.
+TWO_STEP_ENDPOINTS = {
+    "auth.two_step",
+    "auth.two_step_start",
+    "auth.two_step_confirm",
+    "auth.logout",
+    "static",
+    "api.health",
+    "desktop.quit_app",
+}
+PENDING_USER = "two_step_user"  # password checked, code still due: not logged in yet
+PENDING_VERSION = "two_step_version"
+PENDING_AT = "two_step_at"
+PENDING_SECONDS = 300  # the code must follow the password within 5 minutes
 LAST_SEEN = "last_seen"
+SESSION_VERSION = "session_version"  # the user's session_version when this session began
+DEFAULT_TOKEN_DAYS = 90  # a named token's expiry when the form does not say
 LAST_SEEN_RESOLUTION = 30  # seconds; refreshing the cookie on every request gains nothing
 
 login_manager.login_view = "auth.login"
@@ -48,8 +64,15 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Load the session's user; inactive users are refused by Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdecimal() else None
+    """Load the session's user, if the session is still current: a logout, password change or
+    reset, or deactivation since it began bumped the user's session_version and ended it.
+    Inactive users are refused by Flask-Login."""
+    if not user_id.isdecimal():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or session.get(SESSION_VERSION) != user.session_version:
+        return None
+    return user
 
 
 def _setup_needed() -> bool:
@@ -104,12 +127,35 @@ def session_guard() -> Response | None:
                 code="password_change_required",
             )
         return redirect(url_for("auth.change_password"))
+    if (
+        current_user.is_admin
+        and not current_user.totp_enabled
+        and request.endpoint not in TWO_STEP_ENDPOINTS
+        and two_step.needs_enrolment(db.session, current_user)
+    ):
+        if _is_api_request():
+            raise Forbidden(
+                "Set up two-step login in the app first.", code="two_step_setup_required"
+            )
+        return redirect(url_for("auth.two_step"))
     return None
 
 
 def _log_in(user: User) -> None:
     login_user(user)
+    session[SESSION_VERSION] = user.session_version
     session[LAST_SEEN] = int(time.time())
+
+
+def renew_session(user: User) -> None:
+    """Keep the current session alive after the user's sessions were ended on purpose (own
+    password change): it takes the user's new session_version."""
+    session[SESSION_VERSION] = user.session_version
+
+
+def client_address() -> str:
+    """Return the client address (after ProxyFix, when TillBook runs behind a proxy)."""
+    return request.remote_addr or "?"
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -163,8 +209,16 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         try:
             user = users.authenticate(
-                db.session, request.form.get("username", ""), request.form.get("password", "")
+                db.session,
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                client_address(),
             )
+            if user.totp_enabled:
+                session[PENDING_USER] = user.id
+                session[PENDING_VERSION] = user.session_version
+                session[PENDING_AT] = int(time.time())
+                return redirect(url_for("auth.login_code", next=request.args.get("next")))
             _log_in(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
@@ -176,11 +230,48 @@ def login() -> Response | str | tuple[str, int]:
     ), status
 
 
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Response | str | tuple[str, int]:
+    """The second step of a two-step login: a code from the app or a recovery code."""
+    pending = session.get(PENDING_USER)
+    user = db.session.get(User, pending) if isinstance(pending, int) else None
+    started = session.get(PENDING_AT)
+    if (
+        user is None
+        or not user.active
+        or session.get(PENDING_VERSION) != user.session_version
+        or not isinstance(started, int)
+        or time.time() - started > PENDING_SECONDS
+    ):
+        session.pop(PENDING_USER, None)
+        return redirect(url_for("auth.login"))
+    error, status = None, 200
+    if request.method == "POST":
+        wait = users.throttle_wait(db.session, user.username, client_address())
+        if wait is not None:
+            error, status = "Too many wrong codes. Wait a few minutes, then try again.", 429
+        elif two_step.verify(db.session, user.id, request.form.get("code", "")):
+            for key in (PENDING_USER, PENDING_VERSION, PENDING_AT):
+                session.pop(key, None)
+            user = db.session.get(User, user.id)
+            assert user is not None
+            _log_in(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")))
+        else:
+            users.record_failed_step(db.session, user, client_address())
+            error, status = "That code is not right. Type the code the app shows now.", 401
+    return render_template("auth/login_code.html", error=error), status
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Log out."""
+    """Log out, ending every session of this user for good (a copied cookie included)."""
+    users.bump_session_version(db.session, current_user.id)
     logout_user()
+    session.pop(SESSION_VERSION, None)
     return redirect(url_for("auth.login"))
 
 
@@ -199,7 +290,7 @@ def change_password() -> Response | tuple[str, int]:
     if request.method == "POST":
         form = request.form
         try:
-            users.change_password(
+            user = users.change_password(
                 db.session,
                 current_user.id,
                 form.get("old_password", ""),
@@ -209,7 +300,8 @@ def change_password() -> Response | tuple[str, int]:
         except DomainError as exc:
             error, fields, status = exc.message, exc.details.get("fields", {}), exc.status
         else:
-            flash("Your password was changed.", "success")
+            renew_session(user)  # every other session and token of the user has ended
+            flash("Your password was changed; your other sessions and API tokens ended.", "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", error=error, fields=fields), status
 
@@ -218,6 +310,7 @@ def _profile(
     *,
     new_token: str | None = None,
     new_name: str = "",
+    new_days: int = DEFAULT_TOKEN_DAYS,
     error: str | None = None,
     fields: dict[str, str] | None = None,
     status: int = 200,
@@ -228,6 +321,7 @@ def _profile(
         tokens=tokens,
         new_token=new_token,
         new_name=new_name,
+        new_days=new_days,
         error=error,
         fields=fields or {},
     )
@@ -246,8 +340,15 @@ def profile() -> tuple[str, int]:
 def create_token() -> tuple[str, int]:
     """Create a named API token and show it this once (it is stored only as a hash)."""
     name = request.form.get("name", "")
+    raw_days = request.form.get("expires", str(DEFAULT_TOKEN_DAYS)).strip()
     try:
-        _row, token = users.create_named_token(db.session, current_user.id, name)
+        if not (raw_days.isascii() and raw_days.isdigit()) or len(raw_days) > 4:
+            raise ValidationError(
+                "A token expires after 30, 90 or 365 days, or never.", field="expires"
+            )
+        _row, token = users.create_named_token(
+            db.session, current_user.id, name, days=int(raw_days)
+        )
     except DomainError as exc:
         return _profile(
             error=exc.message,
@@ -266,3 +367,71 @@ def revoke_token(token_id: int) -> Response:
     row = users.revoke_token(db.session, current_user.id, token_id)
     flash(f"The token {row.name!r} was revoked.", "success")
     return redirect(url_for("auth.profile"))
+
+
+def _two_step_page(status: int = 200, **context: object) -> tuple[str, int]:
+    context.setdefault("fields", {})
+    page = render_template(
+        "auth/two_step.html",
+        required=two_step.needs_enrolment(db.session, current_user),
+        codes_left=two_step.recovery_codes_left(current_user),
+        **context,
+    )
+    return page, status
+
+
+@bp.get("/account/two-step", endpoint="two_step")
+@login_required
+def two_step_page() -> tuple[str, int]:
+    """Show two-step login: set it up, or see the recovery codes left and turn it off."""
+    return _two_step_page()
+
+
+@bp.post("/account/two-step/start")
+@login_required
+def two_step_start() -> tuple[str, int]:
+    """Create a secret and show its QR code once, with the form for the first code."""
+    try:
+        secret = two_step.start_enrolment(db.session, current_user.id)
+    except DomainError as exc:
+        return _two_step_page(exc.status, error=exc.message)
+    shop = load_settings(db.session).shop_name
+    uri = two_step.provisioning_uri(current_user, secret, shop)
+    return _two_step_page(secret=secret, qr_svg=two_step.qr_svg(uri))
+
+
+@bp.post("/account/two-step/confirm")
+@login_required
+def two_step_confirm() -> tuple[str, int]:
+    """Turn two-step login on with a first code; show the recovery codes once."""
+    try:
+        codes = two_step.confirm_enrolment(
+            db.session, current_user.id, request.form.get("code", "")
+        )
+    except DomainError as exc:
+        fields = exc.details.get("fields", {})
+        if current_user.totp_secret and not current_user.totp_enabled:
+            # Show the same QR again: the secret is unchanged until confirmed.
+            shop = load_settings(db.session).shop_name
+            uri = two_step.provisioning_uri(current_user, current_user.totp_secret, shop)
+            return _two_step_page(
+                exc.status,
+                error=exc.message,
+                fields=fields,
+                secret=current_user.totp_secret,
+                qr_svg=two_step.qr_svg(uri),
+            )
+        return _two_step_page(exc.status, error=exc.message, fields=fields)
+    return _two_step_page(recovery_codes=codes)
+
+
+@bp.post("/account/two-step/disable")
+@login_required
+def two_step_disable() -> Response | tuple[str, int]:
+    """Turn two-step login off (the password is required)."""
+    try:
+        two_step.disable(db.session, current_user.id, request.form.get("password", ""))
+    except DomainError as exc:
+        return _two_step_page(exc.status, error=exc.message, fields=exc.details.get("fields", {}))
+    flash("Two-step login is off.", "success")
+    return redirect(url_for("auth.two_step"))

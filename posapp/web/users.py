@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from posapp.errors import DomainError
 from posapp.extensions import db
-from posapp.services import users
+from posapp.services import two_step, users
 from posapp.web import admin_required
 
 bp = Blueprint("users", __name__)
@@ -24,6 +24,8 @@ def _page(
         "users/index.html",
         rows=users.list_users(db.session),
         timeout=users.session_timeout_minutes(db.session),
+        token_days=users.api_token_days(db.session),
+        two_step_required=two_step.required_for_admins(db.session),
         error=error,
         values=values or {},
         fields=fields or {},
@@ -112,3 +114,28 @@ def timeout() -> Response | tuple[str, int]:
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
     return _done("Session timeout saved.")
+
+
+@bp.post("/token-days")
+@admin_required
+def token_days() -> Response | tuple[str, int]:
+    """Set the days a token from an API login lives after its last use."""
+    raw = request.form.get("token_days", "").strip()
+    try:
+        if not raw.isdecimal() or len(raw) > 4:
+            raise DomainError("Type the days as a whole number from 1 to 365.", status=422)
+        users.set_api_token_days(db.session, int(raw), current_user.id)
+    except DomainError as exc:
+        return _page(exc.status, error=exc.message)
+    return _done("API login token lifetime saved.")
+
+
+@bp.post("/two-step")
+@admin_required
+def two_step_required() -> Response:
+    """Require (or stop requiring) two-step login for every admin."""
+    required = request.form.get("required") in ("1", "on")
+    two_step.set_required_for_admins(db.session, required, current_user.id)
+    if required:
+        return _done("Every admin must now use two-step login.")
+    return _done("Two-step login is now optional for admins.")

@@ -16,6 +16,7 @@ CONTRACT_ENDPOINTS = {
     # shared/API.md's endpoint table, written out by hand: these must all be documented.
     ("GET", "/api/health"),
     ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
     ("GET", "/api/products"),
     ("POST", "/api/products"),
     ("GET", "/api/products/{product_id}"),

@@ -57,7 +57,7 @@ def test_login_failures_and_lockout(client: FlaskClient, admin) -> None:  # type
     assert_envelope(
         client.post("/api/auth/login", json={"username": "admin"}), 422, "validation_error"
     )
-    for _ in range(4):
+    for _ in range(5):
         assert_envelope(
             client.post("/api/auth/login", json={"username": "admin", "password": "wrong-pass"}),
             401,
@@ -68,7 +68,7 @@ def test_login_failures_and_lockout(client: FlaskClient, admin) -> None:  # type
         429,
         "locked_out",
     )
-    # Even the right password is refused while locked.
+    # Even the right password is refused while this address waits.
     assert_envelope(
         client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD}),
         429,
