@@ -112,6 +112,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
             backup_at_start(app)  # before the schema may change, and once a day
         upgrade_database(app)
+        if app.config["AUTO_BACKUP"]:  # not the throwaway app a restore migrates a copy with
+            from posapp.maintenance import carry_numbers_forward
+
+            carry_numbers_forward(app)  # a database file copied in by hand must not reuse numbers
     return app
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from posapp.errors import Conflict
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups
+from posapp.services import audit, backups, numbering
 from posapp.services.backups import BackupError, BackupInfo, Progress
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
         log.error("automatic backup failed: %s", exc)
         return None
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
     copy_offsite(app, info.path)
     return info
 
@@ -161,6 +162,7 @@ def _daily_backup(app: Flask, db_file: Path, folder: Path, now: datetime) -> Non
         log.error("automatic daily backup failed: %s", exc)
         return
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
     copy_offsite(app, info.path)
 
 
@@ -182,8 +184,42 @@ def backup_now(
             db_file, to_dir / backups.backup_name("manual", now), progress
         )
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
     copy_offsite(app, info.path)
     return info
+
+
+def remember_numbers(app: Flask, db_file: Path | None = None) -> None:
+    """Keep the live database's highest document numbers in the data folder's numbers.json.
+
+    Never fatal: the marks are a safety net for a later restore, not part of a sale.
+    """
+    db_file = db_file or sqlite_file(app)
+    if db_file is None or not db_file.exists():
+        return
+    try:
+        numbering.remember(Path(app.config["DATA_DIR"]), db_file)
+    except (OSError, sqlite3.Error) as exc:
+        log.error("could not record the highest document numbers: %s", exc)
+
+
+def carry_numbers_forward(app: Flask) -> list[numbering.LostRange]:
+    """At start: continue numbering after numbers.json if the file was replaced by hand."""
+    db_file = sqlite_file(app)
+    if db_file is None or not db_file.exists():
+        return []
+    try:
+        lost = numbering.carry_forward(
+            Path(app.config["DATA_DIR"]),
+            db_file,
+            restored_at=utcnow().isoformat(timespec="seconds"),
+            source="database file replaced while TillBook was closed",
+        )
+    except (OSError, sqlite3.Error) as exc:
+        log.error("could not check the document numbers against numbers.json: %s", exc)
+        return []
+    remember_numbers(app, db_file)
+    return lost
 
 
 def _setting(path: Path, key: str) -> str:
@@ -393,6 +429,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             "server's tools (pg_restore for PostgreSQL, mariadb for MariaDB/MySQL)."
         )
     checked = backups.verify_for_restore(source, known_revisions(app))
+    remember_numbers(app, db_file)  # the numbers the live data issued, before it goes
     prepared = db_file.with_name("restore-in-progress.db")
     for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
         leftover.unlink(missing_ok=True)
@@ -411,6 +448,15 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             with temp.app_context():
                 db.engine.dispose()
             _close_wal(prepared)
+        try:
+            numbering.carry_forward(
+                Path(app.config["DATA_DIR"]),
+                prepared,
+                restored_at=utcnow().isoformat(timespec="seconds"),
+                source=source.name,
+            )
+        except sqlite3.Error as exc:
+            raise BackupError(f"The restored copy's numbers could not be set: {exc}") from None
         problems = backups.integrity_ok(prepared)
         if problems:
             raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
@@ -449,6 +495,7 @@ def close_database(app: Flask) -> None:
     db_file = sqlite_file(app)
     if db_file is None or not db_file.exists():
         return
+    remember_numbers(app, db_file)
     connection = sqlite3.connect(str(db_file), timeout=10)
     try:
         busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
