@@ -115,6 +115,8 @@ def pdf(invoice_id: int) -> Response:
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
+    if duplicate:
+        invoices.record_reprint(db.session, invoice, current_user, "pdf")
     pdf = render_invoice_pdf(
         invoice,
         shop_settings(),
@@ -141,6 +143,7 @@ def print_receipt(invoice_id: int) -> Response:
     except DomainError as exc:
         flash(exc.message, "danger")
     else:
+        invoices.record_reprint(db.session, invoice, current_user, "receipt_printer")
         flash(outcome.message(), "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 
