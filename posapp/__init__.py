@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    _seal_audit_log(app, data_dir)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -117,6 +118,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
             carry_numbers_forward(app)  # a database file copied in by hand must not reuse numbers
     return app
+
+
+def _seal_audit_log(app: Flask, data_dir: Path) -> None:
+    """Key the audit log's hashes and anchor it in the data folder (services/audit.py)."""
+    from posapp.services import audit
+
+    seal = audit.Seal(audit.load_key(data_dir), data_dir / audit.ANCHOR_FILE)
+    with app.app_context():
+        for engine in db.engines.values():
+            audit.bind(engine, seal)
 
 
 def upgrade_database(app: Flask) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from posapp.errors import Conflict
 from posapp.extensions import db
@@ -150,6 +151,7 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
         return None
     log.info("backup written: %s (%d bytes)", info.path, info.size)
     remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
     return info
 
@@ -163,6 +165,7 @@ def _daily_backup(app: Flask, db_file: Path, folder: Path, now: datetime) -> Non
         return
     log.info("backup written: %s (%d bytes)", info.path, info.size)
     remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
 
 
@@ -185,6 +188,7 @@ def backup_now(
         )
     log.info("backup written: %s (%d bytes)", info.path, info.size)
     remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
     return info
 
@@ -201,6 +205,15 @@ def remember_numbers(app: Flask, db_file: Path | None = None) -> None:
         numbering.remember(Path(app.config["DATA_DIR"]), db_file)
     except (OSError, sqlite3.Error) as exc:
         log.error("could not record the highest document numbers: %s", exc)
+
+
+def anchor_audit(app: Flask, *, restored: bool = False) -> None:
+    """Record the audit log's newest entry and count in the anchor file (never fatal)."""
+    try:
+        with app.app_context():
+            audit.write_anchor(db.session, restored=restored)
+    except SQLAlchemyError as exc:
+        log.error("could not anchor the audit log: %s", exc)
 
 
 def carry_numbers_forward(app: Flask) -> list[numbering.LostRange]:
@@ -470,6 +483,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             )
             _checkpoint_alone(db_file)
         backups.swap_in(prepared, db_file)
+        anchor_audit(app, restored=True)  # the restored log is the log now: anchor its end
     finally:
         for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
             leftover.unlink(missing_ok=True)
@@ -488,6 +502,7 @@ def close_database(app: Flask) -> None:
     Called once the server has stopped: a file left with a big -wal is not lost data, but a
     copy of just the .db file (a USB stick) would miss the last sales.
     """
+    anchor_audit(app)
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():

@@ -132,6 +132,8 @@ def _check_audit_chain(session: Session, report: CheckReport) -> None:
             f"audit log entry {broken.entry_id} ({broken.action}, {when}) was changed, or an "
             "entry before it was deleted: the hash chain breaks there"
         )
+    report.checked.append("audit log reaches its anchor (nothing trimmed)")
+    report.problems.extend(audit.anchor_problems(session))
 
 
 def _check_credit_notes(session: Session, report: CheckReport) -> None:
