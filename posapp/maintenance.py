@@ -468,7 +468,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
                 restored_at=utcnow().isoformat(timespec="seconds"),
                 source=source.name,
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise BackupError(f"The restored copy's numbers could not be set: {exc}") from None
         problems = backups.integrity_ok(prepared)
         if problems:

@@ -92,4 +92,3 @@ def test_history_is_written_in_the_order_it_happened(demo) -> None:  # type: ign
     )
     assert len(moments) > 100
     assert moments == sorted(moments)
-

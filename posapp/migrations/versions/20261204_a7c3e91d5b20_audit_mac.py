@@ -9,22 +9,22 @@ Revises: d41f0c2e9b77
 Create Date: 2026-12-04 18:30:00.000000
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'a7c3e91d5b20'
-down_revision = 'd41f0c2e9b77'
+revision = "a7c3e91d5b20"
+down_revision = "d41f0c2e9b77"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('audit_log') as batch_op:
-        batch_op.add_column(sa.Column('mac', sa.String(length=64), nullable=True))
+    with op.batch_alter_table("audit_log") as batch_op:
+        batch_op.add_column(sa.Column("mac", sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('audit_log') as batch_op:
-        batch_op.drop_column('mac')
+    with op.batch_alter_table("audit_log") as batch_op:
+        batch_op.drop_column("mac")
