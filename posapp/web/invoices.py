@@ -115,8 +115,6 @@ def pdf(invoice_id: int) -> Response:
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
-    if duplicate:
-        invoices.record_reprint(db.session, invoice, current_user, "pdf")
     pdf = render_invoice_pdf(
         invoice,
         shop_settings(),
@@ -124,6 +122,8 @@ def pdf(invoice_id: int) -> Response:
         logo=shop_logo(),
         layout=request.args.get("layout"),
     )
+    if duplicate:  # once the copy exists
+        invoices.record_reprint(db.session, invoice, current_user, "pdf")
     return Response(
         pdf,
         mimetype="application/pdf",
