@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    _seal_audit_log(app, data_dir)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -115,6 +116,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
             backup_at_start(app)  # before the schema may change, and once a day
         upgrade_database(app)
+        if app.config["AUTO_BACKUP"]:  # not the throwaway app a restore migrates a copy with
+            from posapp.maintenance import carry_numbers_forward
+
+            carry_numbers_forward(app)  # a database file copied in by hand must not reuse numbers
     return app
 
 
@@ -128,6 +133,16 @@ def _check_storage(app: Flask) -> None:
     app.config["STORAGE_WARNINGS"] = found
     for warning in found:
         logging.getLogger(__name__).warning("%s", warning)
+
+
+def _seal_audit_log(app: Flask, data_dir: Path) -> None:
+    """Key the audit log's hashes and anchor it in the data folder (services/audit.py)."""
+    from posapp.services import audit
+
+    seal = audit.Seal(audit.load_key(data_dir), data_dir / audit.ANCHOR_FILE)
+    with app.app_context():
+        for engine in db.engines.values():
+            audit.bind(engine, seal)
 
 
 def upgrade_database(app: Flask) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups
+from posapp.services import audit, backups, numbering
 from posapp.services.backups import BackupError, BackupInfo, Progress
 from posapp.winfs import sqlite_ro_uri, unlink_with_retry
 
@@ -151,6 +152,8 @@ def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | Non
         log.error("automatic backup failed: %s", exc)
         return None
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
     return info
 
@@ -163,6 +166,8 @@ def _daily_backup(app: Flask, db_file: Path, folder: Path, now: datetime) -> Non
         log.error("automatic daily backup failed: %s", exc)
         return
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
 
 
@@ -184,8 +189,52 @@ def backup_now(
             db_file, to_dir / backups.backup_name("manual", now), progress
         )
     log.info("backup written: %s (%d bytes)", info.path, info.size)
+    remember_numbers(app)
+    anchor_audit(app)
     copy_offsite(app, info.path)
     return info
+
+
+def remember_numbers(app: Flask, db_file: Path | None = None) -> None:
+    """Keep the live database's highest document numbers in the data folder's numbers.json.
+
+    Never fatal: the marks are a safety net for a later restore, not part of a sale.
+    """
+    db_file = db_file or sqlite_file(app)
+    if db_file is None or not db_file.exists():
+        return
+    try:
+        numbering.remember(Path(app.config["DATA_DIR"]), db_file)
+    except (OSError, sqlite3.Error) as exc:
+        log.error("could not record the highest document numbers: %s", exc)
+
+
+def anchor_audit(app: Flask, *, restored: bool = False) -> None:
+    """Record the audit log's newest entry and count in the anchor file (never fatal)."""
+    try:
+        with app.app_context():
+            audit.write_anchor(db.session, restored=restored)
+    except SQLAlchemyError as exc:
+        log.error("could not anchor the audit log: %s", exc)
+
+
+def carry_numbers_forward(app: Flask) -> list[numbering.LostRange]:
+    """At start: continue numbering after numbers.json if the file was replaced by hand."""
+    db_file = sqlite_file(app)
+    if db_file is None or not db_file.exists():
+        return []
+    try:
+        lost = numbering.carry_forward(
+            Path(app.config["DATA_DIR"]),
+            db_file,
+            restored_at=utcnow().isoformat(timespec="seconds"),
+            source="database file replaced while TillBook was closed",
+        )
+    except (OSError, sqlite3.Error) as exc:
+        log.error("could not check the document numbers against numbers.json: %s", exc)
+        return []
+    remember_numbers(app, db_file)
+    return lost
 
 
 def _setting(path: Path, key: str) -> str:
@@ -421,6 +470,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
         )
     refuse_while_backing_up(app)
     checked = backups.verify_for_restore(source, known_revisions(app))
+    remember_numbers(app, db_file)  # the numbers the live data issued, before it goes
     prepared = db_file.with_name("restore-in-progress.db")
     for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
         unlink_with_retry(leftover)
@@ -439,6 +489,15 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             with temp.app_context():
                 db.engine.dispose()
             _close_wal(prepared)
+        try:
+            numbering.carry_forward(
+                Path(app.config["DATA_DIR"]),
+                prepared,
+                restored_at=utcnow().isoformat(timespec="seconds"),
+                source=source.name,
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise BackupError(f"The restored copy's numbers could not be set: {exc}") from None
         problems = backups.integrity_ok(prepared)
         if problems:
             raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
@@ -452,6 +511,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             )
             _checkpoint_alone(db_file)
         backups.swap_in(prepared, db_file)
+        anchor_audit(app, restored=True)  # the restored log is the log now: anchor its end
     finally:
         for leftover in (prepared, Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
             # A leftover still held open must not hide why the restore stopped; the next
@@ -473,6 +533,7 @@ def close_database(app: Flask) -> None:
     Called once the server has stopped: a file left with a big -wal is not lost data, but a
     copy of just the .db file (a USB stick) would miss the last sales.
     """
+    anchor_audit(app)
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():
@@ -480,6 +541,7 @@ def close_database(app: Flask) -> None:
     db_file = sqlite_file(app)
     if db_file is None or not db_file.exists():
         return
+    remember_numbers(app, db_file)
     connection = sqlite3.connect(str(db_file), timeout=10)
     try:
         busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

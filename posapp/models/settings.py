@@ -38,3 +38,6 @@ class AuditLog(db.Model):
     # SHA-256 over this entry and the previous entry's hash: editing or deleting any row
     # breaks every hash after it (services/audit.py; verified by `app.py check`).
     hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # HMAC-SHA256 of `hash` with the data folder's audit key: the chain cannot be recomputed
+    # without it. NULL on entries written before keyed hashes existed.
+    mac: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.models import (
     MOVEMENT_KINDS,
+    AuditLog,
     CashMovement,
     CashSession,
     CreditNote,
@@ -297,6 +298,7 @@ def close_session(
             entity_id=cash.id,
             after={"counted": counted, "expected": expected, "over_short": counted - expected},
         )
+    audit.write_anchor(session)  # the Z closes the day's books: the log is anchored here too
     return cash
 
 
@@ -326,6 +328,8 @@ class ZReport:
     expected: int = 0
     first_invoice: str | None = None
     last_invoice: str | None = None
+    audit_entry: int | None = None  # the close's audit entry: the paper copy anchors the log
+    audit_hash: str = ""
 
     @property
     def denominations(self) -> dict[str, int]:
@@ -389,6 +393,18 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
     if first is not None:
         report.first_invoice = session.scalar(select(Invoice.number).where(Invoice.id == first))
         report.last_invoice = session.scalar(select(Invoice.number).where(Invoice.id == last))
+    closing = session.execute(
+        select(AuditLog.id, AuditLog.hash)
+        .where(
+            AuditLog.action == "cash_close",
+            AuditLog.entity == "cash_session",
+            AuditLog.entity_id == sid,
+        )
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    if closing is not None:
+        report.audit_entry, report.audit_hash = int(closing[0]), str(closing[1])
     return report
 
 

@@ -151,6 +151,8 @@ def snapshot(customer: Customer) -> dict[str, Any]:
         "name": customer.name,
         "phone": customer.phone,
         "email": customer.email,
+        "address": customer.address,
+        "notes": customer.notes,
         "credit_limit": customer.credit_limit,
         "archived": customer.archived,
     }

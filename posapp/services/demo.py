@@ -26,6 +26,8 @@ DEMO_SHOP = {
     "phone": "+91 98220 12345",
 }
 DAYS = 60
+COLLECT_AT = 20 * 60 + 30  # local minutes: the evening's account payments
+RETURNS_AT = 20 * 60 + 45  # and returns, after the last sale
 
 # (category, product, brands, [(size, price)], GST %, HSN)
 FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
@@ -566,7 +568,9 @@ def build_demo_shop(
     for offset in range(days + 1):
         day = start + timedelta(days=offset)
         bills = rng.randrange(30, 46) + (12 if day.weekday() >= 5 else 0)
-        moments = sorted(rng.randrange(8 * 60, 21 * 60) for _ in range(bills))
+        # The till closes before the evening's collections and returns, so nothing is paid
+        # or returned before it was sold.
+        moments = sorted(rng.randrange(8 * 60, COLLECT_AT) for _ in range(bills))
         # Today is not over: nothing may be dated later than now.
         closing = now_minutes if day == today else 24 * 60
         moments = [m for m in moments if m < closing]
@@ -576,11 +580,11 @@ def build_demo_shop(
         for minute in moments:
             with clock_at(_local_moment(day, minute) + timedelta(seconds=rng.randrange(60))):
                 _sell(session, rng, products, credit_customers, rng.choice(cashiers), report)
-        if offset % 3 == 1 and closing > 20 * 60 + 30:
-            with clock_at(_local_moment(day, 20 * 60 + 30)):
+        if offset % 3 == 1 and closing > COLLECT_AT:
+            with clock_at(_local_moment(day, COLLECT_AT)):
                 _collect(session, rng, manager, report)
-        if offset % 2 == 0 and closing > 20 * 60 + 45:
-            with clock_at(_local_moment(day, 20 * 60 + 45)):
+        if offset % 2 == 0 and closing > RETURNS_AT:
+            with clock_at(_local_moment(day, RETURNS_AT)):
                 _take_back(session, rng, manager, report)
         if progress is not None:
             progress(offset + 1, days + 1)

@@ -19,6 +19,7 @@ from posapp.errors import Forbidden, NotFound, ValidationError
 from posapp.models import Customer, HeldBill, Product, User
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str
+from posapp.services import audit
 from posapp.services.checkout import parse_checkout
 
 LABEL_LIMIT = 60
@@ -74,7 +75,25 @@ def park(session: Session, payload: Mapping[str, Any], user: User) -> HeldView:
     with write_transaction(session):
         bill = HeldBill(user_id=user.id, label=label, cart=json.dumps(cart), created_at=utcnow())
         session.add(bill)
+        session.flush()
+        audit.record(
+            session,
+            "held_bill.park",
+            user_id=user.id,
+            entity="held_bill",
+            entity_id=bill.id,
+            after=_summary(label, cart),
+        )
     return HeldView(bill, cart, False)
+
+
+def _summary(label: str, cart: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a held cart: enough to see what was parked or recalled."""
+    return {
+        "label": label,
+        "customer_id": cart.get("customer_id"),
+        "items": [[item["product_id"], item["quantity"]] for item in cart.get("items", [])],
+    }
 
 
 def list_held(session: Session, user: User, today: date) -> list[HeldView]:
@@ -97,6 +116,15 @@ def recall(session: Session, held_id: int, user: User) -> dict[str, Any]:
         if not user.is_admin and bill.user_id != user.id:
             raise Forbidden("Cashiers can recall only the bills they held.")
         cart, label = json.loads(bill.cart), bill.label
+        audit.record(
+            session,
+            "held_bill.recall",
+            user_id=user.id,
+            entity="held_bill",
+            entity_id=bill.id,
+            before={"held_by": bill.user_id},
+            after=_summary(label, cart),
+        )
         session.delete(bill)
     return _filled(session, cart, label)
 

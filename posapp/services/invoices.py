@@ -20,8 +20,9 @@ from posapp.models import (
     Payment,
     User,
 )
-from posapp.models.base import local_midnight_utc
+from posapp.models.base import local_midnight_utc, write_transaction
 from posapp.money import parse_money
+from posapp.services import audit
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -147,3 +148,24 @@ def credit_notes_of(session: Session, invoice_id: int) -> list[CreditNote]:
 def cashiers(session: Session) -> list[User]:
     """Return every user, by name, for the admin's cashier filter."""
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+REPRINT_KINDS = ("pdf", "receipt", "receipt_printer")
+
+
+def record_reprint(session: Session, invoice: Invoice, user: User, kind: str) -> None:
+    """Audit a duplicate copy of an invoice (a PDF, a receipt page or a printed receipt).
+
+    A duplicate is how a bill is handed out twice; the log says who made one and when.
+    """
+    if kind not in REPRINT_KINDS:
+        raise ValueError(f"unknown reprint kind {kind!r}")
+    with write_transaction(session):
+        audit.record(
+            session,
+            "invoice.reprint",
+            user_id=user.id,
+            entity="invoice",
+            entity_id=invoice.id,
+            after={"number": invoice.number, "copy": kind},
+        )

@@ -296,6 +296,14 @@ def create_return(
 
         settings = load_settings(session)
         now = utcnow()
+        if now < invoice.created_at:
+            # A clock set back (or a replayed history) would date the note before the sale.
+            raise Conflict(
+                f"This return would be dated {to_local(now):%Y-%m-%d %H:%M}, before "
+                f"{invoice.number} was sold ({to_local(invoice.created_at):%Y-%m-%d %H:%M}); "
+                "check the computer's date and time.",
+                code="before_invoice",
+            )
         fy = financial_year(to_local(now), settings.fy_start_month)
         seq = next_number(session, "credit_note", fy)
         note = CreditNote(
@@ -455,10 +463,14 @@ def _settle_return(
         _allocate_store_credit(session, store_credit, invoice.customer_id, now)
 
 
-def _allocate_store_credit(session: Session, payment: Payment, customer_id: int, now: Any) -> None:
-    """Allocate store credit to the customer's open invoices oldest first; the rest is advance."""
+def _allocate_store_credit(
+    session: Session, payment: Payment, customer_id: int, now: Any, amount: int | None = None
+) -> None:
+    """Allocate store credit (or `amount` of it) to the customer's open invoices oldest first;
+    the rest is advance."""
     invoices = ledger.open_invoices(session, customer_id)
-    parts, _left = ledger.plan_allocation(payment.amount, [(i.id, i.balance_due) for i in invoices])
+    free = payment.amount if amount is None else amount
+    parts, _left = ledger.plan_allocation(free, [(i.id, i.balance_due) for i in invoices])
     by_id = {i.id: i for i in invoices}
     for invoice_id, take in parts:
         session.add(
@@ -530,6 +542,10 @@ def void_invoice(
             )
         now = utcnow()
         before = {"status": invoice.status, "balance_due": invoice.balance_due}
+        # Once account payments are taken back the bill owes its whole credit part again; the
+        # void reverses all of it and the released payments become the customer's advance, as
+        # a refund to credit does.
+        released = _release_allocations(session, invoice)
         reversed_credit = invoice.balance_due if invoice.customer_id is not None else 0
         if reversed_credit:
             session.add(
@@ -563,6 +579,12 @@ def void_invoice(
         invoice.voided_at = now
         invoice.voided_by_id = user.id
         invoice.void_reason = reason
+        session.flush()
+        if invoice.customer_id is not None:
+            for payment_id, amount in sorted(released.items()):
+                payment = session.get(Payment, payment_id)
+                assert payment is not None
+                _allocate_store_credit(session, payment, invoice.customer_id, now, amount)
         summaries.apply_invoice(session, invoice, -1)
         audit.record(
             session,
@@ -576,9 +598,25 @@ def void_invoice(
                 "reason": reason,
                 "credit_reversed": reversed_credit,
                 "paid": invoice.paid,
+                "released": {str(pid): amount for pid, amount in sorted(released.items())},
             },
         )
     return invoice_for_user(session, invoice.id, user)
+
+
+def _release_allocations(session: Session, invoice: Invoice) -> dict[int, int]:
+    """Take back what account payments paid of an invoice; return payment id -> amount.
+
+    A void bill owes nothing, so money a customer paid towards it must be theirs again.
+    """
+    released: dict[int, int] = {}
+    for allocation in session.scalars(
+        select(PaymentAllocation).where(PaymentAllocation.invoice_id == invoice.id)
+    ).all():
+        released[allocation.payment_id] = released.get(allocation.payment_id, 0) + allocation.amount
+        invoice.paid -= allocation.amount
+        session.delete(allocation)
+    return released
 
 
 def refund_summary(note: CreditNote) -> str:

@@ -27,7 +27,7 @@ from posapp import maintenance
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups
+from posapp.services import audit, backups, numbering
 from posapp.services.settings import load_settings, save_settings
 from posapp.web import admin_required
 from posapp.winfs import unlink_with_retry
@@ -69,6 +69,7 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
         and maintenance.offsite_stale(last_copy, utcnow()),
         max_upload_mb=_max_upload() // (1024 * 1024),
         storage_warnings=current_app.config.get("STORAGE_WARNINGS", []),
+        lost_numbers=numbering.lost_ranges(db.session),
         error=error,
     ), status
 

@@ -122,6 +122,8 @@ def pdf(invoice_id: int) -> Response:
         logo=shop_logo(),
         layout=request.args.get("layout"),
     )
+    if duplicate:  # once the copy exists
+        invoices.record_reprint(db.session, invoice, current_user, "pdf")
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -141,6 +143,7 @@ def print_receipt(invoice_id: int) -> Response:
     except DomainError as exc:
         flash(exc.message, "danger")
     else:
+        invoices.record_reprint(db.session, invoice, current_user, "receipt_printer")
         flash(outcome.message(), "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 

@@ -12,7 +12,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
 from posapp.money import money_str, qty_str
-from posapp.services import checkout, held_bills, inventory, ledger
+from posapp.services import checkout, held_bills, inventory, invoices, ledger
 from posapp.services.pricing import summarise_tax
 from posapp.web import shop_settings
 
@@ -76,10 +76,13 @@ def price() -> dict[str, Any]:
 def receipt(invoice_id: int) -> str:
     """Show the 80 mm receipt of an invoice, ready to print (`duplicate=1` marks a reprint)."""
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    duplicate = request.args.get("duplicate") == "1"
+    if duplicate:
+        invoices.record_reprint(db.session, invoice, current_user, "receipt")
     return render_template(
         "pos/receipt.html",
         invoice=invoice,
-        duplicate=request.args.get("duplicate") == "1",
+        duplicate=duplicate,
         taxes=summarise_tax(invoice.lines),
         autoprint=request.args.get("print") == "1",
     )
@@ -104,6 +107,8 @@ def print_receipt(invoice_id: int) -> dict[str, Any]:
         duplicate=options.get("duplicate") is True,
         after_sale=options.get("after_sale") is True,
     )
+    if options.get("duplicate") is True:
+        invoices.record_reprint(db.session, invoice, current_user, "receipt_printer")
     return {"printed": outcome.printed, "drawer": outcome.drawer, "message": outcome.message()}
 
 

@@ -282,3 +282,26 @@ def test_sessions_report_per_session_figures(admin: User, cashier: User, product
     # Sessions opened outside the range are not listed.
     yesterday = today - timedelta(days=1)
     assert cash_sessions.sessions_report(db.session, yesterday, yesterday).rows == []
+
+
+def test_closing_a_drawer_anchors_the_audit_log_and_the_z_report_names_its_entry(
+    cashier: User,
+) -> None:
+    from sqlalchemy import func, select
+
+    from posapp.models import AuditLog
+    from posapp.services import audit
+
+    sid = open_drawer(cashier)
+    closed = cash_sessions.close_session(db.session, sid, {"counted": "500.00"}, cashier)
+    entry_id, digest = db.session.execute(
+        select(AuditLog.id, AuditLog.hash).where(AuditLog.action == "cash_close")
+    ).one()
+    seal = audit.seal_of(db.session)
+    assert seal is not None
+    anchor, problem = seal.read()
+    assert problem is None and anchor is not None
+    assert (anchor.last_id, anchor.hash) == (entry_id, digest)
+    assert anchor.count == db.session.scalar(select(func.count()).select_from(AuditLog))
+    report = cash_sessions.z_report(db.session, closed)
+    assert (report.audit_entry, report.audit_hash) == (entry_id, digest)

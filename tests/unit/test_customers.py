@@ -190,3 +190,21 @@ def test_summary_has_balance_limit_aging_last_visit_and_total_spent(admin: User)
     text = customers.reminder_text(info, load_settings(db.session))
     assert "Meena" in text and "₹200.00" in text and "My Shop" in text
     assert customers.wa_digits(customer.phone) == customer.phone[1:]
+
+
+def test_address_and_notes_edits_are_audited(admin: User) -> None:
+    import json
+
+    from posapp.models import AuditLog
+
+    customer = make_customer(db.session, admin, name="Asha")
+    customers.update_customer(
+        db.session, customer.id, {"address": "14 Station Road", "notes": "Pays on Fridays"}, admin
+    )
+    entry = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "customer_update").order_by(AuditLog.id.desc())
+    ).first()
+    assert entry is not None and entry.entity_id == customer.id
+    before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
+    assert (before["address"], after["address"]) == ("", "14 Station Road")
+    assert (before["notes"], after["notes"]) == ("", "Pays on Fridays")

@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from posapp.extensions import db
-from posapp.models import CreditNote, Customer, Invoice, LedgerEntry, Product, StockMovement, User
+from posapp.models import (
+    AuditLog,
+    CreditNote,
+    Customer,
+    Invoice,
+    LedgerEntry,
+    Product,
+    StockMovement,
+    User,
+)
 from posapp.models.base import to_local
 from posapp.money import is_valid_ean13
 from posapp.services.demo import ShopNotEmpty, build_demo_shop
@@ -69,3 +78,23 @@ def test_demo_staff_cannot_log_in(demo) -> None:  # type: ignore[no-untyped-def]
 def test_it_refuses_a_shop_that_has_sales(demo) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ShopNotEmpty):
         build_demo_shop(db.session, today=TODAY, days=1)
+
+
+def test_history_is_written_in_the_order_it_happened(demo) -> None:  # type: ignore[no-untyped-def]
+    """No return or account payment is dated before a sale written ahead of it, nor a sale
+    before them (the old demo sold until 21:00 but collected at 20:30 and took returns at
+    20:45 of the same day). Sales within one minute may swap seconds: that harms nothing."""
+    rows = db.session.execute(
+        select(AuditLog.action, AuditLog.created_at)
+        .where(AuditLog.action.in_(("sale", "customer_payment", "return")))
+        .order_by(AuditLog.id)
+    ).all()
+    assert len(rows) > 100 and {a for a, _ in rows} == {"sale", "customer_payment", "return"}
+    last_sale = last_other = None
+    for action, moment in rows:
+        if action == "sale":
+            assert last_other is None or moment >= last_other, (action, moment, last_other)
+            last_sale = moment if last_sale is None else max(last_sale, moment)
+        else:
+            assert last_sale is None or moment >= last_sale, (action, moment, last_sale)
+            last_other = moment if last_other is None else max(last_other, moment)

@@ -100,3 +100,26 @@ def test_a_bill_held_before_today_is_flagged(admin: User) -> None:
     tomorrow = today + timedelta(days=1)
     assert [v.stale for v in held_bills.list_held(db.session, admin, tomorrow)] == [True]
     assert view.bill.id
+
+
+def test_parking_and_recalling_are_audited(admin: User, cashier: User) -> None:
+    import json
+
+    from posapp.models import AuditLog
+
+    product = make_product(db.session, name="Tea 250g", price="120.00", opening_stock="5")
+    view = held_bills.park(
+        db.session,
+        {"items": [{"product_id": product.id, "quantity": "2"}], "label": "Ravi"},
+        cashier,
+    )
+    held_bills.recall(db.session, view.bill.id, admin)
+    entries = db.session.scalars(
+        select(AuditLog).where(AuditLog.entity == "held_bill").order_by(AuditLog.id)
+    ).all()
+    assert [(e.action, e.user_id, e.entity_id) for e in entries] == [
+        ("held_bill.park", cashier.id, view.bill.id),
+        ("held_bill.recall", admin.id, view.bill.id),
+    ]
+    assert json.loads(entries[1].after)["items"] == [[product.id, "2"]]
+    assert json.loads(entries[1].before) == {"held_by": cashier.id}

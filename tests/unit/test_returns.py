@@ -14,6 +14,7 @@ from posapp.models import (
     Invoice,
     LedgerEntry,
     Payment,
+    PaymentAllocation,
     Product,
     StockMovement,
     User,
@@ -284,3 +285,131 @@ def test_void_rules(app, admin) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Conflict) as caught:
         returns.void_invoice(db.session, invoice.id, {"reason": "x"}, admin)
     assert caught.value.code == "has_returns"
+
+
+def test_void_releases_what_an_account_payment_paid_as_an_advance(app, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(
+        admin,
+        [(rice, 1)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "100"}],
+    )
+    paid = ledger.record_payment(
+        db.session, customer.id, {"amount": "100", "method": "cash"}, admin
+    )
+    assert [a.invoice_id for a in paid.allocations] == [invoice.id]
+    assert ledger.balance(db.session, customer.id) == 0
+    returns.void_invoice(db.session, invoice.id, {"reason": "wrong bill"}, admin)
+    # The 100 paid is the customer's again: an advance, as a refund to credit would be.
+    assert ledger.balance(db.session, customer.id) == -10000
+    assert ledger.advance_money(db.session, customer.id) == [(paid.payment.id, 10000)]
+    assert db.session.scalar(select(func.count()).select_from(PaymentAllocation)) == 0
+    assert_checks_pass()
+    # ...and it pays the next credit sale.
+    later = sell(
+        admin,
+        [(rice, 1)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "100"}],
+    )
+    assert later.status == "paid"
+    assert ledger.balance(db.session, customer.id) == 0
+    assert_checks_pass()
+
+
+def test_void_moves_released_money_to_the_customers_other_open_bill(app, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    credit = [{"method": "credit", "amount": "100"}]
+    first = sell(admin, [(rice, 1)], customer_id=customer.id, payments=credit)
+    ledger.record_payment(db.session, customer.id, {"amount": "100", "method": "upi"}, admin)
+    second = sell(admin, [(rice, 1)], customer_id=customer.id, payments=credit)
+    returns.void_invoice(db.session, first.id, {"reason": "duplicate"}, admin)
+    assert checkout.load_invoice(db.session, second.id).status == "paid"
+    assert ledger.balance(db.session, customer.id) == 0
+    assert_checks_pass()
+
+
+def test_check_reports_an_allocation_left_on_a_void_invoice(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models.base import write_transaction
+
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(
+        admin,
+        [(rice, 1)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "100"}],
+    )
+    paid = ledger.record_payment(
+        db.session, customer.id, {"amount": "100", "method": "cash"}, admin
+    )
+    # What the old void did: the bill goes void, the allocation and the money stay on it.
+    with write_transaction(db.session):
+        row = db.session.get(Invoice, invoice.id)
+        assert row is not None
+        row.status = "void"
+    problems = run_checks(db.session).problems
+    assert any("still pays" in p and invoice.number in p for p in problems), problems
+    assert paid.payment.id
+
+
+def test_check_reports_a_customer_whose_allocations_disagree_with_the_ledger(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models.base import write_transaction
+
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    sell(
+        admin,
+        [(rice, 1)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "100"}],
+    )
+    ledger.record_payment(db.session, customer.id, {"amount": "100", "method": "cash"}, admin)
+    assert_checks_pass()
+    with write_transaction(db.session):
+        db.session.execute(PaymentAllocation.__table__.delete())
+    problems = run_checks(db.session).problems
+    assert any("allocations disagree" in p for p in problems), problems
+
+
+def test_a_return_dated_before_its_invoice_is_refused(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from posapp.models.base import clock_at
+
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(admin, [(rice, 1)])
+    with clock_at(invoice.created_at - timedelta(minutes=5)), pytest.raises(Conflict) as caught:
+        give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    assert caught.value.code == "before_invoice"
+    assert db.session.scalar(select(func.count()).select_from(CreditNote)) == 0
+    db.session.refresh(rice)
+    assert rice.stock_milli == 9000
+
+
+def test_check_reports_returns_and_payments_dated_before_their_invoice(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from posapp.models.base import write_transaction
+
+    customer = make_customer(db.session, admin, credit_limit="1000")
+    rice = make_product(db.session, admin.id, price="100.00", opening_stock="10")
+    invoice = sell(
+        admin,
+        [(rice, 2)],
+        customer_id=customer.id,
+        payments=[{"method": "credit", "amount": "200"}],
+    )
+    ledger.record_payment(db.session, customer.id, {"amount": "100", "method": "cash"}, admin)
+    note = give_back(invoice, admin, [(invoice.lines[0].id, 1)])
+    assert_checks_pass()
+    earlier = invoice.created_at - timedelta(hours=1)
+    with write_transaction(db.session):
+        db.session.execute(CreditNote.__table__.update().values(created_at=earlier))
+        db.session.execute(PaymentAllocation.__table__.update().values(created_at=earlier))
+    problems = run_checks(db.session).problems
+    assert any(f"credit note {note.number} is dated before" in p for p in problems), problems
+    assert any("before it was sold" in p for p in problems), problems

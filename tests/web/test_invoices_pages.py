@@ -259,3 +259,27 @@ def test_reprinted_receipt_is_marked_duplicate_and_shows_refunds(
     again = client.get(f"/pos/receipt/{invoice.id}?duplicate=1").get_data(as_text=True)
     assert "*** DUPLICATE ***" in again
     assert "Refund in cash" in again and "data-returned" in again
+
+
+def test_duplicate_copies_are_audited_and_originals_are_not(
+    client: FlaskClient, admin: User, cashier: User
+) -> None:
+    import json
+
+    from posapp.models import AuditLog
+
+    product = make_product(db.session, price="10.00")
+    invoice = sell(cashier, product, 1)
+    log_in(client, "cashier")
+    assert client.get(f"/invoices/{invoice.id}/pdf").status_code == 200
+    assert client.get(f"/pos/receipt/{invoice.id}").status_code == 200
+    assert client.get(f"/invoices/{invoice.id}/pdf?duplicate=1").status_code == 200
+    assert client.get(f"/pos/receipt/{invoice.id}?duplicate=1").status_code == 200
+    db.session.expire_all()
+    entries = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "invoice.reprint").order_by(AuditLog.id)
+    ).all()
+    assert [(e.user_id, e.entity_id, json.loads(e.after or "{}")["copy"]) for e in entries] == [
+        (cashier.id, invoice.id, "pdf"),
+        (cashier.id, invoice.id, "receipt"),
+    ]
