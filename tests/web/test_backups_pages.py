@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import threading
 from datetime import timedelta
 from http.cookiejar import CookieJar
@@ -26,6 +27,7 @@ from posapp.services.integrity import run_checks
 from posapp.services.settings import load_settings, save_settings
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_product, make_user
+from tests.restore_files import not_tillbook_files
 
 
 def login(client: FlaskClient, username: str = "admin") -> None:
@@ -353,3 +355,31 @@ def test_a_failing_backup_job_reports_why(app: Flask, tmp_path: Path) -> None:
     job = maintenance.BackupJob("x", blocker / "sub", None)
     maintenance.BackupJobs._run(app, job)  # the thread's body, run here
     assert job.state == "failed" and job.error and job.as_dict()["percent"] == 0
+
+
+def test_restore_refuses_a_file_that_is_not_a_whole_tillbook_database_listed_or_uploaded(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    make_product(db.session, admin.id, name="Still here")
+    good = backups.backup_database(data_dir / "tillbook.db", tmp_path / "good.db").path
+    bad = not_tillbook_files(tmp_path / "bad", good)
+    for number, path in enumerate(bad.values()):
+        # The same files, as listed backups of the backups folder.
+        shutil.copyfile(path, data_dir / "backups" / f"tillbook-20260101-0000{number:02d}-x.db")
+    login(client)
+    before = listed(data_dir)
+    for number, (reason, path) in enumerate(bad.items()):
+        db.session.remove()
+        forget_request_state()
+        name = f"tillbook-20260101-0000{number:02d}-x.db"
+        response = client.post("/backups/restore", data={"name": name})
+        assert response.status_code == 422 and reason in response.get_data(as_text=True)
+        upload = {"file": (io.BytesIO(path.read_bytes()), path.name)}
+        response = client.post("/backups/restore", data=upload)
+        assert response.status_code == 422 and reason in response.get_data(as_text=True)
+    db.session.remove()
+    forget_request_state()
+    assert set(db.session.scalars(select(Product.name))) == {"Still here"}
+    assert listed(data_dir) == before and "backup.restore" not in actions()
+    assert not (data_dir / "backups" / "restore-upload.db").exists()
+    assert client.get("/products/").status_code == 200
