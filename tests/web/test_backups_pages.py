@@ -6,6 +6,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import threading
 from datetime import timedelta
 from http.cookiejar import CookieJar
@@ -17,6 +18,8 @@ from urllib.parse import urlencode
 from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from posapp import maintenance
 from posapp.extensions import db
@@ -383,3 +386,45 @@ def test_restore_refuses_a_file_that_is_not_a_whole_tillbook_database_listed_or_
     assert listed(data_dir) == before and "backup.restore" not in actions()
     assert not (data_dir / "backups" / "restore-upload.db").exists()
     assert client.get("/products/").status_code == 200
+
+
+def test_a_restore_upload_over_the_app_wide_8_mb_goes_through_the_shipped_app(
+    csrf_app: Flask, data_dir: Path, tmp_path: Path
+) -> None:
+    """CSRF reads the form before any view: the restore page's own limit must already apply."""
+    admin = make_user(db.session, "admin", "admin")
+    make_product(db.session, admin.id, name="In the big file")
+    big = backups.backup_database(data_dir / "tillbook.db", tmp_path / "big.db").path
+    connection = sqlite3.connect(big)  # 9 MB of free pages: a big file, still a whole shop
+    connection.execute("CREATE TABLE padding (b BLOB)")
+    connection.execute("INSERT INTO padding VALUES (zeroblob(9 * 1024 * 1024))")
+    connection.commit()
+    connection.execute("DROP TABLE padding")
+    connection.commit()
+    connection.close()
+    assert big.stat().st_size > 9 * 1024 * 1024 and backups.integrity_ok(big) == []
+    make_product(db.session, admin.id, name="Not in the file")
+    client = csrf_app.test_client()
+
+    def token(page: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).get_data(True))
+        assert found
+        return found.group(1)
+
+    fields = {"username": "admin", "password": PASSWORD, "csrf_token": token("/login")}
+    assert client.post("/login", data=fields).status_code == 302
+    page = client.get("/backups/").get_data(as_text=True)
+    assert "up to 2048 MB" in page
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": token("/backups/"),
+            "file": FileStorage(io.BytesIO(big.read_bytes()), filename="big.db"),
+        }
+    )
+    db.session.remove()
+    forget_request_state()
+    response = client.post(
+        "/backups/restore", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 302, response.status_code
+    assert set(db.session.scalars(select(Product.name))) == {"In the big file"}
