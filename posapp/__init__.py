@@ -16,6 +16,7 @@ from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_
 from posapp.converters import IdConverter
 from posapp.extensions import csrf, db, login_manager, migrate
 from posapp.maintenance import install_gate
+from posapp.web.uploads import TillBookRequest
 
 __version__ = "0.1.0"
 MIGRATIONS_DIR = str(bundled("posapp", "migrations"))
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(bundled("templates")),
         static_folder=str(bundled("static")),
     )
+    app.request_class = TillBookRequest  # per-page upload limits, known before CSRF reads forms
     app.url_map.converters["int"] = IdConverter  # before any route: ids beyond 64 bits are 404
     app.json_provider_class = ExactJSONProvider
     app.json = ExactJSONProvider(app)

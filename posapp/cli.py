@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from alembic.util import CommandError
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from posapp import create_app
 from posapp.errors import DomainError
@@ -236,15 +239,35 @@ def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) 
         click.echo(f"Created {user.role} {user.username}.")
 
 
+# What a damaged, foreign, locked or newer database raises while it is opened and checked.
+DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own sentence ("file is not a database"), without SQLAlchemy's SQL dump."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 @main.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Check database integrity and the money/stock invariants; exit 1 on any problem."""
-    app = _app(ctx)
     from posapp.services.integrity import run_checks
 
-    with app.app_context():
-        report = run_checks(db.session)
+    try:
+        app = _app(ctx)
+        with app.app_context():
+            report = run_checks(db.session)
+    except DATABASE_ERRORS as exc:
+        # A damaged, foreign or locked file: say what is wrong, never a traceback.
+        click.echo(f"PROBLEM: the database cannot be checked: {_reason(exc)}", err=True)
+        click.echo(
+            "If the file is damaged, restore the newest good backup (app.py restore FILE); "
+            "if another program has it open, close that program and check again.",
+            err=True,
+        )
+        ctx.exit(1)
     for name in report.checked:
         click.echo(f"checked: {name}")
     if report.ok:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from posapp.winsys import allow_set_foreground
-
 from posapp.winfs import replace_with_retry
+from posapp.winsys import allow_set_foreground
 
 LOCK_NAME = "instance.lock"
 INFO_NAME = "instance.json"

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import secrets
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -112,6 +114,41 @@ def known_revisions(app: Flask) -> set[str]:
 def head_revision(app: Flask) -> str | None:
     """The schema revision this version of TillBook runs at."""
     return _scripts(app).get_current_head()
+
+
+_EXPECTED_SCHEMAS: dict[str, backups.FileSchema] = {}
+_EXPECTED_LOCK = threading.Lock()
+
+
+def expected_schema(app: Flask) -> backups.FileSchema:
+    """The tables, columns and triggers of a database at this version's head revision.
+
+    Derived from the migrations themselves (an empty database migrated to head in a temp
+    folder, ~1.5 s), once per process and revision, so it always matches what a real shop
+    file has, FTS tables and triggers included.
+    """
+    from posapp import create_app
+
+    head = head_revision(app) or ""
+    with _EXPECTED_LOCK:
+        found = _EXPECTED_SCHEMAS.get(head)
+        if found is not None:
+            return found
+        with tempfile.TemporaryDirectory(prefix="tillbook-schema-") as folder:
+            reference = Path(folder) / "reference.db"
+            temp = create_app(
+                {
+                    "DATA_DIR": folder,
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{reference.as_posix()}",
+                    "AUTO_BACKUP": False,
+                    "LOG_TO_FILE": False,
+                }
+            )
+            with temp.app_context():
+                db.engine.dispose()  # Windows cannot delete a file that is still open
+            found = backups.file_schema(reference)
+        _EXPECTED_SCHEMAS[head] = found
+        return found
 
 
 def backup_at_start(app: Flask, now: datetime | None = None) -> BackupInfo | None:
@@ -478,14 +515,22 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
         backups.backup_database(source, prepared, progress)
         if checked.revision != head_revision(app):
             # Migrate the copy forward with a throwaway app bound to it, never to the live file.
-            temp = create_app(
-                {
-                    "DATA_DIR": app.config["DATA_DIR"],
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{prepared.as_posix()}",
-                    "AUTO_BACKUP": False,
-                    "LOG_TO_FILE": False,
-                }
-            )
+            try:
+                temp = create_app(
+                    {
+                        "DATA_DIR": app.config["DATA_DIR"],
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{prepared.as_posix()}",
+                        "AUTO_BACKUP": False,
+                        "LOG_TO_FILE": False,
+                    }
+                )
+            except (SQLAlchemyError, CommandError, sqlite3.Error) as exc:
+                # A file with a known revision but not the tables of it: not a TillBook backup.
+                log.warning("restore: %s could not be migrated: %s", source, exc)
+                raise BackupError(
+                    f"{source.name} is not a TillBook backup: it could not be migrated to this "
+                    "version of TillBook."
+                ) from None
             with temp.app_context():
                 db.engine.dispose()
             _close_wal(prepared)
@@ -501,6 +546,7 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
         problems = backups.integrity_ok(prepared)
         if problems:
             raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
+        backups.verify_tillbook_schema(prepared, expected_schema(app), source.name)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()  # no pooled connection may keep the old file open

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from markupsafe import Markup, escape
 
 from posapp.config import bundled
 from posapp.documents import pdf_worker
+from posapp.errors import DomainError
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
 from posapp.services.customers import display_phone
@@ -106,13 +108,42 @@ def environment() -> Environment:
     return env
 
 
+# The server has 6 request threads (8 with `serve`). A PDF request holds its thread until the
+# helper, which renders one PDF at a time, gets to it: ten label sheets at once took every
+# thread and a till's checkout waited 10.6 s for one. So at most MAX_PDF_JOBS PDFs are in
+# the helper or waiting for it (the other threads stay free for the tills), and a PDF caller
+# waits at most PDF_WAIT_SECONDS; beyond either, the PDF caller gets a 503 to retry.
+MAX_PDF_JOBS = 3
+PDF_WAIT_SECONDS = 30.0
+BUSY_MESSAGE = "TillBook is busy printing other documents; try this one again in a moment."
+_pdf_slots = threading.BoundedSemaphore(MAX_PDF_JOBS)
+
+
+class PdfBusy(DomainError):
+    """Too many PDFs are being made at once, or this one waited too long: try again."""
+
+    status = 503
+    code = "pdf_busy"
+
+
 def html_to_pdf(html: str, what: str) -> bytes:
     """Render xhtml2pdf HTML to PDF bytes; `what` names the document in errors and logs.
 
     The rendering runs in the PDF helper process (`pdf_worker`): the server's threads keep
-    the GIL for the tills, and the engine's memory goes back when the helper stops.
+    the GIL for the tills, and the engine's memory goes back when the helper stops. Raises
+    PdfBusy (503) at once when MAX_PDF_JOBS PDFs are already under way, or after
+    PDF_WAIT_SECONDS without a result.
     """
-    pdf, failed, warnings = pdf_worker.worker.render(html)
+    if not _pdf_slots.acquire(blocking=False):
+        log.warning("%s PDF refused: %d PDFs already under way", what, MAX_PDF_JOBS)
+        raise PdfBusy(BUSY_MESSAGE)
+    try:
+        pdf, failed, warnings = pdf_worker.worker.render(html, timeout=PDF_WAIT_SECONDS)
+    except TimeoutError:
+        log.warning("%s PDF gave up after %.0f s in the queue", what, PDF_WAIT_SECONDS)
+        raise PdfBusy(BUSY_MESSAGE) from None
+    finally:
+        _pdf_slots.release()
     if failed:
         raise RuntimeError(f"Could not render {what} as PDF.")
     if warnings:

@@ -66,15 +66,19 @@ class Worker:
         with self._lock:
             return self._pool is not None
 
-    def render(self, html: str) -> tuple[bytes, bool, int]:
-        """Render in the helper; start it if needed, and once more if it died (killed, OOM)."""
+    def render(self, html: str, timeout: float | None = None) -> tuple[bytes, bool, int]:
+        """Render in the helper; start it if needed, and once more if it died (killed, OOM).
+
+        Waits at most `timeout` seconds for the result, then raises TimeoutError (a job not
+        yet started is dropped from the helper's queue).
+        """
         try:
-            return self._submit(html)
+            return self._submit(html, timeout)
         except BrokenProcessPool:
             log.warning("the PDF helper process died; starting a new one")
-            return self._submit(html)
+            return self._submit(html, timeout)
 
-    def _submit(self, html: str) -> tuple[bytes, bool, int]:
+    def _submit(self, html: str, timeout: float | None) -> tuple[bytes, bool, int]:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -84,8 +88,14 @@ class Worker:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
             pool = self._pool
             self._pending += 1
+        future = None
         try:
-            return pool.submit(render, html).result()
+            future = pool.submit(render, html)
+            return future.result(timeout)
+        except TimeoutError:
+            if future is not None:
+                future.cancel()  # nobody waits for it any more
+            raise
         except BrokenProcessPool:
             with self._lock:
                 if self._pool is pool:

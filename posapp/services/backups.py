@@ -197,6 +197,91 @@ def verify_for_restore(path: Path, known_revisions: set[str]) -> BackupInfo:
     return BackupInfo(path, revision, path.stat().st_size)
 
 
+@dataclass(frozen=True)
+class FileSchema:
+    """What an SQLite file holds: each table with its columns, and its triggers' names."""
+
+    tables: dict[str, frozenset[str]]
+    triggers: frozenset[str]
+
+
+def file_schema(path: Path) -> FileSchema:
+    """Read the tables (with their columns) and triggers of an SQLite file.
+
+    SQLite's own tables (sqlite_stat1 from ANALYZE, sqlite_sequence) are left out: whether
+    they exist depends on the file's history, not on its schema.
+    """
+    connection = _connect_ro(path)
+    try:
+        rows = connection.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') "
+            "AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        tables = {}
+        for kind, name in rows:
+            if kind == "table":
+                info = connection.execute("SELECT name FROM pragma_table_info(?)", (name,))
+                tables[str(name)] = frozenset(str(r[0]) for r in info.fetchall())
+    finally:
+        connection.close()
+    triggers = frozenset(str(name) for kind, name in rows if kind == "trigger")
+    return FileSchema(tables, triggers)
+
+
+def schema_differences(found: FileSchema, expected: FileSchema) -> list[str]:
+    """Name what `found` lacks of `expected`: tables, columns, triggers (extra ones are fine)."""
+    problems = []
+    for table, columns in sorted(expected.tables.items()):
+        if table not in found.tables:
+            problems.append(f"table {table} is missing")
+            continue
+        missing = sorted(columns - found.tables[table])
+        problems.extend(f"column {table}.{name} is missing" for name in missing)
+    problems.extend(
+        f"trigger {name} is missing" for name in sorted(expected.triggers - found.triggers)
+    )
+    return problems
+
+
+# Rows a shop cannot run without, in a file already at this version's schema.
+REQUIRED_ROWS = (
+    (
+        "it has no active admin user (after restoring it nobody could manage the shop, and "
+        "anyone could run the first-time setup)",
+        "SELECT 1 FROM users WHERE role = 'admin' AND active LIMIT 1",
+    ),
+    ("its writer_lock row is missing", "SELECT 1 FROM writer_lock WHERE id = 1"),
+)
+
+
+def missing_rows(path: Path) -> list[str]:
+    """Say which of the rows every TillBook database holds a file lacks."""
+    connection = _connect_ro(path)
+    try:
+        return [
+            reason for reason, sql in REQUIRED_ROWS if connection.execute(sql).fetchone() is None
+        ]
+    finally:
+        connection.close()
+
+
+def verify_tillbook_schema(path: Path, expected: FileSchema, label: str) -> None:
+    """Refuse (BackupError) a file at this version's schema that is not a whole TillBook
+    database: a table, column or trigger missing, or a row every shop has.
+
+    `label` names the file as the person chose it (the copy being checked has another name).
+    """
+    try:
+        problems = schema_differences(file_schema(path), expected)
+        if not problems:
+            problems = missing_rows(path)
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise BackupError(f"{label} is not a TillBook backup: {problems[0]}{more}.")
+
+
 def swap_in(prepared: Path, db_file: Path) -> None:
     """Replace the database file with a prepared copy in one atomic rename.
 

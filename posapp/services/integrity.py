@@ -18,7 +18,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
-from posapp.services import audit, numbering, summaries
+from posapp.services import audit, numbering, schema, summaries
 
 
 @dataclass
@@ -41,9 +41,19 @@ def run_checks(session: Session) -> CheckReport:
         report.checked.append("sqlite integrity_check")
         if rows != ["ok"]:
             report.problems.extend(f"integrity_check: {r}" for r in rows)
+        if rows != ["ok"]:
+            # The rest would read damaged pages: stop with what is known (restore a backup).
+            report.problems.append("further checks skipped: the database file is damaged")
+            return report
         fk = session.execute(text("PRAGMA foreign_key_check")).all()
         report.checked.append("sqlite foreign_key_check")
         report.problems.extend(f"foreign key broken: {tuple(r)}" for r in fk)
+    report.checked.append("every table and column of this version exists")
+    missing = schema.missing_schema(session.connection())
+    if missing:
+        report.problems.extend(missing)
+        report.problems.append("further checks skipped: the database lacks TillBook's tables")
+        return report
 
     movement_sums = (
         select(StockMovement.product_id, func.sum(StockMovement.delta_milli).label("s"))

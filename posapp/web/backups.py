@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -30,6 +31,7 @@ from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit, backups, numbering
 from posapp.services.settings import load_settings, save_settings
 from posapp.web import admin_required
+from posapp.web.uploads import upload_limit
 from posapp.winfs import unlink_with_retry
 
 bp = Blueprint("backups", __name__)
@@ -76,6 +78,11 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
 
 def _max_upload() -> int:
     return int(current_app.config.get("RESTORE_MAX_BYTES", DEFAULT_RESTORE_MAX_BYTES))
+
+
+def _restore_body_limit(app: Flask) -> int:
+    """The restore form's body: the largest backup the page takes, plus its other fields."""
+    return int(app.config.get("RESTORE_MAX_BYTES", DEFAULT_RESTORE_MAX_BYTES)) + 64 * 1024
 
 
 @bp.get("/")
@@ -128,8 +135,6 @@ def offsite() -> Response | tuple[str, int]:
 
 def _chosen_file() -> tuple[Path, str]:
     """Return the file to restore: a listed backup, or a checked upload."""
-    # Before the form is parsed: the upload may be larger than the app-wide limit, no more.
-    request.max_content_length = _max_upload() + 64 * 1024  # and the form's other fields
     folder = maintenance.backups_dir(current_app)
     name = request.form.get("name", "")
     if name:
@@ -153,6 +158,7 @@ def _chosen_file() -> tuple[Path, str]:
 
 
 @bp.post("/restore")
+@upload_limit(_restore_body_limit)
 @admin_required
 def restore() -> Response | tuple[str, int]:
     """Replace the data with a backup, holding every other request off during the swap."""

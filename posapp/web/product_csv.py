@@ -27,6 +27,7 @@ from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.services import catalog_csv, exports
 from posapp.web import admin_required
+from posapp.web.uploads import upload_limit
 
 bp = Blueprint("product_csv", __name__)
 MAX_UPLOAD = 64 * 1024 * 1024
@@ -78,11 +79,11 @@ def _wants_json() -> bool:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@upload_limit(MAX_UPLOAD)
 @admin_required
 def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
     """Step 1: upload a CSV; it is read and checked, nothing is written."""
     if request.method == "POST":
-        request.max_content_length = MAX_UPLOAD
         upload = request.files.get("file")
         token = secrets.token_hex(16)
         csv_path, json_path = _folder() / f"{token}.csv", _folder() / f"{token}.json"
@@ -100,7 +101,10 @@ def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
             if _wants_json():
                 return {"error": exc.message}, exc.status
             return render_template(
-                "products/import.html", error=exc.message, fields=exc.details.get("fields", {})
+                "products/import.html",
+                error=exc.message,
+                fields=exc.details.get("fields", {}),
+                max_bytes=MAX_UPLOAD,
             ), exc.status
         _forget_old_uploads()
         json_path.write_text(json.dumps(_summary(plan, upload.filename)), encoding="utf-8")
@@ -109,7 +113,7 @@ def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
         if _wants_json():
             return {"next": target}, 200
         return redirect(target)
-    return render_template("products/import.html", error=None, fields={})
+    return render_template("products/import.html", error=None, fields={}, max_bytes=MAX_UPLOAD)
 
 
 @bp.get("/import/<token>")

@@ -20,10 +20,17 @@ if (form) {
     const file = form.querySelector("input[type=file]").files[0];
     if (!file) return; // the server says what is missing
     event.preventDefault();
+    const maxBytes = Number(form.dataset.maxBytes || 0);
+    if (maxBytes && file.size > maxBytes) {
+      show(0, `That file is too large: this page takes files up to ${Math.floor(maxBytes / 1048576)} MB.`);
+      text.classList.add("text-danger");
+      return;
+    }
     button.disabled = true;
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.setRequestHeader("X-Requested-With", "fetch");
+    request.setRequestHeader("Accept", "application/json"); // errors come as JSON, e.g. a 413
     request.responseType = "json";
     request.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) show((e.loaded / e.total) * 100, `Uploading… ${Math.round((e.loaded / e.total) * 100)}%`);
@@ -36,7 +43,9 @@ if (form) {
         return;
       }
       button.disabled = false;
-      show(0, body.error || `The upload failed (${request.status}).`);
+      // The view answers {error: "..."}; the app's error handlers {error: {message}}.
+      const message = typeof body.error === "string" ? body.error : body.error && body.error.message;
+      show(0, message || `The upload failed (${request.status}).`);
       text.classList.add("text-danger");
     });
     request.addEventListener("error", () => {

@@ -410,3 +410,34 @@ def test_accented_names_clash_cleanly_instead_of_crashing(
     )
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "duplicate"
+
+
+def test_health_answers_503_when_the_schema_is_not_this_versions(
+    client: FlaskClient, database: str
+) -> None:
+    """A table gone, a column gone or another revision: 503 with the error envelope (SELECT 1
+    alone answered 200 while every page failed)."""
+    from sqlalchemy import text
+
+    def broken(sql: str) -> dict:
+        db.session.execute(text(sql))
+        db.session.commit()  # the test's app context shares its session with the requests
+        response = client.get("/api/health")
+        assert response.status_code == 503, response.get_data(as_text=True)
+        body = response.get_json()["error"]
+        assert body["code"] == "unhealthy"
+        assert body["details"] == {"status": "degraded", "version": "0.1.0", "db": "error"}
+        return body
+
+    assert client.get("/api/health").status_code == 200
+    (head,) = db.session.execute(text("SELECT version_num FROM alembic_version")).one()
+    db.session.rollback()
+    body = broken("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    assert "schema version ffffffffffff" in body["message"] and head in body["message"]
+    db.session.execute(text(f"UPDATE alembic_version SET version_num = '{head}'"))  # noqa: S608
+    db.session.commit()
+    assert client.get("/api/health").status_code == 200
+    body = broken("ALTER TABLE held_bills DROP COLUMN label")
+    assert "held_bills" in body["message"]
+    body = broken("DROP TABLE daily_sales")
+    assert "daily_sales" in body["message"]

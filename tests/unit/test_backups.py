@@ -26,6 +26,7 @@ from posapp.services import backups, checkout
 from posapp.services.backups import BackupError
 from tests.conftest import build_app
 from tests.factories import make_product, make_user
+from tests.restore_files import not_tillbook_files
 
 pytestmark = pytest.mark.sqlite_only(
     "backups copy the SQLite file; on a database server they are pg_dump's / mariadb-dump's job"
@@ -341,8 +342,45 @@ def test_a_bad_file_is_refused_and_nothing_changes(data_dir: Path, tmp_path: Pat
 def test_an_older_backup_is_migrated_forward_on_restore(data_dir: Path, tmp_path: Path) -> None:
     old = _database_at_first_revision(tmp_path / "old-shop")
     old_file = tmp_path / "old-shop" / "tillbook.db"
+    connection = sqlite3.connect(old_file)  # an old shop has its owner (restore requires one)
+    with connection:
+        connection.execute(
+            "INSERT INTO users (username, password_hash, role, active, failed_logins, "
+            "created_at) VALUES ('owner', 'x', 'admin', 1, 0, '2026-01-01 00:00:00')"
+        )
+    connection.close()
     app = build_app(data_dir)
     restore(app, old_file)
     assert backups.schema_revision(data_dir / "tillbook.db") == head_revision(old)
     assert backups.integrity_ok(data_dir / "tillbook.db") == []
     assert run_cli(data_dir, "check").exit_code == 0
+
+
+def test_a_sqlite_file_that_is_not_a_whole_tillbook_database_is_refused(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Only alembic_version, a missing column, trigger or required row: refused, nothing
+    changes (before, such a file at head was swapped in and every page answered 500)."""
+    app = build_app(data_dir)
+    sell_one(app)
+    good = backups.backup_database(data_dir / "tillbook.db", tmp_path / "good.db").path
+    assert run_cli(data_dir, "check").exit_code == 0  # today's automatic backup happens here
+    close(app)
+    before = digest(data_dir / "tillbook.db")
+    backups_before = listed_names(data_dir)
+    for reason, path in not_tillbook_files(tmp_path / "bad", good).items():
+        with pytest.raises(BackupError) as caught:
+            restore(app, path)
+        assert reason in caught.value.message and path.name in caught.value.message
+        result = run_cli(data_dir, "restore", str(path), "--yes")
+        assert result.exit_code == 1 and reason in result.output, result.output
+        assert "Traceback" not in result.output
+    assert digest(data_dir / "tillbook.db") == before
+    assert listed_names(data_dir) == backups_before  # not even a safety backup was taken
+    assert not list(data_dir.glob("restore-in-progress*"))
+    restore(app, good)  # the good one still goes in
+    assert run_cli(data_dir, "check").exit_code == 0
+
+
+def listed_names(data_dir: Path) -> list[str]:
+    return [path.name for _, path in backups.list_backups(data_dir / "backups")]

@@ -134,3 +134,75 @@ def test_sqlite_runs_with_the_durability_pragmas(tmp_path: Path) -> None:
         "foreign_keys": 1,
         "busy_timeout": 15000,
     }
+
+
+def _shop(data_dir: Path) -> Path:
+    """A real shop database with a sale's worth of rows, closed as a finished process leaves it."""
+    from posapp import create_app
+    from posapp.extensions import db
+    from tests.factories import make_product, make_user
+
+    app = create_app({"DATA_DIR": str(data_dir), "LOG_TO_FILE": False, "AUTO_BACKUP": False})
+    with app.app_context():
+        user = make_user(db.session)
+        make_product(db.session, user.id, name="Ghee", opening_stock="4")
+        db.session.remove()
+        db.engine.dispose()
+    path = data_dir / "tillbook.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def _damage(path: Path) -> None:
+    """Overwrite pages in the middle of the file (what a failing disk or a torn copy does)."""
+    size = path.stat().st_size
+    page = 4096
+    assert size > 8 * page
+    with path.open("r+b") as handle:
+        for start in range(2 * page, size - page, 3 * page):
+            handle.seek(start)
+            handle.write(b"\xde\xad\xbe\xef" * (page // 4))
+
+
+def _broken_data_dirs(tmp_path: Path) -> dict[str, Path]:
+    missing = tmp_path / "missing-table"
+    with sqlite3.connect(_shop(missing)) as conn:
+        conn.execute("DROP TABLE daily_sales")
+    damaged = tmp_path / "damaged"
+    _damage(_shop(damaged))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "tillbook.db").write_text("these are my notes, not a database\n" * 200)
+    return {"table daily_sales is missing": missing, "": damaged, "not a database": foreign}
+
+
+def test_check_reports_a_missing_table_a_damaged_or_foreign_file_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    for words, data_dir in _broken_data_dirs(tmp_path).items():
+        result = run(data_dir, "check")
+        assert result.exit_code == 1, (data_dir.name, result.output)
+        assert "PROBLEM" in result.output and words in result.output, result.output
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_check_in_a_real_process_prints_what_is_wrong_and_exits_1(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    app_py = Path(__file__).resolve().parents[2] / "app.py"
+    broken = _broken_data_dirs(tmp_path)
+    del broken["not a database"]  # the CliRunner test covers it; a process costs seconds
+    for words, data_dir in broken.items():
+        done = subprocess.run(
+            [sys.executable, str(app_py), "--data-dir", str(data_dir), "check"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1, (data_dir.name, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert "PROBLEM" in done.stderr and words in done.stdout + done.stderr

@@ -8,7 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from posapp.documents import pdf_worker
+import pytest
+
+from posapp.documents import pdf, pdf_worker
 
 HTML = (
     "<html><head><style>"
@@ -69,3 +71,21 @@ def test_rendering_in_the_helper_equals_rendering_here() -> None:
     # The same document; only the creation time and the file id differ.
     assert there[1:] == here[1:] == (False, 0)
     assert abs(len(there[0]) - len(here[0])) < 64
+
+
+def test_a_pdf_caller_waits_a_bounded_time_then_gets_a_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PDF not made within PDF_WAIT_SECONDS is a PdfBusy (503, "try again"); its slot and
+    the helper are free for the next PDF."""
+    worker = pdf_worker.Worker(idle_seconds=0.3)
+    monkeypatch.setattr(pdf_worker, "worker", worker)
+    monkeypatch.setattr(pdf, "PDF_WAIT_SECONDS", 0.0)  # the helper cannot even start in 0 s
+    try:
+        with pytest.raises(pdf.PdfBusy) as caught:
+            pdf.html_to_pdf(HTML, "a test")
+        assert caught.value.status == 503 and "try this one again" in caught.value.message
+        monkeypatch.setattr(pdf, "PDF_WAIT_SECONDS", 120.0)
+        assert pdf.html_to_pdf(HTML, "a test").startswith(b"%PDF-")
+    finally:
+        worker.stop()

@@ -6,6 +6,8 @@ import io
 import json
 import os
 import re
+import shutil
+import sqlite3
 import threading
 from datetime import timedelta
 from http.cookiejar import CookieJar
@@ -18,6 +20,8 @@ import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from posapp import maintenance, winfs
 from posapp.extensions import db
@@ -28,6 +32,7 @@ from posapp.services.integrity import run_checks
 from posapp.services.settings import load_settings, save_settings
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_product, make_user
+from tests.restore_files import not_tillbook_files
 
 
 def login(client: FlaskClient, username: str = "admin") -> None:
@@ -493,3 +498,73 @@ def test_numbering_continues_after_a_database_file_copied_in_by_hand(
     with app.app_context():
         assert checkout.checkout(db.session, payload, db.session.get(User, admin_id)).seq == 3
         assert numbering.lost_ranges(db.session) == lost
+
+
+def test_restore_refuses_a_file_that_is_not_a_whole_tillbook_database_listed_or_uploaded(
+    client: FlaskClient, admin: User, data_dir: Path, tmp_path: Path
+) -> None:
+    make_product(db.session, admin.id, name="Still here")
+    good = backups.backup_database(data_dir / "tillbook.db", tmp_path / "good.db").path
+    bad = not_tillbook_files(tmp_path / "bad", good)
+    for number, path in enumerate(bad.values()):
+        # The same files, as listed backups of the backups folder.
+        shutil.copyfile(path, data_dir / "backups" / f"tillbook-20260101-0000{number:02d}-x.db")
+    login(client)
+    before = listed(data_dir)
+    for number, (reason, path) in enumerate(bad.items()):
+        db.session.remove()
+        forget_request_state()
+        name = f"tillbook-20260101-0000{number:02d}-x.db"
+        response = client.post("/backups/restore", data={"name": name})
+        assert response.status_code == 422 and reason in response.get_data(as_text=True)
+        upload = {"file": (io.BytesIO(path.read_bytes()), path.name)}
+        response = client.post("/backups/restore", data=upload)
+        assert response.status_code == 422 and reason in response.get_data(as_text=True)
+    db.session.remove()
+    forget_request_state()
+    assert set(db.session.scalars(select(Product.name))) == {"Still here"}
+    assert listed(data_dir) == before and "backup.restore" not in actions()
+    assert not (data_dir / "backups" / "restore-upload.db").exists()
+    assert client.get("/products/").status_code == 200
+
+
+def test_a_restore_upload_over_the_app_wide_8_mb_goes_through_the_shipped_app(
+    csrf_app: Flask, data_dir: Path, tmp_path: Path
+) -> None:
+    """CSRF reads the form before any view: the restore page's own limit must already apply."""
+    admin = make_user(db.session, "admin", "admin")
+    make_product(db.session, admin.id, name="In the big file")
+    big = backups.backup_database(data_dir / "tillbook.db", tmp_path / "big.db").path
+    connection = sqlite3.connect(big)  # 9 MB of free pages: a big file, still a whole shop
+    connection.execute("CREATE TABLE padding (b BLOB)")
+    connection.execute("INSERT INTO padding VALUES (zeroblob(9 * 1024 * 1024))")
+    connection.commit()
+    connection.execute("DROP TABLE padding")
+    connection.commit()
+    connection.close()
+    assert big.stat().st_size > 9 * 1024 * 1024 and backups.integrity_ok(big) == []
+    make_product(db.session, admin.id, name="Not in the file")
+    client = csrf_app.test_client()
+
+    def token(page: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).get_data(True))
+        assert found
+        return found.group(1)
+
+    fields = {"username": "admin", "password": PASSWORD, "csrf_token": token("/login")}
+    assert client.post("/login", data=fields).status_code == 302
+    page = client.get("/backups/").get_data(as_text=True)
+    assert "up to 2048 MB" in page
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": token("/backups/"),
+            "file": FileStorage(io.BytesIO(big.read_bytes()), filename="big.db"),
+        }
+    )
+    db.session.remove()
+    forget_request_state()
+    response = client.post(
+        "/backups/restore", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 302, response.status_code
+    assert set(db.session.scalars(select(Product.name))) == {"In the big file"}
