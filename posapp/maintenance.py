@@ -534,6 +534,11 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             with temp.app_context():
                 db.engine.dispose()
             _close_wal(prepared)
+        problems = backups.integrity_ok(prepared)
+        if problems:
+            raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
+        # A whole TillBook database first: the numbers below are set in its tables.
+        backups.verify_tillbook_schema(prepared, expected_schema(app), source.name)
         try:
             numbering.carry_forward(
                 Path(app.config["DATA_DIR"]),
@@ -543,10 +548,6 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
             )
         except (sqlite3.Error, OSError) as exc:
             raise BackupError(f"The restored copy's numbers could not be set: {exc}") from None
-        problems = backups.integrity_ok(prepared)
-        if problems:
-            raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
-        backups.verify_tillbook_schema(prepared, expected_schema(app), source.name)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()  # no pooled connection may keep the old file open

@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from hypothesis import given
 from hypothesis import strategies as st
 
+from posapp import cli
 from posapp.cli import main
 from posapp.extensions import db
 from posapp.instance import InstanceLock
@@ -263,7 +264,11 @@ def test_cli_backup_and_restore_are_audited_as_the_os_user(data_dir: Path, tmp_p
     assert audit_rows(data_dir / "tillbook.db") == entries
 
 
-def test_restore_asks_before_replacing_the_data(data_dir: Path, tmp_path: Path) -> None:
+def test_restore_asks_before_replacing_the_data(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Someone at a terminal answers "n" (without one, restore refuses to ask: test_cli_console).
+    monkeypatch.setattr(cli, "stdin_is_interactive", lambda: True)
     sell_one(build_app(data_dir))
     assert run_cli(data_dir, "backup").exit_code == 0
     (copy,) = [p for _, p in backups.list_backups(data_dir / "backups") if "manual" in p.name]
