@@ -21,6 +21,7 @@ from posapp.models import (
 )
 from posapp.models.base import local_midnight_utc
 from posapp.money import parse_money
+from posapp.services import limits
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -67,6 +68,7 @@ def list_invoices(
     cashier for admins (a cashier always sees only their own); `amount_min`/`amount_max`
     bound the bill total (money strings, inclusive).
     """
+    q = limits.search_text(q)
     stmt = select(Invoice)
     if not user.is_admin:
         stmt = stmt.where(Invoice.cashier_id == user.id)
@@ -97,10 +99,13 @@ def list_invoices(
         )
     start = _parse_day(date_from, "from")
     end = _parse_day(date_to, "to")
-    if start:
-        stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
-    if end:
-        stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
+    try:
+        if start:
+            stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
+        if end:
+            stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
+    except OverflowError:  # 0001-01-01 or 9999-12-31: the day's bounds leave the calendar
+        raise ValidationError("That date is too far in the past or future.", field="from") from None
     if status:
         if status not in INVOICE_STATUSES:
             raise ValidationError(

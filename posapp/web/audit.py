@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from posapp.extensions import db
 from posapp.models import User
 from posapp.models.base import local_midnight_utc
 from posapp.services import audit
-from posapp.web import admin_required
+from posapp.web import admin_required, id_value, page_arg
 
 bp = Blueprint("audit", __name__)
 PER_PAGE = 100
@@ -24,22 +24,28 @@ def _day(name: str) -> date | None:
         return None  # an unreadable date filters nothing rather than failing the page
 
 
+def _midnight(day: date | None, later: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    try:
+        return local_midnight_utc(day + timedelta(days=later))
+    except OverflowError:
+        return None  # a day at the calendar's edge (0001-01-01, 9999-12-31) filters nothing
+
+
 @bp.get("/")
 @admin_required
 def index() -> str:
     """List audit entries, newest first; verify the hash chain on request."""
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     user_id = request.args.get("user", "")
     since, until = _day("from"), _day("to")
     entries, total = audit.list_entries(
         db.session,
         action=request.args.get("action", ""),
-        user_id=int(user_id) if user_id.isdecimal() else None,
-        since=local_midnight_utc(since) if since else None,
-        until=local_midnight_utc(until + timedelta(days=1)) if until else None,
+        user_id=id_value(user_id),
+        since=_midnight(since),
+        until=_midnight(until, later=1),
         page=page,
         per_page=PER_PAGE,
     )
