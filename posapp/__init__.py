@@ -104,12 +104,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        security,
         settings,
         users,
     )
     from posapp.web.filters import register_filters
 
     install_gate(app)  # first of all request hooks: a restore holds every request off
+    security.install(app)  # then the Host check, before any view or login runs
     app.register_blueprint(auth.bp)
     app.register_blueprint(pos.bp, url_prefix="/pos")
     app.register_blueprint(products.bp, url_prefix="/products")

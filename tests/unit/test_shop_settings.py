@@ -23,7 +23,7 @@ GOOD = {
     "tax_number": "27ABCDE1234F1Z5",
     "currency": "INR",
     "locale": "en_IN",
-    "invoice_prefix": "SGS/",
+    "invoice_prefix": "SGS-",
     "fy_start_month": "4",
     "receipt_width_mm": "58",
     "invoice_layout": "a5",
@@ -54,7 +54,7 @@ def test_a_good_form_gives_typed_values() -> None:
     values = service.validate_form(GOOD)
     assert values["fy_start_month"] == 4 and values["receipt_width_mm"] == 58
     assert values["prices_include_tax"] is True and values["round_off"] is False
-    assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS/"
+    assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS-"
     assert values["invoice_layout"] == "a5" and values["discount_audit_percent"] == 15
 
 
