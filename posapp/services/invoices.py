@@ -104,7 +104,7 @@ def list_invoices(
             stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
         if end:
             stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
-    except OverflowError:  # 0001-01-01 or 9999-12-31: the day's bounds leave the calendar
+    except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
         raise ValidationError("That date is too far in the past or future.", field="from") from None
     if status:
         if status not in INVOICE_STATUSES:

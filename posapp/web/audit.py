@@ -29,7 +29,7 @@ def _midnight(day: date | None, later: int = 0) -> datetime | None:
         return None
     try:
         return local_midnight_utc(day + timedelta(days=later))
-    except OverflowError:
+    except (OverflowError, ValueError):
         return None  # a day at the calendar's edge (0001-01-01, 9999-12-31) filters nothing
 
 
