@@ -50,7 +50,7 @@ def shop_logo() -> str | None:
 def id_value(text: str) -> int | None:
     """Read an id typed into a filter: ASCII digits that fit a column, else None (no filter).
 
-    isdecimal() alone let through superscripts' cousins and 20-digit numbers that SQLite
+    isdecimal() alone let through other scripts' digits and 20-digit numbers that SQLite
     cannot bind (OverflowError, a 500).
     """
     text = text.strip()
