@@ -22,12 +22,38 @@ __version__ = "0.1.0"
 MIGRATIONS_DIR = str(bundled("posapp", "migrations"))
 
 
+MAX_JSON_DEPTH = 32  # no TillBook document nests deeper than a few levels
+
+
 class ExactJSONProvider(DefaultJSONProvider):
-    """JSON numbers with a fraction become Decimal, so floats never touch money."""
+    """JSON numbers with a fraction become Decimal, so floats never touch money.
+
+    Documents nested deeper than MAX_JSON_DEPTH are refused with ValueError, which Flask's
+    get_json answers as 400: past ~1000 levels the parser itself raised RecursionError (a 500).
+    """
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         kwargs.setdefault("parse_float", Decimal)
-        return super().loads(s, **kwargs)
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON document is nested too deeply.") from None
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"The JSON document nests deeper than {MAX_JSON_DEPTH} levels.")
+        return value
+
+
+def json_depth(value: Any) -> int:
+    """Return how deeply lists and objects nest in a parsed JSON value (a scalar is 0)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:  # a loop, not recursion: the value may be ~1000 levels deep
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -83,12 +109,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        security,
         settings,
         users,
     )
     from posapp.web.filters import register_filters
 
     install_gate(app)  # first of all request hooks: a restore holds every request off
+    security.install(app)  # then the Host check, before any view or login runs
     app.register_blueprint(auth.bp)
     app.register_blueprint(pos.bp, url_prefix="/pos")
     app.register_blueprint(products.bp, url_prefix="/products")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
@@ -16,6 +17,9 @@ MAX_QTY_MILLI = 10**10
 
 MEASURED_UNITS = ("kg", "g", "l", "ml", "m")
 UNITS = ("pcs", *MEASURED_UNITS)
+# What a typed number may be: ASCII digits with at most one "." and an optional leading "-".
+# Decimal() alone read "2,5" (after dropping the comma) as 25, "1e3" as 1000, "1_0" as 10.
+NUMBER_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
@@ -32,9 +36,11 @@ def _to_decimal(value: object, field: str, what: str) -> Decimal:
     if isinstance(value, float):
         # JSON numbers are parsed as Decimal by the app; a float here means a caller bug.
         raise ValidationError(f"{what} must be a decimal string.", field=field)
-    text = str(value).strip().replace(",", "") if isinstance(value, str) else value
+    text = value.strip() if isinstance(value, str) else value
     if text == "":
         raise ValidationError(f"{what} is required.", field=field)
+    if isinstance(text, str) and not NUMBER_RE.fullmatch(text):
+        raise ValidationError(_how_to_write(text, what), field=field)
     try:
         number = Decimal(text) if not isinstance(text, Decimal) else text
     except (InvalidOperation, ValueError, TypeError):
@@ -42,6 +48,19 @@ def _to_decimal(value: object, field: str, what: str) -> Decimal:
     if not number.is_finite():
         raise ValidationError(f"{what} must be a number.", field=field)
     return number
+
+
+def _how_to_write(text: str, what: str) -> str:
+    """Say why a typed number is refused and how to write it instead."""
+    if "," in text:
+        return f"{what}: write 2.5, not 2,5 (a dot for decimals, no thousands separators)."
+    if "e" in text.lower() and any(c.isdigit() for c in text):
+        return f"{what}: write the number in full (1000, not 1e3)."
+    if "_" in text or " " in text:
+        return f"{what}: write the digits together (10, not 1_0 or 1 0)."
+    if any(c.isdigit() for c in text):
+        return f"{what}: use the digits 0-9 and at most one dot, e.g. 12.50."
+    return f"{what} must be a number, e.g. 12.50."
 
 
 def parse_money(

@@ -23,7 +23,7 @@ from posapp.money import (
     parse_percent_bp,
     parse_quantity,
 )
-from posapp.services import audit, counters
+from posapp.services import audit, counters, limits
 from posapp.services.settings import ShopSettings, load_settings
 
 INTERNAL_EAN_PREFIX = "200"
@@ -40,8 +40,7 @@ class ScanResult:
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return "" if value is None else str(value).strip()
+    return limits.text_value(data.get(key), key)
 
 
 def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:

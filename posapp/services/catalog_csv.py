@@ -6,6 +6,11 @@ to create, rows to update by code, every bad row with its line number) without w
 preview) and writes every row, or nothing if any row is bad. Both read the file a row at a
 time (from disk, given its path) and ask and write the database a batch of rows at a time:
 beyond the list of bad rows, the memory an import takes does not grow with the file.
+
+Numbers are read exactly as the product form reads them (money.parse_money/parse_quantity:
+ASCII digits with at most one "." and nothing else, so "1,234.50", "1e3" and "1_0" are bad
+rows), with one locale rule of the file's own: in a ";"-separated file, the form Excel writes
+where the comma is the decimal mark, a cell like 45,50 means 45.50.
 """
 
 from __future__ import annotations

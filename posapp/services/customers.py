@@ -20,7 +20,7 @@ from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
-from posapp.services import audit, ledger
+from posapp.services import audit, ledger, limits
 from posapp.services.settings import ShopSettings, load_settings
 
 TEXT_LIMITS = {"name": 120, "email": 120, "address": 300, "notes": 2000}
@@ -72,8 +72,7 @@ def wa_digits(e164: str) -> str:
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return "" if value is None else str(value).strip()
+    return limits.text_value(data.get(key), key)
 
 
 def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str) -> dict[str, Any]:
@@ -337,7 +336,7 @@ def search_customers(
     per_page: int = 50,
 ) -> tuple[list[Customer], int]:
     """Find customers by phone (any format, partial digits) or name (prefix, then fuzzy)."""
-    q = (q or "").strip()
+    q = limits.search_text(q)
     wanted_state: bool | None = True if archived_only else (None if include_archived else False)
     base = select(Customer)
     if wanted_state is not None:

@@ -16,7 +16,7 @@ from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine,
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
-from posapp.services import audit, labels, shop_settings
+from posapp.services import audit, labels, limits, shop_settings
 from posapp.services.checkout import next_number
 from posapp.services.settings import load_settings
 
@@ -79,7 +79,7 @@ def moving_average_cost(stock_milli: int, cost: int, qty_milli: int, unit_cost: 
 
 
 def _note(value: object, field: str = "note") -> str:
-    text = "" if value is None else str(value).strip()
+    text = limits.text_value(value, field)
     if len(text) > NOTE_LIMIT:
         raise ValidationError(f"At most {NOTE_LIMIT} characters.", field=field)
     return text

@@ -22,7 +22,7 @@ from posapp.models import (
 )
 from posapp.models.base import local_midnight_utc, write_transaction
 from posapp.money import parse_money
-from posapp.services import audit
+from posapp.services import audit, limits
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
@@ -66,6 +66,7 @@ def list_invoices(
     cashier for admins (a cashier always sees only their own); `amount_min`/`amount_max`
     bound the bill total (money strings, inclusive).
     """
+    q = limits.search_text(q)
     stmt = select(Invoice)
     if not user.is_admin:
         stmt = stmt.where(Invoice.cashier_id == user.id)
@@ -96,10 +97,13 @@ def list_invoices(
         )
     start = _parse_day(date_from, "from")
     end = _parse_day(date_to, "to")
-    if start:
-        stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
-    if end:
-        stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
+    try:
+        if start:
+            stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))
+        if end:
+            stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
+    except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
+        raise ValidationError("That date is too far in the past or future.", field="from") from None
     if status:
         if status not in INVOICE_STATUSES:
             raise ValidationError(

@@ -85,7 +85,7 @@ def terminal_qr(url: str) -> str:
 def validate_port(raw: str) -> int:
     """Parse the LAN port typed on the network page (1024-65535)."""
     text = raw.strip()
-    if not text.isdigit() or not 1024 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1024 <= int(text) <= 65535:
         raise ValidationError(
             "Type a port from 1024 to 65535 (8000 unless something else uses it).", field="port"
         )

@@ -10,7 +10,9 @@ from typing import Protocol
 from posapp.errors import ValidationError
 from posapp.money import (
     BP_100_PERCENT,
+    MAX_MONEY_MINOR,
     MILLI,
+    money_str,
     parse_money,
     parse_percent_bp,
     round_half_up_div,
@@ -172,6 +174,14 @@ def price_cart(
         if line.discount < 0:
             raise ValidationError("A discount cannot be negative.", field=f"items.{index}.discount")
         gross = line_gross(line.unit_price, line.qty_milli)
+        if gross > MAX_MONEY_MINOR:
+            # Price and quantity are each bounded, their product is not: past 64 bits it
+            # crashed the database write (a 500); a bill this size is a typing slip anyway.
+            raise ValidationError(
+                f"This line comes to more than {money_str(MAX_MONEY_MINOR)}; check the "
+                "quantity and price.",
+                field=f"items.{index}.quantity",
+            )
         if line.discount > gross:
             raise ValidationError(
                 "A line discount cannot exceed the line amount.", field=f"items.{index}.discount"
@@ -180,6 +190,12 @@ def price_cart(
         nets_before_bill.append(gross - line.discount)
 
     base = sum(nets_before_bill)
+    if base > MAX_MONEY_MINOR:
+        raise ValidationError(
+            f"The bill comes to more than {money_str(MAX_MONEY_MINOR)}; split it or check the "
+            "quantities.",
+            field="items",
+        )
     if bill_discount.percent_bp:
         bill_amount = round_half_up_div(base * bill_discount.percent_bp, BP_100_PERCENT)
     else:

@@ -156,6 +156,10 @@ def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     end = parse_day(raw_to, "to") if raw_to else today
     if end < start:
         raise ValidationError("The range ends before it starts.", field="to")
+    try:  # 0001-01-01 or 9999-12-31: the days' UTC bounds fall off the calendar
+        local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
+    except (OverflowError, ValueError):
+        raise ValidationError("That date is too far in the past or future.", field="from") from None
     return start, end
 
 

@@ -53,7 +53,10 @@ class ShopSettings:
     lan_sharing: bool = False
     lan_port: int = 8000
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
-    offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
+    offsite_last_copy: str = ""
+    # Host names besides 127.0.0.1/localhost the app answers to, comma-separated (a name the
+    # shop gave the till on its network, or a proxy's public name).
+    allowed_hosts: str = ""  # ISO time (UTC) of the last successful off-site copy
     # Which template the invoice PDF uses: "a4" (classic), "a5" (compact) or "receipt"
     # (the 58/80 mm receipt as a PDF, at receipt_width_mm).
     invoice_layout: str = "a4"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import ValidationError
 from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
-from posapp.services import audit
+from posapp.services import audit, hosts
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 from posapp.winfs import replace_with_retry, unlink_with_retry
 
@@ -32,7 +32,9 @@ EXAMPLE_MINOR = 12_345_650  # 1,23,456.50 in the default format
 
 TRUE_WORDS = ("1", "on", "true", "yes")
 FALSE_WORDS = ("", "0", "off", "false", "no")
-PREFIX_RE = re.compile(r"[A-Z0-9/-]{1,10}")
+# Only what works in a web address and a file name: the number goes in both (/api/invoice/<n>,
+# the PDF's name), so GST/A made the invoice unreachable and the file name a path.
+PREFIX_RE = re.compile(r"[A-Z0-9-]{1,10}")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXT_LIMITS = {
     "shop_name": 120,
@@ -50,7 +52,7 @@ INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (
 FORM_FIELDS = (
     *("shop_name", "address", "phone", "email", "tax_number", "currency", "locale"),
     *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
-    *("receipt_width_mm", "receipt_footer"),
+    *("receipt_width_mm", "receipt_footer", "allowed_hosts"),
     *("low_stock_default", *BOOLEANS),
 )
 
@@ -112,7 +114,10 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     values["locale"] = locale
     prefix = str(data.get("invoice_prefix") or "").strip().upper()
     if not PREFIX_RE.fullmatch(prefix):
-        errors["invoice_prefix"] = "1 to 10 characters: letters A–Z, digits, / or -."
+        errors["invoice_prefix"] = (
+            "1 to 10 characters: letters A–Z, digits or - (no /: the number goes in web "
+            "addresses and file names)."
+        )
     values["invoice_prefix"] = prefix
     month = str(data.get("fy_start_month") or "").strip()
     if not month.isdecimal() or not 1 <= int(month) <= 12:
@@ -134,6 +139,10 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["discount_audit_percent"] = "A whole percentage from 0 to 100."
     else:
         values["discount_audit_percent"] = int(threshold)
+    try:
+        values["allowed_hosts"] = ", ".join(hosts.parse_names(str(data.get("allowed_hosts") or "")))
+    except ValidationError as exc:
+        errors["allowed_hosts"] = exc.message
     for key in ("prices_include_tax", "split_tax", "round_off"):
         values[key] = _boolean(data, key, errors)
     values.update(stock_values(data, errors))

@@ -7,14 +7,17 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 from flask_login import current_user, login_required
 
 from posapp.extensions import db
+from posapp.models.base import ID_DIGITS
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.services.shop_settings import logo_data_uri
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Far past any shop's pages; keeps OFFSET inside 64 bits (SQLite overflowed at 2**64: a 500).
+MAX_PAGE = 1_000_000
 
 
 def admin_required(view: F) -> F:
@@ -42,3 +45,25 @@ def shop_logo() -> str | None:
     if "shop_logo" not in g:
         g.shop_logo = logo_data_uri(Path(current_app.config["DATA_DIR"]))
     return g.shop_logo
+
+
+def id_value(text: str) -> int | None:
+    """Read an id typed into a filter: ASCII digits that fit a column, else None (no filter).
+
+    isdecimal() alone let through other scripts' digits and 20-digit numbers that SQLite
+    cannot bind (OverflowError, a 500).
+    """
+    text = text.strip()
+    if text.isascii() and text.isdecimal() and len(text) <= ID_DIGITS:
+        return int(text)
+    return None
+
+
+def page_arg(name: str = "page") -> int:
+    """Read a page number from the query: 1 when unreadable, at most MAX_PAGE."""
+    raw = request.args.get(name, "").strip()
+    if not (raw.isascii() and raw.isdecimal()):
+        return 1
+    if len(raw) > len(str(MAX_PAGE)):
+        return MAX_PAGE  # never int() a 60 kB number
+    return min(MAX_PAGE, max(1, int(raw)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from posapp.extensions import db
 from posapp.models import User
 from posapp.models.base import local_midnight_utc
 from posapp.services import audit
-from posapp.web import admin_required
+from posapp.web import admin_required, id_value, page_arg
 
 bp = Blueprint("audit", __name__)
 PER_PAGE = 100
@@ -27,14 +27,20 @@ def _day(name: str) -> date | None:
     return check_day(day, name)  # a readable one the clock cannot convert gets a message
 
 
+def _midnight(day: date | None, later: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    try:
+        return local_midnight_utc(day + timedelta(days=later))
+    except (OverflowError, ValueError):
+        return None  # a day at the calendar's edge (0001-01-01, 9999-12-31) filters nothing
+
+
 @bp.get("/")
 @admin_required
 def index() -> tuple[str, int]:
     """List audit entries, newest first; verify the hash chain on request."""
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     user_id = request.args.get("user", "")
     error, status, entries, total = None, 200, [], 0
     since = until = None
@@ -43,9 +49,9 @@ def index() -> tuple[str, int]:
         entries, total = audit.list_entries(
             db.session,
             action=request.args.get("action", ""),
-            user_id=int(user_id) if user_id.isdecimal() else None,
-            since=local_midnight_utc(since) if since else None,
-            until=local_midnight_utc(until + timedelta(days=1)) if until else None,
+            user_id=id_value(user_id),
+            since=_midnight(since),
+            until=_midnight(until, later=1),
             page=page,
             per_page=PER_PAGE,
         )

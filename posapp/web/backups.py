@@ -113,6 +113,10 @@ def offsite() -> Response | tuple[str, int]:
     """Set (or clear) the folder every backup is also copied to."""
     folder = request.form.get("folder", "").strip()
     try:
+        if request.remote_addr not in LOOPBACK:
+            # A folder is a path on the shop laptop's disk (as for backups into a folder):
+            # from another device it would send every backup wherever that device says.
+            raise Forbidden("The off-site folder can be set only on the shop laptop itself.")
         if len(folder) > 500 or (folder and not os.path.isabs(folder)):
             raise ValidationError("Give the full path of a folder (or leave it empty).")
         with write_transaction(db.session):

@@ -17,7 +17,7 @@ from posapp.extensions import db
 from posapp.models import Customer
 from posapp.money import money_str
 from posapp.services import customers, ledger
-from posapp.web import shop_settings
+from posapp.web import page_arg, shop_settings
 
 bp = Blueprint("customers", __name__)
 PER_PAGE = 50
@@ -48,10 +48,7 @@ def inject_badge() -> dict[str, Any]:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def customer_form_values(customer: Customer) -> dict[str, str]:

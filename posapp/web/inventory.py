@@ -14,7 +14,7 @@ from posapp.extensions import db
 from posapp.models import Purchase, PurchaseLine
 from posapp.money import qty_str
 from posapp.services import catalog, inventory, labels
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required, page_arg, shop_settings
 
 bp = Blueprint("inventory", __name__)
 COUNT_PER_PAGE = 50
@@ -23,10 +23,7 @@ LINE_FIELDS = ("code", "quantity", "unit_cost", "expiry", "batch")
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 @bp.get("/")

@@ -14,7 +14,7 @@ from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import checkout, invoices, returns
 from posapp.services.pricing import summarise_tax
-from posapp.web import admin_required, shop_logo, shop_settings
+from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
 
 bp = Blueprint("invoices", __name__)
 PER_PAGE = 50
@@ -22,10 +22,7 @@ FILTERS = ("q", "from", "to", "min", "max", "status", "method", "cashier")
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 @bp.get("/")
@@ -46,7 +43,7 @@ def index() -> tuple[str, int]:
             date_to=filters["to"] or None,
             status=filters["status"] or None,
             method=filters["method"] or None,
-            cashier_id=int(filters["cashier"]) if filters["cashier"].isdecimal() else None,
+            cashier_id=id_value(filters["cashier"]),
             amount_min=filters["min"] or None,
             amount_max=filters["max"] or None,
             page=page,

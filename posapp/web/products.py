@@ -14,7 +14,7 @@ from posapp.extensions import db
 from posapp.models import Category, Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, labels
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required, id_value, page_arg, shop_settings
 
 bp = Blueprint("products", __name__)
 PER_PAGE = 50
@@ -61,10 +61,7 @@ def index() -> str:
     sort = request.args.get("sort", "")
     if sort not in catalog.SORTS:
         sort = ""
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     keyset = not q and sort in ("", "name")
     after = _id_arg("after") if keyset else None
     before = _id_arg("before") if keyset and after is None else None
@@ -101,7 +98,7 @@ def index() -> str:
 
 def _id_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdecimal() and len(raw) < 19 else None
+    return id_value(raw)
 
 
 SORT_LABELS = {
@@ -289,7 +286,8 @@ def label_sheet() -> Response | str | tuple[str, int]:
                 exc.status
             )
         return _pdf_response(render_labels_pdf(wanted, shop_settings()), "labels.pdf")
-    ids = [int(i) for i in request.args.getlist("ids") if i.isdecimal()][: labels.MAX_ROWS]
+    ids = [n for n in map(id_value, request.args.getlist("ids")) if n is not None]
+    ids = ids[: labels.MAX_ROWS]
     rows = [{"code": p.code, "count": "1"} for p in labels.active_products(db.session, ids)]
     values = {"sheet": shop_settings().label_sheet, "skip": "0"}
     return _label_page(rows, values, None, {})

@@ -61,6 +61,7 @@ STOCK = {
     "dead-stock": "Dead stock",
     "reorder": "Reorder suggestions",
 }
+CSV_FILTERS = ("from", "to", "reason", "days")
 TITLES = {**{k: v[0] for k, v in RANGED.items()}, **STOCK}
 GROUPS = {
     "Sales": [k for k in RANGED if k.startswith("sales-")],
@@ -123,6 +124,12 @@ def _csv(name: str, report: reports.Report) -> Response:
     return response
 
 
+def csv_query() -> dict[str, str]:
+    """The filters the CSV link repeats: only the report's own, never format= or url_for's
+    own keywords (_external, _anchor...), which a hand-typed URL used to pass into url_for."""
+    return {k: request.args[k] for k in CSV_FILTERS if request.args.get(k)}
+
+
 @bp.get("/<name>")
 @admin_required
 def show(name: str) -> Response | str | tuple[str, int]:
@@ -180,6 +187,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         expense_categories=EXPENSE_CATEGORIES,
         today=local_today(),
         chart=chart_data(name, report),
+        csv_query=csv_query(),
     )
     return (html, 422) if error else html
 

@@ -41,7 +41,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh light-theme 1280×800 page on the live server; fails on JS errors or remote loads."""
+    """A fresh light-theme 1280×800 page on the live server; fails on JS errors, remote loads
+    or anything the Content-Security-Policy blocked (chromium reports those on the console)."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 800}, color_scheme="light"
     )
@@ -49,7 +50,14 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     tab = context.new_page()
     js_errors: list[str] = []
     remote: list[str] = []
+    csp_blocked: list[str] = []
     tab.on("pageerror", lambda error: js_errors.append(str(error)))
+    tab.on(
+        "console",
+        lambda message: (
+            csp_blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     tab.on(
         "request",
         lambda request: (
@@ -62,6 +70,7 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context.close()
     assert not js_errors, f"JavaScript errors: {js_errors}"
     assert not remote, f"the page tried to load from elsewhere: {remote}"
+    assert not csp_blocked, f"the Content-Security-Policy blocked: {csp_blocked}"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Money and quantity parsing/formatting (DESIGN §2)."""
+"""Money and quantity parsing/formatting."""
 
 from decimal import Decimal
 
@@ -29,7 +29,6 @@ from posapp.money import (
         ("0", 0),
         (Decimal("1.10"), 110),
         (7, 700),
-        ("1,234.56", 123456),
         (" 3 ", 300),
         ("2.500", 250),
     ],
@@ -127,3 +126,73 @@ def test_ean13() -> None:
     assert is_valid_ean13("4006381333931")
     assert not is_valid_ean13("4006381333932")
     assert not is_valid_ean13("400638133393")
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint"),
+    [
+        ("2,5", "write 2.5, not 2,5"),
+        ("12,50", "write 2.5, not 2,5"),
+        ("1,234.56", "no thousands separators"),
+        ("1e3", "1000, not 1e3"),
+        ("1E3", "1000, not 1e3"),
+        ("1_0", "10, not 1_0"),
+        ("1 0", "10, not 1_0"),
+        ("1.2.3", "at most one dot"),
+        ("\u0968.\u096b", "digits 0-9"),  # Devanagari 2.5: Decimal() reads it, the rule does not
+        ("\uff11\uff10", "digits 0-9"),  # full-width 10
+        ("+5", "digits 0-9"),
+    ],
+)
+def test_numbers_are_digits_and_one_dot_only(raw: str, hint: str) -> None:
+    for parse in (parse_money, lambda v: parse_quantity(v, "kg")):
+        with pytest.raises(ValidationError) as info:
+            parse(raw)
+        assert info.value.status == 422
+        assert hint in info.value.message
+
+
+def test_the_issue_examples_are_no_longer_misread() -> None:
+    with pytest.raises(ValidationError):
+        parse_quantity("2,5", "kg")  # was 25 kg
+    with pytest.raises(ValidationError):
+        parse_money("12,50")  # was 1 250.00
+    with pytest.raises(ValidationError):
+        parse_quantity("1e3", "pcs")  # was 1 000 pieces
+    with pytest.raises(ValidationError):
+        parse_quantity("1_0", "pcs")  # was 10
+
+
+typed_amounts = st.from_regex(r"\A-?[0-9]{1,11}(\.[0-9]{0,2})?\Z")
+
+
+@given(typed_amounts)
+def test_any_accepted_amount_round_trips_through_money_str(text: str) -> None:
+    minor = parse_money(text, allow_negative=True)
+    assert parse_money(money_str(minor), allow_negative=True) == minor
+    assert Decimal(money_str(minor)) == Decimal(text)
+
+
+@given(st.text(max_size=12))
+def test_whatever_the_parser_accepts_round_trips(text: str) -> None:
+    try:
+        minor = parse_money(text, allow_negative=True)
+    except ValidationError:
+        return
+    assert text.strip().lstrip("-").replace(".", "", 1).isascii()
+    assert parse_money(money_str(minor), allow_negative=True) == minor
+    assert Decimal(money_str(minor)) == Decimal(text.strip())
+
+
+@given(st.text(alphabet="0123456789.-", max_size=8), st.sampled_from([",", "e", "E", "_"]),
+       st.text(alphabet="0123456789", min_size=1, max_size=4))  # fmt: skip
+def test_comma_exponent_and_underscore_are_refused(head: str, mark: str, tail: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_money(head + mark + tail, allow_negative=True)
+    with pytest.raises(ValidationError):
+        parse_quantity(head + mark + tail, "kg")
+
+
+@given(st.integers(min_value=1, max_value=10**10))
+def test_any_accepted_quantity_round_trips_through_qty_str(milli: int) -> None:
+    assert parse_quantity(qty_str(milli, "kg"), "kg") == milli

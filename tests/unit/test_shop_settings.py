@@ -23,7 +23,7 @@ GOOD = {
     "tax_number": "27ABCDE1234F1Z5",
     "currency": "INR",
     "locale": "en_IN",
-    "invoice_prefix": "SGS/",
+    "invoice_prefix": "SGS-",
     "fy_start_month": "4",
     "receipt_width_mm": "58",
     "invoice_layout": "a5",
@@ -54,7 +54,7 @@ def test_a_good_form_gives_typed_values() -> None:
     values = service.validate_form(GOOD)
     assert values["fy_start_month"] == 4 and values["receipt_width_mm"] == 58
     assert values["prices_include_tax"] is True and values["round_off"] is False
-    assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS/"
+    assert values["low_stock_default_milli"] == 3000 and values["invoice_prefix"] == "SGS-"
     assert values["invoice_layout"] == "a5" and values["discount_audit_percent"] == 15
 
 
@@ -216,3 +216,23 @@ def test_removing_the_logo_deletes_it_and_audits(session, admin, data_dir: Path)
     assert json.loads(entries[-1].after) == {"logo": ""}
     assert json.loads(entries[-1].before)["logo"]
     assert service.remove_logo(session, data_dir, admin.id) is False
+
+
+@pytest.mark.parametrize("prefix", ["GST/A", "A B", "INV?", "INV#", "Ä1", "INV.1"])
+def test_an_invoice_prefix_must_work_in_urls_and_file_names(prefix: str) -> None:
+    message = errors_of(invoice_prefix=prefix)["invoice_prefix"]
+    assert "no /" in message and "A–Z" in message
+
+
+def test_an_invoice_prefix_of_letters_digits_and_dashes_is_kept() -> None:
+    assert service.validate_form({**GOOD, "invoice_prefix": "gst-a1"})["invoice_prefix"] == "GST-A1"
+
+
+@pytest.mark.parametrize("names", ["a b", "evil.com/x", "x" * 300, "a,,b,under_score"])
+def test_allowed_host_names_are_checked(names: str) -> None:
+    assert "allowed_hosts" in errors_of(allowed_hosts=names)
+
+
+def test_allowed_host_names_are_kept_lower_case() -> None:
+    values = service.validate_form({**GOOD, "allowed_hosts": "Till.Lan,  10.0.0.5 ,::1"})
+    assert values["allowed_hosts"] == "till.lan, 10.0.0.5, ::1"
