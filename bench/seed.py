@@ -172,6 +172,7 @@ class Writer:
         self.sql: dict[str, str] = {}
         self.next_id: dict[str, int] = {}
         self.audit_hash = audit.GENESIS
+        self.seal: audit.Seal | None = None  # the data folder's key: entries carry its keyed hash
         self.first_user = first_user
 
     def table(self, name: str, columns: str) -> None:
@@ -213,10 +214,11 @@ class Writer:
             after=json.dumps(after, sort_keys=True, default=str),
         )
         self.audit_hash = audit.entry_hash(self.audit_hash, entry)
+        mac = self.seal.mac(self.audit_hash) if self.seal is not None else None
         self.add(
             "audit_log",
             (entry.id, stamp(at), user_id, action, entity, entity_id, entry.before, entry.after,
-             self.audit_hash),
+             self.audit_hash, mac),
         )  # fmt: skip
 
 
@@ -318,7 +320,10 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
         "credit_note_lines",
         "id, credit_note_id, invoice_line_id, position, product_id, qty_milli, taxable, tax, total",
     )
-    w.table("audit_log", "id, created_at, user_id, action, entity, entity_id, before, after, hash")
+    w.table(
+        "audit_log", "id, created_at, user_id, action, entity, entity_id, before, after, hash, mac"
+    )
+    w.seal = audit.Seal(audit.load_key(data_dir), data_dir / audit.ANCHOR_FILE)
     w.table("document_counters", "kind, fy, last")
     w.table("settings", "key, value")
     w.sql["settings"] = w.sql["settings"].replace("INSERT", "INSERT OR REPLACE")

@@ -148,7 +148,7 @@ def storage_warnings(
     if not remote and root:
         try:
             remote = (drive_type or _drive_type)(root) == DRIVE_REMOTE
-        except OSError as exc:
+        except (OSError, AttributeError) as exc:  # AttributeError: no windll (not Windows)
             log.info("could not tell the drive type of %s: %s", root, exc)
     if remote:
         warnings.append(
@@ -159,7 +159,7 @@ def storage_warnings(
     if root:
         try:
             file_system = (volume_file_system or _volume_file_system)(root)
-        except OSError as exc:
+        except (OSError, AttributeError) as exc:
             log.info("could not read the file system of %s: %s", root, exc)
             file_system = None
         if file_system and file_system.upper() in UNSAFE_FILE_SYSTEMS:

@@ -60,7 +60,8 @@ def listening_socket(
     SO_EXCLUSIVEADDRUSE is set instead (the two exclude each other), which refuses any other
     bind to this port. `platform` and `sockets` stand for sys.platform and the socket module.
     """
-    windows = (platform or sys.platform) == "win32"
+    # The option exists only in Windows' socket layer: decide on the real OS unless told.
+    windows = platform == "win32" if platform is not None else os.name == "nt"
     family, kind, proto, _, address = sockets.getaddrinfo(
         host, port, sockets.AF_UNSPEC, sockets.SOCK_STREAM, 0, sockets.AI_PASSIVE
     )[0]

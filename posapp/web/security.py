@@ -21,7 +21,9 @@ from posapp.web import shop_settings
 CSP = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        # 'unsafe-eval': pywebview's js_api bridge (webview/js/api.js) builds each desktop
+        # function with `new Function`; inline script stays forbidden.
+        "script-src 'self' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",  # the shop's logo is shown as a data: URI
         "font-src 'self'",

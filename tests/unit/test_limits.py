@@ -29,9 +29,9 @@ def test_a_list_where_text_is_expected_is_refused(admin) -> None:  # type: ignor
 
 @pytest.mark.parametrize(("start", "end"), [("0001-01-01", None), (None, "9999-12-31")])
 def test_dates_at_the_calendar_edges_are_a_422(admin, start, end) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationError, match="too far"):
+    with pytest.raises(ValidationError, match=r"too far|Dates from 1970 to 2999"):
         invoices.list_invoices(db.session, admin, date_from=start, date_to=end)
-    with pytest.raises(ValidationError, match="too far"):
+    with pytest.raises(ValidationError, match=r"too far|Dates from 1970 to 2999"):
         reports.parse_range(start, end or "2026-01-01")
 
 

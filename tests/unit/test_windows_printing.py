@@ -131,6 +131,7 @@ def windows_printer(**extra: object) -> None:
     configure(printer_kind="windows", printer_windows_name=PRINTER, **extra)
 
 
+@pytest.mark.sqlite_only("sys.platform is faked as win32, which the drivers' TLS setup reads")
 def test_the_spooler_gets_one_raw_job_committed_and_closed(
     spooler: FakeWin32Print, sale: Invoice, admin: User
 ) -> None:
@@ -157,6 +158,7 @@ def test_the_spooler_gets_one_raw_job_committed_and_closed(
     assert len(audits(receipt_printer.DRAWER_SALE)) == 1
 
 
+@pytest.mark.sqlite_only("sys.platform is faked as win32, which the drivers' TLS setup reads")
 @pytest.mark.parametrize("failing", ["EndPagePrinter", "EndDocPrinter", "ClosePrinter"])
 def test_a_spooler_error_when_the_job_ends_is_a_failure_and_no_drawer_is_logged(
     spooler: FakeWin32Print, sale: Invoice, admin: User, cashier: User, failing: str
@@ -175,6 +177,7 @@ def test_a_spooler_error_when_the_job_ends_is_a_failure_and_no_drawer_is_logged(
     assert spooler.names().count("ClosePrinter") == 2  # the handle is closed all the same
 
 
+@pytest.mark.sqlite_only("sys.platform is faked as win32, which the drivers' TLS setup reads")
 def test_a_failed_write_is_a_printer_error_and_the_job_is_thrown_away(
     spooler: FakeWin32Print, cashier: User
 ) -> None:
