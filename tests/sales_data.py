@@ -115,7 +115,7 @@ def seed(session: Session, admin: User, cashier: User) -> Shop:
 
 
 def give_back(session: Session, shop: Shop, admin: User) -> None:
-    """Two returns on top of the fixed shop, hand-computed with DESIGN's return shares:
+    """Two returns on top of the fixed shop, hand-computed with the return shares of docs/DESIGN.md:
 
     A: 1.000 of 2.500 kg Rice back to stock, cash refund: total 15000 * 2/5 = 6000,
        taxable 14286 * 2/5 = 5714.4 -> 5714, tax 6000 - 5714 = 286, cost back 45.50 -> 4550

@@ -1,4 +1,4 @@
-"""The JSON API of shared/API.md; each resource module registers its routes on `bp`."""
+"""The JSON API of docs/API.md; each resource module registers its routes on `bp`."""
 
 from posapp.api import auth, customers, dashboard, docs, invoices, products
 from posapp.api.base import bp

@@ -41,7 +41,7 @@ ERROR_TEXT = {
     " does not answer.",
 }
 DESCRIPTION = """\
-The JSON API of TillBook (shared/API.md). Log in with `POST /api/auth/login` (or create a
+The JSON API of TillBook (docs/API.md). Log in with `POST /api/auth/login` (or create a
 named token on your profile page) and send `Authorization: Bearer <token>`.
 
 * Money is a string with exactly 2 decimals (`"42.50"`); requests take a string or a number

@@ -1,6 +1,6 @@
 """Pydantic models of every API body: the OpenAPI document is generated from them.
 
-Response models forbid extra fields and pin the string formats of shared/API.md (money with
+Response models forbid extra fields and pin the string formats of docs/API.md (money with
 exactly 2 decimals, quantities, ISO times with an offset), so the test suite can check each
 response against its model (see `check_response` in posapp/api/openapi.py) and a serializer
 that drifts from the documented shape fails a test. Request models describe what the services

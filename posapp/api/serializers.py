@@ -1,4 +1,4 @@
-"""Turn models into the JSON shapes of shared/API.md (money and quantities as strings)."""
+"""Turn models into the JSON shapes of docs/API.md (money and quantities as strings)."""
 
 from __future__ import annotations
 

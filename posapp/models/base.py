@@ -66,7 +66,7 @@ def _mysql_datetime(_type: DateTime, _compiler: Any, **_kw: Any) -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Apply the durability pragmas of DESIGN §4 and take over transaction control."""
+    """Apply the durability pragmas of docs/DESIGN.md §4 and take over transaction control."""
     if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
         return
     # pysqlite's own implicit BEGIN is deferred; we emit BEGIN ourselves (see _sqlite_on_begin).

@@ -1,4 +1,4 @@
-"""Checkout (DESIGN §4): validate, price, number, deduct stock, take payment — one transaction."""
+"""Checkout (docs/DESIGN.md §4): check, price, number, take stock and payment in one transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The checks behind `app.py check`: database integrity and the invariants of DESIGN §2-3."""
+"""The checks behind `app.py check`: database integrity and the invariants of docs/DESIGN.md."""
 
 from __future__ import annotations
 

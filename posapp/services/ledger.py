@@ -1,6 +1,6 @@
 """The customer ledger (khata): balances, credit sales, payments and their allocation, aging.
 
-Rules (DESIGN §3, §6):
+Rules (docs/DESIGN.md §3, §6):
 - The ledger is append-only; a customer's balance is the sum of their entries (never stored).
   Positive amounts mean the customer owes more.
 - `invoice.paid` is money actually received for the invoice: tenders at the till plus

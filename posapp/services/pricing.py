@@ -1,4 +1,4 @@
-"""Price a cart by the rules of DESIGN §2: line and bill discounts, inclusive/exclusive tax."""
+"""Price a cart by docs/DESIGN.md §2: line and bill discounts, tax included or added."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def summarise_tax(lines: Iterable[TaxedLine]) -> list[TaxRow]:
 
 @dataclass(frozen=True)
 class PricedCart:
-    """The whole priced cart; every invariant of DESIGN §2 holds on it."""
+    """The whole priced cart; every invariant of docs/DESIGN.md §2 holds on it."""
 
     lines: list[PricedLine]
     subtotal: int

@@ -12,7 +12,7 @@ from posapp.models import Setting
 
 @dataclass
 class ShopSettings:
-    """Every shop setting with its default (DESIGN §3)."""
+    """Every shop setting with its default (docs/DESIGN.md §3)."""
 
     shop_name: str = "My Shop"
     address: str = ""

@@ -1,4 +1,4 @@
-"""API: customers, their ledger, payments on account, and credit at checkout (shared/API.md)."""
+"""API: customers, their ledger, payments on account, and credit at checkout (docs/API.md)."""
 
 from __future__ import annotations
 

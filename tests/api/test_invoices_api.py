@@ -1,4 +1,4 @@
-"""API: checkout and invoices (shared/API.md)."""
+"""API: checkout and invoices (docs/API.md)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from posapp.api import schemas
 from posapp.api.openapi import ResponseMismatch, check_response, documented, openapi_path
 
 CONTRACT_ENDPOINTS = {
-    # shared/API.md's endpoint table, written out by hand: these must all be documented.
+    # docs/API.md's endpoint table, written out by hand: these must all be documented.
     ("GET", "/api/health"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),

@@ -1,4 +1,4 @@
-"""API: health, login, products and scan lookup (shared/API.md)."""
+"""API: health, login, products and scan lookup (docs/API.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API: returns (credit notes) and voids of invoices (shared/API.md)."""
+"""API: returns (credit notes) and voids of invoices (docs/API.md)."""
 
 from __future__ import annotations
 

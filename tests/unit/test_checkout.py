@@ -1,4 +1,4 @@
-"""Checkout service (DESIGN §4) against a real SQLite file."""
+"""Checkout service (docs/DESIGN.md §4) against a real SQLite file."""
 
 from __future__ import annotations
 

@@ -144,7 +144,7 @@ def test_pages_serve_the_chosen_layout_and_the_api_keeps_a4(
     assert page_size_mm(receipt.data)[0] == 80
     assert client.get(f"/invoices/{sale.id}/pdf?layout=letter").status_code == 422
 
-    # shared/API.md promises callers an A4 PDF; they may ask for another layout.
+    # docs/API.md promises callers an A4 PDF; they may ask for another layout.
     api = client.get(f"/api/invoice/{sale.id}/pdf", headers=admin_headers)
     assert page_size_mm(api.data) == (210, 297)
     api_a5 = client.get(f"/api/invoice/{sale.number}/pdf?layout=a5", headers=admin_headers)

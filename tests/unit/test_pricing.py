@@ -1,4 +1,4 @@
-"""Pricing rules of DESIGN §2: worked examples and property-based invariants."""
+"""Pricing rules of docs/DESIGN.md §2: worked examples and property-based invariants."""
 
 import pytest
 from hypothesis import given, settings
@@ -124,7 +124,7 @@ def test_invariants_hold_for_any_cart(lines, inclusive, round_off, bill_kind, bi
 
     cart = price_cart(inputs, bill, prices_include_tax=inclusive, round_off=round_off)
 
-    # DESIGN §2 invariants
+    # docs/DESIGN.md §2 invariants
     assert cart.total == sum(line.total for line in cart.lines) + cart.round_off
     assert cart.tax_total == sum(line.tax for line in cart.lines)
     assert sum(row.tax for row in cart.tax_summary) == cart.tax_total

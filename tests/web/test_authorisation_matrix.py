@@ -1,6 +1,6 @@
 """The authorisation matrix: every route, tried anonymously, as a cashier and as an admin.
 
-The table below is the policy (DESIGN §8, shared/API.md "who"), written down by hand:
+The table below is the policy (docs/DESIGN.md §8, docs/API.md "who"), written down by hand:
 OPEN routes need no login, ANY needs a logged-in user of either role, ADMIN needs an admin.
 From it follow the statuses: anonymous callers get a redirect to the login page (HTML) or
 401 (API); a cashier at an ADMIN route gets 403; an allowed caller is never refused
@@ -159,7 +159,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("network.index", "GET"): ADMIN,
     ("network.save", "POST"): ADMIN,
     ("network.qr", "GET"): ADMIN,
-    # the API, as shared/API.md's "who" column says
+    # the API, as docs/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,
     ("api.lookup", "GET"): ANY,

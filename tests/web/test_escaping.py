@@ -1,4 +1,4 @@
-"""Everything user-typed is escaped in HTML and printed literally in PDFs (DESIGN §8)."""
+"""Everything user-typed is escaped in HTML and printed literally in PDFs (docs/DESIGN.md §8)."""
 
 from __future__ import annotations
 
