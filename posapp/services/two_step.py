@@ -24,7 +24,7 @@ from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.models import Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import save_settings
+from posapp.services.shop_settings import save_changes
 
 ISSUER = "TillBook"
 RECOVERY_CODES = 10
@@ -57,18 +57,12 @@ def required_for_admins(session: Session) -> bool:
 
 def set_required_for_admins(session: Session, required: bool, by_user_id: int) -> None:
     """Require (or stop requiring) two-step login for every admin."""
-    with write_transaction(session):
-        changed = save_settings(session, admin_two_step_required=required)
-        if changed:
-            old, new = changed["admin_two_step_required"]
-            audit.record(
-                session,
-                "settings.admin_two_step_required",
-                user_id=by_user_id,
-                entity="setting",
-                before={"admin_two_step_required": old},
-                after={"admin_two_step_required": new},
-            )
+    save_changes(
+        session,
+        {"admin_two_step_required": required},
+        "settings.admin_two_step_required",
+        by_user_id,
+    )
 
 
 def needs_enrolment(session: Session, user: User) -> bool:

@@ -17,6 +17,7 @@ from posapp.models import ROLES, ApiToken, LoginAttempt, Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
 from posapp.services.settings import ShopSettings, save_settings
+from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
 # Throttling of failed logins. By (username, address): after FREE_FAILURES the next try
@@ -291,18 +292,7 @@ def set_api_token_days(session: Session, days: int, by_user_id: int) -> None:
     """Set the days a login token lives after its last use (1 to 365)."""
     if not 1 <= days <= 365:
         raise ValidationError("Login tokens live 1 to 365 days.", field="token_days")
-    with write_transaction(session):
-        changed = save_settings(session, api_token_days=days)
-        if changed:
-            old, new = changed["api_token_days"]
-            audit.record(
-                session,
-                "settings.api_token_days",
-                user_id=by_user_id,
-                entity="setting",
-                before={"api_token_days": old},
-                after={"api_token_days": new},
-            )
+    save_changes(session, {"api_token_days": days}, "settings.api_token_days", by_user_id)
 
 
 def issue_token(session: Session, user: User, name: str = "login") -> str:
