@@ -8,6 +8,7 @@ an HTTPS proxy make the session cookie Secure and send HSTS.
 from __future__ import annotations
 
 import os
+import time
 
 from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
@@ -52,12 +53,31 @@ class ProxyAwareSessionInterface(SecureCookieSessionInterface):
         return bool(super().get_cookie_secure(app) or request.is_secure)
 
 
+LAN_ADDRESSES_TTL = 60  # seconds; an address the router gives out changes far less often
+LAN_CACHE_KEY = "tillbook_lan_addresses"
+
+
+def _lan_addresses(app: Flask) -> list[str]:
+    """This machine's LAN addresses, asked of the OS at most once a minute.
+
+    Every request from another till carries a LAN address as its Host, and asking the OS
+    (UDP probes, a host-name lookup that can wait on DNS on Windows) on each one would put
+    that on the till's hot path.
+    """
+    expires, addresses = app.extensions.get(LAN_CACHE_KEY, (float("-inf"), []))
+    now = time.monotonic()
+    if now >= expires:
+        addresses = network.lan_addresses()
+        app.extensions[LAN_CACHE_KEY] = (now + LAN_ADDRESSES_TTL, addresses)
+    return addresses
+
+
 def _extra_hosts(app: Flask) -> list[str]:
     """Names besides loopback: settings, the environment, the LAN addresses while shared."""
     names = list(app.config.get("ALLOWED_HOSTS", ()))
     names += hosts.parse_names(shop_settings().allowed_hosts or "")
     if app.config.get("LAN_URL"):
-        names += network.lan_addresses()
+        names += _lan_addresses(app)
     return names
 
 
