@@ -16,7 +16,7 @@ from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationEr
 from posapp.models import ROLES, ApiToken, LoginAttempt, Setting, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import ShopSettings, save_settings
+from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
@@ -632,15 +632,6 @@ def set_session_timeout(session: Session, minutes: int, by_user_id: int) -> None
         raise ValidationError(
             "The timeout is 0 (never) up to 10080 minutes (a week).", field="timeout"
         )
-    with write_transaction(session):
-        changed = save_settings(session, session_timeout_minutes=minutes)
-        if changed:
-            old, new = changed["session_timeout_minutes"]
-            audit.record(
-                session,
-                "settings.session_timeout",
-                user_id=by_user_id,
-                entity="setting",
-                before={"session_timeout_minutes": old},
-                after={"session_timeout_minutes": new},
-            )
+    save_changes(
+        session, {"session_timeout_minutes": minutes}, "settings.session_timeout", by_user_id
+    )
