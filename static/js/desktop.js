@@ -7,6 +7,8 @@
 // exports/documents and opens it. Links to other sites (WhatsApp, help) are left alone: they
 // still go to the outside browser. In a normal browser this script does nothing.
 
+import { send } from "./lib/http.js";
+
 const api = () => window.pywebview?.api;
 const inWindow = () => typeof api()?.open_document === "function";
 const sameOrigin = (url) => url.origin === window.location.origin;
@@ -81,7 +83,7 @@ document.addEventListener("click", async (event) => {
   if (!sameOrigin(url)) return; // WhatsApp, help: pywebview opens the outside browser
   event.preventDefault();
   try {
-    const response = await fetch(url, { credentials: "same-origin" });
+    const response = await send(url);
     if (!response.ok || response.redirected) {
       window.location.assign(url); // an error or the login page: show it here, as a browser would
     } else if (isHtml(response)) {
@@ -130,19 +132,13 @@ document.addEventListener("submit", async (event) => {
   }
   const body = new URLSearchParams(fields);
   const post = (submitter?.getAttribute("formmethod") || form.method || "get").toLowerCase() === "post";
-  const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
   try {
     let response;
     if (post) {
-      response = await fetch(url, {
-        method: "POST",
-        body,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": token },
-      });
+      response = await send(url, { method: "POST", body });
     } else {
       url.search = body.toString();
-      response = await fetch(url, { credentials: "same-origin" });
+      response = await send(url);
     }
     if (response.ok && !response.redirected && !isHtml(response)) {
       await openDocument(response, url);

@@ -3,6 +3,8 @@
 // a fresh sale's receipt goes to that printer instead (automatic printing on) and the cash
 // drawer opens for a cash sale (when set); the server decides and audits, once per sale.
 
+import { send } from "./lib/http.js";
+
 const page = document.querySelector("[data-receipt]");
 
 /** Make the printed page exactly as long as the receipt, so a roll printer cuts right after it. */
@@ -20,15 +22,14 @@ function fitPageToReceipt() {
 
 /** Send the receipt to the ESC/POS printer and say what happened; resolves to "printed". */
 async function escposPrint(afterSale) {
-  const token = document.querySelector('meta[name="csrf-token"]').content;
   let ok = false;
   let printed = false;
   let message = "";
   try {
-    const response = await fetch(page.dataset.escposUrl, {
+    const response = await send(page.dataset.escposUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ after_sale: afterSale, duplicate: page.dataset.duplicate === "1" }),
+      headers: { Accept: "application/json" },
+      json: { after_sale: afterSale, duplicate: page.dataset.duplicate === "1" },
     });
     const body = await response.json().catch(() => ({}));
     ok = response.ok;
