@@ -134,7 +134,7 @@ def test_hostile_names_are_escaped_everywhere_they_are_shown(
 
 def test_page_scripts_never_build_markup_from_data() -> None:
     """innerHTML/insertAdjacentHTML only ever receive fixed markup, never `${...}` values."""
-    scripts = sorted((bundled("static", "js")).glob("*.js"))
+    scripts = sorted((bundled("static", "js")).rglob("*.js"))
     assert scripts
     sink = re.compile(r"(?:innerHTML|outerHTML)\s*\+?=|insertAdjacentHTML\s*\(")
     for script in scripts:

@@ -1,0 +1,92 @@
+// Exact decimals for the browser: money as integer paise (2 places), quantities as integer
+// thousandths (3 places). Pure: no DOM, no fetch, so `node --test tests/js/` checks it.
+//
+// Money never passes through a float: the server sends decimal strings ("42.50"), this turns
+// them into integers with string operations, and only Intl's grouping ever sees a number (the
+// major units, as a BigInt).
+
+/** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
+export function parseFixed(text, places) {
+  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  if (!match) return null;
+  const fraction = match[3] ?? "";
+  if (fraction.length > places) return null;
+  const value = Number(match[2]) * 10 ** places + Number(fraction.padEnd(places, "0") || "0");
+  if (!Number.isSafeInteger(value)) return null;
+  return match[1] ? -value : value;
+}
+
+/** Render a scaled integer back as a decimal string ("1.250"). */
+export function formatFixed(value, places) {
+  const sign = value < 0 ? "-" : "";
+  const abs = Math.abs(value);
+  const scale = 10 ** places;
+  const whole = (abs - (abs % scale)) / scale;
+  if (places === 0) return `${sign}${whole}`;
+  return `${sign}${whole}.${String(abs % scale).padStart(places, "0")}`;
+}
+
+/** Quantities as the server writes them: whole pieces, 3 decimals for measured units. */
+export function qtyString(milli, unit) {
+  if (unit === "pcs" && milli % 1000 === 0) return formatFixed(milli / 1000, 0);
+  return formatFixed(milli, 3);
+}
+
+/**
+ * The shop's currency formatter (locale like "en-IN", currency like "INR"); an unknown locale
+ * or code falls back to en-IN rupees rather than breaking the page.
+ */
+export function moneyFormat(locale, currency) {
+  try {
+    return new Intl.NumberFormat(locale || "en-IN", { style: "currency", currency: currency || "INR" });
+  } catch {
+    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+  }
+}
+
+/** Format paise for people: the rupees go through Intl as a BigInt, the paise as digits. */
+export function formatMoney(paise, format) {
+  const abs = Math.abs(paise);
+  const major = BigInt((abs - (abs % 100)) / 100);
+  const minor = String(abs % 100).padStart(2, "0");
+  const text = format
+    .formatToParts(major)
+    .map((part) => (part.type === "fraction" ? minor : part.value))
+    .join("");
+  return paise < 0 ? `-${text}` : text;
+}
+
+/** Format a decimal string from the server ("42.50"); a malformed one shows as zero. */
+export const moneyText = (decimal, format) => formatMoney(parseFixed(decimal, 2) ?? 0, format);
+
+/** Check a typed quantity for a unit; return [milli, null] or [null, message]. */
+export function checkQuantity(text, unit) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return [null, "Enter a quantity."];
+  if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, "Enter a number like 2 or 1.250."];
+  if (unit === "pcs" && raw.includes(".") && !/\.0*$/.test(raw)) {
+    return [null, "Pieces are counted in whole numbers."];
+  }
+  const milli = parseFixed(raw.startsWith(".") ? `0${raw}` : raw, 3);
+  if (milli === null) return [null, "Quantities take at most 3 decimals."];
+  if (milli <= 0) return [null, "More than zero, please (× removes the line)."];
+  return [milli, null];
+}
+
+/** Check a bill discount: "" (none), an amount "10.00" or a percent "10%"; the error or null. */
+export function checkDiscount(text) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return null;
+  if (raw.endsWith("%")) {
+    const bp = parseFixed(raw.slice(0, -1).trim(), 2);
+    if (bp === null || bp > 10000) return "A percent from 0 to 100, e.g. 10%.";
+    return null;
+  }
+  return parseFixed(raw, 2) === null ? "An amount like 10.00, or a percent like 10%." : null;
+}
+
+/** Parse cash tendered ("500", "500.50", "1,000"); null if malformed. */
+export function parseTendered(text) {
+  const value = parseFixed(String(text ?? "").trim().replaceAll(",", ""), 2);
+  return value === null || value < 0 ? null : value;
+}

@@ -1,0 +1,257 @@
+// Bill discount, cash change and the split tender (card, UPI, credit, cash), and checkout
+// (F9). Amounts are integer paise throughout; the server checks and records the sale.
+
+import { postJSON } from "../lib/http.js";
+import { checkDiscount, formatFixed, formatMoney, parseFixed, parseTendered } from "../lib/money.js";
+import { cartPayload, clearBill, clearStorage, findLine, render, reprice, save } from "./cart.js";
+import { focusCustomerSearch, renderCustomer } from "./customer.js";
+import { readTenders, restForCredit, TENDER_METHODS } from "./tenders.js";
+import { announce, focusScan, showCheckoutAlert } from "./ui.js";
+
+/** The typed tenders, as readTenders() takes them. */
+const tendersOf = (state) => ({
+  tenders: state.tenders,
+  tendered: state.tendered,
+  hasCustomer: Boolean(state.customer),
+});
+
+export function renderDiscount(till) {
+  const { state, el } = till;
+  const clientError = checkDiscount(state.discount);
+  const error = clientError || state.priceError?.fields?.discount || null;
+  el.billDiscount.classList.toggle("is-invalid", Boolean(error));
+  el.billDiscountError.textContent = error || "";
+}
+
+/**
+ * Show the change live, in integer paise: cash tendered + card + UPI + credit − total. Empty
+ * cash tendered means exact cash for whatever the other tenders leave.
+ */
+export function renderChange(till) {
+  const { state, el, format } = till;
+  const total = state.priced ? parseFixed(state.priced.total, 2) : null;
+  const tenders = readTenders(tendersOf(state), total);
+  const raw = state.tendered.trim();
+  let label = "Change";
+  let text = "—";
+  let tone = "";
+  let error = "";
+  if (raw !== "" && tenders.cash === null) {
+    error = "An amount like 500 or 500.50.";
+  } else if (total !== null && !tenders.error) {
+    if (raw === "") {
+      const rest = total - tenders.other;
+      if (tenders.other && rest > 0) {
+        label = "Cash to take";
+        text = formatMoney(rest, format);
+      } else {
+        text = `${formatMoney(0, format)} (exact)`;
+      }
+    } else {
+      const change = tenders.cash + tenders.other - total;
+      if (change < 0) {
+        label = "Short by";
+        text = formatMoney(-change, format);
+        tone = "short";
+      } else {
+        text = formatMoney(change, format);
+        tone = "ok";
+      }
+    }
+  }
+  el.tendered.classList.toggle("is-invalid", Boolean(error));
+  el.tenderedError.textContent = error;
+  el.tenderError.textContent = tenders.error || creditWarning(till, tenders.credit);
+  for (const method of TENDER_METHODS) {
+    const field = { card: el.payCard, upi: el.payUpi, credit: el.payCredit }[method];
+    const bad = state.tenders[method].trim() !== "" && parseTendered(state.tenders[method]) === null;
+    field.classList.toggle("is-invalid", bad);
+  }
+  el.changeLabel.textContent = label;
+  el.change.textContent = text;
+  el.changeBox.dataset.tone = tone;
+}
+
+/** Warn early when a credit part is more than the customer has left (the server decides). */
+function creditWarning(till, credit) {
+  const { customer } = till.state;
+  if (!credit || !customer) return "";
+  const available = parseFixed(customer.available_credit, 2);
+  if (available === null || credit <= available) return "";
+  return `Only ${formatMoney(available, till.format)} of credit is left for ${customer.name}.`;
+}
+
+/** F8: put whatever card, UPI and cash tendered do not cover on the customer's credit. */
+export function restOnCredit(till) {
+  const { state, el } = till;
+  if (!state.customer) {
+    showCheckoutAlert(till, "Attach a customer first (F4) to sell on credit.", "checkout");
+    focusCustomerSearch(till);
+    return;
+  }
+  const total = state.priced ? parseFixed(state.priced.total, 2) : null;
+  if (total === null) return;
+  const rest = restForCredit(tendersOf(state), total);
+  state.tenders.credit = rest ? formatFixed(rest, 2) : "";
+  el.payCredit.value = state.tenders.credit;
+  save(till);
+  renderChange(till);
+  el.payCredit.focus();
+}
+
+function receiptUrl(till, id) {
+  return `${till.cfg.receiptUrl.replace(/\/0$/, `/${id}`)}?print=1`;
+}
+
+function setBusy(till, busy) {
+  const { state, el } = till;
+  state.busy = busy;
+  el.complete.querySelector(".spinner-border").hidden = !busy;
+  el.complete.querySelector(".complete-label").textContent = busy ? "Completing…" : "Complete sale";
+  el.complete.disabled = busy || state.lines.length === 0;
+  el.newBill.disabled = busy;
+  el.hold.disabled = busy;
+}
+
+/** F9: wait for scans and prices in flight, check the tenders, record the sale, print. */
+export async function completeSale(till) {
+  const { state, el, cfg, format } = till;
+  if (state.busy) return;
+  if (!state.lines.length) {
+    showCheckoutAlert(till, "The bill is empty: scan an item first.", "checkout");
+    focusScan(till);
+    return;
+  }
+  setBusy(till, true);
+  let leaving = false;
+  try {
+    await state.scanQueue; // a scan typed just before F9 belongs to this bill
+    await state.pricing;
+    if (state.qtyErrors.size) {
+      showCheckoutAlert(till, "Fix the quantity marked in red first.", "checkout");
+      return;
+    }
+    if (checkDiscount(state.discount)) {
+      showCheckoutAlert(till, checkDiscount(state.discount), "checkout");
+      return;
+    }
+    if (!state.priced) {
+      showCheckoutAlert(till, state.priceError?.message || "The totals are not ready yet.", "checkout");
+      return;
+    }
+    const total = parseFixed(state.priced.total, 2);
+    const tenders = readTenders(tendersOf(state), total);
+    if (tenders.error) {
+      showCheckoutAlert(till, tenders.error, "checkout");
+      return;
+    }
+    const payments = [];
+    for (const method of TENDER_METHODS) {
+      if (tenders[method] > 0) payments.push({ method, amount: formatFixed(tenders[method], 2) });
+    }
+    if (state.tendered.trim()) {
+      if (tenders.cash === null) {
+        showCheckoutAlert(till, "Cash tendered must be an amount like 500 or 500.50.", "checkout");
+        el.tendered.focus();
+        return;
+      }
+      if (tenders.cash + tenders.other < total) {
+        const short = formatMoney(total - tenders.other - tenders.cash, format);
+        showCheckoutAlert(till, `The payment is short by ${short}.`, "checkout");
+        el.tendered.focus();
+        return;
+      }
+      if (tenders.cash > 0) payments.push({ method: "cash", amount: formatFixed(tenders.cash, 2) });
+    } else if (total - tenders.other > 0) {
+      payments.push({ method: "cash", amount: formatFixed(total - tenders.other, 2) });
+    }
+    const payload = { ...cartPayload(till), payments };
+    const result = await postJSON(cfg.checkoutUrl, payload);
+    if (result.ok) {
+      leaving = true;
+      clearStorage(till);
+      announce(till, `Sale ${result.data.number} completed.`);
+      window.location.assign(receiptUrl(till, result.data.id));
+      return;
+    }
+    showCheckoutAlert(till, result.message, "checkout");
+    if (result.status === 409 && result.details?.available !== undefined && state.customer &&
+        result.details.customer_id === state.customer.id) {
+      state.customer.available_credit = result.details.available;
+      state.customer.balance = result.details.balance;
+      renderCustomer(till);
+      el.payCredit.focus();
+    }
+    const shortId = result.details?.product_id;
+    if (result.status === 409 && state.rows.has(shortId)) {
+      state.rows.get(shortId).tr.dataset.short = "1";
+      const line = findLine(till, shortId);
+      if (line && result.details.available !== undefined) line.stock = result.details.available;
+      render(till);
+    }
+  } finally {
+    if (!leaving) {
+      setBusy(till, false);
+      render(till);
+    }
+  }
+}
+
+/** Listen to the discount and tender fields, Complete sale and New bill. */
+export function bindPayments(till) {
+  const { state, el } = till;
+
+  el.billDiscount.addEventListener("input", () => {
+    state.discount = el.billDiscount.value;
+    save(till);
+    clearTimeout(state.discountTimer);
+    state.discountTimer = setTimeout(() => reprice(till), 300);
+    renderDiscount(till);
+  });
+  el.billDiscount.addEventListener("change", () => {
+    clearTimeout(state.discountTimer);
+    state.discount = el.billDiscount.value;
+    save(till);
+    reprice(till);
+  });
+
+  el.tendered.addEventListener("input", () => {
+    state.tendered = el.tendered.value;
+    save(till);
+    renderChange(till);
+  });
+
+  for (const [method, field] of [["card", el.payCard], ["upi", el.payUpi], ["credit", el.payCredit]]) {
+    field.addEventListener("input", () => {
+      state.tenders[method] = field.value;
+      save(till);
+      renderChange(till);
+    });
+  }
+
+  for (const field of [el.billDiscount, el.tendered, el.payCard, el.payUpi, el.payCredit]) {
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        focusScan(till);
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        if (field === el.billDiscount) {
+          clearTimeout(state.discountTimer);
+          reprice(till);
+        }
+        focusScan(till);
+      }
+    });
+  }
+
+  el.complete.addEventListener("click", () => completeSale(till));
+  el.newBill.addEventListener("click", () => {
+    if (state.lines.length && !window.confirm("Clear this bill? Its items will be removed.")) {
+      focusScan(till);
+      return;
+    }
+    clearBill(till);
+    focusScan(till);
+  });
+}
