@@ -1,21 +1,27 @@
-// The admin dashboard: loads /api/dashboard/stats and draws it with the vendored Chart.js.
-// Money arrives as exact decimal strings; Number() is used only to place bars and points.
-(function () {
-  "use strict";
-  var root = document.getElementById("dashboard");
-  if (!root || !window.Chart) return;
-  var charts = [];
-  var stats = null;
-  var extras = JSON.parse(document.getElementById("dashboard-extras").textContent);
-  var rupee = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+// The admin dashboard: loads /api/dashboard/stats and draws it with the vendored Chart.js
+// (a classic deferred script, run before this module). Money arrives as exact decimal strings;
+// Number() is used only to place bars and points. The shop's currency and locale come from
+// #dashboard's data-currency and data-locale (the template writes them from the settings).
+
+import { send } from "./lib/http.js";
+import { moneyFormat } from "./lib/money.js";
+
+const root = document.getElementById("dashboard");
+if (root && window.Chart) start(root);
+
+function start(root) {
+  let charts = [];
+  let stats = null;
+  const extras = JSON.parse(document.getElementById("dashboard-extras").textContent);
+  const currency = moneyFormat(root.dataset.locale, root.dataset.currency);
 
   function money(text) {
     // Display only: the string is exact, the formatter just adds grouping and the symbol.
-    return rupee.format(Number(text));
+    return currency.format(Number(text));
   }
 
   function palette() {
-    var style = getComputedStyle(document.documentElement);
+    const style = getComputedStyle(document.documentElement);
     function v(name) { return style.getPropertyValue(name).trim(); }
     return {
       text: v("--bs-body-color"),
@@ -26,32 +32,32 @@
   }
 
   function scales(colors, moneyAxis, horizontal) {
-    var valueAxis = {
+    const valueAxis = {
       beginAtZero: true,
-      ticks: { color: colors.text, callback: moneyAxis ? function (v) { return rupee.format(v); } : undefined },
+      ticks: { color: colors.text, callback: moneyAxis ? function (v) { return currency.format(v); } : undefined },
       grid: { color: colors.grid },
     };
-    var categoryAxis = { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } };
+    const categoryAxis = { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } };
     return horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
   }
 
   function make(id, config) {
-    var canvas = document.getElementById(id);
+    const canvas = document.getElementById(id);
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
     charts.push(new window.Chart(canvas, config));
   }
 
   function moneyTooltip(horizontal) {
     return { callbacks: { label: function (ctx) {
-      return ctx.dataset.label + ": " + rupee.format(horizontal ? ctx.parsed.x : ctx.parsed.y);
+      return ctx.dataset.label + ": " + currency.format(horizontal ? ctx.parsed.x : ctx.parsed.y);
     } } };
   }
 
   function draw() {
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
-    var colors = palette();
-    var legend = { labels: { color: colors.text } };
+    const colors = palette();
+    const legend = { labels: { color: colors.text } };
     make("chart-daily", {
       type: "bar",
       data: {
@@ -106,16 +112,16 @@
   }
 
   function fillList(name, items) {
-    var list = root.querySelector('[data-list="' + name + '"]');
+    const list = root.querySelector('[data-list="' + name + '"]');
     list.textContent = "";
     if (!items.length) {
-      var none = document.createElement("li");
+      const none = document.createElement("li");
       none.className = "text-body-secondary";
       none.textContent = "None";
       list.appendChild(none);
     }
     items.forEach(function (p) {
-      var li = document.createElement("li");
+      const li = document.createElement("li");
       li.textContent = p.name + " — " + p.stock + " " + p.unit;
       list.appendChild(li);
     });
@@ -138,7 +144,7 @@
     root.setAttribute("data-loaded", "1");
   }
 
-  fetch(root.getAttribute("data-stats-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+  send(root.getAttribute("data-stats-url"), { headers: { Accept: "application/json" } })
     .then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
@@ -153,4 +159,4 @@
   new MutationObserver(function () { if (stats) draw(); }).observe(document.documentElement, {
     attributes: true, attributeFilter: ["data-bs-theme"],
   });
-})();
+}

@@ -1,17 +1,21 @@
 // A report page's chart (sales by day/month, category, method, tax by rate) with the vendored
 // Chart.js. The figures arrive as exact decimal strings; Number() only places bars and points.
-(function () {
-  "use strict";
-  var canvas = document.getElementById("report-chart");
-  var source = document.getElementById("report-chart-data");
-  if (!canvas || !source || !window.Chart) return;
-  var spec = JSON.parse(source.textContent);
-  var rupee = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
-  var chart = null;
+// The shop's currency and locale come from the canvas's data-currency and data-locale.
+
+import { moneyFormat } from "./lib/money.js";
+
+const canvas = document.getElementById("report-chart");
+const source = document.getElementById("report-chart-data");
+if (canvas && source && window.Chart) start(canvas, source);
+
+function start(canvas, source) {
+  const spec = JSON.parse(source.textContent);
+  const currency = moneyFormat(canvas.dataset.locale, canvas.dataset.currency);
+  let chart = null;
 
   function palette() {
     // Bootstrap's variables follow data-bs-theme, so reading them picks the light or dark set.
-    var style = getComputedStyle(document.documentElement);
+    const style = getComputedStyle(document.documentElement);
     function v(name) { return style.getPropertyValue(name).trim(); }
     return {
       text: v("--bs-body-color"),
@@ -23,10 +27,10 @@
 
   function draw() {
     if (chart) chart.destroy();
-    var colors = palette();
-    var round = spec.type === "doughnut";
-    var datasets = spec.series.map(function (s, i) {
-      var color = round ? colors.series : colors.series[i % colors.series.length];
+    const colors = palette();
+    const round = spec.type === "doughnut";
+    const datasets = spec.series.map(function (s, i) {
+      const color = round ? colors.series : colors.series[i % colors.series.length];
       return {
         label: s.label,
         data: s.data.map(Number),
@@ -35,15 +39,15 @@
         borderWidth: round ? 0 : 2,
       };
     });
-    var options = {
+    const options = {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       plugins: {
         legend: { display: round || datasets.length > 1, labels: { color: colors.text } },
         tooltip: { callbacks: { label: function (ctx) {
-          var value = round ? ctx.parsed : ctx.parsed.y;
-          return ctx.dataset.label + ": " + rupee.format(value);
+          const value = round ? ctx.parsed : ctx.parsed.y;
+          return ctx.dataset.label + ": " + currency.format(value);
         } } },
       },
     };
@@ -52,7 +56,7 @@
         x: { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } },
         y: {
           beginAtZero: true,
-          ticks: { color: colors.text, callback: function (v) { return rupee.format(v); } },
+          ticks: { color: colors.text, callback: function (v) { return currency.format(v); } },
           grid: { color: colors.grid },
         },
       };
@@ -66,4 +70,4 @@
   new MutationObserver(draw).observe(document.documentElement, {
     attributes: true, attributeFilter: ["data-bs-theme"],
   });
-})();
+}
