@@ -1,6 +1,8 @@
 // Print labels: find products by name and add them as lines; "Add line" and clear buttons;
 // a scanner's Enter in a code field moves to its count. Without JS the form still works.
 
+import { getJSON } from "./lib/http.js";
+
 const form = document.querySelector("[data-labels-form]");
 const search = document.querySelector("[data-label-search]");
 
@@ -78,17 +80,9 @@ if (form) {
         results.replaceChildren();
         return;
       }
-      let data = null;
-      try {
-        const response = await fetch(`${search.dataset.searchUrl}?per_page=10&q=${encodeURIComponent(q)}`, {
-          credentials: "same-origin",
-          headers: { Accept: "application/json" },
-        });
-        if (response.ok) data = await response.json();
-      } catch {
-        data = null;
-      }
+      const result = await getJSON(`${search.dataset.searchUrl}?per_page=10&q=${encodeURIComponent(q)}`);
       if (mine !== seq) return;
+      const data = result.ok ? result.data : null; // null: "not answering" below
       results.replaceChildren();
       const items = data?.items || [];
       if (!items.length) {
