@@ -1,8 +1,8 @@
 """Sales, profit, tax and GSTR-1 reports over a local date range (void bills never count).
 
-Each function returns a `reports.Report`, so every report shares one page template and one CSV
-writer. Per-day figures come from the `daily_sales` summary; product, category, cashier and
-tax figures read the invoice lines of the range through the invoices' time index.
+Each function returns a `report_framework.Report`, so every report shares one page template
+and one CSV writer. Per-day figures come from the `daily_sales` summary; product, category,
+cashier and tax figures read the invoice lines of the range through the invoices' time index.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from posapp.models.base import local_midnight_utc, write_transaction
 from posapp.money import parse_money, percent_str
 from posapp.services import audit
 from posapp.services.ledger import local_today
-from posapp.services.reports import Report, batches, collect
+from posapp.services.report_framework import Report, batches, collect
 from posapp.services.summaries import METHODS
 
 # GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
