@@ -25,7 +25,7 @@ from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
 from posapp.services import cash_sessions, exports, report_framework, reports, sales_reports
-from posapp.services.catalog_csv import csv_text, neutralise
+from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
@@ -117,7 +117,7 @@ def _csv(name: str, report: report_framework.Report) -> Response:
     # Taking the shop's figures away is an export like any table's: audit-logged. The log's
     # commit comes before a streamed report's query runs (its rows are read lazily).
     exports.record_export(db.session, current_user.id, f"report {name}", "download")
-    rows = ([neutralise(cell) for cell in row] for row in report_framework.report_rows(report))
+    rows = safe_rows(report_framework.report_rows(report))
     response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
     stamp = time.strftime("%Y%m%d")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
