@@ -24,7 +24,14 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
-from posapp.services import cash_sessions, exports, report_framework, reports, sales_reports
+from posapp.services import (
+    cash_sessions,
+    expenses,
+    exports,
+    report_framework,
+    reports,
+    sales_reports,
+)
 from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
@@ -49,7 +56,7 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
         "GSTR-1 B2CS rate-wise",
         lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
     ),
-    "expenses": ("Expenses", sales_reports.expenses),
+    "expenses": ("Expenses", expenses.expense_report),
     "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
 }
 # Ranged reports whose rows can run to the whole catalog or a year of bills: a page reads only
@@ -197,10 +204,10 @@ def show(name: str) -> Response | str | tuple[str, int]:
 def add_expense() -> Response | tuple[str, int]:
     """Record an expense from the form on the expenses report."""
     try:
-        expense = sales_reports.add_expense(db.session, request.form, current_user.id)
+        expense = expenses.add_expense(db.session, request.form, current_user.id)
     except DomainError as exc:
         start, end = report_framework.parse_range(None, None)
-        report = sales_reports.expenses(db.session, start, end)
+        report = expenses.expense_report(db.session, start, end)
         html = render_template(
             "reports/report.html",
             name="expenses",

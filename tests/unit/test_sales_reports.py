@@ -9,7 +9,7 @@ import pytest
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import User
-from posapp.services import report_framework, sales_reports
+from posapp.services import expenses, report_framework, sales_reports
 from posapp.services.ledger import local_today
 from tests.sales_data import give_back, seed
 
@@ -54,7 +54,7 @@ def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no
 
 def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
     today = local_today()
-    sales_reports.add_expense(
+    expenses.add_expense(
         db.session, {"day": today.isoformat(), "category": "rent", "amount": "40.00"}, admin.id
     )
     pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
@@ -106,7 +106,7 @@ def test_gstr1_b2c_invoice_and_rate_wise(shop) -> None:  # type: ignore[no-untyp
 
 def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
     with pytest.raises(ValidationError) as caught:
-        sales_reports.add_expense(
+        expenses.add_expense(
             db.session, {"day": "soon", "category": "yachts", "amount": "1.234"}, admin.id
         )
     assert set(caught.value.fields) == {"day", "category", "amount"}
