@@ -26,7 +26,7 @@ from posapp.api.serializers import (
 )
 from posapp.errors import ValidationError
 from posapp.extensions import db
-from posapp.services import customers, ledger
+from posapp.services import customers, ledger, ledger_views
 
 
 @bp.get("/customers")
@@ -82,7 +82,7 @@ def customer_ledger(customer_id: int) -> dict[str, Any]:
     if order not in ("asc", "desc"):
         raise ValidationError("order is asc or desc.", field="order")
     page, per_page = pagination()
-    lines, total = ledger.ledger_page(
+    lines, total = ledger_views.ledger_page(
         db.session, customer_id, page=page, per_page=per_page, newest_first=order == "desc"
     )
     return page_envelope([ledger_line_json(line) for line in lines], total, page, per_page)

@@ -11,7 +11,8 @@ from posapp.models import CreditNote, Customer, Invoice, PaymentAllocation, Prod
 from posapp.models.base import to_local
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services.customers import CustomerSummary, display_phone
-from posapp.services.ledger import LedgerLine, PaymentResult
+from posapp.services.ledger import PaymentResult
+from posapp.services.ledger_views import LedgerLine
 from posapp.services.pricing import PricedCart, summarise_tax
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from posapp.documents.pdf import environment, html_to_pdf
-from posapp.services.ledger import PaymentReceipt, StatementData
+from posapp.services.ledger_views import PaymentReceipt, StatementData
 from posapp.services.settings import ShopSettings
 
 KIND_LABELS = {

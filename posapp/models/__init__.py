@@ -10,9 +10,10 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.expenses import EXPENSE_CATEGORIES, Expense
 from posapp.models.held import HeldBill
 from posapp.models.locks import WriterLock
-from posapp.models.reports import EXPENSE_CATEGORIES, DailySales, Expense
+from posapp.models.reports import DailySales
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
     INVOICE_STATUSES,

@@ -40,7 +40,7 @@ from posapp.models.base import local_midnight_utc, utcnow, write_transaction
 from posapp.money import parse_money
 from posapp.services import audit
 from posapp.services.pricing import TaxRow, summarise_tax
-from posapp.services.reports import Report
+from posapp.services.report_framework import Report
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 
 REASON_LIMIT = 200

@@ -1,5 +1,7 @@
 """Product CSV: import (decode, sniff, alias headers, plan, all-or-nothing apply), export, template.
 
+The formula neutralising and the CSV writer are `services/csv_io.py`, shared with every export.
+
 Import happens in two steps. `plan_import` reads the file and answers what would happen (rows
 to create, rows to update by code, every bad row with its line number) without writing.
 `apply_import` plans again inside one write transaction (the catalog may have changed since the
@@ -36,6 +38,7 @@ from posapp.models.base import utcnow, write_transaction
 from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
 from posapp.services import audit, counters
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
+from posapp.services.csv_io import neutralise, unneutralise
 from posapp.services.settings import load_settings
 
 MAX_ROWS = 200_000
@@ -89,7 +92,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 TRUE_WORDS = ("1", "yes", "y", "true")
 FALSE_WORDS = ("", "0", "no", "n", "false")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_FIELDS = ("price", "mrp", "cost", "tax_rate", "stock", "low_stock_threshold")
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # The codes go in as an expanding parameter at execution: a literal list would stay in
@@ -280,11 +282,7 @@ def _norm(header: str) -> str:
 
 
 def _clean(cell: str) -> str:
-    cell = cell.strip()
-    # Undo our own export's formula neutralising ('=..., '-3) so files round-trip.
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
+    return unneutralise(cell.strip())
 
 
 @contextmanager
@@ -707,20 +705,6 @@ def apply_import(session: Session, source: bytes | Path, user_id: int | None) ->
     return ImportResult(writer.created, writer.updated, writer.movements)
 
 
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def neutralise(cell: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote.
-
-    A plain negative amount ("-0.50", a refund or a shortage) is no formula: it stays a number
-    Excel can add up. Anything else starting with "-" ("-2+3") is defused.
-    """
-    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
-
-
 def export_rows(session: Session) -> Iterator[list[str]]:
     """Yield the header and every product (archived too) as neutralised CSV cells."""
     yield list(EXPORT_COLUMNS)
@@ -751,20 +735,6 @@ def export_rows(session: Session) -> Iterator[list[str]]:
                 "yes" if product.archived else "no",
             )
         ]
-
-
-def csv_text(rows: Iterable[list[str]]) -> Iterator[str]:
-    """Render rows as CSV text chunks (UTF-8 BOM first, so Excel reads the ₹ and accents)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    yield "\ufeff"
-    for i, row in enumerate(rows):
-        writer.writerow(row)
-        if i % 1000 == 999:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def template_rows() -> list[list[str]]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posapp.models import Category, DailySales, LedgerEntry, Product
-from posapp.services import cash_sessions, ledger, reports, sales_reports
+from posapp.services import cash_sessions, ledger, ledger_views, reports, sales_reports
 from posapp.services.summaries import METHODS
 
 DAYS = 30
@@ -175,7 +175,7 @@ def page_extras(
     """What the dashboard page shows beyond the API: top by sales, categories, debtors, counts."""
     today = today or ledger.local_today()
     first_day = today - timedelta(days=DAYS - 1)
-    dues = ledger.dues(session, "amount", per_page=5)
+    dues = ledger_views.dues(session, "amount", per_page=5)
     return {
         "top_by_sales": top_products(session, first_day, today, by="sales"),
         "categories": sales_by_category(session, first_day, today),

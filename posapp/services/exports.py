@@ -2,7 +2,7 @@
 
 One writer for every CSV the app makes: UTF-8 with a BOM (Excel then reads ₹ and accents),
 ISO 8601 dates and times with the local offset, plain decimal amounts (`1234.50`), and every
-cell neutralised against formula injection. Report CSVs go through the same `csv_text`.
+cell neutralised against formula injection. Report CSVs go through the same `csv_io.csv_text`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from posapp.models import (
 from posapp.models.base import to_local, write_transaction
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import audit, catalog_csv
-from posapp.services.catalog_csv import csv_text, neutralise
+from posapp.services.csv_io import csv_text, safe_rows
 
 Rows = Iterator[list[str]]
 BATCH = 5000
@@ -44,11 +44,6 @@ def when(moment: datetime | None) -> str:
     return to_local(moment).isoformat(timespec="seconds") if moment else ""
 
 
-def _safe(rows: Iterable[list[Any]]) -> Rows:
-    for row in rows:
-        yield [neutralise("" if cell is None else str(cell)) for cell in row]
-
-
 def _stream(session: Session, stmt: Any) -> Iterator[Any]:
     return iter(session.execute(stmt.execution_options(yield_per=BATCH)))
 
@@ -56,7 +51,7 @@ def _stream(session: Session, stmt: Any) -> Iterator[Any]:
 def customers(session: Session) -> Rows:
     """Every customer (archived too) with their credit limit."""
     yield ["id", "name", "phone", "email", "address", "credit_limit", "archived", "created_at"]
-    yield from _safe(
+    yield from safe_rows(
         [c.id, c.name, c.phone, c.email, c.address, money_str(c.credit_limit),
          "yes" if c.archived else "no", when(c.created_at)]
         for (c,) in _stream(session, select(Customer).order_by(Customer.id))
@@ -69,7 +64,7 @@ def invoices(session: Session) -> Rows:
            "discount", "tax", "round_off", "total", "paid", "tendered", "change",
            "prices_include_tax", "note"]  # fmt: skip
     stmt = select(Invoice, User.username).join(User, User.id == Invoice.cashier_id)
-    yield from _safe(
+    yield from safe_rows(
         [i.id, i.number, when(i.created_at), who, i.customer_id, i.status,
          money_str(i.subtotal), money_str(i.discount_total), money_str(i.tax_total),
          money_str(i.round_off), money_str(i.total), money_str(i.paid), money_str(i.tendered),
@@ -84,7 +79,7 @@ def invoice_lines(session: Session) -> Rows:
            "hsn", "unit", "quantity", "unit_price", "gross", "line_discount",
            "bill_discount_share", "tax_rate", "taxable", "tax", "total", "unit_cost"]  # fmt: skip
     stmt = select(InvoiceLine, Invoice.number).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-    yield from _safe(
+    yield from safe_rows(
         [ln.id, ln.invoice_id, number, ln.position, ln.product_id, ln.code, ln.name, ln.hsn,
          ln.unit, qty_str(ln.qty_milli, ln.unit), money_str(ln.unit_price), money_str(ln.gross),
          money_str(ln.line_discount), money_str(ln.bill_discount_share),
@@ -98,7 +93,7 @@ def payments(session: Session) -> Rows:
     """Every payment: at the till (invoice) or on a customer's account."""
     yield ["id", "created_at", "invoice_id", "customer_id", "method", "amount", "user", "note"]
     stmt = select(Payment, User.username).outerjoin(User, User.id == Payment.user_id)
-    yield from _safe(
+    yield from safe_rows(
         [p.id, when(p.created_at), p.invoice_id, p.customer_id, p.method, money_str(p.amount),
          who, p.note]
         for p, who in _stream(session, stmt.order_by(Payment.id))
@@ -108,7 +103,7 @@ def payments(session: Session) -> Rows:
 def allocations(session: Session) -> Rows:
     """Which invoices each account payment settled."""
     yield ["id", "created_at", "payment_id", "invoice_id", "amount"]
-    yield from _safe(
+    yield from safe_rows(
         [a.id, when(a.created_at), a.payment_id, a.invoice_id, money_str(a.amount)]
         for (a,) in _stream(session, select(PaymentAllocation).order_by(PaymentAllocation.id))
     )
@@ -118,7 +113,7 @@ def ledger(session: Session) -> Rows:
     """The customer ledger (positive = the customer owes more)."""
     yield ["id", "created_at", "customer_id", "kind", "amount", "invoice_id", "payment_id",
            "note"]  # fmt: skip
-    yield from _safe(
+    yield from safe_rows(
         [e.id, when(e.created_at), e.customer_id, e.kind, money_str(e.amount), e.invoice_id,
          e.payment_id, e.note]
         for (e,) in _stream(session, select(LedgerEntry).order_by(LedgerEntry.id))
@@ -135,7 +130,7 @@ def movements(session: Session) -> Rows:
         .outerjoin(User, User.id == StockMovement.user_id)
         .order_by(StockMovement.id)
     )
-    yield from _safe(
+    yield from safe_rows(
         [m.id, when(m.created_at), m.product_id, code, m.reason, qty_str(m.delta_milli, unit),
          unit, money_str(m.unit_cost) if m.unit_cost is not None else "", m.ref, m.note, who]
         for m, code, unit, who in _stream(session, stmt)
@@ -145,7 +140,7 @@ def movements(session: Session) -> Rows:
 def expenses(session: Session) -> Rows:
     """Every expense entered."""
     yield ["id", "date", "category", "amount", "note", "user_id", "created_at"]
-    yield from _safe(
+    yield from safe_rows(
         [e.id, e.day.isoformat(), e.category, money_str(e.amount), e.note, e.user_id,
          when(e.created_at)]
         for (e,) in _stream(session, select(Expense).order_by(Expense.id))

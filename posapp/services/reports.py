@@ -1,86 +1,21 @@
-"""Stock reports: on hand with valuation, movements, dead stock, reorder suggestions."""
+"""Stock reports: on hand with valuation, movements, dead stock, reorder suggestions.
+
+Each is a `report_framework.Report`; the framework (collect, batches, CSV rows) is there.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posapp.dates import parse_day
 from posapp.errors import ValidationError
 from posapp.models import MOVEMENT_REASONS, Category, Product, StockMovement, User
-from posapp.models.base import local_midnight_utc, to_local, utcnow
-from posapp.money import money_str, qty_str, round_half_up_div
-
-# Column kinds: text, money (minor units), qty ((milli, unit)), number (int), decimal (str),
-# time (stored UTC datetime), date (local date).
-Column = tuple[str, str]
-
-
-@dataclass
-class Report:
-    """A report: columns (title, kind), rows of raw values, and totals by column title.
-
-    `count` is the number of rows of the whole report when `rows` holds only the first ones
-    (a page); None means `rows` is complete. A streamed report (`collect(..., stream=True)`,
-    for a CSV download) has an iterator as `rows`, read once, and its totals are complete
-    once that iterator is exhausted.
-    """
-
-    title: str
-    columns: list[Column]
-    rows: list[list[Any]] | Iterator[list[Any]]
-    totals: dict[str, int] = field(default_factory=dict)
-    count: int | None = None
-
-    @property
-    def row_count(self) -> int:
-        """How many rows the whole report has."""
-        if self.count is not None:
-            return self.count
-        assert isinstance(self.rows, list), "a streamed report has no row count"
-        return len(self.rows)
-
-
-def collect(
-    title: str,
-    columns: list[Column],
-    source: Iterable[list[Any]],
-    totals: Iterable[str] = (),
-    *,
-    limit: int | None = None,
-    stream: bool = False,
-) -> Report:
-    """A report from rows that arrive one at a time, summing the `totals` columns as they pass.
-
-    A catalog of 100 000 products or a year of sales would otherwise sit in memory as one list
-    (and Python keeps the memory after the request). With `limit`, only the first rows are
-    kept and `count` says how many there were; with `stream`, the rows go straight through to
-    the reader (the CSV writer) and the totals are complete when the last row has been read.
-    """
-    at = {title: i for i, (title, _kind) in enumerate(columns)}
-    sums = {title: 0 for title in totals}
-    summed = [(title, at[title]) for title in sums]
-
-    def counted() -> Iterator[list[Any]]:
-        for row in source:
-            for title, i in summed:
-                sums[title] += row[i]
-            yield row
-
-    if stream:
-        return Report(title, columns, counted(), sums)
-    rows: list[list[Any]] = []
-    count = 0
-    for row in counted():
-        count += 1
-        if limit is None or count <= limit:
-            rows.append(row)
-    return Report(title, columns, rows, sums, None if limit is None else count)
+from posapp.models.base import local_midnight_utc, utcnow
+from posapp.money import round_half_up_div
+from posapp.services.report_framework import Column, Report, batches, collect
 
 
 def _value(milli: int, unit_minor: int) -> int:
@@ -89,15 +24,6 @@ def _value(milli: int, unit_minor: int) -> int:
 
 def _category_name() -> Any:
     return func.coalesce(Category.name, "")
-
-
-def batches(session: Session, stmt: Any) -> Iterator[Any]:
-    """The statement's rows, fetched a batch at a time once the first row is asked for.
-
-    Lazy on purpose: a streamed CSV is built before its export is logged (a commit), and its
-    query must run after that, in the transaction the download reads from.
-    """
-    yield from session.execute(stmt.execution_options(yield_per=2000))
 
 
 def stock_on_hand(session: Session, *, limit: int | None = None, stream: bool = False) -> Report:
@@ -147,20 +73,6 @@ def stock_on_hand(session: Session, *, limit: int | None = None, stream: bool = 
         limit=limit,
         stream=stream,
     )
-
-
-def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
-    """Read a local date range (YYYY-MM-DD); default the last 30 days."""
-    today = to_local(utcnow()).date()
-    start = parse_day(raw_from, "from") if raw_from else today - timedelta(days=29)
-    end = parse_day(raw_to, "to") if raw_to else today
-    if end < start:
-        raise ValidationError("The range ends before it starts.", field="to")
-    try:  # 0001-01-01 or 9999-12-31: the days' UTC bounds fall off the calendar
-        local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
-    except (OverflowError, ValueError):
-        raise ValidationError("That date is too far in the past or future.", field="from") from None
-    return start, end
 
 
 def movements(
@@ -381,31 +293,3 @@ def _reorder_columns(window_days: int) -> list[Column]:
         ("Days of cover", "decimal"),
         ("Suggested order", "qty"),
     ]
-
-
-def csv_cell(kind: str, value: Any) -> str:
-    """Render one report value for CSV: exact decimals, ISO local times."""
-    if value is None or value == "":
-        return ""
-    if kind == "money":
-        return money_str(value)
-    if kind == "qty":
-        milli, unit = value
-        return qty_str(milli, unit)
-    if kind == "time":
-        return to_local(value).isoformat(timespec="seconds")
-    if kind == "date":
-        return value.isoformat()
-    return str(value)
-
-
-def report_rows(report: Report) -> Iterator[list[str]]:
-    """Yield the report as CSV rows: header, rows, then a totals row if any."""
-    yield [title for title, _ in report.columns]
-    for row in report.rows:
-        yield [csv_cell(kind, v) for (_, kind), v in zip(report.columns, row, strict=True)]
-    if report.totals:
-        yield [
-            "Total" if i == 0 else csv_cell(kind, report.totals.get(title, ""))
-            for i, (title, kind) in enumerate(report.columns)
-        ]

@@ -1,38 +1,33 @@
 """Sales, profit, tax and GSTR-1 reports over a local date range (void bills never count).
 
-Each function returns a `reports.Report`, so every report shares one page template and one CSV
-writer. Per-day figures come from the `daily_sales` summary; product, category, cashier and
-tax figures read the invoice lines of the range through the invoices' time index.
+Each function returns a `report_framework.Report`, so every report shares one page template
+and one CSV writer. Per-day figures come from the `daily_sales` summary; product, category,
+cashier and tax figures read the invoice lines of the range through the invoices' time index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, func, select, union_all
 from sqlalchemy.orm import Session
 
-from posapp.dates import parse_day
-from posapp.errors import ValidationError
 from posapp.models import (
-    EXPENSE_CATEGORIES,
     Category,
     CreditNote,
     CreditNoteLine,
     DailySales,
-    Expense,
     Invoice,
     InvoiceLine,
     Product,
     User,
 )
-from posapp.models.base import local_midnight_utc, write_transaction
-from posapp.money import parse_money, percent_str
-from posapp.services import audit
-from posapp.services.ledger import local_today
-from posapp.services.reports import Report, batches, collect
+from posapp.models.base import local_midnight_utc
+from posapp.money import percent_str
+from posapp.services import expenses
+from posapp.services.report_framework import Report, batches, collect
 from posapp.services.summaries import METHODS
 
 # GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
@@ -302,13 +297,8 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
             Invoice.status == "void",
         )
     ).one()
-    expenses = session.execute(
-        select(Expense.category, func.sum(Expense.amount))
-        .where(Expense.day >= start, Expense.day <= end)
-        .group_by(Expense.category)
-        .order_by(Expense.category)
-    ).all()
-    spent = sum(int(a) for _, a in expenses)
+    by_category = expenses.spent_by_category(session, start, end)
+    spent = sum(amount for _, amount in by_category)
     rows: list[list[Any]] = [
         ["Sales (bill totals)", sales, _percent_of(sales, net)],
         ["less tax collected", tax, _percent_of(tax, net)],
@@ -320,7 +310,7 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
         ["Cost of goods sold", cost, _percent_of(cost, net)],
         ["Gross profit", gross, _percent_of(gross, net)],
     ]
-    rows += [[f"Expense: {cat}", int(a), _percent_of(int(a), net)] for cat, a in expenses]
+    rows += [[f"Expense: {cat}", a, _percent_of(a, net)] for cat, a in by_category]
     rows += [
         ["Expenses", spent, _percent_of(spent, net)],
         ["Net profit", gross - spent, _percent_of(gross - spent, net)],
@@ -576,60 +566,3 @@ def b2cs(session: Session, start: date, end: date, tax_number: str) -> Report:
         ("E-Commerce GSTIN", "text"),
     ]
     return Report("GSTR-1 B2CS rate-wise", columns, rows)
-
-
-def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) -> Expense:
-    """Record one expense (date, category, amount, note); every field is checked."""
-    errors: dict[str, str] = {}
-    try:
-        day = parse_day(str(data.get("day") or ""), "day", "The date is YYYY-MM-DD.")
-        if day > local_today():
-            errors["day"] = "An expense cannot be in the future."
-    except ValidationError as exc:
-        errors["day"] = exc.message
-        day = date.min
-    category = str(data.get("category") or "")
-    if category not in EXPENSE_CATEGORIES:
-        errors["category"] = "Pick a category from the list."
-    amount = 0
-    try:
-        amount = parse_money(data.get("amount"), field="amount", allow_zero=False)
-    except ValidationError as exc:
-        errors["amount"] = exc.message
-    note = str(data.get("note") or "").strip()
-    if len(note) > 200:
-        errors["note"] = "The note is at most 200 characters."
-    if errors:
-        raise ValidationError(next(iter(errors.values())), fields=errors)
-    with write_transaction(session):
-        expense = Expense(day=day, category=category, amount=amount, note=note, user_id=user_id)
-        session.add(expense)
-        session.flush()
-        audit.record(
-            session,
-            "expense_add",
-            user_id=user_id,
-            entity="expense",
-            entity_id=expense.id,
-            after={"day": day.isoformat(), "category": category, "amount": amount, "note": note},
-        )
-    return expense
-
-
-def expenses(session: Session, start: date, end: date) -> Report:
-    """The expenses entered for a range, newest first."""
-    stmt = (
-        select(Expense, User.username)
-        .outerjoin(User, User.id == Expense.user_id)
-        .where(Expense.day >= start, Expense.day <= end)
-        .order_by(Expense.day.desc(), Expense.id.desc())
-    )
-    rows = [[e.day, e.category, e.amount, e.note, who or ""] for e, who in session.execute(stmt)]
-    columns = [
-        ("Date", "date"),
-        ("Category", "text"),
-        ("Amount", "money"),
-        ("Note", "text"),
-        ("Entered by", "text"),
-    ]
-    return Report("Expenses", columns, rows, _totals(columns, rows))

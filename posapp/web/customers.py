@@ -16,7 +16,7 @@ from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Customer
 from posapp.money import money_str
-from posapp.services import customers, ledger
+from posapp.services import customers, ledger, ledger_views
 from posapp.web import page_arg, shop_settings
 
 bp = Blueprint("customers", __name__)
@@ -36,7 +36,7 @@ def overdue_badge() -> int:
     cached = _badge_cache.get(key)
     if cached and cached[0] > now:
         return cached[1]
-    count = ledger.overdue_count(db.session)
+    count = ledger_views.overdue_count(db.session)
     _badge_cache[key] = (now + BADGE_SECONDS, count)
     return count
 
@@ -95,7 +95,7 @@ def dues() -> str:
     if sort not in ("amount", "age"):
         sort = "amount"
     page = _page()
-    report = ledger.dues(db.session, sort, page=page, per_page=PER_PAGE)
+    report = ledger_views.dues(db.session, sort, page=page, per_page=PER_PAGE)
     pages = max(1, (report.count + PER_PAGE - 1) // PER_PAGE)
     return render_template(
         "customers/dues.html",
@@ -186,7 +186,7 @@ def _render_detail(
     """Render the customer page; the payment/adjustment forms re-show their errors."""
     info = customers.summary(db.session, customer_id)
     page = _page()
-    lines, total = ledger.ledger_page(
+    lines, total = ledger_views.ledger_page(
         db.session, customer_id, page=page, per_page=HISTORY_PER_PAGE, newest_first=True
     )
     settings = shop_settings()
@@ -271,7 +271,7 @@ def adjust(customer_id: int) -> Response | tuple[str, int]:
 @login_required
 def payment_receipt(payment_id: int) -> str:
     """Show the 80 mm receipt of a payment on account, ready to print."""
-    receipt = ledger.payment_receipt(db.session, payment_id)
+    receipt = ledger_views.payment_receipt(db.session, payment_id)
     return render_template(
         "customers/payment_receipt.html",
         receipt=receipt,
@@ -283,7 +283,7 @@ def payment_receipt(payment_id: int) -> str:
 @login_required
 def payment_pdf(payment_id: int) -> Response:
     """Return the payment receipt as a PDF."""
-    receipt = ledger.payment_receipt(db.session, payment_id)
+    receipt = ledger_views.payment_receipt(db.session, payment_id)
     return Response(
         render_payment_pdf(receipt, shop_settings()),
         mimetype="application/pdf",
@@ -300,7 +300,7 @@ def _day(name: str) -> date:
 def statement(customer_id: int) -> Response:
     """Return the customer's statement for a date range (from, to) as a PDF."""
     customer = customers.get_customer(db.session, customer_id)
-    data = ledger.statement(db.session, customer, _day("from"), _day("to"))
+    data = ledger_views.statement(db.session, customer, _day("from"), _day("to"))
     filename = f"statement-{customer.id}-{data.start.isoformat()}-{data.end.isoformat()}.pdf"
     return Response(
         render_statement_pdf(data, shop_settings()),

@@ -25,7 +25,7 @@ from flask_login import current_user
 
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
-from posapp.services import catalog_csv, exports
+from posapp.services import catalog_csv, csv_io, exports
 from posapp.web import admin_required
 from posapp.web.uploads import upload_limit
 
@@ -139,7 +139,7 @@ def errors_csv(token: str) -> Response:
     errors = json.loads(json_path.read_text(encoding="utf-8"))["errors"]
     rows = [["line", "problem"], *([str(line), message] for line, message in errors)]
     return _csv_response(
-        catalog_csv.csv_text([catalog_csv.neutralise(c) for c in row] for row in rows),
+        csv_io.csv_text(csv_io.safe_rows(rows)),
         "import-errors.csv",
     )
 
@@ -191,7 +191,7 @@ def _csv_response(chunks: Any, filename: str) -> Response:
 def template() -> Response:
     """The import template: every column and two example rows."""
     return _csv_response(
-        catalog_csv.csv_text(catalog_csv.template_rows()), "tillbook-products-template.csv"
+        csv_io.csv_text(catalog_csv.template_rows()), "tillbook-products-template.csv"
     )
 
 
@@ -202,5 +202,5 @@ def export() -> Response:
     exports.record_export(db.session, current_user.id, "products", "download")
     stamp = time.strftime("%Y%m%d-%H%M")
     return _csv_response(
-        catalog_csv.csv_text(catalog_csv.export_rows(db.session)), f"products-{stamp}.csv"
+        csv_io.csv_text(catalog_csv.export_rows(db.session)), f"products-{stamp}.csv"
     )

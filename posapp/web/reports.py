@@ -24,15 +24,22 @@ from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
-from posapp.services import cash_sessions, exports, reports, sales_reports
-from posapp.services.catalog_csv import csv_text, neutralise
+from posapp.services import (
+    cash_sessions,
+    expenses,
+    exports,
+    report_framework,
+    reports,
+    sales_reports,
+)
+from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("reports", __name__)
 SHOWN_ROWS = 500
-RangeReport = Callable[[Session, date, date], reports.Report]
+RangeReport = Callable[[Session, date, date], report_framework.Report]
 # Reports over a date range, by URL name, in the order the index lists them.
 RANGED: dict[str, tuple[str, RangeReport]] = {
     "sales-by-day": ("Sales by day", sales_reports.sales_by_day),
@@ -49,7 +56,7 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
         "GSTR-1 B2CS rate-wise",
         lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
     ),
-    "expenses": ("Expenses", sales_reports.expenses),
+    "expenses": ("Expenses", expenses.expense_report),
     "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
 }
 # Ranged reports whose rows can run to the whole catalog or a year of bills: a page reads only
@@ -83,7 +90,7 @@ CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-def chart_data(name: str, report: reports.Report) -> dict[str, Any] | None:
+def chart_data(name: str, report: report_framework.Report) -> dict[str, Any] | None:
     """The report's chart as exact decimal strings (the page's script only places them)."""
     if name not in CHARTS or not report.rows:
         return None
@@ -113,11 +120,11 @@ def index() -> str:
     return render_template("reports/index.html", titles=TITLES, groups=GROUPS)
 
 
-def _csv(name: str, report: reports.Report) -> Response:
+def _csv(name: str, report: report_framework.Report) -> Response:
     # Taking the shop's figures away is an export like any table's: audit-logged. The log's
     # commit comes before a streamed report's query runs (its rows are read lazily).
     exports.record_export(db.session, current_user.id, f"report {name}", "download")
-    rows = ([neutralise(cell) for cell in row] for row in reports.report_rows(report))
+    rows = safe_rows(report_framework.report_rows(report))
     response = Response(stream_with_context(csv_text(rows)), mimetype="text/csv")
     stamp = time.strftime("%Y%m%d")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
@@ -145,15 +152,15 @@ def show(name: str) -> Response | str | tuple[str, int]:
     rows: dict[str, Any] = {"stream": True} if as_csv else {"limit": SHOWN_ROWS}
     try:
         if name in LONG:
-            start, end = reports.parse_range(args.get("from"), args.get("to"))
+            start, end = report_framework.parse_range(args.get("from"), args.get("to"))
             report = RANGED[name][1](db.session, start, end, **rows)
         elif name in RANGED:
-            start, end = reports.parse_range(args.get("from"), args.get("to"))
+            start, end = report_framework.parse_range(args.get("from"), args.get("to"))
             report = RANGED[name][1](db.session, start, end)
         elif name == "stock":
             report = reports.stock_on_hand(db.session, **rows)
         elif name == "movements":
-            start, end = reports.parse_range(args.get("from"), args.get("to"))
+            start, end = report_framework.parse_range(args.get("from"), args.get("to"))
             report = reports.movements(db.session, start, end, reason, **rows)
         elif name == "dead-stock":
             raw = args.get("days", "")
@@ -166,7 +173,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
             report = reports.reorder_suggestions(db.session, **rows)
     except DomainError as exc:
         error = exc.message
-        report = reports.Report(TITLES[name], [], [])
+        report = report_framework.Report(TITLES[name], [], [])
         if as_csv:
             raise
     if as_csv:
@@ -197,10 +204,10 @@ def show(name: str) -> Response | str | tuple[str, int]:
 def add_expense() -> Response | tuple[str, int]:
     """Record an expense from the form on the expenses report."""
     try:
-        expense = sales_reports.add_expense(db.session, request.form, current_user.id)
+        expense = expenses.add_expense(db.session, request.form, current_user.id)
     except DomainError as exc:
-        start, end = reports.parse_range(None, None)
-        report = sales_reports.expenses(db.session, start, end)
+        start, end = report_framework.parse_range(None, None)
+        report = expenses.expense_report(db.session, start, end)
         html = render_template(
             "reports/report.html",
             name="expenses",

@@ -14,7 +14,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import Category, Product, StockMovement, User
 from posapp.money import is_valid_ean13
-from posapp.services import catalog, catalog_csv
+from posapp.services import catalog, catalog_csv, csv_io
 from posapp.services.integrity import run_checks
 from tests.factories import make_product
 
@@ -197,7 +197,7 @@ def test_export_has_every_field_and_neutralises_formulas(admin: User) -> None:
         mrp="12.00",
         price="10.00",
     )
-    text = "".join(catalog_csv.csv_text(catalog_csv.export_rows(db.session)))
+    text = "".join(csv_io.csv_text(catalog_csv.export_rows(db.session)))
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == list(catalog_csv.EXPORT_COLUMNS)
@@ -222,16 +222,16 @@ def test_export_has_every_field_and_neutralises_formulas(admin: User) -> None:
 
 
 def test_the_template_imports_cleanly() -> None:
-    text = "".join(catalog_csv.csv_text(catalog_csv.template_rows()))
+    text = "".join(csv_io.csv_text(catalog_csv.template_rows()))
     plan = catalog_csv.plan_import(db.session, text.encode())
     assert plan.ok and plan.creates == 2
 
 
 def test_plain_negative_amounts_stay_numbers_but_formulas_are_defused() -> None:
-    assert catalog_csv.neutralise("-0.50") == "-0.50"  # a shortage or a refund: a number
-    assert catalog_csv.neutralise("-12") == "-12"
+    assert csv_io.neutralise("-0.50") == "-0.50"  # a shortage or a refund: a number
+    assert csv_io.neutralise("-12") == "-12"
     for hostile in ("-2+3", "-1.5e3", "- 1", "-cmd|' /C calc'!A0", "+12", "=1", "@SUM(A1)"):
-        assert catalog_csv.neutralise(hostile) == "'" + hostile
+        assert csv_io.neutralise(hostile) == "'" + hostile
 
 
 def plan_and_result(raw: bytes, admin: User) -> tuple[tuple[object, ...], list[tuple[str, ...]]]:

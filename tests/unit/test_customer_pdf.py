@@ -7,7 +7,7 @@ from datetime import timedelta
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
 from posapp.extensions import db
 from posapp.models import User
-from posapp.services import checkout, ledger
+from posapp.services import checkout, ledger, ledger_views
 from posapp.services.settings import load_settings
 from tests.factories import make_customer, make_product
 from tests.unit.test_invoice_pdf import embedded_fonts, pdf_text
@@ -39,7 +39,7 @@ def test_statement_pdf_has_opening_every_entry_and_closing(admin: User) -> None:
         db.session, customer.id, {"amount": "400", "method": "upi", "note": "<b>ref</b>"}, admin
     )
     today = ledger.local_today()
-    data = ledger.statement(db.session, customer, today - timedelta(days=7), today)
+    data = ledger_views.statement(db.session, customer, today - timedelta(days=7), today)
     pdf = render_statement_pdf(data, load_settings(db.session))
     text = pdf_text(pdf)
     assert "STATEMENT OF ACCOUNT" in text
@@ -58,7 +58,7 @@ def test_payment_receipt_pdf_lists_the_bills_it_settled(admin: User) -> None:
         db.session, customer.id, {"amount": "1100", "method": "cash"}, admin
     )
     pdf = render_payment_pdf(
-        ledger.payment_receipt(db.session, result.payment.id), load_settings(db.session)
+        ledger_views.payment_receipt(db.session, result.payment.id), load_settings(db.session)
     )
     text = pdf_text(pdf)
     assert "PAYMENT RECEIPT" in text

@@ -24,7 +24,7 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import checkout, customers, ledger
+from posapp.services import checkout, customers, ledger, ledger_views
 from posapp.services.integrity import run_checks
 from tests.factories import make_customer, make_product
 
@@ -412,7 +412,7 @@ def test_ledger_pages_carry_the_running_balance(admin: User) -> None:
     for _ in range(4):
         credit_sale(admin, customer, product)
     pay(admin, customer, "25")
-    lines, total = ledger.ledger_page(db.session, customer.id, page=1, per_page=3)
+    lines, total = ledger_views.ledger_page(db.session, customer.id, page=1, per_page=3)
     assert total == 6
     assert [(line.entry.kind, line.running) for line in lines] == [
         ("opening", 10000),
@@ -420,9 +420,11 @@ def test_ledger_pages_carry_the_running_balance(admin: User) -> None:
         ("credit_sale", 12000),
     ]
     assert lines[1].invoice_number is not None and lines[1].username == "admin"
-    lines, _ = ledger.ledger_page(db.session, customer.id, page=2, per_page=3)
+    lines, _ = ledger_views.ledger_page(db.session, customer.id, page=2, per_page=3)
     assert [line.running for line in lines] == [13000, 14000, 11500]
-    lines, _ = ledger.ledger_page(db.session, customer.id, page=1, per_page=2, newest_first=True)
+    lines, _ = ledger_views.ledger_page(
+        db.session, customer.id, page=1, per_page=2, newest_first=True
+    )
     assert [(line.entry.kind, line.running) for line in lines] == [
         ("payment", 11500),
         ("credit_sale", 14000),
@@ -452,27 +454,27 @@ def test_aging_dues_and_statement(admin: User) -> None:
     _backdate(big, 3, 90000, admin)
     _backdate(even, 50, 7000, admin)
     pay(admin, even, "70")
-    assert ledger.aging(db.session, old.id) == {
+    assert ledger_views.aging(db.session, old.id) == {
         "0_30": 0,
         "31_60": 5000,
         "61_90": 0,
         "90_plus": 10000,
     }
-    by_amount = ledger.dues(db.session, "amount")
+    by_amount = ledger_views.dues(db.session, "amount")
     assert [r.customer.id for r in by_amount.rows] == [big.id, old.id]
     assert (by_amount.total, by_amount.over_30, by_amount.over_30_count) == (105000, 15000, 1)
-    by_age = ledger.dues(db.session, "age")
+    by_age = ledger_views.dues(db.session, "age")
     assert [r.customer.id for r in by_age.rows] == [old.id, big.id]
     assert by_age.rows[0].age_days(ledger.local_today()) in (94, 95, 96)
-    assert ledger.overdue_count(db.session) == 1
+    assert ledger_views.overdue_count(db.session) == 1
     with pytest.raises(ValidationError):
-        ledger.dues(db.session, "name")
+        ledger_views.dues(db.session, "name")
     # A payment settles the oldest debt first: the 95-day item goes, the 45-day one stays.
     pay(admin, old, "100")
-    assert ledger.aging(db.session, old.id)["90_plus"] == 0
-    assert ledger.dues(db.session, "age").rows[0].customer.id == old.id
+    assert ledger_views.aging(db.session, old.id)["90_plus"] == 0
+    assert ledger_views.dues(db.session, "age").rows[0].customer.id == old.id
     today = ledger.local_today()
-    stmt = ledger.statement(db.session, old, today - timedelta(days=60), today)
+    stmt = ledger_views.statement(db.session, old, today - timedelta(days=60), today)
     assert stmt.opening == 10000
     assert [(line.entry.kind, line.running) for line in stmt.lines] == [
         ("opening", 15000),
@@ -480,7 +482,7 @@ def test_aging_dues_and_statement(admin: User) -> None:
     ]
     assert stmt.closing == 5000
     with pytest.raises(ValidationError):
-        ledger.statement(db.session, old, today, today - timedelta(days=1))
+        ledger_views.statement(db.session, old, today, today - timedelta(days=1))
 
 
 def test_check_reports_a_broken_invariant(admin: User) -> None:

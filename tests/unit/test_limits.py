@@ -6,7 +6,7 @@ import pytest
 
 from posapp.errors import ValidationError
 from posapp.extensions import db
-from posapp.services import catalog, customers, hosts, invoices, reports
+from posapp.services import catalog, customers, hosts, invoices, report_framework
 from tests.factories import make_customer
 
 
@@ -32,7 +32,7 @@ def test_dates_at_the_calendar_edges_are_a_422(admin, start, end) -> None:  # ty
     with pytest.raises(ValidationError, match=r"too far|Dates from 1970 to 2999"):
         invoices.list_invoices(db.session, admin, date_from=start, date_to=end)
     with pytest.raises(ValidationError, match=r"too far|Dates from 1970 to 2999"):
-        reports.parse_range(start, end or "2026-01-01")
+        report_framework.parse_range(start, end or "2026-01-01")
 
 
 def test_host_names() -> None:

@@ -10,7 +10,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import StockMovement, User
 from posapp.models.base import to_local, utcnow, write_transaction
-from posapp.services import checkout, reports
+from posapp.services import checkout, report_framework, reports
 from tests.factories import make_product
 
 
@@ -21,7 +21,7 @@ def test_stock_on_hand_values_at_cost_and_price(admin: User) -> None:
     make_product(db.session, name="Soap", price="30", cost="20", opening_stock="3")
     report = reports.stock_on_hand(db.session)
     assert report.totals == {"Value at cost": 11375 + 6000, "Value at price": 15000 + 9000}
-    rows = list(reports.report_rows(report))
+    rows = list(report_framework.report_rows(report))
     assert rows[1][:4] == [rows[1][0], "Rice", "", "2.500"]
     assert rows[-1][0] == "Total" and rows[-1][5] == "173.75"
 
@@ -84,11 +84,11 @@ def test_catalog_long_reports_page_and_stream_the_same_rows(admin: User, name: s
     assert page.row_count == 4 and page.totals == whole.totals
     streamed = build(stream=True)  # type: ignore[operator]
     assert not isinstance(streamed.rows, list)
-    assert list(reports.report_rows(streamed)) == list(reports.report_rows(whole))
+    assert list(report_framework.report_rows(streamed)) == list(report_framework.report_rows(whole))
 
 
 def test_bad_ranges_are_refused() -> None:
     with pytest.raises(ValidationError):
-        reports.parse_range("2026-13-01", None)
+        report_framework.parse_range("2026-13-01", None)
     with pytest.raises(ValidationError):
-        reports.parse_range("2026-02-01", "2026-01-01")
+        report_framework.parse_range("2026-02-01", "2026-01-01")

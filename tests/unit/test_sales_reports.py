@@ -9,7 +9,7 @@ import pytest
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import User
-from posapp.services import reports, sales_reports
+from posapp.services import expenses, report_framework, sales_reports
 from posapp.services.ledger import local_today
 from tests.sales_data import give_back, seed
 
@@ -19,7 +19,7 @@ def shop(admin: User, cashier: User):  # type: ignore[no-untyped-def]
     return seed(db.session, admin, cashier)
 
 
-def _by_first(report: reports.Report) -> dict[str, list]:  # type: ignore[type-arg]
+def _by_first(report: report_framework.Report) -> dict[str, list]:  # type: ignore[type-arg]
     return {row[0]: row[1:] for row in report.rows}
 
 
@@ -54,7 +54,7 @@ def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no
 
 def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
     today = local_today()
-    sales_reports.add_expense(
+    expenses.add_expense(
         db.session, {"day": today.isoformat(), "category": "rent", "amount": "40.00"}, admin.id
     )
     pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
@@ -99,19 +99,19 @@ def test_gstr1_b2c_invoice_and_rate_wise(shop) -> None:  # type: ignore[no-untyp
     ]
     b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z5")
     assert b2cs.rows[0] == ["OE", "27-Maharashtra", "5.00", "", 14286, "0.00", ""]
-    csv_rows = list(reports.report_rows(b2cs))
+    csv_rows = list(report_framework.report_rows(b2cs))
     assert csv_rows[0][:3] == ["Type", "Place Of Supply", "Rate"]
     assert csv_rows[1][4] == "142.86"
 
 
 def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
     with pytest.raises(ValidationError) as caught:
-        sales_reports.add_expense(
+        expenses.add_expense(
             db.session, {"day": "soon", "category": "yachts", "amount": "1.234"}, admin.id
         )
     assert set(caught.value.fields) == {"day", "category", "amount"}
     with pytest.raises(ValidationError):
-        reports.parse_range("2026-02-01", "2026-01-01")
+        report_framework.parse_range("2026-02-01", "2026-01-01")
 
 
 def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
@@ -215,4 +215,4 @@ def test_long_reports_page_and_stream_the_same_rows(shop, admin: User, name: str
     assert page.row_count == len(whole.rows) and page.totals == whole.totals
     streamed = build(db.session, today, today, stream=True)
     assert not isinstance(streamed.rows, list)
-    assert list(reports.report_rows(streamed)) == list(reports.report_rows(whole))
+    assert list(report_framework.report_rows(streamed)) == list(report_framework.report_rows(whole))

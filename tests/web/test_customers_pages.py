@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from posapp.extensions import db
 from posapp.models import Customer, LedgerEntry, Payment
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import checkout, ledger
+from posapp.services import checkout, ledger, ledger_views
 from tests.factories import PASSWORD, make_customer, make_product
 
 
@@ -255,7 +255,7 @@ def test_statement_html_escapes_what_users_typed(admin) -> None:  # type: ignore
     customer = owing_customer(admin, name="<script>x</script>")
     today = ledger.local_today()
     html = statement_html(
-        ledger.statement(db.session, customer, today, today), load_settings(db.session)
+        ledger_views.statement(db.session, customer, today, today), load_settings(db.session)
     )
     assert "<script>x</script>" not in html and "&lt;script&gt;" in html
     assert "Closing balance" in html and "300.00" in html
