@@ -162,7 +162,7 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
     }
     config.update(overrides or {})
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(str(config["SQLALCHEMY_DATABASE_URI"]))
     return config
 
 

@@ -217,7 +217,9 @@ def webview2_problem(read: RegistryReader) -> str | None:
 
 def read_windows_registry(hive: str, key: str, name: str) -> str | None:
     """Read one string value from the Windows registry; None if it is not there."""
-    import winreg  # Windows only
+    if sys.platform != "win32":  # also tells mypy, on Linux, that winreg is not there
+        return None
+    import winreg
 
     try:
         with winreg.OpenKey(getattr(winreg, hive), key) as handle:

@@ -107,7 +107,7 @@ def _sqlite_schema(engine: Engine) -> list[str]:
 
 
 def _postgresql_schema(metadata: Any) -> list[str]:
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    dialect = postgresql.dialect()
     statements = []
     for table in metadata.sorted_tables:
         statements.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";")

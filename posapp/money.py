@@ -41,10 +41,16 @@ def _to_decimal(value: object, field: str, what: str) -> Decimal:
         raise ValidationError(f"{what} is required.", field=field)
     if isinstance(text, str) and not NUMBER_RE.fullmatch(text):
         raise ValidationError(_how_to_write(text, what), field=field)
-    try:
-        number = Decimal(text) if not isinstance(text, Decimal) else text
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(f"{what} must be a number.", field=field) from None
+    if isinstance(text, Decimal):
+        number = text
+    elif isinstance(text, str | int):
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise ValidationError(f"{what} must be a number.", field=field) from None
+    else:
+        # Decimal() also takes a (sign, digits, exponent) list: a JSON array is not a number.
+        raise ValidationError(f"{what} must be a number.", field=field)
     if not number.is_finite():
         raise ValidationError(f"{what} must be a number.", field=field)
     return number

@@ -54,14 +54,8 @@ class Failed(Exception):
 def window_icon_path(platform: str) -> Path:
     """Return the icon the desktop window uses on this platform (.ico on Windows)."""
     from posapp import desktop
-    from posapp.config import bundled
 
-    chosen = getattr(desktop, "window_icon", None)
-    if chosen is not None:
-        return Path(chosen(platform))
-    if platform == "win32":
-        return bundled("static", "img", "tillbook.ico")
-    return bundled(*desktop.ICON)
+    return desktop.window_icon(platform)
 
 
 def check_window(

@@ -56,7 +56,8 @@ def _head_revision() -> str | None:
             HEAD_KEY,
             (maintenance.head_revision(current_app._get_current_object()),),  # type: ignore[attr-defined]
         )
-    return found[0]  # type: ignore[no-any-return]
+    head: str | None = found[0]
+    return head
 
 
 @bp.post("/auth/login")
@@ -78,7 +79,7 @@ def login() -> dict[str, Any]:
         fields["username"] = "Required."
     if not isinstance(password, str) or not password:
         fields["password"] = "Required."  # noqa: S105 (a message, not a password)
-    if fields:
+    if fields or not isinstance(username, str) or not isinstance(password, str):
         raise ValidationError("Username and password are required.", fields=fields)
     address = request.remote_addr or "?"
     user = authenticate(db.session, username, password, address)

@@ -68,7 +68,8 @@ def authenticate() -> None:
 
 def caller() -> User:
     """Return the authenticated user of this API request."""
-    return g.api_user  # type: ignore[no-any-return]
+    user: User = g.api_user
+    return user
 
 
 def caller_token_id() -> int | None:
@@ -89,7 +90,8 @@ def requires(role: str | None = None) -> Callable[[F], F]:
                 raise Forbidden("Only an admin may do this.")
             return view(*args, **kwargs)
 
-        wrapped.api_role = role or "any"  # type: ignore[attr-defined]  (read by openapi.py)
+        # Read by openapi.py to document who may call the operation.
+        wrapped.api_role = role or "any"  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

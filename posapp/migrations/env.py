@@ -1,5 +1,7 @@
 """Alembic environment: migrates the app's database (SQLite or PostgreSQL) to its models."""
 
+from __future__ import annotations
+
 from alembic import context
 from flask import current_app
 
@@ -18,9 +20,11 @@ config.set_main_option("sqlalchemy.url", _url())
 UNMODELLED_PREFIXES = ("products_fts", "products_trgm")
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Leave raw-SQL search tables out of autogenerate's comparison."""
-    return not (type_ == "table" and reflected and name.startswith(UNMODELLED_PREFIXES))
+    return not (type_ == "table" and reflected and (name or "").startswith(UNMODELLED_PREFIXES))
 
 
 def run_migrations_offline() -> None:

@@ -9,8 +9,8 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 
@@ -104,11 +104,32 @@ _writer_locks: dict[str, threading.RLock] = {}
 _writer_locks_guard = threading.Lock()
 
 
-def _writer_lock(session: Session) -> threading.RLock | None:
+def engine_of(session: Session) -> Engine:
+    """The engine a session talks to (its bind may be a Connection in a test or a job)."""
     bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (Session.execute gives a CursorResult then)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("only an UPDATE or DELETE result says how many rows it changed")
+    return result.rowcount
+
+
+def table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (mypy sees `__table__` only as a FromClause)."""
+    found = model.__table__
+    if not isinstance(found, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return found
+
+
+def _writer_lock(session: Session) -> threading.RLock | None:
+    engine = engine_of(session)
+    if engine.dialect.name != "sqlite":
         return None  # PostgreSQL queues writers itself, without sleeping
-    key = str(bind.url)
+    key = str(engine.url)
     with _writer_locks_guard:
         return _writer_locks.setdefault(key, threading.RLock())
 

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.users import User
 
 MOVEMENT_KINDS = ("pay_in", "pay_out")
 
 
-class CashSession(db.Model):
+class CashSession(Model):
     """One cashier's drawer from opening float to blind count; figures in minor units.
 
     `expected`, `counted` and `over_short` stay null while the session is open; closing fixes
@@ -59,7 +59,7 @@ class CashSession(db.Model):
         return self.closed_at is None
 
 
-class CashMovement(db.Model):
+class CashMovement(Model):
     """Cash put into (pay_in) or taken out of (pay_out) the drawer, with the reason."""
 
     __tablename__ = "cash_movements"

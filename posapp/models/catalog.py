@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 
 MOVEMENT_REASONS = (
@@ -32,7 +32,7 @@ MOVEMENT_REASONS = (
 )
 
 
-class Category(db.Model):
+class Category(Model):
     """A product category (Grocery, Dairy, ...)."""
 
     __tablename__ = "categories"
@@ -41,7 +41,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class Product(db.Model):
+class Product(Model):
     """Something the shop sells; money in minor units, stock in thousandths."""
 
     __tablename__ = "products"
@@ -100,7 +100,7 @@ def active_named(name: str) -> list[ColumnElement[bool]]:
     return [func.lower(Product.name) == func.lower(name), Product.archived == false()]
 
 
-class StockMovement(db.Model):
+class StockMovement(Model):
     """One immutable change of a product's stock; stock is always the sum of these."""
 
     __tablename__ = "stock_movements"
@@ -120,7 +120,7 @@ class StockMovement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class Purchase(db.Model):
+class Purchase(Model):
     """A receipt of stock from a supplier (a purchase bill), numbered PUR-000001."""
 
     __tablename__ = "purchases"
@@ -139,7 +139,7 @@ class Purchase(db.Model):
     )
 
 
-class PurchaseLine(db.Model):
+class PurchaseLine(Model):
     """One product received on a purchase, with its unit cost and optional expiry/batch."""
 
     __tablename__ = "purchase_lines"

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.sales import Invoice, Payment
 
 LEDGER_KINDS = ("opening", "credit_sale", "payment", "return", "adjustment", "void")
 
 
-class Customer(db.Model):
+class Customer(Model):
     """Someone the shop knows by phone; credit limit in minor units (0 = no credit)."""
 
     __tablename__ = "customers"
@@ -36,7 +36,7 @@ class Customer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One immutable line of a customer's ledger; positive = the customer owes more.
 
     The balance is never stored: it is the sum of these entries (an indexed SUM).
@@ -67,7 +67,7 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PaymentAllocation(db.Model):
+class PaymentAllocation(Model):
     """The part of an account payment (or advance) that settles one invoice."""
 
     __tablename__ = "payment_allocations"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 
 EXPENSE_CATEGORIES = (
@@ -21,7 +21,7 @@ EXPENSE_CATEGORIES = (
 )
 
 
-class Expense(db.Model):
+class Expense(Model):
     """A shop expense entered by the admin (for net profit in the profit-and-loss report)."""
 
     __tablename__ = "expenses"

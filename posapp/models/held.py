@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.users import User
 
 
-class HeldBill(db.Model):
+class HeldBill(Model):
     """A parked cart: its items, bill discount and customer as JSON; recalling deletes it."""
 
     __tablename__ = "held_bills"

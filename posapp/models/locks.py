@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from posapp.extensions import db
+from posapp.extensions import Model
 
 
-class WriterLock(db.Model):
+class WriterLock(Model):
     """One row (id 1), locked FOR UPDATE at the start of every write transaction on MariaDB."""
 
     __tablename__ = "writer_lock"

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import BigInteger, Date
 from sqlalchemy.orm import Mapped, mapped_column
 
-from posapp.extensions import db
+from posapp.extensions import Model
 
 
-class DailySales(db.Model):
+class DailySales(Model):
     """One local day of sales (minor units), updated in the same transaction as each sale.
 
     `sales` is the sum of invoice totals, `net` their taxable value (revenue without tax),

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.customers import Customer
 from posapp.models.sales import Invoice, InvoiceLine
@@ -16,7 +16,7 @@ from posapp.models.users import User
 REFUND_METHODS = ("cash", "credit")
 
 
-class CreditNote(db.Model):
+class CreditNote(Model):
     """A return against an invoice: what came back, what it was worth, where the money went.
 
     `total = Σ line totals + round_off` (the invoice's round-off comes back with the note that
@@ -62,7 +62,7 @@ class CreditNote(db.Model):
     )
 
 
-class CreditNoteLine(db.Model):
+class CreditNoteLine(Model):
     """One returned line: a quantity of an invoice line and its pro-rata share of the amounts."""
 
     __tablename__ = "credit_note_lines"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.users import User
 
@@ -20,7 +20,7 @@ INVOICE_STATUSES = ("paid", "partial", "unpaid", "void", "returned")
 PAYMENT_METHODS = ("cash", "card", "upi", "credit")
 
 
-class DocumentCounter(db.Model):
+class DocumentCounter(Model):
     """The last number used per document kind and financial year (gapless numbering)."""
 
     __tablename__ = "document_counters"
@@ -30,7 +30,7 @@ class DocumentCounter(db.Model):
     last: Mapped[int] = mapped_column(default=0)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """A completed sale with its totals (minor units) and status."""
 
     __tablename__ = "invoices"
@@ -98,7 +98,7 @@ class Invoice(db.Model):
         return 0 if self.status == "void" else self.net_total - self.paid
 
 
-class InvoiceLine(db.Model):
+class InvoiceLine(Model):
     """A line of an invoice: a snapshot of the product as sold, with its pricing."""
 
     __tablename__ = "invoice_lines"
@@ -146,7 +146,7 @@ class InvoiceLine(db.Model):
         return self.line_discount + self.bill_discount_share
 
 
-class Payment(db.Model):
+class Payment(Model):
     """Money received: at the till for an invoice (after change), or on a customer's account.
 
     Account payments have no invoice; their PaymentAllocation rows say which invoices they

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 
 
-class Setting(db.Model):
+class Setting(Model):
     """One shop setting; values are text, typed by services/settings.py."""
 
     __tablename__ = "settings"
@@ -20,7 +20,7 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(Text, default="")
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """Append-only record of who did what, when, with before/after as JSON text."""
 
     __tablename__ = "audit_log"

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from posapp.extensions import db
+from posapp.extensions import Model
 from posapp.models.base import utcnow
 
 ROLES = ("admin", "cashier")
 
+if TYPE_CHECKING:
+    # Flask-Login ships no type information; this is the part of its mixin the app uses.
+    class UserMixin:
+        @property
+        def is_authenticated(self) -> bool: ...
+        @property
+        def is_anonymous(self) -> bool: ...
+        def get_id(self) -> str: ...
 
-class User(UserMixin, db.Model):
+else:
+    from flask_login import UserMixin
+
+
+class User(UserMixin, Model):
     """A person who logs in: an admin (everything) or a cashier (till, own invoices)."""
 
     __tablename__ = "users"
@@ -51,7 +63,7 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -70,7 +82,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One failed login, by the username tried (lower case) and the client address.
 
     Kept in the database, not in memory, so throttling holds across threads and restarts.

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from posapp.models import AuditLog
-from posapp.models.base import utcnow
+from posapp.models.base import table, utcnow
 
 GENESIS = "0" * 64
 # Any constant works; it only keeps the chain's lock apart from other advisory locks.
@@ -70,7 +70,7 @@ class _Entry(NamedTuple):
     after: str | None
 
 
-_AUDIT = AuditLog.__table__
+_AUDIT = table(AuditLog)
 # Statements built once: the audit entry is part of every sale, so its three statements go
 # through Core (a fraction of the ORM unit of work's cost) with compiled forms cached.
 _PREVIOUS = (
@@ -104,7 +104,7 @@ def record(
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs this lock so two
         # transactions never chain onto the same previous entry.
         connection.execute(_CHAIN_LOCK, {"key": _PG_LOCK_KEY})
-    values = {
+    values: dict[str, Any] = {
         "created_at": utcnow(),
         "user_id": user_id,
         "action": action,
@@ -115,7 +115,10 @@ def record(
         "hash": "",
     }
     # The id is part of what is hashed, so the entry is inserted first and hashed after.
-    entry_id = int(connection.execute(insert(_AUDIT), values).inserted_primary_key[0])
+    inserted = connection.execute(insert(_AUDIT), values).inserted_primary_key
+    if inserted is None:
+        raise RuntimeError("the database gave no id for the new audit entry")
+    entry_id = int(inserted[0])
     previous = connection.execute(_PREVIOUS, {"before_id": entry_id}).scalar() or GENESIS
     del values["hash"]
     digest = entry_hash(previous, _Entry(id=entry_id, **values))

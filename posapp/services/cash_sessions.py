@@ -36,7 +36,7 @@ from posapp.models import (
     Payment,
     User,
 )
-from posapp.models.base import local_midnight_utc, utcnow, write_transaction
+from posapp.models.base import local_midnight_utc, table, utcnow, write_transaction
 from posapp.money import parse_money
 from posapp.services import audit
 from posapp.services.pricing import TaxRow, summarise_tax
@@ -50,7 +50,7 @@ MAX_PIECES = 1_000_000
 REQUIRED_MESSAGE = "Open the cash drawer session first."
 
 
-_DRAWERS = CashSession.__table__
+_DRAWERS = table(CashSession)
 # Built once: every cash sale asks it (a Core statement, no ORM work per sale).
 _OPEN_SESSION = select(_DRAWERS.c.id).where(
     _DRAWERS.c.user_id == bindparam("user_id"), _DRAWERS.c.closed_at.is_(None)
@@ -443,8 +443,9 @@ def sessions_report(session: Session, start: date, end: date) -> Report:
         .order_by(CashSession.opened_at, CashSession.id)
     ).all()
     ids = [cash.id for cash, _, _ in found]
-    bills: dict[int, tuple[int, int]] = {}
-    taken: dict[tuple[int, str], int] = {}
+    # Keyed by the nullable cash_session_id column; the IN (...) filter leaves no None.
+    bills: dict[int | None, tuple[int, int]] = {}
+    taken: dict[tuple[int | None, str], int] = {}
     for chunk in range(0, len(ids), 500):  # SQLite's bound-parameter limit
         part = ids[chunk : chunk + 500]
         for sid, count, total in session.execute(

@@ -365,7 +365,7 @@ def _uses_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _near_misses(session: Session, q: str, filtered: Select[tuple[Product]]) -> list[int]:
+def _near_misses(session: Session, q: str, filtered: Select[Product]) -> list[int]:
     """Return ids of products whose names nearly match (typos), best first."""
     if _uses_fts(session):
         grams = _trigram_terms(q)
@@ -563,7 +563,8 @@ def search_products(
             start = (page - 1) * per_page
             return found[start : start + per_page], len(found)
     column, descending = SORTS.get(sort, SORTS["name"])
-    ordering = [column.desc() if descending else column]
+    # The ORDER BY terms: columns, their .desc(), and a boolean "starts with" first.
+    ordering: list[Any] = [column.desc() if descending else column]
     if q and not sort:
         # Names starting with what was typed come before names merely containing the word.
         ordering.insert(0, Product.name.ilike(f"{q}%").desc())

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from posapp.models import DocumentCounter
+from posapp.models.base import table
 
 
 def advance(session: Session, kind: str, fy: int, by: int = 1) -> int:
@@ -31,7 +32,7 @@ def advance(session: Session, kind: str, fy: int, by: int = 1) -> int:
     raise RuntimeError(f"counter {kind}/{fy} could be neither updated nor created")
 
 
-_COUNTERS = DocumentCounter.__table__
+_COUNTERS = table(DocumentCounter)
 # Built once (Core): every sale and return takes a number.
 _BUMP = (
     update(_COUNTERS)

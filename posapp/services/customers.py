@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.models import Customer, Invoice, LedgerEntry, User
-from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, ledger, limits
 from posapp.services.settings import ShopSettings, load_settings
@@ -287,7 +287,7 @@ def _index_key(session: Session) -> tuple[Any, ...]:
 
 def _names(session: Session) -> _NameIndex:
     """Return the fuzzy index of names (whole names and their words), rebuilt on any change."""
-    url = str(session.get_bind().url)
+    url = str(engine_of(session).url)
     key = _index_key(session)
     cached = _name_index.get(url)
     if cached is not None and cached.key == key:

@@ -59,10 +59,10 @@ def parse_held(payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     items = []
     for raw in payload["items"]:
-        item = {"product_id": raw["product_id"], "quantity": str(raw.get("quantity", 1))}
+        entry = {"product_id": raw["product_id"], "quantity": str(raw.get("quantity", 1))}
         if raw.get("discount") not in (None, ""):
-            item["discount"] = str(raw["discount"])
-        items.append(item)
+            entry["discount"] = str(raw["discount"])
+        items.append(entry)
     cart: dict[str, Any] = {"items": items, "customer_id": request.customer_id}
     if payload.get("discount") not in (None, ""):
         cart["discount"] = str(payload["discount"])

@@ -423,7 +423,7 @@ def _check_allocations(session: Session, report: CheckReport) -> None:
             .group_by(Payment.customer_id)
         ).all()
     )
-    for cid in sorted(set(ledger_sums) | set(owed) | set(unallocated)):
+    for cid in sorted(c for c in set(ledger_sums) | set(owed) | set(unallocated) if c is not None):
         balance = int(ledger_sums.get(cid) or 0)
         bills = int(owed.get(cid) or 0)
         free = int(unallocated.get(cid) or 0)

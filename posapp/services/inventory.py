@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from posapp.dates import parse_day
 from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
-from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.models.base import affected, to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit, labels, limits, shop_settings
@@ -119,7 +119,7 @@ def book_movement(
         stmt.values(**values), execution_options={"synchronize_session": False}
     )
     session.refresh(product)
-    if result.rowcount != 1:
+    if affected(result) != 1:
         raise InsufficientStock(
             f"Not enough stock of {product.name}: {qty_str(-delta_milli, product.unit)} "
             f"{product.unit} to take, {qty_str(product.stock_milli, product.unit)} available.",

@@ -31,7 +31,7 @@ def _parse_day(value: str | None, field: str) -> date | None:
     return parse_day(value[:10], field)
 
 
-def _customers_matching(q: str) -> Select[tuple[int]]:
+def _customers_matching(q: str) -> Select[int]:
     """Select the ids of customers whose name starts with q, or whose phone holds its digits."""
     text = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     conditions = [

@@ -87,9 +87,12 @@ class TaxRow:
 class TaxedLine(Protocol):
     """Anything with a rate, a taxable value and a tax: priced lines and invoice lines."""
 
-    tax_rate_bp: int
-    taxable: int
-    tax: int
+    @property
+    def tax_rate_bp(self) -> int: ...
+    @property
+    def taxable(self) -> int: ...
+    @property
+    def tax(self) -> int: ...
 
 
 def summarise_tax(lines: Iterable[TaxedLine]) -> list[TaxRow]:

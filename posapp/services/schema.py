@@ -73,7 +73,7 @@ def probe_tables(connection: Connection, metadata: MetaData | None = None) -> li
 
 
 @lru_cache(maxsize=4)
-def _all_tables_probe(metadata: MetaData) -> CompoundSelect:
+def _all_tables_probe(metadata: MetaData) -> CompoundSelect[int]:
     """`SELECT 1 FROM (SELECT <columns> FROM t WHERE false) UNION ALL ...` over every table."""
     parts = [
         select(literal(1)).select_from(select(*table.columns).where(false()).subquery())

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.models import CreditNote, DailySales, Invoice, InvoiceLine, Payment
-from posapp.models.base import to_local
+from posapp.models.base import table, to_local
 from posapp.money import round_half_up_div
 
 METHODS = ("cash", "card", "upi", "credit")
@@ -138,7 +138,7 @@ def apply_credit_note(session: Session, note: CreditNote) -> None:
     adjust(session, local_day(note.created_at), figures, -1)
 
 
-_DAILY = DailySales.__table__
+_DAILY = table(DailySales)
 _FIGURES = tuple(f.name for f in fields(DayFigures))
 # One UPDATE adds to the day's counters in the database (x = x + :x): it takes the row's write
 # lock on PostgreSQL and MariaDB, so two tills never lose a sum, and costs one statement.

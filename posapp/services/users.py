@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
 from posapp.models import ROLES, ApiToken, LoginAttempt, Setting, User
-from posapp.models.base import utcnow, write_transaction
+from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit
 from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
@@ -41,7 +41,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 def has_users(session: Session) -> bool:
     """Tell whether any user exists (the first-run setup is open only when none does)."""
-    return session.scalar(select(func.count()).select_from(User)) > 0
+    return (session.scalar(select(func.count()).select_from(User)) or 0) > 0
 
 
 def validate_password(password: str, confirm: str | None = None) -> None:
@@ -241,12 +241,16 @@ def purge_expired(session: Session) -> dict[str, int]:
     """
     now = utcnow()
     with write_transaction(session):
-        tokens = session.execute(
-            delete(ApiToken).where(or_(ApiToken.revoked.is_(True), ApiToken.expires_at <= now))
-        ).rowcount
-        attempts = session.execute(
-            delete(LoginAttempt).where(LoginAttempt.created_at <= now - ATTEMPT_MEMORY)
-        ).rowcount
+        tokens = affected(
+            session.execute(
+                delete(ApiToken).where(or_(ApiToken.revoked.is_(True), ApiToken.expires_at <= now))
+            )
+        )
+        attempts = affected(
+            session.execute(
+                delete(LoginAttempt).where(LoginAttempt.created_at <= now - ATTEMPT_MEMORY)
+            )
+        )
     return {"tokens": tokens or 0, "login_attempts": attempts or 0}
 
 
@@ -264,13 +268,12 @@ def _end_sessions_and_tokens(session: Session, user: User) -> int:
     """Inside a write transaction: end the user's sessions and revoke every API token of
     theirs; return how many tokens were revoked."""
     user.session_version += 1
-    return (
+    return affected(
         session.execute(
             update(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
             .values(revoked=True)
-        ).rowcount
-        or 0
+        )
     )
 
 

@@ -56,6 +56,15 @@ def test_floats_are_refused_so_they_never_touch_money() -> None:
         parse_money(0.1)
 
 
+@pytest.mark.parametrize("raw", [[0, [1, 2], 0], (0, (5,), 0), {"rupees": 5}, b"5"])
+def test_containers_are_not_numbers(raw: object) -> None:
+    # Decimal() would read [0, [1, 2], 0] as 12: a JSON array must be refused, not priced.
+    with pytest.raises(ValidationError, match="must be a number"):
+        parse_money(raw)
+    with pytest.raises(ValidationError, match="must be a number"):
+        parse_quantity(raw, "kg")
+
+
 def test_parse_money_zero_and_negative_rules() -> None:
     with pytest.raises(ValidationError):
         parse_money("0", allow_zero=False)
