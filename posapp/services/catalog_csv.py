@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
@@ -96,7 +96,7 @@ NUMERIC_FIELDS = ("price", "mrp", "cost", "tax_rate", "stock", "low_stock_thresh
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # The codes go in as an expanding parameter at execution: a literal list would stay in
 # SQLAlchemy's statement cache with the compiled statement, long after the import.
-CODES = bindparam("codes", expanding=True)
+CODES: BindParameter[list[str]] = bindparam("codes", expanding=True)
 UPDATABLE = ("code", "name", "unit", "price", "cost", "mrp", "tax_rate_bp", "hsn", "supplier",
              "location", "color", "archived", "stock_milli")  # fmt: skip
 TEMPLATE_ROWS = (
@@ -173,7 +173,7 @@ class _Seen:
     def __exit__(self, *_exc: object) -> None:
         self._db.close()
 
-    def add_active_names(self, products: Iterable[Row[tuple[int, str]]]) -> None:
+    def add_active_names(self, products: Iterable[Row[int, str]]) -> None:
         """Note active products' names, lower-cased as Python does (SQLite folds only ASCII)."""
         self._db.executemany(
             "INSERT INTO active VALUES (?, ?)"

@@ -124,7 +124,7 @@ def csv_cell(kind: str, value: Any) -> str:
     if kind == "time":
         return to_local(value).isoformat(timespec="seconds")
     if kind == "date":
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 

@@ -5,6 +5,7 @@ Each is a `report_framework.Report`; the framework (collect, batches, CSV rows) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -116,7 +117,9 @@ def movements(
     )
     count = None
     if limit is not None:
-        count = int(session.scalar(select(func.count()).select_from(StockMovement).where(*where)))
+        count = int(
+            session.scalar(select(func.count()).select_from(StockMovement).where(*where)) or 0
+        )
         stmt = stmt.limit(limit)
     rows = (
         [created, code, name, why, (delta, unit), ref, note, user or ""]
@@ -244,22 +247,15 @@ def reorder_suggestions(
     return collect(
         "Reorder suggestions",
         _reorder_columns(window_days),
-        (_reorder_row(*row, window_days) for row in batches(session, stmt)),
+        (_reorder_row(row, window_days) for row in batches(session, stmt)),
         limit=limit,
         stream=stream,
     )
 
 
-def _reorder_row(
-    code: str,
-    name: str,
-    supplier: str,
-    unit: str,
-    stock: int,
-    low: int,
-    sold_milli: int,
-    window_days: int,
-) -> list[Any]:
+def _reorder_row(row: Sequence[Any], window_days: int) -> list[Any]:
+    """One suggestion from (code, name, supplier, unit, stock, low stock, sold) thousandths."""
+    code, name, supplier, unit, stock, low, sold_milli = row
     daily = round_half_up_div(int(sold_milli), window_days)  # thousandths per day
     if daily > 0:
         cover_tenths = max(0, stock) * 10 // daily

@@ -239,11 +239,12 @@ def sales_by_category(session: Session, start: date, end: date) -> Report:
         .outerjoin(Category, Category.id == Product.category_id)
         .group_by(Category.name)
     )
-    rows = [
-        [cat or "Uncategorised", int(n), int(sales), int(net), int(cost), int(net - cost)]
+    found = [
+        (str(cat or "Uncategorised"), int(n), int(sales), int(net), int(cost))
         for cat, n, sales, net, cost in session.execute(stmt)
     ]
-    rows.sort(key=lambda r: (-r[2], r[0]))
+    found.sort(key=lambda r: (-r[2], r[0]))
+    rows = [[cat, n, sales, net, cost, net - cost] for cat, n, sales, net, cost in found]
     columns = [
         ("Category", "text"),
         ("Products sold", "number"),
