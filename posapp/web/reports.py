@@ -29,6 +29,7 @@ from posapp.services.catalog_csv import csv_text, neutralise
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
+from posapp.web.forms import or_reshow
 
 bp = Blueprint("reports", __name__)
 SHOWN_ROWS = 500
@@ -194,11 +195,10 @@ def show(name: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/expenses")
 @admin_required
-def add_expense() -> Response | tuple[str, int]:
+def add_expense() -> Response:
     """Record an expense from the form on the expenses report."""
-    try:
-        expense = sales_reports.add_expense(db.session, request.form, current_user.id)
-    except DomainError as exc:
+
+    def reshow(exc: DomainError) -> tuple[str, int]:
         start, end = reports.parse_range(None, None)
         report = sales_reports.expenses(db.session, start, end)
         html = render_template(
@@ -215,6 +215,10 @@ def add_expense() -> Response | tuple[str, int]:
             today=local_today(),
             form=request.form,
         )
-        return html, 422
+        return html, 422  # the expenses report answers any refused expense with 422
+
+    expense = or_reshow(
+        lambda: sales_reports.add_expense(db.session, request.form, current_user.id), reshow
+    )
     flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
     return redirect(url_for("reports.show", name="expenses"))
