@@ -10,7 +10,7 @@ from posapp.documents.barcode import barcode_svg
 from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
 from posapp.extensions import db
-from posapp.models import Category, Product, StockMovement
+from posapp.models import Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
@@ -38,10 +38,6 @@ def product_form_values(product: Product) -> dict[str, str]:
         "location": product.location,
         "color": product.color,
     }
-
-
-def _categories() -> list[str]:
-    return list(db.session.scalars(select(Category.name).order_by(Category.name)))
 
 
 FILTERS = ("low", "out", "archived")
@@ -89,7 +85,7 @@ def index() -> str:
         filter=filter_,
         archived=filter_ == "archived",
         category=category,
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
         sort=sort,
         sorts=SORT_LABELS,
         keyset=keyset,
@@ -122,7 +118,7 @@ def _reshow_form(product: Product | None) -> Reshow:
             values=request.form,
             error=exc.message,
             fields=field_errors(exc),
-            categories=_categories(),
+            categories=catalog.category_names(db.session),
         ),
         exc.status,
     )
@@ -147,7 +143,7 @@ def new() -> Response | str | tuple[str, int]:
         values={"tax_rate": "0", "unit": "pcs"},
         error=None,
         fields={},
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
     )
 
 
@@ -170,7 +166,7 @@ def edit(product_id: int) -> Response | str | tuple[str, int]:
         values=product_form_values(product),
         error=None,
         fields={},
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
     )
 
 
