@@ -4,7 +4,9 @@ The window's own page is driven through QtWebEngine's DevTools endpoint (tests/d
 a label PDF made there opens through DesktopApi.open_document and a fake `xdg-open`.
 
 Needs Debian's xvfb, imagemagick (`import`), xdotool, libX11 and `pywebview[qt]`
-(requirements-dev.txt); .ci/run installs them. Without them the test skips, unless CI is set.
+(requirements-dev.txt), and the X libraries Qt's xcb platform plugin links; .ci/run installs
+them. tests/desktop/environment.py checks all of it first: without them the test skips with
+the reason, unless CI is set.
 Run with `pytest -m desktop -s` to see the measured time to a visible window.
 """
 
