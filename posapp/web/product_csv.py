@@ -80,14 +80,17 @@ def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _plan_upload(upload: FileStorage | None, csv_path: Path) -> catalog_csv.ImportPlan:
-    """Save the uploaded file to csv_path and check it; no file is left behind on failure."""
+def _plan_upload(upload: FileStorage | None, csv_path: Path) -> tuple[catalog_csv.ImportPlan, str]:
+    """Save the uploaded file to csv_path and check it: (the plan, the file's name).
+
+    No file is left behind on failure.
+    """
     if upload is None or not upload.filename:
         raise ValidationError("Choose a CSV file to upload.", field="file")
     # Straight to disk: the file is read from there a chunk at a time, never whole.
     upload.save(csv_path)
     try:
-        return catalog_csv.plan_import(db.session, csv_path)
+        return catalog_csv.plan_import(db.session, csv_path), upload.filename
     except BaseException:
         csv_path.unlink(missing_ok=True)
         raise
@@ -114,9 +117,8 @@ def upload() -> Response | str | tuple[dict[str, Any], int]:
         upload = request.files.get("file")
         token = secrets.token_hex(16)
         csv_path, json_path = _folder() / f"{token}.csv", _folder() / f"{token}.json"
-        plan = or_reshow(lambda: _plan_upload(upload, csv_path), _upload_failed)
+        plan, filename = or_reshow(lambda: _plan_upload(upload, csv_path), _upload_failed)
         _forget_old_uploads()
-        filename = upload.filename if upload is not None else ""  # _plan_upload checked it
         json_path.write_text(json.dumps(_summary(plan, filename)), encoding="utf-8")
         session["csv_import"] = token
         target = url_for("product_csv.preview", token=token)
