@@ -222,7 +222,7 @@ def detail(customer_id: int) -> tuple[str, int]:
 
 @bp.post("/<int:customer_id>/payments")
 @login_required
-def record_payment(customer_id: int) -> Response | tuple[str, int]:
+def record_payment(customer_id: int) -> Response:
     """Record a payment on account, then show its receipt."""
     result = or_reshow(
         lambda: ledger.record_payment(db.session, customer_id, request.form, current_user),
@@ -241,7 +241,7 @@ def record_payment(customer_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:customer_id>/adjustments")
 @login_required
-def adjust(customer_id: int) -> Response | tuple[str, int]:
+def adjust(customer_id: int) -> Response:
     """Add an admin's balance correction with its reason."""
     if not current_user.is_admin:
         abort(403)

@@ -56,7 +56,7 @@ def _purchase_lines_from_form() -> list[dict[str, str]]:
 
 @bp.route("/receive", methods=["GET", "POST"])
 @admin_required
-def receive() -> Response | str | tuple[str, int]:
+def receive() -> Response | str:
     """Book a purchase bill: supplier, reference and lines of product, quantity and cost."""
     if request.method == "POST":
         lines = _purchase_lines_from_form()
@@ -104,7 +104,7 @@ def purchase(purchase_id: int) -> str:
 
 @bp.route("/adjust/<int:product_id>", methods=["GET", "POST"])
 @admin_required
-def adjust(product_id: int) -> Response | str | tuple[str, int]:
+def adjust(product_id: int) -> Response | str:
     """Book a stock adjustment (damage, loss, count correction) with a reason note."""
     product = catalog.get_product(db.session, product_id)
     if request.method == "POST":
@@ -146,7 +146,7 @@ def adjust(product_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/count", methods=["GET", "POST"])
 @admin_required
-def count() -> Response | str | tuple[str, int]:
+def count() -> Response | str:
     """Stock count: enter counted quantities for a page of products; the differences are booked."""
     q = request.args.get("q", "").strip()
     category = request.args.get("category", "").strip()
@@ -217,7 +217,7 @@ def expiring() -> str:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
-def settings() -> Response | str | tuple[str, int]:
+def settings() -> Response | str:
     """The stock settings: negative stock, low-stock default, expiry/dead-stock, label sheet."""
     if request.method == "POST":
         or_reshow(

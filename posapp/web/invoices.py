@@ -162,7 +162,7 @@ def return_payload(form: Any) -> dict[str, Any]:
 
 @bp.post("/<int:invoice_id>/return")
 @login_required
-def take_return(invoice_id: int) -> Response | tuple[str, int]:
+def take_return(invoice_id: int) -> Response:
     """Take goods back against the invoice and issue a credit note."""
     note = or_reshow(
         lambda: returns.create_return(
@@ -178,7 +178,7 @@ def take_return(invoice_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:invoice_id>/void")
 @admin_required
-def void(invoice_id: int) -> Response | tuple[str, int]:
+def void(invoice_id: int) -> Response:
     """Void the invoice (admin, with a reason): stock and credit come back."""
     invoice = or_reshow(
         lambda: returns.void_invoice(db.session, invoice_id, request.form, current_user),

@@ -158,7 +158,7 @@ def errors_csv(token: str) -> Response:
 
 @bp.post("/import/<token>")
 @admin_required
-def confirm(token: str) -> Response | str | tuple[str, int]:
+def confirm(token: str) -> Response:
     """Step 3: import every row in one transaction, or nothing."""
     csv_path, json_path = _paths(token)
     if not csv_path.exists():

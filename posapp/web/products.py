@@ -126,7 +126,7 @@ def _reshow_form(product: Product | None) -> Reshow:
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
-def new() -> Response | str | tuple[str, int]:
+def new() -> Response | str:
     """Add a product; the form re-shows with every error on bad input."""
     if request.method == "POST":
         product = or_reshow(
@@ -149,7 +149,7 @@ def new() -> Response | str | tuple[str, int]:
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit(product_id: int) -> Response | str | tuple[str, int]:
+def edit(product_id: int) -> Response | str:
     """Edit a product (stock changes go through movements, not this form)."""
     product = catalog.get_product(db.session, product_id)
     if request.method == "POST":
@@ -269,7 +269,7 @@ def _label_page(
 
 @bp.route("/labels", methods=["GET", "POST"])
 @admin_required
-def label_sheet() -> Response | str | tuple[str, int]:
+def label_sheet() -> Response | str:
     """Choose products, counts, sheet and start position; answer the labels as a PDF."""
     if request.method == "POST":
         rows = _label_rows_from_form()

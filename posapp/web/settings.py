@@ -94,7 +94,7 @@ def save() -> Response:
 
 @bp.post("/logo")
 @admin_required
-def upload_logo() -> Response | tuple[str, int]:
+def upload_logo() -> Response:
     """Store an uploaded PNG/JPEG logo, shrunk to fit the logo box."""
     upload = request.files.get("logo")
     # Read one byte past the limit: enough to know the file is too large, never more.
@@ -127,7 +127,7 @@ def remove_logo() -> Response:
 
 @bp.post("/printer")
 @admin_required
-def save_printer() -> Response | tuple[str, int]:
+def save_printer() -> Response:
     """Save the receipt printer's settings; on any error re-show them and write nothing."""
     changed = or_reshow(
         lambda: receipt_printer.save_printer_settings(db.session, request.form, current_user.id),
