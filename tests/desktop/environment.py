@@ -94,9 +94,11 @@ def xcb_start_problem(display: str, timeout: float = PROBE_SECONDS) -> str | Non
         return f"Qt did not start on {display} within {timeout:.0f} s"
     if done.returncode == 0:
         return None
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    said = next((line for line in lines if "platform plugin" in line), lines[-1] if lines else "")
-    return f"Qt cannot open a window on {display} (exit {done.returncode}): {said.strip()}"
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    # Qt's own log lines say why ("could not connect to display", the libraries it wants);
+    # the text after them is the same for every cause.
+    said = "; ".join(line for line in lines if line.startswith("qt.")) or (lines or [""])[-1]
+    return f"Qt cannot open a window on {display} (exit {done.returncode}): {said}"
 
 
 def missing_requirements(ldd: LddRunner = run_ldd) -> list[str]:
