@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from posapp.api.errors import api_error_response
 from posapp.errors import DomainError
+from posapp.extensions import db
 from posapp.web.errors import render_error
 
 HTTP_CODES = {
@@ -30,6 +32,19 @@ def _is_api() -> bool:
     if request.path == "/api" or request.path.startswith("/api/"):
         return True
     return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _rollback_quietly(app: Flask) -> None:
+    """Empty the session before the error page is drawn.
+
+    After a failed flush the session refuses every query until it is rolled back, and the page
+    layout reads the user and the shop settings: without this the 500 page itself would fail.
+    A rollback that fails too (the database is gone) must not hide the first error.
+    """
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        app.logger.exception("Rollback after an unhandled error failed too")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -62,6 +77,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        _rollback_quietly(app)
         message = "Something went wrong on our side; the error was logged."
         if _is_api():
             return api_error_response("internal_error", message, 500)

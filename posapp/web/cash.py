@@ -13,6 +13,7 @@ from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.services import cash_sessions, receipt_printer
 from posapp.web import admin_required, shop_settings
+from posapp.web.forms import Reshow, or_reshow
 
 bp = Blueprint("cash", __name__)
 
@@ -34,6 +35,11 @@ def _render(status: int = 200, form: str = "", error: DomainError | None = None)
     ), status
 
 
+def _reshow(form: str) -> Reshow:
+    """Re-show the cash page with this form's input and error."""
+    return lambda exc: _render(exc.status, form, exc)
+
+
 @bp.get("/")
 @login_required
 def index() -> tuple[str, int]:
@@ -45,10 +51,10 @@ def index() -> tuple[str, int]:
 @login_required
 def open_session() -> Any:
     """Open the user's session with the opening float."""
-    try:
-        cash_sessions.open_session(db.session, request.form, current_user)
-    except DomainError as exc:
-        return _render(exc.status, "open", exc)
+    or_reshow(
+        lambda: cash_sessions.open_session(db.session, request.form, current_user),
+        _reshow("open"),
+    )
     return redirect(url_for("cash.index"))
 
 
@@ -56,10 +62,10 @@ def open_session() -> Any:
 @login_required
 def movement(session_id: int) -> Any:
     """Record a pay-in or pay-out with its reason."""
-    try:
-        cash_sessions.add_movement(db.session, session_id, request.form, current_user)
-    except DomainError as exc:
-        return _render(exc.status, "movement", exc)
+    or_reshow(
+        lambda: cash_sessions.add_movement(db.session, session_id, request.form, current_user),
+        _reshow("movement"),
+    )
     return redirect(url_for("cash.index"))
 
 
@@ -67,10 +73,10 @@ def movement(session_id: int) -> Any:
 @login_required
 def close(session_id: int) -> Any:
     """Close with the blind count, then show the Z-report with expected and over/short."""
-    try:
-        cash_sessions.close_session(db.session, session_id, request.form, current_user)
-    except DomainError as exc:
-        return _render(exc.status, "close", exc)
+    or_reshow(
+        lambda: cash_sessions.close_session(db.session, session_id, request.form, current_user),
+        _reshow("close"),
+    )
     return redirect(url_for("cash.z_report", session_id=session_id))
 
 
@@ -78,10 +84,12 @@ def close(session_id: int) -> Any:
 @login_required
 def open_drawer() -> Any:
     """Open the cash drawer without a sale (reason required, audit-logged)."""
-    try:
-        receipt_printer.open_drawer_no_sale(db.session, shop_settings(), request.form, current_user)
-    except DomainError as exc:
-        return _render(exc.status, "drawer", exc)
+    or_reshow(
+        lambda: receipt_printer.open_drawer_no_sale(
+            db.session, shop_settings(), request.form, current_user
+        ),
+        _reshow("drawer"),
+    )
     flash("The cash drawer opened; that is written to the audit log.", "success")
     return redirect(url_for("cash.index"))
 

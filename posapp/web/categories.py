@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.services import categories
 from posapp.web import admin_required
+from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("categories", __name__)
 
@@ -44,52 +44,48 @@ def index() -> tuple[str, int]:
 
 @bp.post("/")
 @admin_required
-def create() -> Response | tuple[str, int]:
+def create() -> Response:
     """Add a category."""
-    try:
-        category = categories.create_category(db.session, request.form, current_user.id)
-    except DomainError as exc:
-        return _page(
+    category = or_reshow(
+        lambda: categories.create_category(db.session, request.form, current_user.id),
+        lambda exc: _page(
             exc.status,
             error=exc.message,
             add_values={"name": request.form.get("name", "")},
-            add_fields=exc.details.get("fields", {"name": exc.message}),
-        )
+            add_fields=field_errors(exc) or {"name": exc.message},
+        ),
+    )
     flash(f"Added the category {category.name}.", "success")
     return redirect(url_for("categories.index"))
 
 
 @bp.post("/<int:category_id>/rename")
 @admin_required
-def rename(category_id: int) -> Response | tuple[str, int]:
+def rename(category_id: int) -> Response:
     """Rename a category; its products follow."""
-    try:
-        category = categories.rename_category(
-            db.session, category_id, request.form, current_user.id
-        )
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _page(
+    category = or_reshow(
+        lambda: categories.rename_category(db.session, category_id, request.form, current_user.id),
+        lambda exc: _page(
             exc.status,
             error=exc.message,
             editing=category_id,
             edit_value=request.form.get("name", ""),
-            edit_error=exc.details.get("fields", {}).get("name", exc.message),
-        )
+            edit_error=field_errors(exc).get("name", exc.message),
+        ),
+        reraise={404},
+    )
     flash(f"Renamed to {category.name}.", "success")
     return redirect(url_for("categories.index"))
 
 
 @bp.post("/<int:category_id>/delete")
 @admin_required
-def delete(category_id: int) -> Response | tuple[str, int]:
+def delete(category_id: int) -> Response:
     """Delete a category no product uses."""
-    try:
-        name = categories.delete_category(db.session, category_id, current_user.id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _page(exc.status, error=exc.message)
+    name = or_reshow(
+        lambda: categories.delete_category(db.session, category_id, current_user.id),
+        lambda exc: _page(exc.status, error=exc.message),
+        reraise={404},
+    )
     flash(f"Deleted the category {name}.", "info")
     return redirect(url_for("categories.index"))

@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 
 from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
-from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Customer
 from posapp.money import money_str
 from posapp.services import customers, ledger, ledger_views
 from posapp.web import page_arg, shop_settings
+from posapp.web.forms import field_errors, flash_and_redirect, form_state, or_reshow
 
 bp = Blueprint("customers", __name__)
 PER_PAGE = 50
@@ -120,12 +120,12 @@ def _render_form(
 def new() -> Response | str | tuple[str, int]:
     """Add a customer; the form re-shows with every error on bad input."""
     if request.method == "POST":
-        try:
-            customer = customers.create_customer(db.session, request.form, current_user)
-        except DomainError as exc:
-            return _render_form(
-                None, request.form, exc.message, exc.details.get("fields", {}), exc.status
-            )
+        customer = or_reshow(
+            lambda: customers.create_customer(db.session, request.form, current_user),
+            lambda exc: _render_form(
+                None, request.form, exc.message, field_errors(exc), exc.status
+            ),
+        )
         flash(f"Added {customer.name}.", "success")
         return redirect(url_for("customers.detail", customer_id=customer.id))
     values = {"credit_limit": "0.00", "phone": request.args.get("phone", "")}
@@ -141,13 +141,13 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
         data = {k: v for k, v in request.form.items() if k != "csrf_token"}
         if not current_user.is_admin:
             data.pop("credit_limit", None)  # the field is read-only for cashiers
-        try:
-            customers.update_customer(db.session, customer_id, data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            return _render_form(
-                customer, request.form, exc.message, exc.details.get("fields", {}), exc.status
-            )
+        or_reshow(
+            lambda: customers.update_customer(db.session, customer_id, data, current_user),
+            lambda exc: _render_form(
+                customer, request.form, exc.message, field_errors(exc), exc.status
+            ),
+            rollback=True,
+        )
         flash("Saved.", "success")
         return redirect(url_for("customers.detail", customer_id=customer_id))
     return _render_form(customer, customer_form_values(customer), None, {}, 200)
@@ -157,13 +157,13 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
 @login_required
 def archive(customer_id: int) -> Response:
     """Archive a customer whose balance is zero (history stays)."""
-    try:
-        customer = customers.update_customer(
+    customer = or_reshow(
+        lambda: customers.update_customer(
             db.session, customer_id, {"archived": True}, current_user
-        )
-        flash(f"Archived {customer.name}.", "info")
-    except DomainError as exc:
-        flash(exc.message, "danger")
+        ),
+        flash_and_redirect(url_for("customers.detail", customer_id=customer_id)),
+    )
+    flash(f"Archived {customer.name}.", "info")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
@@ -222,20 +222,14 @@ def detail(customer_id: int) -> tuple[str, int]:
 
 @bp.post("/<int:customer_id>/payments")
 @login_required
-def record_payment(customer_id: int) -> Response | tuple[str, int]:
+def record_payment(customer_id: int) -> Response:
     """Record a payment on account, then show its receipt."""
-    try:
-        result = ledger.record_payment(db.session, customer_id, request.form, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        form = {
-            "data": request.form,
-            "error": exc.message,
-            "fields": exc.details.get("fields", {}),
-        }
-        return _render_detail(customer_id, status=exc.status, payment=form)
+    result = or_reshow(
+        lambda: ledger.record_payment(db.session, customer_id, request.form, current_user),
+        lambda exc: _render_detail(customer_id, status=exc.status, payment=form_state(exc)),
+        reraise={404},
+        rollback=True,
+    )
     settled = len(result.allocations)
     flash(
         f"Payment of {money_str(result.payment.amount)} recorded"
@@ -247,22 +241,16 @@ def record_payment(customer_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:customer_id>/adjustments")
 @login_required
-def adjust(customer_id: int) -> Response | tuple[str, int]:
+def adjust(customer_id: int) -> Response:
     """Add an admin's balance correction with its reason."""
     if not current_user.is_admin:
         abort(403)
-    try:
-        ledger.add_adjustment(db.session, customer_id, request.form, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        form = {
-            "data": request.form,
-            "error": exc.message,
-            "fields": exc.details.get("fields", {}),
-        }
-        return _render_detail(customer_id, status=exc.status, adjustment=form)
+    or_reshow(
+        lambda: ledger.add_adjustment(db.session, customer_id, request.form, current_user),
+        lambda exc: _render_detail(customer_id, status=exc.status, adjustment=form_state(exc)),
+        reraise={404},
+        rollback=True,
+    )
     flash("Adjustment added to the ledger.", "success")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 

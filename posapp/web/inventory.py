@@ -15,6 +15,7 @@ from posapp.models import Purchase, PurchaseLine
 from posapp.money import qty_str
 from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, page_arg, shop_settings
+from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("inventory", __name__)
 COUNT_PER_PAGE = 50
@@ -55,7 +56,7 @@ def _purchase_lines_from_form() -> list[dict[str, str]]:
 
 @bp.route("/receive", methods=["GET", "POST"])
 @admin_required
-def receive() -> Response | str | tuple[str, int]:
+def receive() -> Response | str:
     """Book a purchase bill: supplier, reference and lines of product, quantity and cost."""
     if request.method == "POST":
         lines = _purchase_lines_from_form()
@@ -65,17 +66,20 @@ def receive() -> Response | str | tuple[str, int]:
             "note": request.form.get("note", ""),
             "lines": lines,
         }
-        try:
-            purchase = inventory.receive_stock(db.session, data, current_user.id)
-        except DomainError as exc:
-            shown = lines + [dict.fromkeys(LINE_FIELDS, "")] * max(1, BLANK_LINES - len(lines))
-            return render_template(
-                "inventory/receive.html",
-                values=request.form,
-                lines=shown,
-                error=exc.message,
-                fields=exc.details.get("fields", {}),
-            ), exc.status
+        shown = lines + [dict.fromkeys(LINE_FIELDS, "")] * max(1, BLANK_LINES - len(lines))
+        purchase = or_reshow(
+            lambda: inventory.receive_stock(db.session, data, current_user.id),
+            lambda exc: (
+                render_template(
+                    "inventory/receive.html",
+                    values=request.form,
+                    lines=shown,
+                    error=exc.message,
+                    fields=field_errors(exc),
+                ),
+                exc.status,
+            ),
+        )
         flash(f"Received {purchase.number}: {len(lines)} line(s) added to stock.", "success")
         return redirect(url_for("inventory.purchase", purchase_id=purchase.id))
     preset = request.args.get("code", "")
@@ -100,7 +104,7 @@ def purchase(purchase_id: int) -> str:
 
 @bp.route("/adjust/<int:product_id>", methods=["GET", "POST"])
 @admin_required
-def adjust(product_id: int) -> Response | str | tuple[str, int]:
+def adjust(product_id: int) -> Response | str:
     """Book a stock adjustment (damage, loss, count correction) with a reason note."""
     product = catalog.get_product(db.session, product_id)
     if request.method == "POST":
@@ -113,11 +117,10 @@ def adjust(product_id: int) -> Response | str | tuple[str, int]:
         quantity = data["delta"].strip()
         if direction == "remove" and quantity and not quantity.startswith("-"):
             data["delta"] = "-" + quantity
-        try:
-            inventory.adjust_stock(db.session, product_id, data, current_user.id)
-        except DomainError as exc:
-            fields = dict(exc.details.get("fields", {}))
-            if "delta" in fields:
+
+        def reshow(exc: DomainError) -> tuple[str, int]:
+            fields = field_errors(exc)
+            if "delta" in fields:  # the form calls the signed delta "quantity"
                 fields["quantity"] = fields.pop("delta")
             return render_template(
                 "inventory/adjust.html",
@@ -126,6 +129,10 @@ def adjust(product_id: int) -> Response | str | tuple[str, int]:
                 error=exc.message,
                 fields=fields,
             ), exc.status
+
+        or_reshow(
+            lambda: inventory.adjust_stock(db.session, product_id, data, current_user.id), reshow
+        )
         flash("Stock adjusted.", "success")
         return redirect(url_for("products.detail", product_id=product_id))
     return render_template(
@@ -139,7 +146,7 @@ def adjust(product_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/count", methods=["GET", "POST"])
 @admin_required
-def count() -> Response | str | tuple[str, int]:
+def count() -> Response | str:
     """Stock count: enter counted quantities for a page of products; the differences are booked."""
     q = request.args.get("q", "").strip()
     category = request.args.get("category", "").strip()
@@ -162,14 +169,11 @@ def count() -> Response | str | tuple[str, int]:
         for key, value in request.form.items():
             if key.startswith("count-") and key[6:].isdecimal():
                 counts[int(key[6:])] = value
-        try:
-            results = inventory.book_stock_count(
-                db.session, counts, current_user.id, request.form.get("note", "")
-            )
-        except DomainError as exc:
+
+        def reshow(exc: DomainError) -> tuple[str, int]:
             fields = {
                 key.replace("count.", "count-"): message
-                for key, message in exc.details.get("fields", {}).items()
+                for key, message in field_errors(exc).items()
             }
             return render_template(
                 "inventory/count.html",
@@ -178,6 +182,13 @@ def count() -> Response | str | tuple[str, int]:
                 error=exc.message,
                 fields=fields,
             ), exc.status
+
+        results = or_reshow(
+            lambda: inventory.book_stock_count(
+                db.session, counts, current_user.id, request.form.get("note", "")
+            ),
+            reshow,
+        )
         changed = [r for r in results if r.delta_milli]
         flash(f"Counted {len(results)} product(s); booked {len(changed)} difference(s).", "success")
         for result in changed[:20]:
@@ -206,19 +217,22 @@ def expiring() -> str:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
-def settings() -> Response | str | tuple[str, int]:
+def settings() -> Response | str:
     """The stock settings: negative stock, low-stock default, expiry/dead-stock, label sheet."""
     if request.method == "POST":
-        try:
-            inventory.update_inventory_settings(db.session, request.form, current_user.id)
-        except DomainError as exc:
-            return render_template(
-                "inventory/settings.html",
-                values=request.form,
-                error=exc.message,
-                fields=exc.details.get("fields", {}),
-                sheets=labels.sheet_choices(),
-            ), exc.status
+        or_reshow(
+            lambda: inventory.update_inventory_settings(db.session, request.form, current_user.id),
+            lambda exc: (
+                render_template(
+                    "inventory/settings.html",
+                    values=request.form,
+                    error=exc.message,
+                    fields=field_errors(exc),
+                    sheets=labels.sheet_choices(),
+                ),
+                exc.status,
+            ),
+        )
         flash("Stock settings saved.", "success")
         return redirect(url_for("inventory.settings"))
     current = shop_settings()

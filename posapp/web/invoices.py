@@ -15,6 +15,7 @@ from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import checkout, invoices, returns
 from posapp.services.pricing import summarise_tax
 from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
+from posapp.web.forms import flash_and_redirect, form_state, or_reshow
 
 bp = Blueprint("invoices", __name__)
 PER_PAGE = 50
@@ -133,16 +134,16 @@ def pdf(invoice_id: int) -> Response:
 def print_receipt(invoice_id: int) -> Response:
     """Reprint the receipt (marked DUPLICATE) on the ESC/POS receipt printer."""
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
-    try:
-        outcome = escpos_receipt.print_invoice_receipt(
+    back = url_for("invoices.detail", invoice_id=invoice_id)
+    outcome = or_reshow(
+        lambda: escpos_receipt.print_invoice_receipt(
             db.session, invoice, shop_settings(), current_user, duplicate=True
-        )
-    except DomainError as exc:
-        flash(exc.message, "danger")
-    else:
-        invoices.record_reprint(db.session, invoice, current_user, "receipt_printer")
-        flash(outcome.message(), "success")
-    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
+        ),
+        flash_and_redirect(back),
+    )
+    invoices.record_reprint(db.session, invoice, current_user, "receipt_printer")
+    flash(outcome.message(), "success")
+    return redirect(back)
 
 
 def return_payload(form: Any) -> dict[str, Any]:
@@ -161,33 +162,29 @@ def return_payload(form: Any) -> dict[str, Any]:
 
 @bp.post("/<int:invoice_id>/return")
 @login_required
-def take_return(invoice_id: int) -> Response | tuple[str, int]:
+def take_return(invoice_id: int) -> Response:
     """Take goods back against the invoice and issue a credit note."""
-    try:
-        note = returns.create_return(
+    note = or_reshow(
+        lambda: returns.create_return(
             db.session, invoice_id, return_payload(request.form), current_user
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        form = {"data": request.form, "error": exc.message, "fields": exc.details.get("fields", {})}
-        return _render_detail(invoice_id, status=exc.status, return_form=form)
+        ),
+        lambda exc: _render_detail(invoice_id, status=exc.status, return_form=form_state(exc)),
+        reraise={403, 404},
+        rollback=True,
+    )
     flash(f"Credit note {note.number} issued: {returns.refund_summary(note)}.", "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 
 
 @bp.post("/<int:invoice_id>/void")
 @admin_required
-def void(invoice_id: int) -> Response | tuple[str, int]:
+def void(invoice_id: int) -> Response:
     """Void the invoice (admin, with a reason): stock and credit come back."""
-    try:
-        invoice = returns.void_invoice(db.session, invoice_id, request.form, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        form = {"data": request.form, "error": exc.message, "fields": exc.details.get("fields", {})}
-        return _render_detail(invoice_id, status=exc.status, void_form=form)
+    invoice = or_reshow(
+        lambda: returns.void_invoice(db.session, invoice_id, request.form, current_user),
+        lambda exc: _render_detail(invoice_id, status=exc.status, void_form=form_state(exc)),
+        reraise={403, 404},
+        rollback=True,
+    )
     flash(f"{invoice.number} is void; its stock and credit came back.", "warning")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))

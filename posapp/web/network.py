@@ -16,10 +16,10 @@ from flask import (
 from flask_login import current_user
 
 from posapp.documents.qr import qr_png
-from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.services import network
 from posapp.web import admin_required, shop_settings
+from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("network", __name__)
 
@@ -68,17 +68,17 @@ def index() -> tuple[str, int]:
 
 @bp.post("/")
 @admin_required
-def save() -> Response | tuple[str, int]:
+def save() -> Response:
     """Turn sharing on the local network on or off (takes effect at the next start)."""
-    try:
-        changed = network.update_sharing(db.session, request.form, current_user.id)
-    except DomainError as exc:
-        return _page(
+    changed = or_reshow(
+        lambda: network.update_sharing(db.session, request.form, current_user.id),
+        lambda exc: _page(
             exc.status,
             error=exc.message,
-            fields=exc.details.get("fields"),
+            fields=field_errors(exc),
             values=request.form.to_dict(),
-        )
+        ),
+    )
     flash(
         "Saved. It takes effect the next time TillBook starts." if changed else "Nothing changed.",
         "success",

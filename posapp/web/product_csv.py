@@ -22,11 +22,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.services import catalog_csv, csv_io, exports
 from posapp.web import admin_required
+from posapp.web.forms import field_errors, or_reshow
 from posapp.web.uploads import upload_limit
 
 bp = Blueprint("product_csv", __name__)
@@ -78,36 +80,46 @@ def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _plan_upload(upload: FileStorage | None, csv_path: Path) -> tuple[catalog_csv.ImportPlan, str]:
+    """Save the uploaded file to csv_path and check it: (the plan, the file's name).
+
+    No file is left behind on failure.
+    """
+    if upload is None or not upload.filename:
+        raise ValidationError("Choose a CSV file to upload.", field="file")
+    # Straight to disk: the file is read from there a chunk at a time, never whole.
+    upload.save(csv_path)
+    try:
+        return catalog_csv.plan_import(db.session, csv_path), upload.filename
+    except BaseException:
+        csv_path.unlink(missing_ok=True)
+        raise
+
+
+def _upload_failed(exc: DomainError) -> tuple[str, int] | tuple[dict[str, Any], int]:
+    """Answer a refused upload: JSON to the page's script, else the upload form again."""
+    if _wants_json():
+        return {"error": exc.message}, exc.status
+    return render_template(
+        "products/import.html",
+        error=exc.message,
+        fields=field_errors(exc),
+        max_bytes=MAX_UPLOAD,
+    ), exc.status
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @upload_limit(MAX_UPLOAD)
 @admin_required
-def upload() -> Response | str | tuple[str, int] | tuple[dict[str, Any], int]:
+def upload() -> Response | str | tuple[dict[str, Any], int]:
     """Step 1: upload a CSV; it is read and checked, nothing is written."""
     if request.method == "POST":
         upload = request.files.get("file")
         token = secrets.token_hex(16)
         csv_path, json_path = _folder() / f"{token}.csv", _folder() / f"{token}.json"
-        try:
-            if upload is None or not upload.filename:
-                raise ValidationError("Choose a CSV file to upload.", field="file")
-            # Straight to disk: the file is read from there a chunk at a time, never whole.
-            upload.save(csv_path)
-            try:
-                plan = catalog_csv.plan_import(db.session, csv_path)
-            except BaseException:
-                csv_path.unlink(missing_ok=True)
-                raise
-        except DomainError as exc:
-            if _wants_json():
-                return {"error": exc.message}, exc.status
-            return render_template(
-                "products/import.html",
-                error=exc.message,
-                fields=exc.details.get("fields", {}),
-                max_bytes=MAX_UPLOAD,
-            ), exc.status
+        plan, filename = or_reshow(lambda: _plan_upload(upload, csv_path), _upload_failed)
         _forget_old_uploads()
-        json_path.write_text(json.dumps(_summary(plan, upload.filename)), encoding="utf-8")
+        json_path.write_text(json.dumps(_summary(plan, filename)), encoding="utf-8")
         session["csv_import"] = token
         target = url_for("product_csv.preview", token=token)
         if _wants_json():
@@ -146,14 +158,13 @@ def errors_csv(token: str) -> Response:
 
 @bp.post("/import/<token>")
 @admin_required
-def confirm(token: str) -> Response | str | tuple[str, int]:
+def confirm(token: str) -> Response:
     """Step 3: import every row in one transaction, or nothing."""
     csv_path, json_path = _paths(token)
     if not csv_path.exists():
         raise NotFound("This import has expired; upload the file again.")
-    try:
-        result = catalog_csv.apply_import(db.session, csv_path, current_user.id)
-    except DomainError as exc:
+
+    def reshow(exc: DomainError) -> tuple[str, int]:
         # The catalog changed since the preview: show the new problems, nothing was written.
         try:
             plan = catalog_csv.plan_import(db.session, csv_path)
@@ -168,6 +179,10 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
             shown=SHOWN_ERRORS,
             error=exc.message,
         ), exc.status
+
+    result = or_reshow(
+        lambda: catalog_csv.apply_import(db.session, csv_path, current_user.id), reshow
+    )
     csv_path.unlink(missing_ok=True)
     json_path.unlink(missing_ok=True)
     session.pop("csv_import", None)

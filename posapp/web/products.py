@@ -9,12 +9,12 @@ from sqlalchemy import select
 from posapp.documents.barcode import barcode_svg
 from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
-from posapp.errors import DomainError
 from posapp.extensions import db
-from posapp.models import Category, Product, StockMovement
+from posapp.models import Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
+from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
 
 bp = Blueprint("products", __name__)
 PER_PAGE = 50
@@ -38,10 +38,6 @@ def product_form_values(product: Product) -> dict[str, str]:
         "location": product.location,
         "color": product.color,
     }
-
-
-def _categories() -> list[str]:
-    return list(db.session.scalars(select(Category.name).order_by(Category.name)))
 
 
 FILTERS = ("low", "out", "archived")
@@ -89,7 +85,7 @@ def index() -> str:
         filter=filter_,
         archived=filter_ == "archived",
         category=category,
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
         sort=sort,
         sorts=SORT_LABELS,
         keyset=keyset,
@@ -113,63 +109,64 @@ SORT_LABELS = {
 }
 
 
+def _reshow_form(product: Product | None) -> Reshow:
+    """Re-show the product form with what was typed, the message and the field errors."""
+    return lambda exc: (
+        render_template(
+            "products/form.html",
+            product=product,
+            values=request.form,
+            error=exc.message,
+            fields=field_errors(exc),
+            categories=catalog.category_names(db.session),
+        ),
+        exc.status,
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
-def new() -> Response | str | tuple[str, int]:
+def new() -> Response | str:
     """Add a product; the form re-shows with every error on bad input."""
     if request.method == "POST":
-        try:
-            product = catalog.create_product(db.session, request.form, current_user.id)
-            flash(f"Added {product.name} ({product.code}).", "success")
-            if request.form.get("another"):
-                return redirect(url_for("products.new"))
-            return redirect(url_for("products.detail", product_id=product.id))
-        except DomainError as exc:
-            return render_template(
-                "products/form.html",
-                product=None,
-                values=request.form,
-                error=exc.message,
-                fields=exc.details.get("fields", {}),
-                categories=_categories(),
-            ), exc.status
+        product = or_reshow(
+            lambda: catalog.create_product(db.session, request.form, current_user.id),
+            _reshow_form(None),
+        )
+        flash(f"Added {product.name} ({product.code}).", "success")
+        if request.form.get("another"):
+            return redirect(url_for("products.new"))
+        return redirect(url_for("products.detail", product_id=product.id))
     return render_template(
         "products/form.html",
         product=None,
         values={"tax_rate": "0", "unit": "pcs"},
         error=None,
         fields={},
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
     )
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit(product_id: int) -> Response | str | tuple[str, int]:
+def edit(product_id: int) -> Response | str:
     """Edit a product (stock changes go through movements, not this form)."""
     product = catalog.get_product(db.session, product_id)
     if request.method == "POST":
         data = {k: v for k, v in request.form.items() if k not in ("opening_stock", "csrf_token")}
-        try:
-            catalog.update_product(db.session, product_id, data, current_user.id)
-            flash("Saved.", "success")
-            return redirect(url_for("products.detail", product_id=product_id))
-        except DomainError as exc:
-            return render_template(
-                "products/form.html",
-                product=product,
-                values=request.form,
-                error=exc.message,
-                fields=exc.details.get("fields", {}),
-                categories=_categories(),
-            ), exc.status
+        or_reshow(
+            lambda: catalog.update_product(db.session, product_id, data, current_user.id),
+            _reshow_form(product),
+        )
+        flash("Saved.", "success")
+        return redirect(url_for("products.detail", product_id=product_id))
     return render_template(
         "products/form.html",
         product=product,
         values=product_form_values(product),
         error=None,
         fields={},
-        categories=_categories(),
+        categories=catalog.category_names(db.session),
     )
 
 
@@ -186,13 +183,13 @@ def archive(product_id: int) -> Response:
 @admin_required
 def restore(product_id: int) -> Response:
     """Bring an archived product back (its name must still be free)."""
-    try:
-        product = catalog.update_product(
+    product = or_reshow(
+        lambda: catalog.update_product(
             db.session, product_id, {"archived": False}, current_user.id
-        )
-        flash(f"Restored {product.name}.", "success")
-    except DomainError as exc:
-        flash(exc.message, "danger")
+        ),
+        flash_and_redirect(url_for("products.detail", product_id=product_id)),
+    )
+    flash(f"Restored {product.name}.", "success")
     return redirect(url_for("products.detail", product_id=product_id))
 
 
@@ -272,19 +269,17 @@ def _label_page(
 
 @bp.route("/labels", methods=["GET", "POST"])
 @admin_required
-def label_sheet() -> Response | str | tuple[str, int]:
+def label_sheet() -> Response | str:
     """Choose products, counts, sheet and start position; answer the labels as a PDF."""
     if request.method == "POST":
         rows = _label_rows_from_form()
         sheet = request.form.get("sheet", "")
         skip = request.form.get("skip", "")
-        try:
-            wanted = labels.parse_label_request(db.session, rows, sheet, skip)
-        except DomainError as exc:
-            values = {"sheet": sheet, "skip": skip}
-            return _label_page(rows, values, exc.message, exc.details.get("fields", {})), (
-                exc.status
-            )
+        values = {"sheet": sheet, "skip": skip}
+        wanted = or_reshow(
+            lambda: labels.parse_label_request(db.session, rows, sheet, skip),
+            lambda exc: (_label_page(rows, values, exc.message, field_errors(exc)), exc.status),
+        )
         return _pdf_response(render_labels_pdf(wanted, shop_settings()), "labels.pdf")
     ids = [n for n in map(id_value, request.args.getlist("ids")) if n is not None]
     ids = ids[: labels.MAX_ROWS]

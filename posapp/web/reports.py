@@ -36,6 +36,7 @@ from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
+from posapp.web.forms import or_reshow
 
 bp = Blueprint("reports", __name__)
 SHOWN_ROWS = 500
@@ -201,11 +202,10 @@ def show(name: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/expenses")
 @admin_required
-def add_expense() -> Response | tuple[str, int]:
+def add_expense() -> Response:
     """Record an expense from the form on the expenses report."""
-    try:
-        expense = expenses.add_expense(db.session, request.form, current_user.id)
-    except DomainError as exc:
+
+    def reshow(exc: DomainError) -> tuple[str, int]:
         start, end = report_framework.parse_range(None, None)
         report = expenses.expense_report(db.session, start, end)
         html = render_template(
@@ -222,6 +222,10 @@ def add_expense() -> Response | tuple[str, int]:
             today=local_today(),
             form=request.form,
         )
-        return html, 422
+        return html, 422  # the expenses report answers any refused expense with 422
+
+    expense = or_reshow(
+        lambda: expenses.add_expense(db.session, request.form, current_user.id), reshow
+    )
     flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
     return redirect(url_for("reports.show", name="expenses"))

@@ -17,12 +17,12 @@ from flask import (
 from flask_login import current_user
 
 from posapp.documents import escpos_receipt
-from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models.base import to_local, utcnow
 from posapp.services import receipt_printer
 from posapp.services import shop_settings as service
 from posapp.web import admin_required, shop_logo, shop_settings
+from posapp.web.forms import field_errors, flash_and_redirect, or_reshow
 
 bp = Blueprint("settings", __name__)
 
@@ -80,24 +80,21 @@ def index() -> tuple[str, int]:
 
 @bp.post("/")
 @admin_required
-def save() -> Response | tuple[str, int]:
+def save() -> Response:
     """Validate and save the whole form; on any error re-show it and write nothing."""
-    try:
-        changed = service.update_shop_settings(db.session, request.form, current_user.id)
-    except DomainError as exc:
-        return _page(
-            exc.status,
-            values=request.form.to_dict(),
-            error=exc.message,
-            fields=exc.details.get("fields"),
-        )
+    changed = or_reshow(
+        lambda: service.update_shop_settings(db.session, request.form, current_user.id),
+        lambda exc: _page(
+            exc.status, values=request.form.to_dict(), error=exc.message, fields=field_errors(exc)
+        ),
+    )
     flash("Settings saved." if changed else "Nothing changed.", "success")
     return redirect(url_for("settings.index"))
 
 
 @bp.post("/logo")
 @admin_required
-def upload_logo() -> Response | tuple[str, int]:
+def upload_logo() -> Response:
     """Store an uploaded PNG/JPEG logo, shrunk to fit the logo box."""
     upload = request.files.get("logo")
     # Read one byte past the limit: enough to know the file is too large, never more.
@@ -107,10 +104,10 @@ def upload_logo() -> Response | tuple[str, int]:
             content = upload.stream.read(service.LOGO_MAX_BYTES + 1)
         finally:
             upload.close()
-    try:
-        width, height = service.save_logo(db.session, _data_dir(), content, current_user.id)
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message, fields=exc.details.get("fields"))
+    width, height = or_reshow(
+        lambda: service.save_logo(db.session, _data_dir(), content, current_user.id),
+        lambda exc: _page(exc.status, error=exc.message, fields=field_errors(exc)),
+    )
     flash(f"Logo saved ({width} × {height} pixels).", "success")
     return redirect(url_for("settings.index"))
 
@@ -119,28 +116,28 @@ def upload_logo() -> Response | tuple[str, int]:
 @admin_required
 def remove_logo() -> Response:
     """Delete the logo from receipts and invoices."""
-    try:
-        removed = service.remove_logo(db.session, _data_dir(), current_user.id)
-    except DomainError as exc:  # the logo file is held open (Windows): nothing changed
-        flash(exc.message, "danger")
-        return redirect(url_for("settings.index"))
+    # A DomainError here means the logo file is held open (Windows): nothing changed.
+    removed = or_reshow(
+        lambda: service.remove_logo(db.session, _data_dir(), current_user.id),
+        flash_and_redirect(url_for("settings.index")),
+    )
     flash("Logo removed." if removed else "There was no logo to remove.", "success")
     return redirect(url_for("settings.index"))
 
 
 @bp.post("/printer")
 @admin_required
-def save_printer() -> Response | tuple[str, int]:
+def save_printer() -> Response:
     """Save the receipt printer's settings; on any error re-show them and write nothing."""
-    try:
-        changed = receipt_printer.save_printer_settings(db.session, request.form, current_user.id)
-    except DomainError as exc:
-        return _page(
+    changed = or_reshow(
+        lambda: receipt_printer.save_printer_settings(db.session, request.form, current_user.id),
+        lambda exc: _page(
             exc.status,
             printer_values=request.form.to_dict(),
             printer_error=exc.message,
-            printer_fields=exc.details.get("fields"),
-        )
+            printer_fields=field_errors(exc),
+        ),
+    )
     flash("Printer settings saved." if changed else "Nothing changed.", "success")
     return redirect(url_for("settings.index") + "#printer")
 
@@ -149,10 +146,10 @@ def save_printer() -> Response | tuple[str, int]:
 @admin_required
 def test_print() -> Response:
     """Print a test page on the saved receipt printer and say whether it worked."""
-    try:
-        config = escpos_receipt.print_test_page(shop_settings(), to_local(utcnow()))
-    except DomainError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(f"Test page sent to the {config.describe()}.", "success")
-    return redirect(url_for("settings.index") + "#printer")
+    back = url_for("settings.index") + "#printer"
+    config = or_reshow(
+        lambda: escpos_receipt.print_test_page(shop_settings(), to_local(utcnow())),
+        flash_and_redirect(back),
+    )
+    flash(f"Test page sent to the {config.describe()}.", "success")
+    return redirect(back)

@@ -9,6 +9,7 @@ from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.services import two_step, users
 from posapp.web import admin_required
+from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("users", __name__)
 
@@ -32,6 +33,11 @@ def _page(
     ), status
 
 
+def _error_page(exc: DomainError) -> tuple[str, int]:
+    """Re-show the users page with the error of one of its small forms."""
+    return _page(exc.status, error=exc.message)
+
+
 def _done(message: str) -> Response:
     flash(message, "success")
     return redirect(url_for("users.index"))
@@ -46,59 +52,58 @@ def index() -> tuple[str, int]:
 
 @bp.post("/")
 @admin_required
-def create() -> Response | tuple[str, int]:
+def create() -> Response:
     """Add a user with a role."""
     form = request.form
-    try:
-        user = users.create_user(
+    values = {"username": form.get("username", ""), "role": form.get("role", "")}
+    user = or_reshow(
+        lambda: users.create_user(
             db.session,
             form.get("username", ""),
             form.get("password", ""),
             form.get("role", ""),
             confirm=form.get("confirm", ""),
             by_user_id=current_user.id,
-        )
-    except DomainError as exc:
-        values = {"username": form.get("username", ""), "role": form.get("role", "")}
-        return _page(exc.status, error=exc.message, values=values, fields=exc.details.get("fields"))
+        ),
+        lambda exc: _page(exc.status, error=exc.message, values=values, fields=field_errors(exc)),
+    )
     return _done(f"User {user.username} added.")
 
 
 @bp.post("/<int:user_id>/role")
 @admin_required
-def change_role(user_id: int) -> Response | tuple[str, int]:
+def change_role(user_id: int) -> Response:
     """Make a user an admin or a cashier."""
-    try:
-        user = users.set_role(db.session, user_id, request.form.get("role", ""), current_user.id)
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message)
+    user = or_reshow(
+        lambda: users.set_role(db.session, user_id, request.form.get("role", ""), current_user.id),
+        _error_page,
+    )
     return _done(f"{user.username} is now {user.role}.")
 
 
 @bp.post("/<int:user_id>/active")
 @admin_required
-def set_active(user_id: int) -> Response | tuple[str, int]:
+def set_active(user_id: int) -> Response:
     """Deactivate (and revoke API tokens) or reactivate a user."""
     active = request.form.get("active") == "1"
-    try:
-        user = users.set_active(db.session, user_id, active, current_user.id)
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message)
+    user = or_reshow(
+        lambda: users.set_active(db.session, user_id, active, current_user.id), _error_page
+    )
     state = "reactivated" if active else "deactivated; their API tokens are revoked"
     return _done(f"{user.username} {state}.")
 
 
 @bp.post("/<int:user_id>/password")
 @admin_required
-def reset_password(user_id: int) -> Response | tuple[str, int]:
+def reset_password(user_id: int) -> Response:
     """Set a temporary password the user must change at next login."""
     form = request.form
-    try:
-        user = users.reset_password(
+    user = or_reshow(
+        lambda: users.reset_password(
             db.session, user_id, form.get("password", ""), form.get("confirm", ""), current_user.id
-        )
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message)
+        ),
+        _error_page,
+    )
     return _done(f"Password of {user.username} reset; they must choose a new one at next login.")
 
 
@@ -107,12 +112,9 @@ def reset_password(user_id: int) -> Response | tuple[str, int]:
 def timeout() -> Response | tuple[str, int]:
     """Set the idle minutes after which a session ends."""
     raw = request.form.get("timeout", "").strip()
-    try:
-        if not raw.isdecimal():
-            raise DomainError("Type the timeout in whole minutes (0 = never).", status=422)
-        users.set_session_timeout(db.session, int(raw), current_user.id)
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message)
+    if not raw.isdecimal():
+        return _page(422, error="Type the timeout in whole minutes (0 = never).")
+    or_reshow(lambda: users.set_session_timeout(db.session, int(raw), current_user.id), _error_page)
     return _done("Session timeout saved.")
 
 
@@ -121,12 +123,9 @@ def timeout() -> Response | tuple[str, int]:
 def token_days() -> Response | tuple[str, int]:
     """Set the days a token from an API login lives after its last use."""
     raw = request.form.get("token_days", "").strip()
-    try:
-        if not raw.isdecimal() or len(raw) > 4:
-            raise DomainError("Type the days as a whole number from 1 to 365.", status=422)
-        users.set_api_token_days(db.session, int(raw), current_user.id)
-    except DomainError as exc:
-        return _page(exc.status, error=exc.message)
+    if not raw.isdecimal() or len(raw) > 4:
+        return _page(422, error="Type the days as a whole number from 1 to 365.")
+    or_reshow(lambda: users.set_api_token_days(db.session, int(raw), current_user.id), _error_page)
     return _done("API login token lifetime saved.")
 
 

@@ -4,7 +4,9 @@ The window's own page is driven through QtWebEngine's DevTools endpoint (tests/d
 a label PDF made there opens through DesktopApi.open_document and a fake `xdg-open`.
 
 Needs Debian's xvfb, imagemagick (`import`), xdotool, libX11 and `pywebview[qt]`
-(requirements-dev.txt); .ci/run installs them. Without them the test skips, unless CI is set.
+(requirements-dev.txt), and the X libraries Qt's xcb platform plugin links; .ci/run installs
+them. tests/desktop/environment.py checks all of it first: without them the test skips with
+the reason, unless CI is set.
 Run with `pytest -m desktop -s` to see the measured time to a visible window.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import importlib.util
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from PIL import Image
@@ -30,6 +32,7 @@ from PIL import Image
 from posapp.extensions import db
 from posapp.instance import read_info
 from tests.conftest import build_app
+from tests.desktop import environment
 from tests.desktop.cdp import Cdp, page_socket
 from tests.factories import PASSWORD, make_product, make_user
 
@@ -41,28 +44,21 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 WAIT = 90.0
-TOOLS = ("Xvfb", "import", "xdotool")
 
 
-def missing_requirements() -> list[str]:
-    """Name what this machine lacks for a real window under Xvfb."""
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if ctypes.util.find_library("X11") is None:
-        missing.append("libX11")
-    if importlib.util.find_spec("PyQt6") is None or importlib.util.find_spec("qtpy") is None:
-        missing.append("pywebview[qt] (PyQt6, PyQt6-WebEngine, qtpy)")
-    return missing
+def give_up(problem: str) -> NoReturn:
+    """Fail in CI, skip on a developer machine (environment.verdict decides)."""
+    if environment.verdict(problem, ci=bool(os.environ.get("CI"))) == "fail":
+        pytest.fail(problem)
+    pytest.skip(problem)
 
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
     """An Xvfb server on a display number it picks itself (-displayfd: no race)."""
-    missing = missing_requirements()
+    missing = environment.missing_requirements()
     if missing:
-        message = "no desktop test environment: missing " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        give_up("no desktop test environment: missing " + ", ".join(missing))
     read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1366x900x24", "-nolisten", "tcp"],
@@ -75,6 +71,10 @@ def display() -> Iterator[str]:
         with os.fdopen(read_end) as numbers:
             number = numbers.readline().strip()  # written once the server accepts clients
         assert number.isdigit(), f"Xvfb did not start (exit code {xvfb.poll()})"
+        # ldd may see every library and Qt still refuse the display: try it before the test.
+        problem = environment.xcb_start_problem(f":{number}")
+        if problem:
+            give_up("no desktop test environment: " + problem)
         yield f":{number}"
     finally:
         xvfb.terminate()

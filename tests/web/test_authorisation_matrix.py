@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from posapp.extensions import db
 from posapp.services import checkout, ledger, users
 from tests.factories import PASSWORD, make_customer, make_product, make_user
+from tests.web.helpers import login
 
 OPEN, ANY, ADMIN = "open", "any", "admin"
 
@@ -254,11 +254,6 @@ def test_anonymous_callers_get_the_login_page_or_401(
             assert _to_login(response), (endpoint, method, status)
 
 
-def _login(client: FlaskClient, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-
-
 @pytest.mark.parametrize("username,role", [("cash1", "cashier"), ("owner", "admin")])
 def test_each_role_is_let_in_or_refused_as_the_table_says(
     app: Flask,
@@ -267,7 +262,7 @@ def test_each_role_is_let_in_or_refused_as_the_table_says(
     role: str,
 ) -> None:
     client = app.test_client()
-    _login(client, username)
+    login(client, username)
     checked = {"refused": 0, "allowed": 0}
     for endpoint, method, url in _routes(app):
         policy = POLICY[(endpoint, method)]
@@ -290,7 +285,7 @@ def test_each_role_is_let_in_or_refused_as_the_table_says(
             assert status not in (401, 403) and not _to_login(response), (endpoint, method, status)
             checked["allowed"] += 1
         if endpoint == "auth.logout":
-            _login(client, username)
+            login(client, username)
         if endpoint == "api.logout":  # the token has ended: the rest of the walk needs another
             body = app.test_client().post(
                 "/api/auth/login", json={"username": username, "password": PASSWORD}

@@ -33,11 +33,7 @@ from posapp.services.settings import load_settings, save_settings
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_product, make_user
 from tests.restore_files import not_tillbook_files
-
-
-def login(client: FlaskClient, username: str = "admin") -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.web.helpers import login
 
 
 def forget_request_state() -> None:

@@ -7,19 +7,15 @@ from flask.testing import FlaskClient
 from posapp.extensions import db
 from posapp.models import CashSession, User
 from posapp.services import cash_sessions, checkout
-from tests.factories import PASSWORD, make_product, make_user
-
-
-def log_in(client: FlaskClient, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import make_product, make_user
+from tests.web.helpers import login
 
 
 def test_cashier_opens_moves_money_and_closes_blind(
     client: FlaskClient, admin: User, cashier: User
 ) -> None:
     product = make_product(db.session, admin.id, price="100.00")
-    log_in(client, "cashier")
+    login(client, "cashier")
     page = client.get("/cash/")
     assert page.status_code == 200 and b"data-open-form" in page.data
     assert client.post("/cash/open", data={"opening_float": "200"}).status_code == 302
@@ -45,7 +41,7 @@ def test_cashier_opens_moves_money_and_closes_blind(
 
 
 def test_errors_reshow_the_form(client: FlaskClient, cashier: User) -> None:
-    log_in(client, "cashier")
+    login(client, "cashier")
     page = client.post("/cash/open", data={"opening_float": "lots"})
     assert page.status_code == 422 and b"data-form-error" in page.data and b"lots" in page.data
     client.post("/cash/open", data={"opening_float": "10"})
@@ -67,11 +63,11 @@ def test_cashiers_see_only_their_own_sessions_admins_all(
     other = make_user(db.session, "other", "cashier")
     sid = cash_sessions.open_session(db.session, {"opening_float": "0"}, other).id
     cash_sessions.close_session(db.session, sid, {"counted": "0"}, other)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert client.get(f"/cash/{sid}/z").status_code == 404
     assert b"data-session-list" not in client.get("/cash/").data
     client.post("/logout")
-    log_in(client, "admin")
+    login(client, "admin")
     listing = client.get("/cash/")
     assert b"data-session-list" in listing.data and b"other" in listing.data
     assert client.get(f"/cash/{sid}/z").status_code == 200
@@ -84,7 +80,7 @@ def test_dashboard_shows_cash_in_open_drawers(
     product = make_product(db.session, admin.id, price="100.00")
     cash_sessions.open_session(db.session, {"opening_float": "50"}, cashier)
     checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 2}]}, cashier)
-    log_in(client, "admin")
+    login(client, "admin")
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "data-cash-in-drawer>₹250.00" in page
     stats = client.get("/api/dashboard/stats").get_json()
@@ -101,10 +97,10 @@ def test_admin_sets_the_required_rule_and_the_till_refuses_cash(
     client: FlaskClient, admin: User, cashier: User
 ) -> None:
     product = make_product(db.session, admin.id, price="100.00")
-    log_in(client, "admin")
+    login(client, "admin")
     assert client.post("/cash/required", data={"required": "1"}).status_code == 302
     client.post("/logout")
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert client.post("/cash/required", data={}).status_code == 403
     cart = {"items": [{"product_id": product.id, "quantity": 1}]}
     refused = client.post("/api/invoice/create", json=cart)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from posapp.extensions import db
 from posapp.models import Category
-from tests.factories import PASSWORD, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.factories import make_product
 
 
 def category(name: str) -> Category:

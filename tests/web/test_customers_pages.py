@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -13,19 +12,7 @@ from posapp.extensions import db
 from posapp.models import Customer, LedgerEntry, Payment
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import checkout, ledger, ledger_views
-from tests.factories import PASSWORD, make_customer, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
-
-
-@pytest.fixture
-def cashier_client(client: FlaskClient, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "cashier", "password": PASSWORD})
-    return client
+from tests.factories import make_customer, make_product
 
 
 def count(model: type) -> int:

@@ -5,13 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
-from tests.factories import PASSWORD
 from tests.sales_data import seed
-
-
-def _login(client: FlaskClient, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.web.helpers import login
 
 
 def test_home_sends_admins_to_the_dashboard_and_cashiers_to_the_till(
@@ -19,17 +14,17 @@ def test_home_sends_admins_to_the_dashboard_and_cashiers_to_the_till(
     admin,
     cashier,  # type: ignore[no-untyped-def]
 ) -> None:
-    _login(client, "admin")
+    login(client, "admin")
     assert client.get("/").headers["Location"].endswith("/dashboard/")
     client.post("/logout")
-    _login(client, "cashier")
+    login(client, "cashier")
     assert client.get("/").headers["Location"].endswith("/pos/")
     assert client.get("/dashboard/").status_code == 403
 
 
 def test_the_page_links_each_list_to_its_page(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]
     seed(db.session, admin, cashier)
-    _login(client, "admin")
+    login(client, "admin")
     html = client.get("/dashboard/").get_data(as_text=True)
     for href in (
         "/products/?filter=out",

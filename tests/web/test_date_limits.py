@@ -16,15 +16,9 @@ from posapp.dates import RANGE_MESSAGE, check_day, parse_day
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import Expense, User
-from tests.factories import PASSWORD, make_customer
+from tests.factories import make_customer
 
 OUT_OF_RANGE = [("from", "0001-01-01"), ("to", "9999-12-31"), ("from", "1969-12-31")]
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin: User) -> FlaskClient:
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
 
 
 @pytest.mark.parametrize(("field", "day"), OUT_OF_RANGE)

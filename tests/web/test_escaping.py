@@ -17,6 +17,7 @@ from posapp.services import checkout, ledger, users
 from posapp.services.settings import save_settings
 from posapp.web.reports import TITLES
 from tests.factories import PASSWORD, make_customer, make_product
+from tests.web.helpers import login
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -67,7 +68,7 @@ def test_hostile_names_are_escaped_everywhere_they_are_shown(
         else:
             raise AssertionError("a username with markup was accepted")
 
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    login(client, "admin")
     pages = [
         "/pos/",
         "/products/",

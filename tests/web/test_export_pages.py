@@ -15,16 +15,17 @@ from sqlalchemy import select
 from posapp.extensions import db
 from posapp.models import AuditLog
 from posapp.services import exports
-from tests.factories import PASSWORD, make_customer, make_product
+from tests.factories import make_customer, make_product
 from tests.sales_data import seed
+from tests.web.helpers import AuthActions
 
 
 @pytest.fixture
-def admin_client(client: FlaskClient, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
+def admin_client(client: FlaskClient, auth: AuthActions, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
     seed(db.session, admin, cashier)
     make_customer(db.session, admin, name="=SUM(A1:A9)", address="@evil")
     make_product(db.session, name="+44 calc", opening_stock="1")
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    auth.login("admin")
     return client
 
 

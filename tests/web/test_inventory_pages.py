@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from posapp.extensions import db
 from posapp.models import Product, Purchase, StockMovement
 from posapp.services.settings import load_settings
-from tests.factories import PASSWORD, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.factories import make_product
 
 
 def movement_count() -> int:

@@ -8,12 +8,8 @@ from sqlalchemy import func, select
 from posapp.extensions import db
 from posapp.models import CreditNote, Invoice, Product, User
 from posapp.services import checkout
-from tests.factories import PASSWORD, make_customer, make_product, make_user
-
-
-def log_in(client: FlaskClient, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import make_customer, make_product, make_user
+from tests.web.helpers import login
 
 
 def sell(user: User, product: Product, quantity: object = 2, **extra: object) -> Invoice:
@@ -38,7 +34,7 @@ def test_list_filters_by_number_customer_amount_method_and_cashier(
     small = sell(admin, product, 1)
     big = sell(cashier, product, 30, customer_id=asha.id)
     card = sell(admin, product, 3, payments=[{"method": "card", "amount": "30.00"}])
-    log_in(client, "admin")
+    login(client, "admin")
 
     def listed(**args: str) -> set[str]:
         response = client.get("/invoices/", query_string=args)
@@ -58,7 +54,7 @@ def test_list_filters_by_number_customer_amount_method_and_cashier(
 
 
 def test_list_bad_filters_answer_422_with_the_message(client: FlaskClient, admin: User) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     response = client.get("/invoices/?min=abc")
     assert response.status_code == 422
     assert "must be a number" in response.get_data(as_text=True)
@@ -71,7 +67,7 @@ def test_cashiers_see_only_their_own_invoices(
     product = make_product(db.session)
     mine = sell(cashier, product)
     theirs = sell(admin, product)
-    log_in(client, "cashier")
+    login(client, "cashier")
     html = client.get(f"/invoices/?cashier={admin.id}").get_data(as_text=True)
     assert mine.number in html and theirs.number not in html
     assert 'id="f-cashier"' not in html
@@ -82,7 +78,7 @@ def test_cashiers_see_only_their_own_invoices(
 
 
 def test_navbar_links_invoices_for_everyone(client: FlaskClient, cashier: User) -> None:
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert 'href="/invoices/"' in client.get("/pos/").get_data(as_text=True)
 
 
@@ -101,7 +97,7 @@ def test_invoice_page_shows_lines_taxes_totals_customer_payments_and_history(
         customer_id=asha.id,
         payments=[{"method": "cash", "amount": "100.00"}, {"method": "credit", "amount": "136.00"}],
     )
-    log_in(client, "admin")
+    login(client, "admin")
     html = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     for text in ("Basmati 1kg", "Asha Verma", "18%", "236.00", "136.00", "Credit", "History"):
         assert text in html, text
@@ -115,7 +111,7 @@ def test_invoice_page_shows_lines_taxes_totals_customer_payments_and_history(
 
 
 def test_unknown_invoice_is_404(client: FlaskClient, admin: User) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     assert client.get("/invoices/999").status_code == 404
 
 
@@ -128,7 +124,7 @@ def test_return_form_issues_a_credit_note_and_shows_what_is_left(
     product = make_product(db.session, price="10.00", opening_stock="10")
     invoice = sell(admin, product, 4)
     line_id = invoice.lines[0].id
-    log_in(client, "admin")
+    login(client, "admin")
     response = client.post(
         f"/invoices/{invoice.id}/return",
         data={f"qty-{line_id}": "1", "refund_method": "cash", "restock": "1"},
@@ -144,7 +140,7 @@ def test_return_form_issues_a_credit_note_and_shows_what_is_left(
 def test_over_return_is_409_and_writes_nothing(client: FlaskClient, admin: User) -> None:
     product = make_product(db.session, opening_stock="10")
     invoice = sell(admin, product, 2)
-    log_in(client, "admin")
+    login(client, "admin")
     response = client.post(
         f"/invoices/{invoice.id}/return",
         data={f"qty-{invoice.lines[0].id}": "3", "refund_method": "cash"},
@@ -157,7 +153,7 @@ def test_over_return_is_409_and_writes_nothing(client: FlaskClient, admin: User)
 def test_bad_quantity_and_nothing_chosen_are_422(client: FlaskClient, admin: User) -> None:
     product = make_product(db.session)
     invoice = sell(admin, product, 2)
-    log_in(client, "admin")
+    login(client, "admin")
     bad = client.post(
         f"/invoices/{invoice.id}/return",
         data={f"qty-{invoice.lines[0].id}": "1.5", "refund_method": "cash"},
@@ -173,7 +169,7 @@ def test_bad_quantity_and_nothing_chosen_are_422(client: FlaskClient, admin: Use
 def test_refund_to_credit_needs_a_customer(client: FlaskClient, admin: User) -> None:
     product = make_product(db.session)
     invoice = sell(admin, product, 2)
-    log_in(client, "admin")
+    login(client, "admin")
     page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert 'value="credit"' not in page
     response = client.post(
@@ -189,7 +185,7 @@ def test_cashier_may_return_against_their_own_invoice(client: FlaskClient, cashi
     make_user(db.session, "owner", "admin")
     product = make_product(db.session)
     invoice = sell(cashier, product, 2)
-    log_in(client, "cashier")
+    login(client, "cashier")
     response = client.post(
         f"/invoices/{invoice.id}/return",
         data={f"qty-{invoice.lines[0].id}": "2", "refund_method": "cash"},
@@ -206,7 +202,7 @@ def test_admin_voids_with_a_reason_and_the_page_and_receipt_say_void(
 ) -> None:
     product = make_product(db.session)
     invoice = sell(admin, product, 2)
-    log_in(client, "admin")
+    login(client, "admin")
     missing = client.post(f"/invoices/{invoice.id}/void", data={"reason": "  "})
     assert missing.status_code == 422
     assert "Say why" in missing.get_data(as_text=True)
@@ -225,7 +221,7 @@ def test_admin_voids_with_a_reason_and_the_page_and_receipt_say_void(
 def test_voiding_twice_shows_the_conflict(client: FlaskClient, admin: User) -> None:
     product = make_product(db.session)
     invoice = sell(admin, product, 1)
-    log_in(client, "admin")
+    login(client, "admin")
     assert client.post(f"/invoices/{invoice.id}/void", data={"reason": "x"}).status_code == 302
     again = client.post(f"/invoices/{invoice.id}/void", data={"reason": "again"})
     assert again.status_code == 409
@@ -236,7 +232,7 @@ def test_cashier_cannot_void(client: FlaskClient, cashier: User) -> None:
     make_user(db.session, "owner", "admin")
     product = make_product(db.session)
     invoice = sell(cashier, product, 1)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert "data-void-form" not in client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     response = client.post(f"/invoices/{invoice.id}/void", data={"reason": "mine"})
     assert response.status_code == 403
@@ -249,7 +245,7 @@ def test_reprinted_receipt_is_marked_duplicate_and_shows_refunds(
 ) -> None:
     product = make_product(db.session, price="10.00")
     invoice = sell(admin, product, 3)
-    log_in(client, "admin")
+    login(client, "admin")
     client.post(
         f"/invoices/{invoice.id}/return",
         data={f"qty-{invoice.lines[0].id}": "1", "refund_method": "cash", "restock": "1"},
@@ -270,7 +266,7 @@ def test_duplicate_copies_are_audited_and_originals_are_not(
 
     product = make_product(db.session, price="10.00")
     invoice = sell(cashier, product, 1)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert client.get(f"/invoices/{invoice.id}/pdf").status_code == 200
     assert client.get(f"/pos/receipt/{invoice.id}").status_code == 200
     assert client.get(f"/invoices/{invoice.id}/pdf?duplicate=1").status_code == 200

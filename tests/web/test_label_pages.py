@@ -11,13 +11,8 @@ from pypdf import PdfReader
 from posapp.extensions import db
 from posapp.services import catalog
 from posapp.services.settings import load_settings
-from tests.factories import PASSWORD, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.factories import make_product
+from tests.web.helpers import login
 
 
 def form(*rows: tuple[str, str], sheet: str = "a4-3x8", skip: str = "0") -> dict:
@@ -116,7 +111,7 @@ def test_single_label_from_the_product_page(admin_client: FlaskClient) -> None:
 
 def test_cashiers_cannot_print_labels(client: FlaskClient, cashier) -> None:  # type: ignore[no-untyped-def]
     product = make_product(db.session)
-    client.post("/login", data={"username": "cashier", "password": PASSWORD})
+    login(client, "cashier")
     assert client.get("/products/labels").status_code == 403
     assert client.post("/products/labels", data=form((product.code, "1"))).status_code == 403
     assert client.get(f"/products/{product.id}/label.pdf").status_code == 403

@@ -19,13 +19,6 @@ from posapp.extensions import db
 from posapp.models import AuditLog
 from posapp.services import network
 from posapp.services.settings import load_settings, save_settings
-from tests.factories import PASSWORD
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
 
 
 def free_port() -> int:

@@ -13,17 +13,7 @@ from posapp.models.base import write_transaction
 from posapp.services import checkout, inventory
 from posapp.services.settings import save_settings
 from tests.factories import PASSWORD, make_product, make_user
-
-
-def log_in(client: FlaskClient, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    log_in(client, "admin")
-    return client
+from tests.web.helpers import login
 
 
 def meta_csrf(html: str) -> str:
@@ -69,7 +59,7 @@ def test_till_page_has_the_focused_scan_field(admin_client: FlaskClient) -> None
 
 
 def test_cashiers_use_the_till(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert client.get("/pos/").status_code == 200
 
 
@@ -295,7 +285,7 @@ def test_cashiers_see_only_their_own_receipts(client: FlaskClient, admin, cashie
     other = make_user(db.session, "cashier2", "cashier")
     theirs = sell(other, (product, "1"))
     mine = sell(cashier, (product, "1"))
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert client.get(f"/pos/receipt/{mine.id}").status_code == 200
     assert client.get(f"/pos/receipt/{theirs.id}").status_code == 403
 
@@ -365,7 +355,7 @@ def test_price_preview_flags_lines_beyond_stock(admin_client: FlaskClient) -> No
 
 def test_held_bills_park_list_and_recall_over_json(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]
     product = make_product(db.session, name="Soap", price="30.00")
-    log_in(client, "cashier")
+    login(client, "cashier")
     parked = client.post(
         "/pos/held", json={"items": [{"product_id": product.id, "quantity": "3"}], "label": "Ravi"}
     )
@@ -388,7 +378,7 @@ def test_held_bills_park_list_and_recall_over_json(client: FlaskClient, admin, c
 
 
 def test_parking_a_bad_cart_answers_the_error_envelope(client: FlaskClient, cashier) -> None:  # type: ignore[no-untyped-def]
-    log_in(client, "cashier")
+    login(client, "cashier")
     response = client.post("/pos/held", json={"items": [{"product_id": 1, "quantity": "x"}]})
     assert response.status_code == 422
     assert "items.0.quantity" in response.get_json()["error"]["details"]["fields"]

@@ -17,16 +17,12 @@ from posapp.models import AuditLog, Invoice, User
 from posapp.models.base import write_transaction
 from posapp.services import checkout
 from posapp.services.settings import load_settings, save_settings
-from tests.factories import PASSWORD, make_product
+from tests.factories import make_product
 from tests.printer_server import PrinterServer, closed_port
 from tests.unit.test_windows_printing import FakeWin32Print, SpoolerError
+from tests.web.helpers import login
 
 KICK = b"\x1bp\x00\x32\x32"
-
-
-def log_in(client: FlaskClient, username: str) -> FlaskClient:
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
 
 
 def configure(**values: object) -> None:
@@ -70,7 +66,7 @@ PRINTER_FORM = {
 def test_the_settings_page_saves_the_printer_and_audits_it(
     client: FlaskClient, admin: User
 ) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     page = client.get("/settings/")
     assert b"Receipt printer (ESC/POS)" in page.data
     assert b"Windows printer by name" in page.data  # shown everywhere, refused off Windows
@@ -88,7 +84,7 @@ def test_the_settings_page_saves_the_printer_and_audits_it(
 def test_a_windows_printer_is_refused_here_with_a_clear_message(
     client: FlaskClient, admin: User
 ) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     form = {**PRINTER_FORM, "printer_kind": "windows", "printer_windows_name": "EPSON TM-T82"}
     response = client.post("/settings/printer", data=form)
     assert response.status_code == 422
@@ -98,7 +94,7 @@ def test_a_windows_printer_is_refused_here_with_a_clear_message(
 
 
 def test_bad_printer_fields_write_nothing(client: FlaskClient, admin: User) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     response = client.post("/settings/printer", data={**PRINTER_FORM, "printer_port": "99999"})
     assert response.status_code == 422
     assert "1 to 65535" in response.get_data(as_text=True)
@@ -112,7 +108,7 @@ def test_bad_printer_fields_write_nothing(client: FlaskClient, admin: User) -> N
 def test_the_test_print_reaches_the_printer_or_says_why_not(
     client: FlaskClient, admin: User
 ) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     with PrinterServer() as printer:
         network(printer.port)
         response = client.post("/settings/printer/test", follow_redirects=True)
@@ -132,7 +128,7 @@ def test_the_receipt_page_offers_the_printer_and_prints_after_a_sale(
     client: FlaskClient, cashier: User
 ) -> None:
     invoice = a_cash_sale(cashier)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert b"escpos-print" not in client.get(f"/pos/receipt/{invoice.id}?print=1").data
     with PrinterServer() as printer:
         network(printer.port, printer_auto_print=True, printer_open_drawer=True)
@@ -154,7 +150,7 @@ def test_a_printer_fault_answers_json_and_keeps_the_sale(
     client: FlaskClient, cashier: User
 ) -> None:
     invoice = a_cash_sale(cashier)
-    log_in(client, "cashier")
+    login(client, "cashier")
     network(closed_port(), printer_auto_print=True)
     answer = client.post(f"/pos/receipt/{invoice.id}/print", json={"after_sale": True})
     assert answer.status_code == 502
@@ -170,7 +166,7 @@ def test_a_cashier_cannot_print_someone_elses_invoice(
     client: FlaskClient, admin: User, cashier: User
 ) -> None:
     invoice = a_cash_sale(admin)
-    log_in(client, "cashier")
+    login(client, "cashier")
     with PrinterServer() as printer:
         network(printer.port)
         answer = client.post(f"/pos/receipt/{invoice.id}/print", json={})
@@ -180,7 +176,7 @@ def test_a_cashier_cannot_print_someone_elses_invoice(
 
 def test_the_invoice_page_reprints_a_duplicate(client: FlaskClient, cashier: User) -> None:
     invoice = a_cash_sale(cashier)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert b"Print on receipt printer" not in client.get(f"/invoices/{invoice.id}").data
     with PrinterServer() as printer:
         network(printer.port, printer_open_drawer=True)
@@ -195,7 +191,7 @@ def test_the_invoice_page_reprints_a_duplicate(client: FlaskClient, cashier: Use
 def test_a_cashier_opens_the_drawer_without_a_sale_with_a_reason(
     client: FlaskClient, cashier: User
 ) -> None:
-    log_in(client, "cashier")
+    login(client, "cashier")
     page = client.get("/cash/").get_data(as_text=True)
     assert "none is set up" in page and "data-no-sale-form" not in page
     with PrinterServer() as printer:
@@ -221,7 +217,7 @@ def test_a_cashier_opens_the_drawer_without_a_sale_with_a_reason(
 def test_the_drawer_with_the_printer_off_is_an_error_not_a_500(
     client: FlaskClient, cashier: User
 ) -> None:
-    log_in(client, "cashier")
+    login(client, "cashier")
     network(closed_port())
     response = client.post("/cash/drawer", data={"reason": "float check"})
     assert response.status_code == 502
@@ -242,14 +238,14 @@ def test_the_invoice_page_names_the_pdf_layout(
 ) -> None:
     invoice = a_cash_sale(cashier)
     configure(invoice_layout=layout)
-    log_in(client, "cashier")
+    login(client, "cashier")
     assert label in client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
 
 
 def test_on_windows_the_page_offers_the_installed_printers_and_steers_usb_to_them(
     client: FlaskClient, admin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    log_in(client, "admin")
+    login(client, "admin")
     here = client.get("/settings/").get_data(as_text=True)
     assert "data-windows-printers" not in here  # not Windows: the name is typed
     assert "a USB printer with its Windows driver installed is used by name" in flashes(here)

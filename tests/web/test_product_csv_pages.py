@@ -16,12 +16,7 @@ from werkzeug.test import encode_multipart
 from posapp.extensions import db
 from posapp.models import Product
 from tests.factories import PASSWORD, make_product, make_user
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.web.helpers import login
 
 
 def products() -> int:
@@ -91,7 +86,7 @@ def test_the_upload_answers_json_to_the_page_script(admin_client: FlaskClient) -
 def test_another_login_cannot_use_an_upload(admin_client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
     target = upload(admin_client, b"name,price\nA,1\n").headers["Location"]
     other = app.test_client()
-    other.post("/login", data={"username": "admin", "password": PASSWORD})
+    login(other, "admin")
     assert other.get(target).status_code == 404
     assert other.post(target).status_code == 404
     assert admin_client.get("/products/import/not-a-token").status_code == 404

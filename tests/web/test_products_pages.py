@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from posapp.extensions import db
 from posapp.models import Product
 from posapp.money import is_valid_ean13
-from tests.factories import PASSWORD, make_product
+from tests.factories import make_product
 
 FORM = {
     "name": "Tata Salt 1kg",
@@ -32,18 +32,6 @@ FORM = {
     "color": "Blue",
 }
 ALL_FIELDS = [*FORM, "another"]
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
-
-
-@pytest.fixture
-def cashier_client(client: FlaskClient, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "cashier", "password": PASSWORD})
-    return client
 
 
 def product_count() -> int:
@@ -360,3 +348,17 @@ def test_next_and_previous_page_by_key(admin_client: FlaskClient) -> None:
     first = admin_client.get(back.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "Page 1 of 2" in first and last_on_first in first
     assert "Item 000" in admin_client.get("/products/?page=1&after=abc").get_data(as_text=True)
+
+
+def test_category_lists_follow_the_catalog_order_ignoring_case(admin_client: FlaskClient) -> None:
+    # catalog.category_names sorts without regard to case, as the till and stock count do;
+    # the product pages used to sort capitals first ("Snacks" before "dairy").
+    for name in ("Snacks", "dairy", "Bakery"):
+        make_product(db.session, name=f"{name} item", category=name)
+    expected = ["Bakery", "dairy", "Snacks"]
+    listing = admin_client.get("/products/").get_data(as_text=True)
+    select_box = listing.split("All categories</option>")[1].split("</select>")[0]
+    assert re.findall(r'<option value="([^"]+)"', select_box) == expected
+    form = admin_client.get("/products/new").get_data(as_text=True)
+    datalist = form.split('id="category-list"')[1].split("</datalist>")[0]
+    assert re.findall(r'<option value="([^"]+)"', datalist) == expected

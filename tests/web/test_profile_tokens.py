@@ -6,7 +6,7 @@ import hashlib
 import re
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -14,15 +14,8 @@ from posapp.extensions import db
 from posapp.models import ApiToken, AuditLog
 from posapp.models.base import utcnow
 from posapp.services import users
-from tests.factories import PASSWORD, make_user
-
-
-def _login(client: FlaskClient, username: str) -> None:
-    # The fixture's app context (and its `g`) spans every request of the test, and Flask-Login
-    # caches the user there: forget it so this client's own cookie decides who is logged in.
-    g.pop("_login_user", None)
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import make_user
+from tests.web.helpers import login
 
 
 def _create(client: FlaskClient, name: str) -> str:
@@ -42,7 +35,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 def test_a_token_is_shown_once_and_stored_only_as_its_hash(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "owner", "admin")
-    _login(client, "owner")
+    login(client, "owner")
     token = _create(client, "Accountant export")
     row = db.session.scalar(select(ApiToken).where(ApiToken.name == "Accountant export"))
     assert row is not None and not row.revoked
@@ -58,7 +51,7 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(app: Flask, client: F
 def test_the_token_acts_with_its_users_role(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "owner", "admin")
     make_user(db.session, "till1", "cashier")
-    _login(client, "till1")
+    login(client, "till1")
     cashier_token = _create(client, "till script")
     api = app.test_client()  # no cookie: only the bearer token speaks
     assert api.get("/api/products", headers=_bearer(cashier_token)).status_code == 200
@@ -69,7 +62,7 @@ def test_the_token_acts_with_its_users_role(app: Flask, client: FlaskClient) -> 
     assert refused.get_json()["error"]["code"] == "forbidden"
 
     owner = app.test_client()
-    _login(owner, "owner")
+    login(owner, "owner")
     admin_token = _create(owner, "stock sync")
     created = api.post(
         "/api/products", json={"name": "Tea", "price": "10.00"}, headers=_bearer(admin_token)
@@ -79,7 +72,7 @@ def test_the_token_acts_with_its_users_role(app: Flask, client: FlaskClient) -> 
 
 def test_last_use_is_recorded_and_shown(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "owner", "admin")
-    _login(client, "owner")
+    login(client, "owner")
     token = _create(client, "nightly")
     assert "data-last-used>never<" in client.get("/account").get_data(as_text=True)
     before = utcnow()
@@ -93,7 +86,7 @@ def test_last_use_is_recorded_and_shown(app: Flask, client: FlaskClient) -> None
 
 def test_revoking_stops_the_token_at_once(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "owner", "admin")
-    _login(client, "owner")
+    login(client, "owner")
     token = _create(client, "old laptop")
     api = app.test_client()
     assert api.get("/api/products", headers=_bearer(token)).status_code == 200
@@ -112,11 +105,11 @@ def test_revoking_stops_the_token_at_once(app: Flask, client: FlaskClient) -> No
 def test_nobody_revokes_someone_elses_token(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "owner", "admin")
     make_user(db.session, "till1", "cashier")
-    _login(client, "owner")
+    login(client, "owner")
     token = _create(client, "owner's")
     row_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "owner's"))
     other = app.test_client()
-    _login(other, "till1")
+    login(other, "till1")
     assert other.post(f"/account/tokens/{row_id}/revoke").status_code == 404
     assert app.test_client().get("/api/products", headers=_bearer(token)).status_code == 200
 
@@ -125,7 +118,7 @@ def test_names_are_required_short_and_unique_among_live_tokens(
     app: Flask, client: FlaskClient
 ) -> None:
     make_user(db.session, "owner", "admin")
-    _login(client, "owner")
+    login(client, "owner")
     empty = client.post("/account/tokens", data={"name": "   "})
     assert empty.status_code == 422
     assert "Give the token a name" in empty.get_data(as_text=True)
@@ -145,7 +138,7 @@ def test_names_are_required_short_and_unique_among_live_tokens(
 def test_a_deactivated_users_tokens_stop(app: Flask, client: FlaskClient) -> None:
     owner = make_user(db.session, "owner", "admin")
     till = make_user(db.session, "till1", "cashier")
-    _login(client, "till1")
+    login(client, "till1")
     token = _create(client, "till")
     users.set_active(db.session, till.id, False, owner.id)
     assert app.test_client().get("/api/products", headers=_bearer(token)).status_code == 401
@@ -153,7 +146,7 @@ def test_a_deactivated_users_tokens_stop(app: Flask, client: FlaskClient) -> Non
 
 def test_the_user_menu_links_the_account_page(app: Flask, client: FlaskClient) -> None:
     make_user(db.session, "till1", "cashier")
-    _login(client, "till1")
+    login(client, "till1")
     page = client.get("/pos/").get_data(as_text=True)
     assert 'href="/account"' in page
     assert 'href="/api/docs"' in page

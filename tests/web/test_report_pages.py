@@ -8,13 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
-from tests.factories import PASSWORD, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.factories import make_product
 
 
 @pytest.mark.parametrize("name", ["stock", "movements", "dead-stock", "reorder"])

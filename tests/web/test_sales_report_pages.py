@@ -8,14 +8,14 @@ from flask.testing import FlaskClient
 from posapp.extensions import db
 from posapp.services.ledger import local_today
 from posapp.web.reports import RANGED
-from tests.factories import PASSWORD
 from tests.sales_data import seed
+from tests.web.helpers import AuthActions
 
 
 @pytest.fixture
-def admin_client(client: FlaskClient, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
+def admin_client(client: FlaskClient, auth: AuthActions, admin, cashier) -> FlaskClient:  # type: ignore[no-untyped-def]
     seed(db.session, admin, cashier)
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    auth.login("admin")
     return client
 
 

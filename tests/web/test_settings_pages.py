@@ -6,7 +6,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 from pypdf import PdfReader
@@ -18,13 +17,8 @@ from posapp.models import AuditLog
 from posapp.services import checkout
 from posapp.services.settings import load_settings
 from posapp.services.shop_settings import LOGO_MAX_BYTES, form_values
-from tests.factories import PASSWORD, make_product
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
-    return client
+from tests.factories import make_product
+from tests.web.helpers import login
 
 
 def current_form(**changes: str) -> dict[str, str]:
@@ -73,7 +67,7 @@ def test_the_form_shows_the_saved_settings(admin_client: FlaskClient) -> None:
 
 
 def test_a_cashier_gets_403(client: FlaskClient, cashier) -> None:  # type: ignore[no-untyped-def]
-    client.post("/login", data={"username": "cashier", "password": PASSWORD})
+    login(client, "cashier")
     assert client.get("/settings/").status_code == 403
     assert client.post("/settings/", data=current_form(shop_name="Mine")).status_code == 403
     assert 'href="/settings/"' not in client.get("/pos/").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import PASSWORD
+from tests.web.helpers import login
 
 SUPERSCRIPT_TWO = "%C2%B2"
 
@@ -25,6 +25,6 @@ def test_superscript_digits_never_answer_500(
     admin_headers: dict[str, str],
     url: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    login(client, "admin")
     response = client.get(url, headers=admin_headers if url.startswith("/api/") else {})
     assert response.status_code < 500, (url, response.status_code)

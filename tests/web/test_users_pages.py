@@ -14,11 +14,7 @@ from posapp.models import ApiToken, AuditLog, User
 from posapp.services import users
 from posapp.services.settings import load_settings
 from tests.factories import PASSWORD, make_user
-
-
-def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
+from tests.web.helpers import login
 
 
 def entries(action: str) -> list[AuditLog]:

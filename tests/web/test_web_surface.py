@@ -13,11 +13,7 @@ from posapp.services import network
 from posapp.services.settings import load_settings, save_settings
 from tests.conftest import build_app
 from tests.factories import PASSWORD, make_user
-
-
-def login(client: FlaskClient, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/login", data={"username": "admin", "password": PASSWORD}, **kwargs)
-    assert response.status_code == 302
+from tests.web.helpers import login
 
 
 @pytest.mark.parametrize(
