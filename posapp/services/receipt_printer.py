@@ -115,13 +115,8 @@ class PrinterConfig:
 
     def describe(self) -> str:
         """Name the printer for messages ("network printer 192.168.1.50:9100")."""
-        if self.kind == "usb":
-            return f"USB printer {self.usb_vendor:04x}:{self.usb_product:04x}"
-        if self.kind == "network":
-            return f"network printer {self.host}:{self.port}"
-        if self.kind == "windows":
-            return f"Windows printer “{self.windows_name}”"
-        return "no printer"
+        opener = OPENERS.get(self.kind)
+        return opener.describe(self) if opener is not None else "no printer"
 
 
 def _hex_or_zero(text: str) -> int:
@@ -148,11 +143,8 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
     kind = str(data.get("printer_kind") or "").strip()
     if kind not in PRINTER_KINDS:
         errors["printer_kind"] = "Choose no printer, USB, network or a Windows printer."
-    elif kind == "windows" and platform != "win32":
-        errors["printer_kind"] = (
-            "Windows printers by name work only when TillBook runs on Windows; "
-            "on this computer choose USB or network."
-        )
+    elif kind in OPENERS and not OPENERS[kind].supported(platform):
+        errors["printer_kind"] = OPENERS[kind].unsupported_on_form
     values: dict[str, Any] = {"printer_kind": kind}
     for key in ("printer_usb_vendor", "printer_usb_product"):
         text = str(data.get(key) or "").strip()
@@ -224,10 +216,43 @@ def _usb_backend() -> Any:
     return libusb_package.get_libusb1_backend()
 
 
-def _open(config: PrinterConfig) -> Any:
-    """Open a connection to the configured printer, or raise PrinterError saying why not."""
-    printers = _escpos()
-    if config.kind == "network":
+class PrinterOpener:
+    """How to reach one kind of printer: its name in messages, its platform rule, its opening.
+
+    One subclass per kind in ``OPENERS``; adding a kind of printer is one class and one entry
+    there, not a branch in every function that asks "which kind is it?".
+    """
+
+    # The platforms (sys.platform values) the kind works on; empty means every platform.
+    platforms: tuple[str, ...] = ()
+    # What the settings form says when the kind is chosen on another platform.
+    unsupported_on_form = ""
+
+    @classmethod
+    def supported(cls, platform: str) -> bool:
+        """Whether this kind of printer can be used on that platform."""
+        return not cls.platforms or platform in cls.platforms
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        """Name the printer for messages."""
+        raise NotImplementedError
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
+        """Open a connection to the printer, or raise PrinterError saying why not."""
+        raise NotImplementedError
+
+
+class NetworkOpener(PrinterOpener):
+    """A printer on the network, reached over raw TCP (usually port 9100)."""
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"network printer {config.host}:{config.port}"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         if not config.host:
             raise PrinterError("The network printer has no address; set it in Settings.")
         # Connect here rather than in python-escpos's open(), which drops the socket of a
@@ -236,7 +261,17 @@ def _open(config: PrinterConfig) -> Any:
         printer = printers.Network(config.host, port=config.port, timeout=NETWORK_TIMEOUT)
         printer.device = connection
         return printer
-    if config.kind == "usb":
+
+
+class UsbOpener(PrinterOpener):
+    """A USB printer reached directly through libusb, by vendor and product id."""
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"USB printer {config.usb_vendor:04x}:{config.usb_product:04x}"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         try:
             import usb.core
         except ImportError:
@@ -256,15 +291,48 @@ def _open(config: PrinterConfig) -> Any:
         except usb.core.NoBackendError as exc:
             raise PrinterError(explain_usb_error(config, exc, None)) from None
         return printer
-    if config.kind == "windows":
-        if sys.platform != "win32":
+
+
+class WindowsOpener(PrinterOpener):
+    """A printer Windows knows by name, written to through the spooler (pywin32)."""
+
+    platforms = ("win32",)
+    unsupported_on_form = (
+        "Windows printers by name work only when TillBook runs on Windows; "
+        "on this computer choose USB or network."
+    )
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"Windows printer “{config.windows_name}”"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
+        # sys.platform is read at each job (not at import) so tests can fake the platform.
+        if not cls.supported(sys.platform):
             raise PrinterError(
                 "Windows printers by name work only on Windows; choose USB or network in Settings."
             )
         printer = printers.Win32Raw(config.windows_name)
         printer.open(job_name="TillBook receipt")
         return printer
-    raise PrinterNotConfigured(NOT_CONFIGURED)
+
+
+# kind -> how to reach it; "none" has no opener (nothing to print on).
+OPENERS: dict[str, type[PrinterOpener]] = {
+    "usb": UsbOpener,
+    "network": NetworkOpener,
+    "windows": WindowsOpener,
+}
+
+
+def _open(config: PrinterConfig) -> Any:
+    """Open a connection to the configured printer, or raise PrinterError saying why not."""
+    printers = _escpos()
+    opener = OPENERS.get(config.kind)
+    if opener is None:
+        raise PrinterNotConfigured(NOT_CONFIGURED)
+    return opener.open(printers, config)
 
 
 def installed_printers(platform: str | None = None) -> list[str]:
