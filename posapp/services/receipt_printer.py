@@ -1,4 +1,4 @@
-"""The ESC/POS receipt printer: its settings, sending a job to it, and the audited cash drawer.
+"""The ESC/POS receipt printer: its settings, its kinds (OPENERS) and sending a job to it.
 
 python-escpos is imported only when something is sent, so the app starts (and the tests run)
 on machines without a printer, without libusb and without pywin32; pywin32's modules
@@ -14,19 +14,15 @@ import re
 import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, ValidationError
-from posapp.models import AuditLog, Invoice, User
-from posapp.models.base import write_transaction
-from posapp.services import audit
 from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
 
@@ -37,8 +33,6 @@ PRINTER_KINDS = {
     "windows": "Windows printer by name",
 }
 SETTINGS_ACTION = "settings.printer"
-DRAWER_NO_SALE = "drawer.no_sale"
-DRAWER_SALE = "drawer.sale"
 # Characters per line in the printer's font A: 384 dots / 12 on 58 mm, 576 / 12 on 80 mm.
 COLUMNS = {58: 32, 80: 48}
 # Seconds to wait for a network printer; a till must not hang on one that is switched off.
@@ -50,7 +44,6 @@ TRUE_WORDS = ("1", "on", "true", "yes")
 FALSE_WORDS = ("", "0", "off", "false", "no")
 # ESC p 0 25 25 (ms/2): pulse the drawer connector's pin 2, as python-escpos's cashdraw(2).
 DRAWER_KICK_PIN = 2
-REASON_MAX = 200
 # win32print's EnumPrinters flags (winspool.h): printers of this computer and shared ones added.
 PRINTER_ENUM_LOCAL = 0x2
 PRINTER_ENUM_CONNECTIONS = 0x4
@@ -523,54 +516,10 @@ def save_printer_settings(
     return save_changes(session, validate_printer_form(data, platform), SETTINGS_ACTION, user_id)
 
 
-def drawer_opened_for(session: Session, invoice_id: int) -> bool:
-    """Whether the drawer was already opened for this sale (a reload must not open it again)."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    AuditLog.entity == "invoice",
-                    AuditLog.entity_id == invoice_id,
-                    AuditLog.action == DRAWER_SALE,
-                )
-            )
-        )
-    )
-
-
-def record_sale_drawer(session: Session, invoice: Invoice, user: User) -> None:
-    """Audit that the drawer opened for a cash sale."""
-    with write_transaction(session):
-        audit.record(
-            session,
-            DRAWER_SALE,
-            user_id=user.id,
-            entity="invoice",
-            entity_id=invoice.id,
-            after={"number": invoice.number, "tendered": invoice.tendered},
-        )
-
-
-def open_drawer_no_sale(
-    session: Session, settings: ShopSettings, data: Mapping[str, Any], user: User
-) -> None:
-    """Open the cash drawer without a sale: a reason is required and the opening is audited.
-
-    The drawer is kicked first and logged only once it opened, so the log never claims an
-    opening that a switched-off printer prevented.
-    """
-    reason = str(data.get("reason") or "").strip()
-    if not reason:
-        raise ValidationError("Say why the drawer is opened without a sale.", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(f"At most {REASON_MAX} characters.", field="reason")
+def print_test_page(
+    settings: ShopSettings, render: Callable[[PrinterConfig], bytes]
+) -> PrinterConfig:
+    """Print the test page (built by `render` for the printer) and return the printer it went to."""
     config = PrinterConfig.from_settings(settings)
-    send(config, drawer_kick())
-    with write_transaction(session):
-        audit.record(
-            session,
-            DRAWER_NO_SALE,
-            user_id=user.id,
-            entity="drawer",
-            after={"reason": reason, "user": user.username},
-        )
+    send(config, render(config))
+    return config

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
-from posapp.services import cash_sessions, receipt_printer
+from posapp.services import cash_sessions, drawer
 from posapp.web import admin_required, shop_settings
 
 bp = Blueprint("cash", __name__)
@@ -79,7 +79,7 @@ def close(session_id: int) -> Any:
 def open_drawer() -> Any:
     """Open the cash drawer without a sale (reason required, audit-logged)."""
     try:
-        receipt_printer.open_drawer_no_sale(db.session, shop_settings(), request.form, current_user)
+        drawer.open_drawer_no_sale(db.session, shop_settings(), request.form, current_user)
     except DomainError as exc:
         return _render(exc.status, "drawer", exc)
     flash("The cash drawer opened; that is written to the audit log.", "success")

@@ -150,7 +150,11 @@ def save_printer() -> Response | tuple[str, int]:
 def test_print() -> Response:
     """Print a test page on the saved receipt printer and say whether it worked."""
     try:
-        config = escpos_receipt.print_test_page(shop_settings(), to_local(utcnow()))
+        settings = shop_settings()
+        now = to_local(utcnow())
+        config = receipt_printer.print_test_page(
+            settings, lambda printer: escpos_receipt.printer_test_job(settings, printer, now)
+        )
     except DomainError as exc:
         flash(exc.message, "danger")
     else:
