@@ -24,9 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups, numbering
+from posapp.services import audit, backups, numbering, settings
 from posapp.services.backups import BackupError, BackupInfo, Progress
-from posapp.winfs import sqlite_ro_uri, unlink_with_retry
+from posapp.winfs import unlink_with_retry
 
 log = logging.getLogger(__name__)
 OFFSITE_STALE_AFTER = timedelta(days=2)
@@ -274,31 +274,6 @@ def carry_numbers_forward(app: Flask) -> list[numbering.LostRange]:
     return lost
 
 
-def _setting(path: Path, key: str) -> str:
-    """Read one setting straight from a database file (works before migrations ran)."""
-    connection = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=15)
-    try:
-        row = connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    except sqlite3.DatabaseError:
-        return ""
-    finally:
-        connection.close()
-    return str(row[0]) if row else ""
-
-
-def _store_setting(path: Path, key: str, value: str) -> None:
-    connection = sqlite3.connect(str(path), timeout=15)
-    try:
-        with connection:
-            connection.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-    finally:
-        connection.close()
-
-
 def copy_offsite(app: Flask, backup: Path) -> Path | None:
     """Copy a finished backup to the off-site folder, if one is set; record when it worked.
 
@@ -308,7 +283,7 @@ def copy_offsite(app: Flask, backup: Path) -> Path | None:
     db_file = sqlite_file(app)
     if db_file is None or not db_file.exists():
         return None
-    folder = _setting(db_file, "offsite_backup_dir").strip()
+    folder = settings.read_from_file(db_file, "offsite_backup_dir").strip()
     if not folder:
         return None
     try:
@@ -317,7 +292,7 @@ def copy_offsite(app: Flask, backup: Path) -> Path | None:
         log.error("off-site copy to %s failed: %s", folder, exc)
         return None
     try:
-        _store_setting(db_file, "offsite_last_copy", utcnow().isoformat(timespec="seconds"))
+        settings.write_to_file(db_file, "offsite_last_copy", utcnow().isoformat(timespec="seconds"))
     except sqlite3.Error as exc:
         log.error("could not record the off-site copy time: %s", exc)
     log.info("off-site copy written: %s", target)

@@ -27,9 +27,9 @@ from flask_login import current_user, logout_user
 from posapp import maintenance
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
-from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups, numbering
-from posapp.services.settings import load_settings, save_settings
+from posapp.models.base import utcnow
+from posapp.services import backups, numbering
+from posapp.services.settings import load_settings
 from posapp.web import admin_required
 from posapp.web.uploads import upload_limit
 from posapp.winfs import unlink_with_retry
@@ -119,18 +119,7 @@ def offsite() -> Response | tuple[str, int]:
             raise Forbidden("The off-site folder can be set only on the shop laptop itself.")
         if len(folder) > 500 or (folder and not os.path.isabs(folder)):
             raise ValidationError("Give the full path of a folder (or leave it empty).")
-        with write_transaction(db.session):
-            changed = save_settings(db.session, offsite_backup_dir=folder)
-            if changed:
-                old, new = changed["offsite_backup_dir"]
-                audit.record(
-                    db.session,
-                    "settings.offsite_backup_dir",
-                    user_id=current_user.id,
-                    entity="setting",
-                    before={"offsite_backup_dir": old},
-                    after={"offsite_backup_dir": new},
-                )
+        backups.set_offsite_folder(db.session, folder, current_user.id)
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
     flash("Off-site folder saved; the next backup is copied there.", "success")
