@@ -13,7 +13,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError
-from posapp.services import shop_settings
+from posapp.models import User
+from posapp.models.base import write_transaction
+from posapp.services import audit, shop_settings
 from posapp.winfs import FileInUse, replace_with_retry, sqlite_ro_uri, unlink_with_retry
 
 BACKUP_RE = re.compile(r"^tillbook-(\d{8})-(\d{6})-([a-z0-9-]+)\.db$")
@@ -323,3 +325,13 @@ def set_offsite_folder(session: Session, folder: str, user_id: int | None) -> bo
         entity="setting",
     )
     return bool(changed)
+
+
+def record_event(
+    session: Session, action: str, user_id: int | None, after: dict[str, object]
+) -> None:
+    """Record a backup or restore in the audit log (a user unknown to the data: no user)."""
+    with write_transaction(session) as writing:
+        if user_id is not None and writing.get(User, user_id) is None:
+            user_id = None  # a restored database may not know the user who restored it
+        audit.record(writing, action, user_id=user_id, entity="backup", after=after)
