@@ -236,6 +236,23 @@ class PrinterOpener:
         """Open a connection to the printer, or raise PrinterError saying why not."""
         raise NotImplementedError
 
+    @classmethod
+    def finish(cls, printer: Any) -> None:
+        """End a job whose bytes were all written; an error here means it did not print.
+
+        Network and USB: once the write returned, the bytes are with the printer (TCP or the
+        USB endpoint); close() only releases this side's handle, and its error cannot undo
+        a print.
+        """
+        with contextlib.suppress(Exception):
+            printer.close()
+
+    @classmethod
+    def abandon(cls, printer: Any, failures: tuple[type[BaseException], ...]) -> None:
+        """Release a printer whose job failed; the first error is the one to tell."""
+        with contextlib.suppress(Exception):
+            printer.close()
+
 
 class NetworkOpener(PrinterOpener):
     """A printer on the network, reached over raw TCP (usually port 9100)."""
@@ -309,6 +326,17 @@ class WindowsOpener(PrinterOpener):
         printer = printers.Win32Raw(config.windows_name)
         printer.open(job_name="TillBook receipt")
         return printer
+
+    @classmethod
+    def finish(cls, printer: Any) -> None:
+        # The spooler starts printing only when the job ends: its errors are the job's.
+        _end_windows_job(printer, commit=True)
+
+    @classmethod
+    def abandon(cls, printer: Any, failures: tuple[type[BaseException], ...]) -> None:
+        # The job failed before its end: throw it away (a half-written receipt is not printed).
+        with contextlib.suppress(*failures):
+            _end_windows_job(printer, commit=False)
 
 
 # kind -> how to reach it; "none" has no opener (nothing to print on).
@@ -473,28 +501,20 @@ def send(config: PrinterConfig, job: bytes) -> None:
         raise PrinterNotConfigured(NOT_CONFIGURED)
     _escpos()  # a broken install is reported as such, not as a printer fault
     failures = _failures()
+    opener = OPENERS.get(config.kind, PrinterOpener)
     printer = None
     try:
-        printer = _open(config)
+        printer = _open(config)  # an unknown kind raises PrinterNotConfigured here
         printer._raw(job)  # the job is already encoded; python-escpos has no public raw write
-        if config.kind == "windows":
-            opened, printer = printer, None
-            _end_windows_job(opened, commit=True)
+        opened, printer = printer, None
+        opener.finish(opened)
     except DomainError:
         raise
     except failures as exc:
         raise PrinterError(_describe_failure(config, exc, None)) from None
     finally:
-        if printer is not None and config.kind == "windows":
-            # The job failed before its end: throw it away; the first error is the one to tell.
-            with contextlib.suppress(*failures):
-                _end_windows_job(printer, commit=False)
-        elif printer is not None:
-            # Network and USB: once the write returned, the bytes are with the printer (TCP
-            # or the USB endpoint); close() only releases this side's handle, and its error
-            # cannot undo a print nor hide the real result of a failed one.
-            with contextlib.suppress(Exception):
-                printer.close()
+        if printer is not None:
+            opener.abandon(printer, failures)
 
 
 def dummy_printer() -> Any:
