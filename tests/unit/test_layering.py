@@ -56,6 +56,22 @@ def test_views_never_write(path: Path) -> None:
     assert found == [], f"{path.relative_to(PACKAGE.parent)} calls {found}: move it to a service"
 
 
+def test_only_the_settings_store_touches_the_settings_table() -> None:
+    """services/settings.py is the one place that knows the table (ORM and raw SQL alike)."""
+    store = PACKAGE / "services" / "settings.py"
+    touching = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == store or "migrations" in path.parts or "models" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        imported = any(
+            "Setting" in names for module, names in _imports(path) if module == "posapp.models"
+        )
+        if imported or any(sql in text for sql in ("FROM settings", "INTO settings")):
+            touching.append(str(path.relative_to(PACKAGE.parent)))
+    assert touching == [], f"{touching} touch the settings table: go through services/settings"
+
+
 def test_the_checks_see_an_upward_import_and_a_write() -> None:
     """The checks above would pass on an empty list: make sure they catch what they should."""
     assert _upward("posapp", ["create_app"])
