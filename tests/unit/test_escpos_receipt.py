@@ -335,3 +335,14 @@ def test_saving_the_printer_is_audited_and_ids_are_normalised(admin: User) -> No
     assert (saved.printer_usb_vendor, saved.printer_usb_product) == ("04b8", "0202")
     (entry,) = drawer_audits(receipt_printer.SETTINGS_ACTION)
     assert entry.user_id == admin.id
+
+
+def test_every_printer_kind_but_none_has_an_opener_with_its_platform_rule() -> None:
+    assert set(receipt_printer.OPENERS) == set(receipt_printer.PRINTER_KINDS) - {"none"}
+    windows = receipt_printer.OPENERS["windows"]
+    assert windows.supported("win32") and not windows.supported("linux")
+    assert all(receipt_printer.OPENERS[kind].supported("linux") for kind in ("usb", "network"))
+    assert (
+        PrinterConfig(kind="network", host="10.0.0.9").describe() == "network printer 10.0.0.9:9100"
+    )
+    assert PrinterConfig().describe() == "no printer"

@@ -56,6 +56,18 @@ def test_views_never_write(path: Path) -> None:
     assert found == [], f"{path.relative_to(PACKAGE.parent)} calls {found}: move it to a service"
 
 
+@pytest.mark.parametrize("path", _modules("maintenance"), ids=lambda p: p.name)
+def test_maintenance_never_imports_the_factory(path: Path) -> None:
+    """create_app hands itself over (maintenance.database.set_app_builder) instead."""
+    wrong = [
+        module
+        for module, names in _imports(path)
+        if (module == "posapp" and ("create_app" in names or not names))
+        or module.startswith(("posapp.cli", "posapp.web", "posapp.desktop"))
+    ]
+    assert wrong == [], f"{path.relative_to(PACKAGE.parent)} imports {wrong}"
+
+
 def test_only_the_settings_store_touches_the_settings_table() -> None:
     """services/settings.py is the one place that knows the table (ORM and raw SQL alike)."""
     store = PACKAGE / "services" / "settings.py"
