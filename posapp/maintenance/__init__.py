@@ -1,4 +1,4 @@
-"""Database upkeep around the app, in three parts that import one way.
+"""Database upkeep around the app, in four parts that import one way.
 
 - `database`: the SQLite file, schema revisions, number marks and the audit anchor (shared);
 - `jobs`: backups on request (background jobs with progress) and the off-site copy;
