@@ -15,7 +15,8 @@ from flask.json.provider import DefaultJSONProvider
 from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_dir
 from posapp.converters import IdConverter
 from posapp.extensions import csrf, db, login_manager, migrate
-from posapp.maintenance import install_gate
+from posapp.maintenance.database import set_app_builder, sqlite_file
+from posapp.maintenance.gate import install_gate
 from posapp.web.uploads import TillBookRequest
 
 __version__ = "0.1.0"
@@ -72,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep the contract's field order
     app.config.from_mapping(build_config(data_dir, config))
     app.config["VERSION"] = __version__
+    # A restore migrates its copy with a throwaway app: maintenance builds it with this
+    # factory, handed over here so nothing below the factory imports it.
+    set_app_builder(app, create_app)
 
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -142,12 +146,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["AUTO_MIGRATE"]:
         if app.config["AUTO_BACKUP"]:
-            from posapp.maintenance import backup_at_start
+            from posapp.maintenance.startup import backup_at_start
 
             backup_at_start(app)  # before the schema may change, and once a day
         upgrade_database(app)
         if app.config["AUTO_BACKUP"]:  # not the throwaway app a restore migrates a copy with
-            from posapp.maintenance import carry_numbers_forward
+            from posapp.maintenance.startup import carry_numbers_forward
 
             carry_numbers_forward(app)  # a database file copied in by hand must not reuse numbers
     return app
@@ -156,7 +160,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _check_storage(app: Flask) -> None:
     """Log (and keep for the backups page) why the SQLite file's folder is a risky place."""
     from posapp import datadir
-    from posapp.maintenance import sqlite_file
 
     db_file = sqlite_file(app)
     found = [] if db_file is None else datadir.storage_warnings(db_file.parent)

@@ -154,7 +154,7 @@ def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, thre
     import threading
 
     from posapp.desktop import ShowWindowMiddleware, WindowControl
-    from posapp.maintenance import close_database
+    from posapp.maintenance.startup import close_database
     from posapp.serving import Server, stop_on_signals, wait_for_stop
 
     stop = threading.Event()
@@ -319,10 +319,10 @@ def _cli_actor() -> str:
 
 def _audit(app: Flask, action: str, after: dict[str, object]) -> None:
     """Audit-log a command-line backup or restore like the page's (who = the OS user)."""
-    from posapp.maintenance import audit_event
+    from posapp.services import backups
 
     with app.app_context():
-        audit_event(action, None, {**after, "by": _cli_actor()})
+        backups.record_event(db.session, action, None, {**after, "by": _cli_actor()})
         db.session.remove()
 
 
@@ -336,7 +336,7 @@ def _audit(app: Flask, action: str, after: dict[str, object]) -> None:
 @click.pass_context
 def backup(ctx: click.Context, to_dir: Path | None) -> None:
     """Write a consistent, verified copy of the database (SQLite online backup API)."""
-    from posapp.maintenance import backup_now
+    from posapp.maintenance.jobs import backup_now
 
     app = _app(ctx)
     try:
@@ -379,7 +379,7 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
 
 def _restore(ctx: click.Context, file: Path, yes: bool) -> None:
     """Confirm, then verify, migrate and swap in the backup (the data dir is locked)."""
-    from posapp.maintenance import restore as restore_backup
+    from posapp.maintenance.startup import restore as restore_backup
 
     app = _app(ctx)
     if not yes:

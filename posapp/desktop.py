@@ -481,7 +481,7 @@ def run_in_browser(app: Flask, server: Server, url: str) -> None:
 
 def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
     """Serve the app and show it in a window (or the browser); return the exit code."""
-    from posapp.maintenance import close_database
+    from posapp.maintenance.startup import close_database
 
     lock = InstanceLock(data_dir)
     if not lock.acquire():

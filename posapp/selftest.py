@@ -183,15 +183,16 @@ def fresh_app(data_dir: Path) -> Flask:
 
 def check_backup(app: Flask, platform: str = sys.platform) -> str:
     """Back the fresh database up to the UNC path (plain path elsewhere) and verify the copy."""
-    from posapp import maintenance
+    from posapp.maintenance.database import head_revision
+    from posapp.maintenance.jobs import backup_now
     from posapp.services import backups
 
     folder = Path(backup_folder(Path(app.config["DATA_DIR"]), platform))
-    info = maintenance.backup_now(app, folder)
+    info = backup_now(app, folder)
     problems = backups.integrity_ok(info.path)
     if problems:
         raise Failed(f"the copy {info.path} fails its integrity check: {problems[0]}")
-    if backups.schema_revision(info.path) != maintenance.head_revision(app):
+    if backups.schema_revision(info.path) != head_revision(app):
         raise Failed(f"the copy {info.path} is not at the newest schema")
     return f"{info.path} ({info.size:,} bytes, verified)"
 
@@ -264,7 +265,7 @@ def run_selftest(
     ]
     failed = [name for name, step in steps if not _run_step(name, step, echo)]
     for app in apps:
-        from posapp.maintenance import close_database
+        from posapp.maintenance.startup import close_database
 
         close_database(app)
     if failed:

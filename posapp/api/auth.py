@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from posapp import maintenance
 from posapp.api import schemas as s
 from posapp.api.base import bp, caller, caller_token_id, json_body, requires
 from posapp.api.errors import api_error_response
@@ -15,6 +14,7 @@ from posapp.api.openapi import NO_CONTENT, documented
 from posapp.api.serializers import user_json
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import db
+from posapp.maintenance.database import head_revision
 from posapp.services import schema, two_step
 from posapp.services.users import (
     authenticate,
@@ -54,7 +54,7 @@ def _head_revision() -> str | None:
     if found is None:
         found = current_app.extensions.setdefault(
             HEAD_KEY,
-            (maintenance.head_revision(current_app._get_current_object()),),  # type: ignore[attr-defined]
+            (head_revision(current_app._get_current_object()),),  # type: ignore[attr-defined]
         )
     head: str | None = found[0]
     return head

@@ -1,9 +1,11 @@
-"""The receipt as ESC/POS bytes for thermal printers, and printing it after a sale or again.
+"""The receipt as ESC/POS bytes for thermal printers (and the printer test page).
 
 The receipt prints the same data as the HTML receipt (templates/pos/receipt.html): the shop
 header, lines, totals, tax summary by rate, payments, change, footer, a DUPLICATE or VOID mark,
-and a QR code of the invoice number. The job is first built on python-escpos's Dummy printer
-and then sent in one write, so a half-built job never reaches the paper.
+and a QR code of the invoice number. The job is built on python-escpos's Dummy printer and
+sent in one write by services/drawer.py (which decides about the cash drawer) or
+services/receipt_printer.py, so a half-built job never reaches the paper; this module only
+renders.
 
 Thermal printers print text in a code page, not Unicode: amounts go without the currency sign
 (the total line names the currency), and scripts the code page lacks (Devanagari) print as
@@ -13,14 +15,11 @@ Thermal printers print text in a code page, not Unicode: amounts go without the 
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from posapp.documents.pdf import amount_text
-from posapp.models import Invoice, User
+from posapp.models import Invoice
 from posapp.models.base import to_local
 from posapp.money import format_qty
 from posapp.services import receipt_printer
@@ -220,67 +219,3 @@ def printer_test_job(settings: ShopSettings, config: PrinterConfig, now: datetim
     w.centred("If this line is centred, printing works.")
     printer.cut()
     return printer.output
-
-
-@dataclass(frozen=True)
-class PrintOutcome:
-    """What printing did: the receipt printed, the drawer opened."""
-
-    printed: bool
-    drawer: bool
-
-    def message(self) -> str:
-        if self.printed and self.drawer:
-            return "Receipt printed; the cash drawer opened."
-        if self.printed:
-            return "Receipt printed."
-        if self.drawer:
-            return "The cash drawer opened."
-        return "Nothing to print."
-
-
-def print_invoice_receipt(
-    session: Session,
-    invoice: Invoice,
-    settings: ShopSettings,
-    user: User,
-    *,
-    duplicate: bool = False,
-    after_sale: bool = False,
-) -> PrintOutcome:
-    """Print an invoice's receipt on the ESC/POS printer (PrinterError if that fails).
-
-    `after_sale` is the till's call right after checkout: it prints only when automatic
-    printing is on, and opens the drawer once for a cash sale when that is on (audited, and
-    never again for the same invoice, so reloading the receipt page cannot open the drawer).
-    The sale itself was committed before and stands whatever the printer does.
-    """
-    config = PrinterConfig.from_settings(settings)
-    print_it = settings.printer_auto_print if after_sale else True
-    kick = (
-        after_sale
-        and config.configured
-        and settings.printer_open_drawer
-        and invoice.tendered > 0
-        and invoice.status != "void"
-        and not receipt_printer.drawer_opened_for(session, invoice.id)
-    )
-    if not print_it and not kick:
-        return PrintOutcome(False, False)
-    if print_it:
-        job = receipt_job(
-            invoice, settings, duplicate=duplicate, open_drawer=kick, columns=config.columns
-        )
-    else:
-        job = receipt_printer.drawer_kick()
-    receipt_printer.send(config, job)
-    if kick:
-        receipt_printer.record_sale_drawer(session, invoice, user)
-    return PrintOutcome(print_it, kick)
-
-
-def print_test_page(settings: ShopSettings, now: datetime) -> PrinterConfig:
-    """Print the test page on the configured printer; return the printer it went to."""
-    config = PrinterConfig.from_settings(settings)
-    receipt_printer.send(config, printer_test_job(settings, config, now))
-    return config

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from posapp.errors import DomainError
+from posapp.models import User
+from posapp.models.base import write_transaction
+from posapp.services import audit, shop_settings
 from posapp.winfs import FileInUse, replace_with_retry, sqlite_ro_uri, unlink_with_retry
 
 BACKUP_RE = re.compile(r"^tillbook-(\d{8})-(\d{6})-([a-z0-9-]+)\.db$")
@@ -305,3 +310,28 @@ def copy_file(source: Path, folder: Path) -> Path:
         raise BackupError(f"The copy in {folder} failed its integrity check.")
     replace_with_retry(partial, target)
     return target
+
+
+def set_offsite_folder(session: Session, folder: str, user_id: int | None) -> bool:
+    """Save the folder every backup is also copied to ("" = none), audited; True if it changed.
+
+    The audit entry keeps its historical shape (entity "setting", this one key).
+    """
+    changed = shop_settings.save_changes(
+        session,
+        {"offsite_backup_dir": folder},
+        "settings.offsite_backup_dir",
+        user_id,
+        entity="setting",
+    )
+    return bool(changed)
+
+
+def record_event(
+    session: Session, action: str, user_id: int | None, after: dict[str, object]
+) -> None:
+    """Record a backup or restore in the audit log (a user unknown to the data: no user)."""
+    with write_transaction(session) as writing:
+        if user_id is not None and writing.get(User, user_id) is None:
+            user_id = None  # a restored database may not know the user who restored it
+        audit.record(writing, action, user_id=user_id, entity="backup", after=after)

@@ -38,10 +38,10 @@ from posapp.models import (
 )
 from posapp.models.base import local_midnight_utc, table, utcnow, write_transaction
 from posapp.money import parse_money
-from posapp.services import audit
+from posapp.services import audit, shop_settings
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.report_framework import Report
-from posapp.services.settings import ShopSettings, load_settings, save_settings
+from posapp.services.settings import ShopSettings, load_settings
 
 REASON_LIMIT = 200
 # Notes and coins (in whole currency units) the close form can count; "coins" is a lump sum.
@@ -410,17 +410,9 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
 
 def set_required(session: Session, required: bool, user: User) -> None:
     """Turn the "cash sales need an open session" setting on or off (audited)."""
-    with write_transaction(session):
-        changed = save_settings(session, cash_session_required=required)
-        if changed:
-            audit.record(
-                session,
-                "settings.cash",
-                user_id=user.id,
-                entity="settings",
-                before={k: old for k, (old, _) in changed.items()},
-                after={k: new for k, (_, new) in changed.items()},
-            )
+    shop_settings.save_changes(
+        session, {"cash_session_required": required}, "settings.cash", user.id
+    )
 
 
 REPORT_METHODS = ("cash", "card", "upi")

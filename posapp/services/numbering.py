@@ -27,10 +27,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posapp.models import Setting
+from posapp.services import settings
 
 log = logging.getLogger(__name__)
 MARKS_FILE = "numbers.json"
@@ -184,14 +183,10 @@ def carry_forward(
                     "ON CONFLICT(kind, fy) DO UPDATE SET last = excluded.last",
                     (gap.kind, gap.fy, gap.last),
                 )
-            row = connection.execute(
-                "SELECT value FROM settings WHERE key = ?", (LOST_KEY,)
-            ).fetchone()
-            known = _ranges(_loads(row[0]) if row else [])
-            connection.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (LOST_KEY, json.dumps([asdict(r) for r in known + skipped])),
+            stored = settings.read_in(connection, LOST_KEY)
+            known = _ranges(_loads(stored) if stored else [])
+            settings.write_in(
+                connection, LOST_KEY, json.dumps([asdict(r) for r in known + skipped])
             )
     finally:
         connection.close()
@@ -209,7 +204,7 @@ def _loads(text: str) -> Any:
 
 def lost_ranges(session: Session) -> list[LostRange]:
     """Return the number ranges restores skipped, as recorded in the database, oldest first."""
-    value = session.scalar(select(Setting.value).where(Setting.key == LOST_KEY))
+    value = settings.stored_value(session, LOST_KEY)
     return _ranges(_loads(value)) if value else []
 
 

@@ -1,4 +1,4 @@
-"""The ESC/POS receipt printer: its settings, sending a job to it, and the audited cash drawer.
+"""The ESC/POS receipt printer: its settings, its kinds (OPENERS) and sending a job to it.
 
 python-escpos is imported only when something is sent, so the app starts (and the tests run)
 on machines without a printer, without libusb and without pywin32; pywin32's modules
@@ -14,19 +14,15 @@ import re
 import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, ValidationError
-from posapp.models import AuditLog, Invoice, User
-from posapp.models.base import write_transaction
-from posapp.services import audit
 from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
 
@@ -37,8 +33,6 @@ PRINTER_KINDS = {
     "windows": "Windows printer by name",
 }
 SETTINGS_ACTION = "settings.printer"
-DRAWER_NO_SALE = "drawer.no_sale"
-DRAWER_SALE = "drawer.sale"
 # Characters per line in the printer's font A: 384 dots / 12 on 58 mm, 576 / 12 on 80 mm.
 COLUMNS = {58: 32, 80: 48}
 # Seconds to wait for a network printer; a till must not hang on one that is switched off.
@@ -50,7 +44,6 @@ TRUE_WORDS = ("1", "on", "true", "yes")
 FALSE_WORDS = ("", "0", "off", "false", "no")
 # ESC p 0 25 25 (ms/2): pulse the drawer connector's pin 2, as python-escpos's cashdraw(2).
 DRAWER_KICK_PIN = 2
-REASON_MAX = 200
 # win32print's EnumPrinters flags (winspool.h): printers of this computer and shared ones added.
 PRINTER_ENUM_LOCAL = 0x2
 PRINTER_ENUM_CONNECTIONS = 0x4
@@ -115,13 +108,8 @@ class PrinterConfig:
 
     def describe(self) -> str:
         """Name the printer for messages ("network printer 192.168.1.50:9100")."""
-        if self.kind == "usb":
-            return f"USB printer {self.usb_vendor:04x}:{self.usb_product:04x}"
-        if self.kind == "network":
-            return f"network printer {self.host}:{self.port}"
-        if self.kind == "windows":
-            return f"Windows printer “{self.windows_name}”"
-        return "no printer"
+        opener = OPENERS.get(self.kind)
+        return opener.describe(self) if opener is not None else "no printer"
 
 
 def _hex_or_zero(text: str) -> int:
@@ -148,11 +136,8 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
     kind = str(data.get("printer_kind") or "").strip()
     if kind not in PRINTER_KINDS:
         errors["printer_kind"] = "Choose no printer, USB, network or a Windows printer."
-    elif kind == "windows" and platform != "win32":
-        errors["printer_kind"] = (
-            "Windows printers by name work only when TillBook runs on Windows; "
-            "on this computer choose USB or network."
-        )
+    elif kind in OPENERS and not OPENERS[kind].supported(platform):
+        errors["printer_kind"] = OPENERS[kind].unsupported_on_form
     values: dict[str, Any] = {"printer_kind": kind}
     for key in ("printer_usb_vendor", "printer_usb_product"):
         text = str(data.get(key) or "").strip()
@@ -224,10 +209,60 @@ def _usb_backend() -> Any:
     return libusb_package.get_libusb1_backend()
 
 
-def _open(config: PrinterConfig) -> Any:
-    """Open a connection to the configured printer, or raise PrinterError saying why not."""
-    printers = _escpos()
-    if config.kind == "network":
+class PrinterOpener:
+    """How to reach one kind of printer: its name in messages, its platform rule, its opening.
+
+    One subclass per kind in ``OPENERS``; adding a kind of printer is one class and one entry
+    there, not a branch in every function that asks "which kind is it?".
+    """
+
+    # The platforms (sys.platform values) the kind works on; empty means every platform.
+    platforms: tuple[str, ...] = ()
+    # What the settings form says when the kind is chosen on another platform.
+    unsupported_on_form = ""
+
+    @classmethod
+    def supported(cls, platform: str) -> bool:
+        """Whether this kind of printer can be used on that platform."""
+        return not cls.platforms or platform in cls.platforms
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        """Name the printer for messages."""
+        raise NotImplementedError
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
+        """Open a connection to the printer, or raise PrinterError saying why not."""
+        raise NotImplementedError
+
+    @classmethod
+    def finish(cls, printer: Any) -> None:
+        """End a job whose bytes were all written; an error here means it did not print.
+
+        Network and USB: once the write returned, the bytes are with the printer (TCP or the
+        USB endpoint); close() only releases this side's handle, and its error cannot undo
+        a print.
+        """
+        with contextlib.suppress(Exception):
+            printer.close()
+
+    @classmethod
+    def abandon(cls, printer: Any, failures: tuple[type[BaseException], ...]) -> None:
+        """Release a printer whose job failed; the first error is the one to tell."""
+        with contextlib.suppress(Exception):
+            printer.close()
+
+
+class NetworkOpener(PrinterOpener):
+    """A printer on the network, reached over raw TCP (usually port 9100)."""
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"network printer {config.host}:{config.port}"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         if not config.host:
             raise PrinterError("The network printer has no address; set it in Settings.")
         # Connect here rather than in python-escpos's open(), which drops the socket of a
@@ -236,7 +271,17 @@ def _open(config: PrinterConfig) -> Any:
         printer = printers.Network(config.host, port=config.port, timeout=NETWORK_TIMEOUT)
         printer.device = connection
         return printer
-    if config.kind == "usb":
+
+
+class UsbOpener(PrinterOpener):
+    """A USB printer reached directly through libusb, by vendor and product id."""
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"USB printer {config.usb_vendor:04x}:{config.usb_product:04x}"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         try:
             import usb.core
         except ImportError:
@@ -256,15 +301,59 @@ def _open(config: PrinterConfig) -> Any:
         except usb.core.NoBackendError as exc:
             raise PrinterError(explain_usb_error(config, exc, None)) from None
         return printer
-    if config.kind == "windows":
-        if sys.platform != "win32":
+
+
+class WindowsOpener(PrinterOpener):
+    """A printer Windows knows by name, written to through the spooler (pywin32)."""
+
+    platforms = ("win32",)
+    unsupported_on_form = (
+        "Windows printers by name work only when TillBook runs on Windows; "
+        "on this computer choose USB or network."
+    )
+
+    @classmethod
+    def describe(cls, config: PrinterConfig) -> str:
+        return f"Windows printer “{config.windows_name}”"
+
+    @classmethod
+    def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
+        # sys.platform is read at each job (not at import) so tests can fake the platform.
+        if not cls.supported(sys.platform):
             raise PrinterError(
                 "Windows printers by name work only on Windows; choose USB or network in Settings."
             )
         printer = printers.Win32Raw(config.windows_name)
         printer.open(job_name="TillBook receipt")
         return printer
-    raise PrinterNotConfigured(NOT_CONFIGURED)
+
+    @classmethod
+    def finish(cls, printer: Any) -> None:
+        # The spooler starts printing only when the job ends: its errors are the job's.
+        _end_windows_job(printer, commit=True)
+
+    @classmethod
+    def abandon(cls, printer: Any, failures: tuple[type[BaseException], ...]) -> None:
+        # The job failed before its end: throw it away (a half-written receipt is not printed).
+        with contextlib.suppress(*failures):
+            _end_windows_job(printer, commit=False)
+
+
+# kind -> how to reach it; "none" has no opener (nothing to print on).
+OPENERS: dict[str, type[PrinterOpener]] = {
+    "usb": UsbOpener,
+    "network": NetworkOpener,
+    "windows": WindowsOpener,
+}
+
+
+def _open(config: PrinterConfig) -> Any:
+    """Open a connection to the configured printer, or raise PrinterError saying why not."""
+    printers = _escpos()
+    opener = OPENERS.get(config.kind)
+    if opener is None:
+        raise PrinterNotConfigured(NOT_CONFIGURED)
+    return opener.open(printers, config)
 
 
 def installed_printers(platform: str | None = None) -> list[str]:
@@ -412,28 +501,20 @@ def send(config: PrinterConfig, job: bytes) -> None:
         raise PrinterNotConfigured(NOT_CONFIGURED)
     _escpos()  # a broken install is reported as such, not as a printer fault
     failures = _failures()
+    opener = OPENERS.get(config.kind, PrinterOpener)
     printer = None
     try:
-        printer = _open(config)
+        printer = _open(config)  # an unknown kind raises PrinterNotConfigured here
         printer._raw(job)  # the job is already encoded; python-escpos has no public raw write
-        if config.kind == "windows":
-            opened, printer = printer, None
-            _end_windows_job(opened, commit=True)
+        opened, printer = printer, None
+        opener.finish(opened)
     except DomainError:
         raise
     except failures as exc:
         raise PrinterError(_describe_failure(config, exc, None)) from None
     finally:
-        if printer is not None and config.kind == "windows":
-            # The job failed before its end: throw it away; the first error is the one to tell.
-            with contextlib.suppress(*failures):
-                _end_windows_job(printer, commit=False)
-        elif printer is not None:
-            # Network and USB: once the write returned, the bytes are with the printer (TCP
-            # or the USB endpoint); close() only releases this side's handle, and its error
-            # cannot undo a print nor hide the real result of a failed one.
-            with contextlib.suppress(Exception):
-                printer.close()
+        if printer is not None:
+            opener.abandon(printer, failures)
 
 
 def dummy_printer() -> Any:
@@ -455,54 +536,10 @@ def save_printer_settings(
     return save_changes(session, validate_printer_form(data, platform), SETTINGS_ACTION, user_id)
 
 
-def drawer_opened_for(session: Session, invoice_id: int) -> bool:
-    """Whether the drawer was already opened for this sale (a reload must not open it again)."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    AuditLog.entity == "invoice",
-                    AuditLog.entity_id == invoice_id,
-                    AuditLog.action == DRAWER_SALE,
-                )
-            )
-        )
-    )
-
-
-def record_sale_drawer(session: Session, invoice: Invoice, user: User) -> None:
-    """Audit that the drawer opened for a cash sale."""
-    with write_transaction(session):
-        audit.record(
-            session,
-            DRAWER_SALE,
-            user_id=user.id,
-            entity="invoice",
-            entity_id=invoice.id,
-            after={"number": invoice.number, "tendered": invoice.tendered},
-        )
-
-
-def open_drawer_no_sale(
-    session: Session, settings: ShopSettings, data: Mapping[str, Any], user: User
-) -> None:
-    """Open the cash drawer without a sale: a reason is required and the opening is audited.
-
-    The drawer is kicked first and logged only once it opened, so the log never claims an
-    opening that a switched-off printer prevented.
-    """
-    reason = str(data.get("reason") or "").strip()
-    if not reason:
-        raise ValidationError("Say why the drawer is opened without a sale.", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(f"At most {REASON_MAX} characters.", field="reason")
+def print_test_page(
+    settings: ShopSettings, render: Callable[[PrinterConfig], bytes]
+) -> PrinterConfig:
+    """Print the test page (built by `render` for the printer) and return the printer it went to."""
     config = PrinterConfig.from_settings(settings)
-    send(config, drawer_kick())
-    with write_transaction(session):
-        audit.record(
-            session,
-            DRAWER_NO_SALE,
-            user_id=user.id,
-            entity="drawer",
-            after={"reason": reason, "user": user.username},
-        )
+    send(config, render(config))
+    return config

@@ -1,13 +1,23 @@
-"""Read and write typed shop settings stored as key/value rows."""
+"""The settings store: the one module that reads and writes the key/value settings table.
+
+Typed `ShopSettings` through the app's session (`load_settings`, `save_settings`, one raw
+`stored_value`), and, for the moments the app's engine is not there (start-up before the app,
+a restore that swaps the file, the numbers carried forward after it), the same table through
+raw sqlite3 (`read_from_file`, `write_to_file`, `read_in`, `write_in`). Audited saves from the
+pages go through `shop_settings.save_changes`, which writes through here.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.models import Setting
+from posapp.winfs import sqlite_ro_uri
 
 
 @dataclass
@@ -126,3 +136,53 @@ def save_settings(session: Session, **values: object) -> dict[str, tuple[str, st
         if old != new:
             changed[key] = (old, new)
     return changed
+
+
+def stored_value(session: Session, key: str) -> str | None:
+    """One stored value as text, or None when never saved (any key, typed or not).
+
+    For the settings read on every request (one row, not the whole table).
+    """
+    row = session.get(Setting, key)
+    return row.value if row is not None else None
+
+
+# Raw sqlite3: the SQL that knows the table lives here and nowhere else.
+_SELECT = "SELECT value FROM settings WHERE key = ?"
+_UPSERT = (
+    "INSERT INTO settings (key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+
+
+def read_in(connection: sqlite3.Connection, key: str) -> str | None:
+    """One stored value through an open sqlite3 connection (inside the caller's transaction)."""
+    row = connection.execute(_SELECT, (key,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def write_in(connection: sqlite3.Connection, key: str, value: str) -> None:
+    """Store one value through an open sqlite3 connection (the caller commits)."""
+    connection.execute(_UPSERT, (key, value))
+
+
+def read_from_file(path: Path, key: str) -> str:
+    """Read one setting straight from a database file, "" if missing (works before migrations)."""
+    connection = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=15)
+    try:
+        value = read_in(connection, key)
+    except sqlite3.DatabaseError:
+        return ""
+    finally:
+        connection.close()
+    return value or ""
+
+
+def write_to_file(path: Path, key: str, value: str) -> None:
+    """Store one setting straight into a database file, committed (sqlite3.Error on failure)."""
+    connection = sqlite3.connect(str(path), timeout=15)
+    try:
+        with connection:
+            write_in(connection, key, value)
+    finally:
+        connection.close()

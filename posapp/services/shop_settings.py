@@ -152,9 +152,17 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_changes(
-    session: Session, values: Mapping[str, Any], action: str, user_id: int | None
+    session: Session,
+    values: Mapping[str, Any],
+    action: str,
+    user_id: int | None,
+    *,
+    entity: str = "settings",
 ) -> dict[str, tuple[str, str]]:
-    """Save settings in one write transaction and audit only the keys that changed."""
+    """Save settings in one write transaction and audit only the keys that changed.
+
+    The one audited way to change settings: every page and service that saves some calls it.
+    """
     with write_transaction(session):
         changed = save_settings(session, **values)
         if changed:
@@ -162,7 +170,7 @@ def save_changes(
                 session,
                 action,
                 user_id=user_id,
-                entity="settings",
+                entity=entity,
                 before={k: old for k, (old, _) in changed.items()},
                 after={k: new for k, (_, new) in changed.items()},
             )

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from posapp.errors import Conflict, NotFound, ValidationError
-from posapp.models import Setting, User
+from posapp.models import User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
+from posapp.services.settings import stored_value
 from posapp.services.shop_settings import save_changes
 
 ISSUER = "TillBook"
@@ -51,8 +52,7 @@ def _normal(code: str) -> str:
 
 def required_for_admins(session: Session) -> bool:
     """Tell whether every admin must use two-step login (a shop setting)."""
-    row = session.get(Setting, "admin_two_step_required")
-    return row is not None and row.value == "1"
+    return stored_value(session, "admin_two_step_required") == "1"
 
 
 def set_required_for_admins(session: Session, required: bool, by_user_id: int) -> None:

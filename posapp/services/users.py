@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
-from posapp.models import ROLES, ApiToken, LoginAttempt, Setting, User
+from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import ShopSettings
+from posapp.services.settings import ShopSettings, save_settings, stored_value
 from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
@@ -109,11 +109,21 @@ def _lock_for_setup(session: Session) -> None:
         session.execute(text("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE"))
 
 
-def create_first_admin(session: Session, username: str, password: str, confirm: str) -> User:
-    """Create the first admin; refused once any user exists (also under racing requests)."""
+def create_first_admin(
+    session: Session, username: str, password: str, confirm: str, shop_name: str = ""
+) -> User:
+    """Create the first admin; refused once any user exists (also under racing requests).
+
+    The shop's name typed on the setup page (optional) is saved once the admin exists.
+    """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
-    return create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
+    user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
+    shop_name = shop_name.strip()[:120]
+    if shop_name:
+        with write_transaction(session):
+            save_settings(session, shop_name=shop_name)
+    return user
 
 
 def _attempt_key(username: str, address: str) -> tuple[str, str]:
@@ -283,10 +293,10 @@ def _hash_token(token: str) -> str:
 
 def api_token_days(session: Session) -> int:
     """Return the days a login token lives after its last use (a shop setting)."""
-    row = session.get(Setting, "api_token_days")
+    value = stored_value(session, "api_token_days")
     default = ShopSettings.api_token_days
     try:
-        return max(1, int(row.value)) if row is not None else default
+        return max(1, int(value)) if value is not None else default
     except ValueError:
         return default  # a hand-edited bad value falls back to the default
 
@@ -619,12 +629,12 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
 
 def session_timeout_minutes(session: Session) -> int:
     """Return the idle timeout in minutes (0 = never); read fresh, one key, every request."""
-    row = session.get(Setting, "session_timeout_minutes")
+    value = stored_value(session, "session_timeout_minutes")
     default = ShopSettings.session_timeout_minutes
-    if row is None:
+    if value is None:
         return default
     try:
-        return max(0, int(row.value))
+        return max(0, int(value))
     except ValueError:
         return default  # a hand-edited bad value falls back to the default
 

@@ -22,9 +22,8 @@ from werkzeug.wrappers import Response
 from posapp.errors import AuthError, DomainError, Forbidden, ValidationError
 from posapp.extensions import db, login_manager
 from posapp.models import User
-from posapp.models.base import write_transaction
 from posapp.services import two_step, users
-from posapp.services.settings import load_settings, save_settings
+from posapp.services.settings import load_settings
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
@@ -174,11 +173,8 @@ def setup() -> Response | str | tuple[str, int]:
                 form.get("username", ""),
                 form.get("password", ""),
                 form.get("confirm", ""),
+                form.get("shop_name", ""),
             )
-            shop_name = form.get("shop_name", "").strip()[:120]
-            if shop_name:
-                with write_transaction(db.session):
-                    save_settings(db.session, shop_name=shop_name)
             current_app.config["HAS_USERS"] = True
             _log_in(user)
             return redirect(url_for("products.index"))

@@ -24,12 +24,13 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
-from posapp import maintenance
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
-from posapp.models.base import utcnow, write_transaction
-from posapp.services import audit, backups, numbering
-from posapp.services.settings import load_settings, save_settings
+from posapp.maintenance import database, jobs, startup
+from posapp.maintenance.gate import gate
+from posapp.models.base import utcnow
+from posapp.services import backups, numbering
+from posapp.services.settings import load_settings
 from posapp.web import admin_required
 from posapp.web.uploads import upload_limit
 from posapp.winfs import unlink_with_retry
@@ -49,13 +50,13 @@ SERVER_NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
 
 
 def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
-    if maintenance.sqlite_file(current_app) is None:
+    if database.sqlite_file(current_app) is None:
         dialect = db.engine.dialect.name
         return render_template(
             "backups/index.html", server_database=SERVER_NAMES.get(dialect, dialect), error=error
         ), status
     settings = load_settings(db.session)
-    folder = maintenance.backups_dir(current_app)
+    folder = database.backups_dir(current_app)
     rows = [
         {"name": path.name, "time": moment, "size": path.stat().st_size, "kind": _kind(path)}
         for moment, path in reversed(backups.list_backups(folder))
@@ -67,8 +68,7 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
         folder=folder,
         offsite_dir=settings.offsite_backup_dir,
         offsite_last=datetime.fromisoformat(last_copy) if last_copy else None,
-        offsite_stale=bool(settings.offsite_backup_dir)
-        and maintenance.offsite_stale(last_copy, utcnow()),
+        offsite_stale=bool(settings.offsite_backup_dir) and jobs.offsite_stale(last_copy, utcnow()),
         max_upload_mb=_max_upload() // (1024 * 1024),
         storage_warnings=current_app.config.get("STORAGE_WARNINGS", []),
         lost_numbers=numbering.lost_ranges(db.session),
@@ -97,11 +97,11 @@ def index() -> tuple[str, int]:
 def backup_now() -> Response | tuple[str, int]:
     """Take a verified backup into backups/ (and copy it off-site when a folder is set)."""
     try:
-        info = maintenance.backup_now(current_app)
+        info = jobs.backup_now(current_app)
     except (DomainError, OSError) as exc:
         return _page(422, error=f"The backup failed: {exc}")
-    maintenance.audit_event(
-        "backup.create", current_user.id, {"file": info.path.name, "size": info.size}
+    backups.record_event(
+        db.session, "backup.create", current_user.id, {"file": info.path.name, "size": info.size}
     )
     flash(f"Backup written: {info.path.name}.", "success")
     return redirect(url_for("backups.index"))
@@ -119,18 +119,7 @@ def offsite() -> Response | tuple[str, int]:
             raise Forbidden("The off-site folder can be set only on the shop laptop itself.")
         if len(folder) > 500 or (folder and not os.path.isabs(folder)):
             raise ValidationError("Give the full path of a folder (or leave it empty).")
-        with write_transaction(db.session):
-            changed = save_settings(db.session, offsite_backup_dir=folder)
-            if changed:
-                old, new = changed["offsite_backup_dir"]
-                audit.record(
-                    db.session,
-                    "settings.offsite_backup_dir",
-                    user_id=current_user.id,
-                    entity="setting",
-                    before={"offsite_backup_dir": old},
-                    after={"offsite_backup_dir": new},
-                )
+        backups.set_offsite_folder(db.session, folder, current_user.id)
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
     flash("Off-site folder saved; the next backup is copied there.", "success")
@@ -139,7 +128,7 @@ def offsite() -> Response | tuple[str, int]:
 
 def _chosen_file() -> tuple[Path, str]:
     """Return the file to restore: a listed backup, or a checked upload."""
-    folder = maintenance.backups_dir(current_app)
+    folder = database.backups_dir(current_app)
     name = request.form.get("name", "")
     if name:
         listed = {path.name: path for _moment, path in backups.list_backups(folder)}
@@ -167,13 +156,13 @@ def _chosen_file() -> tuple[Path, str]:
 def restore() -> Response | tuple[str, int]:
     """Replace the data with a backup, holding every other request off during the swap."""
     user_id = current_user.id
-    upload = maintenance.backups_dir(current_app) / UPLOAD_NAME
+    upload = database.backups_dir(current_app) / UPLOAD_NAME
     try:
         source, label = _chosen_file()
-        backups.verify_for_restore(source, maintenance.known_revisions(current_app))
+        backups.verify_for_restore(source, database.known_revisions(current_app))
         db.session.remove()  # this request's connection must not keep the old file open
-        with maintenance.gate(current_app).closed():
-            info = maintenance.restore(current_app, source)
+        with gate(current_app).closed():
+            info = startup.restore(current_app, source)
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
     except (OSError, sqlite3.Error) as exc:
@@ -183,7 +172,9 @@ def restore() -> Response | tuple[str, int]:
     finally:
         with contextlib.suppress(OSError):
             unlink_with_retry(upload)
-    maintenance.audit_event("backup.restore", user_id, {"source": label, "size": info.size})
+    backups.record_event(
+        db.session, "backup.restore", user_id, {"source": label, "size": info.size}
+    )
     # The restored data has its own users: everyone logs in again.
     logout_user()
     flash(f"Restored {label}. The data before it is in the backups folder. Log in again.", "info")
@@ -199,7 +190,7 @@ def _listed(name: str) -> Path:
 
 
 def _folder() -> Path:
-    return maintenance.backups_dir(current_app)
+    return database.backups_dir(current_app)
 
 
 @bp.post("/jobs")
@@ -223,7 +214,7 @@ def start_job() -> tuple[dict[str, Any], int]:
                     "That folder does not exist (is the USB stick plugged in?).", field="folder"
                 )
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        job = maintenance.backup_jobs(app).start(app, folder, current_user.id)
+        job = jobs.backup_jobs(app).start(app, folder, current_user.id)
     except DomainError as exc:
         return {"error": exc.message}, exc.status
     return {"job": job.id, "status_url": url_for("backups.job_status", job_id=job.id)}, 202
@@ -233,7 +224,7 @@ def start_job() -> tuple[dict[str, Any], int]:
 @admin_required
 def job_status(job_id: str) -> tuple[dict[str, Any], int]:
     """How far a backup got; once done without a folder, where to download it."""
-    job = maintenance.backup_jobs(current_app).get(job_id)
+    job = jobs.backup_jobs(current_app).get(job_id)
     if job is None:
         return {"error": "No such backup job."}, 404
     body = job.as_dict()
@@ -248,7 +239,7 @@ def download(name: str) -> Response:
     """Download one of the backups folder's verified backups."""
     path = _listed(name)
     # The whole shop leaves the machine: audit-logged like every export.
-    maintenance.audit_event("backup.download", current_user.id, {"file": name})
+    backups.record_event(db.session, "backup.download", current_user.id, {"file": name})
     return send_file(
         path, mimetype="application/vnd.sqlite3", as_attachment=True, download_name=name
     )

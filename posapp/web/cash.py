@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
-from posapp.services import cash_sessions, receipt_printer
+from posapp.services import cash_sessions, drawer
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import Reshow, or_reshow
 
@@ -85,9 +85,7 @@ def close(session_id: int) -> Any:
 def open_drawer() -> Any:
     """Open the cash drawer without a sale (reason required, audit-logged)."""
     or_reshow(
-        lambda: receipt_printer.open_drawer_no_sale(
-            db.session, shop_settings(), request.form, current_user
-        ),
+        lambda: drawer.open_drawer_no_sale(db.session, shop_settings(), request.form, current_user),
         _reshow("drawer"),
     )
     flash("The cash drawer opened; that is written to the audit log.", "success")

@@ -12,7 +12,7 @@ from posapp.documents.invoice_pdf import render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
-from posapp.services import checkout, invoices, returns
+from posapp.services import checkout, drawer, invoices, returns
 from posapp.services.pricing import summarise_tax
 from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
 from posapp.web.forms import flash_and_redirect, form_state, or_reshow
@@ -136,8 +136,13 @@ def print_receipt(invoice_id: int) -> Response:
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     back = url_for("invoices.detail", invoice_id=invoice_id)
     outcome = or_reshow(
-        lambda: escpos_receipt.print_invoice_receipt(
-            db.session, invoice, shop_settings(), current_user, duplicate=True
+        lambda: drawer.print_invoice_receipt(
+            db.session,
+            invoice,
+            shop_settings(),
+            current_user,
+            render=escpos_receipt.receipt_job,
+            duplicate=True,
         ),
         flash_and_redirect(back),
     )

@@ -12,7 +12,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
 from posapp.money import money_str, qty_str
-from posapp.services import checkout, held_bills, inventory, invoices, ledger
+from posapp.services import checkout, drawer, held_bills, inventory, invoices, ledger
 from posapp.services.pricing import summarise_tax
 from posapp.web import shop_settings
 
@@ -99,11 +99,12 @@ def print_receipt(invoice_id: int) -> dict[str, Any]:
     invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
     payload = request.get_json(silent=True)
     options = payload if isinstance(payload, dict) else {}
-    outcome = escpos_receipt.print_invoice_receipt(
+    outcome = drawer.print_invoice_receipt(
         db.session,
         invoice,
         shop_settings(),
         current_user,
+        render=escpos_receipt.receipt_job,
         duplicate=options.get("duplicate") is True,
         after_sale=options.get("after_sale") is True,
     )

@@ -147,8 +147,12 @@ def save_printer() -> Response:
 def test_print() -> Response:
     """Print a test page on the saved receipt printer and say whether it worked."""
     back = url_for("settings.index") + "#printer"
+    settings = shop_settings()
+    now = to_local(utcnow())
     config = or_reshow(
-        lambda: escpos_receipt.print_test_page(shop_settings(), to_local(utcnow())),
+        lambda: receipt_printer.print_test_page(
+            settings, lambda printer: escpos_receipt.printer_test_job(settings, printer, now)
+        ),
         flash_and_redirect(back),
     )
     flash(f"Test page sent to the {config.describe()}.", "success")

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from posapp import MIGRATIONS_DIR
 from posapp.extensions import db
-from posapp.maintenance import head_revision
+from posapp.maintenance.database import head_revision
 from posapp.models import Invoice, InvoiceLine, Payment, Product, StockMovement, User
 from posapp.services import backups, checkout
 from posapp.services.integrity import run_checks

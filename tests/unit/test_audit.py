@@ -222,7 +222,7 @@ def test_an_edited_anchor_file_is_reported(app: Flask, data_dir: Path) -> None:
 
 
 def test_check_command_reports_a_trimmed_log_after_close(data_dir: Path) -> None:
-    from posapp.maintenance import close_database
+    from posapp.maintenance.startup import close_database
 
     app = build_app(data_dir)
     with app.app_context():

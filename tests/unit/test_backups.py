@@ -21,7 +21,8 @@ from posapp import cli
 from posapp.cli import main
 from posapp.extensions import db
 from posapp.instance import InstanceLock
-from posapp.maintenance import backup_at_start, head_revision, restore
+from posapp.maintenance.database import head_revision
+from posapp.maintenance.startup import backup_at_start, restore
 from posapp.models import Invoice, Product
 from posapp.services import backups, checkout
 from posapp.services.backups import BackupError

@@ -16,7 +16,7 @@ from posapp.errors import DomainError, ValidationError
 from posapp.extensions import db
 from posapp.models import AuditLog, Invoice, User
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import receipt_printer, returns
+from posapp.services import drawer, receipt_printer, returns
 from posapp.services.receipt_printer import PrinterConfig, PrinterError, PrinterNotConfigured
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_customer, make_product
@@ -142,8 +142,8 @@ def network(port: int, **extra: object) -> None:
 def test_a_network_printer_receives_the_receipt_bytes(sale: Invoice, admin: User) -> None:
     with PrinterServer() as printer:
         network(printer.port)
-        outcome = escpos_receipt.print_invoice_receipt(
-            db.session, sale, settings(), admin, duplicate=True
+        outcome = drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, duplicate=True
         )
         received = printer.job()
     assert (outcome.printed, outcome.drawer) == (True, False)
@@ -154,20 +154,20 @@ def test_a_network_printer_receives_the_receipt_bytes(sale: Invoice, admin: User
 def test_after_a_cash_sale_it_prints_and_opens_the_drawer_once(sale: Invoice, admin: User) -> None:
     with PrinterServer() as printer:
         network(printer.port, printer_auto_print=True, printer_open_drawer=True)
-        first = escpos_receipt.print_invoice_receipt(
-            db.session, sale, settings(), admin, after_sale=True
+        first = drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
         )
         job = printer.job()
         # The receipt page reloaded: it prints again but the drawer stays shut.
-        again = escpos_receipt.print_invoice_receipt(
-            db.session, sale, settings(), admin, after_sale=True
+        again = drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
         )
         second = printer.job()
     assert (first.printed, first.drawer) == (True, True)
     assert job.startswith(INIT + KICK) and CUT in job
     assert (again.printed, again.drawer) == (True, False)
     assert KICK not in second
-    (entry,) = drawer_audits(receipt_printer.DRAWER_SALE)
+    (entry,) = drawer_audits(drawer.DRAWER_SALE)
     assert entry.entity == "invoice" and entry.entity_id == sale.id and entry.user_id == admin.id
 
 
@@ -176,8 +176,8 @@ def test_without_automatic_printing_a_cash_sale_only_kicks_the_drawer(
 ) -> None:
     with PrinterServer() as printer:
         network(printer.port, printer_auto_print=False, printer_open_drawer=True)
-        outcome = escpos_receipt.print_invoice_receipt(
-            db.session, sale, settings(), admin, after_sale=True
+        outcome = drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
         )
         assert printer.job() == KICK
     assert (outcome.printed, outcome.drawer) == (False, True)
@@ -190,8 +190,13 @@ def test_a_sale_without_cash_never_opens_the_drawer(admin: User) -> None:
     )
     with PrinterServer() as printer:
         network(printer.port, printer_auto_print=False, printer_open_drawer=True)
-        outcome = escpos_receipt.print_invoice_receipt(
-            db.session, invoice, settings(), admin, after_sale=True
+        outcome = drawer.print_invoice_receipt(
+            db.session,
+            invoice,
+            settings(),
+            admin,
+            render=escpos_receipt.receipt_job,
+            after_sale=True,
         )
         assert printer.jobs.empty()
     assert (outcome.printed, outcome.drawer) == (False, False)
@@ -203,18 +208,22 @@ def test_an_unreachable_printer_is_a_clear_error_and_the_sale_stands(
     port = closed_port()
     network(port, printer_auto_print=True, printer_open_drawer=True)
     with pytest.raises(PrinterError) as caught:
-        escpos_receipt.print_invoice_receipt(db.session, sale, settings(), admin, after_sale=True)
+        drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
+        )
     assert caught.value.status == 502 and caught.value.code == "printer_error"
     assert f"network printer 127.0.0.1:{port}" in caught.value.message
     assert db.session.get(Invoice, sale.id) is not None
     assert db.session.scalar(select(func.count()).select_from(Invoice)) == 1
-    assert drawer_audits(receipt_printer.DRAWER_SALE) == []  # it did not open
+    assert drawer_audits(drawer.DRAWER_SALE) == []  # it did not open
 
 
 def test_a_missing_usb_printer_is_a_clear_error(sale: Invoice, admin: User) -> None:
     configure(printer_kind="usb", printer_usb_vendor="04b8", printer_usb_product="0e15")
     with pytest.raises(PrinterError) as caught:
-        escpos_receipt.print_invoice_receipt(db.session, sale, settings(), admin)
+        drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job
+        )
     assert "USB printer 04b8:0e15" in caught.value.message
 
 
@@ -222,13 +231,17 @@ def test_a_windows_printer_is_refused_on_other_systems(sale: Invoice, admin: Use
     # As if the settings came from a Windows till's backup restored here.
     configure(printer_kind="windows", printer_windows_name="EPSON TM-T82")
     with pytest.raises(PrinterError) as caught:
-        escpos_receipt.print_invoice_receipt(db.session, sale, settings(), admin)
+        drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job
+        )
     assert "only on Windows" in caught.value.message
 
 
 def test_no_printer_configured_is_a_conflict(sale: Invoice, admin: User) -> None:
     with pytest.raises(PrinterNotConfigured) as caught:
-        escpos_receipt.print_invoice_receipt(db.session, sale, settings(), admin)
+        drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job
+        )
     assert caught.value.status == 409
     assert "Settings" in caught.value.message
 
@@ -236,7 +249,10 @@ def test_no_printer_configured_is_a_conflict(sale: Invoice, admin: User) -> None
 def test_the_test_page_names_the_printer_and_shows_the_width(app: object) -> None:
     with PrinterServer() as printer:
         network(printer.port, receipt_width_mm=58)
-        config = escpos_receipt.print_test_page(settings(), utcnow())
+        now = utcnow()
+        config = receipt_printer.print_test_page(
+            settings(), lambda printer: escpos_receipt.printer_test_job(settings(), printer, now)
+        )
         job = printer.job()
     assert config.columns == 32
     text = "\n".join(text_lines(job))
@@ -248,11 +264,11 @@ def test_the_test_page_names_the_printer_and_shows_the_width(app: object) -> Non
 def test_no_sale_opens_the_drawer_and_audits_who_and_why(admin: User, cashier: User) -> None:
     with PrinterServer() as printer:
         network(printer.port)
-        receipt_printer.open_drawer_no_sale(
+        drawer.open_drawer_no_sale(
             db.session, settings(), {"reason": "change for a 500 note"}, cashier
         )
         assert printer.job() == KICK
-    (entry,) = drawer_audits(receipt_printer.DRAWER_NO_SALE)
+    (entry,) = drawer_audits(drawer.DRAWER_NO_SALE)
     assert entry.user_id == cashier.id and entry.created_at is not None
     assert "change for a 500 note" in (entry.after or "")
 
@@ -262,17 +278,17 @@ def test_no_sale_needs_a_short_reason_and_sends_nothing_without(cashier: User, r
     with PrinterServer() as printer:
         network(printer.port)
         with pytest.raises(ValidationError) as caught:
-            receipt_printer.open_drawer_no_sale(db.session, settings(), {"reason": reason}, cashier)
+            drawer.open_drawer_no_sale(db.session, settings(), {"reason": reason}, cashier)
         assert "reason" in caught.value.fields
         assert printer.jobs.empty()
-    assert drawer_audits(receipt_printer.DRAWER_NO_SALE) == []
+    assert drawer_audits(drawer.DRAWER_NO_SALE) == []
 
 
 def test_no_sale_with_the_printer_off_is_not_logged_as_opened(cashier: User) -> None:
     network(closed_port())
     with pytest.raises(DomainError):
-        receipt_printer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
-    assert drawer_audits(receipt_printer.DRAWER_NO_SALE) == []
+        drawer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
+    assert drawer_audits(drawer.DRAWER_NO_SALE) == []
 
 
 GOOD_NETWORK = {"printer_kind": "network", "printer_host": "192.168.1.50", "printer_port": "9100"}
@@ -319,3 +335,14 @@ def test_saving_the_printer_is_audited_and_ids_are_normalised(admin: User) -> No
     assert (saved.printer_usb_vendor, saved.printer_usb_product) == ("04b8", "0202")
     (entry,) = drawer_audits(receipt_printer.SETTINGS_ACTION)
     assert entry.user_id == admin.id
+
+
+def test_every_printer_kind_but_none_has_an_opener_with_its_platform_rule() -> None:
+    assert set(receipt_printer.OPENERS) == set(receipt_printer.PRINTER_KINDS) - {"none"}
+    windows = receipt_printer.OPENERS["windows"]
+    assert windows.supported("win32") and not windows.supported("linux")
+    assert all(receipt_printer.OPENERS[kind].supported("linux") for kind in ("usb", "network"))
+    assert (
+        PrinterConfig(kind="network", host="10.0.0.9").describe() == "network printer 10.0.0.9:9100"
+    )
+    assert PrinterConfig().describe() == "no printer"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from posapp.maintenance import sqlite_file
+from posapp.maintenance.database import sqlite_file
 from tests.factories import PASSWORD
 
 DUMP_TOOL = {"postgresql": b"pg_dump", "mariadb": b"mariadb-dump"}

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
@@ -236,3 +237,28 @@ def test_allowed_host_names_are_checked(names: str) -> None:
 def test_allowed_host_names_are_kept_lower_case() -> None:
     values = service.validate_form({**GOOD, "allowed_hosts": "Till.Lan,  10.0.0.5 ,::1"})
     assert values["allowed_hosts"] == "till.lan, 10.0.0.5, ::1"
+
+
+def test_the_raw_accessors_read_and_write_the_same_table(app: Flask, tmp_path: Path) -> None:
+    """Maintenance's raw sqlite3 path (no app engine) sees what the session saved, and back."""
+    import sqlite3
+
+    from posapp.extensions import db
+    from posapp.maintenance.database import sqlite_file
+    from posapp.models.base import write_transaction
+    from posapp.services import settings
+
+    db_file = sqlite_file(app)
+    if db_file is None:
+        pytest.skip("raw sqlite3 accessors are for the SQLite file")
+    with write_transaction(db.session):
+        settings.save_settings(db.session, offsite_backup_dir="/mnt/usb")
+    assert settings.read_from_file(db_file, "offsite_backup_dir") == "/mnt/usb"
+    settings.write_to_file(db_file, "offsite_last_copy", "2026-01-02T03:04:05")
+    db.session.expire_all()
+    assert settings.stored_value(db.session, "offsite_last_copy") == "2026-01-02T03:04:05"
+    assert settings.stored_value(db.session, "never_saved") is None
+    assert settings.read_from_file(db_file, "never_saved") == ""
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    assert settings.read_from_file(empty, "offsite_backup_dir") == ""  # no table yet: ""

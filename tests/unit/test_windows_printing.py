@@ -19,7 +19,7 @@ from sqlalchemy import select
 from posapp.extensions import db
 from posapp.models import AuditLog, Invoice, User
 from posapp.models.base import write_transaction
-from posapp.services import receipt_printer
+from posapp.services import drawer, receipt_printer
 from posapp.services.receipt_printer import PrinterConfig, PrinterError
 from posapp.services.settings import load_settings, save_settings
 from tests.unit.test_invoice_pdf import a_sale, registered_shop
@@ -138,8 +138,8 @@ def test_the_spooler_gets_one_raw_job_committed_and_closed(
     from posapp.documents import escpos_receipt
 
     windows_printer(printer_auto_print=True, printer_open_drawer=True)
-    outcome = escpos_receipt.print_invoice_receipt(
-        db.session, sale, settings(), admin, after_sale=True
+    outcome = drawer.print_invoice_receipt(
+        db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
     )
     assert (outcome.printed, outcome.drawer) == (True, True)
     assert spooler.names() == [
@@ -155,7 +155,7 @@ def test_the_spooler_gets_one_raw_job_committed_and_closed(
     assert ("StartDocPrinter", HANDLE, 1, ("TillBook receipt", "", "RAW")) in spooler.calls
     (written,) = [call[2] for call in spooler.calls if call[0] == "WritePrinter"]
     assert sale.number.encode() in written
-    assert len(audits(receipt_printer.DRAWER_SALE)) == 1
+    assert len(audits(drawer.DRAWER_SALE)) == 1
 
 
 @pytest.mark.sqlite_only("sys.platform is faked as win32, which the drivers' TLS setup reads")
@@ -168,12 +168,14 @@ def test_a_spooler_error_when_the_job_ends_is_a_failure_and_no_drawer_is_logged(
     spooler.fail[failing] = SpoolerError(1804, failing, "The printer is out of paper.")
     windows_printer(printer_auto_print=True, printer_open_drawer=True)
     with pytest.raises(PrinterError) as caught:
-        escpos_receipt.print_invoice_receipt(db.session, sale, settings(), admin, after_sale=True)
+        drawer.print_invoice_receipt(
+            db.session, sale, settings(), admin, render=escpos_receipt.receipt_job, after_sale=True
+        )
     assert "out of paper" in caught.value.message and PRINTER in caught.value.message
     with pytest.raises(PrinterError):
-        receipt_printer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
-    assert audits(receipt_printer.DRAWER_SALE) == []
-    assert audits(receipt_printer.DRAWER_NO_SALE) == []
+        drawer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
+    assert audits(drawer.DRAWER_SALE) == []
+    assert audits(drawer.DRAWER_NO_SALE) == []
     assert spooler.names().count("ClosePrinter") == 2  # the handle is closed all the same
 
 
@@ -184,11 +186,11 @@ def test_a_failed_write_is_a_printer_error_and_the_job_is_thrown_away(
     spooler.fail["WritePrinter"] = SpoolerError(6, "WritePrinter", "The handle is invalid.")
     windows_printer()
     with pytest.raises(PrinterError) as caught:
-        receipt_printer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
+        drawer.open_drawer_no_sale(db.session, settings(), {"reason": "float"}, cashier)
     assert "The handle is invalid" in caught.value.message
     assert spooler.names()[-2:] == ["AbortPrinter", "ClosePrinter"]
     assert "EndDocPrinter" not in spooler.names()
-    assert audits(receipt_printer.DRAWER_NO_SALE) == []
+    assert audits(drawer.DRAWER_NO_SALE) == []
 
 
 def test_a_printer_windows_does_not_have_is_named(spooler: FakeWin32Print) -> None:

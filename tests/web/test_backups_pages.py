@@ -23,8 +23,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from posapp import maintenance, winfs
+from posapp import winfs
 from posapp.extensions import db
+from posapp.maintenance import database, startup
+from posapp.maintenance import gate as maintenance_gate
+from posapp.maintenance import jobs as maintenance_jobs
 from posapp.models import AuditLog, Product, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import backups
@@ -79,7 +82,7 @@ def test_every_backup_is_copied_off_site_and_the_page_warns_when_copies_stop(
     assert settings.offsite_last_copy
     assert 'data-offsite="ok"' in client.get("/backups/").get_data(as_text=True)
     # The automatic backup at start is copied too.
-    info = maintenance.backup_at_start(client.application, now=utcnow() + timedelta(days=1))
+    info = startup.backup_at_start(client.application, now=utcnow() + timedelta(days=1))
     assert info is not None and (stick / info.path.name).is_file()
     # Three days without a good copy: a warning.
     old = (utcnow() - timedelta(days=3)).isoformat(timespec="seconds")
@@ -163,7 +166,7 @@ def test_restore_from_an_uploaded_file(
 
 
 def test_while_the_gate_is_closed_other_requests_get_503(client: FlaskClient, admin: User) -> None:
-    gate = maintenance.gate(client.application)
+    gate = maintenance_gate.gate(client.application)
     with gate.closed(own_requests=0, timeout=1):
         page = client.get("/login")
         assert page.status_code == 503 and page.headers["Retry-After"] == "5"
@@ -173,7 +176,7 @@ def test_while_the_gate_is_closed_other_requests_get_503(client: FlaskClient, ad
 
 
 def test_a_restore_waits_for_a_request_already_inside() -> None:
-    gate = maintenance.MaintenanceGate()
+    gate = maintenance_gate.MaintenanceGate()
     assert gate.enter()  # a sale in progress
     closed = threading.Event()
 
@@ -341,8 +344,8 @@ def test_backup_jobs_refuse_bad_folders_strangers_and_a_second_run(
     )
     assert remote.status_code == 403  # a LAN browser never names a path on this disk
     assert client.get("/backups/jobs/nope").status_code == 404
-    jobs = maintenance.backup_jobs(client.application)
-    jobs._jobs["busy"] = maintenance.BackupJob("busy", None, admin.id)  # one still running
+    jobs = maintenance_jobs.backup_jobs(client.application)
+    jobs._jobs["busy"] = maintenance_jobs.BackupJob("busy", None, admin.id)  # one still running
     second = client.post("/backups/jobs", json={})
     assert second.status_code == 409 and "already running" in second.get_json()["error"]
     del jobs._jobs["busy"]
@@ -353,8 +356,8 @@ def test_backup_jobs_refuse_bad_folders_strangers_and_a_second_run(
 def test_a_failing_backup_job_reports_why(app: Flask, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
-    job = maintenance.BackupJob("x", blocker / "sub", None)
-    maintenance.BackupJobs._run(app, job)  # the thread's body, run here
+    job = maintenance_jobs.BackupJob("x", blocker / "sub", None)
+    maintenance_jobs.BackupJobs._run(app, job)  # the thread's body, run here
     assert job.state == "failed" and job.error and job.as_dict()["percent"] == 0
 
 
@@ -366,8 +369,8 @@ def test_restore_is_refused_with_a_message_while_a_backup_job_runs(
     client.post("/backups/now")
     (name,) = listed(data_dir)
     make_product(db.session, admin.id, name="Made after the backup")
-    jobs = maintenance.backup_jobs(client.application)
-    jobs._jobs["busy"] = maintenance.BackupJob("busy", None, admin.id)  # still copying
+    jobs = maintenance_jobs.backup_jobs(client.application)
+    jobs._jobs["busy"] = maintenance_jobs.BackupJob("busy", None, admin.id)  # still copying
     db.session.remove()
     forget_request_state()
     try:
@@ -375,7 +378,7 @@ def test_restore_is_refused_with_a_message_while_a_backup_job_runs(
     finally:
         del jobs._jobs["busy"]
     assert response.status_code == 409
-    assert maintenance.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+    assert maintenance_gate.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
     assert set(db.session.scalars(select(Product.name))) == {"Kept", "Made after the backup"}
     assert listed(data_dir) == [name]  # not even a safety backup was taken
 
@@ -397,7 +400,7 @@ def test_restore_is_refused_while_the_daily_backup_thread_runs(
         release.set()
         daily.join()
     assert response.status_code == 409
-    assert maintenance.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+    assert maintenance_gate.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
 
 
 def test_a_database_file_held_open_elsewhere_gives_the_page_a_message_not_a_500(
@@ -476,7 +479,7 @@ def test_numbering_continues_after_a_database_file_copied_in_by_hand(
     admin_id = admin.id
     soap = make_product(db.session, admin.id, name="Soap", opening_stock="100")
     payload = {"items": [{"product_id": soap.id, "quantity": "1"}]}
-    db_file = maintenance.sqlite_file(app)
+    db_file = database.sqlite_file(app)
     assert db_file is not None
     checkout.checkout(db.session, payload, admin)
     db.session.remove()
@@ -487,9 +490,9 @@ def test_numbering_continues_after_a_database_file_copied_in_by_hand(
         checkout.checkout(db.session, payload, db.session.get(User, admin_id))
         db.session.remove()
         db.engine.dispose()
-    maintenance.close_database(app)  # TillBook closes: the marks are kept
+    startup.close_database(app)  # TillBook closes: the marks are kept
     backups.swap_in(old_copy, db_file)  # the owner copies an old file over the database
-    lost = maintenance.carry_numbers_forward(app)  # what the next start does
+    lost = startup.carry_numbers_forward(app)  # what the next start does
     assert [(g.kind, g.first, g.last) for g in lost] == [("invoice", 2, 2)]
     with app.app_context():
         assert checkout.checkout(db.session, payload, db.session.get(User, admin_id)).seq == 3
