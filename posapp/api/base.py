@@ -17,7 +17,7 @@ from posapp.extensions import csrf, db
 from posapp.models import User
 from posapp.services.users import token_user
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("api", __name__, url_prefix="/api")
 F = TypeVar("F", bound=Callable[..., Any])
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -15,7 +15,7 @@ from posapp.models.base import local_midnight_utc
 from posapp.services import audit
 from posapp.web import admin_required, id_value, page_arg
 
-bp = Blueprint("audit", __name__)
+bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 100
 
 

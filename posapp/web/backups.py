@@ -35,7 +35,7 @@ from posapp.web import admin_required
 from posapp.web.uploads import upload_limit
 from posapp.winfs import unlink_with_retry
 
-bp = Blueprint("backups", __name__)
+bp = Blueprint("backups", __name__, url_prefix="/backups")
 LOOPBACK = {"127.0.0.1", "::1"}
 DEFAULT_RESTORE_MAX_BYTES = 2 * 1024**3  # a shop's database grows by a few MB a year
 UPLOAD_NAME = "restore-upload.db"

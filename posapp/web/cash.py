@@ -15,7 +15,7 @@ from posapp.services import cash_sessions, drawer
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import Reshow, or_reshow
 
-bp = Blueprint("cash", __name__)
+bp = Blueprint("cash", __name__, url_prefix="/cash")
 
 
 def _render(status: int = 200, form: str = "", error: DomainError | None = None) -> tuple[str, int]:

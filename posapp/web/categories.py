@@ -10,7 +10,7 @@ from posapp.services import categories
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
-bp = Blueprint("categories", __name__)
+bp = Blueprint("categories", __name__, url_prefix="/products/categories")
 
 
 def _page(

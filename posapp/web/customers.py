@@ -19,7 +19,7 @@ from posapp.services import customers, ledger, ledger_views
 from posapp.web import page_arg, shop_settings
 from posapp.web.forms import field_errors, flash_and_redirect, form_state, or_reshow
 
-bp = Blueprint("customers", __name__)
+bp = Blueprint("customers", __name__, url_prefix="/customers")
 PER_PAGE = 50
 HISTORY_PER_PAGE = 50
 BADGE_SECONDS = 60

@@ -9,7 +9,7 @@ from posapp.money import money_str
 from posapp.services import dashboard, ledger
 from posapp.web import admin_required, shop_settings
 
-bp = Blueprint("dashboard", __name__)
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-bp = Blueprint("desktop", __name__)
+bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 log = logging.getLogger(__name__)
 QUIT_KEY = "tillbook_desktop_quit"
 LOOPBACK = {"127.0.0.1", "::1"}

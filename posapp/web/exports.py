@@ -21,7 +21,7 @@ from posapp.extensions import db
 from posapp.services import exports
 from posapp.web import admin_required
 
-bp = Blueprint("exports", __name__)
+bp = Blueprint("exports", __name__, url_prefix="/exports")
 FOLDER_NAME = re.compile(r"^TillBook-export-\d{4}-\d{2}-\d{2}-\d{4}$")
 LOOPBACK = {"127.0.0.1", "::1"}
 

@@ -17,7 +17,7 @@ from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, page_arg, shop_settings
 from posapp.web.forms import field_errors, or_reshow
 
-bp = Blueprint("inventory", __name__)
+bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 COUNT_PER_PAGE = 50
 BLANK_LINES = 5
 LINE_FIELDS = ("code", "quantity", "unit_cost", "expiry", "batch")

@@ -17,7 +17,7 @@ from posapp.services.pricing import summarise_tax
 from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
 from posapp.web.forms import flash_and_redirect, form_state, or_reshow
 
-bp = Blueprint("invoices", __name__)
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 PER_PAGE = 50
 FILTERS = ("q", "from", "to", "min", "max", "status", "method", "cashier")
 

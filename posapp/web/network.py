@@ -21,7 +21,7 @@ from posapp.services import network
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import field_errors, or_reshow
 
-bp = Blueprint("network", __name__)
+bp = Blueprint("network", __name__, url_prefix="/network")
 
 
 def _urls() -> tuple[str | None, str | None]:

@@ -16,7 +16,7 @@ from posapp.services import checkout, drawer, held_bills, inventory, invoices, l
 from posapp.services.pricing import summarise_tax
 from posapp.web import shop_settings
 
-bp = Blueprint("pos", __name__)
+bp = Blueprint("pos", __name__, url_prefix="/pos")
 
 
 @bp.get("/")

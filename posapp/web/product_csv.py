@@ -31,7 +31,7 @@ from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 from posapp.web.uploads import upload_limit
 
-bp = Blueprint("product_csv", __name__)
+bp = Blueprint("product_csv", __name__, url_prefix="/products")
 MAX_UPLOAD = 64 * 1024 * 1024
 SHOWN_ERRORS = 500
 KEEP_SECONDS = 24 * 3600

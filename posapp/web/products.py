@@ -16,7 +16,7 @@ from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
 
-bp = Blueprint("products", __name__)
+bp = Blueprint("products", __name__, url_prefix="/products")
 PER_PAGE = 50
 LABEL_BLANK_ROWS = 3
 

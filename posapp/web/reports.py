@@ -38,7 +38,7 @@ from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import or_reshow
 
-bp = Blueprint("reports", __name__)
+bp = Blueprint("reports", __name__, url_prefix="/reports")
 SHOWN_ROWS = 500
 RangeReport = Callable[[Session, date, date], report_framework.Report]
 # Reports over a date range, by URL name, in the order the index lists them.

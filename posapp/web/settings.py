@@ -24,7 +24,7 @@ from posapp.services import shop_settings as service
 from posapp.web import admin_required, shop_logo, shop_settings
 from posapp.web.forms import field_errors, flash_and_redirect, or_reshow
 
-bp = Blueprint("settings", __name__)
+bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 MONTHS = (
     *("January", "February", "March", "April", "May", "June", "July", "August"),

@@ -11,7 +11,7 @@ from posapp.services import two_step, users
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
-bp = Blueprint("users", __name__)
+bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _page(
