@@ -12,7 +12,13 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from posapp.config import build_config, bundled, prepare_data_dir, resolve_data_dir
+from posapp.config import (
+    build_config,
+    bundled,
+    prepare_data_dir,
+    register_static_types,
+    resolve_data_dir,
+)
 from posapp.converters import IdConverter
 from posapp.extensions import csrf, db, login_manager, migrate
 from posapp.maintenance.database import set_app_builder, sqlite_file
@@ -60,6 +66,7 @@ def json_depth(value: Any) -> int:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, template filters."""
     config = dict(config or {})
+    register_static_types()  # before any file is served
     data_dir = prepare_data_dir(resolve_data_dir(config.pop("DATA_DIR", None)))
     app = Flask(
         __name__,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import secrets
 import sys
@@ -32,6 +33,25 @@ def bundle_root() -> Path:
 def bundled(*parts: str) -> Path:
     """Resolve a bundled (read-only) file, from source and frozen alike."""
     return bundle_root().joinpath(*parts)
+
+
+# The types the pages' static files must be served with. On Windows, Python's mimetypes also
+# reads HKEY_CLASSES_ROOT, where an editor or an old installer may have set .js to text/plain:
+# a browser then refuses every ES module of the till (strict MIME checking for modules).
+STATIC_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".woff2": "font/woff2",
+}
+
+
+def register_static_types() -> None:
+    """Serve static files with the types above, whatever the Windows registry says."""
+    for extension, kind in STATIC_TYPES.items():
+        mimetypes.add_type(kind, extension)
 
 
 def executable_dir() -> Path:

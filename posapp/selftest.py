@@ -197,6 +197,23 @@ def check_backup(app: Flask, platform: str = sys.platform) -> str:
     return f"{info.path} ({info.size:,} bytes, verified)"
 
 
+def check_static_types(app: Flask) -> str:
+    """Serve a page script and the style sheet as the browser must get them (see config)."""
+    from posapp.config import STATIC_TYPES
+
+    wanted = {"js/pos.js": STATIC_TYPES[".js"], "css/app.css": STATIC_TYPES[".css"]}
+    with app.test_client() as client:
+        for path, kind in wanted.items():
+            answer = client.get(f"/static/{path}")
+            got = answer.mimetype
+            answer.close()
+            if answer.status_code != 200 or got != kind:
+                raise Failed(
+                    f"/static/{path} is served as {got} ({answer.status_code}), not {kind}"
+                )
+    return ", ".join(f"{path}: {kind}" for path, kind in wanted.items())
+
+
 def check_integrity(app: Flask, echo: Echo) -> str:
     """Run the integrity check on the data dir, printing what it checked."""
     from posapp.extensions import db
@@ -236,7 +253,7 @@ def run_selftest(
     window: bool = False,
     platform: str = sys.platform,
 ) -> bool:
-    """Run every step (window, pdf, printer, backup, check); True if none failed.
+    """Run every step (window, pdf, printer, backup, static, check); True if none failed.
 
     `data_dir` must be new or empty; without one a temporary folder is used and deleted
     when every step passed. A failed run keeps its data dir for inspection.
@@ -250,6 +267,11 @@ def run_selftest(
         apps.append(fresh_app(folder))  # the "fresh data dir, migrated" part of the step
         return check_backup(apps[0], platform)
 
+    def static() -> str:
+        if not apps:
+            raise Failed("no app to serve from (the backup step could not create it)")
+        return check_static_types(apps[0])
+
     def check() -> str:
         if not apps:
             raise Failed("no data dir to check (the backup step could not create it)")
@@ -261,6 +283,7 @@ def run_selftest(
         ("pdf", check_pdf),
         ("printer", lambda: check_printers(platform)),
         ("backup", backup),
+        ("static", static),
         ("check", check),
     ]
     failed = [name for name, step in steps if not _run_step(name, step, echo)]

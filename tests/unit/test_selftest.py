@@ -6,6 +6,7 @@ record what they were handed; the real run is build.ps1's, on the frozen TillBoo
 
 from __future__ import annotations
 
+import mimetypes
 import sys
 import types
 from pathlib import Path, PureWindowsPath
@@ -31,7 +32,7 @@ def test_selftest_from_source_passes_with_the_window_skipped(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "selftest: window: skipped: not Windows (add --window to open one here)" in lines
-    for step in ("pdf", "printer", "backup", "check"):
+    for step in ("pdf", "printer", "backup", "static", "check"):
         assert any(line.startswith(f"selftest: {step}: ok") for line in lines), step
     assert "  checked: sqlite integrity_check" in lines
     assert lines[-1] == "selftest: passed"
@@ -65,6 +66,33 @@ def test_a_failing_step_is_reported_and_exits_1(
     )
     assert "selftest: check: ok" in result.output  # the other steps still ran
     assert result.output.splitlines()[-1].startswith("selftest: FAILED: printer (data dir kept")
+
+
+def test_static_step_fails_when_scripts_are_served_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = selftest.fresh_app(tmp_path / "d")
+    # What a Windows registry mapping .js to text/plain does once the app has started.
+    monkeypatch.setitem(mimetypes.types_map, ".js", "text/plain")
+    with pytest.raises(selftest.Failed, match="js/pos.js is served as text/plain"):
+        selftest.check_static_types(app)
+    monkeypatch.setitem(mimetypes.types_map, ".js", "text/javascript")
+    assert "js/pos.js: text/javascript" in selftest.check_static_types(app)
+
+
+def test_the_app_overrides_a_registry_that_calls_scripts_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before the app starts, as mimetypes.init() leaves it after reading such a registry.
+    mimetypes.init()
+    monkeypatch.setitem(mimetypes.types_map, ".js", "text/plain")
+    monkeypatch.setitem(mimetypes.types_map, ".css", "text/plain")
+    app = selftest.fresh_app(tmp_path / "d")
+    with app.test_client() as client:
+        for path, kind in (("js/pos.js", "text/javascript"), ("css/app.css", "text/css")):
+            answer = client.get(f"/static/{path}")
+            answer.close()
+            assert answer.mimetype == kind, path
 
 
 class FakeEvent:
