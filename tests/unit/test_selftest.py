@@ -74,7 +74,7 @@ def test_static_step_fails_when_scripts_are_served_as_text(
     app = selftest.fresh_app(tmp_path / "d")
     # What a Windows registry mapping .js to text/plain does once the app has started.
     monkeypatch.setitem(mimetypes.types_map, ".js", "text/plain")
-    with pytest.raises(selftest.Failed, match="js/pos.js is served as text/plain"):
+    with pytest.raises(selftest.Failed, match=r"js/pos\.js is served as text/plain"):
         selftest.check_static_types(app)
     monkeypatch.setitem(mimetypes.types_map, ".js", "text/javascript")
     assert "js/pos.js: text/javascript" in selftest.check_static_types(app)
