@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -51,20 +52,20 @@ def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app."""
 
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+    def domain_error(exc: DomainError) -> ResponseReturnValue:
         if _is_api():
             return api_error_response(exc.code, exc.message, exc.status, exc.details)
         return render_error(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         message = "The form expired or was sent from elsewhere; reload the page and try again."
         if _is_api():
             return api_error_response("csrf_failed", message, 400, {"reason": exc.description})
         return render_error(400, message)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         if _is_api():
             message = exc.description or exc.name
@@ -75,7 +76,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(status, exc.description or exc.name)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         _rollback_quietly(app)
         message = "Something went wrong on our side; the error was logged."

@@ -43,7 +43,7 @@ def app_builder(app: Flask) -> AppBuilder:
     builder = app.extensions.get(BUILDER_KEY)
     if builder is None:
         raise RuntimeError("this app was not built by posapp.create_app: it cannot migrate a copy")
-    return builder  # type: ignore[no-any-return]
+    return builder
 
 
 def sqlite_file(app: Flask) -> Path | None:

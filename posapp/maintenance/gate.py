@@ -72,7 +72,7 @@ def gate(app: Flask) -> MaintenanceGate:
     found = app.extensions.get(GATE_KEY)
     if found is None:
         found = app.extensions.setdefault(GATE_KEY, MaintenanceGate())
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 BACKUP_RUNNING_MESSAGE = (

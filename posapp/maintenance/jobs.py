@@ -193,4 +193,4 @@ def backup_jobs(app: Flask) -> BackupJobs:
     found = app.extensions.get(JOBS_KEY)
     if found is None:
         found = app.extensions.setdefault(JOBS_KEY, BackupJobs())
-    return found  # type: ignore[no-any-return]
+    return found

@@ -197,7 +197,8 @@ def _escpos() -> ModuleType:
         import escpos.printer
     except ImportError as exc:  # a broken install: say so instead of a 500
         raise PrinterError(f"Receipt printing is not available: {exc}.") from None
-    return escpos.printer
+    module: ModuleType = escpos.printer
+    return module
 
 
 def _usb_backend() -> Any:
@@ -403,7 +404,8 @@ def _usb_cause(exc: BaseException) -> BaseException:
     from escpos.exceptions import DeviceNotFoundError
 
     if isinstance(exc, DeviceNotFoundError) and exc.__context__ is not None:
-        return exc.__context__
+        cause: BaseException = exc.__context__
+        return cause
     return exc
 
 
@@ -526,7 +528,8 @@ def drawer_kick() -> bytes:
     """The bytes that open the cash drawer plugged into the printer (ESC p 0 …)."""
     dummy = dummy_printer()
     dummy.cashdraw(DRAWER_KICK_PIN)
-    return dummy.output
+    output: bytes = dummy.output
+    return output
 
 
 def save_printer_settings(

@@ -232,7 +232,7 @@ def _prepared_logo(content: bytes) -> Image.Image:
         if kind not in ("PNG", "JPEG"):
             raise _refuse("Only PNG and JPEG images can be a logo.")
         # verify() leaves the image unusable, so decode it again from the start.
-        image = Image.open(io.BytesIO(content))
+        image: Image.Image = Image.open(io.BytesIO(content))
         image.load()
         image = ImageOps.exif_transpose(image)
     except ValidationError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -42,7 +43,8 @@ def index() -> tuple[str, int]:
     """List audit entries, newest first; verify the hash chain on request."""
     page = page_arg()
     user_id = request.args.get("user", "")
-    error, status, entries, total = None, 200, [], 0
+    entries: list[Any] = []
+    error, status, total = None, 200, 0
     since = until = None
     try:
         since, until = _day("from"), _day("to")

@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.wrappers import Response
 
 from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
@@ -94,7 +94,7 @@ def open_drawer() -> Any:
 
 @bp.post("/required")
 @admin_required
-def required() -> WerkzeugResponse:
+def required() -> Response:
     """Set whether cash sales and cash refunds need an open session (admins)."""
     on = request.form.get("required") in ("1", "on")
     cash_sessions.set_required(db.session, on, current_user)
@@ -122,7 +122,7 @@ def z_report(session_id: int) -> str:
 
 @bp.get("/<int:session_id>/z.pdf")
 @login_required
-def z_report_pdf(session_id: int) -> WerkzeugResponse:
+def z_report_pdf(session_id: int) -> Response:
     """Return the Z-report as a PDF."""
     report = _closed_report(session_id)
     return Response(

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf

@@ -20,7 +20,8 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def _quit_callback() -> Callable[[], None] | None:
-    return current_app.extensions.get(QUIT_KEY)  # type: ignore[no-any-return]
+    found: Callable[[], None] | None = current_app.extensions.get(QUIT_KEY)
+    return found
 
 
 def quit_allowed() -> bool:

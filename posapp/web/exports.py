@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request, stream_with_context
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from posapp.documents import escpos_receipt
 from posapp.documents.invoice_pdf import render_invoice_pdf
@@ -34,7 +35,8 @@ def index() -> tuple[str, int]:
     if not current_user.is_admin:
         filters["cashier"] = ""
     page = _page()
-    error, status, items, total = None, 200, [], 0
+    items: list[Any] = []
+    error, status, total = None, 200, 0
     try:
         items, total = invoices.list_invoices(
             db.session,

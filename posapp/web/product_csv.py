@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -23,6 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db

@@ -7,18 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db

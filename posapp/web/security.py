@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError
 from posapp.services import hosts, network
