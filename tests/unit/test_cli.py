@@ -188,6 +188,7 @@ def test_check_reports_a_missing_table_a_damaged_or_foreign_file_without_a_trace
         assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.process
 def test_check_in_a_real_process_prints_what_is_wrong_and_exits_1(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -63,6 +63,7 @@ def test_create_user_without_a_terminal_asks_for_password_stdin(tmp_path: Path) 
     assert not data.exists()
 
 
+@pytest.mark.process
 def test_restore_and_create_user_with_stdin_at_eof_exit_2_instead_of_crashing(
     tmp_path: Path,
 ) -> None:
@@ -78,6 +79,7 @@ def test_restore_and_create_user_with_stdin_at_eof_exit_2_instead_of_crashing(
     assert not data.exists()
 
 
+@pytest.mark.process
 def test_rupee_and_devanagari_reach_a_cp1252_pipe_without_unicode_error(tmp_path: Path) -> None:
     data = tmp_path / "दुकान ₹ data"
     result = app_py("--data-dir", str(data), "backup", env={"PYTHONIOENCODING": "cp1252"})
@@ -148,6 +150,7 @@ def serving(tmp_path: Path) -> Iterator[Path]:
         proc.stdout.close()
 
 
+@pytest.mark.process
 def test_check_logs_to_cli_log_while_the_app_holds_tillbook_log(serving: Path) -> None:
     logs = serving / "logs"
     app_log = (logs / "tillbook.log").read_bytes()

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.skipif(
     sys.platform in ("win32", "darwin"), reason="a display always exists; $BROWSER is a sh script"
 )
+@pytest.mark.process
 def test_no_display_falls_back_to_the_system_browser(tmp_path: Path) -> None:
     """With no GUI backend, `app.py` with no command opens the browser on the served URL."""
     opened = tmp_path / "opened-url.txt"

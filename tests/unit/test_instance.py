@@ -83,6 +83,7 @@ def first(tmp_path: Path, browser_env: dict[str, str]) -> Iterator[subprocess.Po
         proc.wait(timeout=30)
 
 
+@pytest.mark.process
 @posix_only
 def test_a_second_launch_shows_the_first_and_exits_0(
     first: subprocess.Popen[bytes], tmp_path: Path, browser_env: dict[str, str]
@@ -129,6 +130,7 @@ def test_a_second_launch_shows_the_first_and_exits_0(
     assert not (data / "instance.json").exists()
 
 
+@pytest.mark.process
 @posix_only
 def test_a_running_app_that_does_not_answer_is_reported(
     tmp_path: Path, browser_env: dict[str, str]
@@ -156,6 +158,7 @@ def test_a_running_app_that_does_not_answer_is_reported(
     assert not opened(tmp_path)
 
 
+@pytest.mark.process
 @posix_only
 def test_a_killed_instance_leaves_no_stale_lock(
     first: subprocess.Popen[bytes], tmp_path: Path, browser_env: dict[str, str]
@@ -294,6 +297,7 @@ def test_a_second_launch_on_windows_passes_the_foreground_first(
     assert elsewhere.calls == []
 
 
+@pytest.mark.process
 @posix_only
 def test_quit_tillbook_stops_the_browser_fallback(
     first: subprocess.Popen[bytes], tmp_path: Path

@@ -128,6 +128,7 @@ def lan_server(data_dir: Path) -> Iterator[LanServer]:
     assert server.process.returncode == 0, "".join(server.output)
 
 
+@pytest.mark.process
 def test_serve_lan_prints_the_lan_url_and_a_qr_code(lan_server: LanServer) -> None:
     url = lan_server.wait_for(r"open: (http://\S+/)").group(1)
     host = urllib.parse.urlsplit(url).hostname
@@ -136,6 +137,7 @@ def test_serve_lan_prints_the_lan_url_and_a_qr_code(lan_server: LanServer) -> No
     assert all(len(row) == len(qr_rows[0]) for row in qr_rows)  # a square block of QR text
 
 
+@pytest.mark.process
 def test_four_tills_sell_at_once_over_the_lan(lan_server: LanServer) -> None:
     base = lan_server.wait_for(r"open: (http://\S+/)").group(1)
     status, body = call(base + "api/auth/login", {"username": "owner", "password": PASSWORD})
@@ -185,6 +187,7 @@ def test_four_tills_sell_at_once_over_the_lan(lan_server: LanServer) -> None:
     assert after["stock"] == str(stock - 2 * sold)  # pieces: a whole number
 
 
+@pytest.mark.process
 def test_the_web_ui_works_over_plain_http_on_the_lan(lan_server: LanServer) -> None:
     base = lan_server.wait_for(r"open: (http://\S+/)").group(1)
     jar = http.cookiejar.CookieJar()

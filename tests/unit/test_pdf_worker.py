@@ -28,6 +28,7 @@ def _wait_until(check, seconds: float = 20.0) -> bool:  # type: ignore[no-untype
     return False
 
 
+@pytest.mark.process
 def test_the_server_never_loads_the_pdf_engine_itself(tmp_path: Path) -> None:
     # xhtml2pdf holds the GIL for the whole rendering and keeps ~40 MB once loaded: the server
     # starts without it and hands every PDF to the helper process.

@@ -105,6 +105,7 @@ with tempfile.NamedTemporaryFile(suffix=".xml") as out:
 """
 
 
+@pytest.mark.process
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's arenas only")
 def test_the_server_keeps_one_malloc_arena_for_all_its_threads() -> None:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}

@@ -48,6 +48,7 @@ def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
     )
 
 
+@pytest.mark.process
 def test_sigterm_during_sales_loses_nothing_and_exits_0(tmp_path: Path) -> None:
     data = tmp_path / "data"
     made = cli(data, "create-user", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD)
