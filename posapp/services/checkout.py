@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import (
     Session,
-    joinedload,
     make_transient_to_detached,
     scoped_session,
-    selectinload,
 )
 from sqlalchemy.orm.attributes import set_committed_value
 
-from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
+from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
@@ -30,19 +27,22 @@ from posapp.models import (
     StockMovement,
     User,
 )
-from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
-from posapp.money import money_str, parse_money, parse_quantity, qty_str, round_half_up_div
+from posapp.models.base import to_local, utcnow, write_transaction
+from posapp.money import parse_money, parse_quantity, qty_str
 from posapp.services import audit, cash_sessions, counters, ledger, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
     PricedCart,
+    discounts_above,
     parse_bill_discount,
     price_cart,
 )
 from posapp.services.settings import ShopSettings, load_settings
+from posapp.services.settlement import PaymentRequest, settle
 
 MAX_LINES = 500
+DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,6 @@ class ItemRequest:
     code: str | None
     raw_quantity: Any
     discount: int
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """One tender of a split payment."""
-
-    method: str
-    amount: int
 
 
 @dataclass(frozen=True)
@@ -246,60 +238,6 @@ def preview(session: Session, payload: Mapping[str, Any]) -> PricedCartView:
     return resolve_cart(session, parse_checkout(payload))
 
 
-def financial_year(moment: datetime, start_month: int) -> int:
-    """Return the starting calendar year of the financial year holding a local date."""
-    return moment.year if moment.month >= start_month else moment.year - 1
-
-
-def next_number(session: Session, kind: str, fy: int) -> int:
-    """Take the next gapless sequence number of a kind and year (inside the caller's tx)."""
-    return counters.advance(session, kind, fy)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """How a bill's tenders settle its total."""
-
-    applied: list[PaymentRequest]  # money received (cash net of change, card, UPI)
-    tendered: int  # cash handed over
-    change: int
-    credit: int  # the part the customer owes (a ledger debit, not a payment)
-
-
-def _settle(
-    total: int, payments: Sequence[PaymentRequest] | None, has_customer: bool
-) -> Settlement:
-    """Check tenders against the total: only cash may exceed it, credit needs a customer."""
-    if payments is None:
-        payments = [PaymentRequest("cash", total)] if total > 0 else []
-    credit = sum(p.amount for p in payments if p.method == "credit")
-    if credit and not has_customer:
-        raise ValidationError(
-            "A credit sale needs a customer: attach one to the bill.", field="customer_id"
-        )
-    cash = sum(p.amount for p in payments if p.method == "cash")
-    other = sum(p.amount for p in payments if p.method != "cash")
-    if other > total:
-        raise ValidationError(
-            "Only cash can exceed the amount due; card, UPI and credit amounts are too high.",
-            field="payments",
-        )
-    if cash + other < total:
-        short = total - cash - other
-        raise ValidationError(
-            f"Payments are short of the total by {money_str(short)}.", field="payments"
-        )
-    change = cash + other - total
-    applied: list[PaymentRequest] = []
-    for method in ("card", "upi"):
-        amount = sum(p.amount for p in payments if p.method == method)
-        if amount:
-            applied.append(PaymentRequest(method, amount))
-    if cash - change > 0:
-        applied.append(PaymentRequest("cash", cash - change))
-    return Settlement(applied, cash, change, credit)
-
-
 def _bill_customer(session: Session, customer_id: int | None) -> Customer | None:
     """Load (and lock) the customer a bill is for; unknown or archived is a field error."""
     if customer_id is None:
@@ -371,7 +309,7 @@ def _checkout(
         view = resolve_cart(session, request)
         priced = view.priced
         customer = _bill_customer(session, request.customer_id)
-        settlement = _settle(priced.total, request.payments, customer is not None)
+        settlement = settle(priced.total, request.payments, customer is not None)
         balance_before = 0
         if customer is not None and settlement.credit:
             balance_before = ledger.check_credit(session, customer, settlement.credit)
@@ -381,8 +319,8 @@ def _checkout(
         )
         settings = view.settings
         now = utcnow()
-        fy = financial_year(to_local(now), settings.fy_start_month)
-        seq = next_number(session, "invoice", fy)
+        fy = counters.financial_year(to_local(now), settings.fy_start_month)
+        seq = counters.next_number(session, "invoice", fy)
         values: dict[str, Any] = {
             "number": f"{settings.invoice_prefix}{fy}-{seq:06d}",
             "fy": fy,
@@ -539,44 +477,6 @@ def _checkout(
     return invoice, kept
 
 
-DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
-
-
-def _percent_text(part: int, whole: int) -> str:
-    """part/whole as a percentage with 2 decimals ("12.50"), in integers (basis points)."""
-    return money_str(round_half_up_div(part * 10_000, whole)) if whole else "0.00"
-
-
-def discounts_above(priced: PricedCart, threshold_percent: int) -> dict[str, Any] | None:
-    """Describe the line and bill discounts above the shop's audit threshold, or None.
-
-    A line's discount is measured against its gross amount, the bill discount against what
-    the lines come to after their own discounts; "above" is strictly greater.
-    """
-    lines = [
-        {
-            "line": i,
-            "discount": money_str(line.line_discount),
-            "percent": _percent_text(line.line_discount, line.gross),
-        }
-        for i, line in enumerate(priced.lines, start=1)
-        if line.line_discount * 100 > threshold_percent * line.gross
-    ]
-    base = priced.subtotal - priced.line_discount_total
-    bill_above = priced.bill_discount * 100 > threshold_percent * base
-    if not lines and not bill_above:
-        return None
-    found: dict[str, Any] = {
-        "threshold_percent": threshold_percent,
-        "discount_total": money_str(priced.discount_total),
-        "lines": lines,
-    }
-    if bill_above:
-        found["bill_discount"] = money_str(priced.bill_discount)
-        found["bill_percent"] = _percent_text(priced.bill_discount, base)
-    return found
-
-
 @lru_cache(maxsize=MAX_LINES)
 def _take_stock(products: int, allow_negative: bool) -> Any:
     """The stock UPDATE for a bill of `products` distinct products, built once per size.
@@ -633,25 +533,3 @@ def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool
                 "available": qty_str(product.stock_milli, product.unit),
             },
         )
-
-
-def load_invoice(session: Session, key: int | str) -> Invoice:
-    """Load an invoice with its lines and payments by id or number."""
-    stmt = select(Invoice).options(
-        joinedload(Invoice.cashier),  # every view of an invoice names its cashier
-        selectinload(Invoice.lines),
-        selectinload(Invoice.payments),
-        selectinload(Invoice.allocations),
-    )
-    invoice = session.scalar(stmt.where(by_id_or_number(Invoice.id, Invoice.number, key)))
-    if invoice is None:
-        raise NotFound("No such invoice.")
-    return invoice
-
-
-def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
-    """Load an invoice the user may see: admins all, cashiers their own."""
-    invoice = load_invoice(session, key)
-    if not user.is_admin and invoice.cashier_id != user.id:
-        raise Forbidden("Cashiers can open only their own invoices.")
-    return invoice
