@@ -1,35 +1,31 @@
-"""Checkout (docs/DESIGN.md §4): check, price, number, take stock and payment in one transaction."""
+"""Checkout (docs/DESIGN.md §4): parse, price, settle, write and audit a sale in one transaction.
+
+The request shapes and the cart's pricing live here; the tender rules are `settlement`, the
+numbering `counters`, the rows and the rebuilt objects `sale_writer`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, insert, select, update
-from sqlalchemy.orm import (
-    Session,
-    make_transient_to_detached,
-    scoped_session,
-)
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from posapp.errors import InsufficientStock, NotFound, ValidationError
+from posapp.errors import NotFound, ValidationError
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
     Invoice,
-    InvoiceLine,
-    Payment,
     PaymentAllocation,
     Product,
-    StockMovement,
     User,
 )
 from posapp.models.base import to_local, utcnow, write_transaction
-from posapp.money import parse_money, parse_quantity, qty_str
-from posapp.services import audit, cash_sessions, counters, ledger, summaries
+from posapp.money import parse_money, parse_quantity
+from posapp.services import audit, cash_sessions, counters, ledger, sale_writer, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -39,7 +35,7 @@ from posapp.services.pricing import (
     price_cart,
 )
 from posapp.services.settings import ShopSettings, load_settings
-from posapp.services.settlement import PaymentRequest, settle
+from posapp.services.settlement import PaymentRequest, Settlement, settle
 
 MAX_LINES = 500
 DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
@@ -254,282 +250,133 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
 
 
 def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
-    """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
+    """Turn a cart into a paid invoice in one transaction; nothing is written on any error.
+
+    The use case of docs/DESIGN.md §4: parse -> price -> settle -> write -> audit.
+    """
     request = parse_checkout(payload)
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id
     username = user.username
     real = session() if isinstance(session, scoped_session) else session
-    expire_on_commit = real.expire_on_commit
     # The answer is built from the objects of the sale and the caller: kept loaded through the
-    # commit (everything else is expired below), so no query reads the sale back.
-    real.expire_on_commit = False
-    try:
-        invoice, kept = _checkout(real, request, user, user_id, username)
-    finally:
-        real.expire_on_commit = expire_on_commit
-    for obj in list(real.identity_map.values()):
-        if not any(obj is k for k in kept):
-            real.expire(obj)
+    # commit (everything else is expired), so no query reads the sale back.
+    with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
+        view = resolve_cart(real, request)
+        customer = _bill_customer(real, request.customer_id)
+        settlement = settle(view.priced.total, request.payments, customer is not None)
+        balance_before = _check_credit(real, customer, settlement)
+        sale, allocations = _write(
+            real, request, view, customer, settlement, balance_before, user, user_id
+        )
+        _audit(real, sale, view, settlement, user_id, username)
+        kept.extend([sale.invoice, *sale.lines, *sale.payments, *allocations])
+        if customer is not None:
+            kept.append(customer)
     # The transaction's start expired the caller; the answer names the cashier, so the name
     # read above goes back in (the rest stays expired) instead of a query reloading the user.
     set_committed_value(user, "username", username)
-    return invoice
+    return sale.invoice
 
 
-_INVOICES = Invoice.__table__
-_LINES = InvoiceLine.__table__
-_MOVEMENTS = StockMovement.__table__
-_PAYMENTS = Payment.__table__
-# A sale's rows go in with Core statements built once, on the session's connection: the ORM
-# unit of work's per-object bookkeeping was most of a checkout's time. Lines and payments come
-# back with their ids (one multi-row INSERT … RETURNING, in the order given).
-_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
-_INSERT_PAYMENTS = insert(_PAYMENTS).returning(_PAYMENTS.c.id, sort_by_parameter_order=True)
+def _check_credit(session: Session, customer: Customer | None, settlement: Settlement) -> int:
+    """Check a credit part against the customer's limit; return their balance before it."""
+    if customer is not None and settlement.credit:
+        return ledger.check_credit(session, customer, settlement.credit)
+    return 0
 
 
-def _loaded(session: Session, obj: Any) -> Any:
-    """Make an object built from the values just written persistent and clean, as if loaded.
-
-    It joins the identity map without a query; a change made to it later in the transaction
-    (a credit sale settled from an advance) is flushed as an UPDATE like any loaded object's.
-    """
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
-def _checkout(
-    session: Session, request: CheckoutRequest, user: User, user_id: int, username: str
-) -> tuple[Invoice, list[Any]]:
-    """The write transaction of `checkout`; return the invoice and the objects of the sale."""
-    with write_transaction(session):
-        connection = session.connection()
-        view = resolve_cart(session, request)
-        priced = view.priced
-        customer = _bill_customer(session, request.customer_id)
-        settlement = settle(priced.total, request.payments, customer is not None)
-        balance_before = 0
-        if customer is not None and settlement.credit:
-            balance_before = ledger.check_credit(session, customer, settlement.credit)
-        paid = sum(p.amount for p in settlement.applied)
-        drawer = cash_sessions.session_for_cash(
-            session, user_id, settlement.tendered > 0, view.settings
+def _write(
+    session: Session,
+    request: CheckoutRequest,
+    view: PricedCartView,
+    customer: Customer | None,
+    settlement: Settlement,
+    balance_before: int,
+    user: User,
+    user_id: int,
+) -> tuple[sale_writer.WrittenSale, list[PaymentAllocation]]:
+    """Number and write the sale, charge its credit part, add it to the day's figures."""
+    settings = view.settings
+    drawer = cash_sessions.session_for_cash(session, user_id, settlement.tendered > 0, settings)
+    now = utcnow()
+    fy = counters.financial_year(to_local(now), settings.fy_start_month)
+    seq = counters.next_number(session, "invoice", fy)
+    sale = sale_writer.write_sale(
+        session,
+        sale_writer.Sale(
+            number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
+            fy=fy,
+            seq=seq,
+            created_at=now,
+            cashier=user,
+            cashier_id=user_id,
+            customer=customer,
+            prices_include_tax=settings.prices_include_tax,
+            products=view.products,
+            qty_milli=view.qty_milli,
+            priced=view.priced,
+            settlement=settlement,
+            note=request.note,
+            cash_session_id=drawer,
+            allow_negative_stock=settings.allow_negative_stock,
+        ),
+    )
+    allocations: list[PaymentAllocation] = []
+    if customer is not None and settlement.credit:
+        # Settled from any advance the customer has: the ORM flushes what this changes on
+        # the invoice (paid, status) with the ledger entry and allocations at commit.
+        allocations = ledger.record_credit_sale(
+            session, customer, sale.invoice, settlement.credit, user_id, balance_before
         )
-        settings = view.settings
-        now = utcnow()
-        fy = counters.financial_year(to_local(now), settings.fy_start_month)
-        seq = counters.next_number(session, "invoice", fy)
-        values: dict[str, Any] = {
-            "number": f"{settings.invoice_prefix}{fy}-{seq:06d}",
-            "fy": fy,
-            "seq": seq,
-            "created_at": now,
-            "cashier_id": user_id,
-            "customer_id": customer.id if customer else None,
-            "prices_include_tax": settings.prices_include_tax,
-            "subtotal": priced.subtotal,
-            "discount_total": priced.discount_total,
-            "bill_discount": priced.bill_discount,
-            "tax_total": priced.tax_total,
-            "round_off": priced.round_off,
+    sale_writer.set_allocations(sale.invoice, allocations)
+    # The day's figures from what was just written, without reading the rows back.
+    summaries.adjust(
+        session,
+        summaries.local_day(now),
+        summaries.figures_of(
+            sale.invoice,
+            ((r["taxable"], r["qty_milli"], r["unit_cost"]) for r in sale.line_rows),
+            ((p.method, p.amount) for p in settlement.applied),
+        ),
+    )
+    return sale, allocations
+
+
+def _audit(
+    session: Session,
+    sale: sale_writer.WrittenSale,
+    view: PricedCartView,
+    settlement: Settlement,
+    user_id: int,
+    username: str,
+) -> None:
+    """Audit the sale, and its discounts when any is above the shop's threshold."""
+    invoice = sale.invoice
+    priced = view.priced
+    audit.record(
+        session,
+        "sale",
+        user_id=user_id,
+        entity="invoice",
+        entity_id=invoice.id,
+        after={
+            "number": invoice.number,
             "total": priced.total,
-            "paid": paid,
-            "tendered": settlement.tendered,
-            "change": settlement.change,
-            "status": ledger.invoice_status(priced.total, paid),
-            "note": request.note,
-            "returned_total": 0,
-            "voided_at": None,
-            "voided_by_id": None,
-            "void_reason": "",
-            "cash_session_id": drawer,
-        }
-        invoice_id = connection.execute(insert(_INVOICES), values).inserted_primary_key[0]
-        number = values["number"]
-
-        needed: dict[int, int] = {}
-        for product, qty in zip(view.products, view.qty_milli, strict=True):
-            needed[product.id] = needed.get(product.id, 0) + qty
-        _deduct_stock(session, needed, settings.allow_negative_stock)
-
-        line_rows = [
-            {
-                "invoice_id": invoice_id,
-                "position": position,
-                "product_id": product.id,
-                "code": product.code,
-                "name": product.name,
-                "unit": product.unit,
-                "hsn": product.hsn,
-                "unit_price": product.price,
-                "qty_milli": qty,
-                "gross": line.gross,
-                "line_discount": line.line_discount,
-                "bill_discount_share": line.bill_discount_share,
-                "tax_rate_bp": line.tax_rate_bp,
-                "taxable": line.taxable,
-                "tax": line.tax,
-                "total": line.total,
-                "unit_cost": product.cost,
-            }
-            for position, (product, qty, line) in enumerate(
-                zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
+            "discount": priced.discount_total,
+            "customer_id": invoice.customer_id,
+            "credit": settlement.credit,
+        },
+    )
+    if priced.discount_total:  # the common undiscounted sale pays nothing more
+        big = discounts_above(priced, view.settings.discount_audit_percent)
+        if big is not None:
+            audit.record(
+                session,
+                DISCOUNT_AUDIT_ACTION,
+                user_id=user_id,
+                entity="invoice",
+                entity_id=invoice.id,
+                after={"number": invoice.number, "cashier": username, **big},
             )
-        ]
-        line_ids = connection.execute(_INSERT_LINES, line_rows).scalars().all()
-        connection.execute(
-            insert(_MOVEMENTS),
-            [
-                {
-                    "product_id": product_id,
-                    "delta_milli": -qty,
-                    "reason": "sale",
-                    "ref": number,
-                    "user_id": user_id,
-                    "created_at": now,
-                }
-                for product_id, qty in needed.items()
-            ],
-        )
-        payment_rows = [
-            {
-                "invoice_id": invoice_id,
-                "customer_id": None,
-                "method": p.method,
-                "amount": p.amount,
-                "note": "",
-                "created_at": now,
-                "user_id": user_id,
-                "credit_note_id": None,  # every column: the object built from it is complete
-                "cash_session_id": drawer,
-            }
-            for p in settlement.applied
-        ]
-        payment_ids = (
-            connection.execute(_INSERT_PAYMENTS, payment_rows).scalars().all()
-            if payment_rows
-            else []
-        )
-
-        invoice = _loaded(session, Invoice(id=invoice_id, **values))
-        lines = [
-            _loaded(session, InvoiceLine(id=line_id, **row))
-            for line_id, row in zip(line_ids, line_rows, strict=True)
-        ]
-        payments = [
-            _loaded(session, Payment(id=payment_id, **row))
-            for payment_id, row in zip(payment_ids, payment_rows, strict=True)
-        ]
-        set_committed_value(invoice, "lines", lines)
-        set_committed_value(invoice, "payments", payments)
-        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
-        set_committed_value(invoice, "customer", customer)
-        set_committed_value(invoice, "cashier", user)
-        set_committed_value(invoice, "voided_by", None)
-        allocations: list[PaymentAllocation] = []
-        if customer is not None and settlement.credit:
-            # Settled from any advance the customer has: the ORM flushes what this changes on
-            # the invoice (paid, status) with the ledger entry and allocations at commit.
-            allocations = ledger.record_credit_sale(
-                session, customer, invoice, settlement.credit, user_id, balance_before
-            )
-        set_committed_value(invoice, "allocations", allocations)
-        # The day's figures from what was just written, without reading the rows back.
-        summaries.adjust(
-            session,
-            summaries.local_day(now),
-            summaries.figures_of(
-                invoice,
-                ((r["taxable"], r["qty_milli"], r["unit_cost"]) for r in line_rows),
-                ((p.method, p.amount) for p in settlement.applied),
-            ),
-        )
-        audit.record(
-            session,
-            "sale",
-            user_id=user_id,
-            entity="invoice",
-            entity_id=invoice_id,
-            after={
-                "number": number,
-                "total": priced.total,
-                "discount": priced.discount_total,
-                "customer_id": values["customer_id"],
-                "credit": settlement.credit,
-            },
-        )
-        if priced.discount_total:  # the common undiscounted sale pays nothing more
-            big = discounts_above(priced, settings.discount_audit_percent)
-            if big is not None:
-                audit.record(
-                    session,
-                    DISCOUNT_AUDIT_ACTION,
-                    user_id=user_id,
-                    entity="invoice",
-                    entity_id=invoice_id,
-                    after={"number": number, "cashier": username, **big},
-                )
-    kept: list[Any] = [invoice, *lines, *payments, *allocations]
-    if customer is not None:
-        kept.append(customer)
-    return invoice, kept
-
-
-@lru_cache(maxsize=MAX_LINES)
-def _take_stock(products: int, allow_negative: bool) -> Any:
-    """The stock UPDATE for a bill of `products` distinct products, built once per size.
-
-    Parameters id_0…, q_0…: each product's id and the quantity it loses. Products with too
-    little stock (unless negative stock is allowed) are not updated and not returned.
-    """
-    # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
-    ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
-    quantities = [bindparam(f"q_{i}", type_=_PRODUCTS.c.stock_milli.type) for i in range(products)]
-    qty = case(*((_PRODUCTS.c.id == ids[i], quantities[i]) for i in range(products)))
-    stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
-    if not allow_negative:
-        stmt = stmt.where(_PRODUCTS.c.stock_milli >= qty)
-    return stmt.values(stock_milli=_PRODUCTS.c.stock_milli - qty).returning(_PRODUCTS.c.id)
-
-
-def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
-    """Take stock with one conditional update so two tills can never sell the same last unit.
-
-    Every product of the bill in one statement (not one per product). A product with too
-    little stock is not among the rows it returns; it is named, and the caller's transaction
-    rolls back, so nothing is written.
-    """
-    connection = session.connection()
-    if connection.dialect.update_returning:
-        params: dict[str, int] = {}
-        for i, (product_id, wanted) in enumerate(needed.items()):
-            params[f"id_{i}"] = product_id
-            params[f"q_{i}"] = wanted
-        stmt = _take_stock(len(needed), allow_negative)
-        changed = set(connection.execute(stmt, params).scalars())
-    else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
-        changed = set()
-        for product_id, wanted in needed.items():
-            one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
-            if not allow_negative:
-                one = one.where(_PRODUCTS.c.stock_milli >= wanted)
-            result = connection.execute(one.values(stock_milli=_PRODUCTS.c.stock_milli - wanted))
-            if result.rowcount == 1:
-                changed.add(product_id)
-    for product_id, wanted in needed.items():
-        if product_id in changed:
-            continue
-        product = session.get(Product, product_id, populate_existing=True)
-        assert product is not None
-        raise InsufficientStock(
-            f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
-            f"requested, {qty_str(product.stock_milli, product.unit)} available.",
-            details={
-                "product_id": product.id,
-                "product": product.name,
-                "requested": qty_str(wanted, product.unit),
-                "available": qty_str(product.stock_milli, product.unit),
-            },
-        )
