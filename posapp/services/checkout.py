@@ -264,41 +264,46 @@ def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoic
     # commit (everything else is expired), so no query reads the sale back.
     with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
         view = resolve_cart(real, request)
-        customer = _bill_customer(real, request.customer_id)
-        settlement = settle(view.priced.total, request.payments, customer is not None)
-        balance_before = _check_credit(real, customer, settlement)
-        sale, allocations = _write(
-            real, request, view, customer, settlement, balance_before, user, user_id
-        )
-        _audit(real, sale, view, settlement, user_id, username)
-        kept.extend([sale.invoice, *sale.lines, *sale.payments, *allocations])
-        if customer is not None:
-            kept.append(customer)
+        settled = _settle(real, request, view.priced.total)
+        sale = _write(real, request, view, settled, user, user_id)
+        _audit(real, sale, view, settled.settlement, user_id, username)
+        kept.extend(sale.objects())
     # The transaction's start expired the caller; the answer names the cashier, so the name
     # read above goes back in (the rest stays expired) instead of a query reloading the user.
     set_committed_value(user, "username", username)
     return sale.invoice
 
 
-def _check_credit(session: Session, customer: Customer | None, settlement: Settlement) -> int:
-    """Check a credit part against the customer's limit; return their balance before it."""
+@dataclass(frozen=True)
+class _Settled:
+    """Who a bill is for and how its tenders settle it, checked before anything is written."""
+
+    customer: Customer | None
+    settlement: Settlement
+    balance_before: int  # the customer's balance before a credit part (0 without one)
+
+
+def _settle(session: Session, request: CheckoutRequest, total: int) -> _Settled:
+    """Load the bill's customer, settle the tenders, and check a credit part's limit."""
+    customer = _bill_customer(session, request.customer_id)
+    settlement = settle(total, request.payments, customer is not None)
+    balance_before = 0
     if customer is not None and settlement.credit:
-        return ledger.check_credit(session, customer, settlement.credit)
-    return 0
+        balance_before = ledger.check_credit(session, customer, settlement.credit)
+    return _Settled(customer, settlement, balance_before)
 
 
 def _write(
     session: Session,
     request: CheckoutRequest,
     view: PricedCartView,
-    customer: Customer | None,
-    settlement: Settlement,
-    balance_before: int,
+    settled: _Settled,
     user: User,
     user_id: int,
-) -> tuple[sale_writer.WrittenSale, list[PaymentAllocation]]:
+) -> sale_writer.WrittenSale:
     """Number and write the sale, charge its credit part, add it to the day's figures."""
     settings = view.settings
+    customer, settlement = settled.customer, settled.settlement
     drawer = cash_sessions.session_for_cash(session, user_id, settlement.tendered > 0, settings)
     now = utcnow()
     fy = counters.financial_year(to_local(now), settings.fy_start_month)
@@ -328,9 +333,9 @@ def _write(
         # Settled from any advance the customer has: the ORM flushes what this changes on
         # the invoice (paid, status) with the ledger entry and allocations at commit.
         allocations = ledger.record_credit_sale(
-            session, customer, sale.invoice, settlement.credit, user_id, balance_before
+            session, customer, sale.invoice, settlement.credit, user_id, settled.balance_before
         )
-    sale_writer.set_allocations(sale.invoice, allocations)
+    sale_writer.set_allocations(sale, allocations)
     # The day's figures from what was just written, without reading the rows back.
     summaries.adjust(
         session,
@@ -341,7 +346,7 @@ def _write(
             ((p.method, p.amount) for p in settlement.applied),
         ),
     )
-    return sale, allocations
+    return sale
 
 
 def _audit(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -106,6 +106,14 @@ class WrittenSale:
     lines: list[InvoiceLine]
     payments: list[Payment]
     line_rows: list[dict[str, Any]]
+    allocations: list[PaymentAllocation] = field(default_factory=list)
+
+    def objects(self) -> list[Any]:
+        """The objects of the sale an answer reads: kept loaded through the commit."""
+        kept: list[Any] = [self.invoice, *self.lines, *self.payments, *self.allocations]
+        if self.invoice.customer is not None:
+            kept.append(self.invoice.customer)
+        return kept
 
 
 def invoice_row(sale: Sale) -> dict[str, Any]:
@@ -254,9 +262,10 @@ def write_sale(session: Session, sale: Sale) -> WrittenSale:
     return WrittenSale(invoice, lines, payments, lines_written)
 
 
-def set_allocations(invoice: Invoice, allocations: list[PaymentAllocation]) -> None:
-    """Set a written invoice's allocations (what an advance paid of it) as loaded."""
-    set_committed_value(invoice, "allocations", allocations)
+def set_allocations(sale: WrittenSale, allocations: list[PaymentAllocation]) -> None:
+    """Set a written sale's allocations (what an advance paid of it) as loaded."""
+    sale.allocations = allocations
+    set_committed_value(sale.invoice, "allocations", allocations)
 
 
 def _loaded(session: Session, obj: Any) -> Any:
