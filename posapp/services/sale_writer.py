@@ -57,12 +57,15 @@ LEFT_TO_THE_DATABASE: dict[str, frozenset[str]] = {
     "payments": frozenset({"id"}),
 }
 
-# Built once, on the session's connection. Lines and payments come back with their ids (one
-# multi-row INSERT … RETURNING, in the order given).
+# Built once, on the session's connection. Lines and payments come back with their ids and a
+# key that is unique within the sale (a line's position, a payment's method: `settle` applies
+# at most one per method), matched on that key rather than on the order rows come back in:
+# asking SQLAlchemy for the order (`sort_by_parameter_order`) made it send one INSERT per row
+# on SQLite instead of one multi-row INSERT … RETURNING.
 _INSERT_INVOICE = insert(_INVOICES)
-_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
+_INSERT_LINES = insert(_LINES).returning(_LINES.c.position, _LINES.c.id)
 _INSERT_MOVEMENTS = insert(_MOVEMENTS)
-_INSERT_PAYMENTS = insert(_PAYMENTS).returning(_PAYMENTS.c.id, sort_by_parameter_order=True)
+_INSERT_PAYMENTS = insert(_PAYMENTS).returning(_PAYMENTS.c.method, _PAYMENTS.c.id)
 
 
 class SoldProduct(Protocol):
@@ -231,23 +234,21 @@ def write_sale(session: Session, sale: Sale) -> WrittenSale:
     needed = quantities_by_product(sale)
     deduct_stock(session, needed, sale.allow_negative_stock)
     lines_written = line_rows(sale, invoice_id)
-    line_ids = connection.execute(_INSERT_LINES, lines_written).scalars().all()
+    line_ids = dict(connection.execute(_INSERT_LINES, lines_written).all())
     connection.execute(_INSERT_MOVEMENTS, movement_rows(sale, needed))
     payments_written = payment_rows(sale, invoice_id)
     payment_ids = (
-        connection.execute(_INSERT_PAYMENTS, payments_written).scalars().all()
+        dict(connection.execute(_INSERT_PAYMENTS, payments_written).all())
         if payments_written
-        else []
+        else {}
     )
 
     invoice = _loaded(session, Invoice(id=invoice_id, **values))
     lines = [
-        _loaded(session, InvoiceLine(id=line_id, **row))
-        for line_id, row in zip(line_ids, lines_written, strict=True)
+        _loaded(session, InvoiceLine(id=line_ids[row["position"]], **row)) for row in lines_written
     ]
     payments = [
-        _loaded(session, Payment(id=payment_id, **row))
-        for payment_id, row in zip(payment_ids, payments_written, strict=True)
+        _loaded(session, Payment(id=payment_ids[row["method"]], **row)) for row in payments_written
     ]
     # Every relationship a receipt or an answer reads, set as loaded: none lazy-loads later,
     # not even with the session closed.

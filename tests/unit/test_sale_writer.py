@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, inspect, select
 
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, InvoiceLine, Payment, StockMovement, User
@@ -132,6 +132,15 @@ def test_a_cash_and_card_sale_is_complete_without_its_session(admin: User) -> No
         admin,
     )
     assert len(invoice.lines) == 2 and len(invoice.payments) == 2
+    # The rebuilt objects carry the ids the database gave each row.
+    stored_lines = db.session.execute(
+        select(InvoiceLine.position, InvoiceLine.id).where(InvoiceLine.invoice_id == invoice.id)
+    ).all()
+    assert {(line.position, line.id) for line in invoice.lines} == set(stored_lines)
+    stored_payments = db.session.execute(
+        select(Payment.method, Payment.id).where(Payment.invoice_id == invoice.id)
+    ).all()
+    assert {(p.method, p.id) for p in invoice.payments} == set(stored_payments)
     assert_complete(invoice)
 
 
