@@ -40,7 +40,7 @@ from posapp import create_app
 from posapp.extensions import db
 from posapp.models.base import write_transaction
 from posapp.services import audit, summaries, users
-from posapp.services.checkout import financial_year
+from posapp.services.counters import financial_year
 from posapp.services.ledger import invoice_status
 from posapp.services.pricing import BillDiscount, LineInput, price_cart
 

@@ -41,7 +41,7 @@ def create_invoice() -> tuple[dict[str, Any], int]:
 @requires()
 def get_invoice(key: str) -> dict[str, Any]:
     """Return one invoice by id or number."""
-    return invoice_json(checkout.invoice_for_user(db.session, key, caller()))
+    return invoice_json(invoices.invoice_for_user(db.session, key, caller()))
 
 
 @bp.get("/invoice/<key>/pdf")
@@ -49,7 +49,7 @@ def get_invoice(key: str) -> dict[str, Any]:
 @requires()
 def invoice_pdf(key: str) -> Response:
     """Return the invoice as an A4 PDF (the contract), or `layout=a4|a5|receipt`."""
-    invoice = checkout.invoice_for_user(db.session, key, caller())
+    invoice = invoices.invoice_for_user(db.session, key, caller())
     pdf = render_invoice_pdf(
         invoice,
         load_settings(db.session),

@@ -1,48 +1,44 @@
-"""Checkout (docs/DESIGN.md §4): check, price, number, take stock and payment in one transaction."""
+"""Checkout (docs/DESIGN.md §4): parse, price, settle, write and audit a sale in one transaction.
+
+The request shapes and the cart's pricing live here; the tender rules are `settlement`, the
+numbering `counters`, the rows and the rebuilt objects `sale_writer`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, insert, select, update
-from sqlalchemy.orm import (
-    Session,
-    joinedload,
-    make_transient_to_detached,
-    scoped_session,
-    selectinload,
-)
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from posapp.errors import Forbidden, InsufficientStock, NotFound, ValidationError
+from posapp.errors import NotFound, ValidationError
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
     Invoice,
-    InvoiceLine,
-    Payment,
     PaymentAllocation,
     Product,
-    StockMovement,
     User,
 )
-from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
-from posapp.money import money_str, parse_money, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, cash_sessions, counters, ledger, summaries
+from posapp.models.base import table, to_local, utcnow, write_transaction
+from posapp.money import parse_money, parse_quantity
+from posapp.services import audit, cash_sessions, counters, ledger, sale_writer, summaries
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
     PricedCart,
+    discounts_above,
     parse_bill_discount,
     price_cart,
 )
 from posapp.services.settings import ShopSettings, load_settings
+from posapp.services.settlement import PaymentRequest, Settlement, settle
 
 MAX_LINES = 500
+DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
 
 
 @dataclass(frozen=True)
@@ -53,14 +49,6 @@ class ItemRequest:
     code: str | None
     raw_quantity: Any
     discount: int
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """One tender of a split payment."""
-
-    method: str
-    amount: int
 
 
 @dataclass(frozen=True)
@@ -188,7 +176,7 @@ def parse_checkout(
     return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip())
 
 
-_PRODUCTS = Product.__table__
+_PRODUCTS = table(Product)
 # Built once: every price preview and sale reads its products. Core rows, not ORM objects
 # (a sale only reads them; the ORM's identity bookkeeping was a large share of its time).
 _PRODUCTS_BY_ID = select(_PRODUCTS).where(_PRODUCTS.c.id.in_(bindparam("ids", expanding=True)))
@@ -246,60 +234,6 @@ def preview(session: Session, payload: Mapping[str, Any]) -> PricedCartView:
     return resolve_cart(session, parse_checkout(payload))
 
 
-def financial_year(moment: datetime, start_month: int) -> int:
-    """Return the starting calendar year of the financial year holding a local date."""
-    return moment.year if moment.month >= start_month else moment.year - 1
-
-
-def next_number(session: Session, kind: str, fy: int) -> int:
-    """Take the next gapless sequence number of a kind and year (inside the caller's tx)."""
-    return counters.advance(session, kind, fy)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """How a bill's tenders settle its total."""
-
-    applied: list[PaymentRequest]  # money received (cash net of change, card, UPI)
-    tendered: int  # cash handed over
-    change: int
-    credit: int  # the part the customer owes (a ledger debit, not a payment)
-
-
-def _settle(
-    total: int, payments: Sequence[PaymentRequest] | None, has_customer: bool
-) -> Settlement:
-    """Check tenders against the total: only cash may exceed it, credit needs a customer."""
-    if payments is None:
-        payments = [PaymentRequest("cash", total)] if total > 0 else []
-    credit = sum(p.amount for p in payments if p.method == "credit")
-    if credit and not has_customer:
-        raise ValidationError(
-            "A credit sale needs a customer: attach one to the bill.", field="customer_id"
-        )
-    cash = sum(p.amount for p in payments if p.method == "cash")
-    other = sum(p.amount for p in payments if p.method != "cash")
-    if other > total:
-        raise ValidationError(
-            "Only cash can exceed the amount due; card, UPI and credit amounts are too high.",
-            field="payments",
-        )
-    if cash + other < total:
-        short = total - cash - other
-        raise ValidationError(
-            f"Payments are short of the total by {money_str(short)}.", field="payments"
-        )
-    change = cash + other - total
-    applied: list[PaymentRequest] = []
-    for method in ("card", "upi"):
-        amount = sum(p.amount for p in payments if p.method == method)
-        if amount:
-            applied.append(PaymentRequest(method, amount))
-    if cash - change > 0:
-        applied.append(PaymentRequest("cash", cash - change))
-    return Settlement(applied, cash, change, credit)
-
-
 def _bill_customer(session: Session, customer_id: int | None) -> Customer | None:
     """Load (and lock) the customer a bill is for; unknown or archived is a field error."""
     if customer_id is None:
@@ -316,342 +250,138 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
 
 
 def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
-    """Turn a cart into a paid invoice in one transaction; nothing is written on any error."""
+    """Turn a cart into a paid invoice in one transaction; nothing is written on any error.
+
+    The use case of docs/DESIGN.md §4: parse -> price -> settle -> write -> audit.
+    """
     request = parse_checkout(payload)
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id
     username = user.username
     real = session() if isinstance(session, scoped_session) else session
-    expire_on_commit = real.expire_on_commit
     # The answer is built from the objects of the sale and the caller: kept loaded through the
-    # commit (everything else is expired below), so no query reads the sale back.
-    real.expire_on_commit = False
-    try:
-        invoice, kept = _checkout(real, request, user, user_id, username)
-    finally:
-        real.expire_on_commit = expire_on_commit
-    for obj in list(real.identity_map.values()):
-        if not any(obj is k for k in kept):
-            real.expire(obj)
+    # commit (everything else is expired), so no query reads the sale back.
+    with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
+        view = resolve_cart(real, request)
+        settled = _settle(real, request, view.priced.total)
+        sale = _write(real, request, view, settled, user, user_id)
+        _audit(real, sale, view, settled.settlement, user_id, username)
+        kept.extend(sale.objects())
     # The transaction's start expired the caller; the answer names the cashier, so the name
     # read above goes back in (the rest stays expired) instead of a query reloading the user.
     set_committed_value(user, "username", username)
-    return invoice
+    return sale.invoice
 
 
-_INVOICES = Invoice.__table__
-_LINES = InvoiceLine.__table__
-_MOVEMENTS = StockMovement.__table__
-_PAYMENTS = Payment.__table__
-# A sale's rows go in with Core statements built once, on the session's connection: the ORM
-# unit of work's per-object bookkeeping was most of a checkout's time. Lines and payments come
-# back with their ids (one multi-row INSERT … RETURNING, in the order given).
-_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
-_INSERT_PAYMENTS = insert(_PAYMENTS).returning(_PAYMENTS.c.id, sort_by_parameter_order=True)
+@dataclass(frozen=True)
+class _Settled:
+    """Who a bill is for and how its tenders settle it, checked before anything is written."""
+
+    customer: Customer | None
+    settlement: Settlement
+    balance_before: int  # the customer's balance before a credit part (0 without one)
 
 
-def _loaded(session: Session, obj: Any) -> Any:
-    """Make an object built from the values just written persistent and clean, as if loaded.
-
-    It joins the identity map without a query; a change made to it later in the transaction
-    (a credit sale settled from an advance) is flushed as an UPDATE like any loaded object's.
-    """
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
-def _checkout(
-    session: Session, request: CheckoutRequest, user: User, user_id: int, username: str
-) -> tuple[Invoice, list[Any]]:
-    """The write transaction of `checkout`; return the invoice and the objects of the sale."""
-    with write_transaction(session):
-        connection = session.connection()
-        view = resolve_cart(session, request)
-        priced = view.priced
-        customer = _bill_customer(session, request.customer_id)
-        settlement = _settle(priced.total, request.payments, customer is not None)
-        balance_before = 0
-        if customer is not None and settlement.credit:
-            balance_before = ledger.check_credit(session, customer, settlement.credit)
-        paid = sum(p.amount for p in settlement.applied)
-        drawer = cash_sessions.session_for_cash(
-            session, user_id, settlement.tendered > 0, view.settings
-        )
-        settings = view.settings
-        now = utcnow()
-        fy = financial_year(to_local(now), settings.fy_start_month)
-        seq = next_number(session, "invoice", fy)
-        values: dict[str, Any] = {
-            "number": f"{settings.invoice_prefix}{fy}-{seq:06d}",
-            "fy": fy,
-            "seq": seq,
-            "created_at": now,
-            "cashier_id": user_id,
-            "customer_id": customer.id if customer else None,
-            "prices_include_tax": settings.prices_include_tax,
-            "subtotal": priced.subtotal,
-            "discount_total": priced.discount_total,
-            "bill_discount": priced.bill_discount,
-            "tax_total": priced.tax_total,
-            "round_off": priced.round_off,
-            "total": priced.total,
-            "paid": paid,
-            "tendered": settlement.tendered,
-            "change": settlement.change,
-            "status": ledger.invoice_status(priced.total, paid),
-            "note": request.note,
-            "returned_total": 0,
-            "voided_at": None,
-            "voided_by_id": None,
-            "void_reason": "",
-            "cash_session_id": drawer,
-        }
-        invoice_id = connection.execute(insert(_INVOICES), values).inserted_primary_key[0]
-        number = values["number"]
-
-        needed: dict[int, int] = {}
-        for product, qty in zip(view.products, view.qty_milli, strict=True):
-            needed[product.id] = needed.get(product.id, 0) + qty
-        _deduct_stock(session, needed, settings.allow_negative_stock)
-
-        line_rows = [
-            {
-                "invoice_id": invoice_id,
-                "position": position,
-                "product_id": product.id,
-                "code": product.code,
-                "name": product.name,
-                "unit": product.unit,
-                "hsn": product.hsn,
-                "unit_price": product.price,
-                "qty_milli": qty,
-                "gross": line.gross,
-                "line_discount": line.line_discount,
-                "bill_discount_share": line.bill_discount_share,
-                "tax_rate_bp": line.tax_rate_bp,
-                "taxable": line.taxable,
-                "tax": line.tax,
-                "total": line.total,
-                "unit_cost": product.cost,
-            }
-            for position, (product, qty, line) in enumerate(
-                zip(view.products, view.qty_milli, priced.lines, strict=True), start=1
-            )
-        ]
-        line_ids = connection.execute(_INSERT_LINES, line_rows).scalars().all()
-        connection.execute(
-            insert(_MOVEMENTS),
-            [
-                {
-                    "product_id": product_id,
-                    "delta_milli": -qty,
-                    "reason": "sale",
-                    "ref": number,
-                    "user_id": user_id,
-                    "created_at": now,
-                }
-                for product_id, qty in needed.items()
-            ],
-        )
-        payment_rows = [
-            {
-                "invoice_id": invoice_id,
-                "customer_id": None,
-                "method": p.method,
-                "amount": p.amount,
-                "note": "",
-                "created_at": now,
-                "user_id": user_id,
-                "credit_note_id": None,  # every column: the object built from it is complete
-                "cash_session_id": drawer,
-            }
-            for p in settlement.applied
-        ]
-        payment_ids = (
-            connection.execute(_INSERT_PAYMENTS, payment_rows).scalars().all()
-            if payment_rows
-            else []
-        )
-
-        invoice = _loaded(session, Invoice(id=invoice_id, **values))
-        lines = [
-            _loaded(session, InvoiceLine(id=line_id, **row))
-            for line_id, row in zip(line_ids, line_rows, strict=True)
-        ]
-        payments = [
-            _loaded(session, Payment(id=payment_id, **row))
-            for payment_id, row in zip(payment_ids, payment_rows, strict=True)
-        ]
-        set_committed_value(invoice, "lines", lines)
-        set_committed_value(invoice, "payments", payments)
-        set_committed_value(invoice, "credit_notes", [])  # a bill just made has none
-        set_committed_value(invoice, "customer", customer)
-        set_committed_value(invoice, "cashier", user)
-        set_committed_value(invoice, "voided_by", None)
-        allocations: list[PaymentAllocation] = []
-        if customer is not None and settlement.credit:
-            # Settled from any advance the customer has: the ORM flushes what this changes on
-            # the invoice (paid, status) with the ledger entry and allocations at commit.
-            allocations = ledger.record_credit_sale(
-                session, customer, invoice, settlement.credit, user_id, balance_before
-            )
-        set_committed_value(invoice, "allocations", allocations)
-        # The day's figures from what was just written, without reading the rows back.
-        summaries.adjust(
-            session,
-            summaries.local_day(now),
-            summaries.figures_of(
-                invoice,
-                ((r["taxable"], r["qty_milli"], r["unit_cost"]) for r in line_rows),
-                ((p.method, p.amount) for p in settlement.applied),
-            ),
-        )
-        audit.record(
-            session,
-            "sale",
-            user_id=user_id,
-            entity="invoice",
-            entity_id=invoice_id,
-            after={
-                "number": number,
-                "total": priced.total,
-                "discount": priced.discount_total,
-                "customer_id": values["customer_id"],
-                "credit": settlement.credit,
-            },
-        )
-        if priced.discount_total:  # the common undiscounted sale pays nothing more
-            big = discounts_above(priced, settings.discount_audit_percent)
-            if big is not None:
-                audit.record(
-                    session,
-                    DISCOUNT_AUDIT_ACTION,
-                    user_id=user_id,
-                    entity="invoice",
-                    entity_id=invoice_id,
-                    after={"number": number, "cashier": username, **big},
-                )
-    kept: list[Any] = [invoice, *lines, *payments, *allocations]
-    if customer is not None:
-        kept.append(customer)
-    return invoice, kept
+def _settle(session: Session, request: CheckoutRequest, total: int) -> _Settled:
+    """Load the bill's customer, settle the tenders, and check a credit part's limit."""
+    customer = _bill_customer(session, request.customer_id)
+    settlement = settle(total, request.payments, customer is not None)
+    balance_before = 0
+    if customer is not None and settlement.credit:
+        balance_before = ledger.check_credit(session, customer, settlement.credit)
+    return _Settled(customer, settlement, balance_before)
 
 
-DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
-
-
-def _percent_text(part: int, whole: int) -> str:
-    """part/whole as a percentage with 2 decimals ("12.50"), in integers (basis points)."""
-    return money_str(round_half_up_div(part * 10_000, whole)) if whole else "0.00"
-
-
-def discounts_above(priced: PricedCart, threshold_percent: int) -> dict[str, Any] | None:
-    """Describe the line and bill discounts above the shop's audit threshold, or None.
-
-    A line's discount is measured against its gross amount, the bill discount against what
-    the lines come to after their own discounts; "above" is strictly greater.
-    """
-    lines = [
-        {
-            "line": i,
-            "discount": money_str(line.line_discount),
-            "percent": _percent_text(line.line_discount, line.gross),
-        }
-        for i, line in enumerate(priced.lines, start=1)
-        if line.line_discount * 100 > threshold_percent * line.gross
-    ]
-    base = priced.subtotal - priced.line_discount_total
-    bill_above = priced.bill_discount * 100 > threshold_percent * base
-    if not lines and not bill_above:
-        return None
-    found: dict[str, Any] = {
-        "threshold_percent": threshold_percent,
-        "discount_total": money_str(priced.discount_total),
-        "lines": lines,
-    }
-    if bill_above:
-        found["bill_discount"] = money_str(priced.bill_discount)
-        found["bill_percent"] = _percent_text(priced.bill_discount, base)
-    return found
-
-
-@lru_cache(maxsize=MAX_LINES)
-def _take_stock(products: int, allow_negative: bool) -> Any:
-    """The stock UPDATE for a bill of `products` distinct products, built once per size.
-
-    Parameters id_0…, q_0…: each product's id and the quantity it loses. Products with too
-    little stock (unless negative stock is allowed) are not updated and not returned.
-    """
-    # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
-    ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
-    quantities = [bindparam(f"q_{i}", type_=_PRODUCTS.c.stock_milli.type) for i in range(products)]
-    qty = case(*((_PRODUCTS.c.id == ids[i], quantities[i]) for i in range(products)))
-    stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
-    if not allow_negative:
-        stmt = stmt.where(_PRODUCTS.c.stock_milli >= qty)
-    return stmt.values(stock_milli=_PRODUCTS.c.stock_milli - qty).returning(_PRODUCTS.c.id)
-
-
-def _deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
-    """Take stock with one conditional update so two tills can never sell the same last unit.
-
-    Every product of the bill in one statement (not one per product). A product with too
-    little stock is not among the rows it returns; it is named, and the caller's transaction
-    rolls back, so nothing is written.
-    """
-    connection = session.connection()
-    if connection.dialect.update_returning:
-        params: dict[str, int] = {}
-        for i, (product_id, wanted) in enumerate(needed.items()):
-            params[f"id_{i}"] = product_id
-            params[f"q_{i}"] = wanted
-        stmt = _take_stock(len(needed), allow_negative)
-        changed = set(connection.execute(stmt, params).scalars())
-    else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
-        changed = set()
-        for product_id, wanted in needed.items():
-            one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
-            if not allow_negative:
-                one = one.where(_PRODUCTS.c.stock_milli >= wanted)
-            result = connection.execute(one.values(stock_milli=_PRODUCTS.c.stock_milli - wanted))
-            if result.rowcount == 1:
-                changed.add(product_id)
-    for product_id, wanted in needed.items():
-        if product_id in changed:
-            continue
-        product = session.get(Product, product_id, populate_existing=True)
-        assert product is not None
-        raise InsufficientStock(
-            f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
-            f"requested, {qty_str(product.stock_milli, product.unit)} available.",
-            details={
-                "product_id": product.id,
-                "product": product.name,
-                "requested": qty_str(wanted, product.unit),
-                "available": qty_str(product.stock_milli, product.unit),
-            },
-        )
-
-
-def load_invoice(session: Session, key: int | str) -> Invoice:
-    """Load an invoice with its lines and payments by id or number."""
-    stmt = select(Invoice).options(
-        joinedload(Invoice.cashier),  # every view of an invoice names its cashier
-        selectinload(Invoice.lines),
-        selectinload(Invoice.payments),
-        selectinload(Invoice.allocations),
+def _write(
+    session: Session,
+    request: CheckoutRequest,
+    view: PricedCartView,
+    settled: _Settled,
+    user: User,
+    user_id: int,
+) -> sale_writer.WrittenSale:
+    """Number and write the sale, charge its credit part, add it to the day's figures."""
+    settings = view.settings
+    customer, settlement = settled.customer, settled.settlement
+    drawer = cash_sessions.session_for_cash(session, user_id, settlement.tendered > 0, settings)
+    now = utcnow()
+    fy = counters.financial_year(to_local(now), settings.fy_start_month)
+    seq = counters.next_number(session, "invoice", fy)
+    sale = sale_writer.write_sale(
+        session,
+        sale_writer.Sale(
+            number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
+            fy=fy,
+            seq=seq,
+            created_at=now,
+            cashier=user,
+            cashier_id=user_id,
+            customer=customer,
+            prices_include_tax=settings.prices_include_tax,
+            products=view.products,
+            qty_milli=view.qty_milli,
+            priced=view.priced,
+            settlement=settlement,
+            note=request.note,
+            cash_session_id=drawer,
+            allow_negative_stock=settings.allow_negative_stock,
+        ),
     )
-    invoice = session.scalar(stmt.where(by_id_or_number(Invoice.id, Invoice.number, key)))
-    if invoice is None:
-        raise NotFound("No such invoice.")
-    return invoice
+    allocations: list[PaymentAllocation] = []
+    if customer is not None and settlement.credit:
+        # Settled from any advance the customer has: the ORM flushes what this changes on
+        # the invoice (paid, status) with the ledger entry and allocations at commit.
+        allocations = ledger.record_credit_sale(
+            session, customer, sale.invoice, settlement.credit, user_id, settled.balance_before
+        )
+    sale_writer.set_allocations(sale, allocations)
+    # The day's figures from what was just written, without reading the rows back.
+    summaries.adjust(
+        session,
+        summaries.local_day(now),
+        summaries.figures_of(
+            sale.invoice,
+            ((r["taxable"], r["qty_milli"], r["unit_cost"]) for r in sale.line_rows),
+            ((p.method, p.amount) for p in settlement.applied),
+        ),
+    )
+    return sale
 
 
-def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
-    """Load an invoice the user may see: admins all, cashiers their own."""
-    invoice = load_invoice(session, key)
-    if not user.is_admin and invoice.cashier_id != user.id:
-        raise Forbidden("Cashiers can open only their own invoices.")
-    return invoice
+def _audit(
+    session: Session,
+    sale: sale_writer.WrittenSale,
+    view: PricedCartView,
+    settlement: Settlement,
+    user_id: int,
+    username: str,
+) -> None:
+    """Audit the sale, and its discounts when any is above the shop's threshold."""
+    invoice = sale.invoice
+    priced = view.priced
+    audit.record(
+        session,
+        "sale",
+        user_id=user_id,
+        entity="invoice",
+        entity_id=invoice.id,
+        after={
+            "number": invoice.number,
+            "total": priced.total,
+            "discount": priced.discount_total,
+            "customer_id": invoice.customer_id,
+            "credit": settlement.credit,
+        },
+    )
+    if priced.discount_total:  # the common undiscounted sale pays nothing more
+        big = discounts_above(priced, view.settings.discount_audit_percent)
+        if big is not None:
+            audit.record(
+                session,
+                DISCOUNT_AUDIT_ACTION,
+                user_id=user_id,
+                entity="invoice",
+                entity_id=invoice.id,
+                after={"number": invoice.number, "cashier": username, **big},
+            )

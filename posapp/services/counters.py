@@ -1,6 +1,12 @@
-"""Gapless counters (invoice, credit note, purchase numbers, internal codes) on every backend."""
+"""Gapless counters (invoice, credit note, purchase numbers, internal codes) on every backend.
+
+Also the financial year a document is numbered in: invoice and credit-note series restart
+every financial year, so the year and the counter are taken together.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +14,16 @@ from sqlalchemy.orm import Session
 
 from posapp.models import DocumentCounter
 from posapp.models.base import table
+
+
+def financial_year(moment: datetime, start_month: int) -> int:
+    """Return the starting calendar year of the financial year holding a local date."""
+    return moment.year if moment.month >= start_month else moment.year - 1
+
+
+def next_number(session: Session, kind: str, fy: int) -> int:
+    """Take the next gapless sequence number of a kind and year (inside the caller's tx)."""
+    return advance(session, kind, fy)
 
 
 def advance(session: Session, kind: str, fy: int, by: int = 1) -> int:

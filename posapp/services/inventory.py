@@ -17,7 +17,7 @@ from posapp.models.base import affected, to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit, labels, limits, shop_settings
-from posapp.services.checkout import next_number
+from posapp.services.counters import next_number
 from posapp.services.settings import load_settings
 
 # Movements a person may book by hand; sales, returns and voids come from invoices only.

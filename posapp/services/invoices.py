@@ -1,4 +1,4 @@
-"""Invoice queries: the searchable, paginated list and what the invoice page shows."""
+"""Invoice queries: one invoice as a user may see it, the searchable list, its history."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 from datetime import date, timedelta
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from posapp.dates import parse_day
-from posapp.errors import ValidationError
+from posapp.errors import Forbidden, NotFound, ValidationError
 from posapp.models import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -20,9 +20,31 @@ from posapp.models import (
     Payment,
     User,
 )
-from posapp.models.base import local_midnight_utc, write_transaction
+from posapp.models.base import by_id_or_number, local_midnight_utc, write_transaction
 from posapp.money import parse_money
 from posapp.services import audit, limits
+
+
+def load_invoice(session: Session, key: int | str) -> Invoice:
+    """Load an invoice with its lines and payments by id or number."""
+    stmt = select(Invoice).options(
+        joinedload(Invoice.cashier),  # every view of an invoice names its cashier
+        selectinload(Invoice.lines),
+        selectinload(Invoice.payments),
+        selectinload(Invoice.allocations),
+    )
+    invoice = session.scalar(stmt.where(by_id_or_number(Invoice.id, Invoice.number, key)))
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
+    """Load an invoice the user may see: admins all, cashiers their own."""
+    invoice = load_invoice(session, key)
+    if not user.is_admin and invoice.cashier_id != user.id:
+        raise Forbidden("Cashiers can open only their own invoices.")
+    return invoice
 
 
 def _parse_day(value: str | None, field: str) -> date | None:

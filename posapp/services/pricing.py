@@ -1,11 +1,14 @@
-"""Price a cart by docs/DESIGN.md §2: line and bill discounts, tax included or added."""
+"""Price a cart by docs/DESIGN.md §2: line and bill discounts, tax included or added.
+
+Also which of a priced cart's discounts are above the shop's audit threshold.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from posapp.errors import ValidationError
 from posapp.money import (
@@ -241,6 +244,41 @@ def price_cart(
         total=lines_total + adjustment,
         tax_summary=summarise_tax(priced),
     )
+
+
+def _percent_text(part: int, whole: int) -> str:
+    """part/whole as a percentage with 2 decimals ("12.50"), in integers (basis points)."""
+    return money_str(round_half_up_div(part * 10_000, whole)) if whole else "0.00"
+
+
+def discounts_above(priced: PricedCart, threshold_percent: int) -> dict[str, Any] | None:
+    """Describe the line and bill discounts above the shop's audit threshold, or None.
+
+    A line's discount is measured against its gross amount, the bill discount against what
+    the lines come to after their own discounts; "above" is strictly greater.
+    """
+    lines = [
+        {
+            "line": i,
+            "discount": money_str(line.line_discount),
+            "percent": _percent_text(line.line_discount, line.gross),
+        }
+        for i, line in enumerate(priced.lines, start=1)
+        if line.line_discount * 100 > threshold_percent * line.gross
+    ]
+    base = priced.subtotal - priced.line_discount_total
+    bill_above = priced.bill_discount * 100 > threshold_percent * base
+    if not lines and not bill_above:
+        return None
+    found: dict[str, Any] = {
+        "threshold_percent": threshold_percent,
+        "discount_total": money_str(priced.discount_total),
+        "lines": lines,
+    }
+    if bill_above:
+        found["bill_discount"] = money_str(priced.bill_discount)
+        found["bill_percent"] = _percent_text(priced.bill_discount, base)
+    return found
 
 
 def percent_of(bp: int) -> Decimal:

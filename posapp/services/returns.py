@@ -42,8 +42,9 @@ from posapp.models import (
 from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
 from posapp.services import audit, cash_sessions, ledger, summaries
-from posapp.services.checkout import financial_year, invoice_for_user, next_number
+from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
+from posapp.services.invoices import invoice_for_user
 from posapp.services.settings import load_settings
 
 MAX_RETURN_LINES = 500

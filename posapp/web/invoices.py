@@ -13,7 +13,7 @@ from posapp.documents.invoice_pdf import render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
-from posapp.services import checkout, drawer, invoices, returns
+from posapp.services import drawer, invoices, returns
 from posapp.services.pricing import summarise_tax
 from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
 from posapp.web.forms import flash_and_redirect, form_state, or_reshow
@@ -78,7 +78,7 @@ def _render_detail(
 ) -> tuple[str, int]:
     """Render the invoice page; the return and void forms re-show their errors."""
     db.session.expire_all()  # a failed write may have left stale objects behind
-    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     done = returns.returned_by_line(db.session, invoice.id)
     none = returns.ReturnedSoFar()
     returned = {line.id: done.get(line.id, none).qty_milli for line in invoice.lines}
@@ -112,7 +112,7 @@ def pdf(invoice_id: int) -> Response:
 
     `duplicate=1` marks a reprint.
     """
-    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
     pdf = render_invoice_pdf(
@@ -135,7 +135,7 @@ def pdf(invoice_id: int) -> Response:
 @login_required
 def print_receipt(invoice_id: int) -> Response:
     """Reprint the receipt (marked DUPLICATE) on the ESC/POS receipt printer."""
-    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     back = url_for("invoices.detail", invoice_id=invoice_id)
     outcome = or_reshow(
         lambda: drawer.print_invoice_receipt(

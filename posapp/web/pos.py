@@ -75,7 +75,7 @@ def price() -> dict[str, Any]:
 @login_required
 def receipt(invoice_id: int) -> str:
     """Show the 80 mm receipt of an invoice, ready to print (`duplicate=1` marks a reprint)."""
-    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     if duplicate:
         invoices.record_reprint(db.session, invoice, current_user, "receipt")
@@ -96,7 +96,7 @@ def print_receipt(invoice_id: int) -> dict[str, Any]:
     Printer faults answer a JSON error (502 printer_error, 409 printer_not_configured); the
     sale is never touched.
     """
-    invoice = checkout.invoice_for_user(db.session, invoice_id, current_user)
+    invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     payload = request.get_json(silent=True)
     options = payload if isinstance(payload, dict) else {}
     outcome = drawer.print_invoice_receipt(

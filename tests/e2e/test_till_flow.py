@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from posapp.extensions import db
-from posapp.services.checkout import financial_year
+from posapp.services.counters import financial_year
 from tests.conftest import LiveServer
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_product, make_user

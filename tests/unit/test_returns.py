@@ -19,7 +19,7 @@ from posapp.models import (
     StockMovement,
     User,
 )
-from posapp.services import checkout, ledger, returns
+from posapp.services import checkout, invoices, ledger, returns
 from posapp.services.integrity import run_checks
 from posapp.services.pricing import BillDiscount, LineInput, price_cart
 from tests.factories import make_customer, make_product, make_user
@@ -126,7 +126,7 @@ def test_partial_return_restocks_refunds_cash_and_numbers_the_note(app, admin) -
     second = give_back(invoice, admin, [(line.id, 2)])
     assert second.number.endswith("-000002")
     assert first.total + second.total == line.total == invoice.total
-    refreshed = checkout.load_invoice(db.session, invoice.id)
+    refreshed = invoices.load_invoice(db.session, invoice.id)
     assert refreshed.status == "returned"
     assert refreshed.paid == 0 and refreshed.balance_due == 0
     assert_checks_pass()
@@ -190,13 +190,13 @@ def test_return_on_a_credit_sale_reduces_what_is_owed_first(app, admin) -> None:
     note = give_back(invoice, admin, [(invoice.lines[0].id, 1)])
     assert (note.applied, note.refund) == (10000, 0)
     assert ledger.balance(db.session, customer.id) == 10000
-    refreshed = checkout.load_invoice(db.session, invoice.id)
+    refreshed = invoices.load_invoice(db.session, invoice.id)
     assert refreshed.balance_due == 10000 and refreshed.status == "partial"
     # Two more units: 100 more clears the debt, the last 100 comes back in cash.
     note2 = give_back(invoice, admin, [(invoice.lines[0].id, 2)])
     assert (note2.applied, note2.refund) == (10000, 10000)
     assert ledger.balance(db.session, customer.id) == 0
-    refreshed = checkout.load_invoice(db.session, invoice.id)
+    refreshed = invoices.load_invoice(db.session, invoice.id)
     assert refreshed.status == "returned" and refreshed.paid == 0
     assert_checks_pass()
 
@@ -327,7 +327,7 @@ def test_void_moves_released_money_to_the_customers_other_open_bill(app, admin) 
     ledger.record_payment(db.session, customer.id, {"amount": "100", "method": "upi"}, admin)
     second = sell(admin, [(rice, 1)], customer_id=customer.id, payments=credit)
     returns.void_invoice(db.session, first.id, {"reason": "duplicate"}, admin)
-    assert checkout.load_invoice(db.session, second.id).status == "paid"
+    assert invoices.load_invoice(db.session, second.id).status == "paid"
     assert ledger.balance(db.session, customer.id) == 0
     assert_checks_pass()
 
