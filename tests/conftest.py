@@ -17,11 +17,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 
 from posapp import create_app
 from posapp.extensions import db
 from tests import databases
 from tests.factories import PASSWORD, make_user
+
+# Property tests draw the same examples on every run (a failure can be reproduced, a green run
+# means the same thing each time) and are never failed for one slow example on a busy machine.
+hypothesis_settings.register_profile("tillbook", derandomize=True, deadline=None, database=None)
+hypothesis_settings.load_profile("tillbook")
 
 # Only these folders hold the service and API tests that run on every configured backend.
 MULTI_BACKEND_DIRS = ("unit", "api")
