@@ -1,7 +1,7 @@
 """Generate the reference files kept in docs/: the OpenAPI document, a Postman collection and
 the database schema as SQL for SQLite and PostgreSQL.
 
-`python app.py export-docs` writes them; tests/unit/test_docgen.py regenerates them and fails
+`python app.py export-docs` writes them; tests/services/test_docgen.py regenerates them and fails
 when the committed copies differ, so they cannot drift from the code.
 """
 

@@ -1,7 +1,7 @@
 """Shared fixtures: a real app on a real database in a temp data dir, clients, a live server.
 
 The database is a real SQLite file in the data dir. When a PostgreSQL and/or MariaDB server is
-configured (see tests/databases.py), every test under tests/unit and tests/api that uses the
+configured (see tests/databases.py), every test under tests/services and tests/api that uses the
 database runs once more against each server, on a fresh database of its own; tests marked
 `sqlite_only` are skipped there with their reason.
 """
@@ -30,7 +30,7 @@ hypothesis_settings.register_profile("tillbook", derandomize=True, deadline=None
 hypothesis_settings.load_profile("tillbook")
 
 # Only these folders hold the service and API tests that run on every configured backend.
-MULTI_BACKEND_DIRS = ("unit", "api")
+MULTI_BACKEND_DIRS = ("services", "api")
 
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
@@ -47,7 +47,7 @@ def build_app(data_dir: Path, **overrides: Any) -> Flask:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run database tests of tests/unit and tests/api once per configured backend."""
+    """Run database tests of tests/services and tests/api once per configured backend."""
     if "database" not in metafunc.fixturenames:
         return
     servers = databases.configured_backends()

@@ -7,7 +7,7 @@ so the answer needs no read-back.
 
 Each table's row comes from one function (`invoice_row`, `line_rows`, `movement_rows`,
 `payment_rows`) that names every column except those in `LEFT_TO_THE_DATABASE`;
-tests/unit/test_sale_writer.py compares their keys with the tables' columns, so a column added
+tests/services/test_sale_writer.py compares their keys with the tables' columns, so a column added
 to a model cannot be left out silently (a rebuilt object missing one would lazy-load it, or
 show it as None). The same functions' rows are what the rebuilt objects are made of.
 """

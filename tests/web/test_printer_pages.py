@@ -19,7 +19,7 @@ from posapp.services import checkout
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_product
 from tests.printer_server import PrinterServer, closed_port
-from tests.unit.test_windows_printing import FakeWin32Print, SpoolerError
+from tests.services.test_windows_printing import FakeWin32Print, SpoolerError
 from tests.web.helpers import login
 
 KICK = b"\x1bp\x00\x32\x32"

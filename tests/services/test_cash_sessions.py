@@ -17,7 +17,7 @@ from posapp.services import cash_sessions, checkout, ledger, returns
 from posapp.services.integrity import run_checks
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_customer, make_product, make_user
-from tests.unit.test_invoice_pdf import pdf_text
+from tests.services.test_invoice_pdf import pdf_text
 
 
 def sell(user: User, product: Product, qty: object = 1, payments: list | None = None) -> Invoice:

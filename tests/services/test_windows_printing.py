@@ -22,7 +22,7 @@ from posapp.models.base import write_transaction
 from posapp.services import drawer, receipt_printer
 from posapp.services.receipt_printer import PrinterConfig, PrinterError
 from posapp.services.settings import load_settings, save_settings
-from tests.unit.test_invoice_pdf import a_sale, registered_shop
+from tests.services.test_invoice_pdf import a_sale, registered_shop
 
 PRINTER = "EPSON TM-T82 Receipt"
 HANDLE = "printer-handle"

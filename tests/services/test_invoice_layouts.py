@@ -16,7 +16,7 @@ from posapp.money import format_money
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import load_settings
 from tests.factories import PASSWORD
-from tests.unit.test_invoice_pdf import TOM, a_sale, configure_shop, pdf_text, registered_shop
+from tests.services.test_invoice_pdf import TOM, a_sale, configure_shop, pdf_text, registered_shop
 
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -122,7 +122,7 @@ def test_an_unknown_layout_is_refused(app: object) -> None:
 
 def test_a_long_receipt_grows_and_runs_over_pages_with_every_line(admin: User) -> None:
     from tests.factories import make_product
-    from tests.unit.test_invoice_pdf import sell
+    from tests.services.test_invoice_pdf import sell
 
     products = [make_product(db.session, name=f"Item number {i:02d}") for i in range(60)]
     invoice = sell(admin, *({"product_id": p.id, "quantity": 1} for p in products))

@@ -10,7 +10,7 @@ from posapp.models import User
 from posapp.services import checkout, ledger, ledger_views
 from posapp.services.settings import load_settings
 from tests.factories import make_customer, make_product
-from tests.unit.test_invoice_pdf import embedded_fonts, pdf_text
+from tests.services.test_invoice_pdf import embedded_fonts, pdf_text
 
 
 def owing(admin: User):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from posapp.services.receipt_printer import PrinterConfig, PrinterError, Printer
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_customer, make_product
 from tests.printer_server import PrinterServer, closed_port
-from tests.unit.test_invoice_pdf import TOM, a_sale, registered_shop, sell
+from tests.services.test_invoice_pdf import TOM, a_sale, registered_shop, sell
 
 INIT = b"\x1b@"
 KICK = b"\x1bp\x00\x32\x32"  # ESC p, pin 2, 2 x 50 ms on/off: python-escpos's cashdraw(2)
