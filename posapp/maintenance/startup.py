@@ -124,14 +124,20 @@ def _close_wal(path: Path) -> None:
         connection.close()
 
 
-def _checkpoint_alone(path: Path) -> None:
-    """Fold the live database's log into its file; refuse if anything else has it open."""
-    connection = sqlite3.connect(str(path), timeout=5)
+def _truncate_wal(path: Path, timeout: float) -> bool:
+    """Fold a database's write-ahead log into its file and empty it; True if another
+    connection kept it from finishing."""
+    connection = sqlite3.connect(str(path), timeout=timeout)
     try:
         busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         connection.close()
-    if busy:
+    return bool(busy)
+
+
+def _checkpoint_alone(path: Path) -> None:
+    """Fold the live database's log into its file; refuse if anything else has it open."""
+    if _truncate_wal(path, timeout=5):
         raise BackupError(
             "TillBook is still running on this data (or another program has the database "
             "open); close it, then restore again."
@@ -234,12 +240,7 @@ def close_database(app: Flask) -> None:
     if db_file is None or not db_file.exists():
         return
     remember_numbers(app, db_file)
-    connection = sqlite3.connect(str(db_file), timeout=10)
-    try:
-        busy, _log_pages, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        connection.close()
-    if busy:
+    if _truncate_wal(db_file, timeout=10):
         log.warning("database still in use elsewhere; write-ahead log not truncated")
     else:
         log.info("database closed and checkpointed")

@@ -62,16 +62,10 @@ class CheckoutRequest:
     note: str = ""
 
 
-class CartProduct(Protocol):
-    """What pricing and checkout read of a product (a row of `products`)."""
+class CartProduct(sale_writer.SoldProduct, Protocol):
+    """What pricing and checkout read of a product (a row of `products`): what a sale copies
+    onto its line, and what decides whether it may be sold."""
 
-    id: int
-    code: str
-    name: str
-    unit: str
-    hsn: str
-    price: int
-    cost: int
     tax_rate_bp: int
     stock_milli: int
     archived: bool
