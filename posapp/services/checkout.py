@@ -26,6 +26,7 @@ from posapp.models import (
 from posapp.models.base import table, to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_quantity
 from posapp.services import audit, cash_sessions, counters, ledger, sale_writer, summaries
+from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -37,7 +38,6 @@ from posapp.services.pricing import (
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.services.settlement import PaymentRequest, Settlement, settle
 
-MAX_LINES = 500
 DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
 
 
@@ -100,8 +100,8 @@ def parse_checkout(
     if not isinstance(raw_items, list) or not raw_items:
         errors["items"] = "The cart is empty."
         raw_items = []
-    elif len(raw_items) > MAX_LINES:
-        errors["items"] = f"A bill takes at most {MAX_LINES} lines."
+    elif len(raw_items) > MAX_CART_LINES:
+        errors["items"] = f"A bill takes at most {MAX_CART_LINES} lines."
         raw_items = []
     for i, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
@@ -168,8 +168,8 @@ def parse_checkout(
         errors["customer_id"] = "customer_id must be an integer."
         customer_id = None
     note = payload.get("note") or ""
-    if not isinstance(note, str) or len(note) > 500:
-        errors["note"] = "The note must be text of at most 500 characters."
+    if not isinstance(note, str) or len(note) > CHECKOUT_NOTE_LENGTH:
+        errors["note"] = f"The note must be text of at most {CHECKOUT_NOTE_LENGTH} characters."
         note = ""
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)

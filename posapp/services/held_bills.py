@@ -21,8 +21,7 @@ from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str
 from posapp.services import audit
 from posapp.services.checkout import parse_checkout
-
-LABEL_LIMIT = 60
+from posapp.services.limits import HELD_LABEL_LENGTH
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,9 @@ def parse_held(payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(payload, Mapping):
         raise ValidationError("The request body must be a JSON object.")
     label = payload.get("label") or ""
-    if not isinstance(label, str) or len(label.strip()) > LABEL_LIMIT:
+    if not isinstance(label, str) or len(label.strip()) > HELD_LABEL_LENGTH:
         raise ValidationError(
-            f"The label must be text of at most {LABEL_LIMIT} characters.", field="label"
+            f"The label must be text of at most {HELD_LABEL_LENGTH} characters.", field="label"
         )
     cart_fields = {k: payload[k] for k in ("items", "discount", "customer_id") if k in payload}
     request = parse_checkout(cart_fields)
