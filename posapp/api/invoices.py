@@ -32,7 +32,7 @@ from posapp.services.shop_settings import logo_data_uri
 @requires()
 def create_invoice() -> tuple[dict[str, Any], int]:
     """Check out a cart; 201 with the invoice."""
-    invoice = checkout.checkout(db.session, json_body(), caller())
+    invoice = checkout.checkout(db.session, checkout.parse_checkout(json_body()), caller())
     return invoice_json(invoice), 201
 
 

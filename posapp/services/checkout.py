@@ -1,7 +1,9 @@
-"""Checkout (docs/DESIGN.md §4): parse, price, settle, write and audit a sale in one transaction.
+"""Checkout (docs/DESIGN.md §4): price, settle, write and audit a sale in one transaction.
 
-The request shapes and the cart's pricing live here; the tender rules are `settlement`, the
-numbering `counters`, the rows and the rebuilt objects `sale_writer`.
+The request shapes and the cart's pricing live here: `parse_checkout` is called at the edge
+(the web or API view), and the entry points take the typed `CheckoutRequest` it builds. The
+tender rules are `settlement`, the numbering `counters`, the rows and the rebuilt objects
+`sale_writer`.
 """
 
 from __future__ import annotations
@@ -229,9 +231,9 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
     return PricedCartView(products, quantities, priced, settings)
 
 
-def preview(session: Session, payload: Mapping[str, Any]) -> PricedCartView:
-    """Price a cart exactly as checkout would, writing nothing."""
-    return resolve_cart(session, parse_checkout(payload))
+def preview(session: Session, request: CheckoutRequest) -> PricedCartView:
+    """Price a parsed cart exactly as checkout would, writing nothing."""
+    return resolve_cart(session, request)
 
 
 def _bill_customer(session: Session, customer_id: int | None) -> Customer | None:
@@ -249,12 +251,11 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
     return customer
 
 
-def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
-    """Turn a cart into a paid invoice in one transaction; nothing is written on any error.
+def checkout(session: Session, request: CheckoutRequest, user: User) -> Invoice:
+    """Turn a parsed cart into a paid invoice in one transaction; nothing is written on error.
 
-    The use case of docs/DESIGN.md §4: parse -> price -> settle -> write -> audit.
+    The use case of docs/DESIGN.md §4: (parse, at the edge) -> price -> settle -> write -> audit.
     """
-    request = parse_checkout(payload)
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id

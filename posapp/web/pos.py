@@ -37,7 +37,7 @@ def price() -> dict[str, Any]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("The cart must be a JSON object.")
-    view = checkout.preview(db.session, payload)
+    view = checkout.preview(db.session, checkout.parse_checkout(payload))
     priced = view.priced
     expired = inventory.expired_on_shelf(db.session, [p.id for p in view.products])
     return {
@@ -131,7 +131,8 @@ def hold() -> tuple[dict[str, Any], int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("The cart must be a JSON object.")
-    return _held_json(held_bills.park(db.session, payload, current_user)), 201
+    parsed = held_bills.parse_held(payload)
+    return _held_json(held_bills.park(db.session, parsed, current_user)), 201
 
 
 @bp.get("/held")

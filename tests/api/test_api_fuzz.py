@@ -65,7 +65,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         customer = make_customer(db.session, owner, credit_limit="1000.00")
         checkout.checkout(
             db.session,
-            {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id},
+            checkout.parse_checkout(
+                {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id}
+            ),
             owner,
         )
         db.session.remove()

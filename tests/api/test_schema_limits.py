@@ -109,6 +109,6 @@ def test_the_checkout_parser_enforces_the_same_limits() -> None:
 
 def test_the_held_bill_parser_enforces_the_same_limits() -> None:
     label = "L" * limits.HELD_LABEL_LENGTH
-    assert parse_held({"items": [{"product_id": 1}], "label": label})[0] == label
+    assert parse_held({"items": [{"product_id": 1}], "label": label}).label == label
     with pytest.raises(ValidationError, match="at most 60 characters"):
         parse_held({"items": [{"product_id": 1}], "label": label + "L"})
