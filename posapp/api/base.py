@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 
-from posapp.api.openapi import check_response
+from posapp.apidoc import check_response
 from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db

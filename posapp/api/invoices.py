@@ -18,8 +18,8 @@ from posapp.api.base import (
     requires,
     search_text,
 )
-from posapp.api.openapi import PDF, documented
 from posapp.api.serializers import credit_note_json, invoice_json
+from posapp.apidoc import PDF, documented
 from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_pdf
 from posapp.extensions import db
 from posapp.services import checkout, invoices, returns

@@ -1,34 +1,29 @@
 """The OpenAPI 3.1 document, assembled from the app's routes and the models of api/schemas.py.
 
-Each API view carries an `ApiDoc` (set by `@documented`), and `requires()` marks the role it
-needs; `build_spec` walks `app.url_map`, so a route without documentation cannot hide and a
-documented path always exists. `check_response` validates a response against its model: the
-test configuration turns it on for every API call the suite makes.
+Each API view carries an `ApiDoc` (set by `@documented`, posapp/apidoc.py), and `requires()`
+marks the role it needs; `build_spec` walks `app.url_map`, so a route without documentation
+cannot hide and a documented path always exists. `check_response` (posapp/apidoc.py)
+validates a response against its model: the test configuration turns it on for every API
+call the suite makes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from posapp.api import schemas
+from posapp import apidoc
+from posapp.apidoc import HTML, NO_CONTENT, PDF, RESTORING, ApiDoc
 from posapp.converters import MAX_ID
 
-F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
-PDF = "application/pdf"
-HTML = "text/html"
-JSON_DOC = "application/json"  # a free-form JSON document (the spec itself)
-NO_CONTENT = "no content"  # an empty answer (204)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-RESTORING = 503  # the restore gate's status (posapp/web/backups.py), possible on every route
 ERROR_TEXT = {
     400: "Malformed JSON, or a cookie-authenticated write without its CSRF token.",
     401: "No token or session, or the token is invalid or revoked.",
@@ -52,37 +47,6 @@ named token on your profile page) and send `Authorization: Bearer <token>`.
   `{items, total, page, per_page}`.
 * Every error answers `{"error": {"code", "message", "details"}}`.
 """
-
-
-@dataclass(frozen=True)
-class ApiDoc:
-    """What the OpenAPI document says about one view."""
-
-    responses: dict[int, type[BaseModel] | str]
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    errors: tuple[int, ...] = ()
-    description: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def documented(
-    responses: dict[int, type[BaseModel] | str],
-    *,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    errors: tuple[int, ...] = (),
-    description: str | None = None,
-) -> Callable[[F], F]:
-    """Attach the view's documentation: response models by status, body and query models."""
-
-    def decorator(view: F) -> F:
-        view.api_doc = ApiDoc(  # type: ignore[attr-defined]
-            responses=responses, body=body, query=query, errors=errors, description=description
-        )
-        return view
-
-    return decorator
 
 
 class _NoFieldTitles(GenerateJsonSchema):
@@ -186,7 +150,7 @@ def _error_statuses(doc: ApiDoc, role: str | None, method: str, has_path_params:
 
 
 def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
-    pairs: dict[type[BaseModel], JsonSchemaMode] = {schemas.Error: "serialization"}
+    pairs: dict[type[BaseModel], JsonSchemaMode] = {apidoc.Error: "serialization"}
     for _rule, view in api_views(app):
         doc: ApiDoc | None = getattr(view, "api_doc", None)
         if doc is None:
@@ -239,10 +203,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
             responses: dict[str, Any] = {}
             for status, target in sorted(doc.responses.items()):
                 content = _content(target, refs)
-                if status == RESTORING and target is not schemas.Error:
+                if status == RESTORING and target is not apidoc.Error:
                     # The restore gate answers every route with the error envelope.
                     schema = content["application/json"]["schema"]
-                    error = {"$ref": refs[schemas.Error]}
+                    error = {"$ref": refs[apidoc.Error]}
                     content["application/json"]["schema"] = {"oneOf": [schema, error]}
                 responses[str(status)] = {
                     "description": "Success" if status < 300 else ERROR_TEXT.get(status, "Error"),
@@ -252,7 +216,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             for status in sorted(_error_statuses(doc, role, method, bool(path_params))):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
-                    "content": _content(schemas.Error, refs),
+                    "content": _content(apidoc.Error, refs),
                 }
             operation["responses"] = dict(sorted(responses.items()))
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = operation
@@ -277,50 +241,6 @@ def build_spec(app: Flask) -> dict[str, Any]:
             },
         },
     }
-
-
-class ResponseMismatch(AssertionError):
-    """A response does not match its documented model (raised only when checks are on)."""
-
-
-def _is_error_envelope(response: Response) -> bool:
-    try:
-        schemas.Error.model_validate_json(response.get_data(), strict=True)
-    except ValueError:
-        return False
-    return True
-
-
-def check_response(view: Callable[..., Any] | None, response: Response) -> None:
-    """Validate an API response against the model documented for its status."""
-    doc: ApiDoc | None = getattr(view, "api_doc", None)
-    if doc is None or view is None:
-        return
-    status = response.status_code
-    target: type[BaseModel] | str | None = doc.responses.get(status)
-    if target is None:
-        if status < 400:
-            raise ResponseMismatch(f"{view.__name__} answered {status}, which is not documented")
-        target = schemas.Error
-    if target == NO_CONTENT:
-        if response.get_data():
-            raise ResponseMismatch(f"{view.__name__} answered {status} with a body")
-        return
-    if isinstance(target, str):
-        if response.mimetype != target:
-            raise ResponseMismatch(f"{view.__name__} answered {response.mimetype}, not {target}")
-        return
-    if response.mimetype != "application/json":
-        raise ResponseMismatch(f"{view.__name__} answered {response.mimetype}, not JSON")
-    try:
-        target.model_validate_json(response.get_data(), strict=True)
-    except ValueError as exc:
-        if status == RESTORING and _is_error_envelope(response):
-            return
-
-        raise ResponseMismatch(
-            f"{view.__name__} ({status}) breaks {target.__name__}: {exc}"
-        ) from exc
 
 
 # ---------------------------------------------------------------- the readable page
@@ -353,11 +273,11 @@ def type_parts(schema: dict[str, Any]) -> list[tuple[str, str | None]]:
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return [("object of ", None), *type_parts(schema["additionalProperties"])]
     label = str(kind)
-    if schema.get("pattern") == schemas.MONEY_RE:
+    if schema.get("pattern") == apidoc.MONEY_RE:
         label = "money string"
-    elif schema.get("pattern") == schemas.QTY_RE:
+    elif schema.get("pattern") == apidoc.QTY_RE:
         label = "quantity string"
-    elif schema.get("pattern") == schemas.TIME_RE:
+    elif schema.get("pattern") == apidoc.TIME_RE:
         label = "time string"
     return [(label, None)]
 

@@ -2,18 +2,28 @@
 
 Response models forbid extra fields and pin the string formats of docs/API.md (money with
 exactly 2 decimals, quantities, ISO times with an offset), so the test suite can check each
-response against its model (see `check_response` in posapp/api/openapi.py) and a serializer
+response against its model (see `check_response` in posapp/apidoc.py) and a serializer
 that drifts from the documented shape fails a test. Request models describe what the services
 accept; the services stay the validators so the contract's error messages never change.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
+from posapp.apidoc import (
+    Day,
+    Money,
+    MoneyIn,
+    Percent,
+    Quantity,
+    QuantityIn,
+    Request,
+    Response,
+    Timestamp,
+)
 from posapp.converters import MAX_ID
 from posapp.models import PAYMENT_METHODS, REFUND_METHODS, ROLES
 from posapp.money import UNITS
@@ -24,97 +34,13 @@ from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
 PRODUCT = limits.PRODUCT_TEXT_LENGTHS
 CUSTOMER = limits.CUSTOMER_TEXT_LENGTHS
 
-MONEY_RE = r"^-?\d+\.\d{2}$"
-QTY_RE = r"^-?\d+(\.\d{3})?$"
-TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$"
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-
-Money = Annotated[
-    str, Field(pattern=MONEY_RE, description="Money: exactly 2 decimals.", examples=["42.50"])
-]
-Percent = Annotated[
-    str, Field(pattern=MONEY_RE, description="A percentage with 2 decimals.", examples=["18.00"])
-]
-Quantity = Annotated[
-    str,
-    Field(
-        pattern=QTY_RE,
-        description="Quantity: whole for pcs, 3 decimals for measured units.",
-        examples=["1.250"],
-    ),
-]
-Timestamp = Annotated[
-    str,
-    Field(
-        pattern=TIME_RE,
-        description="ISO 8601 with the shop's UTC offset.",
-        examples=["2026-11-22T14:03:05+05:30"],
-    ),
-]
-Day = Annotated[str, Field(pattern=DATE_RE, examples=["2026-11-22"])]
-
-# Requests take money and quantities as a string or a JSON number; the app parses JSON
-# numbers as Decimal, so no float ever carries them.
-MoneyIn = Annotated[
-    Decimal | str,
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"},
-                {"type": "number"},
-            ],
-            "description": "Money: a string or a number with at most 2 decimals.",
-            "examples": ["42.50"],
-        }
-    ),
-]
-QuantityIn = Annotated[
-    Decimal | str,
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^-?\d+(\.\d{1,3})?$"},
-                {"type": "number"},
-            ],
-            "description": "Quantity: a string or a number; whole for pcs, up to 3 decimals.",
-            "examples": ["1.250"],
-        }
-    ),
-]
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 AccountMethod = Literal["cash", "card", "upi"]
 InvoiceStatus = Literal["paid", "partial", "unpaid", "void", "returned"]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
 
-class Response(BaseModel):
-    """A response body: every field documented, nothing else allowed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Request(BaseModel):
-    """A request body: the fields the service reads (others are ignored)."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 # ---------------------------------------------------------------- errors, health, login
-
-
-class ErrorBody(Response):
-    code: str = Field(description="snake_case machine code", examples=["validation_error"])
-    message: str = Field(description="A sentence to show to a person.")
-    details: dict[str, Any] = Field(
-        description="For 422: `fields` maps each field to its message; for stock: "
-        "product_id, requested, available."
-    )
-
-
-class Error(Response):
-    """The error envelope every error status answers with."""
-
-    error: ErrorBody
 
 
 class Health(Response):
