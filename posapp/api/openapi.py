@@ -24,7 +24,13 @@ from posapp.converters import MAX_ID
 
 REF = "#/components/schemas/{model}"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+TILL_TAG = "till"
+TILL_DESCRIPTION = (
+    "The till's own JSON endpoints, called by the app's pages: the session cookie of a"
+    " logged-in page, and its CSRF token in `X-CSRFToken` on writes (docs/API.md)."
+)
 ERROR_TEXT = {
+    302: "Not logged in: sent to the login page (till endpoints).",
     400: "Malformed JSON, or a cookie-authenticated write without its CSRF token.",
     401: "No token or session, or the token is invalid or revoked.",
     403: "The role may not do this, the page is from another site, or a password reset is due.",
@@ -32,6 +38,7 @@ ERROR_TEXT = {
     409: "Conflict with the current state: stock, duplicates, credit limit, closed session.",
     422: "Validation failed; `details.fields` maps each field to its message.",
     429: "Too many failed logins from this address: wait `details.retry_after` seconds.",
+    502: "The receipt printer did not answer.",
     503: "A backup is being restored (`Retry-After` says when to try again), or the database"
     " does not answer.",
 }
@@ -62,6 +69,17 @@ def api_views(app: Flask) -> list[tuple[Any, Callable[..., Any]]]:
         (rule, app.view_functions[rule.endpoint])
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.")
+    ]
+    return sorted(found, key=lambda pair: (pair[0].rule, sorted(pair[0].methods or ())))
+
+
+def till_views(app: Flask) -> list[tuple[Any, Callable[..., Any]]]:
+    """Return (rule, view) for every documented route outside /api (the till's JSON calls)."""
+    found = [
+        (rule, app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("api.")
+        and getattr(app.view_functions[rule.endpoint], "api_doc", None) is not None
     ]
     return sorted(found, key=lambda pair: (pair[0].rule, sorted(pair[0].methods or ())))
 
@@ -136,10 +154,10 @@ def _content(target: type[BaseModel] | str, refs: dict[type[BaseModel], str]) ->
     return {"application/json": {"schema": {"$ref": refs[target]}}}
 
 
-def _error_statuses(doc: ApiDoc, role: str | None, method: str, has_path_params: bool) -> set[int]:
+def _error_statuses(doc: ApiDoc, till: bool, method: str, has_path_params: bool) -> set[int]:
     # A bad Authorization header (401), another site's page (403) and the restore gate (503)
-    # reach every route.
-    statuses = {401, 403, 503, *doc.errors}
+    # reach every route; a till endpoint sends a logged-out caller to the login page instead.
+    statuses = {403, 503, *doc.errors} if till else {401, 403, 503, *doc.errors}
     if method in WRITE_METHODS:
         statuses.add(400)
     if doc.body is not None or doc.query is not None:
@@ -149,9 +167,20 @@ def _error_statuses(doc: ApiDoc, role: str | None, method: str, has_path_params:
     return statuses - set(doc.responses)
 
 
+def _security(role: str | None, till: bool, method: str) -> list[dict[str, list[str]]]:
+    """Who the caller proves to be: a bearer token (API), or the page's cookie and CSRF token."""
+    if not role:
+        return []
+    if not till:
+        return [{"bearerAuth": []}]
+    if method in WRITE_METHODS:
+        return [{"cookieAuth": [], "csrfHeader": []}]
+    return [{"cookieAuth": []}]
+
+
 def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     pairs: dict[type[BaseModel], JsonSchemaMode] = {apidoc.Error: "serialization"}
-    for _rule, view in api_views(app):
+    for _rule, view in api_views(app) + till_views(app):
         doc: ApiDoc | None = getattr(view, "api_doc", None)
         if doc is None:
             continue
@@ -164,7 +193,7 @@ def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """Assemble the OpenAPI 3.1 document of every documented route under /api."""
+    """Assemble the OpenAPI 3.1 document of every documented route: /api, then the till's."""
     models = _models(app)
     mapping, definitions = models_json_schema(
         models, ref_template=REF, schema_generator=_NoFieldTitles
@@ -172,12 +201,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
     refs = {model: mapping[(model, mode)]["$ref"] for model, mode in models}
     paths: dict[str, dict[str, Any]] = {}
     tags: dict[str, None] = {}
-    for rule, view in api_views(app):
+    routes = [(rule, view, False) for rule, view in api_views(app)]
+    routes += [(rule, view, True) for rule, view in till_views(app)]
+    for rule, view, till in routes:
         doc: ApiDoc | None = getattr(view, "api_doc", None)
         if doc is None:
             continue  # tests/api/test_openapi.py fails on undocumented routes
-        role: str | None = getattr(view, "api_role", None)
-        tag = view.__module__.rsplit(".", 1)[-1]
+        role: str | None = doc.role if till else getattr(view, "api_role", None)
+        tag = TILL_TAG if till else view.__module__.rsplit(".", 1)[-1]
         tags[tag] = None
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             path_params = _path_parameters(rule)
@@ -185,12 +216,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
             description = doc.description or rest.strip()
             who = {"admin": "admins", "any": "any logged-in user", None: "anyone"}[role]
             operation: dict[str, Any] = {
-                "operationId": rule.endpoint.removeprefix("api."),
+                "operationId": (
+                    f"till_{rule.endpoint.replace('.', '_')}"
+                    if till
+                    else rule.endpoint.removeprefix("api.")
+                ),
                 "tags": [tag],
                 "summary": summary.strip().rstrip("."),
                 "description": (f"{description}\n\n" if description else "") + f"Who: {who}.",
                 "x-role": role or "open",
-                "security": [{"bearerAuth": []}] if role else [],
+                "security": _security(role, till, method),
             }
             parameters = path_params + (_query_parameters(doc.query) if doc.query else [])
             if parameters:
@@ -203,8 +238,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             responses: dict[str, Any] = {}
             for status, target in sorted(doc.responses.items()):
                 content = _content(target, refs)
-                if status == RESTORING and target is not apidoc.Error:
-                    # The restore gate answers every route with the error envelope.
+                if (status == RESTORING or status >= 400) and target is not apidoc.Error:
+                    # The restore gate and the error handlers answer with the error envelope.
                     schema = content["application/json"]["schema"]
                     error = {"$ref": refs[apidoc.Error]}
                     content["application/json"]["schema"] = {"oneOf": [schema, error]}
@@ -213,7 +248,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 }
                 if content:
                     responses[str(status)]["content"] = content
-            for status in sorted(_error_statuses(doc, role, method, bool(path_params))):
+            if till:
+                responses["302"] = {"description": ERROR_TEXT[302]}
+            for status in sorted(_error_statuses(doc, till, method, bool(path_params))):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
                     "content": _content(apidoc.Error, refs),
@@ -228,7 +265,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
             "description": DESCRIPTION,
             "license": {"name": "MIT", "identifier": "MIT"},
         },
-        "tags": [{"name": tag} for tag in tags],
+        "tags": [
+            {"name": tag, "description": TILL_DESCRIPTION} if tag == TILL_TAG else {"name": tag}
+            for tag in tags
+        ],
         "paths": paths,
         "components": {
             "schemas": definitions["$defs"],
@@ -237,7 +277,19 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A token from POST /api/auth/login or the profile page.",
-                }
+                },
+                "cookieAuth": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The session cookie of a logged-in page (the till's calls).",
+                },
+                "csrfHeader": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRFToken",
+                    "description": "The page's CSRF token (<meta name=csrf-token>), on writes.",
+                },
             },
         },
     }
