@@ -23,6 +23,9 @@ PEOPLE = limits.CUSTOMER_TEXT_LENGTHS
 BODY_LIMITS: dict[tuple[str, str, str], int] = {
     ("CheckoutRequest", "items", "maxItems"): limits.MAX_CART_LINES,
     ("CheckoutRequest", "note", "maxLength"): limits.CHECKOUT_NOTE_LENGTH,
+    ("TillCart", "items", "maxItems"): limits.MAX_CART_LINES,
+    ("TillHoldRequest", "items", "maxItems"): limits.MAX_CART_LINES,
+    ("TillHoldRequest", "label", "maxLength"): limits.HELD_LABEL_LENGTH,
     ("ReturnRequest", "lines", "maxItems"): limits.MAX_RETURN_LINES,
     ("ReturnRequest", "reason", "maxLength"): limits.REASON_LENGTH,
     ("VoidRequest", "reason", "maxLength"): limits.REASON_LENGTH,
