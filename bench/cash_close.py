@@ -57,10 +57,12 @@ def main() -> None:
         def sell(i: int, user: object) -> None:
             checkout.checkout(
                 db.session,
-                {
-                    "items": [{"product_id": products[i % 4].id, "quantity": 2}],
-                    "payments": tenders[i % 3],
-                },
+                checkout.parse_checkout(
+                    {
+                        "items": [{"product_id": products[i % 4].id, "quantity": 2}],
+                        "payments": tenders[i % 3],
+                    }
+                ),
                 user,  # type: ignore[arg-type]
             )
 

@@ -241,6 +241,8 @@ def postman_collection(spec: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -
     login: dict[str, Any] | None = None
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
+            if op["tags"] == ["till"]:
+                continue  # a page's cookie session and CSRF token, not the collection's token
             item = _request_item(spec, path, method, op)
             if op["operationId"] == "login":
                 login = item

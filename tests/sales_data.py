@@ -62,24 +62,28 @@ def seed(session: Session, admin: User, cashier: User) -> Shop:
     pen = make_product(session, name="Pen", price="10", cost="6", tax_rate="12", hsn="9608")
     a = checkout.checkout(
         session,
-        {
-            "items": [
-                {"product_id": rice.id, "quantity": "2.5"},
-                {"product_id": soap.id, "quantity": 2},
-            ]
-        },
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": rice.id, "quantity": "2.5"},
+                    {"product_id": soap.id, "quantity": 2},
+                ]
+            }
+        ),
         admin,
     )
     b = checkout.checkout(
         session,
-        {
-            "items": [
-                {"product_id": soap.id, "quantity": 1, "discount": "5.00"},
-                {"product_id": pen.id, "quantity": 3},
-            ],
-            "discount": "10%",
-            "payments": [{"method": "card", "amount": "49.50"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": soap.id, "quantity": 1, "discount": "5.00"},
+                    {"product_id": pen.id, "quantity": 3},
+                ],
+                "discount": "10%",
+                "payments": [{"method": "card", "amount": "49.50"}],
+            }
+        ),
         cashier,
     )
     with write_transaction(session):
@@ -87,22 +91,26 @@ def seed(session: Session, admin: User, cashier: User) -> Shop:
     customer = make_customer(session, admin, name="Meena", credit_limit="1000")
     c = checkout.checkout(
         session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": pen.id, "quantity": 5}],
-            "payments": [
-                {"method": "cash", "amount": "26.00"},
-                {"method": "credit", "amount": "30.00"},
-            ],
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": pen.id, "quantity": 5}],
+                "payments": [
+                    {"method": "cash", "amount": "26.00"},
+                    {"method": "credit", "amount": "30.00"},
+                ],
+            }
+        ),
         admin,
     )
     d = checkout.checkout(
         session,
-        {
-            "items": [{"product_id": rice.id, "quantity": 1}],
-            "payments": [{"method": "upi", "amount": "63.00"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": rice.id, "quantity": 1}],
+                "payments": [{"method": "upi", "amount": "63.00"}],
+            }
+        ),
         admin,
     )
     # The void itself is built in another branch; this is the summary half of it.

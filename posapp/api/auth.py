@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from posapp.api import schemas as s
 from posapp.api.base import bp, caller, caller_token_id, json_body, requires
 from posapp.api.errors import api_error_response
-from posapp.api.openapi import NO_CONTENT, documented
 from posapp.api.serializers import user_json
+from posapp.apidoc import NO_CONTENT, documented
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import db
 from posapp.maintenance.database import head_revision

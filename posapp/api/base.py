@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 
-from posapp.api.openapi import check_response
-from posapp.api.schemas import MAX_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH
+from posapp.apidoc import check_response
 from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
 from posapp.models import User
+from posapp.services.limits import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
 from posapp.services.users import token_user
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -137,7 +138,9 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
 
 def pagination() -> tuple[int, int]:
     """Read page (from 1) and per_page (default 50, max 500)."""
-    return int_arg("page", 1, maximum=MAX_PAGE), int_arg("per_page", 50, maximum=MAX_PER_PAGE)
+    return int_arg("page", 1, maximum=MAX_PAGE), int_arg(
+        "per_page", DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE
+    )
 
 
 def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:

@@ -17,13 +17,13 @@ from posapp.api.base import (
     requires,
     search_text,
 )
-from posapp.api.openapi import documented
 from posapp.api.serializers import (
     customer_detail_json,
     customer_json,
     ledger_line_json,
     payment_result_json,
 )
+from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.services import customers, ledger, ledger_views

@@ -6,7 +6,7 @@ from typing import Any
 
 from posapp.api import schemas as s
 from posapp.api.base import bp, requires
-from posapp.api.openapi import documented
+from posapp.apidoc import documented
 from posapp.extensions import db
 from posapp.models import Product
 from posapp.money import money_str, qty_str

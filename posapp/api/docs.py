@@ -9,7 +9,8 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from posapp.api.base import bp
-from posapp.api.openapi import HTML, JSON_DOC, build_spec, documented, property_rows, type_parts
+from posapp.api.openapi import build_spec, property_rows, type_parts
+from posapp.apidoc import HTML, JSON_DOC, documented
 
 
 def spec() -> dict[str, Any]:

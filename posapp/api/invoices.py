@@ -18,8 +18,8 @@ from posapp.api.base import (
     requires,
     search_text,
 )
-from posapp.api.openapi import PDF, documented
 from posapp.api.serializers import credit_note_json, invoice_json
+from posapp.apidoc import PDF, documented
 from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_pdf
 from posapp.extensions import db
 from posapp.services import checkout, invoices, returns
@@ -32,7 +32,7 @@ from posapp.services.shop_settings import logo_data_uri
 @requires()
 def create_invoice() -> tuple[dict[str, Any], int]:
     """Check out a cart; 201 with the invoice."""
-    invoice = checkout.checkout(db.session, json_body(), caller())
+    invoice = checkout.checkout(db.session, checkout.parse_checkout(json_body()), caller())
     return invoice_json(invoice), 201
 
 

@@ -1,35 +1,36 @@
 """The OpenAPI 3.1 document, assembled from the app's routes and the models of api/schemas.py.
 
-Each API view carries an `ApiDoc` (set by `@documented`), and `requires()` marks the role it
-needs; `build_spec` walks `app.url_map`, so a route without documentation cannot hide and a
-documented path always exists. `check_response` validates a response against its model: the
-test configuration turns it on for every API call the suite makes.
+Each API view carries an `ApiDoc` (set by `@documented`, posapp/apidoc.py), and `requires()`
+marks the role it needs; `build_spec` walks `app.url_map`, so a route without documentation
+cannot hide and a documented path always exists. `check_response` (posapp/apidoc.py)
+validates a response against its model: the test configuration turns it on for every API
+call the suite makes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from posapp.api import schemas
+from posapp import apidoc
+from posapp.apidoc import HTML, NO_CONTENT, PDF, RESTORING, ApiDoc
 from posapp.converters import MAX_ID
 
-F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
-PDF = "application/pdf"
-HTML = "text/html"
-JSON_DOC = "application/json"  # a free-form JSON document (the spec itself)
-NO_CONTENT = "no content"  # an empty answer (204)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-RESTORING = 503  # the restore gate's status (posapp/web/backups.py), possible on every route
+TILL_TAG = "till"
+TILL_DESCRIPTION = (
+    "The till's own JSON endpoints, called by the app's pages: the session cookie of a"
+    " logged-in page, and its CSRF token in `X-CSRFToken` on writes (docs/API.md)."
+)
 ERROR_TEXT = {
+    302: "Not logged in: sent to the login page (till endpoints).",
     400: "Malformed JSON, or a cookie-authenticated write without its CSRF token.",
     401: "No token or session, or the token is invalid or revoked.",
     403: "The role may not do this, the page is from another site, or a password reset is due.",
@@ -37,6 +38,7 @@ ERROR_TEXT = {
     409: "Conflict with the current state: stock, duplicates, credit limit, closed session.",
     422: "Validation failed; `details.fields` maps each field to its message.",
     429: "Too many failed logins from this address: wait `details.retry_after` seconds.",
+    502: "The receipt printer did not answer.",
     503: "A backup is being restored (`Retry-After` says when to try again), or the database"
     " does not answer.",
 }
@@ -54,37 +56,6 @@ named token on your profile page) and send `Authorization: Bearer <token>`.
 """
 
 
-@dataclass(frozen=True)
-class ApiDoc:
-    """What the OpenAPI document says about one view."""
-
-    responses: dict[int, type[BaseModel] | str]
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    errors: tuple[int, ...] = ()
-    description: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def documented(
-    responses: dict[int, type[BaseModel] | str],
-    *,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    errors: tuple[int, ...] = (),
-    description: str | None = None,
-) -> Callable[[F], F]:
-    """Attach the view's documentation: response models by status, body and query models."""
-
-    def decorator(view: F) -> F:
-        view.api_doc = ApiDoc(  # type: ignore[attr-defined]
-            responses=responses, body=body, query=query, errors=errors, description=description
-        )
-        return view
-
-    return decorator
-
-
 class _NoFieldTitles(GenerateJsonSchema):
     """Leave out the `title` pydantic puts on every property: the names say it already."""
 
@@ -98,6 +69,17 @@ def api_views(app: Flask) -> list[tuple[Any, Callable[..., Any]]]:
         (rule, app.view_functions[rule.endpoint])
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.")
+    ]
+    return sorted(found, key=lambda pair: (pair[0].rule, sorted(pair[0].methods or ())))
+
+
+def till_views(app: Flask) -> list[tuple[Any, Callable[..., Any]]]:
+    """Return (rule, view) for every documented route outside /api (the till's JSON calls)."""
+    found = [
+        (rule, app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("api.")
+        and getattr(app.view_functions[rule.endpoint], "api_doc", None) is not None
     ]
     return sorted(found, key=lambda pair: (pair[0].rule, sorted(pair[0].methods or ())))
 
@@ -172,10 +154,10 @@ def _content(target: type[BaseModel] | str, refs: dict[type[BaseModel], str]) ->
     return {"application/json": {"schema": {"$ref": refs[target]}}}
 
 
-def _error_statuses(doc: ApiDoc, role: str | None, method: str, has_path_params: bool) -> set[int]:
+def _error_statuses(doc: ApiDoc, till: bool, method: str, has_path_params: bool) -> set[int]:
     # A bad Authorization header (401), another site's page (403) and the restore gate (503)
-    # reach every route.
-    statuses = {401, 403, 503, *doc.errors}
+    # reach every route; a till endpoint sends a logged-out caller to the login page instead.
+    statuses = {403, 503, *doc.errors} if till else {401, 403, 503, *doc.errors}
     if method in WRITE_METHODS:
         statuses.add(400)
     if doc.body is not None or doc.query is not None:
@@ -185,9 +167,20 @@ def _error_statuses(doc: ApiDoc, role: str | None, method: str, has_path_params:
     return statuses - set(doc.responses)
 
 
+def _security(role: str | None, till: bool, method: str) -> list[dict[str, list[str]]]:
+    """Who the caller proves to be: a bearer token (API), or the page's cookie and CSRF token."""
+    if not role:
+        return []
+    if not till:
+        return [{"bearerAuth": []}]
+    if method in WRITE_METHODS:
+        return [{"cookieAuth": [], "csrfHeader": []}]
+    return [{"cookieAuth": []}]
+
+
 def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
-    pairs: dict[type[BaseModel], JsonSchemaMode] = {schemas.Error: "serialization"}
-    for _rule, view in api_views(app):
+    pairs: dict[type[BaseModel], JsonSchemaMode] = {apidoc.Error: "serialization"}
+    for _rule, view in api_views(app) + till_views(app):
         doc: ApiDoc | None = getattr(view, "api_doc", None)
         if doc is None:
             continue
@@ -200,7 +193,7 @@ def _models(app: Flask) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """Assemble the OpenAPI 3.1 document of every documented route under /api."""
+    """Assemble the OpenAPI 3.1 document of every documented route: /api, then the till's."""
     models = _models(app)
     mapping, definitions = models_json_schema(
         models, ref_template=REF, schema_generator=_NoFieldTitles
@@ -208,12 +201,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
     refs = {model: mapping[(model, mode)]["$ref"] for model, mode in models}
     paths: dict[str, dict[str, Any]] = {}
     tags: dict[str, None] = {}
-    for rule, view in api_views(app):
+    routes = [(rule, view, False) for rule, view in api_views(app)]
+    routes += [(rule, view, True) for rule, view in till_views(app)]
+    for rule, view, till in routes:
         doc: ApiDoc | None = getattr(view, "api_doc", None)
         if doc is None:
             continue  # tests/api/test_openapi.py fails on undocumented routes
-        role: str | None = getattr(view, "api_role", None)
-        tag = view.__module__.rsplit(".", 1)[-1]
+        role: str | None = doc.role if till else getattr(view, "api_role", None)
+        tag = TILL_TAG if till else view.__module__.rsplit(".", 1)[-1]
         tags[tag] = None
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             path_params = _path_parameters(rule)
@@ -221,12 +216,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
             description = doc.description or rest.strip()
             who = {"admin": "admins", "any": "any logged-in user", None: "anyone"}[role]
             operation: dict[str, Any] = {
-                "operationId": rule.endpoint.removeprefix("api."),
+                "operationId": (
+                    f"till_{rule.endpoint.replace('.', '_')}"
+                    if till
+                    else rule.endpoint.removeprefix("api.")
+                ),
                 "tags": [tag],
                 "summary": summary.strip().rstrip("."),
                 "description": (f"{description}\n\n" if description else "") + f"Who: {who}.",
                 "x-role": role or "open",
-                "security": [{"bearerAuth": []}] if role else [],
+                "security": _security(role, till, method),
             }
             parameters = path_params + (_query_parameters(doc.query) if doc.query else [])
             if parameters:
@@ -239,20 +238,22 @@ def build_spec(app: Flask) -> dict[str, Any]:
             responses: dict[str, Any] = {}
             for status, target in sorted(doc.responses.items()):
                 content = _content(target, refs)
-                if status == RESTORING and target is not schemas.Error:
-                    # The restore gate answers every route with the error envelope.
+                if (status == RESTORING or status >= 400) and target is not apidoc.Error:
+                    # The restore gate and the error handlers answer with the error envelope.
                     schema = content["application/json"]["schema"]
-                    error = {"$ref": refs[schemas.Error]}
+                    error = {"$ref": refs[apidoc.Error]}
                     content["application/json"]["schema"] = {"oneOf": [schema, error]}
                 responses[str(status)] = {
                     "description": "Success" if status < 300 else ERROR_TEXT.get(status, "Error"),
                 }
                 if content:
                     responses[str(status)]["content"] = content
-            for status in sorted(_error_statuses(doc, role, method, bool(path_params))):
+            if till:
+                responses["302"] = {"description": ERROR_TEXT[302]}
+            for status in sorted(_error_statuses(doc, till, method, bool(path_params))):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
-                    "content": _content(schemas.Error, refs),
+                    "content": _content(apidoc.Error, refs),
                 }
             operation["responses"] = dict(sorted(responses.items()))
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = operation
@@ -264,7 +265,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
             "description": DESCRIPTION,
             "license": {"name": "MIT", "identifier": "MIT"},
         },
-        "tags": [{"name": tag} for tag in tags],
+        "tags": [
+            {"name": tag, "description": TILL_DESCRIPTION} if tag == TILL_TAG else {"name": tag}
+            for tag in tags
+        ],
         "paths": paths,
         "components": {
             "schemas": definitions["$defs"],
@@ -273,54 +277,22 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A token from POST /api/auth/login or the profile page.",
-                }
+                },
+                "cookieAuth": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The session cookie of a logged-in page (the till's calls).",
+                },
+                "csrfHeader": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRFToken",
+                    "description": "The page's CSRF token (<meta name=csrf-token>), on writes.",
+                },
             },
         },
     }
-
-
-class ResponseMismatch(AssertionError):
-    """A response does not match its documented model (raised only when checks are on)."""
-
-
-def _is_error_envelope(response: Response) -> bool:
-    try:
-        schemas.Error.model_validate_json(response.get_data(), strict=True)
-    except ValueError:
-        return False
-    return True
-
-
-def check_response(view: Callable[..., Any] | None, response: Response) -> None:
-    """Validate an API response against the model documented for its status."""
-    doc: ApiDoc | None = getattr(view, "api_doc", None)
-    if doc is None or view is None:
-        return
-    status = response.status_code
-    target: type[BaseModel] | str | None = doc.responses.get(status)
-    if target is None:
-        if status < 400:
-            raise ResponseMismatch(f"{view.__name__} answered {status}, which is not documented")
-        target = schemas.Error
-    if target == NO_CONTENT:
-        if response.get_data():
-            raise ResponseMismatch(f"{view.__name__} answered {status} with a body")
-        return
-    if isinstance(target, str):
-        if response.mimetype != target:
-            raise ResponseMismatch(f"{view.__name__} answered {response.mimetype}, not {target}")
-        return
-    if response.mimetype != "application/json":
-        raise ResponseMismatch(f"{view.__name__} answered {response.mimetype}, not JSON")
-    try:
-        target.model_validate_json(response.get_data(), strict=True)
-    except ValueError as exc:
-        if status == RESTORING and _is_error_envelope(response):
-            return
-
-        raise ResponseMismatch(
-            f"{view.__name__} ({status}) breaks {target.__name__}: {exc}"
-        ) from exc
 
 
 # ---------------------------------------------------------------- the readable page
@@ -353,11 +325,11 @@ def type_parts(schema: dict[str, Any]) -> list[tuple[str, str | None]]:
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return [("object of ", None), *type_parts(schema["additionalProperties"])]
     label = str(kind)
-    if schema.get("pattern") == schemas.MONEY_RE:
+    if schema.get("pattern") == apidoc.MONEY_RE:
         label = "money string"
-    elif schema.get("pattern") == schemas.QTY_RE:
+    elif schema.get("pattern") == apidoc.QTY_RE:
         label = "quantity string"
-    elif schema.get("pattern") == schemas.TIME_RE:
+    elif schema.get("pattern") == apidoc.TIME_RE:
         label = "time string"
     return [(label, None)]
 

@@ -17,8 +17,8 @@ from posapp.api.base import (
     requires,
     search_text,
 )
-from posapp.api.openapi import documented
 from posapp.api.serializers import product_json
+from posapp.apidoc import documented
 from posapp.extensions import db
 from posapp.money import qty_str
 from posapp.services import catalog, inventory

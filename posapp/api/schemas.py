@@ -2,118 +2,45 @@
 
 Response models forbid extra fields and pin the string formats of docs/API.md (money with
 exactly 2 decimals, quantities, ISO times with an offset), so the test suite can check each
-response against its model (see `check_response` in posapp/api/openapi.py) and a serializer
+response against its model (see `check_response` in posapp/apidoc.py) and a serializer
 that drifts from the documented shape fails a test. Request models describe what the services
 accept; the services stay the validators so the contract's error messages never change.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
+from posapp.apidoc import (
+    Day,
+    Money,
+    MoneyIn,
+    Percent,
+    Quantity,
+    QuantityIn,
+    Request,
+    Response,
+    Timestamp,
+)
 from posapp.converters import MAX_ID
 from posapp.models import PAYMENT_METHODS, REFUND_METHODS, ROLES
 from posapp.money import UNITS
+from posapp.services import limits
+from posapp.services.limits import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
 
-MAX_PER_PAGE = 500
-MAX_PAGE = 1_000_000  # far past any shop's data; keeps OFFSET inside 64 bits
-DEFAULT_PER_PAGE = 50
-MAX_Q_LENGTH = 200
+PRODUCT = limits.PRODUCT_TEXT_LENGTHS
+CUSTOMER = limits.CUSTOMER_TEXT_LENGTHS
 
-MONEY_RE = r"^-?\d+\.\d{2}$"
-QTY_RE = r"^-?\d+(\.\d{3})?$"
-TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$"
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-
-Money = Annotated[
-    str, Field(pattern=MONEY_RE, description="Money: exactly 2 decimals.", examples=["42.50"])
-]
-Percent = Annotated[
-    str, Field(pattern=MONEY_RE, description="A percentage with 2 decimals.", examples=["18.00"])
-]
-Quantity = Annotated[
-    str,
-    Field(
-        pattern=QTY_RE,
-        description="Quantity: whole for pcs, 3 decimals for measured units.",
-        examples=["1.250"],
-    ),
-]
-Timestamp = Annotated[
-    str,
-    Field(
-        pattern=TIME_RE,
-        description="ISO 8601 with the shop's UTC offset.",
-        examples=["2026-11-22T14:03:05+05:30"],
-    ),
-]
-Day = Annotated[str, Field(pattern=DATE_RE, examples=["2026-11-22"])]
-
-# Requests take money and quantities as a string or a JSON number; the app parses JSON
-# numbers as Decimal, so no float ever carries them.
-MoneyIn = Annotated[
-    Decimal | str,
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"},
-                {"type": "number"},
-            ],
-            "description": "Money: a string or a number with at most 2 decimals.",
-            "examples": ["42.50"],
-        }
-    ),
-]
-QuantityIn = Annotated[
-    Decimal | str,
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^-?\d+(\.\d{1,3})?$"},
-                {"type": "number"},
-            ],
-            "description": "Quantity: a string or a number; whole for pcs, up to 3 decimals.",
-            "examples": ["1.250"],
-        }
-    ),
-]
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 AccountMethod = Literal["cash", "card", "upi"]
 InvoiceStatus = Literal["paid", "partial", "unpaid", "void", "returned"]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
 
-class Response(BaseModel):
-    """A response body: every field documented, nothing else allowed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Request(BaseModel):
-    """A request body: the fields the service reads (others are ignored)."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 # ---------------------------------------------------------------- errors, health, login
-
-
-class ErrorBody(Response):
-    code: str = Field(description="snake_case machine code", examples=["validation_error"])
-    message: str = Field(description="A sentence to show to a person.")
-    details: dict[str, Any] = Field(
-        description="For 422: `fields` maps each field to its message; for stock: "
-        "product_id, requested, available."
-    )
-
-
-class Error(Response):
-    """The error envelope every error status answers with."""
-
-    error: ErrorBody
 
 
 class Health(Response):
@@ -189,21 +116,23 @@ class ProductCreate(Request):
     )
 
     code: str | None = Field(
-        default=None, max_length=64, description="Barcode; an internal EAN-13 when omitted."
+        default=None,
+        max_length=PRODUCT["code"],
+        description="Barcode; an internal EAN-13 when omitted.",
     )
-    name: str = Field(max_length=160, examples=["Basmati rice"])
-    category: str | None = Field(default=None, max_length=80)
+    name: str = Field(max_length=PRODUCT["name"], examples=["Basmati rice"])
+    category: str | None = Field(default=None, max_length=limits.CATEGORY_NAME_LENGTH)
     unit: Unit = "pcs"
     price: MoneyIn
     cost: MoneyIn | None = None
     mrp: MoneyIn | None = None
     tax_rate: MoneyIn | None = Field(default=None, description="Percent, 0-100.")
-    hsn: str | None = Field(default=None, max_length=16)
+    hsn: str | None = Field(default=None, max_length=PRODUCT["hsn"])
     stock: QuantityIn | None = Field(default=None, description="Opening stock.")
     low_stock_threshold: QuantityIn | None = None
-    supplier: str | None = Field(default=None, max_length=120)
-    location: str | None = Field(default=None, max_length=60)
-    color: str | None = Field(default=None, max_length=30)
+    supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
+    location: str | None = Field(default=None, max_length=PRODUCT["location"])
+    color: str | None = Field(default=None, max_length=PRODUCT["color"])
 
 
 class ProductUpdate(Request):
@@ -213,19 +142,19 @@ class ProductUpdate(Request):
         json_schema_extra={"examples": [{"price": "125.00", "low_stock_threshold": "10"}]}
     )
 
-    code: str | None = Field(default=None, max_length=64)
-    name: str | None = Field(default=None, max_length=160)
-    category: str | None = Field(default=None, max_length=80)
+    code: str | None = Field(default=None, max_length=PRODUCT["code"])
+    name: str | None = Field(default=None, max_length=PRODUCT["name"])
+    category: str | None = Field(default=None, max_length=limits.CATEGORY_NAME_LENGTH)
     unit: Unit | None = None
     price: MoneyIn | None = None
     cost: MoneyIn | None = None
     mrp: MoneyIn | None = None
     tax_rate: MoneyIn | None = None
-    hsn: str | None = Field(default=None, max_length=16)
+    hsn: str | None = Field(default=None, max_length=PRODUCT["hsn"])
     low_stock_threshold: QuantityIn | None = None
-    supplier: str | None = Field(default=None, max_length=120)
-    location: str | None = Field(default=None, max_length=60)
-    color: str | None = Field(default=None, max_length=30)
+    supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
+    location: str | None = Field(default=None, max_length=PRODUCT["location"])
+    color: str | None = Field(default=None, max_length=PRODUCT["color"])
     archived: bool | None = None
 
 
@@ -240,7 +169,7 @@ class StockMovementRequest(Request):
 
     delta: QuantityIn = Field(description="Signed change of stock.")
     reason: Literal["opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count"]
-    note: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=limits.STOCK_NOTE_LENGTH)
     unit_cost: MoneyIn | None = Field(
         default=None, description="Only with a purchase or opening stock."
     )
@@ -288,14 +217,14 @@ class CheckoutRequest(Request):
     )
 
     customer_id: int | None = Field(default=None, description="Required for a credit part.")
-    items: list[CheckoutItem] = Field(min_length=1)
+    items: list[CheckoutItem] = Field(min_length=1, max_length=limits.MAX_CART_LINES)
     discount: str | None = Field(
         default=None, description='Bill discount: an amount ("10.00") or a percent ("10%").'
     )
     payments: list[CheckoutPayment] | None = Field(
         default=None, description="Omitted: one cash payment of the total."
     )
-    note: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=limits.CHECKOUT_NOTE_LENGTH)
 
 
 class CustomerRef(Response):
@@ -370,7 +299,7 @@ class Invoice(Response):
 class VoidRequest(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Rung up twice"}]})
 
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=limits.REASON_LENGTH)
 
 
 class ReturnLineRequest(Request):
@@ -391,10 +320,10 @@ class ReturnRequest(Request):
         }
     )
 
-    lines: list[ReturnLineRequest] = Field(min_length=1)
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=limits.MAX_RETURN_LINES)
     refund_method: Literal[REFUND_METHODS] = "cash"  # type: ignore[valid-type]
     restock: bool = True
-    reason: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=limits.REASON_LENGTH)
 
 
 class InvoiceRef(Response):
@@ -479,11 +408,11 @@ class CustomerCreate(Request):
         }
     )
 
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=CUSTOMER["name"])
     phone: str = Field(examples=["98765 43210"])
-    email: str | None = Field(default=None, max_length=120)
-    address: str | None = Field(default=None, max_length=300)
-    notes: str | None = Field(default=None, max_length=2000)
+    email: str | None = Field(default=None, max_length=CUSTOMER["email"])
+    address: str | None = Field(default=None, max_length=CUSTOMER["address"])
+    notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
     credit_limit: MoneyIn | None = None
     opening_balance: MoneyIn | None = Field(default=None, description="Signed; created once.")
 
@@ -493,11 +422,11 @@ class CustomerUpdate(Request):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"address": "12 Station Road"}]})
 
-    name: str | None = Field(default=None, max_length=120)
+    name: str | None = Field(default=None, max_length=CUSTOMER["name"])
     phone: str | None = None
-    email: str | None = Field(default=None, max_length=120)
-    address: str | None = Field(default=None, max_length=300)
-    notes: str | None = Field(default=None, max_length=2000)
+    email: str | None = Field(default=None, max_length=CUSTOMER["email"])
+    address: str | None = Field(default=None, max_length=CUSTOMER["address"])
+    notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
     credit_limit: MoneyIn | None = None
     archived: bool | None = None
 
@@ -523,7 +452,7 @@ class PaymentRequest(Request):
 
     amount: MoneyIn
     method: AccountMethod
-    note: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=limits.LEDGER_NOTE_LENGTH)
 
 
 class Allocation(Response):
@@ -553,7 +482,7 @@ class AdjustmentRequest(Request):
     )
 
     amount: MoneyIn = Field(description="Signed: positive raises what the customer owes.")
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=limits.LEDGER_NOTE_LENGTH)
 
 
 # ---------------------------------------------------------------- dashboard

@@ -28,7 +28,6 @@ from posapp.services.settings import ShopSettings, load_settings
 
 INTERNAL_EAN_PREFIX = "200"
 TAX_PRESETS_BP = (0, 500, 1200, 1800, 2800)
-TEXT_LIMITS = {"name": 160, "hsn": 16, "supplier": 120, "location": 60, "color": 30, "code": 64}
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
     def present(key: str) -> bool:
         return key in data and not (partial and data.get(key) is None)
 
-    for key, limit in TEXT_LIMITS.items():
+    for key, limit in limits.PRODUCT_TEXT_LENGTHS.items():
         if present(key):
             value = _text(data, key)
             if len(value) > limit:
@@ -71,7 +70,7 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             errors["unit"] = f"Unit must be one of {', '.join(UNITS)}."
         out["unit"] = unit
     if present("category"):
-        out["category"] = _text(data, "category")[:80]
+        out["category"] = _text(data, "category")[: limits.CATEGORY_NAME_LENGTH]
 
     def money(key: str, *, required: bool, allow_zero: bool = True) -> None:
         if present(key) and _text(data, key) != "":

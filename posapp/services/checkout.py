@@ -1,7 +1,9 @@
-"""Checkout (docs/DESIGN.md §4): parse, price, settle, write and audit a sale in one transaction.
+"""Checkout (docs/DESIGN.md §4): price, settle, write and audit a sale in one transaction.
 
-The request shapes and the cart's pricing live here; the tender rules are `settlement`, the
-numbering `counters`, the rows and the rebuilt objects `sale_writer`.
+The request shapes and the cart's pricing live here: `parse_checkout` is called at the edge
+(the web or API view), and the entry points take the typed `CheckoutRequest` it builds. The
+tender rules are `settlement`, the numbering `counters`, the rows and the rebuilt objects
+`sale_writer`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from posapp.models import (
 from posapp.models.base import table, to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_quantity
 from posapp.services import audit, cash_sessions, counters, ledger, sale_writer, summaries
+from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
 from posapp.services.pricing import (
     BillDiscount,
     LineInput,
@@ -37,7 +40,6 @@ from posapp.services.pricing import (
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.services.settlement import PaymentRequest, Settlement, settle
 
-MAX_LINES = 500
 DISCOUNT_AUDIT_ACTION = "sale.discount_above_threshold"
 
 
@@ -94,8 +96,8 @@ def parse_checkout(
     if not isinstance(raw_items, list) or not raw_items:
         errors["items"] = "The cart is empty."
         raw_items = []
-    elif len(raw_items) > MAX_LINES:
-        errors["items"] = f"A bill takes at most {MAX_LINES} lines."
+    elif len(raw_items) > MAX_CART_LINES:
+        errors["items"] = f"A bill takes at most {MAX_CART_LINES} lines."
         raw_items = []
     for i, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
@@ -162,8 +164,8 @@ def parse_checkout(
         errors["customer_id"] = "customer_id must be an integer."
         customer_id = None
     note = payload.get("note") or ""
-    if not isinstance(note, str) or len(note) > 500:
-        errors["note"] = "The note must be text of at most 500 characters."
+    if not isinstance(note, str) or len(note) > CHECKOUT_NOTE_LENGTH:
+        errors["note"] = f"The note must be text of at most {CHECKOUT_NOTE_LENGTH} characters."
         note = ""
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
@@ -223,9 +225,9 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
     return PricedCartView(products, quantities, priced, settings)
 
 
-def preview(session: Session, payload: Mapping[str, Any]) -> PricedCartView:
-    """Price a cart exactly as checkout would, writing nothing."""
-    return resolve_cart(session, parse_checkout(payload))
+def preview(session: Session, request: CheckoutRequest) -> PricedCartView:
+    """Price a parsed cart exactly as checkout would, writing nothing."""
+    return resolve_cart(session, request)
 
 
 def _bill_customer(session: Session, customer_id: int | None) -> Customer | None:
@@ -243,12 +245,11 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
     return customer
 
 
-def checkout(session: Session, payload: Mapping[str, Any], user: User) -> Invoice:
-    """Turn a cart into a paid invoice in one transaction; nothing is written on any error.
+def checkout(session: Session, request: CheckoutRequest, user: User) -> Invoice:
+    """Turn a parsed cart into a paid invoice in one transaction; nothing is written on error.
 
-    The use case of docs/DESIGN.md §4: parse -> price -> settle -> write -> audit.
+    The use case of docs/DESIGN.md §4: (parse, at the edge) -> price -> settle -> write -> audit.
     """
-    request = parse_checkout(payload)
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id

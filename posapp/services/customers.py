@@ -23,7 +23,6 @@ from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, ledger, limits
 from posapp.services.settings import ShopSettings, load_settings
 
-TEXT_LIMITS = {"name": 120, "email": 120, "address": 300, "notes": 2000}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_CHARS_RE = re.compile(r"^[\d\s+\-().]+$")
 MIN_PHONE_DIGITS = 3
@@ -85,7 +84,7 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
     def given(key: str) -> bool:
         return key in data and not (partial and data.get(key) is None)
 
-    for key, limit in TEXT_LIMITS.items():
+    for key, limit in limits.CUSTOMER_TEXT_LENGTHS.items():
         if given(key):
             value = data.get(key)
             if value is not None and not isinstance(value, str):

@@ -443,15 +443,15 @@ def _sell(
         payload["discount"] = rng.choice(("5%", "10.00", "20.00"))
     if roll > 0.85 and credit_customers:
         customer = rng.choice(credit_customers)
-        preview = checkout.preview(session, payload).priced.total
+        preview = checkout.preview(session, checkout.parse_checkout(payload)).priced.total
         payload["customer_id"] = customer.id
         payload["payments"] = [{"method": "credit", "amount": money_str(preview)}]
     elif roll > 0.62:
-        preview = checkout.preview(session, payload).priced.total
+        preview = checkout.preview(session, checkout.parse_checkout(payload)).priced.total
         method = "upi" if roll > 0.72 else "card"
         payload["payments"] = [{"method": method, "amount": money_str(preview)}]
     try:
-        checkout.checkout(session, payload, cashier)
+        checkout.checkout(session, checkout.parse_checkout(payload), cashier)
     except DomainError as exc:  # over a credit limit or out of stock: the cashier takes cash
         session.rollback()
         report.skipped[exc.code] = report.skipped.get(exc.code, 0) + 1
@@ -459,7 +459,7 @@ def _sell(
             payload.pop("customer_id")
             payload.pop("payments")
             try:
-                checkout.checkout(session, payload, cashier)
+                checkout.checkout(session, checkout.parse_checkout(payload), cashier)
             except DomainError:
                 session.rollback()
                 return

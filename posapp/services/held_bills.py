@@ -21,8 +21,7 @@ from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str
 from posapp.services import audit
 from posapp.services.checkout import parse_checkout
-
-LABEL_LIMIT = 60
+from posapp.services.limits import HELD_LABEL_LENGTH
 
 
 @dataclass(frozen=True)
@@ -34,14 +33,22 @@ class HeldView:
     stale: bool  # parked before today (local time)
 
 
-def parse_held(payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Validate a cart to park ({items, discount?, customer_id?, label?}); return label, cart."""
+@dataclass(frozen=True)
+class HoldRequest:
+    """A parsed cart to park: its label and the cart as it is stored (JSON-ready)."""
+
+    label: str
+    cart: dict[str, Any]
+
+
+def parse_held(payload: Mapping[str, Any]) -> HoldRequest:
+    """Validate a cart to park ({items, discount?, customer_id?, label?}); called at the edge."""
     if not isinstance(payload, Mapping):
         raise ValidationError("The request body must be a JSON object.")
     label = payload.get("label") or ""
-    if not isinstance(label, str) or len(label.strip()) > LABEL_LIMIT:
+    if not isinstance(label, str) or len(label.strip()) > HELD_LABEL_LENGTH:
         raise ValidationError(
-            f"The label must be text of at most {LABEL_LIMIT} characters.", field="label"
+            f"The label must be text of at most {HELD_LABEL_LENGTH} characters.", field="label"
         )
     cart_fields = {k: payload[k] for k in ("items", "discount", "customer_id") if k in payload}
     request = parse_checkout(cart_fields)
@@ -66,12 +73,12 @@ def parse_held(payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     cart: dict[str, Any] = {"items": items, "customer_id": request.customer_id}
     if payload.get("discount") not in (None, ""):
         cart["discount"] = str(payload["discount"])
-    return label.strip(), cart
+    return HoldRequest(label.strip(), cart)
 
 
-def park(session: Session, payload: Mapping[str, Any], user: User) -> HeldView:
-    """Hold the cart for later; nothing is written on bad input."""
-    label, cart = parse_held(payload)
+def park(session: Session, request: HoldRequest, user: User) -> HeldView:
+    """Hold the parsed cart for later."""
+    label, cart = request.label, request.cart
     with write_transaction(session):
         bill = HeldBill(user_id=user.id, label=label, cart=json.dumps(cart), created_at=utcnow())
         session.add(bill)

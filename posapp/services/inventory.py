@@ -18,6 +18,7 @@ from posapp.models.catalog import active_named
 from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
 from posapp.services import audit, labels, limits, shop_settings
 from posapp.services.counters import next_number
+from posapp.services.limits import STOCK_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
 
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
@@ -34,7 +35,6 @@ REASON_LABELS = {
     "void": "Voided sale",
 }
 MAX_PURCHASE_LINES = 500
-NOTE_LIMIT = 200
 
 
 def update_inventory_settings(

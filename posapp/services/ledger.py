@@ -32,12 +32,11 @@ from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAlloca
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_money
 from posapp.services import audit, cash_sessions
+from posapp.services.limits import LEDGER_NOTE_LENGTH as NOTE_LIMIT
 
 ACCOUNT_PAYMENT_METHODS = ("cash", "card", "upi")
 OPEN_STATUSES = ("partial", "unpaid")
 AGING_BUCKETS = (("0_30", 30), ("31_60", 60), ("61_90", 90), ("90_plus", None))
-NOTE_LIMIT = 200
-
 
 # ---------------------------------------------------------------- pure rules
 

@@ -45,11 +45,9 @@ from posapp.services import audit, cash_sessions, ledger, summaries
 from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.invoices import invoice_for_user
+from posapp.services.limits import MAX_RETURN_LINES
+from posapp.services.limits import REASON_LENGTH as REASON_LIMIT
 from posapp.services.settings import load_settings
-
-MAX_RETURN_LINES = 500
-REASON_LIMIT = 200
-
 
 # ---------------------------------------------------------------- pure rules
 

@@ -315,7 +315,7 @@ def kept_through_commit(session: Session) -> Iterator[list[Any]]:
             real.expire(obj)
 
 
-@lru_cache(maxsize=500)  # a bill takes at most checkout.MAX_LINES (500) lines
+@lru_cache(maxsize=500)  # a bill takes at most limits.MAX_CART_LINES (500) lines
 def _take_stock(products: int, allow_negative: bool) -> Any:
     """The stock UPDATE for a bill of `products` distinct products, built once per size.
 

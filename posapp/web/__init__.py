@@ -12,12 +12,11 @@ from flask_login import current_user, login_required
 
 from posapp.extensions import db
 from posapp.models.base import ID_DIGITS
+from posapp.services.limits import MAX_PAGE  # keeps OFFSET inside 64 bits (SQLite: a 500)
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.services.shop_settings import logo_data_uri
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Far past any shop's pages; keeps OFFSET inside 64 bits (SQLite overflowed at 2**64: a 500).
-MAX_PAGE = 1_000_000
 
 
 def admin_required(view: F) -> F:

@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from posapp.apidoc import check_answers, documented
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.maintenance import database, jobs, startup
@@ -32,10 +33,12 @@ from posapp.models.base import utcnow
 from posapp.services import backups, numbering
 from posapp.services.settings import load_settings
 from posapp.web import admin_required
+from posapp.web import schemas as s
 from posapp.web.uploads import upload_limit
 from posapp.winfs import unlink_with_retry
 
 bp = Blueprint("backups", __name__, url_prefix="/backups")
+check_answers(bp)  # the JSON endpoints (jobs) are documented; the pages pass
 LOOPBACK = {"127.0.0.1", "::1"}
 DEFAULT_RESTORE_MAX_BYTES = 2 * 1024**3  # a shop's database grows by a few MB a year
 UPLOAD_NAME = "restore-upload.db"
@@ -194,6 +197,11 @@ def _folder() -> Path:
 
 
 @bp.post("/jobs")
+@documented(
+    {202: s.BackupJobStarted, 403: s.TillError, 409: s.TillError, 422: s.TillError},
+    body=s.BackupJobRequest,
+    role="admin",
+)
 @admin_required
 def start_job() -> tuple[dict[str, Any], int]:
     """Start a backup with progress: into a folder the desktop user picked, or for download.
@@ -221,6 +229,7 @@ def start_job() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/jobs/<job_id>")
+@documented({200: s.BackupJob, 404: s.TillError}, role="admin")
 @admin_required
 def job_status(job_id: str) -> tuple[dict[str, Any], int]:
     """How far a backup got; once done without a folder, where to download it."""

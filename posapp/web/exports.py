@@ -17,14 +17,17 @@ from flask import Blueprint, render_template, request, stream_with_context
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from posapp.apidoc import check_answers, documented
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.services import exports
 from posapp.web import admin_required
+from posapp.web import schemas as s
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 FOLDER_NAME = re.compile(r"^TillBook-export-\d{4}-\d{2}-\d{2}-\d{4}$")
 LOOPBACK = {"127.0.0.1", "::1"}
+check_answers(bp)  # the folder export is documented; the downloads pass
 
 
 @bp.get("/")
@@ -75,6 +78,11 @@ def all_zip() -> Response:
 
 
 @bp.post("/folder")
+@documented(
+    {200: s.ExportWritten, 404: s.TillError, 409: s.TillError, 422: s.TillError},
+    body=s.ExportFolderRequest,
+    role="admin",
+)
 @admin_required
 def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
     """Write one table into the dated export folder inside a folder the desktop user picked."""

@@ -1,4 +1,8 @@
-"""The till: the scan-first POS page, its live price preview, and the printable receipt."""
+"""The till: the scan-first POS page, its live price preview, and the printable receipt.
+
+The JSON endpoints are documented (posapp/web/schemas.py) and listed in the OpenAPI document
+under the `till` tag; with API_CHECK_RESPONSES on, their answers are checked like the API's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
 from posapp.errors import ValidationError
 from posapp.extensions import db
@@ -14,9 +19,11 @@ from posapp.models.base import to_local
 from posapp.money import money_str, qty_str
 from posapp.services import checkout, drawer, held_bills, inventory, invoices, ledger
 from posapp.services.pricing import summarise_tax
+from posapp.web import schemas as s
 from posapp.web import shop_settings
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
+check_answers(bp)
 
 
 @bp.get("/")
@@ -27,6 +34,7 @@ def index() -> str:
 
 
 @bp.post("/price")
+@documented({200: s.PricePreview}, body=s.TillCart, role="any")
 @login_required
 def price() -> dict[str, Any]:
     """Price the cart with the same function checkout uses (CSRF header required).
@@ -37,7 +45,7 @@ def price() -> dict[str, Any]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("The cart must be a JSON object.")
-    view = checkout.preview(db.session, payload)
+    view = checkout.preview(db.session, checkout.parse_checkout(payload))
     priced = view.priced
     expired = inventory.expired_on_shelf(db.session, [p.id for p in view.products])
     return {
@@ -89,6 +97,7 @@ def receipt(invoice_id: int) -> str:
 
 
 @bp.post("/receipt/<int:invoice_id>/print")
+@documented({200: s.PrintResult}, body=s.PrintRequest, errors=(409, 502), role="any")
 @login_required
 def print_receipt(invoice_id: int) -> dict[str, Any]:
     """Print the receipt on the ESC/POS printer ({duplicate, after_sale}; CSRF header).
@@ -125,16 +134,19 @@ def _held_json(view: held_bills.HeldView) -> dict[str, Any]:
 
 
 @bp.post("/held")
+@documented({201: s.HeldBill}, body=s.TillHoldRequest, role="any")
 @login_required
 def hold() -> tuple[dict[str, Any], int]:
     """Park the cart ({items, discount, customer_id, label}); 201 with the held bill."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("The cart must be a JSON object.")
-    return _held_json(held_bills.park(db.session, payload, current_user)), 201
+    parsed = held_bills.parse_held(payload)
+    return _held_json(held_bills.park(db.session, parsed, current_user)), 201
 
 
 @bp.get("/held")
+@documented({200: s.HeldBillList}, role="any")
 @login_required
 def held() -> dict[str, Any]:
     """List the held bills this user may recall (admins: everyone's), oldest first."""
@@ -143,6 +155,7 @@ def held() -> dict[str, Any]:
 
 
 @bp.post("/held/<int:held_id>/recall")
+@documented({200: s.Recalled}, role="any")
 @login_required
 def recall(held_id: int) -> dict[str, Any]:
     """Take a held cart back (the held bill is removed) with its products filled in."""

@@ -65,7 +65,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         customer = make_customer(db.session, owner, credit_limit="1000.00")
         checkout.checkout(
             db.session,
-            {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id},
+            checkout.parse_checkout(
+                {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id}
+            ),
             owner,
         )
         db.session.remove()
@@ -90,7 +92,15 @@ def _document() -> dict[str, Any]:
     the operations before any fixture runs; test_openapi.py checks it is what the app serves)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATA_DIR": tmp, "AUTO_MIGRATE": False, "LOG_TO_FILE": False})
-        return build_spec(app)
+        spec = build_spec(app)
+    # The till's endpoints need a page's cookie session and CSRF token, not the bearer
+    # token this test sends: their answers are checked by the page tests instead.
+    spec["paths"] = {
+        path: ops
+        for path, ops in spec["paths"].items()
+        if not any(op["tags"] == ["till"] for op in ops.values())
+    }
+    return spec
 
 
 schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)

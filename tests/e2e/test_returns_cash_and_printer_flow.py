@@ -34,14 +34,16 @@ def test_return_one_line_to_the_customers_credit(page: Any, live_server: Any) ->
         soap = make_product(db.session, name="Bath Soap", price="40.00")
         invoice = checkout.checkout(
             db.session,
-            {
-                "items": [
-                    {"product_id": oil.id, "quantity": 1},
-                    {"product_id": soap.id, "quantity": 3},
-                ],
-                "customer_id": customer.id,
-                "payments": [{"method": "cash", "amount": "300.00"}],
-            },
+            checkout.parse_checkout(
+                {
+                    "items": [
+                        {"product_id": oil.id, "quantity": 1},
+                        {"product_id": soap.id, "quantity": 3},
+                    ],
+                    "customer_id": customer.id,
+                    "payments": [{"method": "cash", "amount": "300.00"}],
+                }
+            ),
             cashier,
         )
         invoice_id, customer_id = invoice.id, customer.id

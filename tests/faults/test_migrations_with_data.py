@@ -115,7 +115,9 @@ def test_a_full_first_release_database_upgrades_with_its_data_intact(data_dir: P
         assert login.status_code == 200
         cashier = db.session.get(User, 2)
         invoice = checkout.checkout(
-            db.session, {"items": [{"product_id": 1, "quantity": 1}]}, cashier
+            db.session,
+            checkout.parse_checkout({"items": [{"product_id": 1, "quantity": 1}]}),
+            cashier,
         )
         assert invoice.number.endswith("-000003")
         assert run_checks(db.session).ok

@@ -237,7 +237,9 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
         customer = make_customer(db.session, owner, credit_limit="1000.00")
         invoice = checkout.checkout(
             db.session,
-            {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id},
+            checkout.parse_checkout(
+                {"items": [{"product_id": product.id, "quantity": 1}], "customer_id": customer.id}
+            ),
             owner,
         )
         ids = {"invoice_key": str(invoice.number), "victim": "3"}

@@ -27,7 +27,11 @@ def busy_shop() -> None:
     owner = make_user(db.session, "owner", "admin")
     users.authenticate(db.session, "owner", PASSWORD)
     product = make_product(db.session, owner.id, name="Ghee 500ml", price="320.00")
-    checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 1}]}, owner)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 1}]}),
+        owner,
+    )
 
 
 def tamper(sql: str) -> None:

@@ -195,7 +195,11 @@ def sell_one(app: Flask) -> None:
     with app.app_context():
         user = make_user(db.session, "owner", "admin")
         product = make_product(db.session, name="Tea 250g", price="120.00", opening_stock="5")
-        checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 1}]}, user)
+        checkout.checkout(
+            db.session,
+            checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 1}]}),
+            user,
+        )
     close(app)
 
 
@@ -212,7 +216,11 @@ def test_cli_backup_then_restore_brings_the_old_data_back(data_dir: Path, tmp_pa
     with app.app_context():
         product = db.session.query(Product).one()
         user = db.session.get(Invoice, 1).cashier
-        checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 2}]}, user)
+        checkout.checkout(
+            db.session,
+            checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 2}]}),
+            user,
+        )
     close(app)
     assert count(data_dir / "tillbook.db", "invoices") == 2
 

@@ -24,7 +24,7 @@ def sell(user: User, product: Product, qty: object = 1, payments: list | None = 
     payload: dict[str, object] = {"items": [{"product_id": product.id, "quantity": qty}]}
     if payments is not None:
         payload["payments"] = payments
-    return checkout.checkout(db.session, payload, user)
+    return checkout.checkout(db.session, checkout.parse_checkout(payload), user)
 
 
 def open_drawer(user: User, opening: str = "500.00") -> int:
@@ -58,11 +58,13 @@ def test_expected_cash_adds_float_sales_net_of_change_refunds_and_movements(
     customer = make_customer(db.session, admin, credit_limit="1000.00")
     credit = checkout.checkout(
         db.session,
-        {
-            "items": [{"product_id": product.id, "quantity": 1}],
-            "customer_id": customer.id,
-            "payments": [{"method": "credit", "amount": "100.00"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": product.id, "quantity": 1}],
+                "customer_id": customer.id,
+                "payments": [{"method": "credit", "amount": "100.00"}],
+            }
+        ),
         cashier,
     )
     ledger.record_payment(db.session, customer.id, {"amount": "40.00", "method": "cash"}, cashier)

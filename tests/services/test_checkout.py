@@ -33,7 +33,9 @@ def count(model: type) -> int:
 
 
 def sell(user: User, *items: dict, **extra: object) -> Invoice:
-    return checkout.checkout(db.session, {"items": list(items), **extra}, user)
+    return checkout.checkout(
+        db.session, checkout.parse_checkout({"items": list(items), **extra}), user
+    )
 
 
 def test_sale_writes_invoice_lines_stock_movements_payment_and_audit(admin: User) -> None:
@@ -164,7 +166,7 @@ def test_bad_checkouts_are_rejected_with_the_field_and_write_nothing(
 ) -> None:
     make_product(db.session, price="10.00", opening_stock="5")
     with pytest.raises(ValidationError) as info:
-        checkout.checkout(db.session, payload, admin)
+        checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
     assert field in info.value.fields
     assert count(Invoice) == 0
     assert db.session.scalar(select(Product.stock_milli)) == 5000
@@ -201,8 +203,8 @@ def test_preview_prices_exactly_like_checkout(admin: User) -> None:
         ],
         "discount": "3.5%",
     }
-    view = checkout.preview(db.session, payload)
-    invoice = checkout.checkout(db.session, payload, admin)
+    view = checkout.preview(db.session, checkout.parse_checkout(payload))
+    invoice = checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
     assert view.priced.total == invoice.total
     assert view.priced.tax_total == invoice.tax_total
     assert [line.total for line in view.priced.lines] == [line.total for line in invoice.lines]
@@ -222,7 +224,11 @@ def test_concurrent_checkouts_of_the_last_units_never_oversell(app: Flask, admin
             for _ in range(3):
                 try:
                     checkout.checkout(
-                        db.session, {"items": [{"product_id": product_id, "quantity": 1}]}, user
+                        db.session,
+                        checkout.parse_checkout(
+                            {"items": [{"product_id": product_id, "quantity": 1}]}
+                        ),
+                        user,
                     )
                     outcome = "sold"
                 except InsufficientStock:

@@ -20,14 +20,16 @@ def owing(admin: User):  # type: ignore[no-untyped-def]
     product = make_product(db.session, price="1250.00")
     invoice = checkout.checkout(
         db.session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": product.id, "quantity": 1}],
-            "payments": [
-                {"method": "cash", "amount": "250"},
-                {"method": "credit", "amount": "1000"},
-            ],
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": product.id, "quantity": 1}],
+                "payments": [
+                    {"method": "cash", "amount": "250"},
+                    {"method": "credit", "amount": "1000"},
+                ],
+            }
+        ),
         admin,
     )
     return customer, invoice

@@ -170,14 +170,16 @@ def test_summary_has_balance_limit_aging_last_visit_and_total_spent(admin: User)
     product = make_product(db.session, price="100.00")
     checkout.checkout(
         db.session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": product.id, "quantity": 3}],
-            "payments": [
-                {"method": "cash", "amount": "100"},
-                {"method": "credit", "amount": "200"},
-            ],
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": product.id, "quantity": 3}],
+                "payments": [
+                    {"method": "cash", "amount": "100"},
+                    {"method": "credit", "amount": "200"},
+                ],
+            }
+        ),
         admin,
     )
     info = customers.summary(db.session, customer.id)

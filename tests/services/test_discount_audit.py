@@ -21,7 +21,7 @@ from tests.factories import make_product
 
 
 def sell(user: User, items: list[dict[str, Any]], **extra: Any) -> Invoice:
-    return checkout.checkout(db.session, {"items": items, **extra}, user)
+    return checkout.checkout(db.session, checkout.parse_checkout({"items": items, **extra}), user)
 
 
 def discount_entries() -> list[dict[str, Any]]:

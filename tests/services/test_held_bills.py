@@ -23,12 +23,14 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
     customer = make_customer(db.session, admin, name="Asha")
     view = held_bills.park(
         db.session,
-        {
-            "items": [{"product_id": product.id, "quantity": "2", "discount": "5.00"}],
-            "discount": "10%",
-            "customer_id": customer.id,
-            "label": "  Asha, back in 5 min ",
-        },
+        held_bills.parse_held(
+            {
+                "items": [{"product_id": product.id, "quantity": "2", "discount": "5.00"}],
+                "discount": "10%",
+                "customer_id": customer.id,
+                "label": "  Asha, back in 5 min ",
+            }
+        ),
         admin,
     )
     assert view.bill.label == "Asha, back in 5 min"
@@ -73,15 +75,19 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
 )
 def test_bad_carts_are_refused_and_nothing_is_written(admin: User, payload: dict) -> None:
     with pytest.raises(ValidationError):
-        held_bills.park(db.session, payload, admin)
+        held_bills.park(db.session, held_bills.parse_held(payload), admin)
     assert held_count() == 0
 
 
 def test_cashiers_see_and_recall_only_their_own(admin: User, cashier: User) -> None:
     product = make_product(db.session)
     other = make_user(db.session, "cash2", "cashier")
-    mine = held_bills.park(db.session, {"items": [{"product_id": product.id}]}, cashier)
-    theirs = held_bills.park(db.session, {"items": [{"product_id": product.id}]}, other)
+    mine = held_bills.park(
+        db.session, held_bills.parse_held({"items": [{"product_id": product.id}]}), cashier
+    )
+    theirs = held_bills.park(
+        db.session, held_bills.parse_held({"items": [{"product_id": product.id}]}), other
+    )
     today = ledger.local_today()
     assert [v.bill.id for v in held_bills.list_held(db.session, cashier, today)] == [mine.bill.id]
     assert len(held_bills.list_held(db.session, admin, today)) == 2
@@ -94,7 +100,9 @@ def test_cashiers_see_and_recall_only_their_own(admin: User, cashier: User) -> N
 
 def test_a_bill_held_before_today_is_flagged(admin: User) -> None:
     product = make_product(db.session)
-    view = held_bills.park(db.session, {"items": [{"product_id": product.id}]}, admin)
+    view = held_bills.park(
+        db.session, held_bills.parse_held({"items": [{"product_id": product.id}]}), admin
+    )
     today = ledger.local_today()
     assert [v.stale for v in held_bills.list_held(db.session, admin, today)] == [False]
     tomorrow = today + timedelta(days=1)
@@ -110,7 +118,9 @@ def test_parking_and_recalling_are_audited(admin: User, cashier: User) -> None:
     product = make_product(db.session, name="Tea 250g", price="120.00", opening_stock="5")
     view = held_bills.park(
         db.session,
-        {"items": [{"product_id": product.id, "quantity": "2"}], "label": "Ravi"},
+        held_bills.parse_held(
+            {"items": [{"product_id": product.id, "quantity": "2"}], "label": "Ravi"}
+        ),
         cashier,
     )
     held_bills.recall(db.session, view.bill.id, admin)

@@ -242,7 +242,11 @@ def test_a_count_with_a_bad_quantity_books_nothing(admin: User) -> None:
 
 def test_stock_is_always_the_sum_of_movements_after_every_kind_of_change(admin: User) -> None:
     tea = make_product(db.session, name="Tea", opening_stock="50", cost="100")
-    checkout.checkout(db.session, {"items": [{"product_id": tea.id, "quantity": 4}]}, admin)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": tea.id, "quantity": 4}]}),
+        admin,
+    )
     inventory.receive_stock(
         db.session, {"lines": [{"product_id": tea.id, "quantity": "10", "unit_cost": "110"}]}, 1
     )
@@ -296,7 +300,11 @@ def test_expiring_batches_follow_fifo(admin: User) -> None:
     found = inventory.expiring_batches(db.session, within_days=30, today=today)
     assert [(b.line.batch, b.remaining_milli, b.days_left) for b in found] == [("", 10_000, 4)]
     # sell 12: the older batch is gone (FIFO), 3 of the newer remain and expire in 59 days
-    checkout.checkout(db.session, {"items": [{"product_id": curd.id, "quantity": 12}]}, admin)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": curd.id, "quantity": 12}]}),
+        admin,
+    )
     assert inventory.expiring_batches(db.session, within_days=30, today=today) == []
     later = inventory.expiring_batches(db.session, within_days=60, today=today)
     assert [(b.line.batch, b.remaining_milli) for b in later] == [("B2", 3000)]

@@ -43,7 +43,9 @@ def registered_shop(**overrides: object) -> None:
 
 
 def sell(user: User, *items: dict, **extra: object) -> Invoice:
-    return checkout.checkout(db.session, {"items": list(items), **extra}, user)
+    return checkout.checkout(
+        db.session, checkout.parse_checkout({"items": list(items), **extra}), user
+    )
 
 
 def a_sale(user: User) -> Invoice:

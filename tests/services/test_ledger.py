@@ -44,11 +44,13 @@ def credit_sale(
         payments.append({"method": "cash", "amount": f"{(total - credit_minor) / 100:.2f}"})
     return checkout.checkout(
         db.session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": product.id, "quantity": qty}],
-            "payments": payments,
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": product.id, "quantity": qty}],
+                "payments": payments,
+            }
+        ),
         user,
     )
 
@@ -160,7 +162,9 @@ def test_cash_sale_to_a_customer_writes_no_ledger_entry(admin: User) -> None:
     product = make_product(db.session, price="50.00")
     invoice = checkout.checkout(
         db.session,
-        {"customer_id": customer.id, "items": [{"product_id": product.id, "quantity": 1}]},
+        checkout.parse_checkout(
+            {"customer_id": customer.id, "items": [{"product_id": product.id, "quantity": 1}]}
+        ),
         admin,
     )
     assert invoice.status == "paid" and invoice.customer_id == customer.id
@@ -180,7 +184,9 @@ def test_credit_needs_a_real_customer(admin: User, payload_extra: dict, field: s
     product = make_product(db.session, price="10.00", opening_stock="5")
     with pytest.raises(ValidationError) as info:
         checkout.checkout(
-            db.session, {"items": [{"product_id": product.id}], **payload_extra}, admin
+            db.session,
+            checkout.parse_checkout({"items": [{"product_id": product.id}], **payload_extra}),
+            admin,
         )
     assert field in info.value.fields
     assert count(Invoice) == 0
@@ -193,7 +199,9 @@ def test_archived_customers_cannot_buy_on_the_bill(admin: User) -> None:
     with pytest.raises(ValidationError) as info:
         checkout.checkout(
             db.session,
-            {"customer_id": customer.id, "items": [{"product_id": product.id}]},
+            checkout.parse_checkout(
+                {"customer_id": customer.id, "items": [{"product_id": product.id}]}
+            ),
             admin,
         )
     assert "customer_id" in info.value.fields
@@ -205,14 +213,16 @@ def test_credit_and_card_together_cannot_exceed_the_total(admin: User) -> None:
     with pytest.raises(ValidationError) as info:
         checkout.checkout(
             db.session,
-            {
-                "customer_id": customer.id,
-                "items": [{"product_id": product.id}],
-                "payments": [
-                    {"method": "credit", "amount": "80"},
-                    {"method": "card", "amount": "30"},
-                ],
-            },
+            checkout.parse_checkout(
+                {
+                    "customer_id": customer.id,
+                    "items": [{"product_id": product.id}],
+                    "payments": [
+                        {"method": "credit", "amount": "80"},
+                        {"method": "card", "amount": "30"},
+                    ],
+                }
+            ),
             admin,
         )
     assert "payments" in info.value.fields
@@ -223,16 +233,18 @@ def test_split_tender_of_all_four_methods_with_change(admin: User) -> None:
     product = make_product(db.session, price="100.00")
     invoice = checkout.checkout(
         db.session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": product.id, "quantity": 4}],
-            "payments": [
-                {"method": "card", "amount": "100"},
-                {"method": "upi", "amount": "100"},
-                {"method": "credit", "amount": "150"},
-                {"method": "cash", "amount": "100"},
-            ],
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": product.id, "quantity": 4}],
+                "payments": [
+                    {"method": "card", "amount": "100"},
+                    {"method": "upi", "amount": "100"},
+                    {"method": "credit", "amount": "150"},
+                    {"method": "cash", "amount": "100"},
+                ],
+            }
+        ),
         admin,
     )
     assert invoice.change == 5000
@@ -522,11 +534,13 @@ def test_concurrent_payments_and_credit_sales_keep_the_ledger_exact(
                     if rng.random() < 0.7:
                         checkout.checkout(
                             db.session,
-                            {
-                                "customer_id": customer_id,
-                                "items": [{"product_id": product_id, "quantity": 1}],
-                                "payments": [{"method": "credit", "amount": "70"}],
-                            },
+                            checkout.parse_checkout(
+                                {
+                                    "customer_id": customer_id,
+                                    "items": [{"product_id": product_id, "quantity": 1}],
+                                    "payments": [{"method": "credit", "amount": "70"}],
+                                }
+                            ),
                             user,
                         )
                         outcome = "sale"

@@ -30,7 +30,11 @@ def test_movements_dead_stock_and_reorder(admin: User) -> None:
     tea = make_product(db.session, name="Tea", opening_stock="20", low_stock_threshold="15")
     make_product(db.session, name="Old Stock", opening_stock="4", cost="10")
     for _ in range(3):
-        checkout.checkout(db.session, {"items": [{"product_id": tea.id, "quantity": 2}]}, admin)
+        checkout.checkout(
+            db.session,
+            checkout.parse_checkout({"items": [{"product_id": tea.id, "quantity": 2}]}),
+            admin,
+        )
     today = to_local(utcnow()).date()
     report = reports.movements(db.session, today, today, "sale")
     assert [r[2] for r in report.rows] == ["Tea", "Tea", "Tea"]

@@ -30,7 +30,7 @@ def sell(user: User, items: list[tuple[Product, object]], **extra: object) -> In
         "items": [{"product_id": p.id, "quantity": q} for p, q in items],
         **extra,
     }
-    return checkout.checkout(db.session, payload, user)
+    return checkout.checkout(db.session, checkout.parse_checkout(payload), user)
 
 
 def give_back(invoice: Invoice, user: User, lines: list[tuple[int, object]], **extra: object):

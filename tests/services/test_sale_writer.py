@@ -122,13 +122,18 @@ def test_a_cash_and_card_sale_is_complete_without_its_session(admin: User) -> No
     dal = make_product(db.session, name="Dal", price="142.50", unit="kg", opening_stock="5")
     invoice = checkout.checkout(
         db.session,
-        {
-            "items": [
-                {"product_id": rice.id, "quantity": 2},
-                {"code": dal.code, "quantity": "1.250"},
-            ],
-            "payments": [{"method": "card", "amount": "10"}, {"method": "cash", "amount": "500"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": rice.id, "quantity": 2},
+                    {"code": dal.code, "quantity": "1.250"},
+                ],
+                "payments": [
+                    {"method": "card", "amount": "10"},
+                    {"method": "cash", "amount": "500"},
+                ],
+            }
+        ),
         admin,
     )
     assert len(invoice.lines) == 2 and len(invoice.payments) == 2
@@ -152,11 +157,13 @@ def test_a_credit_sale_paid_from_an_advance_is_complete_without_its_session(
     ledger.record_payment(db.session, customer.id, {"amount": "50", "method": "cash"}, admin)
     invoice = checkout.checkout(
         db.session,
-        {
-            "items": [{"product_id": rice.id, "quantity": 2}],
-            "customer_id": customer.id,
-            "payments": [{"method": "credit", "amount": "125"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": rice.id, "quantity": 2}],
+                "customer_id": customer.id,
+                "payments": [{"method": "credit", "amount": "125"}],
+            }
+        ),
         admin,
     )
     assert invoice.allocations and invoice.customer is not None

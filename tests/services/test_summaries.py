@@ -62,8 +62,16 @@ def test_returns_and_voids_leave_the_day_they_happen(admin: User) -> None:
     from tests.factories import make_product
 
     tea = make_product(db.session, admin.id, name="Tea 250g", price="120.00", cost="90.00")
-    sold = checkout.checkout(db.session, {"items": [{"product_id": tea.id, "quantity": 3}]}, admin)
-    other = checkout.checkout(db.session, {"items": [{"product_id": tea.id, "quantity": 1}]}, admin)
+    sold = checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": tea.id, "quantity": 3}]}),
+        admin,
+    )
+    other = checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": tea.id, "quantity": 1}]}),
+        admin,
+    )
     (day,) = db.session.scalars(select(DailySales)).all()
     assert (day.invoices, day.sales, day.cash, day.cost) == (2, 48000, 48000, 36000)
 

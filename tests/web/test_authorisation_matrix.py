@@ -211,11 +211,13 @@ def world(app: Flask) -> dict[str, dict[str, str]]:
     customer = make_customer(db.session, owner, credit_limit="1000.00")
     checkout.checkout(
         db.session,
-        {
-            "items": [{"product_id": product.id, "quantity": 1}],
-            "customer_id": customer.id,
-            "payments": [{"method": "credit", "amount": "10.00"}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": product.id, "quantity": 1}],
+                "customer_id": customer.id,
+                "payments": [{"method": "credit", "amount": "10.00"}],
+            }
+        ),
         cashier,  # a cashier may see their own sales' receipts (and an admin everyone's)
     )
     ledger.record_payment(db.session, customer.id, {"amount": "1.00", "method": "cash"}, owner)

@@ -446,7 +446,7 @@ def test_a_restore_never_issues_an_invoice_number_twice(
         user = db.session.get(User, admin_id)
         assert user is not None
         payload = {"items": [{"product_id": soap_id, "quantity": "1"}]}
-        return checkout.checkout(db.session, payload, user).number
+        return checkout.checkout(db.session, checkout.parse_checkout(payload), user).number
 
     sold = [sell() for _ in range(3)]
     login(client)
@@ -481,13 +481,15 @@ def test_numbering_continues_after_a_database_file_copied_in_by_hand(
     payload = {"items": [{"product_id": soap.id, "quantity": "1"}]}
     db_file = database.sqlite_file(app)
     assert db_file is not None
-    checkout.checkout(db.session, payload, admin)
+    checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
     db.session.remove()
     db.engine.dispose()
     old_copy = data_dir / "old.db"
     backups.backup_database(db_file, old_copy)
     with app.app_context():
-        checkout.checkout(db.session, payload, db.session.get(User, admin_id))
+        checkout.checkout(
+            db.session, checkout.parse_checkout(payload), db.session.get(User, admin_id)
+        )
         db.session.remove()
         db.engine.dispose()
     startup.close_database(app)  # TillBook closes: the marks are kept
@@ -495,7 +497,12 @@ def test_numbering_continues_after_a_database_file_copied_in_by_hand(
     lost = startup.carry_numbers_forward(app)  # what the next start does
     assert [(g.kind, g.first, g.last) for g in lost] == [("invoice", 2, 2)]
     with app.app_context():
-        assert checkout.checkout(db.session, payload, db.session.get(User, admin_id)).seq == 3
+        assert (
+            checkout.checkout(
+                db.session, checkout.parse_checkout(payload), db.session.get(User, admin_id)
+            ).seq
+            == 3
+        )
         assert numbering.lost_ranges(db.session) == lost
 
 

@@ -21,7 +21,11 @@ def test_cashier_opens_moves_money_and_closes_blind(
     assert client.post("/cash/open", data={"opening_float": "200"}).status_code == 302
     sid = cash_sessions.open_session_id(db.session, cashier.id)
     assert sid is not None
-    checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 1}]}, cashier)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 1}]}),
+        cashier,
+    )
     response = client.post(
         f"/cash/{sid}/movement", data={"kind": "pay_out", "amount": "15", "reason": "Courier"}
     )
@@ -79,7 +83,11 @@ def test_dashboard_shows_cash_in_open_drawers(
 ) -> None:
     product = make_product(db.session, admin.id, price="100.00")
     cash_sessions.open_session(db.session, {"opening_float": "50"}, cashier)
-    checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 2}]}, cashier)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 2}]}),
+        cashier,
+    )
     login(client, "admin")
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "data-cash-in-drawer>₹250.00" in page

@@ -29,11 +29,13 @@ def owing_customer(admin, amount: str = "300.00", **fields):  # type: ignore[no-
     product = make_product(db.session, price=amount)
     checkout.checkout(
         db.session,
-        {
-            "customer_id": customer.id,
-            "items": [{"product_id": product.id, "quantity": 1}],
-            "payments": [{"method": "credit", "amount": amount}],
-        },
+        checkout.parse_checkout(
+            {
+                "customer_id": customer.id,
+                "items": [{"product_id": product.id, "quantity": 1}],
+                "payments": [{"method": "credit", "amount": amount}],
+            }
+        ),
         admin,
     )
     return customer

@@ -48,15 +48,17 @@ def test_hostile_names_are_escaped_everywhere_they_are_shown(
     customer = make_customer(db.session, admin, name=SCRIPT, address=IMG, credit_limit="1000.00")
     invoice = checkout.checkout(
         db.session,
-        {
-            "items": [
-                {"product_id": drink.id, "quantity": 1},
-                {"product_id": snack.id, "quantity": 2},
-            ],
-            "customer_id": customer.id,
-            "payments": [{"method": "credit", "amount": "30.00"}],
-            "note": IMG,
-        },
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": drink.id, "quantity": 1},
+                    {"product_id": snack.id, "quantity": 2},
+                ],
+                "customer_id": customer.id,
+                "payments": [{"method": "credit", "amount": "30.00"}],
+                "note": IMG,
+            }
+        ),
         admin,
     )
     # Usernames cannot carry markup at all: the rule refuses them before any page shows one.

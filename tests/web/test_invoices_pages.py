@@ -14,7 +14,7 @@ from tests.web.helpers import login
 
 def sell(user: User, product: Product, quantity: object = 2, **extra: object) -> Invoice:
     payload = {"items": [{"product_id": product.id, "quantity": quantity}], **extra}
-    return checkout.checkout(db.session, payload, user)
+    return checkout.checkout(db.session, checkout.parse_checkout(payload), user)
 
 
 def notes() -> int:

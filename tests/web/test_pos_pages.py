@@ -216,7 +216,7 @@ def sell(user, *items, tendered: str | None = None, discount: str | None = None)
         payload["payments"] = [{"method": "cash", "amount": tendered}]
     if discount:
         payload["discount"] = discount
-    return checkout.checkout(db.session, payload, user)
+    return checkout.checkout(db.session, checkout.parse_checkout(payload), user)
 
 
 def test_receipt_shows_the_sale(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
@@ -332,7 +332,11 @@ def test_price_preview_flags_expired_stock_still_on_the_shelf(
         None,
     )
     assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["expired"] == "4"
-    checkout.checkout(db.session, {"items": [{"product_id": curd.id, "quantity": 4}]}, admin)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": curd.id, "quantity": 4}]}),
+        admin,
+    )
     assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["expired"] is None
 
 

@@ -39,10 +39,12 @@ def a_cash_sale(user: User) -> Invoice:
     item = make_product(db.session, name="Atta 5kg", price="240.00")
     return checkout.checkout(
         db.session,
-        {
-            "items": [{"product_id": item.id, "quantity": 1}],
-            "payments": [{"method": "cash", "amount": 300}],
-        },
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": item.id, "quantity": 1}],
+                "payments": [{"method": "cash", "amount": 300}],
+            }
+        ),
         user,
     )
 

@@ -302,7 +302,11 @@ def test_product_page_shows_barcode_sales_and_expiry(admin_client: FlaskClient, 
     from posapp.services import checkout, inventory
 
     product = make_product(db.session, name="Curd", price="25.00", opening_stock="10")
-    checkout.checkout(db.session, {"items": [{"product_id": product.id, "quantity": 3}]}, admin)
+    checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 3}]}),
+        admin,
+    )
     inventory.receive_stock(
         db.session,
         {

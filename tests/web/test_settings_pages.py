@@ -134,7 +134,9 @@ def test_the_receipt_and_money_follow_the_settings(admin_client: FlaskClient, ad
     )
     soap = make_product(db.session, name="Soap", price="1234.50", tax_rate="0")
     invoice = checkout.checkout(
-        db.session, {"items": [{"product_id": soap.id, "quantity": 1}]}, admin
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": soap.id, "quantity": 1}]}),
+        admin,
     )
     html = admin_client.get(f"/pos/receipt/{invoice.id}").get_data(as_text=True)
     assert 'data-width-mm="58"' in html and "58mm" in html
@@ -153,7 +155,9 @@ def test_logo_upload_shows_on_page_receipt_and_pdf(
 
     soap = make_product(db.session, name="Soap", price="10", tax_rate="0")
     invoice = checkout.checkout(
-        db.session, {"items": [{"product_id": soap.id, "quantity": 1}]}, admin
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": soap.id, "quantity": 1}]}),
+        admin,
     )
     receipt = admin_client.get(f"/pos/receipt/{invoice.id}").get_data(as_text=True)
     assert "data-receipt-logo" in receipt and "data:image/png;base64," in receipt
