@@ -46,6 +46,7 @@ from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.invoices import invoice_for_user
 from posapp.services.settings import load_settings
+from posapp.vocabulary import parse_flag
 
 MAX_RETURN_LINES = 500
 REASON_LIMIT = 200
@@ -120,18 +121,6 @@ class ReturnRequest:
     reason: str
 
 
-def _flag(value: object, field: str, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes"):
-        return True
-    if isinstance(value, str) and value.lower() in ("0", "false", "off", "no"):
-        return False
-    raise ValidationError("Use true or false.", field=field)
-
-
 def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
     """Validate the shape of a return request; collect every field error."""
     if not isinstance(payload, Mapping):
@@ -167,7 +156,7 @@ def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
         errors["refund_method"] = f"Refund method must be one of {', '.join(REFUND_METHODS)}."
     restock = True
     try:
-        restock = _flag(payload.get("restock"), "restock", True)
+        restock = parse_flag(payload.get("restock"), "restock", True)
     except ValidationError as exc:
         errors["restock"] = exc.message
     reason = payload.get("reason") or ""
