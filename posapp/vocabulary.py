@@ -61,3 +61,88 @@ def is_yes(value: object) -> bool:
     if isinstance(value, bool):
         return value
     return isinstance(value, str) and value.strip().lower() in TRUE_WORDS
+
+
+# How a bill was paid. "Credit" is the till's word for the part left on the customer's
+# account (khata); the receipt, the invoice PDF, the Z-report and the pages all say it.
+PAYMENT_METHOD_LABELS: dict[str, str] = {
+    "cash": "Cash",
+    "card": "Card",
+    "upi": "UPI",
+    "credit": "Credit",
+}
+# Why stock moved (StockMovement.reason).
+STOCK_REASON_LABELS: dict[str, str] = {
+    "opening": "Opening stock",
+    "sale": "Sale",
+    "return": "Return",
+    "purchase": "Purchase",
+    "adjust_damage": "Damaged",
+    "adjust_loss": "Lost / stolen",
+    "adjust_count": "Stock count",
+    "void": "Voided sale",
+}
+# A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
+LEDGER_KIND_LABELS: dict[str, str] = {
+    "opening": "Opening balance",
+    "credit_sale": "Credit sale",
+    "payment": "Payment",
+    "return": "Return",
+    "adjustment": "Adjustment",
+    "void": "Void",
+}
+# An invoice's status, and the Bootstrap colour of its badge on the pages.
+INVOICE_STATUS_LABELS: dict[str, str] = {
+    "paid": "Paid",
+    "partial": "Partial",
+    "unpaid": "Unpaid",
+    "void": "Void",
+    "returned": "Returned",
+}
+INVOICE_STATUS_BADGES: dict[str, str] = {
+    "paid": "success",
+    "partial": "warning",
+    "unpaid": "danger",
+    "void": "secondary",
+    "returned": "info",
+}
+
+
+class Labels:
+    """The Jinja global `labels` (pages and PDFs): `labels.payment("upi")` and friends.
+
+    An unknown value shows as itself, so a method or reason stored by a newer version still
+    reads as something rather than failing the page.
+    """
+
+    payment_methods = PAYMENT_METHOD_LABELS
+    stock_reasons = STOCK_REASON_LABELS
+    invoice_statuses = INVOICE_STATUS_LABELS
+
+    @staticmethod
+    def payment(method: str) -> str:
+        """A payment method's label ("upi" -> "UPI")."""
+        return PAYMENT_METHOD_LABELS.get(method, method)
+
+    @staticmethod
+    def stock_reason(reason: str) -> str:
+        """A stock movement reason's label ("adjust_loss" -> "Lost / stolen")."""
+        return STOCK_REASON_LABELS.get(reason, reason)
+
+    @staticmethod
+    def ledger_kind(kind: str) -> str:
+        """A customer ledger entry's label ("credit_sale" -> "Credit sale")."""
+        return LEDGER_KIND_LABELS.get(kind, kind)
+
+    @staticmethod
+    def invoice_status(status: str) -> str:
+        """An invoice status's label ("partial" -> "Partial")."""
+        return INVOICE_STATUS_LABELS.get(status, status.capitalize())
+
+    @staticmethod
+    def invoice_badge(status: str) -> str:
+        """The badge colour of an invoice status on the pages."""
+        return INVOICE_STATUS_BADGES.get(status, "secondary")
+
+
+labels = Labels()

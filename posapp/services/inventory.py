@@ -23,16 +23,6 @@ from posapp.services.settings import load_settings
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
 MANUAL_REASONS = ("opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count")
 ADJUST_REASONS = ("adjust_damage", "adjust_loss", "adjust_count")
-REASON_LABELS = {
-    "opening": "Opening stock",
-    "sale": "Sale",
-    "return": "Return",
-    "purchase": "Purchase",
-    "adjust_damage": "Damaged",
-    "adjust_loss": "Lost / stolen",
-    "adjust_count": "Stock count",
-    "void": "Voided sale",
-}
 MAX_PURCHASE_LINES = 500
 NOTE_LIMIT = 200
 
