@@ -32,3 +32,28 @@ def parse_day(text: str, field: str, format_message: str = FORMAT_MESSAGE) -> da
     except ValueError:
         raise ValidationError(format_message, field=field) from None
     return check_day(day, field)
+
+
+def optional_day(value: object, field: str, date_part: bool = False) -> date | None:
+    """None for an absent or blank value, else parse_day of it.
+
+    With `date_part`, only the first ten characters count: a list filter fed a timestamp
+    (2026-04-01T10:30) means its day, as the invoice list has always read it.
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    return parse_day(text[:10] if date_part else text, field)
+
+
+def day_or_none(text: str, field: str) -> date | None:
+    """A filter's day read leniently: None when unreadable, refused only when out of range.
+
+    An unreadable day filters nothing rather than failing the page (the audit log), but a
+    readable one the clock cannot convert still gets RANGE_MESSAGE.
+    """
+    try:
+        day = date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+    return check_day(day, field)

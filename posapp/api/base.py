@@ -17,6 +17,7 @@ from posapp.models import User
 from posapp.services.limits import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
 from posapp.services.users import token_user
+from posapp.vocabulary import parse_flag
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,12 +151,7 @@ def page_envelope(items: list[Any], total: int, page: int, per_page: int) -> dic
 
 def flag(name: str) -> bool:
     """Read a boolean query flag: 1/true/yes or 0/false/no (absent: false); else 422."""
-    raw = request.args.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no"):
-        return False
-    if raw in ("1", "true", "yes"):
-        return True
-    raise ValidationError(f"{name} is 1 or 0.", field=name)
+    return parse_flag(request.args.get(name, ""), name)
 
 
 def search_text(name: str = "q") -> str:

@@ -6,23 +6,13 @@ from posapp.documents.pdf import environment, html_to_pdf
 from posapp.services.ledger_views import PaymentReceipt, StatementData
 from posapp.services.settings import ShopSettings
 
-KIND_LABELS = {
-    "opening": "Opening balance",
-    "credit_sale": "Credit sale",
-    "payment": "Payment",
-    "return": "Return",
-    "adjustment": "Adjustment",
-    "void": "Void",
-}
-METHOD_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI"}
-
 
 def statement_html(data: StatementData, settings: ShopSettings) -> str:
     """Render a customer statement's HTML (the PDF's source)."""
     return (
         environment()
         .get_template("pdf/statement.html")
-        .render(data=data, customer=data.customer, settings=settings, kinds=KIND_LABELS)
+        .render(data=data, customer=data.customer, settings=settings)
     )
 
 
@@ -38,7 +28,7 @@ def payment_html(receipt: PaymentReceipt, settings: ShopSettings) -> str:
     return (
         environment()
         .get_template("pdf/payment_receipt.html")
-        .render(receipt=receipt, settings=settings, methods=METHOD_LABELS)
+        .render(receipt=receipt, settings=settings)
     )
 
 

@@ -26,8 +26,8 @@ from posapp.services import receipt_printer
 from posapp.services.pricing import summarise_tax
 from posapp.services.receipt_printer import PrinterConfig
 from posapp.services.settings import ShopSettings
+from posapp.vocabulary import labels
 
-METHODS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit"}
 QR_SIZE = {58: 4, 80: 5}  # module size in dots: about 25 mm wide for an invoice number
 
 
@@ -151,7 +151,7 @@ def write_receipt(
 
     w.rule()
     for payment in invoice.payments:
-        method = METHODS.get(payment.method, payment.method)
+        method = labels.payment(payment.method)
         if payment.amount < 0:
             how = "to credit" if payment.method == "credit" else f"in {method.lower()}"
             w.two(f"Refund {how}", f"-{amount(-payment.amount)}")

@@ -12,6 +12,7 @@ from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import ShopSettings
+from posapp.vocabulary import labels
 
 TEMPLATE = "pdf/invoice.html"
 # One template per invoice layout (the `invoice_layout` setting), all over invoice_context.
@@ -21,7 +22,6 @@ LAYOUT_TEMPLATES = {
     "receipt": "pdf/invoice_receipt.html",
 }
 CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
-PAYMENT_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Credit (on account)"}
 
 _ONES = (
     *("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"),
@@ -118,7 +118,7 @@ def invoice_context(
         "cashier": invoice.cashier.username if invoice.cashier else "",
         "currency_symbol": get_currency_symbol(settings.currency, locale=settings.locale),
         "in_words": amount_in_words(invoice.total, settings.currency),
-        "payments": [(PAYMENT_LABELS.get(p.method, p.method), p.amount) for p in invoice.payments],
+        "payments": [(labels.payment(p.method), p.amount) for p in invoice.payments],
         "balance_due": invoice.balance_due,
         "duplicate": duplicate,
         "logo": logo,

@@ -21,6 +21,7 @@ from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
 from posapp.services.customers import display_phone
 from posapp.services.settings import ShopSettings
+from posapp.vocabulary import labels
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def environment() -> Environment:
         localtime=_localtime,
         phone=display_phone,
     )
+    env.globals["labels"] = labels
     return env
 
 

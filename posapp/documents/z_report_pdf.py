@@ -8,7 +8,6 @@ from posapp.services.cash_sessions import ZReport
 from posapp.services.settings import ShopSettings
 
 TEMPLATE = "pdf/z_report.html"
-METHOD_LABELS = {"cash": "Cash", "card": "Card", "upi": "UPI", "credit": "Store credit"}
 
 
 def z_report_html(report: ZReport, settings: ShopSettings) -> str:
@@ -21,7 +20,6 @@ def z_report_html(report: ZReport, settings: ShopSettings) -> str:
             report=report,
             cash=cash,
             settings=settings,
-            methods=METHOD_LABELS,
             opened=to_local(cash.opened_at).strftime("%d-%m-%Y %H:%M"),
             closed=to_local(cash.closed_at).strftime("%d-%m-%Y %H:%M") if cash.closed_at else "",
         )

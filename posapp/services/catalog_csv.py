@@ -40,6 +40,7 @@ from posapp.services import audit, counters
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
 from posapp.services.csv_io import neutralise, unneutralise
 from posapp.services.settings import load_settings
+from posapp.vocabulary import parse_flag
 
 MAX_ROWS = 200_000
 # Rows looked up by code, and rows written, together. Bigger batches left the server holding
@@ -90,8 +91,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "archived": ("archived", "inactive"),
 }
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-TRUE_WORDS = ("1", "yes", "y", "true")
-FALSE_WORDS = ("", "0", "no", "n", "false")
 NUMERIC_FIELDS = ("price", "mrp", "cost", "tax_rate", "stock", "low_stock_threshold")
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # The codes go in as an expanding parameter at execution: a literal list would stay in
@@ -467,12 +466,7 @@ def _count(plan: ImportPlan, needs: _Needs, product_id: int | None, fields: dict
 def _archived_flag(cells: Mapping[str, str]) -> bool | None:
     if "archived" not in cells:
         return None
-    word = cells["archived"].lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValidationError("archived must be yes or no.")
+    return parse_flag(cells["archived"], "archived")
 
 
 def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | None, dict[str, Any]]:

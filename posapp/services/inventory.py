@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from posapp.dates import parse_day
+from posapp.dates import optional_day
 from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import affected, to_local, utcnow, write_transaction
@@ -24,16 +24,6 @@ from posapp.services.settings import load_settings
 # Movements a person may book by hand; sales, returns and voids come from invoices only.
 MANUAL_REASONS = ("opening", "purchase", "adjust_damage", "adjust_loss", "adjust_count")
 ADJUST_REASONS = ("adjust_damage", "adjust_loss", "adjust_count")
-REASON_LABELS = {
-    "opening": "Opening stock",
-    "sale": "Sale",
-    "return": "Return",
-    "purchase": "Purchase",
-    "adjust_damage": "Damaged",
-    "adjust_loss": "Lost / stolen",
-    "adjust_count": "Stock count",
-    "void": "Voided sale",
-}
 MAX_PURCHASE_LINES = 500
 
 
@@ -214,13 +204,6 @@ def adjust_stock(
     return product
 
 
-def _parse_expiry(value: object, field: str) -> date | None:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    return parse_day(text, field)
-
-
 def _find_product(session: Session, raw: Mapping[str, Any]) -> Product | None:
     product_id = raw.get("product_id")
     if product_id not in (None, ""):
@@ -280,7 +263,7 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
             errors[f"lines.{i}.unit_cost"] = f"Line {i} ({product.name}): {exc.message}"
             continue
         try:
-            expiry = _parse_expiry(raw.get("expiry"), f"lines.{i}.expiry")
+            expiry = optional_day(raw.get("expiry"), f"lines.{i}.expiry")
         except ValidationError as exc:
             errors[f"lines.{i}.expiry"] = f"Line {i} ({product.name}): {exc.message}"
             continue

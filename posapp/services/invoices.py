@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from posapp.dates import parse_day
+from posapp.dates import optional_day
 from posapp.errors import Forbidden, NotFound, ValidationError
 from posapp.models import (
     INVOICE_STATUSES,
@@ -45,12 +45,6 @@ def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
     if not user.is_admin and invoice.cashier_id != user.id:
         raise Forbidden("Cashiers can open only their own invoices.")
     return invoice
-
-
-def _parse_day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    return parse_day(value[:10], field)
 
 
 def _customers_matching(q: str) -> Select[int]:
@@ -117,8 +111,8 @@ def list_invoices(
                 Invoice.customer_id.in_(_customers_matching(q)),
             )
         )
-    start = _parse_day(date_from, "from")
-    end = _parse_day(date_to, "to")
+    start = optional_day(date_from, "from", date_part=True)
+    end = optional_day(date_to, "to", date_part=True)
     try:
         if start:
             stmt = stmt.where(Invoice.created_at >= local_midnight_utc(start))

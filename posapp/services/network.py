@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.services import shop_settings
+from posapp.vocabulary import is_yes
 
 # Any private address does: connecting a UDP socket sends nothing, it only asks the OS which
 # local address would route there. So it works with no internet and no packets on the wire.
@@ -94,7 +95,7 @@ def validate_port(raw: str) -> int:
 
 def update_sharing(session: Session, data: Mapping[str, Any], user_id: int | None) -> bool:
     """Save the "Share on the local network" switch and port (audited); True if changed."""
-    sharing = str(data.get("lan_sharing") or "").strip().lower() in ("1", "on", "true", "yes")
+    sharing = is_yes(str(data.get("lan_sharing") or ""))
     try:
         port = validate_port(str(data.get("lan_port") or ""))
     except ValidationError as exc:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import DomainError, ValidationError
 from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
+from posapp.vocabulary import form_flag
 
 PRINTER_KINDS = {
     "none": "No receipt printer (print through the browser)",
@@ -40,8 +41,6 @@ NETWORK_TIMEOUT = 5.0
 USB_TIMEOUT_MS = 5000
 HEX_ID = re.compile(r"(?:0x)?([0-9a-fA-F]{4})")
 HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[?[0-9A-Fa-f:]{2,39}\]?")
-TRUE_WORDS = ("1", "on", "true", "yes")
-FALSE_WORDS = ("", "0", "off", "false", "no")
 # ESC p 0 25 25 (ms/2): pulse the drawer connector's pin 2, as python-escpos's cashdraw(2).
 DRAWER_KICK_PIN = 2
 # win32print's EnumPrinters flags (winspool.h): printers of this computer and shared ones added.
@@ -117,15 +116,6 @@ def _hex_or_zero(text: str) -> int:
     return int(match.group(1), 16) if match else 0
 
 
-def _boolean(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> bool:
-    raw = str(data.get(key) or "").strip().lower()
-    if raw in TRUE_WORDS:
-        return True
-    if raw not in FALSE_WORDS:
-        errors[key] = "Tick the box or leave it empty."
-    return False
-
-
 def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform) -> dict[str, Any]:
     """Check the printer form; return the settings to save or raise with every field's error.
 
@@ -163,8 +153,8 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
     elif not name and kind == "windows" and "printer_kind" not in errors:
         errors["printer_windows_name"] = "Type the printer's name as Windows shows it."
     values["printer_windows_name"] = name
-    values["printer_auto_print"] = _boolean(data, "printer_auto_print", errors)
-    values["printer_open_drawer"] = _boolean(data, "printer_open_drawer", errors)
+    values["printer_auto_print"] = form_flag(data, "printer_auto_print", errors)
+    values["printer_open_drawer"] = form_flag(data, "printer_open_drawer", errors)
     if errors:
         raise ValidationError(
             "Some printer settings need fixing; nothing was saved.", fields=errors

@@ -48,6 +48,7 @@ from posapp.services.invoices import invoice_for_user
 from posapp.services.limits import MAX_RETURN_LINES
 from posapp.services.limits import REASON_LENGTH as REASON_LIMIT
 from posapp.services.settings import load_settings
+from posapp.vocabulary import parse_flag
 
 # ---------------------------------------------------------------- pure rules
 
@@ -118,18 +119,6 @@ class ReturnRequest:
     reason: str
 
 
-def _flag(value: object, field: str, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes"):
-        return True
-    if isinstance(value, str) and value.lower() in ("0", "false", "off", "no"):
-        return False
-    raise ValidationError("Use true or false.", field=field)
-
-
 def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
     """Validate the shape of a return request; collect every field error."""
     if not isinstance(payload, Mapping):
@@ -165,7 +154,7 @@ def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
         errors["refund_method"] = f"Refund method must be one of {', '.join(REFUND_METHODS)}."
     restock = True
     try:
-        restock = _flag(payload.get("restock"), "restock", True)
+        restock = parse_flag(payload.get("restock"), "restock", True)
     except ValidationError as exc:
         errors["restock"] = exc.message
     reason = payload.get("reason") or ""

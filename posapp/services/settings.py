@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.models import Setting
+from posapp.vocabulary import is_yes
 from posapp.winfs import sqlite_ro_uri
 
 
@@ -86,7 +87,7 @@ class ShopSettings:
 
 def _decode(kind: type, raw: str) -> object:
     if kind is bool:
-        return raw in ("1", "true", "True", "yes", "on")
+        return is_yes(raw)
     if kind is int:
         return int(raw)
     return raw

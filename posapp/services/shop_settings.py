@@ -20,6 +20,7 @@ from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
 from posapp.services.settings import ShopSettings, load_settings, save_settings
+from posapp.vocabulary import form_flag
 from posapp.winfs import replace_with_retry, unlink_with_retry
 
 AUDIT_ACTION = "settings.change"
@@ -30,8 +31,6 @@ LOGO_BOX = (400, 200)
 LOGO_MAX_PIXELS = 40_000_000
 EXAMPLE_MINOR = 12_345_650  # 1,23,456.50 in the default format
 
-TRUE_WORDS = ("1", "on", "true", "yes")
-FALSE_WORDS = ("", "0", "off", "false", "no")
 # Only what works in a web address and a file name: the number goes in both (/api/invoice/<n>,
 # the PDF's name), so GST/A made the invoice unreachable and the file name a path.
 PREFIX_RE = re.compile(r"[A-Z0-9-]{1,10}")
@@ -57,19 +56,10 @@ FORM_FIELDS = (
 )
 
 
-def _boolean(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> bool:
-    raw = str(data.get(key) or "").strip().lower()
-    if raw in TRUE_WORDS:
-        return True
-    if raw not in FALSE_WORDS:
-        errors[key] = "Tick the box or leave it empty."
-    return False
-
-
 def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     """Validate the low-stock default and negative-stock switch (shared with the stock page)."""
     values: dict[str, Any] = {
-        "allow_negative_stock": _boolean(data, "allow_negative_stock", errors)
+        "allow_negative_stock": form_flag(data, "allow_negative_stock", errors)
     }
     try:
         milli = parse_signed_quantity(
@@ -144,7 +134,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         errors["allowed_hosts"] = exc.message
     for key in ("prices_include_tax", "split_tax", "round_off"):
-        values[key] = _boolean(data, key, errors)
+        values[key] = form_flag(data, key, errors)
     values.update(stock_values(data, errors))
     if errors:
         raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)

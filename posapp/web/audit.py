@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from posapp.dates import check_day
+from posapp.dates import day_or_none
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import User
@@ -18,14 +18,6 @@ from posapp.web import admin_required, id_value, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 100
-
-
-def _day(name: str) -> date | None:
-    try:
-        day = date.fromisoformat(request.args.get(name, "")[:10])
-    except ValueError:
-        return None  # an unreadable date filters nothing rather than failing the page
-    return check_day(day, name)  # a readable one the clock cannot convert gets a message
 
 
 def _midnight(day: date | None, later: int = 0) -> datetime | None:
@@ -47,7 +39,8 @@ def index() -> tuple[str, int]:
     error, status, total = None, 200, 0
     since = until = None
     try:
-        since, until = _day("from"), _day("to")
+        since = day_or_none(request.args.get("from", ""), "from")
+        until = day_or_none(request.args.get("to", ""), "to")
         entries, total = audit.list_entries(
             db.session,
             action=request.args.get("action", ""),

@@ -12,6 +12,7 @@ from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
 from posapp.services import cash_sessions, drawer
+from posapp.vocabulary import is_yes
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import Reshow, or_reshow
 
@@ -96,7 +97,7 @@ def open_drawer() -> Any:
 @admin_required
 def required() -> Response:
     """Set whether cash sales and cash refunds need an open session (admins)."""
-    on = request.form.get("required") in ("1", "on")
+    on = is_yes(request.form.get("required"))
     cash_sessions.set_required(db.session, on, current_user)
     flash(
         "Cash sales now need an open session." if on else "Cash sales no longer need a session.",

@@ -12,6 +12,7 @@ from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str, percent_str
 from posapp.services import inventory
 from posapp.services.customers import display_phone
+from posapp.vocabulary import labels
 from posapp.web import shop_logo, shop_settings
 
 # static/js/theme.js writes it. A cookie, not localStorage: cookies belong to the host whatever
@@ -74,6 +75,7 @@ def register_filters(app: Flask) -> None:
                 request.cookies.get(THEME_COOKIE) if has_request_context() else None
             ),
             "zip": zip,
+            "labels": labels,
             # Called by pages that print the logo (receipt, settings), so others read no file.
             "shop_logo": shop_logo,
             # Called by the navbar for admins only, so other pages pay no query.

@@ -25,8 +25,8 @@ from posapp.services import (
     sales_reports,
 )
 from posapp.services.csv_io import csv_text, safe_rows
-from posapp.services.inventory import REASON_LABELS
 from posapp.services.ledger import local_today
+from posapp.vocabulary import labels
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import or_reshow
 
@@ -181,7 +181,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         start=start,
         end=end,
         reason=reason,
-        reasons=[(r, REASON_LABELS[r]) for r in MOVEMENT_REASONS],
+        reasons=[(r, labels.stock_reason(r)) for r in MOVEMENT_REASONS],
         days=days,
         kinds=dict(report.columns),
         expense_categories=EXPENSE_CATEGORIES,

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.services import two_step, users
+from posapp.vocabulary import is_yes
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
@@ -134,7 +135,7 @@ def token_days() -> Response | tuple[str, int]:
 @admin_required
 def two_step_required() -> Response:
     """Require (or stop requiring) two-step login for every admin."""
-    required = request.form.get("required") in ("1", "on")
+    required = is_yes(request.form.get("required"))
     two_step.set_required_for_admins(db.session, required, current_user.id)
     if required:
         return _done("Every admin must now use two-step login.")
