@@ -129,6 +129,10 @@ class Purchase(Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     supplier: Mapped[str] = mapped_column(String(120), default="")
     reference: Mapped[str] = mapped_column(String(64), default="")
+    # The supplier's GSTIN and state make the bill's tax claimable as input tax credit.
+    supplier_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    supplier_state: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    bill_date: Mapped[date | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(String(200), default="")
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
@@ -149,6 +153,13 @@ class PurchaseLine(Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     qty_milli: Mapped[int] = mapped_column(BigInteger)
     unit_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The tax charged on this line by the supplier (input tax): rate, taxable value and heads.
+    tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    taxable: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    igst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cess: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     expiry_date: Mapped[date | None] = mapped_column(default=None, index=True)
     batch: Mapped[str] = mapped_column(String(40), default="")
 

@@ -29,6 +29,11 @@ class Customer(Model):
     phone_digits: Mapped[str] = mapped_column(String(20), index=True)
     email: Mapped[str] = mapped_column(String(120), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
+    # A registered business customer: GSTIN (15 characters, checked), legal name as registered,
+    # and the two-digit GST state code that decides the place of supply ("" = the shop's state).
+    gstin: Mapped[str] = mapped_column(String(15), default="", server_default="", index=True)
+    legal_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     credit_limit: Mapped[int] = mapped_column(BigInteger, default=0)
     archived: Mapped[bool] = mapped_column(default=False, index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import Model
@@ -53,6 +53,14 @@ class CreditNote(Model):
         default=None,
         index=True,
     )
+    # As on invoices (models/sales.py): the split, the place of supply, the halves rule and
+    # the issued snapshot.
+    tax_split: Mapped[str] = mapped_column(
+        String(10), default="cgst_sgst", server_default="cgst_sgst"
+    )
+    place_of_supply: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    tax_rule: Mapped[int] = mapped_column(default=2, server_default="1")
+    issued_as: Mapped[str | None] = mapped_column(Text, default=None)
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
     customer: Mapped[Customer | None] = relationship()
@@ -76,6 +84,10 @@ class CreditNoteLine(Model):
     qty_milli: Mapped[int] = mapped_column(BigInteger)
     taxable: Mapped[int] = mapped_column(BigInteger)
     tax: Mapped[int] = mapped_column(BigInteger)
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    igst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cess: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     total: Mapped[int] = mapped_column(BigInteger)
 
     credit_note: Mapped[CreditNote] = relationship(back_populates="lines")

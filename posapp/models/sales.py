@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from posapp.extensions import Model
@@ -73,6 +73,19 @@ class Invoice(Model):
     cash_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("cash_sessions.id", name="fk_invoices_cash_session_id"), default=None, index=True
     )
+    # How the tax was charged: "cgst_sgst" (intra-state), "igst" (inter-state) or "none" (a bill
+    # of supply: composition scheme or unregistered shop). place_of_supply is the two-digit GST
+    # state code of where the supply was made ("" when the shop's state was not set).
+    tax_split: Mapped[str] = mapped_column(
+        String(10), default="cgst_sgst", server_default="cgst_sgst"
+    )
+    place_of_supply: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    # 1: rows issued before the halves were stored per line (a rate row's odd paisa went to
+    # CGST); 2: each line's CGST and SGST are stored, equal, and summed as they are.
+    tax_rule: Mapped[int] = mapped_column(default=2, server_default="1")
+    # What the document was issued with (seller, buyer, title, layout, logo), as JSON text;
+    # every reprint, PDF and API read shows this, never today's settings.
+    issued_as: Mapped[str | None] = mapped_column(Text, default=None)
 
     cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
@@ -117,6 +130,9 @@ class InvoiceLine(Model):
             "unit_cost",
             "hsn",
             "unit",
+            "cgst",
+            "sgst",
+            "igst",
         ),
     )
 
@@ -136,6 +152,11 @@ class InvoiceLine(Model):
     tax_rate_bp: Mapped[int] = mapped_column()
     taxable: Mapped[int] = mapped_column(BigInteger)
     tax: Mapped[int] = mapped_column(BigInteger)
+    # tax = cgst + sgst + igst + cess; on an intra-state line cgst == sgst (tax_rule 2).
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    igst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cess: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     total: Mapped[int] = mapped_column(BigInteger)
     unit_cost: Mapped[int] = mapped_column(BigInteger, default=0)
 

@@ -148,6 +148,10 @@ def invoice_row(sale: Sale) -> dict[str, Any]:
         "voided_by_id": None,
         "void_reason": "",
         "cash_session_id": sale.cash_session_id,
+        "tax_split": "cgst_sgst",
+        "place_of_supply": "",
+        "tax_rule": 1,
+        "issued_as": None,
     }
 
 
@@ -170,6 +174,10 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "tax_rate_bp": line.tax_rate_bp,
             "taxable": line.taxable,
             "tax": line.tax,
+            "cgst": line.tax - line.tax // 2,
+            "sgst": line.tax // 2,
+            "igst": 0,
+            "cess": 0,
             "total": line.total,
             "unit_cost": product.cost,
         }
