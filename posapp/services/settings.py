@@ -29,7 +29,12 @@ class ShopSettings:
     address: str = ""
     phone: str = ""
     email: str = ""
-    tax_number: str = ""
+    tax_number: str = ""  # the shop's GSTIN ("" = not registered for GST)
+    # The shop's two-digit GST state code (the GSTIN's first two digits when one is set): a
+    # sale to a customer in another state is inter-state (IGST).
+    state_code: str = ""
+    # Registered under the composition scheme: bills are a "Bill of Supply" with no tax.
+    composition_scheme: bool = False
     logo: str = ""  # a short hash of <data dir>/logo.png, "" when there is no logo
     currency: str = "INR"
     locale: str = "en_IN"
@@ -64,10 +69,10 @@ class ShopSettings:
     lan_sharing: bool = False
     lan_port: int = 8000
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
-    offsite_last_copy: str = ""
+    offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
     # Host names besides 127.0.0.1/localhost the app answers to, comma-separated (a name the
     # shop gave the till on its network, or a proxy's public name).
-    allowed_hosts: str = ""  # ISO time (UTC) of the last successful off-site copy
+    allowed_hosts: str = ""
     # Which template the invoice PDF uses: "a4" (classic), "a5" (compact) or "receipt"
     # (the 58/80 mm receipt as a PDF, at receipt_width_mm).
     invoice_layout: str = "a4"
