@@ -69,6 +69,8 @@ class TaxRow:
     rate_bp: int
     taxable: int
     tax: int
+    igst: int = 0
+    cess: int = 0
 
     @property
     def cgst(self) -> int:
