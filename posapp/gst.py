@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from posapp.errors import ValidationError
+from posapp.money import BP_100_PERCENT, round_half_up_div
 
 # GST state and union-territory codes and names as the GST portal lists them. 25 (Daman and
 # Diu) was merged into 26 in 2020 and 28 is Andhra Pradesh before its division; both still
@@ -138,3 +139,17 @@ def state_label(code: str) -> str:
     """ "27 – Maharashtra" for a code, "" for none (how documents print a place of supply)."""
     name = STATES.get(code)
     return f"{code} – {name}" if name else ""
+
+
+def heads_on_taxable(taxable: int, rate_bp: int, tax_split: str) -> tuple[int, int, int]:
+    """(CGST, SGST, IGST) in minor units on a taxable value (tax on top, as on a supplier's
+    bill): intra-state ("cgst_sgst") each half is the taxable value at half the rate, rounded
+    half up, so the two are equal; inter-state ("igst") the full rate; "none" nothing."""
+    if tax_split == "none" or rate_bp == 0:
+        return 0, 0, 0
+    if tax_split == "igst":
+        return 0, 0, round_half_up_div(taxable * rate_bp, BP_100_PERCENT)
+    if tax_split != "cgst_sgst":
+        raise ValueError(f"unknown tax split {tax_split!r}")
+    half = round_half_up_div(taxable * rate_bp, 2 * BP_100_PERCENT)
+    return half, half, 0

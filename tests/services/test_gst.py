@@ -59,3 +59,14 @@ def test_state_codes() -> None:
     for bad in ("00", "39", "96", "ab", True):
         with pytest.raises(ValidationError):
             parse_state_code(bad)
+
+
+def test_heads_on_taxable_by_hand() -> None:
+    from posapp.gst import heads_on_taxable
+
+    # ₹184.75 at 5 %: each half 2.5 % of 18475 = 461.875 -> 462; IGST 923.75 -> 924.
+    assert heads_on_taxable(18475, 500, "cgst_sgst") == (462, 462, 0)
+    assert heads_on_taxable(18475, 500, "igst") == (0, 0, 924)
+    assert heads_on_taxable(18475, 500, "none") == (0, 0, 0)
+    # 18 % of ₹10.05: 9 % = 90.45 -> 90 each (the halves stay equal; tax 180, not 181).
+    assert heads_on_taxable(1005, 1800, "cgst_sgst") == (90, 90, 0)
