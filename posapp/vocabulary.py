@@ -108,6 +108,100 @@ INVOICE_STATUS_BADGES: dict[str, str] = {
 }
 
 
+# Every action the audit log records, "<what>.<verb>" (lower case, words joined by "_"),
+# with the label the audit page shows. `services.audit.record` refuses a name missing here,
+# so a new action cannot be written without a label.
+AUDIT_ACTIONS: dict[str, str] = {
+    "backup.create": "Backup made",
+    "backup.download": "Backup downloaded",
+    "backup.restore": "Backup restored",
+    "cash_session.close": "Drawer closed",
+    "cash_session.open": "Drawer opened for the day",
+    "cash_session.pay_in": "Cash paid in",
+    "cash_session.pay_out": "Cash paid out",
+    "category.create": "Category added",
+    "category.delete": "Category deleted",
+    "category.rename": "Category renamed",
+    "credit_note.create": "Return (credit note)",
+    "customer.adjustment": "Customer balance adjusted",
+    "customer.create": "Customer added",
+    "customer.payment": "Customer payment",
+    "customer.update": "Customer changed",
+    "drawer.no_sale": "Drawer opened (no sale)",
+    "drawer.sale": "Drawer opened for a sale",
+    "expense.create": "Expense recorded",
+    "export.create": "Data exported",
+    "held_bill.park": "Bill put on hold",
+    "held_bill.recall": "Held bill recalled",
+    "invoice.reprint": "Invoice reprinted",
+    "login.failed": "Login failed",
+    "login.logout": "Logged out",
+    "login.ok": "Logged in",
+    "login.two_step_failed": "Two-step code wrong",
+    "product.create": "Product added",
+    "product.import": "Products imported",
+    "product.update": "Product changed",
+    "sale.create": "Sale",
+    "sale.discount_above_threshold": "Discount above the limit",
+    "sale.void": "Sale voided",
+    "settings.admin_two_step_required": "Two-step rule for admins changed",
+    "settings.api_token_days": "API token lifetime changed",
+    "settings.cash": "Cash session rule changed",
+    "settings.change": "Shop settings changed",
+    "settings.inventory": "Stock settings changed",
+    "settings.network": "Network settings changed",
+    "settings.offsite_backup_dir": "Off-site backup folder changed",
+    "settings.printer": "Printer settings changed",
+    "settings.session_timeout": "Session timeout changed",
+    "stock.adjust_count": "Stock corrected (count)",
+    "stock.adjust_damage": "Stock written off (damaged)",
+    "stock.adjust_loss": "Stock written off (lost)",
+    "stock.count": "Stock count booked",
+    "stock.opening": "Opening stock",
+    "stock.purchase": "Stock received",
+    "token.create": "API token created",
+    "token.logout": "API token logged out",
+    "token.revoke": "API token revoked",
+    "user.activate": "User activated",
+    "user.create": "User added",
+    "user.deactivate": "User deactivated",
+    "user.password_change": "Password changed",
+    "user.password_reset": "Password reset",
+    "user.recovery_code_used": "Recovery code used",
+    "user.role": "User role changed",
+    "user.two_step_off": "Two-step login turned off",
+    "user.two_step_on": "Two-step login turned on",
+}
+# Names written before the convention: the audit log is hash-chained, so stored rows keep
+# their text and are read through this map (the page shows, and filters by, the new name).
+LEGACY_AUDIT_ACTIONS: dict[str, str] = {
+    "cash_close": "cash_session.close",
+    "cash_open": "cash_session.open",
+    "cash_pay_in": "cash_session.pay_in",
+    "cash_pay_out": "cash_session.pay_out",
+    "customer_create": "customer.create",
+    "customer_payment": "customer.payment",
+    "customer_update": "customer.update",
+    "expense_add": "expense.create",
+    "export": "export.create",
+    "ledger_adjustment": "customer.adjustment",
+    "logout": "login.logout",
+    "return": "credit_note.create",
+    "sale": "sale.create",
+    "void": "sale.void",
+}
+
+
+def audit_action(stored: str) -> str:
+    """The current name of a stored audit action (legacy names mapped, others as they are)."""
+    return LEGACY_AUDIT_ACTIONS.get(stored, stored)
+
+
+def audit_names(action: str) -> tuple[str, ...]:
+    """Every stored spelling of an action: its name and any legacy names that mean it."""
+    return (action, *sorted(old for old, new in LEGACY_AUDIT_ACTIONS.items() if new == action))
+
+
 class Labels:
     """The Jinja global `labels` (pages and PDFs): `labels.payment("upi")` and friends.
 
@@ -138,6 +232,12 @@ class Labels:
     def invoice_status(status: str) -> str:
         """An invoice status's label ("partial" -> "Partial")."""
         return INVOICE_STATUS_LABELS.get(status, status.capitalize())
+
+    @staticmethod
+    def audit_action(stored: str) -> str:
+        """An audit entry's label, whichever name it was stored under ("sale" -> "Sale")."""
+        name = audit_action(stored)
+        return AUDIT_ACTIONS.get(name, name)
 
     @staticmethod
     def invoice_badge(status: str) -> str:

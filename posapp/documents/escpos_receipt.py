@@ -18,7 +18,7 @@ import textwrap
 from datetime import datetime
 from typing import Any
 
-from posapp.documents.pdf import amount_text
+from posapp.documents.filters import amount_text, percent_text
 from posapp.models import Invoice
 from posapp.models.base import to_local
 from posapp.money import format_qty
@@ -144,7 +144,7 @@ def write_receipt(
         head = ["Tax", "Taxable", "CGST", "SGST"] if split else ["Tax", "Taxable", "Tax amt"]
         w.p.textln(_columns(head, columns))
         for row in taxes:
-            rate = f"{row.rate_bp / 100:g}%"
+            rate = percent_text(row.rate_bp)
             cells = [rate, amount(row.taxable)]
             cells += [amount(row.cgst), amount(row.sgst)] if split else [amount(row.tax)]
             w.p.textln(_columns(cells, columns))

@@ -3,92 +3,32 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from babel import Locale
-from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from markupsafe import Markup, escape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from posapp.config import bundled
 from posapp.documents import pdf_worker
+from posapp.documents.filters import make_filters
 from posapp.errors import DomainError
-from posapp.models.base import to_local
-from posapp.money import format_money, format_qty
-from posapp.services.customers import display_phone
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
 
 log = logging.getLogger(__name__)
 
 
-def _percent_text(value: Decimal) -> str:
-    """A percentage without trailing zeros ("5", "2.5", "0.125")."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _settings_of(ctx: Any) -> ShopSettings:
     return ctx["settings"]
-
-
-@pass_context
-def _money(ctx: Any, minor: int) -> str:
-    settings = _settings_of(ctx)
-    return format_money(minor, settings.currency, settings.locale)
-
-
-@lru_cache(maxsize=8)
-def _amount_format(locale: str) -> str:
-    """The locale's own number pattern with exactly 2 decimals ("#,##,##0.00" for en_IN)."""
-    # A fixed "#,##0.00" would group 1,25,000 as 125,000: the grouping is the locale's.
-    pattern = Locale.parse(locale).decimal_formats[None].pattern
-    grouping = re.search(r"[#,]*0", pattern)
-    return (grouping.group(0) if grouping else "#,##0") + ".00"
-
-
-def amount_text(minor: int, locale: str) -> str:
-    """A money amount without the currency symbol, grouped the locale's way (1,23,456.50)."""
-    return format_decimal(Decimal(minor).scaleb(-2), format=_amount_format(locale), locale=locale)
-
-
-@pass_context
-def _amount(ctx: Any, minor: int) -> str:
-    """A money amount without the currency symbol, for table columns (1,23,456.50)."""
-    return amount_text(minor, _settings_of(ctx).locale)
-
-
-@pass_context
-def _qty(ctx: Any, milli: int, unit: str) -> str:
-    return format_qty(milli, unit, _settings_of(ctx).locale)
-
-
-def _percent(bp: int | Decimal) -> str:
-    """Basis points as a short percent number ("5", "12.5", "0.25")."""
-    return _percent_text(Decimal(bp) / 100)
-
-
-def _lines_br(text: str | None) -> Markup:
-    """Escape multi-line user text and keep its line breaks."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return Markup("<br/>").join(escape(line) for line in lines)
-
-
-def _localtime(moment: Any, fmt: str = "%d-%m-%Y") -> str:
-    """A stored UTC time as the shop's local date (or `fmt`); empty for none."""
-    return to_local(moment).strftime(fmt) if moment else ""
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja environment of the PDF templates: no Flask needed, autoescape always on.
 
-    Templates get `settings` (ShopSettings) in their context; the money, amount and qty
-    filters format with its currency and locale.
+    Templates get `settings` (ShopSettings) in their context; the filters (the same set as the
+    pages', documents/filters.py) format with its currency and locale.
     """
     env = Environment(
         loader=FileSystemLoader(str(bundled("templates"))),
@@ -97,15 +37,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        money=_money,
-        amount=_amount,
-        qty=_qty,
-        percent=_percent,
-        lines_br=_lines_br,
-        localtime=_localtime,
-        phone=display_phone,
-    )
+    env.filters.update(make_filters(_settings_of))
     env.globals["labels"] = labels
     return env
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from posapp.models import AuditLog
 from posapp.models.base import table, utcnow
+from posapp.vocabulary import AUDIT_ACTIONS, audit_action, audit_names
 
 GENESIS = "0" * 64
 # Any constant works; it only keeps the chain's lock apart from other advisory locks.
@@ -99,6 +100,8 @@ def record(
     The caller commits. The entry is written with Core statements on the session's
     connection, so it does not flush the caller's pending ORM objects.
     """
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"audit action {action!r} has no entry in vocabulary.AUDIT_ACTIONS")
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs this lock so two
@@ -460,8 +463,10 @@ def count_entries(session: Session) -> int:
 
 
 def actions(session: Session) -> list[str]:
-    """Return every action name the log holds, for the filter."""
-    return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+    """Return every action the log holds under its current name (legacy names mapped), for
+    the filter."""
+    stored = session.scalars(select(AuditLog.action).distinct())
+    return sorted({audit_action(name) for name in stored})
 
 
 def list_entries(
@@ -477,7 +482,7 @@ def list_entries(
     """Return a page of entries, newest first, filtered by action, user and time."""
     stmt = select(AuditLog)
     if action:
-        stmt = stmt.where(AuditLog.action == action)
+        stmt = stmt.where(AuditLog.action.in_(audit_names(action)))
     if user_id is not None:
         stmt = stmt.where(AuditLog.user_id == user_id)
     if since is not None:

@@ -42,6 +42,7 @@ from posapp.services import audit, shop_settings
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.report_framework import Report
 from posapp.services.settings import ShopSettings, load_settings
+from posapp.vocabulary import audit_names
 
 REASON_LIMIT = 200
 # Notes and coins (in whole currency units) the close form can count; "coins" is a lump sum.
@@ -120,7 +121,7 @@ def open_session(session: Session, payload: Mapping[str, Any], user: User) -> Ca
         session.flush()
         audit.record(
             session,
-            "cash_open",
+            "cash_session.open",
             user_id=user.id,
             entity="cash_session",
             entity_id=cash.id,
@@ -172,7 +173,7 @@ def add_movement(
         session.flush()
         audit.record(
             session,
-            f"cash_{kind}",
+            f"cash_session.{kind}",
             user_id=user.id,
             entity="cash_session",
             entity_id=cash.id,
@@ -292,7 +293,7 @@ def close_session(
         cash.note = note
         audit.record(
             session,
-            "cash_close",
+            "cash_session.close",
             user_id=user.id,
             entity="cash_session",
             entity_id=cash.id,
@@ -396,7 +397,7 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
     closing = session.execute(
         select(AuditLog.id, AuditLog.hash)
         .where(
-            AuditLog.action == "cash_close",
+            AuditLog.action.in_(audit_names("cash_session.close")),
             AuditLog.entity == "cash_session",
             AuditLog.entity_id == sid,
         )

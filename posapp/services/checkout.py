@@ -357,7 +357,7 @@ def _audit(
     priced = view.priced
     audit.record(
         session,
-        "sale",
+        "sale.create",
         user_id=user_id,
         entity="invoice",
         entity_id=invoice.id,

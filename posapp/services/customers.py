@@ -198,7 +198,7 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
             )
         audit.record(
             session,
-            "customer_create",
+            "customer.create",
             user_id=user.id,
             entity="customer",
             entity_id=customer.id,
@@ -243,7 +243,7 @@ def update_customer(
             customer.updated_at = utcnow()
             audit.record(
                 session,
-                "customer_update",
+                "customer.update",
                 user_id=user.id,
                 entity="customer",
                 entity_id=customer.id,

@@ -54,7 +54,7 @@ def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) 
         session.flush()
         audit.record(
             session,
-            "expense_add",
+            "expense.create",
             user_id=user_id,
             entity="expense",
             entity_id=expense.id,

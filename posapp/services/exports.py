@@ -223,5 +223,9 @@ def record_export(session: Session, user_id: int | None, what: str, where: str =
     """Audit-log an export (who took which data, and where to)."""
     with write_transaction(session):
         audit.record(
-            session, "export", user_id=user_id, entity="export", after={"what": what, "to": where}
+            session,
+            "export.create",
+            user_id=user_id,
+            entity="export",
+            after={"what": what, "to": where},
         )

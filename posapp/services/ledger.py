@@ -338,7 +338,7 @@ def record_payment(
         result.balance = balance(session, customer.id)
         audit.record(
             session,
-            "customer_payment",
+            "customer.payment",
             user_id=user.id,
             entity="customer",
             entity_id=customer.id,
@@ -389,7 +389,7 @@ def add_adjustment(
         session.flush()
         audit.record(
             session,
-            "ledger_adjustment",
+            "customer.adjustment",
             user_id=user.id,
             entity="customer",
             entity_id=customer.id,

@@ -370,7 +370,7 @@ def create_return(
         summaries.apply_credit_note(session, note)
         audit.record(
             session,
-            "return",
+            "credit_note.create",
             user_id=user.id,
             entity="invoice",
             entity_id=invoice.id,
@@ -576,7 +576,7 @@ def void_invoice(
         summaries.apply_invoice(session, invoice, -1)
         audit.record(
             session,
-            "void",
+            "sale.void",
             user_id=user.id,
             entity="invoice",
             entity_id=invoice.id,

@@ -270,7 +270,7 @@ def bump_session_version(session: Session, user_id: int) -> int:
         user = _get(session, user_id)
         user.session_version += 1
         version = user.session_version
-        audit.record(session, "logout", user_id=user.id, entity="user", entity_id=user.id)
+        audit.record(session, "login.logout", user_id=user.id, entity="user", entity_id=user.id)
     return version
 
 

@@ -1,17 +1,13 @@
-"""Template filters and globals: money, quantities, percentages, local times and the theme."""
+"""The pages' template filters (the shared set of documents/filters.py), globals and theme."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
+from posapp.documents.filters import make_filters
 from posapp.extensions import db
-from posapp.models.base import to_local
-from posapp.money import format_money, format_qty, money_str, percent_str
 from posapp.services import inventory
-from posapp.services.customers import display_phone
 from posapp.vocabulary import labels
 from posapp.web import shop_logo, shop_settings
 
@@ -30,32 +26,8 @@ def theme_from_cookie(value: str | None) -> str:
 def register_filters(app: Flask) -> None:
     """Install filters and the context processor."""
 
-    @app.template_filter("money")
-    def money_filter(minor: int | None) -> str:
-        if minor is None:
-            return ""
-        settings = shop_settings()
-        return format_money(minor, settings.currency, settings.locale)
-
-    @app.template_filter("money_plain")
-    def money_plain_filter(minor: int) -> str:
-        return money_str(minor)
-
-    @app.template_filter("phone")
-    def phone_filter(e164: str) -> str:
-        return display_phone(e164)
-
-    @app.template_filter("qty")
-    def qty_filter(milli: int, unit: str = "pcs") -> str:
-        return format_qty(milli, unit, shop_settings().locale)
-
-    @app.template_filter("percent")
-    def percent_filter(bp: int) -> str:
-        return percent_str(bp).removesuffix(".00") + "%"
-
-    @app.template_filter("localtime")
-    def localtime_filter(moment: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-        return to_local(moment).strftime(fmt) if moment else ""
+    # The same filters as the PDFs'; a page's settings are the request's (cached in g).
+    app.jinja_env.filters.update(make_filters(lambda _ctx: shop_settings()))
 
     @app.before_request
     def forget_cached_shop() -> None:

@@ -297,7 +297,7 @@ def test_closing_a_drawer_anchors_the_audit_log_and_the_z_report_names_its_entry
     sid = open_drawer(cashier)
     closed = cash_sessions.close_session(db.session, sid, {"counted": "500.00"}, cashier)
     entry_id, digest = db.session.execute(
-        select(AuditLog.id, AuditLog.hash).where(AuditLog.action == "cash_close")
+        select(AuditLog.id, AuditLog.hash).where(AuditLog.action == "cash_session.close")
     ).one()
     seal = audit.seal_of(db.session)
     assert seal is not None

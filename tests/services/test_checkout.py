@@ -61,7 +61,7 @@ def test_sale_writes_invoice_lines_stock_movements_payment_and_audit(admin: User
     assert sorted(m.delta_milli for m in sale_moves) == [-2000, -1250]
     assert all(m.ref == invoice.number for m in sale_moves)
     assert db.session.scalar(select(func.sum(Payment.amount))) == invoice.total
-    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "sale")) is not None
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "sale.create")) is not None
     assert run_checks(db.session).ok
 
 

@@ -204,7 +204,7 @@ def test_address_and_notes_edits_are_audited(admin: User) -> None:
         db.session, customer.id, {"address": "14 Station Road", "notes": "Pays on Fridays"}, admin
     )
     entry = db.session.scalars(
-        select(AuditLog).where(AuditLog.action == "customer_update").order_by(AuditLog.id.desc())
+        select(AuditLog).where(AuditLog.action == "customer.update").order_by(AuditLog.id.desc())
     ).first()
     assert entry is not None and entry.entity_id == customer.id
     before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")

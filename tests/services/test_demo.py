@@ -86,13 +86,13 @@ def test_history_is_written_in_the_order_it_happened(demo) -> None:  # type: ign
     20:45 of the same day). Sales within one minute may swap seconds: that harms nothing."""
     rows = db.session.execute(
         select(AuditLog.action, AuditLog.created_at)
-        .where(AuditLog.action.in_(("sale", "customer_payment", "return")))
+        .where(AuditLog.action.in_(("sale.create", "customer.payment", "credit_note.create")))
         .order_by(AuditLog.id)
     ).all()
-    assert len(rows) > 100 and {a for a, _ in rows} == {"sale", "customer_payment", "return"}
+    assert len(rows) > 100 and {a for a, _ in rows} == {"sale.create", "customer.payment", "credit_note.create"}
     last_sale = last_other = None
     for action, moment in rows:
-        if action == "sale":
+        if action == "sale.create":
             assert last_other is None or moment >= last_other, (action, moment, last_other)
             last_sale = moment if last_sale is None else max(last_sale, moment)
         else:

@@ -101,7 +101,7 @@ def test_invoice_page_shows_lines_taxes_totals_customer_payments_and_history(
     html = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     for text in ("Basmati 1kg", "Asha Verma", "18%", "236.00", "136.00", "Credit", "History"):
         assert text in html, text
-    assert "data-history" in html and "<td>sale</td>" in html
+    assert "data-history" in html and "<td>Sale</td>" in html
     assert "data-void-banner" not in html
     assert f"/pos/receipt/{invoice.id}?duplicate=1" in html
     assert "Duplicate PDF" in html

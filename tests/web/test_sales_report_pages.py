@@ -104,7 +104,7 @@ def test_report_and_product_csv_downloads_are_audited(admin_client: FlaskClient)
     from posapp.models import AuditLog
 
     def exported() -> list[dict[str, str]]:
-        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "export"))
+        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "export.create"))
         return [json.loads(entry.after or "{}") for entry in rows]
 
     assert exported() == []

@@ -1,0 +1,102 @@
+"""The one set of Jinja filters, registered in both environments (pages and PDFs).
+
+A filter formats the same way wherever it is used: `percent` is "5%", "12.5%" or "0.25%" on a
+page and on an invoice, `localtime` is a date and time, `localdate` a date. Only where the
+shop's settings come from differs: a page reads the request's settings, a PDF the settings it
+was rendered with; `make_filters` takes that lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from posapp.models.base import to_local
+from posapp.money import format_money, format_qty, money_str
+from posapp.services.customers import display_phone
+from posapp.services.settings import ShopSettings
+
+SettingsFor = Callable[[Any], ShopSettings]
+DATE = "%d-%m-%Y"
+DATE_TIME = "%d-%m-%Y %H:%M"
+
+
+@lru_cache(maxsize=8)
+def _amount_format(locale: str) -> str:
+    """The locale's own number pattern with exactly 2 decimals ("#,##,##0.00" for en_IN)."""
+    # A fixed "#,##0.00" would group 1,25,000 as 125,000: the grouping is the locale's.
+    pattern = Locale.parse(locale).decimal_formats[None].pattern
+    grouping = re.search(r"[#,]*0", pattern)
+    return (grouping.group(0) if grouping else "#,##0") + ".00"
+
+
+def amount_text(minor: int, locale: str) -> str:
+    """A money amount without the currency symbol, grouped the locale's way (1,23,456.50)."""
+    return format_decimal(Decimal(minor).scaleb(-2), format=_amount_format(locale), locale=locale)
+
+
+def percent_text(bp: int | Decimal) -> str:
+    """Basis points as a percentage without trailing zeros: "5%", "12.5%", "0.25%"."""
+    text = f"{Decimal(bp) / 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def lines_br(text: str | None) -> Markup:
+    """Escape multi-line user text and keep its line breaks."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return Markup("<br/>").join(escape(line) for line in lines)
+
+
+def localtime(moment: datetime | None, fmt: str = DATE_TIME) -> str:
+    """A stored UTC time as the shop's local date and time (or `fmt`); empty for none."""
+    return to_local(moment).strftime(fmt) if moment else ""
+
+
+def localdate(moment: datetime | None) -> str:
+    """A stored UTC time as the shop's local date; empty for none."""
+    return localtime(moment, DATE)
+
+
+def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
+    """The filters, reading the shop's currency and locale through `settings_for(context)`."""
+
+    @pass_context
+    def money(ctx: Any, minor: int | None) -> str:
+        """An amount with the currency, the locale's way (₹1,23,456.50)."""
+        if minor is None:
+            return ""
+        settings = settings_for(ctx)
+        return format_money(minor, settings.currency, settings.locale)
+
+    @pass_context
+    def amount(ctx: Any, minor: int | None) -> str:
+        """An amount without the currency symbol, for table columns (1,23,456.50)."""
+        return "" if minor is None else amount_text(minor, settings_for(ctx).locale)
+
+    @pass_context
+    def qty(ctx: Any, milli: int, unit: str = "pcs") -> str:
+        """A quantity in its unit's precision, the locale's way."""
+        return format_qty(milli, unit, settings_for(ctx).locale)
+
+    return {
+        "money": money,
+        "amount": amount,
+        "money_plain": money_str,  # a form field's value: "1234.50", no grouping
+        "qty": qty,
+        "percent": percent_text,
+        "localtime": localtime,
+        "localdate": localdate,
+        "lines_br": lines_br,
+        "phone": display_phone,
+    }
