@@ -89,7 +89,11 @@ def test_history_is_written_in_the_order_it_happened(demo) -> None:  # type: ign
         .where(AuditLog.action.in_(("sale.create", "customer.payment", "credit_note.create")))
         .order_by(AuditLog.id)
     ).all()
-    assert len(rows) > 100 and {a for a, _ in rows} == {"sale.create", "customer.payment", "credit_note.create"}
+    assert len(rows) > 100 and {a for a, _ in rows} == {
+        "sale.create",
+        "customer.payment",
+        "credit_note.create",
+    }
     last_sale = last_other = None
     for action, moment in rows:
         if action == "sale.create":
