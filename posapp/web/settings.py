@@ -55,6 +55,7 @@ def _page(
         windows_printers=receipt_printer.installed_printers(),
         printer_columns=receipt_printer.COLUMNS.get(current.receipt_width_mm, 48),
         layouts=list(service.INVOICE_LAYOUTS.items()),
+        states=service.state_options(),
         example=service.money_example(current.currency, current.locale),
         months=[(str(n), name) for n, name in enumerate(MONTHS, start=1)],
         widths=[(str(w), f"{w} mm") for w in service.RECEIPT_WIDTHS],
