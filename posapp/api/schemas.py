@@ -379,6 +379,16 @@ class Customer(Response):
     email: str | None
     address: str | None
     notes: str | None
+    gstin: str | None = Field(
+        description="A business customer's GSTIN (checked); null for none.",
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(description="The name registered for GST.")
+    state_code: str | None = Field(
+        description="Two-digit GST state code, the place of supply; with a GSTIN, its state."
+        " null: not set (the shop's state).",
+        examples=["27"],
+    )
     credit_limit: Money
     archived: bool
     created_at: Timestamp
@@ -413,6 +423,19 @@ class CustomerCreate(Request):
     email: str | None = Field(default=None, max_length=CUSTOMER["email"])
     address: str | None = Field(default=None, max_length=CUSTOMER["address"])
     notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
+    gstin: str | None = Field(
+        default=None,
+        description="15 characters, checked (state code, PAN, check character); spaces and"
+        ' case are forgiven; "" removes it.',
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(default=None, max_length=CUSTOMER["legal_name"])
+    state_code: str | None = Field(
+        default=None,
+        description='Two-digit GST state code; with a GSTIN it must be the GSTIN\'s ("" or'
+        " omitted takes it from the GSTIN).",
+        examples=["27"],
+    )
     credit_limit: MoneyIn | None = None
     opening_balance: MoneyIn | None = Field(default=None, description="Signed; created once.")
 
@@ -427,6 +450,19 @@ class CustomerUpdate(Request):
     email: str | None = Field(default=None, max_length=CUSTOMER["email"])
     address: str | None = Field(default=None, max_length=CUSTOMER["address"])
     notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
+    gstin: str | None = Field(
+        default=None,
+        description="15 characters, checked (state code, PAN, check character); spaces and"
+        ' case are forgiven; "" removes it.',
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(default=None, max_length=CUSTOMER["legal_name"])
+    state_code: str | None = Field(
+        default=None,
+        description='Two-digit GST state code; with a GSTIN it must be the GSTIN\'s ("" or'
+        " omitted takes it from the GSTIN).",
+        examples=["27"],
+    )
     credit_limit: MoneyIn | None = None
     archived: bool | None = None
 

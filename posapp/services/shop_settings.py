@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
-from posapp.gst import STATES, parse_gstin, parse_state_code, state_label, state_of
+from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
@@ -76,11 +76,6 @@ def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
             errors["low_stock_default"] = "The low-stock default cannot be negative."
         values["low_stock_default_milli"] = milli
     return values
-
-
-def state_options() -> list[tuple[str, str]]:
-    """The state select's choices: "not set" first, then every GST state code with its name."""
-    return [("", "Not set"), *((code, state_label(code)) for code in STATES)]
 
 
 def gst_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
