@@ -141,6 +141,11 @@ def state_label(code: str) -> str:
     return f"{code} – {name}" if name else ""
 
 
+def state_choices() -> list[tuple[str, str]]:
+    """A state select's choices: "not set" first, then every state code with its name."""
+    return [("", "Not set"), *((code, state_label(code)) for code in STATES)]
+
+
 def heads_on_taxable(taxable: int, rate_bp: int, tax_split: str) -> tuple[int, int, int]:
     """(CGST, SGST, IGST) in minor units on a taxable value (tax on top, as on a supplier's
     bill): intra-state ("cgst_sgst") each half is the taxable value at half the rate, rounded

@@ -1,6 +1,6 @@
 """The JSON API of docs/API.md; each resource module registers its routes on `bp`."""
 
-from posapp.api import auth, customers, dashboard, docs, invoices, products
+from posapp.api import auth, customers, dashboard, docs, invoices, products, settings
 from posapp.api.base import bp
 
-__all__ = ["auth", "bp", "customers", "dashboard", "docs", "invoices", "products"]
+__all__ = ["auth", "bp", "customers", "dashboard", "docs", "invoices", "products", "settings"]

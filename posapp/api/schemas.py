@@ -9,9 +9,10 @@ accept; the services stay the validators so the contract's error messages never 
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import fields as dataclass_fields
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from posapp.apidoc import (
     Day,
@@ -30,9 +31,12 @@ from posapp.money import UNITS
 from posapp.services import limits
 from posapp.services.limits import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
+from posapp.services.settings import ShopSettings
+from posapp.services.shop_settings import TEXT_LIMITS
 
 PRODUCT = limits.PRODUCT_TEXT_LENGTHS
 CUSTOMER = limits.CUSTOMER_TEXT_LENGTHS
+SHOP_TEXT = TEXT_LIMITS
 
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 AccountMethod = Literal["cash", "card", "upi"]
@@ -379,6 +383,16 @@ class Customer(Response):
     email: str | None
     address: str | None
     notes: str | None
+    gstin: str | None = Field(
+        description="A business customer's GSTIN (checked); null for none.",
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(description="The name registered for GST.")
+    state_code: str | None = Field(
+        description="Two-digit GST state code, the place of supply; with a GSTIN, its state."
+        " null: not set (the shop's state).",
+        examples=["27"],
+    )
     credit_limit: Money
     archived: bool
     created_at: Timestamp
@@ -413,6 +427,19 @@ class CustomerCreate(Request):
     email: str | None = Field(default=None, max_length=CUSTOMER["email"])
     address: str | None = Field(default=None, max_length=CUSTOMER["address"])
     notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
+    gstin: str | None = Field(
+        default=None,
+        description="15 characters, checked (state code, PAN, check character); spaces and"
+        ' case are forgiven; "" removes it.',
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(default=None, max_length=CUSTOMER["legal_name"])
+    state_code: str | None = Field(
+        default=None,
+        description='Two-digit GST state code; with a GSTIN it must be the GSTIN\'s ("" or'
+        " omitted takes it from the GSTIN).",
+        examples=["27"],
+    )
     credit_limit: MoneyIn | None = None
     opening_balance: MoneyIn | None = Field(default=None, description="Signed; created once.")
 
@@ -427,6 +454,19 @@ class CustomerUpdate(Request):
     email: str | None = Field(default=None, max_length=CUSTOMER["email"])
     address: str | None = Field(default=None, max_length=CUSTOMER["address"])
     notes: str | None = Field(default=None, max_length=CUSTOMER["notes"])
+    gstin: str | None = Field(
+        default=None,
+        description="15 characters, checked (state code, PAN, check character); spaces and"
+        ' case are forgiven; "" removes it.',
+        examples=["27AAPFU0939F1ZV"],
+    )
+    legal_name: str | None = Field(default=None, max_length=CUSTOMER["legal_name"])
+    state_code: str | None = Field(
+        default=None,
+        description='Two-digit GST state code; with a GSTIN it must be the GSTIN\'s ("" or'
+        " omitted takes it from the GSTIN).",
+        examples=["27"],
+    )
     credit_limit: MoneyIn | None = None
     archived: bool | None = None
 
@@ -540,6 +580,98 @@ class DashboardStats(Response):
     out_of_stock: list[StockItem]
     outstanding_credit: Money
     payment_methods: list[MethodAmount] = Field(description="The last 30 days.")
+
+
+# ---------------------------------------------------------------- settings
+
+# The settings every user reads: what a till needs to price, sell, scan and print a bill
+# (docs/API.md "Settings"). Kept from cashiers: the discount audit threshold (knowing it is
+# knowing how to stay under it), the printer's network address, sessions, tokens, two-step
+# login, the LAN and backup settings, the allowed host names.
+TILL_SETTINGS: tuple[str, ...] = (
+    *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
+    *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
+    *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
+    *("invoice_layout", "low_stock_default", "allow_negative_stock", "scale_prefix"),
+    *("scale_item_digits", "scale_value", "phone_region", "label_sheet"),
+    *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
+)
+# What PUT /api/settings may change: the shop settings page's fields, checked by its own
+# validation, except `allowed_hosts` (the host names the till answers to are its defence
+# against DNS rebinding: an admin changes them on the page, not a token from afar). The
+# settings of other pages (stock, printer, users, network, backups) keep their own pages.
+WRITABLE_SETTINGS: tuple[str, ...] = (
+    *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
+    *("composition_scheme", "currency", "locale", "invoice_prefix", "fy_start_month"),
+    *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
+    *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
+    "allow_negative_stock",
+)
+# A stored name the API spells otherwise: the low-stock default is a quantity string there.
+SETTING_API_NAMES = {"low_stock_default_milli": "low_stock_default"}
+
+
+def _settings_model() -> type[BaseModel]:
+    """The Settings answer, built from ShopSettings so a new setting cannot be left out."""
+    definitions: dict[str, Any] = {}
+    for item in dataclass_fields(ShopSettings):
+        name = SETTING_API_NAMES.get(item.name, item.name)
+        kind: Any = Quantity if name == "low_stock_default" else type(item.default)
+        if name in TILL_SETTINGS:
+            definitions[name] = (kind, ...)
+        else:
+            definitions[name] = (kind | None, Field(default=None, description="Admins only."))
+    return create_model(
+        "Settings",
+        __base__=Response,
+        __doc__="The shop settings: every key for an admin, the till's keys for a cashier.",
+        **definitions,
+    )
+
+
+Settings = _settings_model()
+
+
+class SettingsUpdate(Request):
+    """Only the keys sent change (null: unchanged); any other key is refused (422)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"shop_name": "Sharma General Store", "tax_number": "27AAPFU0939F1ZV"}]
+        }
+    )
+
+    shop_name: str | None = Field(default=None, max_length=SHOP_TEXT["shop_name"])
+    address: str | None = Field(default=None, max_length=SHOP_TEXT["address"])
+    phone: str | None = Field(default=None, max_length=SHOP_TEXT["phone"])
+    email: str | None = Field(default=None, max_length=SHOP_TEXT["email"])
+    tax_number: str | None = Field(
+        default=None,
+        description='The shop\'s GSTIN, checked (state, PAN, check character); "" for none.',
+        examples=["27AAPFU0939F1ZV"],
+    )
+    state_code: str | None = Field(
+        default=None,
+        description="Two-digit GST state code; with a GSTIN it must be the GSTIN's (left out"
+        ' with a new GSTIN, or "", it is taken from the GSTIN).',
+        examples=["27"],
+    )
+    composition_scheme: bool | None = Field(
+        default=None, description="Bills of Supply without tax; needs the GSTIN."
+    )
+    currency: str | None = Field(default=None, examples=["INR"])
+    locale: str | None = Field(default=None, examples=["en_IN"])
+    invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,10}$")
+    fy_start_month: int | None = Field(default=None, ge=1, le=12)
+    invoice_layout: Literal["a4", "a5", "receipt"] | None = None
+    discount_audit_percent: int | None = Field(default=None, ge=0, le=100)
+    receipt_width_mm: Literal[58, 80] | None = None
+    receipt_footer: str | None = Field(default=None, max_length=SHOP_TEXT["receipt_footer"])
+    low_stock_default: QuantityIn | None = None
+    prices_include_tax: bool | None = None
+    split_tax: bool | None = None
+    round_off: bool | None = None
+    allow_negative_stock: bool | None = None
 
 
 # ---------------------------------------------------------------- list envelopes

@@ -13,10 +13,11 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
+from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
@@ -29,6 +30,10 @@ MIN_PHONE_DIGITS = 3
 MIN_FUZZY_LENGTH = 3
 FUZZY_CUTOFF = 70
 MAX_MATCHES = 200
+# A business customer's GST identity (docs/DESIGN.md, GST): all optional, the GSTIN checked.
+GST_FIELDS = ("gstin", "legal_name", "state_code")
+# A GSTIN or a piece of one as typed in a search: letters and digits, at least one of each.
+GSTIN_QUERY_RE = re.compile(r"(?=[0-9A-Z]*[0-9])(?=[0-9A-Z]*[A-Z])[0-9A-Z]{4,15}")
 
 
 # ---------------------------------------------------------------- phone numbers
@@ -121,12 +126,47 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
             )
         except ValidationError as exc:
             errors["opening_balance"] = exc.message
+    for key, parse in (("gstin", parse_gstin), ("state_code", parse_state_code)):
+        if given(key):
+            try:
+                out[key] = parse(data.get(key), key)
+            except ValidationError as exc:
+                errors[key] = exc.message
+        elif not partial:
+            out[key] = ""
     if given("archived"):
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
     if errors:
         first = next(iter(errors.values()))
         raise ValidationError(f"Please correct the customer: {first}", fields=errors)
     return out
+
+
+def settle_gst_state(fields: dict[str, Any], gstin_before: str, state_before: str) -> None:
+    """Apply the GSTIN's state to parsed customer fields (docs/DESIGN.md, GST).
+
+    A GSTIN's first two digits are the state it was issued in, which is the customer's place
+    of supply: with a GSTIN, an empty or unsent state becomes that state and another state is
+    refused. Without a GSTIN any state (or none: the shop's own) may be chosen.
+    """
+    gstin = fields.get("gstin", gstin_before)
+    if not gstin:
+        return
+    home = state_of(gstin)
+    state = fields.get("state_code")
+    if state is None:
+        if "gstin" in fields and state_before != home:
+            fields["state_code"] = home
+    elif state == "":
+        fields["state_code"] = home
+    elif state != home:
+        message = (
+            f"The GSTIN was issued in {state_label(home)}: a customer with a GSTIN is in "
+            "that state (or leave the state empty)."
+        )
+        raise ValidationError(
+            f"Please correct the customer: {message}", fields={"state_code": message}
+        )
 
 
 def _check_phone_free(session: Session, phone: str, customer_id: int | None) -> None:
@@ -151,6 +191,9 @@ def snapshot(customer: Customer) -> dict[str, Any]:
         "email": customer.email,
         "address": customer.address,
         "notes": customer.notes,
+        "gstin": customer.gstin,
+        "legal_name": customer.legal_name,
+        "state_code": customer.state_code,
         "credit_limit": customer.credit_limit,
         "archived": customer.archived,
     }
@@ -168,6 +211,7 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
     opening = fields.pop("opening_balance", 0)
     if opening and not user.is_admin:
         raise Forbidden("Only an admin may enter an opening balance.")
+    settle_gst_state(fields, "", "")
     with write_transaction(session):
         _check_phone_free(session, fields["phone"], None)
         now = utcnow()
@@ -178,6 +222,9 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
             email=fields.get("email", ""),
             address=fields.get("address", ""),
             notes=fields.get("notes", ""),
+            gstin=fields["gstin"],
+            legal_name=fields.get("legal_name", ""),
+            state_code=fields["state_code"],
             credit_limit=fields["credit_limit"],
             archived=False,
             created_at=now,
@@ -216,6 +263,7 @@ def update_customer(
     with write_transaction(session):
         customer = ledger.lock_customer(session, customer_id)
         before = snapshot(customer)
+        settle_gst_state(fields, customer.gstin, customer.state_code)
         limit_changes = fields.get("credit_limit", customer.credit_limit) != customer.credit_limit
         if limit_changes and not user.is_admin:
             raise Forbidden("Only an admin may change a credit limit.")
@@ -223,7 +271,7 @@ def update_customer(
             _check_phone_free(session, fields["phone"], customer.id)
             customer.phone = fields["phone"]
             customer.phone_digits = fields["phone"].lstrip("+")
-        for key in ("name", "email", "address", "notes", "credit_limit"):
+        for key in ("name", "email", "address", "notes", "credit_limit", *GST_FIELDS):
             if key in fields:
                 setattr(customer, key, fields[key])
         if fields.get("archived") and not customer.archived:
@@ -325,6 +373,25 @@ def _phone_query(q: str) -> str | None:
     return digits or None
 
 
+def _gstin_query(q: str) -> str | None:
+    """Return the GSTIN (or a part of one) to look for when the query could be one."""
+    value = "".join(q.split()).upper()
+    return value if GSTIN_QUERY_RE.fullmatch(value) else None
+
+
+def _by_name_page(
+    session: Session, stmt: Select[Customer], page: int, per_page: int
+) -> tuple[list[Customer], int]:
+    """One page of a customer query in name order, with the count of all its rows."""
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    items = session.scalars(
+        stmt.order_by(func.lower(Customer.name), Customer.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(items), total
+
+
 def search_customers(
     session: Session,
     q: str = "",
@@ -334,7 +401,8 @@ def search_customers(
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Customer], int]:
-    """Find customers by phone (any format, partial digits) or name (prefix, then fuzzy)."""
+    """Find customers by phone (any format, partial digits), GSTIN (or a part of one: a
+    business customer) or name (prefix, then fuzzy)."""
     q = limits.search_text(q)
     wanted_state: bool | None = True if archived_only else (None if include_archived else False)
     base = select(Customer)
@@ -352,13 +420,15 @@ def search_customers(
             needle = _escape_like(digits.lstrip("0") or digits)
             cond = Customer.phone_digits.like(f"%{needle}%", escape="\\")
             base = base.where(or_(cond, Customer.phone == exact) if exact else cond)
-        total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-        items = session.scalars(
-            base.order_by(func.lower(Customer.name), Customer.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        return list(items), total
+        return _by_name_page(session, base, page, per_page)
+    gstin_part = _gstin_query(q)
+    if gstin_part is not None:
+        # Letters and digits only (checked above), so nothing needs escaping in the pattern.
+        by_gstin = _by_name_page(
+            session, base.where(Customer.gstin.like(f"%{gstin_part}%")), page, per_page
+        )
+        if by_gstin[1]:
+            return by_gstin
 
     ranked = _rank_by_name(session, q, wanted_state)
     total = len(ranked)

@@ -49,11 +49,23 @@ def _stream(session: Session, stmt: Any) -> Iterator[Any]:
 
 
 def customers(session: Session) -> Rows:
-    """Every customer (archived too) with their credit limit."""
-    yield ["id", "name", "phone", "email", "address", "credit_limit", "archived", "created_at"]
+    """Every customer (archived too) with their credit limit and GST identity."""
+    yield [
+        "id",
+        "name",
+        "phone",
+        "email",
+        "address",
+        "credit_limit",
+        "archived",
+        "created_at",
+        "gstin",
+        "legal_name",
+        "state_code",
+    ]
     yield from safe_rows(
         [c.id, c.name, c.phone, c.email, c.address, money_str(c.credit_limit),
-         "yes" if c.archived else "no", when(c.created_at)]
+         "yes" if c.archived else "no", when(c.created_at), c.gstin, c.legal_name, c.state_code]
         for (c,) in _stream(session, select(Customer).order_by(Customer.id))
     )  # fmt: skip
 

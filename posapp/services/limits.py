@@ -45,7 +45,13 @@ PRODUCT_TEXT_LENGTHS: Final = {
     "code": 64,
 }
 CATEGORY_NAME_LENGTH: Final = 80
-CUSTOMER_TEXT_LENGTHS: Final = {"name": 120, "email": 120, "address": 300, "notes": 2000}
+CUSTOMER_TEXT_LENGTHS: Final = {
+    "name": 120,
+    "email": 120,
+    "address": 300,
+    "notes": 2000,
+    "legal_name": 120,  # a business customer's name as registered for GST
+}
 
 
 def search_text(q: str | None, field: str = "q") -> str:

@@ -16,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
@@ -40,16 +41,19 @@ TEXT_LIMITS = {
     "address": 300,
     "phone": 30,
     "email": 120,
-    "tax_number": 30,
     "receipt_footer": 200,
 }
-BOOLEANS = ("prices_include_tax", "split_tax", "round_off", "allow_negative_stock")
+BOOLEANS = (
+    *("prices_include_tax", "split_tax", "round_off", "allow_negative_stock"),
+    "composition_scheme",
+)
 RECEIPT_WIDTHS = (58, 80)
 # The invoice PDF layouts: one template each over the same invoice data.
 INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (58/80 mm)"}
 # The form's field names, in page order (low_stock_default is shown as a quantity).
 FORM_FIELDS = (
-    *("shop_name", "address", "phone", "email", "tax_number", "currency", "locale"),
+    *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
+    *("currency", "locale"),
     *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
     *("receipt_width_mm", "receipt_footer", "allowed_hosts"),
     *("low_stock_default", *BOOLEANS),
@@ -74,6 +78,41 @@ def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
     return values
 
 
+def gst_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Validate the shop's GSTIN, its state and the composition flag (docs/DESIGN.md, GST).
+
+    A GSTIN starts with the state it was issued in, so with one set the state is that state:
+    left empty it is taken from the GSTIN, and a different one is refused (the shop would
+    otherwise charge CGST+SGST and IGST on the wrong side of a state border). The composition
+    scheme is a GST registration, so it needs the GSTIN.
+    """
+    values: dict[str, Any] = {}
+    gstin = ""
+    try:
+        gstin = values["tax_number"] = parse_gstin(data.get("tax_number"), "tax_number")
+    except ValidationError as exc:
+        errors["tax_number"] = exc.message
+    try:
+        state = parse_state_code(data.get("state_code"), "state_code")
+    except ValidationError as exc:
+        errors["state_code"] = exc.message
+    else:
+        if gstin and not state:
+            state = state_of(gstin)
+        elif gstin and state != state_of(gstin):
+            errors["state_code"] = (
+                f"The GSTIN was issued in {state_label(state_of(gstin))}: the shop's state "
+                "must be that state (or leave it empty)."
+            )
+        values["state_code"] = state
+    values["composition_scheme"] = form_flag(data, "composition_scheme", errors)
+    if values["composition_scheme"] and not gstin and "tax_number" not in errors:
+        errors["composition_scheme"] = (
+            "The composition scheme is a GST registration: type the shop's GSTIN too."
+        )
+    return values
+
+
 def _locale(raw: str) -> str | None:
     try:
         return str(Locale.parse(raw.replace("-", "_")))
@@ -92,6 +131,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         values[key] = text
     if not values["shop_name"]:
         errors["shop_name"] = "Type the shop's name."
+    values.update(gst_values(data, errors))
     if values["email"] and "email" not in errors and not EMAIL_RE.fullmatch(values["email"]):
         errors["email"] = "Type an email address like shop@example.com, or leave it empty."
     currency = str(data.get("currency") or "").strip().upper()

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
 from posapp.extensions import db
+from posapp.gst import state_choices, state_label
 from posapp.models import Customer
 from posapp.money import money_str
 from posapp.services import customers, ledger, ledger_views
@@ -60,6 +61,9 @@ def customer_form_values(customer: Customer) -> dict[str, str]:
         "email": customer.email,
         "address": customer.address,
         "notes": customer.notes,
+        "gstin": customer.gstin,
+        "legal_name": customer.legal_name,
+        "state_code": customer.state_code,
         "credit_limit": money_str(customer.credit_limit),
     }
 
@@ -112,7 +116,12 @@ def _render_form(
     customer: Customer | None, values: Any, error: str | None, fields: dict[str, str], status: int
 ) -> tuple[str, int]:
     return render_template(
-        "customers/form.html", customer=customer, values=values, error=error, fields=fields
+        "customers/form.html",
+        customer=customer,
+        values=values,
+        error=error,
+        fields=fields,
+        states=state_choices(),
     ), status
 
 
@@ -197,6 +206,7 @@ def _render_detail(
         "customers/detail.html",
         info=info,
         customer=info.customer,
+        state_name=state_label(info.customer.state_code),
         lines=lines,
         total=total,
         page=page,

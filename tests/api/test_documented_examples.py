@@ -93,6 +93,7 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
 
     send("POST", cpath + "/payments", f"/api/customers/{customer['id']}/payments", 201)
     send("POST", cpath + "/adjustments", f"/api/customers/{customer['id']}/adjustments", 201)
+    send("PUT", "/api/settings", "/api/settings", 200)
 
     # The till's own endpoints, as its pages call them: the cookie of a logged-in page.
     headers = {}

@@ -39,6 +39,8 @@ CONTRACT_ENDPOINTS = {
     ("GET", "/api/customers/{customer_id}/ledger"),
     ("POST", "/api/customers/{customer_id}/payments"),
     ("GET", "/api/dashboard/stats"),
+    ("GET", "/api/settings"),
+    ("PUT", "/api/settings"),
 }
 TILL_ENDPOINTS = {
     # The till's own JSON endpoints (docs/API.md): documented under the `till` tag.
@@ -140,7 +142,9 @@ def test_roles_match_the_contract(spec: dict) -> None:
         ("POST", "/api/products/{product_id}/stock"),
         ("POST", "/api/invoice/{key}/void"),
         ("GET", "/api/dashboard/stats"),
+        ("PUT", "/api/settings"),
     } <= admin_only
+    assert ("GET", "/api/settings") not in admin_only
     assert ("POST", "/api/invoice/{key}/return") not in admin_only
 
 

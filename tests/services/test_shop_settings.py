@@ -21,7 +21,8 @@ GOOD = {
     "address": "12 MG Road, Pune",
     "phone": "98220 12345",
     "email": "shop@example.com",
-    "tax_number": "27ABCDE1234F1Z5",
+    "tax_number": "27AAPFU0939F1ZV",  # the GST portal's published example (Maharashtra)
+    "state_code": "27",
     "currency": "INR",
     "locale": "en_IN",
     "invoice_prefix": "SGS-",
@@ -74,6 +75,54 @@ def test_a_good_form_gives_typed_values() -> None:
 )
 def test_layout_and_discount_threshold_are_checked(changes: dict[str, str], field: str) -> None:
     assert field in errors_of(**changes)
+
+
+def test_a_gstin_is_normalised_and_gives_the_state() -> None:
+    values = service.validate_form({**GOOD, "tax_number": " 27aapfu0939f1zv ", "state_code": ""})
+    assert (values["tax_number"], values["state_code"]) == ("27AAPFU0939F1ZV", "27")
+    assert values["composition_scheme"] is False
+
+
+@pytest.mark.parametrize(
+    ("tax_number", "reason"),
+    [
+        ("hello", "15 characters"),
+        ("27AAPFU0939F1ZW", "check character"),  # the last character mistyped
+        ("27AAPFU9039F1ZV", "check character"),  # two neighbouring digits swapped
+        ("40AAPFU0939F1ZV", "not a GST state code"),
+        ("27AAPFU0939F1Z", "15 characters"),
+    ],
+)
+def test_a_bad_gstin_is_refused_with_the_reason(tax_number: str, reason: str) -> None:
+    assert reason in errors_of(tax_number=tax_number)["tax_number"]
+
+
+def test_the_state_must_be_the_gstins() -> None:
+    fields = errors_of(tax_number="29AAGCB7383J1Z4", state_code="27")
+    assert "29 – Karnataka" in fields["state_code"]
+    assert "state_code" in errors_of(state_code="40")
+
+
+def test_without_a_gstin_any_state_or_none_is_allowed() -> None:
+    assert service.validate_form({**GOOD, "tax_number": "", "state_code": ""})["state_code"] == ""
+    assert service.validate_form({**GOOD, "tax_number": "", "state_code": "7"})["state_code"] == (
+        "07"
+    )
+
+
+def test_the_composition_scheme_needs_the_gstin() -> None:
+    assert service.validate_form({**GOOD, "composition_scheme": "1"})["composition_scheme"] is True
+    assert "GSTIN" in errors_of(tax_number="", composition_scheme="1")["composition_scheme"]
+    assert "composition_scheme" in errors_of(composition_scheme="perhaps")
+
+
+def test_a_bad_gstin_saves_nothing(session, admin) -> None:  # type: ignore[no-untyped-def]
+    form = {**service.form_values(load_settings(session)), "shop_name": "New", "tax_number": "hi"}
+    with pytest.raises(ValidationError):
+        service.update_shop_settings(session, form, admin.id)
+    settings = load_settings(session)
+    assert (settings.shop_name, settings.tax_number) == ("My Shop", "")
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).all() == []
 
 
 def test_codes_are_normalised() -> None:

@@ -183,6 +183,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.customer_ledger", "GET"): ANY,
     ("api.record_payment", "POST"): ANY,
     ("api.adjust_balance", "POST"): ADMIN,
+    ("api.get_settings", "GET"): ANY,  # a cashier gets the till's keys only
+    ("api.update_settings", "PUT"): ADMIN,
 }
 
 

@@ -200,3 +200,52 @@ def test_uploading_without_a_file_says_so(admin_client: FlaskClient) -> None:
     response = admin_client.post("/settings/logo", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Choose a PNG or JPEG file" in response.get_data(as_text=True)
+
+
+def test_a_bad_gstin_is_reshown_with_the_reason_and_nothing_saved(
+    admin_client: FlaskClient,
+) -> None:
+    response = admin_client.post(
+        "/settings/", data=current_form(tax_number="hello", shop_name="Renamed")
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A GSTIN has 15 characters." in html and 'value="hello"' in html
+    assert "nothing was saved" in html
+    settings = load_settings(db.session)
+    assert (settings.shop_name, settings.tax_number) == ("My Shop", "")
+    assert settings_audits() == []
+
+
+def test_a_gstin_is_saved_with_its_state(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get("/settings/").get_data(as_text=True)
+    assert 'name="state_code"' in page and "27 – Maharashtra" in page
+    assert 'name="composition_scheme"' in page and "Bills of Supply" in page
+    response = admin_client.post(
+        "/settings/",
+        data=current_form(tax_number="27aapfu0939f1zv", state_code="", composition_scheme="1"),
+    )
+    assert response.status_code == 302
+    settings = load_settings(db.session)
+    assert (settings.tax_number, settings.state_code, settings.composition_scheme) == (
+        "27AAPFU0939F1ZV",
+        "27",
+        True,
+    )
+    (entry,) = settings_audits()
+    assert json.loads(entry.after) == {
+        "tax_number": "27AAPFU0939F1ZV",
+        "state_code": "27",
+        "composition_scheme": "1",
+    }
+    html = admin_client.get("/settings/").get_data(as_text=True)
+    assert '<option value="27" selected>' in html
+
+
+def test_a_state_contradicting_the_gstin_is_refused(admin_client: FlaskClient) -> None:
+    response = admin_client.post(
+        "/settings/", data=current_form(tax_number="29AAGCB7383J1Z4", state_code="27")
+    )
+    assert response.status_code == 422
+    assert "29 – Karnataka" in response.get_data(as_text=True)
+    assert load_settings(db.session).tax_number == ""

@@ -1,0 +1,96 @@
+"""API: the shop settings (docs/API.md "Settings").
+
+`GET /api/settings` answers every key to an admin and the till's keys (`schemas.TILL_SETTINGS`)
+to a cashier. `PUT /api/settings` (admins) changes only the keys sent, by the settings' own
+names: the body is laid over the saved settings page form and goes through the page's own
+validation (`shop_settings.validate_form`) and audited save (`shop_settings.save_changes`), so
+the API can store nothing the page would refuse. Keys outside `schemas.WRITABLE_SETTINGS` are
+refused, never ignored: a script must not believe it changed something it did not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from posapp.api import schemas as s
+from posapp.api.base import bp, caller, json_body, requires
+from posapp.apidoc import documented
+from posapp.errors import ValidationError
+from posapp.extensions import db
+from posapp.money import qty_str
+from posapp.services import limits, shop_settings
+from posapp.services.settings import ShopSettings, load_settings
+
+# Every name a setting has in the API, to tell a misspelt key from one set on its own page.
+KNOWN_SETTINGS = frozenset(s.SETTING_API_NAMES.get(f.name, f.name) for f in fields(ShopSettings))
+FLAGS = frozenset(shop_settings.BOOLEANS)
+
+
+def settings_json(settings: ShopSettings, *, admin: bool) -> dict[str, Any]:
+    """Serialise the settings: all of them for an admin, the till's subset for a cashier."""
+    body: dict[str, Any] = {}
+    for item in fields(ShopSettings):
+        name = s.SETTING_API_NAMES.get(item.name, item.name)
+        if not admin and name not in s.TILL_SETTINGS:
+            continue
+        value = getattr(settings, item.name)
+        # A quantity like every other in the API: "5" whole, "2.500" with thousandths.
+        body[name] = qty_str(value, "pcs") if name == "low_stock_default" else value
+    return body
+
+
+def parse_update(body: dict[str, Any], current: ShopSettings) -> dict[str, Any]:
+    """Typed values to save: the settings page's form as saved with `body` laid over it.
+
+    Refuses (422, every key at once) keys the API may not set, values of the wrong kind (a
+    list or an object is not text; only true/false or the page's words are a switch) and
+    whatever the page itself would refuse.
+    """
+    errors: dict[str, str] = {}
+    form: dict[str, Any] = dict(shop_settings.form_values(current))
+    for key, value in body.items():
+        if key not in s.WRITABLE_SETTINGS:
+            errors[key] = (
+                "This setting is changed on its own page in the app, not through the API."
+                if key in KNOWN_SETTINGS
+                else "There is no such setting."
+            )
+        elif value is None:
+            continue  # null leaves the setting as it is, as in the other partial updates
+        elif key in FLAGS:
+            form[key] = value  # the page's check (parse_flag) refuses numbers and other words
+        else:
+            try:
+                form[key] = limits.text_value(value, key)
+            except ValidationError as exc:
+                errors[key] = exc.message
+    new_gstin = body.get("tax_number")
+    if isinstance(new_gstin, str) and new_gstin.strip() and body.get("state_code") is None:
+        # A new GSTIN sent without a state brings its own state (the page defaults the same).
+        form["state_code"] = ""
+    try:
+        values = shop_settings.validate_form(form)
+    except ValidationError as exc:
+        errors = {**exc.fields, **errors}
+    if errors:
+        raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
+    return values
+
+
+@bp.get("/settings")
+@documented({200: s.Settings})
+@requires()
+def get_settings() -> dict[str, Any]:
+    """The shop settings: every key for an admin, what a till needs for a cashier."""
+    return settings_json(load_settings(db.session), admin=caller().is_admin)
+
+
+@bp.put("/settings")
+@documented({200: s.Settings}, body=s.SettingsUpdate)
+@requires("admin")
+def update_settings() -> dict[str, Any]:
+    """Change only the settings sent (checked as the settings page checks them, audited)."""
+    values = parse_update(json_body(), load_settings(db.session))
+    shop_settings.save_changes(db.session, values, shop_settings.AUDIT_ACTION, caller().id)
+    return settings_json(load_settings(db.session), admin=True)
