@@ -607,7 +607,7 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
         ("shop_name", "Sharma General Store"),
         ("address", "12 Market Road, Pune 411001"),
         ("phone", "+91 98765 43210"),
-        ("tax_number", "27ABCDE1234F1Z5"),
+        ("tax_number", "27ABCDE1234F1Z0"),
     ):
         w.add("settings", (key, value))
     w.flush()

@@ -31,7 +31,7 @@ def test_a_business_customer_is_stored_normalised_with_the_gstins_state(admin: U
         "Sharma Traders LLP",
         "27",
     )
-    entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "customer_create")).one()
+    entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "customer.create")).one()
     after = json.loads(entry.after or "{}")
     assert (after["gstin"], after["legal_name"], after["state_code"]) == (
         MAHARASHTRA,
@@ -100,7 +100,7 @@ def test_an_update_follows_the_gstins_state(admin: User) -> None:
     customers.update_customer(db.session, customer.id, {"gstin": "", "state_code": "27"}, admin)
     assert (fresh.gstin, fresh.state_code) == ("", "27")
     entries = db.session.scalars(
-        select(AuditLog).where(AuditLog.action == "customer_update").order_by(AuditLog.id)
+        select(AuditLog).where(AuditLog.action == "customer.update").order_by(AuditLog.id)
     ).all()
     assert [json.loads(e.after or "{}")["gstin"] for e in entries] == [KARNATAKA, ""]
 

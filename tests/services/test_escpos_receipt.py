@@ -72,7 +72,7 @@ def test_the_receipt_has_header_lines_taxes_payments_footer_qr_and_a_cut(sale: I
     text = "\n".join(lines)
     assert "Sharma & Sons <General Store>" in " ".join(lines[:3])  # double width: 24 a line
     for expected in (
-        "GSTIN 29ABCDE1234F1Z5",
+        "GSTIN 29ABCDE1234F1ZW",
         "TAX INVOICE",
         sale.number,
         TOM,  # printed as typed: a printer has no HTML to inject into

@@ -35,7 +35,7 @@ def registered_shop(**overrides: object) -> None:
         "address": "12, MG Road\nBengaluru 560038",
         "phone": "+91 98450 12345",
         "email": "sharma@example.in",
-        "tax_number": "29ABCDE1234F1Z5",
+        "tax_number": "29ABCDE1234F1ZW",
         "split_tax": True,
     }
     values.update(overrides)
@@ -94,7 +94,7 @@ def test_invoice_pdf_shows_the_number_items_rupee_and_grand_total(admin: User) -
     assert "TAX INVOICE" in text
     assert invoice.number in text
     assert "Sona Masoori Rice" in text
-    assert "29ABCDE1234F1Z5" in text
+    assert "29ABCDE1234F1ZW" in text
     assert "₹" in text
     assert format_money(invoice.total) in text
     assert "Grand Total" in text

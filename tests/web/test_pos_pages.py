@@ -267,11 +267,11 @@ def test_receipt_prints_itself_when_asked(admin_client: FlaskClient, admin) -> N
 
 def test_receipt_shows_discount_and_split_tax(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
     with write_transaction(db.session):
-        save_settings(db.session, tax_number="27ABCDE1234F1Z5", split_tax=True)
+        save_settings(db.session, tax_number="27ABCDE1234F1Z0", split_tax=True)
     salt = make_product(db.session, name="Tata Salt 1kg", price="45.00", tax_rate="5")
     invoice = sell(admin, (salt, "2"), discount="10.00")
     html = admin_client.get(f"/pos/receipt/{invoice.id}").get_data(as_text=True)
-    assert "GSTIN 27ABCDE1234F1Z5" in html
+    assert "GSTIN 27ABCDE1234F1Z0" in html
     assert "TAX INVOICE" in html
     assert "-₹10.00" in html
     assert ">CGST<" in html and ">SGST<" in html
