@@ -12,7 +12,7 @@ from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
 from posapp.extensions import db
 from posapp.models import Product, StockMovement
-from posapp.money import money_str, percent_str, qty_str
+from posapp.money import money_str, qty_str
 from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
@@ -32,7 +32,7 @@ def product_form_values(product: Product) -> dict[str, str]:
         "price": money_str(product.price),
         "cost": money_str(product.cost),
         "mrp": money_str(product.mrp) if product.mrp is not None else "",
-        "tax_rate": percent_str(product.tax_rate_bp).removesuffix(".00"),
+        "tax_rate": catalog.rate_text(product.tax_rate_bp),
         "hsn": product.hsn,
         "low_stock_threshold": qty_str(product.low_stock_milli, product.unit),
         "supplier": product.supplier,
@@ -120,6 +120,7 @@ def _reshow_form(product: Product | None) -> Reshow:
             error=exc.message,
             fields=field_errors(exc),
             categories=catalog.category_names(db.session),
+            tax_presets=catalog.TAX_PRESETS,
         ),
         exc.status,
     )
@@ -145,6 +146,7 @@ def new() -> Response | str:
         error=None,
         fields={},
         categories=catalog.category_names(db.session),
+        tax_presets=catalog.TAX_PRESETS,
     )
 
 
@@ -168,6 +170,7 @@ def edit(product_id: int) -> Response | str:
         error=None,
         fields={},
         categories=catalog.category_names(db.session),
+        tax_presets=catalog.TAX_PRESETS,
     )
 
 
