@@ -155,6 +155,17 @@ def _selected(selection: Selection, category_id: int | None) -> list[ColumnEleme
     return terms
 
 
+def rates_in_use(session: Session) -> list[tuple[int, int]]:
+    """Each tax rate the active products carry, with how many carry it, lowest rate first."""
+    rows = session.execute(
+        select(Product.tax_rate_bp, func.count(Product.id))
+        .where(Product.archived.is_(False))
+        .group_by(Product.tax_rate_bp)
+        .order_by(Product.tax_rate_bp)
+    ).all()
+    return [(int(rate), int(count)) for rate, count in rows]
+
+
 def preview_token(selection: Selection, new_rate_bp: int, pairs: Sequence[tuple[int, int]]) -> str:
     """The hash a confirmation must bring back: selection, new rate, (id, old rate) by id."""
     body = "|".join(

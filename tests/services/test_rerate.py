@@ -214,3 +214,7 @@ def test_many_products_go_in_slices(shop, monkeypatch: pytest.MonkeyPatch) -> No
     assert preview.count == 5
     rerate.apply(db.session, selection, 500, preview.token, shop.id)
     assert sorted(n for n, r in rates().items() if r == 1200) == ["Old chips"]
+
+
+def test_rates_in_use_counts_active_products(shop) -> None:  # type: ignore[no-untyped-def]
+    assert rerate.rates_in_use(db.session) == [(500, 1), (1200, 3), (1800, 1)]
