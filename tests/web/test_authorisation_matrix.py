@@ -170,6 +170,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.update_product", "PUT"): ADMIN,
     ("api.archive_product", "DELETE"): ADMIN,
     ("api.stock_movement", "POST"): ADMIN,
+    ("api.rerate_products", "POST"): ADMIN,
     ("api.create_invoice", "POST"): ANY,
     ("api.get_invoice", "GET"): ANY,
     ("api.invoice_pdf", "GET"): ANY,
