@@ -140,6 +140,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "login.two_step_failed": "Two-step code wrong",
     "product.create": "Product added",
     "product.import": "Products imported",
+    "product.rerate": "Tax rates changed",
     "product.update": "Product changed",
     "sale.create": "Sale",
     "sale.discount_above_threshold": "Discount above the limit",

@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         "POST",
         f"{api}/products",
         json={
-            "name": f"Example notebook {int(time.time())}",
+            "name": f"Example ball pen {int(time.time())}",
             "price": "45.00",
-            "tax_rate": "12",
+            "tax_rate": "18",
             "unit": "pcs",
             "stock": "10",
         },

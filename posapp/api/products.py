@@ -20,8 +20,9 @@ from posapp.api.base import (
 from posapp.api.serializers import product_json
 from posapp.apidoc import documented
 from posapp.extensions import db
-from posapp.money import qty_str
-from posapp.services import catalog, inventory
+from posapp.money import percent_str, qty_str
+from posapp.services import catalog, inventory, rerate
+from posapp.vocabulary import parse_flag
 
 
 @bp.get("/products")
@@ -98,3 +99,37 @@ def stock_movement(product_id: int) -> dict[str, Any]:
     """Book a stock movement {delta, reason, note, unit_cost?}; answer the product."""
     product = inventory.adjust_stock(db.session, product_id, json_body(), caller().id)
     return product_json(product)
+
+
+@bp.post("/products/rerate")
+@documented({200: s.RerateResult}, body=s.RerateRequest, errors=(409,))
+@requires("admin")
+def rerate_products() -> dict[str, Any]:
+    """Give many products a new tax rate: preview (writes nothing), then apply with its token."""
+    data = json_body()
+    wanted = rerate.parse_rerate(data)
+    only_preview = parse_flag(data.get("preview"), "preview")
+    if only_preview:
+        result = rerate.preview(db.session, wanted.selection, wanted.new_rate_bp)
+    else:
+        result = rerate.apply(
+            db.session, wanted.selection, wanted.new_rate_bp, data.get("token"), caller().id
+        )
+    return {
+        "applied": not only_preview,
+        "count": result.count,
+        "already": result.already,
+        "new_rate": percent_str(result.new_rate_bp),
+        "token": result.token,
+        "products": [
+            {
+                "id": c.product_id,
+                "code": c.code,
+                "name": c.name,
+                "category": c.category,
+                "old_rate": percent_str(c.old_rate_bp),
+                "new_rate": percent_str(c.new_rate_bp),
+            }
+            for c in result.changes
+        ],
+    }

@@ -179,6 +179,53 @@ class StockMovementRequest(Request):
     )
 
 
+class RerateRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"category": "Snacks", "current_rate": "12", "new_rate": "5", "preview": True},
+                {
+                    "current_rate": "12",
+                    "new_rate": "5",
+                    "token": "9f0c2b7d51e84a3c6d1e0f2a4b5c6d7e",
+                },
+            ]
+        }
+    )
+
+    category: str | None = Field(
+        default=None, max_length=limits.CATEGORY_NAME_LENGTH, description="A category's name."
+    )
+    current_rate: MoneyIn | None = Field(
+        default=None, description="Percent; only products with this rate. This or category."
+    )
+    new_rate: MoneyIn = Field(description="Percent, 0-100.")
+    preview: bool | None = Field(
+        default=None, description="true: answer what would change and its token; write nothing."
+    )
+    token: str | None = Field(
+        default=None, description="The preview's token; required to apply the change."
+    )
+
+
+class RerateProduct(Response):
+    id: int
+    code: str
+    name: str
+    category: str
+    old_rate: Percent
+    new_rate: Percent
+
+
+class RerateResult(Response):
+    applied: bool = Field(description="false for a preview.")
+    count: int = Field(description="How many products change (or changed).")
+    already: int = Field(description="Selected products that already have the new rate.")
+    new_rate: Percent
+    token: str = Field(description="Send it back with the same selection to apply.")
+    products: list[RerateProduct]
+
+
 class Lookup(Response):
     product: Product
     quantity: Quantity = Field(description="The quantity the code carries (scales), else 1.")

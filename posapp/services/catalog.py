@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tup
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.gst import RATE_PRESETS_BP
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import write_transaction
 from posapp.models.catalog import active_named
@@ -22,12 +23,22 @@ from posapp.money import (
     parse_money,
     parse_percent_bp,
     parse_quantity,
+    percent_str,
 )
 from posapp.services import audit, counters, limits
 from posapp.services.settings import ShopSettings, load_settings
 
 INTERNAL_EAN_PREFIX = "200"
-TAX_PRESETS_BP = (0, 500, 1200, 1800, 2800)
+
+
+def rate_text(rate_bp: int) -> str:
+    """A rate as forms show and take it: "18", "0.25", "12.50" (no "%", no needless ".00")."""
+    return percent_str(rate_bp).removesuffix(".00")
+
+
+# What the product forms offer: today's GST slabs (posapp.gst), in the form's own spelling so
+# a product's stored rate lights up its preset. Any other rate from 0 to 100 % is still taken.
+TAX_PRESETS: tuple[str, ...] = tuple(rate_text(bp) for bp in RATE_PRESETS_BP)
 
 
 @dataclass(frozen=True)

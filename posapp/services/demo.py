@@ -29,7 +29,8 @@ DAYS = 60
 COLLECT_AT = 20 * 60 + 30  # local minutes: the evening's account payments
 RETURNS_AT = 20 * 60 + 45  # and returns, after the last sale
 
-# (category, product, brands, [(size, price)], GST %, HSN)
+# (category, product, brands, [(size, price)], GST %, HSN). The rates are the slabs since
+# 22 September 2025 (docs/DESIGN.md §2): a sample shop, not a tax table.
 FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
     (
         "Staples",
@@ -62,7 +63,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Butter",
         ["Amul", "Britannia", "Mother Dairy"],
         [("100 g", "58.00"), ("500 g", "285.00")],
-        12,
+        5,
         "0405",
     ),
     (
@@ -70,12 +71,12 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Ghee",
         ["Amul", "Gowardhan", "Patanjali", "Nandini"],
         [("500 ml", "330.00"), ("1 l", "640.00")],
-        12,
+        5,
         "0405",
     ),
-    ("Dairy", "Paneer", ["Amul", "Mother Dairy"], [("200 g", "95.00")], 5, "0406"),
+    ("Dairy", "Paneer", ["Amul", "Mother Dairy"], [("200 g", "95.00")], 0, "0406"),
     ("Dairy", "Curd", ["Amul Masti", "Nandini", "Mother Dairy"], [("400 g", "35.00")], 0, "0403"),
-    ("Dairy", "Cheese Slices", ["Amul", "Britannia", "Go"], [("200 g", "145.00")], 12, "0406"),
+    ("Dairy", "Cheese Slices", ["Amul", "Britannia", "Go"], [("200 g", "145.00")], 5, "0406"),
     (
         "Beverages",
         "Tea",
@@ -89,7 +90,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Instant Coffee",
         ["Nescafe Classic", "Bru", "Continental"],
         [("50 g", "175.00"), ("100 g", "330.00")],
-        18,
+        5,
         "2101",
     ),
     (
@@ -97,7 +98,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Health Drink",
         ["Bournvita", "Horlicks", "Boost", "Complan"],
         [("500 g", "245.00")],
-        18,
+        5,
         "1901",
     ),
     (
@@ -105,7 +106,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Soft Drink",
         ["Coca-Cola", "Thums Up", "Sprite", "Limca", "Fanta"],
         [("750 ml", "45.00"), ("2 l", "99.00")],
-        28,
+        40,
         "2202",
     ),
     (
@@ -113,7 +114,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Biscuits",
         ["Parle-G", "Marie Gold", "Good Day", "Hide & Seek", "Bourbon"],
         [("100 g", "10.00"), ("250 g", "30.00")],
-        18,
+        5,
         "1905",
     ),
     (
@@ -121,7 +122,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Namkeen",
         ["Haldiram's Aloo Bhujia", "Haldiram's Moong Dal", "Bikaji Bhujia", "Balaji Ratlami Sev"],
         [("200 g", "55.00"), ("400 g", "105.00")],
-        12,
+        5,
         "2106",
     ),
     (
@@ -129,7 +130,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Potato Chips",
         ["Lay's Classic Salted", "Lay's Magic Masala", "Bingo Mad Angles", "Uncle Chipps"],
         [("52 g", "20.00"), ("90 g", "50.00")],
-        12,
+        5,
         "2005",
     ),
     (
@@ -137,7 +138,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Instant Noodles",
         ["Maggi Masala", "Yippee Magic Masala", "Top Ramen Curry"],
         [("70 g", "14.00"), ("280 g", "56.00")],
-        12,
+        5,
         "1902",
     ),
     (
@@ -145,7 +146,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Chocolate",
         ["Dairy Milk", "5 Star", "KitKat", "Munch", "Perk"],
         [("small", "10.00"), ("large", "40.00")],
-        18,
+        5,
         "1806",
     ),
     (
@@ -153,7 +154,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Bath Soap",
         ["Lux", "Dettol", "Lifebuoy", "Santoor", "Mysore Sandal", "Cinthol"],
         [("100 g", "42.00"), ("4 x 100 g", "160.00")],
-        18,
+        5,
         "3401",
     ),
     (
@@ -161,7 +162,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Toothpaste",
         ["Colgate Strong Teeth", "Pepsodent", "Close-Up", "Dabur Red", "Sensodyne"],
         [("100 g", "58.00"), ("200 g", "110.00")],
-        18,
+        5,
         "3306",
     ),
     (
@@ -169,7 +170,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Shampoo",
         ["Clinic Plus", "Head & Shoulders", "Sunsilk", "Pantene"],
         [("180 ml", "145.00"), ("340 ml", "265.00")],
-        18,
+        5,
         "3305",
     ),
     (
@@ -213,7 +214,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "0904",
     ),
     ("Spices", "Garam Masala", ["Everest", "MDH", "Catch"], [("100 g", "82.00")], 5, "0910"),
-    ("Breakfast", "Corn Flakes", ["Kellogg's", "Bagrry's"], [("475 g", "195.00")], 18, "1904"),
+    ("Breakfast", "Corn Flakes", ["Kellogg's", "Bagrry's"], [("475 g", "195.00")], 5, "1904"),
     (
         "Breakfast",
         "Oats",
@@ -228,7 +229,7 @@ FAMILIES: list[tuple[str, str, list[str], list[tuple[str, str]], int, str]] = [
         "Notebook",
         ["Classmate", "Navneet"],
         [("172 pages", "45.00"), ("240 pages", "65.00")],
-        12,
+        0,
         "4820",
     ),
     ("Stationery", "Ball Pen", ["Reynolds", "Cello", "Linc"], [("pack of 5", "50.00")], 18, "9608"),

@@ -1,6 +1,8 @@
-"""Product pages for admins: list, add, edit, archive/restore, detail with QR code."""
+"""Product pages for admins: list, add, edit, archive/restore, detail with QR code, re-rating."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,16 +12,19 @@ from werkzeug.wrappers import Response
 from posapp.documents.barcode import barcode_svg
 from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
+from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Product, StockMovement
-from posapp.money import money_str, percent_str, qty_str
-from posapp.services import catalog, inventory, labels
+from posapp.money import money_str, qty_str
+from posapp.services import catalog, inventory, labels, rerate
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 PER_PAGE = 50
 LABEL_BLANK_ROWS = 3
+# A re-rate preview lists this many products on the page; the count covers them all.
+RERATE_SHOWN = 200
 
 
 def product_form_values(product: Product) -> dict[str, str]:
@@ -32,7 +37,7 @@ def product_form_values(product: Product) -> dict[str, str]:
         "price": money_str(product.price),
         "cost": money_str(product.cost),
         "mrp": money_str(product.mrp) if product.mrp is not None else "",
-        "tax_rate": percent_str(product.tax_rate_bp).removesuffix(".00"),
+        "tax_rate": catalog.rate_text(product.tax_rate_bp),
         "hsn": product.hsn,
         "low_stock_threshold": qty_str(product.low_stock_milli, product.unit),
         "supplier": product.supplier,
@@ -120,6 +125,7 @@ def _reshow_form(product: Product | None) -> Reshow:
             error=exc.message,
             fields=field_errors(exc),
             categories=catalog.category_names(db.session),
+            tax_presets=catalog.TAX_PRESETS,
         ),
         exc.status,
     )
@@ -145,6 +151,7 @@ def new() -> Response | str:
         error=None,
         fields={},
         categories=catalog.category_names(db.session),
+        tax_presets=catalog.TAX_PRESETS,
     )
 
 
@@ -168,6 +175,7 @@ def edit(product_id: int) -> Response | str:
         error=None,
         fields={},
         categories=catalog.category_names(db.session),
+        tax_presets=catalog.TAX_PRESETS,
     )
 
 
@@ -296,3 +304,81 @@ def label(product_id: int) -> Response:
     wanted = labels.single_label(db.session, product_id)
     code = wanted.items[0][0].code
     return _pdf_response(render_labels_pdf(wanted, shop_settings()), f"label-{code}.pdf")
+
+
+def _rerate_page(
+    values: Mapping[str, str],
+    *,
+    preview: rerate.Preview | None = None,
+    error: DomainError | None = None,
+) -> str:
+    """The "Change tax rates" page: the choice, and the preview with its confirm button."""
+    return render_template(
+        "products/rerate.html",
+        values=values,
+        preview=preview,
+        shown=RERATE_SHOWN,
+        error=error.message if error else None,
+        fields=field_errors(error) if error else {},
+        categories=catalog.category_names(db.session),
+        in_use=rerate.rates_in_use(db.session),
+        rate_text=catalog.rate_text,
+        tax_presets=catalog.TAX_PRESETS,
+    )
+
+
+def _rerate_values(request_: rerate.RerateRequest) -> dict[str, str]:
+    """What the form shows (and the confirm form carries) for a parsed request."""
+    current = request_.selection.rate_bp
+    return {
+        "category": request_.selection.category,
+        "current_rate": "" if current is None else catalog.rate_text(current),
+        "new_rate": catalog.rate_text(request_.new_rate_bp),
+    }
+
+
+def _rerate_reshow(exc: DomainError) -> tuple[str, int]:
+    return _rerate_page(request.form, error=exc), exc.status
+
+
+@bp.route("/rerate", methods=["GET", "POST"])
+@admin_required
+def rerate_products() -> str:
+    """Change the tax rate of many products: choose by category and/or rate, then preview."""
+    if request.method == "GET":
+        return _rerate_page({"current_rate": request.args.get("rate", "")[:8]})
+    wanted = or_reshow(lambda: rerate.parse_rerate(request.form), _rerate_reshow)
+    preview = or_reshow(
+        lambda: rerate.preview(db.session, wanted.selection, wanted.new_rate_bp), _rerate_reshow
+    )
+    return _rerate_page(_rerate_values(wanted), preview=preview)
+
+
+@bp.post("/rerate/apply")
+@admin_required
+def rerate_apply() -> Response:
+    """Apply a previewed re-rate; a stale preview re-shows the fresh one with the reason."""
+    wanted = or_reshow(lambda: rerate.parse_rerate(request.form), _rerate_reshow)
+
+    def stale(exc: DomainError) -> tuple[str, int]:
+        if not isinstance(exc, rerate.StalePreview):
+            return _rerate_reshow(exc)
+        fresh = rerate.preview(db.session, wanted.selection, wanted.new_rate_bp)
+        return _rerate_page(_rerate_values(wanted), preview=fresh, error=exc), exc.status
+
+    applied = or_reshow(
+        lambda: rerate.apply(
+            db.session,
+            wanted.selection,
+            wanted.new_rate_bp,
+            request.form.get("token"),
+            current_user.id,
+        ),
+        stale,
+    )
+    flash(
+        f"Changed the tax rate of {applied.count} product(s) to "
+        f"{catalog.rate_text(applied.new_rate_bp)} %.",
+        "success",
+    )
+    return redirect(url_for("products.index", category=wanted.selection.category or None))

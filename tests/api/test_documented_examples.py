@@ -59,6 +59,8 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
     path = "/api/products/{product_id}"
     send("PUT", path, f"/api/products/{product['id']}", 200)
     send("POST", path + "/stock", f"/api/products/{product['id']}/stock", 200)
+    make_product(db.session, owner.id, name="Namkeen", category="Snacks", tax_rate="12")
+    send("POST", "/api/products/rerate", "/api/products/rerate", 200)  # a preview
 
     customer = send("POST", "/api/customers", "/api/customers", 201)
     cpath = "/api/customers/{customer_id}"

@@ -40,7 +40,7 @@ def test_the_example_client_sells_and_downloads_the_pdf(
     assert "logged in as owner (admin)" in result.stdout
     assert out.read_bytes().startswith(b"%PDF-")
     with live_server.app.app_context():
-        product = db.session.scalar(select(Product).where(Product.name.like("Example notebook%")))
+        product = db.session.scalar(select(Product).where(Product.name.like("Example ball pen%")))
         assert product is not None and product.stock_milli == 8000  # 10 in, 2 sold
         invoice = db.session.scalar(select(Invoice))
         assert invoice is not None and invoice.total == 9000 and invoice.status == "paid"

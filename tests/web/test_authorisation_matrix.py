@@ -109,6 +109,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("products.label", "GET"): ADMIN,
     ("products.label_sheet", "GET"): ADMIN,
     ("products.label_sheet", "POST"): ADMIN,
+    ("products.rerate_products", "GET"): ADMIN,  # many products' tax rate at once
+    ("products.rerate_products", "POST"): ADMIN,
+    ("products.rerate_apply", "POST"): ADMIN,
     ("categories.index", "GET"): ADMIN,
     ("categories.create", "POST"): ADMIN,
     ("categories.rename", "POST"): ADMIN,
@@ -167,6 +170,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.update_product", "PUT"): ADMIN,
     ("api.archive_product", "DELETE"): ADMIN,
     ("api.stock_movement", "POST"): ADMIN,
+    ("api.rerate_products", "POST"): ADMIN,
     ("api.create_invoice", "POST"): ANY,
     ("api.get_invoice", "GET"): ANY,
     ("api.invoice_pdf", "GET"): ANY,

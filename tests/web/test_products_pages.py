@@ -121,7 +121,7 @@ def test_new_form_has_every_field(admin_client: FlaskClient) -> None:
         assert f'<option value="{unit}"' in html
     assert '<option value="pcs" selected>' in html
     datalist = html.split('id="tax-presets"')[1].split("</datalist>")[0]
-    assert re.findall(r'<option value="(\d+)">', datalist) == ["0", "5", "12", "18", "28"]
+    assert re.findall(r'<option value="([\d.]+)">', datalist) == ["0", "0.25", "3", "5", "18", "40"]
     assert '<option value="Dairy">' in html.split('id="category-list"')[1]
     assert "Save and add another" in html
 
