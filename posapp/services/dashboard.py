@@ -4,6 +4,9 @@ Everything is minor units and thousandths here; the API turns them into decimal 
 Per-day figures come from `daily_sales` (one row per day, so a year is 365 rows however many
 bills it had); only the product and category rankings read invoice lines, and only the last
 30 days of them through the invoices' time index.
+
+Every "sales" figure here is net sales (docs/DESIGN.md, "Sales figures"): bill totals less the
+returns made that day, as in the sales reports, so the dashboard and the reports agree.
 """
 
 from __future__ import annotations

@@ -10,12 +10,19 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from posapp import gst
 from posapp.dates import optional_day
 from posapp.errors import InsufficientStock, NotFound, ValidationError
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import affected, to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
-from posapp.money import parse_money, parse_signed_quantity, qty_str, round_half_up_div
+from posapp.money import (
+    parse_money,
+    parse_percent_bp,
+    parse_signed_quantity,
+    qty_str,
+    round_half_up_div,
+)
 from posapp.services import audit, labels, limits, shop_settings
 from posapp.services.counters import next_number
 from posapp.services.limits import STOCK_NOTE_LENGTH as NOTE_LIMIT
@@ -220,24 +227,107 @@ def _find_product(session: Session, raw: Mapping[str, Any]) -> Product | None:
     return found
 
 
-def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None) -> Purchase:
-    """Book a purchase bill: every line adds stock and moves cost to the moving average."""
-    errors: dict[str, str] = {}
-    supplier = str(data.get("supplier") or "").strip()
-    reference = str(data.get("reference") or "").strip()
-    if len(supplier) > 120:
-        errors["supplier"] = "At most 120 characters."
-    if len(reference) > 64:
-        errors["reference"] = "At most 64 characters."
+@dataclass(frozen=True)
+class _ReceivedLine:
+    """One parsed line of a purchase bill; taxable and heads are computed once the bill's
+    tax split is known."""
+
+    product: Product
+    qty_milli: int
+    unit_cost: int
+    tax_rate_bp: int
+    expiry: date | None
+    batch: str
+
+
+@dataclass(frozen=True)
+class SupplierBill:
+    """The supplier's side of a purchase bill: GSTIN, state and the bill's own date."""
+
+    gstin: str
+    state: str
+    bill_date: date | None
+
+
+@dataclass(frozen=True)
+class PurchaseTax:
+    """A purchase's input tax: the taxable value (Purchase.total) and the heads on it."""
+
+    taxable: int = 0
+    cgst: int = 0
+    sgst: int = 0
+    igst: int = 0
+    cess: int = 0
+
+    @property
+    def tax(self) -> int:
+        """The input tax on the bill, every head together."""
+        return self.cgst + self.sgst + self.igst + self.cess
+
+    @property
+    def bill_total(self) -> int:
+        """What the supplier billed: the taxable value plus the tax."""
+        return self.taxable + self.tax
+
+
+def purchase_split(supplier_state: str, shop_state: str) -> str:
+    """ "igst" when the supplier's and the shop's states are both known and differ (an
+    inter-state purchase), else "cgst_sgst": an unknown state is taken as the shop's own, the
+    case of nearly every local wholesaler."""
+    if supplier_state and shop_state and supplier_state != shop_state:
+        return "igst"
+    return "cgst_sgst"
+
+
+def line_taxable(qty_milli: int, unit_cost: int) -> int:
+    """A purchase line's taxable value: quantity × unit cost before tax, rounded half up."""
+    return round_half_up_div(qty_milli * unit_cost, 1000)
+
+
+def parse_supplier_bill(data: Mapping[str, Any], errors: dict[str, str]) -> SupplierBill:
+    """Read the supplier's GSTIN, state and bill date; put each problem into `errors`.
+
+    The state defaults to the GSTIN's; a GSTIN is registered in one state, so a different
+    state typed beside it is refused rather than guessed between. The bill date is a real day
+    not after today (a supplier cannot have billed tomorrow).
+    """
+    gstin = state = ""
+    bill_date = None
     try:
-        note = _note(data.get("note"))
+        gstin = gst.parse_gstin(data.get("supplier_gstin"), "supplier_gstin")
     except ValidationError as exc:
-        errors["note"] = exc.message
-        note = ""
-    raw_lines = data.get("lines")
-    if not isinstance(raw_lines, Sequence) or isinstance(raw_lines, str):
-        raw_lines = []
-    parsed: list[tuple[Product, int, int, date | None, str]] = []
+        errors["supplier_gstin"] = exc.message
+    try:
+        state = gst.parse_state_code(data.get("supplier_state"), "supplier_state")
+    except ValidationError as exc:
+        errors["supplier_state"] = exc.message
+    if gstin and state and state != gst.state_of(gstin):
+        errors["supplier_state"] = (
+            f"The GSTIN {gstin} is registered in {gst.state_label(gst.state_of(gstin))}; "
+            "leave the state blank or choose that one."
+        )
+    state = state or gst.state_of(gstin)
+    try:
+        bill_date = optional_day(data.get("bill_date"), "bill_date")
+        if bill_date is not None and bill_date > to_local(utcnow()).date():
+            errors["bill_date"] = "The supplier's bill date cannot be in the future."
+    except ValidationError as exc:
+        errors["bill_date"] = exc.message
+    return SupplierBill(gstin=gstin, state=state, bill_date=bill_date)
+
+
+def _line_rate(raw: Mapping[str, Any], product: Product, field: str) -> int:
+    """The line's GST rate in basis points: as typed (0-100 %), else the product's own."""
+    value = raw.get("tax_rate")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return product.tax_rate_bp
+    return parse_percent_bp(value, field=field)
+
+
+def _parse_received_lines(
+    session: Session, raw_lines: Sequence[Any], errors: dict[str, str]
+) -> list[_ReceivedLine]:
+    parsed: list[_ReceivedLine] = []
     for i, raw in enumerate(raw_lines, start=1):
         if not isinstance(raw, Mapping):
             errors[f"lines.{i}"] = f"Line {i}: must be an object."
@@ -263,6 +353,11 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
             errors[f"lines.{i}.unit_cost"] = f"Line {i} ({product.name}): {exc.message}"
             continue
         try:
+            rate = _line_rate(raw, product, f"lines.{i}.tax_rate")
+        except ValidationError as exc:
+            errors[f"lines.{i}.tax_rate"] = f"Line {i} ({product.name}): {exc.message}"
+            continue
+        try:
             expiry = optional_day(raw.get("expiry"), f"lines.{i}.expiry")
         except ValidationError as exc:
             errors[f"lines.{i}.expiry"] = f"Line {i} ({product.name}): {exc.message}"
@@ -271,7 +366,34 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
         if len(batch) > 40:
             errors[f"lines.{i}.batch"] = f"Line {i}: a batch takes at most 40 characters."
             continue
-        parsed.append((product, qty, cost, expiry, batch))
+        parsed.append(_ReceivedLine(product, qty, cost, rate, expiry, batch))
+    return parsed
+
+
+def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None) -> Purchase:
+    """Book a purchase bill: every line adds stock and moves cost to the moving average.
+
+    Unit costs are before tax. Each line stores its taxable value and the input tax heads the
+    supplier charged (docs/DESIGN.md, "Purchase bills"); `Purchase.total` stays the value at
+    cost before tax, which is what the stock is worth to a shop that claims the tax back.
+    """
+    errors: dict[str, str] = {}
+    supplier = str(data.get("supplier") or "").strip()
+    reference = str(data.get("reference") or "").strip()
+    if len(supplier) > 120:
+        errors["supplier"] = "At most 120 characters."
+    if len(reference) > 64:
+        errors["reference"] = "At most 64 characters."
+    bill = parse_supplier_bill(data, errors)
+    try:
+        note = _note(data.get("note"))
+    except ValidationError as exc:
+        errors["note"] = exc.message
+        note = ""
+    raw_lines = data.get("lines")
+    if not isinstance(raw_lines, Sequence) or isinstance(raw_lines, str):
+        raw_lines = []
+    parsed = _parse_received_lines(session, raw_lines, errors)
     if not raw_lines and "lines" not in errors:
         errors["lines"] = "Add at least one line."
     elif len(raw_lines) > MAX_PURCHASE_LINES:
@@ -279,42 +401,57 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
 
+    split = purchase_split(bill.state, load_settings(session).state_code)
     with write_transaction(session):
         seq = next_number(session, "purchase", 0)
         purchase = Purchase(
             number=f"PUR-{seq:06d}",
             supplier=supplier,
             reference=reference,
+            supplier_gstin=bill.gstin,
+            supplier_state=bill.state,
+            bill_date=bill.bill_date,
             note=note,
             user_id=user_id,
             created_at=utcnow(),
-            total=sum(round_half_up_div(qty * cost, 1000) for _, qty, cost, _, _ in parsed),
+            total=sum(line_taxable(line.qty_milli, line.unit_cost) for line in parsed),
         )
         session.add(purchase)
         session.flush()
-        for product, qty, cost, expiry, batch in parsed:
-            fresh = session.get(Product, product.id, populate_existing=True)
+        tax = 0
+        for line in parsed:
+            fresh = session.get(Product, line.product.id, populate_existing=True)
             assert fresh is not None
+            taxable = line_taxable(line.qty_milli, line.unit_cost)
+            cgst, sgst, igst = gst.heads_on_taxable(taxable, line.tax_rate_bp, split)
+            tax += cgst + sgst + igst
             session.add(
                 PurchaseLine(
                     purchase_id=purchase.id,
                     product_id=fresh.id,
-                    qty_milli=qty,
-                    unit_cost=cost,
-                    expiry_date=expiry,
-                    batch=batch,
+                    qty_milli=line.qty_milli,
+                    unit_cost=line.unit_cost,
+                    tax_rate_bp=line.tax_rate_bp,
+                    taxable=taxable,
+                    cgst=cgst,
+                    sgst=sgst,
+                    igst=igst,
+                    cess=0,
+                    expiry_date=line.expiry,
+                    batch=line.batch,
                 )
             )
             ref = purchase.number + (f" / {reference}" if reference else "")
+            # The movement's unit cost is before tax: input tax is claimed back, not stocked.
             book_movement(
                 session,
                 fresh,
-                qty,
+                line.qty_milli,
                 "purchase",
                 user_id=user_id,
                 ref=ref,
                 note=supplier,
-                unit_cost=cost,
+                unit_cost=line.unit_cost,
             )
         audit.record(
             session,
@@ -322,9 +459,45 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
             user_id=user_id,
             entity="purchase",
             entity_id=purchase.id,
-            after={"number": purchase.number, "lines": len(parsed), "total": purchase.total},
+            after={
+                "number": purchase.number,
+                "lines": len(parsed),
+                "total": purchase.total,
+                "tax": tax,
+                "supplier_gstin": bill.gstin,
+                "tax_split": split,
+            },
         )
     return purchase
+
+
+def purchase_taxes(session: Session, purchases: Sequence[Purchase]) -> dict[int, PurchaseTax]:
+    """Each purchase's taxable value and input tax heads, the heads summed from its lines in
+    one query (the purchase list shows them without loading every line). The taxable value is
+    `Purchase.total`: purchases booked before input tax was recorded have lines whose stored
+    taxable value is 0 and no tax."""
+    if not purchases:
+        return {}
+    rows = session.execute(
+        select(
+            PurchaseLine.purchase_id,
+            func.sum(PurchaseLine.cgst),
+            func.sum(PurchaseLine.sgst),
+            func.sum(PurchaseLine.igst),
+            func.sum(PurchaseLine.cess),
+        )
+        .where(PurchaseLine.purchase_id.in_([p.id for p in purchases]))
+        .group_by(PurchaseLine.purchase_id)
+    ).all()
+    # int(): sums come back as Decimal on PostgreSQL.
+    heads = {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
+    return {p.id: PurchaseTax(p.total, *heads.get(p.id, (0, 0, 0, 0))) for p in purchases}
+
+
+def line_taxable_shown(line: PurchaseLine) -> int:
+    """A line's taxable value for display: stored, or computed for lines booked before it
+    was stored (their column holds 0)."""
+    return line.taxable or line_taxable(line.qty_milli, line.unit_cost)
 
 
 def book_stock_count(

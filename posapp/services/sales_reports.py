@@ -28,7 +28,7 @@ from posapp.models.base import local_midnight_utc
 from posapp.money import percent_str
 from posapp.services import expenses
 from posapp.services.report_framework import Report, batches, collect
-from posapp.services.summaries import METHODS
+from posapp.services.summaries import METHODS, local_day
 
 # GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
 STATE_CODES = {
@@ -58,29 +58,60 @@ def cgst_half(tax: int) -> int:
     return (tax + 1) // 2 if tax >= 0 else -((-tax + 1) // 2)
 
 
-def _days(session: Session, start: date, end: date) -> list[DailySales]:
-    return list(
-        session.scalars(
-            select(DailySales)
-            .where(DailySales.day >= start, DailySales.day <= end)
-            .order_by(DailySales.day)
-        )
-    )
+def _days(session: Session, start: date, end: date) -> list[tuple[DailySales, int]]:
+    """Each summary day of the range with the returns made that day (credit note totals).
 
+    `daily_sales.sales` is already net sales (bill totals less the day's returns), so gross
+    sales = net sales + returns. Credit notes are few next to bills: they are read and put on
+    their local day here rather than kept as another summary column.
+    """
+    returns: dict[date, int] = {}
+    for created_at, total in session.execute(
+        select(CreditNote.created_at, CreditNote.total).where(*_returns_in(start, end))
+    ):
+        day = local_day(created_at)
+        returns[day] = returns.get(day, 0) + total
+    rows = session.scalars(
+        select(DailySales)
+        .where(DailySales.day >= start, DailySales.day <= end)
+        .order_by(DailySales.day)
+    )
+    return [(row, returns.get(row.day, 0)) for row in rows]
+
+
+# The one vocabulary of sales figures (docs/DESIGN.md, "Sales figures"): gross sales are the
+# bill totals of the non-void invoices dated in the range, returns the credit notes dated in
+# it, net sales = gross sales - returns, and net revenue = net sales - tax - round-off.
+GROSS_SALES = "Gross sales"
+RETURNS = "Returns"
+NET_SALES = "Net sales"
+NET_REVENUE = "Net revenue (excl. tax)"
 
 SUMMARY_COLUMNS = [
     ("Bills", "number"),
-    ("Sales", "money"),
+    (GROSS_SALES, "money"),
+    (RETURNS, "money"),
+    (NET_SALES, "money"),
     ("Discounts", "money"),
     ("Tax", "money"),
-    ("Net of tax", "money"),
+    (NET_REVENUE, "money"),
     ("Cost of goods", "money"),
     ("Gross profit", "money"),
 ]
 
 
-def _summary_cells(row: Any) -> list[Any]:
-    return [row.invoices, row.sales, row.discount, row.tax, row.net, row.cost, row.net - row.cost]
+def _summary_cells(row: Any, returns: int) -> list[Any]:
+    return [
+        row.invoices,
+        row.sales + returns,
+        returns,
+        row.sales,
+        row.discount,
+        row.tax,
+        row.net,
+        row.cost,
+        row.net - row.cost,
+    ]
 
 
 def _totals(columns: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, int]:
@@ -92,32 +123,44 @@ def _totals(columns: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, 
 
 
 def sales_by_day(session: Session, start: date, end: date) -> Report:
-    """Bills, sales, discounts, tax, cost and gross profit for each day with sales."""
+    """Bills, gross sales, returns, net sales, discounts, tax, net revenue, cost and gross
+    profit for each day with sales or returns."""
     columns = [("Date", "date"), *SUMMARY_COLUMNS]
-    rows = [[d.day, *_summary_cells(d)] for d in _days(session, start, end) if d.invoices]
+    rows = [
+        [d.day, *_summary_cells(d, returns)]
+        for d, returns in _days(session, start, end)
+        if d.invoices or returns
+    ]
     return Report("Sales by day", columns, rows, _totals(columns, rows))
 
 
 def sales_by_month(session: Session, start: date, end: date) -> Report:
     """The same figures per calendar month."""
     months: dict[str, list[int]] = {}
-    for d in _days(session, start, end):
-        cells = _summary_cells(d)
+    for d, returns in _days(session, start, end):
+        cells = _summary_cells(d, returns)
         sums = months.setdefault(d.day.strftime("%Y-%m"), [0] * len(cells))
         for i, value in enumerate(cells):
             sums[i] += value
     columns = [("Month", "text"), *SUMMARY_COLUMNS]
-    rows = [[month, *sums] for month, sums in sorted(months.items()) if sums[0]]
+    # sums[0] is bills, sums[2] returns: a month with only returns still shows.
+    rows = [[month, *sums] for month, sums in sorted(months.items()) if sums[0] or sums[2]]
     return Report("Sales by month", columns, rows, _totals(columns, rows))
 
 
 def sales_by_method(session: Session, start: date, end: date) -> Report:
-    """How the sales were settled: cash (net of change), card, UPI, and left on credit."""
+    """How the net sales were settled: cash (net of change), card, UPI, and left on credit.
+
+    Each return comes off the method it was refunded by: a cash refund off cash, a refund to
+    store credit and the part set against what the customer still owed off credit. So the
+    methods add up to net sales, while "credit" is what was left owing net of those returns,
+    not the customers' balance (payments on account later are not sales).
+    """
     sums = dict.fromkeys(METHODS, 0)
-    for d in _days(session, start, end):
+    for d, _ in _days(session, start, end):
         for m in METHODS:
             sums[m] += getattr(d, m)
-    columns = [("Method", "text"), ("Amount", "money")]
+    columns = [("Method", "text"), ("Net sales (returns off their refund method)", "money")]
     rows = [[m, sums[m]] for m in METHODS]
     return Report("Sales by payment method", columns, rows, _totals(columns, rows))
 
@@ -192,8 +235,8 @@ PRODUCT_COLUMNS = [
     ("Code", "text"),
     ("Name", "text"),
     ("Quantity", "qty"),
-    ("Sales", "money"),
-    ("Net of tax", "money"),
+    (NET_SALES, "money"),
+    (NET_REVENUE, "money"),
     ("Cost of goods", "money"),
     ("Gross profit", "money"),
 ]
@@ -202,7 +245,7 @@ PRODUCT_COLUMNS = [
 def sales_by_product(
     session: Session, start: date, end: date, *, limit: int | None = None, stream: bool = False
 ) -> Report:
-    """Quantity, sales, net of tax, cost and gross profit per product (less returns).
+    """Quantity, net sales, net revenue, cost and gross profit per product (less returns).
 
     Best sellers first; the database sorts, and rows are read a batch at a time, so a page
     (`limit`) or a CSV (`stream`) never holds a year's products in memory.
@@ -224,7 +267,7 @@ def sales_by_product(
 
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
-    """Sales, net of tax, cost and gross profit per product category (less returns)."""
+    """Net sales, net revenue, cost and gross profit per product category (less returns)."""
     per = per_product(start, end)
     stmt = (
         select(
@@ -248,8 +291,8 @@ def sales_by_category(session: Session, start: date, end: date) -> Report:
     columns = [
         ("Category", "text"),
         ("Products sold", "number"),
-        ("Sales", "money"),
-        ("Net of tax", "money"),
+        (NET_SALES, "money"),
+        (NET_REVENUE, "money"),
         ("Cost of goods", "money"),
         ("Gross profit", "money"),
     ]
@@ -259,17 +302,44 @@ def sales_by_category(session: Session, start: date, end: date) -> Report:
 
 
 def sales_by_cashier(session: Session, start: date, end: date) -> Report:
-    """Bills, sales and discounts given per cashier."""
-    sales = func.sum(Invoice.total)
-    stmt = (
-        select(User.username, func.count(), sales, func.sum(Invoice.discount_total))
+    """Bills, gross sales, returns, net sales and discounts given per cashier.
+
+    A return counts against the cashier who made the bill it returns (whoever took it back),
+    on the day of the return, so the cashiers' net sales add up to every other report's.
+    """
+    billed = session.execute(
+        select(
+            User.username, func.count(), func.sum(Invoice.total), func.sum(Invoice.discount_total)
+        )
         .join(User, User.id == Invoice.cashier_id)
         .where(*_in_range(start, end))
         .group_by(User.username)
-        .order_by(sales.desc(), User.username)
     )
-    rows = [[u, int(n), int(s), int(disc)] for u, n, s, disc in session.execute(stmt)]
-    columns = [("Cashier", "text"), ("Bills", "number"), ("Sales", "money"), ("Discounts", "money")]
+    figures: dict[str, list[int]] = {}
+    for username, n, total, discount in billed:
+        figures[username] = [int(n), int(total), 0, int(discount)]
+    returned = session.execute(
+        select(User.username, func.sum(CreditNote.total))
+        .join(Invoice, Invoice.id == CreditNote.invoice_id)
+        .join(User, User.id == Invoice.cashier_id)
+        .where(*_returns_in(start, end))
+        .group_by(User.username)
+    )
+    for username, total in returned:
+        figures.setdefault(username, [0, 0, 0, 0])[2] = int(total)
+    rows: list[list[Any]] = [
+        [user, n, gross, returns, gross - returns, discount]
+        for user, (n, gross, returns, discount) in figures.items()
+    ]
+    rows.sort(key=lambda row: (-row[4], row[0]))
+    columns = [
+        ("Cashier", "text"),
+        ("Bills", "number"),
+        (GROSS_SALES, "money"),
+        (RETURNS, "money"),
+        (NET_SALES, "money"),
+        ("Discounts", "money"),
+    ]
     return Report("Sales by cashier", columns, rows, _totals(columns, rows))
 
 
@@ -282,14 +352,21 @@ def _percent_of(part: int, whole: int) -> str:
 
 
 def profit_and_loss(session: Session, start: date, end: date) -> Report:
-    """Revenue, cost of goods sold, gross profit and margin, expenses and net profit."""
+    """Gross sales, returns, net sales, tax and net revenue; then cost of goods sold, gross
+    profit and margin, expenses and net profit.
+
+    Percentages are of net revenue (tax-exclusive) and only on the lines that are part of it
+    (revenue, cost, profit, expenses): the sales and tax lines include tax, so a "% of
+    revenue" on them would exceed 100 % and mean nothing.
+    """
     days = _days(session, start, end)
-    sales = sum(d.sales for d in days)
-    tax = sum(d.tax for d in days)
-    net = sum(d.net for d in days)
-    cost = sum(d.cost for d in days)
+    net_sales = sum(d.sales for d, _ in days)
+    returns = sum(r for _, r in days)
+    tax = sum(d.tax for d, _ in days)
+    net = sum(d.net for d, _ in days)
+    cost = sum(d.cost for d, _ in days)
     # Round-off is part of the total but neither revenue nor tax; shown so the lines add up.
-    round_off = sales - tax - net
+    round_off = net_sales - tax - net
     gross = net - cost
     voided = session.execute(
         select(func.count(), func.coalesce(func.sum(Invoice.total), 0)).where(
@@ -301,13 +378,15 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
     by_category = expenses.spent_by_category(session, start, end)
     spent = sum(amount for _, amount in by_category)
     rows: list[list[Any]] = [
-        ["Sales (bill totals)", sales, _percent_of(sales, net)],
-        ["less tax collected", tax, _percent_of(tax, net)],
+        [f"{GROSS_SALES} (bill totals)", net_sales + returns, ""],
+        [f"less {RETURNS.lower()} (credit notes)", returns, ""],
+        [NET_SALES, net_sales, ""],
+        ["less tax collected (net of returns)", tax, ""],
     ]
     if round_off:
-        rows.append(["less round-off", round_off, _percent_of(round_off, net)])
+        rows.append(["less round-off", round_off, ""])
     rows += [
-        ["Revenue (net of tax)", net, _percent_of(net, net)],
+        [NET_REVENUE, net, _percent_of(net, net)],
         ["Cost of goods sold", cost, _percent_of(cost, net)],
         ["Gross profit", gross, _percent_of(gross, net)],
     ]
@@ -317,7 +396,7 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
         ["Net profit", gross - spent, _percent_of(gross - spent, net)],
         [f"Voided bills ({voided[0]}, not counted above)", int(voided[1]), ""],
     ]
-    columns = [("Item", "text"), ("Amount", "money"), ("% of revenue", "decimal")]
+    columns = [("Item", "text"), ("Amount", "money"), ("% of net revenue", "decimal")]
     return Report("Profit and loss", columns, rows)
 
 

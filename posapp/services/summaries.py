@@ -5,7 +5,9 @@ summary can never disagree with the invoices it counts. A void calls
 `apply_invoice(session, invoice, -1)` in the void's transaction (the invoice leaves the
 figures of the day it was sold). A return calls `apply_credit_note(session, note)`: its
 figures leave the day of the return, so a day's sales are net of what came back that day
-(the invoice count stays: the sale happened). `rebuild` recomputes the whole table from the
+(the invoice count stays: the sale happened). So a day's `sales` is its net sales in the words
+of docs/DESIGN.md ("Sales figures"): gross sales (bill totals) less returns; `net` is its net
+revenue (without tax and round-off). `rebuild` recomputes the whole table from the
 invoices and credit notes (`python app.py rebuild-summaries`), and `differences` is what
 `python app.py check` reports.
 """

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from posapp import gst
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import Purchase, PurchaseLine
-from posapp.money import qty_str
+from posapp.money import percent_str, qty_str
 from posapp.services import catalog, inventory, labels
 from posapp.web import admin_required, page_arg, shop_settings
 from posapp.web.forms import field_errors, or_reshow
@@ -21,7 +22,8 @@ from posapp.web.forms import field_errors, or_reshow
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 COUNT_PER_PAGE = 50
 BLANK_LINES = 5
-LINE_FIELDS = ("code", "quantity", "unit_cost", "expiry", "batch")
+LINE_FIELDS = ("code", "quantity", "unit_cost", "tax_rate", "expiry", "batch")
+BILL_FIELDS = ("supplier", "reference", "supplier_gstin", "supplier_state", "bill_date", "note")
 
 
 def _page_arg() -> int:
@@ -33,12 +35,14 @@ def _page_arg() -> int:
 def index() -> str:
     """The stock overview: recent purchases and links to every stock task."""
     purchases = db.session.scalars(select(Purchase).order_by(Purchase.id.desc()).limit(20)).all()
+    taxes = inventory.purchase_taxes(db.session, purchases)
     expiring = inventory.expiring_batches(
         db.session, within_days=shop_settings().expiry_warning_days
     )
     return render_template(
         "inventory/index.html",
         purchases=purchases,
+        taxes=taxes,
         expiring_count=len(expiring),
         low_count=inventory.low_stock_count(db.session),
     )
@@ -61,23 +65,13 @@ def receive() -> Response | str:
     """Book a purchase bill: supplier, reference and lines of product, quantity and cost."""
     if request.method == "POST":
         lines = _purchase_lines_from_form()
-        data: dict[str, Any] = {
-            "supplier": request.form.get("supplier", ""),
-            "reference": request.form.get("reference", ""),
-            "note": request.form.get("note", ""),
-            "lines": lines,
-        }
+        data: dict[str, Any] = {name: request.form.get(name, "") for name in BILL_FIELDS}
+        data["lines"] = lines
         shown = lines + [dict.fromkeys(LINE_FIELDS, "")] * max(1, BLANK_LINES - len(lines))
         purchase = or_reshow(
             lambda: inventory.receive_stock(db.session, data, current_user.id),
             lambda exc: (
-                render_template(
-                    "inventory/receive.html",
-                    values=request.form,
-                    lines=shown,
-                    error=exc.message,
-                    fields=field_errors(exc),
-                ),
+                _receive_page(request.form, shown, exc.message, field_errors(exc)),
                 exc.status,
             ),
         )
@@ -86,7 +80,23 @@ def receive() -> Response | str:
     preset = request.args.get("code", "")
     lines = [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_LINES)]
     lines[0]["code"] = preset
-    return render_template("inventory/receive.html", values={}, lines=lines, error=None, fields={})
+    return _receive_page({}, lines, None, {})
+
+
+def _receive_page(
+    values: Any, lines: list[dict[str, str]], error: str | None, fields: dict[str, str]
+) -> str:
+    """The receive form with its choices: the GST rate presets and the state list."""
+    return render_template(
+        "inventory/receive.html",
+        values=values,
+        lines=lines,
+        error=error,
+        fields=fields,
+        rate_presets=[percent_str(bp) for bp in gst.RATE_PRESETS_BP],
+        states=[("", "From the GSTIN (or not known)")]
+        + [(code, gst.state_label(code)) for code in gst.STATES],
+    )
 
 
 @bp.get("/purchases/<int:purchase_id>")
@@ -100,7 +110,13 @@ def purchase(purchase_id: int) -> str:
     )
     if found is None:
         raise NotFound("No such purchase.")
-    return render_template("inventory/purchase.html", purchase=found)
+    return render_template(
+        "inventory/purchase.html",
+        purchase=found,
+        tax=inventory.purchase_taxes(db.session, [found])[found.id],
+        taxables=[inventory.line_taxable_shown(line) for line in found.lines],
+        state_label=gst.state_label,
+    )
 
 
 @bp.route("/adjust/<int:product_id>", methods=["GET", "POST"])

@@ -75,10 +75,10 @@ GROUPS = {
 
 # Reports drawn as a chart above their table: (chart type, label column, value columns).
 CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "sales-by-day": ("bar", "Date", ("Sales",)),
-    "sales-by-month": ("line", "Month", ("Sales", "Gross profit")),
-    "sales-by-category": ("doughnut", "Category", ("Sales",)),
-    "sales-by-method": ("doughnut", "Method", ("Amount",)),
+    "sales-by-day": ("bar", "Date", ("Net sales",)),
+    "sales-by-month": ("line", "Month", ("Net sales", "Gross profit")),
+    "sales-by-category": ("doughnut", "Category", ("Net sales",)),
+    "sales-by-method": ("doughnut", "Method", ("Net sales (returns off their refund method)",)),
     "tax-by-rate": ("bar", "Rate %", ("Taxable value", "Tax")),
 }
 

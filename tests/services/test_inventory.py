@@ -309,3 +309,181 @@ def test_expiring_batches_follow_fifo(admin: User) -> None:
     later = inventory.expiring_batches(db.session, within_days=60, today=today)
     assert [(b.line.batch, b.remaining_milli) for b in later] == [("B2", 3000)]
     assert count(PurchaseLine) == 2
+
+
+# --- input tax on purchase bills ---------------------------------------------------------------
+
+
+def shop_in(state: str) -> None:
+    with write_transaction(db.session):
+        save_settings(db.session, state_code=state)
+
+
+def lines_of(purchase: Purchase) -> list[PurchaseLine]:
+    return list(
+        db.session.scalars(
+            select(PurchaseLine)
+            .where(PurchaseLine.purchase_id == purchase.id)
+            .order_by(PurchaseLine.id)
+        )
+    )
+
+
+def test_an_intra_state_bill_records_equal_cgst_and_sgst_halves(admin: User) -> None:
+    shop_in("27")
+    rice = make_product(db.session, name="Rice", unit="kg", opening_stock="10", cost="40.00")
+    soap = make_product(db.session, name="Soap", tax_rate="5")
+    oil = make_product(db.session, name="Oil", tax_rate="12")
+    purchase = inventory.receive_stock(
+        db.session,
+        {
+            "supplier": "Metro",
+            "supplier_gstin": " 27aapfu0939f1zv ",
+            "bill_date": "2026-11-30",
+            "lines": [
+                {"code": rice.code, "quantity": "30", "unit_cost": "48.00", "tax_rate": "5"},
+                {"code": soap.code, "quantity": "7", "unit_cost": "12.35", "tax_rate": "18"},
+                {"code": oil.code, "quantity": "3", "unit_cost": "10.01"},  # the product's 12 %
+            ],
+        },
+        admin.id,
+    )
+    assert (purchase.supplier_gstin, purchase.supplier_state) == ("27AAPFU0939F1ZV", "27")
+    assert purchase.bill_date == date(2026, 11, 30)
+    got = [(ln.tax_rate_bp, ln.taxable, ln.cgst, ln.sgst, ln.igst) for ln in lines_of(purchase)]
+    assert got == [
+        # 30 × 48.00 = 1440.00; 2.5 % of it = 36.00 each
+        (500, 144_000, 3600, 3600, 0),
+        # 7 × 12.35 = 86.45; 9 % = 7.7805 -> 7.78 each
+        (1800, 8645, 778, 778, 0),
+        # 3 × 10.01 = 30.03; 6 % = 1.8018 -> 1.80 each
+        (1200, 3003, 180, 180, 0),
+    ]
+    # The stock is valued before tax: the total and the moving average ignore the tax.
+    assert purchase.total == 155_648
+    assert db.session.get(Product, rice.id).cost == 4600
+    tax = inventory.purchase_taxes(db.session, [purchase])[purchase.id]
+    assert (tax.taxable, tax.cgst, tax.sgst, tax.igst, tax.tax) == (155_648, 4558, 4558, 0, 9116)
+    assert tax.bill_total == 164_764
+    entry = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert entry.action == "stock.purchase" and '"tax": 9116' in entry.after
+
+
+def test_a_bill_from_another_state_is_igst(admin: User) -> None:
+    shop_in("27")
+    oil = make_product(db.session, name="Oil", tax_rate="18")
+    purchase = inventory.receive_stock(
+        db.session,
+        {
+            "supplier_gstin": "29AAGCB7383J1Z4",
+            "lines": [{"code": oil.code, "quantity": "3", "unit_cost": "10.01"}],
+        },
+        admin.id,
+    )
+    assert purchase.supplier_state == "29"
+    # 18 % of 30.03 = 5.4054 -> 5.41, all IGST
+    line = lines_of(purchase)[0]
+    assert (line.taxable, line.cgst, line.sgst, line.igst) == (3003, 0, 0, 541)
+    # A state typed without a GSTIN counts too.
+    purchase = inventory.receive_stock(
+        db.session,
+        {"supplier_state": "7", "lines": [{"code": oil.code, "quantity": "1", "unit_cost": "100"}]},
+        admin.id,
+    )
+    assert (purchase.supplier_gstin, purchase.supplier_state) == ("", "07")
+    assert lines_of(purchase)[0].igst == 1800
+
+
+def test_without_the_shop_state_a_bill_is_split_in_halves(admin: User) -> None:
+    oil = make_product(db.session, name="Oil", tax_rate="18")
+    purchase = inventory.receive_stock(
+        db.session,
+        {
+            "supplier_state": "29",
+            "lines": [{"code": oil.code, "quantity": "1", "unit_cost": "99.99"}],
+        },
+        admin.id,
+    )
+    # 9 % of 99.99 = 8.9991 -> 9.00 each; the shop's state is unknown, so not IGST
+    line = lines_of(purchase)[0]
+    assert (line.cgst, line.sgst, line.igst) == (900, 900, 0)
+
+
+def test_a_zero_rate_line_and_a_rate_of_any_percent(admin: User) -> None:
+    rice = make_product(db.session, name="Rice")
+    purchase = inventory.receive_stock(
+        db.session,
+        {
+            "lines": [
+                {"code": rice.code, "quantity": "2", "unit_cost": "50"},  # the product's 0 %
+                {"code": rice.code, "quantity": "1", "unit_cost": "200", "tax_rate": "0.25"},
+            ]
+        },
+        admin.id,
+    )
+    got = [(ln.tax_rate_bp, ln.taxable, ln.cgst, ln.sgst) for ln in lines_of(purchase)]
+    # 0.125 % of 200.00 = 0.25 each
+    assert got == [(0, 10_000, 0, 0), (25, 20_000, 25, 25)]
+
+
+def test_bad_supplier_details_and_rates_write_nothing(admin: User) -> None:
+    shop_in("27")
+    rice = make_product(db.session, name="Rice")
+    before = (count(StockMovement), count(Purchase), count(AuditLog))
+    with pytest.raises(ValidationError) as caught:
+        inventory.receive_stock(
+            db.session,
+            {
+                "supplier_gstin": "27AAPFU0939F1ZW",  # wrong check character
+                "bill_date": "2999-01-01",
+                "lines": [
+                    {"code": rice.code, "quantity": "1", "unit_cost": "1", "tax_rate": "101"},
+                    {"code": rice.code, "quantity": "1", "unit_cost": "1", "tax_rate": "5.125"},
+                    {"code": rice.code, "quantity": "1", "unit_cost": "1", "tax_rate": "x"},
+                ],
+            },
+            admin.id,
+        )
+    fields = caught.value.fields
+    assert "check character" in fields["supplier_gstin"]
+    assert "future" in fields["bill_date"]
+    assert "between 0 and 100" in fields["lines.1.tax_rate"]
+    assert "2 decimals" in fields["lines.2.tax_rate"]
+    assert "lines.3.tax_rate" in fields
+    with pytest.raises(ValidationError) as caught:
+        inventory.receive_stock(
+            db.session,
+            {
+                "supplier_gstin": "27AAPFU0939F1ZV",
+                "supplier_state": "29",
+                "bill_date": "31-12-2026",
+                "lines": [{"code": rice.code, "quantity": "1", "unit_cost": "1"}],
+            },
+            admin.id,
+        )
+    fields = caught.value.fields
+    assert "27 – Maharashtra" in fields["supplier_state"]
+    assert "YYYY-MM-DD" in fields["bill_date"]
+    with pytest.raises(ValidationError, match="not a GST state code"):
+        inventory.receive_stock(
+            db.session,
+            {
+                "supplier_state": "66",
+                "lines": [{"code": rice.code, "quantity": "1", "unit_cost": "1"}],
+            },
+            admin.id,
+        )
+    assert (count(StockMovement), count(Purchase), count(AuditLog)) == before
+
+
+def test_purchases_booked_before_input_tax_show_their_cost_as_taxable(admin: User) -> None:
+    rice = make_product(db.session, name="Rice")
+    purchase = inventory.receive_stock(
+        db.session, {"lines": [{"code": rice.code, "quantity": "3", "unit_cost": "1.25"}]}, admin.id
+    )
+    with write_transaction(db.session):
+        for line in lines_of(purchase):
+            line.taxable = 0  # as the migration left older purchase lines
+    line = lines_of(purchase)[0]
+    assert inventory.line_taxable_shown(line) == 375
+    assert inventory.purchase_taxes(db.session, [purchase])[purchase.id].bill_total == 375

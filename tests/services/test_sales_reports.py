@@ -9,7 +9,7 @@ import pytest
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import User
-from posapp.services import expenses, report_framework, sales_reports
+from posapp.services import expenses, report_framework, sales_reports, summaries
 from posapp.services.ledger import local_today
 from tests.sales_data import give_back, seed
 
@@ -26,9 +26,12 @@ def _by_first(report: report_framework.Report) -> dict[str, list]:  # type: igno
 def test_sales_by_day_month_and_method(shop) -> None:  # type: ignore[no-untyped-def]
     today = local_today()
     day = sales_reports.sales_by_day(db.session, today, today)
-    assert day.rows == [[today, 3, 31550, 1050, 2861, 28689, 22175, 6514]]
+    # bills, gross sales, returns, net sales, discounts, tax, net revenue, cost, gross profit
+    assert day.rows == [[today, 3, 31550, 0, 31550, 1050, 2861, 28689, 22175, 6514]]
     month = sales_reports.sales_by_month(db.session, today, today)
-    assert month.rows == [[today.strftime("%Y-%m"), 3, 31550, 1050, 2861, 28689, 22175, 6514]]
+    assert month.rows == [
+        [today.strftime("%Y-%m"), 3, 31550, 0, 31550, 1050, 2861, 28689, 22175, 6514]
+    ]
     method = _by_first(sales_reports.sales_by_method(db.session, today, today))
     assert method == {"cash": [23600], "card": [4950], "upi": [0], "credit": [3000]}
 
@@ -41,7 +44,7 @@ def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no
         ["Pen", (8000, "pcs"), 8300, 7411, 4800, 2611],
         ["Soap", (3000, "pcs"), 8250, 6992, 6000, 992],
     ]
-    assert product.totals["Sales"] == 31550 and product.totals["Gross profit"] == 6514
+    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6514
     category = _by_first(sales_reports.sales_by_category(db.session, today, today))
     assert category == {
         "Grocery": [1, 15000, 14286, 11375, 2911],
@@ -49,7 +52,8 @@ def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no
         "Personal care": [1, 8250, 6992, 6000, 992],
     }
     cashier = _by_first(sales_reports.sales_by_cashier(db.session, today, today))
-    assert cashier == {"admin": [2, 26600, 0], "cashier": [1, 4950, 1050]}
+    # bills, gross sales, returns, net sales, discounts
+    assert cashier == {"admin": [2, 26600, 0, 26600, 0], "cashier": [1, 4950, 0, 4950, 1050]}
 
 
 def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
@@ -58,9 +62,12 @@ def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: igno
         db.session, {"day": today.isoformat(), "category": "rent", "amount": "40.00"}, admin.id
     )
     pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
-    assert pnl["Sales (bill totals)"] == [31550, "109.97"]
-    assert pnl["less tax collected"] == [2861, "9.97"]
-    assert pnl["Revenue (net of tax)"] == [28689, "100.00"]
+    # Lines that include tax carry no percentage (it would exceed 100 % of revenue).
+    assert pnl["Gross sales (bill totals)"] == [31550, ""]
+    assert pnl["less returns (credit notes)"] == [0, ""]
+    assert pnl["Net sales"] == [31550, ""]
+    assert pnl["less tax collected (net of returns)"] == [2861, ""]
+    assert pnl["Net revenue (excl. tax)"] == [28689, "100.00"]
     assert pnl["Cost of goods sold"] == [22175, "77.29"]
     assert pnl["Gross profit"] == [6514, "22.71"]  # the margin
     assert pnl["Expense: rent"] == [4000, "13.94"]
@@ -120,7 +127,8 @@ def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: Use
     # Day figures: 31550 - 6000 - 900 sales; net 28689 - 5714 - 804; tax 2861 - 286 - 96;
     # cost 22175 - 4550 (only the restocked rice); discounts and bill count do not change.
     day = sales_reports.sales_by_day(db.session, today, today)
-    assert day.rows == [[today, 3, 24650, 1050, 2479, 22171, 17625, 4546]]
+    # Gross 31550, returns 6000 + 900 = 6900, net sales 24650.
+    assert day.rows == [[today, 3, 31550, 6900, 24650, 1050, 2479, 22171, 17625, 4546]]
     method = _by_first(sales_reports.sales_by_method(db.session, today, today))
     assert method == {"cash": [16700], "card": [4950], "upi": [0], "credit": [3000]}
 
@@ -131,7 +139,8 @@ def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: Use
         ["Pen", (7000, "pcs"), 7400, 6607, 4800, 1807],
     ]
     # The line reports and the daily summary tell the same story.
-    assert product.totals["Sales"] == 24650 and product.totals["Net of tax"] == 22171
+    assert product.totals["Net sales"] == 24650
+    assert product.totals["Net revenue (excl. tax)"] == 22171
     assert product.totals["Cost of goods"] == 17625 and product.totals["Gross profit"] == 4546
     category = _by_first(sales_reports.sales_by_category(db.session, today, today))
     assert category == {
@@ -157,10 +166,19 @@ def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: Use
     b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z0")
     assert [row[4] for row in b2cs.rows] == [8572, 6607, 6992]
 
+    # A returns the admin's 60.00 of rice, B the cashier's 9.00 pen: each off their seller.
+    cashier = _by_first(sales_reports.sales_by_cashier(db.session, today, today))
+    assert cashier == {
+        "admin": [2, 26600, 6000, 20600, 0],
+        "cashier": [1, 4950, 900, 4050, 1050],
+    }
+
     pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
-    assert pnl["Sales (bill totals)"] == [24650, "111.18"]
-    assert pnl["less tax collected"] == [2479, "11.18"]
-    assert pnl["Revenue (net of tax)"] == [22171, "100.00"]
+    assert pnl["Gross sales (bill totals)"] == [31550, ""]
+    assert pnl["less returns (credit notes)"] == [6900, ""]
+    assert pnl["Net sales"] == [24650, ""]
+    assert pnl["less tax collected (net of returns)"] == [2479, ""]
+    assert pnl["Net revenue (excl. tax)"] == [22171, "100.00"]
     assert pnl["Cost of goods sold"] == [17625, "79.50"]
     assert pnl["Gross profit"] == [4546, "20.50"]
     assert pnl["Voided bills (1, not counted above)"] == [6300, ""]
@@ -177,7 +195,7 @@ def test_a_return_counts_on_the_day_it_is_made_not_the_sale_day(shop, admin: Use
     today = local_today()
     tomorrow = today + timedelta(days=1)
     product = sales_reports.sales_by_product(db.session, today, today)
-    assert product.totals["Sales"] == 31550 and product.totals["Gross profit"] == 6514
+    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6514
     assert [
         row[1:] for row in sales_reports.sales_by_product(db.session, tomorrow, tomorrow).rows
     ] == [
@@ -216,3 +234,48 @@ def test_long_reports_page_and_stream_the_same_rows(shop, admin: User, name: str
     streamed = build(db.session, today, today, stream=True)
     assert not isinstance(streamed.rows, list)
     assert list(report_framework.report_rows(streamed)) == list(report_framework.report_rows(whole))
+
+
+def test_every_sales_report_gives_the_same_net_sales(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
+    from posapp.models import CreditNote
+    from posapp.models.base import write_transaction
+
+    give_back(db.session, shop, admin)
+    with write_transaction(db.session):  # the goods come back tomorrow: a day of returns only
+        for note in db.session.query(CreditNote):
+            note.created_at += timedelta(days=1)
+        db.session.flush()
+        summaries.rebuild(db.session)  # the day summary as it would have been kept
+    today = local_today()
+    tomorrow = today + timedelta(days=1)
+    # Gross 31550 (today's bills), returns 6000 + 900 = 6900 (tomorrow), net 24650.
+    for start, end, gross, returns in (
+        (today, tomorrow, 31550, 6900),
+        (tomorrow, tomorrow, 0, 6900),
+        (today, today, 31550, 0),
+    ):
+        net = gross - returns
+        day = sales_reports.sales_by_day(db.session, start, end).totals
+        month = sales_reports.sales_by_month(db.session, start, end).totals
+        cashier = sales_reports.sales_by_cashier(db.session, start, end).totals
+        for totals in (day, month, cashier):
+            assert (totals["Gross sales"], totals["Returns"], totals["Net sales"]) == (
+                gross,
+                returns,
+                net,
+            )
+        method = sales_reports.sales_by_method(db.session, start, end)
+        assert sum(row[1] for row in method.rows) == net
+        product = sales_reports.sales_by_product(db.session, start, end).totals
+        category = sales_reports.sales_by_category(db.session, start, end).totals
+        assert product["Net sales"] == category["Net sales"] == net
+        pnl = _by_first(sales_reports.profit_and_loss(db.session, start, end))
+        assert pnl["Gross sales (bill totals)"][0] == gross
+        assert pnl["less returns (credit notes)"][0] == returns
+        assert pnl["Net sales"][0] == net
+        # Net revenue agrees with the line reports too (no round-off in this shop).
+        assert pnl["Net revenue (excl. tax)"][0] == product["Net revenue (excl. tax)"]
+        assert pnl["Net revenue (excl. tax)"][0] == day["Net revenue (excl. tax)"]
+    # The day of returns only is listed, not dropped.
+    rows = sales_reports.sales_by_day(db.session, tomorrow, tomorrow).rows
+    assert rows == [[tomorrow, 0, 0, 6900, -6900, 0, -382, -6518, -4550, -1968]]

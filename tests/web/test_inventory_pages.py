@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from posapp.extensions import db
 from posapp.models import Product, Purchase, StockMovement
-from posapp.services.settings import load_settings
+from posapp.models.base import write_transaction
+from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_product
 
 
@@ -68,6 +69,59 @@ def test_receive_stock_errors_reshow_the_form_and_write_nothing(admin_client: Fl
     response = admin_client.post("/inventory/receive", data=receive_form(("", "", "", "", "")))
     assert response.status_code == 422
     assert "Add at least one line." in response.get_data(as_text=True)
+
+
+def test_receive_stock_records_the_supplier_gstin_and_input_tax(
+    admin_client: FlaskClient,
+) -> None:
+    with write_transaction(db.session):
+        save_settings(db.session, state_code="27")
+    oil = make_product(db.session, name="Oil", tax_rate="18")
+    page = admin_client.get("/inventory/receive").get_data(as_text=True)
+    assert "Unit cost" in page and "(before tax)" in page and 'name="supplier_gstin"' in page
+    assert '<option value="18.00">' in page and "29 – Karnataka" in page
+    response = admin_client.post(
+        "/inventory/receive",
+        data=receive_form(
+            (oil.code, "3", "10.01", "", ""),
+            supplier_gstin="29AAGCB7383J1Z4",
+            bill_date="2026-11-30",
+            tax_rate=["18"],
+        ),
+    )
+    assert response.status_code == 302
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "29AAGCB7383J1Z4" in page and "29 – Karnataka" in page and "2026-11-30" in page
+    # 3 × 10.01 = 30.03 taxable; IGST 18 % = 5.41; the bill 35.44
+    assert re.search(r"data-purchase-taxable>₹30.03<", page)
+    assert re.search(r"data-purchase-igst>₹5.41<", page)
+    assert re.search(r"data-purchase-bill-total>₹35.44<", page)
+    listing = admin_client.get("/inventory/").get_data(as_text=True)
+    assert "29AAGCB7383J1Z4" in listing and "₹5.41" in listing and "₹35.44" in listing
+
+
+def test_receive_stock_refuses_a_bad_gstin_and_keeps_what_was_typed(
+    admin_client: FlaskClient,
+) -> None:
+    oil = make_product(db.session, name="Oil")
+    before = movement_count()
+    response = admin_client.post(
+        "/inventory/receive",
+        data=receive_form(
+            (oil.code, "1", "5", "", ""),
+            supplier_gstin="27AAPFU0939F1ZW",
+            bill_date="2999-12-31",
+            tax_rate=["120"],
+        ),
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "check character is wrong" in html
+    assert "cannot be in the future" in html
+    assert "Line 1 (Oil): Percentage must be between 0 and 100." in html
+    assert 'value="27AAPFU0939F1ZW"' in html and 'value="120"' in html
+    assert movement_count() == before
+    assert db.session.scalar(select(func.count()).select_from(Purchase)) == 0
 
 
 def test_adjust_stock_page(admin_client: FlaskClient) -> None:

@@ -35,7 +35,9 @@ def test_every_ranged_report_renders_and_downloads(admin_client: FlaskClient, na
 def test_report_figures_reach_the_csv_as_plain_decimals(admin_client: FlaskClient) -> None:
     text = admin_client.get("/reports/sales-by-product?format=csv").get_data(as_text=True)
     lines = text.lstrip("\ufeff").splitlines()
-    assert lines[0] == "Code,Name,Quantity,Sales,Net of tax,Cost of goods,Gross profit"
+    assert lines[0] == (
+        "Code,Name,Quantity,Net sales,Net revenue (excl. tax),Cost of goods,Gross profit"
+    )
     assert lines[1].endswith("Rice,2.500,150.00,142.86,113.75,29.11")
     assert lines[-1] == "Total,,,315.50,286.89,221.75,65.14"
 
@@ -127,7 +129,7 @@ def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
     chart = json.loads(raw.group(1))
     assert chart["type"] == "line" and chart["labels"] == [local_today().strftime("%Y-%m")]
     assert chart["series"] == [
-        {"label": "Sales", "data": ["315.50"]},
+        {"label": "Net sales", "data": ["315.50"]},
         {"label": "Gross profit", "data": ["65.14"]},
     ]
     plain = admin_client.get("/reports/hsn-summary").get_data(as_text=True)
