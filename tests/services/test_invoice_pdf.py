@@ -49,7 +49,7 @@ def sell(user: User, *items: dict, **extra: object) -> Invoice:
 
 
 def a_sale(user: User) -> Invoice:
-    """A sale with an HTML-special name, two tax rates, an odd-paisa tax and a measured unit."""
+    """A sale with an HTML-special name, two tax rates and a measured unit."""
     tom = make_product(db.session, name=TOM, price="45.00", tax_rate="5", hsn="9503")
     rice = make_product(
         db.session, name="Sona Masoori Rice", price="62.50", tax_rate="18", unit="kg"
