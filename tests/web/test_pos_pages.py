@@ -12,7 +12,7 @@ from posapp.extensions import db
 from posapp.models.base import write_transaction
 from posapp.services import checkout, inventory
 from posapp.services.settings import save_settings
-from tests.factories import PASSWORD, make_product, make_user
+from tests.factories import PASSWORD, make_customer, make_product, make_user
 from tests.web.helpers import login
 
 
@@ -405,3 +405,18 @@ def test_holding_needs_the_csrf_header(shipped_client: FlaskClient) -> None:
     assert client.post("/pos/held", json=cart).status_code == 400
     token = meta_csrf(client.get("/pos/").get_data(as_text=True))
     assert client.post("/pos/held", json=cart, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_price_preview_uses_the_sales_gst_split(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    with write_transaction(db.session):
+        save_settings(db.session, state_code="27")
+    buyer = make_customer(db.session, admin)
+    with write_transaction(db.session):
+        buyer.state_code = "29"
+    salt = make_product(db.session, name="Tata Salt 1kg", price="45.00", tax_rate="5")
+    cart: dict[str, object] = {"items": [{"product_id": salt.id, "quantity": "2"}]}
+    # Intra-state: half = 9000 × 500 / 21000 = 214.29 -> 214, tax 4.28
+    assert admin_client.post("/pos/price", json=cart).get_json()["tax_total"] == "4.28"
+    # To Karnataka: taxable = 9000 / 1.05 = 8571.43 -> 8571, IGST 4.29
+    cart["customer_id"] = buyer.id
+    assert admin_client.post("/pos/price", json=cart).get_json()["tax_total"] == "4.29"
