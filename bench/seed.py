@@ -42,7 +42,7 @@ from posapp.models.base import write_transaction
 from posapp.services import audit, summaries, users
 from posapp.services.counters import financial_year
 from posapp.services.ledger import invoice_status
-from posapp.services.pricing import BillDiscount, LineInput, price_cart
+from posapp.services.pricing import TAX_RULE, BillDiscount, LineInput, price_cart
 
 # Category: (HSN, GST basis points, items, sizes, loose unit or "" when always packed).
 CATEGORIES: dict[str, tuple[str, int, list[str], list[str], str]] = {
@@ -295,12 +295,13 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
         "invoices",
         "id, number, fy, seq, created_at, cashier_id, customer_id, prices_include_tax, subtotal,"
         " discount_total, bill_discount, tax_total, round_off, total, paid, tendered, change,"
-        " status, note, returned_total",
+        " status, note, returned_total, tax_rule",
     )
     w.table(
         "invoice_lines",
         "id, invoice_id, position, product_id, code, name, unit, hsn, unit_price, qty_milli,"
-        " gross, line_discount, bill_discount_share, tax_rate_bp, taxable, tax, total, unit_cost",
+        " gross, line_discount, bill_discount_share, tax_rate_bp, taxable, tax, total, unit_cost,"
+        " cgst, sgst, igst, cess",
     )
     w.table("payments", "id, invoice_id, customer_id, method, amount, created_at, user_id, note,"
             " credit_note_id")  # fmt: skip
@@ -314,11 +315,13 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
     w.table(
         "credit_notes",
         "id, number, fy, seq, invoice_id, customer_id, user_id, created_at, restock,"
-        " refund_method, taxable_total, tax_total, round_off, total, applied, refund, reason",
+        " refund_method, taxable_total, tax_total, round_off, total, applied, refund, reason,"
+        " tax_rule",
     )
     w.table(
         "credit_note_lines",
-        "id, credit_note_id, invoice_line_id, position, product_id, qty_milli, taxable, tax, total",
+        "id, credit_note_id, invoice_line_id, position, product_id, qty_milli, taxable, tax, total,"
+        " cgst, sgst, igst, cess",
     )
     w.table(
         "audit_log", "id, created_at, user_id, action, entity, entity_id, before, after, hash, mac"
@@ -441,7 +444,8 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
             "invoices",
             (invoice_id, number, fy, seq, stamp(at), cashier, customer.id if customer else None,
              1, priced.subtotal, priced.discount_total, priced.bill_discount, priced.tax_total,
-             priced.round_off, total, paid, tendered, change, invoice_status(total, paid), "", 0),
+             priced.round_off, total, paid, tendered, change, invoice_status(total, paid), "", 0,
+             TAX_RULE),
         )  # fmt: skip
         line_ids = []
         for position, (product, line_in, line) in enumerate(
@@ -454,7 +458,7 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
                 (line_id, invoice_id, position, product.id, product.code, product.name,
                  product.unit, product.hsn, product.price, line_in.qty_milli, line.gross,
                  line.line_discount, line.bill_discount_share, line.tax_rate_bp, line.taxable,
-                 line.tax, line.total, product.cost),
+                 line.tax, line.total, product.cost, line.cgst, line.sgst, line.igst, line.cess),
             )  # fmt: skip
             product.sold += line_in.qty_milli
             w.add(
@@ -503,12 +507,13 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
         w.add(
             "credit_notes",
             (note_id, cn_number, fy, seq, invoice_id, customer_id, user, stamp(at), 1, "cash",
-             line.taxable, line.tax, 0, line.total, 0, line.total, rng.choice(RETURN_REASONS)),
+             line.taxable, line.tax, 0, line.total, 0, line.total, rng.choice(RETURN_REASONS),
+             TAX_RULE),
         )  # fmt: skip
         w.add(
             "credit_note_lines",
             (w.new_id("credit_note_lines"), note_id, line_id, 1, product.id, qty, line.taxable,
-             line.tax, line.total),
+             line.tax, line.total, line.cgst, line.sgst, line.igst, line.cess),
         )  # fmt: skip
         w.add(
             "payments",

@@ -1,13 +1,16 @@
 """A fixed small shop for the report tests: both tax modes, discounts, credit, a void.
 
-Hand-computed figures (minor units), inclusive prices for A and B, exclusive for C and D:
+Hand-computed figures (minor units), inclusive prices for A and B, exclusive for C and D.
+Every line is intra-state, so its tax is two equal halves, each rounded on its own: with
+prices including tax half = round(net × rate/2 / (100 % + rate)) and taxable = net − 2 × half
+(Soap in A: 6000 × 9 / 118 = 457.6 -> 458, tax 916), without tax half = round(net × rate/2):
   A  admin, cash:   Rice 2.500 kg @60 (5 %) + Soap 2 @30 (18 %)          total 21000
      Rice: gross 15000, taxable 14286, tax 714, cost 2.5 * 45.50 = 11375
-     Soap: gross  6000, taxable  5085, tax 915, cost 2 * 20.00   =  4000
+     Soap: gross  6000, taxable  5084, tax 916, cost 2 * 20.00   =  4000
   B  cashier, card: Soap 1 less 5.00 + Pen 3 @10 (12 %), bill 10 % off    total  4950
      bill discount 550 spread 250 (Soap) / 300 (Pen)
-     Soap: net 2250, taxable 1907, tax 343, cost 2000
-     Pen:  net 2700, taxable 2411, tax 289, cost 1800
+     Soap: net 2250, taxable 1906, tax 344, cost 2000
+     Pen:  net 2700, taxable 2410, tax 290, cost 1800
   C  admin, 26.00 cash + 30.00 credit: Pen 5 @10 + 12 %                   total  5600
      Pen: taxable 5000, tax 600, cost 3000
   D  admin, UPI: Rice 1 kg + 5 % = 6300, then voided (counts nowhere)
@@ -125,10 +128,10 @@ def seed(session: Session, admin: User, cashier: User) -> Shop:
 def give_back(session: Session, shop: Shop, admin: User) -> None:
     """Two returns on top of the fixed shop, hand-computed with the return shares of docs/DESIGN.md:
 
-    A: 1.000 of 2.500 kg Rice back to stock, cash refund: total 15000 * 2/5 = 6000,
-       taxable 14286 * 2/5 = 5714.4 -> 5714, tax 6000 - 5714 = 286, cost back 45.50 -> 4550
+    A: 1.000 of 2.500 kg Rice back to stock, cash refund: taxable 14286 * 2/5 = 5714.4 ->
+       5714, each half 357 * 2/5 = 142.8 -> 143 (tax 286), total 6000, cost back 45.50 -> 4550
     B: 1 of 3 Pens, damaged (not restocked, so its cost stays a loss), cash refund:
-       total 2700 / 3 = 900, taxable 2411 / 3 = 803.67 -> 804, tax 96
+       taxable 2410 / 3 = 803.33 -> 803, each half 145 / 3 = 48.33 -> 48 (tax 96), total 899
     """
     for invoice, product, qty, restock in (
         (shop.a, shop.rice, "1", True),

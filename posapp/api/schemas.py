@@ -10,7 +10,7 @@ accept; the services stay the validators so the contract's error messages never 
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -42,6 +42,8 @@ PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 AccountMethod = Literal["cash", "card", "upi"]
 InvoiceStatus = Literal["paid", "partial", "unpaid", "void", "returned"]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
+TaxSplit = Literal["cgst_sgst", "igst", "none"]
+StateCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", examples=["27"])]
 
 
 # ---------------------------------------------------------------- errors, health, login
@@ -296,13 +298,21 @@ class InvoiceLine(Response):
     tax_rate: Percent
     taxable: Money
     tax: Money
+    cgst: Money = Field(description="Central GST; equals sgst on an intra-state document.")
+    sgst: Money = Field(description="State GST.")
+    igst: Money = Field(description="Integrated GST (inter-state documents only).")
+    cess: Money
     total: Money
 
 
 class TaxRow(Response):
     rate: Percent
     taxable: Money
-    tax: Money
+    tax: Money = Field(description="cgst + sgst + igst + cess.")
+    cgst: Money = Field(description="Central GST; equals sgst on an intra-state document.")
+    sgst: Money = Field(description="State GST.")
+    igst: Money = Field(description="Integrated GST (inter-state documents only).")
+    cess: Money
 
 
 class CreditNoteRef(Response):
@@ -333,6 +343,11 @@ class Invoice(Response):
     subtotal: Money
     discount_total: Money
     tax_total: Money
+    tax_split: TaxSplit = Field(
+        description="cgst_sgst: intra-state (equal halves); igst: inter-state; none: a bill "
+        "of supply (no tax)."
+    )
+    place_of_supply: StateCode | None = Field(description="GST state code; null if unknown.")
     tax_summary: list[TaxRow]
     round_off: Money
     total: Money
@@ -394,6 +409,10 @@ class CreditNoteLine(Response):
     tax_rate: Percent
     taxable: Money
     tax: Money
+    cgst: Money = Field(description="Central GST; equals sgst on an intra-state document.")
+    sgst: Money = Field(description="State GST.")
+    igst: Money = Field(description="Integrated GST (inter-state documents only).")
+    cess: Money
     total: Money
 
 
@@ -411,6 +430,8 @@ class CreditNote(Response):
     lines: list[CreditNoteLine]
     taxable_total: Money
     tax_total: Money
+    tax_split: TaxSplit = Field(description="As on its invoice.")
+    place_of_supply: StateCode | None = Field(description="GST state code; null if unknown.")
     tax_summary: list[TaxRow]
     round_off: Money
     total: Money

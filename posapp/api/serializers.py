@@ -13,7 +13,7 @@ from posapp.money import money_str, percent_str, qty_str
 from posapp.services.customers import CustomerSummary, display_phone
 from posapp.services.ledger import PaymentResult
 from posapp.services.ledger_views import LedgerLine
-from posapp.services.pricing import PricedCart, summarise_tax
+from posapp.services.pricing import PricedCart, TaxedLine, TaxRow, summarise_tax
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -49,6 +49,29 @@ def product_json(product: Product) -> dict[str, Any]:
     }
 
 
+def tax_heads_json(heads: TaxedLine) -> dict[str, str]:
+    """The GST heads of a line or a rate row as money strings."""
+    return {
+        "cgst": money_str(heads.cgst),
+        "sgst": money_str(heads.sgst),
+        "igst": money_str(heads.igst),
+        "cess": money_str(heads.cess),
+    }
+
+
+def tax_row_json(row: TaxRow) -> dict[str, str]:
+    """One rate of a document's tax summary: taxable value, tax and its heads."""
+    return {
+        "rate": percent_str(row.rate_bp),
+        "taxable": money_str(row.taxable),
+        "tax": money_str(row.tax),
+        "cgst": money_str(row.cgst),
+        "sgst": money_str(row.sgst),
+        "igst": money_str(row.igst),
+        "cess": money_str(row.cess),
+    }
+
+
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     """Serialise an invoice with its lines, tax summary and payments."""
     return {
@@ -70,6 +93,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
                 "tax_rate": percent_str(line.tax_rate_bp),
                 "taxable": money_str(line.taxable),
                 "tax": money_str(line.tax),
+                **tax_heads_json(line),
                 "total": money_str(line.total),
             }
             for line in invoice.lines
@@ -77,13 +101,10 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "subtotal": money_str(invoice.subtotal),
         "discount_total": money_str(invoice.discount_total),
         "tax_total": money_str(invoice.tax_total),
+        "tax_split": invoice.tax_split,
+        "place_of_supply": invoice.place_of_supply or None,
         "tax_summary": [
-            {
-                "rate": percent_str(row.rate_bp),
-                "taxable": money_str(row.taxable),
-                "tax": money_str(row.tax),
-            }
-            for row in summarise_tax(invoice.lines)
+            tax_row_json(row) for row in summarise_tax(invoice.lines, invoice.tax_rule)
         ],
         "round_off": money_str(invoice.round_off),
         "total": money_str(invoice.total),
@@ -148,20 +169,16 @@ def credit_note_json(note: CreditNote) -> dict[str, Any]:
                 "tax_rate": percent_str(line.tax_rate_bp),
                 "taxable": money_str(line.taxable),
                 "tax": money_str(line.tax),
+                **tax_heads_json(line),
                 "total": money_str(line.total),
             }
             for line in note.lines
         ],
         "taxable_total": money_str(note.taxable_total),
         "tax_total": money_str(note.tax_total),
-        "tax_summary": [
-            {
-                "rate": percent_str(row.rate_bp),
-                "taxable": money_str(row.taxable),
-                "tax": money_str(row.tax),
-            }
-            for row in summarise_tax(note.lines)
-        ],
+        "tax_split": note.tax_split,
+        "place_of_supply": note.place_of_supply or None,
+        "tax_summary": [tax_row_json(row) for row in summarise_tax(note.lines, note.tax_rule)],
         "round_off": money_str(note.round_off),
         "total": money_str(note.total),
         "applied_to_balance": money_str(note.applied),

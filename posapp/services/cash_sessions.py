@@ -308,6 +308,10 @@ class _RateSum:
     tax_rate_bp: int
     taxable: int
     tax: int
+    cgst: int
+    sgst: int
+    igst: int
+    cess: int
 
 
 @dataclass
@@ -360,12 +364,21 @@ def z_report(session: Session, cash: CashSession) -> ZReport:
     ).one()
     report.returns_count, report.returns_total = int(count), int(total)
     rows = session.execute(
-        select(InvoiceLine.tax_rate_bp, func.sum(InvoiceLine.taxable), func.sum(InvoiceLine.tax))
+        select(
+            InvoiceLine.tax_rate_bp,
+            func.sum(InvoiceLine.taxable),
+            func.sum(InvoiceLine.tax),
+            func.sum(InvoiceLine.cgst),
+            func.sum(InvoiceLine.sgst),
+            func.sum(InvoiceLine.igst),
+            func.sum(InvoiceLine.cess),
+        )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(Invoice.cash_session_id == sid, Invoice.status != "void")
         .group_by(InvoiceLine.tax_rate_bp)
     )
-    report.taxes = summarise_tax(_RateSum(int(r), int(t), int(x)) for r, t, x in rows)
+    # The Z-report prints tax per rate only; the heads are the stored ones.
+    report.taxes = summarise_tax(_RateSum(*(int(v) for v in row)) for row in rows)
     for method, total in session.execute(
         select(Payment.method, func.sum(Payment.amount))
         .outerjoin(Invoice, Invoice.id == Payment.invoice_id)

@@ -82,6 +82,7 @@ class PricedCartView:
     priced: PricedCart
     settings: ShopSettings
     errors: dict[str, str] = field(default_factory=dict)
+    place_of_supply: str = ""  # the GST state code the bill is supplied in ("" unknown)
 
 
 def parse_checkout(
@@ -172,11 +173,27 @@ def parse_checkout(
     return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip())
 
 
+def tax_split_for(settings: ShopSettings, customer_state: str) -> tuple[str, str]:
+    """How a bill charges GST and where it is supplied: (tax_split, place_of_supply).
+
+    A composition-scheme shop issues a bill of supply ("none"). The place of supply is the
+    customer's state when they have one, else the shop's; a supply to another state than the
+    shop's is inter-state ("igst"), anything else (either state unknown) intra-state.
+    """
+    place = customer_state or settings.state_code
+    if settings.composition_scheme:
+        return "none", place
+    if settings.state_code and place and place != settings.state_code:
+        return "igst", place
+    return "cgst_sgst", place
+
+
 _PRODUCTS = table(Product)
 # Built once: every price preview and sale reads its products. Core rows, not ORM objects
 # (a sale only reads them; the ORM's identity bookkeeping was a large share of its time).
 _PRODUCTS_BY_ID = select(_PRODUCTS).where(_PRODUCTS.c.id.in_(bindparam("ids", expanding=True)))
 _PRODUCT_BY_CODE = select(_PRODUCTS).where(_PRODUCTS.c.code == bindparam("code"))
+_CUSTOMER_STATE = select(Customer.state_code).where(Customer.id == bindparam("id"))
 
 
 def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
@@ -216,13 +233,21 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
         lines.append(LineInput(product.price, qty, product.tax_rate_bp, item.discount))
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
+    # An unknown customer prices as a walk-in here; checkout refuses it when it settles.
+    customer_state = ""
+    if request.customer_id is not None:
+        customer_state = (
+            connection.execute(_CUSTOMER_STATE, {"id": request.customer_id}).scalar() or ""
+        )
+    tax_split, place = tax_split_for(settings, customer_state)
     priced = price_cart(
         lines,
         request.bill_discount,
         prices_include_tax=settings.prices_include_tax,
         round_off=settings.round_off,
+        tax_split=tax_split,
     )
-    return PricedCartView(products, quantities, priced, settings)
+    return PricedCartView(products, quantities, priced, settings, place_of_supply=place)
 
 
 def preview(session: Session, request: CheckoutRequest) -> PricedCartView:
@@ -321,6 +346,7 @@ def _write(
             note=request.note,
             cash_session_id=drawer,
             allow_negative_stock=settings.allow_negative_stock,
+            place_of_supply=view.place_of_supply,
         ),
     )
     allocations: list[PaymentAllocation] = []

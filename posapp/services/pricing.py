@@ -1,6 +1,8 @@
-"""Price a cart by docs/DESIGN.md §2: line and bill discounts, tax included or added.
+"""Price a cart by docs/DESIGN.md §2: line and bill discounts, tax included or added, and
+the GST heads (equal CGST/SGST halves intra-state, IGST inter-state, none on a bill of supply).
 
-Also which of a priced cart's discounts are above the shop's audit threshold.
+Also the per-rate tax summary, and which of a priced cart's discounts are above the shop's audit
+threshold.
 """
 
 from __future__ import annotations
@@ -44,9 +46,22 @@ class BillDiscount:
         return self.amount == 0 and self.percent_bp == 0
 
 
+# How a bill charges GST: "cgst_sgst" (intra-state: equal central and state halves), "igst"
+# (inter-state: one integrated tax) or "none" (a bill of supply: composition scheme, no tax).
+TAX_SPLITS: tuple[str, ...] = ("cgst_sgst", "igst", "none")
+
+# `tax_rule` of an invoice or credit note: 1 for documents issued before the heads were
+# stored per line (a rate row's odd paisa went to CGST), 2 for equal halves stored per line.
+LEGACY_TAX_RULE = 1
+TAX_RULE = 2
+
+
 @dataclass(frozen=True)
 class PricedLine:
-    """A priced line; `total` is what the customer pays for it."""
+    """A priced line; `total` is what the customer pays for it.
+
+    `tax = cgst + sgst + igst + cess`; on an intra-state line `cgst == sgst`.
+    """
 
     gross: int
     line_discount: int
@@ -56,6 +71,10 @@ class PricedLine:
     tax: int
     total: int
     tax_rate_bp: int
+    cgst: int = 0
+    sgst: int = 0
+    igst: int = 0
+    cess: int = 0
 
     @property
     def discount(self) -> int:
@@ -64,24 +83,23 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class TaxRow:
-    """Tax summary for one rate, with its CGST/SGST halves."""
+    """Tax summary for one rate: taxable value, tax and its heads (tax = their sum)."""
 
     rate_bp: int
     taxable: int
     tax: int
+    cgst: int = 0
+    sgst: int = 0
     igst: int = 0
     cess: int = 0
 
-    @property
-    def cgst(self) -> int:
-        """The central half of the tax; it takes the odd paisa, so the halves add up."""
-        sign = -1 if self.tax < 0 else 1
-        return sign * ((abs(self.tax) + 1) // 2)
-
-    @property
-    def sgst(self) -> int:
-        """The state half of the tax: what the central half leaves."""
-        return self.tax - self.cgst
+    @classmethod
+    def legacy(cls, rate_bp: int, taxable: int, tax: int) -> TaxRow:
+        """A row of a document issued under tax_rule 1: the whole tax was split into halves
+        per rate row, the central half taking the odd paisa (how those documents printed)."""
+        sign = -1 if tax < 0 else 1
+        cgst = sign * ((abs(tax) + 1) // 2)
+        return cls(rate_bp, taxable, tax, cgst=cgst, sgst=tax - cgst)
 
     @property
     def half_rate_bp(self) -> Decimal:
@@ -90,7 +108,8 @@ class TaxRow:
 
 
 class TaxedLine(Protocol):
-    """Anything with a rate, a taxable value and a tax: priced lines and invoice lines."""
+    """Anything with a rate, a taxable value, a tax and its heads: priced lines, invoice and
+    credit-note lines, per-rate sums."""
 
     @property
     def tax_rate_bp(self) -> int: ...
@@ -98,16 +117,35 @@ class TaxedLine(Protocol):
     def taxable(self) -> int: ...
     @property
     def tax(self) -> int: ...
+    @property
+    def cgst(self) -> int: ...
+    @property
+    def sgst(self) -> int: ...
+    @property
+    def igst(self) -> int: ...
+    @property
+    def cess(self) -> int: ...
 
 
-def summarise_tax(lines: Iterable[TaxedLine]) -> list[TaxRow]:
-    """Sum taxable value and tax per rate, lowest rate first (the one tax summary)."""
+def summarise_tax(lines: Iterable[TaxedLine], rule: int = TAX_RULE) -> list[TaxRow]:
+    """Sum taxable value, tax and heads per rate, lowest rate first (the one tax summary).
+
+    `rule` is the document's `tax_rule`: 2 sums the heads stored on the lines; 1 (documents
+    issued before the heads were stored) splits each rate row's tax the legacy way, so an old
+    document reprints exactly as issued.
+    """
     sums: dict[int, list[int]] = {}
     for line in lines:
-        row = sums.setdefault(line.tax_rate_bp, [0, 0])
+        row = sums.setdefault(line.tax_rate_bp, [0] * 6)
         row[0] += line.taxable
         row[1] += line.tax
-    return [TaxRow(rate, taxable, tax) for rate, (taxable, tax) in sorted(sums.items())]
+        row[2] += line.cgst
+        row[3] += line.sgst
+        row[4] += line.igst
+        row[5] += line.cess
+    if rule == LEGACY_TAX_RULE:
+        return [TaxRow.legacy(rate, v[0], v[1]) for rate, v in sorted(sums.items())]
+    return [TaxRow(rate, *values) for rate, values in sorted(sums.items())]
 
 
 @dataclass(frozen=True)
@@ -124,6 +162,7 @@ class PricedCart:
     round_off: int
     total: int
     tax_summary: list[TaxRow] = field(default_factory=list)
+    tax_split: str = "cgst_sgst"
 
 
 def parse_bill_discount(value: object) -> BillDiscount:
@@ -158,13 +197,44 @@ def allocate(amount: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def tax_for(net: int, rate_bp: int, prices_include_tax: bool) -> tuple[int, int, int]:
-    """Return (taxable, tax, line_total) for a line's net amount."""
+@dataclass(frozen=True)
+class LineTax:
+    """What a line's net amount comes to: taxable value, the tax heads and the line total."""
+
+    taxable: int
+    cgst: int
+    sgst: int
+    igst: int
+    total: int
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst
+
+
+def tax_for(net: int, rate_bp: int, prices_include_tax: bool, tax_split: str) -> LineTax:
+    """Split a line's net amount into taxable value and tax heads (docs/DESIGN.md §2).
+
+    Intra-state, each half is rounded on its own (half the rate on the taxable value, or half
+    the tax a price contains), so CGST == SGST always. Prices with tax always come to exactly
+    `net`: the taxable value is what the tax leaves.
+    """
+    if tax_split == "none" or rate_bp == 0:
+        return LineTax(net, 0, 0, 0, net)
+    if tax_split == "cgst_sgst":
+        if prices_include_tax:
+            # The half of the tax a price contains: net × (rate/2) / (100 % + rate).
+            half = round_half_up_div(net * rate_bp, 2 * (BP_100_PERCENT + rate_bp))
+            return LineTax(net - 2 * half, half, half, 0, net)
+        half = round_half_up_div(net * rate_bp, 2 * BP_100_PERCENT)
+        return LineTax(net, half, half, 0, net + 2 * half)
+    if tax_split != "igst":
+        raise ValueError(f"unknown tax split {tax_split!r}")
     if prices_include_tax:
         taxable = round_half_up_div(net * BP_100_PERCENT, BP_100_PERCENT + rate_bp)
-        return taxable, net - taxable, net
-    tax = round_half_up_div(net * rate_bp, BP_100_PERCENT)
-    return net, tax, net + tax
+        return LineTax(taxable, 0, 0, net - taxable, net)
+    igst = round_half_up_div(net * rate_bp, BP_100_PERCENT)
+    return LineTax(net, 0, 0, igst, net + igst)
 
 
 def price_cart(
@@ -173,8 +243,15 @@ def price_cart(
     *,
     prices_include_tax: bool = True,
     round_off: bool = False,
+    tax_split: str = "cgst_sgst",
 ) -> PricedCart:
-    """Price a cart; raise ValidationError when a discount exceeds what it discounts."""
+    """Price a cart; raise ValidationError when a discount exceeds what it discounts.
+
+    `tax_split` is how the bill charges GST (`TAX_SPLITS`); with "none" (a bill of supply)
+    every line's rate is 0.
+    """
+    if tax_split not in TAX_SPLITS:
+        raise ValueError(f"unknown tax split {tax_split!r}")
     bill_discount = bill_discount or BillDiscount()
     grosses: list[int] = []
     nets_before_bill: list[int] = []
@@ -215,17 +292,21 @@ def price_cart(
     priced: list[PricedLine] = []
     for line, gross, before, share in zip(lines, grosses, nets_before_bill, shares, strict=True):
         net = before - share
-        taxable, tax, total = tax_for(net, line.tax_rate_bp, prices_include_tax)
+        rate = 0 if tax_split == "none" else line.tax_rate_bp
+        heads = tax_for(net, rate, prices_include_tax, tax_split)
         priced.append(
             PricedLine(
                 gross=gross,
                 line_discount=line.discount,
                 bill_discount_share=share,
                 net=net,
-                taxable=taxable,
-                tax=tax,
-                total=total,
-                tax_rate_bp=line.tax_rate_bp,
+                taxable=heads.taxable,
+                tax=heads.tax,
+                total=heads.total,
+                tax_rate_bp=rate,
+                cgst=heads.cgst,
+                sgst=heads.sgst,
+                igst=heads.igst,
             )
         )
 
@@ -245,6 +326,7 @@ def price_cart(
         round_off=adjustment,
         total=lines_total + adjustment,
         tax_summary=summarise_tax(priced),
+        tax_split=tax_split,
     )
 
 

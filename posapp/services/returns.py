@@ -2,9 +2,10 @@
 
 How a return settles (all inside one write transaction):
 - Each returned line's amounts are its pro-rata share of the invoice line's own snapshot
-  (taxable and tax, each rounded on the *cumulative* returned quantity, minus what earlier
-  notes already took), so returning every unit gives back exactly the line's total and
-  partial returns never add up to more.
+  (taxable and each tax head, each rounded on the *cumulative* returned quantity, minus what
+  earlier notes already took; CGST's share is SGST's on an intra-state line), so returning
+  every unit gives back exactly the line's total and heads, and partial returns never add up
+  to more. A note copies its invoice's tax split, place of supply and tax rule.
 - The note first reduces what the customer still owes on the invoice (`applied`: a `return`
   ledger credit for a credit sale); only the rest (`refund`) is money back.
 - Refund in cash is recorded as a *negative cash payment* on the invoice (`Payment.amount < 0`,
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -53,12 +54,50 @@ from posapp.vocabulary import parse_flag
 # ---------------------------------------------------------------- pure rules
 
 
+HEADS = ("cgst", "sgst", "igst", "cess")
+
+
+class LineAmounts(Protocol):
+    """What a return is priced from: an invoice line's taxable value and tax heads."""
+
+    @property
+    def taxable(self) -> int: ...
+    @property
+    def cgst(self) -> int: ...
+    @property
+    def sgst(self) -> int: ...
+    @property
+    def igst(self) -> int: ...
+    @property
+    def cess(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ReturnedSoFar:
+    """What earlier credit notes took of one invoice line."""
+
+    qty_milli: int = 0
+    taxable: int = 0
+    tax: int = 0
+    cgst: int = 0
+    sgst: int = 0
+    igst: int = 0
+    cess: int = 0
+
+
 @dataclass(frozen=True)
 class ReturnShare:
-    """The amounts of one returned part of an invoice line."""
+    """The amounts of one returned part of an invoice line: taxable value and tax heads."""
 
     taxable: int
-    tax: int
+    cgst: int = 0
+    sgst: int = 0
+    igst: int = 0
+    cess: int = 0
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst + self.cess
 
     @property
     def total(self) -> int:
@@ -72,32 +111,37 @@ def _cumulative(amount: int, done_milli: int, sold_milli: int) -> int:
     return round_half_up_div(amount * done_milli, sold_milli)
 
 
-def return_share(
-    line_taxable: int,
-    line_tax: int,
-    sold_milli: int,
-    returned_milli: int,
-    taxable_before: int,
-    tax_before: int,
-    qty_milli: int,
-) -> ReturnShare:
-    """Price returning qty_milli more of a line of which returned_milli already came back.
-
-    Taxable and tax are each rounded on the cumulative returned quantity and the part is
-    the difference to what earlier returns took ("remaining minus"): every part is >= 0,
-    the parts never add up to more than the line, and the last unit takes exactly the rest.
-    (`total = taxable + tax` holds for every invoice line, inclusive or exclusive of tax.)
-    """
-    if qty_milli <= 0 or returned_milli + qty_milli > sold_milli:
-        raise ValueError("return quantity out of range")
-    after = returned_milli + qty_milli
-    taxable = _cumulative(line_taxable, after, sold_milli) - taxable_before
-    tax = _cumulative(line_tax, after, sold_milli) - tax_before
-    # Earlier notes were priced the same way, so these are never negative; clamp anyway so a
+def _part(amount: int, before: int, after_milli: int, sold_milli: int) -> int:
+    """One amount's part of a return: its cumulative share less what earlier returns took."""
+    part = _cumulative(amount, after_milli, sold_milli) - before
+    # Earlier notes were priced the same way, so this is never negative; clamp anyway so a
     # hand-edited history can never make a return cost the customer money.
-    taxable = min(max(0, taxable), line_taxable - taxable_before)
-    tax = min(max(0, tax), line_tax - tax_before)
-    return ReturnShare(taxable, tax)
+    return min(max(0, part), amount - before)
+
+
+def return_share(
+    line: LineAmounts, sold_milli: int, done: ReturnedSoFar, qty_milli: int
+) -> ReturnShare:
+    """Price returning qty_milli more of a line of which `done` already came back.
+
+    The taxable value and each tax head are rounded on the cumulative returned quantity and
+    the part is the difference to what earlier returns took ("remaining minus"): every part
+    is >= 0, the parts never add up to more than the line, and the last unit takes exactly
+    the rest. Intra-state lines keep CGST == SGST: the half's share is computed once and
+    taken twice. (`total = taxable + tax` holds for every invoice line.)
+    """
+    if qty_milli <= 0 or done.qty_milli + qty_milli > sold_milli:
+        raise ValueError("return quantity out of range")
+    after = done.qty_milli + qty_milli
+    taxable = _part(line.taxable, done.taxable, after, sold_milli)
+    cgst = _part(line.cgst, done.cgst, after, sold_milli)
+    if line.sgst == line.cgst and done.sgst == done.cgst:
+        sgst = cgst  # equal halves stay equal (tax_rule 2)
+    else:  # a legacy line (tax_rule 1) whose halves differ by the odd paisa
+        sgst = _part(line.sgst, done.sgst, after, sold_milli)
+    igst = _part(line.igst, done.igst, after, sold_milli)
+    cess = _part(line.cess, done.cess, after, sold_milli)
+    return ReturnShare(taxable, cgst, sgst, igst, cess)
 
 
 def split_settlement(amount: int, balance_due: int) -> tuple[int, int]:
@@ -169,15 +213,6 @@ def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
 # ---------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class ReturnedSoFar:
-    """What earlier credit notes took of one invoice line."""
-
-    qty_milli: int = 0
-    taxable: int = 0
-    tax: int = 0
-
-
 def returned_by_line(session: Session, invoice_id: int) -> dict[int, ReturnedSoFar]:
     """Return, per invoice line id, the quantity and amounts already returned."""
     rows = session.execute(
@@ -186,12 +221,13 @@ def returned_by_line(session: Session, invoice_id: int) -> dict[int, ReturnedSoF
             func.sum(CreditNoteLine.qty_milli),
             func.sum(CreditNoteLine.taxable),
             func.sum(CreditNoteLine.tax),
+            *(func.sum(getattr(CreditNoteLine, head)) for head in HEADS),
         )
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
         .where(CreditNote.invoice_id == invoice_id)
         .group_by(CreditNoteLine.invoice_line_id)
     ).all()
-    return {int(lid): ReturnedSoFar(int(q), int(x), int(t)) for lid, q, x, t in rows}
+    return {int(lid): ReturnedSoFar(*(int(v) for v in sums)) for lid, *sums in rows}
 
 
 def load_credit_note(session: Session, key: int | str) -> CreditNote:
@@ -306,6 +342,10 @@ def create_return(
             refund_method=request.refund_method,
             total=0,
             reason=request.reason,
+            # A note corrects its invoice: the same split, place of supply and halves rule.
+            tax_split=invoice.tax_split,
+            place_of_supply=invoice.place_of_supply,
+            tax_rule=invoice.tax_rule,
         )
         session.add(note)
         session.flush()
@@ -314,9 +354,7 @@ def create_return(
             sorted(chosen, key=lambda c: c[0].position), start=1
         ):
             done = before.get(line.id, ReturnedSoFar())
-            share = return_share(
-                line.taxable, line.tax, line.qty_milli, done.qty_milli, done.taxable, done.tax, qty
-            )
+            share = return_share(line, line.qty_milli, done, qty)
             session.add(
                 CreditNoteLine(
                     credit_note_id=note.id,
@@ -326,6 +364,10 @@ def create_return(
                     qty_milli=qty,
                     taxable=share.taxable,
                     tax=share.tax,
+                    cgst=share.cgst,
+                    sgst=share.sgst,
+                    igst=share.igst,
+                    cess=share.cess,
                     total=share.total,
                 )
             )

@@ -39,7 +39,7 @@ from posapp.models import (
 from posapp.models.base import table
 from posapp.money import qty_str
 from posapp.services import ledger
-from posapp.services.pricing import PricedCart
+from posapp.services.pricing import TAX_RULE, PricedCart
 from posapp.services.settlement import Settlement
 
 _INVOICES = table(Invoice)
@@ -100,6 +100,7 @@ class Sale:
     note: str
     cash_session_id: int | None
     allow_negative_stock: bool
+    place_of_supply: str = ""  # GST state code; how the tax was split is `priced.tax_split`
 
 
 @dataclass
@@ -148,9 +149,9 @@ def invoice_row(sale: Sale) -> dict[str, Any]:
         "voided_by_id": None,
         "void_reason": "",
         "cash_session_id": sale.cash_session_id,
-        "tax_split": "cgst_sgst",
-        "place_of_supply": "",
-        "tax_rule": 1,
+        "tax_split": priced.tax_split,
+        "place_of_supply": sale.place_of_supply,
+        "tax_rule": TAX_RULE,
         "issued_as": None,
     }
 
@@ -174,10 +175,10 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "tax_rate_bp": line.tax_rate_bp,
             "taxable": line.taxable,
             "tax": line.tax,
-            "cgst": line.tax - line.tax // 2,
-            "sgst": line.tax // 2,
-            "igst": 0,
-            "cess": 0,
+            "cgst": line.cgst,
+            "sgst": line.sgst,
+            "igst": line.igst,
+            "cess": line.cess,
             "total": line.total,
             "unit_cost": product.cost,
         }

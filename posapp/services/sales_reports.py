@@ -27,6 +27,7 @@ from posapp.models import (
 from posapp.models.base import local_midnight_utc
 from posapp.money import percent_str
 from posapp.services import expenses
+from posapp.services.pricing import LEGACY_TAX_RULE
 from posapp.services.report_framework import Report, batches, collect
 from posapp.services.summaries import METHODS, local_day
 
@@ -54,7 +55,9 @@ def _in_range(start: date, end: date) -> list[Any]:
 
 
 def cgst_half(tax: int) -> int:
-    """The central half of a tax amount: it takes the odd paisa (as `pricing.TaxRow.cgst`)."""
+    """The central half of a legacy (tax_rule 1) rate row's tax: it takes the odd paisa (as
+    `pricing.TaxRow.legacy`). A tax_rule 2 intra-state row's tax is two equal halves, so this
+    is its stored CGST exactly."""
     return (tax + 1) // 2 if tax >= 0 else -((-tax + 1) // 2)
 
 
@@ -421,7 +424,8 @@ def _id_bounds(start: date, end: date) -> Any:
 
 
 def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
-    """Taxable value and tax per (invoice, rate): the unit CGST/SGST halves are taken on.
+    """Taxable value, tax and stored heads per (invoice, rate), with the invoice's tax_rule:
+    a legacy (rule 1) bill's CGST/SGST halves are taken on its rate row.
 
     With `first`, only the range's first N bills in time order (what a page shows).
     """
@@ -432,6 +436,11 @@ def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
             func.sum(InvoiceLine.taxable).label("taxable"),
             func.sum(InvoiceLine.tax).label("tax"),
             func.sum(InvoiceLine.total).label("total"),
+            # The heads are in the covering index too; the rule is one per bill.
+            func.sum(InvoiceLine.cgst).label("cgst"),
+            func.sum(InvoiceLine.sgst).label("sgst"),
+            func.sum(InvoiceLine.igst).label("igst"),
+            func.max(Invoice.tax_rule).label("rule"),
         )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(_id_bounds(start, end), *_in_range(start, end))
@@ -451,7 +460,8 @@ def _per_invoice_rate(start: date, end: date, first: int | None = None) -> Any:
 
 
 def _per_note_rate(start: date, end: date) -> Any:
-    """Taxable value and tax returned per (credit note, rate), halves taken note by note."""
+    """Taxable value, tax and stored heads returned per (credit note, rate), with the note's
+    tax_rule (a legacy note's halves are taken note by note)."""
     return (
         select(
             CreditNoteLine.credit_note_id.label("nid"),
@@ -459,6 +469,10 @@ def _per_note_rate(start: date, end: date) -> Any:
             func.sum(CreditNoteLine.taxable).label("taxable"),
             func.sum(CreditNoteLine.tax).label("tax"),
             func.sum(CreditNoteLine.total).label("total"),
+            func.sum(CreditNoteLine.cgst).label("cgst"),
+            func.sum(CreditNoteLine.sgst).label("sgst"),
+            func.sum(CreditNoteLine.igst).label("igst"),
+            func.max(CreditNote.tax_rule).label("rule"),
         )
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
         .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
@@ -469,22 +483,43 @@ def _per_note_rate(start: date, end: date) -> Any:
 
 
 def _by_rate(session: Session, per: Any) -> dict[int, list[int]]:
+    """Per rate: [taxable, tax, CGST, SGST, IGST] of (document, rate) rows.
+
+    Rule 2 rows carry their stored heads; a legacy (rule 1) row's tax is split as it was
+    issued, the odd paisa to CGST (lines never carry negative tax).
+    """
+    # The casts keep the halving an integer division on PostgreSQL, where SUM of a bigint
+    # is numeric (and 7/2 would be 3.5).
+    tax = cast(per.c.tax, BigInteger)
+    legacy = per.c.rule == LEGACY_TAX_RULE
+    legacy_cgst = (tax + 1) // 2
+    cgst = case((legacy, legacy_cgst), else_=cast(per.c.cgst, BigInteger))
+    sgst = case((legacy, tax - legacy_cgst), else_=cast(per.c.sgst, BigInteger))
     stmt = select(
-        per.c.rate, func.sum(per.c.taxable), func.sum(per.c.tax), func.sum((per.c.tax + 1) // 2)
+        per.c.rate,
+        func.sum(per.c.taxable),
+        func.sum(per.c.tax),
+        func.sum(cgst),
+        func.sum(sgst),
+        func.sum(per.c.igst),
     ).group_by(per.c.rate)
     return {int(rate): [int(v) for v in rest] for rate, *rest in session.execute(stmt)}
 
 
 def tax_by_rate(session: Session, start: date, end: date) -> Report:
-    """Taxable value and tax per rate, with CGST/SGST halves, net of the range's returns."""
+    """Taxable value and tax per rate with its CGST, SGST and IGST, net of the range's returns.
+
+    The heads are the stored ones (docs/DESIGN.md §2), so on bills issued since issue 18
+    the CGST and SGST totals are equal.
+    """
     sums = _by_rate(session, _per_invoice_rate(start, end))
     for rate, values in _by_rate(session, _per_note_rate(start, end)).items():
-        row = sums.setdefault(rate, [0, 0, 0])
+        row = sums.setdefault(rate, [0] * len(values))
         for i, value in enumerate(values):
             row[i] -= value
     rows = [
-        [percent_str(rate), taxable, tax, cgst, tax - cgst]
-        for rate, (taxable, tax, cgst) in sorted(sums.items())
+        [percent_str(rate), taxable, tax, cgst, sgst, igst]
+        for rate, (taxable, tax, cgst, sgst, igst) in sorted(sums.items())
     ]
     columns = [
         ("Rate %", "decimal"),
@@ -492,6 +527,7 @@ def tax_by_rate(session: Session, start: date, end: date) -> Report:
         ("Tax", "money"),
         ("CGST", "money"),
         ("SGST", "money"),
+        ("IGST", "money"),
     ]
     return Report("Tax summary by rate", columns, rows, _totals(columns, rows))
 

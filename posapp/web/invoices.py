@@ -86,7 +86,7 @@ def _render_detail(
     return render_template(
         "invoices/detail.html",
         invoice=invoice,
-        taxes=summarise_tax(invoice.lines),
+        taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         returned=returned,
         returnable=returnable,
         credit_notes=invoices.credit_notes_of(db.session, invoice.id),

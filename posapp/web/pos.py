@@ -91,7 +91,7 @@ def receipt(invoice_id: int) -> str:
         "pos/receipt.html",
         invoice=invoice,
         duplicate=duplicate,
-        taxes=summarise_tax(invoice.lines),
+        taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",
     )
 

@@ -87,7 +87,8 @@ def test_the_receipt_has_header_lines_taxes_payments_footer_qr_and_a_cut(sale: I
     assert "DUPLICATE" not in text
     assert any(re.fullmatch(r"TOTAL +INR 211\.13", line) for line in lines), lines
     assert any(re.fullmatch(r"Change +338\.87", line) for line in lines)
-    assert any(re.fullmatch(r"5% +128\.57 +3\.22 +3\.21", line) for line in lines)  # CGST/SGST
+    # 135.00 at 5 % incl.: half = 13500 × 500 / 21000 = 321.43 -> 321, taxable 135.00 − 6.42
+    assert any(re.fullmatch(r"5% +128\.58 +3\.21 +3\.21", line) for line in lines)  # CGST/SGST
     number = sale.number.encode()
     # GS ( k pL pH 1 P 0 <data>: store the invoice number in the printer's QR symbol.
     assert QR_STORE + bytes([len(number) + 3, 0]) + b"1P0" + number in job

@@ -51,28 +51,53 @@ def assert_checks_pass() -> None:
 # ---------------------------------------------------------------- the pure rule
 
 
+def _added(done: returns.ReturnedSoFar, qty: int, share: returns.ReturnShare):  # type: ignore[no-untyped-def]
+    """What has come back of a line after one more part."""
+    return returns.ReturnedSoFar(
+        done.qty_milli + qty,
+        done.taxable + share.taxable,
+        done.tax + share.tax,
+        done.cgst + share.cgst,
+        done.sgst + share.sgst,
+        done.igst + share.igst,
+        done.cess + share.cess,
+    )
+
+
 @given(
     taxable=st.integers(0, 10**9),
-    tax=st.integers(0, 10**8),
+    half=st.integers(0, 10**8),
+    odd=st.integers(0, 1),
+    igst=st.integers(0, 10**8),
     sold=st.integers(1, 10**6),
     data=st.data(),
 )
 def test_partial_returns_never_exceed_the_line_and_the_last_takes_the_rest(
-    taxable: int, tax: int, sold: int, data: st.DataObject
+    taxable: int, half: int, odd: int, igst: int, sold: int, data: st.DataObject
 ) -> None:
-    done = taxable_sum = tax_sum = 0
-    while done < sold:
-        qty = data.draw(st.integers(1, sold - done))
-        share = returns.return_share(taxable, tax, sold, done, taxable_sum, tax_sum, qty)
-        assert share.taxable >= 0 and share.tax >= 0
-        done += qty
-        taxable_sum += share.taxable
-        tax_sum += share.tax
-        assert taxable_sum <= taxable and tax_sum <= tax
-        if data.draw(st.booleans()) and done < sold:
+    # Equal halves (tax_rule 2), or a legacy line whose CGST took the odd paisa; IGST too,
+    # though no real line has both: each head is priced on its own.
+    line = returns.ReturnShare(taxable, cgst=half + odd, sgst=half, igst=igst)
+    done = returns.ReturnedSoFar()
+    while done.qty_milli < sold:
+        qty = data.draw(st.integers(1, sold - done.qty_milli))
+        share = returns.return_share(line, sold, done, qty)
+        assert min(share.taxable, share.cgst, share.sgst, share.igst, share.cess) >= 0
+        if not odd:
+            assert share.cgst == share.sgst
+        assert share.tax == share.cgst + share.sgst + share.igst + share.cess
+        done = _added(done, qty, share)
+        assert done.taxable <= taxable and done.tax <= line.tax
+        assert done.cgst <= line.cgst and done.sgst <= line.sgst and done.igst <= line.igst
+        if data.draw(st.booleans()) and done.qty_milli < sold:
             break
-    if done == sold:
-        assert (taxable_sum, tax_sum) == (taxable, tax)
+    if done.qty_milli == sold:
+        assert (done.taxable, done.cgst, done.sgst, done.igst) == (
+            taxable,
+            line.cgst,
+            line.sgst,
+            igst,
+        )
 
 
 @given(
@@ -81,24 +106,60 @@ def test_partial_returns_never_exceed_the_line_and_the_last_takes_the_rest(
     qtys=st.lists(st.integers(1, 20), min_size=5, max_size=5),
     inclusive=st.booleans(),
     discount=st.integers(0, 50),
+    split=st.sampled_from(["cgst_sgst", "igst", "none"]),
 )
 def test_returning_every_unit_gives_back_each_line_total_exactly(
-    prices: list[int], rates: list[int], qtys: list[int], inclusive: bool, discount: int
+    prices: list[int],
+    rates: list[int],
+    qtys: list[int],
+    inclusive: bool,
+    discount: int,
+    split: str,
 ) -> None:
     lines = [
         LineInput(price, qty * 1000, rate, 0)
         for price, rate, qty in zip(prices, rates, qtys, strict=False)
     ]
-    cart = price_cart(lines, BillDiscount(percent_bp=discount * 100), prices_include_tax=inclusive)
+    cart = price_cart(
+        lines,
+        BillDiscount(percent_bp=discount * 100),
+        prices_include_tax=inclusive,
+        tax_split=split,
+    )
     for line, qty in zip(cart.lines, qtys, strict=False):
-        done = tx = tt = 0
+        done = returns.ReturnedSoFar()
         for _ in range(qty):
-            share = returns.return_share(line.taxable, line.tax, qty * 1000, done, tx, tt, 1000)
-            done += 1000
-            tx += share.taxable
-            tt += share.tax
-            assert tx + tt <= line.total
-        assert tx + tt == line.total
+            share = returns.return_share(line, qty * 1000, done, 1000)
+            assert share.cgst == share.sgst  # every priced line has equal halves
+            done = _added(done, 1000, share)
+            assert done.taxable + done.tax <= line.total
+        assert done.taxable + done.tax == line.total
+        assert (done.cgst, done.sgst, done.igst, done.tax) == (
+            line.cgst,
+            line.sgst,
+            line.igst,
+            line.tax,
+        )
+
+
+def test_a_partial_return_by_hand() -> None:
+    # A line of 3 units: taxable 10000, CGST = SGST = 45 (tax 90). Return 1, then 1, then 1:
+    #   taxable 10000/3 = 3333.3 -> 3333; 6666.7 -> 6667 less 3333 = 3334; the rest 3333
+    #   half      45/3 = 15; 30 less 15 = 15; the rest 15: each note CGST 15 + SGST 15
+    line = returns.ReturnShare(10000, cgst=45, sgst=45)
+    done = returns.ReturnedSoFar()
+    parts = []
+    for _ in range(3):
+        share = returns.return_share(line, 3000, done, 1000)
+        parts.append((share.taxable, share.cgst, share.sgst, share.tax))
+        done = _added(done, 1000, share)
+    assert parts == [(3333, 15, 15, 30), (3334, 15, 15, 30), (3333, 15, 15, 30)]
+    # An odd half: 5 over 2 units; half up gives 3 then the rest 2 (CGST = SGST each time).
+    line = returns.ReturnShare(1000, cgst=5, sgst=5)
+    first = returns.return_share(line, 2000, returns.ReturnedSoFar(), 1000)
+    assert (first.cgst, first.sgst, first.tax) == (3, 3, 6)
+    second = returns.return_share(line, 2000, _added(returns.ReturnedSoFar(), 1000, first), 1000)
+    assert (second.cgst, second.sgst, second.tax) == (2, 2, 4)
 
 
 def test_split_settlement_reduces_the_debt_first() -> None:

@@ -27,10 +27,10 @@ def test_sales_by_day_month_and_method(shop) -> None:  # type: ignore[no-untyped
     today = local_today()
     day = sales_reports.sales_by_day(db.session, today, today)
     # bills, gross sales, returns, net sales, discounts, tax, net revenue, cost, gross profit
-    assert day.rows == [[today, 3, 31550, 0, 31550, 1050, 2861, 28689, 22175, 6514]]
+    assert day.rows == [[today, 3, 31550, 0, 31550, 1050, 2864, 28686, 22175, 6511]]
     month = sales_reports.sales_by_month(db.session, today, today)
     assert month.rows == [
-        [today.strftime("%Y-%m"), 3, 31550, 0, 31550, 1050, 2861, 28689, 22175, 6514]
+        [today.strftime("%Y-%m"), 3, 31550, 0, 31550, 1050, 2864, 28686, 22175, 6511]
     ]
     method = _by_first(sales_reports.sales_by_method(db.session, today, today))
     assert method == {"cash": [23600], "card": [4950], "upi": [0], "credit": [3000]}
@@ -41,15 +41,15 @@ def test_sales_by_product_category_and_cashier(shop) -> None:  # type: ignore[no
     product = sales_reports.sales_by_product(db.session, today, today)
     assert [row[1:] for row in product.rows] == [
         ["Rice", (2500, "kg"), 15000, 14286, 11375, 2911],
-        ["Pen", (8000, "pcs"), 8300, 7411, 4800, 2611],
-        ["Soap", (3000, "pcs"), 8250, 6992, 6000, 992],
+        ["Pen", (8000, "pcs"), 8300, 7410, 4800, 2610],
+        ["Soap", (3000, "pcs"), 8250, 6990, 6000, 990],
     ]
-    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6514
+    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6511
     category = _by_first(sales_reports.sales_by_category(db.session, today, today))
     assert category == {
         "Grocery": [1, 15000, 14286, 11375, 2911],
-        "Uncategorised": [1, 8300, 7411, 4800, 2611],
-        "Personal care": [1, 8250, 6992, 6000, 992],
+        "Uncategorised": [1, 8300, 7410, 4800, 2610],
+        "Personal care": [1, 8250, 6990, 6000, 990],
     }
     cashier = _by_first(sales_reports.sales_by_cashier(db.session, today, today))
     # bills, gross sales, returns, net sales, discounts
@@ -66,30 +66,36 @@ def test_profit_and_loss_with_expenses(shop, admin: User) -> None:  # type: igno
     assert pnl["Gross sales (bill totals)"] == [31550, ""]
     assert pnl["less returns (credit notes)"] == [0, ""]
     assert pnl["Net sales"] == [31550, ""]
-    assert pnl["less tax collected (net of returns)"] == [2861, ""]
-    assert pnl["Net revenue (excl. tax)"] == [28689, "100.00"]
-    assert pnl["Cost of goods sold"] == [22175, "77.29"]
-    assert pnl["Gross profit"] == [6514, "22.71"]  # the margin
+    assert pnl["less tax collected (net of returns)"] == [2864, ""]
+    assert pnl["Net revenue (excl. tax)"] == [28686, "100.00"]
+    assert pnl["Cost of goods sold"] == [22175, "77.30"]
+    assert pnl["Gross profit"] == [6511, "22.70"]  # the margin
     assert pnl["Expense: rent"] == [4000, "13.94"]
-    assert pnl["Net profit"] == [2514, "8.76"]
+    assert pnl["Net profit"] == [2511, "8.75"]
     assert pnl["Voided bills (1, not counted above)"] == [6300, ""]
 
 
 def test_tax_by_rate_and_hsn(shop) -> None:  # type: ignore[no-untyped-def]
     today = local_today()
     tax = sales_reports.tax_by_rate(db.session, today, today)
-    # CGST takes the odd paisa bill by bill: 18 %: 915 -> 458 + 343 -> 172; 12 %: 289 -> 145 + 300
+    # The stored halves, equal line by line: 12 %: 145 (B) + 300 (C); 18 %: 458 (A) + 172 (B)
     assert tax.rows == [
-        ["5.00", 14286, 714, 357, 357],
-        ["12.00", 7411, 889, 445, 444],
-        ["18.00", 6992, 1258, 630, 628],
+        ["5.00", 14286, 714, 357, 357, 0],
+        ["12.00", 7410, 890, 445, 445, 0],
+        ["18.00", 6990, 1260, 630, 630, 0],
     ]
-    assert tax.totals == {"Taxable value": 28689, "Tax": 2861, "CGST": 1432, "SGST": 1429}
+    assert tax.totals == {
+        "Taxable value": 28686,
+        "Tax": 2864,
+        "CGST": 1432,
+        "SGST": 1432,
+        "IGST": 0,
+    }
     hsn = sales_reports.hsn_summary(db.session, today, today)
     assert hsn.rows == [
         ["1006", "kg", (2500, "kg"), "5.00", 15000, 14286, 714],
-        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6992, 1258],
-        ["9608", "pcs", (8000, "pcs"), "12.00", 8300, 7411, 889],
+        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6990, 1260],
+        ["9608", "pcs", (8000, "pcs"), "12.00", 8300, 7410, 890],
     ]
 
 
@@ -99,9 +105,9 @@ def test_gstr1_b2c_invoice_and_rate_wise(shop) -> None:  # type: ignore[no-untyp
     rows = [[r[0], r[2], *r[3:]] for r in b2c.rows]
     assert rows == [
         [shop.a.number, "5.00", 14286, 357, 357, 714, 15000],
-        [shop.a.number, "18.00", 5085, 458, 457, 915, 6000],
-        [shop.b.number, "12.00", 2411, 145, 144, 289, 2700],
-        [shop.b.number, "18.00", 1907, 172, 171, 343, 2250],
+        [shop.a.number, "18.00", 5084, 458, 458, 916, 6000],
+        [shop.b.number, "12.00", 2410, 145, 145, 290, 2700],
+        [shop.b.number, "18.00", 1906, 172, 172, 344, 2250],
         [shop.c.number, "12.00", 5000, 300, 300, 600, 5600],
     ]
     b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z0")
@@ -124,63 +130,69 @@ def test_bad_expenses_and_ranges_are_refused(admin: User) -> None:
 def test_returns_come_off_every_report_on_the_day_they_are_made(shop, admin: User) -> None:  # type: ignore[no-untyped-def]
     give_back(db.session, shop, admin)
     today = local_today()
-    # Day figures: 31550 - 6000 - 900 sales; net 28689 - 5714 - 804; tax 2861 - 286 - 96;
+    # Day figures: 31550 - 6000 - 899 sales; net 28686 - 5714 - 803; tax 2864 - 286 - 96;
     # cost 22175 - 4550 (only the restocked rice); discounts and bill count do not change.
     day = sales_reports.sales_by_day(db.session, today, today)
-    # Gross 31550, returns 6000 + 900 = 6900, net sales 24650.
-    assert day.rows == [[today, 3, 31550, 6900, 24650, 1050, 2479, 22171, 17625, 4546]]
+    # Gross 31550, returns 6000 + 899 = 6899, net sales 24651.
+    assert day.rows == [[today, 3, 31550, 6899, 24651, 1050, 2482, 22169, 17625, 4544]]
     method = _by_first(sales_reports.sales_by_method(db.session, today, today))
-    assert method == {"cash": [16700], "card": [4950], "upi": [0], "credit": [3000]}
+    assert method == {"cash": [16701], "card": [4950], "upi": [0], "credit": [3000]}
 
     product = sales_reports.sales_by_product(db.session, today, today)
     assert [row[1:] for row in product.rows] == [
         ["Rice", (1500, "kg"), 9000, 8572, 6825, 1747],
-        ["Soap", (3000, "pcs"), 8250, 6992, 6000, 992],
-        ["Pen", (7000, "pcs"), 7400, 6607, 4800, 1807],
+        ["Soap", (3000, "pcs"), 8250, 6990, 6000, 990],
+        ["Pen", (7000, "pcs"), 7401, 6607, 4800, 1807],
     ]
     # The line reports and the daily summary tell the same story.
-    assert product.totals["Net sales"] == 24650
-    assert product.totals["Net revenue (excl. tax)"] == 22171
-    assert product.totals["Cost of goods"] == 17625 and product.totals["Gross profit"] == 4546
+    assert product.totals["Net sales"] == 24651
+    assert product.totals["Net revenue (excl. tax)"] == 22169
+    assert product.totals["Cost of goods"] == 17625 and product.totals["Gross profit"] == 4544
     category = _by_first(sales_reports.sales_by_category(db.session, today, today))
     assert category == {
         "Grocery": [1, 9000, 8572, 6825, 1747],
-        "Personal care": [1, 8250, 6992, 6000, 992],
-        "Uncategorised": [1, 7400, 6607, 4800, 1807],
+        "Personal care": [1, 8250, 6990, 6000, 990],
+        "Uncategorised": [1, 7401, 6607, 4800, 1807],
     }
 
-    # Tax: the notes' halves are taken note by note (5 %: 286 -> 143; 12 %: 96 -> 48).
+    # Tax: the notes' stored halves come off (5 %: 143 + 143; 12 %: 48 + 48).
     tax = sales_reports.tax_by_rate(db.session, today, today)
     assert tax.rows == [
-        ["5.00", 8572, 428, 214, 214],
-        ["12.00", 6607, 793, 397, 396],
-        ["18.00", 6992, 1258, 630, 628],
+        ["5.00", 8572, 428, 214, 214, 0],
+        ["12.00", 6607, 794, 397, 397, 0],
+        ["18.00", 6990, 1260, 630, 630, 0],
     ]
-    assert tax.totals == {"Taxable value": 22171, "Tax": 2479, "CGST": 1241, "SGST": 1238}
+    assert tax.totals == {
+        "Taxable value": 22169,
+        "Tax": 2482,
+        "CGST": 1241,
+        "SGST": 1241,
+        "IGST": 0,
+    }
     hsn = sales_reports.hsn_summary(db.session, today, today)
     assert hsn.rows == [
         ["1006", "kg", (1500, "kg"), "5.00", 9000, 8572, 428],
-        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6992, 1258],
-        ["9608", "pcs", (7000, "pcs"), "12.00", 7400, 6607, 793],
+        ["3401", "pcs", (3000, "pcs"), "18.00", 8250, 6990, 1260],
+        ["9608", "pcs", (7000, "pcs"), "12.00", 7401, 6607, 794],
     ]
     b2cs = sales_reports.b2cs(db.session, today, today, "27ABCDE1234F1Z0")
-    assert [row[4] for row in b2cs.rows] == [8572, 6607, 6992]
+    assert [row[4] for row in b2cs.rows] == [8572, 6607, 6990]
 
-    # A returns the admin's 60.00 of rice, B the cashier's 9.00 pen: each off their seller.
+    # A returns the admin's 60.00 of rice, B the cashier's 8.99 pen: each off their seller.
     cashier = _by_first(sales_reports.sales_by_cashier(db.session, today, today))
     assert cashier == {
         "admin": [2, 26600, 6000, 20600, 0],
-        "cashier": [1, 4950, 900, 4050, 1050],
+        "cashier": [1, 4950, 899, 4051, 1050],
     }
 
     pnl = _by_first(sales_reports.profit_and_loss(db.session, today, today))
     assert pnl["Gross sales (bill totals)"] == [31550, ""]
-    assert pnl["less returns (credit notes)"] == [6900, ""]
-    assert pnl["Net sales"] == [24650, ""]
-    assert pnl["less tax collected (net of returns)"] == [2479, ""]
-    assert pnl["Net revenue (excl. tax)"] == [22171, "100.00"]
+    assert pnl["less returns (credit notes)"] == [6899, ""]
+    assert pnl["Net sales"] == [24651, ""]
+    assert pnl["less tax collected (net of returns)"] == [2482, ""]
+    assert pnl["Net revenue (excl. tax)"] == [22169, "100.00"]
     assert pnl["Cost of goods sold"] == [17625, "79.50"]
-    assert pnl["Gross profit"] == [4546, "20.50"]
+    assert pnl["Gross profit"] == [4544, "20.50"]
     assert pnl["Voided bills (1, not counted above)"] == [6300, ""]
 
 
@@ -195,16 +207,16 @@ def test_a_return_counts_on_the_day_it_is_made_not_the_sale_day(shop, admin: Use
     today = local_today()
     tomorrow = today + timedelta(days=1)
     product = sales_reports.sales_by_product(db.session, today, today)
-    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6514
+    assert product.totals["Net sales"] == 31550 and product.totals["Gross profit"] == 6511
     assert [
         row[1:] for row in sales_reports.sales_by_product(db.session, tomorrow, tomorrow).rows
     ] == [
-        ["Pen", (-1000, "pcs"), -900, -804, 0, -804],
+        ["Pen", (-1000, "pcs"), -899, -803, 0, -803],
         ["Rice", (-1000, "kg"), -6000, -5714, -4550, -1164],
     ]
     assert sales_reports.tax_by_rate(db.session, tomorrow, tomorrow).rows == [
-        ["5.00", -5714, -286, -143, -143],
-        ["12.00", -804, -96, -48, -48],
+        ["5.00", -5714, -286, -143, -143, 0],
+        ["12.00", -803, -96, -48, -48, 0],
     ]
 
 

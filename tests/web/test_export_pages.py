@@ -52,7 +52,9 @@ def test_values_are_iso_and_plain_decimals(admin_client: FlaskClient) -> None:
     head = rows[0]
     first = dict(zip(head, rows[1], strict=True))
     assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$", first["created_at"])
-    assert first["total"] == "210.00" and first["tax"] == "16.29"
+    assert (
+        first["total"] == "210.00" and first["tax"] == "16.30"
+    )  # 7.14 + 9.16 (tests/sales_data.py)
     lines = _rows(admin_client.get("/exports/invoice_lines.csv").get_data())
     rice = dict(zip(lines[0], lines[1], strict=True))
     assert (rice["quantity"], rice["unit_cost"], rice["tax_rate"]) == ("2.500", "45.50", "5.00")

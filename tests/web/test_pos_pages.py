@@ -12,7 +12,7 @@ from posapp.extensions import db
 from posapp.models.base import write_transaction
 from posapp.services import checkout, inventory
 from posapp.services.settings import save_settings
-from tests.factories import PASSWORD, make_product, make_user
+from tests.factories import PASSWORD, make_customer, make_product, make_user
 from tests.web.helpers import login
 
 
@@ -79,8 +79,10 @@ def test_price_preview_answers_the_server_totals(admin_client: FlaskClient) -> N
     body = response.get_json()
     assert response.status_code == 200
     assert (body["subtotal"], body["discount_total"], body["total"]) == ("240.00", "0.00", "240.00")
-    # Prices include 5 % tax: taxable = round(net / 1.05), tax = net - taxable, per line.
-    assert body["tax_total"] == "11.43"
+    # Prices include 5 % tax, halves intra-state: half = round(net × 2.5 / 105), tax = 2 × half.
+    # Salt 9000 × 500 / 21000 = 214.29 -> 214, tax 428; rice 15000 × 500 / 21000 = 357.14
+    # -> 357, tax 714; 428 + 714 = 1142.
+    assert body["tax_total"] == "11.42"
     assert body["round_off"] == "0.00"
     assert body["prices_include_tax"] is True
     first, second = body["lines"]
@@ -93,7 +95,7 @@ def test_price_preview_answers_the_server_totals(admin_client: FlaskClient) -> N
         "unit_price": "45.00",
         "gross": "90.00",
         "discount": "0.00",
-        "tax": "4.29",
+        "tax": "4.28",
         "total": "90.00",
         "stock": "100",
         "short": False,
@@ -248,7 +250,8 @@ def test_receipt_shows_the_sale(admin_client: FlaskClient, admin) -> None:  # ty
     # The tax summary groups the lines by rate.
     tax_table = html.split('class="r-table r-tax"')[1].split("</table>")[0]
     assert "5%" in tax_table and "12%" in tax_table
-    assert "₹85.71" in tax_table and "₹4.29" in tax_table  # 90.00 at 5 % inclusive
+    # 90.00 at 5 % inclusive: half = 9000 × 500 / 21000 = 214.29 -> 214, tax 4.28, taxable 85.72
+    assert "₹85.72" in tax_table and "₹4.28" in tax_table
     # The toolbar: print, the invoice PDF, a new sale; hidden when printing.
     assert 'id="print-receipt"' in html
     assert f'href="/api/invoice/{invoice.id}/pdf"' in html
@@ -275,8 +278,9 @@ def test_receipt_shows_discount_and_split_tax(admin_client: FlaskClient, admin) 
     assert "TAX INVOICE" in html
     assert "-₹10.00" in html
     assert ">CGST<" in html and ">SGST<" in html
-    # Tax 3.81 splits as on the PDF: the odd paisa goes to CGST.
-    assert "₹1.91" in html and "₹1.90" in html
+    # 80.00 at 5 % inclusive: half = 8000 × 500 / 21000 = 190.48 -> 190: CGST = SGST = 1.90
+    # (tax 3.80; the old rule split 3.81 as 1.91 + 1.90).
+    assert html.count("₹1.90") >= 2 and "₹1.91" not in html
     assert "₹80.00" in html  # the total after the discount
 
 
@@ -401,3 +405,18 @@ def test_holding_needs_the_csrf_header(shipped_client: FlaskClient) -> None:
     assert client.post("/pos/held", json=cart).status_code == 400
     token = meta_csrf(client.get("/pos/").get_data(as_text=True))
     assert client.post("/pos/held", json=cart, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_price_preview_uses_the_sales_gst_split(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    with write_transaction(db.session):
+        save_settings(db.session, state_code="27")
+    buyer = make_customer(db.session, admin)
+    with write_transaction(db.session):
+        buyer.state_code = "29"
+    salt = make_product(db.session, name="Tata Salt 1kg", price="45.00", tax_rate="5")
+    cart: dict[str, object] = {"items": [{"product_id": salt.id, "quantity": "2"}]}
+    # Intra-state: half = 9000 × 500 / 21000 = 214.29 -> 214, tax 4.28
+    assert admin_client.post("/pos/price", json=cart).get_json()["tax_total"] == "4.28"
+    # To Karnataka: taxable = 9000 / 1.05 = 8571.43 -> 8571, IGST 4.29
+    cart["customer_id"] = buyer.id
+    assert admin_client.post("/pos/price", json=cart).get_json()["tax_total"] == "4.29"
