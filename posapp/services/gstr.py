@@ -223,11 +223,13 @@ def _place(document_place: Any, shop: Shop) -> Any:
     )
 
 
-def _invoice_rates(period: Period) -> Any:
+def _invoice_rates(period: Period, only: Any = None) -> Any:
     """Per (invoice, rate) of the month's issued (not void) invoices: values and heads.
 
     Lines are read from the covering index `ix_invoice_lines_report` (cess is tax minus the
     three heads, so the table is never touched), narrowed to the month's first..last id.
+    `only` is a condition on the invoice that keeps an invoice-wise table (B2B, B2CL) from
+    grouping the lines of every walk-in bill of the month.
     """
     lo, hi = _bounds(period)
     first = select(func.min(Invoice.id)).where(Invoice.created_at >= lo).scalar_subquery()
@@ -248,6 +250,7 @@ def _invoice_rates(period: Period) -> Any:
             Invoice.created_at >= lo,
             Invoice.created_at < hi,
             Invoice.status != "void",
+            *([] if only is None else [only]),
         )
         .group_by(InvoiceLine.invoice_id, InvoiceLine.tax_rate_bp)
         .subquery()
@@ -280,9 +283,9 @@ def _taxed(split: Any, rate: Any) -> Any:
     return and_(split != "none", rate > 0)
 
 
-def _invoice_rows(period: Period, shop: Shop) -> Any:
+def _invoice_rows(period: Period, shop: Shop, only: Any = None) -> Any:
     """Every (invoice, rate) of the month with what classifies it, as one subquery."""
-    per = _invoice_rates(period)
+    per = _invoice_rates(period, only)
     return (
         select(
             Invoice.id.label("doc_id"),
@@ -464,7 +467,8 @@ def _finish(
 
 
 def _b2b_stmt(period: Period, shop: Shop) -> Any:
-    rows = _invoice_rows(period, shop)
+    buyers = select(Customer.id).where(Customer.gstin != "")
+    rows = _invoice_rows(period, shop, Invoice.customer_id.in_(buyers))
     return (
         select(rows)
         .where(rows.c.reg == 1, _taxed(rows.c.split, rows.c.rate))
@@ -473,7 +477,13 @@ def _b2b_stmt(period: Period, shop: Shop) -> Any:
 
 
 def b2b(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 4A: invoices to registered buyers, one row per invoice and rate."""
     source = (
@@ -498,7 +508,10 @@ def b2b(
 
 
 def _b2cl_stmt(period: Period, shop: Shop) -> Any:
-    rows = _invoice_rows(period, shop)
+    # The lower of the two thresholds narrows; `_b2cl` then applies the invoice's own.
+    rows = _invoice_rows(
+        period, shop, and_(Invoice.tax_split == "igst", Invoice.total > B2CL_ABOVE)
+    )
     return (
         select(rows)
         .where(_b2cl(rows), _taxed(rows.c.split, rows.c.rate))
@@ -507,7 +520,13 @@ def _b2cl_stmt(period: Period, shop: Shop) -> Any:
 
 
 def b2cl(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 5: inter-state invoices above the B2CL threshold to unregistered buyers."""
     source = (
@@ -527,39 +546,106 @@ def b2cl(
     return _finish("B2C large invoices (5)", B2CL_COLUMNS, source, limit, stream)
 
 
+@dataclass(frozen=True)
+class Group:
+    """The month's supplies of one kind, invoices less credit notes (paise)."""
+
+    reg: bool
+    split: str
+    pos: str
+    rate: int
+    large: bool
+    taxable: int
+    igst: int
+    cgst: int
+    sgst: int
+    cess: int
+
+    @property
+    def taxed(self) -> bool:
+        """A taxable supply (see `_taxed`)."""
+        return self.split != "none" and self.rate > 0
+
+    @property
+    def b2cl(self) -> bool:
+        return not self.reg and self.split == "igst" and self.large
+
+    @property
+    def heads(self) -> tuple[int, int, int, int, int]:
+        return self.taxable, self.igst, self.cgst, self.sgst, self.cess
+
+
+def _line_rows(period: Period, shop: Shop) -> Any:
+    """The month's invoice lines (not void) with what classifies them, unaggregated."""
+    lo, hi = _bounds(period)
+    return (
+        select(
+            case((_registered(), 1), else_=0).label("reg"),
+            Invoice.tax_split.label("split"),
+            _place(Invoice.place_of_supply, shop).label("pos"),
+            InvoiceLine.tax_rate_bp.label("rate"),
+            case((_large(Invoice.created_at, Invoice.total), 1), else_=0).label("large"),
+            InvoiceLine.taxable.label("taxable"),
+            InvoiceLine.igst.label("igst"),
+            InvoiceLine.cgst.label("cgst"),
+            InvoiceLine.sgst.label("sgst"),
+            (InvoiceLine.tax - InvoiceLine.cgst - InvoiceLine.sgst - InvoiceLine.igst).label(
+                "cess"
+            ),
+        )
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .outerjoin(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.created_at >= lo, Invoice.created_at < hi, Invoice.status != "void")
+        .subquery()
+    )
+
+
+def month_groups(session: Session, period: Period, shop: Shop) -> list[Group]:
+    """The month grouped by (registered, split, place, rate, B2CL size), invoices less notes.
+
+    Lines are grouped straight away (no per-invoice step); the keys are computed in a
+    subquery so that the outer GROUP BY names plain columns on every database.
+    """
+    sums: dict[tuple[int, str, str, int, int], list[int]] = {}
+    for sign, rows in ((1, _line_rows(period, shop)), (-1, _note_rows(period, shop))):
+        keys = (rows.c.reg, rows.c.split, rows.c.pos, rows.c.rate, rows.c.large)
+        values = (rows.c.taxable, rows.c.igst, rows.c.cgst, rows.c.sgst, rows.c.cess)
+        stmt = select(*keys, *(func.sum(v) for v in values)).group_by(*keys)
+        for reg, split, pos, rate, large, *amounts in session.execute(stmt):
+            row = sums.setdefault((int(reg), split, pos, int(rate), int(large)), [0] * 5)
+            for i, value in enumerate(amounts):
+                row[i] += sign * int(value)
+    return [
+        Group(bool(reg), split, pos, rate, bool(large), *values)
+        for (reg, split, pos, rate, large), values in sorted(sums.items())
+    ]
+
+
 B2csKey = tuple[str, str, int]
 
 
-def _b2cs_sums(session: Session, period: Period, shop: Shop) -> dict[B2csKey, list[int]]:
+def _b2cs_sums(groups: list[Group]) -> dict[B2csKey, list[int]]:
     """(split, place, rate) -> [taxable, IGST, CGST, SGST, cess], the month's B2C notes off."""
-    sums: dict[tuple[str, str, int], list[int]] = {}
-    for sign, rows in ((1, _invoice_rows(period, shop)), (-1, _note_rows(period, shop))):
-        stmt = (
-            select(
-                rows.c.split,
-                rows.c.pos,
-                rows.c.rate,
-                func.sum(rows.c.taxable),
-                func.sum(rows.c.igst),
-                func.sum(rows.c.cgst),
-                func.sum(rows.c.sgst),
-                func.sum(rows.c.cess),
-            )
-            .where(rows.c.reg == 0, ~_b2cl(rows), _taxed(rows.c.split, rows.c.rate))
-            .group_by(rows.c.split, rows.c.pos, rows.c.rate)
-        )
-        for split, pos, rate, *values in session.execute(stmt):
-            row = sums.setdefault((split, pos, int(rate)), [0] * 5)
-            for i, value in enumerate(values):
-                row[i] += sign * int(value)
+    sums: dict[B2csKey, list[int]] = {}
+    for g in groups:
+        if not g.reg and not g.b2cl and g.taxed:
+            row = sums.setdefault((g.split, g.pos, g.rate), [0] * 5)
+            for i, value in enumerate(g.heads):
+                row[i] += value
     return dict(sorted(sums.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])))
 
 
 def b2cs(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 7: the other B2C supplies, rate-wise per place of supply, net of B2C notes."""
-    sums = _b2cs_sums(session, period, shop)
+    sums = _b2cs_sums(_groups(session, period, shop, memo))
     source = (
         ["OE", place_label(pos), "", rate_text(rate), taxable, cess, ""]
         for (_split, pos, rate), (taxable, _i, _c, _s, cess) in sums.items()
@@ -578,7 +664,13 @@ def _notes_stmt(period: Period, shop: Shop, registered: bool) -> Any:
 
 
 def cdnr(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 9B: credit notes to registered buyers, one row per note and rate."""
     source = (
@@ -603,7 +695,13 @@ def cdnr(
 
 
 def cdnur(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 9B: credit notes to unregistered buyers against B2CL invoices."""
     source = (
@@ -624,37 +722,38 @@ def cdnur(
     return _finish("Credit notes, unregistered (9B)", CDNUR_COLUMNS, source, limit, stream)
 
 
-def _exemp_sums(session: Session, period: Period, shop: Shop) -> dict[str, list[int]]:
+def _exemp_sums(groups: list[Group], shop: Shop) -> dict[str, list[int]]:
     """Supply type -> [nil rated, exempted, non-GST] taxable values, the month's notes off.
 
     Rate-0 lines of tax invoices are nil rated; bills of supply ("none") are exempt supplies.
     Inter-state: an IGST document, or a place of supply outside the shop's state.
     """
     sums = {key: [0, 0, 0] for key, _ in EXEMP_ROWS}
-    for sign, rows in ((1, _invoice_rows(period, shop)), (-1, _note_rows(period, shop))):
-        stmt = (
-            select(rows.c.reg, rows.c.split, rows.c.pos, func.sum(rows.c.taxable))
-            .where(~_taxed(rows.c.split, rows.c.rate))
-            .group_by(rows.c.reg, rows.c.split, rows.c.pos)
-        )
-        for reg, split, pos, taxable in session.execute(stmt):
-            inter = split == "igst" or pos != shop.state
-            key = ("INTR" if inter else "INTRA") + ("B2B" if reg else "B2C")
-            sums[key][1 if split == "none" else 0] += sign * int(taxable)
+    for g in groups:
+        if not g.taxed:
+            inter = g.split == "igst" or g.pos != shop.state
+            key = ("INTR" if inter else "INTRA") + ("B2B" if g.reg else "B2C")
+            sums[key][1 if g.split == "none" else 0] += g.taxable
     return sums
 
 
 def exemp(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 8: nil-rated and exempt supplies by supply type."""
-    sums = _exemp_sums(session, period, shop)
+    sums = _exemp_sums(_groups(session, period, shop, memo), shop)
     source = ([label, *sums[key]] for key, label in EXEMP_ROWS)
     return _finish("Nil rated and exempt (8)", EXEMP_COLUMNS, source, limit, stream)
 
 
-def _hsn_groups(session: Session, period: Period, registered: bool) -> list[list[Any]]:
-    """(HSN, unit, rate) groups of one side (B2B or B2C), the month's notes taken off."""
+def _hsn_sides(session: Session, period: Period) -> dict[bool, list[list[Any]]]:
+    """(HSN, unit, rate) groups of both sides (registered True = B2B), notes taken off."""
     lo, hi = _bounds(period)
     reg = case((_registered(), 1), else_=0).label("reg")
     sold = (
@@ -697,32 +796,55 @@ def _hsn_groups(session: Session, period: Period, registered: bool) -> list[list
         .where(CreditNote.created_at >= lo, CreditNote.created_at < hi)
         .subquery()
     )
-    sums: dict[tuple[str, str, int], list[int]] = {}
+    sums: dict[tuple[int, str, str, int], list[int]] = {}
     for sign, lines in ((1, sold), (-1, returned)):
-        stmt = (
-            select(
-                lines.c.hsn,
-                lines.c.unit,
-                lines.c.rate,
-                func.sum(lines.c.qty),
-                func.sum(lines.c.total),
-                func.sum(lines.c.taxable),
-                func.sum(lines.c.igst),
-                func.sum(lines.c.cgst),
-                func.sum(lines.c.sgst),
-                func.sum(lines.c.tax - lines.c.igst - lines.c.cgst - lines.c.sgst),
-            )
-            .where(lines.c.reg == (1 if registered else 0))
-            .group_by(lines.c.hsn, lines.c.unit, lines.c.rate)
-        )
-        for hsn, unit, rate, *values in session.execute(stmt):
-            row = sums.setdefault((hsn or "", unit, int(rate)), [0] * 7)
+        stmt = select(
+            lines.c.reg,
+            lines.c.hsn,
+            lines.c.unit,
+            lines.c.rate,
+            func.sum(lines.c.qty),
+            func.sum(lines.c.total),
+            func.sum(lines.c.taxable),
+            func.sum(lines.c.igst),
+            func.sum(lines.c.cgst),
+            func.sum(lines.c.sgst),
+            func.sum(lines.c.tax - lines.c.igst - lines.c.cgst - lines.c.sgst),
+        ).group_by(lines.c.reg, lines.c.hsn, lines.c.unit, lines.c.rate)
+        for reg, hsn, unit, rate, *values in session.execute(stmt):
+            row = sums.setdefault((int(reg), hsn or "", unit, int(rate)), [0] * 7)
             for i, value in enumerate(values):
                 row[i] += sign * int(value)
-    return [
-        [hsn, unit, rate, *values]
-        for (hsn, unit, rate), values in sorted(sums.items(), key=lambda i: (i[0][0], i[0][2]))
-    ]
+    ordered = sorted(sums.items(), key=lambda i: (i[0][1], i[0][3], i[0][2]))
+    return {
+        side: [
+            [hsn, unit, rate, *values] for (reg, hsn, unit, rate), values in ordered if reg == side
+        ]
+        for side in (True, False)
+    }
+
+
+Memo = dict[str, Any]
+
+
+def _memo(memo: Memo | None, key: str, build: Callable[[], Any]) -> Any:
+    """One computation shared by the tables of one download or page (`memo`), else fresh."""
+    if memo is None:
+        return build()
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+def _hsn_groups(
+    session: Session, period: Period, registered: bool, memo: Memo | None = None
+) -> list[list[Any]]:
+    sides = _memo(memo, "hsn", lambda: _hsn_sides(session, period))
+    return list(sides[registered])
+
+
+def _groups(session: Session, period: Period, shop: Shop, memo: Memo | None) -> list[Group]:
+    return list(_memo(memo, "groups", lambda: month_groups(session, period, shop)))
 
 
 def _hsn(session: Session, period: Period, registered: bool, title: str, **kw: Any) -> Report:
@@ -741,7 +863,7 @@ def _hsn(session: Session, period: Period, registered: bool, title: str, **kw: A
             cess,
         ]
         for hsn, unit, rate, qty, total, taxable, igst, cgst, sgst, cess in _hsn_groups(
-            session, period, registered
+            session, period, registered, kw.get("memo")
         )
     )
     return _finish(title, HSN_COLUMNS, source, kw.get("limit"), kw.get("stream", False))
@@ -780,7 +902,13 @@ def _series(session: Session, model: Any, period: Period, voided: bool) -> list[
 
 
 def docs(
-    session: Session, period: Period, shop: Shop, *, limit: int | None = None, stream: bool = False
+    session: Session,
+    period: Period,
+    shop: Shop,
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    memo: Memo | None = None,
 ) -> Report:
     """Table 13: documents issued in the month, per series; voided invoices are cancelled."""
     rows = [
@@ -891,11 +1019,9 @@ def _b2cl_json(session: Session, period: Period, shop: Shop) -> list[dict[str, A
     return out
 
 
-def _b2cs_json(session: Session, period: Period, shop: Shop) -> list[dict[str, Any]]:
+def _b2cs_json(groups: list[Group]) -> list[dict[str, Any]]:
     out = []
-    for (split, pos, rate), (taxable, igst, cgst, sgst, cess) in _b2cs_sums(
-        session, period, shop
-    ).items():
+    for (split, pos, rate), (taxable, igst, cgst, sgst, cess) in _b2cs_sums(groups).items():
         row: dict[str, Any] = {
             "sply_ty": "INTER" if split == "igst" else "INTRA",
             "pos": pos,
@@ -933,7 +1059,9 @@ def _cdn_json(session: Session, period: Period, shop: Shop, registered: bool) ->
     return out
 
 
-def _hsn_json(session: Session, period: Period, registered: bool) -> list[dict[str, Any]]:
+def _hsn_json(
+    session: Session, period: Period, registered: bool, memo: Memo | None
+) -> list[dict[str, Any]]:
     return [
         {
             "num": num,
@@ -949,13 +1077,13 @@ def _hsn_json(session: Session, period: Period, registered: bool) -> list[dict[s
             "csamt": amount(cess),
         }
         for num, (hsn, unit, rate, qty, _total, taxable, igst, cgst, sgst, cess) in enumerate(
-            _hsn_groups(session, period, registered), start=1
+            _hsn_groups(session, period, registered, memo), start=1
         )
     ]
 
 
-def _exemp_json(session: Session, period: Period, shop: Shop) -> dict[str, Any]:
-    sums = _exemp_sums(session, period, shop)
+def _exemp_json(groups: list[Group], shop: Shop) -> dict[str, Any]:
+    sums = _exemp_sums(groups, shop)
     return {
         "inv": [
             {
@@ -997,25 +1125,28 @@ def _doc_issue_json(session: Session, period: Period) -> dict[str, Any]:
     return {"doc_det": details}
 
 
-def gstr1_data(session: Session, period: Period, shop: Shop) -> dict[str, Any]:
+def gstr1_data(
+    session: Session, period: Period, shop: Shop, memo: Memo | None = None
+) -> dict[str, Any]:
     """The GSTR-1 upload as the portal reads it (amounts as Decimal; write with `json_text`).
 
     Empty sections are left out, as the offline tool leaves them out.
     """
     data: dict[str, Any] = {"gstin": shop.gstin, "fp": period.fp}
+    groups = _groups(session, period, shop, memo)
     sections: dict[str, Any] = {
         "b2b": _b2b_json(session, period, shop),
         "b2cl": _b2cl_json(session, period, shop),
-        "b2cs": _b2cs_json(session, period, shop),
+        "b2cs": _b2cs_json(groups),
         "cdnr": _cdn_json(session, period, shop, registered=True),
         "cdnur": _cdn_json(session, period, shop, registered=False),
     }
-    exempt = _exemp_json(session, period, shop)
+    exempt = _exemp_json(groups, shop)
     if any(v != 0 for row in exempt["inv"] for k, v in row.items() if k != "sply_ty"):
         sections["nil"] = exempt
     hsn = {
-        "hsn_b2b": _hsn_json(session, period, True),
-        "hsn_b2c": _hsn_json(session, period, False),
+        "hsn_b2b": _hsn_json(session, period, True, memo),
+        "hsn_b2c": _hsn_json(session, period, False, memo),
     }
     sections["hsn"] = {k: v for k, v in hsn.items() if v}
     sections["doc_issue"] = _doc_issue_json(session, period)
@@ -1027,15 +1158,17 @@ def gstr1_zip(session: Session, period: Period, shop: Shop, out: IO[bytes]) -> N
     """Write every GSTR-1 CSV (the offline tool's names) and the portal JSON into a ZIP.
 
     Each CSV streams from its query into the archive; nothing holds the month in memory.
+    The grouped figures (B2CS, table 8, HSN) are computed once for the CSVs and the JSON.
     """
+    memo: Memo = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in TABLES:
-            report = table.build(session, period, shop, stream=True)
+            report = table.build(session, period, shop, stream=True, memo=memo)
             with archive.open(table.file, "w") as member:
                 for chunk in csv_text(safe_rows(csv_rows(report, table.csv_width))):
                     member.write(chunk.encode("utf-8"))
         name = f"GSTR1_{shop.gstin}_{period.fp}.json"
-        archive.writestr(name, json_text(gstr1_data(session, period, shop)))
+        archive.writestr(name, json_text(gstr1_data(session, period, shop, memo)))
 
 
 # -- GSTR-3B -------------------------------------------------------------------------------
@@ -1119,26 +1252,13 @@ def gstr3b(session: Session, period: Period, shop: Shop) -> Gstr3b:
     """GSTR-3B: outward supplies net of the month's credit notes, 3.2, and input tax credit."""
     result = Gstr3b(period, shop.gstin)
     places: dict[str, Heads] = {}
-    for sign, rows in ((1, _invoice_rows(period, shop)), (-1, _note_rows(period, shop))):
-        sums = [
-            func.sum(rows.c.taxable),
-            func.sum(rows.c.igst),
-            func.sum(rows.c.cgst),
-            func.sum(rows.c.sgst),
-            func.sum(rows.c.cess),
-        ]
-        taxed = _taxed(rows.c.split, rows.c.rate)
-        result.outward.add(session.execute(select(*sums).where(taxed)).one(), sign)
-        result.nil_exempt.add(
-            [session.execute(select(sums[0]).where(~taxed)).scalar(), 0, 0, 0, 0], sign
-        )
-        by_place = (
-            select(rows.c.pos, *sums)
-            .where(taxed, rows.c.reg == 0, rows.c.split == "igst")
-            .group_by(rows.c.pos)
-        )
-        for pos, *values in session.execute(by_place):
-            places.setdefault(pos, Heads()).add(values, sign)
+    for g in month_groups(session, period, shop):
+        if not g.taxed:
+            result.nil_exempt.taxable += g.taxable
+            continue
+        result.outward.add(g.heads)
+        if not g.reg and g.split == "igst":
+            places.setdefault(g.pos, Heads()).add(g.heads)
     result.unregistered_inter = dict(sorted(places.items()))
 
     lo, hi = _bounds(period)

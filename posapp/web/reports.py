@@ -272,8 +272,10 @@ def gstr1() -> Response | tuple[str, int]:
         return _download(name, "application/zip", _chunks(spool))
     tables = []
     if period is not None and shop is not None:
+        memo: gstr.Memo = {}  # B2CS and table 8 share one pass, as the two HSN tabs do
         tables = [
-            (table, table.build(db.session, period, shop, limit=GST_SHOWN)) for table in gstr.TABLES
+            (table, table.build(db.session, period, shop, limit=GST_SHOWN, memo=memo))
+            for table in gstr.TABLES
         ]
     html = render_template(
         "reports/gstr1.html", period=period, shop=shop, tables=tables, error=error, shown=GST_SHOWN
