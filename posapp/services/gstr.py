@@ -2,8 +2,8 @@
 
 Everything is read from stored documents only: each line's tax heads (CGST/SGST/IGST, cess as
 tax minus the three), each document's `tax_split` and `place_of_supply`, and the customer's
-GSTIN. Nothing is recomputed, so the returns say what the invoices said. docs/DESIGN.md §10
-holds the rules (which invoice goes to which table, the thresholds, the formats).
+GSTIN. Nothing is recomputed, so the returns say what the invoices said. docs/DESIGN.md ("GST
+returns") holds the rules: which invoice goes to which table, the thresholds, the formats.
 
 Big months never sit in memory: the invoice-wise tables (B2B, B2CL, CDNR, CDNUR) stream rows
 from one set-based query grouped per (document, rate) through `report_framework.batches`;
