@@ -88,9 +88,6 @@ REPORTS = [
     "sales-by-method",
     "profit-and-loss",
     "tax-by-rate",
-    "hsn-summary",
-    "gstr1-b2c-invoices",
-    "gstr1-b2cs",
 ]
 
 
@@ -411,6 +408,15 @@ def main() -> None:
                     samples = timed(report_n, lambda _i, u=url: page.ok("GET", u), warm=0)
                     figures.append(f"{statistics.median(samples):.0f}")
                 table.add(f"report {name}, 1 month / 1 year", f"{' / '.join(figures)} ms")
+            # The GST returns of last month: GSTR-1 page, its ZIP (every CSV + JSON), GSTR-3B.
+            month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            figures = []
+            for url in (f"/reports/gst/gstr1?month={month}",
+                        f"/reports/gst/gstr1?month={month}&format=zip",
+                        f"/reports/gst/gstr3b?month={month}"):  # fmt: skip
+                samples = timed(report_n, lambda _i, u=url: page.ok("GET", u), warm=0)
+                figures.append(f"{statistics.median(samples):.0f}")
+            table.add("GSTR-1 page / ZIP / GSTR-3B, last month", f"{' / '.join(figures)} ms")
         if "pdf" in only:
             items = [{"product_id": pid, "quantity": 1} for pid in facts["pcs"][:50]]
             for pid in facts["pcs"][:50]:

@@ -1,4 +1,4 @@
-"""Sales, profit, tax and GSTR-1 reports over a local date range (void bills never count).
+"""Sales, profit and tax reports over a local date range (void bills never count).
 
 Each function returns a `report_framework.Report`, so every report shares one page template
 and one CSV writer. Per-day figures come from the `daily_sales` summary; product, category,
@@ -7,7 +7,6 @@ cashier and tax figures read the invoice lines of the range through the invoices
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,20 +30,6 @@ from posapp.services.pricing import LEGACY_TAX_RULE
 from posapp.services.report_framework import Report, batches, collect
 from posapp.services.summaries import METHODS, local_day
 
-# GST state codes (the first two digits of a GSTIN), for GSTR-1's "Place Of Supply".
-STATE_CODES = {
-    "01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh",
-    "05": "Uttarakhand", "06": "Haryana", "07": "Delhi", "08": "Rajasthan",
-    "09": "Uttar Pradesh", "10": "Bihar", "11": "Sikkim", "12": "Arunachal Pradesh",
-    "13": "Nagaland", "14": "Manipur", "15": "Mizoram", "16": "Tripura", "17": "Meghalaya",
-    "18": "Assam", "19": "West Bengal", "20": "Jharkhand", "21": "Odisha",
-    "22": "Chhattisgarh", "23": "Madhya Pradesh", "24": "Gujarat",
-    "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra", "29": "Karnataka",
-    "30": "Goa", "31": "Lakshadweep", "32": "Kerala", "33": "Tamil Nadu", "34": "Puducherry",
-    "35": "Andaman and Nicobar Islands", "36": "Telangana", "37": "Andhra Pradesh",
-    "38": "Ladakh", "97": "Other Territory",
-}  # fmt: skip
-
 
 def _in_range(start: date, end: date) -> list[Any]:
     return [
@@ -52,13 +37,6 @@ def _in_range(start: date, end: date) -> list[Any]:
         Invoice.created_at < local_midnight_utc(end + timedelta(days=1)),
         Invoice.status != "void",
     ]
-
-
-def cgst_half(tax: int) -> int:
-    """The central half of a legacy (tax_rule 1) rate row's tax: it takes the odd paisa (as
-    `pricing.TaxRow.legacy`). A tax_rule 2 intra-state row's tax is two equal halves, so this
-    is its stored CGST exactly."""
-    return (tax + 1) // 2 if tax >= 0 else -((-tax + 1) // 2)
 
 
 def _days(session: Session, start: date, end: date) -> list[tuple[DailySales, int]]:
@@ -530,155 +508,3 @@ def tax_by_rate(session: Session, start: date, end: date) -> Report:
         ("IGST", "money"),
     ]
     return Report("Tax summary by rate", columns, rows, _totals(columns, rows))
-
-
-def hsn_summary(session: Session, start: date, end: date) -> Report:
-    """GSTR-1-style HSN-wise summary: per HSN, rate and unit, quantity, values and tax.
-
-    Returns made in the range come off their HSN, as the tax summary nets them.
-    """
-    sold = (
-        select(
-            InvoiceLine.hsn,
-            InvoiceLine.unit,
-            InvoiceLine.tax_rate_bp,
-            func.sum(InvoiceLine.qty_milli),
-            func.sum(InvoiceLine.total),
-            func.sum(InvoiceLine.taxable),
-            func.sum(InvoiceLine.tax),
-        )
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(*_in_range(start, end))
-        .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.tax_rate_bp)
-    )
-    returned = (
-        select(
-            InvoiceLine.hsn,
-            InvoiceLine.unit,
-            InvoiceLine.tax_rate_bp,
-            func.sum(CreditNoteLine.qty_milli),
-            func.sum(CreditNoteLine.total),
-            func.sum(CreditNoteLine.taxable),
-            func.sum(CreditNoteLine.tax),
-        )
-        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
-        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
-        .where(*_returns_in(start, end))
-        .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.tax_rate_bp)
-    )
-    sums: dict[tuple[str, str, int], list[int]] = {}
-    for sign, stmt in ((1, sold), (-1, returned)):
-        for hsn, unit, rate, *values in session.execute(stmt):
-            row = sums.setdefault((hsn or "", unit, int(rate)), [0, 0, 0, 0])
-            for i, value in enumerate(values):
-                row[i] += sign * int(value)
-    rows = [
-        [hsn or "(none)", unit, (q, unit), percent_str(rate), total, taxable, tax]
-        for (hsn, unit, rate), (q, total, taxable, tax) in sorted(
-            sums.items(), key=lambda item: (item[0][0], item[0][2], item[0][1])
-        )
-    ]
-    columns = [
-        ("HSN", "text"),
-        ("UQC", "text"),
-        ("Total quantity", "qty"),
-        ("Rate %", "decimal"),
-        ("Total value", "money"),
-        ("Taxable value", "money"),
-        ("Tax", "money"),
-    ]
-    return Report("HSN-wise summary", columns, rows, _totals(columns, rows))
-
-
-def b2c_invoices(
-    session: Session, start: date, end: date, limit: int | None = None, *, stream: bool = False
-) -> Report:
-    """GSTR-1 B2C, invoice-wise: one row per bill and rate, with the CGST/SGST halves.
-
-    A year is hundreds of thousands of rows: with `limit` only the first rows are built (the
-    page shows those) while the totals and the row count still cover the whole range in SQL;
-    with `stream` they are read a batch at a time as the CSV is written.
-    """
-    # Each bill gives at least one row, so the first `limit` bills hold the first rows.
-    shown = _per_invoice_rate(start, end, first=limit)
-    stmt = (
-        select(
-            Invoice.number,
-            Invoice.created_at,
-            shown.c.rate,
-            shown.c.taxable,
-            shown.c.tax,
-            shown.c.total,
-        )
-        .join(shown, shown.c.iid == Invoice.id)
-        .order_by(Invoice.created_at, Invoice.id, shown.c.rate)
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-
-    def rows() -> Iterator[list[Any]]:
-        for number, created, rate, taxable, tax, total in batches(session, stmt):
-            cgst = cgst_half(int(tax))
-            yield [
-                number,
-                created,
-                percent_str(rate),
-                int(taxable),
-                cgst,
-                int(tax) - cgst,
-                int(tax),
-                int(total),
-            ]
-
-    columns = [
-        ("Invoice number", "text"),
-        ("Invoice date", "time"),
-        ("Rate %", "decimal"),
-        ("Taxable value", "money"),
-        ("CGST", "money"),
-        ("SGST", "money"),
-        ("Tax", "money"),
-        ("Value", "money"),
-    ]
-    title = "GSTR-1 B2C invoice-wise"
-    if limit is None:
-        money = [name for name, kind in columns if kind == "money"]
-        return collect(title, columns, rows(), money, stream=stream)
-    per = _per_invoice_rate(start, end)
-    count, taxable, tax, cgst, total = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(per.c.taxable), 0),
-            func.coalesce(func.sum(per.c.tax), 0),
-            # Lines never carry negative tax. The cast keeps the halving integer division on
-            # PostgreSQL, where SUM of a bigint is numeric (and 7/2 would be 3.5).
-            func.coalesce(func.sum((cast(per.c.tax, BigInteger) + 1) // 2), 0),
-            func.coalesce(func.sum(per.c.total), 0),
-        )
-    ).one()
-    totals = {
-        "Taxable value": int(taxable),
-        "CGST": int(cgst),
-        "SGST": int(tax) - int(cgst),
-        "Tax": int(tax),
-        "Value": int(total),
-    }
-    return Report(title, columns, list(rows()), totals, count=int(count))
-
-
-def b2cs(session: Session, start: date, end: date, tax_number: str) -> Report:
-    """GSTR-1 B2CS, rate-wise, in the columns of the GST offline tool's b2cs sheet."""
-    code = tax_number[:2]
-    place = f"{code}-{STATE_CODES[code]}" if code in STATE_CODES else ""
-    by_rate = tax_by_rate(session, start, end)
-    rows = [["OE", place, rate, "", taxable, "0.00", ""] for rate, taxable, *_ in by_rate.rows]
-    columns = [
-        ("Type", "text"),
-        ("Place Of Supply", "text"),
-        ("Rate", "decimal"),
-        ("Applicable % of Tax Rate", "text"),
-        ("Taxable Value", "money"),
-        ("Cess Amount", "decimal"),
-        ("E-Commerce GSTIN", "text"),
-    ]
-    return Report("GSTR-1 B2CS rate-wise", columns, rows)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
@@ -20,6 +21,7 @@ from posapp.services import (
     cash_sessions,
     expenses,
     exports,
+    gstr,
     report_framework,
     reports,
     sales_reports,
@@ -43,18 +45,12 @@ RANGED: dict[str, tuple[str, RangeReport]] = {
     "sales-by-method": ("Sales by payment method", sales_reports.sales_by_method),
     "profit-and-loss": ("Profit and loss", sales_reports.profit_and_loss),
     "tax-by-rate": ("Tax summary by rate", sales_reports.tax_by_rate),
-    "hsn-summary": ("HSN-wise summary", sales_reports.hsn_summary),
-    "gstr1-b2c-invoices": ("GSTR-1 B2C invoice-wise", sales_reports.b2c_invoices),
-    "gstr1-b2cs": (
-        "GSTR-1 B2CS rate-wise",
-        lambda s, a, b: sales_reports.b2cs(s, a, b, shop_settings().tax_number),
-    ),
     "expenses": ("Expenses", expenses.expense_report),
     "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
 }
 # Ranged reports whose rows can run to the whole catalog or a year of bills: a page reads only
 # the rows it shows (with the whole report's totals and row count), a CSV streams them.
-LONG = {"sales-by-product", "gstr1-b2c-invoices"}
+LONG = {"sales-by-product"}
 STOCK = {
     "stock": "Stock on hand",
     "movements": "Stock movements",
@@ -63,10 +59,13 @@ STOCK = {
 }
 CSV_FILTERS = ("from", "to", "reason", "days")
 TITLES = {**{k: v[0] for k, v in RANGED.items()}, **STOCK}
+# The GST returns have pages of their own (a month, several tables, a ZIP or JSON download).
+GST_RETURNS = {"gstr1": "GSTR-1 (CSV files + JSON)", "gstr3b": "GSTR-3B summary"}
+GST_SHOWN = 20
 GROUPS = {
     "Sales": [k for k in RANGED if k.startswith("sales-")],
-    "Profit and tax": ["profit-and-loss", "tax-by-rate", "hsn-summary"],
-    "For the accountant (GSTR-1)": ["gstr1-b2c-invoices", "gstr1-b2cs"],
+    "Profit and tax": ["profit-and-loss", "tax-by-rate"],
+    "GST returns": ["gstr1", "gstr3b"],
     "Stock": list(STOCK),
     "Expenses": ["expenses"],
     "Cash drawer": ["cash-sessions"],
@@ -110,7 +109,10 @@ def chart_data(name: str, report: report_framework.Report) -> dict[str, Any] | N
 @admin_required
 def index() -> str:
     """The list of reports."""
-    return render_template("reports/index.html", titles=TITLES, groups=GROUPS)
+    links = {name: url_for(f"reports.{name}") for name in GST_RETURNS}
+    return render_template(
+        "reports/index.html", titles={**TITLES, **GST_RETURNS}, groups=GROUPS, links=links
+    )
 
 
 def _csv(name: str, report: report_framework.Report) -> Response:
@@ -221,3 +223,89 @@ def add_expense() -> Response:
     )
     flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
     return redirect(url_for("reports.show", name="expenses"))
+
+
+def _gst_month() -> tuple[gstr.Period | None, gstr.Shop | None, str | None, int]:
+    """The month asked for and the shop's GST identity, or the message that stops the page."""
+    try:
+        period = gstr.parse_month(request.args.get("month"), local_today())
+    except DomainError as exc:
+        return None, None, exc.message, exc.status
+    try:
+        return period, gstr.Shop.of(shop_settings()), None, 200
+    except DomainError as exc:
+        return period, None, exc.message, exc.status
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    """The file a piece at a time, closed (and its temporary file gone) when done or dropped."""
+    try:
+        while chunk := spool.read(64 * 1024):
+            yield chunk
+    finally:
+        spool.close()
+
+
+def _download(name: str, mimetype: str, body: str | Iterator[bytes]) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/gst/gstr1")
+@admin_required
+def gstr1() -> Response | tuple[str, int]:
+    """GSTR-1 of a month: each table's first rows and totals; ?format=zip downloads them all."""
+    period, shop, error, status = _gst_month()
+    if period is not None and shop is not None and request.args.get("format") == "zip":
+        exports.record_export(db.session, current_user.id, f"GSTR-1 {period.fp}", "download")
+        # A month of a busy shop is a few MB of CSV: spooled to disk past 8 MB, not held.
+        # Left open on purpose: `_chunks` closes it once the response has been read.
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)  # noqa: SIM115
+        try:
+            gstr.gstr1_zip(db.session, period, shop, spool)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        name = f"GSTR1_{shop.gstin}_{period.fp}.zip"
+        return _download(name, "application/zip", _chunks(spool))
+    tables = []
+    if period is not None and shop is not None:
+        memo: gstr.Memo = {}  # B2CS and table 8 share one pass, as the two HSN tabs do
+        tables = [
+            (table, table.build(db.session, period, shop, limit=GST_SHOWN, memo=memo))
+            for table in gstr.TABLES
+        ]
+    html = render_template(
+        "reports/gstr1.html", period=period, shop=shop, tables=tables, error=error, shown=GST_SHOWN
+    )
+    return html, status
+
+
+@bp.get("/gst/gstr3b")
+@admin_required
+def gstr3b() -> Response | tuple[str, int]:
+    """GSTR-3B of a month as a page; ?format=json downloads the portal's JSON."""
+    period, shop, error, status = _gst_month()
+    summary = None
+    if period is not None and shop is not None:
+        summary = gstr.gstr3b(db.session, period, shop)
+        if request.args.get("format") == "json":
+            exports.record_export(db.session, current_user.id, f"GSTR-3B {period.fp}", "download")
+            return _download(
+                f"GSTR3B_{shop.gstin}_{period.fp}.json",
+                "application/json",
+                gstr.json_text(summary.json()),
+            )
+    report = gstr.gstr3b_report(summary) if summary else None
+    html = render_template(
+        "reports/gstr3b.html",
+        period=period,
+        shop=shop,
+        summary=summary,
+        report=report,
+        kinds=dict(report.columns) if report else {},
+        error=error,
+    )
+    return html, status

@@ -40,11 +40,9 @@ ROWS = [
             "sales-by-method",
             "profit-and-loss",
             "tax-by-rate",
-            "hsn-summary",
-            "gstr1-b2c-invoices",
-            "gstr1-b2cs",
         ]
     ),
+    "GSTR-1 page / ZIP / GSTR-3B, last month",
     "invoice PDF, 50 lines",
     "label sheet PDF, 240 labels",
     "CSV import of 200 products",

@@ -69,6 +69,6 @@ def test_report_pages_draw_their_charts_in_both_themes(page: Any, live_server: A
     expect(page.locator("#report-chart")).to_have_attribute("data-drawn", "dark")
     assert page.evaluate("Object.keys(Chart.instances).length") == 1
     # A report without a chart loads no chart script at all.
-    page.goto("/reports/hsn-summary")
+    page.goto("/reports/profit-and-loss")
     assert page.locator("#report-chart").count() == 0
     assert console_errors == []

@@ -137,6 +137,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("inventory.settings", "POST"): ADMIN,
     ("reports.index", "GET"): ADMIN,
     ("reports.show", "GET"): ADMIN,
+    ("reports.gstr1", "GET"): ADMIN,
+    ("reports.gstr3b", "GET"): ADMIN,
     ("audit.index", "GET"): ADMIN,
     ("users.index", "GET"): ADMIN,
     ("users.create", "POST"): ADMIN,

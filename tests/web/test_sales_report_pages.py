@@ -49,7 +49,7 @@ def test_bad_ranges_answer_a_message_not_a_500(admin_client: FlaskClient) -> Non
     assert response.status_code == 422 and "ends before it starts" in response.get_data(
         as_text=True
     )
-    assert admin_client.get("/reports/hsn-summary?from=x&format=csv").status_code == 422
+    assert admin_client.get("/reports/tax-by-rate?from=x&format=csv").status_code == 422
 
 
 def test_expenses_are_added_listed_and_neutralised(admin_client: FlaskClient) -> None:
@@ -132,5 +132,5 @@ def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
         {"label": "Net sales", "data": ["315.50"]},
         {"label": "Gross profit", "data": ["65.11"]},
     ]
-    plain = admin_client.get("/reports/hsn-summary").get_data(as_text=True)
+    plain = admin_client.get("/reports/profit-and-loss").get_data(as_text=True)
     assert "report-chart" not in plain and "chart.umd.min.js" not in plain
