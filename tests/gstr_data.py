@@ -20,10 +20,10 @@ Prices exclusive of tax, no round-off; minor units (paise):
              Rice 20 kg @40 5 % (80000, 2000 + 2000); PUR2 without a supplier GSTIN (no ITC);
              PUR3 with a GSTIN, entered in November but billed on 30 October (October's ITC).
 
-Until helper "tax" lands, checkout writes every invoice intra-state with the odd paisa to
-CGST and no place of supply: `stamp_heads_until_tax_lands` writes the heads, split and place
-each document would carry (hand-computed above; every tax here is even, so the halves are
-exact) through the ORM. Once checkout stores them itself, drop that call.
+Every document is made by the real services: customers with their GSTIN and state through
+the customer service, sales through checkout (which decides the split and the place of supply
+from the customer's state), returns, the void, and purchase bills with the supplier's GSTIN,
+bill date and line rates through `inventory.receive_stock`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from posapp.models import CreditNote, Customer, Invoice, Product, Purchase, User
+from posapp.models import CreditNote, Customer, Invoice, Product, User
 from posapp.models.base import clock_at, local_midnight_utc, write_transaction
 from posapp.services import checkout, inventory, returns
 from posapp.services.settings import save_settings
@@ -85,26 +85,6 @@ def _give_back(session: Session, user: User, day: int, invoice: Invoice, product
         )
 
 
-def stamp_heads_until_tax_lands(session: Session, places: dict[int, tuple[str, str]]) -> None:
-    """Write split, place of supply and heads as checkout will once helper "tax" lands.
-
-    `places` maps invoice id -> (tax_split, place_of_supply); credit notes follow their invoice.
-    """
-    with write_transaction(session):
-        for invoice_id, (split, place) in places.items():
-            invoice = session.get(Invoice, invoice_id)
-            assert invoice is not None
-            documents: list[Invoice | CreditNote] = [invoice, *invoice.credit_notes]
-            for document in documents:
-                document.tax_split, document.place_of_supply, document.tax_rule = split, place, 2
-                for line in document.lines:
-                    assert line.tax % 2 == 0, "the fixture's taxes halve exactly"
-                    if split == "igst":
-                        line.cgst, line.sgst, line.igst = 0, 0, line.tax
-                    else:
-                        line.cgst, line.sgst, line.igst = line.tax // 2, line.tax // 2, 0
-
-
 def seed_month(session: Session, admin: User) -> Month:
     """Build the month above through checkout, returns, void and purchases."""
     with write_transaction(session):
@@ -115,19 +95,9 @@ def seed_month(session: Session, admin: User) -> Month:
     soap = make_product(session, name="Soap", price="100", tax_rate="18", hsn="3401")
     salt = make_product(session, name="Salt", price="20", tax_rate="0", hsn="2501")
     tv = make_product(session, name="TV", price="120000", tax_rate="18", hsn="8528")
-    asha = make_customer(session, admin, name="Asha")
-    bengaluru = make_customer(session, admin, name="Bengaluru Stores")
-    kiran = make_customer(session, admin, name="Kiran Patel")
-    # The customer service may not take GST details yet: set them on the rows.
-    with write_transaction(session):
-        for customer, gstin, legal, state in (
-            (asha, ASHA_GSTIN, "Asha Traders", "27"),
-            (bengaluru, BENGALURU_GSTIN, "", "29"),
-            (kiran, "", "", "24"),
-        ):
-            row = session.get(Customer, customer.id)
-            assert row is not None
-            row.gstin, row.legal_name, row.state_code = gstin, legal, state
+    asha = make_customer(session, admin, name="Asha", gstin=ASHA_GSTIN, legal_name="Asha Traders")
+    bengaluru = make_customer(session, admin, name="Bengaluru Stores", gstin=BENGALURU_GSTIN)
+    kiran = make_customer(session, admin, name="Kiran Patel", state_code="24")
 
     inv1 = _sell(session, admin, 2, [(rice, "10"), (soap, "3")], asha.id)
     inv2 = _sell(session, admin, 3, [(soap, "5")], bengaluru.id)
@@ -140,46 +110,23 @@ def seed_month(session: Session, admin: User) -> Month:
     _give_back(session, admin, 20, inv1, soap)
     _give_back(session, admin, 21, inv3, rice)
     _give_back(session, admin, 22, inv5, soap)
-    stamp_heads_until_tax_lands(
-        session,
-        {
-            inv1.id: ("cgst_sgst", "27"),
-            inv2.id: ("igst", "29"),
-            inv3.id: ("cgst_sgst", "27"),
-            inv4.id: ("cgst_sgst", "27"),
-            inv5.id: ("igst", "24"),
-            inv6.id: ("cgst_sgst", "27"),
-        },
-    )
 
-    for day, lines in (
-        (10, [(soap, "10", "60"), (rice, "20", "40")]),
-        (11, [(soap, "1", "60")]),
-        (12, [(soap, "1", "60")]),
+    for day, gstin, bill_day, lines in (
+        (10, ASHA_GSTIN, "2026-11-10", [(soap, "10", "60"), (rice, "20", "40")]),
+        (11, "", "", [(soap, "1", "60")]),
+        (12, ASHA_GSTIN, "2026-10-30", [(soap, "1", "60")]),
     ):
         with clock_at(at(day)):
             inventory.receive_stock(
                 session,
                 {
                     "supplier": "Wholesale",
+                    "supplier_gstin": gstin,
+                    "bill_date": bill_day,
                     "lines": [{"code": p.code, "quantity": q, "unit_cost": c} for p, q, c in lines],
                 },
                 admin.id,
             )
-    # Until helper "purchases" takes supplier GSTINs and input tax on the form: on the rows.
-    with write_transaction(session):
-        bills = session.query(Purchase).order_by(Purchase.id).all()
-        for bill, gstin, bill_day in (
-            (bills[0], ASHA_GSTIN, date(2026, 11, 10)),
-            (bills[1], "", None),
-            (bills[2], ASHA_GSTIN, date(2026, 10, 30)),
-        ):
-            bill.supplier_gstin, bill.supplier_state, bill.bill_date = gstin, gstin[:2], bill_day
-            for line in bill.lines:
-                line.tax_rate_bp = 1800 if line.product_id == soap.id else 500
-                line.taxable = line.unit_cost * line.qty_milli // 1000
-                half = line.taxable * line.tax_rate_bp // 20000
-                line.cgst = line.sgst = half
 
     invoices = [session.get(Invoice, i.id) for i in (inv1, inv2, inv3, inv4, inv5, inv6)]
     notes = session.query(CreditNote).order_by(CreditNote.id).all()

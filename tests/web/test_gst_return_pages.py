@@ -29,7 +29,7 @@ def test_gstr1_shows_each_table_and_downloads_one_zip(
     assert "INV2026-000005" in html and "CN2026-000003" in html and "24-Gujarat" in html
     assert 'value="2026-11"' in html
 
-    before = db.session.query(AuditLog).filter_by(action="export").count()
+    before = db.session.query(AuditLog).filter_by(action="export.create").count()
     download = admin_client.get(f"/reports/gst/gstr1?{NOVEMBER}&format=zip")
     assert download.status_code == 200 and download.mimetype == "application/zip"
     assert f"GSTR1_{SHOP_GSTIN}_112026.zip" in download.headers["Content-Disposition"]
@@ -37,7 +37,7 @@ def test_gstr1_shows_each_table_and_downloads_one_zip(
         assert "hsn(b2c).csv" in archive.namelist() and "b2b.csv" in archive.namelist()
         data = json.loads(archive.read(f"GSTR1_{SHOP_GSTIN}_112026.json"), parse_float=Decimal)
     assert data["fp"] == "112026" and data["b2cl"][0]["inv"][0]["val"] == Decimal("141836")
-    assert db.session.query(AuditLog).filter_by(action="export").count() == before + 1
+    assert db.session.query(AuditLog).filter_by(action="export.create").count() == before + 1
 
 
 def test_gstr3b_page_and_json(admin_client: FlaskClient, admin: User) -> None:
