@@ -100,6 +100,8 @@ class Sale:
     note: str
     cash_session_id: int | None
     allow_negative_stock: bool
+    # What the invoice was issued with (services/issued.py), as stored in `issued_as`.
+    issued_as: str | None = None
 
 
 @dataclass
@@ -151,7 +153,7 @@ def invoice_row(sale: Sale) -> dict[str, Any]:
         "tax_split": "cgst_sgst",
         "place_of_supply": "",
         "tax_rule": 1,
-        "issued_as": None,
+        "issued_as": sale.issued_as,
     }
 
 
