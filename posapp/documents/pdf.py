@@ -7,7 +7,7 @@ import re
 import threading
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, cast
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -32,8 +32,19 @@ def _percent_text(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _settings_of(ctx: Any) -> ShopSettings:
-    return ctx["settings"]
+class Formats(Protocol):
+    """The currency and locale numbers are printed with."""
+
+    currency: str
+    locale: str
+
+
+def _settings_of(ctx: Any) -> Formats:
+    # An issued document prints with the currency and locale of its snapshot (`formats`);
+    # other PDFs (statements, labels, reports) with today's settings.
+    if "formats" in ctx:
+        return cast(Formats, ctx["formats"])
+    return cast(ShopSettings, ctx["settings"])
 
 
 @pass_context

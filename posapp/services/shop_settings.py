@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import re
@@ -237,10 +238,9 @@ def _legacy_logo(data_dir: Path, name: str) -> bytes | None:
         return None
     if _content_name(content) != name:
         return None
-    try:
+    # On failure it is still readable from logo.png, and kept at the next read or upload.
+    with contextlib.suppress(OSError):
         _keep(data_dir, content)
-    except OSError:
-        pass  # still readable from logo.png; kept by content at the next read or upload
     return content
 
 
