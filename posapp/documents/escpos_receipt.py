@@ -78,9 +78,7 @@ class _Writer:
         self.p.set_with_default()
 
 
-def _header(
-    w: _Writer, name: str, address: str, phone: str, tax_id: str, title: str
-) -> None:
+def _header(w: _Writer, name: str, address: str, phone: str, tax_id: str, title: str) -> None:
     w.centred(name, bold=True, big=True)
     w.p.set(align="center")
     w.lines(_wrap(address, w.columns))
