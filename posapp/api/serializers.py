@@ -55,7 +55,7 @@ def product_json(product: Product) -> dict[str, Any]:
 def _issued(document: Invoice | CreditNote, kind: str) -> issued.Issued:
     """What the document was issued with; today's settings only for a row without a snapshot
     (rows inserted outside the app: the data migration froze every earlier document)."""
-    if document.issued_as:
+    if document.issued_as and not issued.is_legacy(document.issued_as):
         return issued.read(document.issued_as)
     return issued.for_document(document, load_settings(db.session), document.customer, kind)
 

@@ -21,6 +21,11 @@ KINDS = ("invoice", "credit_note")
 # Rule 5(1)(g) of the CGST Rules: the words a composition taxpayer's bill of supply carries.
 COMPOSITION_DECLARATION = "Composition taxable person, not eligible to collect tax on supplies"
 LOGO_NAME = re.compile(r"[0-9a-f]{16}")
+# Documents issued before snapshots existed were frozen by a migration as
+# {"v": 1, "base": "legacy", "kind", "tax_split", "place_of_supply" (the code), "buyer"}: the
+# shop part, the same for all of them, is stored once in the setting `issued_legacy_base`.
+LEGACY = "legacy"
+LEGACY_BASE_KEY = "issued_legacy_base"
 
 
 class BuyerRecord(Protocol):
@@ -55,6 +60,15 @@ def titles(settings: ShopSettings, kind: str) -> tuple[str, str, str]:
 
 def _state(code: str) -> dict[str, str] | None:
     return {"code": code, "name": STATES.get(code, "")} if code else None
+
+
+def legacy_base(settings: ShopSettings) -> dict[str, Any]:
+    """The shop part of a snapshot (no kind, buyer, split or place): what the migration
+    freezes once for every earlier document."""
+    data = snapshot(settings, None, kind="invoice", tax_split="", place_of_supply="")
+    for key in ("kind", "buyer", "tax_split", "place_of_supply"):
+        del data[key]
+    return data
 
 
 def snapshot(
@@ -207,9 +221,34 @@ class Issued:
         return "GSTIN" if self.layout.currency == "INR" else "Tax No."
 
 
-def read(text: str) -> Issued:
-    """Parse a stored snapshot into the renderers' typed view."""
+def is_legacy(text: str) -> bool:
+    """Whether a stored snapshot is one the data migration froze (it needs the shop base)."""
+    return loads(text).get("base") == LEGACY
+
+
+def _from_legacy(data: dict[str, Any], legacy_base: str) -> dict[str, Any]:
+    """A frozen earlier document: the shop base stored once, plus its own buyer and split."""
+    if not legacy_base:
+        raise ValueError("a frozen document needs the issued_legacy_base setting")
+    merged = loads(legacy_base)
+    kind = data["kind"]
+    merged.update(
+        kind=kind,
+        buyer=data["buyer"],
+        tax_split=data["tax_split"],
+        place_of_supply=_state(data["place_of_supply"] or ""),
+    )
+    if kind == "credit_note":
+        merged.update(title="CREDIT NOTE", receipt_title="CREDIT NOTE", declaration="")
+    return merged
+
+
+def read(text: str, legacy_base: str = "") -> Issued:
+    """Parse a stored snapshot into the renderers' typed view (`legacy_base`: the setting
+    `issued_legacy_base`, needed only for documents the data migration froze)."""
     data = loads(text)
+    if data.get("base") == LEGACY:
+        data = _from_legacy(data, legacy_base)
     place = data.get("place_of_supply")
     buyer = data.get("buyer")
     return Issued(
@@ -234,7 +273,7 @@ def for_document(
     """The document's own snapshot; for a row written without one (only rows inserted outside
     the app: the data migration froze every earlier document), one taken from `settings`."""
     if document.issued_as:
-        return read(document.issued_as)
+        return read(document.issued_as, settings.issued_legacy_base)
     return read(
         dumps(
             snapshot(

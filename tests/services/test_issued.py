@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from posapp.extensions import db
 from posapp.models import Invoice
@@ -106,3 +107,66 @@ def test_checkout_and_return_store_what_they_were_issued_with(app) -> None:  # t
     assert note_view.kind == "credit_note" and note_view.title == "CREDIT NOTE"
     assert note_view.seller.name == load_settings(db.session).shop_name == "Asha Stores"
     assert note_view.buyer is not None and note_view.buyer.gstin == GSTIN
+
+
+def test_the_migration_freezes_documents_issued_before_snapshots(app) -> None:  # type: ignore[no-untyped-def]
+    """Documents without a snapshot are frozen once with the settings and customers of the
+    day the migration runs; later changes leave them alone."""
+    from flask_migrate import downgrade, upgrade
+
+    from posapp import MIGRATIONS_DIR
+    from posapp.models import CreditNote
+
+    user = make_user(db.session)
+    with db.session.begin():
+        save_settings(db.session, shop_name="Old Name", tax_number=GSTIN, state_code="27", logo="")
+    customer = make_customer(db.session, user, name="Ravi", address="Pune")
+    with db.session.begin():
+        customer.gstin, customer.legal_name, customer.state_code = GSTIN, "Ravi LLP", "27"
+    walk_in_product = make_product(db.session, price="50.00", tax_rate="5")
+    sold = checkout.checkout(
+        db.session,
+        checkout.parse_checkout(
+            {
+                "items": [{"product_id": walk_in_product.id, "quantity": "2"}],
+                "customer_id": customer.id,
+            }
+        ),
+        user,
+    )
+    walk_in = checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": walk_in_product.id, "quantity": 1}]}),
+        user,
+    )
+    note = returns.create_return(
+        db.session,
+        sold.id,
+        {"lines": [{"line_id": sold.lines[0].id, "quantity": "1"}], "refund_method": "cash"},
+        user,
+    )
+    expected_invoice = issued.read(sold.issued_as or "")
+    expected_note = issued.read(note.issued_as or "")
+    expected_walk_in = issued.read(walk_in.issued_as or "")
+    ids = (sold.id, walk_in.id, note.id)
+    db.session.remove()
+    downgrade(directory=MIGRATIONS_DIR, revision="b18a0c5e7d31")
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE invoices SET issued_as = NULL"))
+        connection.execute(text("UPDATE credit_notes SET issued_as = NULL"))
+    upgrade(directory=MIGRATIONS_DIR)
+
+    # Everything changes afterwards: the frozen documents do not follow.
+    with db.session.begin():
+        save_settings(db.session, shop_name="New Name", tax_number="", composition_scheme=True)
+        db.session.get(type(customer), customer.id).legal_name = "Someone Else"  # type: ignore[union-attr]
+    settings = load_settings(db.session)
+    frozen_invoice = db.session.get(Invoice, ids[0])
+    frozen_walk_in = db.session.get(Invoice, ids[1])
+    frozen_note = db.session.get(CreditNote, ids[2])
+    assert frozen_invoice and frozen_walk_in and frozen_note
+    assert frozen_invoice.issued_as and issued.is_legacy(frozen_invoice.issued_as)
+    assert issued.for_document(frozen_invoice, settings, None, "invoice") == expected_invoice
+    assert issued.for_document(frozen_walk_in, settings, None, "invoice") == expected_walk_in
+    assert issued.for_document(frozen_note, settings, None, "credit_note") == expected_note
+    assert expected_invoice.buyer and expected_invoice.buyer.legal_name == "Ravi LLP"
