@@ -35,7 +35,7 @@ class ShopSettings:
     state_code: str = ""
     # Registered under the composition scheme: bills are a "Bill of Supply" with no tax.
     composition_scheme: bool = False
-    logo: str = ""  # a short hash of <data dir>/logo.png, "" when there is no logo
+    logo: str = ""  # the logo's content name: <data dir>/logos/<logo>.png, "" for none
     currency: str = "INR"
     locale: str = "en_IN"
     invoice_prefix: str = "INV"
