@@ -20,11 +20,21 @@ from posapp.api.base import (
 )
 from posapp.api.serializers import credit_note_json, invoice_json
 from posapp.apidoc import PDF, documented
-from posapp.documents.invoice_pdf import render_credit_note_pdf, render_invoice_pdf
+from posapp.documents.invoice_pdf import (
+    issued_credit_note,
+    issued_invoice,
+    render_credit_note_pdf,
+    render_invoice_pdf,
+)
 from posapp.extensions import db
 from posapp.services import checkout, invoices, returns
 from posapp.services.settings import load_settings
 from posapp.services.shop_settings import logo_data_uri
+
+
+def _logo(name: str) -> str | None:
+    """The logo a document was issued with (its snapshot's content name) as a data: URI."""
+    return logo_data_uri(Path(current_app.config["DATA_DIR"]), name)
 
 
 @bp.post("/invoice/create")
@@ -50,10 +60,11 @@ def get_invoice(key: str) -> dict[str, Any]:
 def invoice_pdf(key: str) -> Response:
     """Return the invoice as an A4 PDF (the contract), or `layout=a4|a5|receipt`."""
     invoice = invoices.invoice_for_user(db.session, key, caller())
+    settings = load_settings(db.session)
     pdf = render_invoice_pdf(
         invoice,
-        load_settings(db.session),
-        logo=logo_data_uri(Path(current_app.config["DATA_DIR"])),
+        settings,
+        logo=_logo(issued_invoice(invoice, settings).seller.logo),
         # The contract promises A4 to callers that do not ask; the shop's own layout
         # setting drives only its pages.
         layout=request.args.get("layout") or "a4",
@@ -125,7 +136,10 @@ def get_credit_note(key: str) -> dict[str, Any]:
 def credit_note_pdf(key: str) -> Response:
     """Return the A4 credit note as a PDF."""
     note = returns.credit_note_for_user(db.session, key, caller())
-    pdf = render_credit_note_pdf(note, load_settings(db.session))
+    settings = load_settings(db.session)
+    pdf = render_credit_note_pdf(
+        note, settings, _logo(issued_credit_note(note, settings).seller.logo)
+    )
     return Response(
         pdf,
         mimetype="application/pdf",

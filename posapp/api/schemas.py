@@ -286,6 +286,35 @@ class CustomerRef(Response):
     phone: str
 
 
+class Seller(Response):
+    """The shop as it issued the document (its snapshot, not today's settings)."""
+
+    name: str
+    address: str | None
+    phone: str | None
+    email: str | None
+    gstin: str | None
+    state_code: str | None = Field(examples=["27"])
+    state: str | None = Field(examples=["Maharashtra"])
+
+
+class Buyer(Response):
+    """The customer as billed (the snapshot, not today's customer record)."""
+
+    name: str
+    legal_name: str | None
+    gstin: str | None
+    address: str | None
+    phone: str | None
+    state_code: str | None
+    state: str | None
+
+
+class PlaceOfSupply(Response):
+    code: str = Field(examples=["27"])
+    name: str = Field(examples=["Maharashtra"])
+
+
 class InvoiceLine(Response):
     id: int
     product_id: int | None
@@ -338,7 +367,12 @@ class Invoice(Response):
     number: str = Field(examples=["INV2026-000123"])
     created_at: Timestamp
     cashier: str
-    customer: CustomerRef | None
+    customer: CustomerRef | None = Field(description="Name and phone as billed.")
+    title: str = Field(examples=["TAX INVOICE"])
+    declaration: str | None
+    seller: Seller
+    buyer: Buyer | None
+    place_of_supply: PlaceOfSupply | None
     lines: list[InvoiceLine]
     subtotal: Money
     discount_total: Money
@@ -347,7 +381,6 @@ class Invoice(Response):
         description="cgst_sgst: intra-state (equal halves); igst: inter-state; none: a bill "
         "of supply (no tax)."
     )
-    place_of_supply: StateCode | None = Field(description="GST state code; null if unknown.")
     tax_summary: list[TaxRow]
     round_off: Money
     total: Money
@@ -423,7 +456,12 @@ class CreditNote(Response):
     invoice: InvoiceRef
     invoice_status: InvoiceStatus
     user: str
-    customer: CustomerRef | None
+    customer: CustomerRef | None = Field(description="Name and phone as billed.")
+    title: str = Field(examples=["CREDIT NOTE"])
+    declaration: str | None
+    seller: Seller
+    buyer: Buyer | None
+    place_of_supply: PlaceOfSupply | None
     restock: bool
     refund_method: Literal[REFUND_METHODS]  # type: ignore[valid-type]
     reason: str | None
@@ -431,7 +469,6 @@ class CreditNote(Response):
     taxable_total: Money
     tax_total: Money
     tax_split: TaxSplit = Field(description="As on its invoice.")
-    place_of_supply: StateCode | None = Field(description="GST state code; null if unknown.")
     tax_summary: list[TaxRow]
     round_off: Money
     total: Money

@@ -7,13 +7,16 @@ from typing import Any
 
 from flask import url_for
 
+from posapp.extensions import db
 from posapp.models import CreditNote, Customer, Invoice, PaymentAllocation, Product, User
 from posapp.models.base import to_local
 from posapp.money import money_str, percent_str, qty_str
+from posapp.services import issued
 from posapp.services.customers import CustomerSummary, display_phone
 from posapp.services.ledger import PaymentResult
 from posapp.services.ledger_views import LedgerLine
 from posapp.services.pricing import PricedCart, TaxedLine, TaxRow, summarise_tax
+from posapp.services.settings import load_settings
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -72,14 +75,63 @@ def tax_row_json(row: TaxRow) -> dict[str, str]:
     }
 
 
+def _issued(document: Invoice | CreditNote, kind: str) -> issued.Issued:
+    """What the document was issued with; today's settings only for a row without a snapshot
+    (rows inserted outside the app: the data migration froze every earlier document)."""
+    if document.issued_as and not issued.is_legacy(document.issued_as):
+        return issued.read(document.issued_as)
+    return issued.for_document(document, load_settings(db.session), document.customer, kind)
+
+
+def issued_json(doc: issued.Issued) -> dict[str, Any]:
+    """The blocks a document prints from its snapshot: title, seller, buyer, place of supply."""
+    seller, buyer, place = doc.seller, doc.buyer, doc.place_of_supply
+    return {
+        "title": doc.title,
+        "declaration": doc.declaration or None,
+        "seller": {
+            "name": seller.name,
+            "address": seller.address or None,
+            "phone": seller.phone or None,
+            "email": seller.email or None,
+            "gstin": seller.gstin or None,
+            "state_code": seller.state_code or None,
+            "state": seller.state or None,
+        },
+        "buyer": (
+            {
+                "name": buyer.name,
+                "legal_name": buyer.legal_name or None,
+                "gstin": buyer.gstin or None,
+                "address": buyer.address or None,
+                "phone": buyer.phone or None,
+                "state_code": buyer.state_code or None,
+                "state": buyer.state or None,
+            }
+            if buyer is not None
+            else None
+        ),
+        "place_of_supply": {"code": place.code, "name": place.name} if place else None,
+    }
+
+
+def _billed_ref(customer_id: int | None, doc: issued.Issued) -> dict[str, Any] | None:
+    """The customer reference as billed: the id, with the name and phone of the snapshot."""
+    if customer_id is None or doc.buyer is None:
+        return None
+    return {"id": customer_id, "name": doc.buyer.name, "phone": doc.buyer.phone}
+
+
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
-    """Serialise an invoice with its lines, tax summary and payments."""
+    """Serialise an invoice with its lines, tax summary and payments, as issued."""
+    doc = _issued(invoice, "invoice")
     return {
         "id": invoice.id,
         "number": invoice.number,
         "created_at": iso(invoice.created_at),
         "cashier": invoice.cashier.username,
-        "customer": customer_ref(invoice.customer),
+        "customer": _billed_ref(invoice.customer_id, doc),
+        **issued_json(doc),
         "lines": [
             {
                 "id": line.id,
@@ -102,7 +154,6 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "discount_total": money_str(invoice.discount_total),
         "tax_total": money_str(invoice.tax_total),
         "tax_split": invoice.tax_split,
-        "place_of_supply": invoice.place_of_supply or None,
         "tax_summary": [
             tax_row_json(row) for row in summarise_tax(invoice.lines, invoice.tax_rule)
         ],
@@ -144,7 +195,8 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
 
 
 def credit_note_json(note: CreditNote) -> dict[str, Any]:
-    """Serialise a credit note with its lines and where its money went."""
+    """Serialise a credit note with its lines and where its money went, as issued."""
+    doc = _issued(note, "credit_note")
     return {
         "id": note.id,
         "number": note.number,
@@ -152,7 +204,8 @@ def credit_note_json(note: CreditNote) -> dict[str, Any]:
         "invoice": {"id": note.invoice.id, "number": note.invoice.number},
         "invoice_status": note.invoice.status,
         "user": note.user.username,
-        "customer": customer_ref(note.customer),
+        "customer": _billed_ref(note.customer_id, doc),
+        **issued_json(doc),
         "restock": note.restock,
         "refund_method": note.refund_method,
         "reason": note.reason or None,
@@ -177,7 +230,6 @@ def credit_note_json(note: CreditNote) -> dict[str, Any]:
         "taxable_total": money_str(note.taxable_total),
         "tax_total": money_str(note.tax_total),
         "tax_split": note.tax_split,
-        "place_of_supply": note.place_of_supply or None,
         "tax_summary": [tax_row_json(row) for row in summarise_tax(note.lines, note.tax_rule)],
         "round_off": money_str(note.round_off),
         "total": money_str(note.total),
@@ -185,13 +237,6 @@ def credit_note_json(note: CreditNote) -> dict[str, Any]:
         "refund": money_str(note.refund),
         "pdf_url": url_for("api.credit_note_pdf", key=note.id),
     }
-
-
-def customer_ref(customer: Customer | None) -> dict[str, Any] | None:
-    """Serialise the short customer reference an invoice carries."""
-    if customer is None:
-        return None
-    return {"id": customer.id, "name": customer.name, "phone": customer.phone}
 
 
 def customer_json(customer: Customer, balance: int | None = None) -> dict[str, Any]:

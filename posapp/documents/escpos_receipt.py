@@ -1,9 +1,10 @@
 """The receipt as ESC/POS bytes for thermal printers (and the printer test page).
 
-The receipt prints the same data as the HTML receipt (templates/pos/receipt.html): the shop
-header, lines, totals, tax summary by rate, payments, change, footer, a DUPLICATE or VOID mark,
-and a QR code of the invoice number. The job is built on python-escpos's Dummy printer and
-sent in one write by services/drawer.py (which decides about the cash drawer) or
+The receipt prints the same data as the HTML receipt (templates/pos/receipt.html), from the
+invoice's snapshot (services/issued.py) and never today's settings: the shop header, the buyer,
+the place of supply, lines, totals, tax summary by rate, payments, change, footer, a DUPLICATE
+or VOID mark, and a QR code of the invoice number. The job is built on python-escpos's Dummy
+printer and sent in one write by services/drawer.py (which decides about the cash drawer) or
 services/receipt_printer.py, so a half-built job never reaches the paper; this module only
 renders.
 
@@ -22,8 +23,8 @@ from posapp.documents.filters import amount_text, percent_text
 from posapp.models import Invoice
 from posapp.models.base import to_local
 from posapp.money import format_qty
-from posapp.services import receipt_printer
-from posapp.services.pricing import summarise_tax
+from posapp.services import issued, receipt_printer
+from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.receipt_printer import PrinterConfig
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
@@ -77,16 +78,35 @@ class _Writer:
         self.p.set_with_default()
 
 
-def _header(w: _Writer, settings: ShopSettings, title: str) -> None:
-    w.centred(settings.shop_name, bold=True, big=True)
+def _header(w: _Writer, name: str, address: str, phone: str, tax_id: str, title: str) -> None:
+    w.centred(name, bold=True, big=True)
     w.p.set(align="center")
-    w.lines(_wrap(settings.address, w.columns))
-    if settings.phone:
-        w.lines(_wrap(f"Phone {settings.phone}", w.columns))
-    if settings.tax_number:
-        w.lines(_wrap(f"GSTIN {settings.tax_number}", w.columns))
+    w.lines(_wrap(address, w.columns))
+    if phone:
+        w.lines(_wrap(f"Phone {phone}", w.columns))
+    if tax_id:
+        w.lines(_wrap(tax_id, w.columns))
     w.p.set_with_default()
     w.centred(title, bold=True)
+
+
+def _tax_table(w: _Writer, doc: issued.Issued, taxes: list[TaxRow], amount: Any) -> None:
+    """The tax by rate in the heads the receipt was issued with (none on a bill of supply)."""
+    heads = doc.tax_heads
+    head = {
+        "cgst_sgst": ["Tax", "Taxable", "CGST", "SGST"],
+        "igst": ["Tax", "Taxable", "IGST"],
+    }.get(heads, ["Tax", "Taxable", "Tax amt"])
+    w.p.textln(_columns(head, w.columns))
+    for row in taxes:
+        cells = [percent_text(row.rate_bp), amount(row.taxable)]
+        if heads == "cgst_sgst":
+            cells += [amount(row.cgst), amount(row.sgst)]
+        elif heads == "igst":
+            cells.append(amount(row.igst))
+        else:
+            cells.append(amount(row.tax))
+        w.p.textln(_columns(cells, w.columns))
 
 
 def write_receipt(
@@ -97,13 +117,24 @@ def write_receipt(
     duplicate: bool = False,
     columns: int = 48,
 ) -> None:
-    """Write an invoice's receipt on an escpos printer object (the caller cuts)."""
+    """Write an invoice's receipt on an escpos printer object (the caller cuts).
+
+    Everything printed comes from the invoice and its snapshot; `settings` is read only for a
+    row stored without one.
+    """
     w = _Writer(printer, columns)
+    doc = issued.for_document(invoice, settings, invoice.customer, "invoice")
+    seller, layout = doc.seller, doc.layout
 
     def amount(minor: int) -> str:
-        return amount_text(minor, settings.locale)
+        return amount_text(minor, layout.locale)
 
-    _header(w, settings, "TAX INVOICE" if settings.tax_number else "RECEIPT")
+    tax_id = f"{doc.tax_label} {seller.gstin}" if seller.gstin else ""
+    _header(w, seller.name, seller.address, seller.phone, tax_id, doc.receipt_title)
+    if doc.declaration:
+        w.p.set(align="center")
+        w.lines(_wrap(doc.declaration, columns))
+        w.p.set_with_default()
     if invoice.status == "void":
         w.centred("*** VOID ***", bold=True, big=True)
     if duplicate:
@@ -112,15 +143,20 @@ def write_receipt(
     w.two("Invoice", invoice.number)
     w.two("Date", to_local(invoice.created_at).strftime("%d-%m-%Y %H:%M"))
     w.two("Cashier", invoice.cashier.username if invoice.cashier else "")
-    if invoice.customer:
-        w.two("Customer", invoice.customer.name)
-        w.two("Phone", invoice.customer.phone)
+    if doc.buyer is not None:
+        w.two("Customer", doc.buyer.legal_name or doc.buyer.name)
+        if doc.buyer.gstin:
+            w.two("GSTIN", doc.buyer.gstin)
+        w.two("Phone", doc.buyer.phone)
+    if doc.place_of_supply is not None:
+        place = doc.place_of_supply
+        w.two("Place of supply", f"{place.code} - {place.name}")
     w.rule()
     w.two("Item", "Amount")
     for line in invoice.lines:
         w.lines(_wrap(line.name, columns))
         unit = "" if line.unit == "pcs" else f" {line.unit}"
-        quantity = format_qty(line.qty_milli, line.unit, settings.locale)
+        quantity = format_qty(line.qty_milli, line.unit, layout.locale)
         w.two(f"  {quantity}{unit} x {amount(line.unit_price)}", amount(line.total))
         if line.discount:
             w.two("  discount", f"-{amount(line.discount)}")
@@ -129,25 +165,20 @@ def write_receipt(
     w.two(f"Subtotal ({count} item{'' if count == 1 else 's'})", amount(invoice.subtotal))
     if invoice.discount_total:
         w.two("Discount", f"-{amount(invoice.discount_total)}")
-    tax_label = "Tax (included)" if invoice.prices_include_tax else "Tax"
-    w.two(tax_label, amount(invoice.tax_total))
+    if doc.tax_heads != "none":
+        tax_label = "Tax (included)" if invoice.prices_include_tax else "Tax"
+        w.two(tax_label, amount(invoice.tax_total))
     if invoice.round_off:
         w.two("Round-off", amount(invoice.round_off))
     w.p.set(bold=True, double_height=True)
-    w.two("TOTAL", f"{settings.currency} {amount(invoice.total)}")
+    w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
     w.p.set_with_default()
 
-    taxes = summarise_tax(invoice.lines)
-    if invoice.tax_total or any(line.tax_rate_bp for line in invoice.lines):
-        split = bool(settings.split_tax and settings.tax_number)
+    taxes = summarise_tax(invoice.lines, invoice.tax_rule)
+    taxed = invoice.tax_total or any(line.tax_rate_bp for line in invoice.lines)
+    if taxed and doc.tax_heads != "none":
         w.rule()
-        head = ["Tax", "Taxable", "CGST", "SGST"] if split else ["Tax", "Taxable", "Tax amt"]
-        w.p.textln(_columns(head, columns))
-        for row in taxes:
-            rate = percent_text(row.rate_bp)
-            cells = [rate, amount(row.taxable)]
-            cells += [amount(row.cgst), amount(row.sgst)] if split else [amount(row.tax)]
-            w.p.textln(_columns(cells, columns))
+        _tax_table(w, doc, taxes, amount)
 
     w.rule()
     for payment in invoice.payments:
@@ -167,14 +198,14 @@ def write_receipt(
     if invoice.balance_due > 0 and invoice.status != "void":
         w.two("On credit" if invoice.customer else "Balance due", amount(invoice.balance_due))
 
-    if settings.receipt_footer:
+    if layout.receipt_footer:
         w.rule()
         w.p.set(align="center")
-        w.lines(_wrap(settings.receipt_footer, columns))
+        w.lines(_wrap(layout.receipt_footer, columns))
         w.p.set_with_default()
     # The printer draws the QR itself (GS ( k): a few bytes instead of a raster image.
     w.p.set(align="center")
-    w.p.qr(invoice.number, size=QR_SIZE.get(settings.receipt_width_mm, 5), native=True)
+    w.p.qr(invoice.number, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)
     w.p.textln(invoice.number)
     w.p.set_with_default()
 
@@ -203,7 +234,8 @@ def printer_test_job(settings: ShopSettings, config: PrinterConfig, now: datetim
     printer = receipt_printer.dummy_printer()
     printer.hw("INIT")
     w = _Writer(printer, config.columns)
-    _header(w, settings, "PRINTER TEST")
+    tax_id = f"GSTIN {settings.tax_number}" if settings.tax_number else ""
+    _header(w, settings.shop_name, settings.address, settings.phone, tax_id, "PRINTER TEST")
     w.rule()
     w.two("Printer", config.describe())
     w.two("Paper", f"{config.width_mm} mm, {config.columns} characters")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -23,9 +23,16 @@ from markupsafe import Markup, escape
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str
 from posapp.services.customers import display_phone
-from posapp.services.settings import ShopSettings
 
-SettingsFor = Callable[[Any], ShopSettings]
+
+class Formats(Protocol):
+    """What numbers are printed with: the shop's settings, or an issued document's snapshot."""
+
+    currency: str
+    locale: str
+
+
+SettingsFor = Callable[[Any], Formats]
 DATE = "%d-%m-%Y"
 DATE_TIME = "%d-%m-%Y %H:%M"
 

@@ -10,7 +10,8 @@ from posapp.documents.pdf import environment, html_to_pdf
 from posapp.errors import ValidationError
 from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
-from posapp.services.pricing import summarise_tax
+from posapp.services import issued
+from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
 
@@ -98,26 +99,56 @@ def amount_in_words(minor: int, currency: str = "INR") -> str:
     return f"{prefix}{text} Only"
 
 
+def _tax_totals(taxes: list[TaxRow], prefix: str = "") -> dict[str, int]:
+    """The tax columns' totals; an inter-state document's tax is all IGST (but any cess)."""
+    return {
+        f"{prefix}cgst_total": sum(row.cgst for row in taxes),
+        f"{prefix}sgst_total": sum(row.sgst for row in taxes),
+        f"{prefix}igst_total": sum(row.tax - row.cess for row in taxes),
+    }
+
+
+def _document_context(doc: issued.Issued) -> dict[str, Any]:
+    """What every invoice and credit note template reads of the snapshot."""
+    return {
+        "doc": doc,
+        "seller": doc.seller,
+        "buyer": doc.buyer,
+        # The money, amount and qty filters format with the currency and locale issued with.
+        "formats": doc.layout,
+        "title": doc.title,
+        "heads": doc.tax_heads,
+        "split_tax": doc.tax_heads == "cgst_sgst",
+        "currency_symbol": get_currency_symbol(doc.layout.currency, locale=doc.layout.locale),
+    }
+
+
+def issued_invoice(invoice: Invoice, settings: ShopSettings) -> issued.Issued:
+    """What the invoice was issued with (`settings` only for a row without a snapshot)."""
+    return issued.for_document(invoice, settings, invoice.customer, "invoice")
+
+
+def issued_credit_note(note: CreditNote, settings: ShopSettings) -> issued.Issued:
+    """What the credit note was issued with (`settings` only for a row without a snapshot)."""
+    return issued.for_document(note, settings, note.customer, "credit_note")
+
+
 def invoice_context(
-    invoice: Invoice, settings: ShopSettings, *, duplicate: bool = False, logo: str | None = None
+    invoice: Invoice, doc: issued.Issued, *, duplicate: bool = False, logo: str | None = None
 ) -> dict[str, Any]:
     """Everything the invoice template prints, computed once here (`logo`: a data: URI)."""
-    taxes = summarise_tax(invoice.lines)
+    taxes = summarise_tax(invoice.lines, invoice.tax_rule)
     created = to_local(invoice.created_at)
     return {
+        **_document_context(doc),
         "invoice": invoice,
-        "settings": settings,
-        "title": "TAX INVOICE" if settings.tax_number else "INVOICE",
-        "split_tax": bool(settings.tax_number and settings.split_tax),
         "taxes": taxes,
         "taxable_total": sum(row.taxable for row in taxes),
-        "cgst_total": sum(row.cgst for row in taxes),
-        "sgst_total": sum(row.sgst for row in taxes),
+        **_tax_totals(taxes),
         "date": created.strftime("%d-%m-%Y"),
         "time": created.strftime("%I:%M %p"),
         "cashier": invoice.cashier.username if invoice.cashier else "",
-        "currency_symbol": get_currency_symbol(settings.currency, locale=settings.locale),
-        "in_words": amount_in_words(invoice.total, settings.currency),
+        "in_words": amount_in_words(invoice.total, doc.layout.currency),
         "payments": [(labels.payment(p.method), p.amount) for p in invoice.payments],
         "balance_due": invoice.balance_due,
         "duplicate": duplicate,
@@ -125,10 +156,10 @@ def invoice_context(
     }
 
 
-def choose_layout(requested: str | None, settings: ShopSettings) -> str:
-    """The layout to print: the one asked for (`?layout=`), else the shop's setting."""
+def choose_layout(requested: str | None, issued_layout: str) -> str:
+    """The layout to print: the one asked for (`?layout=`), else the one issued with."""
     if requested in (None, ""):
-        return settings.invoice_layout if settings.invoice_layout in LAYOUT_TEMPLATES else "a4"
+        return issued_layout if issued_layout in LAYOUT_TEMPLATES else "a4"
     if requested not in LAYOUT_TEMPLATES:
         raise ValidationError(
             f"Unknown invoice layout; choose one of {', '.join(LAYOUT_TEMPLATES)}.",
@@ -141,7 +172,8 @@ def receipt_height_mm(invoice: Invoice, taxes: int, logo: bool) -> int:
     """Estimate the receipt PDF's page length from its rows, so a roll is not fed A4 length."""
     rows = 3 * len(invoice.lines) + taxes + len(invoice.payments)
     extra = sum(1 for line in invoice.lines if line.discount) + (8 if logo else 0)
-    return min(2000, 95 + 4 * (rows + extra))
+    # The buyer's block, the place of supply and a declaration take a few more lines.
+    return min(2000, 95 + 4 * (rows + extra) + 20)
 
 
 def invoice_html(
@@ -152,11 +184,16 @@ def invoice_html(
     logo: str | None = None,
     layout: str | None = None,
 ) -> str:
-    """Render the invoice's HTML in a layout (default: the shop's; the PDF's source)."""
-    layout = choose_layout(layout, settings)
-    context = invoice_context(invoice, settings, duplicate=duplicate, logo=logo)
+    """Render the invoice's HTML in a layout (default: the one issued with; the PDF's source).
+
+    Everything printed comes from the invoice and its snapshot; `settings` is read only for a
+    row stored without a snapshot.
+    """
+    doc = issued_invoice(invoice, settings)
+    layout = choose_layout(layout, doc.layout.invoice_layout)
+    context = invoice_context(invoice, doc, duplicate=duplicate, logo=logo)
     if layout == "receipt":
-        context["width_mm"] = settings.receipt_width_mm
+        context["width_mm"] = doc.layout.receipt_width_mm
         context["page_height_mm"] = receipt_height_mm(invoice, len(context["taxes"]), bool(logo))
     return environment().get_template(LAYOUT_TEMPLATES[layout]).render(context)
 
@@ -171,8 +208,8 @@ def render_invoice_pdf(
 ) -> bytes:
     """Render an invoice as a PDF in a layout: A4, A5 or the 58/80 mm receipt.
 
-    `layout` None uses the shop's `invoice_layout`; a reprint is marked DUPLICATE; `logo` is
-    a data: URI.
+    `layout` None uses the layout the invoice was issued with; a reprint is marked
+    DUPLICATE; `logo` is a data: URI (the snapshot's logo, read by the caller).
     """
     return html_to_pdf(
         invoice_html(invoice, settings, duplicate=duplicate, logo=logo, layout=layout),
@@ -180,30 +217,31 @@ def render_invoice_pdf(
     )
 
 
-def credit_note_context(note: CreditNote, settings: ShopSettings) -> dict[str, Any]:
+def credit_note_context(
+    note: CreditNote, doc: issued.Issued, logo: str | None = None
+) -> dict[str, Any]:
     """Everything the credit note template prints."""
-    taxes = summarise_tax(note.lines)
+    taxes = summarise_tax(note.lines, note.tax_rule)
     return {
+        **_document_context(doc),
         "note": note,
-        "settings": settings,
-        "split_tax": bool(settings.tax_number and settings.split_tax),
         "taxes": taxes,
-        "cgst_total": sum(row.cgst for row in taxes),
-        "sgst_total": sum(row.sgst for row in taxes),
+        **_tax_totals(taxes),
         "date": to_local(note.created_at).strftime("%d-%m-%Y"),
         "invoice_date": to_local(note.invoice.created_at).strftime("%d-%m-%Y"),
-        "currency_symbol": get_currency_symbol(settings.currency, locale=settings.locale),
-        "in_words": amount_in_words(note.total, settings.currency),
+        "in_words": amount_in_words(note.total, doc.layout.currency),
+        "logo": logo,
     }
 
 
-def credit_note_html(note: CreditNote, settings: ShopSettings) -> str:
-    """Render the credit note's HTML (the PDF's source)."""
-    return (
-        environment().get_template(CREDIT_NOTE_TEMPLATE).render(credit_note_context(note, settings))
-    )
+def credit_note_html(note: CreditNote, settings: ShopSettings, logo: str | None = None) -> str:
+    """Render the credit note's HTML (the PDF's source) from its snapshot."""
+    context = credit_note_context(note, issued_credit_note(note, settings), logo)
+    return environment().get_template(CREDIT_NOTE_TEMPLATE).render(context)
 
 
-def render_credit_note_pdf(note: CreditNote, settings: ShopSettings) -> bytes:
+def render_credit_note_pdf(
+    note: CreditNote, settings: ShopSettings, logo: str | None = None
+) -> bytes:
     """Render a credit note as an A4 PDF."""
-    return html_to_pdf(credit_note_html(note, settings), f"credit note {note.number}")
+    return html_to_pdf(credit_note_html(note, settings, logo), f"credit note {note.number}")

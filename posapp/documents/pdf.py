@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from posapp.config import bundled
 from posapp.documents import pdf_worker
-from posapp.documents.filters import make_filters
+from posapp.documents.filters import Formats, make_filters
 from posapp.errors import DomainError
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
@@ -19,8 +19,12 @@ from posapp.vocabulary import labels
 log = logging.getLogger(__name__)
 
 
-def _settings_of(ctx: Any) -> ShopSettings:
-    return ctx["settings"]
+def _settings_of(ctx: Any) -> Formats:
+    # An issued document prints with the currency and locale of its snapshot (`formats`);
+    # other PDFs (statements, labels, reports) with today's settings.
+    if "formats" in ctx:
+        return cast(Formats, ctx["formats"])
+    return cast(ShopSettings, ctx["settings"])
 
 
 @lru_cache(maxsize=1)

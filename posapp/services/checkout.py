@@ -9,7 +9,7 @@ tender rules are `settlement`, the numbering `counters`, the rows and the rebuil
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
@@ -27,7 +27,15 @@ from posapp.models import (
 )
 from posapp.models.base import table, to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_quantity
-from posapp.services import audit, cash_sessions, counters, ledger, sale_writer, summaries
+from posapp.services import (
+    audit,
+    cash_sessions,
+    counters,
+    issued,
+    ledger,
+    sale_writer,
+    summaries,
+)
 from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
 from posapp.services.pricing import (
     BillDiscount,
@@ -328,27 +336,33 @@ def _write(
     now = utcnow()
     fy = counters.financial_year(to_local(now), settings.fy_start_month)
     seq = counters.next_number(session, "invoice", fy)
-    sale = sale_writer.write_sale(
-        session,
-        sale_writer.Sale(
-            number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
-            fy=fy,
-            seq=seq,
-            created_at=now,
-            cashier=user,
-            cashier_id=user_id,
-            customer=customer,
-            prices_include_tax=settings.prices_include_tax,
-            products=view.products,
-            qty_milli=view.qty_milli,
-            priced=view.priced,
-            settlement=settlement,
-            note=request.note,
-            cash_session_id=drawer,
-            allow_negative_stock=settings.allow_negative_stock,
-            place_of_supply=view.place_of_supply,
-        ),
+    unwritten = sale_writer.Sale(
+        number=f"{settings.invoice_prefix}{fy}-{seq:06d}",
+        fy=fy,
+        seq=seq,
+        created_at=now,
+        cashier=user,
+        cashier_id=user_id,
+        customer=customer,
+        prices_include_tax=settings.prices_include_tax,
+        products=view.products,
+        qty_milli=view.qty_milli,
+        priced=view.priced,
+        settlement=settlement,
+        note=request.note,
+        cash_session_id=drawer,
+        allow_negative_stock=settings.allow_negative_stock,
+        place_of_supply=view.place_of_supply,
     )
+    # The snapshot names the tax split and place of supply the invoice row is written with.
+    snapshot = issued.snapshot(
+        settings,
+        customer,
+        kind="invoice",
+        tax_split=view.priced.tax_split,
+        place_of_supply=view.place_of_supply,
+    )
+    sale = sale_writer.write_sale(session, replace(unwritten, issued_as=issued.dumps(snapshot)))
     allocations: list[PaymentAllocation] = []
     if customer is not None and settlement.credit:
         # Settled from any advance the customer has: the ORM flushes what this changes on

@@ -42,7 +42,7 @@ from posapp.models import (
 )
 from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, cash_sessions, ledger, summaries
+from posapp.services import audit, cash_sessions, issued, ledger, summaries
 from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.invoices import invoice_for_user
@@ -349,6 +349,16 @@ def create_return(
         )
         session.add(note)
         session.flush()
+        # What the note is issued with; its tax split and place of supply as just written.
+        note.issued_as = issued.dumps(
+            issued.snapshot(
+                settings,
+                invoice.customer,
+                kind="credit_note",
+                tax_split=note.tax_split,
+                place_of_supply=note.place_of_supply,
+            )
+        )
         chosen_ids = {line.id: qty for line, qty in chosen}
         for position, (line, qty) in enumerate(
             sorted(chosen, key=lambda c: c[0].position), start=1

@@ -101,6 +101,8 @@ class Sale:
     cash_session_id: int | None
     allow_negative_stock: bool
     place_of_supply: str = ""  # GST state code; how the tax was split is `priced.tax_split`
+    # What the invoice was issued with (services/issued.py), as stored in `issued_as`.
+    issued_as: str | None = None
 
 
 @dataclass
@@ -152,7 +154,7 @@ def invoice_row(sale: Sale) -> dict[str, Any]:
         "tax_split": priced.tax_split,
         "place_of_supply": sale.place_of_supply,
         "tax_rule": TAX_RULE,
-        "issued_as": None,
+        "issued_as": sale.issued_as,
     }
 
 

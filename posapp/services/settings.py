@@ -35,7 +35,7 @@ class ShopSettings:
     state_code: str = ""
     # Registered under the composition scheme: bills are a "Bill of Supply" with no tax.
     composition_scheme: bool = False
-    logo: str = ""  # a short hash of <data dir>/logo.png, "" when there is no logo
+    logo: str = ""  # the logo's content name: <data dir>/logos/<logo>.png, "" for none
     currency: str = "INR"
     locale: str = "en_IN"
     invoice_prefix: str = "INV"
@@ -88,6 +88,9 @@ class ShopSettings:
     printer_windows_name: str = ""
     printer_auto_print: bool = False  # print the receipt on the printer after each sale
     printer_open_drawer: bool = False  # kick the cash drawer (through the printer) on cash sales
+    # The shop part of the documents issued before snapshots existed, frozen once by the
+    # migration c18e5a7f3b42 (services/issued.py); never written by any page.
+    issued_legacy_base: str = ""
 
 
 def _decode(kind: type, raw: str) -> object:

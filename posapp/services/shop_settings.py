@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import re
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,12 +22,14 @@ from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models.base import write_transaction
 from posapp.money import format_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
+from posapp.services.issued import LOGO_NAME
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 from posapp.vocabulary import form_flag
-from posapp.winfs import replace_with_retry, unlink_with_retry
+from posapp.winfs import FileInUse, replace_with_retry, unlink_with_retry
 
 AUDIT_ACTION = "settings.change"
-LOGO_FILE = "logo.png"
+LOGO_DIR = "logos"  # <data dir>/logos/<content name>.png, one file per logo ever uploaded
+LEGACY_LOGO_FILE = "logo.png"  # the one logo file of earlier versions
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_BOX = (400, 200)
 # Far beyond any real logo; refusing earlier keeps a decompression bomb from being decoded.
@@ -228,17 +232,71 @@ def money_example(currency: str, locale: str) -> str:
     return format_money(EXAMPLE_MINOR, currency, locale)
 
 
-def logo_path(data_dir: Path) -> Path:
-    """Where the shop's logo lives (inside the data dir, never under static)."""
-    return Path(data_dir) / LOGO_FILE
+def logo_path(data_dir: Path, name: str) -> Path | None:
+    """Where the logo with content name `name` lives (`<data dir>/logos/<name>.png`).
+
+    None for anything but a content name (16 hex digits), so a hand-edited setting or
+    snapshot can never name another file.
+    """
+    if not LOGO_NAME.fullmatch(name or ""):
+        return None
+    return Path(data_dir) / LOGO_DIR / f"{name}.png"
 
 
-def logo_data_uri(data_dir: Path) -> str | None:
-    """Return the logo as a data: URI for receipts and PDFs, or None when there is none."""
-    path = logo_path(data_dir)
+def _content_name(png: bytes) -> str:
+    return hashlib.sha256(png).hexdigest()[:16]
+
+
+def _keep(data_dir: Path, png: bytes) -> str:
+    """Store a logo by its content (never overwriting a file) and return its name."""
+    name = _content_name(png)
+    target = logo_path(data_dir, name)
+    assert target is not None
+    if target.exists():
+        return name  # the same content is already kept
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A unique temporary name, then a rename: a half-written logo is never seen.
+    tmp = target.with_name(f"{target.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(png)
     try:
-        content = path.read_bytes()
+        replace_with_retry(tmp, target)
+    except FileInUse:
+        # Another request kept the same content first and a reader holds it open (Windows):
+        # the file there is already this logo.
+        unlink_with_retry(tmp)
+        if not target.exists():
+            raise
+    return name
+
+
+def _legacy_logo(data_dir: Path, name: str) -> bytes | None:
+    """The single `logo.png` of earlier versions, when it is the logo called `name`; it is
+    then kept by content too, so later uploads never lose it."""
+    try:
+        content = (Path(data_dir) / LEGACY_LOGO_FILE).read_bytes()
     except FileNotFoundError:
+        return None
+    if _content_name(content) != name:
+        return None
+    # On failure it is still readable from logo.png, and kept at the next read or upload.
+    with contextlib.suppress(OSError):
+        _keep(data_dir, content)
+    return content
+
+
+def logo_data_uri(data_dir: Path, name: str) -> str | None:
+    """The logo called `name` as a data: URI for receipts and PDFs, or None without one.
+
+    Documents pass the name in their snapshot, pages showing today's logo the setting's.
+    """
+    path = logo_path(data_dir, name)
+    if path is None:
+        return None
+    try:
+        content: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        content = _legacy_logo(data_dir, name)
+    if content is None:
         return None
     return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
 
@@ -280,20 +338,20 @@ def _prepared_logo(content: bytes) -> Image.Image:
 def save_logo(
     session: Session, data_dir: Path, content: bytes, user_id: int | None
 ) -> tuple[int, int]:
-    """Check, shrink and store an uploaded logo as PNG (atomically); return its size."""
+    """Check, shrink and keep an uploaded logo as PNG by its content; return its size.
+
+    Documents issued earlier keep their own logo file: nothing is overwritten or deleted.
+    """
     image = _prepared_logo(content)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     png = buffer.getvalue()
-    digest = hashlib.sha256(png).hexdigest()[:16]
-    target = logo_path(data_dir)
-    tmp = target.with_name(target.name + ".tmp")
     with write_transaction(session):
         before = load_settings(session).logo
+        if before:
+            _legacy_logo(data_dir, before)  # an earlier version's logo.png, kept by content
+        digest = _keep(data_dir, png)
         save_settings(session, logo=digest)
-        tmp.write_bytes(png)
-        # The receipt printer or a PDF may be reading the old logo; Windows would refuse.
-        replace_with_retry(tmp, target)
         audit.record(
             session,
             AUDIT_ACTION,
@@ -306,15 +364,16 @@ def save_logo(
 
 
 def remove_logo(session: Session, data_dir: Path, user_id: int | None) -> bool:
-    """Delete the logo; return whether there was one."""
-    target = logo_path(data_dir)
+    """Stop printing the logo on new documents; return whether there was one.
+
+    The file stays: documents issued with it still print it.
+    """
     with write_transaction(session):
         before = load_settings(session).logo
-        existed = target.exists()
-        if not existed and not before:
+        if not before:
             return False
+        _legacy_logo(data_dir, before)
         save_settings(session, logo="")
-        unlink_with_retry(target)
         audit.record(
             session,
             AUDIT_ACTION,
@@ -323,4 +382,4 @@ def remove_logo(session: Session, data_dir: Path, user_id: int | None) -> bool:
             before={"logo": before},
             after={"logo": ""},
         )
-    return existed
+    return True

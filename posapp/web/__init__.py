@@ -42,8 +42,13 @@ def shop_settings() -> ShopSettings:
 def shop_logo() -> str | None:
     """Return the shop's logo as a data: URI (None without one), read once per request."""
     if "shop_logo" not in g:
-        g.shop_logo = logo_data_uri(Path(current_app.config["DATA_DIR"]))
+        g.shop_logo = logo_data_uri(Path(current_app.config["DATA_DIR"]), shop_settings().logo)
     return g.shop_logo
+
+
+def document_logo(name: str) -> str | None:
+    """The logo a document was issued with (its snapshot's content name) as a data: URI."""
+    return logo_data_uri(Path(current_app.config["DATA_DIR"]), name)
 
 
 def id_value(text: str) -> int | None:

@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from posapp.documents import escpos_receipt
-from posapp.documents.invoice_pdf import render_invoice_pdf
+from posapp.documents.invoice_pdf import issued_invoice, render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import drawer, invoices, returns
 from posapp.services.pricing import summarise_tax
-from posapp.web import admin_required, id_value, page_arg, shop_logo, shop_settings
+from posapp.web import admin_required, document_logo, id_value, page_arg, shop_settings
 from posapp.web.forms import flash_and_redirect, form_state, or_reshow
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -86,6 +86,7 @@ def _render_detail(
     return render_template(
         "invoices/detail.html",
         invoice=invoice,
+        doc=issued_invoice(invoice, shop_settings()),
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         returned=returned,
         returnable=returnable,
@@ -115,11 +116,12 @@ def pdf(invoice_id: int) -> Response:
     invoice = invoices.invoice_for_user(db.session, invoice_id, current_user)
     duplicate = request.args.get("duplicate") == "1"
     suffix = "-duplicate" if duplicate else ""
+    settings = shop_settings()
     pdf = render_invoice_pdf(
         invoice,
-        shop_settings(),
+        settings,
         duplicate=duplicate,
-        logo=shop_logo(),
+        logo=document_logo(issued_invoice(invoice, settings).seller.logo),
         layout=request.args.get("layout"),
     )
     if duplicate:  # once the copy exists

@@ -13,14 +13,15 @@ from flask_login import current_user, login_required
 
 from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
+from posapp.documents.invoice_pdf import issued_invoice
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
-from posapp.money import money_str, qty_str
+from posapp.money import format_money, format_qty, money_str, qty_str
 from posapp.services import checkout, drawer, held_bills, inventory, invoices, ledger
 from posapp.services.pricing import summarise_tax
+from posapp.web import document_logo, shop_settings
 from posapp.web import schemas as s
-from posapp.web import shop_settings
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
 check_answers(bp)
@@ -87,9 +88,16 @@ def receipt(invoice_id: int) -> str:
     duplicate = request.args.get("duplicate") == "1"
     if duplicate:
         invoices.record_reprint(db.session, invoice, current_user, "receipt")
+    doc = issued_invoice(invoice, shop_settings())
+    layout = doc.layout
     return render_template(
         "pos/receipt.html",
         invoice=invoice,
+        doc=doc,
+        logo=document_logo(doc.seller.logo),
+        # Amounts in the currency and locale the receipt was issued with, not today's.
+        doc_money=lambda minor: format_money(minor, layout.currency, layout.locale),
+        doc_qty=lambda milli, unit: format_qty(milli, unit, layout.locale),
         duplicate=duplicate,
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",

@@ -27,7 +27,7 @@ def test_intra_state_invoice_and_note_show_equal_halves(
     )
     assert response.status_code == 201, response.get_json()
     invoice = response.get_json()
-    assert (invoice["tax_split"], invoice["place_of_supply"]) == ("cgst_sgst", "27")
+    assert (invoice["tax_split"], invoice["place_of_supply"]["code"]) == ("cgst_sgst", "27")
     # 236.00 incl. 18 %: half = 23600 × 1800 / 23600 = 1800 exactly; tax 36.00; taxable 200.00
     [line] = invoice["lines"]
     assert {k: line[k] for k in ("taxable", "tax", "cgst", "sgst", "igst", "cess")} == {
@@ -56,7 +56,7 @@ def test_intra_state_invoice_and_note_show_equal_halves(
     )
     assert response.status_code == 201, response.get_json()
     note = response.get_json()
-    assert (note["tax_split"], note["place_of_supply"]) == ("cgst_sgst", "27")
+    assert (note["tax_split"], note["place_of_supply"]["code"]) == ("cgst_sgst", "27")
     # One of two: taxable 100.00, each half 9.00
     assert [(x["cgst"], x["sgst"], x["tax"]) for x in note["lines"]] == [("9.00", "9.00", "18.00")]
     assert note["tax_summary"][0]["cgst"] == note["tax_summary"][0]["sgst"] == "9.00"
@@ -79,7 +79,7 @@ def test_inter_state_invoice_is_igst(
         json={"items": [{"product_id": tea.id, "quantity": "1"}], "customer_id": buyer.id},
     )
     invoice = response.get_json()
-    assert (invoice["tax_split"], invoice["place_of_supply"]) == ("igst", "07")
+    assert (invoice["tax_split"], invoice["place_of_supply"]["code"]) == ("igst", "07")
     # 118.00 / 1.18 = 100.00 taxable; IGST 18.00
     [row] = invoice["tax_summary"]
     assert (row["cgst"], row["sgst"], row["igst"], row["tax"]) == ("0.00", "0.00", "18.00", "18.00")

@@ -16,7 +16,14 @@ from posapp.money import format_money
 from posapp.services.pricing import summarise_tax
 from posapp.services.settings import load_settings
 from tests.factories import PASSWORD
-from tests.services.test_invoice_pdf import TOM, a_sale, configure_shop, pdf_text, registered_shop
+from tests.services.test_invoice_pdf import (
+    TOM,
+    a_sale,
+    configure_shop,
+    pdf_text,
+    registered_shop,
+    sell,
+)
 
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -84,8 +91,11 @@ def test_a5_is_compact_not_a_copy_of_a4(sale: Invoice) -> None:
 
 
 @pytest.mark.parametrize("width", [58, 80])
-def test_the_receipt_layout_is_a_pdf_as_wide_as_the_paper(sale: Invoice, width: int) -> None:
-    configure_shop(receipt_width_mm=width)
+def test_the_receipt_layout_is_a_pdf_as_wide_as_the_paper(admin: User, width: int) -> None:
+    # The width is the one the invoice was issued with (its snapshot).
+    registered_shop(receipt_footer="Visit again", receipt_width_mm=width)
+    sale = a_sale(admin)
+    configure_shop(receipt_width_mm=80 if width == 58 else 58)
     pdf = render(sale, "receipt")
     page_width, page_height = page_size_mm(pdf)
     assert page_width == width
@@ -96,10 +106,13 @@ def test_the_receipt_layout_is_a_pdf_as_wide_as_the_paper(sale: Invoice, width: 
     assert "Change" in text
 
 
-def test_the_shops_setting_chooses_the_layout_and_duplicates_are_marked(sale: Invoice) -> None:
-    configure_shop(invoice_layout="a5")
-    assert page_size_mm(render(sale)) == (148, 210)
+def test_the_shops_setting_chooses_the_layout_and_duplicates_are_marked(admin: User) -> None:
+    registered_shop(receipt_footer="Visit again", invoice_layout="a5")
+    a5 = a_sale(admin)
+    # A later change of the setting leaves the issued invoice's layout alone.
     configure_shop(invoice_layout="receipt", receipt_width_mm=80)
+    assert page_size_mm(render(a5)) == (148, 210)
+    sale = sell(admin, {"product_id": a5.lines[0].product_id, "quantity": 1})
     pdf = render(sale, duplicate=True)
     assert page_size_mm(pdf)[0] == 80
     assert "DUPLICATE" in flat(pdf)
@@ -133,10 +146,12 @@ def test_a_long_receipt_grows_and_runs_over_pages_with_every_line(admin: User) -
 
 
 def test_pages_serve_the_chosen_layout_and_the_api_keeps_a4(
-    client: FlaskClient, sale: Invoice, admin_headers: dict[str, str]
+    client: FlaskClient, admin: User, admin_headers: dict[str, str]
 ) -> None:
     client.post("/login", data={"username": "admin", "password": PASSWORD})
-    configure_shop(invoice_layout="a5")
+    registered_shop(receipt_footer="Visit again", invoice_layout="a5")
+    sale = a_sale(admin)
+    configure_shop(invoice_layout="a4")  # after the sale: the invoice keeps A5
     page = client.get(f"/invoices/{sale.id}/pdf")
     assert page.status_code == 200 and page.mimetype == "application/pdf"
     assert page_size_mm(page.data) == (148, 210)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from posapp.errors import ValidationError
 from posapp.models import AuditLog
 from posapp.services import shop_settings as service
-from posapp.services.settings import load_settings
+from posapp.services.settings import load_settings, save_settings
 
 GOOD = {
     "shop_name": "Sharma General Store",
@@ -210,11 +211,15 @@ def test_a_logo_is_shrunk_to_fit_and_stored_as_png(
 ) -> None:  # type: ignore[no-untyped-def]
     size = service.save_logo(session, data_dir, image_bytes(kind, (1000, 250)), admin.id)
     assert size == (400, 100)
-    with Image.open(data_dir / "logo.png") as stored:
+    name = load_settings(session).logo
+    path = service.logo_path(data_dir, name)
+    assert path is not None and path.parent == data_dir / "logos"
+    with Image.open(path) as stored:
         assert stored.format == "PNG" and stored.size == (400, 100)
-    assert not (data_dir / "logo.png.tmp").exists()
-    assert load_settings(session).logo
-    uri = service.logo_data_uri(data_dir)
+    # Kept by content: the name is the start of the PNG's SHA-256; no temporary file stays.
+    assert name == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    assert [p.name for p in (data_dir / "logos").iterdir()] == [f"{name}.png"]
+    uri = service.logo_data_uri(data_dir, name)
     assert uri and uri.startswith("data:image/png;base64,")
 
 
@@ -246,7 +251,7 @@ def test_a_file_that_is_not_a_png_or_jpeg_is_refused(
     with pytest.raises(ValidationError) as caught:
         service.save_logo(session, data_dir, content, admin.id)
     assert "logo" in caught.value.fields
-    assert not (data_dir / "logo.png").exists()
+    assert not (data_dir / "logos").exists()
     assert load_settings(session).logo == ""
 
 
@@ -254,18 +259,56 @@ def test_a_logo_over_2_mb_is_refused(session, admin, data_dir: Path) -> None:  #
     content = image_bytes("PNG", (20, 20)) + b"\0" * service.LOGO_MAX_BYTES
     with pytest.raises(ValidationError, match="2 MB"):
         service.save_logo(session, data_dir, content, admin.id)
-    assert not (data_dir / "logo.png").exists()
+    assert not (data_dir / "logos").exists()
 
 
-def test_removing_the_logo_deletes_it_and_audits(session, admin, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_removing_the_logo_stops_new_documents_using_it_and_audits(
+    session, admin, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     service.save_logo(session, data_dir, image_bytes("PNG", (50, 50)), admin.id)
+    name = load_settings(session).logo
     assert service.remove_logo(session, data_dir, admin.id) is True
-    assert not (data_dir / "logo.png").exists() and service.logo_data_uri(data_dir) is None
     assert load_settings(session).logo == ""
+    # Documents issued with it still print it: the file stays.
+    assert service.logo_data_uri(data_dir, name) is not None
+    assert service.logo_data_uri(data_dir, "") is None
     entries = session.scalars(select(AuditLog).where(AuditLog.action == "settings.change")).all()
     assert json.loads(entries[-1].after) == {"logo": ""}
-    assert json.loads(entries[-1].before)["logo"]
+    assert json.loads(entries[-1].before)["logo"] == name
     assert service.remove_logo(session, data_dir, admin.id) is False
+
+
+def test_a_new_logo_never_replaces_the_file_of_an_earlier_one(
+    session, admin, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    service.save_logo(session, data_dir, image_bytes("PNG", (50, 50)), admin.id)
+    first = load_settings(session).logo
+    first_uri = service.logo_data_uri(data_dir, first)
+    service.save_logo(session, data_dir, image_bytes("PNG", (60, 30)), admin.id)
+    second = load_settings(session).logo
+    assert second != first and service.logo_data_uri(data_dir, first) == first_uri
+    assert sorted(p.name for p in (data_dir / "logos").iterdir()) == sorted(
+        [f"{first}.png", f"{second}.png"]
+    )
+
+
+def test_the_logo_of_an_earlier_version_is_found_by_its_content(
+    session, admin, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    png = image_bytes("PNG", (30, 30))
+    (data_dir / "logo.png").write_bytes(png)
+    name = hashlib.sha256(png).hexdigest()[:16]
+    with session.begin():
+        save_settings(session, logo=name)
+    assert service.logo_data_uri(data_dir, name) is not None
+    assert (data_dir / "logos" / f"{name}.png").read_bytes() == png
+    assert service.logo_data_uri(data_dir, "0" * 16) is None
+
+
+@pytest.mark.parametrize("name", ["../logo", "ABCDEF0123456789", "0123", "0123456789abcdef/.."])
+def test_a_logo_name_that_is_not_a_content_name_names_no_file(data_dir: Path, name: str) -> None:
+    assert service.logo_path(data_dir, name) is None
+    assert service.logo_data_uri(data_dir, name) is None
 
 
 @pytest.mark.parametrize("prefix", ["GST/A", "A B", "INV?", "INV#", "Ä1", "INV.1"])

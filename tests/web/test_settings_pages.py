@@ -151,7 +151,7 @@ def test_logo_upload_shows_on_page_receipt_and_pdf(
     response = upload(admin_client, png((800, 200)))
     assert response.status_code == 302
     assert "Logo saved (400 × 100 pixels)." in admin_client.get("/settings/").get_data(as_text=True)
-    assert (data_dir / "logo.png").exists()
+    assert len(list((data_dir / "logos").glob("*.png"))) == 1
 
     soap = make_product(db.session, name="Soap", price="10", tax_rate="0")
     invoice = checkout.checkout(
@@ -168,16 +168,26 @@ def test_logo_upload_shows_on_page_receipt_and_pdf(
 
     response = admin_client.post("/settings/logo/remove")
     assert response.status_code == 302
-    assert not (data_dir / "logo.png").exists()
+    # The invoice was issued with the logo and keeps it; the next one has none.
     pdf = admin_client.get(f"/invoices/{invoice.id}/pdf")
-    assert (400, 100) not in pdf_image_sizes(pdf.data)
+    assert (400, 100) in pdf_image_sizes(pdf.data)
     receipt = admin_client.get(f"/pos/receipt/{invoice.id}").get_data(as_text=True)
+    assert "data-receipt-logo" in receipt
+    later = checkout.checkout(
+        db.session,
+        checkout.parse_checkout({"items": [{"product_id": soap.id, "quantity": 1}]}),
+        admin,
+    )
+    pdf = admin_client.get(f"/invoices/{later.id}/pdf")
+    assert (400, 100) not in pdf_image_sizes(pdf.data)
+    receipt = admin_client.get(f"/pos/receipt/{later.id}").get_data(as_text=True)
     assert "data-receipt-logo" not in receipt
 
 
 def test_a_jpeg_logo_is_accepted(admin_client: FlaskClient, data_dir: Path) -> None:
     assert upload(admin_client, png((300, 300), "JPEG"), "shop.jpg").status_code == 302
-    with Image.open(data_dir / "logo.png") as stored:
+    [path] = (data_dir / "logos").glob("*.png")
+    with Image.open(path) as stored:
         assert stored.format == "PNG" and stored.size == (200, 200)
 
 
@@ -185,7 +195,7 @@ def test_a_text_file_named_logo_png_is_refused(admin_client: FlaskClient, data_d
     response = upload(admin_client, b"just some text, not an image")
     assert response.status_code == 422
     assert "not a PNG or JPEG image" in response.get_data(as_text=True)
-    assert not (data_dir / "logo.png").exists()
+    assert not (data_dir / "logos").exists()
     assert settings_audits() == []
 
 
@@ -193,7 +203,7 @@ def test_an_oversize_logo_is_refused_clearly(admin_client: FlaskClient, data_dir
     response = upload(admin_client, png((10, 10)) + b"\0" * LOGO_MAX_BYTES)
     assert response.status_code == 422
     assert "larger than 2 MB" in response.get_data(as_text=True)
-    assert not (data_dir / "logo.png").exists()
+    assert not (data_dir / "logos").exists()
 
 
 def test_uploading_without_a_file_says_so(admin_client: FlaskClient) -> None:
