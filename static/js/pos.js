@@ -8,13 +8,14 @@ import { bindCustomer, refreshCustomer, renderCustomer } from "./pos/customer.js
 import { bindHeld, loadHeld } from "./pos/held.js";
 import { bindKeys } from "./pos/keys.js";
 import { bindPayments } from "./pos/payments.js";
-import { bindScan } from "./pos/scan.js";
+import { bindScan, replayScans, takeEarlyScans } from "./pos/scan.js";
 import { createTill } from "./pos/till.js";
 import { focusScan } from "./pos/ui.js";
 
 const till = createTill(document.getElementById("till"));
 const { state, el } = till;
 
+const early = takeEarlyScans();
 bindScan(till);
 bindPayments(till);
 bindCustomer(till);
@@ -31,5 +32,6 @@ el.payCredit.value = state.tenders.credit;
 renderCustomer(till);
 refreshCustomer(till);
 reprice(till);
+replayScans(till, early);
 loadHeld(till);
 focusScan(till);

@@ -245,3 +245,27 @@ def test_expired_and_negative_stock_warnings_on_the_line(page: Any, live_server:
     quantity.press("Enter")
     expect(warning).to_contain_text("Only 2 pcs in stock: this sale takes stock below zero")
     expect(page.locator("#total-amount")).to_have_text("₹90.00")
+
+
+def test_scans_made_before_the_till_has_started_are_not_lost(page: Any, live_server: Any) -> None:
+    """A scanner types code + Enter the moment the page shows; the till's module may still be
+    loading (a slow laptop, a cold cache). Hold the module back and scan twice: both count."""
+    with live_server.app.app_context():
+        make_user(db.session, "cash1", "cashier")
+        code = make_product(db.session, name="Parle-G 250g", price="25.00").code
+    log_in(page, "cash1")
+    held: list[Any] = []
+    page.route(re.compile(r"/static/js/pos\.js"), lambda route: held.append(route))
+    page.reload(wait_until="commit")
+    scan = page.locator("#scan")
+    expect(scan).to_be_focused()
+    for _ in range(2):
+        scan.press_sequentially(code)
+        scan.press("Enter")
+    expect(scan).to_have_value("")  # both codes were taken by the early queue
+    assert len(held) == 1 and page.locator("#cart-body tr").count() == 0  # the till is not up yet
+    held[0].continue_()
+    rows = page.locator("#cart-body tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".qty-input")).to_have_value("2")
+    expect(page.locator("#total-amount")).to_have_text("₹50.00")

@@ -171,3 +171,15 @@ export function bindScan(till) {
     }, 150);
   });
 }
+
+// Takes over the codes queued by pos/early.js before this module ran (the classic script stops
+// listening in the same turn, so no Enter falls between the two). Call before bindScan.
+export function takeEarlyScans() {
+  const take = window.tillTakeEarlyScans;
+  return typeof take === "function" ? take() : [];
+}
+
+// Looks up the early codes in the order they were scanned, after the restored cart is in place.
+export function replayScans(till, codes) {
+  for (const code of codes) lookupAndAdd(till, code);
+}
