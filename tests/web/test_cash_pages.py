@@ -40,6 +40,8 @@ def test_cashier_opens_moves_money_and_closes_blind(
     text = z.get_data(as_text=True)
     assert "data-expected>₹285.00" in text and "data-over-short>-₹5.00" in text
     assert "Courier" in text
+    assert "data-returns>₹0.00<" in text  # nothing returned: no "-₹0.00"
+    assert "-₹15.00" in text  # the pay-out goes out of the drawer
     pdf = client.get(f"/cash/{sid}/z.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
