@@ -10,6 +10,8 @@ from urllib import request as urlrequest
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 
+import pytest
+
 from posapp.documents import pdf
 from posapp.extensions import db
 from tests.conftest import LiveServer
@@ -19,8 +21,12 @@ SHEETS = 10  # more PDF requests than the server has threads (8 here, 6 in the w
 
 
 def test_pdfs_beyond_the_limit_get_503_and_a_checkout_answers_while_pdfs_render(
-    live_server: LiveServer,
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The three accepted sheets render one after another; on a loaded 2-core machine the third
+    # can wait past PDF_WAIT_SECONDS and get its own 503. That give-up is not what this test is
+    # about (the refusal at once is), so the accepted ones may wait as long as they need.
+    monkeypatch.setattr(pdf, "PDF_WAIT_SECONDS", 280.0)
     with live_server.app.app_context():
         owner = make_user(db.session, "owner", "admin")
         product = make_product(db.session, owner.id, name="Rice", opening_stock="100")
