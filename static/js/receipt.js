@@ -58,12 +58,7 @@ if (page) {
   window.addEventListener("beforeprint", fitPageToReceipt);
   printButton?.addEventListener("click", () => window.print());
 
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && newSale) {
-      event.preventDefault();
-      window.location.assign(newSale.href);
-    }
-  });
+  // Esc is bound by receipt_keys.js, which runs before this module.
 
   const freshSale = page.dataset.autoprint === "1" && page.dataset.duplicate !== "1";
   const escposAuto = Boolean(page.dataset.escposUrl) && page.dataset.escposAuto === "1";

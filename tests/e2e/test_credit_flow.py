@@ -147,3 +147,36 @@ def test_payment_taken_at_the_till_keeps_the_bill(page: Any, live_server: Any) -
     expect(page.locator("#customer-chip")).to_contain_text("Owes ₹100.00")
     with live_server.app.app_context():
         assert ledger.balance(db.session, customer_id) == 10000
+
+
+def test_esc_on_a_receipt_works_before_its_script_has_loaded(page: Any, live_server: Any) -> None:
+    """Esc pressed the moment a receipt shows (its module still loading on a busy laptop) goes
+    back to the till with the waiting bill, instead of being lost."""
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        code = make_product(db.session, name="Tea 250g", price="120.00", opening_stock="5").code
+        make_customer(db.session, owner, name="Asha Rao", phone="98111 22233", opening_balance="50")
+    log_in(page, "owner")
+    scan = page.locator("#scan")
+    scan.press_sequentially(code)
+    scan.press("Enter")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+    page.keyboard.press("F4")
+    page.locator("#customer-search").press_sequentially("Asha")
+    expect(page.locator("#customer-suggestions .suggestion").first).to_contain_text("Asha Rao")
+    page.locator("#customer-search").press("Enter")
+    page.get_by_role("button", name="Take a payment…").click()
+    held: list[Any] = []
+    page.route(re.compile(r"/static/js/receipt\.js"), lambda route: held.append(route))
+    page.locator("#customer-pay-amount").press("Enter")
+    expect(page).to_have_url(re.compile(r"/customers/payments/\d+/receipt"))
+    expect(page.locator("[data-paid]")).to_have_text("₹50.00")
+    for _ in range(200):  # the held request arrives while the page is parsed
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert len(held) == 1  # the receipt's module is held back: only the early key script runs
+    page.keyboard.press("Escape")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
+    expect(page.locator("#customer-chip")).to_contain_text("Asha Rao")
+    held[0].continue_()
