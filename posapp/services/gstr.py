@@ -752,43 +752,37 @@ def exemp(
     return _finish("Nil rated and exempt (8)", EXEMP_COLUMNS, source, limit, stream)
 
 
+def _hsn_columns(reg: Any, amounts: type[InvoiceLine] | type[CreditNoteLine]) -> Any:
+    """The HSN summary's columns: the sold line's HSN, unit and rate, the amounts of `amounts`
+    (the invoice line itself, or the credit-note line that returns part of it)."""
+    return select(
+        reg,
+        InvoiceLine.hsn.label("hsn"),
+        InvoiceLine.unit.label("unit"),
+        InvoiceLine.tax_rate_bp.label("rate"),
+        amounts.qty_milli.label("qty"),
+        amounts.total.label("total"),
+        amounts.taxable.label("taxable"),
+        amounts.igst.label("igst"),
+        amounts.cgst.label("cgst"),
+        amounts.sgst.label("sgst"),
+        amounts.tax.label("tax"),
+    )
+
+
 def _hsn_sides(session: Session, period: Period) -> dict[bool, list[list[Any]]]:
     """(HSN, unit, rate) groups of both sides (registered True = B2B), notes taken off."""
     lo, hi = _bounds(period)
     reg = case((_registered(), 1), else_=0).label("reg")
     sold = (
-        select(
-            reg,
-            InvoiceLine.hsn.label("hsn"),
-            InvoiceLine.unit.label("unit"),
-            InvoiceLine.tax_rate_bp.label("rate"),
-            InvoiceLine.qty_milli.label("qty"),
-            InvoiceLine.total.label("total"),
-            InvoiceLine.taxable.label("taxable"),
-            InvoiceLine.igst.label("igst"),
-            InvoiceLine.cgst.label("cgst"),
-            InvoiceLine.sgst.label("sgst"),
-            InvoiceLine.tax.label("tax"),
-        )
+        _hsn_columns(reg, InvoiceLine)
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .outerjoin(Customer, Customer.id == Invoice.customer_id)
         .where(Invoice.created_at >= lo, Invoice.created_at < hi, Invoice.status != "void")
         .subquery()
     )
     returned = (
-        select(
-            reg,
-            InvoiceLine.hsn.label("hsn"),
-            InvoiceLine.unit.label("unit"),
-            InvoiceLine.tax_rate_bp.label("rate"),
-            CreditNoteLine.qty_milli.label("qty"),
-            CreditNoteLine.total.label("total"),
-            CreditNoteLine.taxable.label("taxable"),
-            CreditNoteLine.igst.label("igst"),
-            CreditNoteLine.cgst.label("cgst"),
-            CreditNoteLine.sgst.label("sgst"),
-            CreditNoteLine.tax.label("tax"),
-        )
+        _hsn_columns(reg, CreditNoteLine)
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
         .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
         .join(Invoice, Invoice.id == CreditNote.invoice_id)
