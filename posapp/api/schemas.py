@@ -100,6 +100,9 @@ class Product(Response):
     supplier: str | None
     location: str | None
     color: str | None
+    scale_plu: str | None = Field(
+        description="The item code the shop's scale labels carry (loose products only)."
+    )
     archived: bool
     qr_url: str
 
@@ -139,6 +142,12 @@ class ProductCreate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    scale_plu: str | None = Field(
+        default=None,
+        max_length=6,
+        description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
+        'product sold by kg, g or l; unique among active products. "" clears it.',
+    )
 
 
 class ProductUpdate(Request):
@@ -161,6 +170,12 @@ class ProductUpdate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    scale_plu: str | None = Field(
+        default=None,
+        max_length=6,
+        description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
+        'product sold by kg, g or l; unique among active products. "" clears it.',
+    )
     archived: bool | None = None
 
 
@@ -231,14 +246,29 @@ class RerateResult(Response):
 class Lookup(Response):
     product: Product
     quantity: Quantity = Field(description="The quantity the code carries (scales), else 1.")
+    scale_label: str | None = Field(
+        description="The code, when it is one of the shop's scale labels: send it back as the "
+        "cart line's `scale_label`, so the server reads the label again."
+    )
+    amount: Money | None = Field(
+        description="A price label's price: the line sells at exactly this amount."
+    )
 
 
 # ---------------------------------------------------------------- invoices
 
 
 class CheckoutItem(Request):
-    product_id: int | None = Field(default=None, description="This or `code`.")
-    code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
+    product_id: int | None = Field(default=None, description="This, `code` or `scale_label`.")
+    code: str | None = Field(default=None, description="The product's code or barcode.")
+    scale_label: str | None = Field(
+        default=None,
+        min_length=13,
+        max_length=13,
+        description="A weighing scale's EAN-13 label: the product (by its scale PLU), the "
+        "quantity and, for a price label, the line's amount are read from it; `quantity` is "
+        "then ignored.",
+    )
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
 
