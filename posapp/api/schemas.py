@@ -728,7 +728,7 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
     *("invoice_layout", "low_stock_default", "allow_negative_stock", "scale_prefix"),
-    *("scale_item_digits", "scale_value", "phone_region", "label_sheet"),
+    *("scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
 )
 # What PUT /api/settings may change: the shop settings page's fields, checked by its own
@@ -741,6 +741,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
     "allow_negative_stock",
+    *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
 SETTING_API_NAMES = {"low_stock_default_milli": "low_stock_default"}
@@ -807,6 +808,21 @@ class SettingsUpdate(Request):
     split_tax: bool | None = None
     round_off: bool | None = None
     allow_negative_stock: bool | None = None
+    scale_prefix: str | None = Field(
+        default=None,
+        max_length=40,
+        description='Scale label prefixes within 20-29: a range ("20-29") or a list ("21,22").',
+        examples=["20-29"],
+    )
+    scale_item_digits: int | None = Field(
+        default=None, ge=4, le=6, description="Digits of the item code (the scale PLU)."
+    )
+    scale_value: Literal["weight", "price"] | None = Field(
+        default=None, description="What a scale label carries: weight in grams or price in paise."
+    )
+    scale_price_check: bool | None = Field(
+        default=None, description="A price check digit stands before the value (4-5 digit items)."
+    )
 
 
 # ---------------------------------------------------------------- list envelopes

@@ -14,8 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from posapp.errors import ValidationError
-from posapp.money import MILLI, ean13_check_digit, is_valid_ean13, round_half_up_div
+from posapp.money import (
+    MILLI,
+    ean13_check_digit,
+    format_money,
+    is_valid_ean13,
+    qty_str,
+    round_half_up_div,
+)
+from posapp.services import shop_settings
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import form_flag
 
@@ -285,3 +295,51 @@ def sample_value(layout: ScaleLayout, price: int) -> int:
     if layout.value == "price":
         return max(1, min(limit, round_half_up_div(price * 1250, MILLI)))
     return min(limit, 1250)
+
+
+def update_settings(session: Session, data: Mapping[str, Any], user_id: int | None) -> bool:
+    """Check the scale labels form and save it audited (`settings.scale`); True if changed.
+
+    Nothing is written when any field is wrong.
+    """
+    values = validate_form(data)
+    return bool(shop_settings.save_changes(session, values, AUDIT_ACTION, user_id))
+
+
+@dataclass(frozen=True)
+class LabelPart:
+    """One stretch of a sample label, for the settings page's worked example."""
+
+    digits: str
+    name: str
+    meaning: str
+
+
+def worked_example(
+    layout: ScaleLayout, currency: str = "INR", locale: str = "en_IN"
+) -> tuple[str, list[LabelPart]]:
+    """A sample label of this layout and what each part of it says: PLU 1, 1.250 kg or ₹47.50."""
+    plu = "1".rjust(layout.item_digits, "0")
+    value = 4750 if layout.value == "price" else 1250
+    value = min(value, 10**layout.value_digits - 1)
+    code = make_label(layout, plu, value)
+    parts = [
+        LabelPart(
+            code[:2],
+            "Prefix",
+            f"a scale label (the shop's prefixes: {prefixes_text(layout.prefixes)})",
+        ),
+        LabelPart(plu, "Item code", f"the product whose scale PLU is {plu}"),
+    ]
+    at = 2 + layout.item_digits
+    if layout.price_check:
+        parts.append(LabelPart(code[at], "Price check", "guards the value against a misread"))
+        at += 1
+    value_text = code[at:12]
+    if layout.value == "price":
+        meaning = f"the price: {format_money(value, currency, locale)}"
+    else:
+        meaning = f"the weight: {value} g = {qty_str(value, 'kg')} kg"
+    parts.append(LabelPart(value_text, "Price" if layout.value == "price" else "Weight", meaning))
+    parts.append(LabelPart(code[12], "Check digit", "the EAN-13 check digit of the whole code"))
+    return code, parts

@@ -164,6 +164,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("network.index", "GET"): ADMIN,
     ("network.save", "POST"): ADMIN,
     ("network.qr", "GET"): ADMIN,
+    ("scale_settings.index", "GET"): ADMIN,
+    ("scale_settings.save", "POST"): ADMIN,
     # the API, as docs/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,
