@@ -275,7 +275,11 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
             continue
         fixed_gross = None
         if label is not None:
-            line = scale_labels.label_line(label, layout, product.unit, product.price)
+            try:
+                line = scale_labels.label_line(label, layout, product.unit, product.price)
+            except ValidationError as exc:
+                errors[f"items.{i}.scale_label"] = exc.message
+                continue
             qty, fixed_gross = line.qty_milli, line.fixed_gross
         else:
             try:

@@ -266,6 +266,13 @@ def label_line(reading: LabelReading, layout: ScaleLayout, unit: str, price: int
     printed price (the scale's own rounding stands); its quantity is price ÷ price per unit in
     thousandths, rounded half up, at least 0.001, for stock and the documents.
     """
+    if unit not in LOOSE_UNITS:
+        # A PLU is refused on such a product; one left by an older import is not sold by weight.
+        raise ValidationError(
+            f"This label's product is sold by {unit}, not weighed: remove its scale PLU.",
+            field="code",
+            code="bad_label",
+        )
     if layout.value == "price":
         qty = max(1, round_half_up_div(reading.value * MILLI, price)) if price > 0 else MILLI
         if unit == "g":

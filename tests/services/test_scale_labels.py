@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.extensions import db
-from posapp.models import InvoiceLine, User
+from posapp.models import InvoiceLine, Product, User
 from posapp.models.base import write_transaction
 from posapp.money import ean13_check_digit
-from posapp.services import catalog, checkout, held_bills, scale_labels
+from posapp.services import catalog, catalog_csv, checkout, held_bills, scale_labels
 from posapp.services.pricing import LineInput, price_cart
 from posapp.services.scale_labels import ScaleLayout, make_label, read_label
 from posapp.services.settings import ShopSettings, load_settings, save_settings
@@ -350,3 +350,51 @@ def test_held_bills_keep_their_labels(admin: User) -> None:
     assert [(line["scale_label"], line["quantity"]) for line in cart["lines"]] == [(label, "1.250")]
     with pytest.raises(ValidationError):
         held_bills.parse_held({"items": [{"product_id": onion.id, "scale_label": "2000"}]})
+
+
+# ------------------------------------------------------------------ product CSV
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_csv_imports_and_exports_scale_plus(admin: User) -> None:
+    make_product(db.session, admin.id, name="Onion", code="ONION", unit="kg", scale_plu="00001")
+    good = csv_bytes(
+        "code,name,unit,price,plu",
+        "TOMATO,Tomato,kg,40.00,00003",
+        "ONION,Onion,kg,38.00,",  # an empty cell keeps the PLU
+    )
+    plan = catalog_csv.plan_import(db.session, good)
+    assert plan.ok, plan.errors
+    catalog_csv.apply_import(db.session, good, admin.id)
+    tomato = db.session.scalars(select(Product).where(Product.code == "TOMATO")).one()
+    assert tomato.scale_plu == "00003"
+    rows = list(catalog_csv.export_rows(db.session))
+    plu_at = rows[0].index("scale_plu")
+    assert sorted(row[plu_at] for row in rows[1:]) == ["00001", "00003"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("SOAP,Soap,pcs,30.00,00005", "only products sold by kg, g or l"),
+        ("DAL,Dal,kg,90.00,0005", "5-digit item code"),
+        ("DAL,Dal,kg,90.00,00x05", "4 to 6 digits"),
+        ("DAL,Dal,kg,90.00,00001", "another active product has the PLU 00001"),
+        ("ONION,Onion,pcs,38.00,", "only products sold by kg, g or l"),  # its kept PLU
+    ],
+)
+def test_csv_rows_with_bad_plus_are_refused(admin: User, line: str, message: str) -> None:
+    make_product(db.session, admin.id, name="Onion", code="ONION", unit="kg", scale_plu="00001")
+    plan = catalog_csv.plan_import(db.session, csv_bytes("code,name,unit,price,scale_plu", line))
+    assert len(plan.errors) == 1 and message in plan.errors[0][1], plan.errors
+
+
+def test_csv_plus_are_unique_within_the_file(admin: User) -> None:
+    plan = catalog_csv.plan_import(
+        db.session,
+        csv_bytes("name,unit,price,scale_plu", "Dal,kg,90.00,00005", "Rice,kg,60.00,00005"),
+    )
+    assert plan.errors == [(3, "scale_plu: the PLU 00005 is already on line 2.")]

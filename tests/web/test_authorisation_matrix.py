@@ -106,6 +106,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("products.archive", "POST"): ADMIN,
     ("products.restore", "POST"): ADMIN,
     ("products.barcode", "GET"): ADMIN,
+    ("products.scale_label", "GET"): ADMIN,
     ("products.label", "GET"): ADMIN,
     ("products.label_sheet", "GET"): ADMIN,
     ("products.label_sheet", "POST"): ADMIN,
