@@ -123,6 +123,21 @@ def test_set_layout_give_a_plu_and_sell_weight_and_price_labels(
     expect(rows.first.locator(".qty-input")).to_have_value("1.250")
     expect(rows.first.locator(".item-total")).to_have_text("₹500.00")
 
+    # A held bill keeps the label: recalled, the line is still the weighed package.
+    page.once("dialog", lambda dialog: dialog.accept("Paneer, weighed"))
+    page.keyboard.press("F6")
+    expect(rows).to_have_count(0)
+    page.locator("#held-toggle").focus()
+    page.keyboard.press("Enter")
+    recall = page.locator("#held-list [data-held]").first.get_by_role("button", name="Recall")
+    recall.focus()
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"scale label {weight_label}")
+    expect(rows.first.locator(".qty-input")).to_have_value("1.250")
+    expect(rows.first.locator(".qty-input")).to_have_attribute("readonly", "")
+    expect(rows.first.locator(".item-total")).to_have_text("₹500.00")
+
     page.keyboard.press("F9")
     expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
     expect(page.locator(".receipt .r-grand")).to_contain_text("₹500.00")
