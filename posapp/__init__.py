@@ -120,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         product_csv,
         products,
         reports,
+        scale_settings,
         security,
         settings,
         users,
@@ -145,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(backups.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(network.bp)
+    app.register_blueprint(scale_settings.bp)
     app.register_blueprint(desktop.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes

@@ -153,6 +153,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "settings.network": "Network settings changed",
     "settings.offsite_backup_dir": "Off-site backup folder changed",
     "settings.printer": "Printer settings changed",
+    "settings.scale": "Scale label settings changed",
     "settings.session_timeout": "Session timeout changed",
     "stock.adjust_count": "Stock corrected (count)",
     "stock.adjust_damage": "Stock written off (damaged)",

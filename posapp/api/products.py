@@ -20,7 +20,7 @@ from posapp.api.base import (
 from posapp.api.serializers import product_json
 from posapp.apidoc import documented
 from posapp.extensions import db
-from posapp.money import percent_str, qty_str
+from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, rerate
 from posapp.vocabulary import parse_flag
 
@@ -64,6 +64,8 @@ def lookup() -> dict[str, Any]:
     return {
         "product": product_json(found.product),
         "quantity": qty_str(found.qty_milli, found.product.unit),
+        "scale_label": found.label,
+        "amount": money_str(found.fixed_gross) if found.fixed_gross is not None else None,
     }
 
 

@@ -100,6 +100,9 @@ class Product(Response):
     supplier: str | None
     location: str | None
     color: str | None
+    scale_plu: str | None = Field(
+        description="The item code the shop's scale labels carry (loose products only)."
+    )
     archived: bool
     qr_url: str
 
@@ -139,6 +142,12 @@ class ProductCreate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    scale_plu: str | None = Field(
+        default=None,
+        max_length=6,
+        description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
+        'product sold by kg, g or l; unique among active products. "" clears it.',
+    )
 
 
 class ProductUpdate(Request):
@@ -161,6 +170,12 @@ class ProductUpdate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    scale_plu: str | None = Field(
+        default=None,
+        max_length=6,
+        description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
+        'product sold by kg, g or l; unique among active products. "" clears it.',
+    )
     archived: bool | None = None
 
 
@@ -231,14 +246,29 @@ class RerateResult(Response):
 class Lookup(Response):
     product: Product
     quantity: Quantity = Field(description="The quantity the code carries (scales), else 1.")
+    scale_label: str | None = Field(
+        description="The code, when it is one of the shop's scale labels: send it back as the "
+        "cart line's `scale_label`, so the server reads the label again."
+    )
+    amount: Money | None = Field(
+        description="A price label's price: the line sells at exactly this amount."
+    )
 
 
 # ---------------------------------------------------------------- invoices
 
 
 class CheckoutItem(Request):
-    product_id: int | None = Field(default=None, description="This or `code`.")
-    code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
+    product_id: int | None = Field(default=None, description="This, `code` or `scale_label`.")
+    code: str | None = Field(default=None, description="The product's code or barcode.")
+    scale_label: str | None = Field(
+        default=None,
+        min_length=13,
+        max_length=13,
+        description="A weighing scale's EAN-13 label: the product (by its scale PLU), the "
+        "quantity and, for a price label, the line's amount are read from it; `quantity` is "
+        "then ignored.",
+    )
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
 
@@ -698,7 +728,7 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
     *("invoice_layout", "low_stock_default", "allow_negative_stock", "scale_prefix"),
-    *("scale_item_digits", "scale_value", "phone_region", "label_sheet"),
+    *("scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
 )
 # What PUT /api/settings may change: the shop settings page's fields, checked by its own
@@ -711,6 +741,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
     "allow_negative_stock",
+    *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
 SETTING_API_NAMES = {"low_stock_default_milli": "low_stock_default"}
@@ -777,6 +808,21 @@ class SettingsUpdate(Request):
     split_tax: bool | None = None
     round_off: bool | None = None
     allow_negative_stock: bool | None = None
+    scale_prefix: str | None = Field(
+        default=None,
+        max_length=40,
+        description='Scale label prefixes within 20-29: a range ("20-29") or a list ("21,22").',
+        examples=["20-29"],
+    )
+    scale_item_digits: int | None = Field(
+        default=None, ge=4, le=6, description="Digits of the item code (the scale PLU)."
+    )
+    scale_value: Literal["weight", "price"] | None = Field(
+        default=None, description="What a scale label carries: weight in grams or price in paise."
+    )
+    scale_price_check: bool | None = Field(
+        default=None, description="A price check digit stands before the value (4-5 digit items)."
+    )
 
 
 # ---------------------------------------------------------------- list envelopes

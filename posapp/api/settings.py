@@ -19,12 +19,14 @@ from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.money import qty_str
-from posapp.services import limits, shop_settings
+from posapp.services import limits, scale_labels, shop_settings
 from posapp.services.settings import ShopSettings, load_settings
 
 # Every name a setting has in the API, to tell a misspelt key from one set on its own page.
 KNOWN_SETTINGS = frozenset(s.SETTING_API_NAMES.get(f.name, f.name) for f in fields(ShopSettings))
-FLAGS = frozenset(shop_settings.BOOLEANS)
+FLAGS = frozenset((*shop_settings.BOOLEANS, "scale_price_check"))
+# The scale labels page's keys: checked by that page's rules, audited as `settings.scale`.
+SCALE_KEYS = frozenset(scale_labels.FORM_FIELDS)
 
 
 def settings_json(settings: ShopSettings, *, admin: bool) -> dict[str, Any]:
@@ -40,16 +42,21 @@ def settings_json(settings: ShopSettings, *, admin: bool) -> dict[str, Any]:
     return body
 
 
-def parse_update(body: dict[str, Any], current: ShopSettings) -> dict[str, Any]:
-    """Typed values to save: the settings page's form as saved with `body` laid over it.
+def parse_update(
+    body: dict[str, Any], current: ShopSettings
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed values to save: (the settings page's, the scale labels page's), each page's
+    saved form with `body` laid over it.
 
     Refuses (422, every key at once) keys the API may not set, values of the wrong kind (a
     list or an object is not text; only true/false or the page's words are a switch) and
-    whatever the page itself would refuse.
+    whatever the pages themselves would refuse.
     """
     errors: dict[str, str] = {}
     form: dict[str, Any] = dict(shop_settings.form_values(current))
+    scale_form: dict[str, Any] = dict(scale_labels.form_values(current))
     for key, value in body.items():
+        target = scale_form if key in SCALE_KEYS else form
         if key not in s.WRITABLE_SETTINGS:
             errors[key] = (
                 "This setting is changed on its own page in the app, not through the API."
@@ -59,23 +66,30 @@ def parse_update(body: dict[str, Any], current: ShopSettings) -> dict[str, Any]:
         elif value is None:
             continue  # null leaves the setting as it is, as in the other partial updates
         elif key in FLAGS:
-            form[key] = value  # the page's check (parse_flag) refuses numbers and other words
+            target[key] = value  # the page's check (parse_flag) refuses numbers and other words
         else:
             try:
-                form[key] = limits.text_value(value, key)
+                target[key] = limits.text_value(value, key)
             except ValidationError as exc:
                 errors[key] = exc.message
     new_gstin = body.get("tax_number")
     if isinstance(new_gstin, str) and new_gstin.strip() and body.get("state_code") is None:
         # A new GSTIN sent without a state brings its own state (the page defaults the same).
         form["state_code"] = ""
+    values: dict[str, Any] = {}
+    scale_values: dict[str, Any] = {}
     try:
         values = shop_settings.validate_form(form)
     except ValidationError as exc:
         errors = {**exc.fields, **errors}
+    if SCALE_KEYS & body.keys():
+        try:
+            scale_values = scale_labels.validate_form(scale_form)
+        except ValidationError as exc:
+            errors = {**exc.fields, **errors}
     if errors:
         raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
-    return values
+    return values, scale_values
 
 
 @bp.get("/settings")
@@ -91,6 +105,10 @@ def get_settings() -> dict[str, Any]:
 @requires("admin")
 def update_settings() -> dict[str, Any]:
     """Change only the settings sent (checked as the settings page checks them, audited)."""
-    values = parse_update(json_body(), load_settings(db.session))
-    shop_settings.save_changes(db.session, values, shop_settings.AUDIT_ACTION, caller().id)
+    values, scale_values = parse_update(json_body(), load_settings(db.session))
+    shop_settings.save_groups(
+        db.session,
+        [(values, shop_settings.AUDIT_ACTION), (scale_values, scale_labels.AUDIT_ACTION)],
+        caller().id,
+    )
     return settings_json(load_settings(db.session), admin=True)

@@ -53,6 +53,15 @@ class Product(Model):
             sqlite_where=text("archived = 0"),
             postgresql_where=text("archived = false"),
         ),
+        # A scale label names its product by this PLU: unique among active products (NULL,
+        # the products no scale labels, never collides).
+        Index(
+            "uq_products_active_plu",
+            "scale_plu",
+            unique=True,
+            sqlite_where=text("archived = 0"),
+            postgresql_where=text("archived = false"),
+        ),
         # The product list pages through this index alone (offset and keyset on name, id).
         Index("ix_products_archived_name_id", "archived", "name", "id"),
         CheckConstraint("price >= 0", name="ck_products_price"),
@@ -76,6 +85,7 @@ class Product(Model):
     supplier: Mapped[str] = mapped_column(String(120), default="")
     location: Mapped[str] = mapped_column(String(60), default="")
     color: Mapped[str] = mapped_column(String(30), default="")
+    scale_plu: Mapped[str | None] = mapped_column(String(6), default=None)
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

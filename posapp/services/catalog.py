@@ -25,8 +25,8 @@ from posapp.money import (
     parse_quantity,
     percent_str,
 )
-from posapp.services import audit, counters, limits
-from posapp.services.settings import ShopSettings, load_settings
+from posapp.services import audit, counters, limits, scale_labels
+from posapp.services.settings import load_settings
 
 INTERNAL_EAN_PREFIX = "200"
 
@@ -43,10 +43,16 @@ TAX_PRESETS: tuple[str, ...] = tuple(rate_text(bp) for bp in RATE_PRESETS_BP)
 
 @dataclass(frozen=True)
 class ScanResult:
-    """A product found by a scan, with the quantity the code carries (thousandths)."""
+    """A product found by a scan, with the quantity the code carries (thousandths).
+
+    A scale label also gives `label` (the code, which the till sends back with the line so
+    the server reads it again) and, on a price label, `fixed_gross` (the price it sells at).
+    """
 
     product: Product
     qty_milli: int
+    label: str | None = None
+    fixed_gross: int | None = None
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -118,6 +124,11 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
                 errors[key] = exc.message
     if present("archived"):
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
+    if present("scale_plu"):
+        plu = _text(data, "scale_plu")
+        if plu and not (plu.isascii() and plu.isdecimal() and 4 <= len(plu) <= 6):
+            errors["scale_plu"] = "A scale PLU is 4 to 6 digits."
+        out["scale_plu"] = plu or None
     if errors:
         first = next(iter(errors.values()))
         raise ValidationError(f"Please correct the product: {first}", fields=errors)
@@ -152,6 +163,39 @@ def _category_id(session: Session, name: str | None) -> int | None:
     return category.id
 
 
+def _check_plu(
+    session: Session, product_id: int | None, plu: str | None, unit: str, archived: bool
+) -> None:
+    """A scale PLU: only on a product a scale weighs, as long as the labels' item code, and
+    not another active product's."""
+    if not plu:
+        return
+    layout = scale_labels.layout_of(load_settings(session))
+    problem = ""
+    if unit not in scale_labels.LOOSE_UNITS:
+        problem = "Only products sold by kg, g or l are weighed on a scale; clear the PLU."
+    elif len(plu) != layout.item_digits:
+        problem = (
+            f"The shop's scale labels carry a {layout.item_digits}-digit item code "
+            "(Settings → Scale labels): type the PLU with that many digits."
+        )
+    if problem:
+        raise ValidationError(
+            f"Please correct the product: {problem}", fields={"scale_plu": problem}
+        )
+    if archived:
+        return
+    clash = session.scalar(
+        select(Product.id).where(Product.scale_plu == plu, Product.archived.is_(False))
+    )
+    if clash and clash != product_id:
+        raise Conflict(
+            f"Another active product already has the scale PLU {plu}.",
+            code="duplicate",
+            details={"fields": {"scale_plu": "This PLU is taken."}},
+        )
+
+
 def _check_unique(
     session: Session, product_id: int | None, code: str | None, name: str | None, archived: bool
 ) -> None:
@@ -183,6 +227,7 @@ def snapshot(product: Product) -> dict[str, Any]:
         "mrp": product.mrp,
         "tax_rate_bp": product.tax_rate_bp,
         "unit": product.unit,
+        "scale_plu": product.scale_plu,
         "archived": product.archived,
     }
 
@@ -194,6 +239,7 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
     with write_transaction(session):
         code = fields.get("code") or next_internal_code(session)
         _check_unique(session, None, code, fields["name"], False)
+        _check_plu(session, None, fields.get("scale_plu"), fields.get("unit", "pcs"), False)
         opening = fields.get("opening_milli", 0)
         product = Product(
             code=code,
@@ -210,6 +256,7 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
             supplier=fields.get("supplier", ""),
             location=fields.get("location", ""),
             color=fields.get("color", ""),
+            scale_plu=fields.get("scale_plu"),
         )
         session.add(product)
         session.flush()
@@ -254,6 +301,13 @@ def update_product(
         _check_unique(
             session, product.id, fields.get("code"), fields.get("name", product.name), archived
         )
+        _check_plu(
+            session,
+            product.id,
+            fields.get("scale_plu", product.scale_plu),
+            fields.get("unit", product.unit),
+            archived,
+        )
         if fields.get("code") == "":
             fields.pop("code")
         for key in (
@@ -268,6 +322,7 @@ def update_product(
             "supplier",
             "location",
             "color",
+            "scale_plu",
             "archived",
         ):
             if key in fields:
@@ -303,21 +358,12 @@ def get_product(session: Session, product_id: int) -> Product:
     return product
 
 
-def parse_scale_code(code: str, settings: ShopSettings) -> tuple[str, int] | None:
-    """Split a weight/price-embedded EAN-13 into (item code, value); None if it is not one."""
-    prefix = settings.scale_prefix
-    digits = settings.scale_item_digits
-    if not (is_valid_ean13(code) and prefix and code.startswith(prefix)):
-        return None
-    item_start = len(prefix)
-    item_end = item_start + digits
-    if item_end >= 12:
-        return None
-    return code[item_start:item_end], int(code[item_end:12])
-
-
 def lookup_code(session: Session, code: str) -> ScanResult:
-    """Find the active product a scanned code names (barcode, QR payload or scale label)."""
+    """Find the active product a scanned code names (barcode, QR payload or scale label).
+
+    A product's own code wins; otherwise a code laid out as the shop's scale labels names the
+    active product with that scale PLU (docs/DESIGN.md §5).
+    """
     code = (code or "").strip()
     if not code:
         raise ValidationError("Scan or type a code.", field="code")
@@ -326,20 +372,21 @@ def lookup_code(session: Session, code: str) -> ScanResult:
     )
     if product is not None:
         return ScanResult(product, 1000)
-    settings = load_settings(session)
-    scale = parse_scale_code(code, settings)
-    if scale is not None:
-        item, value = scale
+    layout = scale_labels.layout_of(load_settings(session))
+    reading = scale_labels.read_label(code, layout)
+    if reading is not None:
         product = session.scalar(
-            select(Product).where(Product.code == item, Product.archived.is_(False))
+            select(Product).where(Product.scale_plu == reading.plu, Product.archived.is_(False))
         )
-        if product is not None and value > 0:
-            if settings.scale_value == "price":
-                # The label carries the price; the quantity is price / unit price (3 decimals).
-                qty = max(1, (value * 1000 + product.price // 2) // product.price)
-            else:
-                qty = value  # grams are thousandths of a kilogram
-            return ScanResult(product, qty)
+        if product is not None:
+            line = scale_labels.label_line(reading, layout, product.unit, product.price)
+            return ScanResult(product, line.qty_milli, code, line.fixed_gross)
+        raise NotFound(
+            f"No product has the scale PLU {reading.plu} (label {code}); give the product that "
+            "PLU on its page.",
+            code="unknown_code",
+            details={"code": code},
+        )
     raise NotFound(f"Unknown code: {code}", code="unknown_code", details={"code": code})
 
 

@@ -36,7 +36,7 @@ from posapp.errors import ValidationError
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
-from posapp.services import audit, counters
+from posapp.services import audit, counters, scale_labels
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
 from posapp.services.csv_io import neutralise, unneutralise
 from posapp.services.settings import load_settings
@@ -63,6 +63,7 @@ EXPORT_COLUMNS = (
     "supplier",
     "location",
     "color",
+    "scale_plu",
     "archived",
 )
 # Header names are compared lower-cased with everything but letters and digits removed.
@@ -88,6 +89,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "supplier": ("supplier", "vendor"),
     "location": ("location", "shelf", "rack", "bin"),
     "color": ("color", "colour"),
+    "scale_plu": ("scaleplu", "plu", "scalecode"),
     "archived": ("archived", "inactive"),
 }
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
@@ -97,12 +99,12 @@ DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # SQLAlchemy's statement cache with the compiled statement, long after the import.
 CODES: BindParameter[list[str]] = bindparam("codes", expanding=True)
 UPDATABLE = ("code", "name", "unit", "price", "cost", "mrp", "tax_rate_bp", "hsn", "supplier",
-             "location", "color", "archived", "stock_milli")  # fmt: skip
+             "location", "color", "scale_plu", "archived", "stock_milli")  # fmt: skip
 TEMPLATE_ROWS = (
     ("8901234567890", "Tata Salt 1kg", "Grocery", "pcs", "28.00", "30.00", "24.50", "5", "2501",
-     "48", "10", "Metro Wholesale", "Aisle 2", "", "no"),
+     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "no"),
     ("", "Basmati Rice (loose)", "Grains", "kg", "120.00", "", "96.00", "5", "1006", "25.500",
-     "5", "", "Sack 3", "", "no"),
+     "5", "", "Sack 3", "", "00012", "no"),
 )  # fmt: skip
 
 
@@ -206,7 +208,7 @@ class _Seen:
 
 
 # (id, unit, price, mrp, stock_milli, archived) of a product a row's code already belongs to.
-Known = tuple[int, str, int, int | None, int, bool]
+Known = tuple[int, str, int, int | None, int, bool, str | None]
 
 
 def _open(source: bytes | Path) -> BinaryIO:
@@ -380,11 +382,12 @@ def _known(session: Session, batch: list[tuple[int, dict[str, str]]]) -> dict[st
         Product.mrp,
         Product.stock_milli,
         Product.archived,
+        Product.scale_plu,
     ).where(Product.code.in_(CODES))
     rows = session.execute(stmt, {"codes": codes})
     return {
-        code: (pid, unit, price, mrp, stock, archived)
-        for code, pid, unit, price, mrp, stock, archived in rows
+        code: (pid, unit, price, mrp, stock, archived, plu)
+        for code, pid, unit, price, mrp, stock, archived, plu in rows
     }
 
 
@@ -410,11 +413,25 @@ def _check(session: Session, source: bytes | Path, seen: _Seen) -> tuple[ImportP
             .execution_options(yield_per=BATCH)
         )
         seen.add_active_names(session.execute(active))
+        # Scale PLUs are few (loose products only, at most a million 6-digit ones): a dict.
+        plus = _Plus(
+            scale_labels.layout_of(load_settings(session)).item_digits,
+            {
+                plu: pid
+                for plu, pid in session.execute(
+                    select(Product.scale_plu, Product.id).where(
+                        Product.scale_plu.is_not(None), Product.archived.is_(False)
+                    )
+                )
+                if plu
+            },
+        )
         for batch in _batches(rows, plan):
             known = _known(session, batch)
             for line, cells in batch:
                 try:
                     product_id, fields = _check_row(line, cells, known, seen)
+                    plus.check(line, product_id, fields, known.get(cells.get("code", "")))
                 except ValidationError as exc:
                     plan.errors.append((line, exc.message))
                     continue
@@ -422,6 +439,40 @@ def _check(session: Session, source: bytes | Path, seen: _Seen) -> tuple[ImportP
     if plan.rows == 0:
         raise ValidationError("The file has a header line but no rows.", field="file")
     return plan, needs
+
+
+@dataclass
+class _Plus:
+    """The scale PLUs a check has met: the catalog's active ones and the file's."""
+
+    digits: int  # the item code length of the shop's scale labels
+    owners: dict[str, int]  # PLU -> the active product that has it
+    lines: dict[str, int] = field(default_factory=dict)  # PLU -> the file's first line with it
+
+    def check(
+        self, line: int, product_id: int | None, fields: dict[str, Any], current: Known | None
+    ) -> None:
+        """Refuse a row whose PLU (new or kept) does not fit its unit, the labels or is taken."""
+        plu = fields.get("scale_plu", current[6] if current else None)
+        if not plu:
+            return
+        unit = fields.get("unit", current[1] if current else "pcs")
+        if unit not in scale_labels.LOOSE_UNITS:
+            raise ValidationError(
+                f"scale_plu: only products sold by kg, g or l are weighed (this one is {unit})."
+            )
+        if len(plu) != self.digits:
+            raise ValidationError(
+                f"scale_plu: the shop's scale labels carry a {self.digits}-digit item code."
+            )
+        if fields.get("archived"):
+            return
+        owner = self.owners.get(plu)
+        if owner is not None and owner != product_id:
+            raise ValidationError(f"scale_plu: another active product has the PLU {plu}.")
+        first = self.lines.setdefault(plu, line)
+        if first != line:
+            raise ValidationError(f"scale_plu: the PLU {plu} is already on line {first}.")
 
 
 def _check_row(
@@ -483,7 +534,7 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
             raise ValidationError(_row_message(exc)) from None
         fields["archived"] = bool(archived)
         return None, fields
-    product_id, unit, price, mrp, stock, was_archived = current
+    product_id, unit, price, mrp, stock, was_archived, _plu = current
     data = {k: v for k, v in data.items() if v != ""}
     try:
         fields = parse_product_fields(data, partial=True)
@@ -625,6 +676,7 @@ class _Writer:
             "supplier": f.get("supplier", ""),
             "location": f.get("location", ""),
             "color": f.get("color", ""),
+            "scale_plu": f.get("scale_plu"),
             "archived": f.get("archived", False),
             "created_at": self.now,
             "updated_at": self.now,
@@ -726,6 +778,7 @@ def export_rows(session: Session) -> Iterator[list[str]]:
                 product.supplier,
                 product.location,
                 product.color,
+                product.scale_plu or "",
                 "yes" if product.archived else "no",
             )
         ]

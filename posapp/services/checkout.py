@@ -34,6 +34,7 @@ from posapp.services import (
     issued,
     ledger,
     sale_writer,
+    scale_labels,
     summaries,
 )
 from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
@@ -59,6 +60,9 @@ class ItemRequest:
     code: str | None
     raw_quantity: Any
     discount: int
+    # A weighing scale's label: the server reads its product, quantity and (price labels)
+    # amount again from it, whatever quantity the client sent (docs/DESIGN.md §5).
+    scale_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +118,25 @@ def parse_checkout(
             continue
         product_id = raw.get("product_id")
         code = raw.get("code")
+        scale_label = raw.get("scale_label")
+        if scale_label is not None and not (
+            isinstance(scale_label, str)
+            and len(scale_label) == 13
+            and scale_label.isascii()
+            and scale_label.isdecimal()
+        ):
+            errors[f"items.{i}.scale_label"] = "A scale label is the label's 13 digits."
+            continue
         if product_id is not None and (
             isinstance(product_id, bool) or not isinstance(product_id, int)
         ):
             errors[f"items.{i}.product_id"] = "product_id must be an integer."
             continue
-        if product_id is None and (not isinstance(code, str) or not code.strip()):
+        if (
+            product_id is None
+            and scale_label is None
+            and (not isinstance(code, str) or not code.strip())
+        ):
             errors[f"items.{i}"] = "Each item needs a product_id or a code."
             continue
         discount = 0
@@ -131,7 +148,11 @@ def parse_checkout(
         quantity = raw.get("quantity", 1)
         items.append(
             ItemRequest(
-                product_id, code.strip() if isinstance(code, str) else None, quantity, discount
+                product_id,
+                code.strip() if isinstance(code, str) else None,
+                quantity,
+                discount,
+                scale_label,
             )
         )
     try:
@@ -201,6 +222,9 @@ _PRODUCTS = table(Product)
 # (a sale only reads them; the ORM's identity bookkeeping was a large share of its time).
 _PRODUCTS_BY_ID = select(_PRODUCTS).where(_PRODUCTS.c.id.in_(bindparam("ids", expanding=True)))
 _PRODUCT_BY_CODE = select(_PRODUCTS).where(_PRODUCTS.c.code == bindparam("code"))
+_PRODUCT_BY_PLU = select(_PRODUCTS).where(
+    _PRODUCTS.c.scale_plu == bindparam("plu"), _PRODUCTS.c.archived.is_(False)
+)
 _CUSTOMER_STATE = select(Customer.state_code).where(Customer.id == bindparam("id"))
 
 
@@ -219,26 +243,55 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
         if wanted
         else {}
     )
+    layout = scale_labels.layout_of(settings)
     for i, item in enumerate(request.items):
         product: CartProduct | None
-        if item.product_id is not None:
+        label: scale_labels.LabelReading | None = None
+        if item.scale_label is not None:
+            try:
+                label = scale_labels.read_label(item.scale_label, layout)
+            except ValidationError as exc:
+                errors[f"items.{i}.scale_label"] = exc.message
+                continue
+            if label is None:
+                errors[f"items.{i}.scale_label"] = (
+                    f"{item.scale_label} is not one of the shop's scale labels."
+                )
+                continue
+            product = connection.execute(_PRODUCT_BY_PLU, {"plu": label.plu}).first()
+            if product is not None and item.product_id not in (None, product.id):
+                product = None  # the label names another product than the line
+        elif item.product_id is not None:
             product = by_id.get(item.product_id)
         else:
             product = connection.execute(_PRODUCT_BY_CODE, {"code": item.code}).first()
         if product is None:
-            errors[f"items.{i}"] = f"Unknown product {item.product_id or item.code}."
+            errors[f"items.{i}"] = (
+                f"Unknown product {item.scale_label or item.product_id or item.code}."
+            )
             continue
         if product.archived:
             errors[f"items.{i}"] = f"{product.name} is archived and cannot be sold."
             continue
-        try:
-            qty = parse_quantity(item.raw_quantity, unit=product.unit, field=f"items.{i}.quantity")
-        except ValidationError as exc:
-            errors[f"items.{i}.quantity"] = f"{product.name}: {exc.message}"
-            continue
+        fixed_gross = None
+        if label is not None:
+            try:
+                line = scale_labels.label_line(label, layout, product.unit, product.price)
+            except ValidationError as exc:
+                errors[f"items.{i}.scale_label"] = exc.message
+                continue
+            qty, fixed_gross = line.qty_milli, line.fixed_gross
+        else:
+            try:
+                qty = parse_quantity(
+                    item.raw_quantity, unit=product.unit, field=f"items.{i}.quantity"
+                )
+            except ValidationError as exc:
+                errors[f"items.{i}.quantity"] = f"{product.name}: {exc.message}"
+                continue
         products.append(product)
         quantities.append(qty)
-        lines.append(LineInput(product.price, qty, product.tax_rate_bp, item.discount))
+        lines.append(LineInput(product.price, qty, product.tax_rate_bp, item.discount, fixed_gross))
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     # An unknown customer prices as a walk-in here; checkout refuses it when it settles.

@@ -16,7 +16,16 @@ from posapp.errors import Conflict, DomainError
 from posapp.models import Customer, Invoice, Product, User
 from posapp.models.base import clock_at, write_transaction
 from posapp.money import MILLI, ean13_check_digit, money_str, qty_str
-from posapp.services import catalog, checkout, customers, inventory, ledger, returns, users
+from posapp.services import (
+    catalog,
+    checkout,
+    customers,
+    inventory,
+    ledger,
+    returns,
+    scale_labels,
+    users,
+)
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 
 SEED = 20261123
@@ -386,7 +395,10 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
                     ),
                 }
                 made.append(catalog.create_product(session, data, manager.id))
-    for category, name, unit, price, rate, hsn in LOOSE:
+    # Loose items get scale PLUs 1, 2, … as long as the shop's labels' item code, so a scale
+    # label (or the sample on the product's page) finds them at the till.
+    digits = scale_labels.layout_of(load_settings(session)).item_digits
+    for plu, (category, name, unit, price, rate, hsn) in enumerate(LOOSE, start=1):
         minor = int(price.replace(".", ""))
         data = {
             "name": name,
@@ -400,6 +412,7 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
             "opening_stock": str(rng.randrange(150, 300)),
             "supplier": "APMC Market",
             "location": "Loose bins",
+            "scale_plu": str(plu).zfill(digits),
         }
         made.append(catalog.create_product(session, data, manager.id))
     return made

@@ -67,6 +67,8 @@ def parse_held(payload: Mapping[str, Any]) -> HoldRequest:
     items = []
     for raw in payload["items"]:
         entry = {"product_id": raw["product_id"], "quantity": str(raw.get("quantity", 1))}
+        if raw.get("scale_label") is not None:
+            entry["scale_label"] = raw["scale_label"]  # checked by parse_checkout above
         if raw.get("discount") not in (None, ""):
             entry["discount"] = str(raw["discount"])
         items.append(entry)
@@ -155,6 +157,7 @@ def _filled(session: Session, cart: dict[str, Any], label: str) -> dict[str, Any
                 "stock": qty_str(product.stock_milli, product.unit),
                 "quantity": item["quantity"],
                 "discount": item.get("discount"),
+                "scale_label": item.get("scale_label"),
             }
         )
     customer_id = cart.get("customer_id")

@@ -26,12 +26,17 @@ from posapp.money import (
 
 @dataclass(frozen=True)
 class LineInput:
-    """One cart line as priced: unit price (minor), quantity (thousandths), rate (bp)."""
+    """One cart line as priced: unit price (minor), quantity (thousandths), rate (bp).
+
+    `fixed_gross` is set for a line whose amount is fixed by something else than price ×
+    quantity: a scale's price label sells exactly its printed price (docs/DESIGN.md §2).
+    """
 
     unit_price: int
     qty_milli: int
     tax_rate_bp: int
     discount: int = 0
+    fixed_gross: int | None = None
 
 
 @dataclass(frozen=True)
@@ -258,7 +263,10 @@ def price_cart(
     for index, line in enumerate(lines):
         if line.discount < 0:
             raise ValidationError("A discount cannot be negative.", field=f"items.{index}.discount")
-        gross = line_gross(line.unit_price, line.qty_milli)
+        if line.fixed_gross is not None:
+            gross = line.fixed_gross
+        else:
+            gross = line_gross(line.unit_price, line.qty_milli)
         if gross > MAX_MONEY_MINOR:
             # Price and quantity are each bounded, their product is not: past 64 bits it
             # crashed the database write (a 500); a bill this size is a typing slip anyway.

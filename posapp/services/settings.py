@@ -49,9 +49,14 @@ class ShopSettings:
     allow_negative_stock: bool = False
     expiry_warning_days: int = 30
     dead_stock_days: int = 60
-    scale_prefix: str = "2"
-    scale_item_digits: int = 6
-    scale_value: str = "weight"  # weight in grams, or price in minor units
+    # Weighing-scale labels (services/scale_labels.py): the EAN-13 prefixes the scales print
+    # ("20-29", "21,22"; an old "2" reads as 20-29), the digits of the item's scale PLU, what
+    # the label carries (weight in grams, or price in minor units) and whether a price check
+    # digit stands before it.
+    scale_prefix: str = "20-29"
+    scale_item_digits: int = 5
+    scale_value: str = "weight"
+    scale_price_check: bool = False
     phone_region: str = "IN"  # how phone numbers typed without a country code are read
     label_sheet: str = "a4-3x8"  # a key of services.labels.SHEET_FORMATS
     # Idle minutes before a logged-in session ends (0 = never). 8 hours covers a shop's

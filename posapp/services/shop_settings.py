@@ -211,6 +211,27 @@ def save_changes(
     return changed
 
 
+def save_groups(
+    session: Session,
+    groups: list[tuple[Mapping[str, Any], str]],
+    user_id: int | None,
+) -> None:
+    """Save several pages' settings in one write transaction, each group audited (only the
+    keys that changed) under its own page's action (the settings API's PUT)."""
+    with write_transaction(session):
+        for values, action in groups:
+            changed = save_settings(session, **values)
+            if changed:
+                audit.record(
+                    session,
+                    action,
+                    user_id=user_id,
+                    entity="settings",
+                    before={k: old for k, (old, _) in changed.items()},
+                    after={k: new for k, (_, new) in changed.items()},
+                )
+
+
 def update_shop_settings(
     session: Session, data: Mapping[str, Any], user_id: int | None
 ) -> dict[str, tuple[str, str]]:

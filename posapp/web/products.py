@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -16,7 +17,7 @@ from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Product, StockMovement
 from posapp.money import money_str, qty_str
-from posapp.services import catalog, inventory, labels, rerate
+from posapp.services import catalog, inventory, labels, rerate, scale_labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
 
@@ -43,7 +44,26 @@ def product_form_values(product: Product) -> dict[str, str]:
         "supplier": product.supplier,
         "location": product.location,
         "color": product.color,
+        "scale_plu": product.scale_plu or "",
     }
+
+
+def _scale_context() -> dict[str, Any]:
+    """What the product form says about the scale PLU: which units take one, how long it is."""
+    layout = scale_labels.layout_of(shop_settings())
+    return {"scale_units": scale_labels.LOOSE_UNITS, "scale_digits": layout.item_digits}
+
+
+def _sample_label(product: Product) -> str | None:
+    """A scale label for this product as the shop's scales would print it (1.250 kg, or its
+    price), to test the scanner with; None for a product without a scale PLU."""
+    if not product.scale_plu or product.unit not in scale_labels.LOOSE_UNITS:
+        return None
+    layout = scale_labels.layout_of(shop_settings())
+    if len(product.scale_plu) != layout.item_digits:
+        return None  # the layout changed since the PLU was typed: no label would find it
+    value = scale_labels.sample_value(layout, product.price)
+    return scale_labels.make_label(layout, product.scale_plu, value)
 
 
 FILTERS = ("low", "out", "archived")
@@ -126,6 +146,7 @@ def _reshow_form(product: Product | None) -> Reshow:
             fields=field_errors(exc),
             categories=catalog.category_names(db.session),
             tax_presets=catalog.TAX_PRESETS,
+            **_scale_context(),
         ),
         exc.status,
     )
@@ -152,6 +173,7 @@ def new() -> Response | str:
         fields={},
         categories=catalog.category_names(db.session),
         tax_presets=catalog.TAX_PRESETS,
+        **_scale_context(),
     )
 
 
@@ -176,6 +198,7 @@ def edit(product_id: int) -> Response | str:
         fields={},
         categories=catalog.category_names(db.session),
         tax_presets=catalog.TAX_PRESETS,
+        **_scale_context(),
     )
 
 
@@ -222,6 +245,7 @@ def detail(product_id: int) -> str:
         movements=movements,
         sales=inventory.recent_sales(db.session, product_id),
         expiring=expiring,
+        sample_label=_sample_label(product),
     )
 
 
@@ -232,6 +256,18 @@ def barcode(product_id: int) -> Response:
     product = catalog.get_product(db.session, product_id)
     response = Response(barcode_svg(product.code), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/<int:product_id>/scale-label.svg")
+@admin_required
+def scale_label(product_id: int) -> Response:
+    """A sample scale label of a weighed product as an EAN-13 image (404 without a PLU)."""
+    code = _sample_label(catalog.get_product(db.session, product_id))
+    if code is None:
+        abort(404)
+    response = Response(barcode_svg(code), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"  # follows the scale settings
     return response
 
 
@@ -324,6 +360,7 @@ def _rerate_page(
         in_use=rerate.rates_in_use(db.session),
         rate_text=catalog.rate_text,
         tax_presets=catalog.TAX_PRESETS,
+        **_scale_context(),
     )
 
 

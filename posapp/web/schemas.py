@@ -22,8 +22,15 @@ Unit = Literal[UNITS]  # type: ignore[valid-type]
 
 
 class TillCartItem(Request):
-    product_id: int | None = Field(default=None, description="This or `code`.")
-    code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
+    product_id: int | None = Field(default=None, description="This, `code` or `scale_label`.")
+    code: str | None = Field(default=None, description="The product's code or barcode.")
+    scale_label: str | None = Field(
+        default=None,
+        min_length=13,
+        max_length=13,
+        description="A weighing scale's EAN-13 label, read again by the server (product, "
+        "quantity, a price label's amount); `quantity` is then ignored.",
+    )
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
 
@@ -111,6 +118,7 @@ class RecalledLine(Response):
     stock: Quantity
     quantity: str = Field(description="As it was parked.")
     discount: str | None
+    scale_label: str | None = Field(description="The scale label of a weighed package's line.")
 
 
 class RecalledCart(Response):

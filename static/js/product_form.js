@@ -1,4 +1,5 @@
-// The product form: a scanner's Enter in the code field moves on instead of saving; tax presets.
+// The product form: a scanner's Enter in the code field moves on instead of saving; tax presets;
+// the scale PLU field shown for loose units.
 
 const form = document.querySelector("[data-product-form]");
 
@@ -34,4 +35,13 @@ if (form) {
   );
   tax?.addEventListener("input", markPreset);
   markPreset();
+
+  // The scale PLU is asked only for what a scale weighs (kg, g, l), or while it holds a value.
+  const unit = form.querySelector("[name=unit]");
+  const pluBox = form.querySelector("[data-scale-plu]");
+  const plu = pluBox?.querySelector("[name=scale_plu]");
+  const looseUnits = new Set(["kg", "g", "l"]);
+  unit?.addEventListener("change", () => {
+    if (pluBox) pluBox.hidden = !looseUnits.has(unit.value) && !plu?.value;
+  });
 }

@@ -168,6 +168,7 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         "supplier",
         "location",
         "color",
+        "scale_plu",
         "archived",
         "qr_url",
     }
@@ -187,6 +188,11 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         ({"name": "A", "price": "10", "stock": "-3"}, "opening_stock"),
         ({"name": "A", "price": "10", "code": "4006381333932"}, "code"),
         ({"name": "A", "price": 10.5}, None),
+        ({"name": "A", "price": "10", "scale_plu": "00001"}, "scale_plu"),  # pcs are not weighed
+        ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "001"}, "scale_plu"),
+        ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "0001x"}, "scale_plu"),
+        ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "0001"}, "scale_plu"),  # 5 digits
+        ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "00001"}, None),
     ],
 )
 def test_create_product_validation(
@@ -275,15 +281,19 @@ def test_lookup_by_code_and_by_weight_barcode(
     ).get_json()
     assert body["product"]["id"] == packet.id and body["quantity"] == "1"
     loose = make_product(
-        db.session, admin.id, name="Loose rice", code="001234", unit="kg", price="60.00"
+        db.session, admin.id, name="Loose rice", unit="kg", price="60.00", scale_plu="01234"
     )
-    # prefix 2, item 001234, weight 01250 g, check digit
+    # the default layout: prefix 20-29, PLU 01234, weight 01250 g, EAN check digit
     from posapp.money import ean13_check_digit
 
-    body12 = "2001234" + "01250"
+    body12 = "21" + "01234" + "01250"
     scale_code = body12 + str(ean13_check_digit(body12))
     body = client.get(f"/api/products/lookup?code={scale_code}", headers=cashier_headers).get_json()
     assert body["product"]["id"] == loose.id and body["quantity"] == "1.250"
+    assert body["product"]["scale_plu"] == "01234"
+    assert body["scale_label"] == scale_code and body["amount"] is None
+    body = client.get(f"/api/products/lookup?code={packet.code}", headers=cashier_headers)
+    assert body.get_json()["scale_label"] is None
     assert_envelope(
         client.get("/api/products/lookup?code=0000", headers=cashier_headers), 404, "unknown_code"
     )
@@ -299,11 +309,19 @@ def test_price_embedded_scale_labels(
 
     with write_transaction(db.session):
         save_settings(db.session, scale_value="price")
-    make_product(db.session, admin.id, name="Cheese", code="000777", unit="kg", price="400.00")
-    body12 = "2000777" + "00300"  # a label priced 3.00 -> 0.0075 kg -> 0.008 kg
+    make_product(db.session, admin.id, name="Cheese", unit="kg", price="400.00", scale_plu="00777")
+    body12 = "20" + "00777" + "00300"  # a label priced 3.00 -> 0.0075 kg -> 0.008 kg
     code = body12 + str(ean13_check_digit(body12))
     body = client.get(f"/api/products/lookup?code={code}", headers=cashier_headers).get_json()
-    assert body["quantity"] == "0.008"
+    assert body["quantity"] == "0.008" and body["amount"] == "3.00"
+    # the till sends the label back; the line sells at the label's price, not 0.008 × 400.00
+    priced = client.post(
+        "/api/invoice/create",
+        json={"items": [{"scale_label": code, "quantity": "5"}]},
+        headers=cashier_headers,
+    )
+    assert priced.status_code == 201, priced.get_json()
+    assert priced.get_json()["total"] == "3.00"
 
 
 def test_cookie_authenticated_writes_need_the_csrf_header(csrf_app) -> None:  # type: ignore[no-untyped-def]

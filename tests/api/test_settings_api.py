@@ -13,7 +13,7 @@ from posapp.api import schemas
 from posapp.extensions import db
 from posapp.models import AuditLog
 from posapp.models.base import write_transaction
-from posapp.services import shop_settings
+from posapp.services import scale_labels, shop_settings
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 from tests.api.test_products_api import assert_envelope
 
@@ -171,6 +171,42 @@ def test_unknown_and_page_only_keys_are_refused(
     assert load_settings(db.session) == ShopSettings()
 
 
-def test_what_the_api_may_set_is_a_part_of_the_settings_page() -> None:
-    assert set(schemas.WRITABLE_SETTINGS) == set(shop_settings.FORM_FIELDS) - {"allowed_hosts"}
+def test_what_the_api_may_set_is_a_part_of_the_settings_pages() -> None:
+    assert set(schemas.WRITABLE_SETTINGS) == (
+        set(shop_settings.FORM_FIELDS) - {"allowed_hosts"}
+    ) | set(scale_labels.FORM_FIELDS)
     assert set(schemas.WRITABLE_SETTINGS) == set(schemas.SettingsUpdate.model_fields)
+
+
+def test_scale_labels_through_the_api_use_the_pages_checks_and_audit(
+    client: FlaskClient, admin_headers: Headers, cashier_headers: Headers
+) -> None:
+    body = client.get("/api/settings", headers=cashier_headers).get_json()
+    assert (body["scale_prefix"], body["scale_item_digits"]) == ("20-29", 5)
+    assert (body["scale_value"], body["scale_price_check"]) == ("weight", False)
+    response = client.put(
+        "/api/settings",
+        headers=admin_headers,
+        json={"scale_prefix": "19", "scale_item_digits": 6, "scale_price_check": True},
+    )
+    found = assert_envelope(response, 422, "validation_error")["details"]["fields"]
+    assert set(found) == {"scale_prefix", "scale_price_check"}
+    assert load_settings(db.session) == ShopSettings()
+    response = client.put(
+        "/api/settings",
+        headers=admin_headers,
+        json={"scale_prefix": "22, 21", "scale_item_digits": 4, "scale_value": "price",
+              "scale_price_check": True, "shop_name": "Kirana"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["scale_prefix"], body["scale_item_digits"]) == ("21,22", 4)
+    assert (body["scale_value"], body["scale_price_check"]) == ("price", True)
+    scale = db.session.scalars(select(AuditLog).where(AuditLog.action == "settings.scale")).one()
+    assert json.loads(scale.after) == {
+        "scale_prefix": "21,22",
+        "scale_item_digits": "4",
+        "scale_value": "price",
+        "scale_price_check": "1",
+    }
+    assert [json.loads(a.after) for a in audits()] == [{"shop_name": "Kirana"}]

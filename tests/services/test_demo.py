@@ -19,7 +19,8 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import to_local
-from posapp.money import is_valid_ean13
+from posapp.money import ean13_check_digit, is_valid_ean13
+from posapp.services import catalog
 from posapp.services.demo import ShopNotEmpty, build_demo_shop
 from posapp.services.integrity import run_checks
 from tests.conftest import build_app
@@ -62,6 +63,16 @@ def test_products_look_like_a_shop(demo) -> None:  # type: ignore[no-untyped-def
     assert not rates & {1200, 2800}
     assert all(p.mrp is None or p.mrp >= p.price for p in products)
     assert len({p.category_name for p in products}) >= 10
+
+
+def test_loose_items_have_scale_plus_and_the_onion_label_scans(demo) -> None:  # type: ignore[no-untyped-def]
+    loose = db.session.scalars(select(Product).where(Product.unit != "pcs")).all()
+    plus = sorted(p.scale_plu or "" for p in loose)
+    assert plus == [str(n).zfill(5) for n in range(1, len(loose) + 1)]
+    onion = db.session.scalars(select(Product).where(Product.name == "Onion")).one()
+    body = f"21{onion.scale_plu}00750"  # 750 g of onion on a default-layout label
+    found = catalog.lookup_code(db.session, body + str(ean13_check_digit(body)))
+    assert (found.product.id, found.qty_milli) == (onion.id, 750)
 
 
 def test_history_is_spread_over_the_days_it_covers(demo) -> None:  # type: ignore[no-untyped-def]

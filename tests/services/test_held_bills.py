@@ -50,6 +50,7 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
             "stock": "5",
             "quantity": "2",
             "discount": "5.00",
+            "scale_label": None,
         }
     ]
     assert held_count() == 0

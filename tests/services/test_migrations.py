@@ -20,8 +20,16 @@ FTS_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
 
 # MariaDB has neither partial nor expression indexes: there the migrations put these two unique
 # indexes on stored generated columns that the models do not map (see the migrations).
-MARIADB_GENERATED = {("products", "active_name"), ("cash_sessions", "open_user_id")}
-MARIADB_INDEXES = {"uq_products_active_name", "uq_cash_sessions_open_user"}
+MARIADB_GENERATED = {
+    ("products", "active_name"),
+    ("products", "active_plu"),
+    ("cash_sessions", "open_user_id"),
+}
+MARIADB_INDEXES = {
+    "uq_products_active_name",
+    "uq_products_active_plu",
+    "uq_cash_sessions_open_user",
+}
 
 
 def _mariadb_only(change: object) -> bool:

@@ -106,6 +106,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("products.archive", "POST"): ADMIN,
     ("products.restore", "POST"): ADMIN,
     ("products.barcode", "GET"): ADMIN,
+    ("products.scale_label", "GET"): ADMIN,
     ("products.label", "GET"): ADMIN,
     ("products.label_sheet", "GET"): ADMIN,
     ("products.label_sheet", "POST"): ADMIN,
@@ -164,6 +165,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("network.index", "GET"): ADMIN,
     ("network.save", "POST"): ADMIN,
     ("network.qr", "GET"): ADMIN,
+    ("scale_settings.index", "GET"): ADMIN,
+    ("scale_settings.save", "POST"): ADMIN,
     # the API, as docs/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

@@ -7,10 +7,22 @@ import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtySt
 import { closeCustomerForm, closePaymentForm, renderCustomer } from "./customer.js";
 import { renderChange, renderDiscount } from "./payments.js";
 import { TENDER_METHODS } from "./tenders.js";
-import { announce, focusScan, hideCheckoutAlert, hideScanAlert, showCheckoutAlert } from "./ui.js";
+import {
+  announce,
+  focusScan,
+  hideCheckoutAlert,
+  hideScanAlert,
+  showCheckoutAlert,
+  showScanAlert,
+} from "./ui.js";
 
 // ---------------------------------------------------------------------------------------------
 // Storage: this tab's bill survives a reload (and a trip to a payment receipt).
+
+/** A line's key: its scale label (each weighed package is its own line), else its product. */
+export function lineKey(line) {
+  return typeof line.scale_label === "string" ? line.scale_label : line.product_id;
+}
 
 export function save(till) {
   const { state } = till;
@@ -38,7 +50,11 @@ export function restore(till) {
   }
   if (!data || !Array.isArray(data.lines)) return;
   state.lines = data.lines.filter(
-    (line) => line && Number.isInteger(line.product_id) && typeof line.name === "string",
+    (line) =>
+      line &&
+      Number.isInteger(line.product_id) &&
+      typeof line.name === "string" &&
+      (line.scale_label === undefined || /^[0-9]{13}$/.test(line.scale_label)),
   );
   state.discount = typeof data.discount === "string" ? data.discount : "";
   state.tendered = typeof data.tendered === "string" ? data.tendered : "";
@@ -65,8 +81,9 @@ export function clearStorage(till) {
 /** Mark the lines whose quantity the page itself rejects (restored or recalled carts). */
 export function checkQuantities(till) {
   for (const line of till.state.lines) {
+    if (line.scale_label) continue; // the label's quantity is the server's
     const [, error] = checkQuantity(line.quantity, line.unit);
-    if (error) till.state.qtyErrors.set(line.product_id, error);
+    if (error) till.state.qtyErrors.set(lineKey(line), error);
   }
 }
 
@@ -76,7 +93,13 @@ export function checkQuantities(till) {
 export function cartPayload(till) {
   const { state } = till;
   const payload = {
-    items: state.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+    // A scale label goes back as it was scanned: the server reads quantity and price from it
+    // (the quantity sent along is only what a held bill shows until it is priced again).
+    items: state.lines.map((line) =>
+      line.scale_label
+        ? { product_id: line.product_id, scale_label: line.scale_label, quantity: line.quantity }
+        : { product_id: line.product_id, quantity: line.quantity },
+    ),
   };
   if (state.discount.trim()) payload.discount = state.discount.trim();
   if (state.customer) payload.customer_id = state.customer.id;
@@ -117,13 +140,14 @@ export function reprice(till) {
 // ---------------------------------------------------------------------------------------------
 // Rendering.
 
-export function findLine(till, productId) {
-  return till.state.lines.find((line) => line.product_id === productId);
+export function findLine(till, key) {
+  return till.state.lines.find((line) => lineKey(line) === key);
 }
 
 function makeRow(till, line) {
   const tr = document.createElement("tr");
   tr.dataset.productId = String(line.product_id);
+  if (line.scale_label) tr.dataset.scaleLabel = line.scale_label;
   tr.innerHTML = `
     <td class="col-idx text-body-secondary num"></td>
     <td class="col-item"><div class="item-name fw-semibold"></div>
@@ -152,9 +176,11 @@ function makeRow(till, line) {
     total: tr.querySelector(".item-total"),
     remove: tr.querySelector(".remove-line"),
   };
-  const id = line.product_id;
+  const id = lineKey(line);
   row.name.textContent = line.name;
-  row.code.textContent = line.code;
+  row.code.textContent = line.scale_label ? `scale label ${line.scale_label}` : line.code;
+  // A weighed package's quantity is printed on its label: it is not typed over.
+  row.qty.readOnly = Boolean(line.scale_label);
   row.unit.textContent = line.unit;
   row.qty.inputMode = line.unit === "pcs" ? "numeric" : "decimal";
   row.qty.setAttribute("aria-label", `Quantity of ${line.name}`);
@@ -184,13 +210,11 @@ function makeRow(till, line) {
 function renderRows(till) {
   const { state, el, format } = till;
   const { rows, priced } = state;
-  const pricedById = new Map();
-  if (priced) for (const line of priced.lines) pricedById.set(line.product_id, line);
   const fieldErrors = state.priceError?.fields || {};
   const alive = new Set();
 
   state.lines.forEach((line, index) => {
-    const id = line.product_id;
+    const id = lineKey(line);
     alive.add(id);
     let row = rows.get(id);
     if (!row) {
@@ -212,7 +236,12 @@ function renderRows(till) {
     else row.qty.removeAttribute("aria-invalid");
     row.qtyError.textContent = error || "";
 
-    const pricedLine = pricedById.get(id);
+    // The server prices the lines in the cart's order (a product may be on several lines).
+    const pricedLine = priced?.lines[index];
+    if (line.scale_label && pricedLine && line.quantity !== pricedLine.quantity) {
+      line.quantity = pricedLine.quantity;
+      row.qty.value = line.quantity;
+    }
     row.total.textContent = pricedLine ? moneyText(pricedLine.total, format) : "…";
     row.total.classList.toggle("text-body-secondary", !pricedLine);
 
@@ -300,12 +329,29 @@ function touched(till, productId) {
   }
 }
 
-/** Add a scanned or picked product (another scan of a line adds to its quantity). */
-export function addProduct(till, product, quantity) {
+/** Add a scanned or picked product (another scan of a line adds to its quantity); a scale
+ * label is a line of its own. */
+export function addProduct(till, product, quantity, scaleLabel = null) {
   const { state, el } = till;
   const scanned = parseFixed(quantity, 3) ?? 1000;
-  const existing = findLine(till, product.id);
-  if (existing) {
+  const key = scaleLabel || product.id;
+  const existing = findLine(till, key);
+  if (existing && scaleLabel) {
+    showScanAlert(till, `This label (${product.name}) is already on the bill.`);
+    return;
+  }
+  if (scaleLabel) {
+    state.lines.push({
+      product_id: product.id,
+      scale_label: scaleLabel,
+      code: product.code,
+      name: product.name,
+      unit: product.unit,
+      price: product.price,
+      quantity: qtyString(scanned, product.unit),
+      stock: product.stock,
+    });
+  } else if (existing) {
     const current = state.qtyErrors.has(product.id) ? 0 : parseFixed(existing.quantity, 3) ?? 0;
     existing.quantity = qtyString(current + scanned, existing.unit);
     existing.stock = product.stock;
@@ -327,8 +373,8 @@ export function addProduct(till, product, quantity) {
   if (el.checkoutAlert.dataset.source === "checkout") hideCheckoutAlert(till);
   save(till);
   reprice(till);
-  touched(till, product.id);
-  announce(till, `${product.name}: ${findLine(till, product.id).quantity} ${product.unit}`);
+  touched(till, key);
+  announce(till, `${product.name}: ${findLine(till, key).quantity} ${product.unit}`);
 }
 
 function commitQuantity(till, productId, text) {
@@ -350,7 +396,7 @@ function commitQuantity(till, productId, text) {
 
 function removeLine(till, productId) {
   const { state } = till;
-  state.lines = state.lines.filter((line) => line.product_id !== productId);
+  state.lines = state.lines.filter((line) => lineKey(line) !== productId);
   state.qtyErrors.delete(productId);
   if (state.lastTouched === productId) state.lastTouched = null;
   clearShortMark(till);

@@ -112,6 +112,7 @@ async function recallHeld(till, id) {
   clearBill(till);
   state.lines = cart.lines.map((line) => ({
     product_id: line.product_id,
+    ...(line.scale_label ? { scale_label: line.scale_label } : {}),
     code: line.code,
     name: line.name,
     unit: line.unit,

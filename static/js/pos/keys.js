@@ -1,6 +1,7 @@
 // Page-wide keys: F9 completes, F4 finds a customer, F6 holds, F8 puts the rest on credit,
 // F2 edits the last quantity; typing anywhere else goes to the scan field.
 
+import { lineKey } from "./cart.js";
 import { focusCustomerSearch } from "./customer.js";
 import { holdBill } from "./held.js";
 import { completeSale, restOnCredit } from "./payments.js";
@@ -17,7 +18,8 @@ const FUNCTION_KEYS = new Map([
 
 function editLastQuantity(till) {
   const { state } = till;
-  const id = state.lastTouched ?? state.lines.at(-1)?.product_id;
+  const last = state.lines.at(-1);
+  const id = state.lastTouched ?? (last ? lineKey(last) : undefined);
   const row = state.rows.get(id);
   if (row) row.qty.focus();
 }

@@ -11,7 +11,7 @@ function lookupAndAdd(till, code) {
   state.scanQueue = state.scanQueue.then(async () => {
     const result = await getJSON(`${cfg.lookupUrl}?code=${encodeURIComponent(code)}`);
     if (result.ok) {
-      addProduct(till, result.data.product, result.data.quantity);
+      addProduct(till, result.data.product, result.data.quantity, result.data.scale_label);
     } else if (result.status === 404) {
       showScanAlert(till, result.message || `Unknown code: ${code}`);
     } else {
