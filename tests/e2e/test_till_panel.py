@@ -21,7 +21,15 @@ pytestmark = pytest.mark.e2e
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-PANEL = ["#total-amount", "#tendered", "#pay-upi", "#pay-card", "#pay-credit", "#change", "#complete"]
+PANEL = [
+    "#total-amount",
+    "#tendered",
+    "#pay-upi",
+    "#pay-card",
+    "#pay-credit",
+    "#change",
+    "#complete",
+]
 
 
 def shop(live_server: Any, items: int = 3) -> list[str]:
@@ -30,7 +38,9 @@ def shop(live_server: Any, items: int = 3) -> list[str]:
     with live_server.app.app_context():
         owner = make_user(db.session, "owner", "admin")
         make_user(db.session, "cash1", "cashier")
-        make_customer(db.session, owner, name="Ramesh Kumar", phone="98765 43210", credit_limit="1000")
+        make_customer(
+            db.session, owner, name="Ramesh Kumar", phone="98765 43210", credit_limit="1000"
+        )
         return [
             make_product(db.session, name=f"Item {i + 1} with a longer name", price=price).code
             for i, price in enumerate(prices[:items])
@@ -143,7 +153,8 @@ def test_tender_keys_fill_a_split_payment_and_enter_completes(
         """() => {
           window.tenderKeys = [];
           window.addEventListener("keydown", (event) => {
-            if (/^F1[0-2]$/.test(event.key)) window.tenderKeys.push([event.key, event.defaultPrevented]);
+            if (!/^F1[0-2]$/.test(event.key)) return;
+            window.tenderKeys.push([event.key, event.defaultPrevented]);
           });
         }"""
     )
