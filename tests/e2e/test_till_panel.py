@@ -313,3 +313,18 @@ def test_the_till_asks_for_a_cash_session_before_the_first_sale(
     expect(page.locator("#scan")).to_be_focused()
     expect(page.locator("#drawer-banner")).to_have_count(0)
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_other_laptop_widths_fit_too(browser: Any, live_server: Any, width: int) -> None:
+    codes = shop(live_server)
+    page = open_till(browser, live_server, {"width": width, "height": 768})
+    scan_all(page, codes)
+    attach_customer(page)
+    expect(page.locator("#total-amount")).to_have_text("₹350.00")
+    sizes = page_scroll(page)
+    assert sizes["scrollWidth"] <= sizes["innerWidth"], "the page scrolls sideways"
+    assert sizes["scrollHeight"] <= sizes["innerHeight"], "the page itself scrolls"
+    for selector in PANEL:
+        assert in_view(page, selector), f"{selector} is not fully in view at {width}×768"
+    page.context.close()
