@@ -16,7 +16,7 @@ from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationEr
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import ShopSettings, save_settings, stored_value
+from posapp.services.settings import ShopSettings, load_settings, save_settings, stored_value
 from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
@@ -114,15 +114,24 @@ def create_first_admin(
 ) -> User:
     """Create the first admin; refused once any user exists (also under racing requests).
 
-    The shop's name typed on the setup page (optional) is saved once the admin exists.
+    The shop's name typed on the setup page (optional) is saved once the admin exists, and an
+    INR shop starts with rounding to the rupee on.
     """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
+    first_run: dict[str, object] = {}
     shop_name = shop_name.strip()[:120]
     if shop_name:
+        first_run["shop_name"] = shop_name
+    # A new rupee shop rounds its bills to the rupee, as Indian counters do; stored here, not
+    # as the settings default, so a shop that never touched the setting keeps its bills as
+    # they were.
+    if stored_value(session, "round_off") is None and load_settings(session).currency == "INR":
+        first_run["round_off"] = True
+    if first_run:
         with write_transaction(session):
-            save_settings(session, shop_name=shop_name)
+            save_settings(session, **first_run)
     return user
 
 

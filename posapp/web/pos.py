@@ -18,7 +18,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str, qty_str
-from posapp.services import checkout, drawer, held_bills, inventory, invoices, ledger
+from posapp.services import cash_sessions, checkout, drawer, held_bills, inventory, invoices, ledger
 from posapp.services.pricing import summarise_tax
 from posapp.web import document_logo, shop_settings
 from posapp.web import schemas as s
@@ -30,8 +30,16 @@ check_answers(bp)
 @bp.get("/")
 @login_required
 def index() -> str:
-    """Show the till page; the cart lives in the page until checkout."""
-    return render_template("pos/index.html")
+    """Show the till page; the cart lives in the page until checkout.
+
+    When the shop requires a cash session and this user has none open, the page says so
+    before the first scan rather than refusing the sale at F9.
+    """
+    needs_drawer = (
+        shop_settings().cash_session_required
+        and cash_sessions.open_session_id(db.session, current_user.id) is None
+    )
+    return render_template("pos/index.html", needs_drawer=needs_drawer)
 
 
 @bp.post("/price")

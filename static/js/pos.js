@@ -9,6 +9,7 @@ import { bindHeld, loadHeld } from "./pos/held.js";
 import { bindKeys } from "./pos/keys.js";
 import { bindPayments } from "./pos/payments.js";
 import { bindScan, replayScans, takeEarlyScans } from "./pos/scan.js";
+import { bindTenderKeys } from "./pos/tender-keys.js";
 import { createTill } from "./pos/till.js";
 import { focusScan } from "./pos/ui.js";
 
@@ -21,6 +22,7 @@ bindPayments(till);
 bindCustomer(till);
 bindHeld(till);
 bindKeys(till);
+bindTenderKeys(till);
 
 // Start: restore a cart left by a reload, price it, focus the scan field.
 restore(till);

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from posapp.extensions import db
 from posapp.models import User
 from posapp.models.base import write_transaction
-from posapp.services.settings import load_settings
+from posapp.services.settings import load_settings, save_settings
 from tests.factories import PASSWORD, make_user
 
 SETUP = {
@@ -70,6 +70,31 @@ def test_setup_creates_the_admin_logs_in_and_names_the_shop(client: FlaskClient)
     html = page.get_data(as_text=True)
     assert "Sharma Store" in html
     assert "owner" in html
+
+
+def test_setup_turns_rounding_to_the_rupee_on_for_an_inr_shop(client: FlaskClient) -> None:
+    assert load_settings(db.session).round_off is False  # before setup: the stored default
+    client.post("/setup", data=SETUP)
+    db.session.expire_all()
+    assert load_settings(db.session).round_off is True
+
+
+def test_setup_leaves_round_off_alone_for_other_currencies_and_earlier_choices(
+    client: FlaskClient,
+) -> None:
+    with write_transaction(db.session):
+        save_settings(db.session, currency="USD")
+    client.post("/setup", data=SETUP)
+    db.session.expire_all()
+    assert load_settings(db.session).round_off is False
+
+
+def test_setup_keeps_a_round_off_choice_already_stored(client: FlaskClient) -> None:
+    with write_transaction(db.session):
+        save_settings(db.session, round_off=False)  # e.g. a restored shop's own choice
+    client.post("/setup", data=SETUP)
+    db.session.expire_all()
+    assert load_settings(db.session).round_off is False
 
 
 def test_setup_is_gone_once_a_user_exists(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]

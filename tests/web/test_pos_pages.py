@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
+from posapp.models import User
 from posapp.models.base import write_transaction
-from posapp.services import checkout, inventory
+from posapp.services import cash_sessions, checkout, inventory
 from posapp.services.settings import save_settings
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 from tests.web.helpers import login
@@ -56,6 +57,21 @@ def test_till_page_has_the_focused_scan_field(admin_client: FlaskClient) -> None
     assert '<script type="module" src="/static/js/pos.js">' in html
     assert "<kbd>F9</kbd>" in html
     meta_csrf(html)
+
+
+def test_till_asks_for_a_cash_session_only_when_one_is_required_and_none_is_open(
+    admin_client: FlaskClient, admin: User
+) -> None:
+    banner = 'id="drawer-banner"'
+    assert banner not in admin_client.get("/pos/").get_data(as_text=True)  # not required
+    with write_transaction(db.session):
+        save_settings(db.session, cash_session_required=True)
+    html = admin_client.get("/pos/").get_data(as_text=True)
+    assert banner in html
+    assert "Open a cash session before selling" in html
+    assert 'href="/cash/"' in html
+    cash_sessions.open_session(db.session, {"opening_float": "500"}, admin)
+    assert banner not in admin_client.get("/pos/").get_data(as_text=True)
 
 
 def test_cashiers_use_the_till(client: FlaskClient, admin, cashier) -> None:  # type: ignore[no-untyped-def]

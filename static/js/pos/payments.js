@@ -234,12 +234,11 @@ export function bindPayments(till) {
       if (event.key === "Escape") {
         event.preventDefault();
         focusScan(till);
-      } else if (event.key === "Enter") {
+      } else if (event.key === "Enter" && field === el.billDiscount) {
+        // Enter in a tender field completes the sale when it is paid (tender-keys.js).
         event.preventDefault();
-        if (field === el.billDiscount) {
-          clearTimeout(state.discountTimer);
-          reprice(till);
-        }
+        clearTimeout(state.discountTimer);
+        reprice(till);
         focusScan(till);
       }
     });

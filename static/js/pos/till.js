@@ -33,6 +33,7 @@ function elements() {
     payUpi: $("pay-upi"),
     payCredit: $("pay-credit"),
     tenderError: $("tender-error"),
+    tenderDue: $("tender-due"),
     customerPick: $("customer-pick"),
     customerSearch: $("customer-search"),
     customerSuggestions: $("customer-suggestions"),
