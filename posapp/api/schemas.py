@@ -100,6 +100,7 @@ class Product(Response):
     supplier: str | None
     location: str | None
     color: str | None
+    aliases: list[str] = Field(description='Search words, lower-case ("chini", "cheeni").')
     archived: bool
     qr_url: str
 
@@ -139,6 +140,13 @@ class ProductCreate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    aliases: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Search words: a comma-separated text or a list; stored lower-case. At most "
+            f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
+        ),
+    )
 
 
 class ProductUpdate(Request):
@@ -161,6 +169,13 @@ class ProductUpdate(Request):
     supplier: str | None = Field(default=None, max_length=PRODUCT["supplier"])
     location: str | None = Field(default=None, max_length=PRODUCT["location"])
     color: str | None = Field(default=None, max_length=PRODUCT["color"])
+    aliases: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Search words: a comma-separated text or a list; stored lower-case. At most "
+            f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
+        ),
+    )
     archived: bool | None = None
 
 

@@ -47,6 +47,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "supplier": product.supplier or None,
         "location": product.location or None,
         "color": product.color or None,
+        "aliases": [word for word in product.aliases.split(",") if word],
         "archived": product.archived,
         "qr_url": url_for("products.qr", product_id=product.id),
     }

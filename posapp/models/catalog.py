@@ -76,6 +76,9 @@ class Product(Model):
     supplier: Mapped[str] = mapped_column(String(120), default="")
     location: Mapped[str] = mapped_column(String(60), default="")
     color: Mapped[str] = mapped_column(String(30), default="")
+    # Search words, normalised: lower-case, comma-separated, no spaces around commas
+    # ("chini,cheeni,shakkar"); services/catalog.py parse_aliases writes them.
+    aliases: Mapped[str] = mapped_column(String(400), default="", server_default="")
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

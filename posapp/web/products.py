@@ -43,6 +43,7 @@ def product_form_values(product: Product) -> dict[str, str]:
         "supplier": product.supplier,
         "location": product.location,
         "color": product.color,
+        "aliases": catalog.aliases_text(product.aliases),
     }
 
 
