@@ -1,5 +1,5 @@
 // The receipt page: size the printed page to the receipt, print on arrival when asked
-// (?print=1); Enter prints, Esc starts a new sale. With an ESC/POS receipt printer set up,
+// (?print=1); Enter prints, Esc starts a new sale (static/js/receipt_scan.js). With an ESC/POS receipt printer set up,
 // a fresh sale's receipt goes to that printer instead (automatic printing on) and the cash
 // drawer opens for a cash sale (when set); the server decides and audits, once per sale.
 
@@ -58,12 +58,8 @@ if (page) {
   window.addEventListener("beforeprint", fitPageToReceipt);
   printButton?.addEventListener("click", () => window.print());
 
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && newSale) {
-      event.preventDefault();
-      window.location.assign(newSale.href);
-    }
-  });
+  // Escape (a new sale) and a scan typed here (the next sale with that item) are
+  // receipt_scan.js's, a classic script that listens before this module has loaded.
 
   const freshSale = page.dataset.autoprint === "1" && page.dataset.duplicate !== "1";
   const escposAuto = Boolean(page.dataset.escposUrl) && page.dataset.escposAuto === "1";
