@@ -1,7 +1,8 @@
 // The receipt page: size the printed page to the receipt, print on arrival when asked
-// (?print=1); Enter prints, Esc starts a new sale (static/js/receipt_scan.js). With an ESC/POS receipt printer set up,
-// a fresh sale's receipt goes to that printer instead (automatic printing on) and the cash
-// drawer opens for a cash sale (when set); the server decides and audits, once per sale.
+// (?print=1); Enter prints, Esc starts a new sale (on a sale's receipt, receipt_scan.js also
+// turns a scan into the next sale). With an ESC/POS receipt printer set up, a fresh sale's
+// receipt goes to that printer instead (automatic printing on) and the cash drawer opens for a
+// cash sale (when set); the server decides and audits, once per sale.
 
 import { send } from "./lib/http.js";
 
@@ -58,8 +59,14 @@ if (page) {
   window.addEventListener("beforeprint", fitPageToReceipt);
   printButton?.addEventListener("click", () => window.print());
 
-  // Escape (a new sale) and a scan typed here (the next sale with that item) are
-  // receipt_scan.js's, a classic script that listens before this module has loaded.
+  document.addEventListener("keydown", (event) => {
+    // On a sale's receipt, receipt_scan.js (loaded before this module) has taken Escape and
+    // any scan already; this serves the other receipts (a payment on account).
+    if (event.key === "Escape" && newSale && !event.defaultPrevented) {
+      event.preventDefault();
+      window.location.assign(newSale.href);
+    }
+  });
 
   const freshSale = page.dataset.autoprint === "1" && page.dataset.duplicate !== "1";
   const escposAuto = Boolean(page.dataset.escposUrl) && page.dataset.escposAuto === "1";
