@@ -20,6 +20,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local
 from posapp.money import is_valid_ean13
+from posapp.services import catalog
 from posapp.services.demo import ShopNotEmpty, build_demo_shop
 from posapp.services.integrity import run_checks
 from tests.conftest import build_app
@@ -62,6 +63,21 @@ def test_products_look_like_a_shop(demo) -> None:  # type: ignore[no-untyped-def
     assert not rates & {1200, 2800}
     assert all(p.mrp is None or p.mrp >= p.price for p in products)
     assert len({p.category_name for p in products}) >= 10
+
+
+def test_the_words_customers_say_find_the_right_products(demo) -> None:  # type: ignore[no-untyped-def]
+    def top(q: str) -> str:
+        items, _ = catalog.search_products(db.session, q=q, per_page=3)
+        return items[0].name
+
+    for word in ("chini", "cheeni", "shakkar"):
+        assert top(word) == "Sugar (loose)", word
+    for word in ("aata", "atta", "gehun ka aata"):
+        assert "Whole Wheat Atta" in top(word), word
+    assert top("chawal").endswith(("Basmati Rice 1 kg", "Basmati Rice 5 kg", "(loose)"))
+    assert "Salt" in top("namak")
+    assert "Dal" in top("dal")
+    assert top("pyaz") == "Onion"
 
 
 def test_history_is_spread_over_the_days_it_covers(demo) -> None:  # type: ignore[no-untyped-def]
