@@ -81,6 +81,8 @@ def parse_aliases(value: object) -> str:
                 f"Each alias at most {limits.ALIAS_LENGTH} characters (“{word[:40]}” is longer).",
                 field="aliases",
             )
+        if not word.isprintable():
+            raise ValidationError("Aliases cannot contain control characters.", field="aliases")
         if not any(ch.isalnum() for ch in word):
             raise ValidationError(f"The alias “{word}” has no letters or digits.", field="aliases")
         words.append(word)
@@ -490,13 +492,14 @@ def _exact_alias_ids(session: Session, q: str, filtered: Select[Product]) -> lis
     phrase, not a prefix); the `,alias,` comparison then keeps exact aliases only.
     """
     word = " ".join(q.split()).lower()
-    if not word or "," in word or not re.search(r"\w", word):
-        return []
+    if not re.search(r"\w", word) or "," in word or not word.isprintable():
+        return []  # no alias has a comma or a control character (parse_aliases)
     listed = (literal(",") + Product.aliases + literal(",")).like(
         f"%,{_like_escaped(word)},%", escape="\\"
     )
     stmt = filtered.where(listed)
     if _uses_fts(session):
+        # Inside an FTS5 string only `"` is special (doubled); the tokenizer splits the rest.
         phrase = '"' + word.replace('"', '""') + '"'
         hits = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :a").bindparams(
             a=f"aliases : {phrase}"
@@ -645,7 +648,9 @@ def search_products(
         stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
     if out_of_stock:
         stmt = stmt.where(Product.stock_milli <= 0)
-    q = (q or "").strip()[:100]
+    # Control characters (a NUL from a hostile request) match nothing and PostgreSQL refuses
+    # them in text: they become spaces.
+    q = "".join(ch if ch.isprintable() else " " for ch in (q or "")).strip()[:100]
     filtered = stmt
     exact: list[int] = []
     if q:

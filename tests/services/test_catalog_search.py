@@ -236,6 +236,7 @@ def test_an_exact_alias_comes_first_among_many_matches(
         ("a" * 401, "at most 400 characters"),
         ("chini, --", "has no letters or digits"),
         (["chini", 3], "Aliases are words separated by commas."),
+        ("chini, ch\x00ini", "Aliases cannot contain control characters."),
     ],
 )
 def test_bad_aliases_are_refused_with_a_clear_message(
@@ -254,3 +255,11 @@ def test_aliases_are_normalised_and_deduplicated() -> None:
     assert catalog.parse_aliases(["Aata", "atta"]) == "aata,atta"
     assert catalog.aliases_text("aata,atta") == "aata, atta"
     assert catalog.parse_aliases("") == ""
+
+
+def test_hostile_searches_with_aliases_answer_plainly(admin: User) -> None:
+    make_product(db.session, name="Sugar", aliases='chini, "quoted" word')
+    for q in ("a\x00b", '"', '" OR "', "chini*", "-", "chini,", ",", "%", "_"):
+        names(q=q)  # no error, whatever matches
+    assert names(q='"quoted" word') == ["Sugar"]
+    assert names(q="%") == []
