@@ -183,3 +183,34 @@ def test_a_scan_on_the_receipt_page_starts_the_next_sale(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/pos/$"))
     expect(rows).to_have_count(0)
+
+
+def test_aliases_typed_on_the_product_form_find_it_at_the_till(
+    page: Any, live_server: Any, artifacts: Path
+) -> None:
+    with live_server.app.app_context():
+        make_user(db.session, "owner", "admin")
+        rice = make_product(db.session, name="Sona Masoori Rice (loose)", unit="kg", price="62.00")
+        make_product(db.session, name="Chawal Papad 200 g", price="40.00")
+        rice_id = rice.id
+    page.set_viewport_size(SIZES["laptop"])
+    log_in(page, "owner")
+    page.goto(f"/products/{rice_id}/edit")
+    aliases = page.locator("#f-aliases")
+    aliases.focus()
+    page.keyboard.type(", ".join(f"w{n}" for n in range(13)))
+    page.keyboard.press("Enter")  # submits the form
+    expect(page.locator("#f-aliases-error")).to_have_text("At most 12 aliases (there are 13).")
+    page.locator("#f-aliases").scroll_into_view_if_needed()
+    shot(page, artifacts, "product-aliases-error-laptop.png")
+    page.locator("#f-aliases").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Chawal, khula chawal")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-aliases]")).to_have_text("chawal, khula chawal")
+
+    page.goto("/pos/")
+    page.keyboard.type("chawal")  # an exact alias ranks above "Chawal Papad"
+    page.keyboard.press("Enter")
+    expect(line(page, "Sona Masoori Rice (loose)").locator(".qty-input")).to_have_value("1.000")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
