@@ -103,6 +103,7 @@ class Product(Response):
     scale_plu: str | None = Field(
         description="The item code the shop's scale labels carry (loose products only)."
     )
+    aliases: list[str] = Field(description='Search words, lower-case ("chini", "cheeni").')
     archived: bool
     qr_url: str
 
@@ -148,6 +149,13 @@ class ProductCreate(Request):
         description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
         'product sold by kg, g or l; unique among active products. "" clears it.',
     )
+    aliases: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Search words: a comma-separated text or a list; stored lower-case. At most "
+            f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
+        ),
+    )
 
 
 class ProductUpdate(Request):
@@ -175,6 +183,13 @@ class ProductUpdate(Request):
         max_length=6,
         description="Scale PLU: as many digits as the scale labels' item code (4-6), for a "
         'product sold by kg, g or l; unique among active products. "" clears it.',
+    )
+    aliases: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Search words: a comma-separated text or a list; stored lower-case. At most "
+            f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
+        ),
     )
     archived: bool | None = None
 

@@ -48,6 +48,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "location": product.location or None,
         "color": product.color or None,
         "scale_plu": product.scale_plu,
+        "aliases": [word for word in product.aliases.split(",") if word],
         "archived": product.archived,
         "qr_url": url_for("products.qr", product_id=product.id),
     }

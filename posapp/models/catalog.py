@@ -86,6 +86,9 @@ class Product(Model):
     location: Mapped[str] = mapped_column(String(60), default="")
     color: Mapped[str] = mapped_column(String(30), default="")
     scale_plu: Mapped[str | None] = mapped_column(String(6), default=None)
+    # Search words, normalised: lower-case, comma-separated, no spaces around commas
+    # ("chini,cheeni,shakkar"); services/catalog.py parse_aliases writes them.
+    aliases: Mapped[str] = mapped_column(String(400), default="", server_default="")
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

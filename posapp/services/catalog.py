@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -57,6 +57,51 @@ class ScanResult:
 
 def _text(data: Mapping[str, Any], key: str) -> str:
     return limits.text_value(data.get(key), key)
+
+
+def parse_aliases(value: object) -> str:
+    """Normalise a product's search words: "Chini, cheeni ,SHAKKAR" -> "chini,cheeni,shakkar".
+
+    Words are separated by commas (a list of strings is taken too, for the API), trimmed, runs
+    of spaces made one, lower-cased and deduplicated in order; an alias may be several words
+    ("gehun ka aata"). The stored form has no spaces around the commas, so an exact alias is
+    `,word,` inside `,aliases,` on every database.
+    """
+    if isinstance(value, list | tuple):
+        if not all(isinstance(item, str) for item in value):
+            raise ValidationError("Aliases are words separated by commas.", field="aliases")
+        raw = ",".join(value)
+    else:
+        raw = limits.text_value(value, "aliases")
+    if len(raw) > limits.ALIASES_LENGTH:
+        raise ValidationError(
+            f"Aliases: at most {limits.ALIASES_LENGTH} characters.", field="aliases"
+        )
+    words: list[str] = []
+    for part in raw.split(","):
+        word = " ".join(part.split()).lower()
+        if not word or word in words:
+            continue
+        if len(word) > limits.ALIAS_LENGTH:
+            raise ValidationError(
+                f"Each alias at most {limits.ALIAS_LENGTH} characters (“{word[:40]}” is longer).",
+                field="aliases",
+            )
+        if not word.isprintable():
+            raise ValidationError("Aliases cannot contain control characters.", field="aliases")
+        if not any(ch.isalnum() for ch in word):
+            raise ValidationError(f"The alias “{word}” has no letters or digits.", field="aliases")
+        words.append(word)
+    if len(words) > limits.ALIAS_COUNT:
+        raise ValidationError(
+            f"At most {limits.ALIAS_COUNT} aliases (there are {len(words)}).", field="aliases"
+        )
+    return ",".join(words)
+
+
+def aliases_text(stored: str) -> str:
+    """Aliases as forms and CSV files show them: "chini, cheeni, shakkar"."""
+    return ", ".join(word for word in stored.split(",") if word)
 
 
 def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -122,6 +167,11 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
                 out[target] = parse_quantity(data[key], unit=measure_unit, field=key)
             except ValidationError as exc:
                 errors[key] = exc.message
+    if present("aliases"):
+        try:
+            out["aliases"] = parse_aliases(data["aliases"])
+        except ValidationError as exc:
+            errors["aliases"] = exc.message
     if present("archived"):
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
     if present("scale_plu"):
@@ -228,6 +278,7 @@ def snapshot(product: Product) -> dict[str, Any]:
         "tax_rate_bp": product.tax_rate_bp,
         "unit": product.unit,
         "scale_plu": product.scale_plu,
+        "aliases": product.aliases,
         "archived": product.archived,
     }
 
@@ -257,6 +308,7 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
             location=fields.get("location", ""),
             color=fields.get("color", ""),
             scale_plu=fields.get("scale_plu"),
+            aliases=fields.get("aliases", ""),
         )
         session.add(product)
         session.flush()
@@ -323,6 +375,7 @@ def update_product(
             "location",
             "color",
             "scale_plu",
+            "aliases",
             "archived",
         ):
             if key in fields:
@@ -454,15 +507,53 @@ def _word_prefixes(q: str) -> ColumnElement[bool]:
     """
     conditions = []
     for word in q.lower().split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = _like_escaped(word)
         name = func.lower(Product.name)
         conditions.append(
             or_(
                 name.like(f"{escaped}%", escape="\\"),
                 name.like(f"% {escaped}%", escape="\\"),
+                # Aliases are stored lower-case: a word starts the column, follows a comma
+                # (the next alias) or a space (a word inside "gehun ka aata").
+                Product.aliases.like(f"{escaped}%", escape="\\"),
+                Product.aliases.like(f"%,{escaped}%", escape="\\"),
+                Product.aliases.like(f"% {escaped}%", escape="\\"),
             )
         )
     return and_(*conditions)
+
+
+def _like_escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# At most this many products come first for being named exactly by one of their aliases.
+ALIAS_FIRST = 20
+
+
+def _exact_alias_ids(session: Session, q: str, filtered: Select[Product]) -> list[int]:
+    """Ids of the products (within `filtered`) one of whose aliases is exactly `q`, by name.
+
+    "chini" is Sugar's alias: Sugar comes before any name that merely starts with "chi". On
+    SQLite the aliases column of `products_fts` narrows the candidates to a handful first (the
+    phrase, not a prefix); the `,alias,` comparison then keeps exact aliases only.
+    """
+    word = " ".join(q.split()).lower()
+    if not re.search(r"\w", word) or "," in word or not word.isprintable():
+        return []  # no alias has a comma or a control character (parse_aliases)
+    listed = (literal(",") + Product.aliases + literal(",")).like(
+        f"%,{_like_escaped(word)},%", escape="\\"
+    )
+    stmt = filtered.where(listed)
+    if _uses_fts(session):
+        # Inside an FTS5 string only `"` is special (doubled); the tokenizer splits the rest.
+        phrase = '"' + word.replace('"', '""') + '"'
+        hits = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :a").bindparams(
+            a=f"aliases : {phrase}"
+        )
+        stmt = stmt.where(Product.id.in_(hits))
+    ids = stmt.with_only_columns(Product.id).order_by(Product.name, Product.id).limit(ALIAS_FIRST)
+    return list(session.scalars(ids))
 
 
 # From this many matches on, a plain name search pages through the name index instead of
@@ -551,6 +642,21 @@ def _search_by_name_index(
     return [rows[i] for i in ids if i in rows], total
 
 
+def _alias_first(
+    session: Session, q: str, terms: str, exact: list[int], page: int, per_page: int
+) -> tuple[list[Product], int] | None:
+    """The quick name-index search with the exact alias matches moved to the front."""
+    offset = (page - 1) * per_page
+    quick = _search_by_name_index(session, q, terms, 1, offset + per_page + len(exact))
+    if quick is None:
+        return None
+    items, total = quick
+    first = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(exact)))}
+    ordered = [first[i] for i in exact if i in first]
+    ordered += [p for p in items if p.id not in first]
+    return ordered[offset : offset + per_page], total
+
+
 def search_products(
     session: Session,
     q: str = "",
@@ -589,14 +695,21 @@ def search_products(
         stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
     if out_of_stock:
         stmt = stmt.where(Product.stock_milli <= 0)
-    q = (q or "").strip()[:100]
+    # Control characters (a NUL from a hostile request) match nothing and PostgreSQL refuses
+    # them in text: they become spaces.
+    q = "".join(ch if ch.isprintable() else " " for ch in (q or "")).strip()[:100]
     filtered = stmt
+    exact: list[int] = []
     if q:
         code_match = or_(Product.code == q, and_(Product.code > q, Product.code < q + "\uffff"))
         terms = _fts_terms(q)
         plain = not (include_archived or archived_only or category or low_stock or out_of_stock)
+        exact = [] if sort else _exact_alias_ids(session, q, filtered)
         if _uses_fts(session) and terms and plain and not sort:
-            quick = _search_by_name_index(session, q, terms, page, per_page)
+            if exact:
+                quick = _alias_first(session, q, terms, exact, page, per_page)
+            else:
+                quick = _search_by_name_index(session, q, terms, page, per_page)
             if quick is not None:
                 return quick
         if _uses_fts(session) and terms:
@@ -625,6 +738,9 @@ def search_products(
     if q and not sort:
         # Names starting with what was typed come before names merely containing the word.
         ordering.insert(0, Product.name.ilike(f"{q}%").desc())
+        if exact:
+            # And a product the text names exactly by an alias before both.
+            ordering.insert(0, Product.id.in_(exact).desc())
     if column is not Product.name:
         ordering.append(Product.name)
     if column is not Product.id:

@@ -37,7 +37,7 @@ from posapp.models import Category, Product, StockMovement
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
 from posapp.services import audit, counters, scale_labels
-from posapp.services.catalog import INTERNAL_EAN_PREFIX, parse_product_fields
+from posapp.services.catalog import INTERNAL_EAN_PREFIX, aliases_text, parse_product_fields
 from posapp.services.csv_io import neutralise, unneutralise
 from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
@@ -64,6 +64,7 @@ EXPORT_COLUMNS = (
     "location",
     "color",
     "scale_plu",
+    "aliases",
     "archived",
 )
 # Header names are compared lower-cased with everything but letters and digits removed.
@@ -90,6 +91,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "location": ("location", "shelf", "rack", "bin"),
     "color": ("color", "colour"),
     "scale_plu": ("scaleplu", "plu", "scalecode"),
+    "aliases": ("aliases", "alias", "searchwords", "keywords", "othernames"),
     "archived": ("archived", "inactive"),
 }
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
@@ -99,12 +101,12 @@ DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # SQLAlchemy's statement cache with the compiled statement, long after the import.
 CODES: BindParameter[list[str]] = bindparam("codes", expanding=True)
 UPDATABLE = ("code", "name", "unit", "price", "cost", "mrp", "tax_rate_bp", "hsn", "supplier",
-             "location", "color", "scale_plu", "archived", "stock_milli")  # fmt: skip
+             "location", "color", "scale_plu", "aliases", "archived", "stock_milli")  # fmt: skip
 TEMPLATE_ROWS = (
     ("8901234567890", "Tata Salt 1kg", "Grocery", "pcs", "28.00", "30.00", "24.50", "5", "2501",
-     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "no"),
+     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "namak, salt", "no"),
     ("", "Basmati Rice (loose)", "Grains", "kg", "120.00", "", "96.00", "5", "1006", "25.500",
-     "5", "", "Sack 3", "", "00012", "no"),
+     "5", "", "Sack 3", "", "00012", "chawal", "no"),
 )  # fmt: skip
 
 
@@ -677,6 +679,7 @@ class _Writer:
             "location": f.get("location", ""),
             "color": f.get("color", ""),
             "scale_plu": f.get("scale_plu"),
+            "aliases": f.get("aliases", ""),
             "archived": f.get("archived", False),
             "created_at": self.now,
             "updated_at": self.now,
@@ -779,6 +782,7 @@ def export_rows(session: Session) -> Iterator[list[str]]:
                 product.location,
                 product.color,
                 product.scale_plu or "",
+                aliases_text(product.aliases),
                 "yes" if product.archived else "no",
             )
         ]

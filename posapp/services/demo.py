@@ -262,6 +262,47 @@ LOOSE: list[tuple[str, str, str, str, int, str]] = [
     ("Fruits & Vegetables", "Coconut Oil (loose)", "l", "210.00", 5, "1513"),
 ]
 
+# What customers call them at the counter (Hindi/Hinglish and a few regional words): the
+# products' search words, by family or loose name. Spellings vary, so several of each.
+ALIASES: dict[str, str] = {
+    "Whole Wheat Atta": "aata, atta, gehun ka aata, gehu atta, wheat flour",
+    "Basmati Rice": "chawal, basmati chawal",
+    "Iodised Salt": "namak, salt",
+    "Sunflower Oil": "tel, refined tel, refined oil",
+    "Mustard Oil": "sarson ka tel, sarson tel, kadwa tel, tel",
+    "Butter": "makhan, makkhan",
+    "Ghee": "desi ghee, ghi",
+    "Paneer": "panir",
+    "Curd": "dahi",
+    "Tea": "chai, chai patti, chaipatti",
+    "Instant Coffee": "coffee, kaafi",
+    "Soft Drink": "cold drink, thanda",
+    "Biscuits": "biskut",
+    "Namkeen": "bhujia, mixture",
+    "Instant Noodles": "noodles, maggi",
+    "Bath Soap": "sabun, nahane ka sabun",
+    "Toothpaste": "manjan",
+    "Detergent Powder": "surf, kapde ka sabun, washing powder",
+    "Dishwash Bar": "bartan sabun, vim",
+    "Turmeric Powder": "haldi",
+    "Chilli Powder": "lal mirch, mirchi",
+    "Notebook": "copy, kapi",
+    "Sona Masoori Rice (loose)": "chawal, khula chawal",
+    "Toor Dal (loose)": "dal, daal, arhar dal, tuvar dal",
+    "Moong Dal (loose)": "dal, daal, moong",
+    "Chana Dal (loose)": "dal, daal, chana",
+    "Sugar (loose)": "chini, cheeni, shakkar, sakhar",
+    "Rava (loose)": "suji, sooji, semolina",
+    "Poha (loose)": "chivda, aval, chura",
+    "Onion": "pyaz, pyaaz, kanda",
+    "Potato": "aloo, alu, batata",
+    "Tomato": "tamatar",
+    "Carrot": "gajar",
+    "Apple (Shimla)": "seb",
+    "Ginger": "adrak",
+    "Coconut Oil (loose)": "nariyal tel, khopra tel, tel",
+}
+
 FIRST = [
     "Ramesh",
     "Suresh",
@@ -383,6 +424,7 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
                     "cost": money_str(minor * rng.randrange(72, 88) // 100),
                     "tax_rate": str(rate),
                     "hsn": hsn,
+                    "aliases": ALIASES.get(product, ""),
                     "low_stock_threshold": str(rng.choice((5, 10, 12))),
                     "opening_stock": str(rng.randrange(60, 160)),
                     "supplier": rng.choice(
@@ -413,6 +455,7 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
             "supplier": "APMC Market",
             "location": "Loose bins",
             "scale_plu": str(plu).zfill(digits),
+            "aliases": ALIASES.get(name, ""),
         }
         made.append(catalog.create_product(session, data, manager.id))
     return made

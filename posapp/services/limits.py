@@ -45,6 +45,12 @@ PRODUCT_TEXT_LENGTHS: Final = {
     "code": 64,
 }
 CATEGORY_NAME_LENGTH: Final = 80
+# A product's search words (services/catalog.py: parse_aliases): the text as typed, how many
+# words and how long each. Stored normalised ("chini,cheeni") they always fit the String(400)
+# column: 12 words of 30 characters and 11 commas.
+ALIASES_LENGTH: Final = 400
+ALIAS_COUNT: Final = 12
+ALIAS_LENGTH: Final = 30
 CUSTOMER_TEXT_LENGTHS: Final = {
     "name": 120,
     "email": 120,

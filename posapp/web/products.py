@@ -45,6 +45,7 @@ def product_form_values(product: Product) -> dict[str, str]:
         "location": product.location,
         "color": product.color,
         "scale_plu": product.scale_plu or "",
+        "aliases": catalog.aliases_text(product.aliases),
     }
 
 

@@ -13,10 +13,23 @@ import { bindTenderKeys } from "./pos/tender-keys.js";
 import { createTill } from "./pos/till.js";
 import { focusScan } from "./pos/ui.js";
 
+/**
+ * A code scanned on the receipt page after the last sale arrives as `?scan=CODE`: it is the
+ * next bill's first item. The address is put back without it, so a reload does not add it again.
+ */
+function scanFromAddress() {
+  const url = new URL(window.location.href);
+  const code = (url.searchParams.get("scan") || "").trim().slice(0, 100);
+  if (!url.searchParams.has("scan")) return [];
+  url.searchParams.delete("scan");
+  window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+  return code ? [code] : [];
+}
+
 const till = createTill(document.getElementById("till"));
 const { state, el } = till;
 
-const early = takeEarlyScans();
+const early = [...scanFromAddress(), ...takeEarlyScans()];
 bindScan(till);
 bindPayments(till);
 bindCustomer(till);

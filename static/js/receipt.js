@@ -1,7 +1,8 @@
 // The receipt page: size the printed page to the receipt, print on arrival when asked
-// (?print=1); Enter prints, Esc starts a new sale. With an ESC/POS receipt printer set up,
-// a fresh sale's receipt goes to that printer instead (automatic printing on) and the cash
-// drawer opens for a cash sale (when set); the server decides and audits, once per sale.
+// (?print=1); Enter prints, Esc starts a new sale (on a sale's receipt, receipt_scan.js also
+// turns a scan into the next sale). With an ESC/POS receipt printer set up, a fresh sale's
+// receipt goes to that printer instead (automatic printing on) and the cash drawer opens for a
+// cash sale (when set); the server decides and audits, once per sale.
 
 import { send } from "./lib/http.js";
 

@@ -169,9 +169,42 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         "location",
         "color",
         "scale_plu",
+        "aliases",
         "archived",
         "qr_url",
     }
+    assert body["aliases"] == []
+
+
+def test_aliases_through_the_api(client: FlaskClient, admin_headers: Headers) -> None:
+    created = client.post(
+        "/api/products",
+        headers=admin_headers,
+        json={"name": "Sugar (loose)", "price": "46", "unit": "kg", "aliases": "Chini, cheeni"},
+    )
+    assert created.status_code == 201
+    sugar = created.get_json()
+    assert sugar["aliases"] == ["chini", "cheeni"]
+    client.post("/api/products", headers=admin_headers, json={"name": "Chini Mini", "price": "5"})
+    found = client.get("/api/products?q=chini", headers=admin_headers).get_json()
+    assert [p["name"] for p in found["items"]] == ["Sugar (loose)", "Chini Mini"]
+
+    changed = client.put(
+        f"/api/products/{sugar['id']}", headers=admin_headers, json={"aliases": ["shakkar"]}
+    )
+    assert changed.status_code == 200
+    assert changed.get_json()["aliases"] == ["shakkar"]
+    assert client.get("/api/products?q=shakkar", headers=admin_headers).get_json()["total"] == 1
+
+    too_many = client.put(
+        f"/api/products/{sugar['id']}",
+        headers=admin_headers,
+        json={"aliases": ",".join(f"w{n}" for n in range(13))},
+    )
+    error = assert_envelope(too_many, 422, "validation_error")
+    assert error["details"]["fields"]["aliases"] == "At most 12 aliases (there are 13)."
+    unchanged = client.get(f"/api/products/{sugar['id']}", headers=admin_headers).get_json()
+    assert unchanged["aliases"] == ["shakkar"]
 
 
 @pytest.mark.parametrize(
@@ -187,6 +220,7 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         ({"name": "A", "price": "10", "stock": "1.5"}, "opening_stock"),
         ({"name": "A", "price": "10", "stock": "-3"}, "opening_stock"),
         ({"name": "A", "price": "10", "code": "4006381333932"}, "code"),
+        ({"name": "A", "price": "10", "aliases": "x" * 31}, "aliases"),
         ({"name": "A", "price": 10.5}, None),
         ({"name": "A", "price": "10", "scale_plu": "00001"}, "scale_plu"),  # pcs are not weighed
         ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "001"}, "scale_plu"),

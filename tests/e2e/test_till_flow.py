@@ -74,8 +74,10 @@ def test_first_run_to_receipt(page: Any, artifacts: Path) -> None:
     expect(page.locator("#scan-alert")).to_be_visible()
     expect(rows).to_have_count(1)
     expect(total).to_have_text("₹90.00")
-    expect(scan).to_have_value("")
+    expect(scan).to_have_value("4006381333931")  # kept, selected, to correct
     expect(scan).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(scan).to_have_value("")
 
     scan.press_sequentially("basm")
     suggestions = page.locator("#suggestions .suggestion")

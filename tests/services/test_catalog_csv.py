@@ -354,3 +354,41 @@ def test_the_preview_shows_the_first_new_products_and_counts_them_all() -> None:
     plan = catalog_csv.plan_import(db.session, raw)
     assert plan.creates == 25
     assert [f["name"] for f in plan.sample_creates] == [f"Item {i}" for i in range(10)]
+
+
+def test_aliases_round_trip_and_old_files_keep_them(admin: User) -> None:
+    raw = (
+        b"code,name,price,unit,Search words\n"
+        b'111,Sugar (loose),46,kg,"Chini, cheeni, SHAKKAR"\n'
+        b"222,Wheat Atta 5 kg,275,pcs,aata; atta\n"
+    )
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.ok, plan.errors
+    assert plan.columns["aliases"] == "Search words"
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    assert by_name("Sugar (loose)").aliases == "chini,cheeni,shakkar"
+    assert by_name("Wheat Atta 5 kg").aliases == "aata; atta"  # one alias: only commas split
+    items, _ = catalog.search_products(db.session, q="cheeni")
+    assert [p.name for p in items] == ["Sugar (loose)"]
+
+    text = "".join(csv_io.csv_text(catalog_csv.export_rows(db.session)))
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0]["aliases"] == "chini, cheeni, shakkar"
+    catalog_csv.apply_import(db.session, text.encode(), admin.id)  # back in: nothing changes
+    assert by_name("Sugar (loose)").aliases == "chini,cheeni,shakkar"
+
+    # A file without the column (every file made before it existed) leaves aliases alone.
+    catalog_csv.apply_import(db.session, b"code,price\n111,48\n", admin.id)
+    sugar = by_name("Sugar (loose)")
+    assert (sugar.price, sugar.aliases) == (4800, "chini,cheeni,shakkar")
+
+
+def test_bad_aliases_in_a_file_name_the_line_and_import_nothing(admin: User) -> None:
+    too_many = ",".join(f"w{n}" for n in range(13))
+    raw = f'name,price,aliases\nSugar,46,chini\nSalt,28,"{too_many}"\n'.encode()
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert not plan.ok
+    assert plan.errors == [(3, "aliases: At most 12 aliases (there are 13).")]
+    with pytest.raises(ValidationError):
+        catalog_csv.apply_import(db.session, raw, admin.id)
+    assert count(Product) == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import User
 from posapp.services import catalog, inventory
@@ -173,3 +174,92 @@ def test_the_name_check_of_every_save_reads_the_unique_name_index(admin: User) -
     # With `archived IS 0` SQLite could not use the partial index and read every product.
     assert "uq_products_active_name" in plan, plan
     assert db.session.scalar(query) is not None
+
+
+def test_aliases_find_products_and_an_exact_alias_comes_first(admin: User) -> None:
+    make_product(db.session, name="Sugar (loose)", unit="kg", aliases="Chini, cheeni , SHAKKAR")
+    make_product(db.session, name="Chini Mini Biscuits")
+    make_product(db.session, name="Kohinoor Basmati Rice 1 kg")
+    make_product(db.session, name="Aashirvaad Ghee 1 l")
+    make_product(
+        db.session, name="Aashirvaad Whole Wheat Atta 5 kg", aliases="aata, atta, gehun ka aata"
+    )
+    old = make_product(db.session, name="Old Sugar", aliases="chini")
+    catalog.archive_product(db.session, old.id, admin.id)
+    # A name that merely starts with the word comes after the product the word names.
+    assert names(q="chini") == ["Sugar (loose)", "Chini Mini Biscuits"]
+    assert names(q="Chee") == ["Sugar (loose)"]  # an alias prefix, any case
+    assert names(q="shakkar") == ["Sugar (loose)"]
+    assert names(q="aata") == ["Aashirvaad Whole Wheat Atta 5 kg"]  # not the ghee
+    assert names(q="atta") == ["Aashirvaad Whole Wheat Atta 5 kg"]
+    assert names(q="gehun ka aata") == ["Aashirvaad Whole Wheat Atta 5 kg"]
+    assert names(q="aashirvaad") == ["Aashirvaad Ghee 1 l", "Aashirvaad Whole Wheat Atta 5 kg"]
+    # Filters and sorting still apply; an archived product's alias finds nothing at the till.
+    assert names(q="chini", sort="-name") == ["Sugar (loose)", "Chini Mini Biscuits"]
+    assert "Old Sugar" in names(q="chini", include_archived=True)
+
+
+def test_changed_aliases_are_searched_at_once(admin: User) -> None:
+    sugar = make_product(db.session, name="Sugar", aliases="chini")
+    assert sugar.aliases == "chini"
+    catalog.update_product(db.session, sugar.id, {"aliases": "Shakkar, cheeni"}, admin.id)
+    assert db.session.get(type(sugar), sugar.id).aliases == "shakkar,cheeni"  # type: ignore[union-attr]
+    assert names(q="chini") == []
+    assert names(q="cheeni") == ["Sugar"]
+    catalog.update_product(db.session, sugar.id, {"aliases": ""}, admin.id)
+    assert names(q="cheeni") == []
+
+
+def test_an_exact_alias_comes_first_among_many_matches(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The quick name-index path (many matches): a low threshold stands in for 200 products.
+    monkeypatch.setattr(catalog, "QUICK_SEARCH_FROM", 3)
+    for n in range(6):
+        make_product(db.session, name=f"Dal Biscuit {n}")
+    make_product(db.session, name="Toor Dal (loose)", unit="kg", aliases="dal, arhar dal")
+    make_product(db.session, name="Moong Dal (loose)", unit="kg", aliases="daal, moong")
+    first, total = catalog.search_products(db.session, q="dal", per_page=3)
+    assert total == 8
+    assert [p.name for p in first] == ["Toor Dal (loose)", "Dal Biscuit 0", "Dal Biscuit 1"]
+    second, _ = catalog.search_products(db.session, q="dal", per_page=3, page=2)
+    assert [p.name for p in second] == ["Dal Biscuit 2", "Dal Biscuit 3", "Dal Biscuit 4"]
+    third, _ = catalog.search_products(db.session, q="dal", per_page=3, page=3)
+    assert [p.name for p in third] == ["Dal Biscuit 5", "Moong Dal (loose)"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (", ".join(f"word{n}" for n in range(13)), "At most 12 aliases (there are 13)."),
+        ("chini, " + "x" * 31, "Each alias at most 30 characters"),
+        ("a" * 401, "at most 400 characters"),
+        ("chini, --", "has no letters or digits"),
+        (["chini", 3], "Aliases are words separated by commas."),
+        ("chini, ch\x00ini", "Aliases cannot contain control characters."),
+    ],
+)
+def test_bad_aliases_are_refused_with_a_clear_message(
+    admin: User, typed: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_product(db.session, name="Sugar", aliases=typed)
+    assert message in caught.value.fields["aliases"]
+    assert names(q="sugar") == []  # nothing was written
+
+
+def test_aliases_are_normalised_and_deduplicated() -> None:
+    assert catalog.parse_aliases(" Chini,cheeni ,, CHINI,  gehun   ka  aata ") == (
+        "chini,cheeni,gehun ka aata"
+    )
+    assert catalog.parse_aliases(["Aata", "atta"]) == "aata,atta"
+    assert catalog.aliases_text("aata,atta") == "aata, atta"
+    assert catalog.parse_aliases("") == ""
+
+
+def test_hostile_searches_with_aliases_answer_plainly(admin: User) -> None:
+    make_product(db.session, name="Sugar", aliases='chini, "quoted" word')
+    for q in ("a\x00b", '"', '" OR "', "chini*", "-", "chini,", ",", "%", "_"):
+        names(q=q)  # no error, whatever matches
+    assert names(q='"quoted" word') == ["Sugar"]
+    assert names(q="%") == []

@@ -75,6 +75,21 @@ def test_loose_items_have_scale_plus_and_the_onion_label_scans(demo) -> None:  #
     assert (found.product.id, found.qty_milli) == (onion.id, 750)
 
 
+def test_the_words_customers_say_find_the_right_products(demo) -> None:  # type: ignore[no-untyped-def]
+    def top(q: str) -> str:
+        items, _ = catalog.search_products(db.session, q=q, per_page=3)
+        return items[0].name
+
+    for word in ("chini", "cheeni", "shakkar"):
+        assert top(word) == "Sugar (loose)", word
+    for word in ("aata", "atta", "gehun ka aata"):
+        assert "Whole Wheat Atta" in top(word), word
+    assert top("chawal").endswith(("Basmati Rice 1 kg", "Basmati Rice 5 kg", "(loose)"))
+    assert "Salt" in top("namak")
+    assert "Dal" in top("dal")
+    assert top("pyaz") == "Onion"
+
+
 def test_history_is_spread_over_the_days_it_covers(demo) -> None:  # type: ignore[no-untyped-def]
     days = {to_local(moment).date() for moment in db.session.scalars(select(Invoice.created_at))}
     assert days == {TODAY - timedelta(days=n) for n in range(5)}

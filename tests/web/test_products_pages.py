@@ -30,6 +30,7 @@ FORM = {
     "supplier": "Metro Wholesale",
     "location": "Aisle 2",
     "color": "Blue",
+    "aliases": "Namak, salt",
 }
 ALL_FIELDS = [*FORM, "another"]
 
@@ -247,6 +248,33 @@ def test_edit_saves_and_bad_input_changes_nothing(admin_client: FlaskClient) -> 
     assert "at most 2 decimals" in field_error(bad.get_data(as_text=True), "price")
     db.session.expire_all()
     assert product.price == 6000
+
+
+def test_aliases_are_saved_shown_and_checked(admin_client: FlaskClient) -> None:
+    assert admin_client.post("/products/new", data=FORM).status_code == 302
+    salt = db.session.scalar(select(Product).where(Product.name == "Tata Salt 1kg"))
+    assert salt.aliases == "namak,salt"
+    edit = admin_client.get(f"/products/{salt.id}/edit").get_data(as_text=True)
+    assert 'value="namak, salt"' in edit
+    detail = admin_client.get(f"/products/{salt.id}").get_data(as_text=True)
+    assert re.search(r"<dd[^>]*data-aliases>namak, salt</dd>", detail)
+
+    values = {**FORM, "aliases": ", ".join(f"word{n}" for n in range(13))}
+    values.pop("opening_stock")
+    bad = admin_client.post(f"/products/{salt.id}/edit", data=values)
+    assert bad.status_code == 422
+    assert (
+        field_error(bad.get_data(as_text=True), "aliases") == "At most 12 aliases (there are 13)."
+    )
+    long = admin_client.post(f"/products/{salt.id}/edit", data={**values, "aliases": "x" * 31})
+    assert "Each alias at most 30 characters" in field_error(long.get_data(as_text=True), "aliases")
+    db.session.expire_all()
+    assert salt.aliases == "namak,salt"
+
+    cleared = admin_client.post(f"/products/{salt.id}/edit", data={**values, "aliases": ""})
+    assert cleared.status_code == 302
+    db.session.expire_all()
+    assert salt.aliases == ""
 
 
 def test_archive_and_restore(admin_client: FlaskClient) -> None:

@@ -390,6 +390,7 @@ function commitQuantity(till, productId, text) {
   else state.qtyErrors.delete(productId);
   state.lastTouched = productId;
   clearShortMark(till);
+  if (!error) hideScanAlert(till); // a successful action clears an old "Unknown code"
   save(till);
   reprice(till);
 }
@@ -400,6 +401,7 @@ function removeLine(till, productId) {
   state.qtyErrors.delete(productId);
   if (state.lastTouched === productId) state.lastTouched = null;
   clearShortMark(till);
+  hideScanAlert(till);
   hideCheckoutAlert(till);
   save(till);
   reprice(till);

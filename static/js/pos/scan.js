@@ -1,31 +1,142 @@
 // The scan field: a code (typed or scanned) is looked up on Enter, in order; letters open a
-// list of matching products to pick with the arrows and Enter.
+// list of matching products, and Enter adds the highlighted one (the first if none is).
+// "3*" before a code or a name adds 3 (see pos/scantext.js for the rules of the text).
 
 import { getJSON } from "../lib/http.js";
 import { moneyText, parseFixed } from "../lib/money.js";
 import { addProduct } from "./cart.js";
+import { prefixedQuantity, prefixHint, readScanText } from "./scantext.js";
 import { focusScan, focusScanIfIdle, hideScanAlert, showScanAlert } from "./ui.js";
 
-function lookupAndAdd(till, code) {
-  const { state, cfg } = till;
+/** Show (or hide, with null) the quantity waiting for its item. */
+function setPrefix(till, milli) {
+  till.state.scanPrefix = milli;
+  const hint = till.el.scanPrefix;
+  if (!hint) return;
+  hint.textContent = milli === null ? "" : prefixHint(milli);
+  hint.hidden = milli === null;
+}
+
+/**
+ * Something the cashier cannot add: say so and put what they typed back in the field,
+ * selected, to correct it — unless they have already started typing or scanning the next
+ * thing (that is never overwritten).
+ */
+function refuse(till, message, typed, prefix) {
+  const { el, state } = till;
+  showScanAlert(till, message);
+  if (el.scan.value === "") {
+    el.scan.value = typed;
+    if (prefix !== null && state.scanPrefix === null && !/[*×]/.test(typed)) setPrefix(till, prefix);
+    focusScanIfIdle(till);
+    if (document.activeElement === el.scan) el.scan.select();
+  }
+}
+
+/** Add a product with the quantity its code carries, times the prefix (if any). */
+function addWithPrefix(till, product, scanned, prefix, typed, scaleLabel = null) {
+  const [quantity, error] = prefixedQuantity(prefix, scanned, product, Boolean(scaleLabel));
+  if (error) {
+    refuse(till, error, typed, prefix);
+    return;
+  }
+  addProduct(till, product, quantity, scaleLabel);
+}
+
+/** The products matching `query` (the suggestion search), or null when the search failed. */
+function searchFor(till, query) {
+  const suggest = till.state.suggest;
+  if (suggest.pending?.query === query) return suggest.pending.promise;
+  const url = `${till.cfg.searchUrl}?q=${encodeURIComponent(query)}&per_page=8`;
+  const promise = getJSON(url).then((result) => (result.ok ? result.data.items : null));
+  suggest.pending = { query, promise };
+  promise.finally(() => {
+    if (suggest.pending?.promise === promise) suggest.pending = null;
+  });
+  return promise;
+}
+
+/**
+ * Enter in the scan field (or a scan queued before the page started): work out what the text
+ * names, in the order things were entered. `shown` is the suggestion list on screen for this
+ * very text ({items, active}), if any.
+ */
+export function submitScan(till, typed, shown = null) {
+  const { state } = till;
+  const read = readScanText(typed);
+  if (read.kind === "empty") return state.scanQueue;
+  if (read.kind === "error") {
+    refuse(till, read.message, typed, null);
+    return state.scanQueue;
+  }
+  if (read.kind === "prefix") {
+    setPrefix(till, read.milli);
+    hideScanAlert(till); // the cashier has moved on from the last refusal
+    return state.scanQueue;
+  }
+  // A prefix typed with the item wins over one waiting from before; either is used up here.
+  const prefix = read.milli ?? state.scanPrefix;
+  setPrefix(till, null);
+  const { text } = read;
+  const picked = shown && shown.active >= 0 ? shown.items[shown.active] : null;
   state.scanQueue = state.scanQueue.then(async () => {
-    const result = await getJSON(`${cfg.lookupUrl}?code=${encodeURIComponent(code)}`);
-    if (result.ok) {
-      addProduct(till, result.data.product, result.data.quantity, result.data.scale_label);
-    } else if (result.status === 404) {
-      showScanAlert(till, result.message || `Unknown code: ${code}`);
+    if (picked) {
+      addWithPrefix(till, picked, "1", prefix, typed);
+    } else if (read.code) {
+      await addCode(till, text, typed, prefix, shown);
     } else {
-      showScanAlert(till, result.message);
+      await addByName(till, text, typed, prefix, shown);
     }
     focusScanIfIdle(till);
   });
   return state.scanQueue;
 }
 
+/** A code: exactly that code (or a scale label) first; a code with letters may also be the
+ * start of one ("R-1") or a name ("7up"), so the top suggestion comes next. */
+async function addCode(till, code, typed, prefix, shown) {
+  const result = await getJSON(`${till.cfg.lookupUrl}?code=${encodeURIComponent(code)}`);
+  if (result.ok) {
+    addWithPrefix(till, result.data.product, result.data.quantity, prefix, typed, result.data.scale_label);
+    return;
+  }
+  if (result.status !== 404) {
+    refuse(till, result.message, typed, prefix);
+    return;
+  }
+  if (/\D/.test(code)) {
+    const items = shown ? shown.items : await searchFor(till, code);
+    if (items?.length) {
+      addWithPrefix(till, items[0], "1", prefix, typed);
+      return;
+    }
+  }
+  refuse(till, `Unknown code: ${code}`, typed, prefix);
+}
+
+/** Words: the top suggestion (waiting for the search when it is still on its way); when
+ * nothing matches, the words may still be a shop's own code made of letters. */
+async function addByName(till, words, typed, prefix, shown) {
+  const items = shown ? shown.items : await searchFor(till, words);
+  if (items === null) {
+    refuse(till, "The search did not answer; try again.", typed, prefix);
+    return;
+  }
+  if (items.length) {
+    addWithPrefix(till, items[0], "1", prefix, typed);
+    return;
+  }
+  const result = await getJSON(`${till.cfg.lookupUrl}?code=${encodeURIComponent(words)}`);
+  if (result.ok) addWithPrefix(till, result.data.product, result.data.quantity, prefix, typed);
+  else if (result.status === 404) refuse(till, `No product matches “${words}”`, typed, prefix);
+  else refuse(till, result.message, typed, prefix);
+}
+
 function closeSuggestions(till) {
   const { el } = till;
   const suggest = till.state.suggest;
   suggest.items = [];
+  suggest.query = "";
   suggest.active = -1;
   el.suggestions.hidden = true;
   el.suggestions.replaceChildren();
@@ -37,12 +148,13 @@ function showSuggestions(till, items, query) {
   const { el, format } = till;
   const suggest = till.state.suggest;
   suggest.items = items;
+  suggest.query = query;
   suggest.active = -1;
   el.suggestions.replaceChildren();
   if (!items.length) {
     const li = document.createElement("li");
     li.className = "list-group-item text-body-secondary small";
-    li.textContent = `No product matches “${query}”. Enter looks it up as a code.`;
+    li.textContent = `No product matches “${query}”.`;
     el.suggestions.append(li);
   }
   items.forEach((product, index) => {
@@ -95,22 +207,24 @@ function highlight(till, index) {
 }
 
 function pickSuggestion(till, index) {
-  const suggest = till.state.suggest;
-  const product = suggest.items[index];
-  if (!product) return;
+  const { el, state } = till;
+  const suggest = state.suggest;
+  if (!suggest.items[index]) return;
+  const typed = el.scan.value;
+  const shown = { items: suggest.items, active: index };
   suggest.seq++;
   clearTimeout(suggest.timer);
   closeSuggestions(till);
-  till.el.scan.value = "";
-  addProduct(till, product, "1");
+  el.scan.value = "";
+  submitScan(till, typed, shown);
   focusScan(till);
 }
 
 async function fetchSuggestions(till, query, seq) {
-  const url = `${till.cfg.searchUrl}?q=${encodeURIComponent(query)}&per_page=8`;
-  const result = await getJSON(url);
-  if (seq !== till.state.suggest.seq || till.el.scan.value.trim() !== query) return; // a newer keystroke won
-  if (result.ok) showSuggestions(till, result.data.items, query);
+  const items = await searchFor(till, query);
+  const current = readScanText(till.el.scan.value);
+  if (seq !== till.state.suggest.seq || current.text !== query) return; // a newer keystroke won
+  if (items) showSuggestions(till, items, query);
   else closeSuggestions(till);
 }
 
@@ -121,14 +235,15 @@ export function bindScan(till) {
 
   el.scan.addEventListener("input", () => {
     clearTimeout(suggest.timer);
-    const query = el.scan.value.trim();
+    const read = readScanText(el.scan.value);
     const seq = ++suggest.seq;
-    // Digits only is a barcode being typed or scanned: no suggestions for those.
-    if (!query || !/\D/.test(query)) {
+    // Digits only (a barcode being typed or scanned) and a bare "3*" get no suggestions;
+    // anything with a letter does, for the text after any "3*".
+    if (read.kind !== "item" || !/\D/.test(read.text)) {
       closeSuggestions(till);
       return;
     }
-    suggest.timer = setTimeout(() => fetchSuggestions(till, query, seq), 120);
+    suggest.timer = setTimeout(() => fetchSuggestions(till, read.text, seq), 120);
   });
 
   el.scan.addEventListener("keydown", (event) => {
@@ -140,17 +255,21 @@ export function bindScan(till) {
       event.preventDefault();
       highlight(till, suggest.active < 0 ? suggest.items.length - 1 : suggest.active - 1);
     } else if (event.key === "Enter") {
+      if (event.isComposing) return;
       event.preventDefault();
-      if (open && suggest.active >= 0) {
-        pickSuggestion(till, suggest.active);
-        return;
-      }
-      const code = el.scan.value.trim();
+      const typed = el.scan.value;
+      const read = readScanText(typed);
+      // The list on screen counts only if it answers exactly this text: Enter takes its
+      // highlighted row; without one, a code is looked up exactly first, words take the top row.
+      const shown =
+        !el.suggestions.hidden && read.kind === "item" && suggest.query === read.text
+          ? { items: suggest.items, active: suggest.active }
+          : null;
       suggest.seq++;
       clearTimeout(suggest.timer);
       closeSuggestions(till);
       el.scan.value = "";
-      if (code) lookupAndAdd(till, code);
+      submitScan(till, typed, shown);
     } else if (event.key === "Escape") {
       event.preventDefault();
       if (!el.suggestions.hidden) {
@@ -158,6 +277,8 @@ export function bindScan(till) {
         closeSuggestions(till);
       } else if (el.scan.value) {
         el.scan.value = "";
+      } else if (till.state.scanPrefix !== null) {
+        setPrefix(till, null);
       } else {
         hideScanAlert(till);
       }
@@ -181,5 +302,5 @@ export function takeEarlyScans() {
 
 // Looks up the early codes in the order they were scanned, after the restored cart is in place.
 export function replayScans(till, codes) {
-  for (const code of codes) lookupAndAdd(till, code);
+  for (const code of codes) submitScan(till, code);
 }

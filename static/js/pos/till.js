@@ -11,6 +11,7 @@ function elements() {
     scan: $("scan"),
     suggestions: $("suggestions"),
     scanAlert: $("scan-alert"),
+    scanPrefix: $("scan-prefix"),
     cartBody: $("cart-body"),
     cartEmpty: $("cart-empty"),
     itemCount: $("item-count"),
@@ -72,7 +73,7 @@ function elements() {
 }
 
 /** A list being searched as the cashier types (products in the scan field, customers). */
-const finder = () => ({ items: [], active: -1, seq: 0, timer: null });
+const finder = () => ({ items: [], active: -1, seq: 0, timer: null, query: "", pending: null });
 
 /**
  * Build the till from its root element (#till, whose data-* attributes carry the URLs, the
@@ -104,6 +105,7 @@ export function createTill(root) {
       lastTouched: null, // product_id of the line scanned or edited last
       busy: false, // a checkout is in flight
       scanQueue: Promise.resolve(), // scans are looked up one after another, in order
+      scanPrefix: null, // thousandths typed as "3*", waiting for the item to scan
       suggest: finder(), // products matching what is typed in the scan field
       customerFind: finder(), // customers matching the customer search
       discountTimer: null, // the bill discount reprices once typing pauses
