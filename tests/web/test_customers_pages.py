@@ -81,7 +81,9 @@ def test_duplicate_phone_is_409_on_the_form(admin_client: FlaskClient, admin) ->
 def test_cashier_form_has_no_credit_limit_field(cashier_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
     html = cashier_client.get("/customers/new").get_data(as_text=True)
     assert 'name="credit_limit"' not in html
-    assert "Only an admin can give credit." in html
+    assert "Only an admin can change a credit limit." in html
+    # The limit the new customer will get, in words.
+    assert "credit left ₹2,000.00 of ₹2,000.00" in html
     customer = make_customer(db.session, admin, credit_limit="500")
     response = cashier_client.post(
         f"/customers/{customer.id}/edit",
