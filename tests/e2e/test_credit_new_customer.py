@@ -76,6 +76,9 @@ def test_a_customer_created_at_the_till_gets_credit_at_once(page: Any, live_serv
     page.keyboard.press("F9")
     expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
     expect(page.locator(".receipt")).to_contain_text("Ramu Kaka")
+    expect(page.locator(".receipt")).to_contain_text("Total due after this bill")
+    expect(page.locator("[data-due-after]")).to_have_text("₹2,000.00")
+    page.screenshot(path=str(SHOTS / "receipt-total-due-1366.png"), animations="disabled")
     with live_server.app.app_context():
         ramu = db.session.query(Customer).filter_by(name="Ramu Kaka").one()
         assert ramu.credit_limit == 200_000
@@ -106,9 +109,7 @@ def test_no_credit_allowed_fills_nothing_and_says_so(page: Any, live_server: Any
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_chip_says_the_limit_on_a_phone(
-    page: Any, live_server: Any, theme: str
-) -> None:
+def test_the_chip_says_the_limit_on_a_phone(page: Any, live_server: Any, theme: str) -> None:
     with live_server.app.app_context():
         owner = make_user(db.session, "owner", "admin")
         make_user(db.session, "cash1", "cashier")
