@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
-from posapp.services import audit
+from posapp.services import audit, shop_settings
 from posapp.services.settings import ShopSettings, save_settings, stored_value
 from posapp.services.shop_settings import save_changes
 
@@ -110,19 +112,33 @@ def _lock_for_setup(session: Session) -> None:
 
 
 def create_first_admin(
-    session: Session, username: str, password: str, confirm: str, shop_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    confirm: str,
+    shop_name: str = "",
+    credit: Mapping[str, Any] | None = None,
 ) -> User:
     """Create the first admin; refused once any user exists (also under racing requests).
 
-    The shop's name typed on the setup page (optional) is saved once the admin exists.
+    The shop's name and the credit limit for new customers typed on the setup page (both
+    optional) are saved once the admin exists; a bad limit is refused before anything is.
     """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
+    errors: dict[str, str] = {}
+    values = shop_settings.credit_values(credit or {}, errors)
+    if errors:
+        raise ValidationError(
+            f"Please correct the credit limit: {next(iter(errors.values()))}", fields=errors
+        )
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
     shop_name = shop_name.strip()[:120]
     if shop_name:
+        values["shop_name"] = shop_name
+    if values:
         with write_transaction(session):
-            save_settings(session, shop_name=shop_name)
+            save_settings(session, **values)
     return user
 
 
