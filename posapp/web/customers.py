@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
+from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.gst import state_choices, state_label
 from posapp.models import Customer
@@ -160,8 +161,25 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
         if not current_user.is_admin:
             data.pop("credit_limit", None)  # the fields are read-only for cashiers
             data.pop("no_credit_limit", None)
+        # The box cleared with no amount typed would otherwise keep "no limit" silently.
+        missing = (
+            current_user.is_admin
+            and customer.credit_limit is None
+            and "no_credit_limit" not in data
+            and not str(data.get("credit_limit", "x")).strip()
+        )
+
+        def save() -> Customer:
+            if missing:
+                raise ValidationError(
+                    "Please correct the customer: type a credit limit (0 for no credit), or "
+                    "tick No credit limit.",
+                    field="credit_limit",
+                )
+            return customers.update_customer(db.session, customer_id, data, current_user)
+
         or_reshow(
-            lambda: customers.update_customer(db.session, customer_id, data, current_user),
+            save,
             lambda exc: _render_form(
                 customer, request.form, exc.message, field_errors(exc), exc.status
             ),

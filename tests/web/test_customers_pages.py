@@ -295,3 +295,19 @@ def test_limits_are_said_in_plain_words_and_no_limit_is_a_box(
     )
     assert response.status_code == 422
     assert db.session.scalar(select(Customer).where(Customer.name == "Bad")) is None
+
+
+def test_clearing_the_no_limit_box_needs_an_amount(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, name="Open Book", credit_limit=None)
+    form = {"name": "Open Book", "phone": customer.phone, "credit_limit": ""}
+    response = admin_client.post(f"/customers/{customer.id}/edit", data=form)
+    assert response.status_code == 422
+    assert "type a credit limit (0 for no credit), or tick No credit limit" in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).credit_limit is None
+    form["credit_limit"] = "0"
+    assert admin_client.post(f"/customers/{customer.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).credit_limit == 0
