@@ -543,7 +543,10 @@ class Customer(Response):
         " null: not set (the shop's state).",
         examples=["27"],
     )
-    credit_limit: Money
+    credit_limit: Money | None = Field(
+        description='null: no credit limit; "0.00": no credit allowed; else the most the'
+        " balance may reach."
+    )
     archived: bool
     created_at: Timestamp
     balance: Money = Field(description="What the customer owes (negative: an advance).")
@@ -557,7 +560,7 @@ class Aging(Response):
 
 
 class CustomerDetail(Customer):
-    available_credit: Money
+    available_credit: Money | None = Field(description="Credit still allowed; null: no limit.")
     aging: Aging
     oldest_due: Timestamp | None
     last_visit: Timestamp | None
@@ -590,7 +593,11 @@ class CustomerCreate(Request):
         " omitted takes it from the GSTIN).",
         examples=["27"],
     )
-    credit_limit: MoneyIn | None = None
+    credit_limit: MoneyIn | None = Field(
+        default=None,
+        description="Admins only, unless it is the shop's limit for new customers (what a"
+        " customer gets when it is left out); null: no credit limit.",
+    )
     opening_balance: MoneyIn | None = Field(default=None, description="Signed; created once.")
 
 
@@ -617,7 +624,9 @@ class CustomerUpdate(Request):
         " omitted takes it from the GSTIN).",
         examples=["27"],
     )
-    credit_limit: MoneyIn | None = None
+    credit_limit: MoneyIn | None = Field(
+        default=None, description="Admins only; null: no credit limit (left out: unchanged)."
+    )
     archived: bool | None = None
 
 
@@ -755,7 +764,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
-    "allow_negative_stock",
+    *("allow_negative_stock", "new_customer_credit_limit", "new_customer_no_credit_limit"),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
@@ -767,7 +776,9 @@ def _settings_model() -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for item in dataclass_fields(ShopSettings):
         name = SETTING_API_NAMES.get(item.name, item.name)
-        kind: Any = Quantity if name == "low_stock_default" else type(item.default)
+        kind: Any = {"low_stock_default": Quantity, "new_customer_credit_limit": Money}.get(
+            name, type(item.default)
+        )
         if name in TILL_SETTINGS:
             definitions[name] = (kind, ...)
         else:
@@ -837,6 +848,12 @@ class SettingsUpdate(Request):
     )
     scale_price_check: bool | None = Field(
         default=None, description="A price check digit stands before the value (4-5 digit items)."
+    )
+    new_customer_credit_limit: MoneyIn | None = Field(
+        default=None, description="The credit limit every new customer gets."
+    )
+    new_customer_no_credit_limit: bool | None = Field(
+        default=None, description="New customers get no credit limit at all."
     )
 
 

@@ -254,7 +254,8 @@ def customer_json(customer: Customer, balance: int | None = None) -> dict[str, A
         "gstin": customer.gstin or None,
         "legal_name": customer.legal_name or None,
         "state_code": customer.state_code or None,
-        "credit_limit": money_str(customer.credit_limit),
+        # null: no limit (0 is "no credit allowed", never the same thing)
+        "credit_limit": None if customer.credit_limit is None else money_str(customer.credit_limit),
         "archived": customer.archived,
         "created_at": iso(customer.created_at),
     }
@@ -267,7 +268,7 @@ def customer_detail_json(summary: CustomerSummary) -> dict[str, Any]:
     """Serialise a customer with balance, credit left, aging, last visit and total spent."""
     return {
         **customer_json(summary.customer, summary.balance),
-        "available_credit": money_str(summary.available),
+        "available_credit": None if summary.available is None else money_str(summary.available),
         "aging": {name: money_str(amount) for name, amount in summary.aging.items()},
         "oldest_due": iso(summary.oldest_due),
         "last_visit": iso(summary.last_visit),

@@ -18,7 +18,7 @@ from posapp.api.base import bp, caller, json_body, requires
 from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
-from posapp.money import qty_str
+from posapp.money import money_str, qty_str
 from posapp.services import limits, scale_labels, shop_settings
 from posapp.services.settings import ShopSettings, load_settings
 
@@ -38,7 +38,11 @@ def settings_json(settings: ShopSettings, *, admin: bool) -> dict[str, Any]:
             continue
         value = getattr(settings, item.name)
         # A quantity like every other in the API: "5" whole, "2.500" with thousandths.
-        body[name] = qty_str(value, "pcs") if name == "low_stock_default" else value
+        if name == "low_stock_default":
+            value = qty_str(value, "pcs")
+        elif name == "new_customer_credit_limit":
+            value = money_str(value)  # money as everywhere in the API: "2000.00"
+        body[name] = value
     return body
 
 

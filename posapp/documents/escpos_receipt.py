@@ -197,6 +197,11 @@ def write_receipt(
         w.p.set_with_default()
     if invoice.balance_due > 0 and invoice.status != "void":
         w.two("On credit" if invoice.customer else "Balance due", amount(invoice.balance_due))
+    if doc.due_after is not None:
+        # The customer's whole khata balance as issued, so a reprint never shows today's.
+        w.p.set(bold=True)
+        w.two("Total due after this bill", amount(doc.due_after))
+        w.p.set_with_default()
 
     if layout.receipt_footer:
         w.rule()

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str
+from posapp.services import ledger
 from posapp.services.customers import display_phone
 
 
@@ -96,8 +97,17 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         """A quantity in its unit's precision, the locale's way."""
         return format_qty(milli, unit, settings_for(ctx).locale)
 
+    @pass_context
+    def credit_words(ctx: Any, limit: int | None, owed: int = 0) -> str:
+        """A credit limit in plain words: "no credit limit", "credit left ₹250.00 of …"."""
+        settings = settings_for(ctx)
+        return ledger.credit_words(
+            limit, owed, lambda minor: format_money(minor, settings.currency, settings.locale)
+        )
+
     return {
         "money": money,
+        "credit_words": credit_words,
         "amount": amount,
         "money_plain": money_str,  # a form field's value: "1234.50", no grouping
         "qty": qty,

@@ -16,7 +16,7 @@ LEDGER_KINDS = ("opening", "credit_sale", "payment", "return", "adjustment", "vo
 
 
 class Customer(Model):
-    """Someone the shop knows by phone; credit limit in minor units (0 = no credit)."""
+    """Someone the shop knows by phone; credit limit in minor units (None = no limit, 0 = none)."""
 
     __tablename__ = "customers"
     __table_args__ = (CheckConstraint("credit_limit >= 0", name="ck_customers_credit_limit"),)
@@ -35,7 +35,8 @@ class Customer(Model):
     legal_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    credit_limit: Mapped[int] = mapped_column(BigInteger, default=0)
+    # None: no limit; 0: no credit allowed; N: the balance may reach N (docs/DESIGN.md).
+    credit_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

@@ -414,6 +414,13 @@ def _write(
         kind="invoice",
         tax_split=view.priced.tax_split,
         place_of_supply=view.place_of_supply,
+        # The ledger gains exactly the credit part (an advance only offsets it), so this is
+        # the balance record_credit_sale leaves, known before it runs.
+        due_after=(
+            settled.balance_before + settlement.credit
+            if customer is not None and settlement.credit
+            else None
+        ),
     )
     sale = sale_writer.write_sale(session, replace(unwritten, issued_as=issued.dumps(snapshot)))
     allocations: list[PaymentAllocation] = []

@@ -23,6 +23,7 @@ from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, ledger, limits
 from posapp.services.settings import ShopSettings, load_settings
+from posapp.vocabulary import form_flag
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_CHARS_RE = re.compile(r"^[\d\s+\-().]+$")
@@ -112,13 +113,17 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
                 out["phone"] = normalise_phone("" if raw is None else str(raw), region)
             except ValidationError as exc:
                 errors["phone"] = exc.message
-    if given("credit_limit") and _text(data, "credit_limit") != "":
+    # null (the API) or the form's "no credit limit" box: no limit; left out on a new
+    # customer: the shop's limit for new customers, applied by create_customer.
+    if ("credit_limit" in data and data["credit_limit"] is None) or (
+        "no_credit_limit" in data and form_flag(data, "no_credit_limit", errors)
+    ):
+        out["credit_limit"] = None
+    elif "credit_limit" in data and _text(data, "credit_limit") != "":
         try:
             out["credit_limit"] = parse_money(data["credit_limit"], field="credit_limit")
         except ValidationError as exc:
             errors["credit_limit"] = exc.message
-    elif not partial:
-        out["credit_limit"] = 0
     if not partial and _text(data, "opening_balance") != "":
         try:
             out["opening_balance"] = parse_money(
@@ -202,12 +207,28 @@ def snapshot(customer: Customer) -> dict[str, Any]:
 # ---------------------------------------------------------------- writing
 
 
+def new_customer_limit(settings: ShopSettings) -> int | None:
+    """Return the credit limit a new customer gets: the shop's setting (None: no limit)."""
+    return None if settings.new_customer_no_credit_limit else settings.new_customer_credit_limit
+
+
+def more_credit(limit: int | None, than: int | None) -> bool:
+    """Whether `limit` allows more credit than `than` (None, no limit, is the most)."""
+    if limit is None:
+        return than is not None
+    return than is not None and limit > than
+
+
 def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Customer:
     """Create a customer (and an opening-balance entry if one is given)."""
-    region = load_settings(session).phone_region
-    fields = parse_customer_fields(data, partial=False, region=region)
-    if fields.get("credit_limit", 0) and not user.is_admin:
-        raise Forbidden("Only an admin may give a customer credit.")
+    settings = load_settings(session)
+    fields = parse_customer_fields(data, partial=False, region=settings.phone_region)
+    default = new_customer_limit(settings)
+    # Every new customer gets the shop's limit; only an admin may give more (a cashier may
+    # give less: a customer they would rather not trust is no risk to the shop).
+    fields.setdefault("credit_limit", default)
+    if not user.is_admin and more_credit(fields["credit_limit"], default):
+        raise Forbidden("Only an admin may give a customer more credit than the shop's limit.")
     opening = fields.pop("opening_balance", 0)
     if opening and not user.is_admin:
         raise Forbidden("Only an admin may enter an opening balance.")
@@ -497,7 +518,7 @@ class CustomerSummary:
 
     customer: Customer
     balance: int
-    available: int
+    available: int | None  # credit still allowed; None: no limit
     aging: dict[str, int]
     last_visit: datetime | None
     total_spent: int
@@ -525,7 +546,7 @@ def summary(session: Session, customer_id: int) -> CustomerSummary:
     return CustomerSummary(
         customer=customer,
         balance=owed,
-        available=max(0, customer.credit_limit - owed),
+        available=ledger.available_credit(customer.credit_limit, owed),
         aging=ledger.age_buckets(open_parts, ledger.local_today()),
         last_visit=last_visit,
         total_spent=int(spent or 0),

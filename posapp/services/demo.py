@@ -621,7 +621,7 @@ def build_demo_shop(
         products = _products(session, rng, manager)
         people = _customers(session, rng, manager)
     report.products, report.customers = len(products), len(people)
-    credit_customers = [c for c in people if c.credit_limit > 0]
+    credit_customers = [c for c in people if c.credit_limit is None or c.credit_limit > 0]
     for offset in range(days + 1):
         day = start + timedelta(days=offset)
         bills = rng.randrange(30, 46) + (12 if day.weekday() >= 5 else 0)

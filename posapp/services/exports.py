@@ -64,7 +64,9 @@ def customers(session: Session) -> Rows:
         "state_code",
     ]
     yield from safe_rows(
-        [c.id, c.name, c.phone, c.email, c.address, money_str(c.credit_limit),
+        # An empty credit_limit is "no limit"; 0.00 is "no credit allowed".
+        [c.id, c.name, c.phone, c.email, c.address,
+         "" if c.credit_limit is None else money_str(c.credit_limit),
          "yes" if c.archived else "no", when(c.created_at), c.gstin, c.legal_name, c.state_code]
         for (c,) in _stream(session, select(Customer).order_by(Customer.id))
     )  # fmt: skip

@@ -78,8 +78,13 @@ def snapshot(
     kind: str,
     tax_split: str,
     place_of_supply: str,
+    due_after: int | None = None,
 ) -> dict[str, Any]:
-    """The snapshot of a document about to be issued (JSON-ready, version `VERSION`)."""
+    """The snapshot of a document about to be issued (JSON-ready, version `VERSION`).
+
+    `due_after`: on a credit sale, the customer's whole balance right after it (minor units),
+    which the receipt prints as "Total due after this bill"; reprints show this, not today's.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
     title, receipt_title, declaration = titles(settings, kind)
@@ -94,7 +99,7 @@ def snapshot(
             "state_code": customer.state_code,
             "state": STATES.get(customer.state_code, ""),
         }
-    return {
+    data: dict[str, Any] = {
         "v": VERSION,
         "kind": kind,
         "seller": {
@@ -124,6 +129,9 @@ def snapshot(
             "prices_include_tax": settings.prices_include_tax,
         },
     }
+    if due_after is not None:
+        data["due_after"] = due_after  # left out otherwise: older snapshots have no such key
+    return data
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -201,6 +209,8 @@ class Issued:
     receipt_title: str
     declaration: str
     layout: Layout
+    # A credit sale's customer balance right after it (minor units); None: not a credit sale.
+    due_after: int | None = None
 
     @property
     def tax_heads(self) -> str:
@@ -261,6 +271,7 @@ def read(text: str, legacy_base: str = "") -> Issued:
         receipt_title=data["receipt_title"],
         declaration=data["declaration"],
         layout=Layout(**data["layout"]),
+        due_after=data.get("due_after"),
     )
 
 

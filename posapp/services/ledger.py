@@ -19,7 +19,7 @@ Rules (docs/DESIGN.md §3, §6):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, ValidationError
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
 from posapp.models.base import to_local, utcnow, write_transaction
-from posapp.money import money_str, parse_money
+from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, cash_sessions
 from posapp.services.limits import LEDGER_NOTE_LENGTH as NOTE_LIMIT
+from posapp.services.settings import load_settings
 
 ACCOUNT_PAYMENT_METHODS = ("cash", "card", "upi")
 OPEN_STATUSES = ("partial", "unpaid")
@@ -174,30 +175,56 @@ def _apply(invoice: Invoice, amount: int) -> None:
     invoice.status = invoice_status(invoice.net_total, invoice.paid)
 
 
+def available_credit(limit: int | None, owed: int) -> int | None:
+    """Return how much more may go on credit: None with no limit, never below 0."""
+    return None if limit is None else max(0, limit - owed)
+
+
+def credit_words(limit: int | None, owed: int, money: Callable[[int], str]) -> str:
+    """Say a customer's limit in plain words, as every page, the till and refusals do.
+
+    A 0 limit must never read like "no limit": the two mean opposite things at the counter.
+    """
+    if limit is None:
+        return "no credit limit"
+    if limit == 0:
+        return f"credit limit {money(0)} — no credit allowed"
+    return f"credit left {money(max(0, limit - owed))} of {money(limit)}"
+
+
 def check_credit(session: Session, customer: Customer, amount: int) -> int:
     """Refuse a credit part that would take the balance over the limit; return the balance."""
     current = balance(session, customer.id)
-    if amount > 0 and current + amount > customer.credit_limit:
-        available = max(0, customer.credit_limit - current)
-        if customer.credit_limit == 0 and current <= 0:
-            message = f"{customer.name} has no credit limit; an admin can set one."
-        else:
-            message = (
-                f"Credit of {money_str(amount)} would take {customer.name} over the credit "
-                f"limit of {money_str(customer.credit_limit)}: balance {money_str(current)}, "
-                f"available {money_str(available)}. An admin can raise the limit."
-            )
-        raise CreditLimitExceeded(
-            message,
-            details={
-                "customer_id": customer.id,
-                "limit": money_str(customer.credit_limit),
-                "balance": money_str(current),
-                "requested": money_str(amount),
-                "available": money_str(available),
-            },
+    limit = customer.credit_limit
+    if limit is None or amount <= 0 or current + amount <= limit:
+        return current
+    available = max(0, limit - current)
+    settings = load_settings(session)
+
+    def money(minor: int) -> str:
+        return format_money(minor, settings.currency, settings.locale)
+
+    if limit == 0:
+        message = (
+            f"{customer.name}: credit limit {money(0)} — no credit allowed. Take the "
+            "payment another way, or an admin can set a limit."
         )
-    return current
+    else:
+        message = (
+            f"Credit of {money(amount)} would take {customer.name} over the limit: "
+            f"{credit_words(limit, current, money)} (balance {money(current)}). Put at most "
+            f"{money(available)} on credit, or an admin can raise the limit."
+        )
+    raise CreditLimitExceeded(
+        message,
+        details={
+            "customer_id": customer.id,
+            "limit": money_str(limit),
+            "balance": money_str(current),
+            "requested": money_str(amount),
+            "available": money_str(available),
+        },
+    )
 
 
 def record_credit_sale(

@@ -83,6 +83,11 @@ class ShopSettings:
     invoice_layout: str = "a4"
     # A sale whose line or bill discount exceeds this percentage is audit-logged (issue 9).
     discount_audit_percent: int = 10
+    # The credit limit (minor units) every new customer gets unless an admin gives one, so
+    # udhaar works at once for a customer added at the till; with new_customer_no_credit_limit
+    # they get no limit at all (docs/DESIGN.md, credit).
+    new_customer_credit_limit: int = 200_000
+    new_customer_no_credit_limit: bool = False
     # The ESC/POS receipt printer: none, usb (vendor/product id as 4 hex digits), network
     # (host, port) or windows (a printer by name, on Windows only).
     printer_kind: str = "none"

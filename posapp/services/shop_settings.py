@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models.base import write_transaction
-from posapp.money import format_money, parse_signed_quantity, qty_str
+from posapp.money import format_money, money_str, parse_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
 from posapp.services.issued import LOGO_NAME
 from posapp.services.settings import ShopSettings, load_settings, save_settings
@@ -49,7 +49,7 @@ TEXT_LIMITS = {
 }
 BOOLEANS = (
     *("prices_include_tax", "split_tax", "round_off", "allow_negative_stock"),
-    "composition_scheme",
+    *("composition_scheme", "new_customer_no_credit_limit"),
 )
 RECEIPT_WIDTHS = (58, 80)
 # The invoice PDF layouts: one template each over the same invoice data.
@@ -60,7 +60,7 @@ FORM_FIELDS = (
     *("currency", "locale"),
     *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
     *("receipt_width_mm", "receipt_footer", "allowed_hosts"),
-    *("low_stock_default", *BOOLEANS),
+    *("low_stock_default", "new_customer_credit_limit", *BOOLEANS),
 )
 
 
@@ -114,6 +114,26 @@ def gst_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any
         errors["composition_scheme"] = (
             "The composition scheme is a GST registration: type the shop's GSTIN too."
         )
+    return values
+
+
+def credit_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Validate the credit limit new customers get, or the "no limit" choice.
+
+    The amount is checked even with "no limit" ticked, so a typo is never saved silently to
+    surface the day the box is cleared.
+    """
+    if "new_customer_credit_limit" not in data:
+        return {}  # a form from before this setting (or another page's subset) keeps it
+    values: dict[str, Any] = {
+        "new_customer_no_credit_limit": form_flag(data, "new_customer_no_credit_limit", errors)
+    }
+    try:
+        values["new_customer_credit_limit"] = parse_money(
+            data.get("new_customer_credit_limit"), field="new_customer_credit_limit"
+        )
+    except ValidationError as exc:
+        errors["new_customer_credit_limit"] = exc.message
     return values
 
 
@@ -180,6 +200,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("prices_include_tax", "split_tax", "round_off"):
         values[key] = form_flag(data, key, errors)
     values.update(stock_values(data, errors))
+    values.update(credit_values(data, errors))
     if errors:
         raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
     return values
@@ -243,6 +264,7 @@ def form_values(settings: ShopSettings) -> dict[str, str]:
     """The form's values as the page shows them, from saved settings."""
     values = {key: str(getattr(settings, key)) for key in FORM_FIELDS if hasattr(settings, key)}
     values["low_stock_default"] = qty_str(settings.low_stock_default_milli, "pcs")
+    values["new_customer_credit_limit"] = money_str(settings.new_customer_credit_limit)
     for key in BOOLEANS:
         values[key] = "1" if getattr(settings, key) else ""
     return values

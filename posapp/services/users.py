@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
-from posapp.services import audit
+from posapp.services import audit, shop_settings
 from posapp.services.settings import ShopSettings, load_settings, save_settings, stored_value
 from posapp.services.shop_settings import save_changes
 
@@ -110,28 +112,39 @@ def _lock_for_setup(session: Session) -> None:
 
 
 def create_first_admin(
-    session: Session, username: str, password: str, confirm: str, shop_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    confirm: str,
+    shop_name: str = "",
+    credit: Mapping[str, Any] | None = None,
 ) -> User:
     """Create the first admin; refused once any user exists (also under racing requests).
 
-    The shop's name typed on the setup page (optional) is saved once the admin exists, and an
-    INR shop starts with rounding to the rupee on.
+    The shop's name and the credit limit for new customers typed on the setup page (both
+    optional) are saved once the admin exists (a bad limit is refused before anything is), and
+    an INR shop starts with rounding to the rupee on.
     """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
+    errors: dict[str, str] = {}
+    values = shop_settings.credit_values(credit or {}, errors)
+    if errors:
+        raise ValidationError(
+            f"Please correct the credit limit: {next(iter(errors.values()))}", fields=errors
+        )
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
-    first_run: dict[str, object] = {}
     shop_name = shop_name.strip()[:120]
     if shop_name:
-        first_run["shop_name"] = shop_name
+        values["shop_name"] = shop_name
     # A new rupee shop rounds its bills to the rupee, as Indian counters do; stored here, not
     # as the settings default, so a shop that never touched the setting keeps its bills as
     # they were.
     if stored_value(session, "round_off") is None and load_settings(session).currency == "INR":
-        first_run["round_off"] = True
-    if first_run:
+        values["round_off"] = True
+    if values:
         with write_transaction(session):
-            save_settings(session, **first_run)
+            save_settings(session, **values)
     return user
 
 

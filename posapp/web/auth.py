@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,11 +24,13 @@ from werkzeug.wrappers import Response
 from posapp.errors import AuthError, DomainError, Forbidden, ValidationError
 from posapp.extensions import db, login_manager
 from posapp.models import User
+from posapp.money import money_str
 from posapp.services import two_step, users
-from posapp.services.settings import load_settings
+from posapp.services.settings import ShopSettings, load_settings
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
+SETUP_CREDIT_FIELDS = ("new_customer_credit_limit", "new_customer_no_credit_limit")
 OPEN_ENDPOINTS = {"auth.setup", "static", "api.health", "desktop.quit_app"}
 # What a user whose password was reset may still reach before choosing a new one.
 PASSWORD_CHANGE_ENDPOINTS = {
@@ -165,7 +169,11 @@ def setup() -> Response | str | tuple[str, int]:
     if request.remote_addr not in LOCAL_ADDRESSES:
         abort(403, "The first admin can only be created on the shop computer itself.")
     error, fields = None, {}
-    form = request.form
+    form: Mapping[str, Any] = request.form
+    if request.method == "GET":
+        # The shop's first answer to "how much udhaar may a new customer run up?", prefilled.
+        default = ShopSettings().new_customer_credit_limit
+        form = {"new_customer_credit_limit": money_str(default)}
     if request.method == "POST":
         try:
             user = users.create_first_admin(
@@ -174,6 +182,7 @@ def setup() -> Response | str | tuple[str, int]:
                 form.get("password", ""),
                 form.get("confirm", ""),
                 form.get("shop_name", ""),
+                {key: form[key] for key in SETUP_CREDIT_FIELDS if key in form},
             )
             current_app.config["HAS_USERS"] = True
             _log_in(user)

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from posapp.dates import parse_day
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
+from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.gst import state_choices, state_label
 from posapp.models import Customer
@@ -64,7 +65,8 @@ def customer_form_values(customer: Customer) -> dict[str, str]:
         "gstin": customer.gstin,
         "legal_name": customer.legal_name,
         "state_code": customer.state_code,
-        "credit_limit": money_str(customer.credit_limit),
+        "credit_limit": "" if customer.credit_limit is None else money_str(customer.credit_limit),
+        "no_credit_limit": "1" if customer.credit_limit is None else "",
     }
 
 
@@ -122,6 +124,7 @@ def _render_form(
         error=error,
         fields=fields,
         states=state_choices(),
+        shop_new_limit=customers.new_customer_limit(shop_settings()),
     ), status
 
 
@@ -138,7 +141,13 @@ def new() -> Response | str | tuple[str, int]:
         )
         flash(f"Added {customer.name}.", "success")
         return redirect(url_for("customers.detail", customer_id=customer.id))
-    values = {"credit_limit": "0.00", "phone": request.args.get("phone", "")}
+    # The shop's limit for new customers, prefilled for an admin to keep or change.
+    limit = customers.new_customer_limit(shop_settings())
+    values = {
+        "credit_limit": "" if limit is None else money_str(limit),
+        "no_credit_limit": "1" if limit is None else "",
+        "phone": request.args.get("phone", ""),
+    }
     return _render_form(None, values, None, {}, 200)
 
 
@@ -150,9 +159,27 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         data = {k: v for k, v in request.form.items() if k != "csrf_token"}
         if not current_user.is_admin:
-            data.pop("credit_limit", None)  # the field is read-only for cashiers
+            data.pop("credit_limit", None)  # the fields are read-only for cashiers
+            data.pop("no_credit_limit", None)
+        # The box cleared with no amount typed would otherwise keep "no limit" silently.
+        missing = (
+            current_user.is_admin
+            and customer.credit_limit is None
+            and "no_credit_limit" not in data
+            and not str(data.get("credit_limit", "x")).strip()
+        )
+
+        def save() -> Customer:
+            if missing:
+                raise ValidationError(
+                    "Please correct the customer: type a credit limit (0 for no credit), or "
+                    "tick No credit limit.",
+                    field="credit_limit",
+                )
+            return customers.update_customer(db.session, customer_id, data, current_user)
+
         or_reshow(
-            lambda: customers.update_customer(db.session, customer_id, data, current_user),
+            save,
             lambda exc: _render_form(
                 customer, request.form, exc.message, field_errors(exc), exc.status
             ),

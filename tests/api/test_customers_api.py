@@ -121,7 +121,7 @@ def test_create_validation_duplicate_and_roles(
         "forbidden",
     )
     made = create(client, cashier_headers, name="Cashier made", phone="9123456789")
-    assert made["credit_limit"] == "0.00"
+    assert made["credit_limit"] == "2000.00"  # the shop's limit for new customers
 
 
 def test_list_searches_by_phone_and_fuzzy_name(client: FlaskClient, admin_headers: Headers) -> None:

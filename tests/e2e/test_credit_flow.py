@@ -73,13 +73,20 @@ def test_credit_sale_found_by_phone_then_settled_on_the_customer_page(
     search.press("Enter")
     expect(chip).to_contain_text("credit left ₹250.00")
     page.locator("#tendered").fill("0")
+    # F8 puts on credit only what the limit allows, and says so.
     page.keyboard.press("F8")
-    expect(page.locator("#pay-credit")).to_have_value("500.00")
+    expect(page.locator("#pay-credit")).to_have_value("250.00")
+    expect(page.locator("#credit-note")).to_have_text(
+        "₹250.00 on credit — the most Ramesh Kumar's limit allows; ₹250.00 still to pay."
+    )
+    # Typed by hand over the limit: warned at once, refused by the server with the reason.
+    page.locator("#pay-credit").fill("500")
+    expect(page.locator("#credit-note")).to_be_hidden()
     expect(page.locator("#tender-error")).to_contain_text("Only ₹250.00 of credit is left")
     page.keyboard.press("F9")
     alert = page.locator("#checkout-alert")
-    expect(alert).to_contain_text("over the credit limit of 400.00")
-    expect(alert).to_contain_text("available 250.00")
+    expect(alert).to_contain_text("over the limit: credit left ₹250.00 of ₹400.00")
+    expect(alert).to_contain_text("Put at most ₹250.00 on credit")
     expect(page).to_have_url(re.compile(r"/pos/$"))
     expect(page.locator("#cart-body tr")).to_have_count(1)
 

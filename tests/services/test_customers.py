@@ -66,8 +66,12 @@ def test_bad_input_reports_every_field_and_writes_nothing(admin: User) -> None:
 
 
 def test_only_an_admin_gives_credit(admin: User, cashier: User) -> None:
+    # More than the shop's limit for new customers (₹2,000.00) or no limit: admins only.
     with pytest.raises(Forbidden):
-        make_customer(db.session, cashier, credit_limit="500")
+        make_customer(db.session, cashier, credit_limit="2000.01")
+    with pytest.raises(Forbidden):
+        make_customer(db.session, cashier, credit_limit=None)
+    assert count(Customer) == 0
     customer = make_customer(db.session, cashier, name="Walk-in regular")
     assert customer.credit_limit == 0
     with pytest.raises(Forbidden):

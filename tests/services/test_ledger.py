@@ -292,7 +292,10 @@ def test_zero_limit_means_no_credit(admin: User) -> None:
     product = make_product(db.session, price="10.00")
     with pytest.raises(CreditLimitExceeded) as info:
         credit_sale(admin, customer, product)
-    assert "no credit limit" in info.value.message
+    # Never the words of "no limit": a 0 limit is the opposite.
+    assert "credit limit ₹0.00 — no credit allowed" in info.value.message
+    assert "no credit limit" not in info.value.message
+    assert info.value.details["limit"] == "0.00"
     assert count(Invoice) == 0
 
 

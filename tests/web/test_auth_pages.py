@@ -265,3 +265,23 @@ def test_the_page_arrives_in_the_theme_of_the_cookie(
         client.set_cookie("tillbook_theme", cookie)
     html = client.get("/login", follow_redirects=True).get_data(as_text=True)
     assert f'<html lang="en" data-bs-theme="{theme}">' in html
+
+
+def test_setup_asks_the_credit_limit_for_new_customers(client: FlaskClient) -> None:
+    html = client.get("/setup").get_data(as_text=True)
+    assert "Credit limit for new customers" in html
+    assert 'value="2000.00"' in html  # the default, prefilled
+    # A bad limit re-shows the form and creates nobody.
+    response = client.post("/setup", data={**SETUP, "new_customer_credit_limit": "-10"})
+    assert response.status_code == 422
+    assert "Please correct the credit limit" in response.get_data(as_text=True)
+    assert user_count() == 0
+    response = client.post("/setup", data={**SETUP, "new_customer_credit_limit": "500"})
+    assert response.status_code == 302
+    assert load_settings(db.session).new_customer_credit_limit == 50_000
+
+
+def test_setup_may_choose_no_limit(client: FlaskClient) -> None:
+    data = {**SETUP, "new_customer_credit_limit": "2000.00", "new_customer_no_credit_limit": "1"}
+    assert client.post("/setup", data=data).status_code == 302
+    assert load_settings(db.session).new_customer_no_credit_limit is True

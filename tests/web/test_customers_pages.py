@@ -81,7 +81,9 @@ def test_duplicate_phone_is_409_on_the_form(admin_client: FlaskClient, admin) ->
 def test_cashier_form_has_no_credit_limit_field(cashier_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
     html = cashier_client.get("/customers/new").get_data(as_text=True)
     assert 'name="credit_limit"' not in html
-    assert "Only an admin can give credit." in html
+    assert "Only an admin can change a credit limit." in html
+    # The limit the new customer will get, in words.
+    assert "credit left ₹2,000.00 of ₹2,000.00" in html
     customer = make_customer(db.session, admin, credit_limit="500")
     response = cashier_client.post(
         f"/customers/{customer.id}/edit",
@@ -256,3 +258,56 @@ def test_till_receipt_names_the_customer(admin_client: FlaskClient, admin) -> No
     html = admin_client.get(f"/pos/receipt/{invoice_id}").get_data(as_text=True)
     assert "Receipt Person" in html and "On credit" in html
     assert customer.id
+
+
+def test_limits_are_said_in_plain_words_and_no_limit_is_a_box(
+    admin_client: FlaskClient, admin
+) -> None:  # type: ignore[no-untyped-def]
+    # The form starts at the shop's limit for new customers; the box makes it no limit.
+    form = admin_client.get("/customers/new").get_data(as_text=True)
+    assert 'name="credit_limit"' in form and 'value="2000.00"' in form
+    response = admin_client.post(
+        "/customers/new",
+        data={
+            "name": "Open Book",
+            "phone": "98111 55501",
+            "credit_limit": "",
+            "no_credit_limit": "1",
+        },
+    )
+    assert response.status_code == 302
+    unlimited = db.session.scalar(select(Customer).where(Customer.name == "Open Book"))
+    assert unlimited.credit_limit is None
+    nothing = make_customer(db.session, admin, name="Cash Only", credit_limit="0")
+    some = make_customer(db.session, admin, name="Some Credit", credit_limit="2000")
+    expected = {
+        unlimited.id: "no credit limit",
+        nothing.id: "credit limit ₹0.00 — no credit allowed",
+        some.id: "credit left ₹2,000.00 of ₹2,000.00",
+    }
+    listing = admin_client.get("/customers/").get_data(as_text=True)
+    for customer_id, words in expected.items():
+        assert words in listing
+        assert words in admin_client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    # A bad limit re-shows the form and writes nothing.
+    response = admin_client.post(
+        "/customers/new", data={"name": "Bad", "phone": "98111 55502", "credit_limit": "-1"}
+    )
+    assert response.status_code == 422
+    assert db.session.scalar(select(Customer).where(Customer.name == "Bad")) is None
+
+
+def test_clearing_the_no_limit_box_needs_an_amount(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    customer = make_customer(db.session, admin, name="Open Book", credit_limit=None)
+    form = {"name": "Open Book", "phone": customer.phone, "credit_limit": ""}
+    response = admin_client.post(f"/customers/{customer.id}/edit", data=form)
+    assert response.status_code == 422
+    assert "type a credit limit (0 for no credit), or tick No credit limit" in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).credit_limit is None
+    form["credit_limit"] = "0"
+    assert admin_client.post(f"/customers/{customer.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).credit_limit == 0

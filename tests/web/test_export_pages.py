@@ -108,3 +108,15 @@ def test_the_export_page_offers_the_zip_and_each_table(admin_client: FlaskClient
     html = admin_client.get("/exports/").get_data(as_text=True)
     assert "/exports/all.zip" in html and "/exports/ledger.csv" in html
     assert "data-choose-folder" in html
+
+
+def test_the_customers_csv_leaves_no_limit_empty(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+    make_customer(db.session, admin, name="Open Book", credit_limit=None)
+    make_customer(db.session, admin, name="Cash Only", credit_limit="0")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(admin_client.get("/exports/customers.csv").get_data().decode("utf-8-sig"))
+        )
+    )
+    limits = {row["name"]: row["credit_limit"] for row in rows}
+    assert (limits["Open Book"], limits["Cash Only"]) == ("", "0.00")

@@ -259,3 +259,24 @@ def test_a_state_contradicting_the_gstin_is_refused(admin_client: FlaskClient) -
     assert response.status_code == 422
     assert "29 – Karnataka" in response.get_data(as_text=True)
     assert load_settings(db.session).tax_number == ""
+
+
+def test_the_credit_limit_for_new_customers_is_set_on_the_page(admin_client: FlaskClient) -> None:
+    html = admin_client.get("/settings/").get_data(as_text=True)
+    assert "Credit limit for new customers" in html
+    assert 'name="new_customer_credit_limit"' in html and 'value="2000.00"' in html
+    # Bad amounts re-show the page with the reason and save nothing.
+    for bad in ("", "-1", "1,000", "abc"):
+        response = admin_client.post("/settings/", data=current_form(new_customer_credit_limit=bad))
+        assert response.status_code == 422
+        assert 'id="f-new_customer_credit_limit"' in response.get_data(as_text=True)
+    assert load_settings(db.session).new_customer_credit_limit == 200_000
+    assert settings_audits() == []
+    admin_client.post(
+        "/settings/",
+        data=current_form(new_customer_credit_limit="0", new_customer_no_credit_limit="1"),
+    )
+    db.session.expire_all()
+    saved = load_settings(db.session)
+    assert (saved.new_customer_credit_limit, saved.new_customer_no_credit_limit) == (0, True)
+    assert settings_audits()[-1].after is not None

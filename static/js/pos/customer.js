@@ -4,7 +4,7 @@
 import { getJSON, postJSON } from "../lib/http.js";
 import { formatFixed, formatMoney, moneyText, parseFixed } from "../lib/money.js";
 import { save } from "./cart.js";
-import { renderChange } from "./payments.js";
+import { renderChange, setCreditNote } from "./payments.js";
 import { announce, focusScan, showCheckoutAlert } from "./ui.js";
 
 /** A query made of phone characters only is a phone number. */
@@ -14,6 +14,18 @@ function customerPageUrl(till, id) {
   return till.cfg.customerPageUrl.replace(/\/0$/, `/${id}`);
 }
 
+/** The customer's limit in plain words, as the customer pages say it. */
+export function creditWords(customer, format) {
+  // A customer saved by an older till has no credit_limit: say only what is left.
+  if (customer.credit_limit === undefined) {
+    return `credit left ${moneyText(customer.available_credit, format)}`;
+  }
+  if (customer.credit_limit === null) return "no credit limit";
+  const limit = moneyText(customer.credit_limit, format);
+  if (parseFixed(customer.credit_limit, 2) === 0) return `credit limit ${limit} — no credit allowed`;
+  return `credit left ${moneyText(customer.available_credit, format)} of ${limit}`;
+}
+
 export function renderCustomer(till) {
   const { el, format } = till;
   const customer = till.state.customer;
@@ -21,13 +33,16 @@ export function renderCustomer(till) {
   el.customerPick.hidden = Boolean(customer);
   el.payCredit.disabled = !customer;
   el.payCredit.title = customer ? "" : "Attach a customer to sell on credit";
-  if (!customer) return;
+  if (!customer) {
+    setCreditNote(till, "");
+    return;
+  }
   el.customerName.textContent = customer.name;
   el.customerPhone.textContent = customer.phone_display || customer.phone;
   const balance = parseFixed(customer.balance, 2) ?? 0;
   el.customerBalance.textContent =
     balance < 0 ? `Advance ${formatMoney(-balance, format)}` : `Owes ${formatMoney(balance, format)}`;
-  el.customerAvailable.textContent = `credit left ${moneyText(customer.available_credit, format)}`;
+  el.customerAvailable.textContent = creditWords(customer, format);
   el.customerPageLink.href = customerPageUrl(till, customer.id);
 }
 
@@ -125,6 +140,7 @@ export async function attachCustomer(till, id) {
     phone: c.phone,
     phone_display: c.phone_display,
     balance: c.balance,
+    credit_limit: c.credit_limit,
     available_credit: c.available_credit,
   };
   el.customerSearch.value = "";
@@ -197,6 +213,7 @@ export async function refreshCustomer(till) {
   const result = await getJSON(`${till.cfg.customersUrl}/${state.customer.id}`);
   if (!result.ok || !state.customer || result.data.id !== state.customer.id) return;
   state.customer.balance = result.data.balance;
+  state.customer.credit_limit = result.data.credit_limit;
   state.customer.available_credit = result.data.available_credit;
   save(till);
   renderCustomer(till);

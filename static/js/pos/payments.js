@@ -81,7 +81,53 @@ function creditWarning(till, credit) {
   return `Only ${formatMoney(available, till.format)} of credit is left for ${customer.name}.`;
 }
 
-/** F8: put whatever card, UPI and cash tendered do not cover on the customer's credit. */
+/** What the customer may still put on credit, in paise; null: no limit (or not known). */
+function creditAllowed(customer) {
+  if (customer.credit_limit === null) return null;
+  return parseFixed(customer.available_credit, 2);
+}
+
+/** The note beside the credit field: created on first use, so the panel's markup stays as is. */
+function creditNote(till) {
+  const { el } = till;
+  if (!el.creditNote) {
+    const note = document.createElement("div");
+    note.id = "credit-note";
+    note.className = "small fw-semibold";
+    note.setAttribute("role", "status");
+    note.hidden = true;
+    el.tenderError.before(note);
+    // A credit amount typed by hand is the cashier's own: the F8 note no longer describes it.
+    el.payCredit.addEventListener("input", () => setCreditNote(till, ""));
+    el.creditNote = note;
+  }
+  return el.creditNote;
+}
+
+/** Show (or, with "", hide) what F8 did about the customer's limit. */
+export function setCreditNote(till, text) {
+  if (!text && !till.el.creditNote) return;
+  const note = creditNote(till);
+  note.textContent = text;
+  note.hidden = !text;
+}
+
+/** The note for `credit` of `rest` put on credit within the customer's limit. */
+function limitNote(customer, rest, credit, format) {
+  const money = (paise) => formatMoney(paise, format);
+  if (credit >= rest) return "";
+  const due = `${money(rest - credit)} still to pay.`;
+  if (parseFixed(customer.credit_limit, 2) === 0) {
+    return `${customer.name}: credit limit ${money(0)} — no credit allowed. ${due}`;
+  }
+  if (credit === 0) return `${customer.name} has no credit left on the limit; ${due}`;
+  return `${money(credit)} on credit — the most ${customer.name}'s limit allows; ${due}`;
+}
+
+/**
+ * F8: put on the customer's credit what card, UPI and cash tendered do not cover, but never
+ * more than their limit allows (the server would refuse it), and say so beside the field.
+ */
 export function restOnCredit(till) {
   const { state, el } = till;
   if (!state.customer) {
@@ -92,10 +138,13 @@ export function restOnCredit(till) {
   const total = state.priced ? parseFixed(state.priced.total, 2) : null;
   if (total === null) return;
   const rest = restForCredit(tendersOf(state), total);
-  state.tenders.credit = rest ? formatFixed(rest, 2) : "";
+  const allowed = creditAllowed(state.customer);
+  const credit = allowed === null ? rest : Math.min(rest, allowed);
+  state.tenders.credit = credit ? formatFixed(credit, 2) : "";
   el.payCredit.value = state.tenders.credit;
   save(till);
   renderChange(till);
+  setCreditNote(till, limitNote(state.customer, rest, credit, till.format));
   el.payCredit.focus();
 }
 
