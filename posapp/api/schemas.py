@@ -697,8 +697,9 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
-    *("invoice_layout", "low_stock_default", "allow_negative_stock", "scale_prefix"),
+    *("invoice_layout", "low_stock_default", "stock_policy", "scale_prefix"),
     *("scale_item_digits", "scale_value", "phone_region", "label_sheet"),
+    *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
 )
 # What PUT /api/settings may change: the shop settings page's fields, checked by its own
@@ -710,7 +711,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
-    "allow_negative_stock",
+    *("stock_policy", "cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
 SETTING_API_NAMES = {"low_stock_default_milli": "low_stock_default"}
@@ -776,7 +777,13 @@ class SettingsUpdate(Request):
     prices_include_tax: bool | None = None
     split_tax: bool | None = None
     round_off: bool | None = None
-    allow_negative_stock: bool | None = None
+    stock_policy: Literal["block", "warn"] | None = Field(
+        default=None,
+        description='Stock short: "block" (an admin approves the sale with their PIN) or'
+        ' "warn" (sell, stock goes negative).',
+    )
+    cashier_max_line_discount_percent: int | None = Field(default=None, ge=0, le=100)
+    cashier_max_bill_discount_percent: int | None = Field(default=None, ge=0, le=100)
 
 
 # ---------------------------------------------------------------- list envelopes

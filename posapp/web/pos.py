@@ -77,6 +77,7 @@ def price() -> dict[str, Any]:
         "total": money_str(priced.total),
         "prices_include_tax": view.settings.prices_include_tax,
         "allow_negative_stock": view.settings.allow_negative_stock,
+        "stock_policy": view.settings.stock_policy,
     }
 
 

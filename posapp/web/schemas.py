@@ -68,7 +68,8 @@ class PricePreview(Response):
     round_off: Money
     total: Money
     prices_include_tax: bool
-    allow_negative_stock: bool
+    allow_negative_stock: bool = Field(description='The stock policy is "warn".')
+    stock_policy: str = Field(description='"block" (an admin approves) or "warn" (sell).')
 
 
 # ---------------------------------------------------------------- held bills
