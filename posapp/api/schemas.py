@@ -241,6 +241,18 @@ class CheckoutItem(Request):
     code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
+    price: MoneyIn | None = Field(
+        default=None,
+        description="Unit price changed at the counter (omitted: the product's). A cashier's"
+        " change, and any price below cost, needs an admin's approval.",
+    )
+
+
+class Approval(Request):
+    """An admin approves the sale with their till PIN (wrong PIN: 422 on approval.pin)."""
+
+    username: str = Field(max_length=64)
+    pin: str = Field(pattern=r"^[0-9]{4,8}$")
 
 
 class CheckoutPayment(Request):
@@ -278,6 +290,10 @@ class CheckoutRequest(Request):
         default=None, description="Omitted: one cash payment of the total."
     )
     note: str | None = Field(default=None, max_length=limits.CHECKOUT_NOTE_LENGTH)
+    approval: Approval | None = Field(
+        default=None,
+        description="An admin's till PIN approving a sale answered 409 approval_required.",
+    )
 
 
 class CustomerRef(Response):

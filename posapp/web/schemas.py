@@ -26,6 +26,7 @@ class TillCartItem(Request):
     code: str | None = Field(default=None, description="Barcode, QR payload or scale EAN-13.")
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
+    price: MoneyIn | None = Field(default=None, description="Unit price changed at the till.")
 
 
 class TillCart(Request):
