@@ -25,6 +25,8 @@ function editLastQuantity(till) {
 /** Listen on the whole page (keys, window focus, clicks on empty space). */
 export function bindKeys(till) {
   document.addEventListener("keydown", (event) => {
+    // The approval dialog is modal: the bill's keys wait until it is closed.
+    if (document.querySelector("dialog[open]")) return;
     const action = FUNCTION_KEYS.get(event.key);
     if (action) {
       event.preventDefault();
