@@ -16,7 +16,7 @@ from posapp.errors import AuthError, Conflict, Forbidden, LockedOut, NotFound, V
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit
-from posapp.services.settings import ShopSettings, save_settings, stored_value
+from posapp.services.settings import STOCK_POLICIES, ShopSettings, save_settings, stored_value
 from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
@@ -110,19 +110,29 @@ def _lock_for_setup(session: Session) -> None:
 
 
 def create_first_admin(
-    session: Session, username: str, password: str, confirm: str, shop_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    confirm: str,
+    shop_name: str = "",
+    stock_policy: str = "block",
 ) -> User:
     """Create the first admin; refused once any user exists (also under racing requests).
 
-    The shop's name typed on the setup page (optional) is saved once the admin exists.
+    The shop's name typed on the setup page (optional) and its stock policy ("block" or
+    "warn") are saved once the admin exists; a bad policy is refused before anything is.
     """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
+    if stock_policy not in STOCK_POLICIES:
+        raise ValidationError('Choose "block" or "warn".', field="stock_policy")
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
+    values: dict[str, object] = {"stock_policy": stock_policy}
     shop_name = shop_name.strip()[:120]
     if shop_name:
-        with write_transaction(session):
-            save_settings(session, shop_name=shop_name)
+        values["shop_name"] = shop_name
+    with write_transaction(session):
+        save_settings(session, **values)
     return user
 
 

@@ -175,6 +175,7 @@ def setup() -> Response | str | tuple[str, int]:
                 form.get("password", ""),
                 form.get("confirm", ""),
                 form.get("shop_name", ""),
+                form.get("stock_policy", "block"),
             )
             current_app.config["HAS_USERS"] = True
             _log_in(user)
