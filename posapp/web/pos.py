@@ -57,7 +57,7 @@ def price() -> dict[str, Any]:
                 "name": product.name,
                 "unit": product.unit,
                 "quantity": qty_str(qty, product.unit),
-                "unit_price": money_str(product.price),
+                "unit_price": money_str(product.price if price is None else price),
                 "gross": money_str(line.gross),
                 "discount": money_str(line.discount),
                 "tax": money_str(line.tax),
@@ -68,7 +68,9 @@ def price() -> dict[str, Any]:
                     qty_str(expired[product.id], product.unit) if product.id in expired else None
                 ),
             }
-            for product, qty, line in zip(view.products, view.qty_milli, priced.lines, strict=True)
+            for product, qty, line, price in zip(
+                view.products, view.qty_milli, priced.lines, view.prices, strict=True
+            )
         ],
         "subtotal": money_str(priced.subtotal),
         "discount_total": money_str(priced.discount_total),

@@ -166,3 +166,74 @@ def test_credit_over_the_limit_is_approved_at_the_till(laptop: Any, live_server:
     expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
     [entry] = overrides(live_server)
     assert "credit_limit" in entry and '"approved_by": "owner"' in entry
+
+
+def test_f7_gives_a_line_discount_and_20_percent_needs_an_admin(
+    laptop: Any, live_server: Any
+) -> None:
+    page = laptop
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        users.set_pin(db.session, owner.id, PIN, PIN)
+        make_user(db.session, "cash1", "cashier")
+        code = make_product(db.session, name="Fortune Oil 1L", price="150.00").code
+    log_in(page, "cash1")
+    scan(page, code)
+    scan(page, code)
+    expect(page.locator("#total-amount")).to_have_text("₹300.00")
+    expect(page.get_by_text("line price / discount")).to_be_visible()  # the help line
+
+    page.keyboard.press("F7")
+    editor = page.locator("#line-dialog")
+    expect(editor).to_be_visible()
+    expect(page.locator("#line-discount")).to_be_focused()
+    page.keyboard.type("abc")
+    page.keyboard.press("Enter")
+    expect(page.locator("#line-error")).to_contain_text("percent like 10%")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("20%")
+    page.keyboard.press("Enter")
+    expect(editor).to_be_hidden()
+    expect(page.locator("#total-amount")).to_have_text("₹240.00")
+    expect(page.locator("#cart-body tr").first).to_contain_text("discount ₹60.00")
+    page.screenshot(path=str(SHOTS / "line-discount-1366.png"), animations="disabled")
+
+    page.keyboard.press("F9")
+    dialog = page.locator("#approval-dialog")
+    expect(dialog.locator("[data-reason=line_discount]")).to_have_text(
+        "Discount of ₹60.00 (20 %) on Fortune Oil 1L is above the cashier limit of 10 %."
+    )
+    approve(page, "owner", PIN)
+    expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
+    [entry] = overrides(live_server)
+    assert "line_discount" in entry
+
+
+def test_f7_changes_a_price_which_an_admin_approves(laptop: Any, live_server: Any) -> None:
+    page = laptop
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        users.set_pin(db.session, owner.id, PIN, PIN)
+        make_user(db.session, "cash1", "cashier")
+        code = make_product(db.session, name="Maggi 70g", price="14.00", cost="12.00").code
+    log_in(page, "cash1")
+    scan(page, code)
+    expect(page.locator("#total-amount")).to_have_text("₹14.00")
+    page.keyboard.press("F7")
+    expect(page.locator("#line-discount")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#line-price")).to_be_focused()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("11")
+    page.keyboard.press("Enter")
+    expect(page.locator("#total-amount")).to_have_text("₹11.00")
+    page.keyboard.press("F9")
+    dialog = page.locator("#approval-dialog")
+    expect(dialog.locator("[data-reason=below_cost]")).to_have_text(
+        "Maggi 70g at ₹11.00 is below its cost of ₹12.00."
+    )
+    approve(page, "owner", PIN)
+    expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
+    with live_server.app.app_context():
+        actions = [row.action for row in db.session.query(AuditLog)]
+    assert "sale.price_change" in actions and "sale.override" in actions

@@ -3,6 +3,7 @@
 
 import { focusCustomerSearch } from "./customer.js";
 import { holdBill } from "./held.js";
+import { editLine } from "./lineedit.js";
 import { completeSale, restOnCredit } from "./payments.js";
 import { focusScan, focusScanIfIdle, TYPING_FIELDS } from "./ui.js";
 
@@ -13,6 +14,7 @@ const FUNCTION_KEYS = new Map([
   ["F6", holdBill],
   ["F8", restOnCredit],
   ["F2", editLastQuantity],
+  ["F7", editLine],
 ]);
 
 function editLastQuantity(till) {
