@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from posapp.extensions import db
 from posapp.models import AuditLog, Product
 from posapp.services import users
+from posapp.services.settings import load_settings
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 
@@ -237,3 +238,24 @@ def test_f7_changes_a_price_which_an_admin_approves(laptop: Any, live_server: An
     with live_server.app.app_context():
         actions = [row.action for row in db.session.query(AuditLog)]
     assert "sale.price_change" in actions and "sale.override" in actions
+
+
+def test_first_run_offers_the_stock_policy(laptop: Any, live_server: Any) -> None:
+    page = laptop
+    page.goto("/setup")
+    expect(page.locator("#f-stock_policy-block")).to_be_checked()  # the default
+    page.keyboard.type("Sharma Kirana")  # the shop name has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type("owner")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-stock_policy-block")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#f-stock_policy-warn")).to_be_checked()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/products/$"))
+    with live_server.app.app_context():
+        assert load_settings(db.session).stock_policy == "warn"
