@@ -69,6 +69,8 @@ def parse_held(payload: Mapping[str, Any]) -> HoldRequest:
         entry = {"product_id": raw["product_id"], "quantity": str(raw.get("quantity", 1))}
         if raw.get("discount") not in (None, ""):
             entry["discount"] = str(raw["discount"])
+        if raw.get("price") not in (None, ""):  # checked by parse_checkout above
+            entry["price"] = str(raw["price"])
         items.append(entry)
     cart: dict[str, Any] = {"items": items, "customer_id": request.customer_id}
     if payload.get("discount") not in (None, ""):
@@ -155,6 +157,7 @@ def _filled(session: Session, cart: dict[str, Any], label: str) -> dict[str, Any
                 "stock": qty_str(product.stock_milli, product.unit),
                 "quantity": item["quantity"],
                 "discount": item.get("discount"),
+                "override_price": item.get("price"),
             }
         )
     customer_id = cart.get("customer_id")

@@ -113,6 +113,7 @@ class RecalledLine(Response):
     stock: Quantity
     quantity: str = Field(description="As it was parked.")
     discount: str | None
+    override_price: str | None = Field(default=None, description="A price changed at the till.")
 
 
 class RecalledCart(Response):
