@@ -42,7 +42,9 @@ def _logo(name: str) -> str | None:
 @requires()
 def create_invoice() -> tuple[dict[str, Any], int]:
     """Check out a cart; 201 with the invoice."""
-    invoice = checkout.checkout(db.session, checkout.parse_checkout(json_body()), caller())
+    invoice = checkout.checkout(
+        db.session, checkout.parse_checkout(json_body()), caller(), request.remote_addr or "?"
+    )
     return invoice_json(invoice), 201
 
 

@@ -286,6 +286,18 @@ class CheckoutItem(Request):
     )
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
+    price: MoneyIn | None = Field(
+        default=None,
+        description="Unit price changed at the counter (omitted: the product's). A cashier's"
+        " change, and any price below cost, needs an admin's approval.",
+    )
+
+
+class Approval(Request):
+    """An admin approves the sale with their till PIN (wrong PIN: 422 on approval.pin)."""
+
+    username: str = Field(max_length=64)
+    pin: str = Field(pattern=r"^[0-9]{4,8}$")
 
 
 class CheckoutPayment(Request):
@@ -323,6 +335,10 @@ class CheckoutRequest(Request):
         default=None, description="Omitted: one cash payment of the total."
     )
     note: str | None = Field(default=None, max_length=limits.CHECKOUT_NOTE_LENGTH)
+    approval: Approval | None = Field(
+        default=None,
+        description="An admin's till PIN approving a sale answered 409 approval_required.",
+    )
 
 
 class CustomerRef(Response):
@@ -751,8 +767,9 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
-    *("invoice_layout", "low_stock_default", "allow_negative_stock", "scale_prefix"),
+    *("invoice_layout", "low_stock_default", "stock_policy", "scale_prefix"),
     *("scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
+    *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
 )
 # What PUT /api/settings may change: the shop settings page's fields, checked by its own
@@ -764,7 +781,8 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
-    *("allow_negative_stock", "new_customer_credit_limit", "new_customer_no_credit_limit"),
+    *("stock_policy", "cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
+    *("new_customer_credit_limit", "new_customer_no_credit_limit"),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
@@ -833,7 +851,13 @@ class SettingsUpdate(Request):
     prices_include_tax: bool | None = None
     split_tax: bool | None = None
     round_off: bool | None = None
-    allow_negative_stock: bool | None = None
+    stock_policy: Literal["block", "warn"] | None = Field(
+        default=None,
+        description='Stock short: "block" (an admin approves the sale with their PIN) or'
+        ' "warn" (sell, stock goes negative).',
+    )
+    cashier_max_line_discount_percent: int | None = Field(default=None, ge=0, le=100)
+    cashier_max_bill_discount_percent: int | None = Field(default=None, ge=0, le=100)
     scale_prefix: str | None = Field(
         default=None,
         max_length=40,

@@ -51,6 +51,8 @@ class User(UserMixin, Model):
     totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
+    # An admin's till PIN (hashed like a password): approves a cashier's sale at the till.
+    pin_hash: Mapped[str | None] = mapped_column(String(256), default=None)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from posapp.errors import NotFound, ValidationError
+from posapp.errors import CreditLimitExceeded, NotFound, ValidationError
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
@@ -28,6 +28,7 @@ from posapp.models import (
 from posapp.models.base import table, to_local, utcnow, write_transaction
 from posapp.money import parse_money, parse_quantity
 from posapp.services import (
+    approvals,
     audit,
     cash_sessions,
     counters,
@@ -63,6 +64,7 @@ class ItemRequest:
     # A weighing scale's label: the server reads its product, quantity and (price labels)
     # amount again from it, whatever quantity the client sent (docs/DESIGN.md §5).
     scale_label: str | None = None
+    price: int | None = None  # a unit price changed at the counter (None: the product's)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class CheckoutRequest:
     payments: list[PaymentRequest] | None
     customer_id: int | None = None
     note: str = ""
+    approval: approvals.Approval | None = None  # an admin's PIN approving this sale
 
 
 class CartProduct(sale_writer.SoldProduct, Protocol):
@@ -95,6 +98,7 @@ class PricedCartView:
     settings: ShopSettings
     errors: dict[str, str] = field(default_factory=dict)
     place_of_supply: str = ""  # the GST state code the bill is supplied in ("" unknown)
+    prices: list[int | None] = field(default_factory=list)  # per line, None: the product's
 
 
 def parse_checkout(
@@ -145,6 +149,12 @@ def parse_checkout(
                 discount = parse_money(raw.get("discount"), field=f"items.{i}.discount")
             except ValidationError as exc:
                 errors[f"items.{i}.discount"] = exc.message
+        price: int | None = None
+        if raw.get("price") not in (None, ""):
+            try:
+                price = parse_money(raw.get("price"), field=f"items.{i}.price")
+            except ValidationError as exc:
+                errors[f"items.{i}.price"] = exc.message
         quantity = raw.get("quantity", 1)
         items.append(
             ItemRequest(
@@ -153,6 +163,7 @@ def parse_checkout(
                 quantity,
                 discount,
                 scale_label,
+                price,
             )
         )
     try:
@@ -197,9 +208,14 @@ def parse_checkout(
     if not isinstance(note, str) or len(note) > CHECKOUT_NOTE_LENGTH:
         errors["note"] = f"The note must be text of at most {CHECKOUT_NOTE_LENGTH} characters."
         note = ""
+    approval = None
+    try:
+        approval = approvals.parse_approval(payload.get("approval"))
+    except ValidationError as exc:
+        errors.update(exc.fields)
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
-    return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip())
+    return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip(), approval)
 
 
 def tax_split_for(settings: ShopSettings, customer_state: str) -> tuple[str, str]:
@@ -236,6 +252,7 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
     products: list[CartProduct] = []
     quantities: list[int] = []
     lines: list[LineInput] = []
+    prices: list[int | None] = []
     wanted = {item.product_id for item in request.items if item.product_id is not None}
     # One query for the whole cart instead of one per line.
     by_id: dict[int, CartProduct] = (
@@ -289,9 +306,17 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
             except ValidationError as exc:
                 errors[f"items.{i}.quantity"] = f"{product.name}: {exc.message}"
                 continue
+        if label is not None and item.price is not None:
+            errors[f"items.{i}.price"] = (
+                f"{product.name}: a scale label sells the price printed on it; "
+                "it cannot be changed."
+            )
+            continue
         products.append(product)
         quantities.append(qty)
-        lines.append(LineInput(product.price, qty, product.tax_rate_bp, item.discount, fixed_gross))
+        prices.append(item.price)
+        unit_price = product.price if item.price is None else item.price
+        lines.append(LineInput(unit_price, qty, product.tax_rate_bp, item.discount, fixed_gross))
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     # An unknown customer prices as a walk-in here; checkout refuses it when it settles.
@@ -308,7 +333,9 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
         round_off=settings.round_off,
         tax_split=tax_split,
     )
-    return PricedCartView(products, quantities, priced, settings, place_of_supply=place)
+    return PricedCartView(
+        products, quantities, priced, settings, place_of_supply=place, prices=prices
+    )
 
 
 def preview(session: Session, request: CheckoutRequest) -> PricedCartView:
@@ -331,23 +358,55 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
     return customer
 
 
-def checkout(session: Session, request: CheckoutRequest, user: User) -> Invoice:
+def approval_reasons(
+    view: PricedCartView, is_admin: bool, credit: approvals.Reason | None = None
+) -> list[approvals.Reason]:
+    """Why this cart needs an admin (docs/DESIGN.md "Approvals at the counter"), in order."""
+    reasons = [] if credit is None else [credit]
+    reasons += approvals.stock_reasons(view.products, view.qty_milli, view.settings)
+    if not is_admin and view.priced.discount_total:
+        names = [product.name for product in view.products]
+        reasons += approvals.discount_reasons(view.priced, names, view.settings)
+    if any(price is not None for price in view.prices):
+        reasons += approvals.price_reasons(
+            view.products, view.prices, view.settings, by_cashier=not is_admin
+        )
+    return reasons
+
+
+def checkout(session: Session, request: CheckoutRequest, user: User, address: str = "?") -> Invoice:
     """Turn a parsed cart into a paid invoice in one transaction; nothing is written on error.
 
     The use case of docs/DESIGN.md §4: (parse, at the edge) -> price -> settle -> write -> audit.
+    A sale that needs an admin (approvals) is refused with 409 approval_required unless the
+    request carries a valid admin PIN; a wrong PIN is counted (from `address`) before the sale.
     """
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
     user_id = user.id
     username = user.username
+    is_admin = user.role == "admin"
     real = session() if isinstance(session, scoped_session) else session
+    approver = approvals.verify(real, request.approval, address)
     # The answer is built from the objects of the sale and the caller: kept loaded through the
     # commit (everything else is expired), so no query reads the sale back.
     with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
         view = resolve_cart(real, request)
-        settled = _settle(real, request, view.priced.total)
-        sale = _write(real, request, view, settled, user, user_id)
+        settled, credit = _settle(real, request, view.priced.total)
+        reasons = approval_reasons(view, is_admin, credit)
+        approvals.require(reasons, user, approver)
+        # Approved (or the policy warns): the stock may go negative for this sale.
+        allow_negative = view.settings.allow_negative_stock or any(
+            reason.code == "stock_short" for reason in reasons
+        )
+        sale = _write(real, request, view, settled, user, user_id, allow_negative)
         _audit(real, sale, view, settled.settlement, user_id, username)
+        approvals.record_price_changes(
+            real, sale.invoice.id, sale.invoice.number, view.products, view.prices, user_id
+        )
+        approvals.record_override(
+            real, sale.invoice.id, sale.invoice.number, reasons, (user_id, username), approver
+        )
         kept.extend(sale.objects())
     # The transaction's start expired the caller; the answer names the cashier, so the name
     # read above goes back in (the rest stays expired) instead of a query reloading the user.
@@ -364,14 +423,24 @@ class _Settled:
     balance_before: int  # the customer's balance before a credit part (0 without one)
 
 
-def _settle(session: Session, request: CheckoutRequest, total: int) -> _Settled:
-    """Load the bill's customer, settle the tenders, and check a credit part's limit."""
+def _settle(
+    session: Session, request: CheckoutRequest, total: int
+) -> tuple[_Settled, approvals.Reason | None]:
+    """Load the bill's customer, settle the tenders, and check a credit part's limit.
+
+    Credit over the limit is not refused here: it is a reason for an admin's approval.
+    """
     customer = _bill_customer(session, request.customer_id)
     settlement = settle(total, request.payments, customer is not None)
     balance_before = 0
+    over_limit: approvals.Reason | None = None
     if customer is not None and settlement.credit:
-        balance_before = ledger.check_credit(session, customer, settlement.credit)
-    return _Settled(customer, settlement, balance_before)
+        try:
+            balance_before = ledger.check_credit(session, customer, settlement.credit)
+        except CreditLimitExceeded as exc:
+            balance_before = ledger.balance(session, customer.id)
+            over_limit = approvals.Reason("credit_limit", exc.message)
+    return _Settled(customer, settlement, balance_before), over_limit
 
 
 def _write(
@@ -381,6 +450,7 @@ def _write(
     settled: _Settled,
     user: User,
     user_id: int,
+    allow_negative_stock: bool,
 ) -> sale_writer.WrittenSale:
     """Number and write the sale, charge its credit part, add it to the day's figures."""
     settings = view.settings
@@ -404,8 +474,16 @@ def _write(
         settlement=settlement,
         note=request.note,
         cash_session_id=drawer,
-        allow_negative_stock=settings.allow_negative_stock,
+        allow_negative_stock=allow_negative_stock,
         place_of_supply=view.place_of_supply,
+        unit_prices=(
+            tuple(
+                product.price if price is None else price
+                for product, price in zip(view.products, view.prices, strict=True)
+            )
+            if any(price is not None for price in view.prices)
+            else ()
+        ),
     )
     # The snapshot names the tax split and place of supply the invoice row is written with.
     snapshot = issued.snapshot(

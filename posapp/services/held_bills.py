@@ -71,6 +71,8 @@ def parse_held(payload: Mapping[str, Any]) -> HoldRequest:
             entry["scale_label"] = raw["scale_label"]  # checked by parse_checkout above
         if raw.get("discount") not in (None, ""):
             entry["discount"] = str(raw["discount"])
+        if raw.get("price") not in (None, ""):  # checked by parse_checkout above
+            entry["price"] = str(raw["price"])
         items.append(entry)
     cart: dict[str, Any] = {"items": items, "customer_id": request.customer_id}
     if payload.get("discount") not in (None, ""):
@@ -158,6 +160,7 @@ def _filled(session: Session, cart: dict[str, Any], label: str) -> dict[str, Any
                 "quantity": item["quantity"],
                 "discount": item.get("discount"),
                 "scale_label": item.get("scale_label"),
+                "override_price": item.get("price"),
             }
         )
     customer_id = cart.get("customer_id")

@@ -101,6 +101,8 @@ class Sale:
     cash_session_id: int | None
     allow_negative_stock: bool
     place_of_supply: str = ""  # GST state code; how the tax was split is `priced.tax_split`
+    # Each line's unit price when one was changed at the counter (empty: the products').
+    unit_prices: tuple[int, ...] = ()
     # What the invoice was issued with (services/issued.py), as stored in `issued_as`.
     issued_as: str | None = None
 
@@ -169,7 +171,7 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "name": product.name,
             "unit": product.unit,
             "hsn": product.hsn,
-            "unit_price": product.price,
+            "unit_price": sale.unit_prices[position - 1] if sale.unit_prices else product.price,
             "qty_milli": qty,
             "gross": line.gross,
             "line_discount": line.line_discount,

@@ -20,6 +20,12 @@ from posapp.models import Setting
 from posapp.vocabulary import is_yes
 from posapp.winfs import sqlite_ro_uri
 
+# What a sale does when stock is short (the setting `stock_policy`), with the choice's label.
+STOCK_POLICIES = {
+    "block": "Block the sale (an admin can approve it with their PIN)",
+    "warn": "Warn and sell (stock goes negative)",
+}
+
 
 @dataclass
 class ShopSettings:
@@ -46,7 +52,9 @@ class ShopSettings:
     receipt_width_mm: int = 80
     receipt_footer: str = "Thank you! Visit again."
     low_stock_default_milli: int = 5000
-    allow_negative_stock: bool = False
+    # When a sale needs more than is in stock: "block" asks for an admin's approval at the
+    # till, "warn" sells (stock goes negative) and tells the cashier.
+    stock_policy: str = "block"
     expiry_warning_days: int = 30
     dead_stock_days: int = 60
     # Weighing-scale labels (services/scale_labels.py): the EAN-13 prefixes the scales print
@@ -88,6 +96,9 @@ class ShopSettings:
     # they get no limit at all (docs/DESIGN.md, credit).
     new_customer_credit_limit: int = 200_000
     new_customer_no_credit_limit: bool = False
+    # The largest discount a cashier may give without an admin's PIN (services/approvals.py).
+    cashier_max_line_discount_percent: int = 10
+    cashier_max_bill_discount_percent: int = 5
     # The ESC/POS receipt printer: none, usb (vendor/product id as 4 hex digits), network
     # (host, port) or windows (a printer by name, on Windows only).
     printer_kind: str = "none"
@@ -101,6 +112,11 @@ class ShopSettings:
     # The shop part of the documents issued before snapshots existed, frozen once by the
     # migration c18e5a7f3b42 (services/issued.py); never written by any page.
     issued_legacy_base: str = ""
+
+    @property
+    def allow_negative_stock(self) -> bool:
+        """Whether a short sale may sell without approval (the stock policy "warn")."""
+        return self.stock_policy == "warn"
 
 
 def _decode(kind: type, raw: str) -> object:

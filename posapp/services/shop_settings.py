@@ -23,7 +23,12 @@ from posapp.models.base import write_transaction
 from posapp.money import format_money, money_str, parse_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
 from posapp.services.issued import LOGO_NAME
-from posapp.services.settings import ShopSettings, load_settings, save_settings
+from posapp.services.settings import (
+    STOCK_POLICIES,
+    ShopSettings,
+    load_settings,
+    save_settings,
+)
 from posapp.vocabulary import form_flag
 from posapp.winfs import FileInUse, replace_with_retry, unlink_with_retry
 
@@ -48,10 +53,15 @@ TEXT_LIMITS = {
     "receipt_footer": 200,
 }
 BOOLEANS = (
-    *("prices_include_tax", "split_tax", "round_off", "allow_negative_stock"),
-    *("composition_scheme", "new_customer_no_credit_limit"),
+    *("prices_include_tax", "split_tax", "round_off", "composition_scheme"),
+    "new_customer_no_credit_limit",
 )
 RECEIPT_WIDTHS = (58, 80)
+# Whole percentages from 0 to 100: the discount audit threshold and the cashier's limits.
+PERCENT_FIELDS = (
+    *("discount_audit_percent", "cashier_max_line_discount_percent"),
+    "cashier_max_bill_discount_percent",
+)
 # The invoice PDF layouts: one template each over the same invoice data.
 INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (58/80 mm)"}
 # The form's field names, in page order (low_stock_default is shown as a quantity).
@@ -59,16 +69,20 @@ FORM_FIELDS = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("currency", "locale"),
     *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
+    *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("receipt_width_mm", "receipt_footer", "allowed_hosts"),
-    *("low_stock_default", "new_customer_credit_limit", *BOOLEANS),
+    *("low_stock_default", "stock_policy", "new_customer_credit_limit", *BOOLEANS),
 )
 
 
 def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    """Validate the low-stock default and negative-stock switch (shared with the stock page)."""
-    values: dict[str, Any] = {
-        "allow_negative_stock": form_flag(data, "allow_negative_stock", errors)
-    }
+    """Validate the low-stock default and the stock policy (shared with the stock page)."""
+    values: dict[str, Any] = {}
+    policy = str(data.get("stock_policy") or "").strip()
+    if policy in STOCK_POLICIES:
+        values["stock_policy"] = policy
+    else:
+        errors["stock_policy"] = 'Choose "block" or "warn" for a sale when stock is short.'
     try:
         milli = parse_signed_quantity(
             str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
@@ -188,11 +202,12 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["invoice_layout"] = "Choose classic A4, compact A5 or the receipt."
     else:
         values["invoice_layout"] = layout
-    threshold = str(data.get("discount_audit_percent") or "").strip()
-    if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
-        errors["discount_audit_percent"] = "A whole percentage from 0 to 100."
-    else:
-        values["discount_audit_percent"] = int(threshold)
+    for key in PERCENT_FIELDS:
+        threshold = str(data.get(key) or "").strip()
+        if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
+            errors[key] = "A whole percentage from 0 to 100."
+        else:
+            values[key] = int(threshold)
     try:
         values["allowed_hosts"] = ", ".join(hosts.parse_names(str(data.get("allowed_hosts") or "")))
     except ValidationError as exc:

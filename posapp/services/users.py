@@ -14,11 +14,17 @@ from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from posapp.errors import AuthError, Conflict, LockedOut, NotFound, ValidationError
+from posapp.errors import AuthError, Conflict, Forbidden, LockedOut, NotFound, ValidationError
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit, shop_settings
-from posapp.services.settings import ShopSettings, load_settings, save_settings, stored_value
+from posapp.services.settings import (
+    STOCK_POLICIES,
+    ShopSettings,
+    load_settings,
+    save_settings,
+    stored_value,
+)
 from posapp.services.shop_settings import save_changes
 
 MIN_PASSWORD_LENGTH = 8
@@ -118,15 +124,18 @@ def create_first_admin(
     confirm: str,
     shop_name: str = "",
     credit: Mapping[str, Any] | None = None,
+    stock_policy: str = "block",
 ) -> User:
     """Create the first admin; refused once any user exists (also under racing requests).
 
-    The shop's name and the credit limit for new customers typed on the setup page (both
-    optional) are saved once the admin exists (a bad limit is refused before anything is), and
-    an INR shop starts with rounding to the rupee on.
+    The shop's name, the credit limit for new customers (both optional) and the stock policy
+    ("block" or "warn") typed on the setup page are saved once the admin exists (a bad limit or
+    policy is refused before anything is), and an INR shop starts with rounding to the rupee on.
     """
     if has_users(session):
         raise Conflict("Setup is already done; log in instead.", code="setup_done")
+    if stock_policy not in STOCK_POLICIES:
+        raise ValidationError('Choose "block" or "warn".', field="stock_policy")
     errors: dict[str, str] = {}
     values = shop_settings.credit_values(credit or {}, errors)
     if errors:
@@ -134,6 +143,7 @@ def create_first_admin(
             f"Please correct the credit limit: {next(iter(errors.values()))}", fields=errors
         )
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
+    values["stock_policy"] = stock_policy
     shop_name = shop_name.strip()[:120]
     if shop_name:
         values["shop_name"] = shop_name
@@ -670,3 +680,92 @@ def set_session_timeout(session: Session, minutes: int, by_user_id: int) -> None
     save_changes(
         session, {"session_timeout_minutes": minutes}, "settings.session_timeout", by_user_id
     )
+
+
+# ---------------------------------------------------------------- till PINs
+
+# An admin's till PIN approves a cashier's sale at the counter (services/approvals.py): short
+# enough to type while the customer waits, hashed and throttled like a password.
+PIN_RE = re.compile(r"^[0-9]{4,8}$")
+# PIN failures count in the login throttle under their own name, so a cashier guessing an
+# admin's PIN slows down the PIN, not the admin's login (the per-address limit covers both).
+PIN_ATTEMPT_PREFIX = "pin:"
+
+
+def set_pin(session: Session, user_id: int, pin: str, confirm: str) -> User:
+    """Set an admin's own till PIN (4-8 digits, typed twice); audited as user.pin_set."""
+    pin = pin if isinstance(pin, str) else ""
+    if not PIN_RE.fullmatch(pin):
+        raise ValidationError("The PIN must be 4 to 8 digits (0-9).", field="pin")
+    if confirm != pin:
+        raise ValidationError("The two PINs do not match.", field="confirm")
+    with write_transaction(session):
+        user = _get(session, user_id)
+        if user.role != "admin":
+            raise Forbidden("Only admins have a till PIN.")
+        user.pin_hash = generate_password_hash(pin, method="scrypt")
+        audit.record(session, "user.pin_set", user_id=user.id, entity="user", entity_id=user.id)
+    return user
+
+
+def clear_pin(session: Session, user_id: int, by_user_id: int) -> User:
+    """Remove a user's till PIN (an admin, e.g. for one who forgot it); audited."""
+    with write_transaction(session):
+        user = _get(session, user_id)
+        had = user.pin_hash is not None
+        user.pin_hash = None
+        audit.record(
+            session,
+            "user.pin_clear",
+            user_id=by_user_id,
+            entity="user",
+            entity_id=user.id,
+            before={"had_pin": had},
+        )
+    return user
+
+
+def check_pin(session: Session, username: str, pin: str, address: str = "?") -> User:
+    """Return the active admin whose till PIN this is; throttled and audited like a login.
+
+    A wrong PIN, an unknown username, a cashier and an admin without a PIN get the same
+    answer (a 422 on the PIN field), so the dialog does not tell which admins exist.
+    """
+    username = (username or "").strip() if isinstance(username, str) else ""
+    pin = pin if isinstance(pin, str) else ""
+    key = PIN_ATTEMPT_PREFIX + username
+    wait = throttle_wait(session, key, address)
+    if wait is not None:
+        minutes = int(wait.total_seconds() // 60) + 1
+        raise LockedOut(
+            f"Too many wrong PINs. Try again in {minutes} minute(s).",
+            details={"retry_after": int(wait.total_seconds()) + 1},
+        )
+    user = (
+        session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if username
+        else None
+    )
+    stored = (
+        user.pin_hash
+        if user is not None and user.active and user.role == "admin" and user.pin_hash
+        else None
+    )
+    # The same scrypt work either way, so timing does not tell which admins have a PIN.
+    ok = check_password_hash(stored or _DUMMY_HASH, pin)
+    ok = bool(stored and ok and PIN_RE.fullmatch(pin))
+    if ok:
+        assert user is not None
+        return user
+    name, addr = _attempt_key(key, address)
+    with write_transaction(session):
+        session.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
+        audit.record(
+            session,
+            "user.pin_failed",
+            user_id=user.id if user is not None else None,
+            entity="user",
+            entity_id=user.id if user is not None else None,
+            after={"username": username[:ATTEMPT_KEY_LENGTH], "address": addr},
+        )
+    raise ValidationError("Wrong admin username or PIN.", field="approval.pin")

@@ -27,6 +27,7 @@ from posapp.models import User
 from posapp.money import money_str
 from posapp.services import two_step, users
 from posapp.services.settings import ShopSettings, load_settings
+from posapp.web import admin_required
 
 bp = Blueprint("auth", __name__)
 LOCAL_ADDRESSES = {"127.0.0.1", "::1", "localhost"}
@@ -183,6 +184,7 @@ def setup() -> Response | str | tuple[str, int]:
                 form.get("confirm", ""),
                 form.get("shop_name", ""),
                 {key: form[key] for key in SETUP_CREDIT_FIELDS if key in form},
+                form.get("stock_policy", "block"),
             )
             current_app.config["HAS_USERS"] = True
             _log_in(user)
@@ -318,6 +320,8 @@ def _profile(
     new_days: int = DEFAULT_TOKEN_DAYS,
     error: str | None = None,
     fields: dict[str, str] | None = None,
+    pin_error: str | None = None,
+    pin_fields: dict[str, str] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     tokens = users.list_tokens(db.session, current_user.id)
@@ -329,6 +333,8 @@ def _profile(
         new_days=new_days,
         error=error,
         fields=fields or {},
+        pin_error=pin_error,
+        pin_fields=pin_fields or {},
     )
     return page, status
 
@@ -363,6 +369,25 @@ def create_token() -> tuple[str, int]:
         )
     # Rendered, not redirected: a redirect would have to carry the token in the URL or cookie.
     return _profile(new_token=token, new_name=" ".join(name.split()), status=201)
+
+
+@bp.post("/account/pin")
+@admin_required
+def set_pin() -> Response | tuple[str, int]:
+    """Set my till PIN (admins): it approves a cashier's sale at the till."""
+    try:
+        users.set_pin(
+            db.session,
+            current_user.id,
+            request.form.get("pin", ""),
+            request.form.get("confirm", ""),
+        )
+    except DomainError as exc:
+        return _profile(
+            pin_error=exc.message, pin_fields=exc.details.get("fields", {}), status=exc.status
+        )
+    flash("Your till PIN is set.", "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -254,7 +254,7 @@ def settings() -> Response | str:
         return redirect(url_for("inventory.settings"))
     current = shop_settings()
     values = {
-        "allow_negative_stock": "1" if current.allow_negative_stock else "",
+        "stock_policy": current.stock_policy,
         "low_stock_default": qty_str(current.low_stock_default_milli, "pcs"),
         "expiry_warning_days": str(current.expiry_warning_days),
         "dead_stock_days": str(current.dead_stock_days),

@@ -65,7 +65,7 @@ def price() -> dict[str, Any]:
                 "name": product.name,
                 "unit": product.unit,
                 "quantity": qty_str(qty, product.unit),
-                "unit_price": money_str(product.price),
+                "unit_price": money_str(product.price if price is None else price),
                 "gross": money_str(line.gross),
                 "discount": money_str(line.discount),
                 "tax": money_str(line.tax),
@@ -76,7 +76,9 @@ def price() -> dict[str, Any]:
                     qty_str(expired[product.id], product.unit) if product.id in expired else None
                 ),
             }
-            for product, qty, line in zip(view.products, view.qty_milli, priced.lines, strict=True)
+            for product, qty, line, price in zip(
+                view.products, view.qty_milli, priced.lines, view.prices, strict=True
+            )
         ],
         "subtotal": money_str(priced.subtotal),
         "discount_total": money_str(priced.discount_total),
@@ -85,6 +87,7 @@ def price() -> dict[str, Any]:
         "total": money_str(priced.total),
         "prices_include_tax": view.settings.prices_include_tax,
         "allow_negative_stock": view.settings.allow_negative_stock,
+        "stock_policy": view.settings.stock_policy,
     }
 
 

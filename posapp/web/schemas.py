@@ -33,6 +33,7 @@ class TillCartItem(Request):
     )
     quantity: QuantityIn | None = Field(default=None, description="Defaults to 1.")
     discount: MoneyIn | None = Field(default=None, description="Line discount (amount).")
+    price: MoneyIn | None = Field(default=None, description="Unit price changed at the till.")
 
 
 class TillCart(Request):
@@ -75,7 +76,8 @@ class PricePreview(Response):
     round_off: Money
     total: Money
     prices_include_tax: bool
-    allow_negative_stock: bool
+    allow_negative_stock: bool = Field(description='The stock policy is "warn".')
+    stock_policy: str = Field(description='"block" (an admin approves) or "warn" (sell).')
 
 
 # ---------------------------------------------------------------- held bills
@@ -119,6 +121,7 @@ class RecalledLine(Response):
     quantity: str = Field(description="As it was parked.")
     discount: str | None
     scale_label: str | None = Field(description="The scale label of a weighed package's line.")
+    override_price: str | None = Field(default=None, description="A price changed at the till.")
 
 
 class RecalledCart(Response):

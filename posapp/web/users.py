@@ -109,6 +109,14 @@ def reset_password(user_id: int) -> Response:
     return _done(f"Password of {user.username} reset; they must choose a new one at next login.")
 
 
+@bp.post("/<int:user_id>/pin/clear")
+@admin_required
+def clear_pin(user_id: int) -> Response:
+    """Clear a user's till PIN (one who forgot it sets a new one on their account page)."""
+    user = or_reshow(lambda: users.clear_pin(db.session, user_id, current_user.id), _error_page)
+    return _done(f"Till PIN of {user.username} cleared.")
+
+
 @bp.post("/timeout")
 @admin_required
 def timeout() -> Response | tuple[str, int]:

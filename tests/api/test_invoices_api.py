@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from posapp.extensions import db
+from posapp.models import AuditLog, Invoice
+from posapp.services import users
 from tests.api.test_products_api import assert_envelope
 from tests.factories import make_product, make_user
 
@@ -106,17 +110,19 @@ def test_omitted_payments_mean_exact_cash(
     assert invoice["cashier"] == "cashier"
 
 
-def test_checkout_errors(client: FlaskClient, admin, admin_headers: Headers) -> None:  # type: ignore[no-untyped-def]
+def test_checkout_errors(  # type: ignore[no-untyped-def]
+    client: FlaskClient, admin, admin_headers: Headers, cashier_headers: Headers
+) -> None:
     item = make_product(db.session, admin.id, name="Soap", price="30.00", opening_stock="2")
     short = client.post(
         "/api/invoice/create",
-        headers=admin_headers,
+        headers=cashier_headers,
         json={"items": [{"product_id": item.id, "quantity": 3}]},
     )
-    error = assert_envelope(short, 409, "insufficient_stock")
-    assert error["details"]["product_id"] == item.id
-    assert error["details"]["requested"] == "3"
-    assert error["details"]["available"] == "2"
+    error = assert_envelope(short, 409, "approval_required")
+    assert error["details"]["reasons"] == [
+        {"code": "stock_short", "message": "Stock short: Soap — selling 3 pcs, 2 pcs in stock"}
+    ]
     short_pay = client.post(
         "/api/invoice/create",
         headers=admin_headers,
@@ -198,3 +204,38 @@ def test_invoice_list_filters(client: FlaskClient, admin, admin_headers: Headers
     )
     assert_envelope(client.get("/api/invoices?status=lost", headers=admin_headers), 422)
     assert_envelope(client.get("/api/invoices?from=yesterday", headers=admin_headers), 422)
+
+
+def test_an_admin_pin_approves_a_cashiers_sale_over_the_api(  # type: ignore[no-untyped-def]
+    client: FlaskClient, admin, cashier_headers: Headers
+) -> None:
+    users.set_pin(db.session, admin.id, "2468", "2468")
+    item = make_product(db.session, admin.id, name="Soap", price="30.00", opening_stock="1")
+    body = {"items": [{"product_id": item.id, "quantity": 2, "discount": "15"}]}
+    asked = assert_envelope(
+        client.post("/api/invoice/create", headers=cashier_headers, json=body),
+        409,
+        "approval_required",
+    )
+    assert [r["code"] for r in asked["details"]["reasons"]] == ["stock_short", "line_discount"]
+    wrong = assert_envelope(
+        client.post(
+            "/api/invoice/create",
+            headers=cashier_headers,
+            json={**body, "approval": {"username": "admin", "pin": "1111"}},
+        ),
+        422,
+    )
+    assert "approval.pin" in wrong["details"]["fields"]
+    assert db.session.scalar(select(func.count()).select_from(Invoice)) == 0
+    done = client.post(
+        "/api/invoice/create",
+        headers=cashier_headers,
+        json={**body, "approval": {"username": "admin", "pin": "2468"}},
+    )
+    assert done.status_code == 201 and done.get_json()["total"] == "45.00"
+    override = db.session.scalar(select(AuditLog).where(AuditLog.action == "sale.override"))
+    assert override is not None
+    after = json.loads(override.after or "{}")
+    assert (after["cashier"], after["approved_by"]) == ("cashier", "admin")
+    assert [r["code"] for r in after["reasons"]] == ["stock_short", "line_discount"]

@@ -210,3 +210,26 @@ def test_scale_labels_through_the_api_use_the_pages_checks_and_audit(
         "scale_price_check": "1",
     }
     assert [json.loads(a.after) for a in audits()] == [{"shop_name": "Kirana"}]
+
+
+def test_the_stock_policy_and_cashier_limits_over_the_api(
+    client: FlaskClient, admin_headers: Headers, cashier_headers: Headers
+) -> None:
+    body = {
+        "stock_policy": "warn",
+        "cashier_max_line_discount_percent": 15,
+        "cashier_max_bill_discount_percent": 0,
+    }
+    saved = client.put("/api/settings", headers=admin_headers, json=body)
+    assert saved.status_code == 200, saved.get_json()
+    assert {k: saved.get_json()[k] for k in body} == body
+    till = client.get("/api/settings", headers=cashier_headers).get_json()
+    assert till["stock_policy"] == "warn" and till["cashier_max_line_discount_percent"] == 15
+    for bad in (
+        {"stock_policy": "sometimes"},
+        {"cashier_max_line_discount_percent": 101},
+        {"cashier_max_bill_discount_percent": -1},
+        {"stock_policy": True},
+    ):
+        assert_envelope(client.put("/api/settings", headers=admin_headers, json=bad), 422)
+    assert client.get("/api/settings", headers=admin_headers).get_json()["stock_policy"] == "warn"

@@ -198,9 +198,12 @@ def test_short_stock_is_refused_and_the_cart_survives(page: Any, live_server: An
     expect(rows.first.locator(".item-note")).to_have_text("Only 3 pcs in stock")
 
     page.keyboard.press("F9")
+    # Stock short under "block": an admin must approve; Esc goes back to the bill.
+    expect(page.locator("#approval-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
     alert = page.locator("#checkout-alert")
-    expect(alert).to_contain_text("Not enough stock of Amul Butter 100g")
-    expect(alert).to_contain_text("3 available")
+    expect(alert).to_contain_text("Stock short: Amul Butter 100g")
+    expect(alert).to_contain_text("3 pcs in stock")
     expect(page).to_have_url(re.compile(r"/pos/$"))
     expect(rows).to_have_count(1)
     expect(quantity).to_have_value("5")
@@ -230,7 +233,7 @@ def test_expired_and_negative_stock_warnings_on_the_line(page: Any, live_server:
             None,
         )
         with write_transaction(db.session):
-            save_settings(db.session, allow_negative_stock=True)
+            save_settings(db.session, stock_policy="warn")
         code = curd.code
     log_in(page, "cash1")
     scan = page.locator("#scan")

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 from werkzeug.security import generate_password_hash
 
 from posapp import MIGRATIONS_DIR
@@ -125,3 +126,33 @@ def test_a_full_first_release_database_upgrades_with_its_data_intact(data_dir: P
         db.engine.dispose()
     names = [p.name for _, p in backups.list_backups(data_dir / "backups")]
     assert any(f"before-migration-{base}" in name for name in names)
+
+
+def test_the_negative_stock_switch_becomes_the_stock_policy(data_dir: Path) -> None:
+    """d19a4c2e8f10: allow_negative_stock on -> "warn", off -> "block"; users get pin_hash."""
+    from flask_migrate import downgrade
+
+    app = build_app(data_dir, AUTO_MIGRATE=False)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="c18e5a7f3b42")
+        db.engine.dispose()
+    for stored, policy in (("1", "warn"), ("0", "block")):
+        connection = sqlite3.connect(data_dir / "tillbook.db")
+        with connection:
+            connection.execute(
+                "INSERT INTO settings (key, value) VALUES ('allow_negative_stock', ?)", (stored,)
+            )
+        connection.close()
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR, revision="d19a4c2e8f10")
+            rows = dict(db.session.execute(sa_text("SELECT key, value FROM settings")).all())
+            assert rows.get("stock_policy") == policy and "allow_negative_stock" not in rows
+            assert db.session.execute(sa_text("SELECT pin_hash FROM users")).all() == []
+            db.session.remove()
+            downgrade(directory=MIGRATIONS_DIR, revision="c18e5a7f3b42")
+            rows = dict(db.session.execute(sa_text("SELECT key, value FROM settings")).all())
+            assert rows.get("allow_negative_stock") == stored and "stock_policy" not in rows
+            db.session.execute(sa_text("DELETE FROM settings WHERE key = 'allow_negative_stock'"))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()

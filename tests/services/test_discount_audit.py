@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from posapp.errors import InsufficientStock
 from posapp.extensions import db
 from posapp.models import AuditLog, Invoice, User
 from posapp.models.base import write_transaction
 from posapp.services import checkout
+from posapp.services.approvals import ApprovalRequired
 from posapp.services.checkout import DISCOUNT_AUDIT_ACTION
 from posapp.services.settings import save_settings
 from tests.factories import make_product
@@ -27,6 +27,15 @@ def sell(user: User, items: list[dict[str, Any]], **extra: Any) -> Invoice:
 def discount_entries() -> list[dict[str, Any]]:
     rows = db.session.scalars(select(AuditLog).where(AuditLog.action == DISCOUNT_AUDIT_ACTION))
     return [json.loads(row.after or "{}") | {"_user": row.user_id} for row in rows]
+
+
+@pytest.fixture(autouse=True)
+def cashiers_may_discount(app: object) -> None:
+    """These tests are about the audit threshold, not the cashier's limits (approvals)."""
+    with write_transaction(db.session):
+        save_settings(
+            db.session, cashier_max_line_discount_percent=100, cashier_max_bill_discount_percent=100
+        )
 
 
 @pytest.fixture
@@ -80,7 +89,7 @@ def test_the_threshold_is_the_shops_setting(cashier: User, rice: int) -> None:
 
 def test_a_refused_sale_logs_nothing(cashier: User) -> None:
     scarce = make_product(db.session, name="Saffron", price="100.00", opening_stock="1").id
-    with pytest.raises(InsufficientStock):
+    with pytest.raises(ApprovalRequired):
         sell(cashier, [{"product_id": scarce, "quantity": 2, "discount": "90.00"}])
     assert discount_entries() == []
 

@@ -25,7 +25,9 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
         db.session,
         held_bills.parse_held(
             {
-                "items": [{"product_id": product.id, "quantity": "2", "discount": "5.00"}],
+                "items": [
+                    {"product_id": product.id, "quantity": "2", "discount": "5.00", "price": "110"}
+                ],
                 "discount": "10%",
                 "customer_id": customer.id,
                 "label": "  Asha, back in 5 min ",
@@ -51,6 +53,7 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
             "quantity": "2",
             "discount": "5.00",
             "scale_label": None,
+            "override_price": "110",  # a price changed at the till (F7) comes back too
         }
     ]
     assert held_count() == 0
@@ -66,6 +69,7 @@ def test_park_then_recall_gives_the_cart_back_and_removes_it(admin: User) -> Non
         {"items": [{"code": "123", "quantity": 1}]},
         {"items": [{"product_id": "x"}]},
         {"items": [{"product_id": 1, "discount": "1.234"}]},
+        {"items": [{"product_id": 1, "price": "-5"}]},
         {"items": [{"product_id": 1, "quantity": "0"}]},
         {"items": [{"product_id": 1, "quantity": "1.2345"}]},
         {"items": [{"product_id": 1}], "discount": "abc"},

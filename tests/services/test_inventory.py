@@ -195,7 +195,7 @@ def test_taking_more_than_on_hand_is_refused_unless_negative_stock_is_allowed(ad
     assert caught.value.details["available"] == "2"
     assert db.session.get(Product, soap.id).stock_milli == 2000
     with write_transaction(db.session):
-        save_settings(db.session, allow_negative_stock=True)
+        save_settings(db.session, stock_policy="warn")
     inventory.adjust_stock(db.session, soap.id, {"delta": "-3", "reason": "adjust_loss"}, admin.id)
     assert db.session.get(Product, soap.id).stock_milli == -1000
     assert run_checks(db.session).ok

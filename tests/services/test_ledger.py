@@ -25,6 +25,7 @@ from posapp.models import (
 )
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import checkout, customers, ledger, ledger_views
+from posapp.services.approvals import ApprovalRequired
 from posapp.services.integrity import run_checks
 from tests.factories import make_customer, make_product
 
@@ -259,23 +260,26 @@ def test_split_tender_of_all_four_methods_with_change(admin: User) -> None:
     assert ledger.balance(db.session, customer.id) == 15000
 
 
-def test_over_the_limit_is_409_with_details_and_writes_nothing(admin: User) -> None:
+def test_over_the_limit_asks_for_approval_and_writes_nothing(admin: User, cashier: User) -> None:
     customer = make_customer(db.session, admin, credit_limit="250")
     product = make_product(db.session, price="100.00", opening_stock="10")
     credit_sale(admin, customer, product, qty=2)
     invoices_before, entries_before = count(Invoice), count(LedgerEntry)
-    with pytest.raises(CreditLimitExceeded) as info:
-        credit_sale(admin, customer, product, qty=1)
+    with pytest.raises(ApprovalRequired) as info:
+        credit_sale(cashier, customer, product, qty=1)
     assert info.value.status == 409
-    assert info.value.code == "credit_limit"
-    assert info.value.details == {
+    assert info.value.code == "approval_required"
+    [reason] = info.value.details["reasons"]
+    assert reason["code"] == "credit_limit" and "250.00" in reason["message"]
+    with pytest.raises(CreditLimitExceeded) as direct:
+        ledger.check_credit(db.session, customer, 10000)
+    assert direct.value.details == {
         "customer_id": customer.id,
         "limit": "250.00",
         "balance": "200.00",
         "requested": "100.00",
         "available": "50.00",
     }
-    assert "250.00" in info.value.message
     assert (count(Invoice), count(LedgerEntry)) == (invoices_before, entries_before)
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock_milli == 8000
@@ -287,15 +291,14 @@ def test_over_the_limit_is_409_with_details_and_writes_nothing(admin: User) -> N
     assert run_checks(db.session).ok
 
 
-def test_zero_limit_means_no_credit(admin: User) -> None:
+def test_zero_limit_means_no_credit(admin: User, cashier: User) -> None:
     customer = make_customer(db.session, admin)
     product = make_product(db.session, price="10.00")
-    with pytest.raises(CreditLimitExceeded) as info:
-        credit_sale(admin, customer, product)
+    with pytest.raises(ApprovalRequired) as info:
+        credit_sale(cashier, customer, product)
     # Never the words of "no limit": a 0 limit is the opposite.
     assert "credit limit ₹0.00 — no credit allowed" in info.value.message
     assert "no credit limit" not in info.value.message
-    assert info.value.details["limit"] == "0.00"
     assert count(Invoice) == 0
 
 
@@ -351,14 +354,14 @@ def test_overpayment_is_an_advance_the_next_credit_sale_uses(admin: User) -> Non
     assert run_checks(db.session).ok
 
 
-def test_advance_also_covers_credit_beyond_the_limit_of_zero(admin: User) -> None:
+def test_advance_also_covers_credit_beyond_the_limit_of_zero(admin: User, cashier: User) -> None:
     customer = make_customer(db.session, admin)  # limit 0
     product = make_product(db.session, price="100.00")
     pay(admin, customer, "150")
     invoice = credit_sale(admin, customer, product)
     assert invoice.status == "paid"
-    with pytest.raises(CreditLimitExceeded):
-        credit_sale(admin, customer, product)  # only 50 advance left
+    with pytest.raises(ApprovalRequired):
+        credit_sale(cashier, customer, product)  # only 50 advance left
 
 
 @pytest.mark.parametrize(
@@ -516,12 +519,13 @@ def test_check_reports_a_broken_invariant(admin: User) -> None:
 
 
 def test_concurrent_payments_and_credit_sales_keep_the_ledger_exact(
-    app: Flask, admin: User
+    app: Flask, admin: User, cashier: User
 ) -> None:
     """Six tills sell on credit and take payments for one customer at once (file database)."""
     customer = make_customer(db.session, admin, credit_limit="500")
     product = make_product(db.session, price="70.00", opening_stock="1000")
-    customer_id, product_id, user_id = customer.id, product.id, admin.id
+    # A cashier sells (an admin's own sale would be its own approval over the limit).
+    customer_id, product_id, user_id, seller_id = customer.id, product.id, admin.id, cashier.id
     outcomes: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(6)
@@ -531,6 +535,7 @@ def test_concurrent_payments_and_credit_sales_keep_the_ledger_exact(
         rng = random.Random(seed)
         with app.app_context():
             user = db.session.get(User, user_id)
+            seller = db.session.get(User, seller_id)
             start.wait()
             for _ in range(12):
                 try:
@@ -544,7 +549,7 @@ def test_concurrent_payments_and_credit_sales_keep_the_ledger_exact(
                                     "payments": [{"method": "credit", "amount": "70"}],
                                 }
                             ),
-                            user,
+                            seller,
                         )
                         outcome = "sale"
                     else:
@@ -555,7 +560,7 @@ def test_concurrent_payments_and_credit_sales_keep_the_ledger_exact(
                             user,
                         )
                         outcome = "payment"
-                except CreditLimitExceeded:
+                except ApprovalRequired:
                     outcome = "refused"
                 db.session.rollback()
                 current = ledger.balance(db.session, customer_id)

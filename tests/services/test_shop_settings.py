@@ -36,7 +36,9 @@ GOOD = {
     "prices_include_tax": "1",
     "split_tax": "1",
     "round_off": "",
-    "allow_negative_stock": "",
+    "stock_policy": "block",
+    "cashier_max_line_discount_percent": "10",
+    "cashier_max_bill_discount_percent": "5",
 }
 
 
@@ -159,7 +161,11 @@ def test_codes_are_normalised() -> None:
         ("low_stock_default", "lots"),
         ("low_stock_default", "1.2345"),
         ("prices_include_tax", "maybe"),
-        ("allow_negative_stock", "2"),
+        ("stock_policy", "2"),
+        ("stock_policy", ""),
+        ("cashier_max_line_discount_percent", "101"),
+        ("cashier_max_bill_discount_percent", "-1"),
+        ("cashier_max_bill_discount_percent", "5.5"),
     ],
 )
 def test_each_rule_names_its_field(field: str, value: str) -> None:

@@ -97,6 +97,14 @@ def test_setup_keeps_a_round_off_choice_already_stored(client: FlaskClient) -> N
     assert load_settings(db.session).round_off is False
 
 
+def test_setup_chooses_the_stock_policy(client: FlaskClient) -> None:
+    assert 'name="stock_policy"' in client.get("/setup").get_data(as_text=True)
+    bad = client.post("/setup", data={**SETUP, "stock_policy": "sometimes"})
+    assert bad.status_code == 422 and db.session.scalar(select(User)) is None
+    assert client.post("/setup", data={**SETUP, "stock_policy": "warn"}).status_code == 302
+    assert load_settings(db.session).stock_policy == "warn"
+
+
 def test_setup_is_gone_once_a_user_exists(client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/setup").headers["Location"] == "/login"
     response = client.post("/setup", data={**SETUP, "username": "intruder"})

@@ -47,6 +47,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.profile", "GET"): ANY,  # my account: named API tokens (each acts with my role)
     ("auth.create_token", "POST"): ANY,
     ("auth.revoke_token", "POST"): ANY,
+    ("auth.set_pin", "POST"): ADMIN,  # only admins approve sales with a till PIN
     ("auth.two_step", "GET"): ANY,  # my own two-step login
     ("auth.two_step_start", "POST"): ANY,
     ("auth.two_step_confirm", "POST"): ANY,
@@ -146,6 +147,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("users.change_role", "POST"): ADMIN,
     ("users.set_active", "POST"): ADMIN,
     ("users.reset_password", "POST"): ADMIN,
+    ("users.clear_pin", "POST"): ADMIN,
     ("users.timeout", "POST"): ADMIN,
     ("users.token_days", "POST"): ADMIN,
     ("users.two_step_required", "POST"): ADMIN,

@@ -185,25 +185,26 @@ def test_expiring_page_lists_batches_in_stock(admin_client: FlaskClient) -> None
 
 def test_stock_settings_validate_and_save(admin_client: FlaskClient) -> None:
     form = {
-        "allow_negative_stock": "1",
+        "stock_policy": "warn",
         "low_stock_default": "3",
         "expiry_warning_days": "15",
         "dead_stock_days": "90",
     }
-    bad = {**form, "expiry_warning_days": "0", "low_stock_default": "-1"}
+    bad = {**form, "expiry_warning_days": "0", "low_stock_default": "-1", "stock_policy": "x"}
     response = admin_client.post("/inventory/settings", data=bad)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "A whole number of days from 1 to 365." in html
     assert "cannot be negative" in html
+    assert 'Choose "block" or "warn"' in html or "Choose &#34;block&#34; or &#34;warn&#34;" in html
     assert load_settings(db.session).expiry_warning_days == 30
     assert admin_client.post("/inventory/settings", data=form).status_code == 302
     saved = load_settings(db.session)
-    assert saved.allow_negative_stock is True
+    assert saved.stock_policy == "warn" and saved.allow_negative_stock is True
     assert (saved.low_stock_default_milli, saved.expiry_warning_days) == (3000, 15)
     assert saved.dead_stock_days == 90
-    admin_client.post("/inventory/settings", data={**form, "allow_negative_stock": ""})
-    assert load_settings(db.session).allow_negative_stock is False
+    admin_client.post("/inventory/settings", data={**form, "stock_policy": "block"})
+    assert load_settings(db.session).stock_policy == "block"
 
 
 def test_low_stock_badge_in_the_navbar(admin_client: FlaskClient) -> None:

@@ -365,11 +365,12 @@ def test_price_preview_flags_lines_beyond_stock(admin_client: FlaskClient) -> No
     cart = {"items": [{"product_id": pen.id, "quantity": 3}]}
     body = admin_client.post("/pos/price", json=cart).get_json()
     assert body["lines"][0]["short"] is True
-    assert body["allow_negative_stock"] is False
+    assert body["allow_negative_stock"] is False and body["stock_policy"] == "block"
     with write_transaction(db.session):
-        save_settings(db.session, allow_negative_stock=True)
+        save_settings(db.session, stock_policy="warn")
     body = admin_client.post("/pos/price", json=cart).get_json()
     assert body["allow_negative_stock"] is True and body["lines"][0]["short"] is True
+    assert body["stock_policy"] == "warn"
     cart["items"][0]["quantity"] = 2
     assert admin_client.post("/pos/price", json=cart).get_json()["lines"][0]["short"] is False
 

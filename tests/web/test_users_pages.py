@@ -198,3 +198,33 @@ def test_logins_ok_and_failed_are_audited(client: FlaskClient, cashier: User) ->
     users.reset_password(db.session, cashier.id, "temp-pass-1", "temp-pass-1", cashier.id)
     client.post("/login", data={"username": "cashier", "password": "temp-pass-1"})
     assert entries("login.ok")
+
+
+def test_an_admin_sets_a_till_pin_and_another_admin_clears_it(
+    client: FlaskClient, admin: User
+) -> None:
+    make_user(db.session, "boss", "admin")
+    login(client, "boss")
+    bad = client.post("/account/pin", data={"pin": "12a4", "confirm": "12a4"})
+    assert bad.status_code == 422
+    assert "The PIN must be 4 to 8 digits" in bad.get_data(as_text=True)
+    assert client.post("/account/pin", data={"pin": "9876", "confirm": "9876"}).status_code == 302
+    boss = users.check_pin(db.session, "boss", "9876")
+    assert client.get("/account").get_data(as_text=True).count("A PIN is set.") == 1
+    client.post("/logout")
+    login(client, "admin")
+    assert "till PIN set" in client.get("/users/").get_data(as_text=True)
+    assert client.post(f"/users/{boss.id}/pin/clear").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, boss.id).pin_hash is None
+    assert [e.user_id for e in entries("user.pin_set")] == [boss.id]
+    assert [e.user_id for e in entries("user.pin_clear")] == [admin.id]
+
+
+def test_a_cashier_has_no_till_pin(client: FlaskClient, admin: User) -> None:
+    make_user(db.session, "asha", "cashier")
+    login(client, "asha")
+    assert "Till PIN" not in client.get("/account").get_data(as_text=True)
+    assert client.post("/account/pin", data={"pin": "1234", "confirm": "1234"}).status_code == 403
+    assert client.post(f"/users/{admin.id}/pin/clear").status_code == 403
+    assert entries("user.pin_set") == [] and entries("user.pin_clear") == []

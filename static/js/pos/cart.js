@@ -4,6 +4,7 @@
 
 import { postJSON } from "../lib/http.js";
 import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtyString } from "../lib/money.js";
+import { lineDiscountAmount } from "./lineedit.js";
 import { closeCustomerForm, closePaymentForm, renderCustomer } from "./customer.js";
 import { renderChange, renderDiscount } from "./payments.js";
 import { TENDER_METHODS } from "./tenders.js";
@@ -93,13 +94,18 @@ export function checkQuantities(till) {
 export function cartPayload(till) {
   const { state } = till;
   const payload = {
-    // A scale label goes back as it was scanned: the server reads quantity and price from it
-    // (the quantity sent along is only what a held bill shows until it is priced again).
-    items: state.lines.map((line) =>
-      line.scale_label
+    items: state.lines.map((line) => {
+      // A scale label goes back as it was scanned: the server reads quantity and price from it
+      // (the quantity sent along is only what a held bill shows until it is priced again).
+      const item = line.scale_label
         ? { product_id: line.product_id, scale_label: line.scale_label, quantity: line.quantity }
-        : { product_id: line.product_id, quantity: line.quantity },
-    ),
+        : { product_id: line.product_id, quantity: line.quantity };
+      // Set with F7 (lineedit.js): another unit price, a line discount.
+      if (line.override) item.price = line.override;
+      const discount = lineDiscountAmount(line);
+      if (discount) item.discount = discount;
+      return item;
+    }),
   };
   if (state.discount.trim()) payload.discount = state.discount.trim();
   if (state.customer) payload.customer_id = state.customer.id;
@@ -226,7 +232,8 @@ function renderRows(till) {
     }
     row.idx.textContent = String(index + 1);
     row.price.textContent =
-      moneyText(line.price, format) + (line.unit === "pcs" ? "" : ` /${line.unit}`);
+      moneyText(line.override ?? line.price, format) + (line.unit === "pcs" ? "" : ` /${line.unit}`);
+    row.price.classList.toggle("text-warning-emphasis", Boolean(line.override));
     if (document.activeElement !== row.qty) row.qty.value = line.quantity;
 
     const serverError = fieldErrors[`items.${index}.quantity`] || fieldErrors[`items.${index}`];

@@ -110,16 +110,22 @@ async function recallHeld(till, id) {
   }
   const cart = result.data.cart;
   clearBill(till);
-  state.lines = cart.lines.map((line) => ({
-    product_id: line.product_id,
-    ...(line.scale_label ? { scale_label: line.scale_label } : {}),
-    code: line.code,
-    name: line.name,
-    unit: line.unit,
-    price: line.price,
-    quantity: line.quantity,
-    stock: line.stock,
-  }));
+  state.lines = cart.lines.map((line) => {
+    const restored = {
+      product_id: line.product_id,
+      ...(line.scale_label ? { scale_label: line.scale_label } : {}),
+      code: line.code,
+      name: line.name,
+      unit: line.unit,
+      price: line.price,
+      quantity: line.quantity,
+      stock: line.stock,
+    };
+    // What F7 set (lineedit.js) comes back with the bill: the discount as an amount.
+    if (line.discount) restored.discountText = line.discount;
+    if (line.override_price) restored.override = line.override_price;
+    return restored;
+  });
   checkQuantities(till);
   state.discount = typeof cart.discount === "string" ? cart.discount : "";
   el.billDiscount.value = state.discount;

@@ -4,6 +4,7 @@
 import { lineKey } from "./cart.js";
 import { focusCustomerSearch } from "./customer.js";
 import { holdBill } from "./held.js";
+import { editLine } from "./lineedit.js";
 import { completeSale, restOnCredit } from "./payments.js";
 import { focusScan, focusScanIfIdle, TYPING_FIELDS } from "./ui.js";
 
@@ -14,6 +15,7 @@ const FUNCTION_KEYS = new Map([
   ["F6", holdBill],
   ["F8", restOnCredit],
   ["F2", editLastQuantity],
+  ["F7", editLine],
 ]);
 
 function editLastQuantity(till) {
@@ -27,6 +29,8 @@ function editLastQuantity(till) {
 /** Listen on the whole page (keys, window focus, clicks on empty space). */
 export function bindKeys(till) {
   document.addEventListener("keydown", (event) => {
+    // The approval dialog is modal: the bill's keys wait until it is closed.
+    if (document.querySelector("dialog[open]")) return;
     const action = FUNCTION_KEYS.get(event.key);
     if (action) {
       event.preventDefault();

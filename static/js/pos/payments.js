@@ -3,6 +3,7 @@
 
 import { postJSON } from "../lib/http.js";
 import { checkDiscount, formatFixed, formatMoney, parseFixed, parseTendered } from "../lib/money.js";
+import { approvalReasons, approveSale } from "./approval.js";
 import { cartPayload, clearBill, clearStorage, findLine, render, reprice, save } from "./cart.js";
 import { focusCustomerSearch, renderCustomer } from "./customer.js";
 import { readTenders, restForCredit, TENDER_METHODS } from "./tenders.js";
@@ -215,7 +216,9 @@ export async function completeSale(till) {
       payments.push({ method: "cash", amount: formatFixed(total - tenders.other, 2) });
     }
     const payload = { ...cartPayload(till), payments };
-    const result = await postJSON(cfg.checkoutUrl, payload);
+    let result = await postJSON(cfg.checkoutUrl, payload);
+    const reasons = approvalReasons(result);
+    if (reasons) result = (await approveSale(till, payload, reasons)) ?? result;
     if (result.ok) {
       leaving = true;
       clearStorage(till);
