@@ -137,6 +137,34 @@ def test_return_form_issues_a_credit_note_and_shows_what_is_left(
     assert db.session.get(Product, product.id).stock_milli == 7_000
 
 
+def test_status_says_partly_returned_then_returned_on_the_page_and_the_list(
+    client: FlaskClient, admin: User
+) -> None:
+    product = make_product(db.session, price="10.00", opening_stock="10")
+    invoice = sell(admin, product, 4)
+    line_id = invoice.lines[0].id
+    login(client, "admin")
+
+    def shown() -> tuple[str, str]:
+        page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+        listed = client.get("/invoices/").get_data(as_text=True)
+        row = listed[listed.index(f'data-invoice="{invoice.number}"') :].split("</tr>")[0]
+        return page.split("</h1>")[0], row
+
+    page, row = shown()
+    assert "Partly returned" not in page and "Partly returned" not in row
+    for quantity in ("1", "3"):
+        client.post(
+            f"/invoices/{invoice.id}/return",
+            data={f"qty-{line_id}": quantity, "refund_method": "cash", "restock": "1"},
+        )
+        page, row = shown()
+        if quantity == "1":
+            assert "data-partly-returned" in page and "Partly returned" in row
+    assert "Partly returned" not in page and "Partly returned" not in row
+    assert ">Returned</span>" in page and ">Returned</span>" in row
+
+
 def test_over_return_is_409_and_writes_nothing(client: FlaskClient, admin: User) -> None:
     product = make_product(db.session, opening_stock="10")
     invoice = sell(admin, product, 2)
