@@ -59,6 +59,13 @@ def percent_text(bp: int | Decimal) -> str:
     return text + "%"
 
 
+def size_text(size: int) -> str:
+    """A file size the way the backup page's messages say it: "12.3 MB", or "640 KB" under 1 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{-(-size // 1024)} KB"  # rounded up, as static/js/backups.js does
+
+
 def lines_br(text: str | None) -> Markup:
     """Escape multi-line user text and keep its line breaks."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -105,5 +112,6 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         "localtime": localtime,
         "localdate": localdate,
         "lines_br": lines_br,
+        "size": size_text,
         "phone": display_phone,
     }
