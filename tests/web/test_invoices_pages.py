@@ -307,3 +307,26 @@ def test_duplicate_copies_are_audited_and_originals_are_not(
         (cashier.id, invoice.id, "pdf"),
         (cashier.id, invoice.id, "receipt"),
     ]
+
+
+def test_history_and_audit_log_say_what_happened_in_words_and_rupees(
+    client: FlaskClient, admin: User
+) -> None:
+    from posapp.services import ledger
+
+    product = make_product(db.session, price="512.00")
+    sunita = make_customer(db.session, admin, name="Sunita Devi", credit_limit="2000")
+    invoice = sell(
+        admin, product, 1, customer_id=sunita.id, payments=[{"method": "credit", "amount": "512"}]
+    )
+    ledger.record_payment(db.session, sunita.id, {"amount": "1000", "method": "upi"}, admin)
+    login(client, "admin")
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    history = page[page.index('id="history-title"') :].split("</table>")[0]
+    assert f"Sale {invoice.number} of ₹512.00 to Sunita Devi, ₹512.00 on credit" in history
+    assert "51200" not in history and "{" not in history
+    log = client.get("/audit/").get_data(as_text=True)
+    assert "Payment of ₹1,000.00 by UPI, ₹488.00 kept as an advance" in log
+    assert f"Sale {invoice.number} of ₹512.00 to Sunita Devi" in log
+    # The stored data stays reachable for checking the log, folded away.
+    assert "Stored data" in log and "amount&#34;: 100000" in log
