@@ -26,7 +26,7 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import table, to_local, utcnow, write_transaction
-from posapp.money import parse_money, parse_quantity
+from posapp.money import format_money, parse_money, parse_quantity
 from posapp.services import (
     audit,
     cash_sessions,
@@ -292,7 +292,7 @@ def checkout(session: Session, request: CheckoutRequest, user: User) -> Invoice:
     # commit (everything else is expired), so no query reads the sale back.
     with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
         view = resolve_cart(real, request)
-        settled = _settle(real, request, view.priced.total)
+        settled = _settle(real, request, view.priced.total, view.settings)
         sale = _write(real, request, view, settled, user, user_id)
         _audit(real, sale, view, settled.settlement, user_id, username)
         kept.extend(sale.objects())
@@ -311,10 +311,15 @@ class _Settled:
     balance_before: int  # the customer's balance before a credit part (0 without one)
 
 
-def _settle(session: Session, request: CheckoutRequest, total: int) -> _Settled:
+def _settle(session: Session, request: CheckoutRequest, total: int, shop: ShopSettings) -> _Settled:
     """Load the bill's customer, settle the tenders, and check a credit part's limit."""
     customer = _bill_customer(session, request.customer_id)
-    settlement = settle(total, request.payments, customer is not None)
+    settlement = settle(
+        total,
+        request.payments,
+        customer is not None,
+        lambda minor: format_money(minor, shop.currency, shop.locale),
+    )
     balance_before = 0
     if customer is not None and settlement.credit:
         balance_before = ledger.check_credit(session, customer, settlement.credit)

@@ -29,7 +29,7 @@ from posapp.services import (
 from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.ledger import local_today
 from posapp.vocabulary import labels
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required, money_text, shop_settings
 from posapp.web.forms import or_reshow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -221,7 +221,7 @@ def add_expense() -> Response:
     expense = or_reshow(
         lambda: expenses.add_expense(db.session, request.form, current_user.id), reshow
     )
-    flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
+    flash(f"Expense of {money_text(expense.amount)} recorded.", "success")
     return redirect(url_for("reports.show", name="expenses"))
 
 

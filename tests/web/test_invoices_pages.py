@@ -131,7 +131,7 @@ def test_return_form_issues_a_credit_note_and_shows_what_is_left(
     )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "CN" in html and "refunded in cash" in html
+    assert "CN" in html and "₹10.00 refunded in cash" in html
     assert f'data-returnable="{line_id}">3<' in html
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock_milli == 7_000

@@ -66,6 +66,7 @@ def test_expenses_are_added_listed_and_neutralised(admin_client: FlaskClient) ->
     assert response.status_code == 302
     page = admin_client.get("/reports/expenses").get_data(as_text=True)
     assert "electricity" in page and "1,250.50" in page
+    assert "Expense of ₹1,250.50 recorded." in page  # the flash writes money like the table
     csv = admin_client.get("/reports/expenses?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in csv and "1250.50" in csv
     bad = admin_client.post(
