@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
@@ -77,6 +77,11 @@ def localtime(moment: datetime | None, fmt: str = DATE_TIME) -> str:
     return to_local(moment).strftime(fmt) if moment else ""
 
 
+def day_text(day: date | None) -> str:
+    """A calendar day (a report's row, an expense's day) in the same DD-MM-YYYY as localdate."""
+    return day.strftime(DATE) if day else ""
+
+
 def localdate(moment: datetime | None) -> str:
     """A stored UTC time as the shop's local date; empty for none."""
     return localtime(moment, DATE)
@@ -111,6 +116,7 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         "percent": percent_text,
         "localtime": localtime,
         "localdate": localdate,
+        "day": day_text,
         "lines_br": lines_br,
         "size": size_text,
         "phone": display_phone,
