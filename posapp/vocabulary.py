@@ -241,6 +241,15 @@ class Labels:
         return INVOICE_STATUS_LABELS.get(status, status.capitalize())
 
     @staticmethod
+    def partly_returned(status: str, returned_total: int) -> bool:
+        """Whether a bill shows "Partly returned" beside its payment status.
+
+        Its stored status stays the payment's (paid, partial, unpaid) until every line comes
+        back ("returned"), so a return of some lines is told apart only on the pages.
+        """
+        return returned_total > 0 and status not in ("returned", "void")
+
+    @staticmethod
     def audit_action(stored: str) -> str:
         """An audit entry's label, whichever name it was stored under ("sale" -> "Sale")."""
         name = audit_action(stored)

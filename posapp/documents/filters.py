@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
@@ -60,6 +60,13 @@ def percent_text(bp: int | Decimal) -> str:
     return text + "%"
 
 
+def size_text(size: int) -> str:
+    """A file size the way the backup page's messages say it: "12.3 MB", or "640 KB" under 1 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{-(-size // 1024)} KB"  # rounded up, as static/js/backups.js does
+
+
 def lines_br(text: str | None) -> Markup:
     """Escape multi-line user text and keep its line breaks."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -69,6 +76,11 @@ def lines_br(text: str | None) -> Markup:
 def localtime(moment: datetime | None, fmt: str = DATE_TIME) -> str:
     """A stored UTC time as the shop's local date and time (or `fmt`); empty for none."""
     return to_local(moment).strftime(fmt) if moment else ""
+
+
+def day_text(day: date | None) -> str:
+    """A calendar day (a report's row, an expense's day) in the same DD-MM-YYYY as localdate."""
+    return day.strftime(DATE) if day else ""
 
 
 def localdate(moment: datetime | None) -> str:
@@ -114,6 +126,8 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         "percent": percent_text,
         "localtime": localtime,
         "localdate": localdate,
+        "day": day_text,
         "lines_br": lines_br,
+        "size": size_text,
         "phone": display_phone,
     }

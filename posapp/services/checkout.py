@@ -26,7 +26,7 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import table, to_local, utcnow, write_transaction
-from posapp.money import parse_money, parse_quantity
+from posapp.money import format_money, parse_money, parse_quantity
 from posapp.services import (
     approvals,
     audit,
@@ -392,7 +392,7 @@ def checkout(session: Session, request: CheckoutRequest, user: User, address: st
     # commit (everything else is expired), so no query reads the sale back.
     with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
         view = resolve_cart(real, request)
-        settled, credit = _settle(real, request, view.priced.total)
+        settled, credit = _settle(real, request, view.priced.total, view.settings)
         reasons = approval_reasons(view, is_admin, credit)
         approvals.require(reasons, user, approver)
         # Approved (or the policy warns): the stock may go negative for this sale.
@@ -424,14 +424,19 @@ class _Settled:
 
 
 def _settle(
-    session: Session, request: CheckoutRequest, total: int
+    session: Session, request: CheckoutRequest, total: int, shop: ShopSettings
 ) -> tuple[_Settled, approvals.Reason | None]:
     """Load the bill's customer, settle the tenders, and check a credit part's limit.
 
     Credit over the limit is not refused here: it is a reason for an admin's approval.
     """
     customer = _bill_customer(session, request.customer_id)
-    settlement = settle(total, request.payments, customer is not None)
+    settlement = settle(
+        total,
+        request.payments,
+        customer is not None,
+        lambda minor: format_money(minor, shop.currency, shop.locale),
+    )
     balance_before = 0
     over_limit: approvals.Reason | None = None
     if customer is not None and settlement.credit:

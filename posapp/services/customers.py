@@ -188,6 +188,12 @@ def _check_phone_free(session: Session, phone: str, customer_id: int | None) -> 
         )
 
 
+def _money(session: Session, minor: int) -> str:
+    """An amount for a message, as the pages write it (₹7,020.00)."""
+    settings = load_settings(session)
+    return format_money(minor, settings.currency, settings.locale)
+
+
 def snapshot(customer: Customer) -> dict[str, Any]:
     """Return the fields worth auditing of a customer."""
     return {
@@ -300,7 +306,7 @@ def update_customer(
             if owed != 0:
                 raise Conflict(
                     f"{customer.name} cannot be archived with a balance of "
-                    f"{money_str(owed)}; settle it first.",
+                    f"{_money(session, owed)}; settle it first.",
                     code="has_balance",
                     details={"balance": money_str(owed)},
                 )

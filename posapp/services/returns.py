@@ -19,7 +19,7 @@ How a return settles (all inside one write transaction):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -659,12 +659,13 @@ def _release_allocations(session: Session, invoice: Invoice) -> dict[int, int]:
     return released
 
 
-def refund_summary(note: CreditNote) -> str:
-    """Say in words where a credit note's money went."""
+def refund_summary(note: CreditNote, money: Callable[[int], str] = money_str) -> str:
+    """Say in words where a credit note's money went, amounts written by `money` (the pages
+    pass the shop's ₹1,000.00 style)."""
     parts = []
     if note.applied:
-        parts.append(f"{money_str(note.applied)} off the balance due")
+        parts.append(f"{money(note.applied)} off the balance due")
     if note.refund:
         where = "in cash" if note.refund_method == "cash" else "to the customer's credit"
-        parts.append(f"{money_str(note.refund)} refunded {where}")
+        parts.append(f"{money(note.refund)} refunded {where}")
     return "; ".join(parts) or "nothing to refund"

@@ -6,7 +6,7 @@ credit part is what the customer owes, a ledger debit, never a payment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from posapp.errors import ValidationError
@@ -31,7 +31,12 @@ class Settlement:
     credit: int  # the part the customer owes (a ledger debit, not a payment)
 
 
-def settle(total: int, payments: Sequence[PaymentRequest] | None, has_customer: bool) -> Settlement:
+def settle(
+    total: int,
+    payments: Sequence[PaymentRequest] | None,
+    has_customer: bool,
+    money: Callable[[int], str] = money_str,
+) -> Settlement:
     """Check tenders against the total: only cash may exceed it, credit needs a customer.
 
     No tenders (None) means one cash payment of the total.
@@ -53,7 +58,7 @@ def settle(total: int, payments: Sequence[PaymentRequest] | None, has_customer: 
     if cash + other < total:
         short = total - cash - other
         raise ValidationError(
-            f"Payments are short of the total by {money_str(short)}.", field="payments"
+            f"Payments are short of the total by {money(short)}.", field="payments"
         )
     change = cash + other - total
     applied: list[PaymentRequest] = []

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from posapp.extensions import db
 from posapp.models.base import ID_DIGITS
+from posapp.money import format_money
 from posapp.services.limits import MAX_PAGE  # keeps OFFSET inside 64 bits (SQLite: a 500)
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.services.shop_settings import logo_data_uri
@@ -37,6 +38,12 @@ def shop_settings() -> ShopSettings:
     if "shop_settings" not in g:
         g.shop_settings = load_settings(db.session)
     return g.shop_settings
+
+
+def money_text(minor: int) -> str:
+    """An amount as the pages write it (₹7,020.00), for flash messages."""
+    settings = shop_settings()
+    return format_money(minor, settings.currency, settings.locale)
 
 
 def shop_logo() -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,10 +12,11 @@ from sqlalchemy import select
 from posapp.dates import day_or_none
 from posapp.errors import DomainError
 from posapp.extensions import db
-from posapp.models import User
+from posapp.models import Customer, User
 from posapp.models.base import local_midnight_utc
-from posapp.services import audit
-from posapp.web import admin_required, id_value, page_arg
+from posapp.money import format_money
+from posapp.services import audit, audit_text
+from posapp.web import admin_required, id_value, page_arg, shop_settings
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 100
@@ -27,6 +29,23 @@ def _midnight(day: date | None, later: int = 0) -> datetime | None:
         return local_midnight_utc(day + timedelta(days=later))
     except (OverflowError, ValueError):
         return None  # a day at the calendar's edge (0001-01-01, 9999-12-31) filters nothing
+
+
+def sentences(entries: Sequence[Any]) -> dict[int, str]:
+    """Each entry's id -> its sentence in the shop's money, with the customers' names looked
+    up once for the page (a sale's entry stores the buyer's id only)."""
+    settings = shop_settings()
+    ids = audit_text.customer_ids([entry.after for entry in entries])
+    named = select(Customer.id, Customer.name).where(Customer.id.in_(ids))
+    names = {row.id: row.name for row in db.session.execute(named)} if ids else {}
+    ctx = audit_text.Context(
+        money=lambda minor: format_money(minor, settings.currency, settings.locale),
+        customers=names,
+    )
+    return {
+        entry.id: audit_text.describe(entry.action, entry.before, entry.after, ctx)
+        for entry in entries
+    }
 
 
 @bp.get("/")
@@ -57,6 +76,7 @@ def index() -> tuple[str, int]:
     return render_template(
         "audit/index.html",
         entries=entries,
+        sentences=sentences(entries),
         total=total,
         page=page,
         pages=max(1, (total + PER_PAGE - 1) // PER_PAGE),

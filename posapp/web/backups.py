@@ -25,6 +25,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from posapp.apidoc import check_answers, documented
+from posapp.documents.filters import size_text
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
 from posapp.maintenance import database, jobs, startup
@@ -106,7 +107,7 @@ def backup_now() -> Response | tuple[str, int]:
     backups.record_event(
         db.session, "backup.create", current_user.id, {"file": info.path.name, "size": info.size}
     )
-    flash(f"Backup written: {info.path.name}.", "success")
+    flash(f"Backup written: {info.path.name} ({size_text(info.size)}).", "success")
     return redirect(url_for("backups.index"))
 
 

@@ -19,7 +19,7 @@ from posapp.gst import state_choices, state_label
 from posapp.models import Customer
 from posapp.money import money_str
 from posapp.services import customers, ledger, ledger_views
-from posapp.web import page_arg, shop_settings
+from posapp.web import money_text, page_arg, shop_settings
 from posapp.web.forms import field_errors, flash_and_redirect, form_state, or_reshow
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -270,7 +270,7 @@ def record_payment(customer_id: int) -> Response:
     )
     settled = len(result.allocations)
     flash(
-        f"Payment of {money_str(result.payment.amount)} recorded"
+        f"Payment of {money_text(result.payment.amount)} recorded"
         + (f"; {settled} bill{'s' if settled != 1 else ''} settled." if settled else "."),
         "success",
     )

@@ -15,7 +15,15 @@ from posapp.extensions import db
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import drawer, invoices, returns
 from posapp.services.pricing import summarise_tax
-from posapp.web import admin_required, document_logo, id_value, page_arg, shop_settings
+from posapp.web import (
+    admin_required,
+    document_logo,
+    id_value,
+    money_text,
+    page_arg,
+    shop_settings,
+)
+from posapp.web.audit import sentences as audit_sentences
 from posapp.web.forms import flash_and_redirect, form_state, or_reshow
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -83,6 +91,7 @@ def _render_detail(
     none = returns.ReturnedSoFar()
     returned = {line.id: done.get(line.id, none).qty_milli for line in invoice.lines}
     returnable = {line.id: line.qty_milli - returned[line.id] for line in invoice.lines}
+    history = invoices.invoice_history(db.session, invoice.id)
     return render_template(
         "invoices/detail.html",
         invoice=invoice,
@@ -91,8 +100,9 @@ def _render_detail(
         returned=returned,
         returnable=returnable,
         credit_notes=invoices.credit_notes_of(db.session, invoice.id),
-        history=invoices.invoice_history(db.session, invoice.id),
-        refund_summary=returns.refund_summary,
+        history=history,
+        sentences=audit_sentences(history),
+        refund_summary=lambda note: returns.refund_summary(note, money_text),
         return_form=return_form
         or {"data": {"refund_method": "cash", "restock": "1"}, "error": None, "fields": {}},
         void_form=void_form or {"data": {}, "error": None, "fields": {}},
@@ -181,7 +191,10 @@ def take_return(invoice_id: int) -> Response:
         reraise={403, 404},
         rollback=True,
     )
-    flash(f"Credit note {note.number} issued: {returns.refund_summary(note)}.", "success")
+    flash(
+        f"Credit note {note.number} issued: {returns.refund_summary(note, money_text)}.",
+        "success",
+    )
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from posapp.documents.filters import day_text
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
@@ -29,7 +30,7 @@ from posapp.services import (
 from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.ledger import local_today
 from posapp.vocabulary import labels
-from posapp.web import admin_required, shop_settings
+from posapp.web import admin_required, money_text, shop_settings
 from posapp.web.forms import or_reshow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -89,8 +90,9 @@ def chart_data(name: str, report: report_framework.Report) -> dict[str, Any] | N
     kind, label_column, value_columns = CHARTS[name]
     titles = [title for title, _ in report.columns]
     at = titles.index(label_column)
+    # Days as the tables show them (DD-MM-YYYY); the CSV keeps ISO for machines.
     labels = [
-        value.isoformat() if isinstance(value, date) else str(value)
+        day_text(value) if isinstance(value, date) else str(value)
         for value in (row[at] for row in report.rows)
     ]
     if name == "tax-by-rate":
@@ -221,7 +223,7 @@ def add_expense() -> Response:
     expense = or_reshow(
         lambda: expenses.add_expense(db.session, request.form, current_user.id), reshow
     )
-    flash(f"Expense of {money_str(expense.amount)} recorded.", "success")
+    flash(f"Expense of {money_text(expense.amount)} recorded.", "success")
     return redirect(url_for("reports.show", name="expenses"))
 
 

@@ -4,7 +4,7 @@
 // #dashboard's data-currency and data-locale (the template writes them from the settings).
 
 import { send } from "./lib/http.js";
-import { moneyFormat } from "./lib/money.js";
+import { axisFormat, moneyFormat } from "./lib/money.js";
 
 const root = document.getElementById("dashboard");
 if (root && window.Chart) start(root);
@@ -14,6 +14,8 @@ function start(root) {
   let stats = null;
   const extras = JSON.parse(document.getElementById("dashboard-extras").textContent);
   const currency = moneyFormat(root.dataset.locale, root.dataset.currency);
+  // Axes in whole rupees; the tooltips keep the paise.
+  const axis = axisFormat(root.dataset.locale, root.dataset.currency);
 
   function money(text) {
     // Display only: the string is exact, the formatter just adds grouping and the symbol.
@@ -34,7 +36,7 @@ function start(root) {
   function scales(colors, moneyAxis, horizontal) {
     const valueAxis = {
       beginAtZero: true,
-      ticks: { color: colors.text, callback: moneyAxis ? function (v) { return currency.format(v); } : undefined },
+      ticks: { color: colors.text, callback: moneyAxis ? function (v) { return axis.format(v); } : undefined },
       grid: { color: colors.grid },
     };
     const categoryAxis = { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } };
@@ -61,7 +63,7 @@ function start(root) {
     make("chart-daily", {
       type: "bar",
       data: {
-        labels: stats.daily.map(function (d) { return d.date.slice(5); }),
+        labels: stats.daily.map(function (d) { return d.date.slice(8, 10) + "-" + d.date.slice(5, 7); }),
         datasets: [{ label: "Sales", data: stats.daily.map(function (d) { return Number(d.sales); }), backgroundColor: colors.series[0] }],
       },
       options: { scales: scales(colors, true), plugins: { legend: { display: false }, tooltip: moneyTooltip() } },

@@ -2,7 +2,7 @@
 // Chart.js. The figures arrive as exact decimal strings; Number() only places bars and points.
 // The shop's currency and locale come from the canvas's data-currency and data-locale.
 
-import { moneyFormat } from "./lib/money.js";
+import { axisFormat, moneyFormat } from "./lib/money.js";
 
 const canvas = document.getElementById("report-chart");
 const source = document.getElementById("report-chart-data");
@@ -11,6 +11,8 @@ if (canvas && source && window.Chart) start(canvas, source);
 function start(canvas, source) {
   const spec = JSON.parse(source.textContent);
   const currency = moneyFormat(canvas.dataset.locale, canvas.dataset.currency);
+  // Axes in whole rupees: "₹12,000.00" on every tick only crowds the chart.
+  const axis = axisFormat(canvas.dataset.locale, canvas.dataset.currency);
   let chart = null;
 
   function palette() {
@@ -56,7 +58,7 @@ function start(canvas, source) {
         x: { ticks: { color: colors.text, autoSkip: true }, grid: { display: false } },
         y: {
           beginAtZero: true,
-          ticks: { color: colors.text, callback: function (v) { return currency.format(v); } },
+          ticks: { color: colors.text, callback: function (v) { return axis.format(v); } },
           grid: { color: colors.grid },
         },
       };

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
+  axisFormat,
   checkDiscount,
   checkQuantity,
   formatFixed,
@@ -139,5 +140,14 @@ describe("parseTendered", () => {
     assert.equal(parseTendered("-1"), null);
     assert.equal(parseTendered("abc"), null);
     assert.equal(parseTendered(""), null);
+  });
+});
+
+describe("axisFormat", () => {
+  it("writes chart axes in whole rupees, grouped the Indian way", () => {
+    assert.equal(axisFormat("en-IN", "INR").format(1250000), "₹12,50,000");
+    assert.equal(axisFormat("en-IN", "INR").format(0), "₹0");
+    assert.equal(axisFormat("en-US", "USD").format(1500), "$1,500");
+    assert.equal(axisFormat("xx-bad", "NOPE").format(10), "₹10");
   });
 });

@@ -314,3 +314,14 @@ def test_stock_is_taken_one_product_at_a_time_without_update_returning(
     db.session.expire_all()
     assert db.session.get(Product, rice.id).stock_milli == 7000
     assert db.session.get(Product, dal.id).stock_milli == 500
+
+
+def test_short_payment_says_the_shortfall_as_money(admin: User) -> None:
+    product = make_product(db.session, price="7020")
+    with pytest.raises(ValidationError) as info:
+        sell(
+            admin,
+            {"product_id": product.id, "quantity": 1},
+            payments=[{"method": "upi", "amount": "20"}],
+        )
+    assert info.value.message == "Payments are short of the total by ₹7,000.00."

@@ -97,6 +97,7 @@ def test_a_customer_with_a_balance_cannot_be_archived(admin: User) -> None:
     with pytest.raises(Conflict) as info:
         customers.update_customer(db.session, customer.id, {"archived": True}, admin)
     assert info.value.code == "has_balance"
+    assert "with a balance of ₹100.00;" in info.value.message
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).archived is False
     ledger.record_payment(db.session, customer.id, {"amount": "100", "method": "cash"}, admin)

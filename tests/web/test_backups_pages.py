@@ -24,6 +24,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from posapp import winfs
+from posapp.documents.filters import size_text
 from posapp.extensions import db
 from posapp.maintenance import database, startup
 from posapp.maintenance import gate as maintenance_gate
@@ -63,7 +64,12 @@ def test_backup_now_writes_a_verified_copy_lists_it_and_audits_it(
     assert name.endswith("-manual.db")
     assert backups.integrity_ok(data_dir / "backups" / name) == []
     page = client.get("/backups/").get_data(as_text=True)
-    assert name in page and "manual" in page and "KB" in page
+    assert name in page and "manual" in page
+    # The list says the size the way the backup's own message does.
+    size = (data_dir / "backups" / name).stat().st_size
+    shown = size_text(size)
+    assert f'<td class="text-end num" data-size>{shown}</td>' in page
+    assert f"Backup written: {name} ({shown})." in page
     assert 'data-offsite="none"' in page
     assert "backup.create" in actions()
 
@@ -574,3 +580,12 @@ def test_a_restore_upload_over_the_app_wide_8_mb_goes_through_the_shipped_app(
     )
     assert response.status_code == 302, response.status_code
     assert set(db.session.scalars(select(Product.name))) == {"In the big file"}
+
+
+def test_sizes_read_like_the_backup_message() -> None:
+    # static/js/backups.js sizeText: MB with one decimal from 1 MB, whole KB rounded up below.
+    assert size_text(1) == "1 KB"
+    assert size_text(640 * 1024) == "640 KB"
+    assert size_text(1024 * 1024 - 1) == "1024 KB"
+    assert size_text(1024 * 1024) == "1.0 MB"
+    assert size_text(12_900_000) == "12.3 MB"

@@ -126,6 +126,7 @@ def test_payment_from_the_customer_page_settles_and_prints_a_receipt(
     assert response.headers["Location"].endswith(f"/customers/payments/{payment.id}/receipt")
     receipt = cashier_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "PAYMENT RECEIPT" in receipt
+    assert "Payment of ₹500.00 recorded" in receipt  # the flash writes money like the page
     assert "₹500.00" in receipt and "Kept as advance" in receipt and "₹200.00" in receipt
     pdf = cashier_client.get(f"/customers/payments/{payment.id}/pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

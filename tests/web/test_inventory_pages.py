@@ -47,7 +47,7 @@ def test_receive_stock_adds_stock_and_shows_the_purchase(admin_client: FlaskClie
     )
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "PUR-000001" in page and "2027-01-31" in page and "L7" in page
+    assert "PUR-000001" in page and "31-01-2027" in page and "L7" in page
     assert stock(rice) == 40_000
     assert db.session.get(Product, rice.id).cost == 4600
 
@@ -91,7 +91,7 @@ def test_receive_stock_records_the_supplier_gstin_and_input_tax(
     )
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "29AAGCB7383J1Z4" in page and "29 – Karnataka" in page and "2026-11-30" in page
+    assert "29AAGCB7383J1Z4" in page and "29 – Karnataka" in page and "30-11-2026" in page
     # 3 × 10.01 = 30.03 taxable; IGST 18 % = 5.41; the bill 35.44
     assert re.search(r"data-purchase-taxable>₹30.03<", page)
     assert re.search(r"data-purchase-igst>₹5.41<", page)

@@ -131,10 +131,38 @@ def test_return_form_issues_a_credit_note_and_shows_what_is_left(
     )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "CN" in html and "refunded in cash" in html
+    assert "CN" in html and "₹10.00 refunded in cash" in html
     assert f'data-returnable="{line_id}">3<' in html
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock_milli == 7_000
+
+
+def test_status_says_partly_returned_then_returned_on_the_page_and_the_list(
+    client: FlaskClient, admin: User
+) -> None:
+    product = make_product(db.session, price="10.00", opening_stock="10")
+    invoice = sell(admin, product, 4)
+    line_id = invoice.lines[0].id
+    login(client, "admin")
+
+    def shown() -> tuple[str, str]:
+        page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+        listed = client.get("/invoices/").get_data(as_text=True)
+        row = listed[listed.index(f'data-invoice="{invoice.number}"') :].split("</tr>")[0]
+        return page.split("</h1>")[0], row
+
+    page, row = shown()
+    assert "Partly returned" not in page and "Partly returned" not in row
+    for quantity in ("1", "3"):
+        client.post(
+            f"/invoices/{invoice.id}/return",
+            data={f"qty-{line_id}": quantity, "refund_method": "cash", "restock": "1"},
+        )
+        page, row = shown()
+        if quantity == "1":
+            assert "data-partly-returned" in page and "Partly returned" in row
+    assert "Partly returned" not in page and "Partly returned" not in row
+    assert ">Returned</span>" in page and ">Returned</span>" in row
 
 
 def test_over_return_is_409_and_writes_nothing(client: FlaskClient, admin: User) -> None:
@@ -279,3 +307,26 @@ def test_duplicate_copies_are_audited_and_originals_are_not(
         (cashier.id, invoice.id, "pdf"),
         (cashier.id, invoice.id, "receipt"),
     ]
+
+
+def test_history_and_audit_log_say_what_happened_in_words_and_rupees(
+    client: FlaskClient, admin: User
+) -> None:
+    from posapp.services import ledger
+
+    product = make_product(db.session, price="512.00")
+    sunita = make_customer(db.session, admin, name="Sunita Devi", credit_limit="2000")
+    invoice = sell(
+        admin, product, 1, customer_id=sunita.id, payments=[{"method": "credit", "amount": "512"}]
+    )
+    ledger.record_payment(db.session, sunita.id, {"amount": "1000", "method": "upi"}, admin)
+    login(client, "admin")
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    history = page[page.index('id="history-title"') :].split("</table>")[0]
+    assert f"Sale {invoice.number} of ₹512.00 to Sunita Devi, ₹512.00 on credit" in history
+    assert "51200" not in history and "{" not in history
+    log = client.get("/audit/").get_data(as_text=True)
+    assert "Payment of ₹1,000.00 by UPI, ₹488.00 kept as an advance" in log
+    assert f"Sale {invoice.number} of ₹512.00 to Sunita Devi" in log
+    # The stored data stays reachable for checking the log, folded away.
+    assert "Stored data" in log and "amount&#34;: 100000" in log

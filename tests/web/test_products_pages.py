@@ -347,7 +347,7 @@ def test_product_page_shows_barcode_sales_and_expiry(admin_client: FlaskClient, 
     html = admin_client.get(f"/products/{product.id}").get_data(as_text=True)
     assert f"/products/{product.id}/barcode.svg" in html
     assert re.search(r"data-sales-30>3 pcs sold on 1 bill for ₹75.00", html)
-    assert "expired on 2001-01-01" in html
+    assert "expired on 01-01-2001" in html
     svg = admin_client.get(f"/products/{product.id}/barcode.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 

@@ -66,6 +66,7 @@ def test_expenses_are_added_listed_and_neutralised(admin_client: FlaskClient) ->
     assert response.status_code == 302
     page = admin_client.get("/reports/expenses").get_data(as_text=True)
     assert "electricity" in page and "1,250.50" in page
+    assert "Expense of ₹1,250.50 recorded." in page  # the flash writes money like the table
     csv = admin_client.get("/reports/expenses?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in csv and "1250.50" in csv
     bad = admin_client.post(
@@ -134,3 +135,20 @@ def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
     ]
     plain = admin_client.get("/reports/profit-and-loss").get_data(as_text=True)
     assert "report-chart" not in plain and "chart.umd.min.js" not in plain
+
+
+def test_days_read_dd_mm_yyyy_on_the_page_and_chart_but_iso_in_the_csv(
+    admin_client: FlaskClient,
+) -> None:
+    import json
+    import re
+
+    today = local_today()
+    html = admin_client.get("/reports/sales-by-day").get_data(as_text=True)
+    raw = re.search(r'id="report-chart-data">(.*?)</script>', html, re.S)
+    assert raw and json.loads(raw.group(1))["labels"] == [today.strftime("%d-%m-%Y")]
+    table = html[html.index("<tbody") :]
+    assert f'<td class="text-nowrap">{today.strftime("%d-%m-%Y")}</td>' in table
+    assert today.isoformat() not in table
+    csv = admin_client.get("/reports/sales-by-day?format=csv").get_data(as_text=True)
+    assert today.isoformat() in csv  # machines read ISO

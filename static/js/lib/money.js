@@ -44,6 +44,16 @@ export function moneyFormat(locale, currency) {
   }
 }
 
+/** The same currency style without paise, for chart axes (₹12,000 not ₹12,000.00). */
+export function axisFormat(locale, currency) {
+  const whole = { style: "currency", currency: currency || "INR", minimumFractionDigits: 0, maximumFractionDigits: 0 };
+  try {
+    return new Intl.NumberFormat(locale || "en-IN", whole);
+  } catch {
+    return new Intl.NumberFormat("en-IN", { ...whole, currency: "INR" });
+  }
+}
+
 /** Format paise for people: the rupees go through Intl as a BigInt, the paise as digits. */
 export function formatMoney(paise, format) {
   const abs = Math.abs(paise);

@@ -1,0 +1,439 @@
+"""Audit entries in words: "Payment of ₹1,000.00 by UPI", not the JSON the log stores.
+
+The log keeps each entry's before/after as JSON with money in paise (that text is hash-chained
+and never changes); the audit page and an invoice's history read it through `describe`. Each
+action in vocabulary.AUDIT_ACTIONS has its own describer here (a test holds the two lists
+together); an entry whose data a describer cannot read, or an action written by a newer
+version, falls back to the action's label and its fields in plain words, so a page never fails
+on an old or odd row. Flask-free: the caller passes how money is written and customers' names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from posapp.vocabulary import AUDIT_ACTIONS, PAYMENT_METHOD_LABELS, audit_action
+
+Money = Callable[[int], str]
+# Fields stored in minor units (paise): the fallback writes these as money.
+MONEY_KEYS = frozenset(
+    {
+        "amount", "applied", "balance_due", "cost", "counted", "credit", "credit_limit",
+        "credit_reversed", "discount", "expected", "mrp", "opening_balance", "opening_float",
+        "over_short", "paid", "price", "refund", "tax", "tendered", "total", "advance",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a describer may use besides the entry: money formatting and customers' names."""
+
+    money: Money
+    customers: Mapping[int, str] = field(default_factory=dict)
+
+    def customer(self, customer_id: Any) -> str:
+        """A customer's name, "customer #7" when unknown."""
+        if not isinstance(customer_id, int):
+            return ""
+        return self.customers.get(customer_id, f"customer #{customer_id}")
+
+
+Data = Mapping[str, Any]
+Describer = Callable[[Data, Data, Context], str]
+
+
+def _method(method: Any) -> str:
+    return PAYMENT_METHOD_LABELS.get(str(method), str(method))
+
+
+def _m(ctx: Context, value: Any) -> str:
+    # Money fields are ints by construction; anything else is shown as stored.
+    return (
+        ctx.money(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    )
+
+
+def _with(text: str, extra: str) -> str:
+    return f"{text} {extra}" if extra else text
+
+
+def _reason(data: Data) -> str:
+    return f"— {data['reason']}" if data.get("reason") else ""
+
+
+# --- sales and invoices --------------------------------------------------------------------------
+
+
+def _sale_create(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Sale {after['number']} of {_m(ctx, after['total'])}"
+    if after.get("customer_id"):
+        text += f" to {ctx.customer(after['customer_id'])}"
+    if after.get("credit"):
+        text += f", {_m(ctx, after['credit'])} on credit"
+    if after.get("discount"):
+        text += f", {_m(ctx, after['discount'])} discount"
+    return text
+
+
+def _sale_discount(before: Data, after: Data, ctx: Context) -> str:
+    who = f" by {after['cashier']}" if after.get("cashier") else ""
+    return f"Discount above the shop's limit on {after['number']}{who}"
+
+
+def _sale_void(before: Data, after: Data, ctx: Context) -> str:
+    text = "Sale voided"
+    if after.get("credit_reversed"):
+        text += f", {_m(ctx, after['credit_reversed'])} of credit taken back"
+    return _with(text, _reason(after))
+
+
+def _credit_note(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Return {after['credit_note']} of {_m(ctx, after['total'])}"
+    if after.get("refund"):
+        text += f", {_m(ctx, after['refund'])} refunded by {_method(after.get('refund_method'))}"
+    if after.get("applied"):
+        text += f", {_m(ctx, after['applied'])} off the amount due"
+    return text
+
+
+def _invoice_reprint(before: Data, after: Data, ctx: Context) -> str:
+    return f"{after['number']} printed again ({after.get('copy', 'copy')})"
+
+
+def _held_park(before: Data, after: Data, ctx: Context) -> str:
+    items = len(after.get("items") or [])
+    label = f" “{after['label']}”" if after.get("label") else ""
+    return f"Bill{label} put on hold with {items} item{'s' if items != 1 else ''}"
+
+
+def _held_recall(before: Data, after: Data, ctx: Context) -> str:
+    label = f" “{after['label']}”" if after.get("label") else ""
+    return f"Held bill{label} recalled"
+
+
+def _drawer_sale(before: Data, after: Data, ctx: Context) -> str:
+    return f"Drawer opened for {after['number']}, {_m(ctx, after.get('tendered'))} tendered"
+
+
+def _drawer_no_sale(before: Data, after: Data, ctx: Context) -> str:
+    return _with("Drawer opened without a sale", _reason(after))
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+def _customer_payment(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Payment of {_m(ctx, after['amount'])} by {_method(after['method'])}"
+    if after.get("advance"):
+        text += f", {_m(ctx, after['advance'])} kept as an advance"
+    return text
+
+
+def _customer_adjustment(before: Data, after: Data, ctx: Context) -> str:
+    amount = after["amount"]
+    way = "raised" if amount > 0 else "lowered"
+    return _with(f"Balance {way} by {_m(ctx, abs(amount))}", _reason(after))
+
+
+def _customer_create(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Customer {after['name']} added"
+    if after.get("credit_limit"):
+        text += f", credit limit {_m(ctx, after['credit_limit'])}"
+    if after.get("opening_balance"):
+        text += f", opening balance {_m(ctx, after['opening_balance'])}"
+    return text
+
+
+def _customer_update(before: Data, after: Data, ctx: Context) -> str:
+    name = after.get("name") or before.get("name") or ""
+    return _changes(f"Customer {name} changed", before, after, ctx)
+
+
+# --- cash ------------------------------------------------------------------------------------
+
+
+def _cash_open(before: Data, after: Data, ctx: Context) -> str:
+    return f"Drawer opened with a float of {_m(ctx, after['opening_float'])}"
+
+
+def _cash_close(before: Data, after: Data, ctx: Context) -> str:
+    over = after.get("over_short", 0)
+    state = (
+        "exact"
+        if not over
+        else (f"over by {_m(ctx, over)}" if over > 0 else f"short by {_m(ctx, -over)}")
+    )
+    return (
+        f"Drawer closed: {_m(ctx, after['counted'])} counted, "
+        f"{_m(ctx, after['expected'])} expected ({state})"
+    )
+
+
+def _cash_pay_in(before: Data, after: Data, ctx: Context) -> str:
+    return _with(f"{_m(ctx, after['amount'])} paid into the drawer", _reason(after))
+
+
+def _cash_pay_out(before: Data, after: Data, ctx: Context) -> str:
+    return _with(f"{_m(ctx, after['amount'])} paid out of the drawer", _reason(after))
+
+
+def _expense(before: Data, after: Data, ctx: Context) -> str:
+    note = f" ({after['note']})" if after.get("note") else ""
+    return f"Expense of {_m(ctx, after['amount'])} for {after['category']}{note}"
+
+
+# --- catalog and stock -----------------------------------------------------------------------
+
+
+def _product_create(before: Data, after: Data, ctx: Context) -> str:
+    return f"Product {after['name']} added at {_m(ctx, after['price'])}"
+
+
+def _product_update(before: Data, after: Data, ctx: Context) -> str:
+    name = after.get("name") or before.get("name") or ""
+    return _changes(f"Product {name} changed", before, after, ctx)
+
+
+def _product_import(before: Data, after: Data, ctx: Context) -> str:
+    return f"Products imported: {after.get('created', 0)} added, {after.get('updated', 0)} changed"
+
+
+def _product_rerate(before: Data, after: Data, ctx: Context) -> str:
+    rate = after["tax_rate_bp"] / 100
+    return f"Tax rate of {after['count']} products set to {rate:g}%"
+
+
+def _category_create(before: Data, after: Data, ctx: Context) -> str:
+    return f"Category {after['name']} added"
+
+
+def _category_rename(before: Data, after: Data, ctx: Context) -> str:
+    return f"Category {before['name']} renamed to {after['name']}"
+
+
+def _category_delete(before: Data, after: Data, ctx: Context) -> str:
+    return f"Category {before['name']} deleted"
+
+
+def _stock(verb: str) -> Describer:
+    def describe_stock(before: Data, after: Data, ctx: Context) -> str:
+        note = f" ({after['note']})" if after.get("note") else ""
+        return f"{verb}{note}"
+
+    return describe_stock
+
+
+def _stock_purchase(before: Data, after: Data, ctx: Context) -> str:
+    lines = after.get("lines", 0)
+    return (
+        f"Purchase {after['number']} received: {lines} line{'s' if lines != 1 else ''}, "
+        f"{_m(ctx, after['total'])}"
+    )
+
+
+def _stock_count(before: Data, after: Data, ctx: Context) -> str:
+    return f"Stock count: {after['counted']} products counted, {after['changed']} corrected"
+
+
+# --- people, access and the shop ---------------------------------------------------------------
+
+
+def _plain(text: str) -> Describer:
+    def describe_plain(before: Data, after: Data, ctx: Context) -> str:
+        return text
+
+    return describe_plain
+
+
+def _from_address(text: str) -> Describer:
+    def describe_login(before: Data, after: Data, ctx: Context) -> str:
+        return f"{text} from {after['address']}" if after.get("address") else text
+
+    return describe_login
+
+
+def _login_failed(before: Data, after: Data, ctx: Context) -> str:
+    return f"Wrong password for {after.get('username', '?')} from {after.get('address', '?')}"
+
+
+def _user_create(before: Data, after: Data, ctx: Context) -> str:
+    return f"User {after['username']} added as {after['role']}"
+
+
+def _user_role(before: Data, after: Data, ctx: Context) -> str:
+    return f"Role changed from {before['role']} to {after['role']}"
+
+
+def _password(text: str) -> Describer:
+    def describe_password(before: Data, after: Data, ctx: Context) -> str:
+        revoked = after.get("tokens_revoked") or 0
+        return f"{text}; {revoked} API token{'s' if revoked != 1 else ''} revoked"
+
+    return describe_password
+
+
+def _recovery(before: Data, after: Data, ctx: Context) -> str:
+    return f"Recovery code used; {after['codes_left']} left"
+
+
+def _token(verb: str, side: str) -> Describer:
+    def describe_token(before: Data, after: Data, ctx: Context) -> str:
+        data = before if side == "before" else after
+        return f"API token “{data.get('name', '')}” {verb}"
+
+    return describe_token
+
+
+def _backup(verb: str) -> Describer:
+    def describe_backup(before: Data, after: Data, ctx: Context) -> str:
+        what = after.get("file") or after.get("source") or ""
+        size = after.get("size")
+        mb = f" ({size / (1024 * 1024):.1f} MB)" if isinstance(size, int) else ""
+        return f"{verb} {what}{mb}".rstrip()
+
+    return describe_backup
+
+
+def _export(before: Data, after: Data, ctx: Context) -> str:
+    return f"Exported {after.get('what', 'data')}" + (
+        f" to {after['to']}" if after.get("to") else ""
+    )
+
+
+def _settings(title: str) -> Describer:
+    def describe_settings(before: Data, after: Data, ctx: Context) -> str:
+        return _changes(title, before, after, ctx)
+
+    return describe_settings
+
+
+DESCRIBERS: dict[str, Describer] = {
+    "backup.create": _backup("Backup made:"),
+    "backup.download": _backup("Backup downloaded:"),
+    "backup.restore": _backup("Restored from"),
+    "cash_session.close": _cash_close,
+    "cash_session.open": _cash_open,
+    "cash_session.pay_in": _cash_pay_in,
+    "cash_session.pay_out": _cash_pay_out,
+    "category.create": _category_create,
+    "category.delete": _category_delete,
+    "category.rename": _category_rename,
+    "credit_note.create": _credit_note,
+    "customer.adjustment": _customer_adjustment,
+    "customer.create": _customer_create,
+    "customer.payment": _customer_payment,
+    "customer.update": _customer_update,
+    "drawer.no_sale": _drawer_no_sale,
+    "drawer.sale": _drawer_sale,
+    "expense.create": _expense,
+    "export.create": _export,
+    "held_bill.park": _held_park,
+    "held_bill.recall": _held_recall,
+    "invoice.reprint": _invoice_reprint,
+    "login.failed": _login_failed,
+    "login.logout": _plain("Logged out"),
+    "login.ok": _from_address("Logged in"),
+    "login.two_step_failed": _from_address("Wrong two-step code"),
+    "product.create": _product_create,
+    "product.import": _product_import,
+    "product.rerate": _product_rerate,
+    "product.update": _product_update,
+    "sale.create": _sale_create,
+    "sale.discount_above_threshold": _sale_discount,
+    "sale.void": _sale_void,
+    "settings.admin_two_step_required": _settings("Two-step rule for admins changed"),
+    "settings.api_token_days": _settings("API token lifetime changed"),
+    "settings.cash": _settings("Cash session rule changed"),
+    "settings.change": _settings("Shop settings changed"),
+    "settings.inventory": _settings("Stock settings changed"),
+    "settings.network": _settings("Network settings changed"),
+    "settings.offsite_backup_dir": _settings("Off-site backup folder changed"),
+    "settings.printer": _settings("Printer settings changed"),
+    "settings.session_timeout": _settings("Session timeout changed"),
+    "stock.adjust_count": _stock("Stock corrected after a count"),
+    "stock.adjust_damage": _stock("Damaged stock written off"),
+    "stock.adjust_loss": _stock("Lost stock written off"),
+    "stock.count": _stock_count,
+    "stock.opening": _stock("Opening stock booked"),
+    "stock.purchase": _stock_purchase,
+    "token.create": _token("created", "after"),
+    "token.logout": _token("logged out", "before"),
+    "token.revoke": _token("revoked", "before"),
+    "user.activate": _plain("User activated"),
+    "user.create": _user_create,
+    "user.deactivate": _plain("User deactivated"),
+    "user.password_change": _password("Password changed"),
+    "user.password_reset": _password("Password reset; a new one is due at the next login"),
+    "user.recovery_code_used": _recovery,
+    "user.role": _user_role,
+    "user.two_step_off": _plain("Two-step login turned off"),
+    "user.two_step_on": _plain("Two-step login turned on"),
+}
+
+
+def _value(key: str, value: Any, ctx: Context) -> str:
+    if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return ctx.money(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _words(key: str) -> str:
+    return key.removesuffix("_milli").removesuffix("_bp").replace("_", " ")
+
+
+def _changes(title: str, before: Data, after: Data, ctx: Context) -> str:
+    """The title, then each field that changed ("price ₹10.00 → ₹12.00"), or each value."""
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        if key in before and key in after:
+            if before[key] != after[key]:
+                old, new = _value(key, before[key], ctx), _value(key, after[key], ctx)
+                parts.append(f"{_words(key)} {old} → {new}")
+        elif key in after:
+            parts.append(f"{_words(key)} {_value(key, after[key], ctx)}")
+        else:
+            parts.append(f"{_words(key)} was {_value(key, before[key], ctx)}")
+    return f"{title}: {'; '.join(parts)}" if parts else title
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"data": text}
+    return data if isinstance(data, dict) else {"data": data}
+
+
+def describe(action: str, before: str | None, after: str | None, ctx: Context) -> str:
+    """One stored entry (its action and JSON texts) as a sentence a shop owner reads."""
+    name = audit_action(action)
+    old, new = _load(before), _load(after)
+    describer = DESCRIBERS.get(name)
+    if describer is not None:
+        try:
+            return describer(old, new, ctx)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # an older row without a field this version expects: the plain words below
+    return _changes(AUDIT_ACTIONS.get(name, name), old, new, ctx)
+
+
+def customer_ids(afters: list[str | None]) -> set[int]:
+    """The customers entries mention (a sale's buyer), for the caller to look their names up."""
+    ids: set[int] = set()
+    for text in afters:
+        value = _load(text).get("customer_id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.add(value)
+    return ids
