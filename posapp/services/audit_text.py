@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from posapp.errors import ValidationError
+from posapp.money import parse_money
 from posapp.vocabulary import AUDIT_ACTIONS, PAYMENT_METHOD_LABELS, audit_action
 
 Money = Callable[[int], str]
@@ -311,6 +313,36 @@ def _settings(title: str) -> Describer:
     return describe_settings
 
 
+def _sale_override(before: Data, after: Data, ctx: Context) -> str:
+    reasons = [r.get("message", "") for r in after.get("reasons", []) if isinstance(r, dict)]
+    text = f"Sale {after.get('number', '?')} approved by {after.get('approved_by', '?')}"
+    if after.get("cashier") and after.get("cashier") != after.get("approved_by"):
+        text += f" for {after['cashier']}"
+    return text + (f": {'; '.join(reasons)}" if reasons else "")
+
+
+def _stored_price(ctx: Context, text: Any) -> str:
+    # Prices changed at the till are stored as money strings ("110.00"), not paise.
+    try:
+        return ctx.money(parse_money(text))
+    except (ValidationError, TypeError):
+        return str(text)
+
+
+def _sale_price_change(before: Data, after: Data, ctx: Context) -> str:
+    lines = [
+        f"{line.get('name', '?')} {_stored_price(ctx, line.get('old_price'))} → "
+        f"{_stored_price(ctx, line.get('new_price'))}"
+        for line in after.get("lines", [])
+        if isinstance(line, dict)
+    ]
+    return f"Price changed at the till on sale {after.get('number', '?')}: " + "; ".join(lines)
+
+
+def _pin_failed(before: Data, after: Data, ctx: Context) -> str:
+    return f"Wrong till PIN for {after.get('username', '?')} from {after.get('address', '?')}"
+
+
 DESCRIBERS: dict[str, Describer] = {
     "backup.create": _backup("Backup made:"),
     "backup.download": _backup("Backup downloaded:"),
@@ -344,6 +376,8 @@ DESCRIBERS: dict[str, Describer] = {
     "product.update": _product_update,
     "sale.create": _sale_create,
     "sale.discount_above_threshold": _sale_discount,
+    "sale.override": _sale_override,
+    "sale.price_change": _sale_price_change,
     "sale.void": _sale_void,
     "settings.admin_two_step_required": _settings("Two-step rule for admins changed"),
     "settings.api_token_days": _settings("API token lifetime changed"),
@@ -353,6 +387,7 @@ DESCRIBERS: dict[str, Describer] = {
     "settings.network": _settings("Network settings changed"),
     "settings.offsite_backup_dir": _settings("Off-site backup folder changed"),
     "settings.printer": _settings("Printer settings changed"),
+    "settings.scale": _settings("Scale label settings changed"),
     "settings.session_timeout": _settings("Session timeout changed"),
     "stock.adjust_count": _stock("Stock corrected after a count"),
     "stock.adjust_damage": _stock("Damaged stock written off"),
@@ -367,6 +402,9 @@ DESCRIBERS: dict[str, Describer] = {
     "user.create": _user_create,
     "user.deactivate": _plain("User deactivated"),
     "user.password_change": _password("Password changed"),
+    "user.pin_clear": _plain("Till PIN cleared"),
+    "user.pin_failed": _pin_failed,
+    "user.pin_set": _plain("Till PIN set"),
     "user.password_reset": _password("Password reset; a new one is due at the next login"),
     "user.recovery_code_used": _recovery,
     "user.role": _user_role,

@@ -86,7 +86,7 @@ def test_credit_sale_found_by_phone_then_settled_on_the_customer_page(
     page.keyboard.press("F9")
     # Over the limit an admin must approve; the cashier goes back to the bill (Esc).
     expect(page.locator("#approval-dialog")).to_be_visible()
-    expect(page.locator("#approval-reasons")).to_contain_text("over the credit limit")
+    expect(page.locator("#approval-reasons")).to_contain_text("over the limit: credit left ₹250.00")
     page.keyboard.press("Escape")
     alert = page.locator("#checkout-alert")
     expect(alert).to_contain_text("over the limit: credit left ₹250.00 of ₹400.00")
