@@ -79,7 +79,9 @@ def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
     """Validate the low-stock default and the stock policy (shared with the stock page)."""
     values: dict[str, Any] = {}
     policy = str(data.get("stock_policy") or "").strip()
-    if policy in STOCK_POLICIES:
+    if "stock_policy" not in data:
+        pass  # a form or client that does not send the policy leaves it as it is
+    elif policy in STOCK_POLICIES:
         values["stock_policy"] = policy
     else:
         errors["stock_policy"] = 'Choose "block" or "warn" for a sale when stock is short.'
@@ -203,6 +205,8 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     else:
         values["invoice_layout"] = layout
     for key in PERCENT_FIELDS:
+        if key != "discount_audit_percent" and key not in data:
+            continue  # the cashier limits, added later: a form without them leaves them be
         threshold = str(data.get(key) or "").strip()
         if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
             errors[key] = "A whole percentage from 0 to 100."

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from posapp.errors import CreditLimitExceeded, Forbidden, ValidationError
+from posapp.errors import Forbidden, ValidationError
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, Product, User
 from posapp.services import checkout, customers, ledger, shop_settings
+from posapp.services.approvals import ApprovalRequired
 from posapp.services.settings import load_settings
 from tests.factories import make_product, next_phone
 
@@ -50,17 +51,12 @@ def test_a_new_customer_gets_the_shops_default_limit_at_once(cashier: User) -> N
     sell_on_credit(cashier, customer, product, "1999.00")
     assert ledger.balance(db.session, customer.id) == 199_900
     # One rupee more than the limit allows is refused in words, with what is left.
-    with pytest.raises(CreditLimitExceeded) as info:
+    # (From a cashier it needs an admin's PIN; the reason is the limit's own words.)
+    with pytest.raises(ApprovalRequired) as info:
         sell_on_credit(cashier, customer, make_product(db.session, price="2.00"), "2.00")
     assert "credit left ₹1.00 of ₹2,000.00" in info.value.message
     assert "Put at most ₹1.00 on credit" in info.value.message
-    assert info.value.details == {
-        "customer_id": customer.id,
-        "limit": "2000.00",
-        "balance": "1999.00",
-        "requested": "2.00",
-        "available": "1.00",
-    }
+    assert [r["code"] for r in info.value.details["reasons"]] == ["credit_limit"]
     assert count(Invoice) == 1
 
 
@@ -85,11 +81,11 @@ def test_the_shops_setting_is_what_every_new_customer_gets(admin: User, cashier:
     assert new_customer(admin, credit_limit="7500.50").credit_limit == 750_050
 
 
-def test_zero_is_no_credit_and_none_is_no_limit(admin: User) -> None:
+def test_zero_is_no_credit_and_none_is_no_limit(admin: User, cashier: User) -> None:
     nothing = new_customer(admin, credit_limit="0.00")
-    with pytest.raises(CreditLimitExceeded) as info:
-        sell_on_credit(admin, nothing, make_product(db.session, price="10.00"), "10.00")
-    assert info.value.message.startswith("Ramu Kaka: credit limit ₹0.00 — no credit allowed.")
+    with pytest.raises(ApprovalRequired) as info:
+        sell_on_credit(cashier, nothing, make_product(db.session, price="10.00"), "10.00")
+    assert "Ramu Kaka: credit limit ₹0.00 — no credit allowed." in info.value.message
     assert "no credit limit" not in info.value.message
     assert count(Invoice) == 0
     # null through the update (the API's no limit) lifts it; a number sets it back.

@@ -91,8 +91,10 @@ export async function holdBill(till) {
   clearBill(till);
   heldMessage(till, "");
   announce(till, `Bill held${result.data.label ? `: ${result.data.label}` : ""}. New bill started.`);
-  await loadHeld(till);
+  // Focus first: the next customer's scan can start at once, and a key the cashier presses
+  // while the list reloads (e.g. opening Held bills) is not taken back by a late focus.
   focusScan(till);
+  await loadHeld(till);
 }
 
 async function recallHeld(till, id) {
