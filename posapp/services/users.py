@@ -201,6 +201,33 @@ def throttle_wait(session: Session, username: str, address: str) -> timedelta | 
     return wait if wait > timedelta(0) else None
 
 
+def _refuse_while_throttled(session: Session, key: str, address: str, what: str) -> None:
+    """Raise LockedOut (429) while `key` from `address` must wait; `what` names the failures."""
+    wait = throttle_wait(session, key, address)
+    if wait is not None:
+        minutes = int(wait.total_seconds() // 60) + 1
+        raise LockedOut(
+            f"Too many {what}. Try again in {minutes} minute(s).",
+            details={"retry_after": int(wait.total_seconds()) + 1},
+        )
+
+
+def _record_failure(
+    session: Session, action: str, key: str, typed: str, address: str, user: User | None
+) -> None:
+    """Count a failed attempt for the throttle and audit it (in the caller's transaction)."""
+    name, addr = _attempt_key(key, address)
+    session.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
+    audit.record(
+        session,
+        action,
+        user_id=user.id if user is not None else None,
+        entity="user",
+        entity_id=user.id if user is not None else None,
+        after={"username": typed[:ATTEMPT_KEY_LENGTH], "address": addr},
+    )
+
+
 def authenticate(session: Session, username: str, password: str, address: str = "?") -> User:
     """Check a password from a client address; throttle repeated failures (429).
 
@@ -209,13 +236,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     in the same sequence, and both are audited as login.failed with the address.
     """
     username = (username or "").strip()
-    wait = throttle_wait(session, username, address)
-    if wait is not None:
-        minutes = int(wait.total_seconds() // 60) + 1
-        raise LockedOut(
-            f"Too many failed logins. Try again in {minutes} minute(s).",
-            details={"retry_after": int(wait.total_seconds()) + 1},
-        )
+    _refuse_while_throttled(session, username, address, "failed logins")
     user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None or not user.active:
         # The same scrypt work as a real check, so timing does not tell either.
@@ -245,15 +266,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
                 after={"address": addr},
             )
         else:
-            session.add(LoginAttempt(username=name, address=addr, created_at=now))
-            audit.record(
-                session,
-                "login.failed",
-                user_id=user.id if user is not None else None,
-                entity="user",
-                entity_id=user.id if user is not None else None,
-                after={"username": username[:ATTEMPT_KEY_LENGTH], "address": addr},
-            )
+            _record_failure(session, "login.failed", username, username, address, user)
     if not ok:
         raise AuthError("Wrong username or password.", code="invalid_credentials")
     assert user is not None
@@ -734,13 +747,7 @@ def check_pin(session: Session, username: str, pin: str, address: str = "?") -> 
     username = (username or "").strip() if isinstance(username, str) else ""
     pin = pin if isinstance(pin, str) else ""
     key = PIN_ATTEMPT_PREFIX + username
-    wait = throttle_wait(session, key, address)
-    if wait is not None:
-        minutes = int(wait.total_seconds() // 60) + 1
-        raise LockedOut(
-            f"Too many wrong PINs. Try again in {minutes} minute(s).",
-            details={"retry_after": int(wait.total_seconds()) + 1},
-        )
+    _refuse_while_throttled(session, key, address, "wrong PINs")
     user = (
         session.scalar(select(User).where(func.lower(User.username) == username.lower()))
         if username
@@ -757,15 +764,6 @@ def check_pin(session: Session, username: str, pin: str, address: str = "?") -> 
     if ok:
         assert user is not None
         return user
-    name, addr = _attempt_key(key, address)
     with write_transaction(session):
-        session.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
-        audit.record(
-            session,
-            "user.pin_failed",
-            user_id=user.id if user is not None else None,
-            entity="user",
-            entity_id=user.id if user is not None else None,
-            after={"username": username[:ATTEMPT_KEY_LENGTH], "address": addr},
-        )
+        _record_failure(session, "user.pin_failed", key, username, address, user)
     raise ValidationError("Wrong admin username or PIN.", field="approval.pin")
