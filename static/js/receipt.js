@@ -59,7 +59,7 @@ if (page) {
   window.addEventListener("beforeprint", fitPageToReceipt);
   printButton?.addEventListener("click", () => window.print());
 
-  // Esc is bound by receipt_keys.js, which runs before this module.
+  // Esc and the next scan are bound by receipt_scan.js, which runs before this module.
 
   const freshSale = page.dataset.autoprint === "1" && page.dataset.duplicate !== "1";
   const escposAuto = Boolean(page.dataset.escposUrl) && page.dataset.escposAuto === "1";
