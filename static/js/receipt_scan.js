@@ -1,10 +1,10 @@
 // A receipt page (a sale's, or a payment's taken at the till): the next scan starts the next
 // sale (after a payment, it joins the bill waiting in the till), and Escape goes to the till.
 // A scanner (or the cashier) types a code and Enter; the code goes to the till as
-// `?scan=CODE` and the till adds it as soon as it starts (static/js/pos.js). A classic script that runs as soon as
-// the toolbar exists, before the page's module and before any print dialog, so no keystroke of
-// a scan is lost; focus may sit on "New sale" or "Print receipt" (after printing) and Enter
-// with a code typed must not activate them.
+// `?scan=CODE` and the till adds it as soon as it starts (static/js/pos.js). A classic script
+// that runs as soon as the toolbar exists, before the page's module and before any print
+// dialog, so no keystroke of a scan is lost; focus may sit on "New sale" or "Print receipt"
+// (after printing) and Enter with a code typed must not activate them.
 (function () {
   "use strict";
   var newSale = document.getElementById("new-sale");
