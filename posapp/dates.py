@@ -8,7 +8,12 @@ date.max + 1 day overflows). 1970-01-01 itself is refused too: its local midnigh
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
 
 from posapp.errors import ValidationError
 
@@ -16,6 +21,59 @@ FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(2999, 12, 31)
 FORMAT_MESSAGE = "Dates are YYYY-MM-DD."
 RANGE_MESSAGE = "Dates from 1970 to 2999 only (1970-01-02 to 2999-12-31)."
+FALLBACK_LOCALE = "en_IN"
+_FIELDS = {"d": "%d", "M": "%m", "y": "%Y"}
+
+
+@lru_cache(maxsize=16)
+def _date_style(locale: str) -> tuple[tuple[str, ...], str]:
+    """The locale's order of day, month and year ("d", "M", "y") and its separator."""
+    try:
+        parsed = Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        parsed = Locale.parse(FALLBACK_LOCALE)
+    pattern = parsed.date_formats["short"].pattern
+    runs = [(m.group(0)[0], m.start(), m.end()) for m in re.finditer(r"d+|M+|y+", pattern)]
+    order = tuple(letter for letter, _, _ in runs)
+    if sorted(order) != ["M", "d", "y"]:
+        return ("d", "M", "y"), "-"
+    separator = pattern[runs[0][2] : runs[1][1]].strip() or "-"
+    if "'" in separator or re.search(r"[A-Za-z]", separator) or parsed.territory == "IN":
+        separator = "-"
+    return order, separator
+
+
+def date_format(locale: str) -> str:
+    """The strftime pattern of a calendar day as the shop's locale writes it.
+
+    The order of day, month and year and the separator are the locale's (CLDR's short date:
+    en_US 12/31/2026, de_DE 31.12.2026, ja_JP 2026/12/31); the day and month always have two
+    digits and the year four, so a column of dates lines up and no year is ambiguous. Indian
+    locales write DD-MM-YYYY: the dash is how Indian bills and registers date things, where
+    CLDR has a slash.
+    """
+    order, separator = _date_style(locale)
+    return separator.join(_FIELDS[letter] for letter in order)
+
+
+def day_month_format(locale: str) -> str:
+    """A day without its year, for a chart's axis of recent days ("06-12" in India)."""
+    order, separator = _date_style(locale)
+    return separator.join(_FIELDS[letter] for letter in order if letter != "y")
+
+
+def date_time_format(locale: str) -> str:
+    """A moment's strftime pattern: the locale's day, then the 24-hour time."""
+    return f"{date_format(locale)} %H:%M"
+
+
+def month_label(month: str, locale: str) -> str:
+    """A "YYYY-MM" month as people read it in the locale ("Nov 2026"); as given if not one."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+        return format_skeleton("yMMM", first, locale=locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return month
 
 
 def check_day(day: date, field: str) -> date:

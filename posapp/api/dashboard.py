@@ -7,10 +7,12 @@ from typing import Any
 from posapp.api import schemas as s
 from posapp.api.base import bp, requires
 from posapp.apidoc import documented
+from posapp.dates import day_month_format, month_label
 from posapp.extensions import db
 from posapp.models import Product
 from posapp.money import money_str, qty_str
 from posapp.services import dashboard
+from posapp.services.settings import load_settings
 
 
 def _stock_item(product: Product) -> dict[str, Any]:
@@ -24,8 +26,11 @@ def _stock_item(product: Product) -> dict[str, Any]:
     }
 
 
-def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
-    """Serialise the dashboard figures in the contract's shape and order (plus additive fields)."""
+def stats_json(stats: dashboard.Stats, locale: str) -> dict[str, Any]:
+    """Serialise the dashboard figures in the contract's shape and order (plus additive fields).
+
+    `label`s are the days and months as the shop's locale writes them, for the charts.
+    """
     return {
         "today": {
             "sales": money_str(stats.today["sales"]),
@@ -38,6 +43,7 @@ def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
         "daily": [
             {
                 "date": d["date"].isoformat(),
+                "label": d["date"].strftime(day_month_format(locale)),
                 "sales": money_str(d["sales"]),
                 "invoices": d["invoices"],
             }
@@ -46,6 +52,7 @@ def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
         "monthly": [
             {
                 "month": m["month"].strftime("%Y-%m"),
+                "label": month_label(m["month"].strftime("%Y-%m"), locale),
                 "sales": money_str(m["sales"]),
                 "gross_profit": money_str(m["gross_profit"]),
             }
@@ -74,4 +81,4 @@ def stats_json(stats: dashboard.Stats) -> dict[str, Any]:
 @requires("admin")
 def dashboard_stats() -> dict[str, Any]:
     """Return the admin dashboard's figures."""
-    return stats_json(dashboard.stats(db.session))
+    return stats_json(dashboard.stats(db.session), load_settings(db.session).locale)

@@ -715,12 +715,20 @@ class Today(Response):
 
 class Daily(Response):
     date: Day
+    label: str = Field(
+        description="The day without its year as the shop's locale writes it (additive).",
+        examples=["06-12"],
+    )
     sales: Money
     invoices: int
 
 
 class Monthly(Response):
     month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])
+    label: str = Field(
+        description="The month as the shop's locale writes it (additive).",
+        examples=["Nov 2026"],
+    )
     sales: Money
     gross_profit: Money
 

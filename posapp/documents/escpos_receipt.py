@@ -19,6 +19,7 @@ import textwrap
 from datetime import datetime
 from typing import Any
 
+from posapp.dates import date_time_format
 from posapp.documents.filters import amount_text, percent_text
 from posapp.models import Invoice
 from posapp.models.base import to_local
@@ -141,7 +142,7 @@ def write_receipt(
         w.centred("*** DUPLICATE ***", bold=True, big=True)
     w.rule()
     w.two("Invoice", invoice.number)
-    w.two("Date", to_local(invoice.created_at).strftime("%d-%m-%Y %H:%M"))
+    w.two("Date", to_local(invoice.created_at).strftime(date_time_format(layout.locale)))
     w.two("Cashier", invoice.cashier.username if invoice.cashier else "")
     if doc.buyer is not None:
         w.two("Customer", doc.buyer.legal_name or doc.buyer.name)
@@ -244,7 +245,7 @@ def printer_test_job(settings: ShopSettings, config: PrinterConfig, now: datetim
     w.rule()
     w.two("Printer", config.describe())
     w.two("Paper", f"{config.width_mm} mm, {config.columns} characters")
-    w.two("Time", now.strftime("%d-%m-%Y %H:%M"))
+    w.two("Time", now.strftime(date_time_format(settings.locale)))
     w.rule()
     ruler = "".join(str(i % 10) for i in range(1, config.columns + 1))
     printer.textln(ruler)

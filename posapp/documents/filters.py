@@ -1,9 +1,10 @@
 """The one set of Jinja filters, registered in both environments (pages and PDFs).
 
 A filter formats the same way wherever it is used: `percent` is "5%", "12.5%" or "0.25%" on a
-page and on an invoice, `localtime` is a date and time, `localdate` a date. Only where the
-shop's settings come from differs: a page reads the request's settings, a PDF the settings it
-was rendered with; `make_filters` takes that lookup.
+page and on an invoice, `localtime` is a date and time, `localdate` and `day` a date, all in
+the locale's date style (DD-MM-YYYY in India). Only where the shop's settings come from
+differs: a page reads the request's settings, a PDF the settings it was rendered with;
+`make_filters` takes that lookup.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from posapp.dates import date_format, date_time_format, month_label
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str
 from posapp.services import ledger
@@ -34,8 +36,6 @@ class Formats(Protocol):
 
 
 SettingsFor = Callable[[Any], Formats]
-DATE = "%d-%m-%Y"
-DATE_TIME = "%d-%m-%Y %H:%M"
 
 
 @lru_cache(maxsize=8)
@@ -73,19 +73,36 @@ def lines_br(text: str | None) -> Markup:
     return Markup("<br/>").join(escape(line) for line in lines)
 
 
-def localtime(moment: datetime | None, fmt: str = DATE_TIME) -> str:
-    """A stored UTC time as the shop's local date and time (or `fmt`); empty for none."""
-    return to_local(moment).strftime(fmt) if moment else ""
+def localtime(
+    moment: datetime | None, locale: str, *, seconds: bool = False, day: bool = True
+) -> str:
+    """A stored UTC time as the shop's local date and time, the locale's way; empty for none.
+
+    `day=False` gives the time alone (a list that shows the date in its own column).
+    """
+    if not moment:
+        return ""
+    return wall_clock(to_local(moment), locale, seconds=seconds, day=day)
 
 
-def day_text(day: date | None) -> str:
-    """A calendar day (a report's row, an expense's day) in the same DD-MM-YYYY as localdate."""
-    return day.strftime(DATE) if day else ""
+def wall_clock(
+    moment: datetime | None, locale: str, *, seconds: bool = False, day: bool = True
+) -> str:
+    """A moment already in the shop's local time (a backup file's stamp) the same way."""
+    if not moment:
+        return ""
+    fmt = (date_time_format(locale) if day else "%H:%M") + (":%S" if seconds else "")
+    return moment.strftime(fmt)
 
 
-def localdate(moment: datetime | None) -> str:
+def day_text(day: date | None, locale: str) -> str:
+    """A calendar day (a report's row, an expense's day) in the same style as localdate."""
+    return day.strftime(date_format(locale)) if day else ""
+
+
+def localdate(moment: datetime | None, locale: str) -> str:
     """A stored UTC time as the shop's local date; empty for none."""
-    return localtime(moment, DATE)
+    return to_local(moment).strftime(date_format(locale)) if moment else ""
 
 
 def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
@@ -117,6 +134,33 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
             limit, owed, lambda minor: format_money(minor, settings.currency, settings.locale)
         )
 
+    @pass_context
+    def localtime_filter(
+        ctx: Any, moment: datetime | None, seconds: bool = False, day: bool = True
+    ) -> str:
+        """A stored UTC time as the shop's local date and time (with seconds if asked)."""
+        return localtime(moment, settings_for(ctx).locale, seconds=seconds, day=day)
+
+    @pass_context
+    def clocktime_filter(ctx: Any, moment: datetime | None) -> str:
+        """A moment already in local time, with seconds (backup files' stamps)."""
+        return wall_clock(moment, settings_for(ctx).locale, seconds=True)
+
+    @pass_context
+    def localdate_filter(ctx: Any, moment: datetime | None) -> str:
+        """A stored UTC time as the shop's local date."""
+        return localdate(moment, settings_for(ctx).locale)
+
+    @pass_context
+    def day_filter(ctx: Any, day: date | None) -> str:
+        """A calendar day in the locale's date style."""
+        return day_text(day, settings_for(ctx).locale)
+
+    @pass_context
+    def month_filter(ctx: Any, month: str) -> str:
+        """A "YYYY-MM" month as a label ("Nov 2026")."""
+        return month_label(month, settings_for(ctx).locale)
+
     return {
         "money": money,
         "credit_words": credit_words,
@@ -124,9 +168,11 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         "money_plain": money_str,  # a form field's value: "1234.50", no grouping
         "qty": qty,
         "percent": percent_text,
-        "localtime": localtime,
-        "localdate": localdate,
-        "day": day_text,
+        "localtime": localtime_filter,
+        "localdate": localdate_filter,
+        "clocktime": clocktime_filter,
+        "day": day_filter,
+        "month": month_filter,
         "lines_br": lines_br,
         "size": size_text,
         "phone": display_phone,

@@ -6,6 +6,7 @@ from typing import Any
 
 from babel.numbers import get_currency_symbol
 
+from posapp.dates import date_format
 from posapp.documents.pdf import environment, html_to_pdf
 from posapp.errors import ValidationError
 from posapp.models import CreditNote, Invoice
@@ -145,7 +146,7 @@ def invoice_context(
         "taxes": taxes,
         "taxable_total": sum(row.taxable for row in taxes),
         **_tax_totals(taxes),
-        "date": created.strftime("%d-%m-%Y"),
+        "date": created.strftime(date_format(doc.layout.locale)),
         "time": created.strftime("%I:%M %p"),
         "cashier": invoice.cashier.username if invoice.cashier else "",
         "in_words": amount_in_words(invoice.total, doc.layout.currency),
@@ -227,8 +228,8 @@ def credit_note_context(
         "note": note,
         "taxes": taxes,
         **_tax_totals(taxes),
-        "date": to_local(note.created_at).strftime("%d-%m-%Y"),
-        "invoice_date": to_local(note.invoice.created_at).strftime("%d-%m-%Y"),
+        "date": to_local(note.created_at).strftime(date_format(doc.layout.locale)),
+        "invoice_date": to_local(note.invoice.created_at).strftime(date_format(doc.layout.locale)),
         "in_words": amount_in_words(note.total, doc.layout.currency),
         "logo": logo,
     }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from posapp.documents.filters import localtime
 from posapp.documents.pdf import environment, html_to_pdf
-from posapp.models.base import to_local
 from posapp.services.cash_sessions import ZReport
 from posapp.services.settings import ShopSettings
 
@@ -20,8 +20,8 @@ def z_report_html(report: ZReport, settings: ShopSettings) -> str:
             report=report,
             cash=cash,
             settings=settings,
-            opened=to_local(cash.opened_at).strftime("%d-%m-%Y %H:%M"),
-            closed=to_local(cash.closed_at).strftime("%d-%m-%Y %H:%M") if cash.closed_at else "",
+            opened=localtime(cash.opened_at, settings.locale),
+            closed=localtime(cash.closed_at, settings.locale),
         )
     )
 

@@ -16,6 +16,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from posapp.dates import date_format
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models import Customer, Invoice, LedgerEntry, User
@@ -565,9 +566,10 @@ def reminder_text(summary_: CustomerSummary, settings: ShopSettings) -> str:
     """Compose the polite reminder a shop sends (amount due, oldest bill date, shop contact)."""
     amount = format_money(summary_.balance, settings.currency, settings.locale)
     shop_name, shop_phone = settings.shop_name, settings.phone
+    oldest = summary_.oldest_due
     since = (
-        f" (oldest unpaid bill of {to_local(summary_.oldest_due).strftime('%d-%m-%Y')})"
-        if summary_.oldest_due
+        f" (oldest unpaid bill of {to_local(oldest).strftime(date_format(settings.locale))})"
+        if oldest
         else ""
     )
     contact = f" For any question call us on {shop_phone}." if shop_phone else ""

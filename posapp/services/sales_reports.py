@@ -123,7 +123,7 @@ def sales_by_month(session: Session, start: date, end: date) -> Report:
         sums = months.setdefault(d.day.strftime("%Y-%m"), [0] * len(cells))
         for i, value in enumerate(cells):
             sums[i] += value
-    columns = [("Month", "text"), *SUMMARY_COLUMNS]
+    columns = [("Month", "month"), *SUMMARY_COLUMNS]
     # sums[0] is bills, sums[2] returns: a month with only returns still shows.
     rows = [[month, *sums] for month, sums in sorted(months.items()) if sums[0] or sums[2]]
     return Report("Sales by month", columns, rows, _totals(columns, rows))

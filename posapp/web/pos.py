@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
+from posapp.documents.filters import localtime
 from posapp.documents.invoice_pdf import issued_invoice
 from posapp.errors import ValidationError
 from posapp.extensions import db
@@ -106,9 +107,10 @@ def receipt(invoice_id: int) -> str:
         invoice=invoice,
         doc=doc,
         logo=document_logo(doc.seller.logo),
-        # Amounts in the currency and locale the receipt was issued with, not today's.
+        # Amounts and dates in the currency and locale the receipt was issued with, not today's.
         doc_money=lambda minor: format_money(minor, layout.currency, layout.locale),
         doc_qty=lambda milli, unit: format_qty(milli, unit, layout.locale),
+        doc_time=lambda moment: localtime(moment, layout.locale),
         duplicate=duplicate,
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",

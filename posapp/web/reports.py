@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from posapp.dates import month_label
 from posapp.documents.filters import day_text
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
@@ -83,16 +84,22 @@ CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-def chart_data(name: str, report: report_framework.Report) -> dict[str, Any] | None:
+def chart_data(name: str, report: report_framework.Report, locale: str) -> dict[str, Any] | None:
     """The report's chart as exact decimal strings (the page's script only places them)."""
     if name not in CHARTS or not report.rows:
         return None
     kind, label_column, value_columns = CHARTS[name]
     titles = [title for title, _ in report.columns]
     at = titles.index(label_column)
-    # Days as the tables show them (DD-MM-YYYY); the CSV keeps ISO for machines.
+    # Days and months as the tables show them (the locale's date style, "Nov 2026"); the
+    # CSV keeps ISO for machines.
+    label_kind = report.columns[at][1]
     labels = [
-        day_text(value) if isinstance(value, date) else str(value)
+        day_text(value, locale)
+        if isinstance(value, date)
+        else month_label(str(value), locale)
+        if label_kind == "month"
+        else str(value)
         for value in (row[at] for row in report.rows)
     ]
     if name == "tax-by-rate":
@@ -190,7 +197,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         kinds=dict(report.columns),
         expense_categories=EXPENSE_CATEGORIES,
         today=local_today(),
-        chart=chart_data(name, report),
+        chart=chart_data(name, report, shop_settings().locale),
         csv_query=csv_query(),
     )
     return (html, 422) if error else html

@@ -63,7 +63,7 @@ function start(root) {
     make("chart-daily", {
       type: "bar",
       data: {
-        labels: stats.daily.map(function (d) { return d.date.slice(8, 10) + "-" + d.date.slice(5, 7); }),
+        labels: stats.daily.map(function (d) { return d.label; }),
         datasets: [{ label: "Sales", data: stats.daily.map(function (d) { return Number(d.sales); }), backgroundColor: colors.series[0] }],
       },
       options: { scales: scales(colors, true), plugins: { legend: { display: false }, tooltip: moneyTooltip() } },
@@ -71,7 +71,7 @@ function start(root) {
     make("chart-monthly", {
       type: "line",
       data: {
-        labels: stats.monthly.map(function (m) { return m.month; }),
+        labels: stats.monthly.map(function (m) { return m.label; }),
         datasets: [
           { label: "Sales", data: stats.monthly.map(function (m) { return Number(m.sales); }), borderColor: colors.series[0], backgroundColor: colors.series[0] },
           { label: "Gross profit", data: stats.monthly.map(function (m) { return Number(m.gross_profit); }), borderColor: colors.series[1], backgroundColor: colors.series[1] },

@@ -15,6 +15,9 @@ from tests.sales_data import give_back, seed
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
 def test_stats_have_the_contract_shape_and_the_hand_computed_figures(
     client: FlaskClient,
     admin,
@@ -46,12 +49,18 @@ def test_stats_have_the_contract_shape_and_the_hand_computed_figures(
     }
     today = local_today()
     assert len(body["daily"]) == 30
-    assert body["daily"][-1] == {"date": today.isoformat(), "sales": "315.50", "invoices": 3}
+    assert body["daily"][-1] == {
+        "date": today.isoformat(),
+        "label": today.strftime("%d-%m"),  # the day as the chart's axis shows it (en_IN)
+        "sales": "315.50",
+        "invoices": 3,
+    }
     assert body["daily"][0]["date"] == (today - timedelta(days=29)).isoformat()
     assert all(MONEY.match(d["sales"]) for d in body["daily"])
     assert len(body["monthly"]) == 12
     assert body["monthly"][-1] == {
         "month": today.strftime("%Y-%m"),
+        "label": f"{MONTHS[today.month - 1]} {today.year}",
         "sales": "315.50",
         "gross_profit": "65.11",
     }
