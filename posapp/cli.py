@@ -229,11 +229,17 @@ def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) 
         password = click.prompt("Password", hide_input=True)
         confirm = click.prompt("Repeat password", hide_input=True)
     app = _app(ctx)
+    from posapp.services.users import create_first_admin, has_users
     from posapp.services.users import create_user as create
 
     with app.app_context():
         try:
-            user = create(db.session, name, password, role, confirm=confirm)
+            if role == "admin" and not has_users(db.session):
+                # The first admin made here sets the shop up as the first-run page would
+                # (an INR shop rounds to the rupee), so the two ways in start alike.
+                user = create_first_admin(db.session, name, password, confirm)
+            else:
+                user = create(db.session, name, password, role, confirm=confirm)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         click.echo(f"Created {user.role} {user.username}.")

@@ -39,6 +39,10 @@ def test_create_user_from_stdin_and_check(tmp_path: Path, monkeypatch: pytest.Mo
     )
     assert result.exit_code == 0, result.output
     assert "Created admin owner" in result.output
+    # The first admin sets the shop up as the first-run page does: a rupee shop rounds.
+    with sqlite3.connect(tmp_path / "tillbook.db") as con:
+        stored = con.execute("SELECT value FROM settings WHERE key = 'round_off'").fetchone()
+    assert stored is not None and stored[0] in ("1", "true", "True")
     again = run(
         tmp_path,
         "create-user",
