@@ -259,3 +259,48 @@ def test_first_run_offers_the_stock_policy(laptop: Any, live_server: Any) -> Non
     expect(page).to_have_url(re.compile(r"/products/$"))
     with live_server.app.app_context():
         assert load_settings(db.session).stock_policy == "warn"
+
+
+def test_on_a_phone_the_line_editor_and_the_pin_dialog_fit_and_work(
+    page: Any, live_server: Any
+) -> None:
+    """At 390 px there is no F7: tapping the item's name opens the editor; both dialogs fit."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    with live_server.app.app_context():
+        owner = make_user(db.session, "owner", "admin")
+        users.set_pin(db.session, owner.id, PIN, PIN)
+        make_user(db.session, "cash1", "cashier")
+        code = make_product(db.session, name="Fortune Oil 1L", price="150.00").code
+    log_in(page, "cash1")
+    scan(page, code)
+    expect(page.locator("#total-amount")).to_have_text("₹150.00")
+
+    def fits(selector: str) -> None:
+        box = page.locator(selector).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways ({width} px) with {selector} open"
+
+    page.locator("#cart-body .item-name").first.click()
+    editor = page.locator("#line-dialog")
+    expect(editor).to_be_visible()
+    expect(page.locator("#line-name")).to_contain_text("Fortune Oil 1L")
+    fits("#line-dialog")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "line-editor-390.png"), animations="disabled")
+    page.locator("#line-discount").fill("20%")
+    page.locator("#line-discount").press("Enter")
+    expect(editor).to_be_hidden()
+    expect(page.locator("#total-amount")).to_have_text("₹120.00")
+
+    page.locator("#tendered").fill("120")
+    page.locator("#complete").click()
+    dialog = page.locator("#approval-dialog")
+    expect(dialog.locator("[data-reason=line_discount]")).to_be_visible()
+    fits("#approval-dialog")
+    page.screenshot(path=str(SHOTS / "approval-390.png"), animations="disabled")
+    approve(page, "owner", PIN)
+    expect(page).to_have_url(re.compile(r"/pos/receipt/\d+"))
+    [entry] = overrides(live_server)
+    assert "line_discount" in entry

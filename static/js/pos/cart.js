@@ -4,7 +4,7 @@
 
 import { postJSON } from "../lib/http.js";
 import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtyString } from "../lib/money.js";
-import { lineDiscountAmount } from "./lineedit.js";
+import { editLine, lineDiscountAmount } from "./lineedit.js";
 import { closeCustomerForm, closePaymentForm, renderCustomer } from "./customer.js";
 import { renderChange, renderDiscount } from "./payments.js";
 import { TENDER_METHODS } from "./tenders.js";
@@ -156,7 +156,8 @@ function makeRow(till, line) {
   if (line.scale_label) tr.dataset.scaleLabel = line.scale_label;
   tr.innerHTML = `
     <td class="col-idx text-body-secondary num"></td>
-    <td class="col-item"><div class="item-name fw-semibold"></div>
+    <td class="col-item"><button type="button" tabindex="-1"
+        class="item-name btn btn-link p-0 border-0 fw-semibold text-start text-reset text-decoration-none"></button>
       <div class="item-code small text-body-secondary font-monospace"></div>
       <div class="item-note small"></div>
       <div class="item-warn small fw-semibold text-danger-emphasis" role="status" hidden></div></td>
@@ -192,6 +193,13 @@ function makeRow(till, line) {
   row.qty.setAttribute("aria-label", `Quantity of ${line.name}`);
   row.remove.setAttribute("aria-label", `Remove ${line.name}`);
   row.remove.title = `Remove ${line.name}`;
+  // A phone has no F7: tapping the item's name opens the same price / discount editor. It is
+  // left out of the Tab order, which the keyboard keeps for the quantities and tenders.
+  row.name.title = `Price or discount of ${line.name} (F7)`;
+  row.name.addEventListener("click", () => {
+    till.state.lastTouched = id;
+    editLine(till);
+  });
   row.qty.addEventListener("change", () => commitQuantity(till, id, row.qty.value));
   row.qty.addEventListener("focus", () => row.qty.select());
   row.qty.addEventListener("keydown", (event) => {
