@@ -14,7 +14,7 @@ from posapp import MIGRATIONS_DIR
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import AuditLog, Product, User
-from posapp.services import catalog
+from posapp.services import catalog, checkout, returns
 from tests.factories import make_product
 
 REVISION = "d19e7b3a5c21"
@@ -54,6 +54,37 @@ def test_a_flag_that_is_not_yes_or_no_is_refused_with_the_other_errors(admin: Us
         "perishable": "Perishable must be yes or no.",
     }
     assert db.session.scalar(select(Product.id)) is None
+
+
+# ---------------------------------------------------------------- the return form's default
+
+
+@pytest.mark.parametrize(
+    ("returnable", "perishable", "ticked"),
+    [
+        ([1, 2], set(), True),
+        ([1, 2], {1}, True),  # rice and milk: the rice may go back; the page's script decides
+        ([1, 2], {1, 2}, False),  # only perishable goods on the bill
+        ([2], {2}, False),  # the rice already came back: milk is all that is left
+        ([], set(), True),
+    ],
+)
+def test_the_box_starts_unticked_only_when_every_returnable_line_is_perishable(
+    returnable: list[int], perishable: set[int], ticked: bool
+) -> None:
+    assert returns.restock_default(returnable, perishable) is ticked
+
+
+def test_perishable_lines_follow_the_products_flag(admin: User) -> None:
+    rice = make_product(db.session, admin.id, name="Basmati Rice 1 kg")
+    milk = make_product(db.session, admin.id, name="Milk 500 ml", perishable=True)
+    payload = {"items": [{"product_id": p.id, "quantity": 1} for p in (rice, milk)]}
+    invoice = checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
+    line_of = {line.product_id: line.id for line in invoice.lines}
+    assert returns.perishable_lines(db.session, invoice.id) == {line_of[milk.id]}
+    # Marked later (the owner noticed): the next return of this bill follows the product.
+    catalog.update_product(db.session, rice.id, {"perishable": True}, admin.id)
+    assert returns.perishable_lines(db.session, invoice.id) == set(line_of.values())
 
 
 # ---------------------------------------------------------------- the migration
