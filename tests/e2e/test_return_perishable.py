@@ -127,3 +127,9 @@ def test_milk_comes_back_off_the_shelf_and_rice_on_it(
         assert restocked == {touched: True, plain: True}
         assert returns_of(rice_id) == [1_000, 1_000]
         assert returns_of(milk_id) == [1_000]  # the one the cashier chose to put back
+
+    # On a phone the form fits: the perishable mark does not push the page sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/invoices/{mixed}")
+    expect(page.locator("tr[data-perishable]")).to_contain_text("perishable")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
