@@ -104,6 +104,9 @@ class Product(Response):
         description="The item code the shop's scale labels carry (loose products only)."
     )
     aliases: list[str] = Field(description='Search words, lower-case ("chini", "cheeni").')
+    perishable: bool = Field(
+        description="Returns of it do not go back on the shelf unless the cashier says so."
+    )
     archived: bool
     qr_url: str
 
@@ -156,6 +159,11 @@ class ProductCreate(Request):
             f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
         ),
     )
+    perishable: bool = Field(
+        default=False,
+        description="Milk, bread, vegetables: a return of it is not restocked by default "
+        "on the return form.",
+    )
 
 
 class ProductUpdate(Request):
@@ -191,6 +199,7 @@ class ProductUpdate(Request):
             f"{limits.ALIAS_COUNT} of {limits.ALIAS_LENGTH} characters each."
         ),
     )
+    perishable: bool | None = None
     archived: bool | None = None
 
 

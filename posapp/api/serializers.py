@@ -49,6 +49,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "color": product.color or None,
         "scale_plu": product.scale_plu,
         "aliases": [word for word in product.aliases.split(",") if word],
+        "perishable": product.perishable,
         "archived": product.archived,
         "qr_url": url_for("products.qr", product_id=product.id),
     }

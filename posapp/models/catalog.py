@@ -89,6 +89,9 @@ class Product(Model):
     # Search words, normalised: lower-case, comma-separated, no spaces around commas
     # ("chini,cheeni,shakkar"); services/catalog.py parse_aliases writes them.
     aliases: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # Perishable goods (milk, bread, vegetables) are not put back on the shelf when returned,
+    # unless the cashier says so: the return form's "back on the shelf" box follows this.
+    perishable: Mapped[bool] = mapped_column(default=False, server_default=false())
     archived: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

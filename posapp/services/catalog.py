@@ -27,6 +27,7 @@ from posapp.money import (
 )
 from posapp.services import audit, counters, limits, scale_labels
 from posapp.services.settings import load_settings
+from posapp.vocabulary import parse_flag
 
 INTERNAL_EAN_PREFIX = "200"
 
@@ -174,6 +175,11 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             errors["aliases"] = exc.message
     if present("archived"):
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
+    if present("perishable"):
+        try:
+            out["perishable"] = parse_flag(data["perishable"], "perishable", what="Perishable")
+        except ValidationError as exc:
+            errors["perishable"] = exc.message
     if present("scale_plu"):
         plu = _text(data, "scale_plu")
         if plu and not (plu.isascii() and plu.isdecimal() and 4 <= len(plu) <= 6):
@@ -279,6 +285,7 @@ def snapshot(product: Product) -> dict[str, Any]:
         "unit": product.unit,
         "scale_plu": product.scale_plu,
         "aliases": product.aliases,
+        "perishable": product.perishable,
         "archived": product.archived,
     }
 
@@ -309,6 +316,7 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
             color=fields.get("color", ""),
             scale_plu=fields.get("scale_plu"),
             aliases=fields.get("aliases", ""),
+            perishable=fields.get("perishable", False),
         )
         session.add(product)
         session.flush()
@@ -376,6 +384,7 @@ def update_product(
             "color",
             "scale_plu",
             "aliases",
+            "perishable",
             "archived",
         ):
             if key in fields:

@@ -65,6 +65,7 @@ EXPORT_COLUMNS = (
     "color",
     "scale_plu",
     "aliases",
+    "perishable",
     "archived",
 )
 # Header names are compared lower-cased with everything but letters and digits removed.
@@ -92,6 +93,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "color": ("color", "colour"),
     "scale_plu": ("scaleplu", "plu", "scalecode"),
     "aliases": ("aliases", "alias", "searchwords", "keywords", "othernames"),
+    "perishable": ("perishable", "perishables"),
     "archived": ("archived", "inactive"),
 }
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
@@ -101,12 +103,13 @@ DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # SQLAlchemy's statement cache with the compiled statement, long after the import.
 CODES: BindParameter[list[str]] = bindparam("codes", expanding=True)
 UPDATABLE = ("code", "name", "unit", "price", "cost", "mrp", "tax_rate_bp", "hsn", "supplier",
-             "location", "color", "scale_plu", "aliases", "archived", "stock_milli")  # fmt: skip
+             "location", "color", "scale_plu", "aliases", "perishable", "archived",
+             "stock_milli")  # fmt: skip
 TEMPLATE_ROWS = (
     ("8901234567890", "Tata Salt 1kg", "Grocery", "pcs", "28.00", "30.00", "24.50", "5", "2501",
-     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "namak, salt", "no"),
+     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "namak, salt", "no", "no"),
     ("", "Basmati Rice (loose)", "Grains", "kg", "120.00", "", "96.00", "5", "1006", "25.500",
-     "5", "", "Sack 3", "", "00012", "chawal", "no"),
+     "5", "", "Sack 3", "", "00012", "chawal", "no", "no"),
 )  # fmt: skip
 
 
@@ -680,6 +683,7 @@ class _Writer:
             "color": f.get("color", ""),
             "scale_plu": f.get("scale_plu"),
             "aliases": f.get("aliases", ""),
+            "perishable": f.get("perishable", False),
             "archived": f.get("archived", False),
             "created_at": self.now,
             "updated_at": self.now,
@@ -783,6 +787,7 @@ def export_rows(session: Session) -> Iterator[list[str]]:
                 product.color,
                 product.scale_plu or "",
                 aliases_text(product.aliases),
+                "yes" if product.perishable else "no",
                 "yes" if product.archived else "no",
             )
         ]

@@ -262,6 +262,13 @@ LOOSE: list[tuple[str, str, str, str, int, str]] = [
     ("Fruits & Vegetables", "Coconut Oil (loose)", "l", "210.00", 5, "1513"),
 ]
 
+# Fresh goods a shop does not put back on the shelf when a customer brings them back: the
+# family or loose names whose products are marked perishable (docs/DESIGN.md, returns).
+PERISHABLE = frozenset(
+    {"Butter", "Paneer", "Curd", "Cheese Slices", "Bread"}
+    | {"Onion", "Potato", "Tomato", "Carrot", "Apple (Shimla)", "Ginger"}
+)
+
 # What customers call them at the counter (Hindi/Hinglish and a few regional words): the
 # products' search words, by family or loose name. Spellings vary, so several of each.
 ALIASES: dict[str, str] = {
@@ -425,6 +432,7 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
                     "tax_rate": str(rate),
                     "hsn": hsn,
                     "aliases": ALIASES.get(product, ""),
+                    "perishable": product in PERISHABLE,
                     "low_stock_threshold": str(rng.choice((5, 10, 12))),
                     "opening_stock": str(rng.randrange(60, 160)),
                     "supplier": rng.choice(
@@ -456,6 +464,7 @@ def _products(session: Session, rng: random.Random, manager: User) -> list[Produ
             "location": "Loose bins",
             "scale_plu": str(plu).zfill(digits),
             "aliases": ALIASES.get(name, ""),
+            "perishable": name in PERISHABLE,
         }
         made.append(catalog.create_product(session, data, manager.id))
     return made
@@ -588,10 +597,16 @@ def _take_back(session: Session, rng: random.Random, manager: User, report: Demo
     payload = {
         "lines": [{"line_id": line.id, "quantity": qty_str(quantity, line.unit)}],
         "refund_method": refund,
-        "restock": rng.random() < 0.8,
+        # Drawn for every return (the sequence stays as it was); fresh goods never go back.
+        "restock": rng.random() < 0.8 and not _is_perishable(session, line.product_id),
     }
     returns.create_return(session, invoice.id, payload, manager)
     report.returns += 1
+
+
+def _is_perishable(session: Session, product_id: int) -> bool:
+    product = session.get(Product, product_id)
+    return product is not None and product.perishable
 
 
 def _credit_ids(session: Session) -> list[int]:

@@ -19,7 +19,7 @@ How a return settles (all inside one write transaction):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -150,6 +150,16 @@ def split_settlement(amount: int, balance_due: int) -> tuple[int, int]:
     return applied, amount - applied
 
 
+def restock_default(returnable_lines: Collection[int], perishable_lines: Collection[int]) -> bool:
+    """Whether the return form's "back on the shelf" box starts ticked.
+
+    Milk or bread that came back is not sold again, so the box starts unticked when every
+    line still returnable is perishable; with anything else on the bill it starts ticked (the
+    page's script then follows the lines the cashier chooses, until they touch the box).
+    """
+    return not returnable_lines or not set(returnable_lines) <= set(perishable_lines)
+
+
 # ---------------------------------------------------------------- parsing
 
 
@@ -228,6 +238,18 @@ def returned_by_line(session: Session, invoice_id: int) -> dict[int, ReturnedSoF
         .group_by(CreditNoteLine.invoice_line_id)
     ).all()
     return {int(lid): ReturnedSoFar(*(int(v) for v in sums)) for lid, *sums in rows}
+
+
+def perishable_lines(session: Session, invoice_id: int) -> set[int]:
+    """Ids of the invoice's lines whose product is marked perishable now (not as it was sold:
+    the flag is about the goods, and an owner who marks milk perishable means past bills too).
+    """
+    rows = session.scalars(
+        select(InvoiceLine.id)
+        .join(Product, Product.id == InvoiceLine.product_id)
+        .where(InvoiceLine.invoice_id == invoice_id, Product.perishable.is_(True))
+    )
+    return set(rows)
 
 
 def load_credit_note(session: Session, key: int | str) -> CreditNote:

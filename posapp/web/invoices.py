@@ -91,6 +91,8 @@ def _render_detail(
     none = returns.ReturnedSoFar()
     returned = {line.id: done.get(line.id, none).qty_milli for line in invoice.lines}
     returnable = {line.id: line.qty_milli - returned[line.id] for line in invoice.lines}
+    perishable = returns.perishable_lines(db.session, invoice.id)
+    restock = returns.restock_default([i for i, left in returnable.items() if left > 0], perishable)
     history = invoices.invoice_history(db.session, invoice.id)
     return render_template(
         "invoices/detail.html",
@@ -99,12 +101,17 @@ def _render_detail(
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         returned=returned,
         returnable=returnable,
+        perishable=perishable,
         credit_notes=invoices.credit_notes_of(db.session, invoice.id),
         history=history,
         sentences=audit_sentences(history),
         refund_summary=lambda note: returns.refund_summary(note, money_text),
         return_form=return_form
-        or {"data": {"refund_method": "cash", "restock": "1"}, "error": None, "fields": {}},
+        or {
+            "data": {"refund_method": "cash", "restock": "1" if restock else ""},
+            "error": None,
+            "fields": {},
+        },
         void_form=void_form or {"data": {}, "error": None, "fields": {}},
     ), status
 

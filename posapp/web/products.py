@@ -46,6 +46,7 @@ def product_form_values(product: Product) -> dict[str, str]:
         "color": product.color,
         "scale_plu": product.scale_plu or "",
         "aliases": catalog.aliases_text(product.aliases),
+        "perishable": "1" if product.perishable else "",
     }
 
 
@@ -185,6 +186,7 @@ def edit(product_id: int) -> Response | str:
     product = catalog.get_product(db.session, product_id)
     if request.method == "POST":
         data = {k: v for k, v in request.form.items() if k not in ("opening_stock", "csrf_token")}
+        data.setdefault("perishable", "")  # an unticked switch sends nothing: it means "no"
         or_reshow(
             lambda: catalog.update_product(db.session, product_id, data, current_user.id),
             _reshow_form(product),

@@ -170,10 +170,40 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         "color",
         "scale_plu",
         "aliases",
+        "perishable",
         "archived",
         "qr_url",
     }
     assert body["aliases"] == []
+    assert body["perishable"] is False
+
+
+def test_perishable_through_the_api(client: FlaskClient, admin_headers: Headers) -> None:
+    created = client.post(
+        "/api/products",
+        headers=admin_headers,
+        json={"name": "Amul Taaza Milk 500 ml", "price": "28", "perishable": True},
+    )
+    assert created.status_code == 201
+    milk = created.get_json()
+    assert milk["perishable"] is True
+    # A partial update that does not name the flag keeps it; null keeps it too.
+    for body in ({"price": "29"}, {"perishable": None}):
+        kept = client.put(f"/api/products/{milk['id']}", headers=admin_headers, json=body)
+        assert kept.status_code == 200 and kept.get_json()["perishable"] is True
+    changed = client.put(
+        f"/api/products/{milk['id']}", headers=admin_headers, json={"perishable": False}
+    )
+    assert changed.status_code == 200 and changed.get_json()["perishable"] is False
+
+    for bad in (1, "perhaps", [True]):
+        refused = client.put(
+            f"/api/products/{milk['id']}", headers=admin_headers, json={"perishable": bad}
+        )
+        error = assert_envelope(refused, 422, "validation_error")
+        assert error["details"]["fields"]["perishable"] == "Perishable must be yes or no."
+    unchanged = client.get(f"/api/products/{milk['id']}", headers=admin_headers).get_json()
+    assert unchanged["perishable"] is False
 
 
 def test_aliases_through_the_api(client: FlaskClient, admin_headers: Headers) -> None:

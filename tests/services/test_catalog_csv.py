@@ -392,3 +392,44 @@ def test_bad_aliases_in_a_file_name_the_line_and_import_nothing(admin: User) -> 
     with pytest.raises(ValidationError):
         catalog_csv.apply_import(db.session, raw, admin.id)
     assert count(Product) == 0
+
+
+def test_perishable_round_trips_and_old_files_leave_it_alone(admin: User) -> None:
+    raw = (
+        b"code,name,price,Perishable\n"
+        b"111,Amul Taaza Milk 500 ml,28,yes\n"
+        b"222,Tata Salt 1kg,28,No\n"
+        b"333,Modern Bread 400 g,45,\n"
+    )
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.ok, plan.errors
+    assert plan.columns["perishable"] == "Perishable"
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    flags = {p.name: p.perishable for p in db.session.scalars(select(Product))}
+    assert flags == {
+        "Amul Taaza Milk 500 ml": True,
+        "Tata Salt 1kg": False,
+        "Modern Bread 400 g": False,  # blank is "no" for a new product
+    }
+
+    text = "".join(csv_io.csv_text(catalog_csv.export_rows(db.session)))
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [row["perishable"] for row in rows] == ["yes", "no", "no"]
+    catalog_csv.apply_import(db.session, text.encode(), admin.id)  # back in: nothing changes
+    assert by_name("Amul Taaza Milk 500 ml").perishable is True
+
+    # A row may mark a known product; a blank cell or a file without the column (every file
+    # made before it existed) keeps what is there.
+    catalog_csv.apply_import(db.session, b"code,perishable\n333,y\n111,\n", admin.id)
+    catalog_csv.apply_import(db.session, b"code,price\n111,30\n", admin.id)
+    milk, bread = by_name("Amul Taaza Milk 500 ml"), by_name("Modern Bread 400 g")
+    assert (milk.price, milk.perishable, bread.perishable) == (3000, True, True)
+
+
+def test_a_perishable_cell_that_is_not_yes_or_no_names_the_line(admin: User) -> None:
+    raw = b"name,price,perishable\nMilk,28,yes\nCurd,35,sometimes\n"
+    plan = catalog_csv.plan_import(db.session, raw)
+    assert plan.errors == [(3, "perishable: Perishable must be yes or no.")]
+    with pytest.raises(ValidationError):
+        catalog_csv.apply_import(db.session, raw, admin.id)
+    assert count(Product) == 0

@@ -11,8 +11,10 @@ from posapp.extensions import db
 from posapp.models import (
     AuditLog,
     CreditNote,
+    CreditNoteLine,
     Customer,
     Invoice,
+    InvoiceLine,
     LedgerEntry,
     Product,
     StockMovement,
@@ -73,6 +75,26 @@ def test_loose_items_have_scale_plus_and_the_onion_label_scans(demo) -> None:  #
     body = f"21{onion.scale_plu}00750"  # 750 g of onion on a default-layout label
     found = catalog.lookup_code(db.session, body + str(ean13_check_digit(body)))
     assert (found.product.id, found.qty_milli) == (onion.id, 750)
+
+
+def test_fresh_goods_are_perishable_and_their_returns_stay_off_the_shelf(demo) -> None:  # type: ignore[no-untyped-def]
+    flags = {
+        name: flag for name, flag in db.session.execute(select(Product.name, Product.perishable))
+    }
+    fresh = [name for name, perishable in flags.items() if perishable]
+    for name in ("Onion", "Tomato", "Amul Paneer 200 g", "Nandini Curd 400 g"):
+        assert flags[name] is True, name
+    assert any(name.endswith("Bread 400 g") for name in fresh)
+    for name in ("Tata Iodised Salt 1 kg", "Sugar (loose)", "Coconut Oil (loose)"):
+        assert flags[name] is False, name
+    fresh_returns = db.session.scalars(
+        select(CreditNote.restock)
+        .join(CreditNoteLine, CreditNoteLine.credit_note_id == CreditNote.id)
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .join(Product, Product.id == InvoiceLine.product_id)
+        .where(Product.perishable.is_(True))
+    ).all()
+    assert True not in fresh_returns
 
 
 def test_the_words_customers_say_find_the_right_products(demo) -> None:  # type: ignore[no-untyped-def]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from posapp.extensions import db
-from posapp.models import CreditNote, Invoice, Product, User
+from posapp.models import CreditNote, Invoice, Product, StockMovement, User
 from posapp.services import checkout
 from tests.factories import make_customer, make_product, make_user
 from tests.web.helpers import login
@@ -163,6 +165,99 @@ def test_status_says_partly_returned_then_returned_on_the_page_and_the_list(
             assert "data-partly-returned" in page and "Partly returned" in row
     assert "Partly returned" not in page and "Partly returned" not in row
     assert ">Returned</span>" in page and ">Returned</span>" in row
+
+
+def restock_box(html: str) -> str:
+    match = re.search(r'<input[^>]*id="f-restock"[^>]*>', html)
+    assert match, "no restock box"
+    return match.group(0)
+
+
+def test_the_shelf_box_starts_unticked_only_when_every_returnable_line_is_perishable(
+    client: FlaskClient, admin: User
+) -> None:
+    rice = make_product(db.session, name="Basmati Rice 1 kg")
+    milk = make_product(db.session, name="Amul Taaza 500 ml", perishable=True)
+    curd = make_product(db.session, name="Curd 400 g", perishable=True)
+    mixed = checkout.checkout(
+        db.session,
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": rice.id, "quantity": 1},
+                    {"product_id": milk.id, "quantity": 1},
+                ]
+            }
+        ),
+        admin,
+    )
+    fresh = checkout.checkout(
+        db.session,
+        checkout.parse_checkout(
+            {
+                "items": [
+                    {"product_id": milk.id, "quantity": 1},
+                    {"product_id": curd.id, "quantity": 1},
+                ]
+            }
+        ),
+        admin,
+    )
+    login(client, "admin")
+    page = client.get(f"/invoices/{mixed.id}").get_data(as_text=True)
+    assert "checked" in restock_box(page)
+    milk_line = next(line.id for line in mixed.lines if line.product_id == milk.id)
+    rows = re.findall(r"<tr( data-perishable)?>\s*<td><label for=\"qty-(\d+)\"", page)
+    assert {int(line_id) for flag, line_id in rows if flag} == {milk_line}
+    assert "return_form.js" in page
+    assert "checked" not in restock_box(client.get(f"/invoices/{fresh.id}").get_data(as_text=True))
+
+    # With the rice back on the shelf, milk is all that can still come back: unticked.
+    rice_line = next(line.id for line in mixed.lines if line.product_id == rice.id)
+    client.post(
+        f"/invoices/{mixed.id}/return",
+        data={f"qty-{rice_line}": "1", "refund_method": "cash", "restock": "1"},
+    )
+    page = client.get(f"/invoices/{mixed.id}").get_data(as_text=True)
+    assert "checked" not in restock_box(page)
+
+
+def test_an_unticked_box_writes_no_stock_back_and_a_reshown_form_keeps_the_choice(
+    client: FlaskClient, admin: User
+) -> None:
+    milk = make_product(db.session, name="Amul Taaza 500 ml", perishable=True, opening_stock="10")
+    invoice = sell(admin, milk, 3)
+    line_id = invoice.lines[0].id
+    login(client, "admin")
+    # The cashier ticked the box for milk (restock_touched): too many back re-shows it ticked.
+    over = client.post(
+        f"/invoices/{invoice.id}/return",
+        data={
+            f"qty-{line_id}": "4",
+            "refund_method": "cash",
+            "restock": "1",
+            "restock_touched": "1",
+        },
+    )
+    assert over.status_code == 409
+    html = over.get_data(as_text=True)
+    assert "checked" in restock_box(html)
+    assert re.search(r'name="restock_touched"[^>]*value="1"', html)
+
+    done = client.post(
+        f"/invoices/{invoice.id}/return", data={f"qty-{line_id}": "1", "refund_method": "cash"}
+    )
+    assert done.status_code == 302
+    note = db.session.scalars(select(CreditNote)).one()
+    assert note.restock is False
+    db.session.expire_all()
+    assert db.session.get(Product, milk.id).stock_milli == 7_000  # nothing came back
+    returned = db.session.scalars(
+        select(StockMovement).where(
+            StockMovement.product_id == milk.id, StockMovement.reason == "return"
+        )
+    ).all()
+    assert returned == []
 
 
 def test_over_return_is_409_and_writes_nothing(client: FlaskClient, admin: User) -> None:

@@ -32,7 +32,7 @@ FORM = {
     "color": "Blue",
     "aliases": "Namak, salt",
 }
-ALL_FIELDS = [*FORM, "another"]
+ALL_FIELDS = [*FORM, "perishable", "another"]
 
 
 def product_count() -> int:
@@ -275,6 +275,39 @@ def test_aliases_are_saved_shown_and_checked(admin_client: FlaskClient) -> None:
     assert cleared.status_code == 302
     db.session.expire_all()
     assert salt.aliases == ""
+
+
+def test_the_perishable_switch_is_saved_shown_and_unticked_clears_it(
+    admin_client: FlaskClient,
+) -> None:
+    new_form = admin_client.get("/products/new").get_data(as_text=True)
+    switch = re.search(r'<input[^>]*name="perishable"[^>]*>', new_form)
+    assert switch and 'role="switch"' in switch.group(0) and "checked" not in switch.group(0)
+    assert "Perishable — returns do not go back on the shelf by default" in new_form
+
+    milk_form = {**FORM, "name": "Amul Taaza Milk 500 ml", "aliases": "doodh"}
+    assert (
+        admin_client.post("/products/new", data={**milk_form, "perishable": "1"}).status_code == 302
+    )
+    milk = db.session.scalar(select(Product).where(Product.name == "Amul Taaza Milk 500 ml"))
+    assert milk.perishable is True
+    edit = admin_client.get(f"/products/{milk.id}/edit").get_data(as_text=True)
+    switch = re.search(r'<input[^>]*name="perishable"[^>]*>', edit)
+    assert switch and "checked" in switch.group(0)
+    detail = admin_client.get(f"/products/{milk.id}").get_data(as_text=True)
+    assert re.search(r"<dd[^>]*data-perishable>Yes — returns do not go back", detail)
+
+    # An unticked switch sends nothing: saving the form clears the flag.
+    values = {k: v for k, v in milk_form.items() if k != "opening_stock"}
+    assert admin_client.post(f"/products/{milk.id}/edit", data=values).status_code == 302
+    db.session.expire_all()
+    assert milk.perishable is False
+    detail = admin_client.get(f"/products/{milk.id}").get_data(as_text=True)
+    assert re.search(r"<dd[^>]*data-perishable>No</dd>", detail)
+
+    bad = admin_client.post(f"/products/{milk.id}/edit", data={**values, "perishable": "maybe"})
+    assert bad.status_code == 422
+    assert field_error(bad.get_data(as_text=True), "perishable") == "Perishable must be yes or no."
 
 
 def test_archive_and_restore(admin_client: FlaskClient) -> None:
