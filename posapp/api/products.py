@@ -66,6 +66,9 @@ def lookup() -> dict[str, Any]:
         "quantity": qty_str(found.qty_milli, found.product.unit),
         "scale_label": found.label,
         "amount": money_str(found.fixed_gross) if found.fixed_gross is not None else None,
+        "batch": found.batch,
+        "expiry": found.expiry.isoformat() if found.expiry is not None else None,
+        "expired": found.expired,
     }
 
 
