@@ -1,0 +1,169 @@
+"""Scanning with a camera: chromium's fake camera plays a clip of an EAN-13 or of a GS1 Digital
+Link QR code; the till reads it with the vendored ZXing reader and adds the product through
+the scan field's own path. Each clip needs its own chromium (the file is a launch flag).
+
+Decode times (frame to code, performance.now() in the page) are written to
+test-artifacts/camera-decode-times.json for the report; nothing here asserts a speed."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from posapp.extensions import db
+from tests.e2e.camera_video import ean13_card, qr_card, write_y4m
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.factories import make_product, make_user
+
+pytestmark = pytest.mark.e2e
+
+SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+TEA = "8901234567890"
+BISCUITS = "8901719101014"
+# Batch AB12, expired at the end of January 2025 (day 00 = the month's last day).
+DIGITAL_LINK = f"https://id.gs1.org/01/0{BISCUITS}/10/AB12?17=250100"
+READS = 20  # decodes to measure per code type
+
+
+def shop(live_server: Any) -> None:
+    with live_server.app.app_context():
+        make_user(db.session, "cash1", "cashier")
+        make_product(db.session, name="Red Label Tea 250 g", price="140.00", code=TEA)
+        make_product(db.session, name="Parle-G Biscuits", price="10.00", code=BISCUITS)
+
+
+@contextmanager
+def camera_page(browser: Any, live_server: Any, clip: Path, size: str) -> Iterator[Any]:
+    """A page in a chromium whose (fake, allowed) camera plays `clip`; fails on JS errors,
+    loads from anywhere but the server, and anything the CSP blocked, like the `page` fixture."""
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=SIZES[size], color_scheme="light"
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
+    tab.on(
+        "console",
+        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    tab.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((live_server.url, "data:", "blob:"))
+            else problems.append(f"remote load: {r.url}")
+        ),
+    )
+    try:
+        yield tab
+    finally:
+        context.close()
+        chromium.close()
+    assert not problems, problems
+
+
+def start_camera(page: Any) -> None:
+    """Count every decode (the till's own event), then open the camera with its key."""
+    page.evaluate(
+        "() => { window.cameraReads = []; document.addEventListener("
+        "'tillbook:camera-read', (e) => window.cameraReads.push(e.detail)); }"
+    )
+    expect(page.locator("#scan")).to_be_focused()
+    page.keyboard.press("F3")
+    expect(page.locator("#camera-panel")).to_be_visible()
+
+
+def measure(page: Any, artifacts: Path, name: str) -> dict[str, Any]:
+    """Wait for READS decodes and record their times (frame to code) for the report."""
+    page.wait_for_function(f"() => window.cameraReads.length >= {READS}", timeout=60_000)
+    reads = page.evaluate("() => window.cameraReads")
+    times = [read["ms"] for read in reads]
+    result = {
+        "code": name,
+        "decoder": reads[0]["decoder"],
+        "barcode_detector_in_browser": page.evaluate("() => 'BarcodeDetector' in window"),
+        "reads": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "min_ms": round(min(times), 1),
+        "max_ms": round(max(times), 1),
+        "added": sum(1 for read in reads if read["added"]),
+    }
+    out = artifacts / "camera-decode-times.json"
+    known = json.loads(out.read_text("utf-8")) if out.exists() else {}
+    known[name] = result
+    out.write_text(json.dumps(known, indent=2), "utf-8")
+    return result
+
+
+def test_an_ean13_in_front_of_the_camera_adds_the_product_once(
+    browser: Any, live_server: Any, artifacts: Path, tmp_path: Path
+) -> None:
+    shop(live_server)
+    clip = write_y4m(tmp_path / "ean13.y4m", ean13_card(TEA))
+    with camera_page(browser, live_server, clip, "laptop") as page:
+        log_in(page, "cash1")
+        start_camera(page)
+        row = page.locator("#cart-body tr", has_text="Red Label Tea 250 g")
+        expect(row).to_have_count(1)
+        expect(row.locator(".qty-input")).to_have_value("1")
+        expect(page.locator("#camera-status")).to_have_text(f"Read {TEA}")
+        result = measure(page, artifacts, "EAN-13")
+        # The pack stayed in view the whole time: every later read of it was the same pack.
+        expect(row.locator(".qty-input")).to_have_value("1")
+        assert result["added"] == 1 and result["decoder"] in ("ZXing", "BarcodeDetector")
+        page.screenshot(path=str(artifacts / "camera-ean13-laptop.png"))
+        # Closing the preview gives the camera back and the scan field its focus.
+        page.keyboard.press("F3")
+        expect(page.locator("#camera-panel")).to_be_hidden()
+        assert page.evaluate("() => document.getElementById('camera-video').srcObject") is None
+        expect(page.locator("#scan")).to_be_focused()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_digital_link_qr_adds_the_product_with_batch_expiry_and_a_warning(
+    browser: Any, live_server: Any, artifacts: Path, tmp_path: Path, size: str
+) -> None:
+    shop(live_server)
+    clip = write_y4m(tmp_path / "link.y4m", qr_card(DIGITAL_LINK))
+    with camera_page(browser, live_server, clip, size) as page:
+        log_in(page, "cash1")
+        start_camera(page)
+        row = page.locator("#cart-body tr", has_text="Parle-G Biscuits")
+        expect(row).to_have_count(1)
+        expect(row.locator(".qty-input")).to_have_value("1")
+        expect(row.locator(".item-note")).to_contain_text("batch AB12")
+        expect(row.locator(".item-note")).to_contain_text("expires 31 Jan 2025")
+        warning = row.locator(".item-warn")
+        expect(warning).to_be_visible()
+        expect(warning).to_have_text(
+            "⚠ Expired batch AB12 (expired on 31 Jan 2025): check the pack"
+        )
+        # A warning, not a block: the cashier carries on and sells.
+        if size == "laptop":
+            result = measure(page, artifacts, "GS1 Digital Link QR")
+            assert result["added"] == 1
+        page.screenshot(path=str(artifacts / f"camera-digital-link-{size}.png"))
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= SIZES[size]["width"], "the till scrolls sideways"
+        page.keyboard.press("F3")
+        page.keyboard.press("F10")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/pos/receipt/**")
+        expect(page.get_by_text("Parle-G Biscuits").first).to_be_visible()
