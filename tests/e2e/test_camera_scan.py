@@ -39,22 +39,26 @@ def shop(live_server: Any) -> None:
         make_product(db.session, name="Parle-G Biscuits", price="10.00", code=BISCUITS)
 
 
+def fake_camera(clip: Path) -> list[str]:
+    """Chromium's flags for a camera that plays `clip`, allowed without asking."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    ]
+
+
 @contextmanager
-def camera_page(browser: Any, live_server: Any, clip: Path, size: str) -> Iterator[Any]:
-    """A page in a chromium whose (fake, allowed) camera plays `clip`; fails on JS errors,
-    loads from anywhere but the server, and anything the CSP blocked, like the `page` fixture."""
+def camera_page(
+    browser: Any, live_server: Any, flags: list[str], size: str, base_url: str | None = None
+) -> Iterator[Any]:
+    """A page in a chromium launched with `flags`; fails on JS errors, loads from anywhere but
+    the server, and anything the CSP blocked, like the `page` fixture."""
     chromium = browser.browser_type.launch(
-        executable_path=str(CHROMIUM),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}",
-        ],
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *flags]
     )
-    context = chromium.new_context(
-        base_url=live_server.url, viewport=SIZES[size], color_scheme="light"
-    )
+    base_url = base_url or live_server.url
+    context = chromium.new_context(base_url=base_url, viewport=SIZES[size], color_scheme="light")
     context.set_default_timeout(15_000)
     tab = context.new_page()
     problems: list[str] = []
@@ -67,7 +71,7 @@ def camera_page(browser: Any, live_server: Any, clip: Path, size: str) -> Iterat
         "request",
         lambda r: (
             None
-            if r.url.startswith((live_server.url, "data:", "blob:"))
+            if r.url.startswith((base_url, "data:", "blob:"))
             else problems.append(f"remote load: {r.url}")
         ),
     )
@@ -117,7 +121,7 @@ def test_an_ean13_in_front_of_the_camera_adds_the_product_once(
 ) -> None:
     shop(live_server)
     clip = write_y4m(tmp_path / "ean13.y4m", ean13_card(TEA))
-    with camera_page(browser, live_server, clip, "laptop") as page:
+    with camera_page(browser, live_server, fake_camera(clip), "laptop") as page:
         log_in(page, "cash1")
         start_camera(page)
         row = page.locator("#cart-body tr", has_text="Red Label Tea 250 g")
@@ -142,7 +146,7 @@ def test_a_digital_link_qr_adds_the_product_with_batch_expiry_and_a_warning(
 ) -> None:
     shop(live_server)
     clip = write_y4m(tmp_path / "link.y4m", qr_card(DIGITAL_LINK))
-    with camera_page(browser, live_server, clip, size) as page:
+    with camera_page(browser, live_server, fake_camera(clip), size) as page:
         log_in(page, "cash1")
         start_camera(page)
         row = page.locator("#cart-body tr", has_text="Parle-G Biscuits")
@@ -167,3 +171,43 @@ def test_a_digital_link_qr_adds_the_product_with_batch_expiry_and_a_warning(
         page.keyboard.press("Enter")
         page.wait_for_url("**/pos/receipt/**")
         expect(page.get_by_text("Parle-G Biscuits").first).to_be_visible()
+
+
+def test_a_refused_camera_says_so_and_the_till_carries_on(
+    browser: Any, live_server: Any, tmp_path: Path
+) -> None:
+    shop(live_server)
+    clip = write_y4m(tmp_path / "ean13.y4m", ean13_card(TEA))
+    # A camera, but no "allow" answered for the page: the browser refuses it.
+    flags = ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"]
+    with camera_page(browser, live_server, flags, "laptop") as page:
+        log_in(page, "cash1")
+        page.keyboard.press("F3")
+        status = page.locator("#camera-status")
+        expect(status).to_contain_text("The camera was not allowed.")
+        expect(status).to_contain_text("site settings")
+        page.keyboard.press("F3")
+        expect(page.locator("#camera-panel")).to_be_hidden()
+        page.keyboard.type(TEA)
+        page.keyboard.press("Enter")
+        expect(page.locator("#cart-body tr", has_text="Red Label Tea 250 g")).to_have_count(1)
+
+
+def test_an_insecure_address_says_where_the_camera_works(
+    browser: Any, live_server: Any, artifacts: Path
+) -> None:
+    shop(live_server)
+    # The till opened by a LAN name over plain http: not a secure context, no camera.
+    live_server.app.config["ALLOWED_HOSTS"] = [*live_server.app.config["ALLOWED_HOSTS"], "till.lan"]
+    port = live_server.url.rsplit(":", 1)[1]
+    flags = ["--host-resolver-rules=MAP till.lan 127.0.0.1", "--use-fake-ui-for-media-stream"]
+    lan = f"http://till.lan:{port}"
+    with camera_page(browser, live_server, flags, "phone", base_url=lan) as page:
+        log_in(page, "cash1")
+        assert page.evaluate("() => window.isSecureContext") is False
+        page.locator("#camera-toggle").click()
+        expect(page.locator("#camera-status")).to_have_text(
+            "The camera needs a secure address: open the till as https://… (the shop's HTTPS "
+            f"address) or, on this computer, as http://127.0.0.1:{port}/pos/."
+        )
+        page.screenshot(path=str(artifacts / "camera-insecure-phone.png"))

@@ -144,6 +144,7 @@ export function bindCamera(till) {
     if (cam.stream) for (const track of cam.stream.getTracks()) track.stop();
     cam.stream = null;
     ui.video.srcObject = null;
+    ui.video.hidden = true; // no black box beside a message saying why there is no picture
   }
 
   function close() {
@@ -213,6 +214,7 @@ export function bindCamera(till) {
       }
       cam.stream = stream;
       ui.video.srcObject = stream;
+      ui.video.hidden = false;
       await ui.video.play();
     } catch (error) {
       if (session === cam.session) {

@@ -34,11 +34,13 @@ export function notePack(till, line, pack) {
 export function packText(line, locale) {
   const parts = [];
   if (typeof line.batch === "string" && line.batch) parts.push(`batch ${line.batch}`);
-  if (typeof line.expiry === "string" && line.expiry) parts.push(`expires ${dayText(line.expiry, locale)}`);
+  const expiry = dayText(line.expiry, locale);
+  if (expiry) parts.push(`expires ${expiry}`);
   let warning = "";
-  if (typeof line.expired_on === "string") {
-    const batch = line.expired_batch ? ` ${line.expired_batch}` : "";
-    warning = `⚠ Expired batch${batch} (expired on ${dayText(line.expired_on, locale)}): check the pack`;
+  const expiredOn = dayText(line.expired_on, locale);
+  if (expiredOn) {
+    const batch = typeof line.expired_batch === "string" && line.expired_batch ? ` ${line.expired_batch}` : "";
+    warning = `⚠ Expired batch${batch} (expired on ${expiredOn}): check the pack`;
   }
   return { note: parts.join(" · "), warning };
 }
