@@ -6,6 +6,7 @@ project does not install): guard bars, L/G/R patterns by the first digit, 95 mod
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import qrcode
 from PIL import Image, ImageDraw
@@ -56,7 +57,15 @@ def qr_card(payload: str) -> Image.Image:
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4)
     qr.add_data(payload)
     qr.make(fit=True)
-    image = qr.make_image(fill_color="black", back_color="white").convert("RGB")
+    return qr_card_from(qr.make_image(fill_color="black", back_color="white"))
+
+
+def qr_card_from(image: Any) -> Image.Image:
+    """A QR code picture (any size) centred on a card, at most half the frame high."""
+    image = image.convert("RGB")
+    if image.height > HEIGHT // 2:
+        side = HEIGHT // 2
+        image = image.resize((side, side), Image.Resampling.NEAREST)
     card = Image.new("RGB", (WIDTH, HEIGHT), (235, 232, 225))
     card.paste(image, ((WIDTH - image.width) // 2, (HEIGHT - image.height) // 2))
     return card

@@ -7,6 +7,7 @@ test-artifacts/camera-decode-times.json for the report; nothing here asserts a s
 
 from __future__ import annotations
 
+import io
 import json
 import statistics
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
+from posapp.documents.qr import qr_png
 from posapp.extensions import db
-from tests.e2e.camera_video import ean13_card, qr_card, write_y4m
+from tests.e2e.camera_video import ean13_card, qr_card, qr_card_from, write_y4m
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, log_in
 from tests.factories import make_product, make_user
 
@@ -138,6 +141,25 @@ def test_an_ean13_in_front_of_the_camera_adds_the_product_once(
         expect(page.locator("#camera-panel")).to_be_hidden()
         assert page.evaluate("() => document.getElementById('camera-video').srcObject") is None
         expect(page.locator("#scan")).to_be_focused()
+
+
+def test_tillbooks_own_product_qr_keeps_scanning(
+    browser: Any, live_server: Any, tmp_path: Path
+) -> None:
+    shop(live_server)
+    with live_server.app.app_context():
+        # No barcode of its own: TillBook gives it an internal EAN-13 and prints it in a QR.
+        made = make_product(db.session, name="Loose Masala Mix", price="25.00")
+        code = made.code
+    card = Image.open(io.BytesIO(qr_png(code)))
+    clip = write_y4m(tmp_path / "label.y4m", qr_card_from(card))
+    with camera_page(browser, live_server, fake_camera(clip), "laptop") as page:
+        log_in(page, "cash1")
+        start_camera(page)
+        row = page.locator("#cart-body tr", has_text="Loose Masala Mix")
+        expect(row).to_have_count(1)
+        expect(row.locator(".item-code")).to_have_text(code)
+        expect(row.locator(".item-note")).not_to_contain_text("batch")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
