@@ -189,6 +189,13 @@ def gs1_date(value: str, today: date, ai: str = "17") -> date:
     return date(year, month, day)
 
 
+def _shaped(ai: str, value: str) -> bool:
+    """Tell whether a value has its AI's length and characters (the check digit aside)."""
+    field = AI_TABLE[ai]
+    pattern = _DIGITS if field.numeric else _CSET82
+    return field.min_len <= len(value) <= field.max_len and pattern.fullmatch(value) is not None
+
+
 def _check_value(ai: str, value: str) -> None:
     field = AI_TABLE[ai]
     if not field.min_len <= len(value) <= field.max_len:
@@ -265,13 +272,18 @@ def _parse_digital_link(text: str) -> list[tuple[str, str]] | None:
     if match is None:
         return None
     segments = match.group(1).split("/")
-    # The key is the last path segment pair whose AI is a primary key: a resolver's own
-    # path (/products/…) may come before it.
-    start = None
-    for index in range(len(segments) - 1):
-        if segments[index] in _DL_PATH_KEYS:
-            start = index
-            break
+    # The key is the first path segment naming a primary key and followed by a value of its
+    # shape: a resolver's own path (/products/…) may come before it, and an ordinary web
+    # address (/blog/2024/01/15/…) is not a Digital Link.
+    start = next(
+        (
+            index
+            for index in range(len(segments) - 1)
+            if segments[index] in _DL_PATH_KEYS
+            and _shaped(segments[index], unquote(segments[index + 1]))
+        ),
+        None,
+    )
     if start is None:
         return None
     path = segments[start:]

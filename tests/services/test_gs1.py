@@ -117,9 +117,13 @@ def test_digital_link_without_qualifiers_and_with_a_short_gtin() -> None:
         None,
         None,
     )
-    # A URI is not GS1 without a primary key in its path.
+    # A URI is not GS1 without a primary key (of its shape) in its path.
     assert gs1.parse("https://example.com/about/us?17=261231", TODAY) is None
     assert gs1.parse("https://example.com/", TODAY) is None
+    assert gs1.parse("https://blog.example.in/2024/01/15/diwali-offers", TODAY) is None
+    # A key of the right shape with a wrong check digit is a misread, not an ordinary address.
+    with pytest.raises(GS1Error, match="check digit"):
+        gs1.parse("https://id.gs1.org/01/08901234567891", TODAY)
 
 
 @pytest.mark.parametrize(

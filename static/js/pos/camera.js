@@ -95,9 +95,11 @@ async function makeDecoder() {
       context.drawImage(video, 0, 0, width, height);
       const [found] = await zxing.readBarcodes(context.getImageData(0, 0, width, height), options);
       if (!found || !found.isValid) return null;
-      const gs1 = found.contentType === "GS1" && GS1_IDENTIFIERS.has(found.symbologyIdentifier);
-      // ZXing writes GS1 data the human way, "(01)…(17)…", which the till reads as it is.
-      return { text: found.text, format: found.format, gs1 };
+      const { symbologyIdentifier } = found;
+      const gs1 = found.contentType === "GS1" && GS1_IDENTIFIERS.has(symbologyIdentifier);
+      // ZXing writes GS1 data the human way, "(01)…(17)…", which the till reads as it is;
+      // anything else of a GS1 carrier goes with its identifier ("]Q3…").
+      return { text: found.text, format: found.format, gs1: gs1 ? symbologyIdentifier : null };
     },
   };
 }
@@ -157,19 +159,20 @@ export function bindCamera(till) {
   /** Every decode is announced (`tillbook:camera-read`, with how long the frame took to
    * read); only a new code, or the same one after the cool-down, goes to the bill. */
   function handle(code, started) {
-    const text = code.gs1 && !/^[(\]]/.test(code.text) ? `]C1${code.text}` : code.text;
+    const text = code.gs1 && !/^[(\]]/.test(code.text) ? `${code.gs1}${code.text}` : code.text;
     const now = performance.now();
     const again = text === cam.last && now - cam.lastAt < COOL_DOWN_MS;
+    const usable = text.length <= MAX_CODE_LENGTH && !/[\r\n]/.test(text);
     // The cool-down runs from the last sighting: a pack held in view is read once.
     cam.last = text;
     cam.lastAt = now;
     document.dispatchEvent(
       new CustomEvent("tillbook:camera-read", {
-        detail: { text, format: code.format, decoder: cam.decoder.name, ms: now - started, added: !again },
+        detail: { text, format: code.format, decoder: cam.decoder.name, ms: now - started, added: !again && usable },
       }),
     );
     if (again) return;
-    if (text.length > MAX_CODE_LENGTH || /[\r\n]/.test(text)) {
+    if (!usable) {
       say("That code is not a product code.", true);
       return;
     }
@@ -188,7 +191,8 @@ export function bindCamera(till) {
         code = null; // a frame the decoder could not take: try the next one
       }
       if (!cam.running || session !== cam.session) return;
-      if (code?.text) handle(code, started);
+      // While the approval dialog is open the bill waits, for the camera as for the keys.
+      if (code?.text && !document.querySelector("dialog[open]")) handle(code, started);
       await new Promise((resolve) => setTimeout(resolve, FRAME_GAP_MS));
     }
   }
