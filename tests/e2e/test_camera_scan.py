@@ -233,3 +233,38 @@ def test_an_insecure_address_says_where_the_camera_works(
             f"address) or, on this computer, as http://127.0.0.1:{port}/pos/."
         )
         page.screenshot(path=str(artifacts / "camera-insecure-phone.png"))
+
+
+# Debian's chromium has no BarcodeDetector (it is built only where the platform offers one:
+# macOS, Android, ChromeOS). Where it exists the till uses it if it reads every format the till
+# needs; these stand-ins of the browser's API check that choice, the camera and the page real.
+DETECTOR = """
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return %s; }
+  constructor(options) { this.formats = options.formats; }
+  async detect(video) { return video.videoWidth ? [{ rawValue: "%s", format: "ean_13" }] : []; }
+};
+"""
+
+
+@pytest.mark.parametrize(
+    ("supported", "decoder"),
+    [
+        (
+            '["aztec", "code_128", "ean_13", "ean_8", "qr_code", "upc_a", "upc_e"]',
+            "BarcodeDetector",
+        ),
+        ('["ean_13", "ean_8", "qr_code", "upc_a"]', "ZXing"),  # no Code 128: not enough
+    ],
+)
+def test_the_browsers_barcode_detector_is_used_when_it_reads_every_format(
+    browser: Any, live_server: Any, tmp_path: Path, supported: str, decoder: str
+) -> None:
+    shop(live_server)
+    clip = write_y4m(tmp_path / "ean13.y4m", ean13_card(TEA))
+    with camera_page(browser, live_server, fake_camera(clip), "laptop") as page:
+        page.context.add_init_script(DETECTOR % (supported, TEA))
+        log_in(page, "cash1")
+        start_camera(page)
+        expect(page.locator("#cart-body tr", has_text="Red Label Tea 250 g")).to_have_count(1)
+        expect(page.locator("#camera-panel")).to_have_attribute("data-decoder", decoder)
