@@ -275,6 +275,10 @@ class Lookup(Response):
         default=None,
         description="A GS1 code's expiry date (AI 17; day 00 is the month's last day).",
     )
+    expiry_label: str | None = Field(
+        default=None,
+        description="The expiry date as the shop's locale writes it (31-12-2026 in India).",
+    )
     expired: bool = Field(
         default=False, description="The GS1 expiry date is before today on the shop's clock."
     )

@@ -7,6 +7,8 @@ from urllib.parse import quote
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
+from posapp.models.base import write_transaction
+from posapp.services.settings import save_settings
 from tests.factories import make_product
 
 Headers = dict[str, str]
@@ -26,6 +28,7 @@ def test_gs1_codes_answer_the_product_with_batch_and_expiry(
     body = lookup(client, cashier_headers, "(01)08901234567890(17)491231(10)AB12").get_json()
     assert body["product"]["id"] == tea.id and body["quantity"] == "1"
     assert (body["batch"], body["expiry"], body["expired"]) == ("AB12", "2049-12-31", False)
+    assert body["expiry_label"] == "31-12-2049"  # as an Indian shop writes dates
     body = lookup(
         client, cashier_headers, "https://id.gs1.org/01/00012345678905/10/L%2F7?17=200200"
     ).get_json()
@@ -36,6 +39,19 @@ def test_gs1_codes_answer_the_product_with_batch_and_expiry(
     # An ordinary code answers no batch and no expiry.
     body = lookup(client, cashier_headers, tea.code).get_json()
     assert (body["batch"], body["expiry"], body["expired"]) == (None, None, False)
+    assert body["expiry_label"] is None
+
+
+def test_the_expiry_label_follows_the_shop_locale(
+    client: FlaskClient,
+    admin,  # type: ignore[no-untyped-def]
+    cashier_headers: Headers,
+) -> None:
+    make_product(db.session, admin.id, name="Tea", code="8901234567890")
+    with write_transaction(db.session):
+        save_settings(db.session, locale="en_US")
+    body = lookup(client, cashier_headers, "(01)08901234567890(17)491231").get_json()
+    assert (body["expiry"], body["expiry_label"]) == ("2049-12-31", "12/31/2049")
 
 
 def test_gs1_refusals_use_the_error_envelope(

@@ -273,7 +273,7 @@ function renderRows(till) {
         note = `Only ${stock} ${line.unit} in stock`;
       }
     }
-    const pack = packText(line, till.cfg.locale);
+    const pack = packText(line);
     if (pack.warning) warnings.push(pack.warning);
     if (pricedLine?.expired) {
       warnings.push(`⚠ Expired stock on the shelf (${pricedLine.expired} ${line.unit}): check the date`);

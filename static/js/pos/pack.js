@@ -1,46 +1,33 @@
 // A pack's batch and expiry, read from its GS1 code (posapp/services/gs1.py) and kept on the
 // bill's line: shown in small text under the item, and an expired batch warns on the line (the
-// cashier can still sell it: the warning is for them to check the pack, not a refusal).
+// cashier can still sell it: the warning is for them to check the pack, not a refusal). The
+// server writes the date as the shop's locale does (`expiry_label`: 31-12-2026 in India).
 
 import { beep } from "./ui.js";
 
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** A YYYY-MM-DD day as the shop writes dates ("31 Dec 2026" in en-IN). */
-export function dayText(iso, locale) {
-  const match = ISO_DAY.exec(String(iso ?? ""));
-  if (!match) return "";
-  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  try {
-    return day.toLocaleDateString(locale || undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-  } catch {
-    return iso; // an unknown locale: the ISO day is still readable
-  }
-}
+const text = (value) => (typeof value === "string" ? value : "");
 
 /** Keep the scanned pack on the line; an expired one beeps, as the cashier watches the pack. */
 export function notePack(till, line, pack) {
   if (!line) return;
-  line.batch = typeof pack.batch === "string" ? pack.batch : null;
-  line.expiry = typeof pack.expiry === "string" ? pack.expiry : null;
+  line.batch = text(pack.batch);
+  line.expiry_label = text(pack.expiry_label);
   if (pack.expired) {
-    line.expired_batch = line.batch || "";
-    line.expired_on = line.expiry;
+    line.expired_batch = line.batch;
+    line.expired_on = line.expiry_label;
     beep(till);
   }
 }
 
-/** What the line shows: {note: "batch AB12 · expires 31 Dec 2026", warning: "⚠ Expired …"}. */
-export function packText(line, locale) {
+/** What the line shows: {note: "batch AB12 · expires 31-12-2026", warning: "⚠ Expired …"}. */
+export function packText(line) {
   const parts = [];
-  if (typeof line.batch === "string" && line.batch) parts.push(`batch ${line.batch}`);
-  const expiry = dayText(line.expiry, locale);
-  if (expiry) parts.push(`expires ${expiry}`);
+  if (text(line.batch)) parts.push(`batch ${line.batch}`);
+  if (text(line.expiry_label)) parts.push(`expires ${line.expiry_label}`);
   let warning = "";
-  const expiredOn = dayText(line.expired_on, locale);
-  if (expiredOn) {
-    const batch = typeof line.expired_batch === "string" && line.expired_batch ? ` ${line.expired_batch}` : "";
-    warning = `⚠ Expired batch${batch} (expired on ${expiredOn}): check the pack`;
+  if (text(line.expired_on)) {
+    const batch = text(line.expired_batch) ? ` ${line.expired_batch}` : "";
+    warning = `⚠ Expired batch${batch} (expired on ${line.expired_on}): check the pack`;
   }
   return { note: parts.join(" · "), warning };
 }

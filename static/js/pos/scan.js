@@ -47,7 +47,7 @@ function addWithPrefix(till, product, scanned, prefix, typed, scaleLabel = null,
 /** The batch and expiry a GS1 code carried, or null for an ordinary code. */
 function packOf(data) {
   if (!data.batch && !data.expiry) return null;
-  return { batch: data.batch || null, expiry: data.expiry || null, expired: data.expired === true };
+  return { batch: data.batch, expiry_label: data.expiry_label, expired: data.expired === true };
 }
 
 /** The products matching `query` (the suggestion search), or null when the search failed. */
