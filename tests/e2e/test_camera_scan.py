@@ -266,3 +266,22 @@ def test_the_browsers_barcode_detector_is_used_when_it_reads_every_format(
         start_camera(page)
         expect(page.locator("#cart-body tr", has_text="Red Label Tea 250 g")).to_have_count(1)
         expect(page.locator("#camera-panel")).to_have_attribute("data-decoder", decoder)
+
+
+def test_a_gs1_element_string_typed_like_a_scanner_shows_batch_and_expiry(
+    page: Any, live_server: Any
+) -> None:
+    # A scanner set to send GS1-128 the human way types this and Enter: the same lookup.
+    shop(live_server)
+    page.set_viewport_size(SIZES["laptop"])
+    log_in(page, "cash1")
+    page.keyboard.type(f"(01)0{TEA}(17)491200(10)L-7")
+    page.keyboard.press("Enter")
+    row = page.locator("#cart-body tr", has_text="Red Label Tea 250 g")
+    expect(row.locator(".item-note")).to_have_text("batch L-7 · expires 31-12-2049")
+    expect(row.locator(".item-warn")).to_be_hidden()
+    # A misread check digit is refused with what is wrong, and the bill keeps its line.
+    page.keyboard.type("(01)08901234567891")
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-alert")).to_contain_text("the check digit is wrong")
+    expect(page.locator("#cart-body tr")).to_have_count(1)
