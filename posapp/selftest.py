@@ -201,7 +201,12 @@ def check_static_types(app: Flask) -> str:
     """Serve a page script and the style sheet as the browser must get them (see config)."""
     from posapp.config import STATIC_TYPES
 
-    wanted = {"js/pos.js": STATIC_TYPES[".js"], "css/app.css": STATIC_TYPES[".css"]}
+    wanted = {
+        "js/pos.js": STATIC_TYPES[".js"],
+        "css/app.css": STATIC_TYPES[".css"],
+        # The camera's barcode reader: a browser compiles WebAssembly only when sent as such.
+        "vendor/zxing-wasm-3.1.4/reader/zxing_reader.wasm": STATIC_TYPES[".wasm"],
+    }
     with app.test_client() as client:
         for path, kind in wanted.items():
             answer = client.get(f"/static/{path}")

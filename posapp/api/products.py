@@ -19,9 +19,11 @@ from posapp.api.base import (
 )
 from posapp.api.serializers import product_json
 from posapp.apidoc import documented
+from posapp.dates import date_format
 from posapp.extensions import db
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, rerate
+from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
 
 
@@ -66,6 +68,14 @@ def lookup() -> dict[str, Any]:
         "quantity": qty_str(found.qty_milli, found.product.unit),
         "scale_label": found.label,
         "amount": money_str(found.fixed_gross) if found.fixed_gross is not None else None,
+        "batch": found.batch,
+        "expiry": found.expiry.isoformat() if found.expiry is not None else None,
+        "expiry_label": (
+            found.expiry.strftime(date_format(load_settings(db.session).locale))
+            if found.expiry is not None
+            else None
+        ),
+        "expired": found.expired,
     }
 
 

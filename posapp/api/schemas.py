@@ -277,6 +277,20 @@ class Lookup(Response):
     amount: Money | None = Field(
         description="A price label's price: the line sells at exactly this amount."
     )
+    batch: str | None = Field(
+        default=None, description="A GS1 code's batch or lot (AI 10), when it carries one."
+    )
+    expiry: Day | None = Field(
+        default=None,
+        description="A GS1 code's expiry date (AI 17; day 00 is the month's last day).",
+    )
+    expiry_label: str | None = Field(
+        default=None,
+        description="The expiry date as the shop's locale writes it (31-12-2026 in India).",
+    )
+    expired: bool = Field(
+        default=False, description="The GS1 expiry date is before today on the shop's clock."
+    )
 
 
 # ---------------------------------------------------------------- invoices
@@ -983,4 +997,8 @@ class InvoicePdfQuery(BaseModel):
 
 
 class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, description="Barcode, QR payload or scale EAN-13.")
+    code: str = Field(
+        min_length=1,
+        description="Barcode, QR payload, scale EAN-13, GS1 element string "
+        "((01)…(17)…, or ]C1/]Q3 raw with FNC1 separators) or GS1 Digital Link URI.",
+    )

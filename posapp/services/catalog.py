@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.gst import RATE_PRESETS_BP
 from posapp.models import Category, Product, StockMovement
-from posapp.models.base import write_transaction
+from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
 from posapp.money import (
     UNITS,
@@ -25,7 +26,7 @@ from posapp.money import (
     parse_quantity,
     percent_str,
 )
-from posapp.services import audit, counters, limits, scale_labels
+from posapp.services import audit, counters, gs1, limits, scale_labels
 from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
 
@@ -48,12 +49,17 @@ class ScanResult:
 
     A scale label also gives `label` (the code, which the till sends back with the line so
     the server reads it again) and, on a price label, `fixed_gross` (the price it sells at).
+    A GS1 code gives the pack's `batch` and `expiry`, and `expired` when that day has passed
+    on the shop's clock.
     """
 
     product: Product
     qty_milli: int
     label: str | None = None
     fixed_gross: int | None = None
+    batch: str | None = None
+    expiry: date | None = None
+    expired: bool = False
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -420,20 +426,24 @@ def get_product(session: Session, product_id: int) -> Product:
     return product
 
 
-def lookup_code(session: Session, code: str) -> ScanResult:
-    """Find the active product a scanned code names (barcode, QR payload or scale label).
+def lookup_code(session: Session, code: str, today: date | None = None) -> ScanResult:
+    """Find the active product a scanned code names (barcode, QR payload, GS1 or scale label).
 
-    A product's own code wins; otherwise a code laid out as the shop's scale labels names the
-    active product with that scale PLU (docs/DESIGN.md §5).
+    A product's own code wins; then a GS1 code (element string, raw scanner output, Digital
+    Link) or a bare GTIN names the product whose code is that GTIN in any of its spellings;
+    then a code laid out as the shop's scale labels names the active product with that scale
+    PLU (docs/DESIGN.md §5). `today` (the shop's date) decides whether a GS1 batch is expired.
     """
     code = (code or "").strip()
     if not code:
         raise ValidationError("Scan or type a code.", field="code")
-    product = session.scalar(
-        select(Product).where(Product.code == code, Product.archived.is_(False))
-    )
+    product = _active_by_codes(session, [code])
     if product is not None:
         return ScanResult(product, 1000)
+    today = today or to_local(utcnow()).date()
+    found = _lookup_gs1(session, code, today)
+    if found is not None:
+        return found
     layout = scale_labels.layout_of(load_settings(session))
     reading = scale_labels.read_label(code, layout)
     if reading is not None:
@@ -450,6 +460,47 @@ def lookup_code(session: Session, code: str) -> ScanResult:
             details={"code": code},
         )
     raise NotFound(f"Unknown code: {code}", code="unknown_code", details={"code": code})
+
+
+def _active_by_codes(session: Session, codes: list[str]) -> Product | None:
+    """The active product whose code is one of `codes`, the first spelling winning."""
+    rows = session.scalars(
+        select(Product).where(Product.code.in_(codes), Product.archived.is_(False))
+    ).all()
+    by_code = {product.code: product for product in rows}
+    return next((by_code[c] for c in codes if c in by_code), None)
+
+
+def _lookup_gs1(session: Session, code: str, today: date) -> ScanResult | None:
+    """A GS1 code or a bare GTIN-12/13/14 by its GTIN; None when the code is neither."""
+    try:
+        data = gs1.parse(code, today)
+    except gs1.GS1Error as exc:
+        raise ValidationError(f"Cannot read this GS1 code: {exc}", field="code") from None
+    if data is None:
+        # A bare UPC-A, a UPC-A written as EAN-13 or a carton's GTIN-14 names the product
+        # stored under another spelling of the same GTIN. (An EAN-8 or EAN-13 typed as
+        # itself was the exact match above.)
+        gtin = gs1.as_gtin14(code) if len(code) in (12, 13, 14) else None
+        if gtin is None:
+            return None
+        product = _active_by_codes(session, [c for c in gs1.gtin_codes(gtin) if c != code])
+        return ScanResult(product, 1000) if product is not None else None
+    if data.gtin is None:
+        raise NotFound(
+            "This GS1 code carries no product number (GTIN); scan the pack's barcode.",
+            code="unknown_code",
+            details={"code": code},
+        )
+    product = _active_by_codes(session, gs1.gtin_codes(data.gtin))
+    if product is None:
+        raise NotFound(
+            f"Unknown code: no product has the GTIN {data.gtin}",
+            code="unknown_code",
+            details={"code": code, "gtin": data.gtin},
+        )
+    expired = data.expiry is not None and data.expiry < today
+    return ScanResult(product, 1000, batch=data.batch, expiry=data.expiry, expired=expired)
 
 
 SORTS = {

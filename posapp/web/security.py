@@ -24,8 +24,9 @@ CSP = "; ".join(
     [
         "default-src 'self'",
         # 'unsafe-eval': pywebview's js_api bridge (webview/js/api.js) builds each desktop
-        # function with `new Function`; inline script stays forbidden.
-        "script-src 'self' 'unsafe-eval'",
+        # function with `new Function`; inline script stays forbidden. 'wasm-unsafe-eval':
+        # the till's camera compiles the vendored barcode reader (WebAssembly).
+        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",  # the shop's logo is shown as a data: URI
         "font-src 'self'",

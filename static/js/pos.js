@@ -3,6 +3,7 @@
 // This entry builds the one state object (pos/till.js), hands it to each part's listeners and
 // starts the page. Money never passes through a float: see lib/money.js.
 
+import { bindCamera } from "./pos/camera.js";
 import { restore, reprice } from "./pos/cart.js";
 import { bindCustomer, refreshCustomer, renderCustomer } from "./pos/customer.js";
 import { bindHeld, loadHeld } from "./pos/held.js";
@@ -36,6 +37,7 @@ bindCustomer(till);
 bindHeld(till);
 bindKeys(till);
 bindTenderKeys(till);
+bindCamera(till);
 
 // Start: restore a cart left by a reload, price it, focus the scan field.
 restore(till);

@@ -5,6 +5,7 @@
 import { postJSON } from "../lib/http.js";
 import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtyString } from "../lib/money.js";
 import { editLine, lineDiscountAmount } from "./lineedit.js";
+import { notePack, packText } from "./pack.js";
 import { closeCustomerForm, closePaymentForm, renderCustomer } from "./customer.js";
 import { renderChange, renderDiscount } from "./payments.js";
 import { TENDER_METHODS } from "./tenders.js";
@@ -272,6 +273,8 @@ function renderRows(till) {
         note = `Only ${stock} ${line.unit} in stock`;
       }
     }
+    const pack = packText(line);
+    if (pack.warning) warnings.push(pack.warning);
     if (pricedLine?.expired) {
       warnings.push(`⚠ Expired stock on the shelf (${pricedLine.expired} ${line.unit}): check the date`);
     }
@@ -280,6 +283,7 @@ function renderRows(till) {
     if (pricedLine && parseFixed(pricedLine.discount, 2) > 0) {
       note = [note, `discount ${moneyText(pricedLine.discount, format)}`].filter(Boolean).join(" · ");
     }
+    if (pack.note) note = [note, pack.note].filter(Boolean).join(" · ");
     row.note.textContent = note;
     row.note.className = `item-note small ${note.startsWith("Only") ? "text-warning-emphasis" : "text-body-secondary"}`;
     row.tr.classList.toggle("table-danger", Boolean(error) || row.tr.dataset.short === "1");
@@ -345,8 +349,9 @@ function touched(till, productId) {
 }
 
 /** Add a scanned or picked product (another scan of a line adds to its quantity); a scale
- * label is a line of its own. */
-export function addProduct(till, product, quantity, scaleLabel = null) {
+ * label is a line of its own. `pack` is a GS1 code's {batch, expiry, expired}: the line shows
+ * the last one scanned, and stays marked once an expired pack was scanned onto it. */
+export function addProduct(till, product, quantity, scaleLabel = null, pack = null) {
   const { state, el } = till;
   const scanned = parseFixed(quantity, 3) ?? 1000;
   const key = scaleLabel || product.id;
@@ -383,6 +388,7 @@ export function addProduct(till, product, quantity, scaleLabel = null) {
       stock: product.stock,
     });
   }
+  if (pack) notePack(till, findLine(till, key), pack);
   clearShortMark(till);
   hideScanAlert(till);
   if (el.checkoutAlert.dataset.source === "checkout") hideCheckoutAlert(till);

@@ -33,14 +33,21 @@ function refuse(till, message, typed, prefix) {
   }
 }
 
-/** Add a product with the quantity its code carries, times the prefix (if any). */
-function addWithPrefix(till, product, scanned, prefix, typed, scaleLabel = null) {
+/** Add a product with the quantity its code carries, times the prefix (if any); `pack` is a
+ * GS1 code's batch and expiry ({batch, expiry, expired}), or null. */
+function addWithPrefix(till, product, scanned, prefix, typed, scaleLabel = null, pack = null) {
   const [quantity, error] = prefixedQuantity(prefix, scanned, product, Boolean(scaleLabel));
   if (error) {
     refuse(till, error, typed, prefix);
     return;
   }
-  addProduct(till, product, quantity, scaleLabel);
+  addProduct(till, product, quantity, scaleLabel, pack);
+}
+
+/** The batch and expiry a GS1 code carried, or null for an ordinary code. */
+function packOf(data) {
+  if (!data.batch && !data.expiry) return null;
+  return { batch: data.batch, expiry_label: data.expiry_label, expired: data.expired === true };
 }
 
 /** The products matching `query` (the suggestion search), or null when the search failed. */
@@ -97,7 +104,8 @@ export function submitScan(till, typed, shown = null) {
 async function addCode(till, code, typed, prefix, shown) {
   const result = await getJSON(`${till.cfg.lookupUrl}?code=${encodeURIComponent(code)}`);
   if (result.ok) {
-    addWithPrefix(till, result.data.product, result.data.quantity, prefix, typed, result.data.scale_label);
+    const { data } = result;
+    addWithPrefix(till, data.product, data.quantity, prefix, typed, data.scale_label, packOf(data));
     return;
   }
   if (result.status !== 404) {
