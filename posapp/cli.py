@@ -159,9 +159,9 @@ def serve(
     lock = _lock_or_exit(data_dir)
     try:
         app = _app(ctx, serving=True)
-        _serve(
-            app, lock, host, port, lan, threads, https=lan and not no_https, https_port=https_port
-        )
+        # Behind an HTTPS proxy (hosted, TILLBOOK_PROXY_HOPS) the proxy already serves TLS.
+        https = lan and not no_https and not app.config.get("PROXY_HOPS")
+        _serve(app, lock, host, port, lan, threads, https=https, https_port=https_port)
     finally:
         lock.release()
 

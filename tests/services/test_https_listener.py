@@ -235,3 +235,38 @@ def test_start_https_takes_the_network_pages_port_and_stops_with_the_app(
     assert not server.running
     with pytest.raises(OSError):
         socket.create_connection((LAN, port), 1).close()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "wanted"),
+    [
+        (["--lan", "--https-port", "9443"], {}, (True, 9443)),
+        (["--lan", "--no-https"], {}, (False, None)),
+        (["--lan"], {"TILLBOOK_PROXY_HOPS": "1"}, (False, None)),  # the proxy serves TLS
+        ([], {}, (False, None)),  # loopback only: no LAN, no LAN HTTPS
+    ],
+)
+def test_serve_starts_lan_https_with_lan_unless_told_or_behind_a_proxy(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    wanted: tuple[bool, int | None],
+) -> None:
+    from click.testing import CliRunner
+
+    from posapp import cli
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    seen: list[tuple[bool, int | None]] = []
+
+    def serve(*_args: object, https: bool = False, https_port: int | None = None) -> None:
+        seen.append((https, https_port))
+
+    monkeypatch.setattr(cli, "_serve", serve)
+    result = CliRunner().invoke(
+        cli.main, ["--data-dir", str(tmp_path / "data"), "serve", "--port", "0", *args]
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == [wanted]
