@@ -229,3 +229,28 @@ def test_the_ca_is_shown_and_served_without_its_key(tmp_path: Path) -> None:
     assert info.common_name == "TillBook local CA — Shop"
     assert len(info.fingerprint.split(":")) == 32 and len(info.sha1_fingerprint.split(":")) == 20
     assert b"PRIVATE" not in info.pem
+
+
+def test_the_tls_folder_is_made_private_with_icacls_on_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posapp import datadir
+
+    ran: list[list[str]] = []
+
+    def run(args: list[str]) -> str:
+        ran.append(list(args))
+        return '"shop-pc\\owner","S-1-5-21-1-2-3-1001"\n' if args[0] == "whoami" else ""
+
+    real = datadir.restrict_to_owner
+    monkeypatch.setattr(
+        tls,
+        "restrict_to_owner",
+        lambda folder: real(folder, platform="win32", run=run),
+    )
+    folder = tls.tls_dir(tmp_path)
+    assert folder == tmp_path / "tls" and folder.is_dir()
+    assert ran[-1] == datadir.icacls_arguments(str(folder), "S-1-5-21-1-2-3-1001")
+    ran.clear()
+    tls.tls_dir(tmp_path)  # an existing folder keeps what the owner set
+    assert ran == []
