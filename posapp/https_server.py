@@ -29,7 +29,7 @@ from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from posapp.services.tls import Material
-from posapp.serving import STOP_GRACE_SECONDS, listening_socket
+from posapp.serving import BACKLOG, STOP_GRACE_SECONDS, listening_socket
 from posapp.web.security import LAN_HTTPS_MARK
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ class _CherootServer(wsgi.Server):
             app,
             numthreads=threads,
             server_name="TillBook",
+            request_queue_size=BACKLOG,  # cheroot's 5 drops a tablet's burst of connections
             shutdown_timeout=math.ceil(STOP_GRACE_SECONDS),
         )
         self._bound = sock
@@ -150,8 +151,25 @@ class HttpsServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the worker threads and serve from a background thread."""
-        self._server.prepare()
+        """Start the worker threads and serve from a background thread.
+
+        cheroot starts its workers as ordinary threads, which Python waits for at exit: a
+        start-up that failed before `stop()` would then never end. Started from a daemon
+        thread they are daemon threads too (as waitress's are); `stop()` still drains them.
+        """
+        failed: list[BaseException] = []
+
+        def prepare() -> None:
+            try:
+                self._server.prepare()
+            except BaseException as exc:  # handed to the caller below
+                failed.append(exc)
+
+        preparing = threading.Thread(target=prepare, name="https-start", daemon=True)
+        preparing.start()
+        preparing.join()
+        if failed:
+            raise failed[0]
         self._thread = threading.Thread(target=self._server.serve, name="https", daemon=True)
         self._thread.start()
 

@@ -94,6 +94,9 @@ def test_the_till_answers_over_https_with_the_shops_certificate(
     status, _headers, _body = fetch(https, data_dir, "/api/health")
     assert status == 200
     assert https.running
+    # Its threads never keep the process alive past a start-up that failed before stop().
+    workers = [t for t in threading.enumerate() if t.name.startswith("CP Server")]
+    assert workers and all(t.daemon for t in workers)
 
 
 def test_a_lan_client_over_https_is_not_taken_for_the_shop_computer(
