@@ -76,8 +76,8 @@ class RenewingAdapter(BuiltinSSLAdapter):
         self._checked = self._clock()
         try:
             material = self._certificates()
-        except (OSError, ValueError) as exc:  # a full disk: keep serving the current one
-            log.warning("could not check the HTTPS certificate: %s", exc)
+        except Exception:  # a full disk, a busy database: keep serving the current one
+            log.exception("could not check the HTTPS certificate; keeping the current one")
             return False
         if not material.renewed and material.names == self.material.names:
             return False

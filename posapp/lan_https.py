@@ -71,8 +71,9 @@ def start_https(
     port = _settings(app).lan_https_port if port is None else port
     try:
         server = HttpsServer(app, certificate_source(app, host), host=host, port=port)
-    except OSError as exc:
-        log.warning("no HTTPS on the local network: %s", exc)
+    # A port in use, a certificate that cannot be written or read: the till sells on over http.
+    except Exception as exc:
+        log.exception("no HTTPS on the local network")
         (warn or echo)(
             f"HTTPS is not available this time ({exc}). Tablets can still open the http "
             "address, without the camera. Choose another HTTPS port on the Admin > Local "

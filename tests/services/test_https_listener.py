@@ -157,7 +157,7 @@ def test_a_failing_certificate_check_keeps_serving_the_current_one(data_dir: Pat
     def source() -> tls.Material:
         calls.append(1)
         if len(calls) > 1:
-            raise OSError(28, "No space left on device")
+            raise RuntimeError("database is locked")
         return tls.ensure_server_cert(data_dir, "Shop", [LAN])
 
     adapter = RenewingAdapter(source)
@@ -273,3 +273,16 @@ def test_serve_starts_lan_https_with_lan_unless_told_or_behind_a_proxy(
     )
     assert result.exit_code == 0, result.output
     assert seen == [wanted]
+
+
+def test_a_certificate_that_cannot_be_made_leaves_the_till_on_http(
+    shop: Flask, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable(*_args: object, **_kwargs: object) -> tls.Material:
+        raise PermissionError(13, "Access is denied", str(data_dir / "tls" / "ca.key"))
+
+    monkeypatch.setattr(tls, "ensure_server_cert", unwritable)
+    told: list[str] = []
+    assert start_https(shop, LAN, 0, echo=told.append) is None
+    assert len(told) == 1 and "Access is denied" in told[0]
+    assert URL_KEY not in shop.extensions
