@@ -71,13 +71,15 @@ def start_https(
     port = _settings(app).lan_https_port if port is None else port
     try:
         server = HttpsServer(app, certificate_source(app, host), host=host, port=port)
-    # A port in use, a certificate that cannot be written or read: the till sells on over http.
-    except Exception as exc:
-        log.exception("no HTTPS on the local network")
+    except Exception as exc:  # whatever it is, the till sells on over http
+        if isinstance(exc, OSError):  # the port in use, a tls folder that cannot be written
+            log.warning("no HTTPS on the local network: %s", exc)
+        else:
+            log.exception("no HTTPS on the local network")
         (warn or echo)(
             f"HTTPS is not available this time ({exc}). Tablets can still open the http "
-            "address, without the camera. Choose another HTTPS port on the Admin > Local "
-            "network page."
+            "address, without the camera. If the port is in use, choose another HTTPS port "
+            "on the Admin > Local network page."
         )
         return None
     server.start()
