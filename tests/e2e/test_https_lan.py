@@ -133,6 +133,9 @@ def test_plain_http_by_name_is_no_secure_context_so_the_camera_is_blocked(
     page.goto(f"http://{NAME}:{plain.port}/network/trust")
     expect(page.locator("[data-ca-fingerprint]")).to_be_visible()
     page.screenshot(path=str(SHOTS / "trust-page-1366.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("[data-ca-crt]")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "trust-page-390.png"), full_page=True)
     context.close()
 
 
