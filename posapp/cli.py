@@ -130,8 +130,23 @@ def _lock_or_exit(data_dir: Path) -> InstanceLock:
 )
 @click.option("--lan", is_flag=True, help="Allow other computers of the shop to connect.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--https-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="With --lan: the HTTPS port for tablets' cameras (default: the Local network page's).",
+)
+@click.option("--no-https", is_flag=True, help="With --lan: plain http only.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    lan: bool,
+    threads: int,
+    https_port: int | None,
+    no_https: bool,
+) -> None:
     """Run the server only, and print its URL."""
     if lan and host == "127.0.0.1":
         host = "0.0.0.0"  # noqa: S104 (--lan is the explicit opt-in to listen on the network)
@@ -144,16 +159,29 @@ def serve(ctx: click.Context, host: str, port: int, lan: bool, threads: int) -> 
     lock = _lock_or_exit(data_dir)
     try:
         app = _app(ctx, serving=True)
-        _serve(app, lock, host, port, lan, threads)
+        # Behind an HTTPS proxy (hosted, TILLBOOK_PROXY_HOPS) the proxy already serves TLS.
+        https = lan and not no_https and not app.config.get("PROXY_HOPS")
+        _serve(app, lock, host, port, lan, threads, https=https, https_port=https_port)
     finally:
         lock.release()
 
 
-def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, threads: int) -> None:
+def _serve(
+    app: Flask,
+    lock: InstanceLock,
+    host: str,
+    port: int,
+    lan: bool,
+    threads: int,
+    *,
+    https: bool = False,
+    https_port: int | None = None,
+) -> None:
     """Serve until Ctrl+C or SIGTERM, then stop gracefully and close the database."""
     import threading
 
     from posapp.desktop import ShowWindowMiddleware, WindowControl
+    from posapp.lan_https import start_https, stop_https
     from posapp.maintenance.startup import close_database
     from posapp.serving import Server, stop_on_signals, wait_for_stop
 
@@ -175,11 +203,14 @@ def _serve(app: Flask, lock: InstanceLock, host: str, port: int, lan: bool, thre
             err=True,
         )
         _announce_lan(app, host, server.port)
+    if https:
+        start_https(app, host, https_port, echo=click.echo)
     sys.stdout.flush()
     server.start()
     try:
         wait_for_stop(stop, server)
     finally:
+        stop_https(app)
         server.stop()
         close_database(app)
     click.echo("TillBook stopped.")

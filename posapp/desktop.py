@@ -421,7 +421,15 @@ def start_server(app: Flask) -> Server:
         app.config["LAN_URL"] = network.share_url(address, server.port)
         log.info("shared on the local network at %s", app.config["LAN_URL"])
         print(f"Other tills open {app.config['LAN_URL']}", flush=True)
+    from posapp.lan_https import start_https  # cheroot and cryptography only when shared
+
+    start_https(app, "0.0.0.0", echo=lambda text: print(text, flush=True), warn=_warn)  # noqa: S104
     return server
+
+
+def _warn(text: str) -> None:
+    print(text, flush=True)
+    tell_owner(text, "warning")
 
 
 class IdleWatch:
@@ -512,6 +520,9 @@ def run_desktop(data_dir: Path, make_app: Callable[[], Flask]) -> int:
             if not open_window(url, data_dir, control, idle_minutes):
                 run_in_browser(app, server, url)
         finally:
+            from posapp.lan_https import stop_https
+
+            stop_https(app)
             server.stop()
             close_database(app)
         log.info("TillBook stopped")

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Flask
 
+from posapp.https_selftest import check_https
+
 log = logging.getLogger(__name__)
 WINDOW_TIMEOUT = 60.0  # WebView2's first start on a cold build machine takes a few seconds
 WINDOW_HTML = "<!doctype html><title>TillBook</title><p>TillBook self-test</p>"
@@ -258,7 +260,7 @@ def run_selftest(
     window: bool = False,
     platform: str = sys.platform,
 ) -> bool:
-    """Run every step (window, pdf, printer, backup, static, check); True if none failed.
+    """Run every step (window, pdf, printer, backup, static, check, https); True if none failed.
 
     `data_dir` must be new or empty; without one a temporary folder is used and deleted
     when every step passed. A failed run keeps its data dir for inspection.
@@ -290,6 +292,7 @@ def run_selftest(
         ("backup", backup),
         ("static", static),
         ("check", check),
+        ("https", check_https),
     ]
     failed = [name for name, step in steps if not _run_step(name, step, echo)]
     for app in apps:

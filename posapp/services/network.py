@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.services import shop_settings
+from posapp.services.settings import load_settings
 from posapp.vocabulary import is_yes
 
 # Any private address does: connecting a UDP socket sends nothing, it only asks the OS which
@@ -20,6 +21,7 @@ from posapp.vocabulary import is_yes
 PROBE_ADDRESSES = ("10.255.255.255", "172.31.255.255", "192.168.255.255")
 ANY_ADDRESSES = ("0.0.0.0", "::", "")  # noqa: S104 (names of the wildcard bind, not a bind)
 DEFAULT_LAN_PORT = 8000
+DEFAULT_HTTPS_PORT = 8443
 
 
 def usable(address: str) -> bool:
@@ -67,10 +69,10 @@ def lan_address(bound_host: str) -> str | None:
     return addresses[0] if addresses else None
 
 
-def share_url(address: str, port: int) -> str:
-    """Return the URL tablets and other tills open."""
+def share_url(address: str, port: int, scheme: str = "http") -> str:
+    """Return the URL tablets and other tills open (https for the camera)."""
     host = f"[{address}]" if ":" in address else address
-    return f"http://{host}:{port}/"
+    return f"{scheme}://{host}:{port}/"
 
 
 def terminal_qr(url: str) -> str:
@@ -83,24 +85,33 @@ def terminal_qr(url: str) -> str:
     return out.getvalue()
 
 
-def validate_port(raw: str) -> int:
-    """Parse the LAN port typed on the network page (1024-65535)."""
+def validate_port(raw: str, default: int = DEFAULT_LAN_PORT) -> int:
+    """Parse a LAN port typed on the network page (1024-65535)."""
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or not 1024 <= int(text) <= 65535:
         raise ValidationError(
-            "Type a port from 1024 to 65535 (8000 unless something else uses it).", field="port"
+            f"Type a port from 1024 to 65535 ({default} unless something else uses it).",
+            field="port",
         )
     return int(text)
 
 
 def update_sharing(session: Session, data: Mapping[str, Any], user_id: int | None) -> bool:
-    """Save the "Share on the local network" switch and port (audited); True if changed."""
+    """Save the "Share on the local network" switch and ports (audited); True if changed."""
     sharing = is_yes(str(data.get("lan_sharing") or ""))
-    try:
-        port = validate_port(str(data.get("lan_port") or ""))
-    except ValidationError as exc:
-        raise ValidationError(
-            "The port needs fixing; nothing was saved.", fields={"lan_port": exc.message}
-        ) from None
-    values = {"lan_sharing": sharing, "lan_port": port}
+    errors: dict[str, str] = {}
+    ports: dict[str, int] = {}
+    # A form from before the HTTPS port existed keeps the one saved.
+    current = {"lan_https_port": str(load_settings(session).lan_https_port)}
+    for key, default in (("lan_port", DEFAULT_LAN_PORT), ("lan_https_port", DEFAULT_HTTPS_PORT)):
+        raw = data.get(key, current.get(key))
+        try:
+            ports[key] = validate_port(str(raw or ""), default)
+        except ValidationError as exc:
+            errors[key] = exc.message
+    if not errors and ports["lan_port"] == ports["lan_https_port"]:
+        errors["lan_https_port"] = "HTTPS needs a port of its own (8443 unless it is in use)."
+    if errors:
+        raise ValidationError("The port needs fixing; nothing was saved.", fields=errors)
+    values = {"lan_sharing": sharing, **ports}
     return bool(shop_settings.save_changes(session, values, "settings.network", user_id))

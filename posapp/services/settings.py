@@ -81,6 +81,9 @@ class ShopSettings:
     # (as `serve --lan` does), so the shop's other tills, tablets and phones can open it.
     lan_sharing: bool = False
     lan_port: int = 8000
+    # HTTPS for the same devices (browsers give the camera only to secure origins), with a
+    # certificate from the shop's own CA (services/tls.py).
+    lan_https_port: int = 8443
     offsite_backup_dir: str = ""  # a folder (USB stick, network share) every backup is copied to
     offsite_last_copy: str = ""  # ISO time (UTC) of the last successful off-site copy
     # Host names besides 127.0.0.1/localhost the app answers to, comma-separated (a name the

@@ -38,6 +38,8 @@ CSP = "; ".join(
     ]
 )
 HSTS = "max-age=31536000"
+LAN_HTTPS_MARK = "tillbook.lan_https"  # set in the environ by the LAN's HTTPS listener
+LAN_HTTPS_COOKIE_PREFIX = "__Host-"
 
 
 class BadHost(DomainError):
@@ -53,6 +55,17 @@ class ProxyAwareSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured, or when this request is HTTPS (ProxyFix read the proxy)."""
         return bool(super().get_cookie_secure(app) or request.is_secure)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        """`__Host-<name>` on the LAN's HTTPS port, the configured name elsewhere.
+
+        A device may use both the http and the https address of one computer. Browsers let a
+        plain-http page neither read nor overwrite a Secure cookie of the same name and host,
+        so a sign-in over http after one over https would lose its session (and its CSRF
+        token). Two names keep the two apart; `__Host-` also pins the cookie to this host.
+        """
+        name = super().get_cookie_name(app)
+        return f"{LAN_HTTPS_COOKIE_PREFIX}{name}" if request.environ.get(LAN_HTTPS_MARK) else name
 
 
 LAN_ADDRESSES_TTL = 60  # seconds; an address the router gives out changes far less often

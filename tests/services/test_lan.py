@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -75,7 +76,10 @@ class LanServer:
         )
         assert made.returncode == 0, made.stderr
         self.process = subprocess.Popen(
-            [sys.executable, "app.py", "--data-dir", str(data), "serve", "--lan", "--port", "0"],
+            [
+                *(sys.executable, "app.py", "--data-dir", str(data), "serve", "--lan"),
+                *("--port", "0", "--https-port", "0"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -135,6 +139,20 @@ def test_serve_lan_prints_the_lan_url_and_a_qr_code(lan_server: LanServer) -> No
     assert host and network.usable(host), url  # not loopback: what another till can open
     qr_rows = [lan_server.wait_for(r"^[█▀▄ \xa0]{21,}$").group(0) for _ in range(5)]
     assert all(len(row) == len(qr_rows[0]) for row in qr_rows)  # a square block of QR text
+
+
+@pytest.mark.process
+def test_serve_lan_also_serves_https_for_the_tablets_cameras(
+    lan_server: LanServer, data_dir: Path
+) -> None:
+    url = lan_server.wait_for(r"tablets and phones open (https://\S+/)").group(1)
+    host = urllib.parse.urlsplit(url).hostname
+    assert host and network.usable(host), url
+    # A client that trusts only the shop's CA verifies the certificate for the LAN address.
+    trusted = ssl.create_default_context(cafile=str(data_dir / "tls" / "ca.crt"))
+    with urllib.request.urlopen(url + "api/health", timeout=30, context=trusted) as answer:
+        assert answer.status == 200
+    # (The fixture then checks that SIGTERM stops both listeners and exits 0.)
 
 
 @pytest.mark.process

@@ -32,7 +32,7 @@ def test_selftest_from_source_passes_with_the_window_skipped(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "selftest: window: skipped: not Windows (add --window to open one here)" in lines
-    for step in ("pdf", "printer", "backup", "static", "check"):
+    for step in ("pdf", "printer", "backup", "static", "check", "https"):
         assert any(line.startswith(f"selftest: {step}: ok") for line in lines), step
     assert "  checked: sqlite integrity_check" in lines
     assert lines[-1] == "selftest: passed"

@@ -167,6 +167,12 @@ POLICY: dict[tuple[str, str], str] = {
     ("network.index", "GET"): ADMIN,
     ("network.save", "POST"): ADMIN,
     ("network.qr", "GET"): ADMIN,
+    ("network.https_qr", "GET"): ADMIN,
+    # The shop's CA certificate and how to trust it: a tablet gets them before anyone signs
+    # in on it; a CA certificate is public (every HTTPS answer carries it), its key is not.
+    ("network.trust", "GET"): OPEN,
+    ("network.ca_der", "GET"): OPEN,
+    ("network.ca_pem", "GET"): OPEN,
     ("scale_settings.index", "GET"): ADMIN,
     ("scale_settings.save", "POST"): ADMIN,
     # the API, as docs/API.md's "who" column says

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
+import ssl
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from posapp import desktop, winsys
 from posapp.desktop import start_server
 from posapp.extensions import db
+from posapp.lan_https import stop_https
 from posapp.models import AuditLog
 from posapp.services import network
 from posapp.services.settings import load_settings, save_settings
@@ -77,17 +79,26 @@ def test_the_desktop_launcher_shares_on_the_lan_when_the_setting_is_on(app: Flas
     addresses = network.lan_addresses()
     if not addresses:
         pytest.skip("this machine has no non-loopback network interface")
-    port = free_port()
-    save_settings(db.session, lan_sharing=True, lan_port=port)
+    port, https_port = free_port(), free_port()
+    save_settings(db.session, lan_sharing=True, lan_port=port, lan_https_port=https_port)
     db.session.commit()
     server = start_server(app)
     try:
         assert server.port == port
         assert app.config["LAN_URL"] == f"http://{addresses[0]}:{port}/"
+        # HTTPS for the tablets' cameras starts with the sharing, on its own port.
+        assert app.config["LAN_HTTPS_URL"] == f"https://{addresses[0]}:{https_port}/"
         server.start()
         with urllib.request.urlopen(f"{app.config['LAN_URL']}api/health", timeout=10) as answer:
             assert answer.status == 200
+        trusted = ssl.create_default_context(
+            cafile=str(Path(app.config["DATA_DIR"]) / "tls/ca.crt")
+        )
+        url = f"{app.config['LAN_HTTPS_URL']}api/health"
+        with urllib.request.urlopen(url, timeout=10, context=trusted) as answer:
+            assert answer.status == 200
     finally:
+        stop_https(app)
         server.stop()
 
 
