@@ -228,7 +228,8 @@ def test_an_insecure_address_says_where_the_camera_works(
         page.locator("#camera-toggle").click()
         expect(page.locator("#camera-status")).to_have_text(
             "The camera needs a secure address: open the till as https://… (the shop's HTTPS "
-            f"address) or, on this computer, as http://127.0.0.1:{port}/pos/."
+            "address; its steps and certificate are on the page /network/trust) or, on this "
+            f"computer, as http://127.0.0.1:{port}/pos/."
         )
         page.screenshot(path=str(artifacts / "camera-insecure-phone.png"))
 

@@ -22,8 +22,9 @@ describe("cameraBlocker", () => {
   it("names the addresses that work on an insecure page", () => {
     assert.equal(
       cameraBlocker(page(false, "8000")),
-      "The camera needs a secure address: open the till as https://… (the shop's HTTPS address) " +
-        "or, on this computer, as http://127.0.0.1:8000/pos/.",
+      "The camera needs a secure address: open the till as https://… (the shop's HTTPS address; " +
+        "its steps and certificate are on the page /network/trust) or, on this computer, as " +
+        "http://127.0.0.1:8000/pos/.",
     );
     assert.match(cameraBlocker(page(false, "")), /as http:\/\/127\.0\.0\.1\/pos\/\.$/);
   });

@@ -27,9 +27,12 @@ const FRAME_GAP_MS = 60; // between decodes: leaves the CPU to the till on a slo
 export function cameraBlocker(win = window) {
   if (!win.isSecureContext) {
     const port = win.location.port ? `:${win.location.port}` : "";
+    // The trust page (open without login on every address) gives this device the shop's
+    // HTTPS address and the steps to trust its certificate.
     return (
       "The camera needs a secure address: open the till as https://… (the shop's HTTPS " +
-      `address) or, on this computer, as http://127.0.0.1${port}${win.location.pathname}.`
+      "address; its steps and certificate are on the page /network/trust) or, on this " +
+      `computer, as http://127.0.0.1${port}${win.location.pathname}.`
     );
   }
   if (!win.navigator.mediaDevices?.getUserMedia) {
