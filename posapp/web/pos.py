@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
 from posapp.documents.invoice_pdf import issued_invoice
+from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
@@ -112,6 +113,7 @@ def receipt(invoice_id: int) -> str:
         duplicate=duplicate,
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",
+        upi_qr=document_qr(doc, invoice.number, invoice.status),
     )
 
 

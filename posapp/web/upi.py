@@ -1,0 +1,118 @@
+"""UPI pages: the admin's UPI settings (`/settings/upi/`), the "Pay by UPI" counter card,
+and the QR the till (and the customer display) shows for an amount (`/upi/qr`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from posapp.documents.upi_pdf import render_counter_card
+from posapp.errors import Conflict
+from posapp.extensions import db
+from posapp.money import format_money, parse_money
+from posapp.services import upi
+from posapp.services.settings import load_settings
+from posapp.web import admin_required
+from posapp.web.forms import field_errors, or_reshow
+
+bp = Blueprint("upi", __name__)
+
+
+def _page(
+    status: int = 200,
+    *,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> tuple[str, int]:
+    settings = load_settings(db.session)
+    shown = values if values is not None else upi.form_values(settings)
+    payee = upi.payee_of(settings)
+    return render_template(
+        "settings/upi.html",
+        values=shown,
+        fields=fields or {},
+        error=error,
+        rows=upi.row_count(shown),
+        max_ids=upi.MAX_IDS,
+        payee=payee,
+        sample_svg=upi.qr_svg(upi.pay_link(payee)) if payee else None,
+    ), status
+
+
+@bp.get("/settings/upi/")
+@admin_required
+def settings_page() -> tuple[str, int]:
+    """Show the shop's UPI IDs, the payee name and the documents' QR switch."""
+    return _page()
+
+
+@bp.post("/settings/upi/")
+@admin_required
+def save() -> Response:
+    """Save the UPI settings (checked whole; nothing is written when a field is wrong)."""
+    changed = or_reshow(
+        lambda: upi.update_settings(db.session, request.form, current_user.id),
+        lambda exc: _page(
+            exc.status, error=exc.message, fields=field_errors(exc), values=request.form.to_dict()
+        ),
+    )
+    flash("UPI settings saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("upi.settings_page"))
+
+
+@bp.get("/settings/upi/card.pdf")
+@admin_required
+def counter_card() -> Response:
+    """The "Pay by UPI" counter card: an A5 PDF with the static QR (no amount)."""
+    settings = load_settings(db.session)
+    payee = upi.payee_of(settings)
+    if payee is None:
+        raise Conflict("Add a UPI ID first: the card's QR pays it.", code="upi_not_set")
+    return Response(
+        render_counter_card(settings, payee),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="pay-by-upi.pdf"'},
+    )
+
+
+@bp.get("/upi/qr")
+@login_required
+def qr() -> Response:
+    """The UPI QR for an amount: JSON {link, svg, vpa, payee, label, amount, amount_text, tr},
+    or the SVG alone with `format=svg`.
+
+    `amount` (rupees, "149.50") is required and more than zero; `tr` is the bill reference
+    the till keeps for the bill (letters and digits), made here when not sent. 409
+    `upi_not_set` when the shop has no UPI ID (the message says where an admin sets one).
+    """
+    settings = load_settings(db.session)
+    payee = upi.payee_of(settings)
+    if payee is None:
+        raise Conflict(
+            "No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI.",
+            code="upi_not_set",
+        )
+    amount = parse_money(request.args.get("amount", ""), field="amount", allow_zero=False)
+    raw_tr = request.args.get("tr", "")
+    tr = upi.check_tr(raw_tr, field="tr") if raw_tr else upi.new_bill_reference(datetime.now())
+    link = upi.pay_link(payee, amount, note=f"Bill {tr}", reference=tr)
+    svg = upi.qr_svg(link)
+    if request.args.get("format") == "svg":
+        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+    response = jsonify(
+        link=link,
+        svg=svg,
+        vpa=payee.vpa,
+        payee=payee.name,
+        label=payee.label,
+        amount=f"{amount // 100}.{amount % 100:02d}",
+        amount_text=format_money(amount, settings.currency, settings.locale),
+        tr=tr,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
