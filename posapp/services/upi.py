@@ -20,7 +20,7 @@ import string
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -186,6 +186,14 @@ def new_bill_reference(now: datetime) -> str:
     the second and 6 random letters/digits (20 characters, e.g. "TB261206143005K7QX2M")."""
     alphabet = string.ascii_uppercase + string.digits
     return f"TB{now:%y%m%d%H%M%S}" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def khata_link(payee: Payee, customer_id: int, amount: int, day: date) -> str:
+    """The pay link for what a customer owes on their account (the khata reminder and the
+    statement): `tr` is "KH", the customer's id, "D" and the day ("KH42D261206")."""
+    return pay_link(
+        payee, amount, note="Khata payment", reference=f"KH{customer_id}D{day:%y%m%d}"
+    )
 
 
 def check_tr(raw: object, field: str = "upi_tr") -> str:
