@@ -191,9 +191,7 @@ def new_bill_reference(now: datetime) -> str:
 def khata_link(payee: Payee, customer_id: int, amount: int, day: date) -> str:
     """The pay link for what a customer owes on their account (the khata reminder and the
     statement): `tr` is "KH", the customer's id, "D" and the day ("KH42D261206")."""
-    return pay_link(
-        payee, amount, note="Khata payment", reference=f"KH{customer_id}D{day:%y%m%d}"
-    )
+    return pay_link(payee, amount, note="Khata payment", reference=f"KH{customer_id}D{day:%y%m%d}")
 
 
 def check_tr(raw: object, field: str = "upi_tr") -> str:
