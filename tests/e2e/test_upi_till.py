@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from posapp.extensions import db
-from posapp.models import Invoice
-from posapp.services import upi
+from posapp.models import Invoice, User
+from posapp.services import checkout, upi
 from tests.e2e.conftest import log_in
-from tests.factories import make_product, make_user
+from tests.factories import make_customer, make_product, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -228,3 +228,58 @@ def test_without_a_upi_id_enter_on_an_empty_field_still_only_says_what_is_to_go(
     expect(page.locator("#pay-upi")).to_have_value("")
     assert not page.js_errors
     page.context.close()
+
+
+def test_the_admin_sets_a_upi_id_by_keyboard_and_the_credit_receipt_carries_its_qr(
+    browser: Any, live_server: Any
+) -> None:
+    shop(live_server, with_upi=False)
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP, color_scheme="light")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, "owner")
+    page.goto("/settings/")
+    page.locator("[data-upi-link]").click()
+    expect(page).to_have_url(re.compile(r"/settings/upi/$"))
+    page.locator("#f-upi_vpa_0").focus()
+    page.keyboard.type("Sharma.Store@OKAXIS")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Axis current")
+    page.locator("#f-upi_payee_name").fill("Sharma & Sons")
+    page.locator("#f-upi_qr_on_documents").check()
+    page.locator("#f-upi_payee_name").press("Enter")
+    expect(page.locator(".alert-success")).to_contain_text("UPI settings saved.")
+    expect(page.locator("#f-upi_vpa_0")).to_have_value("sharma.store@okaxis")
+    expect(page.locator("[data-upi-card-link]")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "settings-upi-1366.png"), full_page=True)
+
+    with live_server.app.app_context():
+        owner = db.session.scalars(select(User).where(User.username == "owner")).one()
+        customer = make_customer(db.session, owner, name="Ramu Kaka", credit_limit=None)
+        product = make_product(db.session, name="Atta 5 kg", price="275.00")
+        invoice = checkout.checkout(
+            db.session,
+            checkout.parse_checkout(
+                {
+                    "customer_id": customer.id,
+                    "items": [{"product_id": product.id, "quantity": 1}],
+                    "payments": [
+                        {"method": "cash", "amount": "75"},
+                        {"method": "credit", "amount": "200"},
+                    ],
+                }
+            ),
+            owner,
+        )
+        number, invoice_id = invoice.number, invoice.id
+    page.goto(f"/pos/receipt/{invoice_id}")
+    qr = page.locator("[data-upi-qr] img")
+    expect(qr).to_be_visible()
+    page.screenshot(path=str(SHOTS / "receipt-upi.png"), full_page=True)
+    query = parse_qs(urlsplit(decode(qr.screenshot())).query)
+    assert query["pa"] == ["sharma.store@okaxis"] and query["am"] == ["200.00"]
+    assert query["tr"] == [number.replace("-", "")]
+    assert not errors
+    context.close()
