@@ -10,6 +10,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from posapp.apidoc import documented
 from posapp.documents.upi_pdf import render_counter_card
 from posapp.errors import Conflict
 from posapp.extensions import db
@@ -17,6 +18,7 @@ from posapp.money import format_money, parse_money
 from posapp.services import upi
 from posapp.services.settings import load_settings
 from posapp.web import admin_required
+from posapp.web import schemas as s
 from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("upi", __name__)
@@ -80,18 +82,14 @@ def counter_card() -> Response:
     )
 
 
-@bp.get("/upi/qr")
-@login_required
-def qr() -> Response:
-    """The UPI QR for an amount: JSON {link, svg, vpa, payee, label, amount, amount_text, tr},
-    or the SVG alone with `format=svg`.
+def _asked() -> tuple[upi.Payee, int, str, str]:
+    """The shop's payee, the amount, the bill reference and the link of a QR request.
 
     `amount` (rupees, "149.50") is required and more than zero; `tr` is the bill reference
     the till keeps for the bill (letters and digits), made here when not sent. 409
     `upi_not_set` when the shop has no UPI ID (the message says where an admin sets one).
     """
-    settings = load_settings(db.session)
-    payee = upi.payee_of(settings)
+    payee = upi.payee_of(load_settings(db.session))
     if payee is None:
         raise Conflict(
             "No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI.",
@@ -100,10 +98,28 @@ def qr() -> Response:
     amount = parse_money(request.args.get("amount", ""), field="amount", allow_zero=False)
     raw_tr = request.args.get("tr", "")
     tr = upi.check_tr(raw_tr, field="tr") if raw_tr else upi.new_bill_reference(datetime.now())
-    link = upi.pay_link(payee, amount, note=f"Bill {tr}", reference=tr)
+    return payee, amount, tr, upi.pay_link(payee, amount, note=f"Bill {tr}", reference=tr)
+
+
+@bp.get("/upi/qr.svg")
+@documented({200: "image/svg+xml"}, query=s.UpiQrQuery, errors=(409,), role="any")
+@login_required
+def qr_svg() -> Response:
+    """The UPI QR for an amount as an SVG image (for an <img>: the customer display)."""
+    _payee, _amount, _tr, link = _asked()
+    return Response(
+        upi.qr_svg(link), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.get("/upi/qr")
+@documented({200: s.UpiQr}, query=s.UpiQrQuery, errors=(409,), role="any")
+@login_required
+def qr() -> Response:
+    """The UPI QR for an amount: the link, the SVG, the payee and the amount to show."""
+    settings = load_settings(db.session)
+    payee, amount, tr, link = _asked()
     svg = upi.qr_svg(link)
-    if request.args.get("format") == "svg":
-        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
     response = jsonify(
         link=link,
         svg=svg,

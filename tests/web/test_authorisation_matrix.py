@@ -172,7 +172,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("upi.settings_page", "GET"): ADMIN,
     ("upi.save", "POST"): ADMIN,
     ("upi.counter_card", "GET"): ADMIN,
-    ("upi.qr", "GET"): ANY,  # the till's (and the customer display's) QR for an amount
+    ("upi.qr", "GET"): ANY,
+    ("upi.qr_svg", "GET"): ANY,  # the till's (and the customer display's) QR for an amount
     # the API, as docs/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

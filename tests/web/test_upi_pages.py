@@ -164,7 +164,7 @@ def test_the_qr_endpoint_answers_the_till(cashier_client: FlaskClient, admin: Us
     assert body["svg"].startswith("<svg")
     made = cashier_client.get("/upi/qr?amount=1").get_json()["tr"]
     assert re.fullmatch(r"TB[0-9]{12}[A-Z0-9]{6}", made)
-    svg = cashier_client.get("/upi/qr?amount=1&tr=X1&format=svg")
+    svg = cashier_client.get("/upi/qr.svg?amount=1&tr=X1")
     assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<svg")
     for bad in ("amount=0", "amount=-5", "amount=1.234", "amount=abc", "amount=", "",
                 "amount=1&tr=TB-1", "amount=1&tr=" + "A" * 36, "amount=1e3"):  # fmt: skip
