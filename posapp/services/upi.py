@@ -29,7 +29,7 @@ import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import Session
 
-from posapp.errors import ValidationError
+from posapp.errors import Conflict, ValidationError
 from posapp.services import shop_settings
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import form_flag
@@ -61,6 +61,12 @@ _PAYEE_MARKS = frozenset(" .&'-(),/")
 # The VPA keeps its "@" (a query may carry it as it is, and apps expect name@handle).
 _SAFE_VALUE = ""
 _SAFE_VPA = "@"
+
+
+class NotSet(Conflict):
+    """The shop has no UPI ID: the till takes UPI without a QR (409 `upi_not_set`)."""
+
+    code = "upi_not_set"
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,36 @@ def khata_link(payee: Payee, customer_id: int, amount: int, day: date) -> str:
     """The pay link for what a customer owes on their account (the khata reminder and the
     statement): `tr` is "KH", the customer's id, "D" and the day ("KH42D261206")."""
     return pay_link(payee, amount, note="Khata payment", reference=f"KH{customer_id}D{day:%y%m%d}")
+
+
+@dataclass(frozen=True)
+class TillQr:
+    """The QR the till (and the customer display) shows for one UPI amount of a bill."""
+
+    payee: Payee
+    amount: int  # paise
+    tr: str
+    link: str
+
+    @property
+    def svg(self) -> str:
+        """The QR as SVG."""
+        return qr_svg(self.link)
+
+
+def till_qr(
+    settings: ShopSettings, amount: int, tr: str = "", now: datetime | None = None
+) -> TillQr:
+    """The QR for `amount` paise of a bill whose reference is `tr` (a new one when ""):
+    the link pays the default UPI ID with the note "Bill <tr>". Raises NotSet when the shop
+    has no UPI ID, ValidationError for an amount of 0 or less or a bad `tr`."""
+    payee = payee_of(settings)
+    if payee is None:
+        raise NotSet("No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI.")
+    if amount <= 0:
+        raise ValidationError("Amount must be more than zero.", field="amount")
+    tr = check_tr(tr, field="tr") if tr else new_bill_reference(now or datetime.now())
+    return TillQr(payee, amount, tr, pay_link(payee, amount, note=f"Bill {tr}", reference=tr))
 
 
 def check_tr(raw: object, field: str = "upi_tr") -> str:

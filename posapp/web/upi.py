@@ -3,7 +3,6 @@ and the QR the till (and the customer display) shows for an amount (`/upi/qr`)."
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -82,23 +81,12 @@ def counter_card() -> Response:
     )
 
 
-def _asked() -> tuple[upi.Payee, int, str, str]:
-    """The shop's payee, the amount, the bill reference and the link of a QR request.
-
-    `amount` (rupees, "149.50") is required and more than zero; `tr` is the bill reference
-    the till keeps for the bill (letters and digits), made here when not sent. 409
-    `upi_not_set` when the shop has no UPI ID (the message says where an admin sets one).
-    """
-    payee = upi.payee_of(load_settings(db.session))
-    if payee is None:
-        raise Conflict(
-            "No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI.",
-            code="upi_not_set",
-        )
+def _asked() -> upi.TillQr:
+    """The QR a request asks for: `amount` (rupees, "149.50", more than 0) and `tr`, the bill
+    reference the till keeps for the bill (letters and digits), made when not sent; 409
+    `upi_not_set` when the shop has no UPI ID (the message says where an admin sets one)."""
     amount = parse_money(request.args.get("amount", ""), field="amount", allow_zero=False)
-    raw_tr = request.args.get("tr", "")
-    tr = upi.check_tr(raw_tr, field="tr") if raw_tr else upi.new_bill_reference(datetime.now())
-    return payee, amount, tr, upi.pay_link(payee, amount, note=f"Bill {tr}", reference=tr)
+    return upi.till_qr(load_settings(db.session), amount, request.args.get("tr", ""))
 
 
 @bp.get("/upi/qr.svg")
@@ -106,10 +94,7 @@ def _asked() -> tuple[upi.Payee, int, str, str]:
 @login_required
 def qr_svg() -> Response:
     """The UPI QR for an amount as an SVG image (for an <img>: the customer display)."""
-    _payee, _amount, _tr, link = _asked()
-    return Response(
-        upi.qr_svg(link), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
-    )
+    return Response(_asked().svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/upi/qr")
@@ -118,17 +103,16 @@ def qr_svg() -> Response:
 def qr() -> Response:
     """The UPI QR for an amount: the link, the SVG, the payee and the amount to show."""
     settings = load_settings(db.session)
-    payee, amount, tr, link = _asked()
-    svg = upi.qr_svg(link)
+    found = _asked()
     response = jsonify(
-        link=link,
-        svg=svg,
-        vpa=payee.vpa,
-        payee=payee.name,
-        label=payee.label,
-        amount=f"{amount // 100}.{amount % 100:02d}",
-        amount_text=format_money(amount, settings.currency, settings.locale),
-        tr=tr,
+        link=found.link,
+        svg=found.svg,
+        vpa=found.payee.vpa,
+        payee=found.payee.name,
+        label=found.payee.label,
+        amount=upi.amount_text(found.amount),
+        amount_text=format_money(found.amount, settings.currency, settings.locale),
+        tr=found.tr,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

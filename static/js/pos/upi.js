@@ -117,11 +117,18 @@ function openDialog(till, ui, amount, data) {
   ui.dialog.showModal();
   ui.reference.focus();
   ui.reference.select();
+  // For whoever mirrors the till (the customer display): the QR shown, and when it goes.
+  document.dispatchEvent(
+    new CustomEvent("tillbook:upi-qr", {
+      detail: { amount: data.amount, amount_text: data.amount_text, tr: data.tr, link: data.link },
+    }),
+  );
 }
 
-function closeDialog(ui) {
+function closeDialog(ui, received) {
   if (ui.dialog.open) ui.dialog.close();
   ui.qr.replaceChildren();
+  document.dispatchEvent(new CustomEvent("tillbook:upi-qr-closed", { detail: { received } }));
 }
 
 /** Wire the UPI field's Enter, the dialog's Enter (received) and Esc (back). */
@@ -157,12 +164,12 @@ export function bindUpi(till) {
     }
     state.upi.reference = reference.value;
     state.upi.received = true;
-    closeDialog(ui);
+    closeDialog(ui, true);
     await enterInTender(till, el.payUpi);
   });
   const back = (event) => {
     event.preventDefault();
-    closeDialog(ui);
+    closeDialog(ui, false);
     focusTender(till, "payUpi");
   };
   ui.dialog.addEventListener("cancel", back);
