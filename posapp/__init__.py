@@ -147,6 +147,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(scale_settings.bp)
+    from posapp.web import upi as upi_web
+
+    app.register_blueprint(upi_web.bp)
     app.register_blueprint(desktop.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes

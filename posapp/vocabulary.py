@@ -157,6 +157,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "settings.printer": "Printer settings changed",
     "settings.scale": "Scale label settings changed",
     "settings.session_timeout": "Session timeout changed",
+    "settings.upi": "UPI settings changed",
     "stock.adjust_count": "Stock corrected (count)",
     "stock.adjust_damage": "Stock written off (damaged)",
     "stock.adjust_loss": "Stock written off (lost)",

@@ -326,6 +326,19 @@ class Approval(Request):
 class CheckoutPayment(Request):
     method: PaymentMethod
     amount: MoneyIn
+    reference: str | None = Field(
+        default=None,
+        max_length=40,
+        description="UPI or card only: what the cashier typed when the money arrived, a"
+        " 12-digit UTR or up to 35 letters and digits (stored upper-case, spaces removed).",
+        examples=["412345678901"],
+    )
+    upi_tr: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9]{1,35}$",
+        description="UPI only: the `tr` (bill reference) the till's UPI QR carried.",
+        examples=["TB261206143005K7QX2M"],
+    )
 
 
 class CheckoutRequest(Request):
@@ -444,6 +457,8 @@ class InvoicePayment(Response):
     method: PaymentMethod
     amount: Money
     created_at: Timestamp
+    reference: str = Field(description='The UTR or reference typed at the till ("" none).')
+    upi_tr: str = Field(description='The `tr` of the UPI QR shown for it ("" none).')
 
 
 class Invoice(Response):
@@ -802,6 +817,7 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
     *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
+    *("upi_ids", "upi_payee_name", "upi_qr_on_documents"),
 )
 # What PUT /api/settings may change: the shop settings page's fields, checked by its own
 # validation, except `allowed_hosts` (the host names the till answers to are its defence
@@ -815,9 +831,20 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("stock_policy", "cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("new_customer_credit_limit", "new_customer_no_credit_limit"),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
+    *("upi_ids", "upi_payee_name", "upi_qr_on_documents"),
 )
 # A stored name the API spells otherwise: the low-stock default is a quantity string there.
 SETTING_API_NAMES = {"low_stock_default_milli": "low_stock_default"}
+
+
+class UpiIdSetting(Request):
+    """One of the shop's UPI IDs (the settings' `upi_ids`)."""
+
+    vpa: str = Field(
+        max_length=128, description="name@handle, stored lower-case.", examples=["sharma@okaxis"]
+    )
+    label: str = Field(default="", max_length=30, examples=["SBI current account"])
+    default: bool = Field(default=False, description="The one the till's QR pays (exactly one).")
 
 
 def _settings_model() -> type[BaseModel]:
@@ -825,9 +852,11 @@ def _settings_model() -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for item in dataclass_fields(ShopSettings):
         name = SETTING_API_NAMES.get(item.name, item.name)
-        kind: Any = {"low_stock_default": Quantity, "new_customer_credit_limit": Money}.get(
-            name, type(item.default)
-        )
+        kind: Any = {
+            "low_stock_default": Quantity,
+            "new_customer_credit_limit": Money,
+            "upi_ids": list[UpiIdSetting],
+        }.get(name, type(item.default))
         if name in TILL_SETTINGS:
             definitions[name] = (kind, ...)
         else:
@@ -909,6 +938,18 @@ class SettingsUpdate(Request):
     )
     new_customer_no_credit_limit: bool | None = Field(
         default=None, description="New customers get no credit limit at all."
+    )
+    upi_ids: list[UpiIdSetting] | None = Field(
+        default=None,
+        max_length=5,
+        description="The shop's UPI IDs, the whole list (an empty list removes them all).",
+    )
+    upi_payee_name: str | None = Field(
+        default=None, max_length=50, description="The payee name the customer's UPI app shows."
+    )
+    upi_qr_on_documents: bool | None = Field(
+        default=None,
+        description="Receipts and A4 invoices carry a UPI QR for the balance due.",
     )
 
 

@@ -183,7 +183,13 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         ),
         # Money received later on account counts too, so the payments add up to `paid`.
         "payments": [
-            {"method": p.method, "amount": money_str(p.amount), "created_at": iso(p.created_at)}
+            {
+                "method": p.method,
+                "amount": money_str(p.amount),
+                "created_at": iso(p.created_at),
+                "reference": p.reference,
+                "upi_tr": p.upi_tr,
+            }
             for p in invoice.payments
         ]
         + [
@@ -191,6 +197,8 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
                 "method": a.payment.method,
                 "amount": money_str(a.amount),
                 "created_at": iso(a.created_at),
+                "reference": a.payment.reference,
+                "upi_tr": a.payment.upi_tr,
             }
             for a in invoice.allocations
         ],

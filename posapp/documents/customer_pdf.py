@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from posapp.documents.pdf import environment, html_to_pdf
+from posapp.documents.upi_pdf import qr_data_uri
+from posapp.services import upi
 from posapp.services.ledger_views import PaymentReceipt, StatementData
 from posapp.services.settings import ShopSettings
 
 
 def statement_html(data: StatementData, settings: ShopSettings) -> str:
-    """Render a customer statement's HTML (the PDF's source)."""
+    """Render a customer statement's HTML (the PDF's source); with a UPI ID set and a
+    closing balance due, a UPI QR for that balance."""
+    payee = upi.payee_of(settings)
+    upi_qr = None
+    if payee is not None and data.closing > 0:
+        link = upi.khata_link(payee, data.customer.id, data.closing, data.end)
+        upi_qr = {"image": qr_data_uri(link), "amount": data.closing, "vpa": payee.vpa}
     return (
         environment()
         .get_template("pdf/statement.html")
-        .render(data=data, customer=data.customer, settings=settings)
+        .render(data=data, customer=data.customer, settings=settings, upi_qr=upi_qr)
     )
 
 

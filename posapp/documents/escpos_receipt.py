@@ -209,6 +209,15 @@ def write_receipt(
         w.p.set(align="center")
         w.lines(_wrap(layout.receipt_footer, columns))
         w.p.set_with_default()
+    upi_link = doc.upi_link(invoice.number) if invoice.status != "void" else None
+    if upi_link is not None and doc.upi is not None:
+        # The balance due at issue, as on the receipt page (docs/DESIGN.md "UPI").
+        w.rule()
+        w.centred(f"Scan to pay {amount(int(doc.upi['amount']))} by UPI")
+        w.p.set(align="center")
+        w.p.qr(upi_link, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)
+        w.p.textln(str(doc.upi["vpa"]))
+        w.p.set_with_default()
     # The printer draws the QR itself (GS ( k): a few bytes instead of a raster image.
     w.p.set(align="center")
     w.p.qr(invoice.number, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)

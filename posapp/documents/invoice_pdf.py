@@ -8,6 +8,7 @@ from babel.numbers import get_currency_symbol
 
 from posapp.dates import date_format
 from posapp.documents.pdf import environment, html_to_pdf
+from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
 from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
@@ -150,10 +151,19 @@ def invoice_context(
         "time": created.strftime("%I:%M %p"),
         "cashier": invoice.cashier.username if invoice.cashier else "",
         "in_words": amount_in_words(invoice.total, doc.layout.currency),
-        "payments": [(labels.payment(p.method), p.amount) for p in invoice.payments],
+        "payments": [
+            (
+                f"{labels.payment(p.method)} (ref. {p.reference})"
+                if p.reference
+                else labels.payment(p.method),
+                p.amount,
+            )
+            for p in invoice.payments
+        ],
         "balance_due": invoice.balance_due,
         "duplicate": duplicate,
         "logo": logo,
+        "upi_qr": document_qr(doc, invoice.number, invoice.status),
     }
 
 

@@ -188,6 +188,11 @@ class Payment(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # What the cashier typed when the money arrived (a UPI payment's 12-digit UTR, a card
+    # slip's reference), and the `tr` the till's UPI QR carried: the shop's UPI statement
+    # repeats it, so a payment can be matched to its bill (docs/DESIGN.md "UPI").
+    reference: Mapped[str] = mapped_column(String(35), default="", server_default="")
+    upi_tr: Mapped[str] = mapped_column(String(35), default="", server_default="")
     # Set on refund records of a credit note (negative amounts, or store credit on account).
     credit_note_id: Mapped[int | None] = mapped_column(
         ForeignKey("credit_notes.id", name="fk_payments_credit_note_id"), default=None, index=True

@@ -313,6 +313,29 @@ def _settings(title: str) -> Describer:
     return describe_settings
 
 
+def _upi_ids_text(raw: Any) -> str:
+    # The setting is JSON ([{"vpa", "label", "default"}]); a log reads "a@b (default), c@d".
+    try:
+        ids = json.loads(raw) if isinstance(raw, str) and raw else []
+    except ValueError:
+        return str(raw)
+    if not isinstance(ids, list):
+        return str(raw)
+    words = [
+        f"{i.get('vpa', '?')}{' (default)' if i.get('default') else ''}"
+        for i in ids
+        if isinstance(i, dict)
+    ]
+    return ", ".join(words) or "none"
+
+
+def _settings_upi(before: Data, after: Data, ctx: Context) -> str:
+    """UPI settings: the UPI IDs read as a list, not as the stored JSON."""
+    old = {k: (_upi_ids_text(v) if k == "upi_ids" else v) for k, v in before.items()}
+    new = {k: (_upi_ids_text(v) if k == "upi_ids" else v) for k, v in after.items()}
+    return _changes("UPI settings changed", old, new, ctx)
+
+
 def _sale_override(before: Data, after: Data, ctx: Context) -> str:
     reasons = [r.get("message", "") for r in after.get("reasons", []) if isinstance(r, dict)]
     text = f"Sale {after.get('number', '?')} approved by {after.get('approved_by', '?')}"
@@ -389,6 +412,7 @@ DESCRIBERS: dict[str, Describer] = {
     "settings.printer": _settings("Printer settings changed"),
     "settings.scale": _settings("Scale label settings changed"),
     "settings.session_timeout": _settings("Session timeout changed"),
+    "settings.upi": _settings_upi,
     "stock.adjust_count": _stock("Stock corrected after a count"),
     "stock.adjust_damage": _stock("Damaged stock written off"),
     "stock.adjust_loss": _stock("Lost stock written off"),

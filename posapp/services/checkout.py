@@ -37,6 +37,7 @@ from posapp.services import (
     sale_writer,
     scale_labels,
     summaries,
+    upi,
 )
 from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
 from posapp.services.pricing import (
@@ -196,7 +197,10 @@ def parse_checkout(
             except ValidationError as exc:
                 errors[f"payments.{i}.amount"] = exc.message
                 continue
-            payments.append(PaymentRequest(method, amount))
+            extras = _payment_extras(raw, method, i, errors)
+            if extras is None:
+                continue
+            payments.append(PaymentRequest(method, amount, *extras))
 
     customer_id = payload.get("customer_id")
     if customer_id is not None and (
@@ -216,6 +220,28 @@ def parse_checkout(
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     return CheckoutRequest(items, bill_discount, payments, customer_id, note.strip(), approval)
+
+
+def _payment_extras(
+    raw: Mapping[str, Any], method: str, i: int, errors: dict[str, str]
+) -> tuple[str, str] | None:
+    """A tender's optional `reference` (UPI or card) and `upi_tr` (UPI), checked by
+    services/upi.py; None (with the error noted) when either is wrong."""
+    try:
+        reference = upi.check_reference(raw.get("reference"), field=f"payments.{i}.reference")
+        upi_tr = ""
+        if raw.get("upi_tr") not in (None, ""):
+            upi_tr = upi.check_tr(raw.get("upi_tr"), field=f"payments.{i}.upi_tr")
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        return None
+    if reference and method not in ("upi", "card"):
+        errors[f"payments.{i}.reference"] = "A reference goes with a UPI or card payment."
+        return None
+    if upi_tr and method != "upi":
+        errors[f"payments.{i}.upi_tr"] = "A UPI bill reference goes with a UPI payment."
+        return None
+    return reference, upi_tr
 
 
 def tax_split_for(settings: ShopSettings, customer_state: str) -> tuple[str, str]:
@@ -504,6 +530,8 @@ def _write(
             if customer is not None and settlement.credit
             else None
         ),
+        # What this bill leaves to pay: the documents' UPI QR asks for it (docs/DESIGN.md "UPI").
+        upi_due=settlement.credit,
     )
     sale = sale_writer.write_sale(session, replace(unwritten, issued_as=issued.dumps(snapshot)))
     allocations: list[PaymentAllocation] = []

@@ -22,7 +22,7 @@ from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
-from posapp.services import audit, ledger, limits
+from posapp.services import audit, ledger, limits, upi
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import form_flag
 
@@ -573,8 +573,14 @@ def reminder_text(summary_: CustomerSummary, settings: ShopSettings) -> str:
         else ""
     )
     contact = f" For any question call us on {shop_phone}." if shop_phone else ""
-    return (
+    text = (
         f"Namaste {summary_.customer.name}, this is a reminder from {shop_name}: "
         f"{amount} is due on your account{since}. Please pay at your convenience.{contact} "
         "Thank you!"
     )
+    payee = upi.payee_of(settings)
+    if payee is not None and summary_.balance > 0:
+        # The UPI app opens with the amount due filled in (docs/DESIGN.md "UPI").
+        link = upi.khata_link(payee, summary_.customer.id, summary_.balance, ledger.local_today())
+        text += f" Pay by UPI to {payee.vpa}: {link}"
+    return text

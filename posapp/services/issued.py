@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from posapp.gst import STATES
+from posapp.services import upi
 from posapp.services.settings import ShopSettings
 
 VERSION = 1
@@ -79,6 +80,7 @@ def snapshot(
     tax_split: str,
     place_of_supply: str,
     due_after: int | None = None,
+    upi_due: int = 0,
 ) -> dict[str, Any]:
     """The snapshot of a document about to be issued (JSON-ready, version `VERSION`).
 
@@ -131,6 +133,11 @@ def snapshot(
     }
     if due_after is not None:
         data["due_after"] = due_after  # left out otherwise: older snapshots have no such key
+    payee = upi.payee_of(settings) if settings.upi_qr_on_documents else None
+    if kind == "invoice" and upi_due > 0 and payee is not None:
+        # The documents' UPI QR asks for the balance due at issue, to the UPI ID of that day:
+        # a reprint shows the same QR (docs/DESIGN.md "UPI"). Left out otherwise.
+        data["upi"] = {"vpa": payee.vpa, "name": payee.name, "amount": upi_due}
     return data
 
 
@@ -211,6 +218,21 @@ class Issued:
     layout: Layout
     # A credit sale's customer balance right after it (minor units); None: not a credit sale.
     due_after: int | None = None
+    # The UPI QR the documents print: {"vpa", "name", "amount"} (the balance due at issue).
+    upi: dict[str, Any] | None = None
+
+    def upi_link(self, number: str) -> str | None:
+        """The UPI pay link for the balance due at issue of document `number` (its letters
+        and digits are the `tr`), or None when the document carries no UPI QR."""
+        if not self.upi:
+            return None
+        payee = upi.Payee(str(self.upi["vpa"]), str(self.upi["name"]))
+        return upi.pay_link(
+            payee,
+            int(self.upi["amount"]),
+            note=f"Bill {number}",
+            reference=upi.reference_of(number),
+        )
 
     @property
     def tax_heads(self) -> str:
@@ -272,6 +294,7 @@ def read(text: str, legacy_base: str = "") -> Issued:
         declaration=data["declaration"],
         layout=Layout(**data["layout"]),
         due_after=data.get("due_after"),
+        upi=data.get("upi"),
     )
 
 

@@ -227,6 +227,8 @@ def payment_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "method": p.method,
             "amount": p.amount,
             "note": "",
+            "reference": p.reference,
+            "upi_tr": p.upi_tr,
             "created_at": sale.created_at,
             "user_id": sale.cashier_id,
             "credit_note_id": None,

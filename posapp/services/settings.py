@@ -112,6 +112,12 @@ class ShopSettings:
     printer_windows_name: str = ""
     printer_auto_print: bool = False  # print the receipt on the printer after each sale
     printer_open_drawer: bool = False  # kick the cash drawer (through the printer) on cash sales
+    # UPI (services/upi.py): the shop's UPI IDs as JSON ([{"vpa", "label", "default"}]),
+    # the payee name the customer's app shows ("" = the shop's name), and whether receipts
+    # and A4 invoices carry a UPI QR for the balance due.
+    upi_ids: str = ""
+    upi_payee_name: str = ""
+    upi_qr_on_documents: bool = False
     # The shop part of the documents issued before snapshots existed, frozen once by the
     # migration c18e5a7f3b42 (services/issued.py); never written by any page.
     issued_legacy_base: str = ""

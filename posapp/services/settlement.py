@@ -19,6 +19,10 @@ class PaymentRequest:
 
     method: str
     amount: int
+    # What the cashier typed when the money arrived (a UPI payment's UTR, a card slip's
+    # reference) and, for UPI, the `tr` the till's QR carried; "" for none.
+    reference: str = ""
+    upi_tr: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,13 @@ def settle(
     change = cash + other - total
     applied: list[PaymentRequest] = []
     for method in ("card", "upi"):
-        amount = sum(p.amount for p in payments if p.method == method)
+        parts = [p for p in payments if p.method == method]
+        amount = sum(p.amount for p in parts)
         if amount:
-            applied.append(PaymentRequest(method, amount))
+            # One payment row per method: it keeps the first reference and `tr` typed.
+            reference = next((p.reference for p in parts if p.reference), "")
+            upi_tr = next((p.upi_tr for p in parts if p.upi_tr), "")
+            applied.append(PaymentRequest(method, amount, reference, upi_tr))
     if cash - change > 0:
         applied.append(PaymentRequest("cash", cash - change))
     return Settlement(applied, cash, change, credit)

@@ -15,6 +15,7 @@ from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
 from posapp.documents.filters import localtime
 from posapp.documents.invoice_pdf import issued_invoice
+from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models.base import to_local
@@ -114,6 +115,7 @@ def receipt(invoice_id: int) -> str:
         duplicate=duplicate,
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",
+        upi_qr=document_qr(doc, invoice.number, invoice.status),
     )
 
 

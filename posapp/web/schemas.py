@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from posapp.apidoc import Money, MoneyIn, Quantity, QuantityIn, Request, Response, Timestamp
 from posapp.money import UNITS
@@ -212,3 +212,26 @@ class ExportFolderRequest(Request):
 
 class ExportWritten(Response):
     written: str = Field(description="The file written.")
+
+
+# ---------------------------------------------------------------- UPI
+
+
+class UpiQrQuery(BaseModel):
+    amount: str = Field(description='Rupees, more than 0, at most 2 decimals ("149.50").')
+    tr: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9]{1,35}$",
+        description="The bill's reference from an earlier answer; a new one is made without it.",
+    )
+
+
+class UpiQr(Response):
+    link: str = Field(description="The NPCI pay link the QR carries (upi://pay?pa=…).")
+    svg: str = Field(description="The QR as SVG (no fixed size: set its width).")
+    vpa: str
+    payee: str
+    label: str
+    amount: str = Field(examples=["149.50"])
+    amount_text: str = Field(examples=["₹149.50"])
+    tr: str = Field(examples=["TB261206143005K7QX2M"])

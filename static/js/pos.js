@@ -13,6 +13,7 @@ import { bindScan, replayScans, takeEarlyScans } from "./pos/scan.js";
 import { bindTenderKeys } from "./pos/tender-keys.js";
 import { createTill } from "./pos/till.js";
 import { focusScan } from "./pos/ui.js";
+import { bindUpi } from "./pos/upi.js";
 
 /**
  * A code scanned on the receipt page after the last sale arrives as `?scan=CODE`: it is the
@@ -36,6 +37,7 @@ bindPayments(till);
 bindCustomer(till);
 bindHeld(till);
 bindKeys(till);
+bindUpi(till); // before bindTenderKeys: the UPI field's Enter shows the QR first
 bindTenderKeys(till);
 bindCamera(till);
 

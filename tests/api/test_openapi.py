@@ -52,6 +52,8 @@ TILL_ENDPOINTS = {
     ("POST", "/backups/jobs"),
     ("GET", "/backups/jobs/{job_id}"),
     ("POST", "/exports/folder"),
+    ("GET", "/upi/qr"),
+    ("GET", "/upi/qr.svg"),
 }
 
 

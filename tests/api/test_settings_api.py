@@ -13,7 +13,7 @@ from posapp.api import schemas
 from posapp.extensions import db
 from posapp.models import AuditLog
 from posapp.models.base import write_transaction
-from posapp.services import scale_labels, shop_settings
+from posapp.services import scale_labels, shop_settings, upi
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 from tests.api.test_products_api import assert_envelope
 
@@ -174,7 +174,7 @@ def test_unknown_and_page_only_keys_are_refused(
 def test_what_the_api_may_set_is_a_part_of_the_settings_pages() -> None:
     assert set(schemas.WRITABLE_SETTINGS) == (
         set(shop_settings.FORM_FIELDS) - {"allowed_hosts"}
-    ) | set(scale_labels.FORM_FIELDS)
+    ) | set(scale_labels.FORM_FIELDS) | set(upi.SETTING_KEYS)
     assert set(schemas.WRITABLE_SETTINGS) == set(schemas.SettingsUpdate.model_fields)
 
 

@@ -175,6 +175,11 @@ POLICY: dict[tuple[str, str], str] = {
     ("network.ca_pem", "GET"): OPEN,
     ("scale_settings.index", "GET"): ADMIN,
     ("scale_settings.save", "POST"): ADMIN,
+    ("upi.settings_page", "GET"): ADMIN,
+    ("upi.save", "POST"): ADMIN,
+    ("upi.counter_card", "GET"): ADMIN,
+    ("upi.qr", "GET"): ANY,
+    ("upi.qr_svg", "GET"): ANY,  # the till's (and the customer display's) QR for an amount
     # the API, as docs/API.md's "who" column says
     ("api.list_products", "GET"): ANY,
     ("api.get_product", "GET"): ANY,

@@ -7,6 +7,7 @@ import { approvalReasons, approveSale } from "./approval.js";
 import { cartPayload, clearBill, clearStorage, findLine, render, reprice, save } from "./cart.js";
 import { focusCustomerSearch, renderCustomer } from "./customer.js";
 import { readTenders, restForCredit, TENDER_METHODS } from "./tenders.js";
+import { upiExtras } from "./upi.js";
 import { announce, focusScan, showCheckoutAlert } from "./ui.js";
 
 /** The typed tenders, as readTenders() takes them. */
@@ -197,7 +198,10 @@ export async function completeSale(till) {
     }
     const payments = [];
     for (const method of TENDER_METHODS) {
-      if (tenders[method] > 0) payments.push({ method, amount: formatFixed(tenders[method], 2) });
+      if (tenders[method] > 0) {
+        const extras = method === "upi" ? upiExtras(till) : {};
+        payments.push({ method, amount: formatFixed(tenders[method], 2), ...extras });
+      }
     }
     if (state.tendered.trim()) {
       if (tenders.cash === null) {

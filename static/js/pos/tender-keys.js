@@ -55,7 +55,7 @@ function hideDue(till) {
 }
 
 /** Enter in a tender field: complete when paid, else say what is missing and stay. */
-async function enterInTender(till, field) {
+export async function enterInTender(till, field) {
   const { state } = till;
   if (state.busy) return;
   if (state.lines.length) {

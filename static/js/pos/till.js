@@ -92,6 +92,7 @@ export function createTill(root) {
       discount: "",
       tendered: "",
       tenders: { card: "", upi: "", credit: "" }, // the other parts of a split payment
+      upi: { tr: "", reference: "", amount: null, received: false }, // the UPI QR (pos/upi.js)
       customer: null, // {id, name, phone, phone_display, balance, available_credit}
       // The server's prices.
       priced: null, // the server's answer for exactly the current cart, or null while pending
