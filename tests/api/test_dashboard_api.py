@@ -15,7 +15,7 @@ from tests.sales_data import give_back, seed
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def test_stats_have_the_contract_shape_and_the_hand_computed_figures(

@@ -130,7 +130,7 @@ def test_charted_reports_embed_exact_figures(admin_client: FlaskClient) -> None:
     chart = json.loads(raw.group(1))
     # The month as people read it ("Nov 2026"), not "2026-11" (the CSV keeps that).
     assert chart["type"] == "line" and chart["labels"] == [local_today().strftime("%b %Y")]
-    assert f"<td class=\"text-nowrap\">{local_today().strftime('%b %Y')}</td>" in html
+    assert f'<td class="text-nowrap">{local_today().strftime("%b %Y")}</td>' in html
     assert chart["series"] == [
         {"label": "Net sales", "data": ["315.50"]},
         {"label": "Gross profit", "data": ["65.11"]},
