@@ -5,6 +5,7 @@
 
 import { restore, reprice } from "./pos/cart.js";
 import { bindCustomer, refreshCustomer, renderCustomer } from "./pos/customer.js";
+import { bindDisplay } from "./pos/display.js";
 import { bindHeld, loadHeld } from "./pos/held.js";
 import { bindKeys } from "./pos/keys.js";
 import { bindPayments } from "./pos/payments.js";
@@ -36,6 +37,7 @@ bindCustomer(till);
 bindHeld(till);
 bindKeys(till);
 bindTenderKeys(till);
+bindDisplay(till);
 
 // Start: restore a cart left by a reload, price it, focus the scan field.
 restore(till);

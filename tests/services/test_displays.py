@@ -134,7 +134,7 @@ def test_revoked_displays_and_unknown_tokens_find_nothing(admin: User, cashier: 
 
 def test_last_seen_is_written_at_most_once_a_minute(cashier: User) -> None:
     codes = displays.PairingCodes()
-    device, token = displays.pair(db.session, codes, codes.issue(cashier.id).code, "Tab", "x")
+    _device, token = displays.pair(db.session, codes, codes.issue(cashier.id).code, "Tab", "x")
     first = displays.device_for_token(db.session, token)
     assert first is not None and first.last_seen_at is not None
     seen = first.last_seen_at

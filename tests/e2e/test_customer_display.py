@@ -1,0 +1,195 @@
+"""The customer display in real browsers: a cashier at 1366×768 pairs a tablet (1024×600,
+no login) by the till's code, scans two items, takes UPI and completes; the display follows
+each step to the thank-you with the invoice number, and once an admin revokes it, it gets
+no more bills and shows the pairing form. Screenshots at 1024×600 and 390 px."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from posapp.extensions import db
+from posapp.models import Invoice
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, make_product, make_user
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path("/tmp/h20-display")
+LINK = "upi://pay?pa=sharma@okbank&pn=Sharma%20Store&am=103.00&cu=INR&tn=Bill"
+
+
+class Contexts:
+    """Browser contexts of one test, each failing the test on JS errors or CSP blocks."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.opened: list[Any] = []
+        self.problems: list[str] = []
+
+    def page(self, width: int, height: int) -> Any:
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        self.opened.append(context)
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: self.problems.append(f"JS: {error}"))
+        tab.on(
+            "console",
+            lambda message: (
+                self.problems.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return tab
+
+    def close(self) -> None:
+        for context in self.opened:
+            context.close()
+
+
+@pytest.fixture
+def contexts(browser: Any, live_server: Any) -> Iterator[Contexts]:
+    opened = Contexts(browser, live_server.url)
+    yield opened
+    opened.close()
+    assert not opened.problems, opened.problems
+
+
+def scan(page: Any, code: str) -> None:
+    field = page.locator("#scan")
+    field.press_sequentially(code)
+    field.press("Enter")
+
+
+def pairing_code(till: Any) -> str:
+    """Open the Customer display dialog by keyboard and read its code."""
+    till.locator("#display-open").focus()
+    till.keyboard.press("Enter")
+    dialog = till.locator("#display-pairing")
+    expect(dialog).to_be_visible()
+    code = dialog.locator("[data-display-code]")
+    expect(code).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    expect(dialog.locator("[data-display-url]")).to_have_text(re.compile(r"/display/$"))
+    text = code.inner_text().replace(" ", "")
+    till.keyboard.press("Escape")  # the dialog closes and the scan field has the focus
+    expect(dialog).to_be_hidden()
+    expect(till.locator("#scan")).to_be_focused()
+    return text
+
+
+def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
+    contexts: Contexts, live_server: Any
+) -> None:
+    with live_server.app.app_context():
+        make_user(db.session, "owner", "admin")
+        make_user(db.session, "cash1", "cashier")
+        salt = make_product(db.session, name="Tata Salt 1kg", price="28.00").code
+        rice = make_product(db.session, name="India Gate Basmati Rice 1kg", price="75.00").code
+        sugar = make_product(db.session, name="Sugar 1kg", price="45.00").code
+
+    till = contexts.page(1366, 768)
+    log_in(till, "cash1")
+    code = pairing_code(till)
+
+    display = contexts.page(1024, 600)
+    display.goto("/display/")
+    expect(display.locator("#display")).to_have_count(0)  # only the pairing form
+    display.locator("#f-code").focus()
+    display.keyboard.type("000")  # a wrong code first: the form says so and pairs nothing
+    display.keyboard.press("Tab")
+    display.keyboard.type("Counter tablet")
+    display.keyboard.press("Enter")
+    expect(display.locator("[data-form-error]")).to_contain_text("6-digit code")
+    display.locator("#f-code").fill("")
+    display.locator("#f-code").focus()
+    display.keyboard.type(code)
+    display.keyboard.press("Enter")
+    screen = display.locator("#display")
+    expect(screen).to_have_attribute("data-stage", "idle")
+    SHOTS.mkdir(exist_ok=True)
+    display.screenshot(path=str(SHOTS / "display-idle-1024x600.png"))
+
+    scan(till, salt)
+    expect(screen).to_have_attribute("data-stage", "billing")
+    lines = display.locator("#display-lines tr")
+    expect(lines).to_have_count(1)
+    expect(lines.nth(0)).to_contain_text("Tata Salt 1kg")
+    expect(display.locator("#display-total")).to_have_text("₹28.00")
+
+    scan(till, rice)
+    expect(lines).to_have_count(2)
+    expect(lines.nth(1)).to_contain_text("India Gate Basmati Rice 1kg")
+    expect(lines.nth(1)).to_contain_text("₹75.00")
+    expect(display.locator("#display-total")).to_have_text("₹103.00")
+    expect(display.locator("#display-count")).to_have_text("2 items")
+
+    # UPI: the till shows its upi:// link (here standing in for the UPI QR panel) and the
+    # cashier takes the whole amount by UPI (F11).
+    till.evaluate(
+        "link => document.body.insertAdjacentHTML("
+        "'beforeend', `<div data-upi-link='${link}' hidden></div>`)",
+        LINK,
+    )
+    till.keyboard.press("F11")
+    expect(till.locator("#pay-upi")).to_be_focused()
+    till.keyboard.type("103")
+    expect(screen).to_have_attribute("data-stage", "upi")
+    expect(display.locator("#display-upi-amount")).to_have_text("₹103.00")
+    qr = display.locator("#display-qr")
+    expect(qr).to_be_visible()
+    expect(qr).to_have_attribute("src", re.compile(r"^/display/qr\.png\?v=\d+$"))
+    assert display.evaluate("document.getElementById('display-qr').naturalWidth") > 200
+    display.screenshot(path=str(SHOTS / "display-upi-1024x600.png"))
+    display.set_viewport_size({"width": 390, "height": 844})
+    expect(qr).to_be_visible()
+    assert display.evaluate("document.documentElement.scrollWidth") <= 390
+    display.screenshot(path=str(SHOTS / "display-upi-390.png"))
+    display.set_viewport_size({"width": 1024, "height": 600})
+
+    till.keyboard.press("Enter")  # paid: complete
+    expect(till).to_have_url(re.compile(r"/pos/receipt/\d+"))
+    with live_server.app.app_context():
+        number = db.session.query(Invoice.number).one()[0]
+    expect(screen).to_have_attribute("data-stage", "paid")
+    expect(display.locator("#display-invoice")).to_have_text(number)
+    expect(display.locator("#display-paid")).to_contain_text("Thank you")
+    display.screenshot(path=str(SHOTS / "display-thanks-1024x600.png"))
+
+    # The next scan (typed on the receipt page) starts the next bill on the display at once.
+    till.keyboard.type(sugar)
+    till.keyboard.press("Enter")
+    expect(till).to_have_url(re.compile(r"/pos/$"))
+    expect(screen).to_have_attribute("data-stage", "billing")
+    expect(lines).to_have_count(1)
+    expect(lines.nth(0)).to_contain_text("Sugar 1kg")
+    display.screenshot(path=str(SHOTS / "display-bill-1024x600.png"))
+
+    # An admin revokes the tablet: the next change reaches it no more, it shows the form.
+    admin = contexts.page(1366, 768)
+    log_in_admin(admin)
+    admin.goto("/settings/displays/")
+    row = admin.locator("tr", has_text="Counter tablet")
+    expect(row).to_contain_text("cash1")
+    row.get_by_role("button", name="Revoke").click()
+    expect(admin.locator(".alert-success")).to_contain_text("revoked")
+    scan(till, salt)
+    expect(till.locator("#cart-body tr")).to_have_count(2)
+    expect(display.locator("#f-code")).to_be_visible()
+    expect(display.locator("#display")).to_have_count(0)
+
+
+def log_in_admin(page: Any) -> None:
+    page.goto("/login")
+    page.fill("#f-username", "owner")
+    page.fill("#f-password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
