@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 
 from posapp.extensions import db
 from posapp.models import Invoice
+from posapp.services import displays
+from posapp.web.display import CODES_KEY, COOKIE
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_product, make_user
 
@@ -80,6 +82,8 @@ def pairing_code(till: Any) -> str:
     expect(code).to_have_text(re.compile(r"^\d{3} \d{3}$"))
     expect(dialog.locator("[data-display-url]")).to_have_text(re.compile(r"/display/$"))
     text = code.inner_text().replace(" ", "")
+    SHOTS.mkdir(exist_ok=True)
+    till.screenshot(path=str(SHOTS / "till-pairing-1366.png"))
     till.keyboard.press("Escape")  # the dialog closes and the scan field has the focus
     expect(dialog).to_be_hidden()
     expect(till.locator("#scan")).to_be_focused()
@@ -179,6 +183,7 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     admin.goto("/settings/displays/")
     row = admin.locator("tr", has_text="Counter tablet")
     expect(row).to_contain_text("cash1")
+    admin.screenshot(path=str(SHOTS / "settings-displays-1366.png"))
     row.get_by_role("button", name="Revoke").click()
     expect(admin.locator(".alert-success")).to_contain_text("revoked")
     scan(till, salt)
@@ -193,3 +198,54 @@ def log_in_admin(page: Any) -> None:
     page.fill("#f-password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def test_a_paired_phone_follows_its_till_in_the_dark(contexts: Contexts, live_server: Any) -> None:
+    """A phone at 390 px in dark mode, paired by its cookie alone: the total first, the lines
+    below, no sideways scrolling; another till's bill never shows."""
+    with live_server.app.app_context():
+        cashier = make_user(db.session, "cash1", "cashier")
+        make_user(db.session, "cash2", "cashier")
+        codes = live_server.app.extensions[CODES_KEY]
+        _device, token = displays.pair(
+            db.session, codes, codes.issue(cashier.id).code, "Phone", "127.0.0.1"
+        )
+        names = ["Fortune Sunflower Oil 1L", "Parle-G Biscuits 800g", "Amul Taaza Milk 1L"]
+        product_codes = [make_product(db.session, name=name).code for name in names]
+        db.session.remove()
+    phone_context = contexts.browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, color_scheme="dark"
+    )
+    contexts.opened.append(phone_context)
+    host = live_server.url.split("//")[1].split(":")[0]
+    phone_context.add_cookies(
+        [{"name": COOKIE, "value": token, "domain": host, "path": "/display", "httpOnly": True}]
+    )
+    phone = phone_context.new_page()
+    phone.on("pageerror", lambda error: contexts.problems.append(f"JS: {error}"))
+    phone.goto("/display/")
+    screen = phone.locator("#display")
+    expect(screen).to_have_attribute("data-stage", "idle")
+    assert phone.evaluate("document.documentElement.dataset.bsTheme") == "dark"
+
+    other = contexts.page(1366, 768)
+    log_in(other, "cash2")
+    scan(other, product_codes[0])
+    expect(other.locator("#cart-body tr")).to_have_count(1)
+
+    till = contexts.page(1366, 768)
+    log_in(till, "cash1")
+    for code in product_codes:
+        scan(till, code)
+    expect(phone.locator("#display-lines tr")).to_have_count(3)
+    expect(phone.locator("#display-total")).to_have_text("₹30.00")
+    till.keyboard.press("F10")
+    till.keyboard.type("50")
+    expect(phone.locator("#display-paying")).to_contain_text("₹20.00")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    SHOTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "display-dark-390.png"))
+    scan(other, product_codes[1])  # the other till's second item changes nothing here
+    expect(other.locator("#cart-body tr")).to_have_count(2)
+    expect(phone.locator("#display-lines tr")).to_have_count(3)
+    expect(phone.locator("#display-total")).to_have_text("₹30.00")
