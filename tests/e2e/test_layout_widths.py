@@ -37,10 +37,9 @@ NOT_PAGES = {
     "product_csv.template",
     "network.qr",
     # The customer display has no menu and owns its layout (tests/e2e/test_customer_display.py);
-    # its state is JSON, its claim a redirect.
+    # its state is JSON.
     "display.index",
     "display.state",
-    "display.claim",
 }
 FILE_SUFFIXES = (".csv", ".pdf", "/pdf", ".png", ".svg", "/file/<name>")
 

@@ -7,7 +7,7 @@
 
 import { postJSON, send } from "../lib/http.js";
 import { displayState, paidState } from "./display_state.js";
-import { focusScan, showCheckoutAlert } from "./ui.js";
+import { focusScan } from "./ui.js";
 
 const DEBOUNCE_MS = 25;
 
@@ -99,31 +99,7 @@ function bindDialog(till, dialog) {
   });
 }
 
-/** The desktop app's window (pywebview) can open the display on the second monitor. */
-function bindSecondWindow(till, dialog) {
-  const button = document.getElementById("display-window");
-  const api = () => window.pywebview?.api;
-  const reveal = () => {
-    button.hidden = typeof api()?.open_customer_display !== "function";
-  };
-  reveal();
-  window.addEventListener("pywebviewready", reveal);
-  button.addEventListener("click", async () => {
-    const result = await postJSON(dialog.dataset.desktopUrl, {});
-    if (!result.ok) {
-      showCheckoutAlert(till, result.message, "checkout");
-      return;
-    }
-    try {
-      await api().open_customer_display(new URL(result.data.url, window.location.href).href);
-    } catch (error) {
-      showCheckoutAlert(till, `The customer display did not open: ${error.message || error}`, "checkout");
-    }
-    focusScan(till);
-  });
-}
-
-/** Start publishing the till's bill and wire the Customer display buttons. */
+/** Start publishing the till's bill and wire the Customer display button. */
 export function bindDisplay(till) {
   const dialog = document.getElementById("display-pairing");
   if (!dialog) return;
@@ -136,7 +112,6 @@ export function bindDisplay(till) {
     countdown: null,
   };
   bindDialog(till, dialog);
-  bindSecondWindow(till, dialog);
   // The whole page, not just #till: whatever shows the UPI link may live outside it.
   const root = document.body;
   const observer = new MutationObserver((records) => {
