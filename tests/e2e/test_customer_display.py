@@ -113,6 +113,7 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     display.keyboard.type("Counter tablet")
     display.keyboard.press("Enter")
     expect(display.locator("[data-form-error]")).to_contain_text("6-digit code")
+    display.screenshot(path=str(SHOTS / "display-pairing-form-1024x600.png"))
     display.locator("#f-code").fill("")
     display.locator("#f-code").focus()
     display.keyboard.type(code)
@@ -151,7 +152,9 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     qr = display.locator("#display-qr")
     expect(qr).to_be_visible()
     expect(qr).to_have_attribute("src", re.compile(r"^/display/qr\.png\?v=\d+$"))
-    assert display.evaluate("document.getElementById('display-qr').naturalWidth") > 200
+    display.wait_for_function(  # the server's QR of the till's link has loaded
+        "(qr => qr.complete && qr.naturalWidth > 200)(document.getElementById('display-qr'))"
+    )
     display.screenshot(path=str(SHOTS / "display-upi-1024x600.png"))
     display.set_viewport_size({"width": 390, "height": 844})
     expect(qr).to_be_visible()
