@@ -2,8 +2,9 @@
 // till) and publishing the bill to the server whenever the till's page changes.
 //
 // The till is the logged-in cashier: displays mirror a user's till, as the cart is kept per
-// user (till.js storageKey). Publishing watches the page's DOM (a MutationObserver) instead of hooking each render, debounced by DEBOUNCE_MS; identical states are not
-// sent twice and sends go out one after another, so an older state never overtakes a newer.
+// user (till.js storageKey). Publishing watches the page's DOM (a MutationObserver) instead
+// of hooking each render, debounced by DEBOUNCE_MS; identical states are not sent twice and
+// sends go out one after another, so an older state never overtakes a newer.
 
 import { postJSON, send } from "../lib/http.js";
 import { displayState, paidState } from "./display_state.js";
@@ -16,13 +17,14 @@ function upiLink() {
   return document.querySelector("[data-upi-link]")?.dataset.upiLink || null;
 }
 
+/** Send a state after the ones already on their way (so an older one never lands last). */
 function post(till, state) {
   const box = till.state.display;
   const body = JSON.stringify(state);
   if (body === box.last) return;
   box.last = body;
   box.sending = box.sending
-    .then(() => send(box.publishUrl, { method: "POST", json: state, keepalive: true }))
+    .then(() => send(box.publishUrl, { method: "POST", json: state }))
     .catch(() => {
       box.last = ""; // not delivered: the next change sends the whole state again
     });
@@ -42,14 +44,18 @@ export function schedulePublish(till) {
   box.timer = setTimeout(() => publishNow(till), DEBOUNCE_MS);
 }
 
-/** Checkout answered: show the customer the thank-you with the invoice number. */
+/**
+ * Checkout answered: show the customer the thank-you with the invoice number. Sent at once,
+ * not after the updates still on their way: the receipt page is about to replace this one,
+ * and `keepalive` lets the request finish after it has.
+ */
 export function publishPaid(till, invoice) {
   const box = till.state.display;
   if (!box) return;
   clearTimeout(box.timer);
   box.timer = null;
   box.done = true;
-  post(till, paidState(invoice)); // keepalive: it still goes out while the receipt opens
+  send(box.publishUrl, { method: "POST", json: paidState(invoice), keepalive: true }).catch(() => {});
 }
 
 // --- the pairing dialog ------------------------------------------------------------------------
