@@ -137,16 +137,16 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     expect(display.locator("#display-total")).to_have_text("₹103.00")
     expect(display.locator("#display-count")).to_have_text("2 items")
 
-    # UPI: the till shows its upi:// link (here standing in for the UPI QR panel) and the
-    # cashier takes the whole amount by UPI (F11).
-    till.evaluate(
-        "link => document.body.insertAdjacentHTML("
-        "'beforeend', `<div data-upi-link='${link}' hidden></div>`)",
-        LINK,
-    )
+    # UPI: the cashier takes the whole amount by UPI (F11) and the till's UPI QR opens; the
+    # event it announces that with (static/js/pos/upi.js on main) is sent here by the test.
     till.keyboard.press("F11")
     expect(till.locator("#pay-upi")).to_be_focused()
     till.keyboard.type("103")
+    till.evaluate(
+        "link => document.dispatchEvent(new CustomEvent('tillbook:upi-qr',"
+        " {detail: {amount: '103.00', link}}))",
+        LINK,
+    )
     expect(screen).to_have_attribute("data-stage", "upi")
     expect(display.locator("#display-upi-amount")).to_have_text("₹103.00")
     qr = display.locator("#display-qr")
@@ -161,6 +161,22 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     assert display.evaluate("document.documentElement.scrollWidth") <= 390
     display.screenshot(path=str(SHOTS / "display-upi-390.png"))
     display.set_viewport_size({"width": 1024, "height": 600})
+    # Esc on the till's QR (not received) takes the QR off the display; the amount stays.
+    till.evaluate(
+        "document.dispatchEvent(new CustomEvent('tillbook:upi-qr-closed',"
+        " {detail: {received: false}}))"
+    )
+    expect(qr).to_be_hidden()
+    expect(display.locator("#display-upi-amount")).to_have_text("₹103.00")
+    till.evaluate(
+        "link => document.dispatchEvent(new CustomEvent('tillbook:upi-qr', {detail: {link}}))",
+        LINK,
+    )
+    expect(qr).to_be_visible()
+    till.evaluate(
+        "document.dispatchEvent(new CustomEvent('tillbook:upi-qr-closed',"
+        " {detail: {received: true}}))"
+    )
 
     till.keyboard.press("Enter")  # paid: complete
     expect(till).to_have_url(re.compile(r"/pos/receipt/\d+"))

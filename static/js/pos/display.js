@@ -12,11 +12,6 @@ import { focusScan } from "./ui.js";
 
 const DEBOUNCE_MS = 25;
 
-/** The UPI link the till shows for the customer to scan, if any part of the page shows one. */
-function upiLink() {
-  return document.querySelector("[data-upi-link]")?.dataset.upiLink || null;
-}
-
 /** Send a state after the ones already on their way (so an older one never lands last). */
 function post(till, state) {
   const box = till.state.display;
@@ -34,7 +29,7 @@ function publishNow(till) {
   const box = till.state.display;
   box.timer = null;
   if (box.done) return; // the sale is complete: the thank-you stays until the page leaves
-  post(till, displayState(till.state, upiLink()));
+  post(till, displayState(till.state, box.upiLink));
 }
 
 /** Publish soon (changes within DEBOUNCE_MS go out as one). */
@@ -105,6 +100,23 @@ function bindDialog(till, dialog) {
   });
 }
 
+/**
+ * The UPI QR the till shows (pos/upi.js announces it with DOM events): its `upi://pay` link
+ * goes to the display while the QR is up, and stays once the cashier has marked it received.
+ */
+function bindUpiQr(till) {
+  const box = till.state.display;
+  document.addEventListener("tillbook:upi-qr", (event) => {
+    const link = event.detail?.link;
+    box.upiLink = typeof link === "string" && link.startsWith("upi://pay?") ? link : null;
+    schedulePublish(till);
+  });
+  document.addEventListener("tillbook:upi-qr-closed", (event) => {
+    if (!event.detail?.received) box.upiLink = null;
+    schedulePublish(till);
+  });
+}
+
 /** Start publishing the till's bill and wire the Customer display button. */
 export function bindDisplay(till) {
   const dialog = document.getElementById("display-pairing");
@@ -116,9 +128,11 @@ export function bindDisplay(till) {
     done: false,
     sending: Promise.resolve(),
     countdown: null,
+    upiLink: null, // the link of the UPI QR the till shows now
   };
   bindDialog(till, dialog);
-  // The whole page, not just #till: whatever shows the UPI link may live outside it.
+  bindUpiQr(till);
+  // The whole page, not just #till: the dialogs live outside it.
   const root = document.body;
   const observer = new MutationObserver((records) => {
     if (records.some((record) => !dialog.contains(record.target))) schedulePublish(till);
