@@ -33,6 +33,11 @@ UNIT_LENGTH = 12
 INVOICE_LENGTH = 40
 UPI_LINK_LENGTH = 1000
 SLICE_SECONDS = 0.5  # how often a waiting poll checks whether it should stop early
+# A till stamps each state with its clock (ms). One sent earlier that arrives later (the paid
+# picture, sent as the receipt opens, overtaken by the next bill's first scan) is dropped when
+# it is older by less than this; a bigger gap is a clock that was set back, and counts.
+REORDER_MS = 10_000
+MAX_AT = 2**53
 
 
 class DisplaysBusy(DomainError):
@@ -64,6 +69,7 @@ IDLE: dict[str, Any] = {
     "change": None,
     "upi": None,
     "invoice": None,
+    "at": None,
 }
 NOTHING_YET = Published(0, IDLE)
 
@@ -88,8 +94,22 @@ class MirrorBoard:
         return id(self)
 
     def publish(self, till: int, state: dict[str, Any]) -> int:
-        """Store a till's new state (already parsed) and wake its displays; its version."""
+        """Store a till's new state (already parsed) and wake its displays; its version.
+
+        A state stamped (`at`) up to REORDER_MS before the one already stored arrived out
+        of order and is dropped: the answer is then the stored version.
+        """
         with self._cond:
+            current = self._states.get(till)
+            late = (
+                current is not None
+                and state.get("at")
+                and current.state.get("at")
+                and 0 < current.state["at"] - state["at"] < REORDER_MS
+            )
+            if late:
+                assert current is not None
+                return current.version
             self._version += 1
             self._states[till] = Published(self._version, state, time.time())
             self._cond.notify_all()
@@ -227,6 +247,9 @@ def parse_state(payload: Any) -> dict[str, Any]:
     upi = payload.get("upi")
     if upi is not None:
         upi = _parse_upi(upi, errors)
+    at = payload.get("at")
+    if at is not None and _int(at, 0, MAX_AT) is None:
+        errors["at"] = "at must be the till's time in milliseconds, or null."
     invoice = payload.get("invoice")
     if invoice is not None and not _text(invoice, INVOICE_LENGTH):
         errors["invoice"] = f"invoice must be a number of at most {INVOICE_LENGTH} characters."
@@ -240,6 +263,7 @@ def parse_state(payload: Any) -> dict[str, Any]:
         "change": change,
         "upi": upi,
         "invoice": invoice,
+        "at": at,
     }
 
 

@@ -274,3 +274,19 @@ def test_an_admins_till_pairs_like_a_cashiers(app: Any) -> None:
     owner = make_user(db.session, "owner", "admin")
     device, _ = displays.pair(db.session, codes, codes.issue(owner.id).code, "Front", "x")
     assert device.user_id == owner.id
+
+
+def test_a_state_sent_earlier_that_arrives_later_is_dropped() -> None:
+    board = MirrorBoard()
+    paid = parse_state({"stage": "paid", "invoice": "INV-1", "at": 1_000_000})
+    next_bill = parse_state({**BILL, "at": 1_000_400})
+    board.publish(1, next_bill)
+    version = board.latest(1).version
+    assert board.publish(1, paid) == version  # the paid picture came late: the bill stays
+    assert board.latest(1).state["stage"] == "billing"
+    # a clock set back by more than REORDER_MS counts again, as do unstamped states
+    assert board.publish(1, parse_state({"stage": "idle", "at": 1})) > version
+    assert board.publish(1, parse_state({"stage": "billing", **BILL})) > version
+    with pytest.raises(ValidationError) as bad:
+        parse_state({"stage": "idle", "at": -5})
+    assert "at" in bad.value.fields

@@ -12,6 +12,12 @@ import { focusScan } from "./ui.js";
 
 const DEBOUNCE_MS = 25;
 
+/**
+ * The state with the till's clock in ms: the server drops one that arrives after a newer
+ * (the paid picture of the last sale overtaken by the next bill's first scan).
+ */
+const stamped = (state) => ({ ...state, at: Math.round(performance.timeOrigin + performance.now()) });
+
 /** Send a state after the ones already on their way (so an older one never lands last). */
 function post(till, state) {
   const box = till.state.display;
@@ -19,7 +25,7 @@ function post(till, state) {
   if (body === box.last) return;
   box.last = body;
   box.sending = box.sending
-    .then(() => send(box.publishUrl, { method: "POST", json: state }))
+    .then(() => send(box.publishUrl, { method: "POST", json: stamped(state) }))
     .catch(() => {
       box.last = ""; // not delivered: the next change sends the whole state again
     });
@@ -50,7 +56,7 @@ export function publishPaid(till, invoice) {
   clearTimeout(box.timer);
   box.timer = null;
   box.done = true;
-  send(box.publishUrl, { method: "POST", json: paidState(invoice), keepalive: true }).catch(() => {});
+  send(box.publishUrl, { method: "POST", json: stamped(paidState(invoice)), keepalive: true }).catch(() => {});
 }
 
 // --- the pairing dialog ------------------------------------------------------------------------
