@@ -112,6 +112,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         customers,
         dashboard,
         desktop,
+        display,
+        display_settings,
         exports,
         inventory,
         invoices,
@@ -151,6 +153,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(upi_web.bp)
     app.register_blueprint(desktop.bp)
+    app.register_blueprint(display.bp)
+    app.register_blueprint(display_settings.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

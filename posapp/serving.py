@@ -18,6 +18,8 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from posapp.services.display_mirror import close_all_boards
+
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 15.0  # a sale takes milliseconds; a PDF a second or two
 MALLOC_ARENAS = 1
@@ -144,6 +146,7 @@ class Server:
                     channel.will_close = True  # an idle keep-alive connection
 
         trigger.pull_trigger(stop_accepting)
+        close_all_boards()  # customer displays' long polls answer now, not in 25 s
         deadline = time.monotonic() + grace
         drained = False
         while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ from posapp.models.catalog import (
     StockMovement,
 )
 from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, PaymentAllocation
+from posapp.models.displays import DisplayDevice
 from posapp.models.expenses import EXPENSE_CATEGORIES, Expense
 from posapp.models.held import HeldBill
 from posapp.models.locks import WriterLock
@@ -44,6 +45,7 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "DailySales",
+    "DisplayDevice",
     "DocumentCounter",
     "Expense",
     "HeldBill",

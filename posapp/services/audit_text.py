@@ -366,6 +366,19 @@ def _pin_failed(before: Data, after: Data, ctx: Context) -> str:
     return f"Wrong till PIN for {after.get('username', '?')} from {after.get('address', '?')}"
 
 
+def _display(verb: str) -> Describer:
+    def describe_display(before: Data, after: Data, ctx: Context) -> str:
+        data = after if verb == "paired" else before
+        till = f" for the till of {data['till']}" if data.get("till") else ""
+        return f"Customer display “{data.get('name', '')}” {verb}{till}"
+
+    return describe_display
+
+
+def _display_pair_failed(before: Data, after: Data, ctx: Context) -> str:
+    return f"Wrong customer display pairing code from {after.get('address', '?')}"
+
+
 DESCRIBERS: dict[str, Describer] = {
     "backup.create": _backup("Backup made:"),
     "backup.download": _backup("Backup downloaded:"),
@@ -382,6 +395,9 @@ DESCRIBERS: dict[str, Describer] = {
     "customer.create": _customer_create,
     "customer.payment": _customer_payment,
     "customer.update": _customer_update,
+    "display.pair": _display("paired"),
+    "display.pair_failed": _display_pair_failed,
+    "display.revoke": _display("revoked"),
     "drawer.no_sale": _drawer_no_sale,
     "drawer.sale": _drawer_sale,
     "expense.create": _expense,

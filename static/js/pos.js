@@ -6,6 +6,7 @@
 import { bindCamera } from "./pos/camera.js";
 import { restore, reprice } from "./pos/cart.js";
 import { bindCustomer, refreshCustomer, renderCustomer } from "./pos/customer.js";
+import { bindDisplay } from "./pos/display.js";
 import { bindHeld, loadHeld } from "./pos/held.js";
 import { bindKeys } from "./pos/keys.js";
 import { bindPayments } from "./pos/payments.js";
@@ -40,6 +41,7 @@ bindKeys(till);
 bindUpi(till); // before bindTenderKeys: the UPI field's Enter shows the QR first
 bindTenderKeys(till);
 bindCamera(till);
+bindDisplay(till);
 
 // Start: restore a cart left by a reload, price it, focus the scan field.
 restore(till);

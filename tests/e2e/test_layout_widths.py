@@ -36,6 +36,10 @@ NOT_PAGES = {
     "product_csv.export",
     "product_csv.template",
     "network.qr",
+    # The customer display has no menu and owns its layout (tests/e2e/test_customer_display.py);
+    # its state is JSON.
+    "display.index",
+    "display.state",
 }
 FILE_SUFFIXES = (".csv", ".pdf", "/pdf", ".png", ".svg", "/file/<name>")
 

@@ -60,6 +60,16 @@ POLICY: dict[tuple[str, str], str] = {
     ("pos.held", "GET"): ANY,  # held bills: cashiers park and recall their own
     ("pos.hold", "POST"): ANY,
     ("pos.recall", "POST"): ANY,
+    # the customer display: the till asks for a pairing code and publishes its bill; the
+    # screen itself needs no login, only a live display token (else the pairing form / 401)
+    ("display.code", "POST"): ANY,
+    ("display.publish", "POST"): ANY,
+    ("display.index", "GET"): OPEN,
+    ("display.pair", "POST"): OPEN,
+    ("display.state", "GET"): OPEN,
+    ("display.qr", "GET"): OPEN,
+    ("display_settings.index", "GET"): ADMIN,
+    ("display_settings.revoke", "POST"): ADMIN,
     ("invoices.index", "GET"): ANY,  # cashiers list and open their own invoices
     ("invoices.detail", "GET"): ANY,
     ("invoices.pdf", "GET"): ANY,

@@ -6,6 +6,7 @@ import { checkDiscount, formatFixed, formatMoney, parseFixed, parseTendered } fr
 import { approvalReasons, approveSale } from "./approval.js";
 import { cartPayload, clearBill, clearStorage, findLine, render, reprice, save } from "./cart.js";
 import { focusCustomerSearch, renderCustomer } from "./customer.js";
+import { publishPaid } from "./display.js";
 import { readTenders, restForCredit, TENDER_METHODS } from "./tenders.js";
 import { upiExtras } from "./upi.js";
 import { announce, focusScan, showCheckoutAlert } from "./ui.js";
@@ -226,6 +227,7 @@ export async function completeSale(till) {
     if (result.ok) {
       leaving = true;
       clearStorage(till);
+      publishPaid(till, result.data);
       announce(till, `Sale ${result.data.number} completed.`);
       window.location.assign(receiptUrl(till, result.data.id));
       return;

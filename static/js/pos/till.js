@@ -111,6 +111,7 @@ export function createTill(root) {
       customerFind: finder(), // customers matching the customer search
       discountTimer: null, // the bill discount reprices once typing pauses
       audio: null, // the AudioContext for the error beep, made on first use
+      display: null, // the customer display's publisher (pos/display.js)
     },
   };
 }
