@@ -15,15 +15,15 @@ from playwright.sync_api import expect
 
 from posapp.extensions import db
 from posapp.models import Invoice
-from posapp.services import displays
+from posapp.services import displays, upi
 from posapp.web.display import CODES_KEY, COOKIE
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_product, make_user
+from tests.qr_reading import decode_qr as decode
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/h20-display")
-LINK = "upi://pay?pa=sharma@okbank&pn=Sharma%20Store&am=103.00&cu=INR&tn=Bill"
 
 
 class Contexts:
@@ -94,8 +94,13 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     contexts: Contexts, live_server: Any
 ) -> None:
     with live_server.app.app_context():
-        make_user(db.session, "owner", "admin")
+        owner = make_user(db.session, "owner", "admin")
         make_user(db.session, "cash1", "cashier")
+        upi.update_settings(
+            db.session,
+            {"upi_vpa_0": "sharma@okbank", "upi_default": "0", "upi_payee_name": "Sharma Store"},
+            owner.id,
+        )
         salt = make_product(db.session, name="Tata Salt 1kg", price="28.00").code
         rice = make_product(db.session, name="India Gate Basmati Rice 1kg", price="75.00").code
         sugar = make_product(db.session, name="Sugar 1kg", price="45.00").code
@@ -137,16 +142,13 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     expect(display.locator("#display-total")).to_have_text("₹103.00")
     expect(display.locator("#display-count")).to_have_text("2 items")
 
-    # UPI: the cashier takes the whole amount by UPI (F11) and the till's UPI QR opens; the
-    # event it announces that with (static/js/pos/upi.js on main) is sent here by the test.
+    # UPI: the cashier takes the whole amount by UPI (F11, the amount, Enter): the till's QR
+    # opens, and the display shows the same amount and a QR of the very same pay link.
     till.keyboard.press("F11")
     expect(till.locator("#pay-upi")).to_be_focused()
     till.keyboard.type("103")
-    till.evaluate(
-        "link => document.dispatchEvent(new CustomEvent('tillbook:upi-qr',"
-        " {detail: {amount: '103.00', link}}))",
-        LINK,
-    )
+    till.keyboard.press("Enter")
+    expect(till.locator("#upi-dialog")).to_be_visible()
     expect(screen).to_have_attribute("data-stage", "upi")
     expect(display.locator("#display-upi-amount")).to_have_text("₹103.00")
     qr = display.locator("#display-qr")
@@ -155,6 +157,9 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     display.wait_for_function(  # the server's QR of the till's link has loaded
         "(qr => qr.complete && qr.naturalWidth > 200)(document.getElementById('display-qr'))"
     )
+    shown = decode(display.locator("#display-qr").screenshot())
+    assert shown == decode(till.locator("#upi-qr").screenshot())
+    assert "pa=sharma@okbank" in shown and "am=103.00" in shown and "cu=INR" in shown
     display.screenshot(path=str(SHOTS / "display-upi-1024x600.png"))
     display.set_viewport_size({"width": 390, "height": 844})
     expect(qr).to_be_visible()
@@ -162,23 +167,15 @@ def test_the_display_follows_a_bill_from_first_scan_to_thank_you(
     display.screenshot(path=str(SHOTS / "display-upi-390.png"))
     display.set_viewport_size({"width": 1024, "height": 600})
     # Esc on the till's QR (not received) takes the QR off the display; the amount stays.
-    till.evaluate(
-        "document.dispatchEvent(new CustomEvent('tillbook:upi-qr-closed',"
-        " {detail: {received: false}}))"
-    )
+    till.keyboard.press("Escape")
+    expect(till.locator("#upi-dialog")).to_be_hidden()
     expect(qr).to_be_hidden()
     expect(display.locator("#display-upi-amount")).to_have_text("₹103.00")
-    till.evaluate(
-        "link => document.dispatchEvent(new CustomEvent('tillbook:upi-qr', {detail: {link}}))",
-        LINK,
-    )
+    till.keyboard.press("Enter")  # the QR again, for the same bill
+    expect(till.locator("#upi-dialog")).to_be_visible()
     expect(qr).to_be_visible()
-    till.evaluate(
-        "document.dispatchEvent(new CustomEvent('tillbook:upi-qr-closed',"
-        " {detail: {received: true}}))"
-    )
 
-    till.keyboard.press("Enter")  # paid: complete
+    till.keyboard.press("Enter")  # received, and paid: the sale completes
     expect(till).to_have_url(re.compile(r"/pos/receipt/\d+"))
     with live_server.app.app_context():
         number = db.session.query(Invoice.number).one()[0]

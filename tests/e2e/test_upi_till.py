@@ -4,15 +4,12 @@ and the payment keeps it; the dialog fits a 390 px phone; no UPI ID keeps UPI as
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import zxingcpp
-from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -21,6 +18,7 @@ from posapp.models import Invoice, User
 from posapp.services import checkout, upi
 from tests.e2e.conftest import log_in
 from tests.factories import make_customer, make_product, make_user
+from tests.qr_reading import decode_qr as decode
 
 pytestmark = pytest.mark.e2e
 
@@ -68,14 +66,6 @@ def scan_all(page: Any, codes: list[str]) -> None:
         scan.press_sequentially(code)
         scan.press("Enter")
     expect(page.locator("#cart-body tr")).to_have_count(len(codes))
-
-
-def decode(png: bytes) -> str:
-    """The text of the one QR code in a screenshot."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    codes = [r.text for r in found if r.format == zxingcpp.BarcodeFormat.QRCode]
-    assert len(codes) == 1, f"expected one QR code, found {codes}"
-    return codes[0]
 
 
 def test_upi_qr_for_the_exact_amount_then_the_utr_completes_the_sale(

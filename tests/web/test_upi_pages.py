@@ -6,16 +6,10 @@ from the rendered image; the khata reminder's UPI link; the UTR on the invoice p
 from __future__ import annotations
 
 import base64
-import io
 import re
-import subprocess
-import tempfile
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import zxingcpp
 from flask.testing import FlaskClient
-from PIL import Image
 from sqlalchemy import func, select
 
 from posapp.documents import escpos_receipt
@@ -24,6 +18,7 @@ from posapp.models import AuditLog, Invoice, Setting, User
 from posapp.services import checkout, ledger, upi
 from posapp.services.settings import load_settings
 from tests.factories import make_customer, make_product
+from tests.qr_reading import decode_pdf, decode_png
 
 UPI_FORM = {
     "upi_vpa_0": "Sharma.Store@okaxis",
@@ -32,24 +27,6 @@ UPI_FORM = {
     "upi_default": "0",
     "upi_payee_name": "Sharma & Sons",
 }
-
-
-def decode_png(png: bytes) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
-
-
-def decode_pdf(pdf: bytes) -> list[str]:
-    """Every QR/barcode text on the PDF's pages, read from pdftoppm's PNGs at 200 dpi."""
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "doc.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "200", str(source), str(Path(tmp) / "page")], check=True
-        )
-        found: list[str] = []
-        for page in sorted(Path(tmp).glob("page*.png")):
-            found += decode_png(page.read_bytes())
-        return found
 
 
 def upi_links(texts: list[str]) -> list[dict[str, str]]:
