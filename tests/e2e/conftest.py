@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
@@ -86,3 +87,32 @@ def log_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.fill("#f-password", password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/pos/")
+
+
+def scan(page: Any, code: str) -> None:
+    """Type a code into the till's scan field as a scanner does (the keys, then Enter)."""
+    field = page.locator("#scan")
+    field.press_sequentially(code)
+    field.press("Enter")
+
+
+def scan_all(page: Any, codes: list[str]) -> None:
+    """Scan each code once and wait for a cart row per code."""
+    for code in codes:
+        scan(page, code)
+    expect(page.locator("#cart-body tr")).to_have_count(len(codes))
+
+
+def open_till(browser: Any, live_server: Any, viewport: dict[str, int]) -> Any:
+    """A light-theme tab of its own at `viewport`, logged in as cash1 on the till.
+
+    Its JavaScript errors collect in `page.js_errors` for the test to check.
+    """
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, color_scheme="light")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    log_in(page, "cash1")
+    return page

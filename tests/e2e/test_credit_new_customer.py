@@ -12,18 +12,12 @@ from playwright.sync_api import expect
 from posapp.extensions import db
 from posapp.models import Customer
 from posapp.services import ledger
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, scan
 from tests.factories import make_customer, make_product, make_user
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/c19-credit")
-
-
-def scan(page: Any, code: str) -> None:
-    box = page.locator("#scan")
-    box.press_sequentially(code)
-    box.press("Enter")
 
 
 def find_customer(page: Any, words: str) -> None:

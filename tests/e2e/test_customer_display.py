@@ -17,7 +17,7 @@ from posapp.extensions import db
 from posapp.models import Invoice
 from posapp.services import displays, upi
 from posapp.web.display import CODES_KEY, COOKIE
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, scan
 from tests.factories import PASSWORD, make_product, make_user
 from tests.qr_reading import decode_qr as decode
 
@@ -64,12 +64,6 @@ def contexts(browser: Any, live_server: Any) -> Iterator[Contexts]:
     yield opened
     opened.close()
     assert not opened.problems, opened.problems
-
-
-def scan(page: Any, code: str) -> None:
-    field = page.locator("#scan")
-    field.press_sequentially(code)
-    field.press("Enter")
 
 
 def pairing_code(till: Any) -> str:

@@ -16,7 +16,7 @@ from posapp.extensions import db
 from posapp.models import AuditLog, Product
 from posapp.services import users
 from posapp.services.settings import load_settings
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, scan
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 
 pytestmark = pytest.mark.e2e
@@ -30,12 +30,6 @@ def laptop(page: Any) -> Iterator[Any]:
     """The till at the most common shop-laptop screen."""
     page.set_viewport_size({"width": 1366, "height": 768})
     yield page
-
-
-def scan(page: Any, code: str) -> None:
-    field = page.locator("#scan")
-    field.press_sequentially(code)
-    field.press("Enter")
 
 
 def approve(page: Any, username: str, pin: str) -> None:

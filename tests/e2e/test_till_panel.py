@@ -14,7 +14,7 @@ from posapp.extensions import db
 from posapp.models import Invoice
 from posapp.models.base import write_transaction
 from posapp.services.settings import save_settings
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import open_till, scan_all
 from tests.factories import make_customer, make_product, make_user
 
 pytestmark = pytest.mark.e2e
@@ -45,25 +45,6 @@ def shop(live_server: Any, items: int = 3) -> list[str]:
             make_product(db.session, name=f"Item {i + 1} with a longer name", price=price).code
             for i, price in enumerate(prices[:items])
         ]
-
-
-def open_till(browser: Any, live_server: Any, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, color_scheme="light")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    log_in(page, "cash1")
-    return page
-
-
-def scan_all(page: Any, codes: list[str]) -> None:
-    scan = page.locator("#scan")
-    for code in codes:
-        scan.press_sequentially(code)
-        scan.press("Enter")
-    expect(page.locator("#cart-body tr")).to_have_count(len(codes))
 
 
 def in_view(page: Any, selector: str) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from posapp.extensions import db
 from posapp.models import Invoice, User
 from posapp.services import checkout, upi
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, open_till, scan_all
 from tests.factories import make_customer, make_product, make_user
 from tests.qr_reading import decode_qr as decode
 
@@ -47,25 +47,6 @@ def shop(live_server: Any, *, with_upi: bool = True) -> list[str]:
             make_product(db.session, name="Rice 1 kg", price="100.00").code,
             make_product(db.session, name="Ghee 500 ml", price="249.50").code,
         ]
-
-
-def open_till(browser: Any, live_server: Any, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, color_scheme="light")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    log_in(page, "cash1")
-    return page
-
-
-def scan_all(page: Any, codes: list[str]) -> None:
-    scan = page.locator("#scan")
-    for code in codes:
-        scan.press_sequentially(code)
-        scan.press("Enter")
-    expect(page.locator("#cart-body tr")).to_have_count(len(codes))
 
 
 def test_upi_qr_for_the_exact_amount_then_the_utr_completes_the_sale(
