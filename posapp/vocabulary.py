@@ -71,6 +71,8 @@ PAYMENT_METHOD_LABELS: dict[str, str] = {
     "upi": "UPI",
     "credit": "Credit",
 }
+# How the shop pays a supplier (SupplierPayment.method, Purchase.paid_method).
+SUPPLIER_METHOD_LABELS: dict[str, str] = {"cash": "Cash", "bank": "Bank transfer", "upi": "UPI"}
 # Why stock moved (StockMovement.reason).
 STOCK_REASON_LABELS: dict[str, str] = {
     "opening": "Opening stock",
@@ -163,6 +165,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "stock.count": "Stock count booked",
     "stock.opening": "Opening stock",
     "stock.purchase": "Stock received",
+    "supplier.create": "Supplier added",
+    "supplier.payment": "Supplier paid",
+    "supplier.update": "Supplier changed",
     "token.create": "API token created",
     "token.logout": "API token logged out",
     "token.revoke": "API token revoked",
@@ -224,6 +229,11 @@ class Labels:
     def payment(method: str) -> str:
         """A payment method's label ("upi" -> "UPI")."""
         return PAYMENT_METHOD_LABELS.get(method, method)
+
+    @staticmethod
+    def supplier_method(method: str) -> str:
+        """How a supplier was paid ("bank" -> "Bank transfer")."""
+        return SUPPLIER_METHOD_LABELS.get(method, method)
 
     @staticmethod
     def stock_reason(reason: str) -> str:

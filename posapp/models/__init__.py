@@ -24,6 +24,12 @@ from posapp.models.sales import (
     Payment,
 )
 from posapp.models.settings import AuditLog, Setting
+from posapp.models.suppliers import (
+    SUPPLIER_PAYMENT_METHODS,
+    Supplier,
+    SupplierAllocation,
+    SupplierPayment,
+)
 from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "REFUND_METHODS",
     "ROLES",
+    "SUPPLIER_PAYMENT_METHODS",
     "ApiToken",
     "AuditLog",
     "CashMovement",
@@ -58,6 +65,9 @@ __all__ = [
     "PurchaseLine",
     "Setting",
     "StockMovement",
+    "Supplier",
+    "SupplierAllocation",
+    "SupplierPayment",
     "User",
     "WriterLock",
 ]
