@@ -58,21 +58,25 @@ def _make_suppliers(bind):
         elif state and not entry["gstin"]:
             entry["state"] = state
         entry["ids"].append(purchase_id)
-    suppliers = sa.table(
+    # A Table with its primary key, so the insert hands back the new id on every database.
+    suppliers = sa.Table(
         "suppliers",
-        sa.column("id", sa.Integer),
-        sa.column("name", sa.String),
-        sa.column("phone", sa.String),
-        sa.column("gstin", sa.String),
-        sa.column("state_code", sa.String),
-        sa.column("address", sa.String),
-        sa.column("credit_days", sa.Integer),
-        sa.column("opening_balance", sa.BigInteger),
-        sa.column("archived", sa.Boolean),
-        sa.column("created_at", sa.DateTime),
-        sa.column("updated_at", sa.DateTime),
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String),
+        sa.Column("phone", sa.String),
+        sa.Column("gstin", sa.String),
+        sa.Column("state_code", sa.String),
+        sa.Column("address", sa.String),
+        sa.Column("credit_days", sa.Integer),
+        sa.Column("opening_balance", sa.BigInteger),
+        sa.Column("archived", sa.Boolean),
+        sa.Column("created_at", sa.DateTime),
+        sa.Column("updated_at", sa.DateTime),
     )
-    now = bind.execute(sa.text("SELECT MIN(created_at) FROM purchases")).scalar()
+    # Typed, so SQLite hands back a datetime rather than its stored text.
+    purchases = sa.table("purchases", sa.column("created_at", sa.DateTime))
+    now = bind.execute(sa.select(sa.func.min(purchases.c.created_at))).scalar()
     for entry in found.values():
         # inserted_primary_key: RETURNING on PostgreSQL, the last row id elsewhere.
         new_id = bind.execute(
