@@ -276,6 +276,18 @@ def search_suppliers(
     return items, total
 
 
+def active_names(session: Session, limit: int = 2000) -> list[str]:
+    """Active suppliers' names, alphabetically (the receive form offers them as you type)."""
+    return list(
+        session.scalars(
+            select(Supplier.name)
+            .where(Supplier.archived.is_(False))
+            .order_by(func.lower(Supplier.name))
+            .limit(limit)
+        )
+    )
+
+
 def supplier_for_purchase(
     session: Session,
     *,
@@ -689,7 +701,8 @@ def statement(session: Session, supplier_id: int, start: date, end: date) -> Sta
     inside = [line for line in lines if start <= line.day <= end]
     opening = before[-1].running if before else 0
     closing = inside[-1].running if inside else opening
-    summary_ = summary(session, supplier_id, end)
+    # Aging is of what is open today: bills settled since `end` are not open any more.
+    summary_ = summary(session, supplier_id)
     return Statement(summary_.supplier, start, end, opening, inside, closing, summary_.aging)
 
 
