@@ -42,8 +42,8 @@ from posapp.services.settings import load_settings
 TEXT_LENGTHS = {"name": 120, "address": 300}
 REFERENCE_LENGTH = 64
 NOTE_LENGTH = 200
-# Days past due; "not_due" holds what is open but not yet due.
-AGING_BUCKETS = (("not_due", -1), ("0_30", 30), ("31_60", 60), ("61_90", 90), ("90_plus", None))
+# Days past due; "not_due" holds what is open but not yet overdue (due today or later).
+AGING_BUCKETS = (("not_due", 0), ("0_30", 30), ("31_60", 60), ("61_90", 90), ("90_plus", None))
 
 
 def local_today() -> date:
@@ -657,10 +657,10 @@ def ledger_lines(session: Session, supplier_id: int) -> list[LedgerLine]:
                     None, None, "", ""))  # fmt: skip
     for p in session.scalars(select(Purchase).where(Purchase.supplier_id == supplier.id)):
         day = _bill_day(p)
-        label = p.number + (f" — bill {p.reference}" if p.reference else "")
+        label = f"Bill {p.number}" + (f" ({p.reference})" if p.reference else "")
         raw.append((day, 1, p.id, "bill", label, p.payable, p.id, None, "", p.reference))
         if p.paid_now:
-            raw.append((day, 2, p.id, "paid_now", f"Paid with {p.number}", -p.paid_now,
+            raw.append((day, 2, p.id, "paid_now", f"Paid at receipt ({p.number})", -p.paid_now,
                         p.id, None, p.paid_method, ""))  # fmt: skip
     for pay in session.scalars(
         select(SupplierPayment).where(SupplierPayment.supplier_id == supplier.id)
