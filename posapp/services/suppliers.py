@@ -223,6 +223,15 @@ def update_supplier(
                     "than that.",
                     field="opening_balance",
                 )
+        if fields.get("archived") and not supplier.archived:
+            owed = balance(session, supplier.id) - supplier.opening_balance
+            owed += fields.get("opening_balance", supplier.opening_balance)
+            if owed != 0:
+                # Archived suppliers leave the lists: what is owed either way would be lost.
+                raise Conflict(
+                    f"{supplier.name} still has a balance; settle it before archiving.",
+                    code="balance_not_zero",
+                )
         for key, value in fields.items():
             setattr(supplier, key, value)
         if supplier.opening_balance and supplier.opening_date is None:

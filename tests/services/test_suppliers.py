@@ -234,3 +234,16 @@ def test_check_finds_a_corrupted_bill(admin: User) -> None:
     assert any(p.startswith("purchase PUR-000001") for p in problems)
     assert any("open items less advances" in p for p in problems)
     assert count(SupplierAllocation) == 1
+
+
+def test_archiving_needs_a_settled_account(admin: User) -> None:
+    tea = make_product(db.session, name="Tea", opening_stock="0")
+    s = new_supplier(admin)
+    receive(tea, "100.00", supplier_id=s.id, paid_now="40")
+    with pytest.raises(Conflict):
+        suppliers.update_supplier(db.session, s.id, {"archived": True}, admin)
+    suppliers.record_payment(db.session, s.id, {"amount": "60", "method": "upi"}, admin)
+    assert suppliers.update_supplier(db.session, s.id, {"archived": True}, admin).archived
+    with pytest.raises(Conflict):  # no new bills or payments for an archived supplier
+        receive(tea, "1.00", supplier_id=s.id)
+    assert suppliers.active_names(db.session) == []
