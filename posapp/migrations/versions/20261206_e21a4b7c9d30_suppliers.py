@@ -188,13 +188,14 @@ def upgrade():
 
 def downgrade():
     op.drop_table("supplier_allocations")
-    op.drop_index("ix_purchases_supplier_id", table_name="purchases")
     if op.get_bind().dialect.name != "sqlite":
-        # The foreign key's generated name differs per database; find it to drop it.
+        # The foreign key's generated name differs per database; find it to drop it. First:
+        # MariaDB will not drop an index a foreign key uses.
         inspector = sa.inspect(op.get_bind())
         for fk in inspector.get_foreign_keys("purchases"):
             if fk["constrained_columns"] == ["supplier_id"] and fk.get("name"):
                 op.drop_constraint(fk["name"], "purchases", type_="foreignkey")
+    op.drop_index("ix_purchases_supplier_id", table_name="purchases")
     for name in ("due_date", "paid_method", "paid", "paid_now", "payable"):
         op.drop_column("purchases", name)
     if op.get_bind().dialect.name == "sqlite":
