@@ -33,7 +33,7 @@ from posapp.models import (
 )
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.models.suppliers import MAX_CREDIT_DAYS
-from posapp.money import parse_money
+from posapp.money import money_str, parse_money
 from posapp.services import audit, limits
 from posapp.services.customers import normalise_phone
 from posapp.services.ledger import plan_allocation
@@ -109,7 +109,10 @@ def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str
             out["credit_days"] = int(raw_days)
     elif not partial:
         out["credit_days"] = 0
-    if given("opening_balance") and limits.text_value(data.get("opening_balance"), "x") != "":
+    if (
+        given("opening_balance")
+        and limits.text_value(data.get("opening_balance"), "opening_balance") != ""
+    ):
         try:
             out["opening_balance"] = parse_money(
                 data.get("opening_balance"), field="opening_balance"
@@ -817,7 +820,7 @@ def record_payment(
                 )
             if part > item.open:
                 raise ValidationError(
-                    f"{item.label} has only {item.open / 100:.2f} left to pay.",
+                    f"{item.label} has only {money_str(item.open)} left to pay.",
                     field="allocations",
                 )
         payment = SupplierPayment(
