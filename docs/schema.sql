@@ -197,6 +197,56 @@ CREATE TABLE daily_sales (
 	PRIMARY KEY (day)
 );
 
+CREATE TABLE debit_note_lines (
+	id INTEGER NOT NULL,
+	debit_note_id INTEGER NOT NULL,
+	purchase_line_id INTEGER NOT NULL,
+	product_id INTEGER NOT NULL,
+	qty_milli BIGINT NOT NULL,
+	unit_cost BIGINT NOT NULL,
+	taxable BIGINT NOT NULL,
+	cgst BIGINT NOT NULL,
+	sgst BIGINT NOT NULL,
+	igst BIGINT NOT NULL,
+	CONSTRAINT ck_debit_note_lines_qty CHECK (qty_milli > 0),
+	FOREIGN KEY(debit_note_id) REFERENCES debit_notes (id),
+	FOREIGN KEY(product_id) REFERENCES products (id),
+	FOREIGN KEY(purchase_line_id) REFERENCES purchase_lines (id),
+	PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_debit_note_lines_debit_note_id ON debit_note_lines (debit_note_id);
+
+CREATE INDEX ix_debit_note_lines_product_id ON debit_note_lines (product_id);
+
+CREATE INDEX ix_debit_note_lines_purchase_line_id ON debit_note_lines (purchase_line_id);
+
+CREATE TABLE debit_notes (
+	id INTEGER NOT NULL,
+	number VARCHAR(32) NOT NULL,
+	supplier_id INTEGER NOT NULL,
+	purchase_id INTEGER NOT NULL,
+	returned_on DATE NOT NULL,
+	taxable BIGINT NOT NULL,
+	cgst BIGINT NOT NULL,
+	sgst BIGINT NOT NULL,
+	igst BIGINT NOT NULL,
+	amount BIGINT NOT NULL,
+	note VARCHAR(200) NOT NULL,
+	user_id INTEGER,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT ck_debit_notes_amount CHECK (amount > 0),
+	FOREIGN KEY(purchase_id) REFERENCES purchases (id),
+	FOREIGN KEY(supplier_id) REFERENCES suppliers (id),
+	FOREIGN KEY(user_id) REFERENCES users (id),
+	PRIMARY KEY (id),
+	UNIQUE (number)
+);
+
+CREATE INDEX ix_debit_notes_purchase_id ON debit_notes (purchase_id);
+
+CREATE INDEX ix_debit_notes_supplier_id ON debit_notes (supplier_id);
+
 CREATE TABLE document_counters (
 	kind VARCHAR(16) NOT NULL,
 	fy INTEGER NOT NULL,
@@ -473,7 +523,7 @@ CREATE TABLE purchases (
 	note VARCHAR(200) NOT NULL,
 	total BIGINT NOT NULL,
 	user_id INTEGER,
-	created_at DATETIME NOT NULL, supplier_gstin VARCHAR(15) DEFAULT '' NOT NULL, supplier_state VARCHAR(2) DEFAULT '' NOT NULL, bill_date DATE, supplier_id INTEGER REFERENCES suppliers (id), payable BIGINT DEFAULT '0' NOT NULL, paid_now BIGINT DEFAULT '0' NOT NULL, paid BIGINT DEFAULT '0' NOT NULL, paid_method VARCHAR(8) DEFAULT '' NOT NULL, due_date DATE,
+	created_at DATETIME NOT NULL, supplier_gstin VARCHAR(15) DEFAULT '' NOT NULL, supplier_state VARCHAR(2) DEFAULT '' NOT NULL, bill_date DATE, supplier_id INTEGER REFERENCES suppliers (id), payable BIGINT DEFAULT '0' NOT NULL, paid_now BIGINT DEFAULT '0' NOT NULL, paid BIGINT DEFAULT '0' NOT NULL, paid_method VARCHAR(8) DEFAULT '' NOT NULL, due_date DATE, returned BIGINT DEFAULT '0' NOT NULL,
 	FOREIGN KEY(user_id) REFERENCES users (id),
 	PRIMARY KEY (id),
 	UNIQUE (number)
@@ -871,6 +921,7 @@ CREATE TABLE purchases (
 	paid_now BIGINT DEFAULT '0' NOT NULL,
 	paid_method VARCHAR(8) DEFAULT '' NOT NULL,
 	paid BIGINT DEFAULT '0' NOT NULL,
+	returned BIGINT DEFAULT '0' NOT NULL,
 	due_date DATE,
 	user_id INTEGER,
 	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
@@ -919,6 +970,32 @@ CREATE TABLE cash_movements (
 );
 
 CREATE INDEX ix_cash_movements_cash_session_id ON cash_movements (cash_session_id);
+
+CREATE TABLE debit_notes (
+	id SERIAL NOT NULL,
+	number VARCHAR(32) NOT NULL,
+	supplier_id INTEGER NOT NULL,
+	purchase_id INTEGER NOT NULL,
+	returned_on DATE NOT NULL,
+	taxable BIGINT NOT NULL,
+	cgst BIGINT NOT NULL,
+	sgst BIGINT NOT NULL,
+	igst BIGINT NOT NULL,
+	amount BIGINT NOT NULL,
+	note VARCHAR(200) NOT NULL,
+	user_id INTEGER,
+	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT ck_debit_notes_amount CHECK (amount > 0),
+	UNIQUE (number),
+	FOREIGN KEY(supplier_id) REFERENCES suppliers (id),
+	FOREIGN KEY(purchase_id) REFERENCES purchases (id),
+	FOREIGN KEY(user_id) REFERENCES users (id)
+);
+
+CREATE INDEX ix_debit_notes_purchase_id ON debit_notes (purchase_id);
+
+CREATE INDEX ix_debit_notes_supplier_id ON debit_notes (supplier_id);
 
 CREATE TABLE invoices (
 	id SERIAL NOT NULL,
@@ -1069,6 +1146,30 @@ CREATE INDEX ix_credit_notes_cash_session_id ON credit_notes (cash_session_id);
 CREATE INDEX ix_credit_notes_created_at ON credit_notes (created_at);
 
 CREATE INDEX ix_credit_notes_invoice_id ON credit_notes (invoice_id);
+
+CREATE TABLE debit_note_lines (
+	id SERIAL NOT NULL,
+	debit_note_id INTEGER NOT NULL,
+	purchase_line_id INTEGER NOT NULL,
+	product_id INTEGER NOT NULL,
+	qty_milli BIGINT NOT NULL,
+	unit_cost BIGINT NOT NULL,
+	taxable BIGINT NOT NULL,
+	cgst BIGINT NOT NULL,
+	sgst BIGINT NOT NULL,
+	igst BIGINT NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT ck_debit_note_lines_qty CHECK (qty_milli > 0),
+	FOREIGN KEY(debit_note_id) REFERENCES debit_notes (id),
+	FOREIGN KEY(purchase_line_id) REFERENCES purchase_lines (id),
+	FOREIGN KEY(product_id) REFERENCES products (id)
+);
+
+CREATE INDEX ix_debit_note_lines_debit_note_id ON debit_note_lines (debit_note_id);
+
+CREATE INDEX ix_debit_note_lines_product_id ON debit_note_lines (product_id);
+
+CREATE INDEX ix_debit_note_lines_purchase_line_id ON debit_note_lines (purchase_line_id);
 
 CREATE TABLE invoice_lines (
 	id SERIAL NOT NULL,

@@ -83,6 +83,7 @@ STOCK_REASON_LABELS: dict[str, str] = {
     "adjust_loss": "Lost / stolen",
     "adjust_count": "Stock count",
     "void": "Voided sale",
+    "supplier_return": "Returned to supplier",
 }
 # A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
 LEDGER_KIND_LABELS: dict[str, str] = {
@@ -166,6 +167,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "stock.opening": "Opening stock",
     "stock.purchase": "Stock received",
     "supplier.create": "Supplier added",
+    "supplier.debit_note": "Goods returned to a supplier",
     "supplier.payment": "Supplier paid",
     "supplier.update": "Supplier changed",
     "token.create": "API token created",

@@ -89,7 +89,7 @@ class SupplierUpdate(SupplierCreate):
 
 class SupplierLedgerLine(Response):
     date: Day
-    kind: Literal["opening", "bill", "paid_now", "payment"]
+    kind: Literal["opening", "bill", "paid_now", "payment", "debit_note"]
     description: str
     amount: Money = Field(description="Signed: positive raises what the shop owes.")
     balance: Money = Field(description="Running balance after this line.")

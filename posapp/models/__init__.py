@@ -26,6 +26,8 @@ from posapp.models.sales import (
 from posapp.models.settings import AuditLog, Setting
 from posapp.models.suppliers import (
     SUPPLIER_PAYMENT_METHODS,
+    DebitNote,
+    DebitNoteLine,
     Supplier,
     SupplierAllocation,
     SupplierPayment,
@@ -51,6 +53,8 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "DailySales",
+    "DebitNote",
+    "DebitNoteLine",
     "DocumentCounter",
     "Expense",
     "HeldBill",

@@ -29,6 +29,7 @@ MOVEMENT_REASONS = (
     "adjust_loss",
     "adjust_count",
     "void",
+    "supplier_return",
 )
 
 
@@ -162,6 +163,8 @@ class Purchase(Model):
     paid_now: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     paid_method: Mapped[str] = mapped_column(String(8), default="", server_default="")
     paid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Debit notes against this bill (goods sent back): they lower what is owed on it.
+    returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     due_date: Mapped[date | None] = mapped_column(default=None)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

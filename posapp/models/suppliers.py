@@ -82,3 +82,47 @@ class SupplierAllocation(Model):
     )
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DebitNote(Model):
+    """Goods sent back to a supplier against one bill (a purchase return), numbered DN-000001.
+
+    Its amount (the returned goods' value with their tax) lowers what the shop owes.
+    """
+
+    __tablename__ = "debit_notes"
+    __table_args__ = (CheckConstraint("amount > 0", name="ck_debit_notes_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
+    returned_on: Mapped[date] = mapped_column()
+    taxable: Mapped[int] = mapped_column(BigInteger)
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    igst: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list[DebitNoteLine]] = relationship(order_by="DebitNoteLine.id")
+
+
+class DebitNoteLine(Model):
+    """One purchase line's goods sent back, at that line's unit cost and tax rate."""
+
+    __tablename__ = "debit_note_lines"
+    __table_args__ = (CheckConstraint("qty_milli > 0", name="ck_debit_note_lines_qty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debit_note_id: Mapped[int] = mapped_column(ForeignKey("debit_notes.id"), index=True)
+    purchase_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_lines.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    qty_milli: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger)
+    taxable: Mapped[int] = mapped_column(BigInteger)
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    igst: Mapped[int] = mapped_column(BigInteger, default=0)

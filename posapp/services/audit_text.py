@@ -170,6 +170,13 @@ def _supplier_create(before: Data, after: Data, ctx: Context) -> str:
     return text
 
 
+def _supplier_debit_note(before: Data, after: Data, ctx: Context) -> str:
+    return (
+        f"Debit note {after['number']}: goods from {after['purchase']} sent back, "
+        f"{_m(ctx, after['amount'])} less owed"
+    )
+
+
 def _supplier_update(before: Data, after: Data, ctx: Context) -> str:
     name = after.get("name") or before.get("name") or ""
     return _changes(f"Supplier {name} changed", before, after, ctx)
@@ -430,6 +437,7 @@ DESCRIBERS: dict[str, Describer] = {
     "stock.opening": _stock("Opening stock booked"),
     "stock.purchase": _stock_purchase,
     "supplier.create": _supplier_create,
+    "supplier.debit_note": _supplier_debit_note,
     "supplier.payment": _supplier_payment,
     "supplier.update": _supplier_update,
     "token.create": _token("created", "after"),

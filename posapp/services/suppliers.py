@@ -25,6 +25,7 @@ from posapp.dates import optional_day
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.models import (
     SUPPLIER_PAYMENT_METHODS,
+    DebitNote,
     Purchase,
     Supplier,
     SupplierAllocation,
@@ -455,6 +456,12 @@ def balances(session: Session, supplier_ids: Iterable[int]) -> dict[int, int]:
         .group_by(SupplierPayment.supplier_id)
     ):
         found[sid] -= int(paid or 0)
+    for sid, back in session.execute(
+        select(DebitNote.supplier_id, func.sum(DebitNote.amount))
+        .where(DebitNote.supplier_id.in_(ids))
+        .group_by(DebitNote.supplier_id)
+    ):
+        found[sid] -= int(back or 0)
     return found
 
 
@@ -487,6 +494,22 @@ def _advance_money(session: Session, supplier_id: int) -> list[tuple[int, int]]:
 def advance(session: Session, supplier_id: int) -> int:
     """Money paid to the supplier that no bill has used yet."""
     return sum(left for _, left in _advance_money(session, supplier_id))
+
+
+def return_credit(session: Session, supplier_id: int) -> int:
+    """What goods sent back are worth beyond what was still owed on their bills.
+
+    A bill paid in full and then partly returned leaves the supplier owing the shop.
+    """
+    excess = Purchase.paid + Purchase.returned - Purchase.payable
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(excess), 0)).where(
+                Purchase.supplier_id == supplier_id, excess > 0
+            )
+        )
+        or 0
+    )
 
 
 def _opening_settled(session: Session, supplier_id: int) -> int:
@@ -537,7 +560,8 @@ def open_items(
     """Open items (the opening balance first, then bills by bill date), per supplier."""
     suppliers_stmt = select(Supplier)
     bills_stmt = select(Purchase).where(
-        Purchase.supplier_id.is_not(None), Purchase.paid < Purchase.payable
+        Purchase.supplier_id.is_not(None),
+        Purchase.paid + Purchase.returned < Purchase.payable,
     )
     if supplier_ids is not None:
         suppliers_stmt = suppliers_stmt.where(Supplier.id.in_(list(supplier_ids)))
@@ -572,7 +596,7 @@ def open_items(
                 day,
                 purchase.due_date or day,
                 purchase.payable,
-                purchase.payable - purchase.paid,
+                purchase.payable - purchase.paid - purchase.returned,
             )
         )
     items.sort(key=_open_order)
@@ -625,7 +649,7 @@ def summary(session: Session, supplier_id: int, today: date | None = None) -> Su
     return SupplierSummary(
         supplier,
         balance(session, supplier.id),
-        advance(session, supplier.id),
+        advance(session, supplier.id) + return_credit(session, supplier.id),
         buckets,
         sum(v for k, v in buckets.items() if k != "not_due"),
         items,
@@ -649,7 +673,7 @@ class LedgerLine:
     """One line of a supplier's ledger; positive amounts raise what the shop owes."""
 
     day: date
-    kind: str  # opening, bill, paid_now, payment
+    kind: str  # opening, bill, paid_now, payment, debit_note
     label: str
     amount: int
     running: int
@@ -680,6 +704,16 @@ def ledger_lines(session: Session, supplier_id: int) -> list[LedgerLine]:
         label = "Payment" + (f" — {pay.reference}" if pay.reference else "")
         raw.append((pay.paid_on, 3, pay.id, "payment", label, -pay.amount,
                     None, pay.id, pay.method, pay.reference))  # fmt: skip
+    numbers = {
+        pid: number
+        for pid, number in session.execute(
+            select(Purchase.id, Purchase.number).where(Purchase.supplier_id == supplier.id)
+        )
+    }
+    for note in session.scalars(select(DebitNote).where(DebitNote.supplier_id == supplier.id)):
+        label = f"Debit note {note.number} (goods back, {numbers.get(note.purchase_id, '')})"
+        raw.append((note.returned_on, 4, note.id, "debit_note", label, -note.amount,
+                    note.purchase_id, None, "", note.number))  # fmt: skip
     raw.sort(key=lambda r: (r[0], r[1], r[2]))
     lines: list[LedgerLine] = []
     running = 0
@@ -889,6 +923,7 @@ def check_problems(session: Session) -> tuple[list[str], list[str]]:
     checked = [
         "supplier balance = open bills and opening balance - advances",
         "supplier allocations never exceed a bill, a payment or the opening balance",
+        "a bill's returns = its debit notes, never more than the bill",
     ]
     problems: list[str] = []
     allocated = (
@@ -915,6 +950,23 @@ def check_problems(session: Session) -> tuple[list[str], list[str]]:
         problems.append(
             f"purchase {number}: paid {paid} (at receipt {paid_now} + allocated {alloc}) "
             f"against a bill of {payable}"
+        )
+    returned = (
+        select(DebitNote.purchase_id, func.sum(DebitNote.amount).label("s"))
+        .group_by(DebitNote.purchase_id)
+        .subquery()
+    )
+    for number, payable, back, noted in session.execute(
+        select(Purchase.number, Purchase.payable, Purchase.returned, func.coalesce(returned.c.s, 0))
+        .outerjoin(returned, returned.c.purchase_id == Purchase.id)
+        .where(
+            (Purchase.returned != func.coalesce(returned.c.s, 0))
+            | (Purchase.returned > Purchase.payable)
+        )
+    ):
+        problems.append(
+            f"purchase {number}: returned {back} but its debit notes come to {noted} "
+            f"(bill {payable})"
         )
     for pid, amount, alloc in session.execute(
         select(SupplierPayment.id, SupplierPayment.amount, func.sum(SupplierAllocation.amount))
@@ -953,7 +1005,11 @@ def check_problems(session: Session) -> tuple[list[str], list[str]]:
                 f"to an opening balance of {supplier.opening_balance}"
             )
             continue
-        expected = open_by.get(supplier.id, 0) - advance(session, supplier.id)
+        expected = (
+            open_by.get(supplier.id, 0)
+            - advance(session, supplier.id)
+            - return_credit(session, supplier.id)
+        )
         if owed[supplier.id] != expected:
             problems.append(
                 f"supplier {supplier.id} ({supplier.name}): balance {owed[supplier.id]} but "

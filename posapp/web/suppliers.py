@@ -16,7 +16,7 @@ from posapp.gst import state_choices, state_label
 from posapp.models import Supplier
 from posapp.models.suppliers import SUPPLIER_PAYMENT_METHODS
 from posapp.money import money_str
-from posapp.services import suppliers
+from posapp.services import debit_notes, suppliers
 from posapp.services.customers import display_phone
 from posapp.vocabulary import SUPPLIER_METHOD_LABELS
 from posapp.web import admin_required, money_text, page_arg, shop_settings
@@ -200,3 +200,44 @@ def statement(supplier_id: int) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
+
+
+def _render_return(
+    purchase_id: int, values: Any, error: str | None, fields: dict[str, str], status: int
+) -> tuple[str, int]:
+    purchase, lines = debit_notes.returnable_lines(db.session, purchase_id)
+    return render_template(
+        "suppliers/return.html",
+        purchase=purchase,
+        lines=lines,
+        values=values,
+        error=error,
+        fields=fields,
+    ), status
+
+
+@bp.route("/purchases/<int:purchase_id>/return", methods=["GET", "POST"])
+@admin_required
+def return_goods(purchase_id: int) -> Response | tuple[str, int]:
+    """Send goods from a bill back to its supplier (a debit note); errors re-show the form."""
+    if request.method == "POST":
+        data = {
+            "lines": {
+                key.removeprefix("qty_"): value
+                for key, value in request.form.items()
+                if key.startswith("qty_")
+            },
+            "note": request.form.get("note", ""),
+            "returned_on": request.form.get("returned_on", ""),
+        }
+        note = or_reshow(
+            lambda: debit_notes.record_debit_note(db.session, purchase_id, data, current_user),
+            lambda exc: _render_return(
+                purchase_id, request.form, exc.message, field_errors(exc), exc.status
+            ),
+            reraise={404},
+            rollback=True,
+        )
+        flash(f"Debit note {note.number}: {money_text(note.amount)} less owed.", "success")
+        return redirect(url_for("suppliers.detail", supplier_id=note.supplier_id))
+    return _render_return(purchase_id, {}, None, {}, 200)

@@ -70,6 +70,7 @@ def _pages(app: Any) -> list[str]:
             "cash.z_report": f"/cash/{cash_id}/z",
             "suppliers.detail": f"/suppliers/{supplier_id}",
             "suppliers.edit": f"/suppliers/{supplier_id}/edit",
+            "suppliers.return_goods": f"/suppliers/purchases/{purchase.id}/return",
         }
         db.session.remove()
     paths: list[str] = []

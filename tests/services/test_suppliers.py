@@ -247,3 +247,61 @@ def test_archiving_needs_a_settled_account(admin: User) -> None:
     with pytest.raises(Conflict):  # no new bills or payments for an archived supplier
         receive(tea, "1.00", supplier_id=s.id)
     assert suppliers.active_names(db.session) == []
+
+
+# --- purchase returns (debit notes) --------------------------------------------------------
+
+
+def test_a_debit_note_lowers_the_bill_and_the_stock(admin: User) -> None:
+    from posapp.errors import InsufficientStock
+    from posapp.models import DebitNote
+    from posapp.services import debit_notes
+    from posapp.services.settings import save_settings
+
+    tea = make_product(db.session, name="Tea", opening_stock="0")
+    s = new_supplier(admin)
+    # 10 × ₹100.00 at 5 %: ₹1,000.00 + ₹25.00 CGST + ₹25.00 SGST = ₹1,050.00, all on credit.
+    bill = inventory.receive_stock(
+        db.session,
+        {"supplier_id": s.id, "paid_now": "0",
+         "lines": [{"code": tea.code, "quantity": "10", "unit_cost": "100", "tax_rate": "5"}]},
+        admin.id,
+    )  # fmt: skip
+    assert bill.payable == 105_000
+    line_id = bill.lines[0].id
+    note = debit_notes.record_debit_note(
+        db.session, bill.id, {"lines": {str(line_id): "2"}, "note": "Damaged packs"}, admin
+    )
+    assert (note.number, note.taxable, note.cgst, note.sgst, note.amount) == (
+        "DN-000001", 20_000, 500, 500, 21_000,
+    )  # fmt: skip
+    assert suppliers.balance(db.session, s.id) == 84_000
+    assert db.session.get(Product, tea.id).stock_milli == 8_000
+    moved = db.session.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
+    assert (moved.reason, moved.delta_milli) == ("supplier_return", -2_000)
+    # More than is left of the line: refused, nothing written.
+    with pytest.raises(ValidationError):
+        debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "9"}}, admin)
+    for bad in ("2,5", "-1", "abc"):
+        with pytest.raises(ValidationError):
+            debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): bad}},
+                                          admin)  # fmt: skip
+    assert count(DebitNote) == 1
+    # Paid in full, then more goes back: the supplier owes the shop (an advance).
+    suppliers.record_payment(db.session, s.id, {"amount": "840", "method": "bank"}, admin)
+    debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "1"}}, admin)
+    summary = suppliers.summary(db.session, s.id)
+    assert (summary.balance, summary.advance, summary.open) == (-10_500, 10_500, [])
+    kinds = [line.kind for line in suppliers.ledger_lines(db.session, s.id)]
+    assert kinds.count("debit_note") == 2
+    assert run_checks(db.session).ok
+    # Stock the shop no longer has cannot go back, unless the shop allows negative stock.
+    with write_transaction(db.session):
+        db.session.execute(update(Product).values(stock_milli=0))
+    with pytest.raises(InsufficientStock):
+        debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "1"}}, admin)
+    with write_transaction(db.session):
+        save_settings(db.session, stock_policy="warn")
+    debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "7"}}, admin)
+    db.session.refresh(bill)
+    assert bill.returned == bill.payable  # everything went back: the rounding settles exactly

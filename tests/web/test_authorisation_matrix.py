@@ -107,6 +107,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("suppliers.detail", "GET"): ADMIN,
     ("suppliers.pay", "POST"): ADMIN,
     ("suppliers.statement", "GET"): ADMIN,
+    ("suppliers.return_goods", "GET"): ADMIN,
+    ("suppliers.return_goods", "POST"): ADMIN,
     # products, categories, CSV, labels: the admin's
     ("products.index", "GET"): ADMIN,
     ("products.detail", "GET"): ADMIN,

@@ -90,3 +90,24 @@ def test_add_and_edit_a_supplier_reshow_errors(admin_client: FlaskClient) -> Non
 def test_cashiers_cannot_open_supplier_pages(cashier_client: FlaskClient) -> None:
     for url in ("/suppliers/", "/suppliers/to-pay", "/suppliers/new"):
         assert cashier_client.get(url).status_code == 403, url
+
+
+def test_return_goods_page_makes_a_debit_note(admin_client: FlaskClient) -> None:
+    tea = make_product(db.session, name="Tea", opening_stock="0")
+    admin_client.post(
+        "/inventory/receive",
+        data={"supplier": "Metro", "paid_now": "0", "code": [tea.code], "quantity": ["10"],
+              "unit_cost": ["100.00"], "tax_rate": ["0"]},
+    )  # fmt: skip
+    purchase = db.session.scalar(select(Purchase))
+    line_id = purchase.lines[0].id
+    assert "Return goods to the supplier" in admin_client.get(
+        f"/inventory/purchases/{purchase.id}"
+    ).get_data(as_text=True)
+    url = f"/suppliers/purchases/{purchase.id}/return"
+    bad = admin_client.post(url, data={f"qty_{line_id}": "11"})
+    assert bad.status_code == 422 and "at most 10" in bad.get_data(as_text=True)
+    good = admin_client.post(url, data={f"qty_{line_id}": "4", "note": "Torn packs"})
+    assert good.status_code == 302
+    detail = admin_client.get(good.headers["Location"]).get_data(as_text=True)
+    assert "Debit note DN-000001" in detail and "600.00" in detail

@@ -1,9 +1,11 @@
 """Suppliers and their khata (issue 21): suppliers, supplier payments and their allocations,
-and payment terms on purchases.
+payment terms on purchases, and purchase returns (debit notes).
 
 - `suppliers`, `supplier_payments`, `supplier_allocations` (new tables).
 - `purchases.supplier_id` (nullable FK), `payable` (the bill with tax), `paid_now` and
-  `paid_method` (paid when the stock came in), `paid` (so far), `due_date`.
+  `paid_method` (paid when the stock came in), `paid` (so far), `returned` (debit notes),
+  `due_date`.
+- `debit_notes`, `debit_note_lines` (new tables): goods sent back against a bill.
 
 Existing purchases were booked as cash purchases: each becomes paid in full at receipt
 (`paid_now = paid = payable`, method cash), so no supplier suddenly owes or is owed money.
@@ -174,6 +176,52 @@ def upgrade():
     op.create_index("ix_supplier_allocations_payment_id", "supplier_allocations", ["payment_id"])
     op.create_index("ix_supplier_allocations_purchase_id", "supplier_allocations", ["purchase_id"])
 
+    op.add_column("purchases", _money("returned"))
+    op.create_table(
+        "debit_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("purchase_id", sa.Integer(), nullable=False),
+        sa.Column("returned_on", sa.Date(), nullable=False),
+        sa.Column("taxable", sa.BigInteger(), nullable=False),
+        sa.Column("cgst", sa.BigInteger(), nullable=False),
+        sa.Column("sgst", sa.BigInteger(), nullable=False),
+        sa.Column("igst", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("amount > 0", name="ck_debit_notes_amount"),
+        sa.ForeignKeyConstraint(["supplier_id"], ["suppliers.id"]),
+        sa.ForeignKeyConstraint(["purchase_id"], ["purchases.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("number"),
+    )
+    op.create_index("ix_debit_notes_supplier_id", "debit_notes", ["supplier_id"])
+    op.create_index("ix_debit_notes_purchase_id", "debit_notes", ["purchase_id"])
+    op.create_table(
+        "debit_note_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("debit_note_id", sa.Integer(), nullable=False),
+        sa.Column("purchase_line_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("qty_milli", sa.BigInteger(), nullable=False),
+        sa.Column("unit_cost", sa.BigInteger(), nullable=False),
+        sa.Column("taxable", sa.BigInteger(), nullable=False),
+        sa.Column("cgst", sa.BigInteger(), nullable=False),
+        sa.Column("sgst", sa.BigInteger(), nullable=False),
+        sa.Column("igst", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("qty_milli > 0", name="ck_debit_note_lines_qty"),
+        sa.ForeignKeyConstraint(["debit_note_id"], ["debit_notes.id"]),
+        sa.ForeignKeyConstraint(["purchase_line_id"], ["purchase_lines.id"]),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    for column in ("debit_note_id", "purchase_line_id", "product_id"):
+        op.create_index(f"ix_debit_note_lines_{column}", "debit_note_lines", [column])
+
     bind = op.get_bind()
     # Two statements: MariaDB applies SET assignments left to right with the new values,
     # PostgreSQL with the old ones.
@@ -187,6 +235,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("debit_note_lines")
+    op.drop_table("debit_notes")
     op.drop_table("supplier_allocations")
     if op.get_bind().dialect.name != "sqlite":
         # The foreign key's generated name differs per database; find it to drop it. First:
@@ -196,7 +246,7 @@ def downgrade():
             if fk["constrained_columns"] == ["supplier_id"] and fk.get("name"):
                 op.drop_constraint(fk["name"], "purchases", type_="foreignkey")
     op.drop_index("ix_purchases_supplier_id", table_name="purchases")
-    for name in ("due_date", "paid_method", "paid", "paid_now", "payable"):
+    for name in ("returned", "due_date", "paid_method", "paid", "paid_now", "payable"):
         op.drop_column("purchases", name)
     if op.get_bind().dialect.name == "sqlite":
         # SQLite will not drop a column a foreign key uses; purchases has no triggers to lose.
