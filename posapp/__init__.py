@@ -125,6 +125,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         scale_settings,
         security,
         settings,
+        suppliers,
         users,
     )
     from posapp.web.filters import register_filters
@@ -141,6 +142,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(customers.bp)
+    app.register_blueprint(suppliers.bp)
     app.register_blueprint(invoices.bp)
     app.register_blueprint(cash.bp)
     app.register_blueprint(audit.bp)

@@ -71,6 +71,8 @@ PAYMENT_METHOD_LABELS: dict[str, str] = {
     "upi": "UPI",
     "credit": "Credit",
 }
+# How the shop pays a supplier (SupplierPayment.method, Purchase.paid_method).
+SUPPLIER_METHOD_LABELS: dict[str, str] = {"cash": "Cash", "bank": "Bank transfer", "upi": "UPI"}
 # Why stock moved (StockMovement.reason).
 STOCK_REASON_LABELS: dict[str, str] = {
     "opening": "Opening stock",
@@ -81,6 +83,7 @@ STOCK_REASON_LABELS: dict[str, str] = {
     "adjust_loss": "Lost / stolen",
     "adjust_count": "Stock count",
     "void": "Voided sale",
+    "supplier_return": "Returned to supplier",
 }
 # A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
 LEDGER_KIND_LABELS: dict[str, str] = {
@@ -167,6 +170,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "stock.count": "Stock count booked",
     "stock.opening": "Opening stock",
     "stock.purchase": "Stock received",
+    "supplier.create": "Supplier added",
+    "supplier.debit_note": "Goods returned to a supplier",
+    "supplier.payment": "Supplier paid",
+    "supplier.update": "Supplier changed",
     "token.create": "API token created",
     "token.logout": "API token logged out",
     "token.revoke": "API token revoked",
@@ -228,6 +235,11 @@ class Labels:
     def payment(method: str) -> str:
         """A payment method's label ("upi" -> "UPI")."""
         return PAYMENT_METHOD_LABELS.get(method, method)
+
+    @staticmethod
+    def supplier_method(method: str) -> str:
+        """How a supplier was paid ("bank" -> "Bank transfer")."""
+        return SUPPLIER_METHOD_LABELS.get(method, method)
 
     @staticmethod
     def stock_reason(reason: str) -> str:

@@ -1,6 +1,25 @@
 """The JSON API of docs/API.md; each resource module registers its routes on `bp`."""
 
-from posapp.api import auth, customers, dashboard, docs, invoices, products, settings
+from posapp.api import (
+    auth,
+    customers,
+    dashboard,
+    docs,
+    invoices,
+    products,
+    settings,
+    suppliers,
+)
 from posapp.api.base import bp
 
-__all__ = ["auth", "bp", "customers", "dashboard", "docs", "invoices", "products", "settings"]
+__all__ = [
+    "auth",
+    "bp",
+    "customers",
+    "dashboard",
+    "docs",
+    "invoices",
+    "products",
+    "settings",
+    "suppliers",
+]

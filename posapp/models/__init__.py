@@ -25,6 +25,14 @@ from posapp.models.sales import (
     Payment,
 )
 from posapp.models.settings import AuditLog, Setting
+from posapp.models.suppliers import (
+    SUPPLIER_PAYMENT_METHODS,
+    DebitNote,
+    DebitNoteLine,
+    Supplier,
+    SupplierAllocation,
+    SupplierPayment,
+)
 from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "REFUND_METHODS",
     "ROLES",
+    "SUPPLIER_PAYMENT_METHODS",
     "ApiToken",
     "AuditLog",
     "CashMovement",
@@ -45,6 +54,8 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "DailySales",
+    "DebitNote",
+    "DebitNoteLine",
     "DisplayDevice",
     "DocumentCounter",
     "Expense",
@@ -60,6 +71,9 @@ __all__ = [
     "PurchaseLine",
     "Setting",
     "StockMovement",
+    "Supplier",
+    "SupplierAllocation",
+    "SupplierPayment",
     "User",
     "WriterLock",
 ]

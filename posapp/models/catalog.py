@@ -29,6 +29,7 @@ MOVEMENT_REASONS = (
     "adjust_loss",
     "adjust_count",
     "void",
+    "supplier_return",
 )
 
 
@@ -144,6 +145,10 @@ class Purchase(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     supplier: Mapped[str] = mapped_column(String(120), default="")
+    # The supplier's khata (services/suppliers.py); None for a purchase from no one in particular.
+    supplier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suppliers.id"), default=None, index=True
+    )
     reference: Mapped[str] = mapped_column(String(64), default="")
     # The supplier's GSTIN and state make the bill's tax claimable as input tax credit.
     supplier_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
@@ -151,6 +156,16 @@ class Purchase(Model):
     bill_date: Mapped[date | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(String(200), default="")
     total: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Payment terms: the bill's amount with tax (what the supplier is owed for it), the part
+    # paid when the stock came in and how, what is paid so far (that part plus allocations of
+    # supplier payments) and when the rest falls due (bill date + the supplier's credit days).
+    payable: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_now: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_method: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    paid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Debit notes against this bill (goods sent back): they lower what is owed on it.
+    returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    due_date: Mapped[date | None] = mapped_column(default=None)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -17,7 +17,12 @@ from typing import Any
 
 from posapp.errors import ValidationError
 from posapp.money import parse_money
-from posapp.vocabulary import AUDIT_ACTIONS, PAYMENT_METHOD_LABELS, audit_action
+from posapp.vocabulary import (
+    AUDIT_ACTIONS,
+    PAYMENT_METHOD_LABELS,
+    SUPPLIER_METHOD_LABELS,
+    audit_action,
+)
 
 Money = Callable[[int], str]
 # Fields stored in minor units (paise): the fallback writes these as money.
@@ -155,6 +160,38 @@ def _customer_update(before: Data, after: Data, ctx: Context) -> str:
     return _changes(f"Customer {name} changed", before, after, ctx)
 
 
+# --- suppliers ---------------------------------------------------------------------------------
+
+
+def _supplier_create(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Supplier {after['name']} added"
+    if after.get("opening_balance"):
+        text += f", opening balance {_m(ctx, after['opening_balance'])} owed"
+    return text
+
+
+def _supplier_debit_note(before: Data, after: Data, ctx: Context) -> str:
+    return (
+        f"Debit note {after['number']}: goods from {after['purchase']} sent back, "
+        f"{_m(ctx, after['amount'])} less owed"
+    )
+
+
+def _supplier_update(before: Data, after: Data, ctx: Context) -> str:
+    name = after.get("name") or before.get("name") or ""
+    return _changes(f"Supplier {name} changed", before, after, ctx)
+
+
+def _supplier_payment(before: Data, after: Data, ctx: Context) -> str:
+    method = SUPPLIER_METHOD_LABELS.get(str(after.get("method")), str(after.get("method")))
+    text = f"Paid the supplier {_m(ctx, after['amount'])} by {method}"
+    if after.get("reference"):
+        text += f" (ref. {after['reference']})"
+    if after.get("advance"):
+        text += f", {_m(ctx, after['advance'])} kept as an advance"
+    return text
+
+
 # --- cash ------------------------------------------------------------------------------------
 
 
@@ -231,10 +268,14 @@ def _stock(verb: str) -> Describer:
 
 def _stock_purchase(before: Data, after: Data, ctx: Context) -> str:
     lines = after.get("lines", 0)
-    return (
+    text = (
         f"Purchase {after['number']} received: {lines} line{'s' if lines != 1 else ''}, "
         f"{_m(ctx, after['total'])}"
     )
+    payable, paid_now = after.get("payable"), after.get("paid_now")
+    if isinstance(payable, int) and isinstance(paid_now, int) and paid_now < payable:
+        text += f", {_m(ctx, payable - paid_now)} on credit"
+    return text
 
 
 def _stock_count(before: Data, after: Data, ctx: Context) -> str:
@@ -435,6 +476,10 @@ DESCRIBERS: dict[str, Describer] = {
     "stock.count": _stock_count,
     "stock.opening": _stock("Opening stock booked"),
     "stock.purchase": _stock_purchase,
+    "supplier.create": _supplier_create,
+    "supplier.debit_note": _supplier_debit_note,
+    "supplier.payment": _supplier_payment,
+    "supplier.update": _supplier_update,
     "token.create": _token("created", "after"),
     "token.logout": _token("logged out", "before"),
     "token.revoke": _token("revoked", "before"),

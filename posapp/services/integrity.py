@@ -18,7 +18,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
-from posapp.services import audit, numbering, schema, summaries
+from posapp.services import audit, numbering, schema, summaries, suppliers
 
 
 @dataclass
@@ -111,6 +111,9 @@ def run_checks(session: Session) -> CheckReport:
     _check_credit_notes(session, report)
     _check_tax_heads(session, report)
     _check_order_in_time(session, report)
+    checked, problems = suppliers.check_problems(session)
+    report.checked.extend(checked)
+    report.problems.extend(problems)
 
     # Numbers skipped after a restore (they went out with the restored-over data) are known
     # gaps, not lost documents.

@@ -23,7 +23,7 @@ from posapp.money import (
     qty_str,
     round_half_up_div,
 )
-from posapp.services import audit, labels, limits, shop_settings
+from posapp.services import audit, labels, limits, shop_settings, suppliers
 from posapp.services.counters import next_number
 from posapp.services.limits import STOCK_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
@@ -370,6 +370,17 @@ def _parse_received_lines(
     return parsed
 
 
+def _supplier_id(raw: object, errors: dict[str, str]) -> int | None:
+    """The chosen supplier's id (blank: none chosen, the typed name decides)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or len(text) > 12:
+        errors["supplier_id"] = "Choose a supplier from the list."
+        return None
+    return int(text)
+
+
 def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None) -> Purchase:
     """Book a purchase bill: every line adds stock and moves cost to the moving average.
 
@@ -385,6 +396,8 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
     if len(reference) > 64:
         errors["reference"] = "At most 64 characters."
     bill = parse_supplier_bill(data, errors)
+    supplier_id = _supplier_id(data.get("supplier_id"), errors)
+    terms = suppliers.parse_terms(data, errors)
     try:
         note = _note(data.get("note"))
     except ValidationError as exc:
@@ -401,12 +414,27 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
 
-    split = purchase_split(bill.state, load_settings(session).state_code)
+    shop_state = load_settings(session).state_code
     with write_transaction(session):
+        # The supplier's khata: chosen by id, or found (or made) by the typed name.
+        party = suppliers.supplier_for_purchase(
+            session,
+            supplier_id=supplier_id,
+            name=supplier,
+            gstin=bill.gstin,
+            state=bill.state,
+            user_id=user_id,
+        )
+        if party is not None:
+            supplier = party.name
+            if not bill.gstin and not bill.state:
+                bill = SupplierBill(party.gstin, party.state_code, bill.bill_date)
+        split = purchase_split(bill.state, shop_state)
         seq = next_number(session, "purchase", 0)
         purchase = Purchase(
             number=f"PUR-{seq:06d}",
             supplier=supplier,
+            supplier_id=party.id if party else None,
             reference=reference,
             supplier_gstin=bill.gstin,
             supplier_state=bill.state,
@@ -453,6 +481,7 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
                 note=supplier,
                 unit_cost=line.unit_cost,
             )
+        suppliers.settle_purchase_terms(session, purchase, party, terms, purchase.total + tax)
         audit.record(
             session,
             "stock.purchase",
@@ -466,6 +495,10 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
                 "tax": tax,
                 "supplier_gstin": bill.gstin,
                 "tax_split": split,
+                "supplier_id": purchase.supplier_id,
+                "payable": purchase.payable,
+                "paid_now": purchase.paid_now,
+                "paid_method": purchase.paid_method,
             },
         )
     return purchase

@@ -38,6 +38,7 @@ KIND_NAMES = {
     "invoice": "Invoice",
     "credit_note": "Credit note",
     "purchase": "Purchase",
+    "debit_note": "Debit note",
     "count": "Stock count",
     "ean": "Internal barcode",
 }

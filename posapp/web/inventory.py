@@ -14,8 +14,10 @@ from posapp import gst
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
 from posapp.models import Purchase, PurchaseLine
+from posapp.models.suppliers import SUPPLIER_PAYMENT_METHODS
 from posapp.money import percent_str, qty_str
-from posapp.services import catalog, inventory, labels
+from posapp.services import catalog, inventory, labels, suppliers
+from posapp.vocabulary import SUPPLIER_METHOD_LABELS
 from posapp.web import admin_required, page_arg, shop_settings
 from posapp.web.forms import field_errors, or_reshow
 
@@ -23,7 +25,16 @@ bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 COUNT_PER_PAGE = 50
 BLANK_LINES = 5
 LINE_FIELDS = ("code", "quantity", "unit_cost", "tax_rate", "expiry", "batch")
-BILL_FIELDS = ("supplier", "reference", "supplier_gstin", "supplier_state", "bill_date", "note")
+BILL_FIELDS = (
+    "supplier",
+    "reference",
+    "supplier_gstin",
+    "supplier_state",
+    "bill_date",
+    "note",
+    "paid_now",
+    "paid_method",
+)
 
 
 def _page_arg() -> int:
@@ -80,7 +91,7 @@ def receive() -> Response | str:
     preset = request.args.get("code", "")
     lines = [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_LINES)]
     lines[0]["code"] = preset
-    return _receive_page({}, lines, None, {})
+    return _receive_page({"supplier": request.args.get("supplier", "")[:120]}, lines, None, {})
 
 
 def _receive_page(
@@ -96,6 +107,8 @@ def _receive_page(
         rate_presets=[percent_str(bp) for bp in gst.RATE_PRESETS_BP],
         states=[("", "From the GSTIN (or not known)")]
         + [(code, gst.state_label(code)) for code in gst.STATES],
+        supplier_names=suppliers.active_names(db.session),
+        paid_methods=[(m, SUPPLIER_METHOD_LABELS[m]) for m in SUPPLIER_PAYMENT_METHODS],
     )
 
 

@@ -96,6 +96,10 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
     send("POST", cpath + "/payments", f"/api/customers/{customer['id']}/payments", 201)
     send("POST", cpath + "/adjustments", f"/api/customers/{customer['id']}/adjustments", 201)
     send("PUT", "/api/settings", "/api/settings", 200)
+    supplier = send("POST", "/api/suppliers", "/api/suppliers", 201)
+    spath = "/api/suppliers/{supplier_id}"
+    send("PUT", spath, f"/api/suppliers/{supplier['id']}", 200)
+    send("POST", spath + "/payments", f"/api/suppliers/{supplier['id']}/payments", 201)
 
     # The till's own endpoints, as its pages call them: the cookie of a logged-in page.
     headers = {}

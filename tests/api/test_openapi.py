@@ -160,7 +160,7 @@ def test_lists_share_the_paging_parameters(spec: dict) -> None:
         .get("$ref", "")
         .endswith("Page")
     ]
-    assert len(lists) == 4  # products, invoices, customers, ledger
+    assert len(lists) == 6  # products, invoices, customers, ledger, suppliers, their ledger
     for op in lists:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
         assert params["page"] == {

@@ -57,7 +57,10 @@ def _pages(app: Any) -> list[str]:
         customer_id, payment_id = paid.customer_id, paid.payment_id
         purchase = db.session.scalar(select(Purchase).limit(1))
         cash_id = db.session.scalar(select(CashSession.id).limit(1))
-        assert invoice_id and customer_id and payment_id and purchase and cash_id
+        supplier_id = db.session.scalar(
+            select(Purchase.supplier_id).where(Purchase.paid < Purchase.payable).limit(1)
+        )
+        assert invoice_id and customer_id and payment_id and purchase and cash_id and supplier_id
         by_id = {
             "invoices.detail": f"/invoices/{invoice_id}",
             "pos.receipt": f"/pos/receipt/{invoice_id}",
@@ -69,6 +72,9 @@ def _pages(app: Any) -> list[str]:
             "inventory.adjust": f"/inventory/adjust/{purchase.lines[0].product_id}",
             "inventory.purchase": f"/inventory/purchases/{purchase.id}",
             "cash.z_report": f"/cash/{cash_id}/z",
+            "suppliers.detail": f"/suppliers/{supplier_id}",
+            "suppliers.edit": f"/suppliers/{supplier_id}/edit",
+            "suppliers.return_goods": f"/suppliers/purchases/{purchase.id}/return",
         }
         db.session.remove()
     paths: list[str] = []
@@ -104,6 +110,7 @@ def test_no_page_scrolls_sideways(page: Any, live_server: Any, width: int) -> No
             db.session,
             {
                 "supplier": "Metro Cash & Carry",
+                "paid_now": "2.50",  # the rest on credit: the supplier page has an open bill
                 "lines": [{"product_id": low.id, "quantity": "1", "unit_cost": "6"}],
             },
             admin.id,

@@ -107,6 +107,18 @@ POLICY: dict[tuple[str, str], str] = {
     ("customers.payment_pdf", "GET"): ANY,
     ("customers.statement", "GET"): ANY,
     ("customers.adjust", "POST"): ADMIN,  # balance write-offs are the owner's
+    # What the shop owes its suppliers, and paying them, is the owner's business.
+    ("suppliers.index", "GET"): ADMIN,
+    ("suppliers.to_pay", "GET"): ADMIN,
+    ("suppliers.new", "GET"): ADMIN,
+    ("suppliers.new", "POST"): ADMIN,
+    ("suppliers.edit", "GET"): ADMIN,
+    ("suppliers.edit", "POST"): ADMIN,
+    ("suppliers.detail", "GET"): ADMIN,
+    ("suppliers.pay", "POST"): ADMIN,
+    ("suppliers.statement", "GET"): ADMIN,
+    ("suppliers.return_goods", "GET"): ADMIN,
+    ("suppliers.return_goods", "POST"): ADMIN,
     # products, categories, CSV, labels: the admin's
     ("products.index", "GET"): ADMIN,
     ("products.detail", "GET"): ADMIN,
@@ -213,6 +225,12 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.get_customer", "GET"): ANY,
     ("api.update_customer", "PUT"): ANY,
     ("api.customer_ledger", "GET"): ANY,
+    ("api.list_suppliers", "GET"): ADMIN,
+    ("api.create_supplier", "POST"): ADMIN,
+    ("api.get_supplier", "GET"): ADMIN,
+    ("api.update_supplier", "PUT"): ADMIN,
+    ("api.supplier_ledger", "GET"): ADMIN,
+    ("api.pay_supplier", "POST"): ADMIN,
     ("api.record_payment", "POST"): ANY,
     ("api.adjust_balance", "POST"): ADMIN,
     ("api.get_settings", "GET"): ANY,  # a cashier gets the till's keys only
