@@ -120,14 +120,13 @@ def _lock_or_exit(data_dir: Path) -> InstanceLock:
 
 
 @main.command("window", hidden=True)
-@click.option("--fullscreen", is_flag=True, help="Full screen on the chosen screen.")
-@click.option("--screen", default=0, type=click.IntRange(0, 16), help="Screen number (0 first).")
+@click.option("--customer-display", is_flag=True, help="Full screen on the second monitor.")
 @click.argument("url")
-def window_command(url: str, fullscreen: bool, screen: int) -> None:
+def window_command(url: str, customer_display: bool) -> None:
     """Show one of the app's pages in a window of its own (started by the desktop window)."""
     from posapp.second_window import run_window
 
-    raise SystemExit(run_window(url, fullscreen=fullscreen, screen=screen))
+    raise SystemExit(run_window(url, customer_display=customer_display))
 
 
 @main.command()

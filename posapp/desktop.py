@@ -191,6 +191,30 @@ class DesktopApi:
         self._windows.open(str(url))
         return True
 
+    def open_customer_display(self, url: str) -> bool:
+        """Open the customer display (a one-time pairing address) in a window of its own:
+        full screen on the second monitor when there is one (True), else an ordinary window
+        beside the till (False). A child process like open_window's; it gets no js_api (the
+        display is read-only)."""
+        if not str(url).startswith(self._base_url + "display/claim/"):
+            raise ValueError("Only the customer display opens in this window.")
+        import webview
+
+        self._windows.open(str(url), customer_display=True)
+        return customer_screen(webview.screens) is not None
+
+
+def customer_screen(screens: Iterable[Any]) -> Any | None:
+    """The monitor for the customer display: the first that is not the primary, or None.
+
+    The primary monitor has its top-left corner at (0, 0) on Windows (WinForms'
+    Screen.AllScreens, which pywebview lists) and under X11; every other starts elsewhere.
+    """
+    for screen in screens:
+        if (int(screen.x), int(screen.y)) != (0, 0):
+            return screen
+    return None
+
 
 def webview2_version(
     read: RegistryReader, keys: Iterable[tuple[str, str]] = WEBVIEW2_KEYS

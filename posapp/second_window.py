@@ -32,8 +32,7 @@ LOOPBACK_PREFIX = "http://127.0.0.1:"
 def window_command(
     url: str,
     *,
-    fullscreen: bool = False,
-    screen: int = 0,
+    customer_display: bool = False,
     frozen: bool | None = None,
     executable: str | None = None,
 ) -> list[str]:
@@ -42,7 +41,7 @@ def window_command(
     program = [executable or sys.executable]
     if not frozen:
         program.append(str(bundle_root() / "app.py"))
-    extra = ["--fullscreen", f"--screen={screen}"] if fullscreen else []
+    extra = ["--customer-display"] if customer_display else []
     return [*program, WINDOW_COMMAND, *extra, url]
 
 
@@ -70,9 +69,9 @@ class ExtraWindows:
         self._children: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
 
-    def open(self, url: str, *, fullscreen: bool = False, screen: int = 0) -> None:
+    def open(self, url: str, *, customer_display: bool = False) -> None:
         """Start a child window on `url` (one of the app's own pages) and return at once."""
-        command = window_command(url, fullscreen=fullscreen, screen=screen)
+        command = window_command(url, customer_display=customer_display)
         child = self._spawn(command, **spawn_options())
         log.info("opened a window on %s (process %s)", url, child.pid)
         with self._lock:
@@ -117,25 +116,30 @@ def watch_for_close(stream: IO[bytes] | None, close: Callable[[], None]) -> thre
     return watcher
 
 
-def run_window(url: str, fullscreen: bool = False, screen: int = 0) -> int:
-    """The child's side: show `url` in a window until it is closed or the till goes away."""
+def run_window(url: str, customer_display: bool = False) -> int:
+    """The child's side: show `url` in a window until it is closed or the till goes away.
+
+    The customer display goes full screen on the second monitor, or is an ordinary window
+    beside the till when there is only one.
+    """
     if not url.startswith(LOOPBACK_PREFIX):
         log.error("refused to open %s: not TillBook's own page", url)
         return 2
     import webview
 
-    from posapp.desktop import WINDOW_TITLE, window_icon
+    from posapp.desktop import WINDOW_TITLE, customer_screen, window_icon
 
-    screens = list(getattr(webview, "screens", []) or [])
-    chosen = screens[screen] if 0 <= screen < len(screens) else None
-    window = webview.create_window(
-        WINDOW_TITLE,
-        url,
-        width=1024,
-        height=768,
-        fullscreen=fullscreen,
-        screen=chosen,
-    )
+    if customer_display:
+        title = f"{WINDOW_TITLE} — customer display"
+        screen = customer_screen(webview.screens)
+        if screen is None:
+            window = webview.create_window(title, url, width=1024, height=600)
+        else:
+            # Placed on that monitor first: WinForms and Qt go full screen on the monitor the
+            # window is on.
+            window = webview.create_window(title, url, screen=screen, fullscreen=True)
+    else:
+        window = webview.create_window(WINDOW_TITLE, url, width=1024, height=768)
     if window is None:  # pywebview's `initialized` handlers may cancel a window
         return 1
     watch_for_close(getattr(sys.stdin, "buffer", None), window.destroy)

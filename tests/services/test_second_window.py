@@ -30,15 +30,12 @@ def test_the_command_runs_the_exe_itself_when_frozen_and_app_py_from_source() ->
         "http://127.0.0.1:5000/display/", frozen=True, executable=r"C:\TillBook\TillBook.exe"
     )
     assert frozen == [r"C:\TillBook\TillBook.exe", "window", "http://127.0.0.1:5000/display/"]
-    source = window_command(
-        "http://127.0.0.1:5000/display/", fullscreen=True, screen=1, frozen=False
-    )
+    source = window_command("http://127.0.0.1:5000/display/", customer_display=True, frozen=False)
     assert source == [
         sys.executable,
         str(bundle_root() / "app.py"),
         "window",
-        "--fullscreen",
-        "--screen=1",
+        "--customer-display",
         "http://127.0.0.1:5000/display/",
     ]
 
