@@ -17,12 +17,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from posapp.extensions import db
 from posapp.instance import read_info
+from posapp.models import DisplayDevice
+from posapp.services.displays import DESKTOP_NAME
 from tests.conftest import build_app
 from tests.desktop.cdp import Cdp, page_socket
 from tests.desktop.test_window import (  # noqa: F401 (display is a fixture used by name)
@@ -55,10 +60,10 @@ def page_targets(devtools: int, origin: str) -> list[dict[str, str]]:
     return [t for t in targets if t.get("type") == "page" and t.get("url", "").startswith(origin)]
 
 
-def x_windows(env: dict[str, str]) -> list[int]:
-    """The X windows titled TillBook."""
+def x_windows(env: dict[str, str], title: str = "^TillBook$") -> list[int]:
+    """The X windows whose title matches `title` (a regular expression)."""
     found = subprocess.run(
-        ["xdotool", "search", "--name", "^TillBook$"],
+        ["xdotool", "search", "--name", title],
         env=env,
         capture_output=True,
         text=True,
@@ -67,15 +72,51 @@ def x_windows(env: dict[str, str]) -> list[int]:
     return [int(line) for line in found.stdout.split()]
 
 
-def test_second_window_opens_loads_and_both_windows_stay_responsive_and_close(
-    display: str,  # noqa: F811 (the fixture imported above)
-    tmp_path: Path,
-) -> None:
+@dataclass
+class Running:
+    """The desktop app under test: its process, environment and the first window's page."""
+
+    app: subprocess.Popen[bytes]
+    env: dict[str, str]
+    data: Path
+    output: Path
+    origin: str = ""
+    first: Cdp | None = None
+    web_processes: set[int] = field(default_factory=set)
+    window_processes: set[int] = field(default_factory=set)
+
+    def wait_for(self, what: str, done: Callable[[], bool]) -> None:
+        """Poll (bounded) until `done`; fail with the app's output if it exits first."""
+        deadline = time.monotonic() + WAIT
+        while not done():
+            if self.app.poll() is not None:
+                pytest.fail(
+                    f"app exited ({self.app.returncode}) before {what}:\n{self.output.read_text()}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}:\n{self.output.read_text()}")
+            time.sleep(0.1)
+
+    def rendered(self, window: int, shot: Path) -> None:
+        """Wait until the X window shows more than a blank (white) surface; keep a shot."""
+
+        def done() -> bool:
+            subprocess.run(["import", "-window", str(window), str(shot)], env=self.env, check=True)
+            return colours(shot) > 32  # text, inputs, buttons: not a white window
+
+        self.wait_for(f"window {window} rendered", done)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SHOTS / f"desktop-second-{shot.name}")
+
+
+@contextmanager
+def logged_in_app(display_name: str, tmp_path: Path) -> Iterator[Running]:
+    """Start app.py under Xvfb, add an admin and log the first window in."""
     data = tmp_path / "data"
     devtools = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TILLBOOK_DATA_DIR", "DATABASE_URL")}
     env.update(
-        DISPLAY=display,
+        DISPLAY=display_name,
         PYWEBVIEW_GUI="qt",
         QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",  # Chromium's sandbox refuses to run as root
         QT_QPA_PLATFORM="xcb",
@@ -91,33 +132,19 @@ def test_second_window_opens_loads_and_both_windows_stay_responsive_and_close(
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    web_processes: set[int] = set()
-    window_processes: set[int] = set()
-    pages: list[Cdp] = []
-
-    def wait_for(what: str, done) -> None:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + WAIT
-        while not done():
-            if app.poll() is not None:
-                pytest.fail(f"app exited ({app.returncode}) before {what}:\n{output.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}:\n{output.read_text()}")
-            time.sleep(0.1)
-
+    running = Running(app, env, data, output)
     try:
-        wait_for("instance.json", lambda: read_info(data) is not None)
+        running.wait_for("instance.json", lambda: read_info(data) is not None)
         info = read_info(data)
         assert info is not None
-        origin = f"http://127.0.0.1:{info.port}"
+        running.origin = f"http://127.0.0.1:{info.port}"
         flask_app = build_app(data, AUTO_MIGRATE=False, AUTO_BACKUP=False)
         with flask_app.app_context():
             make_user(db.session, "admin", "admin")
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
-
-        first = Cdp(page_socket(devtools, origin, WAIT), timeout=ANSWER)
-        pages.append(first)
+        first = running.first = Cdp(page_socket(devtools, running.origin, WAIT), timeout=ANSWER)
         first.wait_for(API_READY, "pywebview's js_api in the first window", WAIT)
         credentials = json.dumps({"username": "admin", "password": PASSWORD})
         landed = first.evaluate(
@@ -129,6 +156,38 @@ def test_second_window_opens_loads_and_both_windows_stay_responsive_and_close(
             })()""".replace("CREDENTIALS", credentials)
         )
         assert landed.endswith("/pos/"), landed
+        yield running
+    finally:
+        if running.first is not None:
+            running.first.close()
+        if app.poll() is None:
+            app.kill()
+            app.wait(timeout=30)
+
+
+def closes_cleanly(running: Running, main_window: int, display_name: str) -> None:
+    """Close the till's window: the app exits 0 and takes every window process with it."""
+    running.web_processes = children(running.app.pid, "QtWebEngineProcess")
+    running.window_processes = children(running.app.pid, "python")
+    assert running.window_processes, "the second window runs in a process of its own"
+    close_window(display_name, main_window)
+    code = running.app.wait(timeout=WAIT)
+    assert code == 0, running.output.read_text()
+    processes = running.web_processes | running.window_processes
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in processes if alive(pid)], "a window process outlived the app"
+    assert not (running.data / "instance.json").exists()
+
+
+def test_second_window_opens_loads_and_both_windows_stay_responsive_and_close(
+    display: str,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    with logged_in_app(display, tmp_path) as running:
+        first, origin, env = running.first, running.origin, running.env
+        assert first is not None
         first.evaluate("location.assign('/customers/')")
         first.wait_for(f"location.pathname === '/customers/' && {API_READY}", "customers", WAIT)
 
@@ -138,58 +197,63 @@ def test_second_window_opens_loads_and_both_windows_stay_responsive_and_close(
 
         # It is a process of its own (its DevTools port is the first one's, so taken): judge
         # it as the cashier does, by a second window that is not white.
-        wait_for("a second TillBook window", lambda: len(x_windows(env)) == 2)
+        running.wait_for("a second TillBook window", lambda: len(x_windows(env)) == 2)
 
         # The first window still answers: its own JavaScript and a call into Python.
         assert first.evaluate("document.title.length > 0") is True
-        assert (
-            first.evaluate(
-                "window.pywebview.api.open_window('https://wa.me/919800000001').catch(e => 'no')"
-            )
-            == "no"
-        )
+        refused = "window.pywebview.api.open_window('https://wa.me/9198').catch(e => 'no')"
+        assert first.evaluate(refused) == "no"
 
         windows = x_windows(env)
         assert len(windows) == 2, windows
-        shots = []
         for number, window in enumerate(windows):
-            shot = tmp_path / f"window-{number}.png"
-
-            def rendered(window: int = window, shot: Path = shot) -> bool:
-                subprocess.run(["import", "-window", str(window), str(shot)], env=env, check=True)
-                return colours(shot) > 32  # text, inputs, buttons: not a white window
-
-            wait_for(f"window {window} rendered", rendered)
-            shots.append(shot)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for shot in shots:
-            shutil.copyfile(shot, SHOTS / f"desktop-second-{shot.name}")
+            running.rendered(window, tmp_path / f"window-{number}.png")
 
         # The second window closes on its own; the app and the first window go on.
         main_window = min(windows)  # X hands out ids in creation order
         close_window(display, max(windows))
-        wait_for("the second window closed", lambda: x_windows(env) == [main_window])
-        assert app.poll() is None
+        running.wait_for("the second window closed", lambda: x_windows(env) == [main_window])
+        assert running.app.poll() is None
         assert first.evaluate("1 + 1") == 2
 
         # Opened again and left open: closing the till's window closes it too.
         assert first.evaluate(f"window.pywebview.api.open_window('{origin}/display/')") is True
-        wait_for("the window opened again", lambda: len(x_windows(env)) == 2)
-        web_processes = children(app.pid, "QtWebEngineProcess")
-        window_processes = children(app.pid, "python")
-        assert window_processes, "the second window runs in a process of its own"
-        close_window(display, main_window)
-        code = app.wait(timeout=WAIT)
-    finally:
-        for page in pages:
-            page.close()
-        if app.poll() is None:
-            app.kill()
-            app.wait(timeout=30)
-    assert code == 0, output.read_text()
-    deadline = time.monotonic() + 30
-    while any(alive(pid) for pid in web_processes) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in web_processes if alive(pid)], "a QtWebEngineProcess outlived the app"
-    assert not [pid for pid in window_processes if alive(pid)], "a window process outlived the app"
-    assert not (data / "instance.json").exists()
+        running.wait_for("the window opened again", lambda: len(x_windows(env)) == 2)
+        closes_cleanly(running, main_window, display)
+
+
+def test_open_customer_display_pairs_a_window_of_its_own(
+    display: str,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    """The till's "Open customer display" button, for real. Xvfb has one screen, so the
+    display opens as an ordinary window beside the till (full screen needs a second one)."""
+    with logged_in_app(display, tmp_path) as running:
+        first, env = running.first, running.env
+        assert first is not None
+        first.evaluate("location.assign('/pos/')")
+        first.wait_for(
+            "location.pathname === '/pos/' && !document.getElementById('display-window').hidden",
+            "the Open customer display button",
+            WAIT,
+        )
+        [main_window] = x_windows(env)
+        first.evaluate("document.getElementById('display-window').click()")
+        title = "customer display$"
+        running.wait_for("the customer display window", lambda: len(x_windows(env, title)) == 1)
+        [screen] = x_windows(env, title)
+        running.rendered(screen, tmp_path / "customer-display.png")
+
+        def paired() -> bool:
+            flask_app = build_app(running.data, AUTO_MIGRATE=False, AUTO_BACKUP=False)
+            with flask_app.app_context():
+                names = list(db.session.scalars(db.select(DisplayDevice.name)))
+                db.session.remove()
+                db.engine.dispose()
+            return names == [DESKTOP_NAME]
+
+        # The window claimed its one-time address: the till now has this display paired.
+        running.wait_for("the display paired by its address", paired)
+        assert first.evaluate("document.activeElement.id") == "scan"  # back to scanning
+        assert first.evaluate("1 + 1") == 2
+        closes_cleanly(running, main_window, display)
