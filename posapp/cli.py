@@ -119,6 +119,16 @@ def _lock_or_exit(data_dir: Path) -> InstanceLock:
     )
 
 
+@main.command("window", hidden=True)
+@click.option("--customer-display", is_flag=True, help="Full screen on the second monitor.")
+@click.argument("url")
+def window_command(url: str, customer_display: bool) -> None:
+    """Show one of the app's pages in a window of its own (started by the desktop window)."""
+    from posapp.second_window import run_window
+
+    raise SystemExit(run_window(url, customer_display=customer_display))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(

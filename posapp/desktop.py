@@ -23,6 +23,7 @@ from flask import Flask
 from posapp import winsys
 from posapp.config import bundled
 from posapp.instance import SHOW_PATH, TOKEN_HEADER, InstanceLock, ask_to_show, read_info
+from posapp.second_window import ExtraWindows
 from posapp.serving import Server, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,10 @@ class DesktopApi:
     in private attributes.
     """
 
-    def __init__(self, data_dir: Path, base_url: str) -> None:
+    def __init__(self, data_dir: Path, base_url: str, windows: ExtraWindows | None = None) -> None:
         self._data_dir = data_dir
         self._base_url = base_url
+        self._windows = windows if windows is not None else ExtraWindows()
 
     def choose_folder(self) -> str | None:
         """Open the system's folder dialog (to pick a USB stick); None if cancelled."""
@@ -179,13 +181,39 @@ class DesktopApi:
         return str(path)
 
     def open_window(self, url: str) -> bool:
-        """Open one of the app's own pages (the till's customer page) in a second window."""
+        """Open one of the app's own pages (the till's customer page) in a second window.
+
+        In a process of its own (posapp/second_window.py): a second pywebview window in this
+        process stayed white and hung the till's window with it.
+        """
         if not str(url).startswith(self._base_url):
             raise ValueError("Only TillBook's own pages open in a TillBook window.")
+        self._windows.open(str(url))
+        return True
+
+    def open_customer_display(self, url: str) -> bool:
+        """Open the customer display (a one-time pairing address) in a window of its own:
+        full screen on the second monitor when there is one (True), else an ordinary window
+        beside the till (False). A child process like open_window's; it gets no js_api (the
+        display is read-only)."""
+        if not str(url).startswith(self._base_url + "display/claim/"):
+            raise ValueError("Only the customer display opens in this window.")
         import webview
 
-        webview.create_window(WINDOW_TITLE, str(url), width=1024, height=768, js_api=self)
-        return True
+        self._windows.open(str(url), customer_display=True)
+        return customer_screen(webview.screens) is not None
+
+
+def customer_screen(screens: Iterable[Any]) -> Any | None:
+    """The monitor for the customer display: the first that is not the primary, or None.
+
+    The primary monitor has its top-left corner at (0, 0) on Windows (WinForms'
+    Screen.AllScreens, which pywebview lists) and under X11; every other starts elsewhere.
+    """
+    for screen in screens:
+        if (int(screen.x), int(screen.y)) != (0, 0):
+            return screen
+    return None
 
 
 def webview2_version(
@@ -343,6 +371,7 @@ def open_window(url: str, data_dir: Path, control: WindowControl, idle_minutes: 
     try:
         # CSV and ZIP downloads then open the system's save dialog (pick the USB stick there).
         webview.settings["ALLOW_DOWNLOADS"] = True
+        extra_windows = ExtraWindows()
         control.attach(
             webview.create_window(
                 WINDOW_TITLE,
@@ -350,7 +379,7 @@ def open_window(url: str, data_dir: Path, control: WindowControl, idle_minutes: 
                 width=1280,
                 height=820,
                 min_size=(900, 600),
-                js_api=DesktopApi(data_dir, url),
+                js_api=DesktopApi(data_dir, url, extra_windows),
             )
         )
         main = control.window
@@ -360,6 +389,7 @@ def open_window(url: str, data_dir: Path, control: WindowControl, idle_minutes: 
             for other in list(webview.windows):
                 if other is not main:
                     other.destroy()
+            extra_windows.close_all()
 
         main.events.closed += close_the_others
         webview.start(

@@ -38,6 +38,9 @@ TOKEN_LIMIT = 200  # a token is 43 characters; anything far longer is not one of
 # take, so no user's own login throttle is touched by a display guessing codes.
 THROTTLE_KEY = "#display-pairing"
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+TICKET_PREFIX = "t-"  # tickets and 6-digit codes share one table and never look alike
+TICKET_LIFETIME = timedelta(minutes=1)
+DESKTOP_NAME = "Second screen of this computer"
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,19 @@ class PairingCodes:
             self._purge(self._clock())
             entry = self._codes.pop(code, None)
             return entry.user_id if entry is not None else None
+
+    def issue_ticket(self, user_id: int) -> str:
+        """A long one-time ticket that pairs the desktop's own second window (1 minute).
+
+        It travels in the new window's address, so the window pairs itself whether or not
+        it shares cookies with the till's window; too long to guess, so it needs no throttle.
+        """
+        with self._lock:
+            now = self._clock()
+            self._purge(now)
+            ticket = TICKET_PREFIX + secrets.token_urlsafe(24)
+            self._codes[ticket] = PairingCode(ticket, user_id, now + TICKET_LIFETIME)
+            return ticket
 
 
 def hash_token(token: str) -> str:
@@ -144,6 +160,28 @@ def pair(
         raise ValidationError(
             "That code is wrong, used or expired. Ask at the till for a new one.", field="code"
         )
+    with write_transaction(session):
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.username == key, LoginAttempt.address == addr)
+        )
+    return _add_device(session, till, name, addr)
+
+
+def pair_by_ticket(
+    session: Session, codes: PairingCodes, ticket: str
+) -> tuple[DisplayDevice, str] | None:
+    """Pair the desktop's second window with the till that asked for the ticket; None when
+    the ticket is unknown, used or expired (the window then shows the pairing form)."""
+    if not ticket.startswith(TICKET_PREFIX) or len(ticket) > TOKEN_LIMIT:
+        return None
+    user_id = codes.take(ticket)
+    till = session.get(User, user_id) if user_id is not None else None
+    if till is None or not till.active:
+        return None
+    return _add_device(session, till, DESKTOP_NAME, "this computer")
+
+
+def _add_device(session: Session, till: User, name: str, address: str) -> tuple[DisplayDevice, str]:
     token = secrets.token_urlsafe(32)
     with write_transaction(session):
         device = DisplayDevice(
@@ -151,16 +189,13 @@ def pair(
         )
         session.add(device)
         session.flush()
-        session.execute(
-            delete(LoginAttempt).where(LoginAttempt.username == key, LoginAttempt.address == addr)
-        )
         audit.record(
             session,
             "display.pair",
             user_id=till.id,
             entity="display_device",
             entity_id=device.id,
-            after={"name": name, "till": till.username, "address": addr},
+            after={"name": name, "till": till.username, "address": address},
         )
     return device, token
 

@@ -26,7 +26,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from posapp.documents.qr import qr_png
-from posapp.errors import DomainError, NotFound
+from posapp.errors import DomainError, Forbidden, NotFound
 from posapp.extensions import db
 from posapp.maintenance.gate import gate
 from posapp.models import DisplayDevice
@@ -39,6 +39,7 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 COOKIE = "tillbook_display"
 COOKIE_PATH = "/display"
 COOKIE_AGE = timedelta(days=400)  # the longest a browser keeps a cookie
+LOOPBACK = ("127.0.0.1", "::1")  # where the desktop window's requests come from
 CODES_KEY = "tillbook_display_codes"
 BOARD_KEY = "tillbook_display_board"
 
@@ -103,7 +104,20 @@ def pair() -> Response:
     except DomainError as exc:
         fields = exc.details.get("fields", {}) if isinstance(exc.details, dict) else {}
         return _pair_page(exc.status, error=exc.message, fields=fields, values=values)
-    response = redirect(url_for("display.index"), code=303)
+    return _set_token(redirect(url_for("display.index"), code=303), token)
+
+
+def _not_paired() -> tuple[dict[str, Any], int]:
+    return {
+        "error": {
+            "code": "not_paired",
+            "message": "This screen is not paired (or was revoked): pair it again.",
+            "details": {},
+        }
+    }, 401
+
+
+def _set_token(response: Response, token: str) -> Response:
     response.set_cookie(
         COOKIE,
         token,
@@ -116,14 +130,25 @@ def pair() -> Response:
     return response
 
 
-def _not_paired() -> tuple[dict[str, Any], int]:
-    return {
-        "error": {
-            "code": "not_paired",
-            "message": "This screen is not paired (or was revoked): pair it again.",
-            "details": {},
-        }
-    }, 401
+@bp.get("/claim/<ticket>")
+def claim(ticket: str) -> Response:
+    """The desktop's second window pairs itself with the ticket in its address (once)."""
+    paired = displays.pair_by_ticket(db.session, pairing_codes(), ticket)
+    if paired is None:
+        return _pair_page(
+            404, error="This window's pairing has expired or was used: type a code from the till."
+        )
+    return _set_token(redirect(url_for("display.index"), code=303), paired[1])
+
+
+@bp.post("/desktop")
+@login_required
+def desktop() -> dict[str, Any]:
+    """A one-time address for the desktop app's customer display window (this computer only)."""
+    if request.remote_addr not in LOOPBACK:
+        raise Forbidden("The second window opens only on the computer TillBook runs on.")
+    ticket = pairing_codes().issue_ticket(current_user.id)
+    return {"url": url_for("display.claim", ticket=ticket)}
 
 
 def _version_arg() -> int:

@@ -259,3 +259,55 @@ def test_a_paired_phone_follows_its_till_in_the_dark(contexts: Contexts, live_se
     expect(other.locator("#cart-body tr")).to_have_count(2)
     expect(phone.locator("#display-lines tr")).to_have_count(3)
     expect(phone.locator("#display-total")).to_have_text("₹30.00")
+
+
+# What pywebview injects into the desktop window, reduced to the one call the till makes; the
+# real window (posapp/desktop.py DesktopApi.open_customer_display) is unit-tested.
+FAKE_PYWEBVIEW = """
+window.__opened = [];
+window.pywebview = {api: {open_customer_display: (url) => {
+  window.__opened.push(url);
+  return Promise.resolve(true);
+}}};
+"""
+
+
+def test_the_desktop_window_opens_an_already_paired_display(
+    contexts: Contexts, live_server: Any
+) -> None:
+    with live_server.app.app_context():
+        make_user(db.session, "cash1", "cashier")
+        salt = make_product(db.session, name="Tata Salt 1kg", price="28.00").code
+    till = contexts.page(1366, 768)
+    till.context.add_init_script(FAKE_PYWEBVIEW)
+    log_in(till, "cash1")
+    button = till.locator("#display-window")
+    expect(button).to_be_visible()
+    button.focus()
+    till.keyboard.press("Enter")
+    till.wait_for_function("window.__opened.length === 1")
+    url = till.evaluate("window.__opened[0]")
+    assert url.startswith(f"{live_server.url}/display/claim/t-")
+    expect(till.locator("#scan")).to_be_focused()
+
+    window = contexts.page(1366, 768)  # the second window: no cookie of its own
+    window.goto(url)
+    screen = window.locator("#display")
+    expect(screen).to_have_attribute("data-stage", "idle")
+    scan(till, salt)
+    expect(window.locator("#display-total")).to_have_text("₹28.00")
+    # The address worked once: opened again, it is the pairing form.
+    stranger = contexts.page(1024, 600)
+    stranger.goto(url)
+    expect(stranger.locator("#f-code")).to_be_visible()
+
+
+def test_the_second_window_button_stays_hidden_in_a_browser(
+    contexts: Contexts, live_server: Any
+) -> None:
+    with live_server.app.app_context():
+        make_user(db.session, "cash1", "cashier")
+    till = contexts.page(1366, 768)
+    log_in(till, "cash1")
+    expect(till.locator("#display-open")).to_be_visible()
+    expect(till.locator("#display-window")).to_be_hidden()

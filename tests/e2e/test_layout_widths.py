@@ -37,9 +37,10 @@ NOT_PAGES = {
     "product_csv.template",
     "network.qr",
     # The customer display has no menu and owns its layout (tests/e2e/test_customer_display.py);
-    # its state is JSON.
+    # its state is JSON, its claim a redirect.
     "display.index",
     "display.state",
+    "display.claim",
 }
 FILE_SUFFIXES = (".csv", ".pdf", "/pdf", ".png", ".svg", "/file/<name>")
 

@@ -18,6 +18,7 @@ from webview.event import Event, EventContainer
 
 from posapp import desktop, winsys
 from posapp.desktop import WEBVIEW2_KEYS, webview2_version
+from posapp.second_window import ExtraWindows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -431,18 +432,24 @@ def test_open_document_refuses_other_types_and_bad_data(
     )
 
 
-def test_open_window_opens_only_the_apps_own_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: dict[str, object] = {}
-    monkeypatch.setitem(sys.modules, "webview", fake_webview(calls))
-    api = desktop.DesktopApi(Path("."), "http://127.0.0.1:5123/")
+def test_open_window_opens_only_the_apps_own_pages() -> None:
+    started: list[list[str]] = []
+
+    def spawn(command: list[str], **options: object) -> subprocess.Popen[bytes]:
+        started.append(command)
+        return subprocess.Popen([sys.executable, "-c", "pass"])
+
+    windows = ExtraWindows(spawn)
+    api = desktop.DesktopApi(Path("."), "http://127.0.0.1:5123/", windows)
     assert api.open_window("http://127.0.0.1:5123/customers/7/display") is True
-    [(args, kwargs)] = calls["windows"]  # type: ignore[misc]
-    assert args == ("TillBook", "http://127.0.0.1:5123/customers/7/display")
-    assert kwargs["js_api"] is api  # its documents open the same way
+    # A process of its own (posapp/second_window.py), not a second window in this one.
+    [command] = started
+    assert command[-2:] == ["window", "http://127.0.0.1:5123/customers/7/display"]
     for url in ("https://wa.me/919800000000", "http://127.0.0.1:5124/", "file:///etc/passwd"):
         with pytest.raises(ValueError):
             api.open_window(url)
-    assert len(calls["windows"]) == 1  # type: ignore[arg-type]
+    assert len(started) == 1
+    windows.close_all()
 
 
 def test_closing_the_main_window_closes_the_others(

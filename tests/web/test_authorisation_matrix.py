@@ -68,6 +68,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("display.pair", "POST"): OPEN,
     ("display.state", "GET"): OPEN,
     ("display.qr", "GET"): OPEN,
+    ("display.claim", "GET"): OPEN,  # a one-time ticket in the address is the pairing
+    ("display.desktop", "POST"): ANY,  # the desktop window's second window (loopback only)
     ("display_settings.index", "GET"): ADMIN,
     ("display_settings.revoke", "POST"): ADMIN,
     ("invoices.index", "GET"): ANY,  # cashiers list and open their own invoices

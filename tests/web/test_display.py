@@ -207,3 +207,32 @@ def test_a_display_revoked_while_it_waits_gets_no_more_bills(
     publish(client, BILL)
     waiter.join(timeout=10)
     assert answers and answers[0].status_code == 401
+
+
+def test_the_desktop_window_pairs_its_second_window_by_a_one_time_address(
+    app: Flask, cashier_client: FlaskClient
+) -> None:
+    g.pop("_login_user", None)
+    answer = cashier_client.post("/display/desktop")
+    assert answer.status_code == 200
+    url = answer.get_json()["url"]
+    assert url.startswith("/display/claim/t-")
+    window = app.test_client()
+    response = window.get(url)
+    assert response.status_code == 303 and "HttpOnly" in response.headers["Set-Cookie"]
+    assert 'id="display"' in window.get("/display/").get_data(as_text=True)
+    publish(cashier_client, BILL)
+    assert window.get("/display/state").get_json()["state"]["total"] == 5600
+    device = db.session.scalars(select(DisplayDevice)).one()
+    assert device.name == displays.DESKTOP_NAME
+    # once only: the same address later (or a made-up one) shows the pairing form
+    again = app.test_client().get(url)
+    assert again.status_code == 404 and 'name="code"' in again.get_data(as_text=True)
+    assert app.test_client().get("/display/claim/123456").status_code == 404
+    assert device_count() == 1
+
+
+def test_only_this_computer_gets_a_second_window_address(cashier_client: FlaskClient) -> None:
+    g.pop("_login_user", None)
+    response = cashier_client.post("/display/desktop", environ_base={"REMOTE_ADDR": "192.168.1.20"})
+    assert response.status_code == 403

@@ -8,7 +8,7 @@
 
 import { postJSON, send } from "../lib/http.js";
 import { displayState, paidState } from "./display_state.js";
-import { focusScan } from "./ui.js";
+import { focusScan, showCheckoutAlert } from "./ui.js";
 
 const DEBOUNCE_MS = 25;
 
@@ -123,7 +123,31 @@ function bindUpiQr(till) {
   });
 }
 
-/** Start publishing the till's bill and wire the Customer display button. */
+/** The desktop app's window (pywebview) can open the display on the second monitor. */
+function bindSecondWindow(till, dialog) {
+  const button = document.getElementById("display-window");
+  const api = () => window.pywebview?.api;
+  const reveal = () => {
+    button.hidden = typeof api()?.open_customer_display !== "function";
+  };
+  reveal();
+  window.addEventListener("pywebviewready", reveal);
+  button.addEventListener("click", async () => {
+    const result = await postJSON(dialog.dataset.desktopUrl, {});
+    if (!result.ok) {
+      showCheckoutAlert(till, result.message, "checkout");
+      return;
+    }
+    try {
+      await api().open_customer_display(new URL(result.data.url, window.location.href).href);
+    } catch (error) {
+      showCheckoutAlert(till, `The customer display did not open: ${error.message || error}`, "checkout");
+    }
+    focusScan(till);
+  });
+}
+
+/** Start publishing the till's bill and wire the Customer display buttons. */
 export function bindDisplay(till) {
   const dialog = document.getElementById("display-pairing");
   if (!dialog) return;
@@ -138,6 +162,7 @@ export function bindDisplay(till) {
   };
   bindDialog(till, dialog);
   bindUpiQr(till);
+  bindSecondWindow(till, dialog);
   // The whole page, not just #till: the dialogs live outside it.
   const root = document.body;
   const observer = new MutationObserver((records) => {
