@@ -183,12 +183,13 @@ class DesktopApi:
     def open_window(self, url: str) -> bool:
         """Open one of the app's own pages (the till's customer page) in a second window.
 
-        In a process of its own (posapp/second_window.py): a second pywebview window in this
-        process stayed white and hung the till's window with it.
+        In the till's process on Windows (one WebView2 profile: the page keeps the login), in a
+        process of its own elsewhere (posapp/second_window.py): with pywebview's Qt backend a
+        second window in this process stayed white and hung the till's window with it.
         """
         if not str(url).startswith(self._base_url):
             raise ValueError("Only TillBook's own pages open in a TillBook window.")
-        self._windows.open(str(url))
+        self._windows.open(str(url), js_api=self)
         return True
 
     def open_customer_display(self, url: str) -> bool:

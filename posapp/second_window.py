@@ -9,6 +9,12 @@ closing closes it.
 
 The child is told to close by the end of its standard input (a pipe from the till): that works
 on Windows, where there is no SIGTERM, and also when the till dies without cleaning up.
+
+On Windows the windows stay in the till's process, as pywebview means them to: its WinForms
+backend creates each window on the GUI thread (winforms.py, a synchronous Invoke) and gives
+every WebView2 control the same user data folder (edgechromium.py), which WebView2 supports. So
+the Qt cause does not apply, the till's Customer page window keeps the cashier's login (one
+profile), and a onefile TillBook.exe is not unpacked a second time for each window.
 """
 
 from __future__ import annotations
@@ -61,16 +67,36 @@ def spawn_options(platform: str = sys.platform) -> dict[str, Any]:
     return options
 
 
-class ExtraWindows:
-    """The child windows the till opened; all close when the till's window closes."""
+def in_process(platform: str = sys.platform) -> bool:
+    """Whether extra windows open in the till's own process (Windows) or as children."""
+    return platform == "win32"
 
-    def __init__(self, spawn: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen) -> None:
+
+class ExtraWindows:
+    """The extra windows the till opened; all close when the till's window closes."""
+
+    def __init__(
+        self,
+        spawn: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen,
+        *,
+        platform: str = sys.platform,
+        show: Callable[..., Any] | None = None,
+    ) -> None:
         self._spawn = spawn
+        self._in_process = in_process(platform)
+        self._show = show or show_window
         self._children: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
 
-    def open(self, url: str, *, customer_display: bool = False) -> None:
-        """Start a child window on `url` (one of the app's own pages) and return at once."""
+    def open(self, url: str, *, customer_display: bool = False, js_api: Any = None) -> None:
+        """Open a window on `url` (one of the app's own pages) and return at once.
+
+        In the till's process on Windows (with `js_api`, the desktop bridge, for a page of the
+        app); elsewhere a child process (which gets no bridge).
+        """
+        if self._in_process:
+            self._show(url, customer_display=customer_display, js_api=js_api)
+            return
         command = window_command(url, customer_display=customer_display)
         child = self._spawn(command, **spawn_options())
         log.info("opened a window on %s (process %s)", url, child.pid)
@@ -127,7 +153,22 @@ def run_window(url: str, customer_display: bool = False) -> int:
         return 2
     import webview
 
-    from posapp.desktop import WINDOW_TITLE, customer_screen, window_icon
+    from posapp.desktop import window_icon
+
+    window = show_window(url, customer_display=customer_display)
+    if window is None:  # pywebview's `initialized` handlers may cancel a window
+        return 1
+    watch_for_close(getattr(sys.stdin, "buffer", None), window.destroy)
+    # Off the record: the till's window keeps the disk profile; nothing here is kept.
+    webview.start(private_mode=True, icon=str(window_icon(sys.platform)))
+    return 0
+
+
+def show_window(url: str, *, customer_display: bool = False, js_api: Any = None) -> Any:
+    """Create the window on `url` in this process (pywebview shows it once it runs)."""
+    import webview
+
+    from posapp.desktop import WINDOW_TITLE, customer_screen
 
     if customer_display:
         title = f"{WINDOW_TITLE} — customer display"
@@ -139,10 +180,5 @@ def run_window(url: str, customer_display: bool = False) -> int:
             # window is on.
             window = webview.create_window(title, url, screen=screen, fullscreen=True)
     else:
-        window = webview.create_window(WINDOW_TITLE, url, width=1024, height=768)
-    if window is None:  # pywebview's `initialized` handlers may cancel a window
-        return 1
-    watch_for_close(getattr(sys.stdin, "buffer", None), window.destroy)
-    # Off the record: the till's window keeps the disk profile; nothing here is kept.
-    webview.start(private_mode=True, icon=str(window_icon(sys.platform)))
-    return 0
+        window = webview.create_window(WINDOW_TITLE, url, width=1024, height=768, js_api=js_api)
+    return window

@@ -117,3 +117,26 @@ def test_the_watcher_closes_the_window_when_the_pipe_ends() -> None:
 )
 def test_a_child_opens_only_loopback_pages(url: str, tmp_path: Path) -> None:
     assert second_window.run_window(url) == 2
+
+
+def test_on_windows_the_window_opens_in_the_tills_process_with_the_bridge() -> None:
+    """WebView2 windows share one profile in one process: no child, the login is kept."""
+    shown: list[tuple[str, bool, object]] = []
+
+    def no_spawn(*_args: object, **_kwargs: object) -> subprocess.Popen[bytes]:
+        raise AssertionError("Windows opens no child process")
+
+    def show(url: str, *, customer_display: bool, js_api: object) -> None:
+        shown.append((url, customer_display, js_api))
+
+    bridge = object()
+    windows = ExtraWindows(no_spawn, platform="win32", show=show)
+    windows.open("http://127.0.0.1:5000/customers/3", js_api=bridge)
+    windows.open("http://127.0.0.1:5000/display/claim/x", customer_display=True)
+    assert shown == [
+        ("http://127.0.0.1:5000/customers/3", False, bridge),
+        ("http://127.0.0.1:5000/display/claim/x", True, None),
+    ]
+    assert windows._children == []
+    windows.close_all(wait=1)  # nothing to end: the till's window closes its own
+    assert second_window.in_process("win32") and not second_window.in_process("linux")
