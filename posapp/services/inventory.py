@@ -427,8 +427,11 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
         )
         if party is not None:
             supplier = party.name
+            # A bill keeps the GSTIN typed on it: input tax is claimed on what the supplier's
+            # bill shows, never on what the shop once knew about them. The state (IGST or
+            # CGST+SGST) may come from the supplier's record.
             if not bill.gstin and not bill.state:
-                bill = SupplierBill(party.gstin, party.state_code, bill.bill_date)
+                bill = SupplierBill("", party.state_code, bill.bill_date)
         split = purchase_split(bill.state, shop_state)
         seq = next_number(session, "purchase", 0)
         purchase = Purchase(

@@ -60,12 +60,12 @@ def lan(live_server: LiveServer) -> Iterator[tuple[HttpsServer, Server]]:
 
 
 @pytest.fixture
-def tablet(lan: tuple[HttpsServer, Server], live_server: LiveServer) -> Iterator[Any]:
-    """A second chromium, as a tablet would be after trusting the shop's CA."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
+def tablet(browser: Any, lan: tuple[HttpsServer, Server], live_server: LiveServer) -> Iterator[Any]:
+    """A second chromium, as a tablet would be after trusting the shop's CA.
 
+    Launched from the session's Playwright (the `browser` fixture): a second sync_playwright()
+    in the same thread refuses to start while that one runs.
+    """
     ca = tls.ca_certificate(Path(live_server.app.config["DATA_DIR"]))
     assert ca is not None
     args = [
@@ -73,10 +73,9 @@ def tablet(lan: tuple[HttpsServer, Server], live_server: LiveServer) -> Iterator
         f"--ignore-certificate-errors-spki-list={tls.spki_sha256(ca)}",
         f"--host-resolver-rules=MAP {NAME} {LAN}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield browser
-        browser.close()
+    tablet_browser = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
+    yield tablet_browser
+    tablet_browser.close()
 
 
 def test_https_on_the_lan_serves_the_till_to_a_second_browser(

@@ -38,5 +38,6 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_display_devices_user_id", table_name="display_devices")
+    # Dropping the table drops its index with it; MariaDB refuses to drop the index alone while
+    # the foreign key on user_id needs it.
     op.drop_table("display_devices")

@@ -96,16 +96,24 @@ async function enterInUpi(till, ui) {
     el.payUpi.value = formatFixed(amount, 2);
     el.payUpi.dispatchEvent(new Event("input", { bubbles: true }));
   }
-  openDialog(till, ui, amount, answer.data);
+  // The QR as an image of the server's SVG for exactly this amount and reference (never markup
+  // built from data); the dialog opens once it is drawn, so the first frame can be scanned.
+  const image = new Image();
+  image.alt = "";
+  image.src = `${ui.dialog.dataset.qrUrl}.svg?${new URLSearchParams({
+    amount: formatFixed(amount, 2),
+    tr: answer.data.tr,
+  })}`;
+  await image.decode().catch(() => {});
+  openDialog(till, ui, amount, answer.data, image);
 }
 
-function openDialog(till, ui, amount, data) {
+function openDialog(till, ui, amount, data, image) {
   const { state } = till;
   state.upi.tr = data.tr;
   state.upi.amount = amount;
   state.upi.received = false;
-  // The server's own SVG (no script, no style): the QR for exactly this amount.
-  ui.qr.innerHTML = data.svg;
+  ui.qr.replaceChildren(image);
   ui.qr.dataset.link = data.link;
   ui.amount.textContent = data.amount_text;
   ui.payee.textContent = data.payee;
