@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per area; imported here so Alembic sees them all."""
 
+from posapp.models.books import ACCOUNT_KINDS, Account, AccountDay, JournalEntry, JournalLine
 from posapp.models.cash import MOVEMENT_KINDS, CashMovement, CashSession
 from posapp.models.catalog import (
     MOVEMENT_REASONS,
@@ -36,6 +37,7 @@ from posapp.models.suppliers import (
 from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 
 __all__ = [
+    "ACCOUNT_KINDS",
     "EXPENSE_CATEGORIES",
     "INVOICE_STATUSES",
     "LEDGER_KINDS",
@@ -45,6 +47,8 @@ __all__ = [
     "REFUND_METHODS",
     "ROLES",
     "SUPPLIER_PAYMENT_METHODS",
+    "Account",
+    "AccountDay",
     "ApiToken",
     "AuditLog",
     "CashMovement",
@@ -62,6 +66,8 @@ __all__ = [
     "HeldBill",
     "Invoice",
     "InvoiceLine",
+    "JournalEntry",
+    "JournalLine",
     "LedgerEntry",
     "LoginAttempt",
     "Payment",

@@ -82,6 +82,10 @@ class Product(Model):
     tax_rate_bp: Mapped[int] = mapped_column(default=0)
     hsn: Mapped[str] = mapped_column(String(16), default="")
     stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the stock is worth in the books (paise): moves with every stock movement by the
+    # value the inventory account moves (services/books.py issue_value), so the account
+    # always equals the sum of these. About stock × cost, apart from rounding of the average.
+    stock_value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     low_stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
     supplier: Mapped[str] = mapped_column(String(120), default="")
     location: Mapped[str] = mapped_column(String(60), default="")
