@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -352,3 +352,37 @@ def move_stock_value(session: Session, product_id: int, delta: int) -> None:
             .values(stock_value=Product.stock_value + delta),
             execution_options={"synchronize_session": False},
         )
+
+
+def balance(
+    session: Session,
+    account: str | int,
+    *,
+    customer_id: int | None = None,
+    supplier_id: int | None = None,
+    at: date | None = None,
+) -> int:
+    """Debit minus credit of one account (one party's share when given) up to a day.
+
+    Without a party this reads the per-day totals; with one, the journal lines.
+    """
+    account_id = _resolve(system_ids(session), account)
+    if customer_id is None and supplier_id is None:
+        query = select(func.coalesce(func.sum(AccountDay.debit - AccountDay.credit), 0)).where(
+            AccountDay.account_id == account_id
+        )
+        if at is not None:
+            query = query.where(AccountDay.day <= at)
+        return int(session.scalar(query) or 0)
+    lines = (
+        select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalLine.account_id == account_id)
+    )
+    if customer_id is not None:
+        lines = lines.where(JournalLine.customer_id == customer_id)
+    if supplier_id is not None:
+        lines = lines.where(JournalLine.supplier_id == supplier_id)
+    if at is not None:
+        lines = lines.where(JournalEntry.day <= at)
+    return int(session.scalar(lines) or 0)

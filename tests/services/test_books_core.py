@@ -111,3 +111,19 @@ def test_issue_value_rounds_half_up_both_ways() -> None:
     assert books.issue_value(1500, 333) == 500  # 499.5 → 500
     assert books.issue_value(-1500, 333) == -500
     assert books.issue_value(250, 1) == 0 and books.issue_value(500, 1) == 1
+
+
+def test_balances_by_account_party_and_day(app: Flask, admin: User) -> None:
+    asha = make_customer(db.session, admin, name="Asha")
+    with write_transaction(db.session):
+        for day, amount in ((date(2026, 11, 1), 700), (date(2026, 11, 9), 300)):
+            books.post(
+                db.session, day=day, source_kind="manual", source_id=None,
+                lines=[dr("receivable", amount, customer_id=asha.id), cr("sales", amount)],
+            )  # fmt: skip
+    assert books.balance(db.session, "receivable") == 1000
+    assert books.balance(db.session, "receivable", at=date(2026, 11, 8)) == 700
+    assert books.balance(db.session, "receivable", customer_id=asha.id) == 1000
+    assert books.balance(db.session, "receivable", customer_id=asha.id + 1) == 0
+    assert books.balance(db.session, "sales", at=date(2026, 10, 31)) == 0
+    assert books.balance(db.session, "sales") == -1000
