@@ -18,7 +18,7 @@ from posapp.models import (
     Product,
     StockMovement,
 )
-from posapp.services import audit, numbering, schema, summaries, suppliers
+from posapp.services import audit, books_checks, numbering, schema, summaries, suppliers
 
 
 @dataclass
@@ -112,6 +112,9 @@ def run_checks(session: Session) -> CheckReport:
     _check_tax_heads(session, report)
     _check_order_in_time(session, report)
     checked, problems = suppliers.check_problems(session)
+    report.checked.extend(checked)
+    report.problems.extend(problems)
+    checked, problems = books_checks.check_problems(session)
     report.checked.extend(checked)
     report.problems.extend(problems)
 
