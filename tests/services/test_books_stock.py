@@ -26,6 +26,7 @@ from posapp.services import (
     books_checks,
     cash_sessions,
     catalog,
+    catalog_csv,
     debit_notes,
     expenses,
     inventory,
@@ -331,6 +332,35 @@ def test_a_purchase_by_hand_without_a_bill_is_stock_of_unknown_source(admin: Use
     )
     entry = db.session.scalars(select(JournalEntry).order_by(JournalEntry.id.desc())).first()
     assert entry_lines(entry.id) == [("inventory", 5000, 0, None), ("opening", 0, 5000, None)]
+    books_agree()
+
+
+def test_a_csv_import_posts_one_entry_for_opening_stock_stock_set_and_costs(admin: User) -> None:
+    ghee = make_product(db.session, name="Ghee", code="111", opening_stock="10", cost="25.50")
+    jam = make_product(db.session, name="Jam", code="222", opening_stock="4", cost="10.00")
+    before = entry_count()
+    raw = (
+        b"code,name,price,cost,stock\n"
+        b"111,,,30.00,12\n"  # 10 at 30.00 = +45.00 revaluation, then +2 at 30.00 = +60.00 count
+        b"222,,,,1\n"  # 3 fewer at 10.00 = -30.00 count
+        b"333,Tea,5,2.25,8\n"  # new: 8 at 2.25 = 18.00 opening
+    )
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    assert entry_count() == before + 1
+    entry = db.session.scalars(select(JournalEntry).order_by(JournalEntry.id.desc())).first()
+    assert (entry.source_kind, entry.reference) == ("stock", "CSV import")
+    assert entry_lines(entry.id) == [
+        ("inventory", 4500 + 6000 - 3000 + 1800, 0, None),
+        ("opening", 0, 1800, None),
+        ("stock_count", 0, 3000, None),
+        ("stock_revaluation", 0, 4500, None),
+    ]
+    tea = db.session.scalar(select(Product).where(Product.code == "333"))
+    assert (stock_value(ghee), stock_value(jam), stock_value(tea)) == (36000, 1000, 1800)
+    books_agree()
+    with pytest.raises(ValidationError):  # a bad row: nothing imported, nothing posted
+        catalog_csv.apply_import(db.session, b"code,name,price,stock\n444,Salt,1,-3\n", admin.id)
+    assert entry_count() == before + 1
     books_agree()
 
 
