@@ -614,10 +614,11 @@ def _categories(session: Session, wanted: set[str]) -> dict[str, int]:
 
 
 _PRODUCTS = table(Product)
-_SET_VALUE = (
+# Relative, like every other path: what is added is exactly what the entry posts.
+_ADD_VALUE = (
     update(_PRODUCTS)
     .where(_PRODUCTS.c.id == bindparam("pid"))
-    .values(stock_value=bindparam("value"))
+    .values(stock_value=_PRODUCTS.c.stock_value + bindparam("delta"))
 )
 
 
@@ -719,9 +720,9 @@ class _Writer:
                 self.count_value += counted
                 moved += counted
             if moved:
-                values.append({"pid": pid, "value": value + moved})
+                values.append({"pid": pid, "delta": moved})
         if values:
-            self.session.connection().execute(_SET_VALUE, values)
+            self.session.connection().execute(_ADD_VALUE, values)
 
     def post_books(self) -> int | None:
         """One entry for the whole import: Dr/Cr inventory against opening balances (new
