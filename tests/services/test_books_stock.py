@@ -262,6 +262,57 @@ def test_supplier_opening_balance_payment_by_upi_and_a_debit_note(shop_in_27: Us
     books_agree()
 
 
+def test_the_paise_a_last_debit_note_is_capped_by_are_round_off(shop_in_27: User) -> None:
+    admin = shop_in_27
+    chalk = make_product(db.session, name="Chalk", opening_stock="0", tax_rate="5")
+    metro = suppliers.create_supplier(db.session, {"name": "Metro"}, admin)
+    # 3 × 0.30 = 0.90; 2.5 % = 0.0225 -> 0.02 each: 0.94 owed.
+    bill = receive(
+        admin,
+        [{"code": chalk.code, "quantity": "3", "unit_cost": "0.30"}],
+        supplier_id=metro.id, supplier_gstin=GSTIN_27, paid_now="0",
+    )  # fmt: skip
+    line_id = db.session.scalar(select(PurchaseLine.id).where(PurchaseLine.purchase_id == bill.id))
+    # 2 back: 0.60 and 0.015 -> 0.02 each = 0.64; the last one: 0.30 + 0.01 + 0.01 = 0.32, but
+    # only 0.30 is still owed on the bill.
+    first = debit_notes.record_debit_note(
+        db.session, bill.id, {"lines": {str(line_id): "2"}}, admin
+    )
+    last = debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "1"}}, admin)
+    assert (first.amount, last.amount) == (64, 30)
+    assert lines_of("debit_note", last.id) == [
+        ("input_cgst", 0, 1, None),
+        ("input_sgst", 0, 1, None),
+        ("inventory", 0, 30, None),
+        ("payable", 30, 0, metro.id),
+        ("round_off", 2, 0, None),
+    ]
+    assert stock_value(chalk) == 0 and suppliers.balance(db.session, metro.id) == 0
+    books_agree()
+
+
+def test_a_debit_note_on_a_bill_without_gstin_takes_the_tax_back_from_the_cost(
+    shop_in_27: User,
+) -> None:
+    admin = shop_in_27
+    salt = make_product(db.session, name="Salt", opening_stock="0", tax_rate="12")
+    local = suppliers.create_supplier(db.session, {"name": "Local"}, admin)
+    bill = receive(
+        admin,
+        [{"code": salt.code, "quantity": "10", "unit_cost": "10.00"}],
+        supplier_id=local.id, paid_now="0",
+    )  # fmt: skip
+    line_id = db.session.scalar(select(PurchaseLine.id).where(PurchaseLine.purchase_id == bill.id))
+    note = debit_notes.record_debit_note(db.session, bill.id, {"lines": {str(line_id): "5"}}, admin)
+    # 5 × 10.00 = 50.00; 6 % = 3.00 + 3.00
+    assert lines_of("debit_note", note.id) == [
+        ("expense_other", 0, 600, None),
+        ("inventory", 0, 5000, None),
+        ("payable", 5600, 0, local.id),
+    ]
+    books_agree()
+
+
 # --- stock -------------------------------------------------------------------------------------
 
 
