@@ -38,7 +38,7 @@ from posapp.models import (
 )
 from posapp.models.base import local_midnight_utc, table, utcnow, write_transaction
 from posapp.money import parse_money
-from posapp.services import audit, shop_settings
+from posapp.services import audit, books_stock, shop_settings
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.report_framework import Report
 from posapp.services.settings import ShopSettings, load_settings
@@ -171,6 +171,7 @@ def add_movement(
         )
         session.add(movement)
         session.flush()
+        books_stock.post_cash_movement(session, movement)
         audit.record(
             session,
             f"cash_session.{kind}",
@@ -291,6 +292,7 @@ def close_session(
         cash.expected = expected
         cash.over_short = counted - expected
         cash.note = note
+        books_stock.post_over_short(session, cash)
         audit.record(
             session,
             "cash_session.close",

@@ -26,7 +26,7 @@ from posapp.money import (
     parse_quantity,
     percent_str,
 )
-from posapp.services import audit, counters, gs1, limits, scale_labels
+from posapp.services import audit, books_stock, counters, gs1, limits, scale_labels
 from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
 
@@ -327,15 +327,16 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
         session.add(product)
         session.flush()
         if opening:
-            session.add(
-                StockMovement(
-                    product_id=product.id,
-                    delta_milli=opening,
-                    reason="opening",
-                    unit_cost=product.cost,
-                    user_id=user_id,
-                )
+            movement = StockMovement(
+                product_id=product.id,
+                delta_milli=opening,
+                reason="opening",
+                unit_cost=product.cost,
+                user_id=user_id,
+                created_at=utcnow(),
             )
+            session.add(movement)
+            books_stock.apply_stock_movement(session, movement)
         audit.record(
             session,
             "product.create",
@@ -399,6 +400,10 @@ def update_product(
             product.low_stock_milli = fields["low_milli"]
         if "category" in fields:
             product.category_id = _category_id(session, fields["category"])
+        if product.cost != before["cost"]:
+            books_stock.apply_revaluation(
+                session, product, old_cost=int(before["cost"]), user_id=user_id
+            )
         after = snapshot(product)
         if after != before:
             audit.record(

@@ -34,9 +34,10 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.models import Category, Product, StockMovement
-from posapp.models.base import utcnow, write_transaction
+from posapp.models.base import table, utcnow, write_transaction
 from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
-from posapp.services import audit, counters, scale_labels
+from posapp.services import audit, books, counters, scale_labels
+from posapp.services.books import cr, dr, issue_value
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, aliases_text, parse_product_fields
 from posapp.services.csv_io import neutralise, unneutralise
 from posapp.services.settings import load_settings
@@ -612,9 +613,23 @@ def _categories(session: Session, wanted: set[str]) -> dict[str, int]:
     return categories
 
 
+_PRODUCTS = table(Product)
+# Relative, like every other path: what is added is exactly what the entry posts.
+_ADD_VALUE = (
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("pid"))
+    .values(stock_value=_PRODUCTS.c.stock_value + bindparam("delta"))
+)
+
+
 @dataclass
 class _Writer:
-    """Writes a checked file's rows a batch at a time, inside the caller's transaction."""
+    """Writes a checked file's rows a batch at a time, inside the caller's transaction.
+
+    It also adds up what the import does to the inventory account (opening stock of new
+    products, stock set on existing ones, cost changes revaluing their stock) for the one
+    journal entry the whole import posts (`post_books`).
+    """
 
     session: Session
     user_id: int | None
@@ -625,6 +640,9 @@ class _Writer:
     created: int = 0
     updated: int = 0
     movements: int = 0
+    opening_value: int = 0
+    count_value: int = 0
+    revaluation: int = 0
 
     def write(self, batch: list[tuple[int, dict[str, str]]]) -> None:
         known = _known(self.session, batch)
@@ -637,6 +655,7 @@ class _Writer:
                 rows.append(self._new_row(fields))
             else:
                 changes.append((product_id, fields))
+        self._value_changes(changes)
         movements: list[dict[str, Any]] = []
         if rows:
             ids = self.session.scalars(
@@ -656,7 +675,7 @@ class _Writer:
                         fields["stock_delta"],
                         "adjust_count",
                         "Stock from imported file",
-                        None,
+                        fields["book_cost"],
                     )
                 )
         if movements:
@@ -665,8 +684,72 @@ class _Writer:
         self.updated += len(changes)
         self.movements += len(movements)
 
+    def _value_changes(self, changes: list[tuple[int, dict[str, Any]]]) -> None:
+        """Value what each changed product's row does to its stock's book value.
+
+        A new cost first revalues the stock on hand, then stock set by the file is a count
+        difference at that cost: the product ends at its stock × its cost, like a count.
+        """
+        wanted = [pid for pid, f in changes if "cost" in f or "stock_delta" in f]
+        if not wanted:
+            return
+        held = {
+            int(pid): (int(stock), int(cost), int(value))
+            for pid, stock, cost, value in self.session.execute(
+                select(Product.id, Product.stock_milli, Product.cost, Product.stock_value).where(
+                    Product.id.in_(wanted)
+                )
+            )
+        }
+        values: list[dict[str, int]] = []
+        for pid, f in changes:
+            if pid not in held:
+                continue
+            stock, cost, value = held[pid]
+            new_cost = f.get("cost", cost)
+            f["book_cost"] = new_cost
+            moved = 0
+            if new_cost != cost:
+                gain = issue_value(stock, new_cost) - value
+                self.revaluation += gain
+                moved += gain
+            delta = f.get("stock_delta", 0)
+            if delta:
+                size = issue_value(abs(delta), new_cost)
+                counted = size if delta > 0 else -size
+                self.count_value += counted
+                moved += counted
+            if moved:
+                values.append({"pid": pid, "delta": moved})
+        if values:
+            self.session.connection().execute(_ADD_VALUE, values)
+
+    def post_books(self) -> int | None:
+        """One entry for the whole import: Dr/Cr inventory against opening balances (new
+        products' stock), count differences (stock set) and stock revaluation (costs)."""
+        moved = self.opening_value + self.count_value + self.revaluation
+        return books.post(
+            self.session,
+            day=books.business_day(self.now),
+            source_kind="stock",
+            source_id=None,
+            lines=[
+                dr("inventory", moved),
+                cr("opening", self.opening_value),
+                cr("stock_count", self.count_value),
+                cr("stock_revaluation", self.revaluation),
+            ],
+            reference="CSV import",
+            narration="Products imported from a file: opening stock, stock set, costs changed",
+            user_id=self.user_id,
+        )
+
     def _new_row(self, f: dict[str, Any]) -> dict[str, Any]:
+        opening = f.get("opening_milli", 0)
+        value = issue_value(opening, f.get("cost", 0))
+        self.opening_value += value
         return {
+            "stock_value": value,
             "code": f.get("code") or next(self.fresh),
             "name": f["name"],
             "category_id": self.categories.get(f.get("category", "").lower()),
@@ -743,6 +826,7 @@ def apply_import(session: Session, source: bytes | Path, user_id: int | None) ->
         with _opened(source, reread) as text:
             for batch in _batches(_read(text, reread), reread):
                 writer.write(batch)
+        writer.post_books()
         audit.record(
             session,
             "product.import",

@@ -21,7 +21,7 @@ from posapp.errors import NotFound, ValidationError
 from posapp.models import DebitNote, DebitNoteLine, Product, Purchase, PurchaseLine, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import parse_signed_quantity, qty_str
-from posapp.services import audit, limits
+from posapp.services import audit, books_stock, limits
 from posapp.services.counters import next_number
 from posapp.services.inventory import book_movement, line_taxable
 from posapp.services.settings import load_settings
@@ -187,6 +187,7 @@ def record_debit_note(
             )
         purchase.returned += note_row.amount
         session.flush()
+        books_stock.apply_debit_note(session, note_row)
         audit.record(
             session,
             "supplier.debit_note",

@@ -18,7 +18,7 @@ from posapp.errors import ValidationError
 from posapp.models import EXPENSE_CATEGORIES, Expense, User
 from posapp.models.base import write_transaction
 from posapp.money import parse_money
-from posapp.services import audit
+from posapp.services import audit, books_stock
 from posapp.services.ledger import local_today
 from posapp.services.report_framework import Report, collect
 
@@ -52,6 +52,7 @@ def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) 
         expense = Expense(day=day, category=category, amount=amount, note=note, user_id=user_id)
         session.add(expense)
         session.flush()
+        books_stock.post_expense(session, expense)
         audit.record(
             session,
             "expense.create",

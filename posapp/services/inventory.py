@@ -23,7 +23,7 @@ from posapp.money import (
     qty_str,
     round_half_up_div,
 )
-from posapp.services import audit, labels, limits, shop_settings, suppliers
+from posapp.services import audit, books_stock, labels, limits, shop_settings, suppliers
 from posapp.services.counters import next_number
 from posapp.services.limits import STOCK_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
@@ -189,7 +189,7 @@ def adjust_stock(
         product = session.get(Product, product_id, populate_existing=True)
         assert product is not None
         before = {"stock_milli": product.stock_milli, "cost": product.cost}
-        book_movement(
+        movement = book_movement(
             session,
             product,
             delta,
@@ -199,6 +199,7 @@ def adjust_stock(
             unit_cost=unit_cost,
             allow_negative=settings.allow_negative_stock,
         )
+        books_stock.apply_stock_movement(session, movement)
         audit.record(
             session,
             f"stock.{reason}",
@@ -485,6 +486,8 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
                 unit_cost=line.unit_cost,
             )
         suppliers.settle_purchase_terms(session, purchase, party, terms, purchase.total + tax)
+        session.flush()
+        books_stock.apply_purchase(session, purchase)
         audit.record(
             session,
             "stock.purchase",
@@ -584,7 +587,7 @@ def book_stock_count(
             assert product is not None
             delta = counted - product.stock_milli
             if delta:
-                book_movement(
+                movement = book_movement(
                     session,
                     product,
                     delta,
@@ -594,6 +597,7 @@ def book_stock_count(
                     note=note or "Stock count",
                     allow_negative=True,
                 )
+                books_stock.apply_stock_movement(session, movement)
             results.append(CountResult(product, counted, delta))
         audit.record(
             session,

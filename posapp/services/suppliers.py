@@ -35,7 +35,7 @@ from posapp.models import (
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.models.suppliers import MAX_CREDIT_DAYS
 from posapp.money import money_str, parse_money
-from posapp.services import audit, limits
+from posapp.services import audit, books_stock, limits
 from posapp.services.customers import normalise_phone
 from posapp.services.ledger import plan_allocation
 from posapp.services.settings import load_settings
@@ -190,6 +190,7 @@ def create_supplier(session: Session, data: Mapping[str, Any], user: User) -> Su
             supplier.opening_date = local_today()
         session.add(supplier)
         session.flush()
+        books_stock.post_supplier_opening(session, supplier, user_id=user.id)
         audit.record(
             session,
             "supplier.create",
@@ -217,6 +218,7 @@ def update_supplier(
     with write_transaction(session):
         supplier = _lock(session, supplier_id)
         before = snapshot(supplier)
+        before_opening = supplier.opening_balance
         if "name" in fields:
             _check_name_free(session, fields["name"], supplier.id)
         if "opening_balance" in fields:
@@ -241,6 +243,10 @@ def update_supplier(
         if supplier.opening_balance and supplier.opening_date is None:
             supplier.opening_date = local_today()
         session.flush()
+        if supplier.opening_balance != before_opening:
+            books_stock.post_supplier_opening(
+                session, supplier, previous=before_opening, user_id=user.id
+            )
         after = snapshot(supplier)
         if after != before:
             audit.record(
@@ -869,6 +875,7 @@ def record_payment(
         )
         session.add(payment)
         session.flush()
+        books_stock.post_supplier_payment(session, payment)
         result = PaymentResult(payment, supplier)
         left = amount
         open_left = {(i.purchase.id if i.purchase else None): i.open for i in items}
