@@ -397,7 +397,7 @@ def day_book(session: Session, start: date, end: date, *, limit: int | None = No
             code, name = names.get(line.account_id, ("?", "?"))
             party = customers.get(line.customer_id or 0) or suppliers.get(line.supplier_id or 0)
             text = f"{code} {name}" + (f" — {party}" if party else "")
-            rows.append(Row([None, "", text, line.debit, line.credit], 1))
+            rows.append(Row([None, "", text, line.debit or None, line.credit or None], 1))
             total_debit += line.debit
             total_credit += line.credit
     return Statement(
@@ -480,7 +480,7 @@ def _ledger(
         rows.append(
             Row(
                 [entry.day, f"#{entry.id} {entry.reference}".strip(), what,
-                 line.debit, line.credit, running],
+                 line.debit or None, line.credit or None, running],
                 entry_id=entry.id,
             )
         )  # fmt: skip
