@@ -12,7 +12,8 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import Account, AuditLog, JournalEntry, User
 from posapp.models.base import write_transaction
-from posapp.services import books, books_admin, books_reports, suppliers
+from posapp.money import format_money
+from posapp.services import audit_text, books, books_admin, books_reports, suppliers
 from posapp.services.books import cr, dr
 from tests.factories import make_customer
 
@@ -209,3 +210,26 @@ def test_accounts_with_entries_are_archived_not_deleted(shop: dict[str, int], ad
     assert db.session.get(Account, spare.id) is None
     with pytest.raises(ValidationError, match="taken"):
         books_admin.add_bank_account(db.session, {"code": "1100", "name": "Dup"}, admin.id)
+
+
+def test_audit_entries_of_the_books_read_as_sentences(shop: dict[str, int], admin: User) -> None:
+    books_admin.manual_entry(
+        db.session,
+        {"day": "2026-11-21", "narration": "Owner took cash",
+         "lines": [{"account": "3200", "debit": "100"}, {"account": "1100", "credit": "100"}]},
+        admin.id,
+    )  # fmt: skip
+    bank = books_admin.add_bank_account(db.session, {"code": "1210", "name": "HDFC"}, admin.id)
+    books_admin.rename_account(db.session, bank.id, "HDFC current", admin.id)
+    context = audit_text.Context(money=lambda minor: format_money(minor, "INR", "en_IN"))
+    texts = [
+        audit_text.describe(row.action, row.before, row.after, context)
+        for row in db.session.scalars(
+            select(AuditLog).where(AuditLog.action.like("books.%")).order_by(AuditLog.id)
+        )
+    ]
+    assert texts == [
+        "Journal entry of ₹100.00 on 2026-11-21: Owner took cash",
+        "Account 1210 HDFC added (bank)",
+        "Account 1210 HDFC current changed: name HDFC → HDFC current",
+    ]
