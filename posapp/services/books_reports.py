@@ -80,6 +80,11 @@ class Node:
         """Debit − credit of the account and every sub-account under it."""
         return self.own + sum(child.total for child in self.children)
 
+    @property
+    def active(self) -> bool:
+        """Whether the account or any sub-account under it has a balance to show."""
+        return self.own != 0 or any(child.active for child in self.children)
+
     def walk(self, depth: int = 0) -> Iterator[tuple[Node, int]]:
         """This node then its sub-accounts, depth first, in code order."""
         yield self, depth
@@ -147,7 +152,7 @@ def trial_balance(session: Session, at: date) -> Statement:
     for root in chart_tree(session, _day_totals(session, at=at)):
         for node, depth in root.walk():
             total = node.total
-            if total == 0:
+            if not node.active:
                 continue
             debit, credit = max(total, 0), max(-total, 0)
             account = node.account
@@ -208,7 +213,7 @@ def profit_and_loss(session: Session, start: date, end: date) -> Statement:
 
     def add(node: Node, sign: int) -> None:
         for sub, depth in node.walk():
-            if sub.total or depth == 0:
+            if sub.active or depth == 0:
                 rows.append(Row([sub.account.code, sub.account.name, sign * sub.total], depth))
 
     if "sales" in by_key:
@@ -222,13 +227,13 @@ def profit_and_loss(session: Session, start: date, end: date) -> Statement:
     main = {"sales", "sales_returns", "cogs"}
     other_income = 0
     for node in roots:
-        if node.account.kind == "income" and _root_key(node) not in main and node.total:
+        if node.account.kind == "income" and _root_key(node) not in main and node.active:
             add(node, -1)
             other_income -= node.total
     rows.append(Row(["", "Other income", other_income], strong=True))
     expenses = 0
     for node in roots:
-        if node.account.kind == "expense" and _root_key(node) not in main and node.total:
+        if node.account.kind == "expense" and _root_key(node) not in main and node.active:
             add(node, 1)
             expenses += node.total
     rows.append(Row(["", "Expenses", expenses], strong=True))
@@ -275,7 +280,7 @@ def balance_sheet(session: Session, at: date) -> Statement:
         total = 0
         for node in nodes:
             for sub, depth in node.walk():
-                if sub.total:
+                if sub.active:
                     rows.append(
                         Row([sub.account.code, sub.account.name, sign * sub.total], depth + 1)
                     )

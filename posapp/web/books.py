@@ -30,6 +30,11 @@ from posapp.web.forms import flash_and_redirect, or_reshow
 bp = Blueprint("books", __name__, url_prefix="/books")
 # A day book page shows this many entries (the CSV and PDF have them all).
 SHOWN_ENTRIES = 300
+# The longest periods a statement that lists journal lines is built for (it is held whole
+# for its CSV and PDF), and the longest PDF: beyond them, a shorter period or the CSV.
+DAY_BOOK_DAYS = 31
+LEDGER_DAYS = 366
+PDF_ROWS = 5000
 ENTRY_ROWS = 6  # blank lines of the manual entry form
 
 # name → (title, what it takes: "at", "range", "account", "customer", "supplier")
@@ -84,6 +89,12 @@ def _statement(name: str, args: Any, *, full: bool) -> books_reports.Statement:
             return books_reports.trial_balance(db.session, at)
         return books_reports.balance_sheet(db.session, at)
     start, end = report_framework.parse_range(args.get("from"), args.get("to"))
+    longest = DAY_BOOK_DAYS if name == "day-book" else LEDGER_DAYS
+    if (end - start).days >= longest and name not in RANGED:
+        raise ValidationError(
+            f"The {STATEMENTS[name][0].lower()} covers at most {longest} days at a time.",
+            field="from",
+        )
     try:
         if name == "day-book":
             return books_reports.day_book(
@@ -149,6 +160,11 @@ def show(name: str) -> Response | str | tuple[str, int]:
     wanted = request.args.get("format")
     if wanted in ("csv", "pdf"):
         whole = _statement(name, request.args, full=True)  # bad input: the error page
+        if wanted == "pdf" and len(whole.rows) > PDF_ROWS:
+            raise ValidationError(
+                f"That is {len(whole.rows)} rows, too long for a PDF (at most {PDF_ROWS}): "
+                "choose a shorter period or download the CSV."
+            )
         exports.record_export(db.session, current_user.id, f"books {name}", "download")
         stamp = time.strftime("%Y%m%d")
         if wanted == "pdf":

@@ -102,6 +102,18 @@ def test_sub_accounts_roll_up_and_show_indented(shop: dict[str, int], admin: Use
     assert tb.figures["total_debit"] == tb.figures["total_credit"] == 943000
     pnl = books_reports.profit_and_loss(db.session, D2, D3).figures
     assert pnl["sales"] == 180000 and pnl["net_profit"] == 70000
+    # A parent with no balance of its own still shows when a sub-account under it has one.
+    discounts = db.session.scalar(select(Account).where(Account.system_key == "discounts"))
+    festival = books_admin.add_sub_account(
+        db.session, {"code": "5210", "name": "Festival offers", "parent_id": discounts.id}, admin.id
+    )
+    post(D3, dr(festival.id, 500), cr("cash", 500))
+    depths = {row.cells[1]: row.depth for row in books_reports.trial_balance(db.session, D3).rows}
+    assert depths["Discounts allowed"] == 0 and depths["Festival offers"] == 1
+    lines = books_reports.profit_and_loss(db.session, D2, D3).rows
+    assert [row.cells[1] for row in lines if row.cells[0] in ("5200", "5210")] == [
+        "Discounts allowed", "Festival offers",
+    ]  # fmt: skip
 
 
 def test_day_book_account_book_and_party_ledgers(shop: dict[str, int]) -> None:

@@ -189,3 +189,21 @@ def test_chart_page_adds_renames_archives_and_deletes(admin_client: FlaskClient)
 
 def test_nav_links_the_books_for_admins(admin_client: FlaskClient) -> None:
     assert 'href="/books/"' in admin_client.get("/reports/").text
+
+
+def test_long_periods_and_long_pdfs_are_refused(
+    admin_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post_capital(date(2026, 11, 3))
+    long = admin_client.get("/books/day-book?from=2026-10-01&to=2026-11-30")
+    assert long.status_code == 422 and "at most 31 days" in long.text
+    assert admin_client.get("/books/day-book?from=2026-11-01&to=2026-11-30").status_code == 200
+    year = "from=2025-01-01&to=2026-11-30"
+    assert admin_client.get(f"/books/account-book?{year}&format=csv").status_code == 422
+    assert admin_client.get(f"/books/sales-register?{year}").status_code == 200
+    from posapp.web import books as books_web
+
+    monkeypatch.setattr(books_web, "PDF_ROWS", 2)
+    pdf = admin_client.get("/books/trial-balance?at=2026-11-03&format=pdf")
+    assert pdf.status_code == 422
+    assert admin_client.get("/books/trial-balance?at=2026-11-03&format=csv").status_code == 200
