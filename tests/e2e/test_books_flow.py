@@ -31,7 +31,7 @@ def test_sub_account_manual_entry_and_trial_balance(page: Any, live_server: Any)
     page.set_viewport_size({"width": 1366, "height": 768})
     log_in(page, "owner")
     page.goto("/books/")
-    expect(page.get_by_role("link", name="Books", exact=True)).to_have_attribute(
+    expect(page.locator('nav a.dropdown-item[href="/books/"]')).to_have_attribute(
         "aria-current", "page"
     )
 
