@@ -30,6 +30,7 @@ from posapp.web.forms import flash_and_redirect, or_reshow
 bp = Blueprint("books", __name__, url_prefix="/books")
 # A day book page shows this many entries (the CSV and PDF have them all).
 SHOWN_ENTRIES = 300
+SHOWN_ROWS = 1000  # rows of any other statement on a page (the last, its closing, always)
 # The longest periods a statement that lists journal lines is built for (it is held whole
 # for its CSV and PDF), and the longest PDF: beyond them, a shorter period or the CSV.
 DAY_BOOK_DAYS = 31
@@ -198,6 +199,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
         default_from=start,
         default_to=end,
         shown=SHOWN_ENTRIES,
+        shown_rows=SHOWN_ROWS,
         file_query=_file_query(),
         args=args,
         cash=books.system_ids(db.session).get("cash"),

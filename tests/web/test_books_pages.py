@@ -207,3 +207,20 @@ def test_long_periods_and_long_pdfs_are_refused(
     pdf = admin_client.get("/books/trial-balance?at=2026-11-03&format=pdf")
     assert pdf.status_code == 422
     assert admin_client.get("/books/trial-balance?at=2026-11-03&format=csv").status_code == 200
+
+
+def test_a_long_account_book_page_shows_its_first_rows_and_closing(
+    admin_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for day in (1, 2, 3, 4):
+        post_capital(date(2026, 11, day), 100 * day)
+    from posapp.web import books as books_web
+
+    monkeypatch.setattr(books_web, "SHOWN_ROWS", 3)
+    cash = account_id("1100")
+    url = f"/books/account-book?account={cash}&from=2026-11-01&to=2026-11-30"
+    page = admin_client.get(url).text
+    assert "6 rows; the first 2 and the last are shown" in page
+    assert "Closing balance" in page and "<td>#1</td>" in page and "<td>#2</td>" not in page
+    csv = admin_client.get(url + "&format=csv").text.splitlines()
+    assert len(csv) == 7 and csv[-1].endswith(",Closing balance,10.00,0.00,10.00")
