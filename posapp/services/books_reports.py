@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from posapp.models import CreditNote, Customer, DebitNote, Invoice, Purchase, Supplier
 from posapp.models.books import DEBIT_KINDS, Account, AccountDay, JournalEntry, JournalLine
+from posapp.services.csv_io import neutralise
 from posapp.services.report_framework import Column, csv_cell
 
 GST_HEADS = ("cgst", "sgst", "igst", "cess")
@@ -59,7 +60,8 @@ def statement_csv(statement: Statement) -> Iterator[list[str]]:
         for i, ((_, kind), value) in enumerate(zip(statement.columns, row.cells, strict=True)):
             text = csv_cell(kind, value)
             if i == 1 and row.depth and kind == "text" and text:
-                text = "  " * row.depth + text
+                # Defused before the indent: a spreadsheet may trim the spaces off.
+                text = "  " * row.depth + neutralise(text)
             cells.append(text)
         yield cells
 

@@ -148,11 +148,18 @@ def test_registers_and_gst_ledger(shop: dict[str, int]) -> None:
     assert november.cells[-1] == -9000 and gst.figures["net"] == -9000
 
 
-def test_csv_rows_indent_sub_accounts(shop: dict[str, int]) -> None:
+def test_csv_rows_indent_sub_accounts(shop: dict[str, int], admin: User) -> None:
     rows = list(books_reports.statement_csv(books_reports.trial_balance(db.session, D3)))
     assert rows[0] == ["Code", "Account", "Debit", "Credit"]
     assert ["1100", "Cash in drawer", "5980.00", ""] in rows
     assert rows[-1] == ["", "Total", "9130.00", "9130.00"]
+    cash = books.system_ids(db.session)["cash"]
+    sneaky = books_admin.add_sub_account(
+        db.session, {"code": "1110", "name": "=HYPERLINK(1)", "parent_id": cash}, admin.id
+    )
+    post(D3, dr(sneaky.id, 100), cr("capital", 100))
+    rows = list(books_reports.statement_csv(books_reports.trial_balance(db.session, D3)))
+    assert ["1110", "  '=HYPERLINK(1)", "1.00", ""] in rows
 
 
 def test_manual_entry_refuses_an_unbalanced_entry_and_writes_nothing(
