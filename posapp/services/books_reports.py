@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from posapp.models import CreditNote, Customer, DebitNote, Invoice, Purchase, Supplier
 from posapp.models.books import DEBIT_KINDS, Account, AccountDay, JournalEntry, JournalLine
@@ -599,6 +599,9 @@ def _register(
     )
     # Sales-side accounts are credit-normal, the purchase side's (inventory, input tax) debit.
     sign = -1 if tax_side == "output" else 1
+    # An admin's reversal of one of these entries (the day book's "Reverse") counts too, as
+    # the mirror of the row it undoes, so the register agrees with the books.
+    original = aliased(JournalEntry)
     query = (
         select(
             JournalEntry.id,
@@ -606,12 +609,18 @@ def _register(
             JournalEntry.reference,
             JournalEntry.source_kind,
             JournalEntry.source_id,
+            original.source_kind,
+            original.source_id,
             JournalLine.account_id,
             func.sum(JournalLine.debit - JournalLine.credit),
         )
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .outerjoin(original, original.id == JournalEntry.reverses_id)
         .where(
-            JournalEntry.source_kind.in_(kinds),
+            or_(
+                JournalEntry.source_kind.in_(kinds),
+                and_(JournalEntry.source_kind == "reversal", original.source_kind.in_(kinds)),
+            ),
             JournalEntry.day >= start,
             JournalEntry.day <= end,
             JournalLine.account_id.in_(list(keyed)),
@@ -622,17 +631,23 @@ def _register(
             JournalEntry.reference,
             JournalEntry.source_kind,
             JournalEntry.source_id,
+            original.source_kind,
+            original.source_id,
             JournalLine.account_id,
         )
         .order_by(JournalEntry.day, JournalEntry.id)
     )
     entries: dict[int, dict[str, Any]] = {}
-    for entry_id, day, reference, source_kind, source_id, account_id, amount in session.execute(
-        query
-    ):
+    for (
+        entry_id, day, reference, source_kind, source_id, original_kind, original_source,
+        account_id, amount,
+    ) in session.execute(query):  # fmt: skip
+        reversal = source_kind == "reversal"
         row = entries.setdefault(
             entry_id,
-            {"day": day, "reference": reference, "kind": source_kind, "source": source_id,
+            {"day": day, "reference": reference, "kind": source_kind,
+             "party_kind": original_kind if reversal else source_kind,
+             "source": original_source if reversal else source_id,
              "taxable": 0, "round_off": 0, **dict.fromkeys(GST_HEADS, 0)},
         )  # fmt: skip
         key = keyed[account_id]
@@ -651,7 +666,7 @@ def _register(
         rows.append(
             Row(
                 [row["day"], row["reference"] or f"#{entry_id}", row["kind"].replace("_", " "),
-                 parties.get((row["kind"], row["source"]), ""), row["taxable"],
+                 parties.get((row["party_kind"], row["source"]), ""), row["taxable"],
                  *(row[h] for h in GST_HEADS), total],
                 entry_id=entry_id,
             )
@@ -694,7 +709,7 @@ def _register_parties(
     wanted: dict[str, set[int]] = {}
     for row in rows:
         if row["source"] is not None:
-            wanted.setdefault(row["kind"], set()).add(int(row["source"]))
+            wanted.setdefault(row["party_kind"], set()).add(int(row["source"]))
     found: dict[tuple[str, int | None], str] = {}
     sources: dict[str, Any] = {
         "sale": (Invoice.id, Invoice.customer_id, Customer),

@@ -13,9 +13,9 @@ from posapp.extensions import db
 from posapp.models import Account, AuditLog, JournalEntry, User
 from posapp.models.base import write_transaction
 from posapp.money import format_money
-from posapp.services import audit_text, books, books_admin, books_reports, suppliers
+from posapp.services import audit_text, books, books_admin, books_reports, inventory, suppliers
 from posapp.services.books import cr, dr
-from tests.factories import make_customer
+from tests.factories import make_customer, make_product
 
 D1, D2, D3 = date(2026, 10, 5), date(2026, 11, 3), date(2026, 11, 20)
 
@@ -148,6 +148,18 @@ def test_registers_and_gst_ledger(shop: dict[str, int]) -> None:
     assert november.cells[-1] == -9000 and gst.figures["net"] == -9000
 
 
+def test_a_reversed_sale_comes_off_the_sales_register(shop: dict[str, int], admin: User) -> None:
+    sale = db.session.scalar(select(JournalEntry.id).where(JournalEntry.reference == "INV-1"))
+    books_admin.reverse_entry(db.session, sale, D3, admin.id)
+    sales = books_reports.sales_register(db.session, D1, D3)
+    assert [(row.cells[1], row.cells[2]) for row in sales.rows[:-1]] == [
+        ("INV-1", "sale"), ("INV-2", "sale"), ("INV-1", "reversal"),
+    ]  # fmt: skip
+    assert sales.figures["taxable"] == 50000 and sales.figures["total"] == 59000
+    pnl = books_reports.profit_and_loss(db.session, D1, D3).figures
+    assert pnl["net_sales"] == sales.figures["taxable"]
+
+
 def test_csv_rows_indent_sub_accounts(shop: dict[str, int], admin: User) -> None:
     rows = list(books_reports.statement_csv(books_reports.trial_balance(db.session, D3)))
     assert rows[0] == ["Code", "Account", "Debit", "Credit"]
@@ -252,3 +264,19 @@ def test_audit_entries_of_the_books_read_as_sentences(shop: dict[str, int], admi
         "Account 1210 HDFC added (bank)",
         "Account 1210 HDFC current changed: name HDFC → HDFC current",
     ]
+
+
+def test_register_rows_name_the_party_of_their_document(shop: dict[str, int], admin: User) -> None:
+    product = make_product(db.session, admin.id, name="Rice 25kg", opening_stock="0")
+    purchase = inventory.receive_stock(
+        db.session,
+        {"supplier": "Metro Cash & Carry", "paid_now": "0",
+         "lines": [{"product_id": product.id, "quantity": "2", "unit_cost": "100"}]},
+        admin.id,
+    )  # fmt: skip
+    # Posted here by hand, so the test does not depend on the purchase posting its own entry.
+    post(D3, dr("inventory", 20000), cr("payable", 20000, supplier_id=purchase.supplier_id),
+         kind="purchase", source_id=purchase.id, reference="MY-PUR")  # fmt: skip
+    rows = books_reports.purchase_register(db.session, D3, D3).rows
+    mine = next(row for row in rows if row.cells[1] == "MY-PUR")
+    assert mine.cells[3] == "Metro Cash & Carry" and mine.cells[4] == 20000
