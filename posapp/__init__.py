@@ -107,6 +107,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         backups,
+        books,
         cash,
         categories,
         customers,
@@ -140,6 +141,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inventory.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(books.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(customers.bp)
     app.register_blueprint(suppliers.bp)

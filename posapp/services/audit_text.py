@@ -225,6 +225,30 @@ def _expense(before: Data, after: Data, ctx: Context) -> str:
     return f"Expense of {_m(ctx, after['amount'])} for {after['category']}{note}"
 
 
+# --- the books -----------------------------------------------------------------------------
+
+
+def _account_create(before: Data, after: Data, ctx: Context) -> str:
+    return f"Account {after['code']} {after['name']} added ({after['kind']})"
+
+
+def _account_update(before: Data, after: Data, ctx: Context) -> str:
+    name = f"{after.get('code', '')} {after.get('name', '')}".strip()
+    return _changes(f"Account {name} changed", before, after, ctx)
+
+
+def _account_delete(before: Data, after: Data, ctx: Context) -> str:
+    return f"Account {before['code']} {before['name']} deleted (it had no entries)"
+
+
+def _journal_entry(before: Data, after: Data, ctx: Context) -> str:
+    return f"Journal entry of {_m(ctx, after['debit'])} on {after['day']}: {after['narration']}"
+
+
+def _journal_reverse(before: Data, after: Data, ctx: Context) -> str:
+    return f"Journal entry #{before['entry']} reversed"
+
+
 # --- catalog and stock -----------------------------------------------------------------------
 
 
@@ -421,6 +445,11 @@ def _display_pair_failed(before: Data, after: Data, ctx: Context) -> str:
 
 
 DESCRIBERS: dict[str, Describer] = {
+    "books.account_create": _account_create,
+    "books.account_delete": _account_delete,
+    "books.account_update": _account_update,
+    "books.entry": _journal_entry,
+    "books.reverse": _journal_reverse,
     "backup.create": _backup("Backup made:"),
     "backup.download": _backup("Backup downloaded:"),
     "backup.restore": _backup("Restored from"),

@@ -17,6 +17,7 @@ from posapp.extensions import db
 from posapp.models import CashSession, CreditNote, Customer, Invoice, LedgerEntry, Purchase
 from posapp.services import cash_sessions, inventory
 from posapp.services.demo import build_demo_shop
+from posapp.web.books import STATEMENTS as BOOKS_STATEMENTS
 from posapp.web.desktop import QUIT_KEY
 from posapp.web.reports import GST_RETURNS, TITLES
 from tests.e2e.conftest import log_in
@@ -87,6 +88,8 @@ def _pages(app: Any) -> list[str]:
             continue
         if rule.endpoint == "reports.show":
             paths += [f"/reports/{name}" for name in TITLES]
+        elif rule.endpoint == "books.show":
+            paths += [f"/books/{name}" for name in BOOKS_STATEMENTS]
         elif rule.arguments:
             with_ids.add(rule.endpoint)
         else:
