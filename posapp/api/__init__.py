@@ -2,6 +2,7 @@
 
 from posapp.api import (
     auth,
+    books_export,
     customers,
     dashboard,
     docs,
@@ -14,6 +15,7 @@ from posapp.api.base import bp
 
 __all__ = [
     "auth",
+    "books_export",
     "bp",
     "customers",
     "dashboard",

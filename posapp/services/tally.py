@@ -28,6 +28,7 @@ from posapp.models import Customer, Supplier
 from posapp.models.books import Account, JournalEntry, JournalLine
 from posapp.money import money_str
 from posapp.services.csv_io import csv_text, safe_rows
+from posapp.services.exports import record_export
 
 # Tally's predefined groups by the account's system key; the rest go by kind (below).
 GROUP_BY_KEY = {
@@ -333,3 +334,21 @@ def count_entries(session: Session, start: date, end: date) -> int:
     """How many entries the range holds (the page tells before downloading)."""
     query = select(func.count()).select_from(JournalEntry)
     return int(session.scalar(query.where(JournalEntry.day >= start, JournalEntry.day <= end)) or 0)
+
+
+# Download formats: media type and file name stem.
+FORMATS = {"xml": ("application/xml", "tally"), "csv": ("text/csv", "journal")}
+
+
+def download(
+    session: Session, kind: str, start: date, end: date, company: str, user_id: int | None
+) -> tuple[Iterator[bytes], str, str]:
+    """Audit-log the export, then return its UTF-8 chunks, media type and file name."""
+    mimetype, stem = FORMATS[kind]
+    record_export(session, user_id, f"books {stem}.{kind}", f"{start}..{end}")
+    if kind == "xml":
+        chunks = tally_xml(session, start, end, company)
+    else:
+        chunks = csv_chunks(session, start, end)
+    name = f"{stem}-{start:%Y%m%d}-{end:%Y%m%d}.{kind}"
+    return (chunk.encode("utf-8") for chunk in chunks), mimetype, name
