@@ -47,7 +47,9 @@ GROUP_BY_KIND = {
     "bank": "Bank Accounts",
     "receivable": "Sundry Debtors",
     "payable": "Sundry Creditors",
-    "inventory": "Stock-in-Hand",
+    # Tally's Stock-in-Hand ledgers take no vouchers (their balance is typed on the ledger),
+    # and the books move inventory with every sale and purchase: a current asset, at cost.
+    "inventory": "Current Assets",
     "asset": "Current Assets",
     "liability": "Current Liabilities",
     "equity": "Capital Account",
@@ -64,6 +66,8 @@ FIXED_TYPES = {
     "debit_note": "Debit Note",
 }
 MONEY_KINDS = frozenset({"cash", "bank"})
+# Every voucher is entered as ledger amounts, not as an item invoice (the books carry no items).
+VIEW = "Accounting Voucher View"
 # Characters XML 1.0 cannot carry at all (not even escaped): dropped from names and text.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CSV_HEADER = [
@@ -284,13 +288,15 @@ def _voucher(entry: JournalEntry, lines: list[JournalLine], ledgers: Ledgers) ->
     party = next((ledgers.party(line) for line in lines if ledgers.party(line)), "")
     parts = [
         '    <TALLYMESSAGE xmlns:UDF="TallyUDF">\n',
-        f'     <VOUCHER VCHTYPE="{kind}" ACTION="Create">\n',
+        f'     <VOUCHER VCHTYPE="{kind}" ACTION="Create" OBJVIEW="{VIEW}">\n',
         f"      <DATE>{entry.day:%Y%m%d}</DATE>\n",
+        f"      <EFFECTIVEDATE>{entry.day:%Y%m%d}</EFFECTIVEDATE>\n",
         f"      <VOUCHERTYPENAME>{kind}</VOUCHERTYPENAME>\n",
         f"      <VOUCHERNUMBER>{xml_text(voucher_number(entry))}</VOUCHERNUMBER>\n",
     ]
     if party:
         parts.append(f"      <PARTYLEDGERNAME>{xml_text(party)}</PARTYLEDGERNAME>\n")
+    parts.append(f"      <PERSISTEDVIEW>{VIEW}</PERSISTEDVIEW>\n")
     parts.append(f"      <NARRATION>{xml_text(entry.narration)}</NARRATION>\n")
     for line in lines:
         parts.append(

@@ -118,7 +118,11 @@ def test_the_envelope_is_tallys_import_request(month: dict[str, int]) -> None:
     assert all(len(m) == 1 for m in messages)
     for voucher in root.iter("VOUCHER"):
         assert voucher.get("ACTION") == "Create"
+        assert (
+            voucher.get("OBJVIEW") == voucher.findtext("PERSISTEDVIEW") == "Accounting Voucher View"
+        )
         assert voucher.findtext("VOUCHERTYPENAME") == voucher.get("VCHTYPE")
+        assert voucher.findtext("EFFECTIVEDATE") == voucher.findtext("DATE")
 
 
 def test_every_ledger_a_voucher_names_has_a_master_and_every_voucher_balances(
@@ -141,7 +145,7 @@ def test_every_ledger_a_voucher_names_has_a_master_and_every_voucher_balances(
         'Gupta "<Wholesale>"': "Sundry Creditors",
         "Cash in drawer": "Cash-in-Hand",
         "Bank": "Bank Accounts",
-        "Inventory (stock)": "Stock-in-Hand",
+        "Inventory (stock)": "Current Assets",
         "Input CGST": "Duties & Taxes",
         "Input SGST": "Duties & Taxes",
         "Output CGST": "Duties & Taxes",
