@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -82,6 +83,27 @@ CSV_HEADER = [
     "credit",
 ]
 BATCH = 500  # entries read at a time, so a year's export never holds every line at once
+
+
+class Entry(NamedTuple):
+    """The columns of a journal entry the export writes (plain rows: a year is many)."""
+
+    id: int
+    day: date
+    source_kind: str
+    reference: str
+    narration: str
+
+
+class Line(NamedTuple):
+    """The columns of a journal line the export writes."""
+
+    id: int
+    account_id: int
+    debit: int
+    credit: int
+    customer_id: int | None
+    supplier_id: int | None
 
 
 @dataclass(frozen=True)
@@ -160,7 +182,7 @@ class Ledgers:
             for key, name, suffix in wanted
         }
 
-    def of_line(self, line: JournalLine) -> Ledger:
+    def of_line(self, line: Line) -> Ledger:
         """The ledger a journal line posts to: its party's on the control accounts."""
         return self.ledger(line.account_id, line.customer_id, line.supplier_id)
 
@@ -173,7 +195,7 @@ class Ledgers:
             return Ledger(self.names[("s", supplier_id)], "Sundry Creditors")
         return Ledger(self.names[("a", account.id)], account_group(account))
 
-    def party(self, line: JournalLine) -> str:
+    def party(self, line: Line) -> str:
         """The customer's or supplier's ledger name a line names ("" for none)."""
         if line.customer_id is not None:
             return self.names[("c", line.customer_id)]
@@ -187,9 +209,7 @@ def _plain(name: str) -> str:
     return " ".join(_NOT_XML.sub("", name).split())
 
 
-def voucher_type(
-    entry: JournalEntry, lines: list[JournalLine], accounts: dict[int, Account]
-) -> str:
+def voucher_type(entry: Entry, lines: list[Line], accounts: dict[int, Account]) -> str:
     """The Tally voucher type of an entry: by what posted it, else by its cash and bank."""
     fixed = FIXED_TYPES.get(entry.source_kind)
     if fixed:
@@ -203,39 +223,35 @@ def voucher_type(
     return "Receipt" if net > 0 else "Payment"
 
 
-def voucher_number(entry: JournalEntry) -> str:
+def voucher_number(entry: Entry) -> str:
     """The document's number, or a journal voucher number made from the entry's id."""
     return entry.reference or f"JV/{entry.id}"
 
 
-def _entries(
-    session: Session, start: date, end: date
-) -> Iterator[tuple[JournalEntry, list[JournalLine]]]:
-    """The range's entries in day order, their lines loaded, a batch at a time."""
-    after_day, after_id = None, 0
+def _entries(session: Session, start: date, end: date) -> Iterator[tuple[Entry, list[Line]]]:
+    """The range's entries in day order with their lines, a batch at a time (plain rows)."""
+    e, j = JournalEntry, JournalLine
+    after: tuple[date, int] | None = None
     while True:
-        query = select(JournalEntry).where(JournalEntry.day >= start, JournalEntry.day <= end)
-        if after_day is not None:
-            query = query.where(
-                (JournalEntry.day > after_day)
-                | ((JournalEntry.day == after_day) & (JournalEntry.id > after_id))
-            )
-        batch = list(
-            session.scalars(query.order_by(JournalEntry.day, JournalEntry.id).limit(BATCH))
+        query = select(e.id, e.day, e.source_kind, e.reference, e.narration).where(
+            e.day >= start, e.day <= end
         )
+        if after is not None:
+            query = query.where((e.day > after[0]) | ((e.day == after[0]) & (e.id > after[1])))
+        batch = [Entry(*row) for row in session.execute(query.order_by(e.day, e.id).limit(BATCH))]
         if not batch:
             return
-        lines: dict[int, list[JournalLine]] = {entry.id: [] for entry in batch}
-        for line in session.scalars(
-            select(JournalLine)
-            .where(JournalLine.entry_id.in_(list(lines)))
-            .order_by(JournalLine.id)
+        lines: dict[int, list[Line]] = {entry.id: [] for entry in batch}
+        for entry_id, line_id, account_id, debit, credit, customer, supplier in session.execute(
+            select(j.entry_id, j.id, j.account_id, j.debit, j.credit, j.customer_id, j.supplier_id)
+            .where(j.entry_id.in_(list(lines)))
+            .order_by(j.id)
         ):
-            lines[line.entry_id].append(line)
+            lines[entry_id].append(Line(line_id, account_id, debit, credit, customer, supplier))
         for entry in batch:
             # Debits first, as Tally shows a voucher.
             yield entry, sorted(lines[entry.id], key=lambda x: (x.debit == 0, x.id))
-        after_day, after_id = batch[-1].day, batch[-1].id
+        after = (batch[-1].day, batch[-1].id)
 
 
 def _used_ledgers(session: Session, start: date, end: date, ledgers: Ledgers) -> list[Ledger]:
@@ -250,7 +266,7 @@ def _used_ledgers(session: Session, start: date, end: date, ledgers: Ledgers) ->
     return sorted(found, key=lambda x: (x.group, x.name.casefold()))
 
 
-def _amount(line: JournalLine) -> str:
+def _amount(line: Line) -> str:
     # Tally's sign: a debit is negative, a credit positive.
     return money_str(line.credit - line.debit)
 
@@ -283,7 +299,7 @@ def tally_xml(session: Session, start: date, end: date, company: str = "") -> It
     yield "   </REQUESTDATA>\n  </IMPORTDATA>\n </BODY>\n</ENVELOPE>\n"
 
 
-def _voucher(entry: JournalEntry, lines: list[JournalLine], ledgers: Ledgers) -> str:
+def _voucher(entry: Entry, lines: list[Line], ledgers: Ledgers) -> str:
     kind = voucher_type(entry, lines, ledgers.accounts)
     party = next((ledgers.party(line) for line in lines if ledgers.party(line)), "")
     parts = [
