@@ -70,7 +70,7 @@ MONEY_KINDS = frozenset({"cash", "bank"})
 # Every voucher is entered as ledger amounts, not as an item invoice (the books carry no items).
 VIEW = "Accounting Voucher View"
 # Characters XML 1.0 cannot carry at all (not even escaped): dropped from names and text.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 CSV_HEADER = [
     "date",
     "voucher_type",
@@ -177,10 +177,20 @@ class Ledgers:
         seen: dict[str, int] = {}
         for _, name, _ in wanted:
             seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
-        self.names = {
-            key: (name + suffix).strip() if seen[name.casefold()] > 1 or not name else name
-            for key, name, suffix in wanted
-        }
+        # Names used once keep them; the others take their suffix, and a number on top in
+        # the rare case that the suffixed name is someone's real name too.
+        taken = {name.casefold() for _, name, _ in wanted if name and seen[name.casefold()] == 1}
+        self.names: dict[tuple[str, int], str] = {}
+        for key, name, suffix in wanted:
+            if name and seen[name.casefold()] == 1:
+                self.names[key] = name
+                continue
+            unique, n = (name + suffix).strip(), 1
+            while unique.casefold() in taken:
+                n += 1
+                unique = f"{(name + suffix).strip()} {n}"
+            taken.add(unique.casefold())
+            self.names[key] = unique
 
     def of_line(self, line: Line) -> Ledger:
         """The ledger a journal line posts to: its party's on the control accounts."""

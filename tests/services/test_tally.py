@@ -218,9 +218,12 @@ def test_names_are_escaped_and_same_names_get_apart(app: Flask, admin: User) -> 
     first = make_customer(db.session, admin, name="Ramesh <b>&amp;</b>")
     second = make_customer(db.session, admin, name="ramesh <B>&amp;</B>")
     named_like_account = make_customer(db.session, admin, name="Cash in drawer")
+    # Already named like the suffix the account would take.
+    sly = make_customer(db.session, admin, name="Cash in drawer (1100)")
     post(date(2026, 11, 5), "ledger", [
         dr("receivable", 100, customer_id=first.id), dr("receivable", 200, customer_id=second.id),
-        dr("receivable", 300, customer_id=named_like_account.id), cr("opening", 600),
+        dr("receivable", 300, customer_id=named_like_account.id),
+        dr("receivable", 400, customer_id=sly.id), cr("opening", 1000),
         dr("cash", 1), cr("over_short", 1),
     ], "A&B <1>", "Opening\x01 balances \u0000& more")  # fmt: skip
     text = "".join(tally.tally_xml(db.session, *NOV, company="A & <B>"))
@@ -232,8 +235,14 @@ def test_names_are_escaped_and_same_names_get_apart(app: Flask, admin: User) -> 
         f"ramesh <B>&amp;</B> (customer {second.id})",
         f"Cash in drawer (customer {named_like_account.id})",
         "Cash in drawer (1100)",
+        "Cash in drawer (1100) 2",
         "Opening balances",
     } <= ledgers
+    assert len({name.casefold() for name in ledgers}) == len(ledgers) == 7
+    names = tally.Ledgers(db.session).names
+    cash = books.system_ids(db.session)["cash"]
+    assert names[("c", sly.id)] == "Cash in drawer (1100)"  # its own name, used once
+    assert names[("a", cash)] == "Cash in drawer (1100) 2"
     (voucher,) = vouchers(root)
     assert voucher[2] == "A&B <1>" and voucher[3] == "Opening balances & more"
     assert root.findtext(".//SVCURRENTCOMPANY") == "A & <B>"
