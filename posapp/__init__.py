@@ -159,6 +159,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(desktop.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(display_settings.bp)
+    from posapp.web import books_export
+
+    app.register_blueprint(books_export.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
     register_error_handlers(app)

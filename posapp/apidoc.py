@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 F = TypeVar("F", bound=Callable[..., Any])
 PDF = "application/pdf"
 HTML = "text/html"
+XML = "application/xml"
 JSON_DOC = "application/json"  # a free-form JSON document (the spec itself)
 NO_CONTENT = "no content"  # an empty answer (204)
 RESTORING = 503  # the restore gate's status (posapp/web/backups.py), possible on every route

@@ -3,6 +3,7 @@
 from posapp.api import (
     auth,
     books,
+    books_export,
     customers,
     dashboard,
     docs,
@@ -16,6 +17,7 @@ from posapp.api.base import bp
 __all__ = [
     "auth",
     "books",
+    "books_export",
     "bp",
     "customers",
     "dashboard",

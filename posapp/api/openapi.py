@@ -19,7 +19,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json
 from werkzeug.routing import IntegerConverter
 
 from posapp import apidoc
-from posapp.apidoc import HTML, NO_CONTENT, PDF, RESTORING, ApiDoc
+from posapp.apidoc import HTML, NO_CONTENT, PDF, RESTORING, XML, ApiDoc
 from posapp.converters import MAX_ID
 
 REF = "#/components/schemas/{model}"
@@ -150,6 +150,8 @@ def _content(target: type[BaseModel] | str, refs: dict[type[BaseModel], str]) ->
             return {PDF: {"schema": {"type": "string", "contentMediaType": PDF}}}
         if target == HTML:
             return {HTML: {"schema": {"type": "string"}}}
+        if target == XML:
+            return {XML: {"schema": {"type": "string"}}}
         return {"application/json": {"schema": {"type": "object"}}}
     return {"application/json": {"schema": {"$ref": refs[target]}}}
 

@@ -92,6 +92,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("exports.table_csv", "GET"): ADMIN,
     ("exports.all_zip", "POST"): ADMIN,
     ("exports.to_folder", "POST"): ADMIN,
+    ("books_export.index", "GET"): ADMIN,
+    ("books_export.download", "GET"): ADMIN,
     ("reports.add_expense", "POST"): ADMIN,
     ("products.qr", "GET"): ANY,  # the till shows product QR codes
     # cashiers serve customers: find, add, edit, take payments, print statements and receipts
@@ -235,6 +237,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("api.get_customer", "GET"): ANY,
     ("api.update_customer", "PUT"): ANY,
     ("api.customer_ledger", "GET"): ANY,
+    ("api.tally_xml", "GET"): ADMIN,
     ("api.list_suppliers", "GET"): ADMIN,
     ("api.create_supplier", "POST"): ADMIN,
     ("api.get_supplier", "GET"): ADMIN,
