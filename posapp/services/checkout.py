@@ -30,6 +30,7 @@ from posapp.money import format_money, parse_money, parse_quantity
 from posapp.services import (
     approvals,
     audit,
+    books_sales,
     cash_sessions,
     counters,
     issued,
@@ -534,6 +535,9 @@ def _write(
         upi_due=settlement.credit,
     )
     sale = sale_writer.write_sale(session, replace(unwritten, issued_as=issued.dumps(snapshot)))
+    # Before the credit part's ORM rows: posting reads the written objects only, so nothing
+    # pending is flushed early.
+    books_sales.post_sale(session, sale.invoice)
     allocations: list[PaymentAllocation] = []
     if customer is not None and settlement.credit:
         # Settled from any advance the customer has: the ORM flushes what this changes on

@@ -22,7 +22,7 @@ from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
-from posapp.services import audit, ledger, limits, upi
+from posapp.services import audit, books_sales, ledger, limits, upi
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import form_flag
 
@@ -261,16 +261,17 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
         session.add(customer)
         session.flush()
         if opening:
-            session.add(
-                LedgerEntry(
-                    customer_id=customer.id,
-                    kind="opening",
-                    amount=opening,
-                    note="Opening balance",
-                    user_id=user.id,
-                    created_at=now,
-                )
+            entry = LedgerEntry(
+                customer_id=customer.id,
+                kind="opening",
+                amount=opening,
+                note="Opening balance",
+                user_id=user.id,
+                created_at=now,
             )
+            session.add(entry)
+            session.flush()
+            books_sales.post_ledger_entry(session, entry)
         audit.record(
             session,
             "customer.create",

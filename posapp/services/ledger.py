@@ -31,7 +31,7 @@ from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, Va
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
-from posapp.services import audit, cash_sessions
+from posapp.services import audit, books_sales, cash_sessions
 from posapp.services.limits import LEDGER_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
 
@@ -338,6 +338,7 @@ def record_payment(
         )
         session.add(payment)
         session.flush()
+        books_sales.post_customer_payment(session, payment)
         session.add(
             LedgerEntry(
                 customer_id=customer.id,
@@ -414,6 +415,7 @@ def add_adjustment(
         )
         session.add(entry)
         session.flush()
+        books_sales.post_ledger_entry(session, entry)
         audit.record(
             session,
             "customer.adjustment",

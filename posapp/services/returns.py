@@ -42,7 +42,7 @@ from posapp.models import (
 )
 from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, cash_sessions, issued, ledger, summaries
+from posapp.services import audit, books_sales, cash_sessions, issued, ledger, summaries
 from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.invoices import invoice_for_user
@@ -441,6 +441,9 @@ def create_return(
                     note=f"Return against {invoice.number}",
                     unit_cost=line.unit_cost,
                 )
+        session.flush()
+        books_sales.post_return(session, note)
+        books_sales.return_stock_value(session, note)
         summaries.apply_credit_note(session, note)
         audit.record(
             session,
@@ -647,6 +650,8 @@ def void_invoice(
                 payment = session.get(Payment, payment_id)
                 assert payment is not None
                 _allocate_store_credit(session, payment, invoice.customer_id, now, amount)
+        books_sales.post_void(session, invoice)
+        books_sales.void_stock_value(session, invoice)
         summaries.apply_invoice(session, invoice, -1)
         audit.record(
             session,

@@ -14,7 +14,7 @@ show it as None). The same functions' rows are what the rebuilt objects are made
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +38,7 @@ from posapp.models import (
 )
 from posapp.models.base import table
 from posapp.money import qty_str
-from posapp.services import ledger
+from posapp.services import books, ledger
 from posapp.services.pricing import TAX_RULE, PricedCart
 from posapp.services.settlement import Settlement
 
@@ -200,6 +200,17 @@ def quantities_by_product(sale: Sale) -> dict[int, int]:
     return needed
 
 
+def value_by_product(rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
+    """What each product's stock is worth at the sale's unit costs (per line, then summed,
+    as the sale's entry credits inventory)."""
+    value: dict[int, int] = {}
+    for row in rows:
+        value[row["product_id"]] = value.get(row["product_id"], 0) + books.issue_value(
+            row["qty_milli"], row["unit_cost"]
+        )
+    return value
+
+
 def movement_rows(sale: Sale, needed: dict[int, int]) -> list[dict[str, Any]]:
     """The `stock_movements` rows of a sale, one per product (every column but the id)."""
     return [
@@ -251,8 +262,10 @@ def write_sale(session: Session, sale: Sale) -> WrittenSale:
         raise RuntimeError("the database gave no id for the new invoice")
     invoice_id = int(inserted[0])
     needed = quantities_by_product(sale)
-    deduct_stock(session, needed, sale.allow_negative_stock)
     lines_written = line_rows(sale, invoice_id)
+    # The stock's book value leaves with the goods, in the same UPDATE: what the inventory
+    # account loses for each product (services/books_sales.py).
+    deduct_stock(session, needed, sale.allow_negative_stock, value_by_product(lines_written))
     line_ids: dict[int, int] = {
         position: line_id
         for position, line_id in connection.execute(_INSERT_LINES, lines_written).all()
@@ -334,32 +347,45 @@ def kept_through_commit(session: Session) -> Iterator[list[Any]]:
 def _take_stock(products: int, allow_negative: bool) -> Any:
     """The stock UPDATE for a bill of `products` distinct products, built once per size.
 
-    Parameters id_0…, q_0…: each product's id and the quantity it loses. Products with too
-    little stock (unless negative stock is allowed) are not updated and not returned.
+    Parameters id_0…, q_0…, v_0…: each product's id, the quantity it loses and what that
+    quantity is worth in the books. Products with too little stock (unless negative stock is
+    allowed) are not updated and not returned.
     """
     # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
     ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
     quantities = [bindparam(f"q_{i}", type_=_PRODUCTS.c.stock_milli.type) for i in range(products)]
+    values = [bindparam(f"v_{i}", type_=_PRODUCTS.c.stock_value.type) for i in range(products)]
     qty = case(*((_PRODUCTS.c.id == ids[i], quantities[i]) for i in range(products)))
+    value = case(*((_PRODUCTS.c.id == ids[i], values[i]) for i in range(products)))
     stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
     if not allow_negative:
         stmt = stmt.where(_PRODUCTS.c.stock_milli >= qty)
-    return stmt.values(stock_milli=_PRODUCTS.c.stock_milli - qty).returning(_PRODUCTS.c.id)
+    return stmt.values(
+        stock_milli=_PRODUCTS.c.stock_milli - qty, stock_value=_PRODUCTS.c.stock_value - value
+    ).returning(_PRODUCTS.c.id)
 
 
-def deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool) -> None:
+def deduct_stock(
+    session: Session,
+    needed: dict[int, int],
+    allow_negative: bool,
+    value: Mapping[int, int] | None = None,
+) -> None:
     """Take stock with one conditional update so two tills can never sell the same last unit.
 
-    Every product of the bill in one statement (not one per product). A product with too
-    little stock is not among the rows it returns; it is named, and the caller's transaction
-    rolls back, so nothing is written.
+    Every product of the bill in one statement (not one per product), which also lowers each
+    product's `stock_value` by `value[product_id]`. A product with too little stock is not
+    among the rows it returns; it is named, and the caller's transaction rolls back, so
+    nothing is written.
     """
+    value = value or {}
     connection = session.connection()
     if connection.dialect.update_returning:
         params: dict[str, int] = {}
         for i, (product_id, wanted) in enumerate(needed.items()):
             params[f"id_{i}"] = product_id
             params[f"q_{i}"] = wanted
+            params[f"v_{i}"] = value.get(product_id, 0)
         stmt = _take_stock(len(needed), allow_negative)
         changed = set(connection.execute(stmt, params).scalars())
     else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
@@ -368,7 +394,12 @@ def deduct_stock(session: Session, needed: dict[int, int], allow_negative: bool)
             one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
             if not allow_negative:
                 one = one.where(_PRODUCTS.c.stock_milli >= wanted)
-            result = connection.execute(one.values(stock_milli=_PRODUCTS.c.stock_milli - wanted))
+            result = connection.execute(
+                one.values(
+                    stock_milli=_PRODUCTS.c.stock_milli - wanted,
+                    stock_value=_PRODUCTS.c.stock_value - value.get(product_id, 0),
+                )
+            )
             if result.rowcount == 1:
                 changed.add(product_id)
     for product_id, wanted in needed.items():

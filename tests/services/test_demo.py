@@ -153,3 +153,24 @@ def test_history_is_written_in_the_order_it_happened(demo) -> None:  # type: ign
         else:
             assert last_sale is None or moment >= last_sale, (action, moment, last_sale)
             last_other = moment if last_other is None else max(last_other, moment)
+
+
+def test_the_demo_keeps_its_books(demo) -> None:  # type: ignore[no-untyped-def]
+    """Every sale, return and payment on account of the demo posted its entry (the books'
+    check already holds receivables to the khata and inventory to the stock value)."""
+    from posapp.models import JournalEntry, Payment
+    from posapp.services import books_sales
+
+    def posted(kind: str) -> set[int]:
+        return set(
+            db.session.scalars(
+                select(JournalEntry.source_id).where(JournalEntry.source_kind == kind)
+            )
+        )
+
+    assert posted("sale") >= set(db.session.scalars(select(Invoice.id).where(Invoice.total != 0)))
+    assert posted("return") == set(db.session.scalars(select(CreditNote.id)))
+    on_account = {
+        p.id for p in db.session.scalars(select(Payment)) if books_sales.is_account_payment(p)
+    }
+    assert on_account and posted("payment") == on_account
