@@ -207,8 +207,17 @@ def upgrade_database(app: Flask) -> None:
 
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
+        open_books()
         refresh_statistics()
         purge_expired_logins()
+
+
+def open_books() -> None:
+    """Post an existing shop's history to the books, once (services/books_history.py)."""
+    from posapp.services.books_history import open_books as open_history
+
+    open_history(db.session)
+    db.session.remove()
 
 
 def purge_expired_logins() -> None:

@@ -20,6 +20,7 @@ from posapp.models import (
     JournalEntry,
     JournalLine,
     LedgerEntry,
+    Payment,
     Product,
     Purchase,
     Supplier,
@@ -35,6 +36,20 @@ POSTED_EVENTS: tuple[tuple[str, Any, Any], ...] = (
     ("purchase", Purchase, Purchase.total != 0),
     ("supplier_payment", SupplierPayment, None),
     ("expense", Expense, None),
+    (
+        "payment",
+        Payment,
+        Payment.invoice_id.is_(None)
+        & Payment.credit_note_id.is_(None)
+        & Payment.customer_id.is_not(None)
+        & (Payment.method != "credit")
+        & (Payment.amount != 0),
+    ),
+    (
+        "ledger",
+        LedgerEntry,
+        LedgerEntry.kind.in_(("opening", "adjustment")) & (LedgerEntry.amount != 0),
+    ),
     ("void", Invoice, (Invoice.status == "void") & (Invoice.total != 0)),
 )
 
@@ -171,7 +186,9 @@ def check_problems(session: Session) -> tuple[list[str], list[str]]:
                 f"counted {counted} - float {opening} = {expected}"
             )
 
-    checked.append("every sale, void, return, purchase, supplier payment and expense posted once")
+    checked.append(
+        "every sale, void, return, purchase, supplier payment, expense, payment on account and khata adjustment posted once"
+    )
     for kind, model, condition in POSTED_EVENTS:
         posted = func.count(JournalEntry.id)
         query = (

@@ -24,28 +24,17 @@ Every receivable line names its customer, so receivable = the sum of the khata.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
+from collections.abc import Iterable
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from posapp.models import (
-    AccountDay,
     CreditNote,
     Invoice,
     InvoiceLine,
-    JournalEntry,
-    JournalLine,
     LedgerEntry,
     Payment,
 )
-from posapp.models.base import table
 from posapp.services import books
 from posapp.services.books import Line, cr, dr
 from posapp.services.pricing import TaxedLine, summarise_tax
@@ -129,7 +118,7 @@ def post_sale(session: Session, invoice: Invoice) -> int | None:
     cost = sum(cost_by_product(lines).values())
     entry.append(dr("cogs", cost))
     entry.append(cr("inventory", cost))
-    return post_on_the_till(
+    return books.post(
         session,
         day=books.business_day(invoice.created_at),
         source_kind="sale",
@@ -288,106 +277,3 @@ def post_ledger_entry(session: Session, entry: LedgerEntry) -> int | None:
         user_id=entry.user_id,
         created_at=entry.created_at,
     )
-
-
-# ---------------------------------------------------------------- the till's hot path
-
-_ENTRIES = table(JournalEntry)
-_LINES = table(JournalLine)
-_DAYS = table(AccountDay)
-_INSERT_ENTRY = insert(_ENTRIES)
-_INSERT_LINES = insert(_LINES)
-
-
-@lru_cache(maxsize=4)
-def _add_to_days_statement(dialect: str) -> Any:
-    """The per-day totals' upsert, built once per dialect (building it per sale cost more
-    than running it)."""
-    if dialect == "mysql":
-        my = mysql_insert(_DAYS)
-        return my.on_duplicate_key_update(
-            debit=_DAYS.c.debit + my.inserted.debit, credit=_DAYS.c.credit + my.inserted.credit
-        )
-    ins = pg_insert(_DAYS) if dialect == "postgresql" else sqlite_insert(_DAYS)
-    return ins.on_conflict_do_update(
-        index_elements=[_DAYS.c.account_id, _DAYS.c.day],
-        set_={
-            "debit": _DAYS.c.debit + ins.excluded.debit,
-            "credit": _DAYS.c.credit + ins.excluded.credit,
-        },
-    )
-
-
-def post_on_the_till(
-    session: Session,
-    *,
-    day: date,
-    source_kind: str,
-    source_id: int,
-    lines: Sequence[Line],
-    narration: str,
-    reference: str,
-    user_id: int | None,
-    cash_session_id: int | None,
-    created_at: datetime,
-) -> int | None:
-    """`books.post` with its three statements built once: what a sale writes, the same rows
-    and the same checks (netted lines, balanced or ValueError, day totals).
-
-    A sale is the one posting on the till's hot path, where building the statements per call
-    was most of what posting cost (docs/BENCHMARKS.md).
-    """
-    ids = books.system_ids(session)
-    net: dict[tuple[int, int | None], int] = {}
-    for line in lines:
-        account = line.account if isinstance(line.account, int) else ids[line.account]
-        key = (account, line.customer_id)
-        net[key] = net.get(key, 0) + line.debit - line.credit
-    rows: list[dict[str, Any]] = [
-        {
-            "account_id": account_id,
-            "debit": amount if amount > 0 else 0,
-            "credit": -amount if amount < 0 else 0,
-            "customer_id": customer_id,
-            "supplier_id": None,
-        }
-        for (account_id, customer_id), amount in net.items()
-        if amount
-    ]
-    if not rows:
-        return None
-    if sum(net.values()) != 0:
-        raise ValueError(f"unbalanced {source_kind} entry for {source_id}: {net}")
-    connection = session.connection()
-    inserted = connection.execute(
-        _INSERT_ENTRY,
-        {
-            "day": day,
-            "created_at": created_at,
-            "source_kind": source_kind,
-            "source_id": source_id,
-            "reference": reference[:64],
-            "narration": narration[:300],
-            "reverses_id": None,
-            "cash_session_id": cash_session_id,
-            "user_id": user_id,
-        },
-    ).inserted_primary_key
-    if inserted is None:
-        raise RuntimeError("the database returned no id for the new journal entry")
-    entry_id = int(inserted[0])
-    connection.execute(_INSERT_LINES, [{"entry_id": entry_id, **row} for row in rows])
-    # One row per account (a PostgreSQL multi-row upsert may not touch a row twice).
-    per_account: dict[int, list[int]] = {}
-    for row in rows:
-        sums = per_account.setdefault(row["account_id"], [0, 0])
-        sums[0] += row["debit"]
-        sums[1] += row["credit"]
-    connection.execute(
-        _add_to_days_statement(connection.dialect.name),
-        [
-            {"account_id": account_id, "day": day, "debit": debit, "credit": credit}
-            for account_id, (debit, credit) in per_account.items()
-        ],
-    )
-    return entry_id

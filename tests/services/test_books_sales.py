@@ -7,7 +7,6 @@ inventory account equals the stock's book value, every entry balances (`books_ch
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -457,39 +456,3 @@ def test_any_cart_posts_a_balanced_entry_that_settles_its_total(
     assert lines.get(("receivable", customer.id), 0) == merged.get("credit", 0)
     assert -lines.get("sales", 0) == sum(line.taxable for line in invoice.lines)
     assert_books_agree()
-
-
-def test_the_tills_posting_writes_what_books_post_writes(admin: User) -> None:
-    """The sale's quick path (statements built once) and `books.post` write the same rows."""
-    customer = make_customer(db.session, admin)
-    day = books.business_day()
-    lines = [
-        books.dr("cash", 10000),
-        books.dr("cash", 500),
-        books.dr("receivable", 2000, customer_id=customer.id),
-        books.cr("sales", 12800),
-        books.cr("round_off", -300),
-        books.dr("cogs", 0),
-    ]
-    common: dict[str, Any] = {
-        "day": day, "source_kind": "manual", "source_id": 1, "lines": lines, "narration": "n",
-        "reference": "r", "user_id": admin.id, "cash_session_id": None,
-        "created_at": datetime(2026, 11, 3, 4, 5),
-    }  # fmt: skip
-    with write_transaction(db.session):
-        one = books.post(db.session, **common)
-        other = books_sales.post_on_the_till(db.session, **common)
-
-    def shape(entry_id: int | None) -> list[tuple[int, int, int, int | None]]:
-        return sorted(
-            (line.account_id, line.debit, line.credit, line.customer_id)
-            for line in db.session.scalars(
-                select(JournalLine).where(JournalLine.entry_id == entry_id)
-            )
-        )
-
-    assert shape(one) == shape(other) and len(shape(one)) == 4
-    assert books.balance(db.session, "cash", at=day) == 2 * 10500
-    assert books.balance(db.session, "round_off", at=day) == 2 * 300
-    with pytest.raises(ValueError, match="unbalanced"), write_transaction(db.session):
-        books_sales.post_on_the_till(db.session, **{**common, "lines": lines[:-2]})

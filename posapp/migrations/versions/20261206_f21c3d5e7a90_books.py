@@ -180,6 +180,12 @@ def _half_up(milli_paise: int) -> int:
 
 
 def downgrade():
+    # Without the books, "opened" no longer holds: upgrading again posts the history again.
+    op.execute(
+        "DELETE FROM settings WHERE "
+        + op.get_bind().dialect.identifier_preparer.quote("key")
+        + " = 'books_opened'"
+    )
     op.drop_column("products", "stock_value")
     op.drop_table("account_days")
     op.drop_table("journal_lines")
