@@ -187,7 +187,8 @@ def check_problems(session: Session) -> tuple[list[str], list[str]]:
             )
 
     checked.append(
-        "every sale, void, return, purchase, supplier payment, expense, payment on account and khata adjustment posted once"
+        "every sale, void, return, purchase, supplier payment, expense, payment on account"
+        " and khata adjustment posted once"
     )
     for kind, model, condition in POSTED_EVENTS:
         posted = func.count(JournalEntry.id)
