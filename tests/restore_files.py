@@ -45,7 +45,7 @@ def not_tillbook_files(folder: Path, good: Path) -> dict[str, Path]:
         return Path(shutil.copyfile(good, folder / name))
 
     return {
-        "table api_tokens is missing": only_alembic_version(folder / "only-version.db", head),
+        "table account_days is missing": only_alembic_version(folder / "only-version.db", head),
         "could not be migrated to this version": only_alembic_version(
             folder / "only-old-version.db", base
         ),

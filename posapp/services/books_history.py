@@ -39,13 +39,12 @@ from posapp.models import (
     Payment,
     Product,
     Purchase,
-    Setting,
     StockMovement,
     Supplier,
     SupplierPayment,
 )
 from posapp.models.base import utcnow, write_transaction
-from posapp.services import books, books_sales, books_stock, suppliers
+from posapp.services import books, books_sales, books_stock, settings, suppliers
 from posapp.services.books import cr, dr
 
 OPENED_KEY = "books_opened"
@@ -65,7 +64,7 @@ class Opened:
 
 def is_opened(session: Session) -> bool:
     """Whether this database's books have been opened (history posted or nothing to post)."""
-    return session.get(Setting, OPENED_KEY) is not None
+    return settings.stored_value(session, OPENED_KEY) is not None
 
 
 def _batches(session: Session, query: Any) -> Iterator[Any]:
@@ -272,7 +271,7 @@ def open_books(session: Session) -> Opened | None:
         opened = Opened()
         if _has_history(session) and session.scalar(select(JournalEntry.id).limit(1)) is None:
             opened = post_history(session)
-        session.add(Setting(key=OPENED_KEY, value=utcnow().isoformat(timespec="seconds")))
+        settings.store_value(session, OPENED_KEY, utcnow().isoformat(timespec="seconds"))
     if opened.entries:
         log.info(
             "books opened: %d entries from the history in %.1f s; differences closed: %s",

@@ -191,6 +191,15 @@ def stored_value(session: Session, key: str) -> str | None:
     return row.value if row is not None else None
 
 
+def store_value(session: Session, key: str, value: str) -> None:
+    """Store one untyped value (a marker such as "books opened"), in the caller's transaction."""
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
 # Raw sqlite3: the SQL that knows the table lives here and nowhere else.
 _SELECT = "SELECT value FROM settings WHERE key = ?"
 _UPSERT = (
