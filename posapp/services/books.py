@@ -62,6 +62,7 @@ STANDARD_CHART: tuple[tuple[str, str, str, str, str], ...] = (
     ("5300", "Stock loss and damage", "expense", "stock_loss", ""),
     ("5310", "Stock count differences", "expense", "stock_count", ""),
     ("5320", "Stock revaluation", "expense", "stock_revaluation", ""),
+    ("5400", "GST not claimable (bills without GSTIN)", "expense", "unclaimed_tax", ""),
     ("6100", "Rent", "expense", "expense_rent", ""),
     ("6200", "Wages and salaries", "expense", "expense_salaries", ""),
     ("6300", "Electricity", "expense", "expense_electricity", ""),

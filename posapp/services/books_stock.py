@@ -42,7 +42,7 @@ from posapp.services import books
 from posapp.services.books import Line, cr, dr, issue_value
 
 # Where tax on a bill that cannot be claimed as input tax credit goes (no supplier GSTIN).
-UNCLAIMABLE_TAX = "expense_other"
+UNCLAIMABLE_TAX = "unclaimed_tax"
 # Movement reasons posted by their own event's entry (sale, return, void: the sale rules;
 # purchase with a bill, supplier_return: the purchase and debit note rules).
 OWN_ENTRY_REASONS = frozenset({"sale", "return", "void", "supplier_return"})

@@ -22,8 +22,8 @@ Trial balance at 30 Nov (₹): cash 2,878.40 Dr; bank 194 Dr; receivable 41 Dr; 
 SGST 27 Cr; capital 10,000 Cr; opening balances 10,600 Cr; sales 800 Cr; sales returns 50
 Dr; COGS 590 Dr; rent 5,000 Dr; cash over 10 Cr. Totals 24,164.60 each side.
 P&L: net sales 750, COGS 590, gross profit 160, rent 5,000, cash over 10: net loss 4,830.
-Balance sheet: assets 18,524.60 = liabilities 2,754.60 + equity 15,770 (10,000 + 10,600
-− 4,830).
+Balance sheet (GST netted, output less input, among liabilities): assets 18,163.40 =
+liabilities 2,393.40 (payable 2,700.60, GST −307.20) + equity 15,770 (10,000 + 10,600 − 4,830).
 """
 
 from __future__ import annotations
@@ -50,12 +50,14 @@ from posapp.models import (
 from posapp.models.base import clock_at, write_transaction
 from posapp.services import (
     books,
+    books_reports,
     cash_sessions,
     checkout,
     expenses,
     inventory,
     ledger,
     returns,
+    sales_reports,
     suppliers,
 )
 from posapp.services.books import cr, dr
@@ -252,3 +254,49 @@ def test_the_check_passes_and_catches_a_hand_corrupted_entry(month: Month) -> No
     problems = run_checks(db.session).problems
     assert any(f"journal entry {sale_line.entry_id}: debits" in p for p in problems), problems
     assert any("day totals" in p for p in problems), problems
+
+
+NOV_1, NOV_30 = date(*NOV, 1), date(*NOV, 30)
+
+
+def test_trial_balance_pnl_and_balance_sheet_match_by_hand(month: Month) -> None:
+    tb = books_reports.trial_balance(db.session, NOV_30).figures
+    assert tb["total_debit"] == tb["total_credit"] == 2_416_460
+    pnl = books_reports.profit_and_loss(db.session, NOV_1, NOV_30).figures
+    assert (pnl["sales"], pnl["sales_returns"], pnl["net_sales"]) == (80_000, 5_000, 75_000)
+    assert (pnl["cogs"], pnl["gross_profit"]) == (59_000, 16_000)
+    assert (pnl["other_income"], pnl["expenses"], pnl["net_profit"]) == (1_000, 500_000, -483_000)
+    sheet = books_reports.balance_sheet(db.session, NOV_30).figures
+    # GST is one line, output less input (here input is ahead: −307.20), among liabilities.
+    assert sheet["assets"] == 1_852_460 - 36_120
+    assert sheet["liabilities"] == 270_060 + 5_400 - 36_120
+    assert sheet["gst_payable"] == 5_400 - 36_120
+    assert (sheet["retained_profit"], sheet["equity"]) == (-483_000, 1_577_000)
+
+
+def test_gst_ledger_and_registers_match_by_hand(month: Month) -> None:
+    gst = books_reports.gst_ledger(db.session, NOV_1, NOV_30).figures
+    assert (gst["output_cgst"], gst["output_sgst"], gst["output_igst"]) == (2_700, 2_700, 0)
+    assert (gst["input_cgst"], gst["input_sgst"], gst["input_igst"]) == (18_060, 18_060, 0)
+    assert gst["net"] == 5_400 - 36_120
+    sales = books_reports.sales_register(db.session, NOV_1, NOV_30)
+    total = sales.rows[-1].cells
+    # S1 250 + S2 150 + S3 400 + S4 100 − S4's void 100 − the return 50 = 750 taxable.
+    assert total[4] == 75_000 and total[5] == total[6] == 2_700
+    purchases = books_reports.purchase_register(db.session, NOV_1, NOV_30)
+    assert purchases.rows[-1].cells[4:] == [504_000, 18_060, 18_060, 0, 0, 540_120]
+
+
+def test_the_sales_pnl_report_agrees_with_the_books(month: Month) -> None:
+    """The sales P&L (from the daily summary) and the books' P&L agree to the paisa on
+    revenue, cost of goods, gross profit and expenses; the books add what only they know
+    (here the drawer's ₹10 over), so net profit differs by exactly that."""
+    report = {
+        row[0]: row[1] for row in sales_reports.profit_and_loss(db.session, NOV_1, NOV_30).rows
+    }
+    books_pnl = books_reports.profit_and_loss(db.session, NOV_1, NOV_30).figures
+    assert report["Net revenue (excl. tax)"] == books_pnl["net_sales"] == 75_000
+    assert report["Cost of goods sold"] == books_pnl["cogs"] == 59_000
+    assert report["Gross profit"] == books_pnl["gross_profit"] == 16_000
+    assert report["Expenses"] == books_pnl["expenses"] == 500_000
+    assert books_pnl["net_profit"] - report["Net profit"] == books_pnl["other_income"] == 1_000
