@@ -31,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from xml.etree import ElementTree
 
 import pytest
 from flask import Flask
@@ -59,6 +61,7 @@ from posapp.services import (
     returns,
     sales_reports,
     suppliers,
+    tally,
 )
 from posapp.services.books import cr, dr
 from posapp.services.integrity import run_checks
@@ -300,3 +303,50 @@ def test_the_sales_pnl_report_agrees_with_the_books(month: Month) -> None:
     assert report["Gross profit"] == books_pnl["gross_profit"] == 16_000
     assert report["Expenses"] == books_pnl["expenses"] == 500_000
     assert books_pnl["net_profit"] - report["Net profit"] == books_pnl["other_income"] == 1_000
+
+
+def test_the_months_tally_xml_voucher_by_voucher(month: Month) -> None:
+    text = "".join(tally.tally_xml(db.session, NOV_1, NOV_30, "Month shop"))
+    root = ElementTree.fromstring(text)  # noqa: S314 (our own export, not untrusted)
+    masters = {ledger.get("NAME") for ledger in root.iter("LEDGER")}
+    got = []
+    for voucher in root.iter("VOUCHER"):
+        amounts = {
+            entry.findtext("LEDGERNAME"): Decimal(entry.findtext("AMOUNT") or "x")
+            for entry in voucher.iter("ALLLEDGERENTRIES.LIST")
+        }
+        assert sum(amounts.values()) == 0 and set(amounts) <= masters
+        got.append((voucher.findtext("DATE"), voucher.findtext("VOUCHERTYPENAME"), amounts))
+    assert [(d, t) for d, t, _ in got] == [
+        ("20261101", "Journal"),  # opening stock of Rice, Soap, Pen
+        ("20261101", "Journal"),
+        ("20261101", "Journal"),
+        ("20261101", "Receipt"),  # capital brought into the drawer
+        ("20261102", "Sales"),
+        ("20261103", "Sales"),
+        ("20261105", "Sales"),
+        ("20261110", "Receipt"),
+        ("20261112", "Credit Note"),
+        ("20261114", "Sales"),
+        ("20261114", "Credit Note"),  # the void
+        ("20261115", "Purchase"),
+        ("20261118", "Payment"),  # rent
+        ("20261120", "Receipt"),  # Meena's UPI
+        ("20261120", "Receipt"),  # the drawer ₹10 over
+        ("20261125", "Payment"),  # half the bill to Kumar Traders
+    ]
+    s1 = got[4][2]
+    assert s1["Cash in drawer"] == Decimal("-269.00")
+    assert (s1["Sales"], s1["Output CGST"], s1["Output SGST"]) == (
+        Decimal("250.00"), Decimal("9.50"), Decimal("9.50"),
+    )  # fmt: skip
+    assert (s1["Cost of goods sold"], s1["Inventory (stock)"]) == (
+        Decimal("-200.00"), Decimal("200.00"),
+    )  # fmt: skip
+    bill = got[11][2]
+    assert bill["Kumar Traders"] == Decimal("5401.20")
+    assert bill["Inventory (stock)"] == Decimal("-5040.00")
+    assert bill["Input CGST"] == bill["Input SGST"] == Decimal("-180.60")
+    credit_note = got[8][2]
+    assert credit_note["Meena"] == Decimal("59.00")
+    assert credit_note["Sales returns"] == Decimal("-50.00")
