@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from posapp import create_app
 from posapp.extensions import db
 from posapp.models.base import write_transaction
-from posapp.services import audit, summaries, users
+from posapp.services import audit, books, books_history, summaries, users
 from posapp.services.counters import financial_year
 from posapp.services.ledger import invoice_status
 from posapp.services.pricing import TAX_RULE, BillDiscount, LineInput, price_cart
@@ -284,7 +284,8 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
     w.table(
         "products",
         "id, code, name, category_id, unit, price, cost, mrp, tax_rate_bp, hsn, stock_milli,"
-        " low_stock_milli, supplier, location, color, archived, created_at, updated_at",
+        " low_stock_milli, supplier, location, color, archived, created_at, updated_at,"
+        " stock_value",
     )
     w.table(
         "customers",
@@ -604,7 +605,8 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
             "products",
             (product.id, product.code, product.name, product.category_id, product.unit,
              product.price, product.cost, product.price + product.price // 10, product.rate,
-             product.hsn, on_shelf, 5000, "", "", "", 0, stamp(opened), stamp(opened)),
+             product.hsn, on_shelf, 5000, "", "", "", 0, stamp(opened), stamp(opened),
+             books.issue_value(on_shelf, product.cost)),
         )  # fmt: skip
     for (kind, fy), last in sorted(counters.items()):
         w.add("document_counters", (kind, fy, last))
@@ -629,6 +631,9 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
     with app.app_context():
         with write_transaction(db.session):
             summaries.rebuild(db.session)
+        with write_transaction(db.session):
+            # The rows went in by hand: post them to the books as an upgraded shop's history.
+            books_history.post_history(db.session)
         db.session.remove()
         db.engine.dispose()
     con = sqlite3.connect(data_dir / "tillbook.db")
