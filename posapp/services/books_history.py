@@ -104,106 +104,79 @@ def _history_entry(session: Session, day: date, lines: list[books.Line], narrati
     )
 
 
+def _replays(session: Session) -> list[tuple[str, Any, Callable[[Any], int | None]]]:
+    """(source kind, the rows of its events, the live posting rule) in the order posted."""
+    account_payment = (
+        Payment.invoice_id.is_(None),
+        Payment.credit_note_id.is_(None),
+        Payment.customer_id.is_not(None),
+    )
+    return [
+        (
+            "ledger",
+            select(LedgerEntry).where(LedgerEntry.kind.in_(("opening", "adjustment"))),
+            lambda entry: books_sales.post_ledger_entry(session, entry),
+        ),
+        (
+            "supplier_opening",
+            select(Supplier).where(Supplier.opening_balance != 0),
+            lambda supplier: books_stock.post_supplier_opening(session, supplier),
+        ),
+        (
+            "sale",
+            select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.payments)),
+            lambda invoice: books_sales.post_sale(session, invoice),
+        ),
+        (
+            "void",
+            select(Invoice).where(Invoice.voided_at.is_not(None)),
+            lambda invoice: books_sales.post_void(session, invoice),
+        ),
+        (
+            "return",
+            select(CreditNote).options(
+                selectinload(CreditNote.lines).selectinload(CreditNoteLine.invoice_line)
+            ),
+            lambda note: books_sales.post_return(session, note),
+        ),
+        (
+            "payment",
+            select(Payment).where(*account_payment),
+            lambda payment: books_sales.post_customer_payment(session, payment),
+        ),
+        ("purchase", select(Purchase), lambda bill: books_stock.post_purchase(session, bill)),
+        (
+            "supplier_payment",
+            select(SupplierPayment),
+            lambda payment: books_stock.post_supplier_payment(session, payment),
+        ),
+        ("debit_note", select(DebitNote), lambda note: books_stock.post_debit_note(session, note)),
+        (
+            "stock",
+            select(StockMovement),
+            lambda movement: books_stock.post_stock_movement(session, movement),
+        ),
+        ("expense", select(Expense), lambda expense: books_stock.post_expense(session, expense)),
+        (
+            "cash_move",
+            select(CashMovement),
+            lambda movement: books_stock.post_cash_movement(session, movement),
+        ),
+        (
+            "over_short",
+            select(CashSession).where(CashSession.over_short.is_not(None)),
+            lambda cash: books_stock.post_over_short(session, cash),
+        ),
+    ]
+
+
 def post_history(session: Session) -> Opened:
     """Post every stored event and close the differences (inside the caller's transaction)."""
     opened = Opened()
     started = perf_counter()
     books.ensure_chart(session)
-    _replay(
-        opened,
-        "ledger",
-        _batches(
-            session, select(LedgerEntry).where(LedgerEntry.kind.in_(("opening", "adjustment")))
-        ),
-        lambda entry: books_sales.post_ledger_entry(session, entry),
-    )
-    _replay(
-        opened,
-        "supplier_opening",
-        _batches(session, select(Supplier).where(Supplier.opening_balance != 0)),
-        lambda supplier: books_stock.post_supplier_opening(session, supplier),
-    )
-    _replay(
-        opened,
-        "sale",
-        _batches(
-            session,
-            select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.payments)),
-        ),
-        lambda invoice: books_sales.post_sale(session, invoice),
-    )
-    _replay(
-        opened,
-        "void",
-        _batches(session, select(Invoice).where(Invoice.voided_at.is_not(None))),
-        lambda invoice: books_sales.post_void(session, invoice),
-    )
-    _replay(
-        opened,
-        "return",
-        _batches(
-            session,
-            select(CreditNote).options(
-                selectinload(CreditNote.lines).selectinload(CreditNoteLine.invoice_line)
-            ),
-        ),
-        lambda note: books_sales.post_return(session, note),
-    )
-    _replay(
-        opened,
-        "payment",
-        _batches(
-            session,
-            select(Payment).where(
-                Payment.invoice_id.is_(None),
-                Payment.credit_note_id.is_(None),
-                Payment.customer_id.is_not(None),
-            ),
-        ),
-        lambda payment: books_sales.post_customer_payment(session, payment),
-    )
-    _replay(
-        opened,
-        "purchase",
-        _batches(session, select(Purchase)),
-        lambda purchase: books_stock.post_purchase(session, purchase),
-    )
-    _replay(
-        opened,
-        "supplier_payment",
-        _batches(session, select(SupplierPayment)),
-        lambda payment: books_stock.post_supplier_payment(session, payment),
-    )
-    _replay(
-        opened,
-        "debit_note",
-        _batches(session, select(DebitNote)),
-        lambda note: books_stock.post_debit_note(session, note),
-    )
-    _replay(
-        opened,
-        "stock",
-        _batches(session, select(StockMovement)),
-        lambda movement: books_stock.post_stock_movement(session, movement),
-    )
-    _replay(
-        opened,
-        "expense",
-        _batches(session, select(Expense)),
-        lambda expense: books_stock.post_expense(session, expense),
-    )
-    _replay(
-        opened,
-        "cash_move",
-        _batches(session, select(CashMovement)),
-        lambda movement: books_stock.post_cash_movement(session, movement),
-    )
-    _replay(
-        opened,
-        "over_short",
-        _batches(session, select(CashSession).where(CashSession.over_short.is_not(None))),
-        lambda cash: books_stock.post_over_short(session, cash),
-    )
+    for kind, query, rule in _replays(session):
+        _replay(opened, kind, _batches(session, query), rule)
     _close_differences(session, opened)
     opened.seconds = perf_counter() - started
     return opened
@@ -269,7 +242,9 @@ def open_books(session: Session) -> Opened | None:
         if is_opened(session):  # another process opened them meanwhile
             return None
         opened = Opened()
-        if _has_history(session) and session.scalar(select(JournalEntry.id).limit(1)) is None:
+        # Events already posted (the marker lost, a half-restored file) are never posted twice.
+        posted = select(JournalEntry.id).where(JournalEntry.source_kind != "manual").limit(1)
+        if _has_history(session) and session.scalar(posted) is None:
             opened = post_history(session)
         settings.store_value(session, OPENED_KEY, utcnow().isoformat(timespec="seconds"))
     if opened.entries:

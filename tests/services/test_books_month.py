@@ -36,22 +36,26 @@ from xml.etree import ElementTree
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from posapp.extensions import db
 from posapp.models import (
+    AccountDay,
     CashSession,
     Customer,
     Invoice,
+    JournalEntry,
     JournalLine,
     Product,
     Purchase,
+    Setting,
     Supplier,
     User,
 )
 from posapp.models.base import clock_at, write_transaction
 from posapp.services import (
     books,
+    books_history,
     books_reports,
     cash_sessions,
     checkout,
@@ -350,3 +354,46 @@ def test_the_months_tally_xml_voucher_by_voucher(month: Month) -> None:
     credit_note = got[8][2]
     assert credit_note["Meena"] == Decimal("59.00")
     assert credit_note["Sales returns"] == Decimal("-50.00")
+
+
+def test_opening_the_books_on_the_same_history_posts_what_the_live_code_posted(
+    month: Month,
+) -> None:
+    """As if the month had been kept by a version without books: keep only the admin's
+    manual entry, value the stock at stock × cost, and let the upgrade's replay post the rest.
+    Every account ends where the live postings left it, except the stock's rounding: valued
+    at their new averages, Rice (144 kg × ₹81.39 = ₹11,720.16) and Soap (68 × ₹40.59 =
+    ₹2,760.12) are 16 + 12 paise above the ₹11,720.00 and ₹2,760.00 the live postings moved
+    them by; the 28 paise are closed against opening balances."""
+    live = {key: books.balance(db.session, key) for key in books.system_ids(db.session)}
+    with write_transaction(db.session):
+        manual = select(JournalEntry.id).where(JournalEntry.source_kind == "manual")
+        db.session.execute(delete(JournalLine).where(JournalLine.entry_id.not_in(manual)))
+        db.session.execute(delete(JournalEntry).where(JournalEntry.source_kind != "manual"))
+        db.session.execute(delete(AccountDay))
+        db.session.execute(
+            insert(AccountDay).from_select(
+                ["account_id", "day", "debit", "credit"],
+                select(
+                    JournalLine.account_id,
+                    JournalEntry.day,
+                    func.sum(JournalLine.debit),
+                    func.sum(JournalLine.credit),
+                )
+                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+                .group_by(JournalLine.account_id, JournalEntry.day),
+            )
+        )
+        for product in db.session.scalars(select(Product)):
+            product.stock_value = books.issue_value(product.stock_milli, product.cost)
+        db.session.execute(delete(Setting).where(Setting.key == books_history.OPENED_KEY))
+    opened = books_history.open_books(db.session)
+    assert opened is not None and opened.differences == ["inventory +28"]
+    replayed = {key: books.balance(db.session, key) for key in books.system_ids(db.session)}
+    assert replayed == {
+        **live,
+        "inventory": live["inventory"] + 28,
+        "opening": live["opening"] - 28,
+    }
+    assert run_checks(db.session).ok, run_checks(db.session).problems
+    assert books_history.open_books(db.session) is None  # once only
