@@ -369,7 +369,13 @@ def test_opening_the_books_on_the_same_history_posts_what_the_live_code_posted(
     with write_transaction(db.session):
         manual = select(JournalEntry.id).where(JournalEntry.source_kind == "manual")
         db.session.execute(delete(JournalLine).where(JournalLine.entry_id.not_in(manual)))
-        db.session.execute(delete(JournalEntry).where(JournalEntry.source_kind != "manual"))
+        for reversing in (True, False):  # MariaDB checks the self-reference row by row
+            db.session.execute(
+                delete(JournalEntry).where(
+                    JournalEntry.source_kind != "manual",
+                    JournalEntry.reverses_id.is_not(None) == reversing,
+                )
+            )
         db.session.execute(delete(AccountDay))
         db.session.execute(
             insert(AccountDay).from_select(
