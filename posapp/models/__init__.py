@@ -15,6 +15,16 @@ from posapp.models.displays import DisplayDevice
 from posapp.models.expenses import EXPENSE_CATEGORIES, Expense
 from posapp.models.held import HeldBill
 from posapp.models.locks import WriterLock
+from posapp.models.orders import (
+    FULFILMENTS,
+    ORDER_SOURCES,
+    ORDER_STATUSES,
+    PAYMENT_PLANS,
+    IdempotencyKey,
+    Order,
+    OrderEvent,
+    OrderLine,
+)
 from posapp.models.reports import DailySales
 from posapp.models.returns import REFUND_METHODS, CreditNote, CreditNoteLine
 from posapp.models.sales import (
@@ -39,11 +49,15 @@ from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 __all__ = [
     "ACCOUNT_KINDS",
     "EXPENSE_CATEGORIES",
+    "FULFILMENTS",
     "INVOICE_STATUSES",
     "LEDGER_KINDS",
     "MOVEMENT_KINDS",
     "MOVEMENT_REASONS",
+    "ORDER_SOURCES",
+    "ORDER_STATUSES",
     "PAYMENT_METHODS",
+    "PAYMENT_PLANS",
     "REFUND_METHODS",
     "ROLES",
     "SUPPLIER_PAYMENT_METHODS",
@@ -64,12 +78,16 @@ __all__ = [
     "DocumentCounter",
     "Expense",
     "HeldBill",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
     "JournalEntry",
     "JournalLine",
     "LedgerEntry",
     "LoginAttempt",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
     "Payment",
     "PaymentAllocation",
     "Product",

@@ -86,6 +86,12 @@ class Product(Model):
     # value the inventory account moves (services/books.py issue_value), so the account
     # always equals the sum of these. About stock × cost, apart from rounding of the average.
     stock_value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Held for confirmed orders not yet delivered: the sum of their lines' reserved_milli.
+    # Available to sell at the counter = stock_milli - reserved_milli.
+    reserved_milli: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A service (delivery charge, alteration, recharge): sold and taxed, but it has no stock:
+    # no movements, no stock value, never received, counted or reserved.
+    is_service: Mapped[bool] = mapped_column(default=False, server_default=false())
     low_stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
     supplier: Mapped[str] = mapped_column(String(120), default="")
     location: Mapped[str] = mapped_column(String(60), default="")
