@@ -40,6 +40,7 @@ from posapp.services import (
     summaries,
     upi,
 )
+from posapp.services.hooks import Within
 from posapp.services.limits import CHECKOUT_NOTE_LENGTH, MAX_CART_LINES
 from posapp.services.pricing import (
     BillDiscount,
@@ -401,12 +402,19 @@ def approval_reasons(
     return reasons
 
 
-def checkout(session: Session, request: CheckoutRequest, user: User, address: str = "?") -> Invoice:
+def checkout(
+    session: Session,
+    request: CheckoutRequest,
+    user: User,
+    address: str = "?",
+    within: Within[Invoice] | None = None,
+) -> Invoice:
     """Turn a parsed cart into a paid invoice in one transaction; nothing is written on error.
 
     The use case of docs/DESIGN.md §4: (parse, at the edge) -> price -> settle -> write -> audit.
     A sale that needs an admin (approvals) is refused with 409 approval_required unless the
     request carries a valid admin PIN; a wrong PIN is counted (from `address`) before the sale.
+    `within` runs in the sale's transaction once it is written (services/hooks.py).
     """
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
@@ -434,6 +442,8 @@ def checkout(session: Session, request: CheckoutRequest, user: User, address: st
         approvals.record_override(
             real, sale.invoice.id, sale.invoice.number, reasons, (user_id, username), approver
         )
+        if within is not None:
+            within(real, sale.invoice)
         kept.extend(sale.objects())
     # The transaction's start expired the caller; the answer names the cashier, so the name
     # read above goes back in (the rest stays expired) instead of a query reloading the user.

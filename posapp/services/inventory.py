@@ -25,6 +25,7 @@ from posapp.money import (
 )
 from posapp.services import audit, books_stock, labels, limits, shop_settings, suppliers
 from posapp.services.counters import next_number
+from posapp.services.hooks import Within
 from posapp.services.limits import STOCK_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
 
@@ -177,9 +178,15 @@ def parse_adjustment(data: Mapping[str, Any], unit: str) -> tuple[int, str, str,
 
 
 def adjust_stock(
-    session: Session, product_id: int, data: Mapping[str, Any], user_id: int | None
+    session: Session,
+    product_id: int,
+    data: Mapping[str, Any],
+    user_id: int | None,
+    within: Within[StockMovement] | None = None,
 ) -> Product:
-    """Book one manual stock movement (API and the product page); nothing written on error."""
+    """Book one manual stock movement (API and the product page); nothing written on error.
+
+    `within` runs in the movement's transaction once it is written (services/hooks.py)."""
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound("No such product.")
@@ -209,6 +216,8 @@ def adjust_stock(
             before=before,
             after={"stock_milli": product.stock_milli, "cost": product.cost, "note": note},
         )
+        if within is not None:
+            within(session, movement)
     return product
 
 

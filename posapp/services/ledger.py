@@ -32,6 +32,7 @@ from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAlloca
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, books_sales, cash_sessions
+from posapp.services.hooks import Within
 from posapp.services.limits import LEDGER_NOTE_LENGTH as NOTE_LIMIT
 from posapp.services.settings import load_settings
 
@@ -314,9 +315,15 @@ def parse_payment(data: Mapping[str, Any]) -> tuple[int, str, str]:
 
 
 def record_payment(
-    session: Session, customer_id: int, data: Mapping[str, Any], user: User
+    session: Session,
+    customer_id: int,
+    data: Mapping[str, Any],
+    user: User,
+    within: Within[PaymentResult] | None = None,
 ) -> PaymentResult:
-    """Take a payment on account: credit the ledger, settle the oldest invoices, keep the rest."""
+    """Take a payment on account: credit the ledger, settle the oldest invoices, keep the rest.
+
+    `within` runs in the payment's transaction once it is written (services/hooks.py)."""
     amount, method, note = parse_payment(data)
     with write_transaction(session):
         customer = lock_customer(session, customer_id)
@@ -378,6 +385,8 @@ def record_payment(
                 "advance": left,
             },
         )
+        if within is not None:
+            within(session, result)
     return result
 
 
