@@ -3,9 +3,11 @@ on every configured backend."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select, text
 
 from posapp.errors import Conflict, InsufficientStock, NotFound, ValidationError
@@ -608,3 +610,69 @@ def test_the_check_finds_reservations_that_do_not_add_up(admin: User) -> None:
     assert any("delivered without an invoice" in p for p in problems)
     assert any("should not" in p for p in problems)
     assert any("open orders' 0" in p for p in problems)
+
+
+def test_concurrent_confirmations_and_counter_sales_never_oversell(
+    app: Flask, admin: User, cashier: User
+) -> None:
+    rice = make_product(db.session, name="Last rice", opening_stock="10")
+    customer = make_customer(db.session, admin)
+    waiting = [take(admin, customer, (rice, "1")).id for _ in range(8)]
+    rice_id, cashier_id = rice.id, cashier.id
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def confirmer(mine: list[int]) -> None:
+        with app.app_context():
+            user = db.session.get(User, cashier_id)
+            start.wait()
+            for order_id in mine:
+                try:
+                    orders.change_status(db.session, order_id, "confirmed", user)
+                    outcome = "reserved"
+                except InsufficientStock:
+                    outcome = "short"
+                with lock:
+                    outcomes.append(outcome)
+            db.session.remove()
+
+    def till() -> None:
+        with app.app_context():
+            user = db.session.get(User, cashier_id)
+            start.wait()
+            for _ in range(3):
+                request = checkout.parse_checkout(
+                    {"items": [{"product_id": rice_id, "quantity": 1}]}
+                )
+                try:
+                    checkout.checkout(db.session, request, user)
+                    outcome = "sold"
+                except (InsufficientStock, ApprovalRequired):
+                    outcome = "short"
+                with lock:
+                    outcomes.append(outcome)
+            db.session.remove()
+
+    threads = [threading.Thread(target=confirmer, args=(waiting[i::4],)) for i in range(4)]
+    threads += [threading.Thread(target=till) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 8 confirmations and 12 sales of one unit each asked for 20 of 10: every unit went
+    # exactly once, to an order or over the counter, never both.
+    assert len(outcomes) == 20
+    assert outcomes.count("reserved") + outcomes.count("sold") == 10
+    db.session.rollback()  # end this thread's snapshot to see the other threads' writes
+    sold = outcomes.count("sold")
+    assert stock(rice) == (10_000 - sold * 1000, outcomes.count("reserved") * 1000)
+    assert run_checks(db.session).ok
+    confirmed = db.session.scalars(
+        select(Order.id).where(Order.status == "confirmed").order_by(Order.id)
+    ).all()
+    for order_id in confirmed:
+        walk(order_id, admin, "packed", "ready_for_pickup")
+        orders.deliver_order(db.session, order_id, {}, cashier)
+    assert stock(rice) == (0, 0)
+    assert run_checks(db.session).ok
