@@ -25,7 +25,16 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import write_transaction
-from posapp.services import checkout, inventory, ledger, orders, returns, sale_writer, users
+from posapp.services import (
+    catalog_csv,
+    checkout,
+    inventory,
+    ledger,
+    orders,
+    returns,
+    sale_writer,
+    users,
+)
 from posapp.services.approvals import ApprovalRequired
 from posapp.services.integrity import run_checks
 from tests.factories import make_customer, make_product, make_user, next_phone
@@ -383,7 +392,11 @@ def test_a_service_product_never_moves_stock(admin: User) -> None:
         with pytest.raises(ValidationError) as caught:
             inventory.adjust_stock(db.session, charge.id, data, admin.id)
         assert "service" in caught.value.message
-    # Returned and voided: the goods come back, the service has nothing to come back.
+    # A product file may not give it stock either (its exported 0 is no change).
+    plan = catalog_csv.plan_import(db.session, b"code,qty\nDELIVERY,5\n")
+    assert "service" in dict(plan.errors)[2]
+    assert catalog_csv.plan_import(db.session, b"code,qty\nDELIVERY,0\n").errors == []
+    # Returned, the goods come back; the service has nothing to come back.
     lines = [{"line_id": line.id, "quantity": "1"} for line in invoice.lines]
     returns.create_return(db.session, invoice.id, {"lines": lines, "refund_method": "cash"}, admin)
     assert stock(charge) == (0, 0)
