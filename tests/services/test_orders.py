@@ -26,6 +26,7 @@ from posapp.models import (
 )
 from posapp.models.base import write_transaction
 from posapp.services import (
+    catalog,
     catalog_csv,
     checkout,
     inventory,
@@ -325,6 +326,9 @@ def test_confirming_reserves_and_cancelling_releases(admin: User) -> None:
     assert fresh(Order, second.id).status == "pending"
     assert stock(rice) == (10_000, 6000)
     assert sum(line.reserved_milli for line in orders.get_order(db.session, second.id).lines) == 0
+    with pytest.raises(Conflict) as held:  # archived, the orders could never be delivered
+        catalog.archive_product(db.session, dal.id, admin.id)
+    assert held.value.code == "reserved"
     walk(first.id, admin, "packed")
     cancelled = orders.cancel_order(db.session, first.id, "customer called off", admin)
     assert cancelled.status == "cancelled"
