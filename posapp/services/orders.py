@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -329,9 +329,7 @@ def list_orders(
     if date_from is not None:
         stmt = stmt.where(Order.created_at >= local_midnight_utc(date_from))
     if date_to is not None:
-        stmt = stmt.where(
-            Order.created_at < local_midnight_utc(date_to.fromordinal(date_to.toordinal() + 1))
-        )
+        stmt = stmt.where(Order.created_at < local_midnight_utc(date_to + timedelta(days=1)))
     text = q.strip()
     if text:
         found = find_order(session, text)

@@ -4,6 +4,7 @@ on every configured backend."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -587,6 +588,11 @@ def test_lists_counts_numbers_and_messages(admin: User) -> None:
     assert orders.list_orders(db.session, customer_id=ravi.id)[1] == 1
     assert orders.list_orders(db.session, status="cancelled", per_page=1, page=1)[1] == 1
     assert orders.list_orders(db.session, q="100%_")[1] == 0
+    today = ledger.local_today()
+    assert orders.list_orders(db.session, date_from=today, date_to=today)[1] == 3
+    tomorrow = today + timedelta(days=1)
+    assert orders.list_orders(db.session, date_from=tomorrow)[1] == 0
+    assert orders.list_orders(db.session, date_to=today - timedelta(days=1))[1] == 0
     with pytest.raises(ValidationError):
         orders.list_orders(db.session, status="lost")
     with pytest.raises(ValidationError):
