@@ -71,6 +71,9 @@ STATUS_LABELS: dict[str, str] = {
 NUMBER_PREFIX = "ORD-"
 COUNTER_KIND = "order"
 DELIVERY_CODE = "DELIVERY"
+# The object naming a new customer in an order's body; its fields' errors are under
+# "customer.name" and "customer.phone".
+NEW_CUSTOMER = "customer"
 DELIVERY_NAME = "Delivery charge"
 
 ADDRESS_LENGTH = 300
@@ -162,7 +165,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
             own["name"] = "Name the customer."
         if not phone:
             own["phone"] = "Give the customer's phone number."
-        errors.update({f"customer.{key}": message for key, message in own.items()})
+        errors.update({f"{NEW_CUSTOMER}.{key}": message for key, message in own.items()})
         new_customer = NewCustomer(name, phone)
     else:
         errors["customer_id"] = "Choose the customer, or give a new one's name and phone."
@@ -458,7 +461,7 @@ def _customer_for(session: Session, draft: OrderDraft, user: User) -> Customer:
         try:
             phone = customers.normalise_phone(draft.new_customer.phone, settings.phone_region)
         except ValidationError as exc:
-            raise ValidationError(exc.message, field="customer.phone") from None
+            raise ValidationError(exc.message, field=f"{NEW_CUSTOMER}.phone") from None
         customer = session.scalar(select(Customer).where(Customer.phone == phone))
         if customer is None:
             fields = customers.parse_customer_fields(
