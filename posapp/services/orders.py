@@ -71,8 +71,8 @@ STATUS_LABELS: dict[str, str] = {
 NUMBER_PREFIX = "ORD-"
 COUNTER_KIND = "order"
 DELIVERY_CODE = "DELIVERY"
-# The object naming a new customer in an order's body; its fields' errors are under
-# "customer.name" and "customer.phone".
+# The object naming a new customer in an order's body; its fields' errors are keyed under it
+# (customer.name, customer.phone).
 NEW_CUSTOMER = "customer"
 DELIVERY_NAME = "Delivery charge"
 
