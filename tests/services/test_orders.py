@@ -26,7 +26,9 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import write_transaction
+from posapp.money import format_money
 from posapp.services import (
+    audit_text,
     catalog,
     catalog_csv,
     checkout,
@@ -699,3 +701,24 @@ def test_concurrent_confirmations_and_counter_sales_never_oversell(
         orders.deliver_order(db.session, order_id, {}, cashier)
     assert stock(rice) == (0, 0)
     assert run_checks(db.session).ok
+
+
+def test_the_audit_log_says_what_happened_to_an_order(admin: User) -> None:
+    rice = make_product(db.session, price="50.00")
+    customer = make_customer(db.session, admin, name="Asha")
+    order = take(admin, customer, (rice, "2"))
+    walk(order.id, admin, "confirmed", "packed")
+    orders.cancel_order(db.session, order.id, "rain", admin)
+    ctx = audit_text.Context(money=format_money, customers={customer.id: "Asha"})
+    said = [
+        audit_text.describe(entry.action, entry.before, entry.after, ctx)
+        for entry in db.session.scalars(
+            select(AuditLog).where(AuditLog.action.like("order.%")).order_by(AuditLog.id)
+        )
+    ]
+    assert said == [
+        "Order ORD-1 taken for Asha, 1 line, about ₹100.00",
+        "Order ORD-1: pending → confirmed",
+        "Order ORD-1: confirmed → packed",
+        "Order ORD-1 cancelled — rain",
+    ]
