@@ -625,16 +625,22 @@ def update_order(session: Session, order_id: int, draft: OrderDraft, user: User)
     return order
 
 
+def _said(status: str) -> str:
+    return STATUS_LABELS.get(status, status).lower()
+
+
 def _refuse(order: Order, to_status: str) -> Conflict:
-    allowed = [s for s in allowed_next(order) if s != "delivered"] + (
-        ["delivered (deliver the order)"] if "delivered" in allowed_next(order) else []
-    )
-    names = ", ".join(allowed) if allowed else "none: the order is closed"
+    """409 transition_not_allowed, the message naming the states allowed next."""
+    nexts = allowed_next(order)
+    allowed = [_said(s) for s in nexts if s != "delivered"]
+    if "delivered" in nexts:
+        allowed.append("delivered (deliver it with its payment)")
+    names = ", ".join(allowed) if allowed else "none, the order is closed"
     return Conflict(
-        f"Order {order.number} is {order.status}; it cannot become {to_status}. "
-        f"Allowed next: {names}.",
+        f"Order {order.number} is {_said(order.status)}; it cannot be made "
+        f"{_said(to_status)}. Allowed next: {names}.",
         code="transition_not_allowed",
-        details={"from": order.status, "to": to_status, "allowed": list(allowed_next(order))},
+        details={"from": order.status, "to": to_status, "allowed": list(nexts)},
     )
 
 
