@@ -10,6 +10,7 @@ the same transaction as the lines (`app.py check` proves the two agree).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from posapp.extensions import Model
 from posapp.models.base import utcnow
 from posapp.models.catalog import Product
 from posapp.models.customers import Customer
+
+if TYPE_CHECKING:
+    from posapp.models.sales import Invoice, Payment
 
 ORDER_STATUSES = (
     "pending",
@@ -69,6 +73,8 @@ class Order(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     customer: Mapped[Customer] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+    advance_payment: Mapped[Payment | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )

@@ -60,6 +60,8 @@ class SoldProduct(Protocol):
     price: int
     cost: int
     stock_milli: int
+    reserved_milli: int  # held for confirmed orders: not for the counter
+    is_service: bool
 
 
 def parse_approval(raw: object) -> Approval | None:
@@ -101,25 +103,34 @@ def _percent(part: int, whole: int) -> str:
 def stock_reasons(
     products: Sequence[SoldProduct], qty_milli: Sequence[int], settings: ShopSettings
 ) -> list[Reason]:
-    """Under the policy "block", one reason per product the bill needs more of than is in
-    stock (a product on several lines counts once, with all its lines)."""
+    """Under the policy "block", one reason per product the bill needs more of than is
+    available: on hand less what confirmed orders hold (a product on several lines counts once,
+    with all its lines; a service has no stock). An admin's approval may take held stock."""
     if settings.stock_policy != "block":
         return []
     needed: dict[int, int] = {}
     by_id: dict[int, SoldProduct] = {}
     for product, qty in zip(products, qty_milli, strict=True):
+        if product.is_service:
+            continue
         needed[product.id] = needed.get(product.id, 0) + qty
         by_id[product.id] = product
     reasons = []
     for product_id, qty in needed.items():
         product = by_id[product_id]
-        if qty > product.stock_milli:
+        available = product.stock_milli - product.reserved_milli
+        if qty > available:
+            unit = product.unit
+            where = (
+                f"{qty_str(available, unit)} {unit} available "
+                f"({qty_str(product.reserved_milli, unit)} {unit} held for orders)"
+                if product.reserved_milli
+                else f"{qty_str(product.stock_milli, unit)} {unit} in stock"
+            )
             reasons.append(
                 Reason(
                     "stock_short",
-                    f"Stock short: {product.name} — selling {qty_str(qty, product.unit)} "
-                    f"{product.unit}, {qty_str(product.stock_milli, product.unit)} "
-                    f"{product.unit} in stock",
+                    f"Stock short: {product.name} — selling {qty_str(qty, unit)} {unit}, {where}",
                 )
             )
     return reasons
@@ -167,6 +178,10 @@ def price_reasons(
     reasons = []
     for product, price in zip(products, prices, strict=True):
         if price is None or price == product.price:
+            continue
+        if product.is_service and product.price == 0:
+            # A service without a catalogue price (the delivery charge) is priced per sale:
+            # its price is said at the sale, not changed (still audited as a price change).
             continue
         below_cost = product.cost > 0 and price < product.cost
         if below_cost:

@@ -8,7 +8,7 @@ tender rules are `settlement`, the numbering `counters`, the rows and the rebuil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -88,6 +88,7 @@ class CartProduct(sale_writer.SoldProduct, Protocol):
 
     tax_rate_bp: int
     stock_milli: int
+    reserved_milli: int
     archived: bool
 
 
@@ -408,13 +409,16 @@ def checkout(
     user: User,
     address: str = "?",
     within: Within[Invoice] | None = None,
+    before: Callable[[Session], None] | None = None,
 ) -> Invoice:
     """Turn a parsed cart into a paid invoice in one transaction; nothing is written on error.
 
     The use case of docs/DESIGN.md §4: (parse, at the edge) -> price -> settle -> write -> audit.
     A sale that needs an admin (approvals) is refused with 409 approval_required unless the
     request carries a valid admin PIN; a wrong PIN is counted (from `address`) before the sale.
-    `within` runs in the sale's transaction once it is written (services/hooks.py).
+    `within` runs in the sale's transaction once it is written (services/hooks.py); `before`
+    runs first in it, before the cart is priced (an order's delivery releases the stock the
+    order holds there, so the sale may take it).
     """
     # Read before the transaction: starting it expires loaded objects, and reading them
     # inside would cost one more query per sale.
@@ -426,6 +430,8 @@ def checkout(
     # The answer is built from the objects of the sale and the caller: kept loaded through the
     # commit (everything else is expired), so no query reads the sale back.
     with sale_writer.kept_through_commit(real) as kept, write_transaction(real):
+        if before is not None:
+            before(real)
         view = resolve_cart(real, request)
         settled, credit = _settle(real, request, view.priced.total, view.settings)
         reasons = approval_reasons(view, is_admin, credit)

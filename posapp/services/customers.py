@@ -230,6 +230,16 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
     """Create a customer (and an opening-balance entry if one is given)."""
     settings = load_settings(session)
     fields = parse_customer_fields(data, partial=False, region=settings.phone_region)
+    with write_transaction(session):
+        return add_customer(session, fields, user, settings)
+
+
+def add_customer(
+    session: Session, fields: dict[str, Any], user: User, settings: ShopSettings
+) -> Customer:
+    """Write a customer from parsed fields inside the caller's write transaction (an order
+    taken for a new customer writes both in one); the same rules as `create_customer`."""
+    fields = dict(fields)
     default = new_customer_limit(settings)
     # Every new customer gets the shop's limit; only an admin may give more (a cashier may
     # give less: a customer they would rather not trust is no risk to the shop).
@@ -240,46 +250,45 @@ def create_customer(session: Session, data: Mapping[str, Any], user: User) -> Cu
     if opening and not user.is_admin:
         raise Forbidden("Only an admin may enter an opening balance.")
     settle_gst_state(fields, "", "")
-    with write_transaction(session):
-        _check_phone_free(session, fields["phone"], None)
-        now = utcnow()
-        customer = Customer(
-            name=fields["name"],
-            phone=fields["phone"],
-            phone_digits=fields["phone"].lstrip("+"),
-            email=fields.get("email", ""),
-            address=fields.get("address", ""),
-            notes=fields.get("notes", ""),
-            gstin=fields["gstin"],
-            legal_name=fields.get("legal_name", ""),
-            state_code=fields["state_code"],
-            credit_limit=fields["credit_limit"],
-            archived=False,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(customer)
-        session.flush()
-        if opening:
-            entry = LedgerEntry(
-                customer_id=customer.id,
-                kind="opening",
-                amount=opening,
-                note="Opening balance",
-                user_id=user.id,
-                created_at=now,
-            )
-            session.add(entry)
-            session.flush()
-            books_sales.post_ledger_entry(session, entry)
-        audit.record(
-            session,
-            "customer.create",
+    _check_phone_free(session, fields["phone"], None)
+    now = utcnow()
+    customer = Customer(
+        name=fields["name"],
+        phone=fields["phone"],
+        phone_digits=fields["phone"].lstrip("+"),
+        email=fields.get("email", ""),
+        address=fields.get("address", ""),
+        notes=fields.get("notes", ""),
+        gstin=fields["gstin"],
+        legal_name=fields.get("legal_name", ""),
+        state_code=fields["state_code"],
+        credit_limit=fields["credit_limit"],
+        archived=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    if opening:
+        entry = LedgerEntry(
+            customer_id=customer.id,
+            kind="opening",
+            amount=opening,
+            note="Opening balance",
             user_id=user.id,
-            entity="customer",
-            entity_id=customer.id,
-            after={**snapshot(customer), "opening_balance": opening},
+            created_at=now,
         )
+        session.add(entry)
+        session.flush()
+        books_sales.post_ledger_entry(session, entry)
+    audit.record(
+        session,
+        "customer.create",
+        user_id=user.id,
+        entity="customer",
+        entity_id=customer.id,
+        after={**snapshot(customer), "opening_balance": opening},
+    )
     return customer
 
 

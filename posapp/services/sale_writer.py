@@ -79,6 +79,7 @@ class SoldProduct(Protocol):
     hsn: str
     price: int
     cost: int
+    is_service: bool  # a service (a delivery charge) is sold without stock
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "igst": line.igst,
             "cess": line.cess,
             "total": line.total,
-            "unit_cost": product.cost,
+            # A service has no stock, so nothing leaves the inventory's book value for it.
+            "unit_cost": 0 if product.is_service else product.cost,
         }
         for position, (product, qty, line) in enumerate(
             zip(sale.products, sale.qty_milli, sale.priced.lines, strict=True), start=1
@@ -193,9 +195,12 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
 
 
 def quantities_by_product(sale: Sale) -> dict[int, int]:
-    """What each product of the sale loses (a product on two lines loses both at once)."""
+    """What each product of the sale loses (a product on two lines loses both at once); a
+    service has no stock and loses nothing."""
     needed: dict[int, int] = {}
     for product, qty in zip(sale.products, sale.qty_milli, strict=True):
+        if product.is_service:
+            continue
         needed[product.id] = needed.get(product.id, 0) + qty
     return needed
 
@@ -265,12 +270,14 @@ def write_sale(session: Session, sale: Sale) -> WrittenSale:
     lines_written = line_rows(sale, invoice_id)
     # The stock's book value leaves with the goods, in the same UPDATE: what the inventory
     # account loses for each product (services/books_sales.py).
-    deduct_stock(session, needed, sale.allow_negative_stock, value_by_product(lines_written))
+    if needed:
+        deduct_stock(session, needed, sale.allow_negative_stock, value_by_product(lines_written))
     line_ids: dict[int, int] = {
         position: line_id
         for position, line_id in connection.execute(_INSERT_LINES, lines_written).all()
     }
-    connection.execute(_INSERT_MOVEMENTS, movement_rows(sale, needed))
+    if needed:
+        connection.execute(_INSERT_MOVEMENTS, movement_rows(sale, needed))
     payments_written = payment_rows(sale, invoice_id)
     payment_ids: dict[str, int] = (
         {
@@ -348,8 +355,8 @@ def _take_stock(products: int, allow_negative: bool) -> Any:
     """The stock UPDATE for a bill of `products` distinct products, built once per size.
 
     Parameters id_0…, q_0…, v_0…: each product's id, the quantity it loses and what that
-    quantity is worth in the books. Products with too little stock (unless negative stock is
-    allowed) are not updated and not returned.
+    quantity is worth in the books. Products with too little stock to spare (on hand less what
+    confirmed orders hold; unless negative stock is allowed) are not updated and not returned.
     """
     # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
     ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
@@ -359,7 +366,7 @@ def _take_stock(products: int, allow_negative: bool) -> Any:
     value = case(*((_PRODUCTS.c.id == ids[i], values[i]) for i in range(products)))
     stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
     if not allow_negative:
-        stmt = stmt.where(_PRODUCTS.c.stock_milli >= qty)
+        stmt = stmt.where(_PRODUCTS.c.stock_milli - _PRODUCTS.c.reserved_milli >= qty)
     return stmt.values(
         stock_milli=_PRODUCTS.c.stock_milli - qty, stock_value=_PRODUCTS.c.stock_value - value
     ).returning(_PRODUCTS.c.id)
@@ -371,7 +378,8 @@ def deduct_stock(
     allow_negative: bool,
     value: Mapping[int, int] | None = None,
 ) -> None:
-    """Take stock with one conditional update so two tills can never sell the same last unit.
+    """Take stock with one conditional update so two tills can never sell the same last unit,
+    nor a unit a confirmed order holds (`reserved_milli`).
 
     Every product of the bill in one statement (not one per product), which also lowers each
     product's `stock_value` by `value[product_id]`. A product with too little stock is not
@@ -393,7 +401,7 @@ def deduct_stock(
         for product_id, wanted in needed.items():
             one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
             if not allow_negative:
-                one = one.where(_PRODUCTS.c.stock_milli >= wanted)
+                one = one.where(_PRODUCTS.c.stock_milli - _PRODUCTS.c.reserved_milli >= wanted)
             result = connection.execute(
                 one.values(
                     stock_milli=_PRODUCTS.c.stock_milli - wanted,
@@ -407,13 +415,20 @@ def deduct_stock(
             continue
         product = session.get(Product, product_id, populate_existing=True)
         assert product is not None
+        spare = product.stock_milli - product.reserved_milli
+        held = (
+            f" ({qty_str(product.reserved_milli, product.unit)} {product.unit} held for orders)"
+            if product.reserved_milli
+            else ""
+        )
         raise InsufficientStock(
             f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
-            f"requested, {qty_str(product.stock_milli, product.unit)} available.",
+            f"requested, {qty_str(spare, product.unit)} available{held}.",
             details={
                 "product_id": product.id,
                 "product": product.name,
                 "requested": qty_str(wanted, product.unit),
-                "available": qty_str(product.stock_milli, product.unit),
+                "available": qty_str(spare, product.unit),
+                "reserved": qty_str(product.reserved_milli, product.unit),
             },
         )
