@@ -101,6 +101,11 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
     send("PUT", spath, f"/api/v1/suppliers/{supplier['id']}", 200)
     send("POST", spath + "/payments", f"/api/v1/suppliers/{supplier['id']}/payments", 201)
     send("POST", "/api/v1/books/journal", "/api/v1/books/journal", 201)
+    send("POST", "/api/v1/inventory/adjust", "/api/v1/inventory/adjust", 200, product_id=cheap.id)
+    order = send("POST", "/api/v1/orders", "/api/v1/orders", 201, product_id=cheap.id)
+    opath = "/api/v1/orders/{order_id}"
+    send("POST", opath + "/status", f"/api/v1/orders/{order['id']}/status", 200)
+    send("POST", opath + "/cancel", f"/api/v1/orders/{order['id']}/cancel", 200)
 
     # The till's own endpoints, as its pages call them: the cookie of a logged-in page.
     headers = {}

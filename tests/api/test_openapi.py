@@ -41,6 +41,18 @@ CONTRACT_ENDPOINTS = {
     ("GET", "/api/v1/dashboard/stats"),
     ("GET", "/api/v1/settings"),
     ("PUT", "/api/v1/settings"),
+    ("GET", "/api/v1/auth/me"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("GET", "/api/v1/inventory/status"),
+    ("GET", "/api/v1/inventory/history"),
+    ("POST", "/api/v1/inventory/adjust"),
+    ("GET", "/api/v1/payments"),
+    ("GET", "/api/v1/invoices/{key}/payment-status"),
+    ("GET", "/api/v1/orders"),
+    ("POST", "/api/v1/orders"),
+    ("GET", "/api/v1/orders/{order_id}"),
+    ("POST", "/api/v1/orders/{order_id}/status"),
+    ("POST", "/api/v1/orders/{order_id}/cancel"),
 }
 TILL_ENDPOINTS = {
     # The till's own JSON endpoints (docs/API.md): documented under the `till` tag.
@@ -145,6 +157,7 @@ def test_roles_match_the_contract(spec: dict) -> None:
         ("POST", "/api/v1/invoice/{key}/void"),
         ("GET", "/api/v1/dashboard/stats"),
         ("PUT", "/api/v1/settings"),
+        ("POST", "/api/v1/inventory/adjust"),
     } <= admin_only
     assert ("GET", "/api/v1/settings") not in admin_only
     assert ("POST", "/api/v1/invoice/{key}/return") not in admin_only
@@ -160,8 +173,9 @@ def test_lists_share_the_paging_parameters(spec: dict) -> None:
         .get("$ref", "")
         .endswith("Page")
     ]
-    # products, invoices, customers, ledger, suppliers, their ledger, the books' journal
-    assert len(lists) == 7
+    # products, invoices, customers, ledger, suppliers, their ledger, the books' journal;
+    # v1's stock status and history, payments and orders
+    assert len(lists) == 11
     for op in lists:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
         assert params["page"] == {
@@ -265,3 +279,21 @@ def test_the_pdf_layouts_are_documented(spec: dict) -> None:
     params = spec["paths"]["/api/v1/invoice/{key}/pdf"]["get"]["parameters"]
     layout = next(p for p in params if p["name"] == "layout")
     assert layout["in"] == "query" and layout["schema"]["enum"] == ["a4", "a5", "receipt"]
+
+
+def test_the_money_and_stock_posts_take_an_idempotency_key(spec: dict) -> None:
+    keyed = {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))
+    }
+    assert keyed == {
+        ("POST", "/api/v1/invoice/create"),
+        ("POST", "/api/v1/customers/{customer_id}/payments"),
+        ("POST", "/api/v1/products/{product_id}/stock"),
+        ("POST", "/api/v1/inventory/adjust"),
+        ("POST", "/api/v1/orders"),
+    }
+    assert "/api/auth/login" not in spec["paths"]  # the old paths are not documented again
+    assert "deprecated" in spec["info"]["description"]
