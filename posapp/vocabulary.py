@@ -186,6 +186,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "supplier.update": "Supplier changed",
     "token.create": "API token created",
     "token.logout": "API token logged out",
+    "token.refresh": "API token refreshed",
     "token.revoke": "API token revoked",
     "user.activate": "User activated",
     "user.create": "User added",

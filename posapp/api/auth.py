@@ -25,6 +25,7 @@ from posapp.services.users import (
     end_token,
     issue_token,
     record_failed_step,
+    refresh_token,
 )
 
 HEAD_KEY = "tillbook_head_revision"
@@ -159,12 +160,7 @@ def refresh() -> dict[str, Any]:
         raise Conflict("Only a bearer token can be refreshed; log in for one.", code="no_token")
     user = caller()
     user_id = user.id
-    row = db.session.get(ApiToken, token_id)
-    if row is None or not row.sliding:
-        # A named token (profile page) is the admin's to manage: it is not swapped here.
-        raise Conflict("Only a login token can be refreshed.", code="not_a_login_token")
-    token = issue_token(db.session, user)
-    end_token(db.session, token_id)
+    token = refresh_token(db.session, user, token_id)
     fresh = db.session.get(User, user_id)
     assert fresh is not None
     return {"token": token, "user": user_json(fresh)}

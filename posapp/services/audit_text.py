@@ -562,6 +562,7 @@ DESCRIBERS: dict[str, Describer] = {
     "supplier.update": _supplier_update,
     "token.create": _token("created", "after"),
     "token.logout": _token("logged out", "before"),
+    "token.refresh": _token("swapped for a new one", "before"),
     "token.revoke": _token("revoked", "before"),
     "user.activate": _plain("User activated"),
     "user.create": _user_create,

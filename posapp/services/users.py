@@ -444,6 +444,39 @@ def end_token(session: Session, token_id: int) -> None:
         session.delete(row)
 
 
+def refresh_token(session: Session, user: User, token_id: int) -> str:
+    """Swap a login token for a new one in one transaction (POST /api/v1/auth/refresh): the
+    new token exists exactly when the old one has ended, whatever fails in between.
+
+    Only a login token (sliding) can be refreshed: a named token is the admin's to manage."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=api_token_days(session))
+    with write_transaction(session):
+        row = session.get(ApiToken, token_id)
+        if row is None or not row.sliding or row.revoked:
+            raise Conflict("Only a login token can be refreshed.", code="not_a_login_token")
+        new = ApiToken(
+            user_id=user.id,
+            name=row.name,
+            token_hash=_hash_token(token),
+            expires_at=expires_at,
+            sliding=True,
+        )
+        session.add(new)
+        session.flush()
+        audit.record(
+            session,
+            "token.refresh",
+            user_id=row.user_id,
+            entity="api_token",
+            entity_id=new.id,
+            before={"name": row.name, "id": row.id},
+            after={"name": new.name, "id": new.id},
+        )
+        session.delete(row)
+    return token
+
+
 TOKEN_NAME_LIMIT = 80
 
 
