@@ -29,7 +29,7 @@ def order_qr(order: Order) -> str:
 def slip_height_mm(order: Order) -> int:
     """The 80 mm slip's page length from its rows, so a roll is not fed an A4 length."""
     rows = 2 * len(order.lines) + (3 if order.address else 0) + (2 if order.note else 0)
-    return min(2000, 120 + 5 * rows)
+    return min(2000, 75 + 5 * rows)
 
 
 def slip_context(order: Order, settings: ShopSettings, due: int, advance: int) -> dict[str, Any]:

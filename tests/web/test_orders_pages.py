@@ -5,9 +5,6 @@ re-shows the form and writes nothing; cashiers and admins as the rules say."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,6 +17,7 @@ from posapp.models import Customer, Invoice, LedgerEntry, Product, User
 from posapp.models.orders import Order, OrderEvent
 from posapp.services import ledger, orders
 from tests.factories import make_customer, make_product
+from tests.qr_reading import decode_pdf
 from tests.web.helpers import login
 
 
@@ -424,38 +422,18 @@ def test_whatsapp_link_carries_the_status_text_to_the_customers_phone(
     assert f"your order {order.number}" in text and "out for delivery, ₹640.00 to pay" in text
 
 
-def _pdftoppm() -> str:
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        pytest.skip("pdftoppm is not installed")
-    return tool
-
-
 @pytest.mark.parametrize("size", ["a4", "80mm"])
-def test_packing_slip_pdf_renders_with_the_order_qr(
-    client: FlaskClient, admin: User, size: str, tmp_path: Path
+def test_packing_slip_pdf_carries_the_order_number_as_its_qr(
+    client: FlaskClient, admin: User, size: str
 ) -> None:
     tea = make_product(db.session, name="Masala chai")
     login(client, "admin")
     order = take(client, tea, "3", fulfilment="delivery", address="Flat 3, Lane 2")
     response = client.get(f"/orders/{order.id}/slip.pdf", query_string={"size": size})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
-    pdf = tmp_path / "slip.pdf"
-    pdf.write_bytes(response.data)
-    subprocess.run([_pdftoppm(), "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
-    assert list(tmp_path.glob("page*.png"))
+    # exactly the text the till's scan field opens the order with
+    assert [text for text in decode_pdf(response.data) if text.startswith("ORD")] == [order.number]
     assert client.get(f"/orders/{order.id}/slip.pdf?size=a3").status_code == 422
-
-
-def test_slip_qr_holds_exactly_the_order_number() -> None:
-    from posapp.documents.order_pdf import order_qr
-
-    class Fake:
-        number = "ORD-42"
-
-    image = order_qr(Fake())  # type: ignore[arg-type]
-    assert image.startswith("data:image/png;base64,")
 
 
 def test_reports_by_state_day_time_and_cancellations_with_csv(
