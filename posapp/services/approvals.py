@@ -120,17 +120,17 @@ def stock_reasons(
         product = by_id[product_id]
         available = product.stock_milli - product.reserved_milli
         if qty > available:
-            held = (
-                f" ({qty_str(product.reserved_milli, product.unit)} {product.unit} held for orders)"
+            unit = product.unit
+            where = (
+                f"{qty_str(available, unit)} {unit} available "
+                f"({qty_str(product.reserved_milli, unit)} {unit} held for orders)"
                 if product.reserved_milli
-                else ""
+                else f"{qty_str(product.stock_milli, unit)} {unit} in stock"
             )
             reasons.append(
                 Reason(
                     "stock_short",
-                    f"Stock short: {product.name} — selling {qty_str(qty, product.unit)} "
-                    f"{product.unit}, {qty_str(available, product.unit)} "
-                    f"{product.unit} available{held}",
+                    f"Stock short: {product.name} — selling {qty_str(qty, unit)} {unit}, {where}",
                 )
             )
     return reasons

@@ -213,8 +213,9 @@ class _Seen:
         return found.fetchone() is not None
 
 
-# (id, unit, price, mrp, stock_milli, archived) of a product a row's code already belongs to.
-Known = tuple[int, str, int, int | None, int, bool, str | None]
+# (id, unit, price, mrp, stock_milli, archived, scale_plu, is_service) of a product a row's
+# code already belongs to.
+Known = tuple[int, str, int, int | None, int, bool, str | None, bool]
 
 
 def _open(source: bytes | Path) -> BinaryIO:
@@ -389,11 +390,12 @@ def _known(session: Session, batch: list[tuple[int, dict[str, str]]]) -> dict[st
         Product.stock_milli,
         Product.archived,
         Product.scale_plu,
+        Product.is_service,
     ).where(Product.code.in_(CODES))
     rows = session.execute(stmt, {"codes": codes})
     return {
-        code: (pid, unit, price, mrp, stock, archived, plu)
-        for code, pid, unit, price, mrp, stock, archived, plu in rows
+        code: (pid, unit, price, mrp, stock, archived, plu, service)
+        for code, pid, unit, price, mrp, stock, archived, plu, service in rows
     }
 
 
@@ -540,7 +542,7 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
             raise ValidationError(_row_message(exc)) from None
         fields["archived"] = bool(archived)
         return None, fields
-    product_id, unit, price, mrp, stock, was_archived, _plu = current
+    product_id, unit, price, mrp, stock, was_archived, _plu, is_service = current
     data = {k: v for k, v in data.items() if v != ""}
     try:
         fields = parse_product_fields(data, partial=True)
@@ -559,6 +561,8 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
             raise ValidationError(f"stock: {exc.message}") from None
         if counted < 0:
             raise ValidationError("stock: Quantity cannot be negative.")
+        if counted != stock and is_service:
+            raise ValidationError("stock: this product is a service; it has no stock.")
         if counted != stock:
             fields["stock_milli"] = counted
             fields["stock_delta"] = counted - stock

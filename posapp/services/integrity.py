@@ -13,6 +13,8 @@ from posapp.models import (
     Invoice,
     InvoiceLine,
     LedgerEntry,
+    Order,
+    OrderLine,
     Payment,
     PaymentAllocation,
     Product,
@@ -111,6 +113,7 @@ def run_checks(session: Session) -> CheckReport:
     _check_credit_notes(session, report)
     _check_tax_heads(session, report)
     _check_order_in_time(session, report)
+    _check_orders(session, report)
     checked, problems = suppliers.check_problems(session)
     report.checked.extend(checked)
     report.problems.extend(problems)
@@ -137,6 +140,60 @@ def run_checks(session: Session) -> CheckReport:
     report.checked.append("daily sales summary = its invoices")
     report.problems.extend(summaries.differences(session))
     return report
+
+
+def _check_orders(session: Session, report: CheckReport) -> None:
+    """Reservations agree with the open orders that hold them; delivered orders have their
+    invoice; services hold no stock (docs/DESIGN.md "Orders")."""
+    open_statuses = ("confirmed", "packed", "ready_for_pickup", "out_for_delivery")
+    held = (
+        select(OrderLine.product_id, func.sum(OrderLine.reserved_milli).label("s"))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.status.in_(open_statuses))
+        .group_by(OrderLine.product_id)
+        .subquery()
+    )
+    report.checked.append("product reserved = sum of its open orders' reservations, never < 0")
+    for pid, code, reserved, summed in session.execute(
+        select(Product.id, Product.code, Product.reserved_milli, func.coalesce(held.c.s, 0))
+        .outerjoin(held, held.c.product_id == Product.id)
+        .where(
+            (Product.reserved_milli != func.coalesce(held.c.s, 0)) | (Product.reserved_milli < 0)
+        )
+    ).all():
+        report.problems.append(
+            f"product {pid} ({code}): reserved_milli {reserved} != open orders' {summed}"
+        )
+    report.checked.append("an order holds stock exactly while confirmed and not yet delivered")
+    # Open and past pending: each stocked line holds its quantity; otherwise nothing.
+    expected = case(
+        (Order.status.in_(open_statuses) & Product.is_service.is_(False), OrderLine.qty_milli),
+        else_=0,
+    )
+    for number, name, status, reserved in session.execute(
+        select(Order.number, OrderLine.name, Order.status, OrderLine.reserved_milli)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.reserved_milli != expected)
+    ).all():
+        report.problems.append(
+            f"order {number} ({status}): {name} holds {reserved} reserved, it should not"
+            if status not in open_statuses
+            else f"order {number} ({status}): {name} holds {reserved}, not its quantity"
+        )
+    report.checked.append("every delivered order has its invoice")
+    for (number,) in session.execute(
+        select(Order.number).where(Order.status == "delivered", Order.invoice_id.is_(None))
+    ).all():
+        report.problems.append(f"order {number}: delivered without an invoice")
+    report.checked.append("a service product has no stock, reservation or stock value")
+    for pid, code in session.execute(
+        select(Product.id, Product.code).where(
+            Product.is_service.is_(True),
+            (Product.stock_milli != 0) | (Product.reserved_milli != 0) | (Product.stock_value != 0),
+        )
+    ).all():
+        report.problems.append(f"product {pid} ({code}): a service with stock")
 
 
 def _check_audit_chain(session: Session, report: CheckReport) -> None:

@@ -99,10 +99,17 @@ def book_movement(
 
     Taking stock uses a conditional update so concurrent tills cannot drive it below zero
     (unless the shop allows negative stock); a purchase with a unit cost moves the product's
-    cost to the moving average.
+    cost to the moving average. A service product has no stock: refused.
     """
     if delta_milli == 0:
         raise ValidationError("The change must not be zero.", field="delta")
+    if product.is_service:
+        # Every stock write goes through here (receiving, adjusting, counting, supplier
+        # returns), so a service can gain no stock, movement or stock value by any of them.
+        raise ValidationError(
+            f"{product.name} is a service: it has no stock to receive, adjust or count.",
+            field="product_id",
+        )
     stmt = update(Product).where(Product.id == product.id)
     if delta_milli < 0 and not allow_negative:
         stmt = stmt.where(Product.stock_milli >= -delta_milli)

@@ -431,6 +431,8 @@ def create_return(
             for line, qty in chosen:
                 product = session.get(Product, line.product_id)
                 assert product is not None
+                if product.is_service:
+                    continue  # a service (a delivery charge) never had stock to put back
                 book_movement(
                     session,
                     product,
@@ -630,6 +632,8 @@ def void_invoice(
         for product_id, qty in needed.items():
             product = session.get(Product, product_id)
             assert product is not None
+            if product.is_service:
+                continue  # sold without stock, voided without stock
             book_movement(
                 session,
                 product,

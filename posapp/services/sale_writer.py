@@ -185,7 +185,8 @@ def line_rows(sale: Sale, invoice_id: int) -> list[dict[str, Any]]:
             "igst": line.igst,
             "cess": line.cess,
             "total": line.total,
-            "unit_cost": product.cost,
+            # A service has no stock, so nothing leaves the inventory's book value for it.
+            "unit_cost": 0 if product.is_service else product.cost,
         }
         for position, (product, qty, line) in enumerate(
             zip(sale.products, sale.qty_milli, sale.priced.lines, strict=True), start=1

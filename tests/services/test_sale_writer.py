@@ -20,8 +20,19 @@ from tests.factories import make_customer, make_product
 def a_sale(*, credit: bool = False) -> sale_writer.Sale:
     """A two-line sale built without a database (the row functions are pure)."""
     products = [
-        SimpleNamespace(id=1, code="A1", name="Rice", unit="pcs", hsn="10", price=6250, cost=50),
-        SimpleNamespace(id=2, code="B2", name="Dal", unit="kg", hsn="", price=14250, cost=0),
+        SimpleNamespace(
+            id=1,
+            code="A1",
+            name="Rice",
+            unit="pcs",
+            hsn="10",
+            price=6250,
+            cost=50,
+            is_service=False,
+        ),
+        SimpleNamespace(
+            id=2, code="B2", name="Dal", unit="kg", hsn="", price=14250, cost=0, is_service=False
+        ),
     ]
     quantities = [2000, 1250]
     priced = price_cart(
