@@ -91,7 +91,7 @@ function addProduct(till, product, quantity) {
     removeCell.append(remove);
     tr.append(
       item,
-      cell(moneyText(product.price, till.format), "text-end num"),
+      cell(moneyText(product.price, till.format), "text-end num d-none d-sm-table-cell"),
       cell(availableText(product), "text-end num small"),
       qtyCell,
       removeCell,
