@@ -1,13 +1,15 @@
 // The order form (templates/orders/form.html): items are added with the till's own scan field
-// (pos/scan.js: codes, names with suggestions, "3*" prefixes, scale labels), each as a row of
-// the form with its quantity; the customer is found by phone as it is typed. The form posts
-// like any other, so the server re-shows it with its messages when something is wrong.
+// (pos/scan.js: codes, names with suggestions, "3*" prefixes, scale labels; the camera through
+// pos/camera.js), each as a row of the form with its quantity; the customer is found by phone
+// as it is typed. The form posts like any other, so the server re-shows it with its messages
+// when something is wrong.
 //
 // Keyboard: Enter in the scan field adds, Enter in another field goes to the next one, and
 // Ctrl+Enter saves the order. User text only ever goes through textContent.
 
 import { getJSON } from "./lib/http.js";
 import { moneyFormat, moneyText, parseFixed, qtyString } from "./lib/money.js";
+import { bindCamera } from "./pos/camera.js";
 import { bindScan } from "./pos/scan.js";
 import { focusScan, hideScanAlert, showScanAlert } from "./pos/ui.js";
 
@@ -122,6 +124,7 @@ const till = {
   },
 };
 bindScan(till);
+bindCamera(till); // each code the camera reads goes through the same scan path
 
 lines.addEventListener("click", (event) => {
   const button = event.target.closest("[data-remove-line]");
