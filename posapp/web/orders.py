@@ -23,12 +23,13 @@ from posapp.documents.order_pdf import SLIP_SIZES, render_order_slip
 from posapp.errors import DomainError, ValidationError
 from posapp.extensions import db
 from posapp.models import Customer, Product, User
+from posapp.models.base import utcnow
 from posapp.models.orders import FULFILMENTS, PAYMENT_PLANS, Order
 from posapp.money import money_str, qty_str
 from posapp.services import customers, exports, order_reports, orders, report_framework, upi
 from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.ledger import local_today
-from posapp.services.limits import MAX_CART_LINES
+from posapp.services.limits import MAX_CART_LINES, MAX_PER_PAGE
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import field_errors, or_reshow
 
@@ -94,7 +95,7 @@ def index() -> tuple[str, int]:
                 statuses=orders.OPEN_STATUSES,
                 q=q,
                 page=1,
-                per_page=500,
+                per_page=MAX_PER_PAGE,
             )
             columns = {state: [] for state in orders.OPEN_STATUSES}
             for order in found:
@@ -113,13 +114,12 @@ def index() -> tuple[str, int]:
         closed_titles=CLOSED,
         error=error,
         age=_age,
+        board_limit=MAX_PER_PAGE,
     ), status
 
 
 def _age(order: Order) -> str:
     """How long ago the order was taken: "5 min", "3 h", "2 d"."""
-    from posapp.models.base import utcnow
-
     seconds = max(0, int((utcnow() - order.created_at).total_seconds()))
     if seconds < 3600:
         return f"{seconds // 60} min"
@@ -176,15 +176,17 @@ def _items_part(form: MultiDict[str, str]) -> list[dict[str, Any]]:
 
 
 def order_data(form: MultiDict[str, str]) -> dict[str, Any]:
-    """The posted order form in the shape `orders.parse_order` reads."""
+    """The posted order form in the shape `orders.parse_order` reads. The address and the
+    delivery charge are hidden for a pickup, so what they held then is not sent."""
+    delivery = form.get("fulfilment", "") != "pickup"
     return {
         **_customer_part(form),
         "items": _items_part(form),
         "fulfilment": form.get("fulfilment", ""),
-        "address": form.get("address", ""),
+        "address": form.get("address", "") if delivery else "",
         "slot_date": form.get("slot_date", ""),
         "slot": form.get("slot", ""),
-        "delivery_charge": form.get("delivery_charge", "") or "0",
+        "delivery_charge": (form.get("delivery_charge", "") if delivery else "") or "0",
         "note": form.get("note", ""),
         "payment_plan": form.get("payment_plan", ""),
     }
@@ -201,20 +203,22 @@ def _rows_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
         else {}
     )
     rows = []
-    for item in items:
+    for index, item in enumerate(items):
         product = products.get(item["product_id"])
         if product is not None:
-            rows.append(_row(product, str(item["quantity"])[:20]))
+            rows.append(_row(product, str(item["quantity"])[:20], index))
     return rows
 
 
-def _row(product: Product, quantity: str) -> dict[str, Any]:
+def _row(product: Product, quantity: str, index: int) -> dict[str, Any]:
+    """One item row of the form; `index` is its place in the posted list (its errors' key)."""
     return {
+        "index": index,
         "product_id": product.id,
         "name": product.name,
         "code": product.code,
         "unit": product.unit,
-        "price": money_str(product.price),
+        "price": product.price,
         "available": qty_str(orders.available_milli(product), product.unit),
         "service": product.is_service,
         "quantity": quantity,
@@ -222,7 +226,10 @@ def _row(product: Product, quantity: str) -> dict[str, Any]:
 
 
 def _rows_of(order: Order) -> list[dict[str, Any]]:
-    return [_row(line.product, qty_str(line.qty_milli, line.product.unit)) for line in order.lines]
+    return [
+        _row(line.product, qty_str(line.qty_milli, line.product.unit), index)
+        for index, line in enumerate(order.lines)
+    ]
 
 
 def _values_of(order: Order) -> dict[str, str]:

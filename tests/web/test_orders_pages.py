@@ -493,3 +493,26 @@ def test_anonymous_is_sent_to_login_and_unknown_orders_are_404(
     assert client.get("/orders/999/deliver").status_code == 404
     assert client.get("/orders/999/slip.pdf").status_code == 404
     assert count(OrderEvent) == 0
+
+
+def test_a_pickup_ignores_the_hidden_delivery_fields_and_errors_mark_their_own_row(
+    client: FlaskClient, admin: User
+) -> None:
+    tea = make_product(db.session, name="Tea")
+    sugar = make_product(db.session, name="Sugar", unit="kg")
+    login(client, "admin")
+    # typed while "delivery" was chosen, then switched to pickup: those fields are hidden
+    order = take(client, tea, "1", address="Flat 9", delivery_charge="30")
+    assert (order.fulfilment, order.address, order.delivery_charge) == ("pickup", "", 0)
+    form = order_form(tea, "1")
+    form["product_id"] = ["999999", str(tea.id), str(sugar.id)]
+    form["quantity"] = ["1", "2", "1,5"]
+    html = client.post("/orders/new", data=form).get_data(as_text=True)
+    sugar_row = html[html.index(f'data-line="{sugar.id}"') :]
+    sugar_row = sugar_row[: sugar_row.index("</tr>")]
+    assert "is-invalid" in sugar_row and "write 2.5" in sugar_row
+    tea_row = html[html.index(f'data-line="{tea.id}"') :]
+    assert "is-invalid" not in tea_row[: tea_row.index("</tr>")]
+    form["quantity"] = ["1", "2", "1.5"]
+    html = client.post("/orders/new", data=form).get_data(as_text=True)
+    assert "Unknown product 999999" in html and "₹10.00" in html
