@@ -15,7 +15,7 @@ from sqlalchemy import select
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, LedgerEntry, Product
 from posapp.models.orders import Order
-from posapp.services import ledger, upi
+from posapp.services import integrity, ledger, upi
 from tests.e2e.conftest import open_till
 from tests.factories import make_product, make_user
 from tests.qr_reading import decode_qr
@@ -206,6 +206,8 @@ def test_phone_order_delivered_with_upi_at_the_door(browser: Any, live_server: A
         dal = db.session.get(Product, ids["dal"])
         assert atta is not None and (atta.stock_milli, atta.reserved_milli) == (9000, 0)
         assert dal is not None and (dal.stock_milli, dal.reserved_milli) == (18_500, 0)
+        report = integrity.run_checks(db.session)  # what `app.py check` runs
+        assert report.ok, report.problems
     assert not page.js_errors, page.js_errors
 
 
@@ -250,4 +252,6 @@ def test_pickup_order_on_khata_on_a_phone(browser: Any, live_server: Any) -> Non
         assert [(e.kind, e.amount) for e in entries] == [("credit_sale", 460_00)]
         invoice = db.session.scalar(select(Invoice).where(Invoice.customer_id == customer.id))
         assert invoice is not None and invoice.total == 460_00 and invoice.status == "unpaid"
+        report = integrity.run_checks(db.session)
+        assert report.ok, report.problems
     assert not page.js_errors, page.js_errors
