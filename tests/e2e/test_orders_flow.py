@@ -166,6 +166,7 @@ def test_phone_order_delivered_with_upi_at_the_door(browser: Any, live_server: A
     # At the door: the customer pays by UPI, the QR is on the payment step.
     page.locator(f'[data-order-card="{number}"]').click()
     press_step(page, "delivered")
+    expect(page).to_have_url(re.compile(r"/orders/\d+/deliver$"))
     expect(page.locator("[data-due]")).to_have_text("₹480.00")
     expect(page.locator("[data-upi-qr]")).to_contain_text("sharma.store@okaxis")
     qr = decode_qr(page.locator("[data-upi-qr] svg").screenshot())
@@ -237,6 +238,7 @@ def test_pickup_order_on_khata_on_a_phone(browser: Any, live_server: Any) -> Non
     shot(page, "orders-board-390.png")
     page.locator("[data-order-card]").first.click()
     press_step(page, "delivered")
+    expect(page).to_have_url(re.compile(r"/orders/\d+/deliver$"))
     expect(page.locator("[data-upi-qr]")).to_have_count(0)  # nothing to collect: on khata
     no_sideways_scroll(page)
     shot(page, "order-deliver-390.png")
