@@ -444,6 +444,52 @@ def _display_pair_failed(before: Data, after: Data, ctx: Context) -> str:
     return f"Wrong customer display pairing code from {after.get('address', '?')}"
 
 
+# --- orders --------------------------------------------------------------------------------------
+
+_STATE_WORDS = {"ready_for_pickup": "ready for pickup", "out_for_delivery": "out for delivery"}
+
+
+def _state(value: Any) -> str:
+    return _STATE_WORDS.get(str(value), str(value))
+
+
+def _order_create(before: Data, after: Data, ctx: Context) -> str:
+    lines = after.get("lines")
+    count = len(lines) if isinstance(lines, list) else 0
+    text = f"Order {after.get('number', '?')} taken"
+    if after.get("customer_id"):
+        text += f" for {ctx.customer(after['customer_id'])}"
+    text += f", {count} line{'s' if count != 1 else ''}"
+    if after.get("estimate") is not None:
+        text += f", about {_m(ctx, after['estimate'])}"
+    if after.get("fulfilment") == "delivery":
+        text += ", for delivery"
+    return text
+
+
+def _order_update(before: Data, after: Data, ctx: Context) -> str:
+    text = f"Order {after.get('number', '?')} changed"
+    if before.get("estimate") is not None and after.get("estimate") is not None:
+        text += f": about {_m(ctx, before['estimate'])} → {_m(ctx, after['estimate'])}"
+    return text
+
+
+def _order_status(before: Data, after: Data, ctx: Context) -> str:
+    text = (
+        f"Order {after.get('number', '?')}: {_state(after.get('from', '?'))} → "
+        f"{_state(after.get('to', '?'))}"
+    )
+    return text + (f" ({after['note']})" if after.get("note") else "")
+
+
+def _order_cancel(before: Data, after: Data, ctx: Context) -> str:
+    return _with(f"Order {after.get('number', '?')} cancelled", _reason(after))
+
+
+def _order_deliver(before: Data, after: Data, ctx: Context) -> str:
+    return f"Order {after.get('number', '?')} delivered: invoice {after.get('invoice', '?')}"
+
+
 DESCRIBERS: dict[str, Describer] = {
     "books.account_create": _account_create,
     "books.account_delete": _account_delete,
@@ -479,6 +525,11 @@ DESCRIBERS: dict[str, Describer] = {
     "login.logout": _plain("Logged out"),
     "login.ok": _from_address("Logged in"),
     "login.two_step_failed": _from_address("Wrong two-step code"),
+    "order.cancel": _order_cancel,
+    "order.create": _order_create,
+    "order.deliver": _order_deliver,
+    "order.status": _order_status,
+    "order.update": _order_update,
     "product.create": _product_create,
     "product.import": _product_import,
     "product.rerate": _product_rerate,

@@ -25,6 +25,7 @@ from posapp.money import (
     parse_percent_bp,
     parse_quantity,
     percent_str,
+    qty_str,
 )
 from posapp.services import audit, books_stock, counters, gs1, limits, scale_labels
 from posapp.services.settings import load_settings
@@ -365,6 +366,15 @@ def update_product(
         if new_mrp is not None and new_mrp < new_price:
             raise ValidationError("MRP cannot be below the selling price.", field="mrp")
         archived = fields.get("archived", product.archived)
+        if archived and not product.archived and product.reserved_milli > 0:
+            # An archived product cannot be sold, so the orders holding it could never be
+            # delivered: they go first.
+            raise Conflict(
+                f"{product.name} is held for open orders "
+                f"({qty_str(product.reserved_milli, product.unit)} {product.unit}): deliver or "
+                "cancel them before archiving it.",
+                code="reserved",
+            )
         _check_unique(
             session, product.id, fields.get("code"), fields.get("name", product.name), archived
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -71,6 +71,9 @@ STATUS_LABELS: dict[str, str] = {
 NUMBER_PREFIX = "ORD-"
 COUNTER_KIND = "order"
 DELIVERY_CODE = "DELIVERY"
+# The object naming a new customer in an order's body; its fields' errors are keyed under it
+# (customer.name, customer.phone).
+NEW_CUSTOMER = "customer"
 DELIVERY_NAME = "Delivery charge"
 
 ADDRESS_LENGTH = 300
@@ -162,7 +165,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
             own["name"] = "Name the customer."
         if not phone:
             own["phone"] = "Give the customer's phone number."
-        errors.update({f"customer.{key}": message for key, message in own.items()})
+        errors.update({f"{NEW_CUSTOMER}.{key}": message for key, message in own.items()})
         new_customer = NewCustomer(name, phone)
     else:
         errors["customer_id"] = "Choose the customer, or give a new one's name and phone."
@@ -329,9 +332,7 @@ def list_orders(
     if date_from is not None:
         stmt = stmt.where(Order.created_at >= local_midnight_utc(date_from))
     if date_to is not None:
-        stmt = stmt.where(
-            Order.created_at < local_midnight_utc(date_to.fromordinal(date_to.toordinal() + 1))
-        )
+        stmt = stmt.where(Order.created_at < local_midnight_utc(date_to + timedelta(days=1)))
     text = q.strip()
     if text:
         found = find_order(session, text)
@@ -460,7 +461,7 @@ def _customer_for(session: Session, draft: OrderDraft, user: User) -> Customer:
         try:
             phone = customers.normalise_phone(draft.new_customer.phone, settings.phone_region)
         except ValidationError as exc:
-            raise ValidationError(exc.message, field="customer.phone") from None
+            raise ValidationError(exc.message, field=f"{NEW_CUSTOMER}.phone") from None
         customer = session.scalar(select(Customer).where(Customer.phone == phone))
         if customer is None:
             fields = customers.parse_customer_fields(
@@ -624,16 +625,22 @@ def update_order(session: Session, order_id: int, draft: OrderDraft, user: User)
     return order
 
 
+def _said(status: str) -> str:
+    return STATUS_LABELS.get(status, status).lower()
+
+
 def _refuse(order: Order, to_status: str) -> Conflict:
-    allowed = [s for s in allowed_next(order) if s != "delivered"] + (
-        ["delivered (deliver the order)"] if "delivered" in allowed_next(order) else []
-    )
-    names = ", ".join(allowed) if allowed else "none: the order is closed"
+    """409 transition_not_allowed, the message naming the states allowed next."""
+    nexts = allowed_next(order)
+    allowed = [_said(s) for s in nexts if s != "delivered"]
+    if "delivered" in nexts:
+        allowed.append("delivered (deliver it with its payment)")
+    names = ", ".join(allowed) if allowed else "none, the order is closed"
     return Conflict(
-        f"Order {order.number} is {order.status}; it cannot become {to_status}. "
-        f"Allowed next: {names}.",
+        f"Order {order.number} is {_said(order.status)}; it cannot be made "
+        f"{_said(to_status)}. Allowed next: {names}.",
         code="transition_not_allowed",
-        details={"from": order.status, "to": to_status, "allowed": list(allowed_next(order))},
+        details={"from": order.status, "to": to_status, "allowed": list(nexts)},
     )
 
 

@@ -4,6 +4,7 @@ on every configured backend."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +26,19 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import write_transaction
-from posapp.services import checkout, inventory, ledger, orders, returns, sale_writer, users
+from posapp.money import format_money
+from posapp.services import (
+    audit_text,
+    catalog,
+    catalog_csv,
+    checkout,
+    inventory,
+    ledger,
+    orders,
+    returns,
+    sale_writer,
+    users,
+)
 from posapp.services.approvals import ApprovalRequired
 from posapp.services.integrity import run_checks
 from tests.factories import make_customer, make_product, make_user, next_phone
@@ -316,6 +329,9 @@ def test_confirming_reserves_and_cancelling_releases(admin: User) -> None:
     assert fresh(Order, second.id).status == "pending"
     assert stock(rice) == (10_000, 6000)
     assert sum(line.reserved_milli for line in orders.get_order(db.session, second.id).lines) == 0
+    with pytest.raises(Conflict) as held:  # archived, the orders could never be delivered
+        catalog.archive_product(db.session, dal.id, admin.id)
+    assert held.value.code == "reserved"
     walk(first.id, admin, "packed")
     cancelled = orders.cancel_order(db.session, first.id, "customer called off", admin)
     assert cancelled.status == "cancelled"
@@ -383,7 +399,11 @@ def test_a_service_product_never_moves_stock(admin: User) -> None:
         with pytest.raises(ValidationError) as caught:
             inventory.adjust_stock(db.session, charge.id, data, admin.id)
         assert "service" in caught.value.message
-    # Returned and voided: the goods come back, the service has nothing to come back.
+    # A product file may not give it stock either (its exported 0 is no change).
+    plan = catalog_csv.plan_import(db.session, b"code,qty\nDELIVERY,5\n")
+    assert "service" in dict(plan.errors)[2]
+    assert catalog_csv.plan_import(db.session, b"code,qty\nDELIVERY,0\n").errors == []
+    # Returned, the goods come back; the service has nothing to come back.
     lines = [{"line_id": line.id, "quantity": "1"} for line in invoice.lines]
     returns.create_return(db.session, invoice.id, {"lines": lines, "refund_method": "cash"}, admin)
     assert stock(charge) == (0, 0)
@@ -570,6 +590,11 @@ def test_lists_counts_numbers_and_messages(admin: User) -> None:
     assert orders.list_orders(db.session, customer_id=ravi.id)[1] == 1
     assert orders.list_orders(db.session, status="cancelled", per_page=1, page=1)[1] == 1
     assert orders.list_orders(db.session, q="100%_")[1] == 0
+    today = ledger.local_today()
+    assert orders.list_orders(db.session, date_from=today, date_to=today)[1] == 3
+    tomorrow = today + timedelta(days=1)
+    assert orders.list_orders(db.session, date_from=tomorrow)[1] == 0
+    assert orders.list_orders(db.session, date_to=today - timedelta(days=1))[1] == 0
     with pytest.raises(ValidationError):
         orders.list_orders(db.session, status="lost")
     with pytest.raises(ValidationError):
@@ -676,3 +701,24 @@ def test_concurrent_confirmations_and_counter_sales_never_oversell(
         orders.deliver_order(db.session, order_id, {}, cashier)
     assert stock(rice) == (0, 0)
     assert run_checks(db.session).ok
+
+
+def test_the_audit_log_says_what_happened_to_an_order(admin: User) -> None:
+    rice = make_product(db.session, price="50.00")
+    customer = make_customer(db.session, admin, name="Asha")
+    order = take(admin, customer, (rice, "2"))
+    walk(order.id, admin, "confirmed", "packed")
+    orders.cancel_order(db.session, order.id, "rain", admin)
+    ctx = audit_text.Context(money=format_money, customers={customer.id: "Asha"})
+    said = [
+        audit_text.describe(entry.action, entry.before, entry.after, ctx)
+        for entry in db.session.scalars(
+            select(AuditLog).where(AuditLog.action.like("order.%")).order_by(AuditLog.id)
+        )
+    ]
+    assert said == [
+        "Order ORD-1 taken for Asha, 1 line, about ₹100.00",
+        "Order ORD-1: pending → confirmed",
+        "Order ORD-1: confirmed → packed",
+        "Order ORD-1 cancelled — rain",
+    ]
