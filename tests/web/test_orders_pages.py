@@ -334,6 +334,7 @@ def test_deliver_on_khata_puts_the_bill_on_the_customers_account(
     order = delivered_upto(client, tea, payment_plan="khata")
     page = client.get(f"/orders/{order.id}/deliver").get_data(as_text=True)
     assert 'value="100.00"' not in page  # nothing to collect
+    assert re.search(r"data-on-khata>₹100.00<", page)
     assert client.post(f"/orders/{order.id}/deliver", data={}).status_code == 302
     invoice = db.session.get(Invoice, fresh(order).invoice_id)
     assert invoice is not None and invoice.status == "unpaid"
