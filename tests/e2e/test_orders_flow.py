@@ -137,8 +137,17 @@ def test_phone_order_delivered_with_upi_at_the_door(browser: Any, live_server: A
         assert db.session.get(Product, ids["atta"]).reserved_milli == 1000  # type: ignore[union-attr]
         assert db.session.get(Product, ids["dal"]).reserved_milli == 1500  # type: ignore[union-attr]
 
-    # The slip's number, typed or scanned into the till's scan field, opens the order.
+    # At the counter only what the order does not hold is for sale.
     page.goto("/pos/")
+    with live_server.app.app_context():
+        atta_code = db.session.get(Product, ids["atta"]).code  # type: ignore[union-attr]
+    page.locator("#scan").press_sequentially(f"10*{atta_code}")
+    page.locator("#scan").press("Enter")
+    expect(page.locator("#cart-body .item-note")).to_have_text(
+        "Only 9 pcs available (the rest is held for orders)"
+    )
+    page.locator("#new-bill").click()
+    # The slip's number, typed or scanned into the till's scan field, opens the order.
     page.locator("#scan").press_sequentially(number.lower())
     page.locator("#scan").press("Enter")
     expect(page).to_have_url(re.compile(r"/orders/\d+$"))
