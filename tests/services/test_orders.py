@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from posapp.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from posapp.extensions import db
@@ -722,3 +722,28 @@ def test_the_audit_log_says_what_happened_to_an_order(admin: User) -> None:
         "Order ORD-1: confirmed → packed",
         "Order ORD-1 cancelled — rain",
     ]
+
+
+def test_reservations_cost_a_counter_sale_no_statement(admin: User) -> None:
+    held, free = make_product(db.session), make_product(db.session)
+    customer = make_customer(db.session, admin)
+    walk(take(admin, customer, (held, "5")).id, admin, "confirmed")
+    statements: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    def sell(product: Product) -> int:
+        request = checkout.parse_checkout({"items": [{"product_id": product.id, "quantity": 1}]})
+        checkout.checkout(db.session, request, admin)  # warm
+        db.session.expire_all()
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            checkout.checkout(db.session, request, admin)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return len(statements)
+
+    assert sell(held) == sell(free)
+    assert stock(held) == (98_000, 5000)
