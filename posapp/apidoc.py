@@ -24,6 +24,7 @@ HTML = "text/html"
 XML = "application/xml"
 JSON_DOC = "application/json"  # a free-form JSON document (the spec itself)
 NO_CONTENT = "no content"  # an empty answer (204)
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # a request header the money and stock POSTs take
 RESTORING = 503  # the restore gate's status (posapp/web/backups.py), possible on every route
 
 MONEY_RE = r"^-?\d+\.\d{2}$"
@@ -124,6 +125,7 @@ class ApiDoc:
     extra: dict[str, Any] = field(default_factory=dict)
     # Who may call a till endpoint ("any" or "admin"); API views say it with `requires()`.
     role: str | None = None
+    headers: tuple[str, ...] = ()  # optional request headers it reads (IDEMPOTENCY_HEADER)
 
 
 def documented(
@@ -134,6 +136,7 @@ def documented(
     errors: tuple[int, ...] = (),
     description: str | None = None,
     role: str | None = None,
+    headers: tuple[str, ...] = (),
 ) -> Callable[[F], F]:
     """Attach the view's documentation: response models by status, body and query models."""
 
@@ -145,6 +148,7 @@ def documented(
             errors=errors,
             description=description,
             role=role,
+            headers=headers,
         )
         return view
 

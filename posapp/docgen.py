@@ -184,6 +184,8 @@ def _url(path: str, operation: dict[str, Any]) -> dict[str, Any]:
         }
         if param.get("description"):
             entry["description"] = param["description"]
+        if param["in"] == "header":
+            continue  # a request header (Idempotency-Key): _request_item lists it
         if param["in"] == "path":
             entry["value"] = "1"
             variables.append(entry)
@@ -197,6 +199,19 @@ def _url(path: str, operation: dict[str, Any]) -> dict[str, Any]:
     return url
 
 
+def _test_event(*lines: str) -> dict[str, Any]:
+    return {"listen": "test", "script": {"type": "text/javascript", "exec": list(lines)}}
+
+
+def status_test(statuses: list[int]) -> str:
+    """The test script line every request carries: it answers one of its documented statuses."""
+    listed = ", ".join(str(code) for code in statuses)
+    return (
+        'pm.test("answers a documented status", function () {'
+        f" pm.expect(pm.response.code).to.be.oneOf([{listed}]); }});"
+    )
+
+
 def _request_item(spec: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> dict:
     request: dict[str, Any] = {
         "method": method.upper(),
@@ -204,6 +219,16 @@ def _request_item(spec: dict[str, Any], path: str, method: str, op: dict[str, An
         "url": _url(path, op),
         "description": op.get("description", ""),
     }
+    for param in op.get("parameters", []):
+        if param["in"] == "header":
+            request["header"].append(
+                {
+                    "key": param["name"],
+                    "value": "{{$guid}}",
+                    "description": param.get("description", ""),
+                    "disabled": True,
+                }
+            )
     if not op.get("security"):
         request["auth"] = {"type": "noauth"}
     body = op.get("requestBody")
@@ -220,18 +245,23 @@ def _request_item(spec: dict[str, Any], path: str, method: str, op: dict[str, An
     item: dict[str, Any] = {"name": op["summary"], "request": request}
     if op["operationId"] == "login":
         item["event"] = [
-            {
-                "listen": "test",
-                "script": {
-                    "type": "text/javascript",
-                    "exec": [
-                        'pm.test("logged in", function () { pm.response.to.have.status(200); });',
-                        "// Every other request sends this token as its bearer (collection auth).",
-                        'pm.collectionVariables.set("token", pm.response.json().token);',
-                    ],
-                },
-            }
+            _test_event(
+                'pm.test("logged in", function () { pm.response.to.have.status(200); });',
+                "// Every other request sends this token as its bearer (collection auth).",
+                'pm.collectionVariables.set("token", pm.response.json().token);',
+            )
         ]
+    elif op["operationId"] == "refresh":
+        item["event"] = [
+            _test_event(
+                'pm.test("refreshed", function () { pm.response.to.have.status(200); });',
+                "// The old token has ended: the new one replaces it.",
+                'pm.collectionVariables.set("token", pm.response.json().token);',
+            )
+        ]
+    else:
+        statuses = sorted(int(code) for code in op["responses"])
+        item["event"] = [_test_event(status_test(statuses))]
     return item
 
 
@@ -239,6 +269,7 @@ def postman_collection(spec: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -
     """Turn the OpenAPI document into a Postman v2.1 collection: log in first, then any request."""
     folders: dict[str, list[dict[str, Any]]] = {tag["name"]: [] for tag in spec["tags"]}
     login: dict[str, Any] | None = None
+    logout: dict[str, Any] | None = None
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if op["tags"] == ["till"]:
@@ -246,16 +277,19 @@ def postman_collection(spec: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -
             item = _request_item(spec, path, method, op)
             if op["operationId"] == "login":
                 login = item
+            elif op["operationId"] == "logout":
+                logout = item  # last: it ends the token every other request sends
             else:
                 folders[op["tags"][0]].append(item)
-    assert login is not None, "the API has no login operation"
+    assert login is not None and logout is not None, "the API has no login or logout"
     return {
         "info": {
             "name": spec["info"]["title"],
             "description": "Run **Log in** first: it stores the token in the collection variable "
             "`token`, which every other request sends as its bearer token. Set `baseUrl`, "
-            "`username` and `password` in the collection variables.\n\n"
-            "Generated from /api/openapi.json by `python app.py export-docs`.",
+            "`username` and `password` in the collection variables. **Log out** comes last: it "
+            "ends the token. Each request's test checks it answered a documented status.\n\n"
+            "Generated from /api/v1/openapi.json by `python app.py export-docs`.",
             "version": spec["info"]["version"],
             "schema": POSTMAN_SCHEMA,
         },
@@ -272,6 +306,7 @@ def postman_collection(spec: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -
         "item": [
             {**login, "name": "Log in"},
             *({"name": tag, "item": items} for tag, items in folders.items() if items),
+            {**logout, "name": "Log out"},
         ],
     }
 

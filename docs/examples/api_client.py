@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.username or not args.password:
         parser.error("give --username and --password (or TILLBOOK_USER / TILLBOOK_PASSWORD)")
-    api = args.base_url.rstrip("/") + "/api"
+    api = args.base_url.rstrip("/") + "/api/v1"
     session = requests.Session()
 
     # 1. Log in: the token goes into every later request as a bearer token.

@@ -1,4 +1,4 @@
-"""API authentication and health: login for a bearer token."""
+"""API authentication and health: login for a bearer token, who am I, refresh, logout."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from flask import Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from posapp.api import schemas as s
+from posapp.api import v1_schemas as v1
 from posapp.api.base import bp, caller, caller_token_id, json_body, requires
 from posapp.api.errors import api_error_response
-from posapp.api.serializers import user_json
+from posapp.api.serializers import iso, user_json
 from posapp.apidoc import NO_CONTENT, documented
-from posapp.errors import AuthError, Forbidden, ValidationError
+from posapp.errors import AuthError, Conflict, Forbidden, ValidationError
 from posapp.extensions import db
 from posapp.maintenance.database import head_revision
+from posapp.models import ApiToken, User
 from posapp.services import schema, two_step
+from posapp.services.settings import load_settings
 from posapp.services.users import (
     authenticate,
     bump_session_version,
@@ -66,8 +69,9 @@ def _head_revision() -> str | None:
     body=s.LoginRequest,
     errors=(429,),
     description="The token expires after the shop's days without use (30 unless an admin"
-    " changed it on the Users page; each use moves the end on); `POST /api/auth/logout` ends"
-    " it. Repeated wrong passwords from one address answer 429 for a growing while"
+    " changed it on the Users page; each use moves the end on); `POST /api/v1/auth/logout`"
+    " ends it, `POST /api/v1/auth/refresh` swaps it for a new one. Repeated wrong passwords"
+    " from one address answer 429 for a growing while"
     " (`details.retry_after` seconds).",
 )
 def login() -> dict[str, Any]:
@@ -117,3 +121,50 @@ def logout() -> Response:
     else:
         bump_session_version(db.session, caller().id)
     return Response(status=204)
+
+
+@bp.get("/auth/me", legacy=False)
+@documented({200: v1.Me})
+@requires()
+def me() -> dict[str, Any]:
+    """Return the caller: user, role, the shop, and when the calling token ends."""
+    user = caller()
+    settings = load_settings(db.session)
+    token_id = caller_token_id()
+    token = db.session.get(ApiToken, token_id) if token_id is not None else None
+    return {
+        "user": user_json(user),
+        "role": user.role,
+        "shop": {
+            "name": settings.shop_name,
+            "gstin": settings.tax_number or None,
+            "currency": settings.currency,
+        },
+        "token_expires_at": iso(token.expires_at) if token is not None else None,
+    }
+
+
+@bp.post("/auth/refresh", legacy=False)
+@documented(
+    {200: s.LoginResponse},
+    errors=(409,),
+    description="The new token lives the shop's days without use, as a login's; the calling"
+    " token ends (401 from now on). Only a bearer token can be refreshed (409 otherwise).",
+)
+@requires()
+def refresh() -> dict[str, Any]:
+    """Swap the calling token for a new one."""
+    token_id = caller_token_id()
+    if token_id is None:
+        raise Conflict("Only a bearer token can be refreshed; log in for one.", code="no_token")
+    user = caller()
+    user_id = user.id
+    row = db.session.get(ApiToken, token_id)
+    if row is None or not row.sliding:
+        # A named token (profile page) is the admin's to manage: it is not swapped here.
+        raise Conflict("Only a login token can be refreshed.", code="not_a_login_token")
+    token = issue_token(db.session, user)
+    end_token(db.session, token_id)
+    fresh = db.session.get(User, user_id)
+    assert fresh is not None
+    return {"token": token, "user": user_json(fresh)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -19,9 +20,49 @@ from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
 from posapp.services.users import token_user
 from posapp.vocabulary import parse_flag
 
-bp = Blueprint("api", __name__, url_prefix="/api")
 F = TypeVar("F", bound=Callable[..., Any])
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+API_PREFIX = "/api"
+V1_PREFIX = "/api/v1"
+# When the unversioned paths were deprecated (RFC 9745: a structured-field date), 2026-12-06.
+DEPRECATED_AT = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+class VersionedBlueprint(Blueprint):
+    """The API blueprint: every route is served under /api/v1, and the routes of the first,
+    unversioned API also keep their old /api path (`legacy=False` for routes new in v1).
+
+    Both paths share one endpoint and view, so hooks, CSRF exemption and role checks are the
+    same; `url_for` builds the v1 path (registered first), so the app's own pages call v1.
+    """
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        legacy = options.pop("legacy", True)
+        super().add_url_rule(
+            "/v1" + rule, endpoint, view_func, provide_automatic_options, **options
+        )
+        if legacy:
+            super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+
+bp = VersionedBlueprint("api", __name__, url_prefix=API_PREFIX)
+
+
+def is_legacy_path(path: str) -> bool:
+    """Tell whether a request path is one of the deprecated unversioned API paths."""
+    return not (path == V1_PREFIX or path.startswith(V1_PREFIX + "/"))
+
+
+def successor_path(path: str) -> str:
+    """The v1 path answering what a deprecated /api path answers."""
+    return V1_PREFIX + path.removeprefix(API_PREFIX)
 
 
 def _same_origin(origin: str) -> bool:
@@ -162,6 +203,15 @@ def search_text(name: str = "q") -> str:
             f"The search text takes at most {MAX_Q_LENGTH} characters.", field=name
         )
     return value
+
+
+@bp.after_request
+def mark_deprecated(response: Response) -> Response:
+    """Tell callers of an unversioned /api path that it is deprecated and where v1 answers."""
+    if is_legacy_path(request.path):
+        response.headers["Deprecation"] = f"@{int(DEPRECATED_AT.timestamp())}"
+        response.headers["Link"] = f'<{successor_path(request.path)}>; rel="successor-version"'
+    return response
 
 
 @bp.after_request

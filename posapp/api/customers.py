@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 
 from posapp.api import schemas as s
 from posapp.api.base import (
@@ -17,6 +17,7 @@ from posapp.api.base import (
     requires,
     search_text,
 )
+from posapp.api.idempotent import IDEMPOTENCY_HEADER, KEY_DESCRIPTION, once
 from posapp.api.serializers import (
     customer_detail_json,
     customer_json,
@@ -27,6 +28,7 @@ from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.services import customers, ledger, ledger_views
+from posapp.services.hooks import Within
 
 
 @bp.get("/customers")
@@ -89,12 +91,22 @@ def customer_ledger(customer_id: int) -> dict[str, Any]:
 
 
 @bp.post("/customers/<int:customer_id>/payments")
-@documented({201: s.PaymentResult}, body=s.PaymentRequest, errors=(409,))
+@documented(
+    {201: s.PaymentResult},
+    body=s.PaymentRequest,
+    errors=(409,),
+    description=KEY_DESCRIPTION,
+    headers=(IDEMPOTENCY_HEADER,),
+)
 @requires()
-def record_payment(customer_id: int) -> tuple[dict[str, Any], int]:
+def record_payment(customer_id: int) -> Response:
     """Record a payment on account; 201 with how it was allocated."""
-    result = ledger.record_payment(db.session, customer_id, json_body(), caller())
-    return payment_result_json(result), 201
+    data, user = json_body(), caller()
+
+    def pay(within: Within[ledger.PaymentResult] | None) -> ledger.PaymentResult:
+        return ledger.record_payment(db.session, customer_id, data, user, within=within)
+
+    return once(pay, lambda result: (payment_result_json(result), 201))
 
 
 @bp.post("/customers/<int:customer_id>/adjustments")

@@ -18,6 +18,7 @@ from posapp.api.base import (
     requires,
     search_text,
 )
+from posapp.api.idempotent import IDEMPOTENCY_HEADER, KEY_DESCRIPTION, once
 from posapp.api.serializers import credit_note_json, invoice_json
 from posapp.apidoc import PDF, documented
 from posapp.documents.invoice_pdf import (
@@ -27,7 +28,9 @@ from posapp.documents.invoice_pdf import (
     render_invoice_pdf,
 )
 from posapp.extensions import db
+from posapp.models import Invoice
 from posapp.services import checkout, invoices, returns
+from posapp.services.hooks import Within
 from posapp.services.settings import load_settings
 from posapp.services.shop_settings import logo_data_uri
 
@@ -38,14 +41,23 @@ def _logo(name: str) -> str | None:
 
 
 @bp.post("/invoice/create")
-@documented({201: s.Invoice}, body=s.CheckoutRequest, errors=(404, 409))
+@documented(
+    {201: s.Invoice},
+    body=s.CheckoutRequest,
+    errors=(404, 409),
+    description=KEY_DESCRIPTION,
+    headers=(IDEMPOTENCY_HEADER,),
+)
 @requires()
-def create_invoice() -> tuple[dict[str, Any], int]:
+def create_invoice() -> Response:
     """Check out a cart; 201 with the invoice."""
-    invoice = checkout.checkout(
-        db.session, checkout.parse_checkout(json_body()), caller(), request.remote_addr or "?"
-    )
-    return invoice_json(invoice), 201
+    cart = checkout.parse_checkout(json_body())
+    user, address = caller(), request.remote_addr or "?"
+
+    def sell(within: Within[Invoice] | None) -> Invoice:
+        return checkout.checkout(db.session, cart, user, address, within=within)
+
+    return once(sell, lambda invoice: (invoice_json(invoice), 201))
 
 
 @bp.get("/invoice/<key>")

@@ -23,6 +23,7 @@ from posapp.apidoc import HTML, NO_CONTENT, PDF, RESTORING, XML, ApiDoc
 from posapp.converters import MAX_ID
 
 REF = "#/components/schemas/{model}"
+V1_PATHS = "/api/v1/"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 TILL_TAG = "till"
 TILL_DESCRIPTION = (
@@ -43,8 +44,8 @@ ERROR_TEXT = {
     " does not answer.",
 }
 DESCRIPTION = """\
-The JSON API of TillBook (docs/API.md). Log in with `POST /api/auth/login` (or create a
-named token on your profile page) and send `Authorization: Bearer <token>`.
+The JSON API of TillBook, version 1 (docs/API.md). Log in with `POST /api/v1/auth/login`
+(or create a named token on your profile page) and send `Authorization: Bearer <token>`.
 
 * Money is a string with exactly 2 decimals (`"42.50"`); requests take a string or a number
   with at most 2 decimals.
@@ -53,7 +54,23 @@ named token on your profile page) and send `Authorization: Bearer <token>`.
 * Lists take `page` (from 1) and `per_page` (default 50, at most 500) and answer
   `{items, total, page, per_page}`.
 * Every error answers `{"error": {"code", "message", "details"}}`.
+* `POST` requests that create money or stock records take an `Idempotency-Key` header: a retry
+  with the same key answers the first result (`Idempotent-Replayed: true`) and writes nothing.
+
+The unversioned `/api/...` paths of the first release still answer, deprecated: they send
+`Deprecation` and a `Link` to their `/api/v1/...` successor.
 """
+
+
+HEADER_PARAMETERS = {
+    apidoc.IDEMPOTENCY_HEADER: {
+        "name": apidoc.IDEMPOTENCY_HEADER,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[ -~]+$"},
+        "description": "Makes a retry safe: the same key and body answer the first result.",
+    }
+}
 
 
 class _NoFieldTitles(GenerateJsonSchema):
@@ -64,11 +81,12 @@ class _NoFieldTitles(GenerateJsonSchema):
 
 
 def api_views(app: Flask) -> list[tuple[Any, Callable[..., Any]]]:
-    """Return (rule, view) for every route of the API blueprint, in URL order."""
+    """Return (rule, view) for every v1 route of the API blueprint, in URL order (the
+    deprecated unversioned paths answer the same and are described once, in DESCRIPTION)."""
     found = [
         (rule, app.view_functions[rule.endpoint])
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("api.")
+        if rule.endpoint.startswith("api.") and rule.rule.startswith(V1_PATHS)
     ]
     return sorted(found, key=lambda pair: (pair[0].rule, sorted(pair[0].methods or ())))
 
@@ -230,6 +248,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "security": _security(role, till, method),
             }
             parameters = path_params + (_query_parameters(doc.query) if doc.query else [])
+            parameters += [HEADER_PARAMETERS[name] for name in doc.headers]
             if parameters:
                 operation["parameters"] = parameters
             if doc.body is not None:
@@ -278,7 +297,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "bearerAuth": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A token from POST /api/auth/login or the profile page.",
+                    "description": "A token from POST /api/v1/auth/login or the profile page.",
                 },
                 "cookieAuth": {
                     "type": "apiKey",

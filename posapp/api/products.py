@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 
 from posapp.api import schemas as s
 from posapp.api.base import (
@@ -17,12 +17,15 @@ from posapp.api.base import (
     requires,
     search_text,
 )
+from posapp.api.idempotent import IDEMPOTENCY_HEADER, KEY_DESCRIPTION, once
 from posapp.api.serializers import product_json
 from posapp.apidoc import documented
 from posapp.dates import date_format
 from posapp.extensions import db
+from posapp.models import Product, StockMovement
 from posapp.money import money_str, percent_str, qty_str
 from posapp.services import catalog, inventory, rerate
+from posapp.services.hooks import Within
 from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
 
@@ -105,12 +108,31 @@ def archive_product(product_id: int) -> dict[str, Any]:
 
 
 @bp.post("/products/<int:product_id>/stock")
-@documented({200: s.Product}, body=s.StockMovementRequest, errors=(409,))
+@documented(
+    {200: s.Product},
+    body=s.StockMovementRequest,
+    errors=(409,),
+    description=KEY_DESCRIPTION,
+    headers=(IDEMPOTENCY_HEADER,),
+)
 @requires("admin")
-def stock_movement(product_id: int) -> dict[str, Any]:
+def stock_movement(product_id: int) -> Response:
     """Book a stock movement {delta, reason, note, unit_cost?}; answer the product."""
-    product = inventory.adjust_stock(db.session, product_id, json_body(), caller().id)
-    return product_json(product)
+    data, user_id = json_body(), caller().id
+
+    def move(within: Within[StockMovement] | None) -> Product:
+        return inventory.adjust_stock(db.session, product_id, data, user_id, within)
+
+    return once(move, lambda found: (product_json(_moved(found)), 200))
+
+
+def _moved(found: Product | StockMovement) -> Product:
+    """The product a stock movement moved (the step gets the movement, the call the product)."""
+    if isinstance(found, Product):
+        return found
+    product = db.session.get(Product, found.product_id)
+    assert product is not None
+    return product
 
 
 @bp.post("/products/rerate")

@@ -103,11 +103,12 @@ def _percent(part: int, whole: int) -> str:
 def stock_reasons(
     products: Sequence[SoldProduct], qty_milli: Sequence[int], settings: ShopSettings
 ) -> list[Reason]:
-    """Under the policy "block", one reason per product the bill needs more of than is
-    available: on hand less what confirmed orders hold (a product on several lines counts once,
-    with all its lines; a service has no stock). An admin's approval may take held stock."""
-    if settings.stock_policy != "block":
-        return []
+    """One reason per product the bill needs more of than is available: on hand less what
+    confirmed orders hold (a product on several lines counts once, with all its lines; a
+    service has no stock). Under the policy "warn" the stock may go negative, so only a product
+    that orders hold counts: the counter never takes a customer's reserved goods unasked. An
+    admin's approval may take them."""
+    warn = settings.stock_policy != "block"
     needed: dict[int, int] = {}
     by_id: dict[int, SoldProduct] = {}
     for product, qty in zip(products, qty_milli, strict=True):
@@ -119,6 +120,8 @@ def stock_reasons(
     for product_id, qty in needed.items():
         product = by_id[product_id]
         available = product.stock_milli - product.reserved_milli
+        if warn and not product.reserved_milli:
+            continue
         if qty > available:
             unit = product.unit
             where = (

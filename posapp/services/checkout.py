@@ -436,11 +436,13 @@ def checkout(
         settled, credit = _settle(real, request, view.priced.total, view.settings)
         reasons = approval_reasons(view, is_admin, credit)
         approvals.require(reasons, user, approver)
-        # Approved (or the policy warns): the stock may go negative for this sale.
-        allow_negative = view.settings.allow_negative_stock or any(
-            reason.code == "stock_short" for reason in reasons
+        # Approved (or the policy warns): the stock may go negative for this sale; only an
+        # approval lets it take what confirmed orders hold.
+        approved_short = any(reason.code == "stock_short" for reason in reasons)
+        allow_negative = view.settings.allow_negative_stock or approved_short
+        sale = _write(
+            real, request, view, settled, user, user_id, allow_negative, not approved_short
         )
-        sale = _write(real, request, view, settled, user, user_id, allow_negative)
         _audit(real, sale, view, settled.settlement, user_id, username)
         approvals.record_price_changes(
             real, sale.invoice.id, sale.invoice.number, view.products, view.prices, user_id
@@ -499,6 +501,7 @@ def _write(
     user: User,
     user_id: int,
     allow_negative_stock: bool,
+    keep_held: bool,
 ) -> sale_writer.WrittenSale:
     """Number and write the sale, charge its credit part, add it to the day's figures."""
     settings = view.settings
@@ -523,6 +526,7 @@ def _write(
         note=request.note,
         cash_session_id=drawer,
         allow_negative_stock=allow_negative_stock,
+        keep_held=keep_held,
         place_of_supply=view.place_of_supply,
         unit_prices=(
             tuple(

@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import bindparam, case, insert, or_, update
 from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -101,6 +101,9 @@ class Sale:
     note: str
     cash_session_id: int | None
     allow_negative_stock: bool
+    # Under the policy "warn" the stock may go negative, but not into what confirmed orders
+    # hold unless an admin approved it: then `allow_negative_stock` and `keep_held` both hold.
+    keep_held: bool = False
     place_of_supply: str = ""  # GST state code; how the tax was split is `priced.tax_split`
     # Each line's unit price when one was changed at the counter (empty: the products').
     unit_prices: tuple[int, ...] = ()
@@ -271,7 +274,13 @@ def write_sale(session: Session, sale: Sale) -> WrittenSale:
     # The stock's book value leaves with the goods, in the same UPDATE: what the inventory
     # account loses for each product (services/books_sales.py).
     if needed:
-        deduct_stock(session, needed, sale.allow_negative_stock, value_by_product(lines_written))
+        deduct_stock(
+            session,
+            needed,
+            sale.allow_negative_stock,
+            value_by_product(lines_written),
+            keep_held=sale.keep_held,
+        )
     line_ids: dict[int, int] = {
         position: line_id
         for position, line_id in connection.execute(_INSERT_LINES, lines_written).all()
@@ -351,12 +360,13 @@ def kept_through_commit(session: Session) -> Iterator[list[Any]]:
 
 
 @lru_cache(maxsize=500)  # a bill takes at most limits.MAX_CART_LINES (500) lines
-def _take_stock(products: int, allow_negative: bool) -> Any:
+def _take_stock(products: int, allow_negative: bool, keep_held: bool = False) -> Any:
     """The stock UPDATE for a bill of `products` distinct products, built once per size.
 
     Parameters id_0…, q_0…, v_0…: each product's id, the quantity it loses and what that
     quantity is worth in the books. Products with too little stock to spare (on hand less what
     confirmed orders hold; unless negative stock is allowed) are not updated and not returned.
+    With `keep_held`, negative stock is allowed only for a product no order holds.
     """
     # Typed, so PostgreSQL compares a BIGINT with a BIGINT (an untyped CASE result is text).
     ids = [bindparam(f"id_{i}", type_=_PRODUCTS.c.id.type) for i in range(products)]
@@ -365,11 +375,20 @@ def _take_stock(products: int, allow_negative: bool) -> Any:
     qty = case(*((_PRODUCTS.c.id == ids[i], quantities[i]) for i in range(products)))
     value = case(*((_PRODUCTS.c.id == ids[i], values[i]) for i in range(products)))
     stmt = update(_PRODUCTS).where(_PRODUCTS.c.id.in_(ids))
-    if not allow_negative:
-        stmt = stmt.where(_PRODUCTS.c.stock_milli - _PRODUCTS.c.reserved_milli >= qty)
+    stmt = stmt.where(*_spare_condition(qty, allow_negative, keep_held))
     return stmt.values(
         stock_milli=_PRODUCTS.c.stock_milli - qty, stock_value=_PRODUCTS.c.stock_value - value
     ).returning(_PRODUCTS.c.id)
+
+
+def _spare_condition(qty: Any, allow_negative: bool, keep_held: bool) -> list[Any]:
+    """The WHERE terms that keep a sale off stock it may not take."""
+    spare = _PRODUCTS.c.stock_milli - _PRODUCTS.c.reserved_milli >= qty
+    if not allow_negative:
+        return [spare]
+    if keep_held:
+        return [or_(_PRODUCTS.c.reserved_milli == 0, spare)]
+    return []
 
 
 def deduct_stock(
@@ -377,6 +396,8 @@ def deduct_stock(
     needed: dict[int, int],
     allow_negative: bool,
     value: Mapping[int, int] | None = None,
+    *,
+    keep_held: bool = False,
 ) -> None:
     """Take stock with one conditional update so two tills can never sell the same last unit,
     nor a unit a confirmed order holds (`reserved_milli`).
@@ -394,14 +415,13 @@ def deduct_stock(
             params[f"id_{i}"] = product_id
             params[f"q_{i}"] = wanted
             params[f"v_{i}"] = value.get(product_id, 0)
-        stmt = _take_stock(len(needed), allow_negative)
+        stmt = _take_stock(len(needed), allow_negative, keep_held)
         changed = set(connection.execute(stmt, params).scalars())
     else:  # MariaDB/MySQL have no UPDATE … RETURNING: one conditional update per product
         changed = set()
         for product_id, wanted in needed.items():
             one = update(_PRODUCTS).where(_PRODUCTS.c.id == product_id)
-            if not allow_negative:
-                one = one.where(_PRODUCTS.c.stock_milli - _PRODUCTS.c.reserved_milli >= wanted)
+            one = one.where(*_spare_condition(wanted, allow_negative, keep_held))
             result = connection.execute(
                 one.values(
                     stock_milli=_PRODUCTS.c.stock_milli - wanted,

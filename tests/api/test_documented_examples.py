@@ -31,7 +31,7 @@ def _with_ids(value: Any, ids: dict[str, int]) -> Any:
 
 
 def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_path: Path) -> None:
-    spec = client.get("/api/openapi.json").get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
     components = spec["components"]["schemas"]
     bodies = {
         (method.upper(), path): components[
@@ -52,19 +52,19 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
 
     owner = make_user(db.session, "owner", "admin", password=EXAMPLE_PASSWORD)
     headers: dict[str, str] = {}
-    login = send("POST", "/api/auth/login", "/api/auth/login", 200)
+    login = send("POST", "/api/v1/auth/login", "/api/v1/auth/login", 200)
     headers = {"Authorization": f"Bearer {login['token']}"}
 
-    product = send("POST", "/api/products", "/api/products", 201)
-    path = "/api/products/{product_id}"
-    send("PUT", path, f"/api/products/{product['id']}", 200)
-    send("POST", path + "/stock", f"/api/products/{product['id']}/stock", 200)
+    product = send("POST", "/api/v1/products", "/api/v1/products", 201)
+    path = "/api/v1/products/{product_id}"
+    send("PUT", path, f"/api/v1/products/{product['id']}", 200)
+    send("POST", path + "/stock", f"/api/v1/products/{product['id']}/stock", 200)
     make_product(db.session, owner.id, name="Namkeen", category="Snacks", tax_rate="12")
-    send("POST", "/api/products/rerate", "/api/products/rerate", 200)  # a preview
+    send("POST", "/api/v1/products/rerate", "/api/v1/products/rerate", 200)  # a preview
 
-    customer = send("POST", "/api/customers", "/api/customers", 201)
-    cpath = "/api/customers/{customer_id}"
-    send("PUT", cpath, f"/api/customers/{customer['id']}", 200)
+    customer = send("POST", "/api/v1/customers", "/api/v1/customers", 201)
+    cpath = "/api/v1/customers/{customer_id}"
+    send("PUT", cpath, f"/api/v1/customers/{customer['id']}", 200)
 
     # The checkout example pays 100.00 cash + 50.00 on credit: prices that total 94.50 after
     # its 10 % bill discount, with its barcode on the second product.
@@ -72,8 +72,8 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
     make_product(db.session, owner.id, name="Pen", price="30.00", code="8901234567890")
     invoice = send(
         "POST",
-        "/api/invoice/create",
-        "/api/invoice/create",
+        "/api/v1/invoice/create",
+        "/api/v1/invoice/create",
         201,
         product_id=cheap.id,
         customer_id=customer["id"],
@@ -81,26 +81,31 @@ def test_each_documented_request_example_is_accepted(client: FlaskClient, tmp_pa
     assert invoice["total"] == "94.50"
     send(
         "POST",
-        "/api/invoice/{key}/return",
-        f"/api/invoice/{invoice['id']}/return",
+        "/api/v1/invoice/{key}/return",
+        f"/api/v1/invoice/{invoice['id']}/return",
         201,
         line_id=invoice["lines"][0]["id"],
     )
     other = client.post(
-        "/api/invoice/create",
+        "/api/v1/invoice/create",
         json={"items": [{"product_id": cheap.id, "quantity": 1}]},
         headers=headers,
     ).get_json()
-    send("POST", "/api/invoice/{key}/void", f"/api/invoice/{other['id']}/void", 200)
+    send("POST", "/api/v1/invoice/{key}/void", f"/api/v1/invoice/{other['id']}/void", 200)
 
-    send("POST", cpath + "/payments", f"/api/customers/{customer['id']}/payments", 201)
-    send("POST", cpath + "/adjustments", f"/api/customers/{customer['id']}/adjustments", 201)
-    send("PUT", "/api/settings", "/api/settings", 200)
-    supplier = send("POST", "/api/suppliers", "/api/suppliers", 201)
-    spath = "/api/suppliers/{supplier_id}"
-    send("PUT", spath, f"/api/suppliers/{supplier['id']}", 200)
-    send("POST", spath + "/payments", f"/api/suppliers/{supplier['id']}/payments", 201)
-    send("POST", "/api/books/journal", "/api/books/journal", 201)
+    send("POST", cpath + "/payments", f"/api/v1/customers/{customer['id']}/payments", 201)
+    send("POST", cpath + "/adjustments", f"/api/v1/customers/{customer['id']}/adjustments", 201)
+    send("PUT", "/api/v1/settings", "/api/v1/settings", 200)
+    supplier = send("POST", "/api/v1/suppliers", "/api/v1/suppliers", 201)
+    spath = "/api/v1/suppliers/{supplier_id}"
+    send("PUT", spath, f"/api/v1/suppliers/{supplier['id']}", 200)
+    send("POST", spath + "/payments", f"/api/v1/suppliers/{supplier['id']}/payments", 201)
+    send("POST", "/api/v1/books/journal", "/api/v1/books/journal", 201)
+    send("POST", "/api/v1/inventory/adjust", "/api/v1/inventory/adjust", 200, product_id=cheap.id)
+    order = send("POST", "/api/v1/orders", "/api/v1/orders", 201, product_id=cheap.id)
+    opath = "/api/v1/orders/{order_id}"
+    send("POST", opath + "/status", f"/api/v1/orders/{order['id']}/status", 200)
+    send("POST", opath + "/cancel", f"/api/v1/orders/{order['id']}/cancel", 200)
 
     # The till's own endpoints, as its pages call them: the cookie of a logged-in page.
     headers = {}

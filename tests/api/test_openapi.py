@@ -16,31 +16,43 @@ from posapp.apidoc import ResponseMismatch, check_response, documented
 
 CONTRACT_ENDPOINTS = {
     # docs/API.md's endpoint table, written out by hand: these must all be documented.
-    ("GET", "/api/health"),
-    ("POST", "/api/auth/login"),
-    ("POST", "/api/auth/logout"),
-    ("GET", "/api/products"),
-    ("POST", "/api/products"),
-    ("GET", "/api/products/{product_id}"),
-    ("PUT", "/api/products/{product_id}"),
-    ("DELETE", "/api/products/{product_id}"),
-    ("GET", "/api/products/lookup"),
-    ("POST", "/api/products/{product_id}/stock"),
-    ("POST", "/api/invoice/create"),
-    ("GET", "/api/invoice/{key}"),
-    ("GET", "/api/invoice/{key}/pdf"),
-    ("GET", "/api/invoices"),
-    ("POST", "/api/invoice/{key}/void"),
-    ("POST", "/api/invoice/{key}/return"),
-    ("GET", "/api/customers"),
-    ("POST", "/api/customers"),
-    ("GET", "/api/customers/{customer_id}"),
-    ("PUT", "/api/customers/{customer_id}"),
-    ("GET", "/api/customers/{customer_id}/ledger"),
-    ("POST", "/api/customers/{customer_id}/payments"),
-    ("GET", "/api/dashboard/stats"),
-    ("GET", "/api/settings"),
-    ("PUT", "/api/settings"),
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/products"),
+    ("POST", "/api/v1/products"),
+    ("GET", "/api/v1/products/{product_id}"),
+    ("PUT", "/api/v1/products/{product_id}"),
+    ("DELETE", "/api/v1/products/{product_id}"),
+    ("GET", "/api/v1/products/lookup"),
+    ("POST", "/api/v1/products/{product_id}/stock"),
+    ("POST", "/api/v1/invoice/create"),
+    ("GET", "/api/v1/invoice/{key}"),
+    ("GET", "/api/v1/invoice/{key}/pdf"),
+    ("GET", "/api/v1/invoices"),
+    ("POST", "/api/v1/invoice/{key}/void"),
+    ("POST", "/api/v1/invoice/{key}/return"),
+    ("GET", "/api/v1/customers"),
+    ("POST", "/api/v1/customers"),
+    ("GET", "/api/v1/customers/{customer_id}"),
+    ("PUT", "/api/v1/customers/{customer_id}"),
+    ("GET", "/api/v1/customers/{customer_id}/ledger"),
+    ("POST", "/api/v1/customers/{customer_id}/payments"),
+    ("GET", "/api/v1/dashboard/stats"),
+    ("GET", "/api/v1/settings"),
+    ("PUT", "/api/v1/settings"),
+    ("GET", "/api/v1/auth/me"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("GET", "/api/v1/inventory/status"),
+    ("GET", "/api/v1/inventory/history"),
+    ("POST", "/api/v1/inventory/adjust"),
+    ("GET", "/api/v1/payments"),
+    ("GET", "/api/v1/invoices/{key}/payment-status"),
+    ("GET", "/api/v1/orders"),
+    ("POST", "/api/v1/orders"),
+    ("GET", "/api/v1/orders/{order_id}"),
+    ("POST", "/api/v1/orders/{order_id}/status"),
+    ("POST", "/api/v1/orders/{order_id}/cancel"),
 }
 TILL_ENDPOINTS = {
     # The till's own JSON endpoints (docs/API.md): documented under the `till` tag.
@@ -59,7 +71,7 @@ TILL_ENDPOINTS = {
 
 @pytest.fixture
 def spec(client: FlaskClient) -> dict:
-    response = client.get("/api/openapi.json")
+    response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     return response.get_json()
@@ -75,7 +87,7 @@ def test_the_document_is_valid_openapi_31(spec: dict) -> None:
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
-        "description": "A token from POST /api/auth/login or the profile page.",
+        "description": "A token from POST /api/v1/auth/login or the profile page.",
     }
 
 
@@ -85,7 +97,7 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(
     routes = {
         (method, openapi_path(rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api")
+        if rule.rule.startswith("/api/v1/")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     documented_ops = _operations(spec)
@@ -138,16 +150,17 @@ def test_roles_match_the_contract(spec: dict) -> None:
         if op["x-role"] == "admin"
     }
     assert {
-        ("POST", "/api/products"),
-        ("PUT", "/api/products/{product_id}"),
-        ("DELETE", "/api/products/{product_id}"),
-        ("POST", "/api/products/{product_id}/stock"),
-        ("POST", "/api/invoice/{key}/void"),
-        ("GET", "/api/dashboard/stats"),
-        ("PUT", "/api/settings"),
+        ("POST", "/api/v1/products"),
+        ("PUT", "/api/v1/products/{product_id}"),
+        ("DELETE", "/api/v1/products/{product_id}"),
+        ("POST", "/api/v1/products/{product_id}/stock"),
+        ("POST", "/api/v1/invoice/{key}/void"),
+        ("GET", "/api/v1/dashboard/stats"),
+        ("PUT", "/api/v1/settings"),
+        ("POST", "/api/v1/inventory/adjust"),
     } <= admin_only
-    assert ("GET", "/api/settings") not in admin_only
-    assert ("POST", "/api/invoice/{key}/return") not in admin_only
+    assert ("GET", "/api/v1/settings") not in admin_only
+    assert ("POST", "/api/v1/invoice/{key}/return") not in admin_only
 
 
 def test_lists_share_the_paging_parameters(spec: dict) -> None:
@@ -160,8 +173,9 @@ def test_lists_share_the_paging_parameters(spec: dict) -> None:
         .get("$ref", "")
         .endswith("Page")
     ]
-    # products, invoices, customers, ledger, suppliers, their ledger, the books' journal
-    assert len(lists) == 7
+    # products, invoices, customers, ledger, suppliers, their ledger, the books' journal;
+    # v1's stock status and history, payments and orders
+    assert len(lists) == 11
     for op in lists:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
         assert params["page"] == {
@@ -228,7 +242,7 @@ def test_the_till_endpoints_are_checked_the_same_way(app: Flask) -> None:
 def test_the_reference_page_shows_every_operation_and_schema(
     client: FlaskClient, spec: dict
 ) -> None:
-    response = client.get("/api/docs")
+    response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     shown = set(re.findall(r'data-operation="([A-Z]+ [^"]+)"', html))
@@ -242,15 +256,15 @@ def test_the_reference_page_shows_every_operation_and_schema(
 @pytest.mark.parametrize(
     "url,field",
     [
-        ("/api/products?include_archived=maybe", "include_archived"),
-        ("/api/products?low_stock=2", "low_stock"),
-        ("/api/customers?include_archived=x", "include_archived"),
-        ("/api/products?per_page=501", "per_page"),
-        ("/api/invoices?per_page=0", "per_page"),
-        ("/api/invoices?page=0", "page"),
-        ("/api/products?q=" + "a" * 201, "q"),
-        ("/api/customers?q=" + "a" * 201, "q"),
-        ("/api/invoices?q=" + "a" * 201, "q"),
+        ("/api/v1/products?include_archived=maybe", "include_archived"),
+        ("/api/v1/products?low_stock=2", "low_stock"),
+        ("/api/v1/customers?include_archived=x", "include_archived"),
+        ("/api/v1/products?per_page=501", "per_page"),
+        ("/api/v1/invoices?per_page=0", "per_page"),
+        ("/api/v1/invoices?page=0", "page"),
+        ("/api/v1/products?q=" + "a" * 201, "q"),
+        ("/api/v1/customers?q=" + "a" * 201, "q"),
+        ("/api/v1/invoices?q=" + "a" * 201, "q"),
     ],
 )
 def test_list_parameters_are_checked_the_same_way_everywhere(
@@ -262,6 +276,24 @@ def test_list_parameters_are_checked_the_same_way_everywhere(
 
 
 def test_the_pdf_layouts_are_documented(spec: dict) -> None:
-    params = spec["paths"]["/api/invoice/{key}/pdf"]["get"]["parameters"]
+    params = spec["paths"]["/api/v1/invoice/{key}/pdf"]["get"]["parameters"]
     layout = next(p for p in params if p["name"] == "layout")
     assert layout["in"] == "query" and layout["schema"]["enum"] == ["a4", "a5", "receipt"]
+
+
+def test_the_money_and_stock_posts_take_an_idempotency_key(spec: dict) -> None:
+    keyed = {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))
+    }
+    assert keyed == {
+        ("POST", "/api/v1/invoice/create"),
+        ("POST", "/api/v1/customers/{customer_id}/payments"),
+        ("POST", "/api/v1/products/{product_id}/stock"),
+        ("POST", "/api/v1/inventory/adjust"),
+        ("POST", "/api/v1/orders"),
+    }
+    assert "/api/auth/login" not in spec["paths"]  # the old paths are not documented again
+    assert "deprecated" in spec["info"]["description"]

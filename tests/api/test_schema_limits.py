@@ -40,24 +40,20 @@ BODY_LIMITS: dict[tuple[str, str, str], int] = {
     **{("CustomerUpdate", key, "maxLength"): value for key, value in PEOPLE.items()},
 }
 
+SEARCHED = (
+    "/api/v1/products",
+    "/api/v1/customers",
+    "/api/v1/invoices",
+    "/api/v1/orders",
+    "/api/v1/inventory/status",
+)
+PAGED = (*SEARCHED, "/api/v1/inventory/history", "/api/v1/payments")
 # Every list's query: (path, parameter, keyword) -> value.
 QUERY_LIMITS: dict[tuple[str, str, str], int] = {
-    **{
-        (path, "page", "maximum"): limits.MAX_PAGE
-        for path in ("/api/products", "/api/customers", "/api/invoices")
-    },
-    **{
-        (path, "per_page", "maximum"): limits.MAX_PER_PAGE
-        for path in ("/api/products", "/api/customers", "/api/invoices")
-    },
-    **{
-        (path, "per_page", "default"): limits.DEFAULT_PER_PAGE
-        for path in ("/api/products", "/api/customers", "/api/invoices")
-    },
-    **{
-        (path, "q", "maxLength"): limits.MAX_SEARCH_LENGTH
-        for path in ("/api/products", "/api/customers", "/api/invoices")
-    },
+    **{(path, "page", "maximum"): limits.MAX_PAGE for path in PAGED},
+    **{(path, "per_page", "maximum"): limits.MAX_PER_PAGE for path in PAGED},
+    **{(path, "per_page", "default"): limits.DEFAULT_PER_PAGE for path in PAGED},
+    **{(path, "q", "maxLength"): limits.MAX_SEARCH_LENGTH for path in SEARCHED},
 }
 
 
@@ -65,7 +61,7 @@ QUERY_LIMITS: dict[tuple[str, str, str], int] = {
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # One app for the module: the document does not depend on the data.
     client = build_app(tmp_path_factory.mktemp("limits")).test_client()
-    response = client.get("/api/openapi.json")
+    response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     return response.get_json()
 

@@ -106,7 +106,7 @@ def test_first_run_to_receipt(page: Any, artifacts: Path) -> None:
     expect(receipt.locator("[data-change]")).to_have_text("₹290.00")
     expect(receipt).to_contain_text("Sharma General Store")
     expect(page.get_by_role("link", name="Invoice PDF")).to_have_attribute(
-        "href", re.compile(r"^/api/invoice/\d+/pdf$")
+        "href", re.compile(r"^/api/v1/invoice/\d+/pdf$")
     )
 
     page.get_by_role("link", name=re.compile("New sale")).click()

@@ -155,6 +155,8 @@ JSON_FIELDS = [
 ]
 SKIPPED = {
     "auth.logout",  # ends the walking session
+    "api.logout",  # end the walking bearer token
+    "api.refresh",
     "backups.restore",  # swaps the database
     "backups.backup_now",  # writes a whole backup per call
     "backups.start_job",

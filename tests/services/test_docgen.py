@@ -66,7 +66,7 @@ def test_the_postman_collection_logs_in_then_uses_the_token(fresh: Path) -> None
     login = collection["item"][0]
     assert login["name"] == "Log in"
     assert login["request"]["method"] == "POST"
-    assert login["request"]["url"]["raw"] == "{{baseUrl}}/api/auth/login"
+    assert login["request"]["url"]["raw"] == "{{baseUrl}}/api/v1/auth/login"
     assert login["request"]["auth"] == {"type": "noauth"}
     assert json.loads(login["request"]["body"]["raw"]) == {
         "username": "{{username}}",
@@ -76,7 +76,11 @@ def test_the_postman_collection_logs_in_then_uses_the_token(fresh: Path) -> None
     assert login["event"][0]["listen"] == "test"
     assert 'pm.collectionVariables.set("token", pm.response.json().token)' in script
 
-    requests = [login] + [item for folder in collection["item"][1:] for item in folder["item"]]
+    logout = collection["item"][-1]  # last: it ends the token
+    assert logout["name"] == "Log out"
+    assert logout["request"]["url"]["raw"] == "{{baseUrl}}/api/v1/auth/logout"
+    folders = collection["item"][1:-1]
+    requests = [login, logout] + [item for folder in folders for item in folder["item"]]
     sent = {(r["request"]["method"], r["request"]["url"]["raw"]) for r in requests}
     for path, ops in spec["paths"].items():
         raw = "{{baseUrl}}" + re.sub(r"\{([^}]+)\}", r":\1", path)

@@ -41,6 +41,7 @@ from posapp.services import (
 )
 from posapp.services.approvals import ApprovalRequired
 from posapp.services.integrity import run_checks
+from posapp.services.settings import save_settings
 from tests.factories import make_customer, make_product, make_user, next_phone
 
 
@@ -372,6 +373,44 @@ def test_the_counter_cannot_sell_reserved_stock_without_an_admin(
             sale_writer.deduct_stock(db.session, {rice.id: 1000}, False)
         db.session.rollback()
     assert "held for orders" in refused.value.message
+
+
+def test_under_the_warn_policy_the_counter_still_keeps_off_held_stock(
+    admin: User, cashier: User
+) -> None:
+    with write_transaction(db.session):
+        save_settings(db.session, stock_policy="warn")
+    boss = make_user(db.session, "boss", "admin")
+    users.set_pin(db.session, boss.id, "4321", "4321")
+    rice = make_product(db.session, name="Rice", opening_stock="5")
+    salt = make_product(db.session, name="Salt", opening_stock="1")
+    customer = make_customer(db.session, admin)
+    walk(take(admin, customer, (rice, "4")).id, admin, "confirmed")
+
+    def sell(product: Product, qty: int, **extra: Any) -> Invoice:
+        request = checkout.parse_checkout(
+            {"items": [{"product_id": product.id, "quantity": qty}], **extra}
+        )
+        return checkout.checkout(db.session, request, cashier)
+
+    sell(salt, 3)  # "warn": nothing held, so the stock goes negative as the owner chose
+    assert stock(salt) == (-2000, 0)
+    sell(rice, 1)
+    with pytest.raises(ApprovalRequired) as caught:
+        sell(rice, 2)
+    assert "held for orders" in caught.value.message
+    assert stock(rice) == (4000, 4000)
+    sell(rice, 2, approval={"username": "boss", "pin": "4321"})
+    assert stock(rice) == (2000, 4000)
+    # The conditional update keeps off held stock under "warn" too, for a sale that priced
+    # its cart before the order was confirmed.
+    with write_transaction(db.session):
+        with pytest.raises(InsufficientStock):
+            sale_writer.deduct_stock(db.session, {rice.id: 1000}, True, keep_held=True)
+        db.session.rollback()
+    with write_transaction(db.session):
+        sale_writer.deduct_stock(db.session, {salt.id: 1000}, True, keep_held=True)
+    assert stock(salt) == (-3000, 0)
 
 
 def test_a_service_product_never_moves_stock(admin: User) -> None:

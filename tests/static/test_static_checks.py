@@ -54,3 +54,24 @@ def test_mypy_is_clean() -> None:
     # No cache: a stale cache from another checkout must not hide an error.
     result = _run("mypy", "--no-incremental", "--cache-dir", os.devnull)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_merge_conflict_markers_in_tracked_text() -> None:
+    """A merge left unresolved (DESIGN.md once kept both sides of one) fails here, not in review."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    markers = ("<<<<<<< ", ">>>>>>> ")
+    found = []
+    for name in listed.stdout.decode().split("\0"):
+        path = ROOT / name
+        if not name or not path.is_file() or path.suffix in {".png", ".ico", ".wasm", ".woff2"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.startswith(markers) or line == "=======":
+                found.append(f"{name}:{number}: {line[:40]}")
+    assert not found, "unresolved merge:\n" + "\n".join(found)
