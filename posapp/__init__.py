@@ -119,6 +119,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         inventory,
         invoices,
         network,
+        orders,
         pos,
         product_csv,
         products,
@@ -146,6 +147,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(customers.bp)
     app.register_blueprint(suppliers.bp)
     app.register_blueprint(invoices.bp)
+    app.register_blueprint(orders.bp)
     app.register_blueprint(cash.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(users.bp)

@@ -51,7 +51,8 @@ def price() -> dict[str, Any]:
     """Price the cart with the same function checkout uses (CSRF header required).
 
     Each line also says how much expired stock is believed on the shelf (`expired`, a
-    quantity or null) and whether it asks for more than is in stock (`short`).
+    quantity or null), how much is free to sell (`available`: on hand less what confirmed
+    orders hold) and whether it asks for more than that (`short`).
     """
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
@@ -73,7 +74,9 @@ def price() -> dict[str, Any]:
                 "tax": money_str(line.tax),
                 "total": money_str(line.total),
                 "stock": qty_str(product.stock_milli, product.unit),
-                "short": qty > product.stock_milli,
+                # Free to sell: on hand less what confirmed orders hold.
+                "available": qty_str(product.stock_milli - product.reserved_milli, product.unit),
+                "short": qty > product.stock_milli - product.reserved_milli,
                 "expired": (
                     qty_str(expired[product.id], product.unit) if product.id in expired else None
                 ),

@@ -17,7 +17,7 @@ from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.models import Product, StockMovement
 from posapp.money import money_str, qty_str
-from posapp.services import catalog, inventory, labels, rerate, scale_labels
+from posapp.services import catalog, inventory, labels, orders, rerate, scale_labels
 from posapp.web import admin_required, id_value, page_arg, shop_settings
 from posapp.web.forms import Reshow, field_errors, flash_and_redirect, or_reshow
 
@@ -249,6 +249,7 @@ def detail(product_id: int) -> str:
         sales=inventory.recent_sales(db.session, product_id),
         expiring=expiring,
         sample_label=_sample_label(product),
+        available_milli=orders.available_milli(product),
     )
 
 

@@ -64,7 +64,8 @@ class PricedLine(Response):
     tax: Money
     total: Money
     stock: Quantity
-    short: bool = Field(description="It asks for more than is in stock.")
+    available: Quantity = Field(description="On hand less what confirmed orders hold.")
+    short: bool = Field(description="It asks for more than is available.")
     expired: Quantity | None = Field(description="Expired stock believed on the shelf.")
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from posapp.extensions import db
 from posapp.models import CashSession, CreditNote, Customer, Invoice, LedgerEntry, Purchase
-from posapp.services import cash_sessions, inventory
+from posapp.models.orders import Order
+from posapp.services import cash_sessions, inventory, orders
 from posapp.services.demo import build_demo_shop
 from posapp.web.books import STATEMENTS as BOOKS_STATEMENTS
 from posapp.web.desktop import QUIT_KEY
@@ -62,7 +63,10 @@ def _pages(app: Any) -> list[str]:
         supplier_id = db.session.scalar(
             select(Purchase.supplier_id).where(Purchase.paid < Purchase.payable).limit(1)
         )
+        sent = db.session.scalar(select(Order.id).where(Order.status == "out_for_delivery"))
+        pending = db.session.scalar(select(Order.id).where(Order.status == "pending"))
         assert invoice_id and customer_id and payment_id and purchase and cash_id and supplier_id
+        assert sent and pending
         by_id = {
             "invoices.detail": f"/invoices/{invoice_id}",
             "pos.receipt": f"/pos/receipt/{invoice_id}",
@@ -77,6 +81,9 @@ def _pages(app: Any) -> list[str]:
             "suppliers.detail": f"/suppliers/{supplier_id}",
             "suppliers.edit": f"/suppliers/{supplier_id}/edit",
             "suppliers.return_goods": f"/suppliers/purchases/{purchase.id}/return",
+            "orders.detail": f"/orders/{sent}",
+            "orders.deliver_form": f"/orders/{sent}/deliver",
+            "orders.edit": f"/orders/{pending}/edit",
         }
         db.session.remove()
     paths: list[str] = []
@@ -120,6 +127,20 @@ def test_no_page_scrolls_sideways(page: Any, live_server: Any, width: int) -> No
             admin.id,
         )
         cash_sessions.open_session(db.session, {"opening_float": "500"}, admin)
+        # Open orders (one on its way, one pending), so the menu carries their badge too.
+        draft = orders.parse_order(
+            {
+                "customer": {"name": "Order customer", "phone": "98111 00000"},
+                "items": [{"product_id": low.id, "quantity": "1"}],
+                "fulfilment": "delivery",
+                "address": "Flat 1, a long lane name that wraps on a phone",
+                "delivery_charge": "20",
+            }
+        )
+        sent = orders.create_order(db.session, draft, admin, "orders")
+        for to in ("confirmed", "packed", "out_for_delivery"):
+            orders.change_status(db.session, sent.id, to, admin)
+        orders.create_order(db.session, draft, admin, "orders")
         assert db.session.scalar(select(Customer.id).limit(1))
         assert db.session.scalar(select(Invoice.id).limit(1))
         db.session.remove()
@@ -141,6 +162,7 @@ def test_no_page_scrolls_sideways(page: Any, live_server: Any, width: int) -> No
     assert not wide, wide
     # The low-stock badge and Quit were on every page, and with them the menu still fits.
     expect(page.locator("[data-low-stock-badge]")).to_be_attached()
+    expect(page.locator("[data-open-orders-badge]")).to_be_attached()
     expect(page.locator("[data-desktop-quit]")).to_be_attached()
 
 

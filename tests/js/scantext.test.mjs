@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 
 import {
   looksLikeCode,
+  orderNumber,
   prefixedQuantity,
   prefixHint,
   readScanText,
@@ -102,5 +103,19 @@ describe("prefixHint", () => {
     assert.equal(prefixHint(1500), "×1.5 — scan the item");
     assert.equal(prefixHint(10_000), "×10 — scan the item");
     assert.equal(prefixHint(250), "×0.25 — scan the item");
+  });
+});
+
+describe("orderNumber", () => {
+  it("reads an order's number as its slip prints it, in any case", () => {
+    assert.equal(orderNumber("ORD-12"), "ORD-12");
+    assert.equal(orderNumber(" ord-0042 "), "ORD-0042");
+  });
+  it("leaves everything else to the item lookup", () => {
+    assert.equal(orderNumber("ORD-"), null);
+    assert.equal(orderNumber("ORD-12a"), null);
+    assert.equal(orderNumber("8901234567890"), null);
+    assert.equal(orderNumber("3*ORD-12"), null);
+    assert.equal(orderNumber("ORD-1234567890123"), null);
   });
 });

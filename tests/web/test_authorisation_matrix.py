@@ -72,6 +72,20 @@ POLICY: dict[tuple[str, str], str] = {
     ("display.desktop", "POST"): ANY,  # the desktop window's second window (loopback only)
     ("display_settings.index", "GET"): ADMIN,
     ("display_settings.revoke", "POST"): ADMIN,
+    # orders: taken, moved on, cancelled and delivered at the counter by anyone; reports admin
+    ("orders.index", "GET"): ANY,
+    ("orders.find", "GET"): ANY,
+    ("orders.new", "GET"): ANY,
+    ("orders.create", "POST"): ANY,
+    ("orders.detail", "GET"): ANY,
+    ("orders.edit", "GET"): ANY,
+    ("orders.update", "POST"): ANY,
+    ("orders.change_status", "POST"): ANY,
+    ("orders.cancel", "POST"): ANY,
+    ("orders.deliver_form", "GET"): ANY,
+    ("orders.deliver", "POST"): ANY,
+    ("orders.slip", "GET"): ANY,
+    ("orders.reports", "GET"): ADMIN,
     ("invoices.index", "GET"): ANY,  # cashiers list and open their own invoices
     ("invoices.detail", "GET"): ANY,
     ("invoices.pdf", "GET"): ANY,

@@ -114,6 +114,7 @@ def test_price_preview_answers_the_server_totals(admin_client: FlaskClient) -> N
         "tax": "4.28",
         "total": "90.00",
         "stock": "100",
+        "available": "100",
         "short": False,
         "expired": None,
     }

@@ -262,15 +262,18 @@ function renderRows(till) {
     row.total.classList.toggle("text-body-secondary", !pricedLine);
 
     let note = "";
-    const stock = pricedLine ? pricedLine.stock : line.stock;
+    // Stock held for confirmed orders is not for the counter: the server's `available`.
+    const held = pricedLine?.available !== undefined && pricedLine.available !== pricedLine.stock;
+    const stock = pricedLine ? pricedLine.available ?? pricedLine.stock : line.stock;
+    const words = held ? "available (the rest is held for orders)" : "in stock";
     const qty = parseFixed(line.quantity, 3);
     const stockMilli = parseFixed(stock, 3);
     const warnings = [];
     if (qty !== null && stockMilli !== null && qty > stockMilli) {
       if (priced?.allow_negative_stock) {
-        warnings.push(`⚠ Only ${stock} ${line.unit} in stock: this sale takes stock below zero`);
+        warnings.push(`⚠ Only ${stock} ${line.unit} ${words}: this sale takes stock below zero`);
       } else {
-        note = `Only ${stock} ${line.unit} in stock`;
+        note = `Only ${stock} ${line.unit} ${words}`;
       }
     }
     const pack = packText(line);

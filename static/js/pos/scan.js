@@ -1,11 +1,13 @@
 // The scan field: a code (typed or scanned) is looked up on Enter, in order; letters open a
 // list of matching products, and Enter adds the highlighted one (the first if none is).
 // "3*" before a code or a name adds 3 (see pos/scantext.js for the rules of the text).
+// An order's number ("ORD-12", from its packing slip's QR) opens that order. The order form
+// uses this module too: its state object brings its own `addProduct` and `openOrder`.
 
 import { getJSON } from "../lib/http.js";
 import { moneyText, parseFixed } from "../lib/money.js";
 import { addProduct } from "./cart.js";
-import { prefixedQuantity, prefixHint, readScanText } from "./scantext.js";
+import { orderNumber, prefixedQuantity, prefixHint, readScanText } from "./scantext.js";
 import { focusScan, focusScanIfIdle, hideScanAlert, showScanAlert } from "./ui.js";
 
 /** Show (or hide, with null) the quantity waiting for its item. */
@@ -41,7 +43,21 @@ function addWithPrefix(till, product, scanned, prefix, typed, scaleLabel = null,
     refuse(till, error, typed, prefix);
     return;
   }
-  addProduct(till, product, quantity, scaleLabel, pack);
+  (till.addProduct ?? addProduct)(till, product, quantity, scaleLabel, pack);
+}
+
+/** An order's number: open the order (the till), or whatever the page's own `openOrder` does. */
+function openOrder(till, number, typed) {
+  if (till.openOrder) {
+    till.openOrder(number, typed);
+    return;
+  }
+  const url = till.cfg.orderFindUrl;
+  if (!url) {
+    refuse(till, `${number} is an order's number, not an item.`, typed, null);
+    return;
+  }
+  window.location.assign(`${url}?number=${encodeURIComponent(number)}`);
 }
 
 /** The batch and expiry a GS1 code carried, or null for an ordinary code. */
@@ -79,6 +95,12 @@ export function submitScan(till, typed, shown = null) {
   if (read.kind === "prefix") {
     setPrefix(till, read.milli);
     hideScanAlert(till); // the cashier has moved on from the last refusal
+    return state.scanQueue;
+  }
+  const order = read.milli === null ? orderNumber(read.text) : null;
+  if (order) {
+    setPrefix(till, null);
+    state.scanQueue = state.scanQueue.then(() => openOrder(till, order, typed));
     return state.scanQueue;
   }
   // A prefix typed with the item wins over one waiting from before; either is used up here.
@@ -186,9 +208,14 @@ function showSuggestions(till, items, query) {
     price.className = "num";
     price.textContent = moneyText(product.price, format) + (product.unit === "pcs" ? "" : ` /${product.unit}`);
     const stock = document.createElement("span");
-    const out = (parseFixed(product.stock, 3) ?? 0) <= 0;
+    // What is free to sell: on hand less what confirmed orders hold (`available`), when the
+    // search tells it.
+    const reserved = product.available !== undefined && product.available !== product.stock;
+    const free = reserved ? product.available : product.stock;
+    const out = (parseFixed(free, 3) ?? 0) <= 0;
     stock.className = `small suggestion-stock ${out ? "text-danger" : ""}`;
-    stock.textContent = out ? "out of stock" : `${product.stock} ${product.unit} in stock`;
+    if (reserved) stock.textContent = out ? "all held for orders" : `${free} ${product.unit} available`;
+    else stock.textContent = out ? "out of stock" : `${free} ${product.unit} in stock`;
     side.append(price, stock);
     li.append(main, side);
     li.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the field

@@ -76,3 +76,10 @@ export function prefixedQuantity(prefixMilli, scanned, product, isLabel = false)
 export function prefixHint(milli) {
   return `×${shortQty(milli)} — scan the item`;
 }
+
+/** An order's number as its packing slip prints it and its QR holds ("ORD-12"), typed or
+ * scanned in any case, with no quantity prefix: the number in capitals, else null. */
+export function orderNumber(text) {
+  const match = /^ord-(\d{1,12})$/i.exec(String(text ?? "").trim());
+  return match ? `ORD-${match[1]}` : null;
+}
