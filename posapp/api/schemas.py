@@ -96,6 +96,10 @@ class Product(Response):
     tax_rate: Percent
     hsn: str | None
     stock: Quantity
+    reserved: Quantity = Field(description="Held for confirmed orders.")
+    available: Quantity = Field(
+        description="What the counter may sell: stock less what confirmed orders hold."
+    )
     low_stock_threshold: Quantity
     supplier: str | None
     location: str | None

@@ -43,6 +43,8 @@ def product_json(product: Product) -> dict[str, Any]:
         "tax_rate": percent_str(product.tax_rate_bp),
         "hsn": product.hsn or None,
         "stock": qty_str(product.stock_milli, product.unit),
+        "reserved": qty_str(product.reserved_milli, product.unit),
+        "available": qty_str(product.stock_milli - product.reserved_milli, product.unit),
         "low_stock_threshold": qty_str(product.low_stock_milli, product.unit),
         "supplier": product.supplier or None,
         "location": product.location or None,

@@ -164,6 +164,8 @@ def test_create_product_generates_an_ean13(client: FlaskClient, admin_headers: H
         "tax_rate",
         "hsn",
         "stock",
+        "reserved",
+        "available",
         "low_stock_threshold",
         "supplier",
         "location",

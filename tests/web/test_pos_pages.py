@@ -50,10 +50,10 @@ def test_till_page_has_the_focused_scan_field(admin_client: FlaskClient) -> None
         'id="new-bill"',
     ):
         assert hook in html, hook
-    assert 'data-lookup-url="/api/products/lookup"' in html
-    assert 'data-search-url="/api/products"' in html
+    assert 'data-lookup-url="/api/v1/products/lookup"' in html
+    assert 'data-search-url="/api/v1/products"' in html
     assert 'data-price-url="/pos/price"' in html
-    assert 'data-checkout-url="/api/invoice/create"' in html
+    assert 'data-checkout-url="/api/v1/invoice/create"' in html
     assert '<script type="module" src="/static/js/pos.js">' in html
     assert "<kbd>F9</kbd>" in html
     meta_csrf(html)
@@ -271,7 +271,7 @@ def test_receipt_shows_the_sale(admin_client: FlaskClient, admin) -> None:  # ty
     assert "₹85.72" in tax_table and "₹4.28" in tax_table
     # The toolbar: print, the invoice PDF, a new sale; hidden when printing.
     assert 'id="print-receipt"' in html
-    assert f'href="/api/invoice/{invoice.id}/pdf"' in html
+    assert f'href="/api/v1/invoice/{invoice.id}/pdf"' in html
     assert 'target="_blank"' in html
     assert 'id="new-sale" class="btn btn-success" href="/pos/"' in html
     assert "receipt-toolbar d-print-none" in html
