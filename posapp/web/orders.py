@@ -27,6 +27,7 @@ from posapp.models.base import utcnow
 from posapp.models.orders import FULFILMENTS, PAYMENT_PLANS, Order
 from posapp.money import money_str, qty_str
 from posapp.services import customers, exports, order_reports, orders, report_framework, upi
+from posapp.services.approvals import ApprovalRequired
 from posapp.services.csv_io import csv_text, safe_rows
 from posapp.services.ledger import local_today
 from posapp.services.limits import MAX_CART_LINES, MAX_PER_PAGE
@@ -520,6 +521,13 @@ def _deliver_page(
     status: int = 200,
 ) -> tuple[str, int]:
     due = orders.to_pay(order)
+    # A delivery that needs an admin (stock taken at the counter meanwhile, a khata over its
+    # limit) asks for the PIN here, as the till's dialog does; the reasons say why.
+    reasons = (
+        [reason.get("message", "") for reason in error.details.get("reasons", [])]
+        if isinstance(error, ApprovalRequired)
+        else []
+    )
     return render_template(
         "orders/deliver.html",
         order=order,
@@ -530,6 +538,8 @@ def _deliver_page(
         upi_qr=_upi_qr(order, due),
         error=error.message if error else None,
         fields=field_errors(error) if error else {},
+        approval_reasons=reasons,
+        ask_approval=bool(reasons) or bool(values.get("approval_username")),
     ), status
 
 
@@ -570,6 +580,13 @@ def deliver(order_id: int) -> Response:
     form = request.form
     values = {method: form.get(f"pay_{method}", "") for method, _ in TENDERS}
     values["upi_reference"] = form.get("upi_reference", "")
+    values["approval_username"] = form.get("approval_username", "")
+    data: dict[str, Any] = {"payments": payments_of(form)}
+    if form.get("approval_username", "").strip() or form.get("approval_pin", ""):
+        data["approval"] = {
+            "username": form.get("approval_username", "").strip(),
+            "pin": form.get("approval_pin", ""),
+        }
 
     def reshow(exc: DomainError) -> tuple[str, int]:
         db.session.rollback()
@@ -579,7 +596,7 @@ def deliver(order_id: int) -> Response:
         lambda: orders.deliver_order(
             db.session,
             order.id,
-            {"payments": payments_of(form)},
+            data,
             current_user,
             address=request.remote_addr or "?",
         ),

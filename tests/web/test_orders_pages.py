@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, LedgerEntry, Product, User
 from posapp.models.orders import Order, OrderEvent
-from posapp.services import ledger, orders
+from posapp.services import inventory, ledger, orders, users
 from tests.factories import make_customer, make_product
 from tests.qr_reading import decode_pdf
 from tests.web.helpers import login
@@ -288,6 +288,39 @@ def delivered_upto(client: FlaskClient, product: Product, **fields: str) -> Orde
     return order
 
 
+def test_a_delivery_that_needs_an_admin_asks_for_the_pin_on_the_page(
+    client: FlaskClient, admin: User, cashier: User
+) -> None:
+    users.set_pin(db.session, admin.id, "2580", "2580")
+    tea = make_product(db.session, name="Tea", price="50.00", opening_stock="2")
+    login(client, "admin")
+    order = delivered_upto(client, tea)
+    # One packet was found damaged after packing: the order is now short by one.
+    inventory.adjust_stock(db.session, tea.id, {"delta": "-1", "reason": "adjust_damage"}, admin.id)
+    client.post("/logout")
+    login(client, "cashier")
+    invoices_before = count(Invoice)
+    asked = client.post(f"/orders/{order.id}/deliver", data={"pay_cash": "100.00"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "data-approval" in html
+    assert "Stock short: Tea" in html and 'name="approval_pin"' in html
+    wrong = client.post(
+        f"/orders/{order.id}/deliver",
+        data={"pay_cash": "100.00", "approval_username": "admin", "approval_pin": "1111"},
+    )
+    assert wrong.status_code in (401, 403, 409, 422)
+    assert "data-approval" in wrong.get_data(as_text=True)
+    assert count(Invoice) == invoices_before and fresh(order).status == "ready_for_pickup"
+    approved = client.post(
+        f"/orders/{order.id}/deliver",
+        data={"pay_cash": "100.00", "approval_username": "admin", "approval_pin": "2580"},
+    )
+    assert approved.status_code == 302, approved.get_data(as_text=True)
+    order = fresh(order)
+    assert order.status == "delivered" and order.invoice_id is not None
+    assert db.session.get(Product, tea.id).stock_milli == -1000
+
+
 def test_deliver_with_upi_at_the_door_makes_the_invoice(client: FlaskClient, admin: User) -> None:
     tea = make_product(db.session, name="Tea", price="50.00", opening_stock="10")
     login(client, "admin")
@@ -442,6 +475,7 @@ def test_reports_by_state_day_time_and_cancellations_with_csv(
 ) -> None:
     tea = make_product(db.session, name="Tea", price="50.00")
     login(client, "admin")
+    assert 'href="/orders/reports"' in client.get("/reports/").get_data(as_text=True)
     done = delivered_upto(client, tea)
     assert client.post(f"/orders/{done.id}/deliver", data={"pay_cash": "100"}).status_code == 302
     gone = take(client, tea, "1", phone="98111 22244", name="Ravi")
