@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from posapp.documents.filters import day_text, localtime
 from posapp.documents.pdf import environment, html_to_pdf
 from posapp.documents.qr import qr_png
-from posapp.models.base import to_local
 from posapp.models.orders import Order
 from posapp.services.customers import display_phone
 from posapp.services.settings import ShopSettings
@@ -39,8 +39,9 @@ def slip_context(order: Order, settings: ShopSettings, due: int, advance: int) -
         "order": order,
         "customer": order.customer,
         "phone": display_phone(order.customer.phone),
-        "taken": to_local(order.created_at).strftime("%d %b %Y, %I:%M %p"),
-        "slot_date": order.slot_date.strftime("%d %b %Y") if order.slot_date else "",
+        # The shop's date style, as on every page and document (DD-MM-YYYY in India).
+        "taken": localtime(order.created_at, settings.locale),
+        "slot_date": day_text(order.slot_date, settings.locale),
         "qr": order_qr(order),
         "due": due,
         "advance": advance,

@@ -12,10 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from posapp.documents.order_pdf import slip_html
 from posapp.extensions import db
 from posapp.models import Customer, Invoice, LedgerEntry, Product, User
 from posapp.models.orders import Order, OrderEvent
 from posapp.services import inventory, ledger, orders, users
+from posapp.services.settings import load_settings
 from tests.factories import make_customer, make_product
 from tests.qr_reading import decode_pdf
 from tests.web.helpers import login
@@ -462,7 +464,14 @@ def test_packing_slip_pdf_carries_the_order_number_as_its_qr(
 ) -> None:
     tea = make_product(db.session, name="Masala chai")
     login(client, "admin")
-    order = take(client, tea, "3", fulfilment="delivery", address="Flat 3, Lane 2")
+    order = take(
+        client, tea, "3", fulfilment="delivery", address="Flat 3, Lane 2", slot_date="2030-01-02"
+    )
+    # Dates in the shop's style, as on every page and document (an Indian shop: DD-MM-YYYY).
+    settings = load_settings(db.session)
+    assert settings.locale == "en_IN"
+    html = slip_html(fresh(order), settings, size, 0, 0)
+    assert "02-01-2030" in html and re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d", html)
     response = client.get(f"/orders/{order.id}/slip.pdf", query_string={"size": size})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     # exactly the text the till's scan field opens the order with
