@@ -149,4 +149,4 @@ def test_the_user_menu_links_the_account_page(app: Flask, client: FlaskClient) -
     login(client, "till1")
     page = client.get("/pos/").get_data(as_text=True)
     assert 'href="/account"' in page
-    assert 'href="/api/docs"' in page
+    assert 'href="/api/v1/docs"' in page
