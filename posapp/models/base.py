@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy import ColumnElement, DateTime, Table, event, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -51,6 +51,24 @@ def clock_at(moment: datetime) -> Iterator[None]:
 def local_midnight_utc(day: date) -> datetime:
     """Return the stored (naive UTC) time of the local midnight that starts a day."""
     return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
+
+
+def local_days(column: Any, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """Conditions for the local days start..end (both inclusive, either open) on a naive-UTC
+    time column; a range that ends before it starts, or off the calendar, is a 422."""
+    from posapp.errors import ValidationError  # errors sit below models; imported late
+
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None and end is not None and end < start:
+        raise ValidationError("The last day comes before the first.", field="to")
+    try:
+        if start is not None:
+            conditions.append(column >= local_midnight_utc(start))
+        if end is not None:
+            conditions.append(column < local_midnight_utc(end + timedelta(days=1)))
+    except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
+        raise ValidationError("That date is too far in the past or future.", field="from") from None
+    return conditions
 
 
 def to_local(moment: datetime) -> datetime:

@@ -36,9 +36,9 @@ KEY_LIMIT = 200
 KEY_RE = re.compile(r"[\x20-\x7e]{1," + str(KEY_LIMIT) + "}")
 ENDPOINT_LIMIT = 80  # the column's width
 KEEP = timedelta(hours=24)  # older keys may be purged: a retry comes within minutes
-PURGE_EVERY_SECONDS = 600.0  # purge at most this often per process (one DELETE, indexed)
+PURGE_EVERY_SECONDS = 600  # purge at most this often per process (one DELETE, indexed)
 REUSED = "idempotency_key_reused"
-_last_purge = [float("-inf")]
+_next_purge: list[int] = [0]  # time.monotonic_ns() after which the next purge may run
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,9 @@ def remember(claim: Claim, answer_of: Callable[[T], Answer]) -> Within[T]:
             )
         )
         session.flush()
-        if time.monotonic() - _last_purge[0] >= PURGE_EVERY_SECONDS:
-            _last_purge[0] = time.monotonic()
+        now = time.monotonic_ns()
+        if now >= _next_purge[0]:
+            _next_purge[0] = now + PURGE_EVERY_SECONDS * 1_000_000_000
             purge(session)
 
     return step

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -37,7 +37,7 @@ from posapp.models import (
     Product,
     User,
 )
-from posapp.models.base import affected, local_midnight_utc, table, utcnow, write_transaction
+from posapp.models.base import affected, local_days, table, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money, parse_quantity, qty_str
 from posapp.services import audit, checkout, counters, customers, ledger, limits, upi
 from posapp.services.hooks import Within
@@ -329,10 +329,7 @@ def list_orders(
         stmt = stmt.where(Order.status.in_(wanted))
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
-    if date_from is not None:
-        stmt = stmt.where(Order.created_at >= local_midnight_utc(date_from))
-    if date_to is not None:
-        stmt = stmt.where(Order.created_at < local_midnight_utc(date_to + timedelta(days=1)))
+    stmt = stmt.where(*local_days(Order.created_at, date_from, date_to))
     text = q.strip()
     if text:
         found = find_order(session, text)

@@ -9,15 +9,16 @@ Service products (a delivery charge) have no stock and are left out of the stock
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.models import Category, Invoice, Payment, Product, StockMovement, User
-from posapp.models.base import local_midnight_utc
+from posapp.models.base import local_days
+from posapp.services import orders
 
 STOCK_STATES = ("low", "out", "ok")
 PAYMENT_STATES = ("paid", "partial", "unpaid", "refunded")
@@ -32,7 +33,7 @@ class StockStatus:
 
     @property
     def available_milli(self) -> int:
-        return self.product.stock_milli - self.product.reserved_milli
+        return orders.available_milli(self.product)
 
     @property
     def state(self) -> str:
@@ -48,23 +49,6 @@ def _escaped(text: str) -> str:
 def _clean(q: str) -> str:
     # Control characters (a NUL from a hostile request) match nothing; PostgreSQL refuses them.
     return "".join(ch if ch.isprintable() else " " for ch in q).strip()
-
-
-def _day_range(
-    column: InstrumentedAttribute[datetime], start: date | None, end: date | None
-) -> list[ColumnElement[bool]]:
-    """Conditions for local days start..end (inclusive) on a naive-UTC time column."""
-    conditions: list[ColumnElement[bool]] = []
-    if start is not None and end is not None and end < start:
-        raise ValidationError("The last day comes before the first.", field="to")
-    try:
-        if start is not None:
-            conditions.append(column >= local_midnight_utc(start))
-        if end is not None:
-            conditions.append(column < local_midnight_utc(end + timedelta(days=1)))
-    except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
-        raise ValidationError("That date is too far in the past or future.", field="from") from None
-    return conditions
 
 
 def _count(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
@@ -143,7 +127,7 @@ def stock_history(
     )
     if product_id is not None:
         stmt = stmt.where(StockMovement.product_id == product_id)
-    conditions = _day_range(StockMovement.created_at, date_from, date_to)
+    conditions = local_days(StockMovement.created_at, date_from, date_to)
     if conditions:
         stmt = stmt.where(and_(*conditions))
     total = _count(session, stmt)
@@ -185,7 +169,7 @@ def list_payments(
         stmt = stmt.where(
             or_(Payment.customer_id == customer_id, Invoice.customer_id == customer_id)
         )
-    conditions = _day_range(Payment.created_at, date_from, date_to)
+    conditions = local_days(Payment.created_at, date_from, date_to)
     if conditions:
         stmt = stmt.where(and_(*conditions))
     total = _count(session, stmt)
