@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import phonenumbers
 from rapidfuzz import fuzz, process, utils
@@ -72,6 +73,11 @@ def display_phone(e164: str) -> str:
 def wa_digits(e164: str) -> str:
     """Return the number as wa.me wants it: country code and number, digits only."""
     return e164.lstrip("+")
+
+
+def whatsapp_link(e164: str, text: str) -> str:
+    """A wa.me link that opens a chat with the customer with the text typed in."""
+    return f"https://wa.me/{wa_digits(e164)}?text={quote(text)}"
 
 
 # ---------------------------------------------------------------- validation

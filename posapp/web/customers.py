@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -239,11 +238,7 @@ def _render_detail(
         page=page,
         pages=max(1, (total + HISTORY_PER_PAGE - 1) // HISTORY_PER_PAGE),
         reminder=reminder,
-        wa_link=(
-            f"https://wa.me/{customers.wa_digits(info.customer.phone)}?text={quote(reminder)}"
-            if reminder
-            else ""
-        ),
+        wa_link=(customers.whatsapp_link(info.customer.phone, reminder) if reminder else ""),
         payment=payment or {"data": {"method": "cash"}, "error": None, "fields": {}},
         adjustment=adjustment or {"data": {}, "error": None, "fields": {}},
         statement_from=today.replace(day=1).isoformat(),

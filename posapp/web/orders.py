@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -372,7 +371,7 @@ def next_steps(order: Order) -> list[str]:
 def _wa_link(order: Order) -> tuple[str, str]:
     settings = shop_settings()
     text = orders.status_message(order, settings.shop_name, settings.currency, settings.locale)
-    return text, f"https://wa.me/{customers.wa_digits(order.customer.phone)}?text={quote(text)}"
+    return text, customers.whatsapp_link(order.customer.phone, text)
 
 
 def _render_detail(
