@@ -86,6 +86,50 @@ def parse_money(
     return minor
 
 
+# How people write amounts in registers and other apps' exports: a currency mark, commas
+# grouping thousands the Indian way (1,25,000) or the Western way (125,000), accounting
+# brackets for a negative. Only a grouping that is one of those two is read: "2,5" is refused,
+# never read as 25 or as 2.5.
+CURRENCY_MARKS = re.compile(r"^(?:₹|rs\.?|inr|\$)\s*|\s*(?:₹|rs\.?|inr|/-)$", re.IGNORECASE)
+GROUPED = re.compile(r"[0-9]{1,2}(?:,[0-9]{2})*,[0-9]{3}|[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+def parse_written_money(value: object, field: str = "amount") -> int:
+    """Parse a signed amount as people write it in a file ("₹1,250.50", "1,25,000", "(300)",
+    "Rs. 99/-") into minor units, then by exactly the rules of `parse_money`.
+
+    The marks and grouping commas are taken off first; whatever is left must be a number
+    `parse_money` accepts. Dr/Cr words are the caller's: they say whose money it is.
+    """
+    if not isinstance(value, str):
+        return parse_money(value, field, allow_negative=True)
+    text = value.strip()
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    minus = False
+    for _ in range(2):  # a mark on each side at most, the minus either side: "-₹ 1,250 /-"
+        if text.startswith("-") and not minus:
+            minus, text = True, text[1:].strip()
+        text = CURRENCY_MARKS.sub("", text).strip()
+    if text.startswith("-") and not minus:
+        minus, text = True, text[1:].strip()
+    if minus and negative:
+        raise ValidationError("Amount: a bracketed amount has no minus sign.", field=field)
+    negative = negative or minus
+    whole, dot, fraction = text.partition(".")
+    if "," in whole:
+        if not GROUPED.fullmatch(whole):
+            raise ValidationError(
+                f"Amount: {value.strip()!r} is not grouped as 1,25,000 or 125,000 "
+                "(a dot for decimals; commas only between groups of digits).",
+                field=field,
+            )
+        whole = whole.replace(",", "")
+    minor = parse_money(whole + dot + fraction, field, allow_negative=False)
+    return -minor if negative else minor
+
+
 def parse_quantity(value: object, unit: str = "kg", field: str = "quantity") -> int:
     """Parse a quantity into thousandths; whole numbers only for `pcs`, 3 decimals otherwise."""
     number = _to_decimal(value, field, "Quantity")

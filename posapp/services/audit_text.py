@@ -265,6 +265,16 @@ def _product_import(before: Data, after: Data, ctx: Context) -> str:
     return f"Products imported: {after.get('created', 0)} added, {after.get('updated', 0)} changed"
 
 
+def _switch_in(what: str) -> Describer:
+    def describe(before: Data, after: Data, ctx: Context) -> str:
+        return (
+            f"{what} imported from a file: {after.get('created', 0)} added, "
+            f"{after.get('updated', 0)} changed, {after.get('unchanged', 0)} already so"
+        )
+
+    return describe
+
+
 def _product_rerate(before: Data, after: Data, ctx: Context) -> str:
     rate = after["tax_rate_bp"] / 100
     return f"Tax rate of {after['count']} products set to {rate:g}%"
@@ -532,6 +542,9 @@ DESCRIBERS: dict[str, Describer] = {
     "order.update": _order_update,
     "product.create": _product_create,
     "product.import": _product_import,
+    "import.customers": _switch_in("Customers with dues"),
+    "import.stock": _switch_in("Opening stock"),
+    "import.suppliers": _switch_in("Suppliers with payables"),
     "product.rerate": _product_rerate,
     "product.update": _product_update,
     "sale.create": _sale_create,

@@ -238,7 +238,7 @@ def _blank(texts: Iterable[str]) -> bool:
     return blank
 
 
-def _codec(binary: BinaryIO) -> tuple[str, str, str]:
+def detect_codec(binary: BinaryIO) -> tuple[str, str, str]:
     """Pick the codec, its error handling and its name for an upload.
 
     UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252; the whole file is decoded
@@ -266,7 +266,7 @@ def _codec(binary: BinaryIO) -> tuple[str, str, str]:
     return chosen
 
 
-def _first_line(binary: BinaryIO, codec: str, errors: str) -> str:
+def first_line(binary: BinaryIO, codec: str, errors: str) -> str:
     parts: list[str] = []
     for text in _decoded(binary, codec, errors):
         line, newline, _ = text.partition("\n")
@@ -285,7 +285,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _norm(header: str) -> str:
+def norm_header(header: str) -> str:
     return re.sub(r"[^0-9a-z]", "", header.strip().lower())
 
 
@@ -297,8 +297,8 @@ def _clean(cell: str) -> str:
 def _opened(source: bytes | Path, plan: ImportPlan) -> Iterator[TextIO]:
     """Open an upload as text in its encoding, noting the encoding and delimiter in the plan."""
     with _open(source) as binary:
-        codec, errors, plan.encoding = _codec(binary)
-        plan.delimiter = sniff_delimiter(_first_line(binary, codec, errors))
+        codec, errors, plan.encoding = detect_codec(binary)
+        plan.delimiter = sniff_delimiter(first_line(binary, codec, errors))
         binary.seek(0)
         with io.TextIOWrapper(binary, encoding=codec, errors=errors, newline="") as text:
             yield text
@@ -312,7 +312,7 @@ def _read(text: TextIO, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]
         raise ValidationError(f"The header line cannot be read: {exc}.", field="file") from None
     index: dict[str, int] = {}
     for position, header in enumerate(headers):
-        name = HEADER_TO_FIELD.get(_norm(header))
+        name = HEADER_TO_FIELD.get(norm_header(header))
         if name is None:
             if header.strip():
                 plan.ignored.append(header.strip())

@@ -222,7 +222,7 @@ def update_supplier(
         if "name" in fields:
             _check_name_free(session, fields["name"], supplier.id)
         if "opening_balance" in fields:
-            settled = _opening_settled(session, supplier.id)
+            settled = opening_settled(session, supplier.id)
             if fields["opening_balance"] < settled:
                 raise ValidationError(
                     "Payments already settle part of the opening balance; it cannot be less "
@@ -518,7 +518,7 @@ def return_credit(session: Session, supplier_id: int) -> int:
     )
 
 
-def _opening_settled(session: Session, supplier_id: int) -> int:
+def opening_settled(session: Session, supplier_id: int) -> int:
     return int(
         session.scalar(
             select(func.coalesce(func.sum(SupplierAllocation.amount), 0))
