@@ -128,6 +128,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         security,
         settings,
         suppliers,
+        switch_in,
         users,
     )
     from posapp.web.filters import register_filters
@@ -138,6 +139,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pos.bp)
     app.register_blueprint(products.bp)
     app.register_blueprint(product_csv.bp)
+    app.register_blueprint(switch_in.bp)
     app.register_blueprint(categories.bp)
     app.register_blueprint(inventory.bp)
     app.register_blueprint(dashboard.bp)

@@ -1093,3 +1093,24 @@ def template_rows(kind_key: str) -> list[list[str]]:
         ]
     kind_of(kind_key)
     return []
+
+
+def template_xlsx(rows: list[list[str]], kind_key: str) -> bytes:
+    """The template as an Excel workbook: every cell text, so nothing is taken as a formula."""
+    import io
+
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(kind_key.capitalize())
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -146,35 +146,44 @@ def _pick_sheet(names: list[str], hint: str) -> str:
 
 def _read_xlsx(path: Path, max_rows: int, hint: str) -> Table:
     import openpyxl  # imported here: only a workbook upload needs it
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(
-            f"This is not an Excel workbook TillBook can read ({exc.__class__.__name__}); "
-            "save it again as .xlsx or as CSV.",
-            field="file",
-        ) from None
-    try:
-        name = _pick_sheet(list(book.sheetnames), hint)
-        sheet = book[name]
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        table: Table | None = None
-        for number, values in enumerate(rows, start=1):
-            cells = [xlsx_text(v) for v in values]
-            while cells and not cells[-1]:  # read-only rows are padded to the widest row
-                cells.pop()
-            if table is None:
-                if any(cells):
-                    table = Table(_headers(cells))
-                continue
-            if any(cells):
-                table.rows.append((number, cells))
-                if len(table.rows) > max_rows:
-                    break
-    finally:
-        book.close()
+    # A file object, not the path: openpyxl judges a path by its extension, and an upload
+    # waits under a name of TillBook's choosing.
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise ValidationError(
+                f"This is not an Excel workbook TillBook can read ({exc.__class__.__name__}); "
+                "save it again as .xlsx or as CSV.",
+                field="file",
+            ) from None
+        try:
+            name = _pick_sheet(list(book.sheetnames), hint)
+            table = _sheet_table(book[name], max_rows)
+        finally:
+            book.close()
     if table is None:
         raise ValidationError(f"The sheet {name!r} is empty.", field="file")
     table.source = f"Excel workbook, sheet {name!r}"
     return _check_rows(table, max_rows)
+
+
+def _sheet_table(sheet: Any, max_rows: int) -> Table | None:
+    """The sheet's first non-blank row as headings, then every non-blank row."""
+    table: Table | None = None
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+    for number, values in enumerate(rows, start=1):
+        cells = [xlsx_text(v) for v in values]
+        while cells and not cells[-1]:  # read-only rows are padded to the widest row
+            cells.pop()
+        if table is None:
+            if cells:
+                table = Table(_headers(cells))
+            continue
+        if cells:
+            table.rows.append((number, cells))
+            if len(table.rows) > max_rows:
+                break
+    return table
