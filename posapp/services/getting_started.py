@@ -32,7 +32,7 @@ class Step:
     key: str
     title: str
     done: bool
-    detail: str
+    detail: str  # what to do, shown while the step is not done
     endpoint: str  # the Flask endpoint of the page where it is done
     fragment: str = ""  # the part of that page, as "#printer"
 
@@ -78,58 +78,54 @@ def steps(session: Session, settings: ShopSettings | None = None) -> list[Step]:
     request); read from the session when not given.
     """
     settings = settings if settings is not None else load_settings(session)
-    gstin = settings.tax_number.strip()
     return [
         Step(
             "shop",
             "Shop name and address",
             _shop_details_done(settings),
-            "They head every bill, receipt and invoice.",
+            "They head every bill and invoice.",
             "settings.index",
         ),
         Step(
             "gst",
             "GST registration",
-            bool(gstin),
-            f"GSTIN {gstin}: bills are Tax Invoices."
-            if gstin
-            else "Type the shop's GSTIN so bills are Tax Invoices. Not registered for GST? "
-            "Leave it empty; nothing else to do.",
+            bool(settings.tax_number.strip()),
+            "Type the GSTIN for Tax Invoices. Not registered? Leave it empty.",
             "settings.index",
         ),
         Step(
             "products",
             "Products",
             _has_products(session),
-            "Import the product list from a spreadsheet (CSV), or add products one by one.",
+            "Import a list (CSV), or add them one by one.",
             "product_csv.upload",
         ),
         Step(
             "customers",
-            "Customers and what they owe (udhaar)",
+            "Customers and their dues",
             _has_customers(session),
-            "Add regular customers with the dues they already owe, so the khata starts right.",
+            "Add regular customers with the udhaar they already owe.",
             "customers.index",
         ),
         Step(
             "users",
             "A login for each cashier",
             _has_second_user(session),
-            "Each person at the till logs in as themselves, so every bill shows who made it.",
+            "Each person at the till gets their own login.",
             "users.index",
         ),
         Step(
             "backup",
             "Off-site backup folder",
             bool(settings.offsite_backup_dir.strip()),
-            "A USB stick or another drive: every backup is copied there too.",
+            "A USB stick or drive that every backup is copied to.",
             "backups.index",
         ),
         Step(
             "printer",
             "Receipt printer",
             _printer_done(settings),
-            "Receipts print on the thermal printer without the browser's print dialog.",
+            "Print receipts without the browser's print dialog.",
             "settings.index",
             "#printer",
         ),
