@@ -118,6 +118,9 @@ class ShopSettings:
     upi_ids: str = ""
     upi_payee_name: str = ""
     upi_qr_on_documents: bool = False
+    # The admin dashboard's "Getting started" checklist, hidden for good by an admin
+    # (services/getting_started.py); the settings page shows it again.
+    getting_started_hidden: bool = False
     # The shop part of the documents issued before snapshots existed, frozen once by the
     # migration c18e5a7f3b42 (services/issued.py); never written by any page.
     issued_legacy_base: str = ""

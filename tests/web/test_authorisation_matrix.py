@@ -102,6 +102,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("cash.open_drawer", "POST"): ANY,  # "no sale": a reason, audit-logged (issue 9)
     ("cash.required", "POST"): ADMIN,  # the shop's rule, not the cashier's
     ("dashboard.index", "GET"): ADMIN,
+    ("dashboard.hide_getting_started", "POST"): ADMIN,  # the shop's checklist, audited
+    ("dashboard.show_getting_started", "POST"): ADMIN,
     ("exports.index", "GET"): ADMIN,
     ("exports.table_csv", "GET"): ADMIN,
     ("exports.all_zip", "POST"): ADMIN,
