@@ -104,8 +104,8 @@ def steps(session: Session, settings: ShopSettings | None = None) -> list[Step]:
             "customers",
             "Customers and their dues",
             _has_customers(session),
-            "Add regular customers with the udhaar they already owe.",
-            "customers.index",
+            "Bring them from the old app or notebook with the udhaar they owe (CSV or Excel).",
+            "switch_in.index",
         ),
         Step(
             "users",
