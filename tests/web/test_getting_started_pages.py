@@ -47,7 +47,7 @@ def test_a_new_shop_sees_the_card_with_a_link_for_each_step(admin_client: FlaskC
         "shop": 'href="/settings/"',
         "gst": 'href="/settings/"',
         "products": 'href="/products/import"',
-        "customers": 'href="/customers/"',
+        "customers": 'href="/import/"',
         "users": 'href="/users/"',
         "backup": 'href="/backups/"',
         "printer": 'href="/settings/#printer"',
