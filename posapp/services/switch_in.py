@@ -375,14 +375,14 @@ def auto_mapping(kind: Kind, headers: list[str]) -> list[str]:
 def _mapping(kind: Kind, table: Table, chosen: dict[int, str], plan: Plan) -> dict[str, int]:
     """The column of each field: recognised headings with the user's choices on top."""
     keys = {f.key for f in kind.fields}
-    mapping = auto_mapping(kind, table.headers)
-    plan.chosen = [False] * len(mapping)
+    recognised = auto_mapping(kind, table.headers)
+    mapping = list(recognised)
     for column, key in chosen.items():
         if 0 <= column < len(mapping) and (key in keys or key == ""):
             if key:  # the field leaves the column that had it
                 mapping = ["" if m == key else m for m in mapping]
             mapping[column] = key
-            plan.chosen[column] = True
+    plan.chosen = [m != r for m, r in zip(mapping, recognised, strict=True)]
     plan.headers, plan.mapping = table.headers, mapping
     columns: dict[str, int] = {}
     for column, key in enumerate(mapping):
@@ -614,6 +614,9 @@ class _Context:
     def money(self, minor: int) -> str:
         return format_money(minor, self.settings.currency, self.settings.locale)
 
+    def day_text(self, day: date) -> str:
+        return day.strftime(date_format(self.settings.locale))
+
 
 def plan(
     session: Session,
@@ -722,7 +725,7 @@ def _balance_words(
         words = f"{owes} {ctx.money(target)}" if target else "nothing owed"
     else:
         words = f"advance {ctx.money(-target)}"
-    words += f" as of {day.isoformat()}"
+    words += f" as of {ctx.day_text(day)}"
     if known and target != before:
         words += f" (opening was {ctx.money(before)})"
     return words
@@ -844,7 +847,7 @@ def _stock_row(ctx: _Context, line: int, cells: list[str]) -> Row:
         return Row(line, "unchanged", product.name, "already on hand", 0, product.id, values)
     detail = (
         f"+{qty_str(added, product.unit)} {product.unit} at {ctx.money(cost)} as of "
-        f"{day.isoformat()} (on hand {qty_str(quantity, product.unit)})"
+        f"{ctx.day_text(day)} (on hand {qty_str(quantity, product.unit)})"
     )
     return Row(line, "update", product.name, detail, value_after, product.id, values)
 
@@ -914,6 +917,11 @@ def apply(
     return result
 
 
+def _day_text(session: Session, day: date) -> str:
+    """A day as the shop writes it, for a note that stays with the entry."""
+    return day.strftime(date_format(load_settings(session).locale))
+
+
 def _write_customer(session: Session, row: Row, user: User) -> None:
     fields = dict(row.values["fields"])
     delta, day = row.values["delta"], date.fromisoformat(row.values["day"])
@@ -942,7 +950,7 @@ def _write_customer(session: Session, row: Row, user: User) -> None:
             customer_id=customer.id,
             kind="opening",
             amount=delta,
-            note=f"Opening balance as of {day.isoformat()} (imported)",
+            note=f"Opening balance as of {_day_text(session, day)} (imported)",
             user_id=user.id,
             created_at=opening_moment(day),
         )
@@ -1019,7 +1027,7 @@ def _write_stock(session: Session, row: Row, user: User) -> None:
         "opening",
         user_id=user.id,
         ref="Opening stock import",
-        note=f"Opening stock as of {day.isoformat()}",
+        note=f"Opening stock as of {_day_text(session, day)}",
         unit_cost=values["unit_cost"],
     )
     movement.created_at = opening_moment(day)
