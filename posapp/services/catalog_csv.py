@@ -35,7 +35,14 @@ from sqlalchemy.orm import Session
 from posapp.errors import ValidationError
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import table, utcnow, write_transaction
-from posapp.money import ean13_check_digit, money_str, parse_signed_quantity, percent_str, qty_str
+from posapp.money import (
+    ean13_check_digit,
+    money_str,
+    parse_money,
+    parse_signed_quantity,
+    percent_str,
+    qty_str,
+)
 from posapp.services import audit, books, counters, scale_labels
 from posapp.services.books import cr, dr, issue_value
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, aliases_text, parse_product_fields
@@ -68,6 +75,9 @@ EXPORT_COLUMNS = (
     "aliases",
     "perishable",
     "archived",
+    # What the stock is worth in the books: a new product's opening stock enters at it (an
+    # export read back keeps its book value; without it, stock × cost).
+    "stock_value",
 )
 # Header names are compared lower-cased with everything but letters and digits removed.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -96,9 +106,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "aliases": ("aliases", "alias", "searchwords", "keywords", "othernames"),
     "perishable": ("perishable", "perishables"),
     "archived": ("archived", "inactive"),
+    "stock_value": ("stockvalue", "closingvalue", "inventoryvalue", "bookvalue"),
 }
 HEADER_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-NUMERIC_FIELDS = ("price", "mrp", "cost", "tax_rate", "stock", "low_stock_threshold")
+NUMERIC_FIELDS = ("price", "mrp", "cost", "tax_rate", "stock", "low_stock_threshold",
+                  "stock_value")  # fmt: skip
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 # The codes go in as an expanding parameter at execution: a literal list would stay in
 # SQLAlchemy's statement cache with the compiled statement, long after the import.
@@ -108,9 +120,9 @@ UPDATABLE = ("code", "name", "unit", "price", "cost", "mrp", "tax_rate_bp", "hsn
              "stock_milli")  # fmt: skip
 TEMPLATE_ROWS = (
     ("8901234567890", "Tata Salt 1kg", "Grocery", "pcs", "28.00", "30.00", "24.50", "5", "2501",
-     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "namak, salt", "no", "no"),
+     "48", "10", "Metro Wholesale", "Aisle 2", "", "", "namak, salt", "no", "no", ""),
     ("", "Basmati Rice (loose)", "Grains", "kg", "120.00", "", "96.00", "5", "1006", "25.500",
-     "5", "", "Sack 3", "", "00012", "chawal", "no", "no"),
+     "5", "", "Sack 3", "", "00012", "chawal", "no", "no", ""),
 )  # fmt: skip
 
 
@@ -531,7 +543,9 @@ def _archived_flag(cells: Mapping[str, str]) -> bool | None:
 def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | None, dict[str, Any]]:
     """Parse a row: a new product's fields (id None), or the changes to the product it names."""
     archived = _archived_flag(cells)
-    data: dict[str, Any] = {k: v for k, v in cells.items() if k not in ("stock", "archived")}
+    data: dict[str, Any] = {
+        k: v for k, v in cells.items() if k not in ("stock", "archived", "stock_value")
+    }
     if current is None:
         data["opening_stock"] = cells.get("stock", "")
         if not data.get("code"):
@@ -541,6 +555,14 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
         except ValidationError as exc:
             raise ValidationError(_row_message(exc)) from None
         fields["archived"] = bool(archived)
+        if cells.get("stock_value"):
+            try:
+                value = parse_money(cells["stock_value"], "stock_value")
+            except ValidationError as exc:
+                raise ValidationError(f"stock_value: {exc.message}") from None
+            if value and not fields.get("opening_milli"):
+                raise ValidationError("stock_value: a value needs stock to be worth it.")
+            fields["opening_value"] = value
         return None, fields
     product_id, unit, price, mrp, stock, was_archived, _plu, is_service = current
     data = {k: v for k, v in data.items() if v != ""}
@@ -750,7 +772,7 @@ class _Writer:
 
     def _new_row(self, f: dict[str, Any]) -> dict[str, Any]:
         opening = f.get("opening_milli", 0)
-        value = issue_value(opening, f.get("cost", 0))
+        value = f.get("opening_value", issue_value(opening, f.get("cost", 0)))
         self.opening_value += value
         return {
             "stock_value": value,
@@ -877,6 +899,7 @@ def export_rows(session: Session) -> Iterator[list[str]]:
                 aliases_text(product.aliases),
                 "yes" if product.perishable else "no",
                 "yes" if product.archived else "no",
+                money_str(product.stock_value),
             )
         ]
 

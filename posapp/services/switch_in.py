@@ -359,16 +359,22 @@ def kind_of(key: str) -> Kind:
 
 
 def auto_mapping(kind: Kind, headers: list[str]) -> list[str]:
-    """Map each heading to the field it names (or ""); a field goes to its first column."""
-    lookup = {alias: f.key for f in kind.fields for alias in f.aliases}
-    taken: set[str] = set()
-    mapping = []
-    for header in headers:
-        key = lookup.get(norm_header(header), "")
-        if key in taken:
-            key = ""
-        taken.add(key)
-        mapping.append(key)
+    """Map each heading to the field it names (or ""). A field's headings are in order of
+    preference: with "balance" and "opening_balance" both present, "balance" fills it."""
+    rank: dict[str, tuple[str, int]] = {}
+    for f in kind.fields:
+        for position, alias in enumerate(f.aliases):
+            rank.setdefault(alias, (f.key, position))
+    best: dict[str, tuple[int, int]] = {}  # field -> (alias position, column)
+    for column, header in enumerate(headers):
+        found = rank.get(norm_header(header))
+        if found is not None:
+            key, position = found
+            if key not in best or position < best[key][0]:
+                best[key] = (position, column)
+    mapping = [""] * len(headers)
+    for key, (_position, column) in best.items():
+        mapping[column] = key
     return mapping
 
 

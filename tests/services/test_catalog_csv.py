@@ -433,3 +433,17 @@ def test_a_perishable_cell_that_is_not_yes_or_no_names_the_line(admin: User) -> 
     with pytest.raises(ValidationError):
         catalog_csv.apply_import(db.session, raw, admin.id)
     assert count(Product) == 0
+
+
+def test_a_stock_value_column_sets_a_new_products_opening_book_value(admin: User) -> None:
+    raw = (
+        b"code,name,price,cost,stock,stock_value\n"
+        b"A1,Atta 5kg,250,200.33,3,600.99\n"
+        b"A2,Besan 1kg,90,70,2,\n"
+    )
+    catalog_csv.apply_import(db.session, raw, admin.id)
+    values = dict(db.session.execute(select(Product.code, Product.stock_value)).all())
+    assert values == {"A1": 60099, "A2": 14000}  # as given; else stock x cost
+    assert run_checks(db.session).ok
+    bad = catalog_csv.plan_import(db.session, b"code,name,price,stock_value\nA3,Rice,1,5\n")
+    assert bad.errors == [(2, "stock_value: a value needs stock to be worth it.")]
