@@ -99,6 +99,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _seal_audit_log(app, data_dir)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from posapp.web import i18n as web_i18n
+
+    web_i18n.init_app(app)
 
     from posapp import models  # noqa: F401  (register every table before migrations run)
     from posapp.api import bp as api_bp

@@ -44,6 +44,8 @@ class User(UserMixin, Model):
     # (logout, password change or reset, deactivation) ends every session of the user, which
     # a client-side cookie alone cannot do.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language of this user's screens ("" = the browser's): posapp/i18n.py LANGUAGES.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     # Two-step login (services/two_step.py): the TOTP secret (set while enrolling, used once
     # enabled), the last time step accepted (a code works once), and the SHA-256 hashes of the
     # unused recovery codes as a JSON list.

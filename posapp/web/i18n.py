@@ -1,0 +1,56 @@
+"""The request's language: Flask-Babel wired to TillBook's users, browsers and documents.
+
+The screens speak the logged-in user's language (My account), else the browser's best match
+among `i18n.LANGUAGES` (the login page), else English. Issued documents choose their own
+language (a shop setting) with `flask_babel.force_locale`. The page's scripts read their strings
+from a catalog embedded in the page (`js_catalog`), translated like the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale, gettext, ngettext
+from flask_login import current_user
+
+from posapp import i18n
+from posapp.config import bundled
+
+babel = Babel()
+TRANSLATIONS = bundled("posapp", "translations")
+
+
+def select_language() -> str:
+    """The user's own language, else the browser's, else English."""
+    try:
+        chosen = getattr(current_user, "language", "") if current_user else ""
+    except RuntimeError:  # outside a request: no user
+        chosen = ""
+    if chosen in i18n.LANGUAGES:
+        return str(chosen)
+    try:
+        best = request.accept_languages.best_match(list(i18n.LANGUAGES))
+    except RuntimeError:
+        best = None
+    return best or i18n.DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The code of the language this request speaks ("en", "hi", ...)."""
+    return i18n.language_of(str(get_locale() or i18n.DEFAULT_LANGUAGE).split("_")[0])
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and route the marks of every layer to it."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
+    babel.init_app(app, locale_selector=select_language)
+    i18n.install(gettext, ngettext)
+
+    @app.context_processor
+    def languages() -> dict[str, Any]:
+        return {
+            "current_language": current_language(),
+            "languages": i18n.LANGUAGES,
+        }
