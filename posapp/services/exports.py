@@ -11,6 +11,7 @@ order, masters first, then documents, then the books.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import tempfile
@@ -486,6 +487,34 @@ TABLES: dict[str, Callable[[Session], Rows]] = {
 }
 
 
+# What each table holds, one line each, for the workbook's README sheet.
+TABLE_NOTES: dict[str, str] = {
+    "products": "The catalogue: prices, cost, tax, stock now (the product import's columns).",
+    "customers": "Customers, their credit limit and what each owes now (the khata balance).",
+    "suppliers": "Suppliers, their terms and what the shop owes each now.",
+    "invoices": "Bills: totals, how much was paid, voids.",
+    "invoice_lines": "What each bill sold, priced and taxed as printed.",
+    "payments": "Money received: at the till, on customers' accounts, and refunds.",
+    "payment_allocations": "Which bills each payment on account settled.",
+    "ledger": "The customers' khata, entry by entry (the balances add these up).",
+    "credit_notes": "Returns against bills and where their money went.",
+    "credit_note_lines": "What each return brought back.",
+    "orders": "Orders for pickup or delivery and where each stands.",
+    "order_lines": "What each order asks for.",
+    "purchases": "Stock received from suppliers (purchase bills) and what is paid of each.",
+    "purchase_lines": "What each purchase brought in, with cost, tax, expiry and batch.",
+    "debit_notes": "Goods sent back to suppliers against a bill.",
+    "debit_note_lines": "What each debit note sent back.",
+    "supplier_payments": "Money paid to suppliers on account.",
+    "supplier_allocations": "Which bills (or opening balance) each supplier payment settled.",
+    "stock_movements": "Every change of stock, with its reason (stock now adds these up).",
+    "expenses": "Shop expenses paid from the drawer.",
+    "cash_sessions": "Drawer sessions (shifts): float, expected, counted, over or short.",
+    "cash_movements": "Money put into or taken out of a drawer, with the reason.",
+    "accounts": "The books: the chart of accounts.",
+    "journal_entries": "The books: every journal entry (one per sale, payment, purchase...).",
+    "journal_lines": "The books: the debits and credits of each entry (they balance).",
+}
 # What every column means, for the workbook's README sheet. A column meaning the same in every
 # table is explained once in COMMON_NOTES; a table's own entry wins. A test holds every exported
 # column to having a note, so a new column cannot ship unexplained.
@@ -834,11 +863,11 @@ def readme_rows(session: Session, book: Book, now: datetime) -> Rows:
         ["Importing it", "Another TillBook takes the products, customers, suppliers and stock "
          "back from these files on its Import pages."],
         [],
-        ["sheet", "rows", "holds"],
+        ["sheet", "rows", "what it holds"],
     ]  # fmt: skip
     for table in TABLES:
         for title, count in book.sheets.get(table, []):
-            rows.append([title, count, table.replace("_", " ")])
+            rows.append([title, count, TABLE_NOTES[table]])
     rows += [[], ["table", "column", "meaning"]]
     for table, header in book.headers.items():
         rows += [[table, column, column_note(table, column)] for column in header]
@@ -847,7 +876,7 @@ def readme_rows(session: Session, book: Book, now: datetime) -> Rows:
 
 def _fill(session: Session, book: Book, now: datetime) -> None:
     for table in TABLES:
-        book.add(table, table_rows(session, table), NUMBER_COLUMNS.get(table, ()))
+        book.add(table, table_rows(session, table), NUMBER_COLUMNS[table])
     book.readme(readme_rows(session, book, now))
 
 
@@ -862,7 +891,8 @@ def write_workbook(session: Session, folder: Path, now: datetime | None = None) 
         book.save(str(partial))
     except BaseException:
         book.discard()
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a pulled USB stick: the first error is the one to tell
+            partial.unlink(missing_ok=True)
         raise
     partial.replace(target)  # as write_table: a half-written file never carries the real name
     return target

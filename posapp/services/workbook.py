@@ -2,10 +2,12 @@
 
 openpyxl's write-only mode keeps no rows in memory (each sheet goes to a temporary file until
 the workbook is saved), so a shop with years of bills exports with flat memory. The rows are
-the CSV export's rows, already neutralised against formula injection; on top of that every text
-cell is forced to the string type, because openpyxl would take a value starting with "=" as a
-formula and "#N/A" as an error. Amounts and quantities may go in as numbers, built with
-`decimal.Decimal` from the exact decimal text (never a float), so Excel can add them up.
+the CSV export's rows, already neutralised against formula injection. Amounts and quantities
+go in as numbers, built with `decimal.Decimal` from the exact decimal text (never a float) and
+shown with the CSV's decimals, so Excel can add them up; every other cell is text. openpyxl
+would read a str starting with "=" as a formula and "#N/A" as an error, so any text it could
+read that way is written with its type forced to string. Characters an .xlsx cannot hold (control
+characters) are dropped, and Excel keeps at most 32,767 characters in a cell.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ MAX_TITLE = 31  # Excel refuses longer sheet names
 MAX_ROWS = 1_048_576  # Excel's rows per sheet; a bigger table continues on another sheet
 # Control characters XML 1.0 (so an .xlsx) cannot hold; openpyxl would raise on them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What openpyxl reads into a str: a formula ("=...") or an error value ("#N/A"). Such cells are
+# built with their type forced to text.
+RISKY = ("=", "#")
 
 
 def sheet_title(table: str, part: int = 1) -> str:
@@ -46,7 +51,9 @@ class Book:
         self._book = Workbook(write_only=True)
         self._max_rows = max_rows
         # Created first so it is the first sheet; its rows come last (they count the tables').
-        self._readme = self._new_sheet(README)
+        self._readme = self._book.create_sheet(README)
+        for column, width in (("A", 24), ("B", 28), ("C", 100)):
+            self._readme.column_dimensions[column].width = width  # the notes read without resizing
         # Per table: its header, and its sheets with the rows each holds (header excluded).
         self.headers: dict[str, list[str]] = {}
         self.sheets: dict[str, list[tuple[str, int]]] = {}
@@ -70,8 +77,12 @@ class Book:
                 cell = WriteOnlyCell(sheet, Decimal(value))
                 cell.number_format = number_format(value)
                 cells.append(cell)
-            else:
+            elif value.startswith(RISKY) or ILLEGAL.search(value):
                 cells.append(self._text(sheet, value))
+            else:
+                # openpyxl stores any other str as a plain string cell; handing it over as is
+                # skips building a cell object per value (most of an export's cells).
+                cells.append(value)
         return cells
 
     def table(

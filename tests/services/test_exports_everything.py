@@ -112,7 +112,7 @@ def test_tables_come_masters_first_then_documents_then_the_books() -> None:
     for name in names:
         assert name == name.lower() and " " not in name
         assert len(workbook.sheet_title(name)) <= workbook.MAX_TITLE
-    assert set(exports.NUMBER_COLUMNS) == set(names)
+    assert set(exports.NUMBER_COLUMNS) == set(names) == set(exports.TABLE_NOTES)
 
 
 def test_every_table_exports_rows_each_column_explained(shop: Trading) -> None:
