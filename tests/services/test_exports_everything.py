@@ -308,3 +308,24 @@ def test_the_readme_names_the_shop_inertly(app: Any) -> None:
     rows = list(exports.readme_rows(db.session, book, utcnow()))
     assert ["Shop", "'=cmd|' /C calc'!A0"] in rows
     book.discard()
+
+
+def test_a_failed_workbook_leaves_no_file_behind(
+    shop: Trading, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl.worksheet import _writer  # type: ignore[import-untyped]
+
+    def pulled_out(session: Any) -> Any:
+        yield ["id"]
+        yield ["1"]
+        raise OSError(5, "Input/output error")  # the USB stick pulled mid-way
+
+    monkeypatch.setitem(exports.TABLES, "zz_broken", pulled_out)
+    monkeypatch.setitem(exports.NUMBER_COLUMNS, "zz_broken", frozenset())
+    before = list(_writer.ALL_TEMP_FILES)
+    folder = tmp_path / exports.folder_name()
+    with pytest.raises(OSError, match="Input/output"):
+        exports.write_workbook(db.session, folder)
+    assert list(folder.iterdir()) == []  # neither the workbook nor its part file
+    left = list(_writer.ALL_TEMP_FILES)
+    assert left == before  # the sheets' temporary files went at once, not at exit
