@@ -58,9 +58,14 @@ class Book:
         self.headers: dict[str, list[str]] = {}
         self.sheets: dict[str, list[tuple[str, int]]] = {}
 
-    def _new_sheet(self, title: str) -> Any:
+    def _start_sheet(self, name: str, header: list[str]) -> Any:
+        """Open the table's next sheet with its header row; count it in `sheets`."""
+        parts = self.sheets.setdefault(name, [])
+        title = sheet_title(name, len(parts) + 1)
         sheet = self._book.create_sheet(title)
         sheet.freeze_panes = "A2"  # the header stays in view while scrolling
+        sheet.append([self._text(sheet, column) for column in header])
+        parts.append((title, 0))
         return sheet
 
     def _text(self, sheet: Any, value: str) -> Any:
@@ -101,26 +106,18 @@ class Book:
         yield header
         self.headers[name] = header
         is_number = [column in numeric for column in header]
-        titles: list[tuple[str, int]] = []
-        self.sheets[name] = titles
-        sheet: Any = None
-        filled = self._max_rows
+        # Opened before the first row, so an empty table still gets its sheet with the header.
+        sheet = self._start_sheet(name, header)
+        filled = 1
         for row in rows:
             if filled >= self._max_rows:
-                title = sheet_title(name, len(titles) + 1)
-                sheet = self._new_sheet(title)
-                sheet.append([self._text(sheet, column) for column in header])
-                titles.append((title, 0))
+                sheet = self._start_sheet(name, header)
                 filled = 1
             sheet.append(self._cells(sheet, row, is_number))
             filled += 1
-            titles[-1] = (titles[-1][0], titles[-1][1] + 1)
+            title, count = self.sheets[name][-1]
+            self.sheets[name][-1] = (title, count + 1)
             yield row
-        if not titles:  # an empty table still gets its sheet, with the header
-            title = sheet_title(name)
-            sheet = self._new_sheet(title)
-            sheet.append([self._text(sheet, column) for column in header])
-            titles.append((title, 0))
 
     def add(self, name: str, rows: Iterable[list[str]], numeric: Collection[str] = ()) -> int:
         """Copy a whole table into the workbook; return how many rows (header excluded)."""
@@ -139,6 +136,8 @@ class Book:
 
     def discard(self) -> None:
         """Drop an unsaved workbook's temporary files now (openpyxl would wait for exit)."""
+        # openpyxl keeps each write-only sheet's temporary file on its (private) writer and
+        # offers no public way to drop it; without this a failed export's files stay until exit.
         for sheet in self._book.worksheets:
             writer = getattr(sheet, "_writer", None)
             if writer is None:
