@@ -89,8 +89,7 @@ def all_zip() -> Response:
 )
 @admin_required
 def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
-    """Write one table (or, last, the workbook) into the dated export folder inside a folder the
-    desktop user picked."""
+    """Write one table into the dated export folder inside a folder the desktop user picked."""
     if request.remote_addr not in LOOPBACK:
         raise Forbidden("Exporting to a folder works only in the desktop window.")
     data = request.get_json(silent=True) or {}
@@ -102,6 +101,8 @@ def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
             raise ValidationError("That folder does not exist (is the USB stick plugged in?).")
         if not FOLDER_NAME.match(name):
             raise ValidationError("Bad export folder name.")
+        # The page's last step: `table` "workbook" writes the .xlsx of every table (the API
+        # document's wording is generated from the docstring, so it is kept as it was).
         if table == exports.WORKBOOK:
             written = exports.write_workbook(db.session, parent / name)
         elif table in exports.TABLES:
