@@ -1,5 +1,6 @@
 // "Export everything" in the desktop window: pick a folder with pywebview's dialog, then write
-// the tables one by one (each a request), moving the progress bar after each.
+// the tables one by one (each a request), moving the progress bar after each, and last the
+// .xlsx workbook of them all.
 
 import { send } from "./lib/http.js";
 
@@ -12,6 +13,8 @@ if (box) {
   const bar = box.querySelector("[data-progress]");
   const status = box.querySelector("[data-export-status]");
   const tables = box.getAttribute("data-tables").split(",");
+  const workbook = box.getAttribute("data-workbook");
+  const steps = [...tables, workbook];
 
   const offer = () => {
     if (api()) button.classList.remove("d-none");
@@ -19,7 +22,7 @@ if (box) {
 
   const step = (done) => {
     bar.setAttribute("aria-valuenow", String(done));
-    bar.firstElementChild.style.width = `${Math.round((done * 100) / tables.length)}%`;
+    bar.firstElementChild.style.width = `${Math.round((done * 100) / steps.length)}%`;
   };
 
   const exportTo = async (folder) => {
@@ -27,11 +30,12 @@ if (box) {
     bar.classList.remove("d-none");
     step(0);
     try {
-      for (let i = 0; i < tables.length; i++) {
-        status.textContent = `Writing ${tables[i]}.csv…`;
+      for (let i = 0; i < steps.length; i++) {
+        status.textContent =
+          steps[i] === workbook ? "Writing the Excel workbook…" : `Writing ${steps[i]}.csv…`;
         const response = await send(box.getAttribute("data-folder-url"), {
           method: "POST",
-          json: { folder, name: box.getAttribute("data-name"), table: tables[i] },
+          json: { folder, name: box.getAttribute("data-name"), table: steps[i] },
         });
         const body = await response.json();
         if (!response.ok) {
@@ -40,7 +44,7 @@ if (box) {
         }
         step(i + 1);
       }
-      status.textContent = `Done: ${tables.length} files in ${folder} / ${box.getAttribute("data-name")}.`;
+      status.textContent = `Done: ${tables.length} CSV files and the workbook in ${folder} / ${box.getAttribute("data-name")}.`;
     } catch (e) {
       status.textContent = `Export stopped: ${e.message}`;
     } finally {

@@ -1,4 +1,5 @@
-"""CSV of every table and "Export everything": BOM, ISO dates, plain decimals, injection, audit."""
+"""CSV of every table and "Export everything" (CSVs and the workbook): BOM, ISO dates, plain
+decimals, injection, audit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from posapp.extensions import db
@@ -69,10 +71,16 @@ def test_everything_as_a_zip_and_audited(admin_client: FlaskClient) -> None:
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     names = archive.namelist()
-    assert len(names) == len(exports.TABLES)
+    assert len(names) == len(exports.TABLES) + 1
     folder = names[0].split("/")[0]
     assert re.match(r"^TillBook-export-\d{4}-\d{2}-\d{2}-\d{4}$", folder)
-    assert {n.split("/")[1] for n in names} == {f"{t}.csv" for t in exports.TABLES}
+    assert {n.split("/")[1] for n in names} == {f"{t}.csv" for t in exports.TABLES} | {
+        f"{folder}.xlsx"
+    }
+    assert names[-1] == f"{folder}/{folder}.xlsx"  # written last, from the same rows
+    book = load_workbook(io.BytesIO(archive.read(names[-1])), read_only=True)
+    assert book.sheetnames == ["README", *exports.TABLES]
+    book.close()
     assert archive.read(f"{folder}/payments.csv").startswith(b"\xef\xbb\xbf")
     actions = db.session.scalars(select(AuditLog.action)).all()
     assert "export.create" in actions
@@ -80,13 +88,21 @@ def test_everything_as_a_zip_and_audited(admin_client: FlaskClient) -> None:
 
 def test_everything_to_a_folder_table_by_table(admin_client: FlaskClient, tmp_path: Path) -> None:
     name = exports.folder_name()
-    for table in exports.TABLES:
+    for table in [*exports.TABLES, exports.WORKBOOK]:
         response = admin_client.post(
             "/exports/folder", json={"folder": str(tmp_path), "name": name, "table": table}
         )
         assert response.status_code == 200, response.get_json()
+    assert response.get_json()["written"] == str(tmp_path / name / f"{name}.xlsx")
     written = sorted(p.name for p in (tmp_path / name).iterdir())
-    assert written == sorted(f"{t}.csv" for t in exports.TABLES)
+    assert written == sorted([*(f"{t}.csv" for t in exports.TABLES), f"{name}.xlsx"])
+    book = load_workbook(tmp_path / name / f"{name}.xlsx", read_only=True)
+    assert book.sheetnames == ["README", *exports.TABLES]
+    book.close()
+    unknown = admin_client.post(
+        "/exports/folder", json={"folder": str(tmp_path), "name": name, "table": "users"}
+    )
+    assert unknown.status_code == 422
     bad = admin_client.post(
         "/exports/folder",
         json={"folder": str(tmp_path / "gone"), "name": name, "table": "invoices"},
@@ -108,6 +124,8 @@ def test_the_export_page_offers_the_zip_and_each_table(admin_client: FlaskClient
     html = admin_client.get("/exports/").get_data(as_text=True)
     assert "/exports/all.zip" in html and "/exports/ledger.csv" in html
     assert "data-choose-folder" in html
+    assert f'data-workbook="{exports.WORKBOOK}"' in html and ".xlsx" in html
+    assert "/products/import" in html  # another TillBook takes the export back
 
 
 def test_the_customers_csv_leaves_no_limit_empty(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
