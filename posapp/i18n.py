@@ -1,4 +1,4 @@
-"""Translation for every layer: the marks (`_`, `ngettext`, `lazy`) and the languages TillBook speaks.
+"""Translation for every layer: the marks (`_`, `ngettext`, `lazy`) and the languages spoken.
 
 Messages are written in English in the code and looked up in `posapp/translations/<lang>/`
 (gettext catalogs, extracted with Babel: `python app.py i18n extract`). The marks sit at the

@@ -63,6 +63,7 @@ from posapp.services.suppliers import balances as supplier_balances
 from posapp.services.workbook import Book
 
 Rows = Iterator[list[str]]
+NO_LIMIT = "no limit"  # a customer's credit limit when there is none
 BATCH = 5000
 
 
@@ -121,9 +122,10 @@ def customers(session: Session) -> Rows:
     for page in _pages(session, Customer):
         owed = customer_balances(session, [c.id for c in page])
         yield from safe_rows(
-            # An empty credit_limit is "no limit"; 0.00 is "no credit allowed".
+            # "no limit" in words (the import reads it back; an empty cell there means the
+            # shop's limit for new customers); 0.00 is "no credit allowed".
             [c.id, c.name, c.phone, c.email, c.address,
-             "" if c.credit_limit is None else money_str(c.credit_limit),
+             NO_LIMIT if c.credit_limit is None else money_str(c.credit_limit),
              "yes" if c.archived else "no", when(c.created_at), c.gstin, c.legal_name,
              c.state_code, money_str(owed[c.id]), c.notes]
             for c in page
@@ -572,7 +574,7 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "perishable": "yes: has an expiry date and is sold first-expiring first.",
     },
     "customers": {
-        "credit_limit": "How much the customer may owe, in rupees; empty: no limit; 0.00: none.",
+        "credit_limit": 'How much the customer may owe, in rupees; "no limit", or 0.00: none.',
         "email": "Email address.",
         "legal_name": "The business's legal name as registered for GST.",
         "balance": "The khata now: positive = the customer owes the shop, negative = the shop "

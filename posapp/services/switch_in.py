@@ -246,6 +246,18 @@ CUSTOMER_FIELDS = (
     Field("address", "Address", COMMON["address"], "Address."),
     Field("gstin", "GSTIN", COMMON["gstin"], "The customer's GSTIN, if a business."),
     Field(
+        "legal_name",
+        "Legal name",
+        ("legalname", "registeredname", "nameaspergst"),
+        "The business's name as registered for GST.",
+    ),
+    Field(
+        "state_code",
+        "State code",
+        ("statecode", "gststatecode", "placeofsupply"),
+        "The GST state code (27 is Maharashtra); with a GSTIN, its state.",
+    ),
+    Field(
         "credit_limit",
         "Credit limit",
         ("creditlimit", "limit", "udhaarlimit", "maxcredit"),
@@ -410,6 +422,8 @@ def _mapping(kind: Kind, table: Table, chosen: dict[int, str], plan: Plan) -> di
 
 # ---------------------------------------------------------------- amounts, balances, days
 
+# A credit limit of none at all (an empty cell is the shop's limit for new customers).
+NO_LIMIT_WORDS = ("nolimit", "none", "unlimited", "nil")
 OWED_WORDS = (
     "dr",
     "debit",
@@ -673,13 +687,15 @@ def _totals(kind: Kind, rows: Iterable[Row]) -> dict[str, int]:
 def _customer_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     data: dict[str, Any] = {
         key: ctx.get(cells, key)
-        for key in ("name", "phone", "email", "address", "gstin")
+        for key in ("name", "phone", "email", "address", "gstin", "legal_name", "state_code")
         if key in ctx.columns
     }
     if "note" in ctx.columns:
         data["notes"] = ctx.get(cells, "note")
     limit = ctx.number(cells, "credit_limit")
-    if limit:
+    if norm_header(limit) in NO_LIMIT_WORDS:
+        data["credit_limit"] = None
+    elif limit:
         try:
             data["credit_limit"] = money_str(parse_written_money(limit, "credit_limit"))
         except ValidationError as exc:
@@ -705,7 +721,16 @@ def _customer_row(ctx: _Context, line: int, cells: list[str]) -> Row:
         return Row(line, "create", fields["name"], detail, target - before, None, values)
     changed = [
         key
-        for key in ("name", "email", "address", "gstin", "credit_limit", "notes")
+        for key in (
+            "name",
+            "email",
+            "address",
+            "gstin",
+            "legal_name",
+            "state_code",
+            "credit_limit",
+            "notes",
+        )
         if key in fields and fields[key] != getattr(existing, key) and fields[key] != ""
     ]
     action = "update" if changed or target != before else "unchanged"
@@ -936,7 +961,16 @@ def _write_customer(session: Session, row: Row, user: User) -> None:
     else:
         customer = lock_customer(session, row.target_id)
         before = snapshot(customer)
-        for key in ("name", "email", "address", "gstin", "state_code", "credit_limit", "notes"):
+        for key in (
+            "name",
+            "email",
+            "address",
+            "gstin",
+            "legal_name",
+            "state_code",
+            "credit_limit",
+            "notes",
+        ):
             if key in fields and (fields[key] != "" or key == "credit_limit"):
                 setattr(customer, key, fields[key])
         customer.updated_at = utcnow()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook  # type: ignore[import-untyped]
+from openpyxl import load_workbook
 
 from posapp.extensions import db
 from posapp.models import Customer, Supplier, User
@@ -313,7 +313,7 @@ def test_the_readme_names_the_shop_inertly(app: Any) -> None:
 def test_a_failed_workbook_leaves_no_file_behind(
     shop: Trading, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from openpyxl.worksheet import _writer  # type: ignore[import-untyped]
+    from openpyxl.worksheet import _writer
 
     def pulled_out(session: Any) -> Any:
         yield ["id"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from openpyxl import load_workbook  # type: ignore[import-untyped]
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from posapp.extensions import db
@@ -128,7 +128,7 @@ def test_the_export_page_offers_the_zip_and_each_table(admin_client: FlaskClient
     assert "/products/import" in html  # another TillBook takes the export back
 
 
-def test_the_customers_csv_leaves_no_limit_empty(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_customers_csv_says_no_limit_in_words(admin_client: FlaskClient, admin) -> None:  # type: ignore[no-untyped-def]
     make_customer(db.session, admin, name="Open Book", credit_limit=None)
     make_customer(db.session, admin, name="Cash Only", credit_limit="0")
     rows = list(
@@ -137,4 +137,4 @@ def test_the_customers_csv_leaves_no_limit_empty(admin_client: FlaskClient, admi
         )
     )
     limits = {row["name"]: row["credit_limit"] for row in rows}
-    assert (limits["Open Book"], limits["Cash Only"]) == ("", "0.00")
+    assert (limits["Open Book"], limits["Cash Only"]) == ("no limit", "0.00")
