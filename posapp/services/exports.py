@@ -570,8 +570,9 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "location": "Where it is kept (shelf, rack).",
         "color": "The colour of its button on the till.",
         "scale_plu": "The weighing scale's PLU number; empty: not on the scale.",
-        "aliases": "Other codes that find it, separated by |.",
-        "perishable": "yes: has an expiry date and is sold first-expiring first.",
+        "aliases": "Other words that find it at the till (namak, salt), separated by commas.",
+        "perishable": "yes: a returned one goes back on the shelf only if the cashier says so.",
+        "stock_value": "What the stock on hand is worth in the books, in rupees.",
     },
     "customers": {
         "credit_limit": 'How much the customer may owe, in rupees; "no limit", or 0.00: none.',
@@ -779,7 +780,7 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
 }
 # Columns holding amounts or quantities: numbers in the workbook (the CSVs are all text).
 NUMBER_COLUMNS: dict[str, frozenset[str]] = {
-    "products": frozenset({"price", "mrp", "cost", "stock", "low_stock_threshold"}),
+    "products": frozenset({"price", "mrp", "cost", "stock", "low_stock_threshold", "stock_value"}),
     "customers": frozenset({"credit_limit", "balance"}),
     "suppliers": frozenset({"opening_balance", "balance"}),
     "invoices": frozenset({"subtotal", "discount", "tax", "round_off", "total", "paid",
