@@ -6,7 +6,8 @@ wide, and printed as a raster image (GS v 0). The text is shaped by HarfBuzz (uh
 the bundled fonts: Noto Sans Devanagari for Devanagari runs, DejaVu Sans for everything else
 (Latin, digits, ₹). The glyphs HarfBuzz chose are filled here from their outlines, so what
 prints is HarfBuzz's shaping (conjuncts, reordered vowel signs) whatever Pillow was built
-with: Pillow's own complex layout needs libraqm, which its Windows wheels do not bring.
+with: Pillow's own complex layout (libraqm) needs FriBiDi, which its Windows wheels load only
+when fribidi.dll was installed separately.
 
 Outlines are filled with the non-zero winding rule, sampled 4 x 4 per printer dot; a dot
 prints when at least half of its samples are inside a glyph.
