@@ -12,7 +12,8 @@ Thermal printers print text in a code page, not Unicode: amounts go without the 
 (the total line names the currency). A line with a character no code page has (Devanagari in
 a name or an address, ₹ in a footer) is drawn instead, shaped by HarfBuzz with the bundled
 fonts (documents/raster_text.py), and printed as a raster image the paper's width, laid out
-as its text would be; the setting `printer_as_image` prints every line that way.
+as its text would be. The setting `printer_as_image` prints every line that way, and the
+total then with the currency's sign, as on the HTML receipt.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from posapp.documents import raster_text
 from posapp.documents.filters import amount_text, percent_text
 from posapp.models import Invoice
 from posapp.models.base import to_local
-from posapp.money import format_qty
+from posapp.money import format_money, format_qty
 from posapp.services import issued, receipt_printer
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.receipt_printer import PrinterConfig
@@ -265,7 +266,11 @@ def write_receipt(
     if invoice.round_off:
         w.two("Round-off", amount(invoice.round_off))
     w.set(bold=True, double_height=True)
-    w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
+    if w.as_image:
+        # A drawn line has the currency's sign, as the HTML receipt shows it.
+        w.two("TOTAL", format_money(invoice.total, layout.currency, layout.locale))
+    else:
+        w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
     w.default()
 
     taxes = summarise_tax(invoice.lines, invoice.tax_rule)

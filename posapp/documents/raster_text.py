@@ -25,6 +25,7 @@ import uharfbuzz as hb  # type: ignore[import-untyped]  # no py.typed, no stubs
 from PIL import Image
 
 from posapp.config import bundled
+from posapp.services.receipt_printer import PrinterError
 
 # Pixel size of the em: about the height of the printer's own 12 x 24 dot font A.
 SIZE_PX = 24
@@ -133,7 +134,15 @@ class _Font:
 @cache
 def _load(script: str, bold: bool) -> _Font:
     path = bundled("static", *FONT_FILES[(script, bold)])
-    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    try:
+        face = hb.Face(hb.Blob.from_file_path(str(path)))
+    except hb.HarfBuzzError:
+        raise PrinterError(
+            f"Receipt lines in Hindi or with ₹ cannot be drawn: the font {path.name} is "
+            "missing from TillBook's files. Reinstall TillBook."
+        ) from None
+    if face.glyph_count == 0:  # a file that is not a font
+        raise PrinterError(f"Receipt lines in Hindi or with ₹ cannot be drawn: {path} is no font.")
     font = hb.Font(face)
     extents = font.get_font_extents("ltr")
     return _Font(font, face.upem, extents.ascender, extents.descender)

@@ -23,7 +23,7 @@ from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.models import Invoice, User
 from posapp.services import drawer, receipt_printer
-from posapp.services.receipt_printer import PrinterConfig
+from posapp.services.receipt_printer import PrinterConfig, PrinterError
 from tests.factories import make_product
 from tests.printer_server import PrinterServer
 from tests.services.test_escpos_receipt import configure, network, settings, text_lines
@@ -137,6 +137,12 @@ def test_the_whole_receipt_as_images(sale_with_devanagari_shop: Invoice) -> None
     # The shop's name, big: drawn on half the paper, each dot doubled both ways.
     _, height = raster_text.line_metrics()
     assert (images[0].width, images[0].height) == (384, 2 * height)
+    # The total, bold and double height, with the rupee sign the text receipt cannot print.
+    total = raster_text.render_line(
+        [Span("TOTAL", 0, 384), Span("₹211.13", 0, 384, "right")], 384, bold=True
+    )
+    total = total.resize((384, 2 * height), Image.Resampling.NEAREST)
+    assert any(same_image(image, total) for image in images)
 
 
 @pytest.fixture
@@ -259,3 +265,25 @@ def test_a_network_printer_receives_the_raster_lines(admin: User) -> None:
     assert outcome.printed
     _, (image,) = split_job(received)
     assert same_image(image, raster_text.render_line([Span(NAME, 0, 384)], 384))
+
+
+def test_a_missing_font_is_a_printer_error_and_nothing_is_sent(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dal = make_product(db.session, name=NAME, price="148.50")
+    invoice = sell(admin, {"product_id": dal.id, "quantity": 1})
+    files = {**raster_text.FONT_FILES, (DEVANAGARI, False): ("vendor", "missing.ttf")}
+    monkeypatch.setattr(raster_text, "FONT_FILES", files)
+    raster_text._load.cache_clear()
+    try:
+        with PrinterServer() as printer:
+            network(printer.port)
+            with pytest.raises(PrinterError) as caught:
+                drawer.print_invoice_receipt(
+                    db.session, invoice, settings(), admin, render=escpos_receipt.receipt_job
+                )
+            assert printer.jobs.empty()
+    finally:
+        raster_text._load.cache_clear()
+    assert "missing.ttf is missing" in caught.value.message
+    assert caught.value.status == 502
