@@ -1,13 +1,13 @@
 """Receipt text as 1-bit images, for thermal printers whose code pages lack the script.
 
-A thermal printer prints text in a code page: Devanagari and the rupee sign are not in any
-of them. A line with such a character is drawn here instead, exactly the printer's dot width
-wide, and printed as a raster image (GS v 0). The text is shaped by HarfBuzz (uharfbuzz) with
-the bundled fonts: Noto Sans Devanagari for Devanagari runs, DejaVu Sans for everything else
-(Latin, digits, ₹). The glyphs HarfBuzz chose are filled here from their outlines, so what
-prints is HarfBuzz's shaping (conjuncts, reordered vowel signs) whatever Pillow was built
-with: Pillow's own complex layout (libraqm) needs FriBiDi, which its Windows wheels load only
-when fribidi.dll was installed separately.
+A thermal printer prints text in a code page: Devanagari and the rupee sign are not in the
+ones printers have. A line with such a character is drawn here instead, exactly the printer's
+dot width wide, and printed as a raster image (GS v 0). The text is shaped by HarfBuzz
+(uharfbuzz) with the bundled fonts: Noto Sans Devanagari for Devanagari runs, DejaVu Sans for
+everything else (Latin, digits, ₹). The glyphs HarfBuzz chose are filled here from their
+outlines, so what prints is HarfBuzz's shaping (conjuncts, reordered vowel signs) whatever
+Pillow was built with: Pillow's own complex layout (libraqm) needs FriBiDi, which its Windows
+wheels load only when fribidi.dll was installed separately.
 
 Outlines are filled with the non-zero winding rule, sampled 4 x 4 per printer dot; a dot
 prints when at least half of its samples are inside a glyph.
@@ -120,7 +120,7 @@ class _OutlinePen:
 
 @dataclass(frozen=True)
 class _Font:
-    """One bundled font, loaded once: HarfBuzz's font object and its units per em."""
+    """One bundled font, loaded once: HarfBuzz's font object, units per em and extents."""
 
     font: hb.Font
     upem: int
@@ -133,6 +133,7 @@ class _Font:
 
 @cache
 def _load(script: str, bold: bool) -> _Font:
+    """The bundled font for a script and weight (PrinterError when the bundle lacks it)."""
     path = bundled("static", *FONT_FILES[(script, bold)])
     try:
         face = hb.Face(hb.Blob.from_file_path(str(path)))
