@@ -287,3 +287,9 @@ def test_a_missing_font_is_a_printer_error_and_nothing_is_sent(
         raster_text._load.cache_clear()
     assert "missing.ttf is missing" in caught.value.message
     assert caught.value.status == 502
+
+
+@pytest.mark.parametrize("text", ["😀\t\x00दाल\u200d", "्", "ि", "مرحبا दाल", "x" * 300, ""])
+def test_odd_text_still_draws_a_line_the_papers_width(text: str) -> None:
+    _, images = split_job(one_line_job(text, "₹1", 32))
+    assert images and {image.width for image in images} == {384}
