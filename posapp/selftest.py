@@ -1,7 +1,8 @@
 """`app.py selftest`: the built executable proves its native parts work, one step at a time.
 
 build.ps1 runs `TillBook.exe selftest --data-dir <temp>` right after PyInstaller, so a bundle
-that lacks WebView2's .NET parts, the PDF engine, pywin32 or SQLite's backup fails the build
+that lacks WebView2's .NET parts, the PDF engine, pywin32, HarfBuzz (the receipt lines drawn
+for the printer) or SQLite's backup fails the build
 instead of the shop's first day. Each step prints one line,
 "selftest: <step>: ok (...)", "selftest: <step>: FAILED: <reason>" or
 "selftest: <step>: skipped: <reason>", and any failure makes the command exit 1.
@@ -152,6 +153,22 @@ def _load_printers(platform: str) -> str:
     return "escpos and usb load"
 
 
+def check_raster() -> str:
+    """Shape and draw a Devanagari receipt line as the printer gets it (uharfbuzz, fonts)."""
+    from posapp.documents import raster_text
+
+    text = "मूंग दाल 1 kg ₹148.50"
+    shaped = raster_text.shape(text)
+    missing = [glyph for glyph in shaped.glyphs if glyph.gid == 0]
+    if missing:
+        raise Failed(f"{len(missing)} glyph(s) missing: static/vendor fonts are not in the bundle")
+    image = raster_text.render_line([raster_text.Span(text, 0, 576)], 576)
+    inked = image.histogram()[0]  # black dots: those the printer burns
+    if image.size[0] != 576 or inked == 0:
+        raise Failed(f"the line came out {image.size[0]} dots wide with {inked} dots inked")
+    return f"{len(shaped.glyphs)} glyphs, {image.width} x {image.height} dots, {inked} inked"
+
+
 def unc_path(path: PurePath | str) -> str:
     r"""Return the administrative-share path of a local Windows path: C:\x -> \\localhost\C$\x."""
     local = PureWindowsPath(path)
@@ -260,7 +277,8 @@ def run_selftest(
     window: bool = False,
     platform: str = sys.platform,
 ) -> bool:
-    """Run every step (window, pdf, printer, backup, static, check, https); True if none failed.
+    """Run every step (window, pdf, printer, raster, backup, static, check, https); True if
+    none failed.
 
     `data_dir` must be new or empty; without one a temporary folder is used and deleted
     when every step passed. A failed run keeps its data dir for inspection.
@@ -289,6 +307,7 @@ def run_selftest(
         ("window", lambda: check_window(platform, window)),
         ("pdf", check_pdf),
         ("printer", lambda: check_printers(platform)),
+        ("raster", check_raster),
         ("backup", backup),
         ("static", static),
         ("check", check),

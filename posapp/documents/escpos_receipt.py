@@ -9,8 +9,11 @@ services/receipt_printer.py, so a half-built job never reaches the paper; this m
 renders.
 
 Thermal printers print text in a code page, not Unicode: amounts go without the currency sign
-(the total line names the currency), and scripts the code page lacks (Devanagari) print as
-"?"; the browser-printed HTML receipt shows them correctly.
+(the total line names the currency). A line with a character no code page has (Devanagari in
+a name or an address, ₹ in a footer) is drawn instead, shaped by HarfBuzz with the bundled
+fonts (documents/raster_text.py), and printed as a raster image the paper's width, laid out
+as its text would be. The setting `printer_as_image` prints every line that way, and the
+total then with the currency's sign, as on the HTML receipt.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ import textwrap
 from datetime import datetime
 from typing import Any
 
+from PIL import Image
+
 from posapp.dates import date_time_format
+from posapp.documents import raster_text
 from posapp.documents.filters import amount_text, percent_text
 from posapp.models import Invoice
 from posapp.models.base import to_local
-from posapp.money import format_qty
+from posapp.money import format_money, format_qty
 from posapp.services import issued, receipt_printer
 from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.receipt_printer import PrinterConfig
@@ -57,37 +63,125 @@ def _columns(cells: list[str], width: int) -> str:
 
 
 class _Writer:
-    """Writes receipt text on a python-escpos printer object, `columns` characters wide."""
+    """Writes receipt text on a python-escpos printer object, `columns` characters wide.
 
-    def __init__(self, printer: Any, columns: int) -> None:
+    A line with a character the printer's code page lacks (Devanagari, ₹), or every line with
+    `as_image`, is drawn by raster_text exactly the paper's dot width wide, laid out as the
+    text line would be, and printed as a raster image; the others go as text. The style set
+    with `set` (alignment, bold, double size) applies to both.
+    """
+
+    def __init__(self, printer: Any, columns: int, *, as_image: bool = False) -> None:
         self.p = printer
         self.columns = columns
+        self.dots = columns * receipt_printer.FONT_A_DOTS
+        self.as_image = as_image
+        self.style: dict[str, Any] = {}
 
-    def lines(self, lines: list[str]) -> None:
-        for line in lines:
-            self.p.textln(line)
+    def set(self, **style: Any) -> None:
+        self.style.update(style)
+        self.p.set(**style)
+
+    def default(self) -> None:
+        self.style = {}
+        self.p.set_with_default()
+
+    def _raster(self, *texts: str) -> bool:
+        return self.as_image or any(raster_text.needs_raster(text) for text in texts)
+
+    def _width(self) -> int:
+        """The dots a line may use: half of them in double width, which the printer doubles."""
+        return self.dots // 2 if self.style.get("double_width") else self.dots
+
+    def _image(self, spans: list[raster_text.Span]) -> None:
+        image = raster_text.render_line(spans, self._width(), bold=bool(self.style.get("bold")))
+        wide = 2 if self.style.get("double_width") else 1
+        high = 2 if self.style.get("double_height") else 1
+        if (wide, high) != (1, 1):
+            # As the printer enlarges its own font: each dot becomes 2 x 1, 1 x 2 or 2 x 2.
+            image = image.resize(
+                (image.width * wide, image.height * high), Image.Resampling.NEAREST
+            )
+        receipt_printer.print_image(self.p, image)
+
+    def text(self, text: str) -> None:
+        """User text wrapped to the paper, keeping its own line breaks, in the set alignment."""
+        if not self._raster(text):
+            width = self.columns // 2 if self.style.get("double_width") else self.columns
+            for line in _wrap(text, width):
+                self.p.textln(line)
+            return
+        align = str(self.style.get("align") or "left")
+        bold = bool(self.style.get("bold"))
+        for line in raster_text.wrap(text, self._width(), bold=bold):
+            self._image([raster_text.Span(line, 0, self._width(), align)])
+
+    def line(self, text: str) -> None:
+        """One line as it is (a ruler, a number): text unless the code page lacks it."""
+        if self._raster(text):
+            align = str(self.style.get("align") or "left")
+            self._image([raster_text.Span(text, 0, self._width(), align)])
+        else:
+            self.p.textln(text)
 
     def two(self, left: str, right: str) -> None:
-        self.lines(_two(left, right, self.columns))
+        """A label on the left and a value on the right; a long label gets its own lines."""
+        if not self._raster(left, right):
+            for line in _two(left, right, self.columns):
+                self.p.textln(line)
+            return
+        width, bold = self._width(), bool(self.style.get("bold"))
+        gap = raster_text.text_width(" ", bold=bold)
+        need = (
+            raster_text.text_width(left, bold=bold) + gap + raster_text.text_width(right, bold=bold)
+        )
+        if need <= width:
+            self._image(
+                [raster_text.Span(left, 0, width), raster_text.Span(right, 0, width, "right")]
+            )
+            return
+        for line in raster_text.wrap(left, width, bold=bold):
+            self._image([raster_text.Span(line, 0, width)])
+        self._image([raster_text.Span(right, 0, width, "right")])
+
+    def row(self, cells: list[str]) -> None:
+        """A row of a small table: the first cell left, the others right-aligned, equal widths."""
+        if not self._raster(*cells):
+            self.p.textln(_columns(cells, self.columns))
+            return
+        rest = len(cells) - 1
+        each = self._width() // (rest + 1)
+        first = self._width() - each * rest
+        spans = [raster_text.Span(cells[0], 0, first)]
+        spans += [
+            raster_text.Span(cell, first + each * index, first + each * (index + 1), "right")
+            for index, cell in enumerate(cells[1:])
+        ]
+        self._image(spans)
 
     def rule(self) -> None:
-        self.p.textln("-" * self.columns)
+        if self.as_image:
+            # Dashes across the paper, as on the text receipt, as many as the font's fit.
+            dashes = int(self._width() // raster_text.text_width("-"))
+            self._image([raster_text.Span("-" * dashes, 0, self._width())])
+        else:
+            self.p.textln("-" * self.columns)
 
     def centred(self, text: str, *, bold: bool = False, big: bool = False) -> None:
-        self.p.set(align="center", bold=bold, double_height=big, double_width=big)
-        self.lines(_wrap(text, self.columns // 2 if big else self.columns))
-        self.p.set_with_default()
+        self.set(align="center", bold=bold, double_height=big, double_width=big)
+        self.text(text)
+        self.default()
 
 
 def _header(w: _Writer, name: str, address: str, phone: str, tax_id: str, title: str) -> None:
     w.centred(name, bold=True, big=True)
-    w.p.set(align="center")
-    w.lines(_wrap(address, w.columns))
+    w.set(align="center")
+    w.text(address)
     if phone:
-        w.lines(_wrap(f"Phone {phone}", w.columns))
+        w.text(f"Phone {phone}")
     if tax_id:
-        w.lines(_wrap(tax_id, w.columns))
-    w.p.set_with_default()
+        w.text(tax_id)
+    w.default()
     w.centred(title, bold=True)
 
 
@@ -98,7 +192,7 @@ def _tax_table(w: _Writer, doc: issued.Issued, taxes: list[TaxRow], amount: Any)
         "cgst_sgst": ["Tax", "Taxable", "CGST", "SGST"],
         "igst": ["Tax", "Taxable", "IGST"],
     }.get(heads, ["Tax", "Taxable", "Tax amt"])
-    w.p.textln(_columns(head, w.columns))
+    w.row(head)
     for row in taxes:
         cells = [percent_text(row.rate_bp), amount(row.taxable)]
         if heads == "cgst_sgst":
@@ -107,7 +201,7 @@ def _tax_table(w: _Writer, doc: issued.Issued, taxes: list[TaxRow], amount: Any)
             cells.append(amount(row.igst))
         else:
             cells.append(amount(row.tax))
-        w.p.textln(_columns(cells, w.columns))
+        w.row(cells)
 
 
 def write_receipt(
@@ -121,9 +215,9 @@ def write_receipt(
     """Write an invoice's receipt on an escpos printer object (the caller cuts).
 
     Everything printed comes from the invoice and its snapshot; `settings` is read only for a
-    row stored without one.
+    row stored without one, and for how this printer prints (`printer_as_image`).
     """
-    w = _Writer(printer, columns)
+    w = _Writer(printer, columns, as_image=settings.printer_as_image)
     doc = issued.for_document(invoice, settings, invoice.customer, "invoice")
     seller, layout = doc.seller, doc.layout
 
@@ -133,9 +227,9 @@ def write_receipt(
     tax_id = f"{doc.tax_label} {seller.gstin}" if seller.gstin else ""
     _header(w, seller.name, seller.address, seller.phone, tax_id, doc.receipt_title)
     if doc.declaration:
-        w.p.set(align="center")
-        w.lines(_wrap(doc.declaration, columns))
-        w.p.set_with_default()
+        w.set(align="center")
+        w.text(doc.declaration)
+        w.default()
     if invoice.status == "void":
         w.centred("*** VOID ***", bold=True, big=True)
     if duplicate:
@@ -155,7 +249,7 @@ def write_receipt(
     w.rule()
     w.two("Item", "Amount")
     for line in invoice.lines:
-        w.lines(_wrap(line.name, columns))
+        w.text(line.name)
         unit = "" if line.unit == "pcs" else f" {line.unit}"
         quantity = format_qty(line.qty_milli, line.unit, layout.locale)
         w.two(f"  {quantity}{unit} x {amount(line.unit_price)}", amount(line.total))
@@ -171,9 +265,13 @@ def write_receipt(
         w.two(tax_label, amount(invoice.tax_total))
     if invoice.round_off:
         w.two("Round-off", amount(invoice.round_off))
-    w.p.set(bold=True, double_height=True)
-    w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
-    w.p.set_with_default()
+    w.set(bold=True, double_height=True)
+    if w.as_image:
+        # A drawn line has the currency's sign, as the HTML receipt shows it.
+        w.two("TOTAL", format_money(invoice.total, layout.currency, layout.locale))
+    else:
+        w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
+    w.default()
 
     taxes = summarise_tax(invoice.lines, invoice.tax_rule)
     taxed = invoice.tax_total or any(line.tax_rate_bp for line in invoice.lines)
@@ -193,36 +291,36 @@ def write_receipt(
         w.two("Returned goods", f"-{amount(invoice.returned_total)}")
     if invoice.tendered:
         w.two("Cash tendered", amount(invoice.tendered))
-        w.p.set(bold=True)
+        w.set(bold=True)
         w.two("Change", amount(invoice.change))
-        w.p.set_with_default()
+        w.default()
     if invoice.balance_due > 0 and invoice.status != "void":
         w.two("On credit" if invoice.customer else "Balance due", amount(invoice.balance_due))
     if doc.due_after is not None:
         # The customer's whole khata balance as issued, so a reprint never shows today's.
-        w.p.set(bold=True)
+        w.set(bold=True)
         w.two("Total due after this bill", amount(doc.due_after))
-        w.p.set_with_default()
+        w.default()
 
     if layout.receipt_footer:
         w.rule()
-        w.p.set(align="center")
-        w.lines(_wrap(layout.receipt_footer, columns))
-        w.p.set_with_default()
+        w.set(align="center")
+        w.text(layout.receipt_footer)
+        w.default()
     upi_link = doc.upi_link(invoice.number) if invoice.status != "void" else None
     if upi_link is not None and doc.upi is not None:
         # The balance due at issue, as on the receipt page (docs/DESIGN.md "UPI").
         w.rule()
         w.centred(f"Scan to pay {amount(int(doc.upi['amount']))} by UPI")
-        w.p.set(align="center")
+        w.set(align="center")
         w.p.qr(upi_link, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)
-        w.p.textln(str(doc.upi["vpa"]))
-        w.p.set_with_default()
+        w.line(str(doc.upi["vpa"]))
+        w.default()
     # The printer draws the QR itself (GS ( k): a few bytes instead of a raster image.
-    w.p.set(align="center")
+    w.set(align="center")
     w.p.qr(invoice.number, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)
-    w.p.textln(invoice.number)
-    w.p.set_with_default()
+    w.line(invoice.number)
+    w.default()
 
 
 def receipt_job(
@@ -248,7 +346,7 @@ def printer_test_job(settings: ShopSettings, config: PrinterConfig, now: datetim
     """A test page: the shop, the printer, a ruler showing how many characters fit, a cut."""
     printer = receipt_printer.dummy_printer()
     printer.hw("INIT")
-    w = _Writer(printer, config.columns)
+    w = _Writer(printer, config.columns, as_image=settings.printer_as_image)
     tax_id = f"GSTIN {settings.tax_number}" if settings.tax_number else ""
     _header(w, settings.shop_name, settings.address, settings.phone, tax_id, "PRINTER TEST")
     w.rule()
@@ -257,11 +355,11 @@ def printer_test_job(settings: ShopSettings, config: PrinterConfig, now: datetim
     w.two("Time", now.strftime(date_time_format(settings.locale)))
     w.rule()
     ruler = "".join(str(i % 10) for i in range(1, config.columns + 1))
-    printer.textln(ruler)
+    w.line(ruler)
     w.two("Left", "Right")
-    printer.set(bold=True)
+    w.set(bold=True)
     w.two("Bold TOTAL", f"{settings.currency} {amount_text(123456, settings.locale)}")
-    printer.set_with_default()
+    w.default()
     w.rule()
     w.centred("If this line is centred, printing works.")
     printer.cut()

@@ -36,6 +36,7 @@ PRINTER_KINDS = {
 SETTINGS_ACTION = "settings.printer"
 # Characters per line in the printer's font A: 384 dots / 12 on 58 mm, 576 / 12 on 80 mm.
 COLUMNS = {58: 32, 80: 48}
+FONT_A_DOTS = 12  # one character of font A is 12 dots wide: a line is columns x 12 dots
 # Seconds to wait for a network printer; a till must not hang on one that is switched off.
 NETWORK_TIMEOUT = 5.0
 USB_TIMEOUT_MS = 5000
@@ -155,6 +156,7 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
     values["printer_windows_name"] = name
     values["printer_auto_print"] = form_flag(data, "printer_auto_print", errors)
     values["printer_open_drawer"] = form_flag(data, "printer_open_drawer", errors)
+    values["printer_as_image"] = form_flag(data, "printer_as_image", errors)
     if errors:
         raise ValidationError(
             "Some printer settings need fixing; nothing was saved.", fields=errors
@@ -173,6 +175,7 @@ def printer_form_values(settings: ShopSettings) -> dict[str, str]:
         "printer_windows_name": settings.printer_windows_name,
         "printer_auto_print": "1" if settings.printer_auto_print else "",
         "printer_open_drawer": "1" if settings.printer_open_drawer else "",
+        "printer_as_image": "1" if settings.printer_as_image else "",
     }
 
 
@@ -512,6 +515,20 @@ def send(config: PrinterConfig, job: bytes) -> None:
 def dummy_printer() -> Any:
     """A python-escpos Dummy printer: collects a job's bytes to send them in one write."""
     return _escpos().Dummy()
+
+
+def print_image(printer: Any, image: Any) -> None:
+    """Print a 1-bit image the paper's width on an escpos printer as a raster (GS v 0).
+
+    python-escpos checks an image against its profile's paper width, which the generic
+    profile leaves "Unknown" (it then prints a notice on stdout); this printer object is
+    told the image's width, on its own copy of the profile data (the class's is shared).
+    """
+    profile = printer.profile
+    data = dict(profile.profile_data)
+    data["media"] = {**data.get("media", {}), "width": {"pixels": image.width}}
+    profile.profile_data = data
+    printer.image(image, impl="bitImageRaster")
 
 
 def drawer_kick() -> bytes:

@@ -112,6 +112,9 @@ class ShopSettings:
     printer_windows_name: str = ""
     printer_auto_print: bool = False  # print the receipt on the printer after each sale
     printer_open_drawer: bool = False  # kick the cash drawer (through the printer) on cash sales
+    # Print every receipt line as an image, not only those the printer's code page lacks
+    # (Devanagari, ₹): one font throughout, for printers that garble even Latin text.
+    printer_as_image: bool = False
     # UPI (services/upi.py): the shop's UPI IDs as JSON ([{"vpa", "label", "default"}]),
     # the payee name the customer's app shows ("" = the shop's name), and whether receipts
     # and A4 invoices carry a UPI QR for the balance due.

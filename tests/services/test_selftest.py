@@ -32,7 +32,7 @@ def test_selftest_from_source_passes_with_the_window_skipped(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "selftest: window: skipped: not Windows (add --window to open one here)" in lines
-    for step in ("pdf", "printer", "backup", "static", "check", "https"):
+    for step in ("pdf", "printer", "raster", "backup", "static", "check", "https"):
         assert any(line.startswith(f"selftest: {step}: ok") for line in lines), step
     assert "  checked: sqlite integrity_check" in lines
     assert lines[-1] == "selftest: passed"
@@ -222,3 +222,16 @@ def test_window_icon_is_the_desktop_modules_when_it_has_one(
         desktop, "window_icon", lambda platform: Path(f"/icons/{platform}.ico"), raising=False
     )
     assert selftest.window_icon_path("win32") == Path("/icons/win32.ico")
+
+
+def test_raster_step_fails_when_a_font_lacks_the_glyphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posapp.documents import raster_text
+
+    assert "576 x" in selftest.check_raster()
+    # As a bundle whose Devanagari font is some other font would shape: missing-glyph boxes.
+    missing = raster_text.Shaped(
+        (raster_text.PlacedGlyph("devanagari", 0, 0.0, 0.0),), 0, False, 24
+    )
+    monkeypatch.setattr(raster_text, "shape", lambda text: missing)
+    with pytest.raises(selftest.Failed, match="missing"):
+        selftest.check_raster()

@@ -62,6 +62,7 @@ PRINTER_FORM = {
     "printer_windows_name": "",
     "printer_auto_print": "1",
     "printer_open_drawer": "1",
+    "printer_as_image": "1",
 }
 
 
@@ -73,11 +74,13 @@ def test_the_settings_page_saves_the_printer_and_audits_it(
     assert b"Receipt printer (ESC/POS)" in page.data
     assert b"Windows printer by name" in page.data  # shown everywhere, refused off Windows
     assert b"Test print" not in page.data  # nothing to test until a printer is saved
+    assert b'name="printer_as_image"' in page.data
     saved = client.post("/settings/printer", data=PRINTER_FORM)
     assert saved.status_code == 302
     settings = load_settings(db.session)
     assert (settings.printer_kind, settings.printer_host) == ("network", "192.168.1.50")
     assert settings.printer_auto_print and settings.printer_open_drawer
+    assert settings.printer_as_image
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "settings.printer"))
     assert entry is not None and json.loads(entry.after or "{}")["printer_kind"] == "network"
     assert b"Test print" in client.get("/settings/").data
