@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import uharfbuzz as hb  # type: ignore[import-untyped]  # no py.typed, no stubs
+import uharfbuzz as hb  # no py.typed, no stubs
 from PIL import Image
 
 from posapp.config import bundled
