@@ -25,7 +25,8 @@ from posapp.i18n import LANGUAGES
 ROOT = bundled()
 TRANSLATIONS = bundled("posapp", "translations")
 TEMPLATE = TRANSLATIONS / "messages.pot"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None, "lazy_gettext": None,
+            "lazy_plural": (1, 2)}  # fmt: skip
 METHODS = [("posapp/**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 SKIP = ("posapp/migrations", "posapp/translations")

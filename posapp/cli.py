@@ -482,6 +482,34 @@ def db_revision(ctx: click.Context, message: str) -> None:
         make_migration(directory=MIGRATIONS_DIR, message=message)
 
 
+@main.command("i18n", hidden=True)
+@click.argument("step", type=click.Choice(["extract", "update", "compile", "status"]))
+def i18n_command(step: str) -> None:
+    """(developers) Translations: extract the marked messages into messages.pot, update every
+    language's messages.po from it, compile the .mo files, or show how much is translated."""
+    from posapp import catalogs
+    from posapp.i18n import LANGUAGES
+
+    if step == "extract":
+        catalogs.TEMPLATE.write_bytes(catalogs.template_text(catalogs.extract()))
+        click.echo(f"wrote {catalogs.TEMPLATE}")
+    elif step == "update":
+        template = catalogs.extract()
+        catalogs.TEMPLATE.write_bytes(catalogs.template_text(template))
+        for language in LANGUAGES:
+            if language != "en":
+                catalogs.update(language, template)
+                click.echo(f"updated {catalogs.po_path(language)}")
+    elif step == "compile":
+        for path in catalogs.compile_all():
+            click.echo(f"wrote {path}")
+    else:
+        for language in LANGUAGES:
+            if language != "en":
+                done, total = catalogs.coverage(language)
+                click.echo(f"{language}: {done} of {total} messages translated")
+
+
 @main.command("export-docs", hidden=True)
 @click.option(
     "--out",

@@ -79,6 +79,11 @@ def lazy(message: str, **values: Any) -> LazyString:
     return LazyString(message, **values)
 
 
+def lazy_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair defined at import time (for `ngettext` when shown)."""
+    return singular, plural
+
+
 def language_of(code: str | None) -> str:
     """A supported language code, or the default for anything else."""
     return code if code in LANGUAGES else DEFAULT_LANGUAGE

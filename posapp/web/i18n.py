@@ -50,7 +50,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages() -> dict[str, Any]:
+        from posapp.web.js_strings import catalog
+
         return {
             "current_language": current_language(),
             "languages": i18n.LANGUAGES,
+            "js_catalog": catalog,
         }
