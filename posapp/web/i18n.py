@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, get_locale, gettext, ngettext
+from flask_babel import Babel, get_locale, get_translations, gettext
 from flask_login import current_user
 
 from posapp import i18n
@@ -46,7 +46,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
     babel.init_app(app, locale_selector=select_language)
-    i18n.install(gettext, ngettext)
+    # The plural lookup without Flask-Babel's own %(num)s filling: i18n.ngettext fills the
+    # count and any other values in one go (and the scripts' plural forms keep their place).
+    i18n.install(gettext, lambda one, many, n: get_translations().ungettext(one, many, n))
 
     @app.context_processor
     def languages() -> dict[str, Any]:
