@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, get_locale, get_translations, gettext, refresh
 from flask_login import current_user
 
 from posapp import i18n
@@ -49,6 +49,10 @@ def init_app(app: Flask) -> None:
     # The plural lookup without Flask-Babel's own %(num)s filling: i18n.ngettext fills the
     # count and any other values in one go (and the scripts' plural forms keep their place).
     i18n.install(gettext, lambda one, many, n: get_translations().ungettext(one, many, n))
+
+    # Flask-Babel keeps the language it chose on the app context, which a request shares with
+    # an enclosing one (tests, a page rendered inside a job): choose afresh for each request.
+    app.before_request(refresh)
 
     @app.context_processor
     def languages() -> dict[str, Any]:
