@@ -28,7 +28,15 @@ TEMPLATE = TRANSLATIONS / "messages.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None, "lazy_gettext": None,
             "lazy_plural": (1, 2)}  # fmt: skip
 METHODS = [("posapp/**.py", "python"), ("templates/**.html", "jinja2")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+# As the app renders them: trimmed {% trans %} blocks, newstyle gettext (a "%" in a block
+# without variables is then extracted as the app looks it up).
+OPTIONS = {
+    "templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "trimmed": "true",
+        "newstyle_gettext": "true",
+    }
+}
 SKIP = ("posapp/migrations", "posapp/translations")
 
 

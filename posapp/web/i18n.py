@@ -46,6 +46,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LANGUAGE)
     babel.init_app(app, locale_selector=select_language)
+    # {% trans %} blocks are looked up as extracted: whitespace trimmed (catalogs.OPTIONS).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     # The plural lookup without Flask-Babel's own %(num)s filling: i18n.ngettext fills the
     # count and any other values in one go (and the scripts' plural forms keep their place).
     i18n.install(gettext, lambda one, many, n: get_translations().ungettext(one, many, n))
