@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uharfbuzz as hb
+import uharfbuzz as hb  # type: ignore[import-untyped]  # no stubs, no py.typed
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -81,7 +81,9 @@ def shape(hb_font: Any, text: str) -> list[Glyph]:
     buf.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
     hb.shape(hb_font, buf)
     return [
-        Glyph(info.codepoint, info.cluster, pos.x_advance, pos.y_advance, pos.x_offset, pos.y_offset)
+        Glyph(
+            info.codepoint, info.cluster, pos.x_advance, pos.y_advance, pos.x_offset, pos.y_offset
+        )
         for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True)
     ]
 
@@ -105,7 +107,7 @@ def glyph_texts(text: str, glyphs: list[Glyph]) -> list[str]:
     return texts
 
 
-class ShapingFont(TTFont):  # type: ignore[misc]
+class ShapingFont(TTFont):
     """A TrueType face whose runs are shaped with HarfBuzz for measuring and drawing.
 
     Each glyph of a shaped run is written as a character of the face: the glyph's own
@@ -129,7 +131,10 @@ class ShapingFont(TTFont):  # type: ignore[misc]
             return cached
         with self._lock:
             glyphs = shape(self.hb_font, text)
-            chars = [self._char_for(g.gid, t) for g, t in zip(glyphs, glyph_texts(text, glyphs))]
+            chars = [
+                self._char_for(g.gid, t)
+                for g, t in zip(glyphs, glyph_texts(text, glyphs), strict=True)
+            ]
         scale = self.face._pdfScale
         data = [
             ShapeData(
@@ -169,7 +174,7 @@ class ShapingFont(TTFont):  # type: ignore[misc]
             face.charWidths[code] = face._pdfScale(self.hb_font.get_glyph_h_advance(gid))
         return code
 
-    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:
         """The width of `text` as drawn: its shaped glyphs' advances (ReportLab's name)."""
         if isinstance(text, bytes):
             text = text.decode(encoding)
@@ -178,7 +183,7 @@ class ShapingFont(TTFont):  # type: ignore[misc]
         advances = sum(d.x_advance for d in self.shaped(text).__shapeData__)
         return float(advances * size / 1000)
 
-    def addObjects(self, doc: Any) -> None:  # noqa: N802
+    def addObjects(self, doc: Any) -> None:
         """Write the face's subsets (ReportLab), then their ToUnicode tables with shaped text."""
         state = self.state.get(doc)
         subsets = [list(s) for s in state.subsets] if state is not None else []
