@@ -91,19 +91,19 @@ def shape(hb_font: Any, text: str) -> list[Glyph]:
 def glyph_texts(text: str, glyphs: list[Glyph]) -> list[str]:
     """The text each glyph stands for, so that the glyphs' texts in drawing order read `text`.
 
-    A cluster (a syllable, or a character) gives all its text to its first glyph and none to
-    the others: "हि" is drawn as ि then ह, and reads back as "हि", not "िह".
+    A cluster (a syllable, or a character) gives all its text to its last glyph and none to
+    the others: "हि" is drawn as ि then ह, and reads back as "हि", not "िह". The last rather
+    than the first because text extractors that place words by position (poppler) then see
+    the gap of one narrow matra, not of a whole consonant, and do not cut the word there.
     """
     starts = sorted({g.cluster for g in glyphs})
     ends = dict(zip(starts, [*starts[1:], len(text)], strict=True))
     texts = []
-    previous = None
-    for glyph in glyphs:
-        if glyph.cluster == previous:
-            texts.append("")
-        else:
-            texts.append(text[glyph.cluster : ends[glyph.cluster]])
-            previous = glyph.cluster
+    for index, glyph in enumerate(glyphs):
+        following = glyphs[index + 1].cluster if index + 1 < len(glyphs) else None
+        texts.append(
+            text[glyph.cluster : ends[glyph.cluster]] if following != glyph.cluster else ""
+        )
     return texts
 
 
