@@ -57,6 +57,11 @@ def font_path(file_name: str) -> Path:
     return bundled(*NOTO_DIR, file_name)
 
 
+def harfbuzz_font(path: Path) -> Any:
+    """A uharfbuzz Font of the font file at `path`, at its own units (upem)."""
+    return hb.Font(hb.Face(hb.Blob(path.read_bytes())))
+
+
 @dataclass(frozen=True)
 class Glyph:
     """One glyph of a shaped run: its id in the font and its HarfBuzz position (font units)."""
@@ -117,7 +122,7 @@ class ShapingFont(TTFont):
 
     def __init__(self, name: str, path: Path) -> None:
         super().__init__(name, str(path))
-        self.hb_font = hb.Font(hb.Face(hb.Blob(path.read_bytes())))
+        self.hb_font = harfbuzz_font(path)
         self._lock = threading.Lock()
         self._private: dict[tuple[int, str], int] = {}
         self._private_text: dict[int, str] = {}
