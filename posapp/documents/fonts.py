@@ -45,9 +45,12 @@ FACE_NAMES = {f"{FAMILY}_00": REGULAR_FILE, f"{FAMILY}_10": BOLD_FILE}
 
 # ReportLab gives a glyph that no character maps to a code from the Private Use Area; so does
 # a ShapingFont, for glyphs whose text is not their character's (see `shaped`). 0xF800 is
-# where ReportLab stops; 6144 codes are far more than the syllables of a document.
+# where ReportLab stops. The codes are the font's, for every document the helper makes, so a
+# helper kept busy all day starts them again, between documents, once 4096 are made: a
+# document needs far fewer than the 2048 left (one per distinct conjunct or reordered syllable).
 _PRIVATE_FIRST = 0xE000
 _PRIVATE_LAST = 0xF7FF
+PRIVATE_KEEP = 4096
 # Shaped runs kept for measuring and drawing: a label sheet repeats the same few names.
 _CACHE_SIZE = 4096
 
@@ -179,6 +182,21 @@ class ShapingFont(TTFont):
             face.charWidths[code] = face._pdfScale(self.hb_font.get_glyph_h_advance(gid))
         return code
 
+    def forget_private_codes(self, keep: int = PRIVATE_KEEP) -> None:
+        """Between documents: drop the private codes (and shaped runs) once `keep` are made."""
+        with self._lock:
+            if self._next_private - _PRIVATE_FIRST <= keep:
+                return
+            face = self.face
+            for (gid, _text), code in self._private.items():
+                del face.charToGlyph[code]
+                del face.charWidths[code]
+                face.glyphToChar[gid].remove(code)
+            self._private.clear()
+            self._private_text.clear()
+            self._cache.clear()
+            self._next_private = _PRIVATE_FIRST
+
     def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:
         """The width of `text` as drawn: its shaped glyphs' advances (ReportLab's name)."""
         if isinstance(text, bytes):
@@ -249,4 +267,7 @@ def install() -> None:
         for name, file_name in FACE_NAMES.items():
             if name not in registered:
                 pdfmetrics.registerFont(ShapingFont(name, font_path(file_name)))
+            font = pdfmetrics.getFont(name)
+            if isinstance(font, ShapingFont):
+                font.forget_private_codes()
         PDFTextObject._formatText = _format_text

@@ -187,3 +187,20 @@ def test_each_glyph_carries_its_clusters_text_so_the_glyphs_read_back_the_text(t
     face = hb.Font(hb.Face(hb.Blob(fonts.font_path(fonts.REGULAR_FILE).read_bytes())))
     glyphs = fonts.shape(face, text)
     assert "".join(fonts.glyph_texts(text, glyphs)) == text
+
+
+def test_private_codes_start_again_between_documents_and_shape_the_same() -> None:
+    font = fonts.ShapingFont("test_noto_private", fonts.font_path(fonts.REGULAR_FILE))
+    first = font.shaped("क्षत्रिय")
+    private = [ord(c) for c in first if ord(c) >= 0xE000]
+    assert private  # क्ष and त्र have no character of their own
+    glyphs = [font.face.charToGlyph[ord(c)] for c in first]
+    assert glyphs == harfbuzz_gids("क्षत्रिय")
+
+    font.forget_private_codes(keep=len(private))  # not more than kept: nothing forgotten
+    assert font.shaped("क्षत्रिय") is first
+    font.forget_private_codes(keep=0)
+    assert all(code not in font.face.charToGlyph for code in private)
+    again = font.shaped("श्री क्षत्रिय")
+    assert [font.face.charToGlyph[ord(c)] for c in again] == harfbuzz_gids("श्री क्षत्रिय")
+    assert min(ord(c) for c in again if ord(c) >= 0xE000) == 0xE000  # the codes started again
