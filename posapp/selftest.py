@@ -31,18 +31,24 @@ log = logging.getLogger(__name__)
 WINDOW_TIMEOUT = 60.0  # WebView2's first start on a cold build machine takes a few seconds
 WINDOW_HTML = "<!doctype html><title>TillBook</title><p>TillBook self-test</p>"
 # A small bill through the same engine, fonts and helper process as the real invoices: the
-# rupee sign needs the bundled DejaVu font, the static: URLs the bundled static folder.
+# rupee sign needs the bundled DejaVu font, the Hindi name the bundled Noto Sans Devanagari
+# (shaped in the helper, documents/fonts.py), the static: URLs the bundled static folder.
 SAMPLE_INVOICE = """<!doctype html><html><head><meta charset="utf-8"><style>
 @font-face { font-family: DejaVu; src: url("static:vendor/dejavu/DejaVuSans.ttf"); }
+@font-face { font-family: NotoDeva;
+             src: url("static:vendor/noto-sans-devanagari-2.001/NotoSansDevanagari-Regular.ttf"); }
 @page { size: a5 portrait; margin: 10mm; }
-body { font-family: DejaVu; font-size: 10pt; }
+body { font-family: DejaVu, NotoDeva; font-size: 10pt; }
 </style></head><body>
 <h1>Tax invoice SELFTEST-1</h1>
 <table><tr><th>Item</th><th>Qty</th><th>Amount</th></tr>
 <tr><td>Toor Dal 1 kg</td><td>2</td><td>₹290.00</td></tr>
+<tr><td>मूंग दाल 1 kg</td><td>1</td><td>₹148.50</td></tr>
 <tr><td>Salt 1 kg</td><td>1</td><td>₹28.00</td></tr>
-<tr><td colspan="2">Total</td><td>₹318.00</td></tr></table>
+<tr><td colspan="2">Total</td><td>₹466.50</td></tr></table>
 </body></html>"""
+# श्री shaped: the conjunct श्र as one glyph, then the matra ी; unshaped it is four glyphs.
+SHAPING_SAMPLE = "श्री"
 Echo = Callable[[str], None]
 
 
@@ -122,7 +128,24 @@ def check_pdf() -> str:
         raise Failed(f"the helper returned {data[:8]!r}, not a PDF")
     if b"DejaVuSans" not in data:
         raise Failed("the PDF has no DejaVu font: static/vendor/dejavu is not in the bundle")
+    if b"NotoSansDevanagari" not in data:
+        raise Failed("the PDF has no Devanagari font: static/vendor/noto-sans-devanagari-*")
     return f"{len(data):,} bytes from the helper process"
+
+
+def check_shaping() -> str:
+    """Shape श्री with HarfBuzz (uharfbuzz) and the bundled Noto Sans Devanagari."""
+    from posapp.documents import fonts
+
+    path = fonts.font_path(fonts.REGULAR_FILE)
+    if not path.is_file():
+        raise Failed(f"{path} is not in the bundle")
+    hb_font = fonts.harfbuzz_font(path)
+    glyphs = fonts.shape(hb_font, SHAPING_SAMPLE)
+    unshaped = [hb_font.get_nominal_glyph(ord(char)) for char in SHAPING_SAMPLE]
+    if len(glyphs) != 2 or glyphs[0].gid in unshaped:
+        raise Failed(f"{SHAPING_SAMPLE} came out as glyphs {[g.gid for g in glyphs]}, not shaped")
+    return f"{SHAPING_SAMPLE} as glyphs {[g.gid for g in glyphs]} with {path.name}"
 
 
 def check_printers(platform: str = sys.platform) -> str:
@@ -277,11 +300,10 @@ def run_selftest(
     window: bool = False,
     platform: str = sys.platform,
 ) -> bool:
-    """Run every step (window, pdf, printer, raster, backup, static, check, https); True if
-    none failed.
+    """Run every step (window, pdf, shaping, printer, raster, backup, static, check, https).
 
-    `data_dir` must be new or empty; without one a temporary folder is used and deleted
-    when every step passed. A failed run keeps its data dir for inspection.
+    True if none failed. `data_dir` must be new or empty; without one a temporary folder is
+    used and deleted when every step passed. A failed run keeps its data dir for inspection.
     """
     own = data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="tillbook-selftest-")) if data_dir is None else data_dir
@@ -306,6 +328,7 @@ def run_selftest(
     steps: list[tuple[str, Callable[[], str]]] = [
         ("window", lambda: check_window(platform, window)),
         ("pdf", check_pdf),
+        ("shaping", check_shaping),
         ("printer", lambda: check_printers(platform)),
         ("raster", check_raster),
         ("backup", backup),

@@ -40,6 +40,11 @@ def render(html: str) -> tuple[bytes, bool, int]:
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+    from posapp.documents import fonts
+
+    # Before xhtml2pdf reads the @font-face rules: it keeps the shaping Devanagari faces
+    # registered under its names for them (documents/fonts.py).
+    fonts.install()
     out = io.BytesIO()
     # Local reads confined to the bundled static dir (fonts), nothing remote: frozen, the
     # default policy would confine reads to the working directory and silently drop the fonts.

@@ -399,7 +399,7 @@ def test_selftest_of_the_frozen_binary_passes_with_the_window_skipped(
     assert result.returncode == 0, output
     lines = result.stdout.splitlines()
     assert "selftest: window: skipped: not Windows (add --window to open one here)" in lines
-    for step in ("pdf", "printer", "raster", "backup", "check", "https"):
+    for step in ("pdf", "shaping", "printer", "raster", "backup", "check", "https"):
         assert any(line.startswith(f"selftest: {step}: ok") for line in lines), output
     assert lines[-1] == "selftest: passed"
     assert (data / "logs" / "cli.log").is_file()

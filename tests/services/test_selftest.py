@@ -32,7 +32,7 @@ def test_selftest_from_source_passes_with_the_window_skipped(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "selftest: window: skipped: not Windows (add --window to open one here)" in lines
-    for step in ("pdf", "printer", "raster", "backup", "static", "check", "https"):
+    for step in ("pdf", "shaping", "printer", "raster", "backup", "static", "check", "https"):
         assert any(line.startswith(f"selftest: {step}: ok") for line in lines), step
     assert "  checked: sqlite integrity_check" in lines
     assert lines[-1] == "selftest: passed"
@@ -66,6 +66,20 @@ def test_a_failing_step_is_reported_and_exits_1(
     )
     assert "selftest: check: ok" in result.output  # the other steps still ran
     assert result.output.splitlines()[-1].startswith("selftest: FAILED: printer (data dir kept")
+
+
+def test_shaping_step_shapes_shri_into_a_conjunct_and_a_matra() -> None:
+    assert selftest.check_shaping().startswith("श्री as glyphs [")
+
+
+def test_shaping_step_fails_without_the_bundled_devanagari_font(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posapp.documents import fonts
+
+    monkeypatch.setattr(fonts, "font_path", lambda name: tmp_path / name)
+    with pytest.raises(selftest.Failed, match="is not in the bundle"):
+        selftest.check_shaping()
 
 
 def test_static_step_fails_when_scripts_are_served_as_text(
