@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from posapp.dates import date_format
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
+from posapp.i18n import _
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
@@ -583,20 +584,31 @@ def reminder_text(summary_: CustomerSummary, settings: ShopSettings) -> str:
     amount = format_money(summary_.balance, settings.currency, settings.locale)
     shop_name, shop_phone = settings.shop_name, settings.phone
     oldest = summary_.oldest_due
-    since = (
-        f" (oldest unpaid bill of {to_local(oldest).strftime(date_format(settings.locale))})"
-        if oldest
-        else ""
-    )
-    contact = f" For any question call us on {shop_phone}." if shop_phone else ""
-    text = (
-        f"Namaste {summary_.customer.name}, this is a reminder from {shop_name}: "
-        f"{amount} is due on your account{since}. Please pay at your convenience.{contact} "
-        "Thank you!"
-    )
+    name = summary_.customer.name
+    # Whole sentences, one per case, so a translation never has to fit a clause into another.
+    if oldest:
+        text = _(
+            "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on your "
+            "account (oldest unpaid bill of %(date)s). Please pay at your convenience.",
+            name=name,
+            shop=shop_name,
+            amount=amount,
+            date=to_local(oldest).strftime(date_format(settings.locale)),
+        )
+    else:
+        text = _(
+            "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on your "
+            "account. Please pay at your convenience.",
+            name=name,
+            shop=shop_name,
+            amount=amount,
+        )
+    if shop_phone:
+        text += " " + _("For any question call us on %(phone)s.", phone=shop_phone)
+    text += " " + _("Thank you!")
     payee = upi.payee_of(settings)
     if payee is not None and summary_.balance > 0:
         # The UPI app opens with the amount due filled in (docs/DESIGN.md "UPI").
         link = upi.khata_link(payee, summary_.customer.id, summary_.balance, ledger.local_today())
-        text += f" Pay by UPI to {payee.vpa}: {link}"
+        text += " " + _("Pay by UPI to %(vpa)s: %(link)s", vpa=payee.vpa, link=link)
     return text

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, CreditLimitExceeded, Forbidden, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
@@ -187,10 +188,12 @@ def credit_words(limit: int | None, owed: int, money: Callable[[int], str]) -> s
     A 0 limit must never read like "no limit": the two mean opposite things at the counter.
     """
     if limit is None:
-        return "no credit limit"
+        return _("no credit limit")
     if limit == 0:
-        return f"credit limit {money(0)} — no credit allowed"
-    return f"credit left {money(max(0, limit - owed))} of {money(limit)}"
+        return _("credit limit %(zero)s — no credit allowed", zero=money(0))
+    return _(
+        "credit left %(left)s of %(limit)s", left=money(max(0, limit - owed)), limit=money(limit)
+    )
 
 
 def check_credit(session: Session, customer: Customer, amount: int) -> int:

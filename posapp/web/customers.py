@@ -15,6 +15,7 @@ from posapp.documents.customer_pdf import render_payment_pdf, render_statement_p
 from posapp.errors import ValidationError
 from posapp.extensions import db
 from posapp.gst import state_choices, state_label
+from posapp.i18n import _, ngettext
 from posapp.models import Customer
 from posapp.money import money_str
 from posapp.services import customers, ledger, ledger_views
@@ -138,7 +139,7 @@ def new() -> Response | str | tuple[str, int]:
                 None, request.form, exc.message, field_errors(exc), exc.status
             ),
         )
-        flash(f"Added {customer.name}.", "success")
+        flash(_("Added %(name)s.", name=customer.name), "success")
         return redirect(url_for("customers.detail", customer_id=customer.id))
     # The shop's limit for new customers, prefilled for an admin to keep or change.
     limit = customers.new_customer_limit(shop_settings())
@@ -171,8 +172,10 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
         def save() -> Customer:
             if missing:
                 raise ValidationError(
-                    "Please correct the customer: type a credit limit (0 for no credit), or "
-                    "tick No credit limit.",
+                    _(
+                        "Please correct the customer: type a credit limit (0 for no credit), "
+                        "or tick No credit limit."
+                    ),
                     field="credit_limit",
                 )
             return customers.update_customer(db.session, customer_id, data, current_user)
@@ -184,7 +187,7 @@ def edit(customer_id: int) -> Response | str | tuple[str, int]:
             ),
             rollback=True,
         )
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("customers.detail", customer_id=customer_id))
     return _render_form(customer, customer_form_values(customer), None, {}, 200)
 
@@ -199,7 +202,7 @@ def archive(customer_id: int) -> Response:
         ),
         flash_and_redirect(url_for("customers.detail", customer_id=customer_id)),
     )
-    flash(f"Archived {customer.name}.", "info")
+    flash(_("Archived %(name)s.", name=customer.name), "info")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
@@ -208,7 +211,7 @@ def archive(customer_id: int) -> Response:
 def restore(customer_id: int) -> Response:
     """Bring an archived customer back."""
     customer = customers.update_customer(db.session, customer_id, {"archived": False}, current_user)
-    flash(f"Restored {customer.name}.", "success")
+    flash(_("Restored %(name)s.", name=customer.name), "success")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
@@ -264,9 +267,16 @@ def record_payment(customer_id: int) -> Response:
         rollback=True,
     )
     settled = len(result.allocations)
+    amount = money_text(result.payment.amount)
+    # The count's clause is its own message: Flask-Babel's ngettext fills only %(num)s.
     flash(
-        f"Payment of {money_text(result.payment.amount)} recorded"
-        + (f"; {settled} bill{'s' if settled != 1 else ''} settled." if settled else "."),
+        _(
+            "Payment of %(amount)s recorded; %(settled)s.",
+            amount=amount,
+            settled=ngettext("%(num)s bill settled", "%(num)s bills settled", settled),
+        )
+        if settled
+        else _("Payment of %(amount)s recorded.", amount=amount),
         "success",
     )
     return redirect(url_for("customers.payment_receipt", payment_id=result.payment.id))
@@ -284,7 +294,7 @@ def adjust(customer_id: int) -> Response:
         reraise={404},
         rollback=True,
     )
-    flash("Adjustment added to the ledger.", "success")
+    flash(_("Adjustment added to the ledger."), "success")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 

@@ -12,6 +12,7 @@ from posapp.documents import escpos_receipt
 from posapp.documents.invoice_pdf import issued_invoice, render_invoice_pdf
 from posapp.errors import DomainError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models import INVOICE_STATUSES, PAYMENT_METHODS
 from posapp.services import drawer, invoices, returns
 from posapp.services.pricing import summarise_tax
@@ -199,7 +200,11 @@ def take_return(invoice_id: int) -> Response:
         rollback=True,
     )
     flash(
-        f"Credit note {note.number} issued: {returns.refund_summary(note, money_text)}.",
+        _(
+            "Credit note %(number)s issued: %(refund)s.",
+            number=note.number,
+            refund=returns.refund_summary(note, money_text),
+        ),
         "success",
     )
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
@@ -215,5 +220,8 @@ def void(invoice_id: int) -> Response:
         reraise={403, 404},
         rollback=True,
     )
-    flash(f"{invoice.number} is void; its stock and credit came back.", "warning")
+    flash(
+        _("%(number)s is void; its stock and credit came back.", number=invoice.number),
+        "warning",
+    )
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
