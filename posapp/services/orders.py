@@ -438,7 +438,8 @@ def status_message(
         )
     name = order.customer.name if order.customer is not None else ""
     greeting = _("Namaste %(name)s,", name=name) if name else _("Namaste,")
-    return f"{greeting} {said} {_('Thank you!')}"
+    thanks = _("Thank you!")
+    return f"{greeting} {said} {thanks}"
 
 
 def _where(order: Order, due: int, money: Any, number: str, shop: str) -> str:

@@ -187,6 +187,8 @@ def show(name: str) -> Response | str | tuple[str, int]:
     html = render_template(
         "reports/report.html",
         name=name,
+        # The page's own title: the report services' titles are not all marked for translation.
+        page_title=TITLES[name],
         report=report,
         ranged=name in RANGED or name == "movements",
         shown=SHOWN_ROWS,
@@ -216,6 +218,7 @@ def add_expense() -> Response:
         html = render_template(
             "reports/report.html",
             name="expenses",
+            page_title=TITLES["expenses"],
             report=report,
             ranged=True,
             shown=SHOWN_ROWS,
