@@ -17,18 +17,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from posapp.i18n import _, lazy
 from posapp.models import Customer, User
 from posapp.models.base import local_midnight_utc, to_local
 from posapp.models.orders import ORDER_STATUSES, Order, OrderEvent
+from posapp.services.orders import STATUS_LABELS
 from posapp.services.report_framework import Report, batches, collect
 
 # The reports of the Orders → Reports page, by URL name, in the order the page shows them.
 TITLES = {
-    "by-state": "Orders by state",
-    "by-day": "Orders by day",
-    "delivery-time": "Time from order to delivery",
-    "cancellations": "Cancellations with reasons",
+    "by-state": lazy("Orders by state"),
+    "by-day": lazy("Orders by day"),
+    "delivery-time": lazy("Time from order to delivery"),
+    "cancellations": lazy("Cancellations with reasons"),
 }
+# Column titles (shown in the reader's language; totals name them by these objects).
+ORDERS = lazy("Orders")
+ESTIMATE = lazy("Estimate")
+DELIVERED = lazy("Delivered")
+CANCELLED = lazy("Cancelled")
+FULFILMENTS = {"pickup": lazy("Pickup"), "delivery": lazy("Delivery")}
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -37,7 +45,8 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def status_label(status: str) -> str:
     """An order state as people read it ("out_for_delivery" -> "Out for delivery")."""
-    return status.replace("_", " ").capitalize()
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status.replace("_", " ").capitalize()
 
 
 def by_state(session: Session, start: date, end: date) -> Report:
@@ -58,9 +67,9 @@ def by_state(session: Session, start: date, end: date) -> Report:
     ]
     return collect(
         TITLES["by-state"],
-        [("State", "text"), ("Orders", "number"), ("Estimate", "money")],
+        [(lazy("State"), "text"), (ORDERS, "number"), (ESTIMATE, "money")],
         rows,
-        totals=("Orders", "Estimate"),
+        totals=(ORDERS, ESTIMATE),
     )
 
 
@@ -82,21 +91,21 @@ def by_day(session: Session, start: date, end: date) -> Report:
     return collect(
         TITLES["by-day"],
         [
-            ("Date", "date"),
-            ("Orders", "number"),
-            ("Delivered", "number"),
-            ("Cancelled", "number"),
-            ("Estimate", "money"),
+            (lazy("Date"), "date"),
+            (ORDERS, "number"),
+            (DELIVERED, "number"),
+            (CANCELLED, "number"),
+            (ESTIMATE, "money"),
         ],
         ([day, *figures] for day, figures in sorted(days.items())),
-        totals=("Orders", "Delivered", "Cancelled", "Estimate"),
+        totals=(ORDERS, DELIVERED, CANCELLED, ESTIMATE),
     )
 
 
 def hours_text(seconds: int) -> str:
     """A duration as hours and minutes ("26 h 05 min"), whole minutes rounded half up."""
     minutes = (seconds + 30) // 60
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    return _("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=f"{minutes % 60:02d}")
 
 
 def delivery_time(session: Session, start: date, end: date) -> Report:
@@ -122,17 +131,17 @@ def delivery_time(session: Session, start: date, end: date) -> Report:
             hours_text(max(values)),
         ]
 
-    rows = [row(kind.capitalize(), spans[kind]) for kind in ("pickup", "delivery") if kind in spans]
+    rows = [row(str(FULFILMENTS[kind]), spans[kind]) for kind in FULFILMENTS if kind in spans]
     if len(rows) > 1:
-        rows.append(row("All orders", everything))
+        rows.append(row(_("All orders"), everything))
     return collect(
         TITLES["delivery-time"],
         [
-            ("Fulfilment", "text"),
-            ("Delivered", "number"),
-            ("Average time", "text"),
-            ("Shortest", "text"),
-            ("Longest", "text"),
+            (lazy("Fulfilment"), "text"),
+            (DELIVERED, "number"),
+            (lazy("Average time"), "text"),
+            (lazy("Shortest"), "text"),
+            (lazy("Longest"), "text"),
         ],
         rows,
     )
@@ -171,16 +180,16 @@ def cancellations(session: Session, start: date, end: date) -> Report:
     return collect(
         TITLES["cancellations"],
         [
-            ("Order", "text"),
-            ("Customer", "text"),
-            ("Taken", "time"),
-            ("Cancelled", "time"),
-            ("Estimate", "money"),
-            ("Reason", "text"),
-            ("Cancelled by", "text"),
+            (lazy("Order"), "text"),
+            (lazy("Customer"), "text"),
+            (lazy("Taken"), "time"),
+            (CANCELLED, "time"),
+            (ESTIMATE, "money"),
+            (lazy("Reason"), "text"),
+            (lazy("Cancelled by"), "text"),
         ],
         rows(),
-        totals=("Estimate",),
+        totals=(ESTIMATE,),
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import (
     FULFILMENTS,
     ORDER_SOURCES,
@@ -59,14 +60,14 @@ OPEN_STATUSES: tuple[str, ...] = tuple(
 )
 # The state each way of fulfilment passes through after packing (the other one is refused).
 _HANDOVER = {"pickup": "ready_for_pickup", "delivery": "out_for_delivery"}
-STATUS_LABELS: dict[str, str] = {
-    "pending": "Pending",
-    "confirmed": "Confirmed",
-    "packed": "Packed",
-    "ready_for_pickup": "Ready for pickup",
-    "out_for_delivery": "Out for delivery",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
+STATUS_LABELS: dict[str, LazyString] = {
+    "pending": lazy("Pending"),
+    "confirmed": lazy("Confirmed"),
+    "packed": lazy("Packed"),
+    "ready_for_pickup": lazy("Ready for pickup"),
+    "out_for_delivery": lazy("Out for delivery"),
+    "delivered": lazy("Delivered"),
+    "cancelled": lazy("Cancelled"),
 }
 NUMBER_PREFIX = "ORD-"
 COUNTER_KIND = "order"
@@ -397,25 +398,85 @@ def status_message(
     def money(minor: int) -> str:
         return format_money(minor, currency, locale)
 
+    # Whole sentences per case (not pieces joined), so a translation can order its words.
     due = to_pay(order)
-    pay = f", {money(due)} to pay" if due else ""
-    if order.payment_plan == "khata" and order.status not in ("cancelled", "delivered"):
-        pay = f", {money(order.estimate)} to go on your account"
-    if order.payment_plan == "prepaid" and not due and order.advance_payment is not None:
-        pay = ", already paid"
-    said = {
-        "pending": f"has been received (about {money(order.estimate)}); we will confirm it soon",
-        "confirmed": f"is confirmed (about {money(order.estimate)})",
-        "packed": "is packed",
-        "ready_for_pickup": f"is ready for pickup{pay}",
-        "out_for_delivery": f"is out for delivery{pay}",
-        "delivered": "has been delivered",
-        "cancelled": "has been cancelled"
-        + (f" ({order.cancel_reason})" if order.cancel_reason else ""),
-    }[order.status]
+    estimate = money(order.estimate)
+    number, shop = order.number, shop_name
+    if order.status == "pending":
+        said = _(
+            "your order %(number)s from %(shop)s has been received (about %(amount)s); we will "
+            "confirm it soon.",
+            number=number,
+            shop=shop,
+            amount=estimate,
+        )
+    elif order.status == "confirmed":
+        said = _(
+            "your order %(number)s from %(shop)s is confirmed (about %(amount)s).",
+            number=number,
+            shop=shop,
+            amount=estimate,
+        )
+    elif order.status == "packed":
+        said = _("your order %(number)s from %(shop)s is packed.", number=number, shop=shop)
+    elif order.status in ("ready_for_pickup", "out_for_delivery"):
+        said = _where(order, due, money, number, shop)
+    elif order.status == "delivered":
+        said = _(
+            "your order %(number)s from %(shop)s has been delivered.", number=number, shop=shop
+        )
+    elif order.cancel_reason:
+        said = _(
+            "your order %(number)s from %(shop)s has been cancelled (%(reason)s).",
+            number=number,
+            shop=shop,
+            reason=order.cancel_reason,
+        )
+    else:
+        said = _(
+            "your order %(number)s from %(shop)s has been cancelled.", number=number, shop=shop
+        )
     name = order.customer.name if order.customer is not None else ""
-    greeting = f"Namaste {name}, " if name else "Namaste, "
-    return f"{greeting}your order {order.number} from {shop_name} {said}. Thank you!"
+    greeting = _("Namaste %(name)s,", name=name) if name else _("Namaste,")
+    thanks = _("Thank you!")
+    return f"{greeting} {said} {thanks}"
+
+
+def _where(order: Order, due: int, money: Any, number: str, shop: str) -> str:
+    """The sentence of an order ready for pickup or out for delivery, with what is to pay."""
+    values = {"number": number, "shop": shop, "amount": money(due)}
+    pickup = order.status == "ready_for_pickup"
+    if order.payment_plan == "khata":
+        values["amount"] = money(order.estimate)
+        if pickup:
+            return _(
+                "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to go on "
+                "your account.",
+                **values,
+            )
+        return _(
+            "your order %(number)s from %(shop)s is out for delivery, %(amount)s to go on "
+            "your account.",
+            **values,
+        )
+    if order.payment_plan == "prepaid" and not due and order.advance_payment is not None:
+        if pickup:
+            return _(
+                "your order %(number)s from %(shop)s is ready for pickup, already paid.", **values
+            )
+        return _("your order %(number)s from %(shop)s is out for delivery, already paid.", **values)
+    if due:
+        if pickup:
+            return _(
+                "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to pay.",
+                **values,
+            )
+        return _(
+            "your order %(number)s from %(shop)s is out for delivery, %(amount)s to pay.", **values
+        )
+    if pickup:
+        return _("your order %(number)s from %(shop)s is ready for pickup.", **values)
+    return _("your order %(number)s from %(shop)s is out for delivery.", **values)
 
 
 # ---------------------------------------------------------------- writing
@@ -586,7 +647,7 @@ def update_order(session: Session, order_id: int, draft: OrderDraft, user: User)
         order = _lock_order(session, order_id)
         if order.status != "pending":
             raise Conflict(
-                f"Order {order.number} is {STATUS_LABELS[order.status].lower()}: only a "
+                f"Order {order.number} is {str(STATUS_LABELS[order.status]).lower()}: only a "
                 "pending order can be changed.",
                 code="order_not_pending",
             )
@@ -623,7 +684,7 @@ def update_order(session: Session, order_id: int, draft: OrderDraft, user: User)
 
 
 def _said(status: str) -> str:
-    return STATUS_LABELS.get(status, status).lower()
+    return str(STATUS_LABELS.get(status, status)).lower()
 
 
 def _refuse(order: Order, to_status: str) -> Conflict:

@@ -19,12 +19,23 @@ from sqlalchemy.orm import Session
 
 from posapp.dates import parse_day
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, _
 from posapp.models.base import local_midnight_utc, to_local, utcnow
 from posapp.money import money_str, qty_str
 
 # Column kinds: text, money (minor units), qty ((milli, unit)), number (int), decimal (str),
-# time (stored UTC datetime), date (local date).
-Column = tuple[str, str]
+# time (stored UTC datetime), date (local date). A title is usually `lazy` (module-level), so
+# a page and a CSV show it in the reader's language.
+# (Typed Any in a column and a totals key so the reports with plain str titles still fit the
+# invariant list and dict types.)
+Title = str | LazyString
+Column = tuple[Any, str]
+
+
+def title_key(title: Title) -> str:
+    """A column title as the code names it (its English message), whatever the language shown:
+    totals and charts find their columns by it."""
+    return title.message if isinstance(title, LazyString) else title
 
 
 @dataclass
@@ -37,10 +48,10 @@ class Report:
     once that iterator is exhausted.
     """
 
-    title: str
+    title: Title
     columns: list[Column]
     rows: list[list[Any]] | Iterator[list[Any]]
-    totals: dict[str, int] = field(default_factory=dict)
+    totals: dict[Any, int] = field(default_factory=dict)
     count: int | None = None
 
     @property
@@ -53,10 +64,10 @@ class Report:
 
 
 def collect(
-    title: str,
+    title: Title,
     columns: list[Column],
     source: Iterable[list[Any]],
-    totals: Iterable[str] = (),
+    totals: Iterable[Title] = (),
     *,
     limit: int | None = None,
     stream: bool = False,
@@ -68,9 +79,10 @@ def collect(
     kept and `count` says how many there were; with `stream`, the rows go straight through to
     the reader (the CSV writer) and the totals are complete when the last row has been read.
     """
-    at = {title: i for i, (title, _kind) in enumerate(columns)}
-    sums = {title: 0 for title in totals}
-    summed = [(title, at[title]) for title in sums]
+    at = {title_key(title): i for i, (title, _kind) in enumerate(columns)}
+    # Totals keyed by the column's own title object, so a page finds them in any language.
+    sums: dict[Any, int] = {columns[at[title_key(title)]][0]: 0 for title in totals}
+    summed = [(title, at[title_key(title)]) for title in sums]
 
     def counted() -> Iterator[list[Any]]:
         for row in source:
@@ -104,11 +116,13 @@ def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     start = parse_day(raw_from, "from") if raw_from else today - timedelta(days=29)
     end = parse_day(raw_to, "to") if raw_to else today
     if end < start:
-        raise ValidationError("The range ends before it starts.", field="to")
+        raise ValidationError(_("The range ends before it starts."), field="to")
     try:  # 0001-01-01 or 9999-12-31: the days' UTC bounds fall off the calendar
         local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
     except (OverflowError, ValueError):
-        raise ValidationError("That date is too far in the past or future.", field="from") from None
+        raise ValidationError(
+            _("That date is too far in the past or future."), field="from"
+        ) from None
     return start, end
 
 
@@ -130,11 +144,11 @@ def csv_cell(kind: str, value: Any) -> str:
 
 def report_rows(report: Report) -> Iterator[list[str]]:
     """Yield the report as CSV rows: header, rows, then a totals row if any."""
-    yield [title for title, _ in report.columns]
+    yield [str(title) for title, _kind in report.columns]
     for row in report.rows:
-        yield [csv_cell(kind, v) for (_, kind), v in zip(report.columns, row, strict=True)]
+        yield [csv_cell(kind, v) for (_title, kind), v in zip(report.columns, row, strict=True)]
     if report.totals:
         yield [
-            "Total" if i == 0 else csv_cell(kind, report.totals.get(title, ""))
+            _("Total") if i == 0 else csv_cell(kind, report.totals.get(title, ""))
             for i, (title, kind) in enumerate(report.columns)
         ]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, case, cast, func, select, union_all
 from sqlalchemy.orm import Session
 
+from posapp.i18n import _, lazy
 from posapp.models import (
     Category,
     CreditNote,
@@ -27,7 +28,7 @@ from posapp.models.base import local_midnight_utc
 from posapp.money import percent_str
 from posapp.services import expenses
 from posapp.services.pricing import LEGACY_TAX_RULE
-from posapp.services.report_framework import Report, batches, collect
+from posapp.services.report_framework import Column, Report, batches, collect
 from posapp.services.summaries import METHODS, local_day
 
 
@@ -63,21 +64,31 @@ def _days(session: Session, start: date, end: date) -> list[tuple[DailySales, in
 # The one vocabulary of sales figures (docs/DESIGN.md, "Sales figures"): gross sales are the
 # bill totals of the non-void invoices dated in the range, returns the credit notes dated in
 # it, net sales = gross sales - returns, and net revenue = net sales - tax - round-off.
-GROSS_SALES = "Gross sales"
-RETURNS = "Returns"
-NET_SALES = "Net sales"
-NET_REVENUE = "Net revenue (excl. tax)"
+# The column titles are marked `lazy`: shown in the reader's language, matched by the code as
+# these objects (or by `report_framework.title_key`, their English).
+GROSS_SALES = lazy("Gross sales")
+RETURNS = lazy("Returns")
+NET_SALES = lazy("Net sales")
+NET_REVENUE = lazy("Net revenue (excl. tax)")
+BILLS = lazy("Bills")
+DISCOUNTS = lazy("Discounts")
+TAX = lazy("Tax")
+COST_OF_GOODS = lazy("Cost of goods")
+GROSS_PROFIT = lazy("Gross profit")
+DATE = lazy("Date")
+MONTH = lazy("Month")
+PRODUCTS_SOLD = lazy("Products sold")
 
 SUMMARY_COLUMNS = [
-    ("Bills", "number"),
+    (BILLS, "number"),
     (GROSS_SALES, "money"),
     (RETURNS, "money"),
     (NET_SALES, "money"),
-    ("Discounts", "money"),
-    ("Tax", "money"),
+    (DISCOUNTS, "money"),
+    (TAX, "money"),
     (NET_REVENUE, "money"),
-    ("Cost of goods", "money"),
-    ("Gross profit", "money"),
+    (COST_OF_GOODS, "money"),
+    (GROSS_PROFIT, "money"),
 ]
 
 
@@ -95,7 +106,7 @@ def _summary_cells(row: Any, returns: int) -> list[Any]:
     ]
 
 
-def _totals(columns: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, int]:
+def _totals(columns: list[Column], rows: list[list[Any]]) -> dict[Any, int]:
     return {
         title: sum(r[i] for r in rows)
         for i, (title, kind) in enumerate(columns)
@@ -106,13 +117,13 @@ def _totals(columns: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, 
 def sales_by_day(session: Session, start: date, end: date) -> Report:
     """Bills, gross sales, returns, net sales, discounts, tax, net revenue, cost and gross
     profit for each day with sales or returns."""
-    columns = [("Date", "date"), *SUMMARY_COLUMNS]
+    columns: list[Column] = [(DATE, "date"), *SUMMARY_COLUMNS]
     rows = [
         [d.day, *_summary_cells(d, returns)]
         for d, returns in _days(session, start, end)
         if d.invoices or returns
     ]
-    return Report("Sales by day", columns, rows, _totals(columns, rows))
+    return Report(lazy("Sales by day"), columns, rows, _totals(columns, rows))
 
 
 def sales_by_month(session: Session, start: date, end: date) -> Report:
@@ -123,10 +134,10 @@ def sales_by_month(session: Session, start: date, end: date) -> Report:
         sums = months.setdefault(d.day.strftime("%Y-%m"), [0] * len(cells))
         for i, value in enumerate(cells):
             sums[i] += value
-    columns = [("Month", "month"), *SUMMARY_COLUMNS]
+    columns: list[Column] = [(MONTH, "month"), *SUMMARY_COLUMNS]
     # sums[0] is bills, sums[2] returns: a month with only returns still shows.
     rows = [[month, *sums] for month, sums in sorted(months.items()) if sums[0] or sums[2]]
-    return Report("Sales by month", columns, rows, _totals(columns, rows))
+    return Report(lazy("Sales by month"), columns, rows, _totals(columns, rows))
 
 
 def sales_by_method(session: Session, start: date, end: date) -> Report:
@@ -138,12 +149,15 @@ def sales_by_method(session: Session, start: date, end: date) -> Report:
     not the customers' balance (payments on account later are not sales).
     """
     sums = dict.fromkeys(METHODS, 0)
-    for d, _ in _days(session, start, end):
+    for d, _returns in _days(session, start, end):
         for m in METHODS:
             sums[m] += getattr(d, m)
-    columns = [("Method", "text"), ("Net sales (returns off their refund method)", "money")]
+    columns: list[Column] = [
+        (lazy("Method"), "text"),
+        (lazy("Net sales (returns off their refund method)"), "money"),
+    ]
     rows = [[m, sums[m]] for m in METHODS]
-    return Report("Sales by payment method", columns, rows, _totals(columns, rows))
+    return Report(lazy("Sales by payment method"), columns, rows, _totals(columns, rows))
 
 
 def _cost() -> Any:
@@ -212,14 +226,14 @@ def per_product(start: date, end: date) -> Any:
     )
 
 
-PRODUCT_COLUMNS = [
-    ("Code", "text"),
-    ("Name", "text"),
-    ("Quantity", "qty"),
+PRODUCT_COLUMNS: list[Column] = [
+    (lazy("Code"), "text"),
+    (lazy("Name"), "text"),
+    (lazy("Quantity"), "qty"),
     (NET_SALES, "money"),
     (NET_REVENUE, "money"),
-    ("Cost of goods", "money"),
-    ("Gross profit", "money"),
+    (COST_OF_GOODS, "money"),
+    (GROSS_PROFIT, "money"),
 ]
 
 
@@ -244,7 +258,9 @@ def sales_by_product(
         for code, name, unit, qty, sales, net, cost in batches(session, stmt)
     )
     money = [title for title, kind in PRODUCT_COLUMNS if kind == "money"]
-    return collect("Sales by product", PRODUCT_COLUMNS, rows, money, limit=limit, stream=stream)
+    return collect(
+        lazy("Sales by product"), PRODUCT_COLUMNS, rows, money, limit=limit, stream=stream
+    )
 
 
 def sales_by_category(session: Session, start: date, end: date) -> Report:
@@ -264,22 +280,22 @@ def sales_by_category(session: Session, start: date, end: date) -> Report:
         .group_by(Category.name)
     )
     found = [
-        (str(cat or "Uncategorised"), int(n), int(sales), int(net), int(cost))
+        (str(cat or _("Uncategorised")), int(n), int(sales), int(net), int(cost))
         for cat, n, sales, net, cost in session.execute(stmt)
     ]
     found.sort(key=lambda r: (-r[2], r[0]))
     rows = [[cat, n, sales, net, cost, net - cost] for cat, n, sales, net, cost in found]
-    columns = [
-        ("Category", "text"),
-        ("Products sold", "number"),
+    columns: list[Column] = [
+        (lazy("Category"), "text"),
+        (PRODUCTS_SOLD, "number"),
         (NET_SALES, "money"),
         (NET_REVENUE, "money"),
-        ("Cost of goods", "money"),
-        ("Gross profit", "money"),
+        (COST_OF_GOODS, "money"),
+        (GROSS_PROFIT, "money"),
     ]
     totals = _totals(columns, rows)
-    totals.pop("Products sold", None)
-    return Report("Sales by category", columns, rows, totals)
+    totals.pop(PRODUCTS_SOLD, None)
+    return Report(lazy("Sales by category"), columns, rows, totals)
 
 
 def sales_by_cashier(session: Session, start: date, end: date) -> Report:
@@ -313,15 +329,15 @@ def sales_by_cashier(session: Session, start: date, end: date) -> Report:
         for user, (n, gross, returns, discount) in figures.items()
     ]
     rows.sort(key=lambda row: (-row[4], row[0]))
-    columns = [
-        ("Cashier", "text"),
-        ("Bills", "number"),
+    columns: list[Column] = [
+        (lazy("Cashier"), "text"),
+        (BILLS, "number"),
         (GROSS_SALES, "money"),
         (RETURNS, "money"),
         (NET_SALES, "money"),
-        ("Discounts", "money"),
+        (DISCOUNTS, "money"),
     ]
-    return Report("Sales by cashier", columns, rows, _totals(columns, rows))
+    return Report(lazy("Sales by cashier"), columns, rows, _totals(columns, rows))
 
 
 def _percent_of(part: int, whole: int) -> str:
@@ -359,26 +375,36 @@ def profit_and_loss(session: Session, start: date, end: date) -> Report:
     by_category = expenses.spent_by_category(session, start, end)
     spent = sum(amount for _, amount in by_category)
     rows: list[list[Any]] = [
-        [f"{GROSS_SALES} (bill totals)", net_sales + returns, ""],
-        [f"less {RETURNS.lower()} (credit notes)", returns, ""],
-        [NET_SALES, net_sales, ""],
-        ["less tax collected (net of returns)", tax, ""],
+        [_("Gross sales (bill totals)"), net_sales + returns, ""],
+        [_("less returns (credit notes)"), returns, ""],
+        [str(NET_SALES), net_sales, ""],
+        [_("less tax collected (net of returns)"), tax, ""],
     ]
     if round_off:
-        rows.append(["less round-off", round_off, ""])
+        rows.append([_("less round-off"), round_off, ""])
     rows += [
-        [NET_REVENUE, net, _percent_of(net, net)],
-        ["Cost of goods sold", cost, _percent_of(cost, net)],
-        ["Gross profit", gross, _percent_of(gross, net)],
+        [str(NET_REVENUE), net, _percent_of(net, net)],
+        [_("Cost of goods sold"), cost, _percent_of(cost, net)],
+        [str(GROSS_PROFIT), gross, _percent_of(gross, net)],
     ]
-    rows += [[f"Expense: {cat}", a, _percent_of(a, net)] for cat, a in by_category]
     rows += [
-        ["Expenses", spent, _percent_of(spent, net)],
-        ["Net profit", gross - spent, _percent_of(gross - spent, net)],
-        [f"Voided bills ({voided[0]}, not counted above)", int(voided[1]), ""],
+        [_("Expense: %(category)s", category=cat), a, _percent_of(a, net)] for cat, a in by_category
     ]
-    columns = [("Item", "text"), ("Amount", "money"), ("% of net revenue", "decimal")]
-    return Report("Profit and loss", columns, rows)
+    rows += [
+        [_("Expenses"), spent, _percent_of(spent, net)],
+        [_("Net profit"), gross - spent, _percent_of(gross - spent, net)],
+        [
+            _("Voided bills (%(count)s, not counted above)", count=voided[0]),
+            int(voided[1]),
+            "",
+        ],
+    ]
+    columns: list[Column] = [
+        (lazy("Item"), "text"),
+        (lazy("Amount"), "money"),
+        (lazy("% of net revenue"), "decimal"),
+    ]
+    return Report(lazy("Profit and loss"), columns, rows)
 
 
 def _id_bounds(start: date, end: date) -> Any:
@@ -499,12 +525,12 @@ def tax_by_rate(session: Session, start: date, end: date) -> Report:
         [percent_str(rate), taxable, tax, cgst, sgst, igst]
         for rate, (taxable, tax, cgst, sgst, igst) in sorted(sums.items())
     ]
-    columns = [
-        ("Rate %", "decimal"),
-        ("Taxable value", "money"),
-        ("Tax", "money"),
+    columns: list[Column] = [
+        (lazy("Rate %"), "decimal"),
+        (lazy("Taxable value"), "money"),
+        (TAX, "money"),
         ("CGST", "money"),
         ("SGST", "money"),
         ("IGST", "money"),
     ]
-    return Report("Tax summary by rate", columns, rows, _totals(columns, rows))
+    return Report(lazy("Tax summary by rate"), columns, rows, _totals(columns, rows))

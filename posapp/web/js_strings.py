@@ -15,6 +15,12 @@ STRINGS: dict[str, LazyString] = {
     "common.loading": lazy("Loading…"),
     "common.failed": lazy("That did not work (%(status)s)."),
     "common.offline": lazy("The server does not answer: is TillBook still running?"),
+    # reports and orders
+    "orders.form.fix_quantity": lazy("Correct the quantity of %(name)s first."),
+    "orders.form.quantity_of": lazy("Quantity of %(name)s"),
+    "orders.form.remove": lazy("Remove %(name)s"),
+    "orders.form.order_number": lazy("%(typed)s is an order's number (%(number)s), not an item."),
+    "orders.form.existing_customer": lazy("Existing customer: %(name)s (%(phone)s)"),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from posapp.documents.order_pdf import SLIP_SIZES, render_order_slip
 from posapp.errors import DomainError, ValidationError
 from posapp.extensions import db
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import Customer, Product, User
 from posapp.models.base import utcnow
 from posapp.models.orders import FULFILMENTS, PAYMENT_PLANS, Order
@@ -36,27 +37,32 @@ from posapp.web.forms import field_errors, or_reshow
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 PER_PAGE = 50
 # The closed lists under the board (?show=): delivered or cancelled orders, newest first.
-CLOSED = {"delivered": "Delivered", "cancelled": "Cancelled"}
+CLOSED = {"delivered": lazy("Delivered"), "cancelled": lazy("Cancelled")}
 PLAN_LABELS = {
-    "on_delivery": "Cash or UPI on delivery",
-    "khata": "On the customer's khata",
-    "prepaid": "Prepaid (advance when confirmed)",
+    "on_delivery": lazy("Cash or UPI on delivery"),
+    "khata": lazy("On the customer's khata"),
+    "prepaid": lazy("Prepaid (advance when confirmed)"),
 }
-FULFILMENT_LABELS = {"pickup": "Pickup at the shop", "delivery": "Home delivery"}
+FULFILMENT_LABELS = {"pickup": lazy("Pickup at the shop"), "delivery": lazy("Home delivery")}
 # The tenders at the door, as at the till; "credit" is the part left on the customer's khata.
-TENDERS = (("cash", "Cash"), ("upi", "UPI"), ("card", "Card"), ("credit", "Khata"))
+TENDERS = (
+    ("cash", lazy("Cash")),
+    ("upi", lazy("UPI")),
+    ("card", lazy("Card")),
+    ("credit", lazy("Khata")),
+)
 # The next states a button may offer; delivery and cancellation have steps of their own.
-STEP_LABELS = {
-    "confirmed": "Confirm",
-    "packed": "Packed",
-    "ready_for_pickup": "Ready for pickup",
-    "out_for_delivery": "Out for delivery",
+STEP_LABELS: dict[str, LazyString] = {
+    "confirmed": lazy("Confirm"),
+    "packed": lazy("Packed"),
+    "ready_for_pickup": lazy("Ready for pickup"),
+    "out_for_delivery": lazy("Out for delivery"),
 }
 
 
 def status_label(status: str) -> str:
-    """An order state as the pages write it ("Out for delivery")."""
-    return orders.STATUS_LABELS.get(status, status)
+    """An order state as the pages write it ("Out for delivery"), in the page's language."""
+    return str(orders.STATUS_LABELS.get(status, status))
 
 
 @bp.app_context_processor
@@ -119,13 +125,13 @@ def index() -> tuple[str, int]:
 
 
 def _age(order: Order) -> str:
-    """How long ago the order was taken: "5 min", "3 h", "2 d"."""
+    """How long ago the order was taken: "5 min ago", "3 h ago", "2 d ago"."""
     seconds = max(0, int((utcnow() - order.created_at).total_seconds()))
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return _("%(num)s min ago", num=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        return _("%(num)s h ago", num=seconds // 3600)
+    return _("%(num)s d ago", num=seconds // 86400)
 
 
 @bp.get("/find")
@@ -135,7 +141,7 @@ def find() -> Response:
     text = request.args.get("number", "")[:40]
     order = orders.find_order(db.session, text) if text.strip() else None
     if order is None:
-        flash(f"No order numbered “{text.strip()}”.", "warning")
+        flash(_("No order numbered “%(number)s”.", number=text.strip()), "warning")
         return redirect(url_for("orders.index"))
     return redirect(url_for("orders.detail", order_id=order.id))
 
@@ -315,7 +321,7 @@ def create() -> Response:
         reshow,
         rollback=True,
     )
-    flash(f"Order {order.number} taken.", "success")
+    flash(_("Order %(number)s taken.", number=order.number), "success")
     return redirect(url_for("orders.detail", order_id=order.id))
 
 
@@ -325,7 +331,7 @@ def edit(order_id: int) -> tuple[str, int] | Response:
     """Edit a pending order (after confirming, cancel and take a new one)."""
     order = orders.get_order(db.session, order_id)
     if order.status != "pending":
-        flash("Only a pending order can be changed.", "warning")
+        flash(_("Only a pending order can be changed."), "warning")
         return redirect(url_for("orders.detail", order_id=order.id))
     return _form_page(order=order, values=_values_of(order), rows=_rows_of(order), source="orders")
 
@@ -355,7 +361,7 @@ def update(order_id: int) -> Response:
         reraise=(404,),
         rollback=True,
     )
-    flash(f"Order {order.number} saved.", "success")
+    flash(_("Order %(number)s saved.", number=order.number), "success")
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
@@ -460,7 +466,14 @@ def change_status(order_id: int) -> Response:
         reshow,
         reraise=(404,),
     )
-    flash(f"Order {changed.number}: {status_label(changed.status).lower()}.", "success")
+    flash(
+        _(
+            "Order %(number)s: %(state)s.",
+            number=changed.number,
+            state=status_label(changed.status).lower(),
+        ),
+        "success",
+    )
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
@@ -481,7 +494,7 @@ def cancel(order_id: int) -> Response:
         reshow,
         reraise=(404,),
     )
-    flash(f"Order {order.number} cancelled.", "success")
+    flash(_("Order %(number)s cancelled.", number=order.number), "success")
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
@@ -496,7 +509,7 @@ def advance_of(order: Order) -> int:
 def _default_tenders(order: Order) -> dict[str, str]:
     """Cash for what is to pay; nothing for a khata order or a prepaid one the advance
     covers (the service puts the bill on the khata, where the advance pays it)."""
-    values = {method: "" for method, _ in TENDERS}
+    values = {method: "" for method, _label in TENDERS}
     due = orders.to_pay(order)
     if due and order.payment_plan != "khata":
         values["cash"] = money_str(due)
@@ -549,8 +562,11 @@ def deliver_form(order_id: int) -> tuple[str, int] | Response:
     order = orders.get_order(db.session, order_id)
     if "delivered" not in orders.allowed_next(order):
         flash(
-            f"Order {order.number} is {status_label(order.status).lower()}: "
-            "it cannot be delivered now.",
+            _(
+                "Order %(number)s is %(state)s: it cannot be delivered now.",
+                number=order.number,
+                state=status_label(order.status).lower(),
+            ),
             "warning",
         )
         return redirect(url_for("orders.detail", order_id=order_id))
@@ -577,7 +593,7 @@ def deliver(order_id: int) -> Response:
     """Deliver: the order becomes an invoice through checkout, paid as entered."""
     order = orders.get_order(db.session, order_id)
     form = request.form
-    values = {method: form.get(f"pay_{method}", "") for method, _ in TENDERS}
+    values = {method: form.get(f"pay_{method}", "") for method, _label in TENDERS}
     values["upi_reference"] = form.get("upi_reference", "")
     values["approval_username"] = form.get("approval_username", "")
     data: dict[str, Any] = {"payments": payments_of(form)}
@@ -602,7 +618,14 @@ def deliver(order_id: int) -> Response:
         reshow,
         reraise=(404,),
     )
-    flash(f"Order {order.number} delivered: invoice {invoice.number}.", "success")
+    flash(
+        _(
+            "Order %(number)s delivered: invoice %(invoice)s.",
+            number=order.number,
+            invoice=invoice.number,
+        ),
+        "success",
+    )
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
 
 
@@ -616,7 +639,9 @@ def slip(order_id: int) -> Response:
     order = orders.get_order(db.session, order_id)
     size = request.args.get("size", "a4")
     if size not in SLIP_SIZES:
-        raise ValidationError(f"Choose a slip size: {', '.join(SLIP_SIZES)}.", field="size")
+        raise ValidationError(
+            _("Choose a slip size: %(sizes)s.", sizes=", ".join(SLIP_SIZES)), field="size"
+        )
     pdf = render_order_slip(order, shop_settings(), size, orders.to_pay(order), advance_of(order))
     return Response(
         pdf,
@@ -638,7 +663,7 @@ def reports() -> Response | tuple[str, int]:
         if args.get("format") == "csv":
             name = args.get("report", "")
             if name not in order_reports.REPORTS:
-                raise ValidationError("No such order report.", field="report")
+                raise ValidationError(_("No such order report."), field="report")
             return _csv(name, order_reports.REPORTS[name](db.session, start, end))
         shown = [
             (name, report(db.session, start, end)) for name, report in order_reports.REPORTS.items()

@@ -17,6 +17,7 @@ from posapp.dates import month_label
 from posapp.documents.filters import day_text
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import EXPENSE_CATEGORIES, MOVEMENT_REASONS
 from posapp.money import money_str
 from posapp.services import (
@@ -38,43 +39,44 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 SHOWN_ROWS = 500
 RangeReport = Callable[[Session, date, date], report_framework.Report]
 # Reports over a date range, by URL name, in the order the index lists them.
-RANGED: dict[str, tuple[str, RangeReport]] = {
-    "sales-by-day": ("Sales by day", sales_reports.sales_by_day),
-    "sales-by-month": ("Sales by month", sales_reports.sales_by_month),
-    "sales-by-product": ("Sales by product", sales_reports.sales_by_product),
-    "sales-by-category": ("Sales by category", sales_reports.sales_by_category),
-    "sales-by-cashier": ("Sales by cashier", sales_reports.sales_by_cashier),
-    "sales-by-method": ("Sales by payment method", sales_reports.sales_by_method),
-    "profit-and-loss": ("Profit and loss", sales_reports.profit_and_loss),
-    "tax-by-rate": ("Tax summary by rate", sales_reports.tax_by_rate),
-    "expenses": ("Expenses", expenses.expense_report),
-    "cash-sessions": ("Cash sessions", cash_sessions.sessions_report),
+RANGED: dict[str, tuple[LazyString, RangeReport]] = {
+    "sales-by-day": (lazy("Sales by day"), sales_reports.sales_by_day),
+    "sales-by-month": (lazy("Sales by month"), sales_reports.sales_by_month),
+    "sales-by-product": (lazy("Sales by product"), sales_reports.sales_by_product),
+    "sales-by-category": (lazy("Sales by category"), sales_reports.sales_by_category),
+    "sales-by-cashier": (lazy("Sales by cashier"), sales_reports.sales_by_cashier),
+    "sales-by-method": (lazy("Sales by payment method"), sales_reports.sales_by_method),
+    "profit-and-loss": (lazy("Profit and loss"), sales_reports.profit_and_loss),
+    "tax-by-rate": (lazy("Tax summary by rate"), sales_reports.tax_by_rate),
+    "expenses": (lazy("Expenses"), expenses.expense_report),
+    "cash-sessions": (lazy("Cash sessions"), cash_sessions.sessions_report),
 }
 # Ranged reports whose rows can run to the whole catalog or a year of bills: a page reads only
 # the rows it shows (with the whole report's totals and row count), a CSV streams them.
 LONG = {"sales-by-product"}
 STOCK = {
-    "stock": "Stock on hand",
-    "movements": "Stock movements",
-    "dead-stock": "Dead stock",
-    "reorder": "Reorder suggestions",
+    "stock": lazy("Stock on hand"),
+    "movements": lazy("Stock movements"),
+    "dead-stock": lazy("Dead stock"),
+    "reorder": lazy("Reorder suggestions"),
 }
 CSV_FILTERS = ("from", "to", "reason", "days")
 TITLES = {**{k: v[0] for k, v in RANGED.items()}, **STOCK}
 # The GST returns have pages of their own (a month, several tables, a ZIP or JSON download).
-GST_RETURNS = {"gstr1": "GSTR-1 (CSV files + JSON)", "gstr3b": "GSTR-3B summary"}
+GST_RETURNS = {"gstr1": lazy("GSTR-1 (CSV files + JSON)"), "gstr3b": lazy("GSTR-3B summary")}
 GST_SHOWN = 20
 GROUPS = {
-    "Sales": [k for k in RANGED if k.startswith("sales-")],
-    "Profit and tax": ["profit-and-loss", "tax-by-rate"],
-    "GST returns": ["gstr1", "gstr3b"],
-    "Stock": list(STOCK),
-    "Expenses": ["expenses"],
-    "Cash drawer": ["cash-sessions"],
+    lazy("Sales"): [k for k in RANGED if k.startswith("sales-")],
+    lazy("Profit and tax"): ["profit-and-loss", "tax-by-rate"],
+    lazy("GST returns"): ["gstr1", "gstr3b"],
+    lazy("Stock"): list(STOCK),
+    lazy("Expenses"): ["expenses"],
+    lazy("Cash drawer"): ["cash-sessions"],
 }
 
 
-# Reports drawn as a chart above their table: (chart type, label column, value columns).
+# Reports drawn as a chart above their table: (chart type, label column, value columns); the
+# columns are named by their English titles (`report_framework.title_key`).
 CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "sales-by-day": ("bar", "Date", ("Net sales",)),
     "sales-by-month": ("line", "Month", ("Net sales", "Gross profit")),
@@ -89,7 +91,7 @@ def chart_data(name: str, report: report_framework.Report, locale: str) -> dict[
     if name not in CHARTS or not report.rows:
         return None
     kind, label_column, value_columns = CHARTS[name]
-    titles = [title for title, _ in report.columns]
+    titles = [report_framework.title_key(title) for title, _kind in report.columns]
     at = titles.index(label_column)
     # Days and months as the tables show them (the locale's date style, "Nov 2026"); the
     # CSV keeps ISO for machines.
@@ -106,7 +108,7 @@ def chart_data(name: str, report: report_framework.Report, locale: str) -> dict[
         labels = [f"{label} %" for label in labels]
     series = [
         {
-            "label": column,
+            "label": str(report.columns[titles.index(column)][0]),
             "data": [money_str(row[titles.index(column)]) for row in report.rows],
         }
         for column in value_columns
@@ -146,7 +148,7 @@ def csv_query() -> dict[str, str]:
 def show(name: str) -> Response | str | tuple[str, int]:
     """One report as a page, or as CSV with ?format=csv."""
     if name not in TITLES:
-        raise NotFound("No such report.")
+        raise NotFound(_("No such report."))
     args = request.args
     error = None
     start = end = None
@@ -170,7 +172,7 @@ def show(name: str) -> Response | str | tuple[str, int]:
             raw = args.get("days", "")
             if raw:
                 if not raw.isdecimal() or not 1 <= int(raw) <= 3650:
-                    raise DomainError("Days are a whole number from 1 to 3650.", status=422)
+                    raise DomainError(_("Days are a whole number from 1 to 3650."), status=422)
                 days = int(raw)
             report = reports.dead_stock(db.session, days, **rows)
         else:
@@ -185,6 +187,8 @@ def show(name: str) -> Response | str | tuple[str, int]:
     html = render_template(
         "reports/report.html",
         name=name,
+        # The page's own title: the report services' titles are not all marked for translation.
+        page_title=TITLES[name],
         report=report,
         ranged=name in RANGED or name == "movements",
         shown=SHOWN_ROWS,
@@ -214,6 +218,7 @@ def add_expense() -> Response:
         html = render_template(
             "reports/report.html",
             name="expenses",
+            page_title=TITLES["expenses"],
             report=report,
             ranged=True,
             shown=SHOWN_ROWS,
@@ -230,7 +235,7 @@ def add_expense() -> Response:
     expense = or_reshow(
         lambda: expenses.add_expense(db.session, request.form, current_user.id), reshow
     )
-    flash(f"Expense of {money_text(expense.amount)} recorded.", "success")
+    flash(_("Expense of %(amount)s recorded.", amount=money_text(expense.amount)), "success")
     return redirect(url_for("reports.show", name="expenses"))
 
 

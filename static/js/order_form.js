@@ -8,6 +8,7 @@
 // Ctrl+Enter saves the order. User text only ever goes through textContent.
 
 import { getJSON } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 import { moneyFormat, moneyText, parseFixed, qtyString } from "./lib/money.js";
 import { bindCamera } from "./pos/camera.js";
 import { bindScan } from "./pos/scan.js";
@@ -52,7 +53,7 @@ function addProduct(till, product, quantity) {
     const input = existing.querySelector("input[name=quantity]");
     const current = parseFixed(input.value, 3);
     if (current === null) {
-      showScanAlert(till, `Correct the quantity of ${product.name} first.`);
+      showScanAlert(till, t("orders.form.fix_quantity", { name: product.name }));
       input.focus();
       return;
     }
@@ -81,14 +82,14 @@ function addProduct(till, product, quantity) {
     input.maxLength = 20;
     input.value = qtyString(scanned, product.unit);
     input.dataset.unit = product.unit;
-    input.setAttribute("aria-label", `Quantity of ${product.name}`);
+    input.setAttribute("aria-label", t("orders.form.quantity_of", { name: product.name }));
     qtyCell.append(input);
     const removeCell = document.createElement("td");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "btn btn-sm btn-outline-danger";
     remove.dataset.removeLine = "";
-    remove.setAttribute("aria-label", `Remove ${product.name}`);
+    remove.setAttribute("aria-label", t("orders.form.remove", { name: product.name }));
     remove.textContent = "✕";
     removeCell.append(remove);
     tr.append(
@@ -115,7 +116,8 @@ const till = {
   },
   format: moneyFormat(form.dataset.locale, form.dataset.currency),
   addProduct,
-  openOrder: (number, typed) => showScanAlert(till, `${typed.trim()} is an order's number (${number}), not an item.`),
+  openOrder: (number, typed) =>
+    showScanAlert(till, t("orders.form.order_number", { typed: typed.trim(), number })),
   state: {
     scanQueue: Promise.resolve(),
     scanPrefix: null,
@@ -166,7 +168,7 @@ async function lookUpPhone() {
   if (seq !== phoneSeq) return; // a newer keystroke won
   const match = result.ok ? result.data.items.find((c) => digits(c.phone).endsWith(typed.slice(-10))) : null;
   if (match) {
-    found.textContent = `Existing customer: ${match.name} (${match.phone_display})`;
+    found.textContent = t("orders.form.existing_customer", { name: match.name, phone: match.phone_display });
     found.hidden = false;
     name.value = "";
     name.disabled = true;
