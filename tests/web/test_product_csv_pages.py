@@ -44,7 +44,7 @@ def test_upload_preview_confirm(admin_client: FlaskClient) -> None:
     assert response.status_code == 302
     assert products() == 2
     page = admin_client.get("/products/").get_data(as_text=True)
-    assert "Imported: 2 new product(s), 0 updated, 2 stock movement(s)." in page
+    assert "Imported. New products: 2; updated: 0; stock movements: 2." in page
     assert db.session.scalar(select(Product.price).where(Product.code == "A1")) == 3250
 
 
