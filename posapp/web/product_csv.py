@@ -71,9 +71,7 @@ def _summary(plan: catalog_csv.ImportPlan, filename: str) -> dict[str, Any]:
         "ignored": plan.ignored,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[plan.delimiter],
         "encoding": plan.encoding,
-        "sample_creates": [
-            [f.get("code") or "", f["name"]] for f in plan.sample_creates
-        ],
+        "sample_creates": [[f.get("code") or "", f["name"]] for f in plan.sample_creates],
     }
 
 
@@ -133,7 +131,7 @@ def upload() -> Response | str | tuple[dict[str, Any], int]:
 @admin_required
 def preview(token: str) -> str:
     """Step 2: what the import would do, and every bad row."""
-    _, json_path = _paths(token)
+    json_path = _paths(token)[1]
     if not json_path.exists():
         raise NotFound(_("This import has expired; upload the file again."))
     summary = json.loads(json_path.read_text(encoding="utf-8"))
@@ -146,7 +144,7 @@ def preview(token: str) -> str:
 @admin_required
 def errors_csv(token: str) -> Response:
     """Every bad row of an uploaded file, as CSV (line, problem)."""
-    _, json_path = _paths(token)
+    json_path = _paths(token)[1]
     if not json_path.exists():
         raise NotFound(_("This import has expired; upload the file again."))
     errors = json.loads(json_path.read_text(encoding="utf-8"))["errors"]

@@ -16,7 +16,6 @@ from posapp.documents.qr import qr_png
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.i18n import _, lazy
-
 from posapp.models import Product, StockMovement
 from posapp.money import money_str, qty_str
 from posapp.services import catalog, inventory, labels, orders, rerate, scale_labels
