@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from posapp.documents.z_report_pdf import render_z_report_pdf
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import cash_sessions, drawer
 from posapp.vocabulary import is_yes
 from posapp.web import admin_required, shop_settings
@@ -89,7 +90,7 @@ def open_drawer() -> Any:
         lambda: drawer.open_drawer_no_sale(db.session, shop_settings(), request.form, current_user),
         _reshow("drawer"),
     )
-    flash("The cash drawer opened; that is written to the audit log.", "success")
+    flash(_("The cash drawer opened; that is written to the audit log."), "success")
     return redirect(url_for("cash.index"))
 
 
@@ -100,7 +101,9 @@ def required() -> Response:
     on = is_yes(request.form.get("required"))
     cash_sessions.set_required(db.session, on, current_user)
     flash(
-        "Cash sales now need an open session." if on else "Cash sales no longer need a session.",
+        _("Cash sales now need an open session.")
+        if on
+        else _("Cash sales no longer need a session."),
         "success",
     )
     return redirect(url_for("cash.index"))
@@ -110,7 +113,7 @@ def _closed_report(session_id: int) -> cash_sessions.ZReport:
     cash = cash_sessions.load_session(db.session, session_id, current_user)
     if cash.is_open:
         # The count is blind: the expected cash shows only once the drawer is counted.
-        raise Conflict("The Z-report is ready once the session is closed.", code="session_open")
+        raise Conflict(_("The Z-report is ready once the session is closed."), code="session_open")
     return cash_sessions.z_report(db.session, cash)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import categories
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
@@ -56,7 +57,7 @@ def create() -> Response:
             add_fields=field_errors(exc) or {"name": exc.message},
         ),
     )
-    flash(f"Added the category {category.name}.", "success")
+    flash(_("Added the category %(name)s.", name=category.name), "success")
     return redirect(url_for("categories.index"))
 
 
@@ -75,7 +76,7 @@ def rename(category_id: int) -> Response:
         ),
         reraise={404},
     )
-    flash(f"Renamed to {category.name}.", "success")
+    flash(_("Renamed to %(name)s.", name=category.name), "success")
     return redirect(url_for("categories.index"))
 
 
@@ -88,5 +89,5 @@ def delete(category_id: int) -> Response:
         lambda exc: _page(exc.status, error=exc.message),
         reraise={404},
     )
-    flash(f"Deleted the category {name}.", "info")
+    flash(_("Deleted the category %(name)s.", name=name), "info")
     return redirect(url_for("categories.index"))

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from posapp import gst
 from posapp.errors import DomainError, NotFound
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models import Purchase, PurchaseLine
 from posapp.models.suppliers import SUPPLIER_PAYMENT_METHODS
 from posapp.money import percent_str, qty_str
@@ -86,7 +87,14 @@ def receive() -> Response | str:
                 exc.status,
             ),
         )
-        flash(f"Received {purchase.number}: {len(lines)} line(s) added to stock.", "success")
+        flash(
+            _(
+                "Received %(number)s. Lines added to stock: %(count)s.",
+                number=purchase.number,
+                count=len(lines),
+            ),
+            "success",
+        )
         return redirect(url_for("inventory.purchase", purchase_id=purchase.id))
     preset = request.args.get("code", "")
     lines = [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_LINES)]
@@ -105,7 +113,7 @@ def _receive_page(
         error=error,
         fields=fields,
         rate_presets=[percent_str(bp) for bp in gst.RATE_PRESETS_BP],
-        states=[("", "From the GSTIN (or not known)")]
+        states=[("", _("From the GSTIN (or not known)"))]
         + [(code, gst.state_label(code)) for code in gst.STATES],
         supplier_names=suppliers.active_names(db.session),
         paid_methods=[(m, SUPPLIER_METHOD_LABELS[m]) for m in SUPPLIER_PAYMENT_METHODS],
@@ -122,7 +130,7 @@ def purchase(purchase_id: int) -> str:
         .options(selectinload(Purchase.lines).joinedload(PurchaseLine.product))
     )
     if found is None:
-        raise NotFound("No such purchase.")
+        raise NotFound(_("No such purchase."))
     return render_template(
         "inventory/purchase.html",
         purchase=found,
@@ -163,7 +171,7 @@ def adjust(product_id: int) -> Response | str:
         or_reshow(
             lambda: inventory.adjust_stock(db.session, product_id, data, current_user.id), reshow
         )
-        flash("Stock adjusted.", "success")
+        flash(_("Stock adjusted."), "success")
         return redirect(url_for("products.detail", product_id=product_id))
     return render_template(
         "inventory/adjust.html",
@@ -220,7 +228,14 @@ def count() -> Response | str:
             reshow,
         )
         changed = [r for r in results if r.delta_milli]
-        flash(f"Counted {len(results)} product(s); booked {len(changed)} difference(s).", "success")
+        flash(
+            _(
+                "Stock count booked. Products counted: %(counted)s; differences: %(changed)s.",
+                counted=len(results),
+                changed=len(changed),
+            ),
+            "success",
+        )
         for result in changed[:20]:
             sign = "+" if result.delta_milli > 0 else ""
             flash(
@@ -263,7 +278,7 @@ def settings() -> Response | str:
                 exc.status,
             ),
         )
-        flash("Stock settings saved.", "success")
+        flash(_("Stock settings saved."), "success")
         return redirect(url_for("inventory.settings"))
     current = shop_settings()
     values = {

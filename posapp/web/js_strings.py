@@ -21,6 +21,24 @@ STRINGS: dict[str, LazyString] = {
     "orders.form.remove": lazy("Remove %(name)s"),
     "orders.form.order_number": lazy("%(typed)s is an order's number (%(number)s), not an item."),
     "orders.form.existing_customer": lazy("Existing customer: %(name)s (%(phone)s)"),
+    # products, stock and cash
+    "import.too_large": lazy("That file is too large: this page takes files up to %(size)s MB."),
+    "import.uploading": lazy("Uploading…"),
+    "import.uploading_percent": lazy("Uploading… %(percent)s"),
+    "import.checking": lazy("Checking every row…"),
+    "import.failed": lazy("The upload failed (%(status)s)."),
+    "import.offline": lazy("The upload failed: is the server still running?"),
+    "labels.line.code": lazy("Line %(line)s product code"),
+    "labels.line.count": lazy("Line %(line)s number of labels"),
+    "labels.line.clear": lazy("Clear line %(line)s"),
+    "labels.search.none": lazy("No product matches."),
+    "labels.search.offline": lazy("Search is not answering; type the code instead."),
+    "receive.line.code": lazy("Line %(line)s code or name"),
+    "receive.line.quantity": lazy("Line %(line)s quantity"),
+    "receive.line.unit_cost": lazy("Line %(line)s unit cost"),
+    "receive.line.tax_rate": lazy("Line %(line)s GST rate"),
+    "receive.line.expiry": lazy("Line %(line)s expiry"),
+    "receive.line.batch": lazy("Line %(line)s batch"),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {

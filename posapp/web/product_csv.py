@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import catalog_csv, csv_io, exports
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
@@ -46,7 +47,7 @@ def _folder() -> Path:
 
 def _paths(token: str) -> tuple[Path, Path]:
     if not TOKEN.fullmatch(token) or session.get("csv_import") != token:
-        raise NotFound("This import has expired or belongs to another login; upload it again.")
+        raise NotFound(_("This import has expired or belongs to another login; upload it again."))
     folder = _folder()
     return folder / f"{token}.csv", folder / f"{token}.json"
 
@@ -70,9 +71,7 @@ def _summary(plan: catalog_csv.ImportPlan, filename: str) -> dict[str, Any]:
         "ignored": plan.ignored,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[plan.delimiter],
         "encoding": plan.encoding,
-        "sample_creates": [
-            [f.get("code") or "(automatic)", f["name"]] for f in plan.sample_creates
-        ],
+        "sample_creates": [[f.get("code") or "", f["name"]] for f in plan.sample_creates],
     }
 
 
@@ -86,7 +85,7 @@ def _plan_upload(upload: FileStorage | None, csv_path: Path) -> tuple[catalog_cs
     No file is left behind on failure.
     """
     if upload is None or not upload.filename:
-        raise ValidationError("Choose a CSV file to upload.", field="file")
+        raise ValidationError(_("Choose a CSV file to upload."), field="file")
     # Straight to disk: the file is read from there a chunk at a time, never whole.
     upload.save(csv_path)
     try:
@@ -132,9 +131,9 @@ def upload() -> Response | str | tuple[dict[str, Any], int]:
 @admin_required
 def preview(token: str) -> str:
     """Step 2: what the import would do, and every bad row."""
-    _, json_path = _paths(token)
+    json_path = _paths(token)[1]
     if not json_path.exists():
-        raise NotFound("This import has expired; upload the file again.")
+        raise NotFound(_("This import has expired; upload the file again."))
     summary = json.loads(json_path.read_text(encoding="utf-8"))
     return render_template(
         "products/import_preview.html", s=summary, token=token, shown=SHOWN_ERRORS
@@ -145,9 +144,9 @@ def preview(token: str) -> str:
 @admin_required
 def errors_csv(token: str) -> Response:
     """Every bad row of an uploaded file, as CSV (line, problem)."""
-    _, json_path = _paths(token)
+    json_path = _paths(token)[1]
     if not json_path.exists():
-        raise NotFound("This import has expired; upload the file again.")
+        raise NotFound(_("This import has expired; upload the file again."))
     errors = json.loads(json_path.read_text(encoding="utf-8"))["errors"]
     rows = [["line", "problem"], *([str(line), message] for line, message in errors)]
     return _csv_response(
@@ -162,7 +161,7 @@ def confirm(token: str) -> Response:
     """Step 3: import every row in one transaction, or nothing."""
     csv_path, json_path = _paths(token)
     if not csv_path.exists():
-        raise NotFound("This import has expired; upload the file again.")
+        raise NotFound(_("This import has expired; upload the file again."))
 
     def reshow(exc: DomainError) -> tuple[str, int]:
         # The catalog changed since the preview: show the new problems, nothing was written.
@@ -186,9 +185,15 @@ def confirm(token: str) -> Response:
     csv_path.unlink(missing_ok=True)
     json_path.unlink(missing_ok=True)
     session.pop("csv_import", None)
+    # Figures after labels, not "product(s)": a plural per figure would need three sentences.
     flash(
-        f"Imported: {result.created} new product(s), {result.updated} updated, "
-        f"{result.stock_movements} stock movement(s).",
+        _(
+            "Imported. New products: %(created)s; updated: %(updated)s; "
+            "stock movements: %(moves)s.",
+            created=result.created,
+            updated=result.updated,
+            moves=result.stock_movements,
+        ),
         "success",
     )
     return redirect(url_for("products.index"))

@@ -15,6 +15,7 @@ from posapp.documents.labels_pdf import render_labels_pdf
 from posapp.documents.qr import qr_png
 from posapp.errors import DomainError
 from posapp.extensions import db
+from posapp.i18n import _, lazy
 from posapp.models import Product, StockMovement
 from posapp.money import money_str, qty_str
 from posapp.services import catalog, inventory, labels, orders, rerate, scale_labels
@@ -126,14 +127,14 @@ def _id_arg(name: str) -> int | None:
 
 
 SORT_LABELS = {
-    "": "Best match / name",
-    "-name": "Name, Z–A",
-    "code": "Code",
-    "price": "Price, low first",
-    "-price": "Price, high first",
-    "stock": "Stock, low first",
-    "-stock": "Stock, high first",
-    "newest": "Newest first",
+    "": lazy("Best match / name"),
+    "-name": lazy("Name, Z–A"),
+    "code": lazy("Code"),
+    "price": lazy("Price, low first"),
+    "-price": lazy("Price, high first"),
+    "stock": lazy("Stock, low first"),
+    "-stock": lazy("Stock, high first"),
+    "newest": lazy("Newest first"),
 }
 
 
@@ -163,7 +164,7 @@ def new() -> Response | str:
             lambda: catalog.create_product(db.session, request.form, current_user.id),
             _reshow_form(None),
         )
-        flash(f"Added {product.name} ({product.code}).", "success")
+        flash(_("Added %(name)s (%(code)s).", name=product.name, code=product.code), "success")
         if request.form.get("another"):
             return redirect(url_for("products.new"))
         return redirect(url_for("products.detail", product_id=product.id))
@@ -191,7 +192,7 @@ def edit(product_id: int) -> Response | str:
             lambda: catalog.update_product(db.session, product_id, data, current_user.id),
             _reshow_form(product),
         )
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("products.detail", product_id=product_id))
     return render_template(
         "products/form.html",
@@ -210,7 +211,7 @@ def edit(product_id: int) -> Response | str:
 def archive(product_id: int) -> Response:
     """Archive a product: hidden from the till, history kept."""
     product = catalog.archive_product(db.session, product_id, current_user.id)
-    flash(f"Archived {product.name}.", "info")
+    flash(_("Archived %(name)s.", name=product.name), "info")
     return redirect(url_for("products.index"))
 
 
@@ -224,7 +225,7 @@ def restore(product_id: int) -> Response:
         ),
         flash_and_redirect(url_for("products.detail", product_id=product_id)),
     )
-    flash(f"Restored {product.name}.", "success")
+    flash(_("Restored %(name)s.", name=product.name), "success")
     return redirect(url_for("products.detail", product_id=product_id))
 
 
@@ -417,9 +418,13 @@ def rerate_apply() -> Response:
         ),
         stale,
     )
+    # The count after a label, not "product(s)": it reads right for any number in any language.
     flash(
-        f"Changed the tax rate of {applied.count} product(s) to "
-        f"{catalog.rate_text(applied.new_rate_bp)} %.",
+        _(
+            "Changed the tax rate to %(rate)s %%. Products changed: %(count)s.",
+            rate=catalog.rate_text(applied.new_rate_bp),
+            count=applied.count,
+        ),
         "success",
     )
     return redirect(url_for("products.index", category=wanted.selection.category or None))

@@ -2,6 +2,7 @@
 // a scanner's Enter in a code field moves to its count. Without JS the form still works.
 
 import { getJSON } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 
 const form = document.querySelector("[data-labels-form]");
 const search = document.querySelector("[data-label-search]");
@@ -10,12 +11,14 @@ if (form) {
   const body = form.querySelector("#label-lines tbody");
   const lines = () => [...body.querySelectorAll("tr[data-line]")];
 
+  // The names the inputs are read out with carry the line's number, in the page's language.
   const renumber = () =>
-    lines().forEach((tr, index) =>
-      tr.querySelectorAll("[aria-label]").forEach((node) => {
-        node.setAttribute("aria-label", node.getAttribute("aria-label").replace(/([Ll]ine) \d+/, `$1 ${index + 1}`));
-      }),
-    );
+    lines().forEach((tr, index) => {
+      const line = index + 1;
+      tr.querySelector("[name=code]")?.setAttribute("aria-label", t("labels.line.code", { line }));
+      tr.querySelector("[name=count]")?.setAttribute("aria-label", t("labels.line.count", { line }));
+      tr.querySelector("[data-clear-line]")?.setAttribute("aria-label", t("labels.line.clear", { line }));
+    });
 
   const clearLine = (tr) => {
     tr.querySelectorAll("input").forEach((input) => {
@@ -88,7 +91,8 @@ if (form) {
       if (!items.length) {
         const li = document.createElement("li");
         li.className = "list-group-item text-body-secondary";
-        li.textContent = data ? "No product matches." : "Search is not answering; type the code instead.";
+        li.textContent = data ? t("labels.search.none") : t("labels.search.offline");
+
         results.append(li);
         return;
       }

@@ -1,5 +1,7 @@
 // CSV import: upload with a progress bar (the file can be large), then a busy note while importing.
 
+import { t } from "./lib/i18n.js";
+
 const form = document.querySelector("[data-import-form]");
 
 if (form) {
@@ -22,7 +24,7 @@ if (form) {
     event.preventDefault();
     const maxBytes = Number(form.dataset.maxBytes || 0);
     if (maxBytes && file.size > maxBytes) {
-      show(0, `That file is too large: this page takes files up to ${Math.floor(maxBytes / 1048576)} MB.`);
+      show(0, t("import.too_large", { size: Math.floor(maxBytes / 1048576) }));
       text.classList.add("text-danger");
       return;
     }
@@ -33,9 +35,11 @@ if (form) {
     request.setRequestHeader("Accept", "application/json"); // errors come as JSON, e.g. a 413
     request.responseType = "json";
     request.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable) show((e.loaded / e.total) * 100, `Uploading… ${Math.round((e.loaded / e.total) * 100)}%`);
+      if (!e.lengthComputable) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      show((e.loaded / e.total) * 100, t("import.uploading_percent", { percent: `${percent}%` }));
     });
-    request.upload.addEventListener("load", () => show(100, "Checking every row…"));
+    request.upload.addEventListener("load", () => show(100, t("import.checking")));
     request.addEventListener("load", () => {
       const body = request.response || {};
       if (request.status === 200 && body.next) {
@@ -45,15 +49,16 @@ if (form) {
       button.disabled = false;
       // The view answers {error: "..."}; the app's error handlers {error: {message}}.
       const message = typeof body.error === "string" ? body.error : body.error && body.error.message;
-      show(0, message || `The upload failed (${request.status}).`);
+      show(0, message || t("import.failed", { status: request.status }));
       text.classList.add("text-danger");
     });
     request.addEventListener("error", () => {
       button.disabled = false;
-      show(0, "The upload failed: is the server still running?");
+      show(0, t("import.offline"));
     });
     text.classList.remove("text-danger");
-    show(0, "Uploading…");
+    show(0, t("import.uploading"));
+
     request.send(new FormData(form));
   });
 }

@@ -47,8 +47,8 @@ def test_import_a_csv_through_the_preview_and_sell_it(
     expect(page).to_have_url(re.compile(r"/products/import/[0-9a-f]{32}$"))
     expect(page.locator("[data-creates]")).to_have_text("2")
     expect(page.locator("[data-bad]")).to_have_text("0")
-    page.get_by_role("button", name="Import 2 row(s)").click()
-    expect(page.locator(".alert-success")).to_contain_text("Imported: 2 new product(s)")
+    page.get_by_role("button", name="Import 2 rows").click()
+    expect(page.locator(".alert-success")).to_contain_text("New products: 2")
     expect(page.locator("table")).to_contain_text("Surf Excel 1kg")
 
     page.get_by_role("link", name="Till", exact=True).click()

@@ -44,7 +44,7 @@ def test_upload_preview_confirm(admin_client: FlaskClient) -> None:
     assert response.status_code == 302
     assert products() == 2
     page = admin_client.get("/products/").get_data(as_text=True)
-    assert "Imported: 2 new product(s), 0 updated, 2 stock movement(s)." in page
+    assert "Imported. New products: 2; updated: 0; stock movements: 2." in page
     assert db.session.scalar(select(Product.price).where(Product.code == "A1")) == 3250
 
 
@@ -201,3 +201,16 @@ def test_too_large_uploads_get_a_clear_413_and_other_pages_keep_the_small_limit(
     )
     assert response.status_code == 413 and "up to 8 MB" in response.get_data(as_text=True)
     assert products() == 0
+
+
+def test_an_import_whose_files_are_gone_says_so(admin_client: FlaskClient, app: Flask) -> None:
+    response = upload(admin_client, b"name;price\nPoha;32\n")
+    preview_url = response.headers["Location"]
+    for path in (Path(app.config["DATA_DIR"]) / "imports").iterdir():
+        path.unlink()  # what the day-old clean-up does
+    for url in (preview_url, f"{preview_url}/errors.csv"):
+        response = admin_client.get(url)
+        assert response.status_code == 404
+        assert "This import has expired; upload the file again." in response.get_data(as_text=True)
+    response = admin_client.post(preview_url)
+    assert response.status_code == 404 and products() == 0
