@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uharfbuzz as hb  # type: ignore[import-untyped]  # no stubs, no py.typed
+import uharfbuzz as hb  # no stubs, no py.typed
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont
 from reportlab.pdfgen.textobject import PDFTextObject
