@@ -8,7 +8,9 @@ language needs (`one`, `other`), picked in the page by Intl.PluralRules.
 
 from __future__ import annotations
 
-from posapp.i18n import LazyString, lazy, lazy_plural, ngettext
+from flask_babel import get_translations
+
+from posapp.i18n import LazyString, lazy, lazy_plural
 
 # key -> message. Keys name the place, not the words, so a reworded English text keeps its key.
 STRINGS: dict[str, LazyString] = {
@@ -82,6 +84,7 @@ STRINGS: dict[str, LazyString] = {
     "till.customer.no_credit": lazy("credit limit %(limit)s — no credit allowed"),
     "till.customer.advance": lazy("Advance %(amount)s"),
     "till.customer.owes": lazy("Owes %(amount)s"),
+    "till.customer.suggest_owes": lazy("owes %(amount)s"),
     "till.customer.no_match": lazy("No customer matches “%(query)s”. Enter adds a new one."),
     "till.customer.attached": lazy("Customer %(name)s attached to the bill."),
     "till.customer.attach_existing": lazy("Attach them instead"),
@@ -135,6 +138,7 @@ STRINGS: dict[str, LazyString] = {
     "till.scan.unknown": lazy("Unknown code: %(code)s"),
     "till.scan.search_failed": lazy("The search did not answer; try again."),
     "till.scan.no_match": lazy("No product matches “%(query)s”."),
+    "till.scan.not_found": lazy("No product matches “%(query)s”"),
     "till.scan.label_twice": lazy("This label (%(name)s) is already on the bill."),
     "till.scan.prefix_help": lazy(
         "Type the quantity, then * and the item: 3*8901234567890, or 1.5* then scan."
@@ -180,10 +184,9 @@ PLURALS: dict[str, tuple[str, str]] = {
 def catalog() -> dict[str, str | dict[str, str]]:
     """Every script string in the request's language (plural forms as one/other)."""
     out: dict[str, str | dict[str, str]] = {key: str(value) for key, value in STRINGS.items()}
+    # The forms straight from the catalog, unformatted: the page fills %(num)s and the other
+    # places (Flask-Babel's ngettext would already have put a count in %(num)s).
+    forms = get_translations()
     for key, (one, many) in PLURALS.items():
-        # The place of the count stays %(num)s for the page to fill in.
-        out[key] = {
-            "one": ngettext(one, many, 1, num="%(num)s"),
-            "other": ngettext(one, many, 2, num="%(num)s"),
-        }
+        out[key] = {"one": forms.ungettext(one, many, 1), "other": forms.ungettext(one, many, 2)}
     return out

@@ -89,7 +89,7 @@ function showCustomerSuggestions(till, items, query) {
     const side = document.createElement("div");
     side.className = "suggestion-side text-end small num";
     const balance = parseFixed(customer.balance, 2) ?? 0;
-    side.textContent = balance > 0 ? `owes ${formatMoney(balance, format)}` : "";
+    side.textContent = balance > 0 ? t("till.customer.suggest_owes", { amount: formatMoney(balance, format) }) : "";
     li.append(main, side);
     li.addEventListener("mousedown", (event) => event.preventDefault());
     li.addEventListener("click", () => attachCustomer(till, customer.id));

@@ -159,7 +159,7 @@ async function addByName(till, words, typed, prefix, shown) {
   }
   const result = await getJSON(`${till.cfg.lookupUrl}?code=${encodeURIComponent(words)}`);
   if (result.ok) addWithPrefix(till, result.data.product, result.data.quantity, prefix, typed);
-  else if (result.status === 404) refuse(till, t("till.scan.no_match", { query: words }), typed, prefix);
+  else if (result.status === 404) refuse(till, t("till.scan.not_found", { query: words }), typed, prefix);
   else refuse(till, result.message, typed, prefix);
 }
 
