@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 from posapp.documents.qr import qr_png
 from posapp.errors import DomainError, Forbidden, NotFound
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.maintenance.gate import gate
 from posapp.models import DisplayDevice
 from posapp.services import display_mirror, displays
@@ -111,7 +112,7 @@ def _not_paired() -> tuple[dict[str, Any], int]:
     return {
         "error": {
             "code": "not_paired",
-            "message": "This screen is not paired (or was revoked): pair it again.",
+            "message": _("This screen is not paired (or was revoked): pair it again."),
             "details": {},
         }
     }, 401
@@ -136,7 +137,8 @@ def claim(ticket: str) -> Response:
     paired = displays.pair_by_ticket(db.session, pairing_codes(), ticket)
     if paired is None:
         return _pair_page(
-            404, error="This window's pairing has expired or was used: type a code from the till."
+            404,
+            error=_("This window's pairing has expired or was used: type a code from the till."),
         )
     return _set_token(redirect(url_for("display.index"), code=303), paired[1])
 
@@ -146,7 +148,7 @@ def claim(ticket: str) -> Response:
 def desktop() -> dict[str, Any]:
     """A one-time address for the desktop app's customer display window (this computer only)."""
     if request.remote_addr not in LOOPBACK:
-        raise Forbidden("The second window opens only on the computer TillBook runs on.")
+        raise Forbidden(_("The second window opens only on the computer TillBook runs on."))
     ticket = pairing_codes().issue_ticket(current_user.id)
     return {"url": url_for("display.claim", ticket=ticket)}
 
@@ -187,11 +189,11 @@ def qr() -> Response:
     """The QR of the UPI link the paired till publishes now (404 when there is none)."""
     device = _device()
     if device is None:
-        raise NotFound("This screen is not paired.")
+        raise NotFound(_("This screen is not paired."))
     upi = board().latest(device.user_id).state.get("upi") or {}
     link = upi.get("link")
     if not link:
-        raise NotFound("The till shows no UPI payment now.")
+        raise NotFound(_("The till shows no UPI payment now."))
     response = Response(qr_png(link, box_size=10), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response

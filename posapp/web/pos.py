@@ -18,6 +18,7 @@ from posapp.documents.invoice_pdf import issued_invoice
 from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty, money_str, qty_str
 from posapp.services import cash_sessions, checkout, drawer, held_bills, inventory, invoices, ledger
@@ -56,7 +57,7 @@ def price() -> dict[str, Any]:
     """
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ValidationError("The cart must be a JSON object.")
+        raise ValidationError(_("The cart must be a JSON object."))
     view = checkout.preview(db.session, checkout.parse_checkout(payload))
     priced = view.priced
     expired = inventory.expired_on_shelf(db.session, [p.id for p in view.products])
@@ -166,7 +167,7 @@ def hold() -> tuple[dict[str, Any], int]:
     """Park the cart ({items, discount, customer_id, label}); 201 with the held bill."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ValidationError("The cart must be a JSON object.")
+        raise ValidationError(_("The cart must be a JSON object."))
     parsed = held_bills.parse_held(payload)
     return _held_json(held_bills.park(db.session, parsed, current_user)), 201
 

@@ -6,6 +6,7 @@
 // longer paired (401) the page reloads into the pairing form.
 
 import { formatMoney, moneyFormat, qtyString } from "./lib/money.js";
+import { t, tn } from "./lib/i18n.js";
 
 const THANKS_MS = 8000; // the thank-you stays this long, unless the next bill starts
 const BUSY_POLL_MS = 3000;
@@ -74,11 +75,11 @@ function renderLines(lines) {
 
 function renderPaying(state) {
   const items = [];
-  const labels = { cash: "Cash", card: "Card", upi: "UPI", credit: "On account" };
+  const labels = { cash: t("display.cash"), card: t("display.card"), upi: t("display.upi"), credit: t("display.credit") };
   for (const [method, label] of Object.entries(labels)) {
     if (state.tenders[method] > 0 && !(method === "upi" && state.upi)) items.push([label, money(state.tenders[method]), ""]);
   }
-  if (state.change !== null) items.push(["Change", money(state.change), "display-change"]);
+  if (state.change !== null) items.push([t("display.change"), money(state.change), "display-change"]);
   const nodes = items.flatMap(([label, value, className]) => {
     const dt = document.createElement("dt");
     dt.textContent = label;
@@ -128,7 +129,7 @@ function render(answer) {
   screen.idleTimer = null;
   if (state.stage === "paid") {
     view.invoice.textContent = state.invoice || "";
-    view.paidChange.textContent = state.change ? `Your change: ${money(state.change)}` : "";
+    view.paidChange.textContent = state.change ? t("display.your_change", { amount: money(state.change) }) : "";
     view.paidChange.hidden = !state.change;
     screen.thanksUntil = Date.now() + THANKS_MS;
     screen.idleTimer = setTimeout(showIdle, THANKS_MS);
@@ -139,7 +140,7 @@ function render(answer) {
   renderLines(state.lines);
   view.total.textContent = money(state.total);
   const count = state.lines.length;
-  view.count.textContent = `${count} item${count === 1 ? "" : "s"}`;
+  view.count.textContent = tn("common.items", count);
   renderPaying(state);
   renderUpi(state, answer.qr_url);
   showOnly(state.stage);
@@ -161,7 +162,7 @@ async function poll() {
         cache: "no-store",
       });
     } catch {
-      note("Reconnecting to the till…");
+      note(t("display.reconnecting"));
       await sleep(RETRY_MS);
       continue;
     }
@@ -171,12 +172,12 @@ async function poll() {
     }
     if (response.status === 503) {
       screen.busyUntil = Date.now() + BUSY_FOR_MS;
-      note("Many displays are connected: this one refreshes every few seconds.");
+      note(t("display.busy"));
       await sleep(BUSY_POLL_MS);
       continue;
     }
     if (!response.ok) {
-      note("Reconnecting to the till…");
+      note(t("display.reconnecting"));
       await sleep(RETRY_MS);
       continue;
     }

@@ -5,6 +5,7 @@
 // cash sale (when set); the server decides and audits, once per sale.
 
 import { send } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 
 const page = document.querySelector("[data-receipt]");
 
@@ -35,14 +36,14 @@ async function escposPrint(afterSale) {
     const body = await response.json().catch(() => ({}));
     ok = response.ok;
     printed = ok && body.printed === true;
-    if (!ok) message = body.error?.message || `The receipt printer failed (${response.status}).`;
+    if (!ok) message = body.error?.message || t("receipt.printer_failed", { status: response.status });
     else if (body.printed || body.drawer || !afterSale) message = body.message;
   } catch {
-    message = "TillBook did not answer.";
+    message = t("receipt.no_answer");
   }
   const status = document.getElementById("escpos-status");
   if (status && message) {
-    status.textContent = ok ? message : `${message} The sale is saved; use “Print receipt” instead.`;
+    status.textContent = ok ? message : t("receipt.print_instead", { message });
     status.classList.remove("d-none", "alert-success", "alert-danger");
     status.classList.add(ok ? "alert-success" : "alert-danger");
   }

@@ -7,6 +7,9 @@ import { describe, it } from "node:test";
 
 import { cameraBlocker, cameraErrorText } from "../../static/js/pos/camera.js";
 import { packText } from "../../static/js/pos/pack.js";
+import { useEnglish } from "./english.mjs";
+
+useEnglish();
 
 const page = (secure, port = "8000", media = true) => ({
   isSecureContext: secure,

@@ -15,6 +15,9 @@ import {
   parseTendered,
   qtyString,
 } from "../../static/js/lib/money.js";
+import { useEnglish } from "./english.mjs";
+
+useEnglish();
 
 const inr = moneyFormat("en-IN", "INR");
 

@@ -11,6 +11,9 @@ import {
   prefixHint,
   readScanText,
 } from "../../static/js/pos/scantext.js";
+import { useEnglish } from "./english.mjs";
+
+useEnglish();
 
 const pcs = { name: "Tata Salt 1kg", unit: "pcs" };
 const kg = { name: "Sugar (loose)", unit: "kg" };

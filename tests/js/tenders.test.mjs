@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { readTenders, restForCredit, TENDER_METHODS } from "../../static/js/pos/tenders.js";
+import { useEnglish } from "./english.mjs";
+
+useEnglish();
 
 const typed = (tenders = {}, tendered = "", hasCustomer = false) => ({
   tenders: { card: "", upi: "", credit: "", ...tenders },

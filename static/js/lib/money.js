@@ -5,6 +5,8 @@
 // them into integers with string operations, and only Intl's grouping ever sees a number (the
 // major units, as a BigInt).
 
+import { t } from "./i18n.js";
+
 /** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
 export function parseFixed(text, places) {
   const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
@@ -72,14 +74,14 @@ export const moneyText = (decimal, format) => formatMoney(parseFixed(decimal, 2)
 /** Check a typed quantity for a unit; return [milli, null] or [null, message]. */
 export function checkQuantity(text, unit) {
   const raw = String(text ?? "").trim();
-  if (raw === "") return [null, "Enter a quantity."];
-  if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, "Enter a number like 2 or 1.250."];
+  if (raw === "") return [null, t("common.qty.empty")];
+  if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, t("common.qty.number")];
   if (unit === "pcs" && raw.includes(".") && !/\.0*$/.test(raw)) {
-    return [null, "Pieces are counted in whole numbers."];
+    return [null, t("common.qty.pieces")];
   }
   const milli = parseFixed(raw.startsWith(".") ? `0${raw}` : raw, 3);
-  if (milli === null) return [null, "Quantities take at most 3 decimals."];
-  if (milli <= 0) return [null, "More than zero, please (× removes the line)."];
+  if (milli === null) return [null, t("common.qty.decimals")];
+  if (milli <= 0) return [null, t("common.qty.zero")];
   return [milli, null];
 }
 
@@ -89,10 +91,10 @@ export function checkDiscount(text) {
   if (raw === "") return null;
   if (raw.endsWith("%")) {
     const bp = parseFixed(raw.slice(0, -1).trim(), 2);
-    if (bp === null || bp > 10000) return "A percent from 0 to 100, e.g. 10%.";
+    if (bp === null || bp > 10000) return t("common.discount.percent");
     return null;
   }
-  return parseFixed(raw, 2) === null ? "An amount like 10.00, or a percent like 10%." : null;
+  return parseFixed(raw, 2) === null ? t("common.discount.format") : null;
 }
 
 /** Parse cash tendered ("500", "500.50", "1,000"); null if malformed. */

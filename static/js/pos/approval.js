@@ -4,6 +4,7 @@
 // dialog open with the server's message; nothing is sold until an admin's PIN is accepted.
 
 import { postJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 
 /** The reasons a checkout answer asks for an admin, or null when it asks nothing. */
 export function approvalReasons(result) {
@@ -53,12 +54,12 @@ export function approveSale(till, payload, reasons) {
       event.preventDefault();
       if (sending) return;
       if (!username.value.trim()) {
-        error.textContent = "Type the admin's username.";
+        error.textContent = t("till.approval.username");
         username.focus();
         return;
       }
       if (!/^[0-9]{4,8}$/.test(pin.value)) {
-        error.textContent = "The PIN is 4 to 8 digits.";
+        error.textContent = t("till.approval.pin");
         pin.focus();
         return;
       }

@@ -11,6 +11,7 @@
 // refused, the panel says precisely why instead of a button that does nothing.
 
 import { submitScan } from "./scan.js";
+import { t } from "../lib/i18n.js";
 import { focusScanIfIdle } from "./ui.js";
 
 const VENDOR = new URL("../../vendor/zxing-wasm-3.1.4/", import.meta.url);
@@ -29,14 +30,10 @@ export function cameraBlocker(win = window) {
     const port = win.location.port ? `:${win.location.port}` : "";
     // The trust page (open without login on every address) gives this device the shop's
     // HTTPS address and the steps to trust its certificate.
-    return (
-      "The camera needs a secure address: open the till as https://… (the shop's HTTPS " +
-      "address; its steps and certificate are on the page /network/trust) or, on this " +
-      `computer, as http://127.0.0.1${port}${win.location.pathname}.`
-    );
+    return t("till.camera.insecure", { address: `http://127.0.0.1${port}${win.location.pathname}` });
   }
   if (!win.navigator.mediaDevices?.getUserMedia) {
-    return "This browser cannot use a camera. Use a current Chrome, Edge, Firefox or Safari.";
+    return t("till.camera.unsupported");
   }
   return null;
 }
@@ -46,15 +43,15 @@ export function cameraErrorText(error) {
   switch (error?.name) {
     case "NotAllowedError":
     case "SecurityError":
-      return "The camera was not allowed. Allow it for this address in the browser's site settings (the icon left of the address), then press Camera again.";
+      return t("till.camera.denied");
     case "NotFoundError":
     case "OverconstrainedError":
-      return "No camera was found on this device.";
+      return t("till.camera.none");
     case "NotReadableError":
     case "AbortError":
-      return "The camera is busy: close the other program or tab using it, then press Camera again.";
+      return t("till.camera.busy");
     default:
-      return `The camera could not start (${error?.name || error}).`;
+      return t("till.camera.failed", { error: error?.name || error });
   }
 }
 
@@ -176,11 +173,11 @@ export function bindCamera(till) {
     );
     if (again) return;
     if (!usable) {
-      say("That code is not a product code.", true);
+      say(t("till.camera.not_product"), true);
       return;
     }
     readBeep(till);
-    say(`Read ${text}`);
+    say(t("till.camera.read", { code: text }));
     submitScan(till, text);
   }
 
@@ -209,7 +206,7 @@ export function bindCamera(till) {
       return;
     }
     const session = ++cam.session;
-    say("Starting the camera…");
+    say(t("till.camera.starting"));
     try {
       const stream = await navigator.mediaDevices.getUserMedia({
         audio: false,
@@ -234,11 +231,11 @@ export function bindCamera(till) {
       cam.decoder = cam.decoder || (await makeDecoder());
     } catch (error) {
       stop();
-      say(`The barcode reader could not load (${error?.message || error}); reload the page.`, true);
+      say(t("till.camera.reader_failed", { error: error?.message || error }), true);
       return;
     }
     if (session !== cam.session) return;
-    say("Hold a barcode or QR code in front of the camera.");
+    say(t("till.camera.hold"));
     ui.panel.dataset.decoder = cam.decoder.name;
     cam.running = true;
     cam.last = "";

@@ -3,6 +3,7 @@
 // fingers). User text only ever goes through textContent.
 
 import { postJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtyString } from "../lib/money.js";
 import { editLine, lineDiscountAmount } from "./lineedit.js";
 import { notePack, packText } from "./pack.js";
@@ -186,17 +187,17 @@ function makeRow(till, line) {
   };
   const id = lineKey(line);
   row.name.textContent = line.name;
-  row.code.textContent = line.scale_label ? `scale label ${line.scale_label}` : line.code;
+  row.code.textContent = line.scale_label ? t("till.line.scale_label", { label: line.scale_label }) : line.code;
   // A weighed package's quantity is printed on its label: it is not typed over.
   row.qty.readOnly = Boolean(line.scale_label);
   row.unit.textContent = line.unit;
   row.qty.inputMode = line.unit === "pcs" ? "numeric" : "decimal";
-  row.qty.setAttribute("aria-label", `Quantity of ${line.name}`);
-  row.remove.setAttribute("aria-label", `Remove ${line.name}`);
-  row.remove.title = `Remove ${line.name}`;
+  row.qty.setAttribute("aria-label", t("till.line.quantity_of", { name: line.name }));
+  row.remove.setAttribute("aria-label", t("till.line.remove", { name: line.name }));
+  row.remove.title = t("till.line.remove", { name: line.name });
   // A phone has no F7: tapping the item's name opens the same price / discount editor. It is
   // left out of the Tab order, which the keyboard keeps for the quantities and tenders.
-  row.name.title = `Price or discount of ${line.name} (F7)`;
+  row.name.title = t("till.line.edit", { name: line.name });
   row.name.addEventListener("click", () => {
     till.state.lastTouched = id;
     editLine(till);
@@ -262,33 +263,35 @@ function renderRows(till) {
     row.total.classList.toggle("text-body-secondary", !pricedLine);
 
     let note = "";
+    let short = false;
     // Stock held for confirmed orders is not for the counter: the server's `available`.
     const held = pricedLine?.available !== undefined && pricedLine.available !== pricedLine.stock;
     const stock = pricedLine ? pricedLine.available ?? pricedLine.stock : line.stock;
-    const words = held ? "available (the rest is held for orders)" : "in stock";
+    const stockWords = { stock, unit: line.unit };
     const qty = parseFixed(line.quantity, 3);
     const stockMilli = parseFixed(stock, 3);
     const warnings = [];
     if (qty !== null && stockMilli !== null && qty > stockMilli) {
       if (priced?.allow_negative_stock) {
-        warnings.push(`⚠ Only ${stock} ${line.unit} ${words}: this sale takes stock below zero`);
+        warnings.push(held ? t("till.line.below_zero_held", stockWords) : t("till.line.below_zero", stockWords));
       } else {
-        note = `Only ${stock} ${line.unit} ${words}`;
+        note = held ? t("till.line.short_held", stockWords) : t("till.line.short", stockWords);
+        short = true;
       }
     }
     const pack = packText(line);
     if (pack.warning) warnings.push(pack.warning);
     if (pricedLine?.expired) {
-      warnings.push(`⚠ Expired stock on the shelf (${pricedLine.expired} ${line.unit}): check the date`);
+      warnings.push(t("till.line.expired_stock", { stock: pricedLine.expired, unit: line.unit }));
     }
     row.warn.textContent = warnings.join(" · ");
     row.warn.hidden = warnings.length === 0;
     if (pricedLine && parseFixed(pricedLine.discount, 2) > 0) {
-      note = [note, `discount ${moneyText(pricedLine.discount, format)}`].filter(Boolean).join(" · ");
+      note = [note, t("till.line.discount", { amount: moneyText(pricedLine.discount, format) })].filter(Boolean).join(" · ");
     }
     if (pack.note) note = [note, pack.note].filter(Boolean).join(" · ");
     row.note.textContent = note;
-    row.note.className = `item-note small ${note.startsWith("Only") ? "text-warning-emphasis" : "text-body-secondary"}`;
+    row.note.className = `item-note small ${short ? "text-warning-emphasis" : "text-body-secondary"}`;
     row.tr.classList.toggle("table-danger", Boolean(error) || row.tr.dataset.short === "1");
     row.tr.classList.toggle("table-warning", !error && warnings.length > 0);
   });
@@ -311,7 +314,7 @@ function renderTotals(till) {
   const discount = shown ? parseFixed(shown.discount_total, 2) : 0;
   el.discountTotal.textContent = discount ? `-${formatMoney(discount, format)}` : zero;
   el.taxTotal.textContent = shown ? moneyText(shown.tax_total, format) : zero;
-  if (shown) el.taxLabel.textContent = shown.prices_include_tax ? "Tax (included)" : "Tax";
+  if (shown) el.taxLabel.textContent = shown.prices_include_tax ? t("till.totals.tax_included") : t("till.totals.tax");
   const roundOff = shown ? parseFixed(shown.round_off, 2) : 0;
   el.roundOffRow.hidden = !roundOff;
   el.roundOff.textContent = roundOff ? moneyText(shown.round_off, format) : "";
@@ -360,7 +363,7 @@ export function addProduct(till, product, quantity, scaleLabel = null, pack = nu
   const key = scaleLabel || product.id;
   const existing = findLine(till, key);
   if (existing && scaleLabel) {
-    showScanAlert(till, `This label (${product.name}) is already on the bill.`);
+    showScanAlert(till, t("till.scan.label_twice", { name: product.name }));
     return;
   }
   if (scaleLabel) {

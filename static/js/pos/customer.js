@@ -2,6 +2,7 @@
 // balance and credit left; a payment on account from the till (its receipt prints).
 
 import { getJSON, postJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { formatFixed, formatMoney, moneyText, parseFixed } from "../lib/money.js";
 import { save } from "./cart.js";
 import { renderChange, setCreditNote } from "./payments.js";
@@ -18,12 +19,12 @@ function customerPageUrl(till, id) {
 export function creditWords(customer, format) {
   // A customer saved by an older till has no credit_limit: say only what is left.
   if (customer.credit_limit === undefined) {
-    return `credit left ${moneyText(customer.available_credit, format)}`;
+    return t("till.customer.credit_left", { amount: moneyText(customer.available_credit, format) });
   }
-  if (customer.credit_limit === null) return "no credit limit";
+  if (customer.credit_limit === null) return t("till.customer.no_limit");
   const limit = moneyText(customer.credit_limit, format);
-  if (parseFixed(customer.credit_limit, 2) === 0) return `credit limit ${limit} — no credit allowed`;
-  return `credit left ${moneyText(customer.available_credit, format)} of ${limit}`;
+  if (parseFixed(customer.credit_limit, 2) === 0) return t("till.customer.no_credit", { limit });
+  return t("till.customer.credit_left_of", { amount: moneyText(customer.available_credit, format), limit });
 }
 
 export function renderCustomer(till) {
@@ -32,7 +33,7 @@ export function renderCustomer(till) {
   el.customerChip.hidden = !customer;
   el.customerPick.hidden = Boolean(customer);
   el.payCredit.disabled = !customer;
-  el.payCredit.title = customer ? "" : "Attach a customer to sell on credit";
+  el.payCredit.title = customer ? "" : t("till.pay.credit_needs_customer");
   if (!customer) {
     setCreditNote(till, "");
     return;
@@ -41,7 +42,9 @@ export function renderCustomer(till) {
   el.customerPhone.textContent = customer.phone_display || customer.phone;
   const balance = parseFixed(customer.balance, 2) ?? 0;
   el.customerBalance.textContent =
-    balance < 0 ? `Advance ${formatMoney(-balance, format)}` : `Owes ${formatMoney(balance, format)}`;
+    balance < 0
+      ? t("till.customer.advance", { amount: formatMoney(-balance, format) })
+      : t("till.customer.owes", { amount: formatMoney(balance, format) });
   el.customerAvailable.textContent = creditWords(customer, format);
   el.customerPageLink.href = customerPageUrl(till, customer.id);
 }
@@ -66,7 +69,7 @@ function showCustomerSuggestions(till, items, query) {
   if (!items.length) {
     const li = document.createElement("li");
     li.className = "list-group-item text-body-secondary small";
-    li.textContent = `No customer matches “${query}”. Enter adds a new one.`;
+    li.textContent = t("till.customer.no_match", { query });
     el.customerSuggestions.append(li);
   }
   items.forEach((customer, index) => {
@@ -86,7 +89,7 @@ function showCustomerSuggestions(till, items, query) {
     const side = document.createElement("div");
     side.className = "suggestion-side text-end small num";
     const balance = parseFixed(customer.balance, 2) ?? 0;
-    side.textContent = balance > 0 ? `owes ${formatMoney(balance, format)}` : "";
+    side.textContent = balance > 0 ? t("till.customer.suggest_owes", { amount: formatMoney(balance, format) }) : "";
     li.append(main, side);
     li.addEventListener("mousedown", (event) => event.preventDefault());
     li.addEventListener("click", () => attachCustomer(till, customer.id));
@@ -149,7 +152,7 @@ export async function attachCustomer(till, id) {
   save(till);
   renderCustomer(till);
   renderChange(till);
-  announce(till, `Customer ${c.name} attached to the bill.`);
+  announce(till, t("till.customer.attached", { name: c.name }));
   focusScan(till);
 }
 
@@ -305,7 +308,7 @@ export function bindCustomer(till) {
       const use = document.createElement("button");
       use.type = "button";
       use.className = "btn btn-link btn-sm p-0 ms-1 align-baseline";
-      use.textContent = "Attach them instead";
+      use.textContent = t("till.customer.attach_existing");
       use.addEventListener("click", () => attachCustomer(till, existing));
       el.customerNewAlert.append(" ", use);
     }

@@ -7,6 +7,7 @@
 // sends go out one after another, so an older state never overtakes a newer.
 
 import { postJSON, send } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { displayState, paidState } from "./display_state.js";
 import { focusScan, showCheckoutAlert } from "./ui.js";
 
@@ -73,8 +74,8 @@ function showCode(till, dialog, answer) {
   const tick = () => {
     const seconds = Math.max(0, Math.round((until - Date.now()) / 1000));
     left.textContent = seconds
-      ? `Works once, for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} more.`
-      : "This code has expired: get a new one.";
+      ? t("till.display.code_left", { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` })
+      : t("till.display.code_expired");
     if (!seconds) clearInterval(box.countdown);
   };
   tick();
@@ -141,7 +142,7 @@ function bindSecondWindow(till, dialog) {
     try {
       await api().open_customer_display(new URL(result.data.url, window.location.href).href);
     } catch (error) {
-      showCheckoutAlert(till, `The customer display did not open: ${error.message || error}`, "checkout");
+      showCheckoutAlert(till, t("till.display.open_failed", { error: error.message || error }), "checkout");
     }
     focusScan(till);
   });

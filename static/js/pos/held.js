@@ -2,6 +2,7 @@
 // restart: they live on the server). A held cart keeps no stock aside; recalling removes it.
 
 import { getJSON, postJSON } from "../lib/http.js";
+import { t, tn } from "../lib/i18n.js";
 import { cartPayload, checkQuantities, clearBill, reprice, save } from "./cart.js";
 import { attachCustomer } from "./customer.js";
 import { announce, focusScan, showCheckoutAlert } from "./ui.js";
@@ -24,12 +25,12 @@ function heldRow(till, item) {
   text.className = "me-auto";
   const title = document.createElement("div");
   title.className = "fw-semibold";
-  title.textContent = item.label || `Bill ${item.id}`;
+  title.textContent = item.label || t("till.held.untitled", { id: item.id });
   if (item.stale) {
     const badge = document.createElement("span");
     badge.className = "badge text-bg-warning ms-1";
     badge.dataset.stale = "1";
-    badge.textContent = "older than today";
+    badge.textContent = t("till.held.stale");
     title.append(badge);
   }
   const meta = document.createElement("div");
@@ -38,12 +39,12 @@ function heldRow(till, item) {
     dateStyle: "short",
     timeStyle: "short",
   });
-  meta.textContent = `${item.items} ${item.items === 1 ? "item" : "items"} · ${when} · ${item.user}`;
+  meta.textContent = `${tn("common.items", item.items)} · ${when} · ${item.user}`;
   text.append(title, meta);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "btn btn-sm btn-primary";
-  button.textContent = "Recall";
+  button.textContent = t("till.held.recall");
   button.addEventListener("click", () => recallHeld(till, item.id));
   li.append(text, button);
   return li;
@@ -70,15 +71,15 @@ export async function holdBill(till) {
   const { state } = till;
   if (state.busy) return;
   if (!state.lines.length) {
-    heldMessage(till, "The bill is empty: there is nothing to hold.");
+    heldMessage(till, t("till.held.empty"));
     showHeldPanel(till, true);
     return;
   }
   if (state.qtyErrors.size) {
-    showCheckoutAlert(till, "Fix the quantity marked in red first.", "checkout");
+    showCheckoutAlert(till, t("till.bill.fix_quantity"), "checkout");
     return;
   }
-  const label = window.prompt("Label for the held bill (optional):", state.customer?.name || "");
+  const label = window.prompt(t("till.held.label_prompt"), state.customer?.name || "");
   if (label === null) {
     focusScan(till);
     return;
@@ -90,7 +91,7 @@ export async function holdBill(till) {
   }
   clearBill(till);
   heldMessage(till, "");
-  announce(till, `Bill held${result.data.label ? `: ${result.data.label}` : ""}. New bill started.`);
+  announce(till, result.data.label ? t("till.held.held_as", { label: result.data.label }) : t("till.held.held"));
   // Focus first: the next customer's scan can start at once, and a key the cashier presses
   // while the list reloads (e.g. opening Held bills) is not taken back by a late focus.
   focusScan(till);
@@ -101,7 +102,7 @@ async function recallHeld(till, id) {
   const { state, el } = till;
   if (state.busy) return;
   if (state.lines.length) {
-    heldMessage(till, "Hold or finish the current bill first.");
+    heldMessage(till, t("till.held.busy"));
     return;
   }
   const result = await postJSON(`${till.cfg.heldUrl}/${id}/recall`, {});
@@ -136,7 +137,7 @@ async function recallHeld(till, id) {
   save(till);
   reprice(till);
   if (cart.customer_id) await attachCustomer(till, cart.customer_id);
-  announce(till, `Recalled ${cart.label || "the held bill"}.`);
+  announce(till, cart.label ? t("till.held.recalled_as", { label: cart.label }) : t("till.held.recalled"));
   await loadHeld(till);
   focusScan(till);
 }

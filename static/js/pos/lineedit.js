@@ -3,6 +3,7 @@
 // server prices and checks them like every cart; limits and approvals are its business.
 
 import { checkDiscount, formatFixed, parseFixed } from "../lib/money.js";
+import { t } from "../lib/i18n.js";
 import { findLine, reprice, save } from "./cart.js";
 import { focusScan } from "./ui.js";
 
@@ -60,7 +61,7 @@ export function editLine(till) {
     }
     const priceMinor = parseFixed(price.value.trim(), 2);
     if (priceMinor === null || priceMinor < 0) {
-      error.textContent = "The unit price is an amount like 45 or 45.50.";
+      error.textContent = t("till.line.price_format");
       price.focus();
       return;
     }

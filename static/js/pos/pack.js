@@ -4,6 +4,7 @@
 // server writes the date as the shop's locale does (`expiry_label`: 31-12-2026 in India).
 
 import { beep } from "./ui.js";
+import { t } from "../lib/i18n.js";
 
 const text = (value) => (typeof value === "string" ? value : "");
 
@@ -22,12 +23,13 @@ export function notePack(till, line, pack) {
 /** What the line shows: {note: "batch AB12 · expires 31-12-2026", warning: "⚠ Expired …"}. */
 export function packText(line) {
   const parts = [];
-  if (text(line.batch)) parts.push(`batch ${line.batch}`);
-  if (text(line.expiry_label)) parts.push(`expires ${line.expiry_label}`);
+  if (text(line.batch)) parts.push(t("till.pack.batch", { batch: line.batch }));
+  if (text(line.expiry_label)) parts.push(t("till.pack.expires", { date: line.expiry_label }));
   let warning = "";
   if (text(line.expired_on)) {
-    const batch = text(line.expired_batch) ? ` ${line.expired_batch}` : "";
-    warning = `⚠ Expired batch${batch} (expired on ${line.expired_on}): check the pack`;
+    warning = text(line.expired_batch)
+      ? t("till.pack.expired_batch", { batch: line.expired_batch, date: line.expired_on })
+      : t("till.pack.expired", { date: line.expired_on });
   }
   return { note: parts.join(" · "), warning };
 }

@@ -2,6 +2,7 @@
 // (F9). Amounts are integer paise throughout; the server checks and records the sale.
 
 import { postJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { checkDiscount, formatFixed, formatMoney, parseFixed, parseTendered } from "../lib/money.js";
 import { approvalReasons, approveSale } from "./approval.js";
 import { cartPayload, clearBill, clearStorage, findLine, render, reprice, save } from "./cart.js";
@@ -35,25 +36,25 @@ export function renderChange(till) {
   const total = state.priced ? parseFixed(state.priced.total, 2) : null;
   const tenders = readTenders(tendersOf(state), total);
   const raw = state.tendered.trim();
-  let label = "Change";
+  let label = t("till.pay.change");
   let text = "—";
   let tone = "";
   let error = "";
   if (raw !== "" && tenders.cash === null) {
-    error = "An amount like 500 or 500.50.";
+    error = t("till.pay.cash_format_short");
   } else if (total !== null && !tenders.error) {
     if (raw === "") {
       const rest = total - tenders.other;
       if (tenders.other && rest > 0) {
-        label = "Cash to take";
+        label = t("till.pay.cash_to_take");
         text = formatMoney(rest, format);
       } else {
-        text = `${formatMoney(0, format)} (exact)`;
+        text = t("till.pay.exact", { amount: formatMoney(0, format) });
       }
     } else {
       const change = tenders.cash + tenders.other - total;
       if (change < 0) {
-        label = "Short by";
+        label = t("till.pay.short_by");
         text = formatMoney(-change, format);
         tone = "short";
       } else {
@@ -81,7 +82,7 @@ function creditWarning(till, credit) {
   if (!credit || !customer) return "";
   const available = parseFixed(customer.available_credit, 2);
   if (available === null || credit <= available) return "";
-  return `Only ${formatMoney(available, till.format)} of credit is left for ${customer.name}.`;
+  return t("till.pay.credit_left", { amount: formatMoney(available, till.format), name: customer.name });
 }
 
 /** What the customer may still put on credit, in paise; null: no limit (or not known). */
@@ -119,12 +120,12 @@ export function setCreditNote(till, text) {
 function limitNote(customer, rest, credit, format) {
   const money = (paise) => formatMoney(paise, format);
   if (credit >= rest) return "";
-  const due = `${money(rest - credit)} still to pay.`;
+  const due = t("till.pay.still_to_pay", { amount: money(rest - credit) });
   if (parseFixed(customer.credit_limit, 2) === 0) {
-    return `${customer.name}: credit limit ${money(0)} — no credit allowed. ${due}`;
+    return t("till.pay.no_credit_allowed", { name: customer.name, limit: money(0), due });
   }
-  if (credit === 0) return `${customer.name} has no credit left on the limit; ${due}`;
-  return `${money(credit)} on credit — the most ${customer.name}'s limit allows; ${due}`;
+  if (credit === 0) return t("till.pay.no_credit_left", { name: customer.name, due });
+  return t("till.pay.credit_capped", { amount: money(credit), name: customer.name, due });
 }
 
 /**
@@ -134,7 +135,7 @@ function limitNote(customer, rest, credit, format) {
 export function restOnCredit(till) {
   const { state, el } = till;
   if (!state.customer) {
-    showCheckoutAlert(till, "Attach a customer first (F4) to sell on credit.", "checkout");
+    showCheckoutAlert(till, t("till.pay.credit_attach_first"), "checkout");
     focusCustomerSearch(till);
     return;
   }
@@ -159,7 +160,7 @@ function setBusy(till, busy) {
   const { state, el } = till;
   state.busy = busy;
   el.complete.querySelector(".spinner-border").hidden = !busy;
-  el.complete.querySelector(".complete-label").textContent = busy ? "Completing…" : "Complete sale";
+  el.complete.querySelector(".complete-label").textContent = busy ? t("till.pay.completing") : t("till.pay.complete");
   el.complete.disabled = busy || state.lines.length === 0;
   el.newBill.disabled = busy;
   el.hold.disabled = busy;
@@ -170,7 +171,7 @@ export async function completeSale(till) {
   const { state, el, cfg, format } = till;
   if (state.busy) return;
   if (!state.lines.length) {
-    showCheckoutAlert(till, "The bill is empty: scan an item first.", "checkout");
+    showCheckoutAlert(till, t("till.bill.empty_checkout"), "checkout");
     focusScan(till);
     return;
   }
@@ -180,7 +181,7 @@ export async function completeSale(till) {
     await state.scanQueue; // a scan typed just before F9 belongs to this bill
     await state.pricing;
     if (state.qtyErrors.size) {
-      showCheckoutAlert(till, "Fix the quantity marked in red first.", "checkout");
+      showCheckoutAlert(till, t("till.bill.fix_quantity"), "checkout");
       return;
     }
     if (checkDiscount(state.discount)) {
@@ -188,7 +189,7 @@ export async function completeSale(till) {
       return;
     }
     if (!state.priced) {
-      showCheckoutAlert(till, state.priceError?.message || "The totals are not ready yet.", "checkout");
+      showCheckoutAlert(till, state.priceError?.message || t("till.bill.not_priced"), "checkout");
       return;
     }
     const total = parseFixed(state.priced.total, 2);
@@ -206,13 +207,13 @@ export async function completeSale(till) {
     }
     if (state.tendered.trim()) {
       if (tenders.cash === null) {
-        showCheckoutAlert(till, "Cash tendered must be an amount like 500 or 500.50.", "checkout");
+        showCheckoutAlert(till, t("till.pay.cash_format"), "checkout");
         el.tendered.focus();
         return;
       }
       if (tenders.cash + tenders.other < total) {
         const short = formatMoney(total - tenders.other - tenders.cash, format);
-        showCheckoutAlert(till, `The payment is short by ${short}.`, "checkout");
+        showCheckoutAlert(till, t("till.pay.short", { amount: short }), "checkout");
         el.tendered.focus();
         return;
       }
@@ -228,7 +229,7 @@ export async function completeSale(till) {
       leaving = true;
       clearStorage(till);
       publishPaid(till, result.data);
-      announce(till, `Sale ${result.data.number} completed.`);
+      announce(till, t("till.pay.completed", { number: result.data.number }));
       window.location.assign(receiptUrl(till, result.data.id));
       return;
     }
@@ -304,7 +305,7 @@ export function bindPayments(till) {
 
   el.complete.addEventListener("click", () => completeSale(till));
   el.newBill.addEventListener("click", () => {
-    if (state.lines.length && !window.confirm("Clear this bill? Its items will be removed.")) {
+    if (state.lines.length && !window.confirm(t("till.bill.clear_confirm"))) {
       focusScan(till);
       return;
     }

@@ -5,6 +5,7 @@
 // uses this module too: its state object brings its own `addProduct` and `openOrder`.
 
 import { getJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { moneyText, parseFixed } from "../lib/money.js";
 import { addProduct } from "./cart.js";
 import { orderNumber, prefixedQuantity, prefixHint, readScanText } from "./scantext.js";
@@ -54,7 +55,7 @@ function openOrder(till, number, typed) {
   }
   const url = till.cfg.orderFindUrl;
   if (!url) {
-    refuse(till, `${number} is an order's number, not an item.`, typed, null);
+    refuse(till, t("till.scan.order_number", { number }), typed, null);
     return;
   }
   window.location.assign(`${url}?number=${encodeURIComponent(number)}`);
@@ -141,7 +142,7 @@ async function addCode(till, code, typed, prefix, shown) {
       return;
     }
   }
-  refuse(till, `Unknown code: ${code}`, typed, prefix);
+  refuse(till, t("till.scan.unknown", { code }), typed, prefix);
 }
 
 /** Words: the top suggestion (waiting for the search when it is still on its way); when
@@ -149,7 +150,7 @@ async function addCode(till, code, typed, prefix, shown) {
 async function addByName(till, words, typed, prefix, shown) {
   const items = shown ? shown.items : await searchFor(till, words);
   if (items === null) {
-    refuse(till, "The search did not answer; try again.", typed, prefix);
+    refuse(till, t("till.scan.search_failed"), typed, prefix);
     return;
   }
   if (items.length) {
@@ -158,7 +159,7 @@ async function addByName(till, words, typed, prefix, shown) {
   }
   const result = await getJSON(`${till.cfg.lookupUrl}?code=${encodeURIComponent(words)}`);
   if (result.ok) addWithPrefix(till, result.data.product, result.data.quantity, prefix, typed);
-  else if (result.status === 404) refuse(till, `No product matches “${words}”`, typed, prefix);
+  else if (result.status === 404) refuse(till, t("till.scan.not_found", { query: words }), typed, prefix);
   else refuse(till, result.message, typed, prefix);
 }
 
@@ -184,7 +185,7 @@ function showSuggestions(till, items, query) {
   if (!items.length) {
     const li = document.createElement("li");
     li.className = "list-group-item text-body-secondary small";
-    li.textContent = `No product matches “${query}”.`;
+    li.textContent = t("till.scan.no_match", { query });
     el.suggestions.append(li);
   }
   items.forEach((product, index) => {
@@ -214,8 +215,9 @@ function showSuggestions(till, items, query) {
     const free = reserved ? product.available : product.stock;
     const out = (parseFixed(free, 3) ?? 0) <= 0;
     stock.className = `small suggestion-stock ${out ? "text-danger" : ""}`;
-    if (reserved) stock.textContent = out ? "all held for orders" : `${free} ${product.unit} available`;
-    else stock.textContent = out ? "out of stock" : `${free} ${product.unit} in stock`;
+    const amount = { stock: free, unit: product.unit };
+    if (reserved) stock.textContent = out ? t("till.suggest.all_held") : t("till.suggest.available", amount);
+    else stock.textContent = out ? t("till.suggest.out") : t("till.suggest.in_stock", amount);
     side.append(price, stock);
     li.append(main, side);
     li.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the field

@@ -4,6 +4,7 @@
 // thousandths parsed from the digits (never a float), like lib/money.js.
 
 import { formatFixed, parseFixed } from "../lib/money.js";
+import { t } from "../lib/i18n.js";
 
 /** The largest prefix taken (thousandths): 9999 of anything at one go is surely a typo. */
 export const MAX_PREFIX_MILLI = 9_999_000;
@@ -11,7 +12,8 @@ export const MAX_PREFIX_MILLI = 9_999_000;
 /** A quantity as people write it: 3, 1.5, 0.25 (no trailing zeros). */
 const shortQty = (milli) => formatFixed(milli, 3).replace(/\.?0+$/, "");
 
-const PREFIX_HELP = "Type the quantity, then * and the item: 3*8901234567890, or 1.5* then scan.";
+// Looked up when shown: the catalog may be set after this module loads (tests).
+const prefixHelp = () => t("till.scan.prefix_help");
 
 /**
  * Does this text look like a code? No spaces, and at least one digit ("8901234567890",
@@ -25,11 +27,11 @@ export function looksLikeCode(text) {
 
 /** Read a prefix quantity ("3", "1.5", ".250"): [milli, null] or [null, message]. */
 function readPrefix(head) {
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(head)) return [null, PREFIX_HELP];
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(head)) return [null, prefixHelp()];
   const milli = parseFixed(head.startsWith(".") ? `0${head}` : head, 3);
-  if (milli === null) return [null, "A quantity takes at most 3 decimals (1.5*, 0.250*)."];
-  if (milli <= 0) return [null, "The quantity before * must be more than zero."];
-  if (milli > MAX_PREFIX_MILLI) return [null, `At most ${formatFixed(MAX_PREFIX_MILLI / 1000, 0)} at a time.`];
+  if (milli === null) return [null, t("till.scan.prefix_decimals")];
+  if (milli <= 0) return [null, t("till.scan.prefix_zero")];
+  if (milli > MAX_PREFIX_MILLI) return [null, t("till.scan.prefix_max", { max: formatFixed(MAX_PREFIX_MILLI / 1000, 0) })];
   return [milli, null];
 }
 
@@ -50,7 +52,7 @@ export function readScanText(typed) {
   if (error) return { kind: "error", message: error };
   const text = raw.slice(star + 1).trim();
   if (text === "") return { kind: "prefix", milli };
-  if (/[*×]/.test(text)) return { kind: "error", message: PREFIX_HELP };
+  if (/[*×]/.test(text)) return { kind: "error", message: prefixHelp() };
   return { kind: "item", milli, text, code: looksLikeCode(text) };
 }
 
@@ -64,17 +66,17 @@ export function prefixedQuantity(prefixMilli, scanned, product, isLabel = false)
   const scannedMilli = parseFixed(scanned ?? "1", 3) ?? 1000;
   if (prefixMilli === null || prefixMilli === undefined) return [formatFixed(scannedMilli, 3), null];
   if (product.unit === "pcs" && prefixMilli % 1000 !== 0) {
-    return [null, `${product.name} is sold in whole pieces: ${shortQty(prefixMilli)}* is not a number of pieces.`];
+    return [null, t("till.scan.prefix_pieces", { name: product.name, qty: `${shortQty(prefixMilli)}*` })];
   }
   if (isLabel) {
-    return [null, "A scale label is one package with its own weight: scan each package, without a quantity."];
+    return [null, t("till.scan.prefix_label")];
   }
   return [formatFixed(prefixMilli, 3), null];
 }
 
 /** The hint shown while a prefix waits for its item: "×3 — scan the item". */
 export function prefixHint(milli) {
-  return `×${shortQty(milli)} — scan the item`;
+  return t("till.scan.prefix_hint", { qty: `×${shortQty(milli)}` });
 }
 
 /** An order's number as its packing slip prints it and its QR holds ("ORD-12"), typed or

@@ -4,6 +4,7 @@
 // total, and otherwise says how much is still to come and leaves the cashier where they are.
 
 import { formatMoney, parseFixed } from "../lib/money.js";
+import { t } from "../lib/i18n.js";
 import { completeSale } from "./payments.js";
 import { readTenders } from "./tenders.js";
 
@@ -45,7 +46,7 @@ export function amountToGo(till, inCashField) {
 
 function showDue(till, paise) {
   const due = till.el.tenderDue;
-  due.textContent = `Not paid yet — ${formatMoney(paise, till.format)} to go`;
+  due.textContent = t("till.pay.not_paid", { amount: formatMoney(paise, till.format) });
   due.hidden = false;
 }
 

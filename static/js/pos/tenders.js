@@ -1,9 +1,12 @@
 // Split tender arithmetic for the till, in integer paise. Pure (no DOM): tests/js checks it.
 
 import { parseTendered } from "../lib/money.js";
+import { t } from "../lib/i18n.js";
 
 /** The non-cash parts of a split payment, in the order they are sent to the server. */
 export const TENDER_METHODS = ["card", "upi", "credit"];
+// The message for a malformed amount in each field (a key per method: the words differ).
+const FORMAT_ERRORS = { card: "till.pay.card_format", upi: "till.pay.upi_format", credit: "till.pay.credit_format" };
 
 /**
  * Read the split tender in paise: {card, upi, credit, other, cash, error}. Only cash may
@@ -17,15 +20,15 @@ export function readTenders({ tenders, tendered, hasCustomer }, total) {
     const raw = tenders[method].trim();
     if (raw === "") continue;
     const value = parseTendered(raw);
-    if (value === null) return { ...parts, error: `${method.toUpperCase()} must be an amount like 100 or 100.50.` };
+    if (value === null) return { ...parts, error: t(FORMAT_ERRORS[method]) };
     parts[method] = value;
   }
   const other = parts.card + parts.upi + parts.credit;
   if (parts.credit && !hasCustomer) {
-    return { ...parts, other, error: "Credit needs a customer: attach one first (F4)." };
+    return { ...parts, other, error: t("till.pay.credit_no_customer") };
   }
   if (total !== null && other > total) {
-    return { ...parts, other, error: "Card, UPI and credit together cannot exceed the total; only cash can." };
+    return { ...parts, other, error: t("till.pay.over_total") };
   }
   let cash = null; // null: cash pays exactly the rest
   if (tendered.trim() !== "") cash = parseTendered(tendered);

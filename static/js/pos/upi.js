@@ -7,6 +7,7 @@
 // No UPI ID set: the till says where an admin sets one, and UPI works as before.
 
 import { getJSON } from "../lib/http.js";
+import { t } from "../lib/i18n.js";
 import { formatFixed, parseTendered } from "../lib/money.js";
 import { amountToGo, enterInTender, focusTender } from "./tender-keys.js";
 
@@ -21,9 +22,9 @@ export function readReference(text) {
   const value = String(text ?? "").replace(/\s+/g, "").toUpperCase();
   if (value === "") return { value };
   if (/^[0-9]+$/.test(value)) {
-    return UTR.test(value) ? { value } : { error: `A UTR has 12 digits; this one has ${value.length}.` };
+    return UTR.test(value) ? { value } : { error: t("till.upi.utr_length", { count: value.length }) };
   }
-  if (!REFERENCE.test(value)) return { error: "A reference is a 12-digit UTR or up to 35 letters and digits." };
+  if (!REFERENCE.test(value)) return { error: t("till.upi.reference_format") };
   return { value };
 }
 
@@ -60,7 +61,7 @@ function showHint(ui, message) {
     link.href = ui.hint.dataset.settingsUrl;
     link.target = "_blank";
     link.rel = "noopener";
-    link.textContent = "Set it up";
+    link.textContent = t("till.upi.set_up");
     ui.hint.append(" ", link);
   }
   ui.hint.hidden = false;
