@@ -312,7 +312,9 @@ def change_password() -> Response | tuple[str, int]:
             error, fields, status = exc.message, exc.details.get("fields", {}), exc.status
         else:
             renew_session(user)  # every other session and token of the user has ended
-            flash(_("Your password was changed; your other sessions and API tokens ended."), "success")
+            flash(
+                _("Your password was changed; your other sessions and API tokens ended."), "success"
+            )
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", error=error, fields=fields), status
 
