@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from sqlalchemy import select
 
 from posapp.extensions import db
@@ -56,6 +57,7 @@ def test_the_language_choice_is_audited(client: FlaskClient, admin: User) -> Non
     assert json.loads(second.after or "{}") == {"language": ""}
     assert first.user_id == admin.id and first.entity_id == admin.id
     assert _language_of("admin") == ""
+    refresh()  # as a new request would (see the login test)
     page = client.get("/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en"' in page
 
@@ -88,6 +90,9 @@ def test_the_login_page_follows_the_browser(client: FlaskClient, admin: User) ->
     page = hindi.get_data(as_text=True)
     assert '<html lang="hi"' in page
     assert "लॉग इन" in page and "पासवर्ड" in page
+    # The fixtures' app context (and `g`, where Flask-Babel keeps the request's language)
+    # spans every request of a test; a real request starts without it.
+    refresh()
     english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
     page = english.get_data(as_text=True)
     assert '<html lang="en"' in page
