@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 from posapp.api.errors import api_error_response
 from posapp.errors import DomainError
 from posapp.extensions import db
-from posapp.web.errors import render_error
+from posapp.i18n import _
+from posapp.web.errors import page_message, render_error
 
 HTTP_CODES = {
     400: "bad_request",
@@ -59,7 +60,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
-        message = "The form expired or was sent from elsewhere; reload the page and try again."
+        message = _("The form expired or was sent from elsewhere; reload the page and try again.")
         if _is_api():
             return api_error_response("csrf_failed", message, 400, {"reason": exc.description})
         return render_error(400, message)
@@ -73,13 +74,13 @@ def register_error_handlers(app: Flask) -> None:
                 message = "The request body is not valid JSON."
                 return api_error_response("malformed_json", message, 400)
             return api_error_response(HTTP_CODES.get(status, "error"), message, status)
-        return render_error(status, exc.description or exc.name)
+        return render_error(status, page_message(exc))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         _rollback_quietly(app)
-        message = "Something went wrong on our side; the error was logged."
+        message = _("Something went wrong on our side; the error was logged.")
         if _is_api():
             return api_error_response("internal_error", message, 500)
         return render_error(500, message)

@@ -194,6 +194,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user.activate": "User activated",
     "user.create": "User added",
     "user.deactivate": "User deactivated",
+    "user.language": "Language changed",
     "user.password_change": "Password changed",
     "user.password_reset": "Password reset",
     "user.recovery_code_used": "Recovery code used",

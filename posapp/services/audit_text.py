@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posapp.errors import ValidationError
+from posapp.i18n import LANGUAGES
 from posapp.money import parse_money
 from posapp.vocabulary import (
     AUDIT_ACTIONS,
@@ -345,6 +346,16 @@ def _user_role(before: Data, after: Data, ctx: Context) -> str:
     return f"Role changed from {before['role']} to {after['role']}"
 
 
+def _language_name(code: Any) -> str:
+    # Named in their own script, as the account page lists them; "" follows the browser.
+    return LANGUAGES.get(str(code or ""), str(code)) if code else "the browser's language"
+
+
+def _user_language(before: Data, after: Data, ctx: Context) -> str:
+    old, new = _language_name(before.get("language")), _language_name(after.get("language"))
+    return f"Language changed from {old} to {new}"
+
+
 def _password(text: str) -> Describer:
     def describe_password(before: Data, after: Data, ctx: Context) -> str:
         revoked = after.get("tokens_revoked") or 0
@@ -580,6 +591,7 @@ DESCRIBERS: dict[str, Describer] = {
     "user.activate": _plain("User activated"),
     "user.create": _user_create,
     "user.deactivate": _plain("User deactivated"),
+    "user.language": _user_language,
     "user.password_change": _password("Password changed"),
     "user.pin_clear": _plain("Till PIN cleared"),
     "user.pin_failed": _pin_failed,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, Forbidden, LockedOut, NotFound, ValidationError
+from posapp.i18n import LANGUAGES, _
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit, shop_settings
@@ -701,6 +702,30 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
             entity="user",
             entity_id=user.id,
             after={"tokens_revoked": revoked},
+        )
+    return user
+
+
+def set_language(session: Session, user_id: int, code: str) -> User:
+    """Set the language of a user's own screens: a code of `i18n.LANGUAGES`, or "" for the
+    browser's; audited as user.language (nothing is written when it does not change)."""
+    code = (code or "").strip()
+    if code and code not in LANGUAGES:
+        raise ValidationError(_("Choose a language from the list."), field="language")
+    with write_transaction(session):
+        user = _get(session, user_id)
+        if user.language == code:
+            return user
+        before = user.language
+        user.language = code
+        audit.record(
+            session,
+            "user.language",
+            user_id=user.id,
+            entity="user",
+            entity_id=user.id,
+            before={"language": before},
+            after={"language": code},
         )
     return user
 

@@ -18,11 +18,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from posapp.errors import AuthError, DomainError, Forbidden, ValidationError
 from posapp.extensions import db, login_manager
+from posapp.i18n import LANGUAGES, _, lazy
 from posapp.models import User
 from posapp.money import money_str
 from posapp.services import two_step, users
@@ -61,7 +63,9 @@ DEFAULT_TOKEN_DAYS = 90  # a named token's expiry when the form does not say
 LAST_SEEN_RESOLUTION = 30  # seconds; refreshing the cookie on every request gains nothing
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in."
+login_manager.login_message = lazy("Please log in.")
+# Flashed as text in the request's language (a lazy message cannot be stored in the session).
+login_manager.localize_callback = str
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
@@ -116,7 +120,7 @@ def session_guard() -> Response | None:
     if minutes and isinstance(last_seen, int) and now - last_seen > minutes * 60:
         logout_user()
         session.pop(LAST_SEEN, None)
-        message = "You were logged out after being idle; log in again."
+        message = _("You were logged out after being idle; log in again.")
         if _is_api_request():
             raise AuthError(message, code="session_expired")
         flash(message, "info")
@@ -127,7 +131,7 @@ def session_guard() -> Response | None:
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if _is_api_request():
             raise Forbidden(
-                "Your password was reset; choose a new one first.",
+                _("Your password was reset; choose a new one first."),
                 code="password_change_required",
             )
         return redirect(url_for("auth.change_password"))
@@ -139,7 +143,7 @@ def session_guard() -> Response | None:
     ):
         if _is_api_request():
             raise Forbidden(
-                "Set up two-step login in the app first.", code="two_step_setup_required"
+                _("Set up two-step login in the app first."), code="two_step_setup_required"
             )
         return redirect(url_for("auth.two_step"))
     return None
@@ -168,7 +172,7 @@ def setup() -> Response | str | tuple[str, int]:
     if not _setup_needed():
         return redirect(url_for("auth.login"))
     if request.remote_addr not in LOCAL_ADDRESSES:
-        abort(403, "The first admin can only be created on the shop computer itself.")
+        abort(403, _("The first admin can only be created on the shop computer itself."))
     error, fields = None, {}
     form: Mapping[str, Any] = request.form
     if request.method == "GET":
@@ -256,7 +260,7 @@ def login_code() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         wait = users.throttle_wait(db.session, user.username, client_address())
         if wait is not None:
-            error, status = "Too many wrong codes. Wait a few minutes, then try again.", 429
+            error, status = _("Too many wrong codes. Wait a few minutes, then try again."), 429
         elif two_step.verify(db.session, user.id, request.form.get("code", "")):
             for key in (PENDING_USER, PENDING_VERSION, PENDING_AT):
                 session.pop(key, None)
@@ -268,7 +272,7 @@ def login_code() -> Response | str | tuple[str, int]:
             return redirect(_safe_next(request.args.get("next")))
         else:
             users.record_failed_step(db.session, user, client_address())
-            error, status = "That code is not right. Type the code the app shows now.", 401
+            error, status = _("That code is not right. Type the code the app shows now."), 401
     return render_template("auth/login_code.html", error=error), status
 
 
@@ -308,7 +312,9 @@ def change_password() -> Response | tuple[str, int]:
             error, fields, status = exc.message, exc.details.get("fields", {}), exc.status
         else:
             renew_session(user)  # every other session and token of the user has ended
-            flash("Your password was changed; your other sessions and API tokens ended.", "success")
+            flash(
+                _("Your password was changed; your other sessions and API tokens ended."), "success"
+            )
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", error=error, fields=fields), status
 
@@ -322,6 +328,7 @@ def _profile(
     fields: dict[str, str] | None = None,
     pin_error: str | None = None,
     pin_fields: dict[str, str] | None = None,
+    language_error: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     tokens = users.list_tokens(db.session, current_user.id)
@@ -335,6 +342,8 @@ def _profile(
         fields=fields or {},
         pin_error=pin_error,
         pin_fields=pin_fields or {},
+        language_error=language_error,
+        language_choices=[("", _("The browser's language")), *LANGUAGES.items()],
     )
     return page, status
 
@@ -355,7 +364,7 @@ def create_token() -> tuple[str, int]:
     try:
         if not (raw_days.isascii() and raw_days.isdigit()) or len(raw_days) > 4:
             raise ValidationError(
-                "A token expires after 30, 90 or 365 days, or never.", field="expires"
+                _("A token expires after 30, 90 or 365 days, or never."), field="expires"
             )
         _row, token = users.create_named_token(
             db.session, current_user.id, name, days=int(raw_days)
@@ -386,7 +395,20 @@ def set_pin() -> Response | tuple[str, int]:
         return _profile(
             pin_error=exc.message, pin_fields=exc.details.get("fields", {}), status=exc.status
         )
-    flash("Your till PIN is set.", "success")
+    flash(_("Your till PIN is set."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/account/language")
+@login_required
+def set_language() -> Response | tuple[str, int]:
+    """Choose the language of my screens (or the browser's); the pages speak it from now on."""
+    try:
+        users.set_language(db.session, current_user.id, request.form.get("language", ""))
+    except DomainError as exc:
+        return _profile(language_error=exc.message, status=exc.status)
+    refresh()  # the confirmation is said in the language just chosen
+    flash(_("Your language is saved."), "success")
     return redirect(url_for("auth.profile"))
 
 
@@ -395,7 +417,7 @@ def set_pin() -> Response | tuple[str, int]:
 def revoke_token(token_id: int) -> Response:
     """Revoke one of my API tokens; scripts using it get 401 from now on."""
     row = users.revoke_token(db.session, current_user.id, token_id)
-    flash(f"The token {row.name!r} was revoked.", "success")
+    flash(_("The token “%(name)s” was revoked.", name=row.name), "success")
     return redirect(url_for("auth.profile"))
 
 
@@ -463,5 +485,5 @@ def two_step_disable() -> Response | tuple[str, int]:
         two_step.disable(db.session, current_user.id, request.form.get("password", ""))
     except DomainError as exc:
         return _two_step_page(exc.status, error=exc.message, fields=exc.details.get("fields", {}))
-    flash("Two-step login is off.", "success")
+    flash(_("Two-step login is off."), "success")
     return redirect(url_for("auth.two_step"))

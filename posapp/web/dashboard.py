@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.money import money_str
 from posapp.services import dashboard, getting_started, ledger
 from posapp.web import admin_required, shop_settings
@@ -30,7 +31,7 @@ def index() -> str:
             {"name": p["name"], "sales": money_str(p["sales"])} for p in extras["top_by_sales"]
         ],
         "categories": [
-            {"name": c["category"] or "Uncategorised", "sales": money_str(c["sales"])}
+            {"name": c["category"] or _("Uncategorised"), "sales": money_str(c["sales"])}
             for c in extras["categories"]
         ],
     }
@@ -49,10 +50,7 @@ def index() -> str:
 def hide_getting_started() -> Response:
     """Hide the "Getting started" list for good (the settings page shows it again)."""
     getting_started.set_hidden(db.session, True, current_user.id)
-    flash(
-        'The "Getting started" list is hidden. Shop settings can show it again.',
-        "success",
-    )
+    flash(_("The “Getting started” list is hidden. Shop settings can show it again."), "success")
     return redirect(url_for("dashboard.index"))
 
 
@@ -62,7 +60,7 @@ def show_getting_started() -> Response:
     """Show the "Getting started" list on the dashboard again (while a step is left to do)."""
     getting_started.set_hidden(db.session, False, current_user.id)
     if all(step.done for step in getting_started.steps(db.session)):
-        flash('Every step of "Getting started" is done: there is no list to show.', "info")
+        flash(_("Every step of “Getting started” is done: there is no list to show."), "info")
     else:
-        flash('The "Getting started" list is back on the dashboard.', "success")
+        flash(_("The “Getting started” list is back on the dashboard."), "success")
     return redirect(url_for("dashboard.index"))

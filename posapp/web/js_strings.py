@@ -198,6 +198,22 @@ STRINGS: dict[str, LazyString] = {
     "receipt.no_answer": lazy("TillBook did not answer."),
     "receipt.print_instead": lazy("%(message)s The sale is saved; use “Print receipt” instead."),
     # end of the till
+    # the shell
+    "http.session_ended": lazy("Your session has ended. Reload the page and log in again."),
+    "http.not_answering": lazy("TillBook is not answering. Is it still running?"),
+    "http.broken_answer": lazy("The server sent a broken answer."),
+    "http.went_wrong": lazy("Something went wrong."),
+    "desktop.saved_opened": lazy("Saved to %(path)s and opened."),
+    "desktop.open_failed": lazy("The document could not be opened: %(reason)s"),
+    "dashboard.sales": lazy("Sales"),
+    "dashboard.gross_profit": lazy("Gross profit"),
+    "dashboard.quantity": lazy("Quantity"),
+    "dashboard.amount": lazy("Amount"),
+    "dashboard.none": lazy("None"),
+    "dashboard.loaded": lazy("Figures loaded."),
+    "dashboard.load_failed": lazy(
+        "Could not load the figures (%(reason)s). Reload the page to try again."
+    ),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {

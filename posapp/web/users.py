@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import two_step, users
 from posapp.vocabulary import is_yes
 from posapp.web import admin_required
@@ -69,7 +70,7 @@ def create() -> Response:
         ),
         lambda exc: _page(exc.status, error=exc.message, values=values, fields=field_errors(exc)),
     )
-    return _done(f"User {user.username} added.")
+    return _done(_("User %(name)s added.", name=user.username))
 
 
 @bp.post("/<int:user_id>/role")
@@ -80,7 +81,8 @@ def change_role(user_id: int) -> Response:
         lambda: users.set_role(db.session, user_id, request.form.get("role", ""), current_user.id),
         _error_page,
     )
-    return _done(f"{user.username} is now {user.role}.")
+    role = _("an admin") if user.role == "admin" else _("a cashier")
+    return _done(_("%(name)s is now %(role)s.", name=user.username, role=role))
 
 
 @bp.post("/<int:user_id>/active")
@@ -91,8 +93,9 @@ def set_active(user_id: int) -> Response:
     user = or_reshow(
         lambda: users.set_active(db.session, user_id, active, current_user.id), _error_page
     )
-    state = "reactivated" if active else "deactivated; their API tokens are revoked"
-    return _done(f"{user.username} {state}.")
+    if active:
+        return _done(_("%(name)s reactivated.", name=user.username))
+    return _done(_("%(name)s deactivated; their API tokens are revoked.", name=user.username))
 
 
 @bp.post("/<int:user_id>/password")
@@ -106,7 +109,12 @@ def reset_password(user_id: int) -> Response:
         ),
         _error_page,
     )
-    return _done(f"Password of {user.username} reset; they must choose a new one at next login.")
+    return _done(
+        _(
+            "Password of %(name)s reset; they must choose a new one at next login.",
+            name=user.username,
+        )
+    )
 
 
 @bp.post("/<int:user_id>/pin/clear")
@@ -114,7 +122,7 @@ def reset_password(user_id: int) -> Response:
 def clear_pin(user_id: int) -> Response:
     """Clear a user's till PIN (one who forgot it sets a new one on their account page)."""
     user = or_reshow(lambda: users.clear_pin(db.session, user_id, current_user.id), _error_page)
-    return _done(f"Till PIN of {user.username} cleared.")
+    return _done(_("Till PIN of %(name)s cleared.", name=user.username))
 
 
 @bp.post("/timeout")
@@ -123,9 +131,9 @@ def timeout() -> Response | tuple[str, int]:
     """Set the idle minutes after which a session ends."""
     raw = request.form.get("timeout", "").strip()
     if not raw.isdecimal():
-        return _page(422, error="Type the timeout in whole minutes (0 = never).")
+        return _page(422, error=_("Type the timeout in whole minutes (0 = never)."))
     or_reshow(lambda: users.set_session_timeout(db.session, int(raw), current_user.id), _error_page)
-    return _done("Session timeout saved.")
+    return _done(_("Session timeout saved."))
 
 
 @bp.post("/token-days")
@@ -134,9 +142,9 @@ def token_days() -> Response | tuple[str, int]:
     """Set the days a token from an API login lives after its last use."""
     raw = request.form.get("token_days", "").strip()
     if not raw.isdecimal() or len(raw) > 4:
-        return _page(422, error="Type the days as a whole number from 1 to 365.")
+        return _page(422, error=_("Type the days as a whole number from 1 to 365."))
     or_reshow(lambda: users.set_api_token_days(db.session, int(raw), current_user.id), _error_page)
-    return _done("API login token lifetime saved.")
+    return _done(_("API login token lifetime saved."))
 
 
 @bp.post("/two-step")
@@ -146,5 +154,5 @@ def two_step_required() -> Response:
     required = is_yes(request.form.get("required"))
     two_step.set_required_for_admins(db.session, required, current_user.id)
     if required:
-        return _done("Every admin must now use two-step login.")
-    return _done("Two-step login is now optional for admins.")
+        return _done(_("Every admin must now use two-step login."))
+    return _done(_("Two-step login is now optional for admins."))

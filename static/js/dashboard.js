@@ -4,6 +4,7 @@
 // #dashboard's data-currency and data-locale (the template writes them from the settings).
 
 import { send } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 import { axisFormat, moneyFormat } from "./lib/money.js";
 
 const root = document.getElementById("dashboard");
@@ -64,7 +65,7 @@ function start(root) {
       type: "bar",
       data: {
         labels: stats.daily.map(function (d) { return d.label; }),
-        datasets: [{ label: "Sales", data: stats.daily.map(function (d) { return Number(d.sales); }), backgroundColor: colors.series[0] }],
+        datasets: [{ label: t("dashboard.sales"), data: stats.daily.map(function (d) { return Number(d.sales); }), backgroundColor: colors.series[0] }],
       },
       options: { scales: scales(colors, true), plugins: { legend: { display: false }, tooltip: moneyTooltip() } },
     });
@@ -73,8 +74,8 @@ function start(root) {
       data: {
         labels: stats.monthly.map(function (m) { return m.label; }),
         datasets: [
-          { label: "Sales", data: stats.monthly.map(function (m) { return Number(m.sales); }), borderColor: colors.series[0], backgroundColor: colors.series[0] },
-          { label: "Gross profit", data: stats.monthly.map(function (m) { return Number(m.gross_profit); }), borderColor: colors.series[1], backgroundColor: colors.series[1] },
+          { label: t("dashboard.sales"), data: stats.monthly.map(function (m) { return Number(m.sales); }), borderColor: colors.series[0], backgroundColor: colors.series[0] },
+          { label: t("dashboard.gross_profit"), data: stats.monthly.map(function (m) { return Number(m.gross_profit); }), borderColor: colors.series[1], backgroundColor: colors.series[1] },
         ],
       },
       options: { scales: scales(colors, true), plugins: { legend: legend, tooltip: moneyTooltip() } },
@@ -83,7 +84,7 @@ function start(root) {
       type: "bar",
       data: {
         labels: stats.top_products.map(function (p) { return p.name; }),
-        datasets: [{ label: "Quantity", data: stats.top_products.map(function (p) { return Number(p.quantity); }), backgroundColor: colors.series[3] }],
+        datasets: [{ label: t("dashboard.quantity"), data: stats.top_products.map(function (p) { return Number(p.quantity); }), backgroundColor: colors.series[3] }],
       },
       options: { indexAxis: "y", scales: scales(colors, false, true), plugins: { legend: { display: false } } },
     });
@@ -91,7 +92,7 @@ function start(root) {
       type: "bar",
       data: {
         labels: extras.top_by_sales.map(function (p) { return p.name; }),
-        datasets: [{ label: "Sales", data: extras.top_by_sales.map(function (p) { return Number(p.sales); }), backgroundColor: colors.series[1] }],
+        datasets: [{ label: t("dashboard.sales"), data: extras.top_by_sales.map(function (p) { return Number(p.sales); }), backgroundColor: colors.series[1] }],
       },
       options: { indexAxis: "y", scales: scales(colors, true, true), plugins: { legend: { display: false }, tooltip: moneyTooltip(true) } },
     });
@@ -99,7 +100,7 @@ function start(root) {
       type: "doughnut",
       data: {
         labels: extras.categories.map(function (c) { return c.name; }),
-        datasets: [{ label: "Sales", data: extras.categories.map(function (c) { return Number(c.sales); }), backgroundColor: colors.series }],
+        datasets: [{ label: t("dashboard.sales"), data: extras.categories.map(function (c) { return Number(c.sales); }), backgroundColor: colors.series }],
       },
       options: { plugins: { legend: legend } },
     });
@@ -107,7 +108,7 @@ function start(root) {
       type: "doughnut",
       data: {
         labels: stats.payment_methods.map(function (p) { return p.method.toUpperCase(); }),
-        datasets: [{ label: "Amount", data: stats.payment_methods.map(function (p) { return Number(p.amount); }), backgroundColor: colors.series }],
+        datasets: [{ label: t("dashboard.amount"), data: stats.payment_methods.map(function (p) { return Number(p.amount); }), backgroundColor: colors.series }],
       },
       options: { plugins: { legend: legend } },
     });
@@ -119,7 +120,7 @@ function start(root) {
     if (!items.length) {
       const none = document.createElement("li");
       none.className = "text-body-secondary";
-      none.textContent = "None";
+      none.textContent = t("dashboard.none");
       list.appendChild(none);
     }
     items.forEach(function (p) {
@@ -142,19 +143,19 @@ function start(root) {
     fillList("out_of_stock", data.out_of_stock);
     fillList("low_stock", data.low_stock);
     draw();
-    document.getElementById("dash-status").textContent = "Figures loaded.";
+    document.getElementById("dash-status").textContent = t("dashboard.loaded");
     root.setAttribute("data-loaded", "1");
   }
 
   send(root.getAttribute("data-stats-url"), { headers: { Accept: "application/json" } })
     .then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
+      if (!r.ok) throw new Error(String(r.status));
       return r.json();
     })
     .then(show)
     .catch(function (e) {
       document.getElementById("dash-status").classList.remove("visually-hidden");
-      document.getElementById("dash-status").textContent = "Could not load the figures (" + e.message + "). Reload the page to try again.";
+      document.getElementById("dash-status").textContent = t("dashboard.load_failed", { reason: e.message });
     });
 
   // Redraw in the other theme's colours when the theme switch flips data-bs-theme.

@@ -8,6 +8,7 @@
 // still go to the outside browser. In a normal browser this script does nothing.
 
 import { send } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 
 const api = () => window.pywebview?.api;
 const inWindow = () => typeof api()?.open_document === "function";
@@ -67,11 +68,11 @@ async function openDocument(response, url) {
   const blob = await response.blob();
   const type = (response.headers.get("Content-Type") || blob.type || "").split(";")[0].trim();
   const saved = await api().open_document(fileName(response, url), await base64Of(blob), type);
-  toast(`Saved to ${saved} and opened.`);
+  toast(t("desktop.saved_opened", { path: saved }));
 }
 
 function failed(error) {
-  toast(`The document could not be opened: ${error?.message || error}`, true);
+  toast(t("desktop.open_failed", { reason: error?.message || error }), true);
 }
 
 document.addEventListener("click", async (event) => {

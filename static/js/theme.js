@@ -51,9 +51,11 @@
     return document.documentElement.getAttribute("data-bs-theme") === "dark" ? "dark" : "light";
   }
 
+  // The words are the page's (data-label-dark / data-label-light, in the user's language).
   function label(button) {
     var next = current() === "dark" ? "light" : "dark";
-    button.setAttribute("aria-label", "Switch to " + next + " theme");
+    var words = button.getAttribute("data-label-" + next);
+    if (words) button.setAttribute("aria-label", words);
     button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
   }
 

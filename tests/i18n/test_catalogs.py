@@ -15,9 +15,24 @@ from tests.i18n.scan import unmarked
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
+LISTS = Path(__file__).resolve().parent / "translated"
+
+
+def _translated() -> tuple[str, ...]:
+    """The templates of every list in tests/i18n/translated/ (one path under templates/ a line;
+    blank lines and # comments skipped), sorted, each once."""
+    names = set()
+    for listing in sorted(LISTS.glob("*.txt")):
+        for line in listing.read_text("utf-8").splitlines():
+            name = line.split("#", 1)[0].strip()
+            if name:
+                names.add(name)
+    return tuple(sorted(names))
+
+
 # The screens that are translated: each must hold no unmarked English, and each of its messages
-# must be in Hindi. A screen is added here when it is translated.
-TRANSLATED: tuple[str, ...] = ()
+# must be in Hindi. A screen is added by listing it in its area's file in translated/.
+TRANSLATED: tuple[str, ...] = _translated()
 SCRIPT_KEYS = re.compile(r"\bt\(\s*[\"']([\w.-]+)[\"']|\btn\(\s*[\"']([\w.-]+)[\"']")
 
 
@@ -49,6 +64,10 @@ def test_each_language_catalog_follows_the_template(language: str) -> None:
         template = _ids(read_po(handle))
     live = {m.id for m in catalogs.read(language) if m.id}
     assert live == template, "run `python app.py i18n update`"
+
+
+def test_every_listed_screen_is_a_template() -> None:
+    assert [name for name in TRANSLATED if not (TEMPLATES / name).is_file()] == []
 
 
 @pytest.mark.parametrize("name", TRANSLATED)

@@ -48,6 +48,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("auth.create_token", "POST"): ANY,
     ("auth.revoke_token", "POST"): ANY,
     ("auth.set_pin", "POST"): ADMIN,  # only admins approve sales with a till PIN
+    ("auth.set_language", "POST"): ANY,  # everyone chooses the language of their own screens
     ("auth.two_step", "GET"): ANY,  # my own two-step login
     ("auth.two_step_start", "POST"): ANY,
     ("auth.two_step_confirm", "POST"): ANY,

@@ -5,11 +5,13 @@
 // shapes (documents, backups, the receipt printer); request()/getJSON()/postJSON() answer
 // {ok, status, data} or {ok: false, status, message, details} for the JSON API.
 
+import { t } from "./i18n.js";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Said when an answer is not JSON: the login page came back, so the session is gone. */
-export const SESSION_ENDED = "Your session has ended. Reload the page and log in again.";
-export const NOT_ANSWERING = "TillBook is not answering. Is it still running?";
+export const SESSION_ENDED = t("http.session_ended");
+export const NOT_ANSWERING = t("http.not_answering");
 
 /** The page's CSRF token, or "" on a page without one (the login page has no session yet). */
 export function csrfToken() {
@@ -52,11 +54,11 @@ export async function request(url, options = {}) {
   try {
     data = await response.json();
   } catch {
-    return { ok: false, status: response.status, message: "The server sent a broken answer." };
+    return { ok: false, status: response.status, message: t("http.broken_answer") };
   }
   if (response.ok) return { ok: true, status: response.status, data };
   const error = (data && data.error) || {};
-  const message = response.status === 401 ? SESSION_ENDED : error.message || "Something went wrong.";
+  const message = response.status === 401 ? SESSION_ENDED : error.message || t("http.went_wrong");
   return { ok: false, status: response.status, message, details: error.details || {} };
 }
 
