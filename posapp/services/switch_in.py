@@ -56,6 +56,11 @@ from posapp.services.suppliers import opening_settled, parse_supplier_fields
 from posapp.services.tabular import Table, read_table
 
 MAX_ROWS = 20_000
+AUDIT_ACTIONS = {
+    "customers": "import.customers",
+    "suppliers": "import.suppliers",
+    "stock": "import.stock",
+}
 SAMPLE = 50  # rows shown in the preview
 NOTE_LIMIT = 200
 
@@ -933,7 +938,7 @@ def apply(
         )
         audit.record(
             session,
-            f"import.{kind_key}",
+            AUDIT_ACTIONS[kind_key],
             user_id=user.id,
             entity="import",
             after={
