@@ -26,7 +26,7 @@ ROOT = bundled()
 TRANSLATIONS = bundled("posapp", "translations")
 TEMPLATE = TRANSLATIONS / "messages.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None, "lazy_gettext": None,
-            "lazy_plural": (1, 2)}  # fmt: skip
+            "lazy_plural": (1, 2), "pgettext": ((1, "c"), 2), "lazy_p": ((1, "c"), 2)}  # fmt: skip
 METHODS = [("posapp/**.py", "python"), ("templates/**.html", "jinja2")]
 # As the app renders them: trimmed {% trans %} blocks, newstyle gettext (a "%" in a block
 # without variables is then extracted as the app looks it up).

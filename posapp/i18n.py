@@ -27,18 +27,32 @@ DOCUMENT_LANGUAGES: dict[str, str] = {
 }
 
 _gettext: Callable[[str], str] = lambda message: message  # noqa: E731
+_pgettext: Callable[[str, str], str] = lambda context, message: message  # noqa: E731
 _ngettext: Callable[[str, str, int], str] = lambda one, many, n: one if n == 1 else many  # noqa: E731
 
 
-def install(gettext: Callable[[str], str], ngettext_: Callable[[str, str, int], str]) -> None:
+def install(
+    gettext: Callable[[str], str],
+    ngettext_: Callable[[str, str, int], str],
+    pgettext_: Callable[[str, str], str] | None = None,
+) -> None:
     """Route the marks to a real lookup (Flask-Babel's, which knows the request's language)."""
-    global _gettext, _ngettext
+    global _gettext, _ngettext, _pgettext
     _gettext, _ngettext = gettext, ngettext_
+    if pgettext_ is not None:
+        _pgettext = pgettext_
 
 
 def _(message: str, **values: Any) -> str:
     """The message in the current language, with `values` put in its %(name)s places."""
     text = _gettext(message)
+    return text % values if values else text
+
+
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """A message whose English is said of different things ("Change": money back, or a
+    button), told apart by `context` so each gets its own translation."""
+    text = _pgettext(context, message)
     return text % values if values else text
 
 
@@ -50,13 +64,16 @@ def ngettext(singular: str, plural: str, count: int, **values: Any) -> str:
 class LazyString:
     """A message looked up when it is shown, not when it is defined (module-level labels)."""
 
-    __slots__ = ("message", "values")
+    __slots__ = ("context", "message", "values")
 
-    def __init__(self, message: str, **values: Any) -> None:
+    def __init__(self, message: str, context: str | None = None, **values: Any) -> None:
         self.message = message
+        self.context = context
         self.values = values
 
     def __str__(self) -> str:
+        if self.context is not None:
+            return pgettext(self.context, self.message, **self.values)
         return _(self.message, **self.values)
 
     def __html__(self) -> str:
@@ -77,6 +94,11 @@ class LazyString:
 def lazy(message: str, **values: Any) -> LazyString:
     """Mark a message defined at import time; it is translated each time it is shown."""
     return LazyString(message, **values)
+
+
+def lazy_p(context: str, message: str) -> LazyString:
+    """`lazy` for a message told apart by a context (see `pgettext`)."""
+    return LazyString(message, context)
 
 
 def lazy_plural(singular: str, plural: str) -> tuple[str, str]:

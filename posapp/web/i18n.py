@@ -50,7 +50,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # The plural lookup without Flask-Babel's own %(num)s filling: i18n.ngettext fills the
     # count and any other values in one go (and the scripts' plural forms keep their place).
-    i18n.install(gettext, lambda one, many, n: get_translations().ungettext(one, many, n))
+    i18n.install(
+        gettext,
+        lambda one, many, n: get_translations().ungettext(one, many, n),
+        lambda context, message: get_translations().upgettext(context, message),
+    )
 
     # Flask-Babel keeps the language it chose on the app context, which a request shares with
     # an enclosing one (tests, a page rendered inside a job): choose afresh for each request.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import get_translations
 
-from posapp.i18n import LazyString, lazy, lazy_plural
+from posapp.i18n import LazyString, lazy, lazy_p, lazy_plural
 
 # key -> message. Keys name the place, not the words, so a reworded English text keeps its key.
 STRINGS: dict[str, LazyString] = {
@@ -129,7 +129,7 @@ STRINGS: dict[str, LazyString] = {
     "till.bill.empty_checkout": lazy("The bill is empty: scan an item first."),
     "till.bill.not_priced": lazy("The totals are not ready yet."),
     "till.bill.clear_confirm": lazy("Clear this bill? Its items will be removed."),
-    "till.pay.change": lazy("Change"),
+    "till.pay.change": lazy_p("money", "Change"),
     "till.pay.cash_to_take": lazy("Cash to take"),
     "till.pay.short_by": lazy("Short by"),
     "till.pay.exact": lazy("%(amount)s (exact)"),
@@ -190,7 +190,7 @@ STRINGS: dict[str, LazyString] = {
     "display.card": lazy("Card"),
     "display.upi": lazy("UPI"),
     "display.credit": lazy("On account"),
-    "display.change": lazy("Change"),
+    "display.change": lazy_p("money", "Change"),
     "display.your_change": lazy("Your change: %(amount)s"),
     "display.reconnecting": lazy("Reconnecting to the till…"),
     "display.busy": lazy("Many displays are connected: this one refreshes every few seconds."),
