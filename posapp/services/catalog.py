@@ -879,10 +879,12 @@ def search_products(
     when nothing matches, a trigram index finds near misses (typos). Other databases use an
     index-friendly prefix match.
 
-    Then the products that only sound like what was typed ("chini" for "चीनी 1 kg", "dal" for
-    "Toor Daal"; services/translit.py) follow the ordinary matches, which keep their order:
-    they are counted in the total and listed after them (by the same sort, then name), and
-    near misses are looked for only when neither finds anything.
+    Then products that sound like what was typed (services/translit.py keys) follow the
+    ordinary matches, which keep their order: counted in the total, listed after them (by the
+    same sort, then name). When the ordinary search found something, only words of the other
+    script join it ("cheeni" adds "चीनी 1 kg", "चीनी" adds the Sugar aliased "cheeni"); when
+    it found nothing, every sound-alike does ("chini" finds "Cheeni Cookies"). Near misses
+    (typos) are looked for only when neither finds anything.
 
     Pages: `after`/`before` (a product id from the edge of the page shown) page by key on
     (name, id) when listing by name without a search, so "next" and "previous" cost the same
@@ -957,7 +959,10 @@ def _search_products(
         terms = _fts_terms(q)
         plain = not (include_archived or archived_only or category or low_stock or out_of_stock)
         exact = [] if sort else _exact_alias_ids(session, q, filtered)
-        if _uses_fts(session) and terms and plain and not sort:
+        # Not for words of another script: their names sort after every Latin name, so the
+        # walk in name order would pass the whole Latin catalog first (20-90 ms at 100 000).
+        latin = not translit.other_script(q)
+        if _uses_fts(session) and terms and plain and not sort and latin:
             if exact:
                 quick = _alias_first(session, q, terms, exact, page, per_page)
             else:

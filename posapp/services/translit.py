@@ -263,7 +263,7 @@ def word_key(word: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _other_script(word: str) -> bool:
+def other_script(word: str) -> bool:
     """Whether a word is written in another script than Latin (after NFD, Latin accents are
     marks below U+0370 and letters like "ß" are below it too)."""
     return any(ord(ch) > 0x036F for ch in word)
@@ -302,7 +302,7 @@ def keys(text: str) -> list[Key]:
     out: list[Key] = []
     for word in words(text):
         key = word_key(word)
-        found = Key(key, _other_script(word) and not key.isdigit())
+        found = Key(key, other_script(word) and not key.isdigit())
         if key and found not in out:
             out.append(found)
     return out
