@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from posapp import create_app
 from posapp.extensions import db
 from posapp.models.base import write_transaction
-from posapp.services import audit, books, books_history, summaries, users
+from posapp.services import audit, books, books_history, summaries, translit, users
 from posapp.services.counters import financial_year
 from posapp.services.ledger import invoice_status
 from posapp.services.pricing import TAX_RULE, BillDiscount, LineInput, price_cart
@@ -285,7 +285,7 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
         "products",
         "id, code, name, category_id, unit, price, cost, mrp, tax_rate_bp, hsn, stock_milli,"
         " low_stock_milli, supplier, location, color, archived, created_at, updated_at,"
-        " stock_value",
+        " stock_value, name_key",
     )
     w.table(
         "customers",
@@ -606,7 +606,7 @@ def seed(data_dir: Path, shape: Shape, seed_value: int) -> dict[str, int]:
             (product.id, product.code, product.name, product.category_id, product.unit,
              product.price, product.cost, product.price + product.price // 10, product.rate,
              product.hsn, on_shelf, 5000, "", "", "", 0, stamp(opened), stamp(opened),
-             books.issue_value(on_shelf, product.cost)),
+             books.issue_value(on_shelf, product.cost), translit.name_key(product.name)),
         )  # fmt: skip
     for (kind, fy), last in sorted(counters.items()):
         w.add("document_counters", (kind, fy, last))

@@ -100,6 +100,11 @@ class Product(Model):
     # Search words, normalised: lower-case, comma-separated, no spaces around commas
     # ("chini,cheeni,shakkar"); services/catalog.py parse_aliases writes them.
     aliases: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # Phonetic search keys of the name's and the aliases' words ("चीनी 1 kg" -> "cini 1 kg"),
+    # space-separated; services/translit.py makes them, written with the name and aliases, so
+    # "chini" finds "चीनी" (services/catalog.py search_products).
+    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    alias_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     # Perishable goods (milk, bread, vegetables) are not put back on the shelf when returned,
     # unless the cashier says so: the return form's "back on the shelf" box follows this.
     perishable: Mapped[bool] = mapped_column(default=False, server_default=false())

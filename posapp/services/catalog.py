@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
@@ -27,7 +39,15 @@ from posapp.money import (
     percent_str,
     qty_str,
 )
-from posapp.services import audit, books_stock, counters, gs1, limits, scale_labels
+from posapp.services import (
+    audit,
+    books_stock,
+    counters,
+    gs1,
+    limits,
+    scale_labels,
+    translit,
+)
 from posapp.services.settings import load_settings
 from posapp.vocabulary import parse_flag
 
@@ -323,6 +343,8 @@ def create_product(session: Session, data: Mapping[str, Any], user_id: int | Non
             color=fields.get("color", ""),
             scale_plu=fields.get("scale_plu"),
             aliases=fields.get("aliases", ""),
+            name_key=translit.name_key(fields["name"]),
+            alias_key=translit.alias_key(fields.get("aliases", "")),
             perishable=fields.get("perishable", False),
         )
         session.add(product)
@@ -406,6 +428,10 @@ def update_product(
         ):
             if key in fields:
                 setattr(product, key, fields[key])
+        if "name" in fields:
+            product.name_key = translit.name_key(product.name)
+        if "aliases" in fields:
+            product.alias_key = translit.alias_key(product.aliases)
         if "low_milli" in fields:
             product.low_stock_milli = fields["low_milli"]
         if "category" in fields:
@@ -532,10 +558,23 @@ FUZZY_LIMIT = 50
 FUZZY_CUTOFF = 75  # rapidfuzz WRatio score a near miss needs (servers without FTS5)
 
 
+# A word is letters and digits and the vowel signs, viramas and nuktas of Indic scripts, which
+# `\w` leaves out: "चीनी" is one word, not "च" and "न" (FTS5's unicode61 keeps it whole too).
+_INDIC_MARKS = "".join(
+    chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in ("Mn", "Mc")
+)
+_WORD = re.compile(f"(?:\\w|[{_INDIC_MARKS}])+")
+# The columns the ordinary search reads; the phonetic keys (name_key, alias_key) are searched
+# apart (`_key_hits`), so they never change what a word finds here.
+_TEXT_COLUMNS = "{name code aliases}"
+
+
 def _fts_terms(q: str) -> str | None:
     """Turn typed words into an FTS5 query: every word as a prefix ("tata sal" -> tata* sal*)."""
-    words = re.findall(r"\w+", q.lower())
-    return " ".join(f'"{word}"*' for word in words) if words else None
+    words = _WORD.findall(q.lower())
+    if not words:
+        return None
+    return _TEXT_COLUMNS + " : (" + " ".join(f'"{word}"*' for word in words) + ")"
 
 
 def _trigram_terms(q: str) -> str | None:
@@ -732,6 +771,108 @@ def _alias_first(
     return ordered[offset : offset + per_page], total
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """The product list's filters (everything of a search but the typed words)."""
+
+    include_archived: bool
+    archived_only: bool
+    low_stock: bool
+    out_of_stock: bool
+    category: str | None
+
+
+def _filtered(filters: _Filters) -> Select[Product]:
+    """The products the list's filters keep, before any search words."""
+    stmt = select(Product)
+    if filters.archived_only:
+        stmt = stmt.where(Product.archived.is_(True))
+    elif not filters.include_archived:
+        stmt = stmt.where(Product.archived.is_(False))
+    if filters.category:
+        stmt = stmt.join(Category, Product.category_id == Category.id).where(
+            func.lower(Category.name) == func.lower(filters.category)
+        )
+    if filters.low_stock:
+        stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
+    if filters.out_of_stock:
+        stmt = stmt.where(Product.stock_milli <= 0)
+    return stmt
+
+
+def _typed(q: str | None) -> str:
+    """The search text as searched: control characters (a NUL from a hostile request) match
+    nothing and PostgreSQL refuses them in text, so they become spaces; at most 100 characters.
+    """
+    return "".join(ch if ch.isprintable() else " " for ch in (q or "")).strip()[:100]
+
+
+def _key_rowids(
+    q: str, keys: list[translit.Key], others: list[str] | None
+) -> tuple[str, dict[str, str]] | None:
+    """SQLite: the SQL (and its parameters) of the FTS rowids `_key_hits` stands for.
+
+    A single typed word looking across scripts needs just its other-script form: ("at"* OR
+    "xat"*) AND "xat"* is "xat"*, and reading the doclists of a short Latin prefix cost ~8 ms
+    at 100 000 products.
+    """
+    terms = _fts_terms(q)
+    if not terms:
+        return None
+    if others is not None and len(keys) == 1:
+        every = [" OR ".join(f'"{form}"*' for form in others)]
+    else:
+        every = [" OR ".join(f'"{form}"*' for form in key.forms) for key in keys]
+        if others is not None:
+            every.append(" OR ".join(f'"{form}"*' for form in others))
+    wanted = "{name_key alias_key} : (" + " AND ".join(f"({part})" for part in every) + ")"
+    return (
+        "SELECT rowid FROM products_fts WHERE products_fts MATCH :k "
+        "EXCEPT SELECT rowid FROM products_fts WHERE products_fts MATCH :m "
+        "EXCEPT SELECT id FROM products WHERE code = :q OR (code > :q AND code < :q_end)",
+        {"k": wanted, "m": terms, "q": q, "q_end": q + "\uffff"},
+    )
+
+
+def _key_hits(
+    session: Session, q: str, keys: list[translit.Key], others: list[str] | None
+) -> ColumnElement[bool]:
+    """Products whose phonetic keys start with every typed word's key (in either script), and
+    which the ordinary search (FTS5 word prefixes or LIKE, and code prefixes) does not find.
+
+    With `others` (the typed words' other-script forms), at least one typed word must meet a
+    word of the other script ("cheeni" the "चीनी" of "चीनी 1 kg"): what the ordinary search
+    found for Latin words then stays all there is in Latin. Keys are ASCII letters and digits
+    (or letters of scripts translit leaves alone), never a quote or a LIKE wildcard. On SQLite
+    the difference is taken on FTS rowids, so only the products it adds are read; servers test
+    the key columns with LIKE in the scan their name search already makes.
+    """
+    found = _key_rowids(q, keys, others) if _uses_fts(session) else None
+    if found is not None:
+        sql, params = found
+        return Product.id.in_(text(sql).bindparams(**params))
+
+    def starts(forms: Iterable[str]) -> ColumnElement[bool]:
+        return or_(
+            *(
+                like
+                for form in forms
+                for like in (
+                    Product.name_key.like(f"{form}%"),
+                    Product.name_key.like(f"% {form}%"),
+                    Product.alias_key.like(f"{form}%"),
+                    Product.alias_key.like(f"% {form}%"),
+                )
+            )
+        )
+
+    conditions = [starts(key.forms) for key in keys]
+    if others is not None:
+        conditions.append(starts(others))
+    code_match = or_(Product.code == q, and_(Product.code > q, Product.code < q + "\uffff"))
+    return and_(*conditions, not_(or_(code_match, _word_prefixes(q))))
+
+
 def search_products(
     session: Session,
     q: str = "",
@@ -747,32 +888,100 @@ def search_products(
     after: int | None = None,
     before: int | None = None,
 ) -> tuple[list[Product], int]:
-    """Search products by code, name word prefix (FTS5) or, failing that, fuzzily; page them.
+    """Search products by code, name word prefix (FTS5), then sound; failing all, fuzzily.
 
     On SQLite names are matched through the `products_fts` index (never a LIKE '%x%' scan);
     when nothing matches, a trigram index finds near misses (typos). Other databases use an
     index-friendly prefix match.
 
+    Then products that sound like what was typed (services/translit.py keys) follow the
+    ordinary matches, which keep their order: counted in the total, listed after them (by the
+    same sort, then name). When the ordinary search found something, only words of the other
+    script join it ("cheeni" adds "चीनी 1 kg", "चीनी" adds the Sugar aliased "cheeni"); when
+    it found nothing, every sound-alike does ("chini" finds "Cheeni Cookies"). Near misses
+    (typos) are looked for only when neither finds anything.
+
     Pages: `after`/`before` (a product id from the edge of the page shown) page by key on
     (name, id) when listing by name without a search, so "next" and "previous" cost the same
     on any page; otherwise `page` pages by offset over ids only (index-only on the default list).
     """
-    stmt = select(Product)
-    if archived_only:
-        stmt = stmt.where(Product.archived.is_(True))
-    elif not include_archived:
-        stmt = stmt.where(Product.archived.is_(False))
-    if category:
-        stmt = stmt.join(Category, Product.category_id == Category.id).where(
-            func.lower(Category.name) == func.lower(category)
+    q = _typed(q)
+    filters = _Filters(include_archived, archived_only, low_stock, out_of_stock, category)
+    keys = translit.query_keys(q) if q else []
+
+    def ordinary(near_misses: bool) -> tuple[list[Product], int]:
+        return _search_products(
+            session,
+            q,
+            filters,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            after=after,
+            before=before,
+            near_misses=near_misses,
         )
-    if low_stock:
-        stmt = stmt.where(Product.stock_milli <= Product.low_stock_milli)
-    if out_of_stock:
-        stmt = stmt.where(Product.stock_milli <= 0)
-    # Control characters (a NUL from a hostile request) match nothing and PostgreSQL refuses
-    # them in text: they become spaces.
-    q = "".join(ch if ch.isprintable() else " " for ch in (q or "")).strip()[:100]
+
+    if not keys:
+        return ordinary(True)
+    items, total = ordinary(False)
+    # Found already: only the other script may add to it. Nothing found: any sound-alike.
+    others: list[str] | None = None
+    if total:
+        others = [key.across for key in keys if key.across is not None]
+    extra = None
+    extra_total = 0
+    if others is None or others:
+        extra = _filtered(filters).where(_key_hits(session, q, keys, others))
+        found = _key_rowids(q, keys, others) if _uses_fts(session) else None
+        if found is not None and filters == _Filters(False, False, False, False, None):
+            # Counted on the rowids, minus archived ones, as the quick name search counts:
+            # thousands of sound-alikes ("mas": every "Masoor") are not read row by row.
+            sql, params = found
+            counted = text(
+                f"WITH extra(id) AS ({sql}) SELECT (SELECT count(*) FROM extra) - "  # noqa: S608
+                "(SELECT count(*) FROM products WHERE archived = 1 AND id IN extra)"
+            ).bindparams(**params)
+            extra_total = int(session.scalar(counted) or 0)
+        else:
+            extra_total = int(
+                session.scalar(select(func.count()).select_from(extra.order_by(None).subquery()))
+                or 0
+            )
+    if extra is None or not extra_total:
+        return (items, total) if total else ordinary(True)
+    if len(items) >= per_page:
+        return items, total + extra_total
+    column, descending = SORTS.get(sort, SORTS["name"])
+    ordering: list[Any] = [column.desc() if descending else column, Product.name, Product.id]
+    ids = list(
+        session.scalars(
+            extra.with_only_columns(Product.id)
+            .order_by(*ordering)
+            .limit(per_page - len(items))
+            .offset(max(0, (page - 1) * per_page - total))
+        )
+    )
+    rows = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return items + [rows[i] for i in ids if i in rows], total + extra_total
+
+
+def _search_products(
+    session: Session,
+    q: str,
+    filters: _Filters,
+    *,
+    sort: str,
+    page: int,
+    per_page: int,
+    after: int | None,
+    before: int | None,
+    near_misses: bool,
+) -> tuple[list[Product], int]:
+    """The ordinary search of `search_products` (codes, word prefixes, near misses)."""
+    include_archived, archived_only = filters.include_archived, filters.archived_only
+    category, low_stock, out_of_stock = filters.category, filters.low_stock, filters.out_of_stock
+    stmt = _filtered(filters)
     filtered = stmt
     exact: list[int] = []
     if q:
@@ -780,7 +989,10 @@ def search_products(
         terms = _fts_terms(q)
         plain = not (include_archived or archived_only or category or low_stock or out_of_stock)
         exact = [] if sort else _exact_alias_ids(session, q, filtered)
-        if _uses_fts(session) and terms and plain and not sort:
+        # Not for words of another script: their names sort after every Latin name, so the
+        # walk in name order would pass the whole Latin catalog first (20-90 ms at 100 000).
+        latin = not translit.other_script(q)
+        if _uses_fts(session) and terms and plain and not sort and latin:
             if exact:
                 quick = _alias_first(session, q, terms, exact, page, per_page)
             else:
@@ -798,7 +1010,7 @@ def search_products(
     total = int(
         session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     )
-    if q and total == 0:
+    if q and total == 0 and near_misses:
         near = _near_misses(session, q, filtered)
         if near:
             order = {pid: i for i, pid in enumerate(near)}

@@ -43,7 +43,7 @@ from posapp.money import (
     percent_str,
     qty_str,
 )
-from posapp.services import audit, books, counters, scale_labels
+from posapp.services import audit, books, counters, scale_labels, translit
 from posapp.services.books import cr, dr, issue_value
 from posapp.services.catalog import INTERNAL_EAN_PREFIX, aliases_text, parse_product_fields
 from posapp.services.csv_io import neutralise, unneutralise
@@ -792,6 +792,8 @@ class _Writer:
             "color": f.get("color", ""),
             "scale_plu": f.get("scale_plu"),
             "aliases": f.get("aliases", ""),
+            "name_key": translit.name_key(f["name"]),
+            "alias_key": translit.alias_key(f.get("aliases", "")),
             "perishable": f.get("perishable", False),
             "archived": f.get("archived", False),
             "created_at": self.now,
@@ -804,6 +806,10 @@ class _Writer:
             values["low_stock_milli"] = f["low_milli"]
         if "category" in f:
             values["category_id"] = self.categories.get(f["category"].lower())
+        if "name" in values:
+            values["name_key"] = translit.name_key(values["name"])
+        if "aliases" in values:
+            values["alias_key"] = translit.alias_key(values["aliases"])
         if values:
             values["updated_at"] = self.now
             self.session.execute(
