@@ -18,7 +18,9 @@ from functools import lru_cache
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from posapp.config import bundled
 from posapp.i18n import DEFAULT_LANGUAGE, DOCUMENT_LANGUAGES, LANGUAGES, LazyString, lazy
@@ -119,6 +121,8 @@ def language_in(ctx: Any) -> str:
         return document_language(ctx["document_language"])
     if "formats" in ctx:
         return document_language(getattr(ctx["formats"], "language", DEFAULT_LANGUAGE))
+    if "doc" in ctx and hasattr(ctx["doc"], "layout"):
+        return document_language(ctx["doc"].layout.language)
     settings = ctx.get("settings")
     return document_language(getattr(settings, "documents_language", DEFAULT_LANGUAGE))
 
@@ -153,3 +157,34 @@ def install(env: Environment) -> None:
         _template_gettext, _template_ngettext, newstyle=True
     )
     env.globals["translated"] = _template_translate
+
+
+def page_marks(language: str) -> dict[str, Callable[..., Any]]:
+    """Marks for the part of a page that is a document (the till's receipt): the template sets
+    `{% set _ = doc_gettext %}` (and `gettext`, `ngettext` for `{% trans %}`) around it, so
+    its words speak `language` while the page's own buttons speak the screen's."""
+
+    @pass_eval_context
+    def doc_gettext(eval_ctx: EvalContext, message: str, **values: Any) -> str:
+        text = message_in(language, message)
+        # As Jinja's newstyle gettext: the translation is trusted, the values escaped.
+        return (Markup(text) if eval_ctx.autoescape else text) % values  # noqa: S704
+
+    @pass_eval_context
+    def doc_ngettext(
+        eval_ctx: EvalContext, singular: str, plural: str, num: int, **values: Any
+    ) -> str:
+        text = _both(
+            language,
+            singular if num == 1 else plural,
+            lambda catalog: catalog.ngettext(singular, plural, num),
+            {},
+        )
+        trusted = Markup(text) if eval_ctx.autoescape else text  # noqa: S704
+        return trusted % {"num": num, **values}
+
+    return {
+        "doc_gettext": doc_gettext,
+        "doc_ngettext": doc_ngettext,
+        "doc_translated": lambda text: translate(language, text),
+    }
