@@ -142,3 +142,18 @@ def test_bilingual_invoice_pdf_carries_the_english_half(admin: User) -> None:
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
     # Devanagari may come out of the PDF's text oddly (shaping); its English half is plain.
     assert invoice.number in text and "Grand Total" in text and "AMOUNT IN WORDS" in text
+
+
+def test_escpos_receipt_in_hindi_is_drawn_and_in_english_is_text(
+    admin: User,
+) -> None:
+    from posapp.documents import escpos_receipt
+
+    configure_shop(documents_language="hi")
+    hindi = escpos_receipt.receipt_job(a_sale(admin), load_settings(db.session))
+    # Devanagari is not in the printer's code page: those lines are printed as images.
+    assert b"TOTAL" not in hindi and b"Cash tendered" not in hindi and b"\x1dv0" in hindi
+    configure_shop(documents_language="en")
+    english = escpos_receipt.receipt_job(a_sale(admin, "Toor Dal"), load_settings(db.session))
+    assert b"TOTAL" in english and b"Subtotal (1 item)" in english
+    assert b"\x1dv0" not in english
