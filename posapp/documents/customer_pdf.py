@@ -1,7 +1,12 @@
-"""Customer documents as PDFs (xhtml2pdf): the account statement and the payment receipt."""
+"""Customer documents as PDFs (xhtml2pdf): the account statement and the payment receipt.
+
+Both are the customer's own papers, so they speak the customer's language (customers.language),
+else the shop's documents' language.
+"""
 
 from __future__ import annotations
 
+from posapp.documents.language import customer_language
 from posapp.documents.pdf import environment, html_to_pdf
 from posapp.documents.upi_pdf import qr_data_uri
 from posapp.services import upi
@@ -20,7 +25,15 @@ def statement_html(data: StatementData, settings: ShopSettings) -> str:
     return (
         environment()
         .get_template("pdf/statement.html")
-        .render(data=data, customer=data.customer, settings=settings, upi_qr=upi_qr)
+        .render(
+            data=data,
+            customer=data.customer,
+            settings=settings,
+            upi_qr=upi_qr,
+            document_language=customer_language(
+                data.customer.language, settings.documents_language
+            ),
+        )
     )
 
 
@@ -36,7 +49,13 @@ def payment_html(receipt: PaymentReceipt, settings: ShopSettings) -> str:
     return (
         environment()
         .get_template("pdf/payment_receipt.html")
-        .render(receipt=receipt, settings=settings)
+        .render(
+            receipt=receipt,
+            settings=settings,
+            document_language=customer_language(
+                receipt.customer.language, settings.documents_language
+            ),
+        )
     )
 
 

@@ -19,6 +19,7 @@ total then with the currency's sign, as on the HTML receipt.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ from PIL import Image
 from posapp.dates import date_time_format
 from posapp.documents import raster_text
 from posapp.documents.filters import amount_text, percent_text
+from posapp.documents.language import message_in, plural_in, translate
+from posapp.i18n import lazy_plural
 from posapp.models import Invoice
 from posapp.models.base import to_local
 from posapp.money import format_money, format_qty
@@ -173,25 +176,40 @@ class _Writer:
         self.default()
 
 
-def _header(w: _Writer, name: str, address: str, phone: str, tax_id: str, title: str) -> None:
+def message_in_english(message: str, **values: Any) -> str:
+    """The printer test page's words: English, as the screens' setup pages."""
+    return message_in("en", message, **values)
+
+
+def _header(
+    w: _Writer,
+    name: str,
+    address: str,
+    phone: str,
+    tax_id: str,
+    title: str,
+    _: Callable[..., str] = message_in_english,
+) -> None:
     w.centred(name, bold=True, big=True)
     w.set(align="center")
     w.text(address)
     if phone:
-        w.text(f"Phone {phone}")
+        w.text(_("Phone %(phone)s", phone=phone))
     if tax_id:
         w.text(tax_id)
     w.default()
     w.centred(title, bold=True)
 
 
-def _tax_table(w: _Writer, doc: issued.Issued, taxes: list[TaxRow], amount: Any) -> None:
+def _tax_table(
+    w: _Writer, doc: issued.Issued, taxes: list[TaxRow], amount: Any, _: Callable[..., str]
+) -> None:
     """The tax by rate in the heads the receipt was issued with (none on a bill of supply)."""
     heads = doc.tax_heads
     head = {
-        "cgst_sgst": ["Tax", "Taxable", "CGST", "SGST"],
-        "igst": ["Tax", "Taxable", "IGST"],
-    }.get(heads, ["Tax", "Taxable", "Tax amt"])
+        "cgst_sgst": [_("Tax"), _("Taxable"), "CGST", "SGST"],
+        "igst": [_("Tax"), _("Taxable"), "IGST"],
+    }.get(heads, [_("Tax"), _("Taxable"), _("Tax amt")])
     w.row(head)
     for row in taxes:
         cells = [percent_text(row.rate_bp), amount(row.taxable)]
@@ -224,82 +242,97 @@ def write_receipt(
     def amount(minor: int) -> str:
         return amount_text(minor, layout.locale)
 
-    tax_id = f"{doc.tax_label} {seller.gstin}" if seller.gstin else ""
-    _header(w, seller.name, seller.address, seller.phone, tax_id, doc.receipt_title)
+    def _(message: str, **values: Any) -> str:
+        # The receipt's words in the language it was issued with, not the screen's.
+        return message_in(layout.language, message, **values)
+
+    tax_id = f"{translate(layout.language, doc.tax_label)} {seller.gstin}" if seller.gstin else ""
+    title = translate(layout.language, doc.receipt_title)
+    _header(w, seller.name, seller.address, seller.phone, tax_id, title, _)
     if doc.declaration:
         w.set(align="center")
-        w.text(doc.declaration)
+        w.text(translate(layout.language, doc.declaration))
         w.default()
     if invoice.status == "void":
-        w.centred("*** VOID ***", bold=True, big=True)
+        w.centred("*** " + _("VOID") + " ***", bold=True, big=True)
     if duplicate:
-        w.centred("*** DUPLICATE ***", bold=True, big=True)
+        w.centred("*** " + _("DUPLICATE") + " ***", bold=True, big=True)
     w.rule()
-    w.two("Invoice", invoice.number)
-    w.two("Date", to_local(invoice.created_at).strftime(date_time_format(layout.locale)))
-    w.two("Cashier", invoice.cashier.username if invoice.cashier else "")
+    w.two(_("Invoice"), invoice.number)
+    w.two(_("Date"), to_local(invoice.created_at).strftime(date_time_format(layout.locale)))
+    w.two(_("Cashier"), invoice.cashier.username if invoice.cashier else "")
     if doc.buyer is not None:
-        w.two("Customer", doc.buyer.legal_name or doc.buyer.name)
+        w.two(_("Customer"), doc.buyer.legal_name or doc.buyer.name)
         if doc.buyer.gstin:
-            w.two("GSTIN", doc.buyer.gstin)
-        w.two("Phone", doc.buyer.phone)
+            w.two(_("GSTIN"), doc.buyer.gstin)
+        w.two(_("Phone"), doc.buyer.phone)
     if doc.place_of_supply is not None:
         place = doc.place_of_supply
-        w.two("Place of supply", f"{place.code} - {place.name}")
+        w.two(_("Place of supply"), f"{place.code} - {place.name}")
     w.rule()
-    w.two("Item", "Amount")
+    w.two(_("Item"), _("Amount"))
     for line in invoice.lines:
         w.text(line.name)
         unit = "" if line.unit == "pcs" else f" {line.unit}"
         quantity = format_qty(line.qty_milli, line.unit, layout.locale)
         w.two(f"  {quantity}{unit} x {amount(line.unit_price)}", amount(line.total))
         if line.discount:
-            w.two("  discount", f"-{amount(line.discount)}")
+            w.two("  " + _("discount"), f"-{amount(line.discount)}")
     w.rule()
     count = len(invoice.lines)
-    w.two(f"Subtotal ({count} item{'' if count == 1 else 's'})", amount(invoice.subtotal))
+    subtotal = plural_in(
+        layout.language,
+        *lazy_plural("Subtotal (%(count)s item)", "Subtotal (%(count)s items)"),
+        count,
+        count=count,
+    )
+    w.two(subtotal, amount(invoice.subtotal))
     if invoice.discount_total:
-        w.two("Discount", f"-{amount(invoice.discount_total)}")
+        w.two(_("Discount"), f"-{amount(invoice.discount_total)}")
     if doc.tax_heads != "none":
-        tax_label = "Tax (included)" if invoice.prices_include_tax else "Tax"
+        tax_label = _("Tax (included)") if invoice.prices_include_tax else _("Tax")
         w.two(tax_label, amount(invoice.tax_total))
     if invoice.round_off:
-        w.two("Round-off", amount(invoice.round_off))
+        w.two(_("Round-off"), amount(invoice.round_off))
     w.set(bold=True, double_height=True)
     if w.as_image:
         # A drawn line has the currency's sign, as the HTML receipt shows it.
-        w.two("TOTAL", format_money(invoice.total, layout.currency, layout.locale))
+        w.two(_("TOTAL"), format_money(invoice.total, layout.currency, layout.locale))
     else:
-        w.two("TOTAL", f"{layout.currency} {amount(invoice.total)}")
+        w.two(_("TOTAL"), f"{layout.currency} {amount(invoice.total)}")
     w.default()
 
     taxes = summarise_tax(invoice.lines, invoice.tax_rule)
     taxed = invoice.tax_total or any(line.tax_rate_bp for line in invoice.lines)
     if taxed and doc.tax_heads != "none":
         w.rule()
-        _tax_table(w, doc, taxes, amount)
+        _tax_table(w, doc, taxes, amount, _)
 
     w.rule()
     for payment in invoice.payments:
-        method = labels.payment(payment.method)
+        method = translate(layout.language, labels.payment(payment.method))
         if payment.amount < 0:
-            how = "to credit" if payment.method == "credit" else f"in {method.lower()}"
-            w.two(f"Refund {how}", f"-{amount(-payment.amount)}")
+            how = (
+                _("Refund to credit")
+                if payment.method == "credit"
+                else _("Refund in %(method)s", method=method.lower())
+            )
+            w.two(how, f"-{amount(-payment.amount)}")
         else:
-            w.two(f"Paid by {method}", amount(payment.amount))
+            w.two(_("Paid by %(method)s", method=method), amount(payment.amount))
     if invoice.returned_total:
-        w.two("Returned goods", f"-{amount(invoice.returned_total)}")
+        w.two(_("Returned goods"), f"-{amount(invoice.returned_total)}")
     if invoice.tendered:
-        w.two("Cash tendered", amount(invoice.tendered))
+        w.two(_("Cash tendered"), amount(invoice.tendered))
         w.set(bold=True)
-        w.two("Change", amount(invoice.change))
+        w.two(_("Change"), amount(invoice.change))
         w.default()
     if invoice.balance_due > 0 and invoice.status != "void":
-        w.two("On credit" if invoice.customer else "Balance due", amount(invoice.balance_due))
+        w.two(_("On credit") if invoice.customer else _("Balance due"), amount(invoice.balance_due))
     if doc.due_after is not None:
         # The customer's whole khata balance as issued, so a reprint never shows today's.
         w.set(bold=True)
-        w.two("Total due after this bill", amount(doc.due_after))
+        w.two(_("Total due after this bill"), amount(doc.due_after))
         w.default()
 
     if layout.receipt_footer:
@@ -311,7 +344,7 @@ def write_receipt(
     if upi_link is not None and doc.upi is not None:
         # The balance due at issue, as on the receipt page (docs/DESIGN.md "UPI").
         w.rule()
-        w.centred(f"Scan to pay {amount(int(doc.upi['amount']))} by UPI")
+        w.centred(_("Scan to pay %(amount)s by UPI", amount=amount(int(doc.upi["amount"]))))
         w.set(align="center")
         w.p.qr(upi_link, size=QR_SIZE.get(layout.receipt_width_mm, 5), native=True)
         w.line(str(doc.upi["vpa"]))

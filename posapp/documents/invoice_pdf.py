@@ -7,9 +7,12 @@ from typing import Any
 from babel.numbers import get_currency_symbol
 
 from posapp.dates import date_format
+from posapp.documents.hindi_words import hindi_amount_in_words
+from posapp.documents.language import BILINGUAL, SEPARATOR, translate
 from posapp.documents.pdf import environment, html_to_pdf
 from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
+from posapp.i18n import lazy
 from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.services import issued
@@ -84,8 +87,20 @@ def _international_words(n: int) -> list[str]:
     return words + _words_below_1000(n)
 
 
-def amount_in_words(minor: int, currency: str = "INR") -> str:
-    """Spell an amount for the invoice: "Rupees One Lakh and Fifty Paise Only" for INR."""
+def amount_in_words(minor: int, currency: str = "INR", language: str = "en") -> str:
+    """Spell an amount for the invoice: "Rupees One Lakh and Fifty Paise Only" for INR.
+
+    In Hindi ("hi") a rupee amount is "एक लाख रुपये पचास पैसे"; "bilingual" gives both,
+    joined as the document's other words are. Other currencies are spelled in English only.
+    """
+    english = _english_amount_in_words(minor, currency)
+    if currency != "INR" or language not in ("hi", BILINGUAL):
+        return english
+    hindi = hindi_amount_in_words(minor)
+    return hindi if language == "hi" else english + SEPARATOR + hindi
+
+
+def _english_amount_in_words(minor: int, currency: str) -> str:
     prefix = "Minus " if minor < 0 else ""
     major, cents = divmod(abs(minor), 100)
     if currency == "INR":
@@ -150,12 +165,17 @@ def invoice_context(
         "date": created.strftime(date_format(doc.layout.locale)),
         "time": created.strftime("%I:%M %p"),
         "cashier": invoice.cashier.username if invoice.cashier else "",
-        "in_words": amount_in_words(invoice.total, doc.layout.currency),
+        "in_words": amount_in_words(invoice.total, doc.layout.currency, doc.layout.language),
         "payments": [
             (
-                f"{labels.payment(p.method)} (ref. {p.reference})"
+                translate(
+                    doc.layout.language,
+                    lazy("%(method)s (ref. %(reference)s)"),
+                    method=translate(doc.layout.language, labels.payment(p.method)),
+                    reference=p.reference,
+                )
                 if p.reference
-                else labels.payment(p.method),
+                else translate(doc.layout.language, labels.payment(p.method)),
                 p.amount,
             )
             for p in invoice.payments
@@ -240,7 +260,7 @@ def credit_note_context(
         **_tax_totals(taxes),
         "date": to_local(note.created_at).strftime(date_format(doc.layout.locale)),
         "invoice_date": to_local(note.invoice.created_at).strftime(date_format(doc.layout.locale)),
-        "in_words": amount_in_words(note.total, doc.layout.currency),
+        "in_words": amount_in_words(note.total, doc.layout.currency, doc.layout.language),
         "logo": logo,
     }
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from posapp.config import bundled
-from posapp.documents import pdf_worker
+from posapp.documents import language, pdf_worker
 from posapp.documents.filters import Formats, make_filters
 from posapp.errors import DomainError
 from posapp.services.settings import ShopSettings
@@ -43,6 +43,7 @@ def environment() -> Environment:
     )
     env.filters.update(make_filters(_settings_of))
     env.globals["labels"] = labels
+    language.install(env)
     return env
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from posapp.dates import date_format
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
-from posapp.i18n import _
+from posapp.i18n import DOCUMENT_LANGUAGES, lazy
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
 from posapp.services import audit, books_sales, ledger, limits, upi
+from posapp.services.document_language import compose, customer_language
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import form_flag
 
@@ -36,6 +37,9 @@ FUZZY_CUTOFF = 70
 MAX_MATCHES = 200
 # A business customer's GST identity (docs/DESIGN.md, GST): all optional, the GSTIN checked.
 GST_FIELDS = ("gstin", "legal_name", "state_code")
+# The language of what is sent to a customer (reminders, order texts, their statement):
+# "" is the shop's documents' language.
+CUSTOMER_LANGUAGES = ("", *DOCUMENT_LANGUAGES)
 # A GSTIN or a piece of one as typed in a search: letters and digits, at least one of each.
 GSTIN_QUERY_RE = re.compile(r"(?=[0-9A-Z]*[0-9])(?=[0-9A-Z]*[A-Z])[0-9A-Z]{4,15}")
 
@@ -147,6 +151,14 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
                 errors[key] = exc.message
         elif not partial:
             out[key] = ""
+    if given("language"):
+        language = data.get("language")
+        if not isinstance(language, str) or language.strip() not in CUSTOMER_LANGUAGES:
+            errors["language"] = "Choose the shop's language, English, Hindi or both."
+        else:
+            out["language"] = language.strip()
+    elif not partial:
+        out["language"] = ""
     if given("archived"):
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
     if errors:
@@ -213,6 +225,7 @@ def snapshot(customer: Customer) -> dict[str, Any]:
         "gstin": customer.gstin,
         "legal_name": customer.legal_name,
         "state_code": customer.state_code,
+        "language": customer.language,
         "credit_limit": customer.credit_limit,
         "archived": customer.archived,
     }
@@ -269,6 +282,7 @@ def add_customer(
         gstin=fields["gstin"],
         legal_name=fields.get("legal_name", ""),
         state_code=fields["state_code"],
+        language=fields.get("language", ""),
         credit_limit=fields["credit_limit"],
         archived=False,
         created_at=now,
@@ -316,7 +330,7 @@ def update_customer(
             _check_phone_free(session, fields["phone"], customer.id)
             customer.phone = fields["phone"]
             customer.phone_digits = fields["phone"].lstrip("+")
-        for key in ("name", "email", "address", "notes", "credit_limit", *GST_FIELDS):
+        for key in ("name", "email", "address", "notes", "credit_limit", "language", *GST_FIELDS):
             if key in fields:
                 setattr(customer, key, fields[key])
         if fields.get("archived") and not customer.archived:
@@ -580,35 +594,46 @@ def summary(session: Session, customer_id: int) -> CustomerSummary:
 
 
 def reminder_text(summary_: CustomerSummary, settings: ShopSettings) -> str:
-    """Compose the polite reminder a shop sends (amount due, oldest bill date, shop contact)."""
-    amount = format_money(summary_.balance, settings.currency, settings.locale)
-    shop_name, shop_phone = settings.shop_name, settings.phone
+    """Compose the polite reminder a shop sends (amount due, oldest bill date, shop contact),
+    in the customer's language, else the shop's documents' language (bilingual: both)."""
+    customer = summary_.customer
+    values = {
+        "name": customer.name,
+        "shop": settings.shop_name,
+        "amount": format_money(summary_.balance, settings.currency, settings.locale),
+    }
     oldest = summary_.oldest_due
-    name = summary_.customer.name
-    # Whole sentences, one per case, so a translation never has to fit a clause into another.
-    if oldest:
-        text = _(
-            "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on your "
-            "account (oldest unpaid bill of %(date)s). Please pay at your convenience.",
-            name=name,
-            shop=shop_name,
-            amount=amount,
-            date=to_local(oldest).strftime(date_format(settings.locale)),
-        )
-    else:
-        text = _(
-            "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on your "
-            "account. Please pay at your convenience.",
-            name=name,
-            shop=shop_name,
-            amount=amount,
-        )
-    if shop_phone:
-        text += " " + _("For any question call us on %(phone)s.", phone=shop_phone)
-    text += " " + _("Thank you!")
     payee = upi.payee_of(settings)
+    link = None
     if payee is not None and summary_.balance > 0:
         # The UPI app opens with the amount due filled in (docs/DESIGN.md "UPI").
-        link = upi.khata_link(payee, summary_.customer.id, summary_.balance, ledger.local_today())
-        text += " " + _("Pay by UPI to %(vpa)s: %(link)s", vpa=payee.vpa, link=link)
-    return text
+        link = upi.khata_link(payee, customer.id, summary_.balance, ledger.local_today())
+
+    def write(say: Callable[..., str]) -> str:
+        if oldest:
+            day = to_local(oldest).strftime(date_format(settings.locale))
+            greeting = say(
+                lazy(
+                    "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on "
+                    "your account (oldest unpaid bill of %(date)s)."
+                ),
+                date=day,
+                **values,
+            )
+        else:
+            greeting = say(
+                lazy(
+                    "Namaste %(name)s, this is a reminder from %(shop)s: %(amount)s is due on "
+                    "your account."
+                ),
+                **values,
+            )
+        parts = [greeting, say(lazy("Please pay at your convenience."))]
+        if settings.phone:
+            parts.append(say(lazy("For any question call us on %(phone)s."), phone=settings.phone))
+        parts.append(say(lazy("Thank you!")))
+        if payee is not None and link is not None:
+            parts.append(say(lazy("Pay by UPI to %(vpa)s: %(link)s"), vpa=payee.vpa, link=link))
+        return " ".join(parts)
+
+    return compose(customer_language(customer.language, settings.documents_language), write)

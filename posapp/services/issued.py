@@ -129,6 +129,7 @@ def snapshot(
             "currency": settings.currency,
             "locale": settings.locale,
             "prices_include_tax": settings.prices_include_tax,
+            "language": settings.documents_language,
         },
     }
     if due_after is not None:
@@ -201,6 +202,9 @@ class Layout:
     currency: str
     locale: str
     prices_include_tax: bool
+    # The documents' language at issue ("en", "hi", "bilingual"): a reprint speaks it too.
+    # Snapshots taken before documents were translated have none: English.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ advance), and the credit tender of its invoice lets the ledger's advance settle 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from posapp.i18n import LazyString, _, lazy
+from posapp.i18n import LazyString, lazy
 from posapp.models import (
     FULFILMENTS,
     ORDER_SOURCES,
@@ -41,6 +41,7 @@ from posapp.models import (
 from posapp.models.base import affected, local_days, table, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money, parse_quantity, qty_str
 from posapp.services import audit, checkout, counters, customers, ledger, limits, upi
+from posapp.services.document_language import compose, customer_language
 from posapp.services.hooks import Within
 from posapp.services.pricing import BillDiscount
 from posapp.services.settings import load_settings
@@ -389,94 +390,90 @@ def to_pay(order: Order) -> int:
     return order.estimate
 
 
+# What an order's status message says, a whole sentence each so a translation can order its
+# words: (status, how it is paid) -> message; "how it is paid" only where the handover is near.
+_STATUS_SAID: dict[tuple[str, str], LazyString] = {
+    ("pending", ""): lazy(
+        "your order %(number)s from %(shop)s has been received (about %(estimate)s); "
+        "we will confirm it soon."
+    ),
+    ("confirmed", ""): lazy(
+        "your order %(number)s from %(shop)s is confirmed (about %(estimate)s)."
+    ),
+    ("packed", ""): lazy("your order %(number)s from %(shop)s is packed."),
+    ("ready_for_pickup", ""): lazy("your order %(number)s from %(shop)s is ready for pickup."),
+    ("ready_for_pickup", "due"): lazy(
+        "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to pay."
+    ),
+    ("ready_for_pickup", "khata"): lazy(
+        "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to go on your account."
+    ),
+    ("ready_for_pickup", "paid"): lazy(
+        "your order %(number)s from %(shop)s is ready for pickup, already paid."
+    ),
+    ("out_for_delivery", ""): lazy("your order %(number)s from %(shop)s is out for delivery."),
+    ("out_for_delivery", "due"): lazy(
+        "your order %(number)s from %(shop)s is out for delivery, %(amount)s to pay."
+    ),
+    ("out_for_delivery", "khata"): lazy(
+        "your order %(number)s from %(shop)s is out for delivery, %(amount)s to go on your account."
+    ),
+    ("out_for_delivery", "paid"): lazy(
+        "your order %(number)s from %(shop)s is out for delivery, already paid."
+    ),
+    ("delivered", ""): lazy("your order %(number)s from %(shop)s has been delivered."),
+    ("cancelled", ""): lazy("your order %(number)s from %(shop)s has been cancelled."),
+    ("cancelled", "reason"): lazy(
+        "your order %(number)s from %(shop)s has been cancelled (%(reason)s)."
+    ),
+}
+
+
 def status_message(
-    order: Order, shop_name: str, currency: str = "INR", locale: str = "en_IN"
+    order: Order,
+    shop_name: str,
+    currency: str = "INR",
+    locale: str = "en_IN",
+    language: str = "en",
 ) -> str:
     """The WhatsApp text telling the customer where their order stands, as the khata
-    reminder is worded ("Your order ORD-123 is out for delivery, ₹640.00 to pay")."""
+    reminder is worded ("Your order ORD-123 is out for delivery, ₹640.00 to pay").
+
+    It speaks the customer's language, else `language` (the shop's documents' language);
+    "bilingual" gives the English text, then the Hindi.
+    """
 
     def money(minor: int) -> str:
         return format_money(minor, currency, locale)
 
     # Whole sentences per case (not pieces joined), so a translation can order its words.
     due = to_pay(order)
-    estimate = money(order.estimate)
-    number, shop = order.number, shop_name
-    if order.status == "pending":
-        said = _(
-            "your order %(number)s from %(shop)s has been received (about %(amount)s); we will "
-            "confirm it soon.",
-            number=number,
-            shop=shop,
-            amount=estimate,
-        )
-    elif order.status == "confirmed":
-        said = _(
-            "your order %(number)s from %(shop)s is confirmed (about %(amount)s).",
-            number=number,
-            shop=shop,
-            amount=estimate,
-        )
-    elif order.status == "packed":
-        said = _("your order %(number)s from %(shop)s is packed.", number=number, shop=shop)
-    elif order.status in ("ready_for_pickup", "out_for_delivery"):
-        said = _where(order, due, money, number, shop)
-    elif order.status == "delivered":
-        said = _(
-            "your order %(number)s from %(shop)s has been delivered.", number=number, shop=shop
-        )
-    elif order.cancel_reason:
-        said = _(
-            "your order %(number)s from %(shop)s has been cancelled (%(reason)s).",
-            number=number,
-            shop=shop,
-            reason=order.cancel_reason,
-        )
-    else:
-        said = _(
-            "your order %(number)s from %(shop)s has been cancelled.", number=number, shop=shop
-        )
-    name = order.customer.name if order.customer is not None else ""
-    greeting = _("Namaste %(name)s,", name=name) if name else _("Namaste,")
-    thanks = _("Thank you!")
-    return f"{greeting} {said} {thanks}"
-
-
-def _where(order: Order, due: int, money: Any, number: str, shop: str) -> str:
-    """The sentence of an order ready for pickup or out for delivery, with what is to pay."""
-    values = {"number": number, "shop": shop, "amount": money(due)}
-    pickup = order.status == "ready_for_pickup"
-    if order.payment_plan == "khata":
-        values["amount"] = money(order.estimate)
-        if pickup:
-            return _(
-                "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to go on "
-                "your account.",
-                **values,
-            )
-        return _(
-            "your order %(number)s from %(shop)s is out for delivery, %(amount)s to go on "
-            "your account.",
-            **values,
-        )
+    paid, amount = ("due", due) if due else ("", 0)
+    if order.payment_plan == "khata" and order.status not in ("cancelled", "delivered"):
+        paid, amount = "khata", order.estimate
     if order.payment_plan == "prepaid" and not due and order.advance_payment is not None:
-        if pickup:
-            return _(
-                "your order %(number)s from %(shop)s is ready for pickup, already paid.", **values
-            )
-        return _("your order %(number)s from %(shop)s is out for delivery, already paid.", **values)
-    if due:
-        if pickup:
-            return _(
-                "your order %(number)s from %(shop)s is ready for pickup, %(amount)s to pay.",
-                **values,
-            )
-        return _(
-            "your order %(number)s from %(shop)s is out for delivery, %(amount)s to pay.", **values
-        )
-    if pickup:
-        return _("your order %(number)s from %(shop)s is ready for pickup.", **values)
-    return _("your order %(number)s from %(shop)s is out for delivery.", **values)
+        paid = "paid"
+    if order.status in ("ready_for_pickup", "out_for_delivery"):
+        key = (order.status, paid)
+    elif order.status == "cancelled" and order.cancel_reason:
+        key = ("cancelled", "reason")
+    else:
+        key = (order.status, "")
+    values = {
+        "number": order.number,
+        "shop": shop_name,
+        "estimate": money(order.estimate),
+        "amount": money(amount),
+        "reason": order.cancel_reason or "",
+    }
+    name = order.customer.name if order.customer is not None else ""
+
+    def write(say: Callable[..., str]) -> str:
+        greeting = say(lazy("Namaste %(name)s,"), name=name) if name else say(lazy("Namaste,"))
+        return f"{greeting} {say(_STATUS_SAID[key], **values)} {say(lazy('Thank you!'))}"
+
+    own = order.customer.language if order.customer is not None else ""
+    return compose(customer_language(own, language), write)
 
 
 # ---------------------------------------------------------------- writing

@@ -92,6 +92,9 @@ class ShopSettings:
     # Which template the invoice PDF uses: "a4" (classic), "a5" (compact) or "receipt"
     # (the 58/80 mm receipt as a PDF, at receipt_width_mm).
     invoice_layout: str = "a4"
+    # The language of issued documents (invoices, receipts, statements, the khata reminder):
+    # "en", "hi" or "bilingual" ("Total / कुल"); posapp.i18n.DOCUMENT_LANGUAGES.
+    documents_language: str = "en"
     # A sale whose line or bill discount exceeds this percentage is audit-logged (issue 9).
     discount_audit_percent: int = 10
     # The credit limit (minor units) every new customer gets unless an admin gives one, so

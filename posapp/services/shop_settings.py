@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
+from posapp.i18n import DOCUMENT_LANGUAGES
 from posapp.models.base import write_transaction
 from posapp.money import format_money, money_str, parse_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
@@ -68,7 +69,8 @@ INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (
 FORM_FIELDS = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("currency", "locale"),
-    *("invoice_prefix", "fy_start_month", "invoice_layout", "discount_audit_percent"),
+    *("invoice_prefix", "fy_start_month", "invoice_layout", "documents_language"),
+    "discount_audit_percent",
     *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("receipt_width_mm", "receipt_footer", "allowed_hosts"),
     *("low_stock_default", "stock_policy", "new_customer_credit_limit", *BOOLEANS),
@@ -204,6 +206,12 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["invoice_layout"] = "Choose classic A4, compact A5 or the receipt."
     else:
         values["invoice_layout"] = layout
+    if "documents_language" in data:  # added later: a form without it leaves it be
+        language = str(data.get("documents_language") or "").strip()
+        if language not in DOCUMENT_LANGUAGES:
+            errors["documents_language"] = "Choose English, Hindi or both."
+        else:
+            values["documents_language"] = language
     for key in PERCENT_FIELDS:
         if key != "discount_audit_percent" and key not in data:
             continue  # the cashier limits, added later: a form without them leaves them be

@@ -65,6 +65,7 @@ def customer_form_values(customer: Customer) -> dict[str, str]:
         "gstin": customer.gstin,
         "legal_name": customer.legal_name,
         "state_code": customer.state_code,
+        "language": customer.language,
         "credit_limit": "" if customer.credit_limit is None else money_str(customer.credit_limit),
         "no_credit_limit": "1" if customer.credit_limit is None else "",
     }

@@ -376,7 +376,9 @@ def next_steps(order: Order) -> list[str]:
 
 def _wa_link(order: Order) -> tuple[str, str]:
     settings = shop_settings()
-    text = orders.status_message(order, settings.shop_name, settings.currency, settings.locale)
+    text = orders.status_message(
+        order, settings.shop_name, settings.currency, settings.locale, settings.documents_language
+    )
     return text, customers.whatsapp_link(order.customer.phone, text)
 
 

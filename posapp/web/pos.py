@@ -15,6 +15,7 @@ from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
 from posapp.documents.filters import localtime
 from posapp.documents.invoice_pdf import issued_invoice
+from posapp.documents.language import page_marks
 from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
 from posapp.extensions import db
@@ -120,6 +121,8 @@ def receipt(invoice_id: int) -> str:
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",
         upi_qr=document_qr(doc, invoice.number, invoice.status),
+        # The receipt's words in the language it was issued with; the toolbar's in the screen's.
+        **page_marks(layout.language),
     )
 
 

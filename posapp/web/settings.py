@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from posapp.documents import escpos_receipt
 from posapp.extensions import db
 from posapp.gst import state_choices
+from posapp.i18n import DOCUMENT_LANGUAGES
 from posapp.models.base import to_local, utcnow
 from posapp.services import receipt_printer
 from posapp.services import shop_settings as service
@@ -56,6 +57,7 @@ def _page(
         windows_printers=receipt_printer.installed_printers(),
         printer_columns=receipt_printer.COLUMNS.get(current.receipt_width_mm, 48),
         layouts=list(service.INVOICE_LAYOUTS.items()),
+        document_languages=list(DOCUMENT_LANGUAGES.items()),
         states=state_choices(),
         example=service.money_example(current.currency, current.locale),
         months=[(str(n), name) for n, name in enumerate(MONTHS, start=1)],

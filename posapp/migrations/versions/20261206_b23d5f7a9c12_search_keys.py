@@ -12,7 +12,7 @@ triggers. PostgreSQL and MariaDB search the columns with LIKE, so they only get 
 Plain added columns, so no batch rebuild of `products` (its FTS triggers).
 
 Revision ID: b23d5f7a9c12
-Revises: a22c4e6f8b10
+Revises: b23d1a7c4e20
 Create Date: 2026-12-06 23:00:00.000000
 
 """
@@ -24,7 +24,7 @@ from posapp.services.translit import alias_key, name_key
 
 # revision identifiers, used by Alembic.
 revision = "b23d5f7a9c12"
-down_revision = "a22c4e6f8b10"
+down_revision = "b23d1a7c4e20"
 branch_labels = None
 depends_on = None
 
