@@ -28,7 +28,7 @@ from PIL import Image
 from posapp.dates import date_time_format
 from posapp.documents import raster_text
 from posapp.documents.filters import amount_text, percent_text
-from posapp.documents.language import message_in, plural_in, translate
+from posapp.documents.language import message_in, plural_in, pmessage_in, translate
 from posapp.i18n import lazy_plural
 from posapp.models import Invoice
 from posapp.models.base import to_local
@@ -325,7 +325,7 @@ def write_receipt(
     if invoice.tendered:
         w.two(_("Cash tendered"), amount(invoice.tendered))
         w.set(bold=True)
-        w.two(_("Change"), amount(invoice.change))
+        w.two(pmessage_in(layout.language, "money", "Change"), amount(invoice.change))
         w.default()
     if invoice.balance_due > 0 and invoice.status != "void":
         w.two(_("On credit") if invoice.customer else _("Balance due"), amount(invoice.balance_due))

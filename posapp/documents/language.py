@@ -24,6 +24,7 @@ from posapp.services.document_language import (
     document_language,
     message_in,
     plural_in,
+    pmessage_in,
     translate,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "message_in",
     "page_marks",
     "plural_in",
+    "pmessage_in",
     "translate",
 ]
 
@@ -72,6 +74,11 @@ def _template_ngettext(ctx: Any, singular: str, plural: str, count: int) -> str:
 
 
 @pass_context
+def _template_pgettext(ctx: Any, context: str, message: str) -> str:
+    return pmessage_in(language_in(ctx), context, message)
+
+
+@pass_context
 def _template_translate(ctx: Any, text: str | LazyString) -> str:
     return translate(language_in(ctx), text)
 
@@ -81,7 +88,7 @@ def install(env: Environment) -> None:
     and `translated(text)` for English words that come from data (a snapshot's title)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        _template_gettext, _template_ngettext, newstyle=True
+        _template_gettext, _template_ngettext, newstyle=True, pgettext=_template_pgettext
     )
     env.globals["translated"] = _template_translate
 
@@ -110,8 +117,14 @@ def page_marks(language: str) -> dict[str, Callable[..., Any]]:
         trusted = Markup(text) if eval_ctx.autoescape else text  # noqa: S704
         return trusted % {"num": num, **values}
 
+    @pass_eval_context
+    def doc_pgettext(eval_ctx: EvalContext, context: str, message: str, **values: Any) -> str:
+        text = pmessage_in(language, context, message)
+        return (Markup(text) if eval_ctx.autoescape else text) % values  # noqa: S704
+
     return {
         "doc_gettext": doc_gettext,
+        "doc_pgettext": doc_pgettext,
         "doc_ngettext": doc_ngettext,
         "doc_translated": lambda text: translate(language, text),
     }

@@ -86,6 +86,13 @@ def message_in(language: str, message: str, **values: Any) -> str:
     return both_languages(language, message, lambda catalog: catalog.gettext(message), values)
 
 
+def pmessage_in(language: str, context: str, message: str, **values: Any) -> str:
+    """`message` said in `context` (see `i18n.pgettext`) in a document's language."""
+    return both_languages(
+        language, message, lambda catalog: str(catalog.pgettext(context, message)), values
+    )
+
+
 def plural_in(language: str, singular: str, plural: str, n: int, /, **values: Any) -> str:
     """The singular or plural form for `n` in a document's language; %(num)s is `n`.
 
