@@ -45,6 +45,7 @@ STATIC_TYPES = {
     ".svg": "image/svg+xml",
     ".wasm": "application/wasm",
     ".woff2": "font/woff2",
+    ".ttf": "font/ttf",  # the pages' Devanagari font (a registry may say application/octet-stream)
 }
 
 

@@ -248,6 +248,8 @@ def check_static_types(app: Flask) -> str:
         "css/app.css": STATIC_TYPES[".css"],
         # The camera's barcode reader: a browser compiles WebAssembly only when sent as such.
         "vendor/zxing-wasm-3.1.4/reader/zxing_reader.wasm": STATIC_TYPES[".wasm"],
+        # The pages' Devanagari font: a browser may refuse a font sent as another type.
+        "vendor/noto-sans-devanagari-2.001/NotoSansDevanagari-Regular.ttf": STATIC_TYPES[".ttf"],
     }
     with app.test_client() as client:
         for path, kind in wanted.items():
