@@ -191,7 +191,7 @@ CREATE TABLE "customers" (
 	updated_at DATETIME NOT NULL,
 	gstin VARCHAR(15) DEFAULT ('') NOT NULL,
 	legal_name VARCHAR(120) DEFAULT ('') NOT NULL,
-	state_code VARCHAR(2) DEFAULT ('') NOT NULL, language VARCHAR(8) DEFAULT '' NOT NULL,
+	state_code VARCHAR(2) DEFAULT ('') NOT NULL, language VARCHAR(12) DEFAULT '' NOT NULL,
 	CONSTRAINT ck_customers_credit_limit CHECK (credit_limit >= 0),
 	PRIMARY KEY (id),
 	UNIQUE (phone)
@@ -854,7 +854,7 @@ CREATE TABLE customers (
 	gstin VARCHAR(15) DEFAULT '' NOT NULL,
 	legal_name VARCHAR(120) DEFAULT '' NOT NULL,
 	state_code VARCHAR(2) DEFAULT '' NOT NULL,
-	language VARCHAR(8) DEFAULT '' NOT NULL,
+	language VARCHAR(12) DEFAULT '' NOT NULL,
 	notes TEXT NOT NULL,
 	credit_limit BIGINT,
 	archived BOOLEAN NOT NULL,

@@ -817,8 +817,8 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
-    *("invoice_layout", "low_stock_default", "stock_policy", "scale_prefix"),
-    *("scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
+    *("invoice_layout", "documents_language", "low_stock_default", "stock_policy"),
+    *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check", "phone_region", "label_sheet"),
     *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("cash_session_required", "printer_kind", "printer_auto_print", "printer_open_drawer"),
     *("upi_ids", "upi_payee_name", "upi_qr_on_documents"),
@@ -831,7 +831,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
     *("composition_scheme", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
-    *("low_stock_default", "prices_include_tax", "split_tax", "round_off"),
+    *("documents_language", "low_stock_default", "prices_include_tax", "split_tax", "round_off"),
     *("stock_policy", "cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
     *("new_customer_credit_limit", "new_customer_no_credit_limit"),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
@@ -908,6 +908,9 @@ class SettingsUpdate(Request):
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,10}$")
     fy_start_month: int | None = Field(default=None, ge=1, le=12)
     invoice_layout: Literal["a4", "a5", "receipt"] | None = None
+    documents_language: Literal["en", "hi", "bilingual"] | None = Field(
+        default=None, description="The language of bills and receipts: English, Hindi or both."
+    )
     discount_audit_percent: int | None = Field(default=None, ge=0, le=100)
     receipt_width_mm: Literal[58, 80] | None = None
     receipt_footer: str | None = Field(default=None, max_length=SHOP_TEXT["receipt_footer"])

@@ -35,7 +35,7 @@ class Customer(Model):
     legal_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
     # The language of reminders and order texts sent to them ("" = the shop's documents').
-    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    language: Mapped[str] = mapped_column(String(12), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     # None: no limit; 0: no credit allowed; N: the balance may reach N (docs/DESIGN.md).
     credit_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -37,6 +37,7 @@ NOT_PAGES = {
     "pos.index",
     "product_csv.export",
     "product_csv.template",
+    "switch_in.template",
     "network.qr",
     # The customer display has no menu and owns its layout (tests/e2e/test_customer_display.py);
     # its state is JSON, its claim a redirect.
@@ -84,6 +85,7 @@ def _pages(app: Any) -> list[str]:
             "orders.detail": f"/orders/{sent}",
             "orders.deliver_form": f"/orders/{sent}/deliver",
             "orders.edit": f"/orders/{pending}/edit",
+            "switch_in.upload": "/import/customers",
         }
         db.session.remove()
     paths: list[str] = []
@@ -103,7 +105,9 @@ def _pages(app: Any) -> list[str]:
             paths.append(rule.rule)
     # A new page with an id must be given one above, not skipped in silence (an import
     # preview needs an uploaded file; the import tests look at it).
-    assert with_ids <= set(by_id) | {"product_csv.preview"}, with_ids - set(by_id)
+    assert with_ids <= set(by_id) | {"product_csv.preview", "switch_in.preview"}, with_ids - set(
+        by_id
+    )
     assert all(f"/reports/gst/{name}" in paths for name in GST_RETURNS)
     return sorted(set(paths)) + sorted(by_id.values())
 

@@ -25,7 +25,7 @@ def upgrade():
         "users", sa.Column("language", sa.String(8), nullable=False, server_default="")
     )
     op.add_column(
-        "customers", sa.Column("language", sa.String(8), nullable=False, server_default="")
+        "customers", sa.Column("language", sa.String(12), nullable=False, server_default="")
     )
 
 
