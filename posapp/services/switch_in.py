@@ -724,24 +724,25 @@ def _customer_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     detail = _balance_words(ctx, target, before, existing is not None, day, "customers")
     if existing is None:
         return Row(line, "create", fields["name"], detail, target - before, None, values)
-    changed = [
-        key
-        for key in (
-            "name",
-            "email",
-            "address",
-            "gstin",
-            "legal_name",
-            "state_code",
-            "credit_limit",
-            "notes",
-        )
-        if key in fields and fields[key] != getattr(existing, key) and fields[key] != ""
-    ]
+    changed = list(_customer_changes(fields, existing))
     action = "update" if changed or target != before else "unchanged"
     if changed:
         detail = f"{detail}; changes {', '.join(changed)}"
     return Row(line, action, fields["name"], detail, target - before, existing.id, values)
+
+
+# What an import may change on a customer it matched by phone (a blank cell changes nothing).
+CUSTOMER_UPDATES = ("name", "email", "address", "gstin", "legal_name", "state_code",
+                    "credit_limit", "notes")  # fmt: skip
+
+
+def _customer_changes(fields: dict[str, Any], customer: Customer) -> dict[str, Any]:
+    """The parsed fields that differ from the customer's and are not blank."""
+    return {
+        key: fields[key]
+        for key in CUSTOMER_UPDATES
+        if key in fields and fields[key] != "" and fields[key] != getattr(customer, key)
+    }
 
 
 def _opening_total(session: Session, where: Any) -> int:
@@ -966,18 +967,8 @@ def _write_customer(session: Session, row: Row, user: User) -> None:
     else:
         customer = lock_customer(session, row.target_id)
         before = snapshot(customer)
-        for key in (
-            "name",
-            "email",
-            "address",
-            "gstin",
-            "legal_name",
-            "state_code",
-            "credit_limit",
-            "notes",
-        ):
-            if key in fields and (fields[key] != "" or key == "credit_limit"):
-                setattr(customer, key, fields[key])
+        for key, value in _customer_changes(fields, customer).items():
+            setattr(customer, key, value)
         customer.updated_at = utcnow()
         session.flush()
         if snapshot(customer) != before:
