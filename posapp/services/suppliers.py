@@ -184,21 +184,27 @@ def create_supplier(session: Session, data: Mapping[str, Any], user: User) -> Su
     fields.pop("archived", None)
     with write_transaction(session):
         _check_name_free(session, fields["name"], None)
-        now = utcnow()
-        supplier = Supplier(**fields, archived=False, created_at=now, updated_at=now)
-        if supplier.opening_balance and supplier.opening_date is None:
-            supplier.opening_date = local_today()
-        session.add(supplier)
-        session.flush()
-        books_stock.post_supplier_opening(session, supplier, user_id=user.id)
-        audit.record(
-            session,
-            "supplier.create",
-            user_id=user.id,
-            entity="supplier",
-            entity_id=supplier.id,
-            after=snapshot(supplier),
-        )
+        return add_supplier(session, fields, user)
+
+
+def add_supplier(session: Session, fields: dict[str, Any], user: User) -> Supplier:
+    """Write a supplier from checked fields inside the caller's write transaction (an import
+    writes many in one): its opening balance posted to the books, audited."""
+    now = utcnow()
+    supplier = Supplier(**fields, archived=False, created_at=now, updated_at=now)
+    if supplier.opening_balance and supplier.opening_date is None:
+        supplier.opening_date = local_today()
+    session.add(supplier)
+    session.flush()
+    books_stock.post_supplier_opening(session, supplier, user_id=user.id)
+    audit.record(
+        session,
+        "supplier.create",
+        user_id=user.id,
+        entity="supplier",
+        entity_id=supplier.id,
+        after=snapshot(supplier),
+    )
     return supplier
 
 

@@ -52,7 +52,7 @@ from posapp.services.customers import (
 )
 from posapp.services.ledger import local_today, lock_customer
 from posapp.services.settings import ShopSettings, load_settings
-from posapp.services.suppliers import opening_settled, parse_supplier_fields
+from posapp.services.suppliers import add_supplier, opening_settled, parse_supplier_fields
 from posapp.services.tabular import Table, read_table
 
 MAX_ROWS = 20_000
@@ -1000,25 +1000,10 @@ def _write_supplier(session: Session, row: Row, user: User) -> None:
     target, day = row.values["opening_after"], date.fromisoformat(row.values["day"])
     now = utcnow()
     if row.target_id is None:
-        supplier = Supplier(
-            **fields,
-            opening_balance=target,
-            opening_date=day if target else None,
-            archived=False,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(supplier)
-        session.flush()
-        if target:
-            books_stock.post_supplier_opening(session, supplier, user_id=user.id)
-        audit.record(
+        add_supplier(
             session,
-            "supplier.create",
-            user_id=user.id,
-            entity="supplier",
-            entity_id=supplier.id,
-            after={"name": supplier.name, "opening_balance": target, "imported": True},
+            {**fields, "opening_balance": target, "opening_date": day if target else None},
+            user,
         )
         return
     found = session.scalar(select(Supplier).where(Supplier.id == row.target_id).with_for_update())
