@@ -57,3 +57,71 @@ def unmarked(source: str) -> list[str]:
     parser.feed(stripped)
     parser.close()
     return parser.found
+
+
+# -- Messages of domain errors: shown to the user, so marked like any other text ----------------
+
+ERROR_BASES = {
+    "DomainError", "ValidationError", "NotFound", "Conflict", "InsufficientStock",
+    "CreditLimitExceeded", "AuthError", "Forbidden", "LockedOut",
+}  # fmt: skip
+
+
+def error_classes(sources: dict[str, str]) -> set[str]:
+    """Every class name in `sources` that derives, at any depth, from a domain error."""
+    import ast
+
+    found = set(ERROR_BASES)
+    defined: list[tuple[str, list[str]]] = []
+    for source in sources.values():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef):
+                bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
+                defined.append((node.name, bases))
+    grew = True
+    while grew:
+        grew = False
+        for name, bases in defined:
+            if name not in found and any(b in found for b in bases):
+                found.add(name)
+                grew = True
+    return found
+
+
+def _is_text(node: object) -> bool:
+    """Whether an expression builds English text itself instead of taking it from a mark."""
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and WORD.search(node.value) is not None
+    if isinstance(node, ast.JoinedStr):
+        return any(_is_text(v) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("format", "join") and _is_text(node.func.value)
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) or _is_text(node.orelse)
+    return False
+
+
+def unmarked_errors(source: str, classes: set[str]) -> list[tuple[int, str]]:
+    """(line, text) of each domain error made with an English message not marked with `_()`."""
+    import ast
+
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name not in classes:
+            continue
+        messages = list(node.args[:1]) + [k.value for k in node.keywords if k.arg == "message"]
+        for keyword in node.keywords:
+            if keyword.arg == "fields" and isinstance(keyword.value, ast.Dict):
+                messages.extend(v for v in keyword.value.values if v is not None)
+        for message in messages:
+            if _is_text(message):
+                found.append((node.lineno, ast.unparse(message)[:80]))
+    return found
