@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, lazy, lazy_p
 
 # Every word any form, query string, CSV file or JSON body has used for a switch; compared
 # after strip() and lower(). The empty string is "no": an unticked box sends nothing.
@@ -65,42 +66,46 @@ def is_yes(value: object) -> bool:
 
 # How a bill was paid. "Credit" is the till's word for the part left on the customer's
 # account (khata); the receipt, the invoice PDF, the Z-report and the pages all say it.
-PAYMENT_METHOD_LABELS: dict[str, str] = {
-    "cash": "Cash",
-    "card": "Card",
-    "upi": "UPI",
-    "credit": "Credit",
+PAYMENT_METHOD_LABELS: dict[str, LazyString] = {
+    "cash": lazy("Cash"),
+    "card": lazy("Card"),
+    "upi": lazy("UPI"),
+    "credit": lazy_p("tender", "Credit"),
 }
 # How the shop pays a supplier (SupplierPayment.method, Purchase.paid_method).
-SUPPLIER_METHOD_LABELS: dict[str, str] = {"cash": "Cash", "bank": "Bank transfer", "upi": "UPI"}
+SUPPLIER_METHOD_LABELS: dict[str, LazyString] = {
+    "cash": lazy("Cash"),
+    "bank": lazy("Bank transfer"),
+    "upi": lazy("UPI"),
+}
 # Why stock moved (StockMovement.reason).
-STOCK_REASON_LABELS: dict[str, str] = {
-    "opening": "Opening stock",
-    "sale": "Sale",
-    "return": "Return",
-    "purchase": "Purchase",
-    "adjust_damage": "Damaged",
-    "adjust_loss": "Lost / stolen",
-    "adjust_count": "Stock count",
-    "void": "Voided sale",
-    "supplier_return": "Returned to supplier",
+STOCK_REASON_LABELS: dict[str, LazyString] = {
+    "opening": lazy("Opening stock"),
+    "sale": lazy("Sale"),
+    "return": lazy("Return"),
+    "purchase": lazy("Purchase"),
+    "adjust_damage": lazy("Damaged"),
+    "adjust_loss": lazy("Lost / stolen"),
+    "adjust_count": lazy("Stock count"),
+    "void": lazy("Voided sale"),
+    "supplier_return": lazy("Returned to supplier"),
 }
 # A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
-LEDGER_KIND_LABELS: dict[str, str] = {
-    "opening": "Opening balance",
-    "credit_sale": "Credit sale",
-    "payment": "Payment",
-    "return": "Return",
-    "adjustment": "Adjustment",
-    "void": "Void",
+LEDGER_KIND_LABELS: dict[str, LazyString] = {
+    "opening": lazy("Opening balance"),
+    "credit_sale": lazy("Credit sale"),
+    "payment": lazy("Payment"),
+    "return": lazy("Return"),
+    "adjustment": lazy("Adjustment"),
+    "void": lazy("Void"),
 }
 # An invoice's status, and the Bootstrap colour of its badge on the pages.
-INVOICE_STATUS_LABELS: dict[str, str] = {
-    "paid": "Paid",
-    "partial": "Partial",
-    "unpaid": "Unpaid",
-    "void": "Void",
-    "returned": "Returned",
+INVOICE_STATUS_LABELS: dict[str, LazyString] = {
+    "paid": lazy("Paid"),
+    "partial": lazy("Partial"),
+    "unpaid": lazy("Unpaid"),
+    "void": lazy("Void"),
+    "returned": lazy("Returned"),
 }
 INVOICE_STATUS_BADGES: dict[str, str] = {
     "paid": "success",
@@ -247,27 +252,27 @@ class Labels:
     invoice_statuses = INVOICE_STATUS_LABELS
 
     @staticmethod
-    def payment(method: str) -> str:
+    def payment(method: str) -> LazyString | str:
         """A payment method's label ("upi" -> "UPI")."""
         return PAYMENT_METHOD_LABELS.get(method, method)
 
     @staticmethod
-    def supplier_method(method: str) -> str:
+    def supplier_method(method: str) -> LazyString | str:
         """How a supplier was paid ("bank" -> "Bank transfer")."""
         return SUPPLIER_METHOD_LABELS.get(method, method)
 
     @staticmethod
-    def stock_reason(reason: str) -> str:
+    def stock_reason(reason: str) -> LazyString | str:
         """A stock movement reason's label ("adjust_loss" -> "Lost / stolen")."""
         return STOCK_REASON_LABELS.get(reason, reason)
 
     @staticmethod
-    def ledger_kind(kind: str) -> str:
+    def ledger_kind(kind: str) -> LazyString | str:
         """A customer ledger entry's label ("credit_sale" -> "Credit sale")."""
         return LEDGER_KIND_LABELS.get(kind, kind)
 
     @staticmethod
-    def invoice_status(status: str) -> str:
+    def invoice_status(status: str) -> LazyString | str:
         """An invoice status's label ("partial" -> "Partial")."""
         return INVOICE_STATUS_LABELS.get(status, status.capitalize())
 

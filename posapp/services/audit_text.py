@@ -55,7 +55,7 @@ Describer = Callable[[Data, Data, Context], str]
 
 
 def _method(method: Any) -> str:
-    return PAYMENT_METHOD_LABELS.get(str(method), str(method))
+    return str(PAYMENT_METHOD_LABELS.get(str(method), str(method)))
 
 
 def _m(ctx: Context, value: Any) -> str:

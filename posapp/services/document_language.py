@@ -112,6 +112,8 @@ def translate(language: str, text: str | LazyString, **values: Any) -> str:
     snapshot's title, a payment method's label), in a document's language; text the catalogs
     do not know comes back as it is."""
     if isinstance(text, LazyString):
+        if text.context is not None:
+            return pmessage_in(language, text.context, text.message, **{**text.values, **values})
         return message_in(language, text.message, **{**text.values, **values})
     return message_in(language, text, **values) if text else ""
 
