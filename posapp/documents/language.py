@@ -16,6 +16,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from posapp.i18n import DEFAULT_LANGUAGE, LazyString
+from posapp.services import system_notes
 from posapp.services.document_language import (
     BILINGUAL,
     SEPARATOR,
@@ -83,6 +84,12 @@ def _template_translate(ctx: Any, text: str | LazyString) -> str:
     return translate(language_in(ctx), text)
 
 
+@pass_context
+def _template_note(ctx: Any, note: str | None) -> str:
+    language = language_in(ctx)
+    return system_notes.shown(note, lambda form, **values: translate(language, form, **values))
+
+
 def install(env: Environment) -> None:
     """Give the PDF templates `_`, `ngettext` and `{% trans %}` in each document's language,
     and `translated(text)` for English words that come from data (a snapshot's title)."""
@@ -91,6 +98,7 @@ def install(env: Environment) -> None:
         _template_gettext, _template_ngettext, newstyle=True, pgettext=_template_pgettext
     )
     env.globals["translated"] = _template_translate
+    env.globals["note_text"] = _template_note
 
 
 def page_marks(language: str) -> dict[str, Callable[..., Any]]:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from posapp.gst import STATES
 from posapp.services import upi
+from posapp.services.document_language import translate
 from posapp.services.settings import ShopSettings
 
 VERSION = 1
@@ -124,7 +125,7 @@ def snapshot(
         "layout": {
             "invoice_layout": settings.invoice_layout,
             "receipt_width_mm": settings.receipt_width_mm,
-            "receipt_footer": settings.receipt_footer,
+            "receipt_footer": translate(settings.documents_language, settings.receipt_footer),
             "split_tax": settings.split_tax,
             "currency": settings.currency,
             "locale": settings.locale,

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from posapp.i18n import lazy
 from posapp.models import Setting
 from posapp.vocabulary import is_yes
 from posapp.winfs import sqlite_ro_uri
@@ -25,6 +26,11 @@ STOCK_POLICIES = {
     "block": "Block the sale (an admin can approve it with their PIN)",
     "warn": "Warn and sell (stock goes negative)",
 }
+
+
+# The footer a new shop's receipts carry, in the documents' language until the shop writes its
+# own (issued.py looks the stored text up in the catalogs; a shop's own words come back as they are).
+DEFAULT_RECEIPT_FOOTER = lazy("Thank you! Visit again.")
 
 
 @dataclass
@@ -50,7 +56,7 @@ class ShopSettings:
     split_tax: bool = True
     round_off: bool = False
     receipt_width_mm: int = 80
-    receipt_footer: str = "Thank you! Visit again."
+    receipt_footer: str = str(DEFAULT_RECEIPT_FOOTER.message)
     low_stock_default_milli: int = 5000
     # When a sale needs more than is in stock: "block" asks for an admin's approval at the
     # till, "warn" sells (stock goes negative) and tells the cashier.

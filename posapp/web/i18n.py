@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from posapp import i18n
 from posapp.config import bundled
+from posapp.services import system_notes
 
 babel = Babel()
 TRANSLATIONS = bundled("posapp", "translations")
@@ -41,6 +42,12 @@ def current_language() -> str:
     return i18n.language_of(str(get_locale() or i18n.DEFAULT_LANGUAGE).split("_")[0])
 
 
+def stored_text(value: object) -> str:
+    """Stored English the catalogs may know (a default setting), in the request's language."""
+    text = str(value or "")
+    return str(get_translations().ugettext(text)) if text else ""
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and route the marks of every layer to it."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
@@ -55,6 +62,13 @@ def init_app(app: Flask) -> None:
         lambda one, many, n: get_translations().ungettext(one, many, n),
         lambda context, message: get_translations().upgettext(context, message),
     )
+
+    # Stored text a shop may have left as shipped (the receipt footer): the catalogs' words for
+    # it in this request's language, a shop's own words as they are. Never `_()` on stored
+    # text: Jinja's `_` marks its result safe and %-formats it.
+    app.jinja_env.filters["stored_text"] = stored_text
+    # The notes the app writes (services/system_notes.py), in the reader's language.
+    app.jinja_env.filters["note_text"] = system_notes.shown
 
     # Flask-Babel keeps the language it chose on the app context, which a request shares with
     # an enclosing one (tests, a page rendered inside a job): choose afresh for each request.
