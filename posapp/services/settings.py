@@ -28,8 +28,8 @@ STOCK_POLICIES = {
 }
 
 
-# The footer a new shop's receipts carry, in the documents' language until the shop writes its
-# own (issued.py looks the stored text up in the catalogs; a shop's own words come back as they are).
+# The footer of a new shop's receipts, in the documents' language until the shop writes its
+# own (issued.py looks the stored text up in the catalogs; a shop's own words stay as they are).
 DEFAULT_RECEIPT_FOOTER = lazy("Thank you! Visit again.")
 
 

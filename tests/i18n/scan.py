@@ -76,7 +76,9 @@ def error_classes(sources: dict[str, str]) -> set[str]:
     for source in sources.values():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.ClassDef):
-                bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
+                bases = [
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+                ]
                 defined.append((node.name, bases))
     grew = True
     while grew:
