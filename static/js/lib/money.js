@@ -7,9 +7,31 @@
 
 import { t } from "./i18n.js";
 
+// Digits as the page shows them. <html data-digits="deva"> (a Hindi or Marathi screen with the
+// shop's Devanagari digits on; posapp/web/filters.py) writes amounts ०-९, grouped as ever.
+// Typed text may hold ०-९ too: every parser here reads them as 0-9, and what goes to the
+// server (input values, JSON) is written 0-9.
+const DEVANAGARI = "०१२३४५६७८९";
+let devanagari = typeof document !== "undefined" && document.documentElement?.dataset?.digits === "deva";
+
+/** Choose the shown digits: "deva" for ०-९, anything else for 0-9 (tests; pages read <html>). */
+export function setDigits(kind) {
+  devanagari = kind === "deva";
+}
+
+/** Text with its ०-९ read as 0-9 (what the parsers read; nothing else changes). */
+export function latinDigits(text) {
+  return String(text ?? "").replace(/[०-९]/g, (digit) => String(DEVANAGARI.indexOf(digit)));
+}
+
+/** Formatted text as the page shows it: 0-9 written ०-९ on a Devanagari-digits page. */
+export function shownDigits(text) {
+  return devanagari ? String(text).replace(/[0-9]/g, (digit) => DEVANAGARI[Number(digit)]) : String(text);
+}
+
 /** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
 export function parseFixed(text, places) {
-  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(latinDigits(text).trim());
   if (!match) return null;
   const fraction = match[3] ?? "";
   if (fraction.length > places) return null;
@@ -34,21 +56,31 @@ export function qtyString(milli, unit) {
   return formatFixed(milli, 3);
 }
 
+// Intl writes the digits itself for a chart's ticks and tooltips (they call format() directly).
+const numbering = () => (devanagari ? { numberingSystem: "deva" } : {});
+
 /**
  * The shop's currency formatter (locale like "en-IN", currency like "INR"); an unknown locale
  * or code falls back to en-IN rupees rather than breaking the page.
  */
 export function moneyFormat(locale, currency) {
+  const digits = numbering();
   try {
-    return new Intl.NumberFormat(locale || "en-IN", { style: "currency", currency: currency || "INR" });
+    return new Intl.NumberFormat(locale || "en-IN", { style: "currency", currency: currency || "INR", ...digits });
   } catch {
-    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR", ...digits });
   }
 }
 
 /** The same currency style without paise, for chart axes (₹12,000 not ₹12,000.00). */
 export function axisFormat(locale, currency) {
-  const whole = { style: "currency", currency: currency || "INR", minimumFractionDigits: 0, maximumFractionDigits: 0 };
+  const whole = {
+    style: "currency",
+    currency: currency || "INR",
+    minimumFractionDigits: 0,
+    maximumFractionDigits: 0,
+    ...numbering(),
+  };
   try {
     return new Intl.NumberFormat(locale || "en-IN", whole);
   } catch {
@@ -65,7 +97,8 @@ export function formatMoney(paise, format) {
     .formatToParts(major)
     .map((part) => (part.type === "fraction" ? minor : part.value))
     .join("");
-  return paise < 0 ? `-${text}` : text;
+  // The paise were written 0-9 above: the page's digits go on last, over the whole text.
+  return shownDigits(paise < 0 ? `-${text}` : text);
 }
 
 /** Format a decimal string from the server ("42.50"); a malformed one shows as zero. */
@@ -73,7 +106,7 @@ export const moneyText = (decimal, format) => formatMoney(parseFixed(decimal, 2)
 
 /** Check a typed quantity for a unit; return [milli, null] or [null, message]. */
 export function checkQuantity(text, unit) {
-  const raw = String(text ?? "").trim();
+  const raw = latinDigits(text).trim();
   if (raw === "") return [null, t("common.qty.empty")];
   if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, t("common.qty.number")];
   if (unit === "pcs" && raw.includes(".") && !/\.0*$/.test(raw)) {
