@@ -62,7 +62,7 @@ def register_filters(app: Flask) -> None:
             ),
             "zip": zip,
             "labels": labels,
-            # On <html data-digits>: the page's scripts (static/js/lib/money.js) write ०-९ too.
+            # On <html data-digits>: the page's scripts (static/js/lib/digits.js) write ०-९ too.
             "page_digits": page_digits,
             # Called by pages that print the logo (receipt, settings), so others read no file.
             "shop_logo": shop_logo,

@@ -1,4 +1,4 @@
-// static/js/lib/money.js on a page with <html data-digits="deva"> (a Hindi or Marathi screen
+// static/js/lib/money.js and lib/i18n.js on a page with <html data-digits="deva"> (a Hindi or Marathi screen
 // with the shop's Devanagari digits on): amounts shown ०-९, typed ०-९ read as 0-9.
 
 import assert from "node:assert/strict";
@@ -19,6 +19,7 @@ import {
   setDigits,
   shownDigits,
 } from "../../static/js/lib/money.js";
+import { setCatalog, tn } from "../../static/js/lib/i18n.js";
 import { useEnglish } from "./english.mjs";
 
 useEnglish();
@@ -95,5 +96,19 @@ describe("a page without Devanagari digits", () => {
     setDigits("latn");
     assert.equal(parseFixed("४२.५०", 2), 4250);
     assert.equal(latinDigits("₹१,२५,०००.००"), "₹1,25,000.00");
+  });
+});
+
+describe("counts in the scripts' plural strings", () => {
+  afterEach(() => {
+    setDigits("latn");
+    useEnglish();
+  });
+
+  it("are written ०-९ on a Devanagari-digits page, 0-9 elsewhere", () => {
+    setCatalog({ "t.items": { one: "%(num)s आइटम", other: "%(num)s आइटम" } });
+    assert.equal(tn("t.items", 12), "12 आइटम");
+    setDigits("deva");
+    assert.equal(tn("t.items", 12), "१२ आइटम");
   });
 });

@@ -5,29 +5,11 @@
 // them into integers with string operations, and only Intl's grouping ever sees a number (the
 // major units, as a BigInt).
 
+import { devanagariPage, latinDigits, shownDigits } from "./digits.js";
 import { t } from "./i18n.js";
 
-// Digits as the page shows them. <html data-digits="deva"> (a Hindi or Marathi screen with the
-// shop's Devanagari digits on; posapp/web/filters.py) writes amounts ०-९, grouped as ever.
-// Typed text may hold ०-९ too: every parser here reads them as 0-9, and what goes to the
-// server (input values, JSON) is written 0-9.
-const DEVANAGARI = "०१२३४५६७८९";
-let devanagari = typeof document !== "undefined" && document.documentElement?.dataset?.digits === "deva";
-
-/** Choose the shown digits: "deva" for ०-९, anything else for 0-9 (tests; pages read <html>). */
-export function setDigits(kind) {
-  devanagari = kind === "deva";
-}
-
-/** Text with its ०-९ read as 0-9 (what the parsers read; nothing else changes). */
-export function latinDigits(text) {
-  return String(text ?? "").replace(/[०-९]/g, (digit) => String(DEVANAGARI.indexOf(digit)));
-}
-
-/** Formatted text as the page shows it: 0-9 written ०-९ on a Devanagari-digits page. */
-export function shownDigits(text) {
-  return devanagari ? String(text).replace(/[0-9]/g, (digit) => DEVANAGARI[Number(digit)]) : String(text);
-}
+// The page's digits (lib/digits.js), here too for the scripts that import only this module.
+export { latinDigits, setDigits, shownDigits } from "./digits.js";
 
 /** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
 export function parseFixed(text, places) {
@@ -57,7 +39,7 @@ export function qtyString(milli, unit) {
 }
 
 // Intl writes the digits itself for a chart's ticks and tooltips (they call format() directly).
-const numbering = () => (devanagari ? { numberingSystem: "deva" } : {});
+const numbering = () => (devanagariPage() ? { numberingSystem: "deva" } : {});
 
 /**
  * The shop's currency formatter (locale like "en-IN", currency like "INR"); an unknown locale
