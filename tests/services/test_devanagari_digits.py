@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from posapp.documents import escpos_receipt
 from posapp.documents.customer_pdf import render_statement_pdf, statement_html
 from posapp.documents.invoice_pdf import invoice_html, render_invoice_pdf
 from posapp.errors import ValidationError
@@ -145,3 +146,18 @@ def test_hindi_statement_writes_devanagari_digits(admin: User) -> None:
     html = statement_html(data, load_settings(db.session))
     assert "₹१,२५,०००.००" in html and "₹1,25,000.00" not in html
     assert "१,२५,०००.००" in pdf_text(render_statement_pdf(data, load_settings(db.session)))
+
+
+def test_the_thermal_receipt_prints_as_before(admin: User) -> None:
+    # Its text lines go in the printer's code page (0-9); its Hindi lines are images drawn
+    # from the same text as without the setting: the setting changes no byte of the job.
+    configure_shop(documents_language="hi", devanagari_digits=True)
+    invoice = a_big_sale(admin)
+    job = escpos_receipt.receipt_job(invoice, load_settings(db.session), columns=48)
+    configure_shop(devanagari_digits=False)
+    db.session.expire_all()
+    assert escpos_receipt.receipt_job(invoice, load_settings(db.session), columns=48) == job
+    configure_shop(documents_language="en", devanagari_digits=True)
+    english = a_big_sale(admin)
+    job = escpos_receipt.receipt_job(english, load_settings(db.session), columns=48)
+    assert b"1,25,000.00" in job
