@@ -5,6 +5,7 @@ settings page and the API set it, audited."""
 from __future__ import annotations
 
 import json
+import re
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -47,6 +48,8 @@ def test_a_hindi_page_with_the_setting_on_writes_devanagari_digits(
     html = page(admin_client, f"/products/{product.id}", HINDI)
     assert "₹१,२५,०००.००" in html and "₹1,25,000.00" not in html
     assert "२.५००" in html  # the stock, a quantity
+    assert re.search(r"[०-९]{2}-[०-९]{2}-[०-९]{4} [०-९]{2}:[०-९]{2}", html)  # a stock move's time
+    assert not re.search(r"[0-9]{2}-[0-9]{2}-[0-9]{4}", html)
     assert 'data-digits="deva"' in html  # the page's scripts write ०-९ too
 
 
@@ -171,3 +174,9 @@ def test_the_api_sets_it_audited_and_a_cashier_reads_it(
     product = fridge()
     body = client.get(f"/api/products/{product.id}", headers={**cashier_headers, **HINDI})
     assert body.get_json()["price"] == "125000.00"
+
+
+def test_the_till_tells_its_scripts(cashier_client: FlaskClient) -> None:
+    configure_shop(devanagari_digits=True)
+    assert 'data-digits="deva"' in page(cashier_client, "/pos/", HINDI)
+    assert "data-digits" not in page(cashier_client, "/pos/")
