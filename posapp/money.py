@@ -21,6 +21,23 @@ UNITS = ("pcs", *MEASURED_UNITS)
 # Decimal() alone read "2,5" (after dropping the comma) as 25, "1e3" as 1000, "1_0" as 10.
 NUMBER_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
+# Devanagari digits, as a Hindi or Marathi keyboard types them and as Hindi screens may show
+# amounts (the shop setting `devanagari_digits`). Each is the same digit as its 0-9 partner,
+# so a typed number may mix the two scripts; nothing else about a number changes.
+DEVANAGARI_DIGITS = "०१२३४५६७८९"
+_TO_LATIN = str.maketrans(DEVANAGARI_DIGITS, "0123456789")
+_TO_DEVANAGARI = str.maketrans("0123456789", DEVANAGARI_DIGITS)
+
+
+def latin_digits(text: str) -> str:
+    """Text with Devanagari digits (०-९) read as 0-9: what every parser here reads."""
+    return text.translate(_TO_LATIN)
+
+
+def devanagari_digits(text: str) -> str:
+    """Formatted text (₹1,25,000.00, 12-11-2026) with its digits 0-9 written ०-९."""
+    return text.translate(_TO_DEVANAGARI)
+
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
     """Divide two integers, rounding halves away from zero."""
@@ -37,6 +54,8 @@ def _to_decimal(value: object, field: str, what: str) -> Decimal:
         # JSON numbers are parsed as Decimal by the app; a float here means a caller bug.
         raise ValidationError(f"{what} must be a decimal string.", field=field)
     text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str):
+        text = latin_digits(text)
     if text == "":
         raise ValidationError(f"{what} is required.", field=field)
     if isinstance(text, str) and not NUMBER_RE.fullmatch(text):
@@ -103,7 +122,7 @@ def parse_written_money(value: object, field: str = "amount") -> int:
     """
     if not isinstance(value, str):
         return parse_money(value, field, allow_negative=True)
-    text = value.strip()
+    text = latin_digits(value.strip())
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()

@@ -818,6 +818,7 @@ TILL_SETTINGS: tuple[str, ...] = (
     *("composition_scheme", "logo", "currency", "locale", "invoice_prefix", "fy_start_month"),
     *("prices_include_tax", "split_tax", "round_off", "receipt_width_mm", "receipt_footer"),
     *("invoice_layout", "documents_language", "low_stock_default", "stock_policy"),
+    *("devanagari_digits",),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check", "phone_region"),
     *("label_sheet",),
     *("cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
@@ -834,7 +835,7 @@ WRITABLE_SETTINGS: tuple[str, ...] = (
     *("invoice_layout", "discount_audit_percent", "receipt_width_mm", "receipt_footer"),
     *("documents_language", "low_stock_default", "prices_include_tax", "split_tax", "round_off"),
     *("stock_policy", "cashier_max_line_discount_percent", "cashier_max_bill_discount_percent"),
-    *("new_customer_credit_limit", "new_customer_no_credit_limit"),
+    *("new_customer_credit_limit", "new_customer_no_credit_limit", "devanagari_digits"),
     *("scale_prefix", "scale_item_digits", "scale_value", "scale_price_check"),
     *("upi_ids", "upi_payee_name", "upi_qr_on_documents"),
 )
@@ -911,6 +912,11 @@ class SettingsUpdate(Request):
     invoice_layout: Literal["a4", "a5", "receipt"] | None = None
     documents_language: Literal["en", "hi", "bilingual"] | None = Field(
         default=None, description="The language of bills and receipts: English, Hindi or both."
+    )
+    devanagari_digits: bool | None = Field(
+        default=None,
+        description="Amounts, quantities and dates shown in Hindi or Marathi use the digits"
+        " ०-९ (screens in those languages, documents issued in Hindi); the API keeps 0-9.",
     )
     discount_audit_percent: int | None = Field(default=None, ge=0, le=100)
     receipt_width_mm: Literal[58, 80] | None = None

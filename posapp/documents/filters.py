@@ -4,7 +4,9 @@ A filter formats the same way wherever it is used: `percent` is "5%", "12.5%" or
 page and on an invoice, `localtime` is a date and time, `localdate` and `day` a date, all in
 the locale's date style (DD-MM-YYYY in India). Only where the shop's settings come from
 differs: a page reads the request's settings, a PDF the settings it was rendered with;
-`make_filters` takes that lookup.
+`make_filters` takes that lookup. So does whether the digits are written ०-९ (the setting
+`devanagari_digits`, for a Hindi or Marathi screen or a Hindi document): the same filter then
+writes ₹१,२५,०००.०० instead of ₹1,25,000.00, grouped the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from markupsafe import Markup, escape
 
 from posapp.dates import date_format, date_time_format, month_label
 from posapp.models.base import to_local
-from posapp.money import format_money, format_qty, money_str
+from posapp.money import devanagari_digits, format_money, format_qty, money_str
 from posapp.services import ledger
 from posapp.services.customers import display_phone
 
@@ -36,6 +38,26 @@ class Formats(Protocol):
 
 
 SettingsFor = Callable[[Any], Formats]
+# Whether a template's numbers are written with Devanagari digits, from its context.
+DigitsFor = Callable[[Any], bool]
+# The languages whose numbers the setting `devanagari_digits` writes ०-९. A bilingual
+# document shares its numbers with its English half: they stay 0-9.
+DEVANAGARI_LANGUAGES = ("hi", "mr")
+
+
+def uses_devanagari(language: str, setting: bool) -> bool:
+    """Whether numbers shown in `language` are written ०-९: the setting is on and the
+    language is Hindi or Marathi."""
+    return setting and language in DEVANAGARI_LANGUAGES
+
+
+def in_digits(text: str, devanagari: bool) -> str:
+    """Formatted text as shown: with ०-९ for its digits when `devanagari`, else unchanged."""
+    return devanagari_digits(text) if devanagari else text
+
+
+def _latin(_ctx: Any) -> bool:
+    return False
 
 
 @lru_cache(maxsize=8)
@@ -105,8 +127,14 @@ def localdate(moment: datetime | None, locale: str) -> str:
     return to_local(moment).strftime(date_format(locale)) if moment else ""
 
 
-def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
-    """The filters, reading the shop's currency and locale through `settings_for(context)`."""
+def make_filters(
+    settings_for: SettingsFor, digits_for: DigitsFor = _latin
+) -> dict[str, Callable[..., Any]]:
+    """The filters, reading the shop's currency and locale through `settings_for(context)`
+    and whether to write ०-९ through `digits_for(context)`."""
+
+    def shown(ctx: Any, text: str) -> str:
+        return in_digits(text, digits_for(ctx))
 
     @pass_context
     def money(ctx: Any, minor: int | None) -> str:
@@ -114,24 +142,36 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         if minor is None:
             return ""
         settings = settings_for(ctx)
-        return format_money(minor, settings.currency, settings.locale)
+        return shown(ctx, format_money(minor, settings.currency, settings.locale))
 
     @pass_context
     def amount(ctx: Any, minor: int | None) -> str:
         """An amount without the currency symbol, for table columns (1,23,456.50)."""
-        return "" if minor is None else amount_text(minor, settings_for(ctx).locale)
+        return "" if minor is None else shown(ctx, amount_text(minor, settings_for(ctx).locale))
 
     @pass_context
     def qty(ctx: Any, milli: int, unit: str = "pcs") -> str:
         """A quantity in its unit's precision, the locale's way."""
-        return format_qty(milli, unit, settings_for(ctx).locale)
+        return shown(ctx, format_qty(milli, unit, settings_for(ctx).locale))
+
+    @pass_context
+    def percent(ctx: Any, bp: int | Decimal) -> str:
+        """Basis points as a percentage without trailing zeros ("12.5%")."""
+        return shown(ctx, percent_text(bp))
+
+    @pass_context
+    def digits(ctx: Any, value: object) -> str:
+        """A count or other number already written (a bill's line number) as shown."""
+        return shown(ctx, str(value))
 
     @pass_context
     def credit_words(ctx: Any, limit: int | None, owed: int = 0) -> str:
         """A credit limit in plain words: "no credit limit", "credit left ₹250.00 of …"."""
         settings = settings_for(ctx)
         return ledger.credit_words(
-            limit, owed, lambda minor: format_money(minor, settings.currency, settings.locale)
+            limit,
+            owed,
+            lambda minor: shown(ctx, format_money(minor, settings.currency, settings.locale)),
         )
 
     @pass_context
@@ -139,27 +179,27 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         ctx: Any, moment: datetime | None, seconds: bool = False, day: bool = True
     ) -> str:
         """A stored UTC time as the shop's local date and time (with seconds if asked)."""
-        return localtime(moment, settings_for(ctx).locale, seconds=seconds, day=day)
+        return shown(ctx, localtime(moment, settings_for(ctx).locale, seconds=seconds, day=day))
 
     @pass_context
     def clocktime_filter(ctx: Any, moment: datetime | None) -> str:
         """A moment already in local time, with seconds (backup files' stamps)."""
-        return wall_clock(moment, settings_for(ctx).locale, seconds=True)
+        return shown(ctx, wall_clock(moment, settings_for(ctx).locale, seconds=True))
 
     @pass_context
     def localdate_filter(ctx: Any, moment: datetime | None) -> str:
         """A stored UTC time as the shop's local date."""
-        return localdate(moment, settings_for(ctx).locale)
+        return shown(ctx, localdate(moment, settings_for(ctx).locale))
 
     @pass_context
     def day_filter(ctx: Any, day: date | None) -> str:
         """A calendar day in the locale's date style."""
-        return day_text(day, settings_for(ctx).locale)
+        return shown(ctx, day_text(day, settings_for(ctx).locale))
 
     @pass_context
     def month_filter(ctx: Any, month: str) -> str:
         """A "YYYY-MM" month as a label ("Nov 2026")."""
-        return month_label(month, settings_for(ctx).locale)
+        return shown(ctx, month_label(month, settings_for(ctx).locale))
 
     return {
         "money": money,
@@ -167,7 +207,8 @@ def make_filters(settings_for: SettingsFor) -> dict[str, Callable[..., Any]]:
         "amount": amount,
         "money_plain": money_str,  # a form field's value: "1234.50", no grouping
         "qty": qty,
-        "percent": percent_text,
+        "percent": percent,
+        "digits": digits,
         "localtime": localtime_filter,
         "localdate": localdate_filter,
         "clocktime": clocktime_filter,

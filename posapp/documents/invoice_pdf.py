@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from babel.numbers import get_currency_symbol
 
 from posapp.dates import date_format
+from posapp.documents.filters import in_digits, uses_devanagari
 from posapp.documents.hindi_words import hindi_amount_in_words
 from posapp.documents.language import BILINGUAL, SEPARATOR, translate
 from posapp.documents.pdf import environment, html_to_pdf
@@ -125,6 +127,16 @@ def _tax_totals(taxes: list[TaxRow], prefix: str = "") -> dict[str, int]:
     }
 
 
+def _shown(doc: issued.Issued, text: str) -> str:
+    """Text with numbers (a date) written as the document writes them (०-९ in Hindi, maybe)."""
+    return in_digits(text, uses_devanagari(doc.layout.language, doc.layout.devanagari_digits))
+
+
+def _day_of(doc: issued.Issued, moment: datetime) -> str:
+    """A stored time as the document's date, in the locale's style it was issued with."""
+    return _shown(doc, to_local(moment).strftime(date_format(doc.layout.locale)))
+
+
 def _document_context(doc: issued.Issued) -> dict[str, Any]:
     """What every invoice and credit note template reads of the snapshot."""
     return {
@@ -155,15 +167,14 @@ def invoice_context(
 ) -> dict[str, Any]:
     """Everything the invoice template prints, computed once here (`logo`: a data: URI)."""
     taxes = summarise_tax(invoice.lines, invoice.tax_rule)
-    created = to_local(invoice.created_at)
     return {
         **_document_context(doc),
         "invoice": invoice,
         "taxes": taxes,
         "taxable_total": sum(row.taxable for row in taxes),
         **_tax_totals(taxes),
-        "date": created.strftime(date_format(doc.layout.locale)),
-        "time": created.strftime("%I:%M %p"),
+        "date": _day_of(doc, invoice.created_at),
+        "time": _shown(doc, to_local(invoice.created_at).strftime("%I:%M %p")),
         "cashier": invoice.cashier.username if invoice.cashier else "",
         "in_words": amount_in_words(invoice.total, doc.layout.currency, doc.layout.language),
         "payments": [
@@ -258,8 +269,8 @@ def credit_note_context(
         "note": note,
         "taxes": taxes,
         **_tax_totals(taxes),
-        "date": to_local(note.created_at).strftime(date_format(doc.layout.locale)),
-        "invoice_date": to_local(note.invoice.created_at).strftime(date_format(doc.layout.locale)),
+        "date": _day_of(doc, note.created_at),
+        "invoice_date": _day_of(doc, note.invoice.created_at),
         "in_words": amount_in_words(note.total, doc.layout.currency, doc.layout.language),
         "logo": logo,
     }

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from posapp.config import bundled
 from posapp.documents import language, pdf_worker
-from posapp.documents.filters import Formats, make_filters
+from posapp.documents.filters import Formats, make_filters, uses_devanagari
 from posapp.errors import DomainError
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
@@ -25,6 +25,15 @@ def _settings_of(ctx: Any) -> Formats:
     if "formats" in ctx:
         return cast(Formats, ctx["formats"])
     return cast(ShopSettings, ctx["settings"])
+
+
+def _digits_of(ctx: Any) -> bool:
+    # ०-९ in a Hindi document when the setting is on: an issued document's as issued (its
+    # snapshot), other PDFs' today's; a bilingual document's numbers stay 0-9.
+    source = ctx["formats"] if "formats" in ctx else ctx.get("settings")
+    return uses_devanagari(
+        language.language_in(ctx), bool(getattr(source, "devanagari_digits", False))
+    )
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +50,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(make_filters(_settings_of))
+    env.filters.update(make_filters(_settings_of, _digits_of))
     env.globals["labels"] = labels
     language.install(env)
     return env

@@ -131,6 +131,7 @@ def snapshot(
             "locale": settings.locale,
             "prices_include_tax": settings.prices_include_tax,
             "language": settings.documents_language,
+            "devanagari_digits": settings.devanagari_digits,
         },
     }
     if due_after is not None:
@@ -206,6 +207,9 @@ class Layout:
     # The documents' language at issue ("en", "hi", "bilingual"): a reprint speaks it too.
     # Snapshots taken before documents were translated have none: English.
     language: str = "en"
+    # Numbers written ०-९ in a Hindi document (the setting `devanagari_digits` at issue);
+    # older snapshots have none: 0-9.
+    devanagari_digits: bool = False
 
 
 @dataclass(frozen=True)

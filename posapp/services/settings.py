@@ -101,6 +101,10 @@ class ShopSettings:
     # The language of issued documents (invoices, receipts, statements, the khata reminder):
     # "en", "hi" or "bilingual" ("Total / कुल"); posapp.i18n.DOCUMENT_LANGUAGES.
     documents_language: str = "en"
+    # Amounts, quantities and dates shown in Hindi or Marathi (screens in that language, documents
+    # issued in Hindi) are written with Devanagari digits, ₹१,२५,०००.००; the grouping stays
+    # the locale's. English screens, form fields, CSV files and the API keep 0-9.
+    devanagari_digits: bool = False
     # A sale whose line or bill discount exceeds this percentage is audit-logged (issue 9).
     discount_audit_percent: int = 10
     # The credit limit (minor units) every new customer gets unless an admin gives one, so

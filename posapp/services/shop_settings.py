@@ -56,6 +56,7 @@ TEXT_LIMITS = {
 BOOLEANS = (
     *("prices_include_tax", "split_tax", "round_off", "composition_scheme"),
     "new_customer_no_credit_limit",
+    "devanagari_digits",
 )
 RECEIPT_WIDTHS = (58, 80)
 # Whole percentages from 0 to 100: the discount audit threshold and the cashier's limits.
@@ -224,7 +225,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         values["allowed_hosts"] = ", ".join(hosts.parse_names(str(data.get("allowed_hosts") or "")))
     except ValidationError as exc:
         errors["allowed_hosts"] = exc.message
-    for key in ("prices_include_tax", "split_tax", "round_off"):
+    for key in ("prices_include_tax", "split_tax", "round_off", "devanagari_digits"):
         values[key] = form_flag(data, key, errors)
     values.update(stock_values(data, errors))
     values.update(credit_values(data, errors))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
-from posapp.documents.filters import make_filters
+from posapp.documents.filters import make_filters, uses_devanagari
 from posapp.extensions import db
 from posapp.services import inventory
 from posapp.vocabulary import labels
 from posapp.web import shop_logo, shop_settings
+from posapp.web.i18n import current_language
 
 # static/js/theme.js writes it. A cookie, not localStorage: cookies belong to the host whatever
 # the port, and the desktop app serves on a new random port (a new origin) at every start.
@@ -23,11 +24,24 @@ def theme_from_cookie(value: str | None) -> str:
     return value if value in THEMES else DEFAULT_THEME
 
 
+def page_digits() -> bool:
+    """Whether this page writes its numbers ०-९: the shop's `devanagari_digits` is on and the
+    screen speaks Hindi or Marathi (an English screen never changes)."""
+    return uses_devanagari(current_language(), shop_settings().devanagari_digits)
+
+
 def register_filters(app: Flask) -> None:
     """Install filters and the context processor."""
 
     # The same filters as the PDFs'; a page's settings are the request's (cached in g).
-    app.jinja_env.filters.update(make_filters(lambda _ctx: shop_settings()))
+    # A page showing a document (the till's receipt) writes its numbers as the document does
+    # (`doc_digits`), whatever the screen's language.
+    app.jinja_env.filters.update(
+        make_filters(
+            lambda _ctx: shop_settings(),
+            lambda ctx: bool(ctx["doc_digits"]) if "doc_digits" in ctx else page_digits(),
+        )
+    )
 
     @app.before_request
     def forget_cached_shop() -> None:
@@ -48,6 +62,8 @@ def register_filters(app: Flask) -> None:
             ),
             "zip": zip,
             "labels": labels,
+            # On <html data-digits>: the page's scripts (static/js/lib/digits.js) write ०-९ too.
+            "page_digits": page_digits,
             # Called by pages that print the logo (receipt, settings), so others read no file.
             "shop_logo": shop_logo,
             # Called by the navbar for admins only, so other pages pay no query.

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from posapp.apidoc import check_answers, documented
 from posapp.documents import escpos_receipt
-from posapp.documents.filters import localtime
+from posapp.documents.filters import in_digits, localtime, uses_devanagari
 from posapp.documents.invoice_pdf import issued_invoice
 from posapp.documents.language import page_marks
 from posapp.documents.upi_pdf import document_qr
@@ -108,15 +108,21 @@ def receipt(invoice_id: int) -> str:
         invoices.record_reprint(db.session, invoice, current_user, "receipt")
     doc = issued_invoice(invoice, shop_settings())
     layout = doc.layout
+    digits = uses_devanagari(layout.language, layout.devanagari_digits)
     return render_template(
         "pos/receipt.html",
         invoice=invoice,
         doc=doc,
         logo=document_logo(doc.seller.logo),
         # Amounts and dates in the currency and locale the receipt was issued with, not today's.
-        doc_money=lambda minor: format_money(minor, layout.currency, layout.locale),
-        doc_qty=lambda milli, unit: format_qty(milli, unit, layout.locale),
-        doc_time=lambda moment: localtime(moment, layout.locale),
+        # Written ०-९ when issued in Hindi with the shop's Devanagari digits (the page's own
+        # filters read `doc_digits`), whatever the screen's language.
+        doc_money=lambda minor: in_digits(
+            format_money(minor, layout.currency, layout.locale), digits
+        ),
+        doc_qty=lambda milli, unit: in_digits(format_qty(milli, unit, layout.locale), digits),
+        doc_time=lambda moment: in_digits(localtime(moment, layout.locale), digits),
+        doc_digits=digits,
         duplicate=duplicate,
         taxes=summarise_tax(invoice.lines, invoice.tax_rule),
         autoprint=request.args.get("print") == "1",

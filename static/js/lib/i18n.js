@@ -1,6 +1,8 @@
 // The page's strings in the user's language: the catalog the server put in #tb-i18n
 // (posapp/web/js_strings.py). A script never holds the words it shows, only their keys.
 
+import { shownDigits } from "./digits.js";
+
 const block = typeof document !== "undefined" ? document.getElementById("tb-i18n") : null;
 let catalog = {};
 try {
@@ -31,7 +33,8 @@ export function tn(key, count, values = {}) {
     return `${key} ${count}`;
   }
   const form = new Intl.PluralRules(language).select(count);
-  return fill(forms[form] || forms.other, { ...values, num: count });
+  // The count as the page writes numbers (०-९ on a Devanagari-digits page).
+  return fill(forms[form] || forms.other, { ...values, num: shownDigits(count) });
 }
 
 /** Replace the catalog (tests, and pages that build their own). */

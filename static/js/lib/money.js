@@ -5,11 +5,15 @@
 // them into integers with string operations, and only Intl's grouping ever sees a number (the
 // major units, as a BigInt).
 
+import { devanagariPage, latinDigits, shownDigits } from "./digits.js";
 import { t } from "./i18n.js";
+
+// The page's digits (lib/digits.js), here too for the scripts that import only this module.
+export { latinDigits, setDigits, shownDigits } from "./digits.js";
 
 /** Parse "123.4" into an integer scaled by 10^places; null if malformed or too precise. */
 export function parseFixed(text, places) {
-  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(latinDigits(text).trim());
   if (!match) return null;
   const fraction = match[3] ?? "";
   if (fraction.length > places) return null;
@@ -34,21 +38,31 @@ export function qtyString(milli, unit) {
   return formatFixed(milli, 3);
 }
 
+// Intl writes the digits itself for a chart's ticks and tooltips (they call format() directly).
+const numbering = () => (devanagariPage() ? { numberingSystem: "deva" } : {});
+
 /**
  * The shop's currency formatter (locale like "en-IN", currency like "INR"); an unknown locale
  * or code falls back to en-IN rupees rather than breaking the page.
  */
 export function moneyFormat(locale, currency) {
+  const digits = numbering();
   try {
-    return new Intl.NumberFormat(locale || "en-IN", { style: "currency", currency: currency || "INR" });
+    return new Intl.NumberFormat(locale || "en-IN", { style: "currency", currency: currency || "INR", ...digits });
   } catch {
-    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+    return new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR", ...digits });
   }
 }
 
 /** The same currency style without paise, for chart axes (₹12,000 not ₹12,000.00). */
 export function axisFormat(locale, currency) {
-  const whole = { style: "currency", currency: currency || "INR", minimumFractionDigits: 0, maximumFractionDigits: 0 };
+  const whole = {
+    style: "currency",
+    currency: currency || "INR",
+    minimumFractionDigits: 0,
+    maximumFractionDigits: 0,
+    ...numbering(),
+  };
   try {
     return new Intl.NumberFormat(locale || "en-IN", whole);
   } catch {
@@ -65,7 +79,8 @@ export function formatMoney(paise, format) {
     .formatToParts(major)
     .map((part) => (part.type === "fraction" ? minor : part.value))
     .join("");
-  return paise < 0 ? `-${text}` : text;
+  // The paise were written 0-9 above: the page's digits go on last, over the whole text.
+  return shownDigits(paise < 0 ? `-${text}` : text);
 }
 
 /** Format a decimal string from the server ("42.50"); a malformed one shows as zero. */
@@ -73,7 +88,7 @@ export const moneyText = (decimal, format) => formatMoney(parseFixed(decimal, 2)
 
 /** Check a typed quantity for a unit; return [milli, null] or [null, message]. */
 export function checkQuantity(text, unit) {
-  const raw = String(text ?? "").trim();
+  const raw = latinDigits(text).trim();
   if (raw === "") return [null, t("common.qty.empty")];
   if (!/^\d*\.?\d*$/.test(raw) || raw === ".") return [null, t("common.qty.number")];
   if (unit === "pcs" && raw.includes(".") && !/\.0*$/.test(raw)) {

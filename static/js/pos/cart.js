@@ -4,7 +4,7 @@
 
 import { postJSON } from "../lib/http.js";
 import { t } from "../lib/i18n.js";
-import { checkDiscount, checkQuantity, formatMoney, moneyText, parseFixed, qtyString } from "../lib/money.js";
+import { checkDiscount, checkQuantity, formatMoney, latinDigits, moneyText, parseFixed, qtyString } from "../lib/money.js";
 import { editLine, lineDiscountAmount } from "./lineedit.js";
 import { notePack, packText } from "./pack.js";
 import { closeCustomerForm, closePaymentForm, renderCustomer } from "./customer.js";
@@ -109,7 +109,8 @@ export function cartPayload(till) {
       return item;
     }),
   };
-  if (state.discount.trim()) payload.discount = state.discount.trim();
+  // Typed ०-९ go to the server as 0-9 (what is sent stays Latin).
+  if (state.discount.trim()) payload.discount = latinDigits(state.discount.trim());
   if (state.customer) payload.customer_id = state.customer.id;
   return payload;
 }
