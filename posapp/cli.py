@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from posapp import create_app
 from posapp.errors import DomainError
 from posapp.extensions import db
+from posapp.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from posapp.instance import InstanceLock
@@ -204,11 +205,13 @@ def _serve(
     server = Server(app, host=host, port=port, threads=threads)
     control.url = f"http://{shown}:{server.port}/"
     lock.publish(server.port)
-    click.echo(f"TillBook is serving at http://{shown}:{server.port}/", err=False)
+    click.echo(_("TillBook is serving at %(url)s", url=f"http://{shown}:{server.port}/"), err=False)
     if lan:
         click.secho(
-            "WARNING: --lan makes TillBook reachable from every computer on this network. "
-            "Use it only on the shop's own network, with strong passwords.",
+            _(
+                "WARNING: --lan makes TillBook reachable from every computer on this network. "
+                "Use it only on the shop's own network, with strong passwords."
+            ),
             fg="yellow",
             err=True,
         )
@@ -223,7 +226,7 @@ def _serve(
         stop_https(app)
         server.stop()
         close_database(app)
-    click.echo("TillBook stopped.")
+    click.echo(_("TillBook stopped."))
 
 
 def _announce_lan(app: Flask, host: str, port: int) -> None:
@@ -233,21 +236,24 @@ def _announce_lan(app: Flask, host: str, port: int) -> None:
     address = network.lan_address(host)
     if address is None:
         click.echo(
-            "No network address found: is this computer connected to the shop's network "
-            "(Wi-Fi or cable)? The other tills cannot reach it until it is.",
+            _(
+                "No network address found: is this computer connected to the shop's network "
+                "(Wi-Fi or cable)? The other tills cannot reach it until it is."
+            ),
             err=True,
         )
         return
     url = network.share_url(address, port)
     app.config["LAN_URL"] = url  # the admin's Local network page shows it too
-    click.echo(f"On the other tills, tablets and phones open: {url}")
+    click.echo(_("On the other tills, tablets and phones open: %(url)s", url=url))
     try:
         click.echo(network.terminal_qr(url))
     except UnicodeEncodeError:  # an old Windows console code page has no block characters
-        click.echo("(The QR code of this address is on the Admin > Local network page.)")
+        click.echo(_("(The QR code of this address is on the Admin > Local network page.)"))
     others = [a for a in network.lan_addresses() if a != address]
     if host in network.ANY_ADDRESSES and others:
-        click.echo("Also reachable at: " + ", ".join(network.share_url(a, port) for a in others))
+        addresses = ", ".join(network.share_url(a, port) for a in others)
+        click.echo(_("Also reachable at: %(addresses)s", addresses=addresses))
 
 
 @main.command("create-user")
@@ -283,7 +289,11 @@ def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) 
                 user = create(db.session, name, password, role, confirm=confirm)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"Created {user.role} {user.username}.")
+        click.echo(
+            _("Created admin %(name)s.", name=user.username)
+            if user.role == "admin"
+            else _("Created cashier %(name)s.", name=user.username)
+        )
 
 
 # What a damaged, foreign, locked or newer database raises while it is opened and checked.
@@ -308,21 +318,28 @@ def check(ctx: click.Context) -> None:
             report = run_checks(db.session)
     except DATABASE_ERRORS as exc:
         # A damaged, foreign or locked file: say what is wrong, never a traceback.
-        click.echo(f"PROBLEM: the database cannot be checked: {_reason(exc)}", err=True)
         click.echo(
-            "If the file is damaged, restore the newest good backup (app.py restore FILE); "
-            "if another program has it open, close that program and check again.",
+            _("PROBLEM: the database cannot be checked: %(reason)s", reason=_reason(exc)), err=True
+        )
+        click.echo(
+            _(
+                "If the file is damaged, restore the newest good backup (app.py restore FILE); "
+                "if another program has it open, close that program and check again."
+            ),
             err=True,
         )
         ctx.exit(1)
     for name in report.checked:
-        click.echo(f"checked: {name}")
+        click.echo(_("checked: %(name)s", name=name))
     if report.ok:
-        click.echo("OK: no problems found.")
+        click.echo(_("OK: no problems found."))
         return
     for problem in report.problems:
-        click.echo(f"PROBLEM: {problem}", err=True)
-    click.echo(f"{len(report.problems)} problem(s) found.", err=True)
+        click.echo(_("PROBLEM: %(problem)s", problem=problem), err=True)
+    click.echo(
+        ngettext("%(num)s problem found.", "%(num)s problems found.", len(report.problems)),
+        err=True,
+    )
     ctx.exit(1)
 
 
@@ -336,7 +353,13 @@ def rebuild_summaries(ctx: click.Context) -> None:
 
     with app.app_context(), write_transaction(db.session):
         days = summaries.rebuild(db.session)
-    click.echo(f"Rebuilt the daily sales summary: {days} day(s).")
+    click.echo(
+        ngettext(
+            "Rebuilt the daily sales summary: %(num)s day.",
+            "Rebuilt the daily sales summary: %(num)s days.",
+            days,
+        )
+    )
 
 
 @contextmanager
@@ -392,13 +415,21 @@ def backup(ctx: click.Context, to_dir: Path | None) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     except OSError as exc:
-        raise click.ClickException(f"Could not write the backup: {exc}") from None
+        raise click.ClickException(
+            _("Could not write the backup: %(reason)s", reason=exc)
+        ) from None
     _audit(
         app,
         "backup.create",
         {"file": info.path.name, "size": info.size, "to": str(info.path.parent)},
     )
-    click.echo(f"Backup written: {info.path} ({info.size:,} bytes, verified)")
+    click.echo(
+        _(
+            "Backup written: %(path)s (%(size)s bytes, verified)",
+            path=info.path,
+            size=f"{info.size:,}",
+        )
+    )
 
 
 @main.command()
@@ -414,8 +445,10 @@ def restore(ctx: click.Context, file: Path, yes: bool) -> None:
     if not yes and not stdin_is_interactive():
         # Checked before the data dir is touched: the command ends having written nothing.
         raise NoTerminal(
-            "Cannot ask for confirmation: standard input is not a terminal. Add --yes to "
-            "replace the data without asking."
+            _(
+                "Cannot ask for confirmation: standard input is not a terminal. Add --yes to "
+                "replace the data without asking."
+            )
         )
     lock = _lock_or_exit(_data_dir(ctx))  # never swap the database under a running TillBook
     try:
@@ -431,18 +464,28 @@ def _restore(ctx: click.Context, file: Path, yes: bool) -> None:
     app = _app(ctx)
     if not yes:
         click.confirm(
-            f"Replace all data in {app.config['DATA_DIR']} with {file}? "
-            "(The current data is backed up first.)",
+            _(
+                "Replace all data in %(data)s with %(file)s? "
+                "(The current data is backed up first.)",
+                data=app.config["DATA_DIR"],
+                file=file,
+            ),
             abort=True,
         )
     try:
-        with _progress("Restoring") as progress:
+        with _progress(_("Restoring")) as progress:
             info = restore_backup(app, file, progress=progress)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     # Written into the restored data, after the swap, as the page does.
     _audit(app, "backup.restore", {"source": file.name, "size": info.size})
-    click.echo(f"Restored {file} into {info.path}. The previous data is in the backups folder.")
+    click.echo(
+        _(
+            "Restored %(file)s into %(path)s. The previous data is in the backups folder.",
+            file=file,
+            path=info.path,
+        )
+    )
 
 
 @main.command("demo-data")
@@ -454,14 +497,23 @@ def demo_data(ctx: click.Context) -> None:
     app = _app(ctx)
     with app.app_context():
         try:
-            with _progress("Trading 60 days") as progress:
+            with _progress(_("Trading 60 days")) as progress:
                 report = build_demo_shop(db.session, progress=progress)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
     click.echo(
-        f"Demo shop ready: {report.products} products, {report.customers} customers, "
-        f"{report.invoices} bills ({report.credit_sales} on credit), {report.purchases} "
-        f"purchases, {report.payments} payments on account, {report.returns} returns."
+        _(
+            "Demo shop ready: %(products)s products, %(customers)s customers, %(invoices)s "
+            "bills (%(credit_sales)s on credit), %(purchases)s purchases, %(payments)s "
+            "payments on account, %(returns)s returns.",
+            products=report.products,
+            customers=report.customers,
+            invoices=report.invoices,
+            credit_sales=report.credit_sales,
+            purchases=report.purchases,
+            payments=report.payments,
+            returns=report.returns,
+        )
     )
 
 

@@ -51,7 +51,7 @@ def test_the_rebuild_command(admin: User, cashier: User, app) -> None:  # type: 
         main, ["--data-dir", app.config["DATA_DIR"], "rebuild-summaries"], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert "1 day(s)" in result.output
+    assert "summary: 1 day." in result.output
     db.session.expire_all()
     assert db.session.scalars(select(DailySales)).one().invoices == 3
 
