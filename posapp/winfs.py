@@ -16,6 +16,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 from urllib.parse import quote
 
 from posapp.errors import DomainError
+from posapp.i18n import _
 
 ACCESS_DENIED = 5  # what Windows answers for a file pending delete, too
 SHARING_VIOLATION = 32
@@ -62,8 +63,11 @@ def _retry(
                 raise
             if attempt >= attempts:
                 raise FileInUse(
-                    f"{os.fspath(target)} is open in another program (antivirus, a backup); "
-                    "close it and try again."
+                    _(
+                        "%(path)s is open in another program (antivirus, a backup); "
+                        "close it and try again.",
+                        path=os.fspath(target),
+                    )
                 ) from exc
         sleep(wait)
         wait *= 2

@@ -18,6 +18,7 @@ from posapp.api.base import bp, caller, json_body, requires
 from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.money import money_str, qty_str
 from posapp.services import limits, scale_labels, shop_settings, upi
 from posapp.services.settings import ShopSettings, load_settings
@@ -70,9 +71,9 @@ def parse_update(
             upi.form_from_api(value, upi_form, errors)
         elif key not in s.WRITABLE_SETTINGS:
             errors[key] = (
-                "This setting is changed on its own page in the app, not through the API."
+                _("This setting is changed on its own page in the app, not through the API.")
                 if key in KNOWN_SETTINGS
-                else "There is no such setting."
+                else _("There is no such setting.")
             )
         elif value is None:
             continue  # null leaves the setting as it is, as in the other partial updates
@@ -105,7 +106,7 @@ def parse_update(
         except ValidationError as exc:
             errors = {**_api_upi_fields(exc.fields), **errors}
     if errors:
-        raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
+        raise ValidationError(_("Some settings need fixing; nothing was saved."), fields=errors)
     return values, scale_values, upi_values
 
 

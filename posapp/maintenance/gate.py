@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from flask import Flask
 
 from posapp.errors import Conflict
+from posapp.i18n import _, lazy
 from posapp.maintenance.jobs import backup_jobs
 from posapp.services.backups import BackupError
 
@@ -54,11 +55,11 @@ class MaintenanceGate:
         """Close the gate and wait until only `own_requests` (the caller) remain inside."""
         with self._cond:
             if self._closed:
-                raise BackupError("A restore is already running; wait for it to finish.")
+                raise BackupError(_("A restore is already running; wait for it to finish."))
             self._closed = True
             if not self._cond.wait_for(lambda: self._inside <= own_requests, timeout=timeout):
                 self._closed = False
-                raise BackupError("The app is busy (a report or a sale is running); try again.")
+                raise BackupError(_("The app is busy (a report or a sale is running); try again."))
         try:
             yield
         finally:
@@ -75,7 +76,7 @@ def gate(app: Flask) -> MaintenanceGate:
     return found
 
 
-BACKUP_RUNNING_MESSAGE = (
+BACKUP_RUNNING_MESSAGE = lazy(
     "A backup is being written right now; wait until it has finished, then restore."
 )
 
@@ -92,15 +93,16 @@ def refuse_while_backing_up(app: Flask) -> None:
     """Refuse to restore while a backup runs: it holds the database open, and on Windows an
     open file cannot be replaced; the copy would also mix the old data and the restored."""
     if backup_running(app):
-        raise Conflict(BACKUP_RUNNING_MESSAGE, code="backup_running")
+        raise Conflict(str(BACKUP_RUNNING_MESSAGE), code="backup_running")
 
 
-RESTORING_MESSAGE = "TillBook is restoring a backup; try again in a moment."
+RESTORING_MESSAGE = lazy("TillBook is restoring a backup; try again in a moment.")
 
 
 def install_gate(app: Flask) -> None:
     """Route every request through the maintenance gate (install before other hooks)."""
     from flask import Response, g, request
+    from markupsafe import escape
 
     from posapp.api.errors import api_error_response
 
@@ -110,9 +112,12 @@ def install_gate(app: Flask) -> None:
     def pass_the_gate() -> Response | tuple[Response, int] | None:
         if not the_gate.enter():
             if request.path.startswith("/api/"):
-                response, status = api_error_response("restoring", RESTORING_MESSAGE, 503)
+                response, status = api_error_response("restoring", str(RESTORING_MESSAGE), 503)
             else:
-                page = f"<!doctype html><title>Restoring</title><p>{RESTORING_MESSAGE}</p>"
+                page = (
+                    f"<!doctype html><title>{escape(_('Restoring'))}</title>"
+                    f"<p>{escape(RESTORING_MESSAGE)}</p>"
+                )
                 response, status = Response(page, mimetype="text/html"), 503
             response.headers["Retry-After"] = "5"
             return response, status

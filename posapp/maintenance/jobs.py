@@ -19,6 +19,7 @@ from flask import Flask
 
 from posapp.errors import Conflict, DomainError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.maintenance.database import (
     anchor_audit,
     backups_dir,
@@ -40,8 +41,10 @@ def backup_now(
     db_file = sqlite_file(app)
     if db_file is None:
         raise BackupError(
-            "TillBook backs up its SQLite file only; on a database server back up with the "
-            "server's tools (pg_dump for PostgreSQL, mariadb-dump for MariaDB/MySQL)."
+            _(
+                "TillBook backs up its SQLite file only; on a database server back up with the "
+                "server's tools (pg_dump for PostgreSQL, mariadb-dump for MariaDB/MySQL)."
+            )
         )
     now = datetime.now()
     if to_dir is None:
@@ -143,7 +146,7 @@ class BackupJobs:
         """Start a backup (into `folder`, or backups/) on a thread; refuse while one runs."""
         with self._lock:
             if any(job.state == "running" for job in self._jobs.values()):
-                raise Conflict("A backup is already running; wait for it to finish.")
+                raise Conflict(_("A backup is already running; wait for it to finish."))
             job = BackupJob(secrets.token_hex(8), folder, user_id)
             self._jobs[job.id] = job
             for old in list(self._jobs)[:-KEEP_JOBS]:

@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.maintenance.database import (
     anchor_audit,
     app_builder,
@@ -139,8 +140,10 @@ def _checkpoint_alone(path: Path) -> None:
     """Fold the live database's log into its file; refuse if anything else has it open."""
     if _truncate_wal(path, timeout=5):
         raise BackupError(
-            "TillBook is still running on this data (or another program has the database "
-            "open); close it, then restore again."
+            _(
+                "TillBook is still running on this data (or another program has the database "
+                "open); close it, then restore again."
+            )
         )
 
 
@@ -153,8 +156,10 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
     db_file = sqlite_file(app)
     if db_file is None:
         raise BackupError(
-            "Restore works on the SQLite file only; on a database server restore with the "
-            "server's tools (pg_restore for PostgreSQL, mariadb for MariaDB/MySQL)."
+            _(
+                "Restore works on the SQLite file only; on a database server restore with the "
+                "server's tools (pg_restore for PostgreSQL, mariadb for MariaDB/MySQL)."
+            )
         )
     refuse_while_backing_up(app)
     checked = backups.verify_for_restore(source, known_revisions(app))
@@ -179,15 +184,20 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
                 # A file with a known revision but not the tables of it: not a TillBook backup.
                 log.warning("restore: %s could not be migrated: %s", source, exc)
                 raise BackupError(
-                    f"{source.name} is not a TillBook backup: it could not be migrated to this "
-                    "version of TillBook."
+                    _(
+                        "%(name)s is not a TillBook backup: it could not be migrated to this "
+                        "version of TillBook.",
+                        name=source.name,
+                    )
                 ) from None
             with temp.app_context():
                 db.engine.dispose()
             _close_wal(prepared)
         problems = backups.integrity_ok(prepared)
         if problems:
-            raise BackupError(f"The restored copy failed its integrity check: {problems[0]}")
+            raise BackupError(
+                _("The restored copy failed its integrity check: %(problem)s", problem=problems[0])
+            )
         # A whole TillBook database first: the numbers below are set in its tables.
         backups.verify_tillbook_schema(prepared, expected_schema(app), source.name)
         try:
@@ -198,7 +208,9 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
                 source=source.name,
             )
         except (sqlite3.Error, OSError) as exc:
-            raise BackupError(f"The restored copy's numbers could not be set: {exc}") from None
+            raise BackupError(
+                _("The restored copy's numbers could not be set: %(reason)s", reason=exc)
+            ) from None
         with app.app_context():
             db.session.remove()
             db.engine.dispose()  # no pooled connection may keep the old file open

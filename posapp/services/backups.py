@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError
+from posapp.i18n import _, lazy, ngettext
 from posapp.models import User
 from posapp.models.base import write_transaction
 from posapp.services import audit, shop_settings
@@ -62,7 +63,7 @@ def integrity_ok(path: Path) -> list[str]:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        return [f"not a TillBook database: {exc}"]
+        return [_("not a TillBook database: %(reason)s", reason=exc)]
     return [] if rows == ["ok"] else rows
 
 
@@ -85,7 +86,7 @@ def backup_database(source: Path, dest: Path, progress: Progress | None = None) 
     passes, so a file with the final name is always a complete, verified backup.
     """
     if not source.exists():
-        raise BackupError(f"There is no database at {source} to back up.")
+        raise BackupError(_("There is no database at %(path)s to back up.", path=source))
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     unlink_with_retry(partial)
@@ -105,13 +106,21 @@ def backup_database(source: Path, dest: Path, progress: Progress | None = None) 
             out.close()
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"The backup could not be written to {dest.parent}: {exc}") from None
+        raise BackupError(
+            _(
+                "The backup could not be written to %(folder)s: %(reason)s",
+                folder=dest.parent,
+                reason=exc,
+            )
+        ) from None
     finally:
         src.close()
     problems = integrity_ok(partial)
     if problems:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"The backup failed its integrity check: {problems[0]}")
+        raise BackupError(
+            _("The backup failed its integrity check: %(problem)s", problem=problems[0])
+        )
     replace_with_retry(partial, dest)
     return BackupInfo(dest, schema_revision(dest), dest.stat().st_size)
 
@@ -178,26 +187,36 @@ def take_backup(
 def daily_backup_due(backups_dir: Path, today: datetime) -> bool:
     """Tell whether today has no backup yet (the first start of a day takes one)."""
     day = today.strftime("%Y%m%d")
-    return not any(m.strftime("%Y%m%d") == day for m, _ in list_backups(backups_dir))
+    return not any(m.strftime("%Y%m%d") == day for m, _path in list_backups(backups_dir))
 
 
 def verify_for_restore(path: Path, known_revisions: set[str]) -> BackupInfo:
     """Check a file offered for restore: a sound SQLite file at a schema this version knows."""
     if not path.is_file():
-        raise BackupError(f"{path} is not a file.")
+        raise BackupError(_("%(path)s is not a file.", path=path))
     with path.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
-            raise BackupError(f"{path.name} is not a TillBook backup (not an SQLite database).")
+            raise BackupError(
+                _("%(name)s is not a TillBook backup (not an SQLite database).", name=path.name)
+            )
     problems = integrity_ok(path)
     if problems:
-        raise BackupError(f"{path.name} is damaged: {problems[0]}")
+        raise BackupError(
+            _("%(name)s is damaged: %(problem)s", name=path.name, problem=problems[0])
+        )
     revision = schema_revision(path)
     if revision is None:
-        raise BackupError(f"{path.name} is not a TillBook backup (it has no schema version).")
+        raise BackupError(
+            _("%(name)s is not a TillBook backup (it has no schema version).", name=path.name)
+        )
     if revision not in known_revisions:
         raise BackupError(
-            f"{path.name} was made by a newer or unknown TillBook (schema {revision}); "
-            "update TillBook before restoring it."
+            _(
+                "%(name)s was made by a newer or unknown TillBook (schema %(revision)s); "
+                "update TillBook before restoring it.",
+                name=path.name,
+                revision=revision,
+            )
         )
     return BackupInfo(path, revision, path.stat().st_size)
 
@@ -238,12 +257,16 @@ def schema_differences(found: FileSchema, expected: FileSchema) -> list[str]:
     problems = []
     for table, columns in sorted(expected.tables.items()):
         if table not in found.tables:
-            problems.append(f"table {table} is missing")
+            problems.append(_("table %(table)s is missing", table=table))
             continue
         missing = sorted(columns - found.tables[table])
-        problems.extend(f"column {table}.{name} is missing" for name in missing)
+        problems.extend(
+            _("column %(table)s.%(column)s is missing", table=table, column=name)
+            for name in missing
+        )
     problems.extend(
-        f"trigger {name} is missing" for name in sorted(expected.triggers - found.triggers)
+        _("trigger %(name)s is missing", name=name)
+        for name in sorted(expected.triggers - found.triggers)
     )
     return problems
 
@@ -251,11 +274,13 @@ def schema_differences(found: FileSchema, expected: FileSchema) -> list[str]:
 # Rows a shop cannot run without, in a file already at this version's schema.
 REQUIRED_ROWS = (
     (
-        "it has no active admin user (after restoring it nobody could manage the shop, and "
-        "anyone could run the first-time setup)",
+        lazy(
+            "it has no active admin user (after restoring it nobody could manage the shop, and "
+            "anyone could run the first-time setup)"
+        ),
         "SELECT 1 FROM users WHERE role = 'admin' AND active LIMIT 1",
     ),
-    ("its writer_lock row is missing", "SELECT 1 FROM writer_lock WHERE id = 1"),
+    (lazy("its writer_lock row is missing"), "SELECT 1 FROM writer_lock WHERE id = 1"),
 )
 
 
@@ -264,7 +289,9 @@ def missing_rows(path: Path) -> list[str]:
     connection = _connect_ro(path)
     try:
         return [
-            reason for reason, sql in REQUIRED_ROWS if connection.execute(sql).fetchone() is None
+            str(reason)
+            for reason, sql in REQUIRED_ROWS
+            if connection.execute(sql).fetchone() is None
         ]
     finally:
         connection.close()
@@ -283,8 +310,19 @@ def verify_tillbook_schema(path: Path, expected: FileSchema, label: str) -> None
     except sqlite3.DatabaseError as exc:
         problems = [str(exc)]
     if problems:
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise BackupError(f"{label} is not a TillBook backup: {problems[0]}{more}.")
+        if len(problems) > 1:
+            raise BackupError(
+                ngettext(
+                    "%(label)s is not a TillBook backup: %(problem)s (and %(num)s more problem).",
+                    "%(label)s is not a TillBook backup: %(problem)s (and %(num)s more problems).",
+                    len(problems) - 1,
+                    label=label,
+                    problem=problems[0],
+                )
+            )
+        raise BackupError(
+            _("%(label)s is not a TillBook backup: %(problem)s.", label=label, problem=problems[0])
+        )
 
 
 def swap_in(prepared: Path, db_file: Path) -> None:
@@ -307,7 +345,7 @@ def copy_file(source: Path, folder: Path) -> Path:
     shutil.copyfile(source, partial)
     if integrity_ok(partial):
         unlink_with_retry(partial)
-        raise BackupError(f"The copy in {folder} failed its integrity check.")
+        raise BackupError(_("The copy in %(folder)s failed its integrity check.", folder=folder))
     replace_with_retry(partial, target)
     return target
 

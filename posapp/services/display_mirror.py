@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posapp.errors import DomainError, ValidationError
+from posapp.i18n import _
 from posapp.services.limits import MAX_CART_LINES, PRODUCT_TEXT_LENGTHS
 
 MAX_WAIT_SECONDS = 25.0  # under the 30 s after which proxies and browsers give up on a request
@@ -145,8 +146,10 @@ class MirrorBoard:
                 return current
             if self._waiting >= self.max_waiting:
                 raise DisplaysBusy(
-                    "Too many customer displays are connected; this one will refresh every "
-                    "few seconds instead of at once.",
+                    _(
+                        "Too many customer displays are connected; this one will refresh every "
+                        "few seconds instead of at once."
+                    ),
                     details={"retry_after": 3},
                 )
             self._waiting += 1
@@ -196,26 +199,28 @@ def parse_state(payload: Any) -> dict[str, Any]:
     fraction are refused); texts are bounded; a UPI link must be a `upi://pay?` link.
     """
     if not isinstance(payload, dict):
-        raise ValidationError("The display state must be a JSON object.")
+        raise ValidationError(_("The display state must be a JSON object."))
     errors: dict[str, str] = {}
     stage = payload.get("stage")
     if stage not in STAGES:
-        errors["stage"] = f"stage must be one of {', '.join(STAGES)}."
+        errors["stage"] = _("stage must be one of %(stages)s.", stages=", ".join(STAGES))
     money_fields: dict[str, int] = {}
     for name, low in (("total", 0), ("discount", 0), ("tax", 0)):
         value = _int(payload.get(name, 0), low, MAX_MINOR)
         if value is None:
-            errors[name] = f"{name} must be a whole number of paise."
+            errors[name] = _("%(field)s must be a whole number of paise.", field=name)
         else:
             money_fields[name] = value
     lines: list[dict[str, Any]] = []
     raw_lines = payload.get("lines", [])
     if not isinstance(raw_lines, list) or len(raw_lines) > MAX_CART_LINES:
-        errors["lines"] = f"lines must be a list of at most {MAX_CART_LINES} lines."
+        errors["lines"] = _(
+            "lines must be a list of at most %(count)s lines.", count=MAX_CART_LINES
+        )
         raw_lines = []
     for index, raw in enumerate(raw_lines):
         if not isinstance(raw, dict):
-            errors[f"lines.{index}"] = "A line must be an object."
+            errors[f"lines.{index}"] = _("A line must be an object.")
             continue
         line: dict[str, Any] = {
             "name": _text(raw.get("name"), PRODUCT_TEXT_LENGTHS["name"]),
@@ -226,35 +231,41 @@ def parse_state(payload: Any) -> dict[str, Any]:
         unpriced = raw.get("amount") is None  # not priced yet: the display shows "…"
         for key, value in line.items():
             if value is None and not (key == "amount" and unpriced):
-                errors[f"lines.{index}.{key}"] = f"{key} is missing or out of range."
+                errors[f"lines.{index}.{key}"] = _(
+                    "%(field)s is missing or out of range.", field=key
+                )
         lines.append(line)
     tenders: dict[str, int] = {}
     raw_tenders = payload.get("tenders", {})
     if raw_tenders is None:
         raw_tenders = {}
     if not isinstance(raw_tenders, dict):
-        errors["tenders"] = "tenders must be an object."
+        errors["tenders"] = _("tenders must be an object.")
         raw_tenders = {}
     for method in TENDERS:
         value = _int(raw_tenders.get(method, 0), 0, MAX_MINOR)
         if value is None:
-            errors[f"tenders.{method}"] = f"{method} must be a whole number of paise."
+            errors[f"tenders.{method}"] = _(
+                "%(field)s must be a whole number of paise.", field=method
+            )
         else:
             tenders[method] = value
     change = payload.get("change")
     if change is not None and _int(change, 0, MAX_MINOR) is None:
-        errors["change"] = "change must be a whole number of paise or null."
+        errors["change"] = _("change must be a whole number of paise or null.")
     upi = payload.get("upi")
     if upi is not None:
         upi = _parse_upi(upi, errors)
     at = payload.get("at")
     if at is not None and _int(at, 0, MAX_AT) is None:
-        errors["at"] = "at must be the till's time in milliseconds, or null."
+        errors["at"] = _("at must be the till's time in milliseconds, or null.")
     invoice = payload.get("invoice")
     if invoice is not None and not _text(invoice, INVOICE_LENGTH):
-        errors["invoice"] = f"invoice must be a number of at most {INVOICE_LENGTH} characters."
+        errors["invoice"] = _(
+            "invoice must be a number of at most %(count)s characters.", count=INVOICE_LENGTH
+        )
     if errors:
-        raise ValidationError("The display state is not valid.", fields=errors)
+        raise ValidationError(_("The display state is not valid."), fields=errors)
     return {
         "stage": stage,
         "lines": lines,
@@ -269,15 +280,15 @@ def parse_state(payload: Any) -> dict[str, Any]:
 
 def _parse_upi(upi: Any, errors: dict[str, str]) -> dict[str, Any] | None:
     if not isinstance(upi, dict):
-        errors["upi"] = "upi must be an object or null."
+        errors["upi"] = _("upi must be an object or null.")
         return None
     amount = _int(upi.get("amount"), 0, MAX_MINOR)
     if amount is None:
-        errors["upi.amount"] = "amount must be a whole number of paise."
+        errors["upi.amount"] = _("amount must be a whole number of paise.")
     link = upi.get("link")
     if link is not None:
         text = _text(link, UPI_LINK_LENGTH)
         if text is None or not text.startswith("upi://pay?") or not text.isprintable():
-            errors["upi.link"] = "link must be a upi://pay? link."
+            errors["upi.link"] = _("link must be a upi://pay? link.")
             link = None
     return {"amount": amount, "link": link}

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import LockedOut, NotFound, ValidationError
+from posapp.i18n import _, ngettext
 from posapp.models import DisplayDevice, LoginAttempt, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
@@ -112,9 +113,11 @@ def clean_name(name: str) -> str:
     """A display's name, spaces folded; ValidationError when empty or too long."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Give this screen a name, e.g. “Counter 1”.", field="name")
+        raise ValidationError(_("Give this screen a name, e.g. “Counter 1”."), field="name")
     if len(name) > NAME_LIMIT:
-        raise ValidationError(f"Names take at most {NAME_LIMIT} characters.", field="name")
+        raise ValidationError(
+            _("Names take at most %(count)s characters.", count=NAME_LIMIT), field="name"
+        )
     return name
 
 
@@ -122,7 +125,7 @@ def clean_code(code: str) -> str:
     """The typed code as 6 ASCII digits (spaces allowed between); ValidationError otherwise."""
     text = "".join((code or "").split())
     if len(text) != CODE_DIGITS or not (text.isascii() and text.isdecimal()):
-        raise ValidationError("Type the 6-digit code shown at the till.", field="code")
+        raise ValidationError(_("Type the 6-digit code shown at the till."), field="code")
     return text
 
 
@@ -146,7 +149,11 @@ def pair(
     if wait is not None:
         minutes = int(wait.total_seconds() // 60) + 1
         raise LockedOut(
-            f"Too many wrong codes. Try again in {minutes} minute(s).",
+            ngettext(
+                "Too many wrong codes. Try again in %(num)s minute.",
+                "Too many wrong codes. Try again in %(num)s minutes.",
+                minutes,
+            ),
             details={"retry_after": int(wait.total_seconds()) + 1},
         )
     user_id = codes.take(typed)
@@ -158,7 +165,7 @@ def pair(
                 session, "display.pair_failed", entity="display_device", after={"address": addr}
             )
         raise ValidationError(
-            "That code is wrong, used or expired. Ask at the till for a new one.", field="code"
+            _("That code is wrong, used or expired. Ask at the till for a new one."), field="code"
         )
     with write_transaction(session):
         session.execute(
@@ -236,7 +243,7 @@ def revoke(session: Session, device_id: int, by_user_id: int) -> DisplayDevice:
     with write_transaction(session):
         device = session.get(DisplayDevice, device_id)
         if device is None:
-            raise NotFound("No such customer display.")
+            raise NotFound(_("No such customer display."))
         if device.revoked_at is None:
             device.revoked_at = utcnow()
             till = session.get(User, device.user_id)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 
 ALLOWED_HOSTS_ENV = "TILLBOOK_ALLOWED_HOSTS"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -35,12 +36,14 @@ def parse_names(text: str, field: str = "allowed_hosts") -> list[str]:
     bad = [n for n in names if not NAME_RE.fullmatch(n) and not _ipv6(n)]
     if bad:
         raise ValidationError(
-            f"Not a host name: {bad[0][:60]!r}. Type names like till.example.com, "
-            "separated by commas.",
+            _(
+                "Not a host name: %(name)s. Type names like till.example.com, separated by commas.",
+                name=repr(bad[0][:60]),
+            ),
             field=field,
         )
     if len(names) > MAX_NAMES:
-        raise ValidationError(f"At most {MAX_NAMES} names.", field=field)
+        raise ValidationError(_("At most %(count)s names.", count=MAX_NAMES), field=field)
     return names
 
 

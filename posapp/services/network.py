@@ -12,6 +12,7 @@ import qrcode
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.services import shop_settings
 from posapp.services.settings import load_settings
 from posapp.vocabulary import is_yes
@@ -90,7 +91,10 @@ def validate_port(raw: str, default: int = DEFAULT_LAN_PORT) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or not 1024 <= int(text) <= 65535:
         raise ValidationError(
-            f"Type a port from 1024 to 65535 ({default} unless something else uses it).",
+            _(
+                "Type a port from 1024 to 65535 (%(port)s unless something else uses it).",
+                port=default,
+            ),
             field="port",
         )
     return int(text)
@@ -110,8 +114,8 @@ def update_sharing(session: Session, data: Mapping[str, Any], user_id: int | Non
         except ValidationError as exc:
             errors[key] = exc.message
     if not errors and ports["lan_port"] == ports["lan_https_port"]:
-        errors["lan_https_port"] = "HTTPS needs a port of its own (8443 unless it is in use)."
+        errors["lan_https_port"] = _("HTTPS needs a port of its own (8443 unless it is in use).")
     if errors:
-        raise ValidationError("The port needs fixing; nothing was saved.", fields=errors)
+        raise ValidationError(_("The port needs fixing; nothing was saved."), fields=errors)
     values = {"lan_sharing": sharing, **ports}
     return bool(shop_settings.save_changes(session, values, "settings.network", user_id))

@@ -23,15 +23,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, ValidationError
+from posapp.i18n import LazyString, _, lazy
 from posapp.services.settings import ShopSettings
 from posapp.services.shop_settings import save_changes
 from posapp.vocabulary import form_flag
 
 PRINTER_KINDS = {
-    "none": "No receipt printer (print through the browser)",
-    "usb": "USB (vendor and product id)",
-    "network": "Network (IP address and port)",
-    "windows": "Windows printer by name",
+    "none": lazy("No receipt printer (print through the browser)"),
+    "usb": lazy("USB (vendor and product id)"),
+    "network": lazy("Network (IP address and port)"),
+    "windows": lazy("Windows printer by name"),
 }
 SETTINGS_ACTION = "settings.printer"
 # Characters per line in the printer's font A: 384 dots / 12 on 58 mm, 576 / 12 on 80 mm.
@@ -51,12 +52,14 @@ PRINTER_ENUM_CONNECTIONS = 0x4
 LIBUSB_ERROR_ACCESS = -3
 LIBUSB_ERROR_NOT_FOUND = -5
 LIBUSB_ERROR_NOT_SUPPORTED = -12
-USE_WINDOWS_PRINTER = (
+USE_WINDOWS_PRINTER = lazy(
     "On Windows choose 'Windows printer by name' in Settings → Receipt printer and pick this "
     "printer from the list: a USB printer with its Windows driver installed belongs to that "
     "driver, and only Windows can print on it."
 )
-NOT_CONFIGURED = "No receipt printer is set up; an admin can add one in Settings → Receipt printer."
+NOT_CONFIGURED = lazy(
+    "No receipt printer is set up; an admin can add one in Settings → Receipt printer."
+)
 
 
 class PrinterError(DomainError):
@@ -109,7 +112,7 @@ class PrinterConfig:
     def describe(self) -> str:
         """Name the printer for messages ("network printer 192.168.1.50:9100")."""
         opener = OPENERS.get(self.kind)
-        return opener.describe(self) if opener is not None else "no printer"
+        return opener.describe(self) if opener is not None else _("no printer")
 
 
 def _hex_or_zero(text: str) -> int:
@@ -126,9 +129,9 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
     errors: dict[str, str] = {}
     kind = str(data.get("printer_kind") or "").strip()
     if kind not in PRINTER_KINDS:
-        errors["printer_kind"] = "Choose no printer, USB, network or a Windows printer."
+        errors["printer_kind"] = _("Choose no printer, USB, network or a Windows printer.")
     elif kind in OPENERS and not OPENERS[kind].supported(platform):
-        errors["printer_kind"] = OPENERS[kind].unsupported_on_form
+        errors["printer_kind"] = str(OPENERS[kind].unsupported_on_form)
     values: dict[str, Any] = {"printer_kind": kind}
     for key in ("printer_usb_vendor", "printer_usb_product"):
         text = str(data.get(key) or "").strip()
@@ -136,30 +139,32 @@ def validate_printer_form(data: Mapping[str, Any], platform: str = sys.platform)
         if match:
             values[key] = match.group(1).lower()
         elif text or kind == "usb":
-            errors[key] = "Four hexadecimal digits, e.g. 04b8 (see the printer's label or manual)."
+            errors[key] = _(
+                "Four hexadecimal digits, e.g. 04b8 (see the printer's label or manual)."
+            )
     host = str(data.get("printer_host") or "").strip()
     if host and not HOST.fullmatch(host):
-        errors["printer_host"] = "Type the printer's IP address or host name, e.g. 192.168.1.50."
+        errors["printer_host"] = _("Type the printer's IP address or host name, e.g. 192.168.1.50.")
     elif not host and kind == "network":
-        errors["printer_host"] = "Type the printer's IP address, e.g. 192.168.1.50."
+        errors["printer_host"] = _("Type the printer's IP address, e.g. 192.168.1.50.")
     values["printer_host"] = host
     port = str(data.get("printer_port") or "").strip() or "9100"
     if not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
-        errors["printer_port"] = "A port number from 1 to 65535 (usually 9100)."
+        errors["printer_port"] = _("A port number from 1 to 65535 (usually 9100).")
     else:
         values["printer_port"] = int(port)
     name = str(data.get("printer_windows_name") or "").strip()
     if len(name) > 120:
-        errors["printer_windows_name"] = "At most 120 characters."
+        errors["printer_windows_name"] = _("At most %(count)s characters.", count=120)
     elif not name and kind == "windows" and "printer_kind" not in errors:
-        errors["printer_windows_name"] = "Type the printer's name as Windows shows it."
+        errors["printer_windows_name"] = _("Type the printer's name as Windows shows it.")
     values["printer_windows_name"] = name
     values["printer_auto_print"] = form_flag(data, "printer_auto_print", errors)
     values["printer_open_drawer"] = form_flag(data, "printer_open_drawer", errors)
     values["printer_as_image"] = form_flag(data, "printer_as_image", errors)
     if errors:
         raise ValidationError(
-            "Some printer settings need fixing; nothing was saved.", fields=errors
+            _("Some printer settings need fixing; nothing was saved."), fields=errors
         )
     return values
 
@@ -189,7 +194,9 @@ def _escpos() -> ModuleType:
     try:
         import escpos.printer
     except ImportError as exc:  # a broken install: say so instead of a 500
-        raise PrinterError(f"Receipt printing is not available: {exc}.") from None
+        raise PrinterError(
+            _("Receipt printing is not available: %(reason)s.", reason=exc)
+        ) from None
     module: ModuleType = escpos.printer
     return module
 
@@ -213,7 +220,7 @@ class PrinterOpener:
     # The platforms (sys.platform values) the kind works on; empty means every platform.
     platforms: tuple[str, ...] = ()
     # What the settings form says when the kind is chosen on another platform.
-    unsupported_on_form = ""
+    unsupported_on_form: str | LazyString = ""
 
     @classmethod
     def supported(cls, platform: str) -> bool:
@@ -253,12 +260,12 @@ class NetworkOpener(PrinterOpener):
 
     @classmethod
     def describe(cls, config: PrinterConfig) -> str:
-        return f"network printer {config.host}:{config.port}"
+        return _("network printer %(host)s:%(port)s", host=config.host, port=config.port)
 
     @classmethod
     def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         if not config.host:
-            raise PrinterError("The network printer has no address; set it in Settings.")
+            raise PrinterError(_("The network printer has no address; set it in Settings."))
         # Connect here rather than in python-escpos's open(), which drops the socket of a
         # failed connection without closing it; create_connection closes it on failure.
         connection = socket.create_connection((config.host, config.port), NETWORK_TIMEOUT)
@@ -272,14 +279,20 @@ class UsbOpener(PrinterOpener):
 
     @classmethod
     def describe(cls, config: PrinterConfig) -> str:
-        return f"USB printer {config.usb_vendor:04x}:{config.usb_product:04x}"
+        return _(
+            "USB printer %(vendor)s:%(product)s",
+            vendor=f"{config.usb_vendor:04x}",
+            product=f"{config.usb_product:04x}",
+        )
 
     @classmethod
     def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         try:
             import usb.core
         except ImportError:
-            raise PrinterError("USB printing needs the pyusb package, which is missing.") from None
+            raise PrinterError(
+                _("USB printing needs the pyusb package, which is missing.")
+            ) from None
         usb_args: dict[str, Any] = {}
         backend = _usb_backend()
         if backend is not None:
@@ -301,21 +314,24 @@ class WindowsOpener(PrinterOpener):
     """A printer Windows knows by name, written to through the spooler (pywin32)."""
 
     platforms = ("win32",)
-    unsupported_on_form = (
+    unsupported_on_form = lazy(
         "Windows printers by name work only when TillBook runs on Windows; "
         "on this computer choose USB or network."
     )
 
     @classmethod
     def describe(cls, config: PrinterConfig) -> str:
-        return f"Windows printer “{config.windows_name}”"
+        return _("Windows printer “%(name)s”", name=config.windows_name)
 
     @classmethod
     def open(cls, printers: ModuleType, config: PrinterConfig) -> Any:
         # sys.platform is read at each job (not at import) so tests can fake the platform.
         if not cls.supported(sys.platform):
             raise PrinterError(
-                "Windows printers by name work only on Windows; choose USB or network in Settings."
+                _(
+                    "Windows printers by name work only on Windows; choose USB or network in "
+                    "Settings."
+                )
             )
         printer = printers.Win32Raw(config.windows_name)
         printer.open(job_name="TillBook receipt")
@@ -346,7 +362,7 @@ def _open(config: PrinterConfig) -> Any:
     printers = _escpos()
     opener = OPENERS.get(config.kind)
     if opener is None:
-        raise PrinterNotConfigured(NOT_CONFIGURED)
+        raise PrinterNotConfigured(str(NOT_CONFIGURED))
     return opener.open(printers, config)
 
 
@@ -409,19 +425,29 @@ def explain_usb_error(config: PrinterConfig, exc: BaseException, platform: str |
     name = config.describe()
     if type(cause).__name__ == "NoBackendError":  # by name: pyusb itself may be missing
         if on_windows:
-            return f"TillBook cannot reach the {name} directly here. {USE_WINDOWS_PRINTER}"
-        return (
-            f"No USB driver (libusb) was found on this computer to reach the {name}: "
-            "install libusb or use a network printer."
+            return _(
+                "TillBook cannot reach the %(printer)s directly here. %(advice)s",
+                printer=name,
+                advice=str(USE_WINDOWS_PRINTER),
+            )
+        return _(
+            "No USB driver (libusb) was found on this computer to reach the %(printer)s: "
+            "install libusb or use a network printer.",
+            printer=name,
         )
     if isinstance(cause, AssertionError):  # python-escpos's "device not found"
-        advice = (
-            "Check that it is switched on and its cable is plugged in, and that the vendor and "
-            "product ids match its label."
-        )
         if on_windows:
-            advice += " " + USE_WINDOWS_PRINTER
-        return f"The {name} was not found. {advice}"
+            return _(
+                "The %(printer)s was not found. Check that it is switched on and its cable is "
+                "plugged in, and that the vendor and product ids match its label. %(advice)s",
+                printer=name,
+                advice=str(USE_WINDOWS_PRINTER),
+            )
+        return _(
+            "The %(printer)s was not found. Check that it is switched on and its cable is "
+            "plugged in, and that the vendor and product ids match its label.",
+            printer=name,
+        )
     code = getattr(cause, "backend_error_code", None)
     number = getattr(cause, "errno", None)
     denied = code == LIBUSB_ERROR_ACCESS or number == errno.EACCES
@@ -430,19 +456,25 @@ def explain_usb_error(config: PrinterConfig, exc: BaseException, platform: str |
         errno.ENOSYS,
     )
     if on_windows and (denied or unsupported):
-        return f"Windows does not let TillBook use the {name} directly. {USE_WINDOWS_PRINTER}"
+        return _(
+            "Windows does not let TillBook use the %(printer)s directly. %(advice)s",
+            printer=name,
+            advice=str(USE_WINDOWS_PRINTER),
+        )
     if denied:
-        return (
-            f"This computer's user may not use the {name}: give it access (on Linux a udev "
-            "rule or the lp group) or use a network printer."
+        return _(
+            "This computer's user may not use the %(printer)s: give it access (on Linux a udev "
+            "rule or the lp group) or use a network printer.",
+            printer=name,
         )
     if unsupported:
-        return (
-            f"The {name} was unplugged or is held by another driver: plug it in again, "
-            "or use a network printer."
+        return _(
+            "The %(printer)s was unplugged or is held by another driver: plug it in again, "
+            "or use a network printer.",
+            printer=name,
         )
     detail = " ".join(str(cause).split()) or type(cause).__name__
-    return f"Could not print on the {name}: {detail}"
+    return _("Could not print on the %(printer)s: %(reason)s", printer=name, reason=detail)
 
 
 def _describe_failure(config: PrinterConfig, exc: BaseException, platform: str | None) -> str:
@@ -456,12 +488,15 @@ def _describe_failure(config: PrinterConfig, exc: BaseException, platform: str |
         and isinstance(exc, DeviceNotFoundError)
         and isinstance(exc.__context__, AssertionError)
     ):
-        return (
-            f"Windows has no printer named “{config.windows_name}”: pick it from the list "
-            "in Settings → Receipt printer."
+        return _(
+            "Windows has no printer named “%(name)s”: pick it from the list "
+            "in Settings → Receipt printer.",
+            name=config.windows_name,
         )
     detail = " ".join(str(exc).split()) or type(exc).__name__
-    return f"Could not print on the {config.describe()}: {detail}"
+    return _(
+        "Could not print on the %(printer)s: %(reason)s", printer=config.describe(), reason=detail
+    )
 
 
 def _end_windows_job(printer: Any, commit: bool) -> None:
@@ -493,7 +528,7 @@ def send(config: PrinterConfig, job: bytes) -> None:
     For a Windows printer the job counts as printed only once the spooler accepted its end.
     """
     if not config.configured:
-        raise PrinterNotConfigured(NOT_CONFIGURED)
+        raise PrinterNotConfigured(str(NOT_CONFIGURED))
     _escpos()  # a broken install is reported as such, not as a printer fault
     failures = _failures()
     opener = OPENERS.get(config.kind, PrinterOpener)

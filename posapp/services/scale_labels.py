@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _, lazy
 from posapp.money import (
     MILLI,
     ean13_check_digit,
@@ -34,7 +35,7 @@ PREFIX_RANGE = range(20, 30)
 DEFAULT_PREFIXES = "20-29"
 ITEM_DIGITS = (4, 5, 6)
 DEFAULT_ITEM_DIGITS = 5
-VALUES = {"weight": "Weight in grams", "price": "Price in paise"}
+VALUES = {"weight": lazy("Weight in grams"), "price": lazy("Price in paise")}
 # Units a scale weighs: the label's grams are thousandths of a kg, grams of g, and
 # millilitres (a litre weighed as a kilogram) of l.
 LOOSE_UNITS = ("kg", "g", "l")
@@ -97,27 +98,37 @@ def parse_prefixes(raw: object) -> tuple[int, ...]:
     if text == "2":
         return tuple(PREFIX_RANGE)
     if not text:
-        raise ValidationError("Type the prefixes, e.g. 20-29 or 21,22.", field="scale_prefix")
+        raise ValidationError(_("Type the prefixes, e.g. 20-29 or 21,22."), field="scale_prefix")
     found: set[int] = set()
     for part in text.split(","):
         match = _PREFIX_PART.fullmatch(part)
         if match is None:
             raise ValidationError(
-                f"“{part}” is not a prefix: use two digits from 20 to 29, a range like 20-29 "
-                "or a list like 21,22.",
+                _(
+                    "“%(part)s” is not a prefix: use two digits from 20 to 29, a range like "
+                    "20-29 or a list like 21,22.",
+                    part=part,
+                ),
                 field="scale_prefix",
             )
         low = int(match.group(1))
         high = int(match.group(2) or low)
         if not (low in PREFIX_RANGE and high in PREFIX_RANGE):
             raise ValidationError(
-                "Scale labels use prefixes 20 to 29 only (other prefixes belong to real "
-                "products' barcodes).",
+                _(
+                    "Scale labels use prefixes 20 to 29 only (other prefixes belong to real "
+                    "products' barcodes)."
+                ),
                 field="scale_prefix",
             )
         if high < low:
             raise ValidationError(
-                f"The range {part} runs backwards; write it as {high}-{low}.",
+                _(
+                    "The range %(part)s runs backwards; write it as %(high)s-%(low)s.",
+                    part=part,
+                    high=high,
+                    low=low,
+                ),
                 field="scale_prefix",
             )
         found.update(range(low, high + 1))
@@ -148,22 +159,24 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["scale_prefix"] = exc.message
     digits = str(data.get("scale_item_digits") if data.get("scale_item_digits") is not None else "")
     if digits.strip() not in ("4", "5", "6"):
-        errors["scale_item_digits"] = "The item code has 4, 5 or 6 digits."
+        errors["scale_item_digits"] = _("The item code has 4, 5 or 6 digits.")
     else:
         values["scale_item_digits"] = int(digits)
     value = data.get("scale_value")
     if value not in VALUES:
-        errors["scale_value"] = "Choose what the label carries: the weight or the price."
+        errors["scale_value"] = _("Choose what the label carries: the weight or the price.")
     else:
         values["scale_value"] = value
     values["scale_price_check"] = form_flag(data, "scale_price_check", errors)
     if values["scale_price_check"] and values.get("scale_item_digits") == 6:
-        errors["scale_price_check"] = (
+        errors["scale_price_check"] = _(
             "A price check digit leaves room for a 4- or 5-digit value only: choose an item "
             "code of 4 or 5 digits, or no check digit."
         )
     if errors:
-        raise ValidationError("Some scale settings need fixing; nothing was saved.", fields=errors)
+        raise ValidationError(
+            _("Some scale settings need fixing; nothing was saved."), fields=errors
+        )
     return values
 
 
@@ -237,14 +250,19 @@ def read_label(code: str, layout: ScaleLayout) -> LabelReading | None:
     value_text = code[start:12]
     if layout.price_check and price_check_digit(value_text) != check:
         raise ValidationError(
-            f"The label {code} has a wrong price check digit: scan it again or type the item.",
+            _(
+                "The label %(code)s has a wrong price check digit: scan it again or type the item.",
+                code=code,
+            ),
             field="code",
             code="bad_label",
         )
     value = int(value_text)
     if value == 0:
         raise ValidationError(
-            f"The label {code} carries no {'price' if layout.value == 'price' else 'weight'}.",
+            _("The label %(code)s carries no price.", code=code)
+            if layout.value == "price"
+            else _("The label %(code)s carries no weight.", code=code),
             field="code",
             code="bad_label",
         )
@@ -269,7 +287,10 @@ def label_line(reading: LabelReading, layout: ScaleLayout, unit: str, price: int
     if unit not in LOOSE_UNITS:
         # A PLU is refused on such a product; one left by an older import is not sold by weight.
         raise ValidationError(
-            f"This label's product is sold by {unit}, not weighed: remove its scale PLU.",
+            _(
+                "This label's product is sold by %(unit)s, not weighed: remove its scale PLU.",
+                unit=unit,
+            ),
             field="code",
             code="bad_label",
         )
@@ -333,20 +354,27 @@ def worked_example(
     parts = [
         LabelPart(
             code[:2],
-            "Prefix",
-            f"a scale label (the shop's prefixes: {prefixes_text(layout.prefixes)})",
+            _("Prefix"),
+            _(
+                "a scale label (the shop's prefixes: %(prefixes)s)",
+                prefixes=prefixes_text(layout.prefixes),
+            ),
         ),
-        LabelPart(plu, "Item code", f"the product whose scale PLU is {plu}"),
+        LabelPart(plu, _("Item code"), _("the product whose scale PLU is %(plu)s", plu=plu)),
     ]
     at = 2 + layout.item_digits
     if layout.price_check:
-        parts.append(LabelPart(code[at], "Price check", "guards the value against a misread"))
+        parts.append(LabelPart(code[at], _("Price check"), _("guards the value against a misread")))
         at += 1
     value_text = code[at:12]
     if layout.value == "price":
-        meaning = f"the price: {format_money(value, currency, locale)}"
+        meaning = _("the price: %(amount)s", amount=format_money(value, currency, locale))
     else:
-        meaning = f"the weight: {value} g = {qty_str(value, 'kg')} kg"
-    parts.append(LabelPart(value_text, "Price" if layout.value == "price" else "Weight", meaning))
-    parts.append(LabelPart(code[12], "Check digit", "the EAN-13 check digit of the whole code"))
+        meaning = _("the weight: %(grams)s g = %(kg)s kg", grams=value, kg=qty_str(value, "kg"))
+    parts.append(
+        LabelPart(value_text, _("Price") if layout.value == "price" else _("Weight"), meaning)
+    )
+    parts.append(
+        LabelPart(code[12], _("Check digit"), _("the EAN-13 check digit of the whole code"))
+    )
     return code, parts

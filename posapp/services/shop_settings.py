@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
-from posapp.i18n import DOCUMENT_LANGUAGES
+from posapp.i18n import DOCUMENT_LANGUAGES, _, lazy
 from posapp.models.base import write_transaction
 from posapp.money import format_money, money_str, parse_money, parse_signed_quantity, qty_str
 from posapp.services import audit, hosts
@@ -65,7 +65,11 @@ PERCENT_FIELDS = (
     "cashier_max_bill_discount_percent",
 )
 # The invoice PDF layouts: one template each over the same invoice data.
-INVOICE_LAYOUTS = {"a4": "Classic A4", "a5": "Compact A5", "receipt": "Receipt (58/80 mm)"}
+INVOICE_LAYOUTS = {
+    "a4": lazy("Classic A4"),
+    "a5": lazy("Compact A5"),
+    "receipt": lazy("Receipt (58/80 mm)"),
+}
 # The form's field names, in page order (low_stock_default is shown as a quantity).
 FORM_FIELDS = (
     *("shop_name", "address", "phone", "email", "tax_number", "state_code"),
@@ -87,7 +91,7 @@ def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
     elif policy in STOCK_POLICIES:
         values["stock_policy"] = policy
     else:
-        errors["stock_policy"] = 'Choose "block" or "warn" for a sale when stock is short.'
+        errors["stock_policy"] = _('Choose "block" or "warn" for a sale when stock is short.')
     try:
         milli = parse_signed_quantity(
             str(data.get("low_stock_default") or "0"), "kg", "low_stock_default"
@@ -96,7 +100,7 @@ def stock_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
         errors["low_stock_default"] = exc.message
     else:
         if milli < 0:
-            errors["low_stock_default"] = "The low-stock default cannot be negative."
+            errors["low_stock_default"] = _("The low-stock default cannot be negative.")
         values["low_stock_default_milli"] = milli
     return values
 
@@ -123,14 +127,15 @@ def gst_values(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any
         if gstin and not state:
             state = state_of(gstin)
         elif gstin and state != state_of(gstin):
-            errors["state_code"] = (
-                f"The GSTIN was issued in {state_label(state_of(gstin))}: the shop's state "
-                "must be that state (or leave it empty)."
+            errors["state_code"] = _(
+                "The GSTIN was issued in %(state)s: the shop's state must be that state "
+                "(or leave it empty).",
+                state=state_label(state_of(gstin)),
             )
         values["state_code"] = state
     values["composition_scheme"] = form_flag(data, "composition_scheme", errors)
     if values["composition_scheme"] and not gstin and "tax_number" not in errors:
-        errors["composition_scheme"] = (
+        errors["composition_scheme"] = _(
             "The composition scheme is a GST registration: type the shop's GSTIN too."
         )
     return values
@@ -170,47 +175,47 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     for key, limit in TEXT_LIMITS.items():
         text = str(data.get(key) or "").strip()
         if len(text) > limit:
-            errors[key] = f"At most {limit} characters."
+            errors[key] = _("At most %(count)s characters.", count=limit)
         values[key] = text
     if not values["shop_name"]:
-        errors["shop_name"] = "Type the shop's name."
+        errors["shop_name"] = _("Type the shop's name.")
     values.update(gst_values(data, errors))
     if values["email"] and "email" not in errors and not EMAIL_RE.fullmatch(values["email"]):
-        errors["email"] = "Type an email address like shop@example.com, or leave it empty."
+        errors["email"] = _("Type an email address like shop@example.com, or leave it empty.")
     currency = str(data.get("currency") or "").strip().upper()
     if currency not in list_currencies():
-        errors["currency"] = "Type a known three-letter currency code, e.g. INR or USD."
+        errors["currency"] = _("Type a known three-letter currency code, e.g. INR or USD.")
     values["currency"] = currency
     locale = _locale(str(data.get("locale") or "").strip())
     if locale is None:
-        errors["locale"] = "Type a known locale, e.g. en_IN, hi_IN or en_US."
+        errors["locale"] = _("Type a known locale, e.g. en_IN, hi_IN or en_US.")
     values["locale"] = locale
     prefix = str(data.get("invoice_prefix") or "").strip().upper()
     if not PREFIX_RE.fullmatch(prefix):
-        errors["invoice_prefix"] = (
+        errors["invoice_prefix"] = _(
             "1 to 10 characters: letters A–Z, digits or - (no /: the number goes in web "
             "addresses and file names)."
         )
     values["invoice_prefix"] = prefix
     month = str(data.get("fy_start_month") or "").strip()
     if not month.isdecimal() or not 1 <= int(month) <= 12:
-        errors["fy_start_month"] = "Choose a month from 1 (January) to 12 (December)."
+        errors["fy_start_month"] = _("Choose a month from 1 (January) to 12 (December).")
     else:
         values["fy_start_month"] = int(month)
     width = str(data.get("receipt_width_mm") or "").strip()
     if not width.isdecimal() or int(width) not in RECEIPT_WIDTHS:
-        errors["receipt_width_mm"] = "Choose 58 mm or 80 mm."
+        errors["receipt_width_mm"] = _("Choose 58 mm or 80 mm.")
     else:
         values["receipt_width_mm"] = int(width)
     layout = str(data.get("invoice_layout") or "").strip()
     if layout not in INVOICE_LAYOUTS:
-        errors["invoice_layout"] = "Choose classic A4, compact A5 or the receipt."
+        errors["invoice_layout"] = _("Choose classic A4, compact A5 or the receipt.")
     else:
         values["invoice_layout"] = layout
     if "documents_language" in data:  # added later: a form without it leaves it be
         language = str(data.get("documents_language") or "").strip()
         if language not in DOCUMENT_LANGUAGES:
-            errors["documents_language"] = "Choose English, Hindi or both."
+            errors["documents_language"] = _("Choose English, Hindi or both.")
         else:
             values["documents_language"] = language
     for key in PERCENT_FIELDS:
@@ -218,7 +223,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
             continue  # the cashier limits, added later: a form without them leaves them be
         threshold = str(data.get(key) or "").strip()
         if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
-            errors[key] = "A whole percentage from 0 to 100."
+            errors[key] = _("A whole percentage from 0 to 100.")
         else:
             values[key] = int(threshold)
     try:
@@ -230,7 +235,7 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
     values.update(stock_values(data, errors))
     values.update(credit_values(data, errors))
     if errors:
-        raise ValidationError("Some settings need fixing; nothing was saved.", fields=errors)
+        raise ValidationError(_("Some settings need fixing; nothing was saved."), fields=errors)
     return values
 
 
@@ -379,17 +384,17 @@ def _refuse(message: str) -> ValidationError:
 def _prepared_logo(content: bytes) -> Image.Image:
     """Open an upload by its content; only PNG and JPEG; shrink it into the logo box."""
     if not content:
-        raise _refuse("Choose a PNG or JPEG file to upload.")
+        raise _refuse(_("Choose a PNG or JPEG file to upload."))
     if len(content) > LOGO_MAX_BYTES:
-        raise _refuse("The logo file is larger than 2 MB; choose a smaller one.")
+        raise _refuse(_("The logo file is larger than 2 MB; choose a smaller one."))
     try:
         with Image.open(io.BytesIO(content)) as probe:
             kind = probe.format
             if probe.width * probe.height > LOGO_MAX_PIXELS:
-                raise _refuse("The image is too large in pixels for a logo.")
+                raise _refuse(_("The image is too large in pixels for a logo."))
             probe.verify()
         if kind not in ("PNG", "JPEG"):
-            raise _refuse("Only PNG and JPEG images can be a logo.")
+            raise _refuse(_("Only PNG and JPEG images can be a logo."))
         # verify() leaves the image unusable, so decode it again from the start.
         image: Image.Image = Image.open(io.BytesIO(content))
         image.load()
@@ -397,7 +402,7 @@ def _prepared_logo(content: bytes) -> Image.Image:
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse("That file is not a PNG or JPEG image.") from None
+        raise _refuse(_("That file is not a PNG or JPEG image.")) from None
     if image.mode in ("P", "PA", "LA", "RGBA") or "transparency" in image.info:
         image = image.convert("RGBA")
     elif image.mode != "RGB":

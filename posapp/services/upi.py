@@ -30,6 +30,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, ValidationError
+from posapp.i18n import _
 from posapp.services import shop_settings
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import form_flag
@@ -91,11 +92,15 @@ def normalise_vpa(raw: object, field: str = "vpa") -> str:
     """A UPI ID as stored (trimmed, lower-case); ValidationError naming `field` if not valid."""
     text = str(raw if raw is not None else "").strip().lower()
     if not text:
-        raise ValidationError("Type the UPI ID, like shopname@okaxis.", field=field)
+        raise ValidationError(_("Type the UPI ID, like shopname@okaxis."), field=field)
     if len(text) > 128 or not _VPA.fullmatch(text):
         raise ValidationError(
-            f"“{text[:40]}” is not a UPI ID: write name@handle, the name of letters, digits, "
-            "dots, hyphens or underscores, the handle of letters and digits (shopname@okaxis).",
+            _(
+                "“%(text)s” is not a UPI ID: write name@handle, the name of letters, digits, "
+                "dots, hyphens or underscores, the handle of letters and digits "
+                "(shopname@okaxis).",
+                text=text[:40],
+            ),
             field=field,
         )
     return text
@@ -110,14 +115,19 @@ def normalise_payee(raw: object, field: str = "upi_payee_name") -> str:
     """The payee name as stored (spaces collapsed); ValidationError if not a name."""
     text = " ".join(str(raw if raw is not None else "").split())
     if not text:
-        raise ValidationError("Type the payee name the customer's app shows.", field=field)
+        raise ValidationError(_("Type the payee name the customer's app shows."), field=field)
     if len(text) > PAYEE_LENGTH:
-        raise ValidationError(f"The payee name has at most {PAYEE_LENGTH} characters.", field=field)
+        raise ValidationError(
+            _("The payee name has at most %(count)s characters.", count=PAYEE_LENGTH), field=field
+        )
     bad = sorted({c for c in text if not (_letter_or_digit(c) or c in _PAYEE_MARKS)})
     if bad:
         raise ValidationError(
-            "The payee name takes letters, digits, spaces and . & ' - ( ) , / only "
-            f"(not {' '.join(bad[:5])}).",
+            _(
+                "The payee name takes letters, digits, spaces and . & ' - ( ) , / only "
+                "(not %(marks)s).",
+                marks=" ".join(bad[:5]),
+            ),
             field=field,
         )
     return text
@@ -223,9 +233,9 @@ def till_qr(
     has no UPI ID, ValidationError for an amount of 0 or less or a bad `tr`."""
     payee = payee_of(settings)
     if payee is None:
-        raise NotSet("No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI.")
+        raise NotSet(_("No UPI ID is set: an admin adds the shop's UPI ID on Settings → UPI."))
     if amount <= 0:
-        raise ValidationError("Amount must be more than zero.", field="amount")
+        raise ValidationError(_("Amount must be more than zero."), field="amount")
     tr = check_tr(tr, field="tr") if tr else new_bill_reference(now or datetime.now())
     return TillQr(payee, amount, tr, pay_link(payee, amount, note=f"Bill {tr}", reference=tr))
 
@@ -235,7 +245,8 @@ def check_tr(raw: object, field: str = "upi_tr") -> str:
     text = str(raw if raw is not None else "").strip()
     if not isinstance(raw, str) or not _TR.fullmatch(text):
         raise ValidationError(
-            f"The UPI bill reference is 1 to {TR_LENGTH} letters and digits.", field=field
+            _("The UPI bill reference is 1 to %(count)s letters and digits.", count=TR_LENGTH),
+            field=field,
         )
     return text
 
@@ -249,17 +260,22 @@ def check_reference(raw: object, field: str = "reference") -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise ValidationError("The reference must be text.", field=field)
+        raise ValidationError(_("The reference must be text."), field=field)
     text = "".join(raw.split()).upper()
     if not text:
         return ""
     if text.isdigit():
         if not _UTR.fullmatch(text):
-            raise ValidationError(f"A UTR has 12 digits; this one has {len(text)}.", field=field)
+            raise ValidationError(
+                _("A UTR has 12 digits; this one has %(count)s.", count=len(text)), field=field
+            )
         return text
     if not _REFERENCE.fullmatch(text):
         raise ValidationError(
-            f"A reference is a 12-digit UTR or up to {REFERENCE_LENGTH} letters and digits.",
+            _(
+                "A reference is a 12-digit UTR or up to %(count)s letters and digits.",
+                count=REFERENCE_LENGTH,
+            ),
             field=field,
         )
     return text
@@ -358,10 +374,12 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
             errors[f"upi_vpa_{i}"] = exc.message
             continue
         if vpa in seen:
-            errors[f"upi_vpa_{i}"] = f"{vpa} is already in the list."
+            errors[f"upi_vpa_{i}"] = _("%(vpa)s is already in the list.", vpa=vpa)
             continue
         if len(label) > LABEL_LENGTH:
-            errors[f"upi_label_{i}"] = f"A label has at most {LABEL_LENGTH} characters."
+            errors[f"upi_label_{i}"] = _(
+                "A label has at most %(count)s characters.", count=LABEL_LENGTH
+            )
             continue
         seen.add(vpa)
         ids.append(UpiId(vpa, label))
@@ -381,9 +399,9 @@ def validate_form(data: Mapping[str, Any]) -> dict[str, Any]:
         values["upi_payee_name"] = ""
     values["upi_qr_on_documents"] = form_flag(data, "upi_qr_on_documents", errors)
     if values["upi_qr_on_documents"] and not ids and "upi_qr_on_documents" not in errors:
-        errors["upi_qr_on_documents"] = "Add a UPI ID first: the QR pays it."
+        errors["upi_qr_on_documents"] = _("Add a UPI ID first: the QR pays it.")
     if errors:
-        raise ValidationError("Some UPI settings need fixing; nothing was saved.", fields=errors)
+        raise ValidationError(_("Some UPI settings need fixing; nothing was saved."), fields=errors)
     return values
 
 
@@ -403,7 +421,9 @@ def api_value(settings: ShopSettings) -> list[dict[str, Any]]:
 def form_from_api(raw: object, form: dict[str, Any], errors: dict[str, str]) -> None:
     """Lay the API's `upi_ids` (a list of {vpa, label, default}) over the page's form."""
     if not isinstance(raw, list) or len(raw) > MAX_IDS:
-        errors["upi_ids"] = f"upi_ids is a list of at most {MAX_IDS} {{vpa, label, default}}."
+        errors["upi_ids"] = _(
+            "upi_ids is a list of at most %(count)s {vpa, label, default}.", count=MAX_IDS
+        )
         return
     for i in range(MAX_IDS):
         form.pop(f"upi_vpa_{i}", None)
@@ -411,15 +431,15 @@ def form_from_api(raw: object, form: dict[str, Any], errors: dict[str, str]) -> 
     form["upi_default"] = "0"
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping) or not isinstance(item.get("vpa"), str):
-            errors[f"upi_ids.{i}"] = "Each UPI ID is an object with a vpa."
+            errors[f"upi_ids.{i}"] = _("Each UPI ID is an object with a vpa.")
             continue
         label = item.get("label")
         if label is not None and not isinstance(label, str):
-            errors[f"upi_ids.{i}.label"] = "The label must be text."
+            errors[f"upi_ids.{i}.label"] = _("The label must be text.")
             continue
         default = item.get("default", False)
         if not isinstance(default, bool):
-            errors[f"upi_ids.{i}.default"] = "default must be true or false."
+            errors[f"upi_ids.{i}.default"] = _("default must be true or false.")
             continue
         form[f"upi_vpa_{i}"] = item["vpa"]
         form[f"upi_label_{i}"] = label or ""

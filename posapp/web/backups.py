@@ -28,6 +28,7 @@ from posapp.apidoc import check_answers, documented
 from posapp.documents.filters import size_text
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.maintenance import database, jobs, startup
 from posapp.maintenance.gate import gate
 from posapp.models.base import utcnow
@@ -50,6 +51,19 @@ def _kind(path: Path) -> str:
     return match.group(3) if match else ""
 
 
+def _kind_label(kind: str) -> str:
+    """Say why a backup was taken, from the reason its file name records."""
+    if kind == "manual":
+        return _("Manual")
+    if kind == backups.DAILY:
+        return _("Daily")
+    if kind == "before-restore":
+        return _("Before a restore")
+    if kind.startswith("before-migration"):
+        return _("Before an update")
+    return kind
+
+
 SERVER_NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
 
 
@@ -62,7 +76,12 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
     settings = load_settings(db.session)
     folder = database.backups_dir(current_app)
     rows = [
-        {"name": path.name, "time": moment, "size": path.stat().st_size, "kind": _kind(path)}
+        {
+            "name": path.name,
+            "time": moment,
+            "size": path.stat().st_size,
+            "kind": _kind_label(_kind(path)),
+        }
         for moment, path in reversed(backups.list_backups(folder))
     ]
     last_copy = settings.offsite_last_copy
@@ -103,11 +122,14 @@ def backup_now() -> Response | tuple[str, int]:
     try:
         info = jobs.backup_now(current_app)
     except (DomainError, OSError) as exc:
-        return _page(422, error=f"The backup failed: {exc}")
+        return _page(422, error=_("The backup failed: %(reason)s", reason=exc))
     backups.record_event(
         db.session, "backup.create", current_user.id, {"file": info.path.name, "size": info.size}
     )
-    flash(f"Backup written: {info.path.name} ({size_text(info.size)}).", "success")
+    flash(
+        _("Backup written: %(name)s (%(size)s).", name=info.path.name, size=size_text(info.size)),
+        "success",
+    )
     return redirect(url_for("backups.index"))
 
 
@@ -120,13 +142,13 @@ def offsite() -> Response | tuple[str, int]:
         if request.remote_addr not in LOOPBACK:
             # A folder is a path on the shop laptop's disk (as for backups into a folder):
             # from another device it would send every backup wherever that device says.
-            raise Forbidden("The off-site folder can be set only on the shop laptop itself.")
+            raise Forbidden(_("The off-site folder can be set only on the shop laptop itself."))
         if len(folder) > 500 or (folder and not os.path.isabs(folder)):
-            raise ValidationError("Give the full path of a folder (or leave it empty).")
+            raise ValidationError(_("Give the full path of a folder (or leave it empty)."))
         backups.set_offsite_folder(db.session, folder, current_user.id)
     except DomainError as exc:
         return _page(exc.status, error=exc.message)
-    flash("Off-site folder saved; the next backup is copied there.", "success")
+    flash(_("Off-site folder saved; the next backup is copied there."), "success")
     return redirect(url_for("backups.index"))
 
 
@@ -137,20 +159,20 @@ def _chosen_file() -> tuple[Path, str]:
     if name:
         listed = {path.name: path for _moment, path in backups.list_backups(folder)}
         if name not in listed:
-            abort(404, "There is no such backup.")
+            abort(404, _("There is no such backup."))
         return listed[name], name
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationError("Choose a backup from the list or a file to upload.", field="file")
+        raise ValidationError(_("Choose a backup from the list or a file to upload."), field="file")
     target = folder / UPLOAD_NAME
     upload.save(target)
     if target.stat().st_size > _max_upload():
         unlink_with_retry(target)
-        raise ValidationError("That file is too large to be a TillBook backup.", field="file")
+        raise ValidationError(_("That file is too large to be a TillBook backup."), field="file")
     with target.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
             unlink_with_retry(target)
-            raise ValidationError("That file is not a TillBook backup.", field="file")
+            raise ValidationError(_("That file is not a TillBook backup."), field="file")
     return target, os.path.basename(upload.filename)[:200]
 
 
@@ -172,7 +194,9 @@ def restore() -> Response | tuple[str, int]:
     except (OSError, sqlite3.Error) as exc:
         # Nothing was swapped in (restore keeps the data as it was when a step fails): say so
         # on the page rather than answering a bare 500.
-        return _page(503, error=f"The restore failed; your data is unchanged. ({exc})")
+        return _page(
+            503, error=_("The restore failed; your data is unchanged. (%(reason)s)", reason=exc)
+        )
     finally:
         with contextlib.suppress(OSError):
             unlink_with_retry(upload)
@@ -181,7 +205,13 @@ def restore() -> Response | tuple[str, int]:
     )
     # The restored data has its own users: everyone logs in again.
     logout_user()
-    flash(f"Restored {label}. The data before it is in the backups folder. Log in again.", "info")
+    flash(
+        _(
+            "Restored %(name)s. The data before it is in the backups folder. Log in again.",
+            name=label,
+        ),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -189,7 +219,7 @@ def _listed(name: str) -> Path:
     """Return a backup of the backups folder by its file name (nothing else is served)."""
     listed = {path.name: path for _moment, path in backups.list_backups(_folder())}
     if name not in listed:
-        raise NotFound("There is no such backup.")
+        raise NotFound(_("There is no such backup."))
     return listed[name]
 
 
@@ -216,11 +246,11 @@ def start_job() -> tuple[dict[str, Any], int]:
     try:
         if raw is not None and raw != "":
             if request.remote_addr not in LOOPBACK:
-                raise Forbidden("Backing up to a folder works only in the desktop window.")
+                raise Forbidden(_("Backing up to a folder works only in the desktop window."))
             folder = Path(str(raw))
             if not folder.is_absolute() or not folder.is_dir():
                 raise ValidationError(
-                    "That folder does not exist (is the USB stick plugged in?).", field="folder"
+                    _("That folder does not exist (is the USB stick plugged in?)."), field="folder"
                 )
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         job = jobs.backup_jobs(app).start(app, folder, current_user.id)
@@ -236,7 +266,7 @@ def job_status(job_id: str) -> tuple[dict[str, Any], int]:
     """How far a backup got; once done without a folder, where to download it."""
     job = jobs.backup_jobs(current_app).get(job_id)
     if job is None:
-        return {"error": "No such backup job."}, 404
+        return {"error": _("No such backup job.")}, 404
     body = job.as_dict()
     if job.state == "done" and job.folder is None:
         body["download_url"] = url_for("backups.download", name=job.file)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import displays
 from posapp.web import admin_required
 
@@ -25,5 +26,8 @@ def index() -> str:
 def revoke(device_id: int) -> Response:
     """Revoke a display: its next request shows the pairing form again (audited)."""
     device = displays.revoke(db.session, device_id, current_user.id)
-    flash(f"“{device.name}” is revoked: it shows the pairing form from now on.", "success")
+    flash(
+        _("“%(name)s” is revoked: it shows the pairing form from now on.", name=device.name),
+        "success",
+    )
     return redirect(url_for("display_settings.index"), code=303)

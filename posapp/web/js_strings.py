@@ -214,6 +214,12 @@ STRINGS: dict[str, LazyString] = {
     "dashboard.load_failed": lazy(
         "Could not load the figures (%(reason)s). Reload the page to try again."
     ),
+    # settings, network and backups
+    "backups.running": lazy("Backing up…"),
+    "backups.running_percent": lazy("Backing up… %(percent)s"),
+    "backups.downloading": lazy("Backup verified (%(size)s); downloading %(file)s."),
+    "backups.written": lazy("Backup verified and written: %(path)s (%(size)s)."),
+    "backups.failed": lazy("The backup failed: %(reason)s"),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {

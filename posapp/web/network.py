@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from posapp.documents.qr import qr_png
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import network, tls
 from posapp.web import admin_required, shop_settings
 from posapp.web.forms import field_errors, or_reshow
@@ -93,7 +94,9 @@ def save() -> Response:
         ),
     )
     flash(
-        "Saved. It takes effect the next time TillBook starts." if changed else "Nothing changed.",
+        _("Saved. It takes effect the next time TillBook starts.")
+        if changed
+        else _("Nothing changed."),
         "success",
     )
     return redirect(url_for("network.index"))

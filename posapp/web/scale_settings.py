@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import scale_labels
 from posapp.services.settings import load_settings
 from posapp.web import admin_required
@@ -37,7 +38,7 @@ def _page(
         example=code,
         parts=parts,
         value_options=list(scale_labels.VALUES.items()),
-        digit_options=[(str(d), f"{d} digits") for d in scale_labels.ITEM_DIGITS],
+        digit_options=[(str(d), _("%(num)s digits", num=d)) for d in scale_labels.ITEM_DIGITS],
     ), status
 
 
@@ -58,5 +59,5 @@ def save() -> Response:
             exc.status, error=exc.message, fields=field_errors(exc), values=request.form.to_dict()
         ),
     )
-    flash("Scale label settings saved." if changed else "Nothing changed.", "success")
+    flash(_("Scale label settings saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("scale_settings.index"))

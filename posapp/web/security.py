@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 from posapp.errors import DomainError
+from posapp.i18n import _
 from posapp.services import hosts, network
 from posapp.web import shop_settings
 
@@ -118,8 +119,10 @@ def install(app: Flask) -> None:
         if hosts.allowed(host, _extra_hosts(app)):
             return
         raise BadHost(
-            "This address is not one TillBook answers to. Open it as 127.0.0.1 or localhost, "
-            "or add the name in Settings (allowed host names)."
+            _(
+                "This address is not one TillBook answers to. Open it as 127.0.0.1 or "
+                "localhost, or add the name in Settings (allowed host names)."
+            )
         )
 
     @app.after_request

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from posapp.documents import escpos_receipt
 from posapp.extensions import db
 from posapp.gst import state_choices
-from posapp.i18n import DOCUMENT_LANGUAGES
+from posapp.i18n import DOCUMENT_LANGUAGES, _, lazy
 from posapp.models.base import to_local, utcnow
 from posapp.services import receipt_printer
 from posapp.services import shop_settings as service
@@ -21,8 +21,9 @@ from posapp.web.forms import field_errors, flash_and_redirect, or_reshow
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 MONTHS = (
-    *("January", "February", "March", "April", "May", "June", "July", "August"),
-    *("September", "October", "November", "December"),
+    *(lazy("January"), lazy("February"), lazy("March"), lazy("April"), lazy("May")),
+    *(lazy("June"), lazy("July"), lazy("August"), lazy("September"), lazy("October")),
+    *(lazy("November"), lazy("December")),
 )
 
 
@@ -61,7 +62,7 @@ def _page(
         states=state_choices(),
         example=service.money_example(current.currency, current.locale),
         months=[(str(n), name) for n, name in enumerate(MONTHS, start=1)],
-        widths=[(str(w), f"{w} mm") for w in service.RECEIPT_WIDTHS],
+        widths=[(str(w), _("%(width)s mm", width=w)) for w in service.RECEIPT_WIDTHS],
         logo=shop_logo(),
         logo_box=service.LOGO_BOX,
     ), status
@@ -84,7 +85,7 @@ def save() -> Response:
             exc.status, values=request.form.to_dict(), error=exc.message, fields=field_errors(exc)
         ),
     )
-    flash("Settings saved." if changed else "Nothing changed.", "success")
+    flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("settings.index"))
 
 
@@ -104,7 +105,7 @@ def upload_logo() -> Response:
         lambda: service.save_logo(db.session, _data_dir(), content, current_user.id),
         lambda exc: _page(exc.status, error=exc.message, fields=field_errors(exc)),
     )
-    flash(f"Logo saved ({width} × {height} pixels).", "success")
+    flash(_("Logo saved (%(width)s × %(height)s pixels).", width=width, height=height), "success")
     return redirect(url_for("settings.index"))
 
 
@@ -117,7 +118,7 @@ def remove_logo() -> Response:
         lambda: service.remove_logo(db.session, _data_dir(), current_user.id),
         flash_and_redirect(url_for("settings.index")),
     )
-    flash("Logo removed." if removed else "There was no logo to remove.", "success")
+    flash(_("Logo removed.") if removed else _("There was no logo to remove."), "success")
     return redirect(url_for("settings.index"))
 
 
@@ -134,7 +135,7 @@ def save_printer() -> Response:
             printer_fields=field_errors(exc),
         ),
     )
-    flash("Printer settings saved." if changed else "Nothing changed.", "success")
+    flash(_("Printer settings saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("settings.index") + "#printer")
 
 
@@ -151,5 +152,5 @@ def test_print() -> Response:
         ),
         flash_and_redirect(back),
     )
-    flash(f"Test page sent to the {config.describe()}.", "success")
+    flash(_("Test page sent to the %(printer)s.", printer=config.describe()), "success")
     return redirect(back)

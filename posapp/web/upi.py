@@ -13,6 +13,7 @@ from posapp.apidoc import documented
 from posapp.documents.upi_pdf import render_counter_card
 from posapp.errors import Conflict
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.money import format_money, parse_money
 from posapp.services import upi
 from posapp.services.settings import load_settings
@@ -62,7 +63,7 @@ def save() -> Response:
             exc.status, error=exc.message, fields=field_errors(exc), values=request.form.to_dict()
         ),
     )
-    flash("UPI settings saved." if changed else "Nothing changed.", "success")
+    flash(_("UPI settings saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("upi.settings_page"))
 
 
@@ -73,7 +74,7 @@ def counter_card() -> Response:
     settings = load_settings(db.session)
     payee = upi.payee_of(settings)
     if payee is None:
-        raise Conflict("Add a UPI ID first: the card's QR pays it.", code="upi_not_set")
+        raise Conflict(_("Add a UPI ID first: the card's QR pays it."), code="upi_not_set")
     return Response(
         render_counter_card(settings, payee),
         mimetype="application/pdf",

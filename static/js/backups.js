@@ -3,6 +3,7 @@
 // the background; this polls its status to move the progress bar.
 
 import { send } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 
 const POLL_MS = 300;
 const box = document.getElementById("backup-copy");
@@ -16,7 +17,7 @@ const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function answer(response) {
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+  if (!response.ok) throw new Error(body.error || t("common.failed", { status: response.status }));
   return body;
 }
 
@@ -48,7 +49,7 @@ if (box) {
   const run = async (folder) => {
     busy(true);
     show(0);
-    status.textContent = "Backing up…";
+    status.textContent = t("backups.running");
     try {
       const started = await answer(
         await send(box.getAttribute("data-jobs-url"), { method: "POST", json: folder ? { folder } : {} }),
@@ -58,19 +59,19 @@ if (box) {
         job = await answer(await send(started.status_url));
         show(job.percent);
         if (job.state !== "running") break;
-        status.textContent = `Backing up… ${job.percent}%`;
+        status.textContent = t("backups.running_percent", { percent: `${job.percent}%` });
         await wait(POLL_MS);
       }
       if (job.state === "failed") throw new Error(job.error);
       box.setAttribute("data-done", job.file);
       if (job.download_url) {
-        status.textContent = `Backup verified (${sizeText(job.size)}); downloading ${job.file}.`;
+        status.textContent = t("backups.downloading", { size: sizeText(job.size), file: job.file });
         window.location.href = job.download_url;
       } else {
-        status.textContent = `Backup verified and written: ${job.path} (${sizeText(job.size)}).`;
+        status.textContent = t("backups.written", { path: job.path, size: sizeText(job.size) });
       }
     } catch (e) {
-      status.textContent = `The backup failed: ${e.message}`;
+      status.textContent = t("backups.failed", { reason: e.message });
     } finally {
       busy(false);
     }

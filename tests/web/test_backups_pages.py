@@ -395,7 +395,7 @@ def test_restore_is_refused_with_a_message_while_a_backup_job_runs(
     finally:
         del jobs._jobs["busy"]
     assert response.status_code == 409
-    assert maintenance_gate.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+    assert str(maintenance_gate.BACKUP_RUNNING_MESSAGE) in response.get_data(as_text=True)
     assert set(db.session.scalars(select(Product.name))) == {"Kept", "Made after the backup"}
     assert listed(data_dir) == [name]  # not even a safety backup was taken
 
@@ -417,7 +417,7 @@ def test_restore_is_refused_while_the_daily_backup_thread_runs(
         release.set()
         daily.join()
     assert response.status_code == 409
-    assert maintenance_gate.BACKUP_RUNNING_MESSAGE in response.get_data(as_text=True)
+    assert str(maintenance_gate.BACKUP_RUNNING_MESSAGE) in response.get_data(as_text=True)
 
 
 def test_a_database_file_held_open_elsewhere_gives_the_page_a_message_not_a_500(
