@@ -8,6 +8,10 @@ registers read journal lines, and only those of their period.
 Every statement answers a `Statement`: columns, rows (each with a depth, so sub-accounts show
 indented under their parent) and the figures the API returns. Sub-accounts (`parent_id`) roll
 up into their parent: a parent's row is its own balance plus all of its sub-accounts'.
+
+A statement's words (title, period, column titles, the labels of its total rows) are in the
+language of the request that builds it, so its page, CSV and PDF read alike; account names,
+parties and narrations are data and stay as stored.
 """
 
 from __future__ import annotations
