@@ -15,6 +15,7 @@ from posapp.apidoc import documented
 from posapp.dates import parse_day
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models.books import Account, JournalEntry, JournalLine
 from posapp.money import money_str
 from posapp.services import books_admin, books_reports, report_framework
@@ -116,7 +117,7 @@ def books_journal() -> dict[str, Any]:
     if code:
         account_id = db.session.scalar(select(Account.id).where(Account.code == code[:16]))
         if account_id is None:
-            raise ValidationError("No account has that code.", field="account")
+            raise ValidationError(_("No account has that code."), field="account")
         where.append(
             JournalEntry.id.in_(
                 select(JournalLine.entry_id).where(JournalLine.account_id == account_id)
@@ -152,7 +153,7 @@ def books_post_entry() -> tuple[dict[str, Any], int]:
         ]
     data = {"day": body.get("day"), "narration": body.get("narration"), "lines": lines}
     if not isinstance(data["day"], str):
-        raise ValidationError("day is a YYYY-MM-DD date.", field="day")
+        raise ValidationError(_("day is a YYYY-MM-DD date."), field="day")
     entry_id = books_admin.manual_entry(db.session, data, caller().id)
     entry = db.session.get(JournalEntry, entry_id)
     assert entry is not None

@@ -22,6 +22,7 @@ from posapp.api.serializers import iso
 from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models import Supplier
 from posapp.money import money_str
 from posapp.services import suppliers
@@ -120,7 +121,7 @@ def supplier_ledger(supplier_id: int) -> dict[str, Any]:
     """Bills, payments and the opening balance with the running balance (order asc or desc)."""
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc"):
-        raise ValidationError("order is asc or desc.", field="order")
+        raise ValidationError(_("order is asc or desc."), field="order")
     page, per_page = pagination()
     lines = suppliers.ledger_lines(db.session, supplier_id)
     if order == "desc":
@@ -131,7 +132,7 @@ def supplier_ledger(supplier_id: int) -> dict[str, Any]:
             {
                 "date": line.day.isoformat(),
                 "kind": line.kind,
-                "description": line.label,
+                "description": str(line.label),
                 "amount": money_str(line.amount),
                 "balance": money_str(line.running),
                 "purchase_id": line.purchase_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from posapp.dates import parse_day
 from posapp.errors import NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import Customer, Supplier
 from posapp.models.base import write_transaction
 from posapp.models.books import Account, JournalEntry, JournalLine
@@ -32,29 +33,31 @@ NARRATION_LENGTH = 300
 def _code(raw: object) -> str:
     code = str(raw or "").strip()
     if not code.isascii() or not code.isdigit() or not 3 <= len(code) <= 8:
-        raise ValidationError("An account code is 3 to 8 digits.", field="code")
+        raise ValidationError(_("An account code is 3 to 8 digits."), field="code")
     return code
 
 
 def _name(raw: object) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
-        raise ValidationError("Give the account a name.", field="name")
+        raise ValidationError(_("Give the account a name."), field="name")
     if len(name) > 120:
-        raise ValidationError("An account name takes at most 120 characters.", field="name")
+        raise ValidationError(_("An account name takes at most 120 characters."), field="name")
     return name
 
 
 def _free_code(session: Session, code: str) -> str:
     if session.scalar(select(Account.id).where(Account.code == code)) is not None:
-        raise ValidationError(f"Code {code} is taken by another account.", field="code")
+        raise ValidationError(
+            _("Code %(code)s is taken by another account.", code=code), field="code"
+        )
     return code
 
 
 def _account(session: Session, account_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return account
 
 
@@ -66,7 +69,7 @@ def _methods(raw: Sequence[str] | str) -> list[str]:
         if not method:
             continue
         if method not in BANK_METHODS:
-            raise ValidationError("Methods are any of card, upi and bank.", field="methods")
+            raise ValidationError(_("Methods are any of card, upi and bank."), field="methods")
         if method not in methods:
             methods.append(method)
     return methods
@@ -88,11 +91,11 @@ def add_sub_account(session: Session, data: Mapping[str, Any], user_id: int | No
     code, name = _code(data.get("code")), _name(data.get("name"))
     raw_parent = str(data.get("parent_id") or "").strip()
     if not raw_parent.isascii() or not raw_parent.isdigit():
-        raise ValidationError("Choose the parent account.", field="parent_id")
+        raise ValidationError(_("Choose the parent account."), field="parent_id")
     with write_transaction(session):
         parent = session.get(Account, int(raw_parent))
         if parent is None or parent.archived:
-            raise ValidationError("Choose the parent account.", field="parent_id")
+            raise ValidationError(_("Choose the parent account."), field="parent_id")
         _free_code(session, code)
         account = Account(code=code, name=name, kind=parent.kind, parent_id=parent.id)
         session.add(account)
@@ -141,7 +144,7 @@ def set_methods(
     with write_transaction(session):
         account = _account(session, account_id)
         if account.kind != "bank":
-            raise ValidationError("Only a bank account takes payment methods.", field="methods")
+            raise ValidationError(_("Only a bank account takes payment methods."), field="methods")
         before = _snapshot(account)
         _move_methods(session, account, methods)
         audit.record(
@@ -176,7 +179,7 @@ def set_archived(session: Session, account_id: int, archived: bool, user_id: int
     with write_transaction(session):
         account = _account(session, account_id)
         if account.system_key:
-            raise ValidationError("A standard account cannot be archived.", field="archived")
+            raise ValidationError(_("A standard account cannot be archived."), field="archived")
         before = _snapshot(account)
         account.archived = archived
         if archived:
@@ -194,11 +197,11 @@ def delete_account(session: Session, account_id: int, user_id: int | None) -> No
     with write_transaction(session):
         account = _account(session, account_id)
         if account.system_key:
-            raise ValidationError("A standard account cannot be deleted.")
+            raise ValidationError(_("A standard account cannot be deleted."))
         if has_entries(session, account.id):
-            raise ValidationError("This account has entries: archive it instead.")
+            raise ValidationError(_("This account has entries: archive it instead."))
         if session.scalar(select(Account.id).where(Account.parent_id == account.id)):
-            raise ValidationError("This account has sub-accounts: delete or move them first.")
+            raise ValidationError(_("This account has sub-accounts: delete or move them first."))
         before = _snapshot(account)
         session.delete(account)
         session.flush()
@@ -208,24 +211,43 @@ def delete_account(session: Session, account_id: int, user_id: int | None) -> No
         )  # fmt: skip
 
 
-def _party(session: Session, account: Account, raw: object, at: str) -> dict[str, int]:
+def _party(session: Session, account: Account, raw: object, number: int) -> dict[str, int]:
     """The party a control-account line names ("c:ID" or "s:ID", or a bare id)."""
     text = str(raw or "").strip()
-    prefix, _, number = text.rpartition(":")
+    prefix, _sep, party = text.rpartition(":")
     if account.kind not in ("receivable", "payable"):
         if text:
             raise ValidationError(
-                f"{at}: only the customers' and suppliers' accounts take a party.", field="lines"
+                _(
+                    "Line %(number)s: only the customers' and suppliers' accounts take a party.",
+                    number=number,
+                ),
+                field="lines",
             )
         return {}
     wanted = "c" if account.kind == "receivable" else "s"
-    who = "customer" if wanted == "c" else "supplier"
-    if not number.isascii() or not number.isdigit() or prefix not in ("", wanted):
-        raise ValidationError(f"{at}: choose the {who} of {account.name}.", field="lines")
+    if not party.isascii() or not party.isdigit() or prefix not in ("", wanted):
+        if wanted == "c":
+            message = _(
+                "Line %(number)s: choose the customer of %(account)s.",
+                number=number,
+                account=account.name,
+            )
+        else:
+            message = _(
+                "Line %(number)s: choose the supplier of %(account)s.",
+                number=number,
+                account=account.name,
+            )
+        raise ValidationError(message, field="lines")
     model = Customer if wanted == "c" else Supplier
-    if len(number) > 12 or session.get(model, int(number)) is None:
-        raise ValidationError(f"{at}: no such {who}.", field="lines")
-    return {"customer_id" if wanted == "c" else "supplier_id": int(number)}
+    if len(party) > 12 or session.get(model, int(party)) is None:
+        if wanted == "c":
+            message = _("Line %(number)s: no such customer.", number=number)
+        else:
+            message = _("Line %(number)s: no such supplier.", number=number)
+        raise ValidationError(message, field="lines")
+    return {"customer_id" if wanted == "c" else "supplier_id": int(party)}
 
 
 def manual_entry(session: Session, data: Mapping[str, Any], user_id: int | None) -> int:
@@ -238,43 +260,53 @@ def manual_entry(session: Session, data: Mapping[str, Any], user_id: int | None)
     day = parse_day(str(data.get("day") or ""), "day")
     narration = " ".join(str(data.get("narration") or "").split())
     if not narration:
-        raise ValidationError("Say what the entry is for (narration).", field="narration")
+        raise ValidationError(_("Say what the entry is for (narration)."), field="narration")
     if len(narration) > NARRATION_LENGTH:
         raise ValidationError(
-            f"The narration takes at most {NARRATION_LENGTH} characters.", field="narration"
+            _("The narration takes at most %(most)s characters.", most=NARRATION_LENGTH),
+            field="narration",
         )
     raw_lines = data.get("lines")
     if not isinstance(raw_lines, list) or len(raw_lines) > MAX_LINES:
-        raise ValidationError(f"Give 2 to {MAX_LINES} lines.", field="lines")
+        raise ValidationError(_("Give 2 to %(most)s lines.", most=MAX_LINES), field="lines")
     with write_transaction(session):
         lines: list[books.Line] = []
         for number, raw in enumerate(raw_lines, start=1):
             if not isinstance(raw, Mapping):
-                raise ValidationError(f"Line {number} is not a line.", field="lines")
+                raise ValidationError(
+                    _("Line %(number)s is not a line.", number=number), field="lines"
+                )
             account_text = str(raw.get("account") or "").strip()
             debit_text = str(raw.get("debit") or "").strip()
             credit_text = str(raw.get("credit") or "").strip()
             if not (account_text or debit_text or credit_text):
                 continue  # a blank row of the form
-            at = f"Line {number}"
-            account = _find_account(session, account_text, at)
+            account = _find_account(session, account_text, number)
             debit = parse_money(debit_text or "0", "lines")
             credit = parse_money(credit_text or "0", "lines")
             if (debit > 0) == (credit > 0):
                 raise ValidationError(
-                    f"{at}: enter a debit or a credit (one of the two).", field="lines"
+                    _(
+                        "Line %(number)s: enter a debit or a credit (one of the two).",
+                        number=number,
+                    ),
+                    field="lines",
                 )
-            party = _party(session, account, raw.get("party"), at)
+            party = _party(session, account, raw.get("party"), number)
             lines.append(books.Line(account.id, debit, credit, **party))
         if len(lines) < 2:
-            raise ValidationError("An entry takes at least 2 lines.", field="lines")
+            raise ValidationError(_("An entry takes at least 2 lines."), field="lines")
         debit_total = sum(line.debit for line in lines)
         credit_total = sum(line.credit for line in lines)
         if debit_total != credit_total:
             raise ValidationError(
-                f"The entry does not balance: debits {_rupees(debit_total)}, credits "
-                f"{_rupees(credit_total)} (a difference of "
-                f"{_rupees(abs(debit_total - credit_total))}).",
+                _(
+                    "The entry does not balance: debits %(debits)s, credits %(credits)s "
+                    "(a difference of %(difference)s).",
+                    debits=_rupees(debit_total),
+                    credits=_rupees(credit_total),
+                    difference=_rupees(abs(debit_total - credit_total)),
+                ),
                 field="lines",
             )
         entry_id = books.post(
@@ -283,7 +315,7 @@ def manual_entry(session: Session, data: Mapping[str, Any], user_id: int | None)
         )  # fmt: skip
         if entry_id is None:
             raise ValidationError(
-                "Every line cancels out: there is nothing to post.", field="lines"
+                _("Every line cancels out: there is nothing to post."), field="lines"
             )
         audit.record(
             session, "books.entry", user_id=user_id, entity="journal_entry", entity_id=entry_id,
@@ -296,18 +328,26 @@ def _rupees(minor: int) -> str:
     return f"{minor // 100}.{minor % 100:02d}"
 
 
-def _find_account(session: Session, text: str, at: str) -> Account:
+def _find_account(session: Session, text: str, number: int) -> Account:
     if not text:
-        raise ValidationError(f"{at}: choose an account.", field="lines")
+        raise ValidationError(
+            _("Line %(number)s: choose an account.", number=number), field="lines"
+        )
     account = None
     if text.isascii() and text.isdigit() and len(text) <= 12:
         account = session.get(Account, int(text))
     if account is None:
         account = session.scalar(select(Account).where(Account.code == text))
     if account is None:
-        raise ValidationError(f"{at}: no account {text[:20]}.", field="lines")
+        raise ValidationError(
+            _("Line %(number)s: no account %(account)s.", number=number, account=text[:20]),
+            field="lines",
+        )
     if account.archived:
-        raise ValidationError(f"{at}: {account.name} is archived.", field="lines")
+        raise ValidationError(
+            _("Line %(number)s: %(account)s is archived.", number=number, account=account.name),
+            field="lines",
+        )
     return account
 
 
@@ -316,17 +356,17 @@ def reverse_entry(session: Session, entry_id: int, day: date, user_id: int | Non
     with write_transaction(session):
         entry = session.get(JournalEntry, entry_id)
         if entry is None:
-            raise NotFound("No such journal entry.")
+            raise NotFound(_("No such journal entry."))
         if entry.reverses_id is not None:
-            raise ValidationError("This entry is itself a reversal; post a new entry instead.")
+            raise ValidationError(_("This entry is itself a reversal; post a new entry instead."))
         if session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry_id)):
-            raise ValidationError("This entry has already been reversed.")
+            raise ValidationError(_("This entry has already been reversed."))
         reversal = books.reverse(
             session, entry_id, day=day, narration=f"Reversal of entry #{entry_id}",
             user_id=user_id,
         )  # fmt: skip
         if reversal is None:  # pragma: no cover - a stored entry always has lines
-            raise ValidationError("This entry has nothing to reverse.")
+            raise ValidationError(_("This entry has nothing to reverse."))
         audit.record(
             session, "books.reverse", user_id=user_id, entity="journal_entry",
             entity_id=reversal, before={"entry": entry_id},

@@ -8,6 +8,10 @@ registers read journal lines, and only those of their period.
 Every statement answers a `Statement`: columns, rows (each with a depth, so sub-accounts show
 indented under their parent) and the figures the API returns. Sub-accounts (`parent_id`) roll
 up into their parent: a parent's row is its own balance plus all of its sub-accounts'.
+
+A statement's words (title, period, column titles, the labels of its total rows) are in the
+language of the request that builds it, so its page, CSV and PDF read alike; account names,
+parties and narrations are data and stay as stored.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from posapp.i18n import _, lazy
 from posapp.models import CreditNote, Customer, DebitNote, Invoice, Purchase, Supplier
 from posapp.models.books import DEBIT_KINDS, Account, AccountDay, JournalEntry, JournalLine
 from posapp.services.csv_io import neutralise
@@ -29,6 +34,32 @@ GST_HEADS = ("cgst", "sgst", "igst", "cess")
 # Entries the registers list, and the tables their `source_id` names (for the party).
 SALES_KINDS = ("sale", "void", "return")
 PURCHASE_KINDS = ("purchase", "debit_note")
+# What posted an entry, in words (the day book and ledgers when an entry has no narration, the
+# registers' kind column): the English is the kind itself, spaced.
+SOURCE_LABELS = {
+    "sale": lazy("sale"),
+    "void": lazy("void"),
+    "return": lazy("return"),
+    "payment": lazy("payment"),
+    "ledger": lazy("ledger"),
+    "purchase": lazy("purchase"),
+    "supplier_payment": lazy("supplier payment"),
+    "supplier_opening": lazy("supplier opening"),
+    "debit_note": lazy("debit note"),
+    "expense": lazy("expense"),
+    "stock": lazy("stock"),
+    "cash_move": lazy("cash move"),
+    "over_short": lazy("over short"),
+    "manual": lazy("manual"),
+    "reversal": lazy("reversal"),
+    "history": lazy("history"),
+}
+
+
+def source_label(kind: str) -> str:
+    """What posted an entry, in the reader's language (an unknown kind as itself)."""
+    label = SOURCE_LABELS.get(kind)
+    return str(label) if label is not None else kind.replace("_", " ")
 
 
 @dataclass
@@ -57,7 +88,7 @@ def statement_csv(statement: Statement) -> Iterator[list[str]]:
     yield [title for title, _ in statement.columns]
     for row in statement.rows:
         cells = []
-        for i, ((_, kind), value) in enumerate(zip(statement.columns, row.cells, strict=True)):
+        for i, ((_title, kind), value) in enumerate(zip(statement.columns, row.cells, strict=True)):
             text = csv_cell(kind, value)
             if i == 1 and row.depth and kind == "text" and text:
                 # Defused before the indent: a spreadsheet may trim the spaces off.
@@ -134,6 +165,11 @@ def balances(session: Session, at: date) -> list[tuple[Account, int, int]]:
     return rows
 
 
+def _period(start: date, end: date) -> str:
+    """A statement's period in words."""
+    return _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+
+
 def _sign(kind: str) -> int:
     """+1 for debit-normal kinds, −1 for credit-normal ones (shown positive when normal)."""
     return 1 if kind in DEBIT_KINDS else -1
@@ -172,11 +208,16 @@ def trial_balance(session: Session, at: date) -> Statement:
             if depth == 0:
                 total_debit += debit
                 total_credit += credit
-    rows.append(Row(["", "Total", total_debit, total_credit], strong=True))
+    rows.append(Row(["", _("Total"), total_debit, total_credit], strong=True))
     return Statement(
-        "Trial balance",
-        f"As at the end of {at.isoformat()}",
-        [("Code", "text"), ("Account", "text"), ("Debit", "money"), ("Credit", "money")],
+        _("Trial balance"),
+        _("As at the end of %(day)s", day=at.isoformat()),
+        [
+            (_("Code"), "text"),
+            (_("Account"), "text"),
+            (_("Debit"), "money"),
+            (_("Credit"), "money"),
+        ],
         rows,
         {"accounts": accounts, "total_debit": total_debit, "total_credit": total_credit},
     )
@@ -222,29 +263,30 @@ def profit_and_loss(session: Session, start: date, end: date) -> Statement:
         add(by_key["sales"], -1)
     if "sales_returns" in by_key:
         add(by_key["sales_returns"], 1)  # shown as what comes off sales
-    rows.append(Row(["", "Net sales", net_sales], strong=True))
+    rows.append(Row(["", _("Net sales"), net_sales], strong=True))
     if "cogs" in by_key:
         add(by_key["cogs"], 1)
-    rows.append(Row(["", "Gross profit", gross], strong=True))
+    rows.append(Row(["", _("Gross profit"), gross], strong=True))
     main = {"sales", "sales_returns", "cogs"}
     other_income = 0
     for node in roots:
         if node.account.kind == "income" and _root_key(node) not in main and node.active:
             add(node, -1)
             other_income -= node.total
-    rows.append(Row(["", "Other income", other_income], strong=True))
+    rows.append(Row(["", _("Other income"), other_income], strong=True))
     expenses = 0
     for node in roots:
         if node.account.kind == "expense" and _root_key(node) not in main and node.active:
             add(node, 1)
             expenses += node.total
-    rows.append(Row(["", "Expenses", expenses], strong=True))
+    rows.append(Row(["", _("Expenses"), expenses], strong=True))
     net_profit = gross + other_income - expenses
-    rows.append(Row(["", "Net profit" if net_profit >= 0 else "Net loss", net_profit], strong=True))
+    net_title = _("Net profit") if net_profit >= 0 else _("Net loss")
+    rows.append(Row(["", net_title, net_profit], strong=True))
     return Statement(
-        "Profit and loss",
-        f"{start.isoformat()} to {end.isoformat()}",
-        [("Code", "text"), ("Account", "text"), ("Amount", "money")],
+        _("Profit and loss"),
+        _period(start, end),
+        [(_("Code"), "text"), (_("Account"), "text"), (_("Amount"), "money")],
         rows,
         {
             "sales": sales,
@@ -290,35 +332,35 @@ def balance_sheet(session: Session, at: date) -> Statement:
         return total
 
     assets = [n for n in roots if n.account.kind in DEBIT_KINDS - {"expense"} and not _is_gst(n)]
-    total_assets = section("Assets", assets, 1)
-    rows.append(Row(["", "Total assets", total_assets], strong=True))
+    total_assets = section(_("Assets"), assets, 1)
+    rows.append(Row(["", _("Total assets"), total_assets], strong=True))
 
     liabilities = [
         n for n in roots if n.account.kind in ("liability", "payable") and not _is_gst(n)
     ]
-    total_liabilities = section("Liabilities", liabilities, -1)
+    total_liabilities = section(_("Liabilities"), liabilities, -1)
     gst_nodes = [n for n in roots if _is_gst(n)]
     gst = -sum(n.total for n in gst_nodes)
-    rows.append(Row(["", "GST payable (output − input)", gst], 1))
+    rows.append(Row(["", _("GST payable (output − input)"), gst], 1))
     for node in gst_nodes:
         if node.total:
             rows.append(Row([node.account.code, node.account.name, -node.total], 2))
     total_liabilities += gst
-    rows.append(Row(["", "Total liabilities", total_liabilities], strong=True))
+    rows.append(Row(["", _("Total liabilities"), total_liabilities], strong=True))
 
     equity_nodes = [n for n in roots if n.account.kind == "equity"]
-    total_equity = section("Equity", equity_nodes, -1)
+    total_equity = section(_("Equity"), equity_nodes, -1)
     profit = -sum(n.total for n in roots if n.account.kind in ("income", "expense"))
-    rows.append(Row(["", "Profit to date (retained)", profit], 1))
+    rows.append(Row(["", _("Profit to date (retained)"), profit], 1))
     total_equity += profit
-    rows.append(Row(["", "Total equity", total_equity], strong=True))
+    rows.append(Row(["", _("Total equity"), total_equity], strong=True))
     rows.append(
-        Row(["", "Total liabilities and equity", total_liabilities + total_equity], strong=True)
+        Row(["", _("Total liabilities and equity"), total_liabilities + total_equity], strong=True)
     )
     return Statement(
-        "Balance sheet",
-        f"As at the end of {at.isoformat()}",
-        [("Code", "text"), ("Account", "text"), ("Amount", "money")],
+        _("Balance sheet"),
+        _("As at the end of %(day)s", day=at.isoformat()),
+        [(_("Code"), "text"), (_("Account"), "text"), (_("Amount"), "money")],
         rows,
         {
             "assets": total_assets,
@@ -392,7 +434,7 @@ def day_book(session: Session, start: date, end: date, *, limit: int | None = No
     rows: list[Row] = []
     total_debit = total_credit = 0
     for entry in entries:
-        what = entry.narration or entry.source_kind.replace("_", " ")
+        what = entry.narration or source_label(entry.source_kind)
         rows.append(
             Row(
                 [entry.day, f"#{entry.id} {entry.reference}".strip(), what, None, None],
@@ -408,14 +450,14 @@ def day_book(session: Session, start: date, end: date, *, limit: int | None = No
             total_debit += line.debit
             total_credit += line.credit
     return Statement(
-        "Day book",
-        f"{start.isoformat()} to {end.isoformat()}",
+        _("Day book"),
+        _period(start, end),
         [
-            ("Date", "date"),
-            ("Entry", "text"),
-            ("Account / narration", "text"),
-            ("Debit", "money"),
-            ("Credit", "money"),
+            (_("Date"), "date"),
+            (_("Entry"), "text"),
+            (_("Account / narration"), "text"),
+            (_("Debit"), "money"),
+            (_("Credit"), "money"),
         ],
         rows,
         {"entries": count, "total_debit": total_debit, "total_credit": total_credit},
@@ -477,13 +519,13 @@ def _ledger(
             func.coalesce(func.sum(AccountDay.debit - AccountDay.credit), 0)
         ).where(AccountDay.account_id.in_(account_ids), AccountDay.day < start)
     running = sign * int(session.scalar(opening_query) or 0)
-    rows = [Row([start, "", "Opening balance", None, None, running], strong=True)]
+    rows = [Row([start, "", _("Opening balance"), None, None, running], strong=True)]
     total_debit = total_credit = 0
     for entry, line in session.execute(lines_query):
         running += sign * (line.debit - line.credit)
         total_debit += line.debit
         total_credit += line.credit
-        what = entry.narration or entry.source_kind.replace("_", " ")
+        what = entry.narration or source_label(entry.source_kind)
         rows.append(
             Row(
                 [entry.day, f"#{entry.id} {entry.reference}".strip(), what,
@@ -491,17 +533,19 @@ def _ledger(
                 entry_id=entry.id,
             )
         )  # fmt: skip
-    rows.append(Row([end, "", "Closing balance", total_debit, total_credit, running], strong=True))
+    rows.append(
+        Row([end, "", _("Closing balance"), total_debit, total_credit, running], strong=True)
+    )
     return Statement(
         title,
         subtitle,
         [
-            ("Date", "date"),
-            ("Entry", "text"),
-            ("Narration", "text"),
-            ("Debit", "money"),
-            ("Credit", "money"),
-            ("Balance", "money"),
+            (_("Date"), "date"),
+            (_("Entry"), "text"),
+            (_("Narration"), "text"),
+            (_("Debit"), "money"),
+            (_("Credit"), "money"),
+            (_("Balance"), "money"),
         ],
         rows,
         {
@@ -523,7 +567,7 @@ def account_book(session: Session, account_id: int, start: date, end: date) -> S
     return _ledger(
         session,
         f"{account.code} {account.name}",
-        f"{start.isoformat()} to {end.isoformat()}",
+        _period(start, end),
         _subtree_ids(session, account.id),
         _sign(account.kind),
         start,
@@ -547,16 +591,16 @@ def party_ledger(
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise LookupError(f"no customer {customer_id}")
-        name = customer.name
+        title = _("Customer ledger: %(name)s", name=customer.name)
     else:
         supplier = session.get(Supplier, supplier_id)
         if supplier is None:
             raise LookupError(f"no supplier {supplier_id}")
-        name = supplier.name
+        title = _("Supplier ledger: %(name)s", name=supplier.name)
     return _ledger(
         session,
-        f"{'Customer' if customer_id is not None else 'Supplier'} ledger: {name}",
-        f"{start.isoformat()} to {end.isoformat()}",
+        title,
+        _period(start, end),
         ids,
         1 if customer_id is not None else -1,
         start,
@@ -665,7 +709,7 @@ def _register(
         total = row["taxable"] + sum(row[h] for h in GST_HEADS) + row["round_off"]
         rows.append(
             Row(
-                [row["day"], row["reference"] or f"#{entry_id}", row["kind"].replace("_", " "),
+                [row["day"], row["reference"] or f"#{entry_id}", source_label(row["kind"]),
                  parties.get((row["party_kind"], row["source"]), ""), row["taxable"],
                  *(row[h] for h in GST_HEADS), total],
                 entry_id=entry_id,
@@ -677,25 +721,25 @@ def _register(
         totals["total"] += total
     rows.append(
         Row(
-            [None, "", "", "Total", totals["taxable"], *(totals[h] for h in GST_HEADS),
+            [None, "", "", _("Total"), totals["taxable"], *(totals[h] for h in GST_HEADS),
              totals["total"]],
             strong=True,
         )
     )  # fmt: skip
     return Statement(
         title,
-        f"{start.isoformat()} to {end.isoformat()}",
+        _period(start, end),
         [
-            ("Date", "date"),
-            ("Number", "text"),
-            ("Kind", "text"),
-            ("Party", "text"),
-            ("Taxable", "money"),
+            (_("Date"), "date"),
+            (_("Number"), "text"),
+            (_("Kind"), "text"),
+            (_("Party"), "text"),
+            (_("Taxable"), "money"),
             ("CGST", "money"),
             ("SGST", "money"),
             ("IGST", "money"),
-            ("Cess", "money"),
-            ("Total", "money"),
+            (_("Cess"), "money"),
+            (_("Total"), "money"),
         ],
         rows,
         totals,
@@ -734,14 +778,14 @@ def _register_parties(
 def sales_register(session: Session, start: date, end: date) -> Statement:
     """Sales, voids and returns of the period from the journal: taxable, tax heads, total."""
     return _register(
-        session, "Sales register", SALES_KINDS, ("sales", "sales_returns"), "output", start, end
+        session, _("Sales register"), SALES_KINDS, ("sales", "sales_returns"), "output", start, end
     )
 
 
 def purchase_register(session: Session, start: date, end: date) -> Statement:
     """Purchases and debit notes of the period from the journal (taxable = stock taken in)."""
     return _register(
-        session, "Purchase register", PURCHASE_KINDS, ("inventory",), "input", start, end
+        session, _("Purchase register"), PURCHASE_KINDS, ("inventory",), "input", start, end
     )
 
 
@@ -769,11 +813,15 @@ def gst_ledger(session: Session, start: date, end: date) -> Statement:
         for head, value in zip(heads, values, strict=True):
             totals[head] += value
         totals["net"] += net
-    rows.append(Row(["Total", *(totals[h] for h in heads), totals["net"]], strong=True))
-    columns: list[Column] = [("Month", "text")]
-    columns += [(f"Output {h.upper() if h != 'cess' else 'cess'}", "money") for h in GST_HEADS]
-    columns += [(f"Input {h.upper() if h != 'cess' else 'cess'}", "money") for h in GST_HEADS]
-    columns.append(("Net payable", "money"))
-    return Statement(
-        "GST ledger", f"{start.isoformat()} to {end.isoformat()}", columns, rows, totals
-    )
+    rows.append(Row([_("Total"), *(totals[h] for h in heads), totals["net"]], strong=True))
+    columns: list[Column] = [(_("Month"), "text")]
+    columns += [
+        (_("Output %(head)s", head=h.upper()) if h != "cess" else _("Output cess"), "money")
+        for h in GST_HEADS
+    ]
+    columns += [
+        (_("Input %(head)s", head=h.upper()) if h != "cess" else _("Input cess"), "money")
+        for h in GST_HEADS
+    ]
+    columns.append((_("Net payable"), "money"))
+    return Statement(_("GST ledger"), _period(start, end), columns, rows, totals)

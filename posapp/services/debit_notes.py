@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from posapp import gst
 from posapp.dates import optional_day
 from posapp.errors import NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import DebitNote, DebitNoteLine, Product, Purchase, PurchaseLine, User
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import parse_signed_quantity, qty_str
@@ -45,7 +46,7 @@ def returnable_lines(session: Session, purchase_id: int) -> tuple[Purchase, list
     """The bill and each of its lines with the quantity already sent back."""
     purchase = session.get(Purchase, purchase_id)
     if purchase is None:
-        raise NotFound("No such purchase.")
+        raise NotFound(_("No such purchase."))
     back = dict(
         session.execute(
             select(DebitNoteLine.purchase_line_id, func.sum(DebitNoteLine.qty_milli))
@@ -72,7 +73,7 @@ def record_debit_note(
     purchase, lines = returnable_lines(session, purchase_id)
     if purchase.supplier_id is None:
         raise ValidationError(
-            "This purchase has no supplier: goods can go back only to a supplier.",
+            _("This purchase has no supplier: goods can go back only to a supplier."),
             field="purchase",
         )
     errors: dict[str, str] = {}
@@ -86,22 +87,28 @@ def record_debit_note(
             continue
         item = by_id.get(int(key)) if str(key).isascii() and str(key).isdigit() else None
         if item is None:
-            errors[f"lines.{key}"] = "Not a line of this bill."
+            errors[f"lines.{key}"] = _("Not a line of this bill.")
             continue
         unit = item.line.product.unit
         try:
             qty = parse_signed_quantity(raw, unit, f"lines.{key}")
         except ValidationError as exc:
-            errors[f"lines.{key}"] = f"{item.line.product.name}: {exc.message}"
+            errors[f"lines.{key}"] = _(
+                "%(name)s: %(error)s", name=item.line.product.name, error=exc.message
+            )
             continue
         if qty == 0:
             continue
         if qty < 0:
-            errors[f"lines.{key}"] = f"{item.line.product.name}: a quantity cannot be negative."
+            errors[f"lines.{key}"] = _(
+                "%(name)s: a quantity cannot be negative.", name=item.line.product.name
+            )
         elif qty > item.left_milli:
-            errors[f"lines.{key}"] = (
-                f"{item.line.product.name}: at most {qty_str(item.left_milli, unit)} {unit} "
-                "can still go back on this bill."
+            errors[f"lines.{key}"] = _(
+                "%(name)s: at most %(quantity)s %(unit)s can still go back on this bill.",
+                name=item.line.product.name,
+                quantity=qty_str(item.left_milli, unit),
+                unit=unit,
             )
         else:
             chosen.append((item, qty))
@@ -109,19 +116,19 @@ def record_debit_note(
     try:
         note = limits.text_value(data.get("note"), "note")
         if len(note) > NOTE_LENGTH:
-            errors["note"] = f"At most {NOTE_LENGTH} characters."
+            errors["note"] = _("At most %(most)s characters.", most=NOTE_LENGTH)
     except ValidationError as exc:
         errors["note"] = exc.message
     returned_on = local_today()
     try:
         day = optional_day(data.get("returned_on"), "returned_on")
         if day is not None and day > returned_on:
-            errors["returned_on"] = "A return cannot be dated in the future."
+            errors["returned_on"] = _("A return cannot be dated in the future.")
         returned_on = day or returned_on
     except ValidationError as exc:
         errors["returned_on"] = exc.message
     if not chosen and not errors:
-        errors["lines"] = "Enter the quantity going back on at least one line."
+        errors["lines"] = _("Enter the quantity going back on at least one line.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
 
@@ -140,7 +147,7 @@ def record_debit_note(
         # Sending everything back settles the bill exactly, whatever the rounding per line.
         amount = min(total_taxable + cgst + sgst + igst, purchase.payable - purchase.returned)
         if amount <= 0:
-            raise ValidationError("Nothing is left to return on this bill.", field="lines")
+            raise ValidationError(_("Nothing is left to return on this bill."), field="lines")
         seq = next_number(session, "debit_note", 0)
         note_row = DebitNote(
             number=f"DN-{seq:06d}",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from posapp.dates import parse_day
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import EXPENSE_CATEGORIES, Expense, User
 from posapp.models.base import write_transaction
 from posapp.money import parse_money
@@ -29,15 +30,15 @@ def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) 
     """Record one expense (date, category, amount, note); every field is checked."""
     errors: dict[str, str] = {}
     try:
-        day = parse_day(str(data.get("day") or ""), "day", "The date is YYYY-MM-DD.")
+        day = parse_day(str(data.get("day") or ""), "day", _("The date is YYYY-MM-DD."))
         if day > local_today():
-            errors["day"] = "An expense cannot be in the future."
+            errors["day"] = _("An expense cannot be in the future.")
     except ValidationError as exc:
         errors["day"] = exc.message
         day = date.min
     category = str(data.get("category") or "")
     if category not in EXPENSE_CATEGORIES:
-        errors["category"] = "Pick a category from the list."
+        errors["category"] = _("Pick a category from the list.")
     amount = 0
     try:
         amount = parse_money(data.get("amount"), field="amount", allow_zero=False)
@@ -45,7 +46,7 @@ def add_expense(session: Session, data: Mapping[str, Any], user_id: int | None) 
         errors["amount"] = exc.message
     note = str(data.get("note") or "").strip()
     if len(note) > NOTE_LIMIT:
-        errors["note"] = f"The note is at most {NOTE_LIMIT} characters."
+        errors["note"] = _("The note is at most %(most)s characters.", most=NOTE_LIMIT)
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     with write_transaction(session):

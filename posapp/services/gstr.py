@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, ValidationError
 from posapp.gst import STATES, state_of
+from posapp.i18n import _
 from posapp.models import (
     CreditNote,
     CreditNoteLine,
@@ -113,10 +114,10 @@ def parse_month(raw: str | None, today: date) -> Period:
         return month_period(last.year, last.month)
     match = _MONTH_RE.fullmatch(raw.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationError("Pick a month as YYYY-MM, e.g. 2026-11.", field="month")
+        raise ValidationError(_("Pick a month as YYYY-MM, e.g. 2026-11."), field="month")
     period = month_period(int(match.group(1)), int(match.group(2)))
     if period.start < FIRST_GST_MONTH or period.start.year > 9998:
-        raise ValidationError("GST returns start with July 2017.", field="month")
+        raise ValidationError(_("GST returns start with July 2017."), field="month")
     return period
 
 
@@ -132,12 +133,12 @@ class Shop:
         """The shop's GST identity; refused (409) without a GSTIN or under composition."""
         if not settings.tax_number:
             raise Conflict(
-                "GST returns need the shop's GSTIN: set it under Settings first.",
+                _("GST returns need the shop's GSTIN: set it under Settings first."),
                 code="no_gstin",
             )
         if settings.composition_scheme:
             raise Conflict(
-                "A composition taxpayer files CMP-08 and GSTR-4, not GSTR-1 and GSTR-3B.",
+                _("A composition taxpayer files CMP-08 and GSTR-4, not GSTR-1 and GSTR-3B."),
                 code="composition_scheme",
             )
         return cls(settings.tax_number, settings.state_code or state_of(settings.tax_number))

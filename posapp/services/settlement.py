@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.money import money_str
 
 
@@ -50,19 +51,20 @@ def settle(
     credit = sum(p.amount for p in payments if p.method == "credit")
     if credit and not has_customer:
         raise ValidationError(
-            "A credit sale needs a customer: attach one to the bill.", field="customer_id"
+            _("A credit sale needs a customer: attach one to the bill."), field="customer_id"
         )
     cash = sum(p.amount for p in payments if p.method == "cash")
     other = sum(p.amount for p in payments if p.method != "cash")
     if other > total:
         raise ValidationError(
-            "Only cash can exceed the amount due; card, UPI and credit amounts are too high.",
+            _("Only cash can exceed the amount due; card, UPI and credit amounts are too high."),
             field="payments",
         )
     if cash + other < total:
         short = total - cash - other
         raise ValidationError(
-            f"Payments are short of the total by {money(short)}.", field="payments"
+            _("Payments are short of the total by %(amount)s.", amount=money(short)),
+            field="payments",
         )
     change = cash + other - total
     applied: list[PaymentRequest] = []

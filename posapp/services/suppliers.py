@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from posapp import gst
 from posapp.dates import optional_day
 from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import (
     SUPPLIER_PAYMENT_METHODS,
     DebitNote,
@@ -58,7 +59,7 @@ def local_today() -> date:
 def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str) -> dict[str, Any]:
     """Validate a supplier (form or API); collect every field error before raising."""
     if not isinstance(data, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
 
@@ -73,16 +74,16 @@ def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str
                 errors[key] = exc.message
                 continue
             if len(value) > limit:
-                errors[key] = f"At most {limit} characters."
+                errors[key] = _("At most %(most)s characters.", most=limit)
             out[key] = value
         elif not partial:
             out[key] = ""
     if (not partial or "name" in data) and not out.get("name"):
-        errors["name"] = "Name is required."
+        errors["name"] = _("Name is required.")
     if given("phone"):
         raw = data.get("phone")
         if not isinstance(raw, str | int) or isinstance(raw, bool):
-            errors["phone"] = "Phone must be text."
+            errors["phone"] = _("Phone must be text.")
         elif str(raw).strip():
             try:
                 out["phone"] = normalise_phone(str(raw), region)
@@ -105,7 +106,9 @@ def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str
         if raw_days == "" and not partial:
             out["credit_days"] = 0
         elif not (raw_days.isascii() and raw_days.isdigit()) or int(raw_days) > MAX_CREDIT_DAYS:
-            errors["credit_days"] = f"Credit days are a whole number from 0 to {MAX_CREDIT_DAYS}."
+            errors["credit_days"] = _(
+                "Credit days are a whole number from 0 to %(most)s.", most=MAX_CREDIT_DAYS
+            )
         else:
             out["credit_days"] = int(raw_days)
     elif not partial:
@@ -126,7 +129,7 @@ def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str
         try:
             opening_date = optional_day(data.get("opening_date"), "opening_date")
             if opening_date is not None and opening_date > local_today():
-                errors["opening_date"] = "The opening date cannot be in the future."
+                errors["opening_date"] = _("The opening date cannot be in the future.")
             out["opening_date"] = opening_date
         except ValidationError as exc:
             errors["opening_date"] = exc.message
@@ -137,15 +140,17 @@ def parse_supplier_fields(data: Mapping[str, Any], *, partial: bool, region: str
     if gstin and "state_code" not in errors:
         home = gst.state_of(gstin)
         if state and state != home:
-            errors["state_code"] = (
-                f"The GSTIN was issued in {gst.state_label(home)}: leave the state empty "
-                "or choose that one."
+            errors["state_code"] = _(
+                "The GSTIN was issued in %(state)s: leave the state empty or choose that one.",
+                state=gst.state_label(home),
             )
         else:
             out["state_code"] = home
     if errors:
         first = next(iter(errors.values()))
-        raise ValidationError(f"Please correct the supplier: {first}", fields=errors)
+        raise ValidationError(
+            _("Please correct the supplier: %(error)s", error=first), fields=errors
+        )
     return out
 
 
@@ -172,7 +177,7 @@ def _check_name_free(session: Session, name: str, supplier_id: int | None) -> No
     )
     if clash is not None and clash != supplier_id:
         raise Conflict(
-            f"There is already a supplier named {name}.",
+            _("There is already a supplier named %(name)s.", name=name),
             code="duplicate_supplier",
             details={"supplier_id": clash},
         )
@@ -212,7 +217,7 @@ def get_supplier(session: Session, supplier_id: int) -> Supplier:
     """The supplier, or NotFound."""
     supplier = session.get(Supplier, supplier_id)
     if supplier is None:
-        raise NotFound("No such supplier.")
+        raise NotFound(_("No such supplier."))
     return supplier
 
 
@@ -231,8 +236,10 @@ def update_supplier(
             settled = opening_settled(session, supplier.id)
             if fields["opening_balance"] < settled:
                 raise ValidationError(
-                    "Payments already settle part of the opening balance; it cannot be less "
-                    "than that.",
+                    _(
+                        "Payments already settle part of the opening balance; it cannot be "
+                        "less than that."
+                    ),
                     field="opening_balance",
                 )
         if fields.get("archived") and not supplier.archived:
@@ -241,7 +248,10 @@ def update_supplier(
             if owed != 0:
                 # Archived suppliers leave the lists: what is owed either way would be lost.
                 raise Conflict(
-                    f"{supplier.name} still has a balance; settle it before archiving.",
+                    _(
+                        "%(name)s still has a balance; settle it before archiving.",
+                        name=supplier.name,
+                    ),
                     code="balance_not_zero",
                 )
         for key, value in fields.items():
@@ -270,7 +280,7 @@ def update_supplier(
 def _lock(session: Session, supplier_id: int) -> Supplier:
     supplier = session.scalar(select(Supplier).where(Supplier.id == supplier_id).with_for_update())
     if supplier is None:
-        raise NotFound("No such supplier.")
+        raise NotFound(_("No such supplier."))
     return supplier
 
 
@@ -331,7 +341,8 @@ def supplier_for_purchase(
         supplier = _lock(session, supplier_id)
         if supplier.archived:
             raise Conflict(
-                f"{supplier.name} is archived; restore the supplier first.", code="archived"
+                _("%(name)s is archived; restore the supplier first.", name=supplier.name),
+                code="archived",
             )
         return supplier
     if not name:
@@ -393,7 +404,9 @@ def parse_terms(data: Mapping[str, Any], errors: dict[str, str]) -> Terms:
         errors["paid_now"] = exc.message
     method = str(data.get("paid_method") or "cash")
     if method not in SUPPLIER_PAYMENT_METHODS:
-        errors["paid_method"] = f"Paid by one of {', '.join(SUPPLIER_PAYMENT_METHODS)}."
+        errors["paid_method"] = _(
+            "Paid by one of %(methods)s.", methods=", ".join(SUPPLIER_PAYMENT_METHODS)
+        )
     return Terms(paid_now, method)
 
 
@@ -411,13 +424,15 @@ def settle_purchase_terms(
     paid_now = payable if terms.paid_now is None else terms.paid_now
     if paid_now > payable:
         raise ValidationError(
-            "Paid now cannot be more than the bill; pay the extra as an advance from the "
-            "supplier's page.",
+            _(
+                "Paid now cannot be more than the bill; pay the extra as an advance from the "
+                "supplier's page."
+            ),
             field="paid_now",
         )
     if paid_now < payable and supplier is None:
         raise ValidationError(
-            "A purchase on credit needs a supplier: choose or name one.", field="supplier"
+            _("A purchase on credit needs a supplier: choose or name one."), field="supplier"
         )
     purchase.payable = payable
     purchase.paid_now = paid_now
@@ -505,7 +520,7 @@ def _advance_money(session: Session, supplier_id: int) -> list[tuple[int, int]]:
 
 def advance(session: Session, supplier_id: int) -> int:
     """Money paid to the supplier that no bill has used yet."""
-    return sum(left for _, left in _advance_money(session, supplier_id))
+    return sum(left for _pid, left in _advance_money(session, supplier_id))
 
 
 def return_credit(session: Session, supplier_id: int) -> int:
@@ -553,7 +568,7 @@ class OpenItem:
     def label(self) -> str:
         """The bill's number and the supplier's own reference."""
         if self.purchase is None:
-            return "Opening balance"
+            return _("Opening balance")
         ref = self.purchase.reference
         return self.purchase.number + (f" ({ref})" if ref else "")
 
@@ -686,7 +701,7 @@ class LedgerLine:
 
     day: date
     kind: str  # opening, bill, paid_now, payment, debit_note
-    label: str
+    label: LazyString  # in the reader's language: the page's, or a document's
     amount: int
     running: int
     purchase_id: int | None = None
@@ -698,22 +713,31 @@ class LedgerLine:
 def ledger_lines(session: Session, supplier_id: int) -> list[LedgerLine]:
     """The supplier's whole ledger, oldest first, with the running balance."""
     supplier = get_supplier(session, supplier_id)
-    raw: list[tuple[date, int, int, str, str, int, int | None, int | None, str, str]] = []
+    raw: list[tuple[date, int, int, str, LazyString, int, int | None, int | None, str, str]] = []
     if supplier.opening_balance:
         day = supplier.opening_date or to_local(supplier.created_at).date()
-        raw.append((day, 0, 0, "opening", "Opening balance", supplier.opening_balance,
+        raw.append((day, 0, 0, "opening", lazy("Opening balance"), supplier.opening_balance,
                     None, None, "", ""))  # fmt: skip
     for p in session.scalars(select(Purchase).where(Purchase.supplier_id == supplier.id)):
         day = _bill_day(p)
-        label = f"Bill {p.number}" + (f" ({p.reference})" if p.reference else "")
+        label = (
+            lazy("Bill %(number)s (%(reference)s)", number=p.number, reference=p.reference)
+            if p.reference
+            else lazy("Bill %(number)s", number=p.number)
+        )
         raw.append((day, 1, p.id, "bill", label, p.payable, p.id, None, "", p.reference))
         if p.paid_now:
-            raw.append((day, 2, p.id, "paid_now", f"Paid at receipt ({p.number})", -p.paid_now,
+            paid_label = lazy("Paid at receipt (%(number)s)", number=p.number)
+            raw.append((day, 2, p.id, "paid_now", paid_label, -p.paid_now,
                         p.id, None, p.paid_method, ""))  # fmt: skip
     for pay in session.scalars(
         select(SupplierPayment).where(SupplierPayment.supplier_id == supplier.id)
     ):
-        label = "Payment" + (f" — {pay.reference}" if pay.reference else "")
+        label = (
+            lazy("Payment — %(reference)s", reference=pay.reference)
+            if pay.reference
+            else lazy("Payment")
+        )
         raw.append((pay.paid_on, 3, pay.id, "payment", label, -pay.amount,
                     None, pay.id, pay.method, pay.reference))  # fmt: skip
     numbers = {
@@ -723,13 +747,17 @@ def ledger_lines(session: Session, supplier_id: int) -> list[LedgerLine]:
         )
     }
     for note in session.scalars(select(DebitNote).where(DebitNote.supplier_id == supplier.id)):
-        label = f"Debit note {note.number} (goods back, {numbers.get(note.purchase_id, '')})"
+        label = lazy(
+            "Debit note %(number)s (goods back, %(bill)s)",
+            number=note.number,
+            bill=numbers.get(note.purchase_id, ""),
+        )
         raw.append((note.returned_on, 4, note.id, "debit_note", label, -note.amount,
                     note.purchase_id, None, "", note.number))  # fmt: skip
     raw.sort(key=lambda r: (r[0], r[1], r[2]))
     lines: list[LedgerLine] = []
     running = 0
-    for day, _, _, kind, label, amount, purchase_id, payment_id, method, ref in raw:
+    for day, _order, _id, kind, label, amount, purchase_id, payment_id, method, ref in raw:
         running += amount
         lines.append(
             LedgerLine(day, kind, label, amount, running, purchase_id, payment_id, method, ref)
@@ -753,7 +781,7 @@ class Statement:
 def statement(session: Session, supplier_id: int, start: date, end: date) -> Statement:
     """The supplier's ledger between two days (inclusive) with what was owed before."""
     if end < start:
-        raise ValidationError("The end date is before the start date.", field="to")
+        raise ValidationError(_("The end date is before the start date."), field="to")
     lines = ledger_lines(session, supplier_id)
     before = [line for line in lines if line.day < start]
     inside = [line for line in lines if start <= line.day <= end]
@@ -783,22 +811,26 @@ def _parse_allocations(raw: object, errors: dict[str, str]) -> list[tuple[int, i
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        errors["allocations"] = "Allocations are a list of {purchase_id, amount}."
+        errors["allocations"] = _("Allocations are a list of {purchase_id, amount}.")
         return []
     parsed: list[tuple[int, int]] = []
     for i, item in enumerate(raw, start=1):
         if not isinstance(item, Mapping):
-            errors[f"allocations.{i}"] = f"Allocation {i}: must be an object."
+            errors[f"allocations.{i}"] = _("Allocation %(number)s: must be an object.", number=i)
             continue
         pid = item.get("purchase_id")
         if not isinstance(pid, int) or isinstance(pid, bool) or pid < 1:
-            errors[f"allocations.{i}.purchase_id"] = f"Allocation {i}: purchase_id is a bill's id."
+            errors[f"allocations.{i}.purchase_id"] = _(
+                "Allocation %(number)s: purchase_id is a bill's id.", number=i
+            )
             continue
         try:
             amount = parse_money(item.get("amount"), field=f"allocations.{i}.amount",
                                  allow_zero=False)  # fmt: skip
         except ValidationError as exc:
-            errors[f"allocations.{i}.amount"] = f"Allocation {i}: {exc.message}"
+            errors[f"allocations.{i}.amount"] = _(
+                "Allocation %(number)s: %(error)s", number=i, error=exc.message
+            )
             continue
         parsed.append((pid, amount))
     return parsed
@@ -809,7 +841,7 @@ def parse_payment(
 ) -> tuple[int, str, str, str, date, list[tuple[int, int]]]:
     """Validate {amount, method, reference?, note?, paid_on?, allocations?}; every error at once."""
     if not isinstance(data, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
     amount = 0
     try:
@@ -818,26 +850,28 @@ def parse_payment(
         errors["amount"] = exc.message
     method = data.get("method")
     if method not in SUPPLIER_PAYMENT_METHODS:
-        errors["method"] = f"Method must be one of {', '.join(SUPPLIER_PAYMENT_METHODS)}."
+        errors["method"] = _(
+            "Method must be one of %(methods)s.", methods=", ".join(SUPPLIER_PAYMENT_METHODS)
+        )
     texts: dict[str, str] = {}
     for key, limit in (("reference", REFERENCE_LENGTH), ("note", NOTE_LENGTH)):
         try:
             texts[key] = limits.text_value(data.get(key), key)
             if len(texts[key]) > limit:
-                errors[key] = f"At most {limit} characters."
+                errors[key] = _("At most %(most)s characters.", most=limit)
         except ValidationError as exc:
             errors[key] = exc.message
     paid_on = local_today()
     try:
         day = optional_day(data.get("paid_on"), "paid_on")
         if day is not None and day > paid_on:
-            errors["paid_on"] = "A payment cannot be dated in the future."
+            errors["paid_on"] = _("A payment cannot be dated in the future.")
         paid_on = day or paid_on
     except ValidationError as exc:
         errors["paid_on"] = exc.message
     allocations = _parse_allocations(data.get("allocations"), errors)
-    if not errors and sum(a for _, a in allocations) > amount:
-        errors["allocations"] = "The allocations add up to more than the payment."
+    if not errors and sum(a for _pid, a in allocations) > amount:
+        errors["allocations"] = _("The allocations add up to more than the payment.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     return (amount, str(method), texts.get("reference", ""), texts.get("note", ""), paid_on,
@@ -853,7 +887,8 @@ def record_payment(
         supplier = _lock(session, supplier_id)
         if supplier.archived:
             raise Conflict(
-                f"{supplier.name} is archived; restore the supplier first.", code="archived"
+                _("%(name)s is archived; restore the supplier first.", name=supplier.name),
+                code="archived",
             )
         items = open_items(session, [supplier.id], lock=True)
         by_purchase = {i.purchase.id: i for i in items if i.purchase is not None}
@@ -861,12 +896,20 @@ def record_payment(
             item = by_purchase.get(pid)
             if item is None:
                 raise ValidationError(
-                    f"Bill {pid} is not an open bill of {supplier.name}.",
+                    _(
+                        "Bill %(number)s is not an open bill of %(name)s.",
+                        number=pid,
+                        name=supplier.name,
+                    ),
                     field="allocations",
                 )
             if part > item.open:
                 raise ValidationError(
-                    f"{item.label} has only {money_str(item.open)} left to pay.",
+                    _(
+                        "%(bill)s has only %(amount)s left to pay.",
+                        bill=item.label,
+                        amount=money_str(item.open),
+                    ),
                     field="allocations",
                 )
         payment = SupplierPayment(

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from posapp.dates import parse_day
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import Customer, Supplier
 from posapp.models.books import Account, JournalEntry, JournalLine
 from posapp.money import money_str
@@ -120,7 +121,7 @@ def parse_range(start: str | None, end: str | None) -> tuple[date, date]:
     days: dict[str, date] = {}
     for field, text in (("from", start), ("to", end)):
         if not (text or "").strip():
-            fields[field] = "Give a day (YYYY-MM-DD)."
+            fields[field] = _("Give a day (YYYY-MM-DD).")
             continue
         try:
             days[field] = parse_day(str(text), field)
@@ -130,7 +131,7 @@ def parse_range(start: str | None, end: str | None) -> tuple[date, date]:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     if days["from"] > days["to"]:
         raise ValidationError(
-            "The first day is after the last.", fields={"to": "On or after the first day."}
+            _("The first day is after the last."), fields={"to": _("On or after the first day.")}
         )
     return days["from"], days["to"]
 
@@ -175,11 +176,11 @@ class Ledgers:
         wanted += [(("c", i), _plain(n), f" (customer {i})") for i, n in customers.items()]
         wanted += [(("s", i), _plain(n), f" (supplier {i})") for i, n in suppliers.items()]
         seen: dict[str, int] = {}
-        for _, name, _ in wanted:
+        for _key, name, _suffix in wanted:
             seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
         # Names used once keep them; the others take their suffix, and a number on top in
         # the rare case that the suffixed name is someone's real name too.
-        taken = {name.casefold() for _, name, _ in wanted if name and seen[name.casefold()] == 1}
+        taken = {name.casefold() for _k, name, _s in wanted if name and seen[name.casefold()] == 1}
         self.names: dict[tuple[str, int], str] = {}
         for key, name, suffix in wanted:
             if name and seen[name.casefold()] == 1:

@@ -19,6 +19,7 @@ from posapp.dates import parse_day
 from posapp.documents.books_pdf import render_statement_pdf
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import Customer, Supplier
 from posapp.models.books import Account, JournalLine
 from posapp.services import books, books_admin, books_reports, exports, report_framework
@@ -39,17 +40,17 @@ PDF_ROWS = 5000
 ENTRY_ROWS = 6  # blank lines of the manual entry form
 
 # name → (title, what it takes: "at", "range", "account", "customer", "supplier")
-STATEMENTS: dict[str, tuple[str, str]] = {
-    "trial-balance": ("Trial balance", "at"),
-    "profit-and-loss": ("Profit and loss", "range"),
-    "balance-sheet": ("Balance sheet", "at"),
-    "day-book": ("Day book", "range"),
-    "account-book": ("Account book (cash book, bank book)", "account"),
-    "sales-register": ("Sales register", "range"),
-    "purchase-register": ("Purchase register", "range"),
-    "gst-ledger": ("GST ledger", "range"),
-    "customer-ledger": ("Customer ledger", "customer"),
-    "supplier-ledger": ("Supplier ledger", "supplier"),
+STATEMENTS: dict[str, tuple[LazyString, str]] = {
+    "trial-balance": (lazy("Trial balance"), "at"),
+    "profit-and-loss": (lazy("Profit and loss"), "range"),
+    "balance-sheet": (lazy("Balance sheet"), "at"),
+    "day-book": (lazy("Day book"), "range"),
+    "account-book": (lazy("Account book (cash book, bank book)"), "account"),
+    "sales-register": (lazy("Sales register"), "range"),
+    "purchase-register": (lazy("Purchase register"), "range"),
+    "gst-ledger": (lazy("GST ledger"), "range"),
+    "customer-ledger": (lazy("Customer ledger"), "customer"),
+    "supplier-ledger": (lazy("Supplier ledger"), "supplier"),
 }
 RANGED: dict[str, Callable[[Any, date, date], books_reports.Statement]] = {
     "profit-and-loss": books_reports.profit_and_loss,
@@ -74,10 +75,10 @@ def _at(raw: str | None) -> date:
     return parse_day(raw, "at") if raw else local_today()
 
 
-def _pick(raw: str | None, field: str, what: str) -> int:
+def _pick(raw: str | None, field: str, message: str) -> int:
     value = id_value(raw or "")
     if value is None:
-        raise ValidationError(f"Choose the {what}.", field=field)
+        raise ValidationError(message, field=field)
     return value
 
 
@@ -93,7 +94,11 @@ def _statement(name: str, args: Any, *, full: bool) -> books_reports.Statement:
     longest = DAY_BOOK_DAYS if name == "day-book" else LEDGER_DAYS
     if (end - start).days >= longest and name not in RANGED:
         raise ValidationError(
-            f"The {STATEMENTS[name][0].lower()} covers at most {longest} days at a time.",
+            _(
+                "The %(statement)s covers at most %(days)s days at a time.",
+                statement=str(STATEMENTS[name][0]).lower(),
+                days=longest,
+            ),
             field="from",
         )
     try:
@@ -104,20 +109,20 @@ def _statement(name: str, args: Any, *, full: bool) -> books_reports.Statement:
         if takes == "account":
             # No account asked for: the cash book.
             raw = args.get("account") or str(books.system_ids(db.session).get("cash", ""))
-            account_id = _pick(raw, "account", "account")
+            account_id = _pick(raw, "account", _("Choose the account."))
             return books_reports.account_book(db.session, account_id, start, end)
         if takes == "customer":
-            customer_id = _pick(args.get("customer"), "customer", "customer")
+            customer_id = _pick(args.get("customer"), "customer", _("Choose the customer."))
             return books_reports.party_ledger(
                 db.session, customer_id=customer_id, start=start, end=end
             )
         if takes == "supplier":
-            supplier_id = _pick(args.get("supplier"), "supplier", "supplier")
+            supplier_id = _pick(args.get("supplier"), "supplier", _("Choose the supplier."))
             return books_reports.party_ledger(
                 db.session, supplier_id=supplier_id, start=start, end=end
             )
     except LookupError:
-        raise ValidationError("No such account or party.", field=takes) from None
+        raise ValidationError(_("No such account or party."), field=takes) from None
     return RANGED[name](db.session, start, end)
 
 
@@ -156,15 +161,19 @@ def _file_query() -> dict[str, str]:
 def show(name: str) -> Response | str | tuple[str, int]:
     """A statement as a page, or with ?format=csv / ?format=pdf as a download."""
     if name not in STATEMENTS:
-        raise NotFound("No such statement.")
+        raise NotFound(_("No such statement."))
     title, takes = STATEMENTS[name]
     wanted = request.args.get("format")
     if wanted in ("csv", "pdf"):
         whole = _statement(name, request.args, full=True)  # bad input: the error page
         if wanted == "pdf" and len(whole.rows) > PDF_ROWS:
             raise ValidationError(
-                f"That is {len(whole.rows)} rows, too long for a PDF (at most {PDF_ROWS}): "
-                "choose a shorter period or download the CSV."
+                _(
+                    "That is %(rows)s rows, too long for a PDF (at most %(most)s): "
+                    "choose a shorter period or download the CSV.",
+                    rows=len(whole.rows),
+                    most=PDF_ROWS,
+                )
             )
         exports.record_export(db.session, current_user.id, f"books {name}", "download")
         stamp = time.strftime("%Y%m%d")
@@ -256,7 +265,7 @@ def add_account() -> Response:
             lambda: books_admin.add_sub_account(db.session, request.form, current_user.id),
             _reshow,
         )
-    flash(f"Account {account.code} {account.name} added.", "success")
+    flash(_("Account %(code)s %(name)s added.", code=account.code, name=account.name), "success")
     return redirect(url_for("books.accounts"))
 
 
@@ -274,16 +283,18 @@ def change_account(account_id: int) -> Response:
             ),
             back,
         )
-        flash("Account renamed.", "success")
+        flash(_("Account renamed."), "success")
     elif action in ("archive", "restore"):
         or_reshow(
             lambda: books_admin.set_archived(db.session, account_id, action == "archive", user_id),
             back,
         )
-        flash("Account archived." if action == "archive" else "Account back in use.", "success")
+        flash(
+            _("Account archived.") if action == "archive" else _("Account back in use."), "success"
+        )
     elif action == "delete":
         or_reshow(lambda: books_admin.delete_account(db.session, account_id, user_id), back)
-        flash("Account deleted.", "success")
+        flash(_("Account deleted."), "success")
     elif action == "methods":
         or_reshow(
             lambda: books_admin.set_methods(
@@ -291,9 +302,9 @@ def change_account(account_id: int) -> Response:
             ),
             back,
         )
-        flash("Payment methods saved.", "success")
+        flash(_("Payment methods saved."), "success")
     else:
-        flash("Unknown action.", "danger")
+        flash(_("Unknown action."), "danger")
     return redirect(url_for("books.accounts"))
 
 
@@ -324,8 +335,8 @@ def _entry_page(error: str | None = None, form: Any = None) -> str:
     )
     customers = db.session.scalars(select(Customer).order_by(Customer.name))
     suppliers = db.session.scalars(select(Supplier).order_by(Supplier.name))
-    parties = [(f"c:{c.id}", f"Customer: {c.name}") for c in customers]
-    parties += [(f"s:{s.id}", f"Supplier: {s.name}") for s in suppliers]
+    parties = [(f"c:{c.id}", _("Customer: %(name)s", name=c.name)) for c in customers]
+    parties += [(f"s:{s.id}", _("Supplier: %(name)s", name=s.name)) for s in suppliers]
     form = form or {}
     count = max(ENTRY_ROWS, len(_entry_lines(form)))
     return render_template(
@@ -360,7 +371,7 @@ def post_entry() -> Response:
         lambda: books_admin.manual_entry(db.session, data, current_user.id),
         lambda exc: (_entry_page(exc.message, request.form), 422),
     )
-    flash(f"Entry #{entry_id} posted.", "success")
+    flash(_("Entry #%(number)s posted.", number=entry_id), "success")
     query: dict[str, Any] = {"from": day, "to": day}
     return redirect(url_for("books.show", name="day-book", **query))
 
@@ -377,5 +388,8 @@ def reverse(entry_id: int) -> Response:
         flash_and_redirect(back),
         reraise=(404,),
     )
-    flash(f"Entry #{entry_id} reversed by entry #{reversal}.", "success")
+    flash(
+        _("Entry #%(number)s reversed by entry #%(reversal)s.", number=entry_id, reversal=reversal),
+        "success",
+    )
     return redirect(back)

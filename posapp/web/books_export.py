@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import tally
 from posapp.services.books import business_day
 from posapp.web import admin_required, shop_settings
@@ -46,7 +47,7 @@ def download() -> Response | tuple[str, int]:
         start, end = tally.parse_range(start_text, end_text)
         kind = request.args.get("format", "")
         if kind not in tally.FORMATS:
-            raise ValidationError("Choose Tally XML or CSV.", field="format")
+            raise ValidationError(_("Choose Tally XML or CSV."), field="format")
     except ValidationError as exc:
         return _page(start_text, end_text, exc)
     chunks, mimetype, name = tally.download(

@@ -13,6 +13,7 @@ from posapp.dates import parse_day
 from posapp.documents.supplier_pdf import render_statement_pdf
 from posapp.extensions import db
 from posapp.gst import state_choices, state_label
+from posapp.i18n import _, ngettext
 from posapp.models import Supplier
 from posapp.models.suppliers import SUPPLIER_PAYMENT_METHODS
 from posapp.money import money_str
@@ -104,7 +105,7 @@ def new() -> Response | tuple[str, int]:
             ),
             rollback=True,
         )
-        flash(f"Added {supplier.name}.", "success")
+        flash(_("Added %(name)s.", name=supplier.name), "success")
         return redirect(url_for("suppliers.detail", supplier_id=supplier.id))
     return _render_form(None, {"credit_days": "0"}, None, {}, 200)
 
@@ -124,7 +125,7 @@ def edit(supplier_id: int) -> Response | tuple[str, int]:
             ),
             rollback=True,
         )
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("suppliers.detail", supplier_id=supplier_id))
     values: dict[str, Any] = _form_values(supplier)
     values["archived"] = "1" if supplier.archived else ""
@@ -174,12 +175,30 @@ def pay(supplier_id: int) -> Response:
         rollback=True,
     )
     settled = sum(1 for a in result.allocations if a.purchase_id is not None)
-    message = f"Paid {result.supplier.name} {money_text(result.payment.amount)}"
-    if settled:
-        message += f"; {settled} bill{'s' if settled != 1 else ''} settled"
-    if result.advance:
-        message += f"; {money_text(result.advance)} kept as an advance"
-    flash(message + ".", "success")
+    paid = {"name": result.supplier.name, "amount": money_text(result.payment.amount)}
+    advance = money_text(result.advance)
+    if settled and result.advance:
+        message = ngettext(
+            "Paid %(name)s %(amount)s; %(num)s bill settled; %(advance)s kept as an advance.",
+            "Paid %(name)s %(amount)s; %(num)s bills settled; %(advance)s kept as an advance.",
+            settled,
+            advance=advance,
+            **paid,
+        )
+    elif settled:
+        message = ngettext(
+            "Paid %(name)s %(amount)s; %(num)s bill settled.",
+            "Paid %(name)s %(amount)s; %(num)s bills settled.",
+            settled,
+            **paid,
+        )
+    elif result.advance:
+        message = _(
+            "Paid %(name)s %(amount)s; %(advance)s kept as an advance.", advance=advance, **paid
+        )
+    else:
+        message = _("Paid %(name)s %(amount)s.", **paid)
+    flash(message, "success")
     return redirect(url_for("suppliers.detail", supplier_id=supplier_id))
 
 
@@ -238,6 +257,13 @@ def return_goods(purchase_id: int) -> Response | tuple[str, int]:
             reraise={404},
             rollback=True,
         )
-        flash(f"Debit note {note.number}: {money_text(note.amount)} less owed.", "success")
+        flash(
+            _(
+                "Debit note %(number)s: %(amount)s less owed.",
+                number=note.number,
+                amount=money_text(note.amount),
+            ),
+            "success",
+        )
         return redirect(url_for("suppliers.detail", supplier_id=note.supplier_id))
     return _render_return(purchase_id, {}, None, {}, 200)
