@@ -113,11 +113,20 @@ def _lock_or_exit(data_dir: Path) -> InstanceLock:
     if lock.acquire():
         return lock
     info = read_info(data_dir)
-    where = f" (process {info.pid}, http://127.0.0.1:{info.port}/)" if info else ""
-    raise click.ClickException(
-        f"TillBook is already running on {data_dir}{where}. Close it first, or use another "
-        "--data-dir."
-    )
+    if info:
+        message = _(
+            "TillBook is already running on %(data)s (process %(pid)s, %(url)s). Close it "
+            "first, or use another --data-dir.",
+            data=data_dir,
+            pid=info.pid,
+            url=f"http://127.0.0.1:{info.port}/",
+        )
+    else:
+        message = _(
+            "TillBook is already running on %(data)s. Close it first, or use another --data-dir.",
+            data=data_dir,
+        )
+    raise click.ClickException(message)
 
 
 @main.command("window", hidden=True)
@@ -163,8 +172,11 @@ def serve(
         host = "0.0.0.0"  # noqa: S104 (--lan is the explicit opt-in to listen on the network)
     if not is_loopback(host) and not lan:
         raise click.UsageError(
-            f"Refusing to listen on {host}: other computers could reach the till. "
-            "Add --lan if that is what you want."
+            _(
+                "Refusing to listen on %(host)s: other computers could reach the till. "
+                "Add --lan if that is what you want.",
+                host=host,
+            )
         )
     data_dir = _data_dir(ctx)
     lock = _lock_or_exit(data_dir)
@@ -268,13 +280,15 @@ def create_user(ctx: click.Context, name: str, role: str, password_stdin: bool) 
         confirm = password
     elif not stdin_is_interactive():
         raise NoTerminal(
-            "Cannot ask for the password: standard input is not a terminal. Use "
-            "--password-stdin and pipe the password in, e.g. "
-            "`echo PASSWORD | TillBook create-user NAME --role cashier --password-stdin`."
+            _(
+                "Cannot ask for the password: standard input is not a terminal. Use "
+                "--password-stdin and pipe the password in, e.g. "
+                "`echo PASSWORD | TillBook create-user NAME --role cashier --password-stdin`."
+            )
         )
     else:
-        password = click.prompt("Password", hide_input=True)
-        confirm = click.prompt("Repeat password", hide_input=True)
+        password = click.prompt(_("Password"), hide_input=True)
+        confirm = click.prompt(_("Repeat password"), hide_input=True)
     app = _app(ctx)
     from posapp.services.users import create_first_admin, has_users
     from posapp.services.users import create_user as create

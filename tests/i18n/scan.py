@@ -107,8 +107,10 @@ def _is_text(node: object) -> bool:
     return False
 
 
-def unmarked_errors(source: str, classes: set[str]) -> list[tuple[int, str]]:
-    """(line, text) of each domain error made with an English message not marked with `_()`."""
+def unmarked_calls(source: str, names: set[str]) -> list[tuple[int, str]]:
+    """(line, text) of each call of one of `names` (a function or class, by its last name) whose
+    message (first argument, `message=`, or a value of `fields={...}`) is English text built in
+    place instead of taken from a mark."""
     import ast
 
     found: list[tuple[int, str]] = []
@@ -117,7 +119,7 @@ def unmarked_errors(source: str, classes: set[str]) -> list[tuple[int, str]]:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if name not in classes:
+        if name not in names:
             continue
         messages = list(node.args[:1]) + [k.value for k in node.keywords if k.arg == "message"]
         for keyword in node.keywords:
@@ -127,3 +129,8 @@ def unmarked_errors(source: str, classes: set[str]) -> list[tuple[int, str]]:
             if _is_text(message):
                 found.append((node.lineno, ast.unparse(message)[:80]))
     return found
+
+
+def unmarked_errors(source: str, classes: set[str]) -> list[tuple[int, str]]:
+    """(line, text) of each domain error made with an English message not marked with `_()`."""
+    return unmarked_calls(source, classes)
