@@ -41,7 +41,7 @@ from posapp.models.base import local_midnight_utc, table, utcnow, write_transact
 from posapp.money import parse_money
 from posapp.services import audit, books_stock, shop_settings
 from posapp.services.pricing import TaxRow, summarise_tax
-from posapp.services.report_framework import Report
+from posapp.services.report_framework import Column, Report, title_key
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import audit_names
 
@@ -484,7 +484,7 @@ def sessions_report(session: Session, start: date, end: date) -> Report:
                 cash.opened_at,
                 opened_by,
                 cash.closed_at,
-                closed_by or "(open)",
+                closed_by or _("(open)"),
                 cash.opening_float,
                 expected,
                 cash.counted,
@@ -494,24 +494,24 @@ def sessions_report(session: Session, start: date, end: date) -> Report:
                 *(taken.get((cash.id, m), 0) for m in REPORT_METHODS),
             ]
         )
-    columns = [
-        ("Opened", "time"),
-        ("Opened by", "text"),
-        ("Closed", "time"),
-        ("Closed by", "text"),
-        ("Float", "money"),
-        ("Expected", "money"),
-        ("Counted", "money"),
-        ("Over/short", "money"),
-        ("Bills", "number"),
-        ("Sales", "money"),
-        ("Cash", "money"),
-        ("Card", "money"),
-        ("UPI", "money"),
+    columns: list[Column] = [
+        (lazy("Opened"), "time"),
+        (lazy("Opened by"), "text"),
+        (lazy("Closed"), "time"),
+        (lazy("Closed by"), "text"),
+        (lazy("Float"), "money"),
+        (lazy("Expected"), "money"),
+        (lazy("Counted"), "money"),
+        (lazy("Over/short"), "money"),
+        (lazy("Bills"), "number"),
+        (lazy("Sales"), "money"),
+        (lazy("Cash"), "money"),
+        (lazy("Card"), "money"),
+        (lazy("UPI"), "money"),
     ]
     totals = {
         title: sum(r[i] for r in rows if r[i] is not None)
         for i, (title, kind) in enumerate(columns)
-        if kind in ("money", "number") and title not in ("Float", "Expected")
+        if kind in ("money", "number") and title_key(title) not in ("Float", "Expected")
     }
-    return Report("Cash sessions", columns, rows, totals)
+    return Report(lazy("Cash sessions"), columns, rows, totals)
