@@ -101,8 +101,8 @@ THERMAL = "thermal-50x30"
 
 
 def sheet_choices() -> list[tuple[str, str]]:
-    """Return (key, title) of every sheet format, for a select box."""
-    return [(key, fmt.title) for key, fmt in SHEET_FORMATS.items()]
+    """Return (key, title) of every sheet format, for a select box (in the page's language)."""
+    return [(key, str(fmt.title)) for key, fmt in SHEET_FORMATS.items()]
 
 
 @dataclass(frozen=True)
