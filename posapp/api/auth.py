@@ -15,6 +15,7 @@ from posapp.api.serializers import iso, user_json
 from posapp.apidoc import NO_CONTENT, documented
 from posapp.errors import AuthError, Conflict, Forbidden, ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.maintenance.database import head_revision
 from posapp.models import ApiToken, User
 from posapp.services import schema, two_step
@@ -81,11 +82,11 @@ def login() -> dict[str, Any]:
     username, password = data.get("username"), data.get("password")
     fields = {}
     if not isinstance(username, str) or not username.strip():
-        fields["username"] = "Required."
+        fields["username"] = _("Required.")
     if not isinstance(password, str) or not password:
-        fields["password"] = "Required."  # noqa: S105 (a message, not a password)
+        fields["password"] = _("Required.")
     if fields or not isinstance(username, str) or not isinstance(password, str):
-        raise ValidationError("Username and password are required.", fields=fields)
+        raise ValidationError(_("Username and password are required."), fields=fields)
     address = request.remote_addr or "?"
     user = authenticate(db.session, username, password, address)
     if user.totp_enabled:
@@ -94,14 +95,16 @@ def login() -> dict[str, Any]:
             if isinstance(code, str) and code:
                 record_failed_step(db.session, user, address)
             raise AuthError(
-                "Two-step login is on: send the code from the authenticator app as `code`.",
+                _("Two-step login is on: send the code from the authenticator app as `code`."),
                 code="two_step_required",
             )
     if two_step.needs_enrolment(db.session, user):
-        raise Forbidden("Set up two-step login in the app first.", code="two_step_setup_required")
+        raise Forbidden(
+            _("Set up two-step login in the app first."), code="two_step_setup_required"
+        )
     if user.must_change_password:
         raise Forbidden(
-            "Your password was reset; choose a new one in the app first.",
+            _("Your password was reset; choose a new one in the app first."),
             code="password_change_required",
         )
     token = issue_token(db.session, user)
@@ -157,7 +160,7 @@ def refresh() -> dict[str, Any]:
     """Swap the calling token for a new one."""
     token_id = caller_token_id()
     if token_id is None:
-        raise Conflict("Only a bearer token can be refreshed; log in for one.", code="no_token")
+        raise Conflict(_("Only a bearer token can be refreshed; log in for one."), code="no_token")
     user = caller()
     user_id = user.id
     token = refresh_token(db.session, user, token_id)

@@ -29,6 +29,7 @@ from posapp.apidoc import documented
 from posapp.dates import optional_day
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models import Order, OrderLine, User
 from posapp.money import money_str, qty_str
 from posapp.services import orders
@@ -117,7 +118,10 @@ def _statuses(raw: str | None) -> list[str] | None:
     unknown = [w for w in wanted if w not in orders.TRANSITIONS]
     if unknown or not wanted or len(wanted) > STATUS_LIMIT:
         raise ValidationError(
-            f"status is one or more of {', '.join(orders.TRANSITIONS)}, comma separated.",
+            _(
+                "status is one or more of %(choices)s, comma separated.",
+                choices=", ".join(orders.TRANSITIONS),
+            ),
             field="status",
         )
     return wanted
@@ -192,16 +196,19 @@ def change_order_status(order_id: int) -> dict[str, Any]:
     data, user = json_body(), caller()
     status, note = data.get("status"), data.get("note") or ""
     if not isinstance(status, str) or status not in orders.TRANSITIONS:
-        raise ValidationError(f"status is one of {', '.join(orders.TRANSITIONS)}.", field="status")
+        raise ValidationError(
+            _("status is one of %(choices)s.", choices=", ".join(orders.TRANSITIONS)),
+            field="status",
+        )
     if not isinstance(note, str):
-        raise ValidationError("The note must be text.", field="note")
+        raise ValidationError(_("The note must be text."), field="note")
     if status == "delivered":
         handover: dict[str, Any] = {k: data[k] for k in ("payments", "approval") if k in data}
         orders.deliver_order(db.session, order_id, handover, user, request.remote_addr or "?")
     else:
         payment = data.get("payment")
         if payment is not None and not isinstance(payment, dict):
-            raise ValidationError("payment is an object {amount, method}.", field="payment")
+            raise ValidationError(_("payment is an object {amount, method}."), field="payment")
         orders.change_status(db.session, order_id, status, user, note, payment)
     return order_json(orders.get_order(db.session, order_id))
 
@@ -213,6 +220,6 @@ def cancel_order(order_id: int) -> dict[str, Any]:
     """Cancel an order before delivery {reason}; its reserved stock is released."""
     reason = json_body().get("reason")
     if not isinstance(reason, str):
-        raise ValidationError("Say why the order is cancelled.", field="reason")
+        raise ValidationError(_("Say why the order is cancelled."), field="reason")
     orders.cancel_order(db.session, order_id, reason, caller())
     return order_json(orders.get_order(db.session, order_id))

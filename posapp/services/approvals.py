@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, ValidationError
+from posapp.i18n import _
 from posapp.models import User
 from posapp.money import format_money, money_str, qty_str
 from posapp.services import audit, users
@@ -69,12 +70,12 @@ def parse_approval(raw: object) -> Approval | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise ValidationError("approval must be an object {username, pin}.", field="approval")
+        raise ValidationError(_("approval must be an object {username, pin}."), field="approval")
     username, pin = raw.get("username"), raw.get("pin")
     if not isinstance(username, str) or not username.strip():
-        raise ValidationError("Type the approving admin's username.", field="approval.username")
+        raise ValidationError(_("Type the approving admin's username."), field="approval.username")
     if not isinstance(pin, str) or not pin:
-        raise ValidationError("Type the admin's PIN.", field="approval.pin")
+        raise ValidationError(_("Type the admin's PIN."), field="approval.pin")
     return Approval(username.strip()[:64], pin[:64])
 
 
@@ -124,18 +125,28 @@ def stock_reasons(
             continue
         if qty > available:
             unit = product.unit
-            where = (
-                f"{qty_str(available, unit)} {unit} available "
-                f"({qty_str(product.reserved_milli, unit)} {unit} held for orders)"
+            selling = qty_str(qty, unit)
+            message = (
+                _(
+                    "Stock short: %(name)s — selling %(quantity)s %(unit)s, %(available)s %(unit)s "
+                    "available (%(held)s %(unit)s held for orders)",
+                    name=product.name,
+                    quantity=selling,
+                    unit=unit,
+                    available=qty_str(available, unit),
+                    held=qty_str(product.reserved_milli, unit),
+                )
                 if product.reserved_milli
-                else f"{qty_str(product.stock_milli, unit)} {unit} in stock"
-            )
-            reasons.append(
-                Reason(
-                    "stock_short",
-                    f"Stock short: {product.name} — selling {qty_str(qty, unit)} {unit}, {where}",
+                else _(
+                    "Stock short: %(name)s — selling %(quantity)s %(unit)s, %(stock)s %(unit)s "
+                    "in stock",
+                    name=product.name,
+                    quantity=selling,
+                    unit=unit,
+                    stock=qty_str(product.stock_milli, unit),
                 )
             )
+            reasons.append(Reason("stock_short", message))
     return reasons
 
 
@@ -150,9 +161,14 @@ def discount_reasons(
             reasons.append(
                 Reason(
                     "line_discount",
-                    f"Discount of {_money(line.line_discount, settings)} "
-                    f"({_percent(line.line_discount, line.gross)}) on {name} is above the "
-                    f"cashier limit of {line_limit} %.",
+                    _(
+                        "Discount of %(amount)s (%(percent)s) on %(name)s is above the cashier "
+                        "limit of %(limit)s %%.",
+                        amount=_money(line.line_discount, settings),
+                        percent=_percent(line.line_discount, line.gross),
+                        name=name,
+                        limit=line_limit,
+                    ),
                 )
             )
     bill_limit = settings.cashier_max_bill_discount_percent
@@ -161,9 +177,13 @@ def discount_reasons(
         reasons.append(
             Reason(
                 "bill_discount",
-                f"Bill discount of {_money(priced.bill_discount, settings)} "
-                f"({_percent(priced.bill_discount, base)}) is above the cashier limit of "
-                f"{bill_limit} %.",
+                _(
+                    "Bill discount of %(amount)s (%(percent)s) is above the cashier limit of "
+                    "%(limit)s %%.",
+                    amount=_money(priced.bill_discount, settings),
+                    percent=_percent(priced.bill_discount, base),
+                    limit=bill_limit,
+                ),
             )
         )
     return reasons
@@ -191,16 +211,24 @@ def price_reasons(
             reasons.append(
                 Reason(
                     "below_cost",
-                    f"{product.name} at {_money(price, settings)} is below its cost of "
-                    f"{_money(product.cost, settings)}.",
+                    _(
+                        "%(name)s at %(price)s is below its cost of %(cost)s.",
+                        name=product.name,
+                        price=_money(price, settings),
+                        cost=_money(product.cost, settings),
+                    ),
                 )
             )
         elif by_cashier:
             reasons.append(
                 Reason(
                     "price_change",
-                    f"Price of {product.name} changed from {_money(product.price, settings)} "
-                    f"to {_money(price, settings)}.",
+                    _(
+                        "Price of %(name)s changed from %(old)s to %(new)s.",
+                        name=product.name,
+                        old=_money(product.price, settings),
+                        new=_money(price, settings),
+                    ),
                 )
             )
     return reasons
@@ -213,9 +241,10 @@ def require(reasons: Sequence[Reason], cashier: User, approver: User | None) -> 
     """
     if not reasons or approver is not None or cashier.role == "admin":
         return
-    listed = "; ".join(reason.message.rstrip(".") for reason in reasons)
+    # A full stop ends each reason in English, a danda in Hindi: neither inside the list.
+    listed = "; ".join(reason.message.rstrip(".।") for reason in reasons)
     raise ApprovalRequired(
-        f"An admin must approve this sale: {listed}",
+        _("An admin must approve this sale: %(reasons)s", reasons=listed),
         details={"reasons": [reason.as_dict() for reason in reasons]},
     )
 

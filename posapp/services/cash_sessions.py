@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.i18n import _, lazy
 from posapp.models import (
     MOVEMENT_KINDS,
     AuditLog,
@@ -40,7 +41,7 @@ from posapp.models.base import local_midnight_utc, table, utcnow, write_transact
 from posapp.money import parse_money
 from posapp.services import audit, books_stock, shop_settings
 from posapp.services.pricing import TaxRow, summarise_tax
-from posapp.services.report_framework import Report
+from posapp.services.report_framework import Column, Report, title_key
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import audit_names
 
@@ -48,7 +49,7 @@ REASON_LIMIT = 200
 # Notes and coins (in whole currency units) the close form can count; "coins" is a lump sum.
 DENOMINATIONS = (2000, 500, 200, 100, 50, 20, 10, 5, 2, 1)
 MAX_PIECES = 1_000_000
-REQUIRED_MESSAGE = "Open the cash drawer session first."
+REQUIRED_MESSAGE = lazy("Open the cash drawer session first.")
 
 
 _DRAWERS = table(CashSession)
@@ -74,7 +75,7 @@ def session_for_cash(
     if current is None and moves_cash:
         settings = settings or load_settings(session)
         if settings.cash_session_required:
-            raise Conflict(REQUIRED_MESSAGE, code="cash_session_required")
+            raise Conflict(str(REQUIRED_MESSAGE), code="cash_session_required")
     return current
 
 
@@ -88,7 +89,7 @@ def load_session(session: Session, session_id: int, user: User) -> CashSession:
     """Load a cash session the user may see: admins all, cashiers their own."""
     found = session.get(CashSession, session_id)
     if found is None or (not user.is_admin and found.user_id != user.id):
-        raise NotFound("No such cash session.")
+        raise NotFound(_("No such cash session."))
     return found
 
 
@@ -101,9 +102,11 @@ def _reason(payload: Mapping[str, Any]) -> str:
     raw = payload.get("reason")
     reason = raw.strip() if isinstance(raw, str) else ""
     if not reason:
-        raise ValidationError("Give a reason.", field="reason")
+        raise ValidationError(_("Give a reason."), field="reason")
     if len(reason) > REASON_LIMIT:
-        raise ValidationError(f"At most {REASON_LIMIT} characters.", field="reason")
+        raise ValidationError(
+            _("At most %(limit)s characters.", limit=REASON_LIMIT), field="reason"
+        )
     return reason
 
 
@@ -112,7 +115,7 @@ def open_session(session: Session, payload: Mapping[str, Any], user: User) -> Ca
     opening = parse_money(payload.get("opening_float"), field="opening_float")
     with write_transaction(session):
         if open_session_id(session, user.id) is not None:
-            raise Conflict("You already have an open cash session.", code="session_open")
+            raise Conflict(_("You already have an open cash session."), code="session_open")
         now = utcnow()
         cash = CashSession(
             user_id=user.id, opened_at=now, opened_by_id=user.id, opening_float=opening
@@ -133,9 +136,9 @@ def open_session(session: Session, payload: Mapping[str, Any], user: User) -> Ca
 def _locked_open(session: Session, session_id: int, user: User) -> CashSession:
     cash = session.get(CashSession, session_id, populate_existing=True)
     if cash is None or (not user.is_admin and cash.user_id != user.id):
-        raise NotFound("No such cash session.")
+        raise NotFound(_("No such cash session."))
     if cash.closed_at is not None:
-        raise Conflict("This cash session is closed.", code="session_closed")
+        raise Conflict(_("This cash session is closed."), code="session_closed")
     return cash
 
 
@@ -146,7 +149,7 @@ def add_movement(
     kind = payload.get("kind")
     errors: dict[str, str] = {}
     if kind not in MOVEMENT_KINDS:
-        errors["kind"] = "Choose pay in or pay out."
+        errors["kind"] = _("Choose pay in or pay out.")
     amount = 0
     try:
         amount = parse_money(payload.get("amount"), field="amount", allow_zero=False)
@@ -189,9 +192,9 @@ def _pieces(value: object, field_name: str) -> int:
     try:
         count = int(str(value).strip())
     except ValueError:
-        raise ValidationError("Count whole pieces.", field=field_name) from None
+        raise ValidationError(_("Count whole pieces."), field=field_name) from None
     if count < 0 or count > MAX_PIECES:
-        raise ValidationError("Count must be 0 or more.", field=field_name)
+        raise ValidationError(_("Count must be 0 or more."), field=field_name)
     return count
 
 
@@ -230,7 +233,7 @@ def expected_cash(session: Session, session_id: int) -> int:
     """Return the cash the drawer should hold now (see the module docstring)."""
     opening = session.scalar(select(CashSession.opening_float).where(CashSession.id == session_id))
     if opening is None:
-        raise NotFound("No such cash session.")
+        raise NotFound(_("No such cash session."))
     received = session.scalar(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .select_from(Payment)
@@ -281,7 +284,7 @@ def close_session(
     note = payload.get("note")
     note = note.strip() if isinstance(note, str) else ""
     if len(note) > REASON_LIMIT:
-        raise ValidationError(f"At most {REASON_LIMIT} characters.", field="note")
+        raise ValidationError(_("At most %(limit)s characters.", limit=REASON_LIMIT), field="note")
     with write_transaction(session):
         cash = _locked_open(session, session_id, user)
         expected = expected_cash(session, cash.id)
@@ -481,7 +484,7 @@ def sessions_report(session: Session, start: date, end: date) -> Report:
                 cash.opened_at,
                 opened_by,
                 cash.closed_at,
-                closed_by or "(open)",
+                closed_by or _("(open)"),
                 cash.opening_float,
                 expected,
                 cash.counted,
@@ -491,24 +494,24 @@ def sessions_report(session: Session, start: date, end: date) -> Report:
                 *(taken.get((cash.id, m), 0) for m in REPORT_METHODS),
             ]
         )
-    columns = [
-        ("Opened", "time"),
-        ("Opened by", "text"),
-        ("Closed", "time"),
-        ("Closed by", "text"),
-        ("Float", "money"),
-        ("Expected", "money"),
-        ("Counted", "money"),
-        ("Over/short", "money"),
-        ("Bills", "number"),
-        ("Sales", "money"),
-        ("Cash", "money"),
-        ("Card", "money"),
-        ("UPI", "money"),
+    columns: list[Column] = [
+        (lazy("Opened"), "time"),
+        (lazy("Opened by"), "text"),
+        (lazy("Closed"), "time"),
+        (lazy("Closed by"), "text"),
+        (lazy("Float"), "money"),
+        (lazy("Expected"), "money"),
+        (lazy("Counted"), "money"),
+        (lazy("Over/short"), "money"),
+        (lazy("Bills"), "number"),
+        (lazy("Sales"), "money"),
+        (lazy("Cash"), "money"),
+        (lazy("Card"), "money"),
+        (lazy("UPI"), "money"),
     ]
     totals = {
         title: sum(r[i] for r in rows if r[i] is not None)
         for i, (title, kind) in enumerate(columns)
-        if kind in ("money", "number") and title not in ("Float", "Expected")
+        if kind in ("money", "number") and title_key(title) not in ("Float", "Expected")
     }
-    return Report("Cash sessions", columns, rows, totals)
+    return Report(lazy("Cash sessions"), columns, rows, totals)

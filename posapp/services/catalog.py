@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
 from posapp.gst import RATE_PRESETS_BP
+from posapp.i18n import _
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
@@ -97,13 +98,14 @@ def parse_aliases(value: object) -> str:
     """
     if isinstance(value, list | tuple):
         if not all(isinstance(item, str) for item in value):
-            raise ValidationError("Aliases are words separated by commas.", field="aliases")
+            raise ValidationError(_("Aliases are words separated by commas."), field="aliases")
         raw = ",".join(value)
     else:
         raw = limits.text_value(value, "aliases")
     if len(raw) > limits.ALIASES_LENGTH:
         raise ValidationError(
-            f"Aliases: at most {limits.ALIASES_LENGTH} characters.", field="aliases"
+            _("Aliases: at most %(limit)s characters.", limit=limits.ALIASES_LENGTH),
+            field="aliases",
         )
     words: list[str] = []
     for part in raw.split(","):
@@ -112,17 +114,28 @@ def parse_aliases(value: object) -> str:
             continue
         if len(word) > limits.ALIAS_LENGTH:
             raise ValidationError(
-                f"Each alias at most {limits.ALIAS_LENGTH} characters (“{word[:40]}” is longer).",
+                _(
+                    "Each alias at most %(limit)s characters (“%(word)s” is longer).",
+                    limit=limits.ALIAS_LENGTH,
+                    word=word[:40],
+                ),
                 field="aliases",
             )
         if not word.isprintable():
-            raise ValidationError("Aliases cannot contain control characters.", field="aliases")
+            raise ValidationError(_("Aliases cannot contain control characters."), field="aliases")
         if not any(ch.isalnum() for ch in word):
-            raise ValidationError(f"The alias “{word}” has no letters or digits.", field="aliases")
+            raise ValidationError(
+                _("The alias “%(word)s” has no letters or digits.", word=word), field="aliases"
+            )
         words.append(word)
     if len(words) > limits.ALIAS_COUNT:
         raise ValidationError(
-            f"At most {limits.ALIAS_COUNT} aliases (there are {len(words)}).", field="aliases"
+            _(
+                "At most %(limit)s aliases (there are %(count)s).",
+                limit=limits.ALIAS_COUNT,
+                count=len(words),
+            ),
+            field="aliases",
         )
     return ",".join(words)
 
@@ -144,20 +157,20 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
         if present(key):
             value = _text(data, key)
             if len(value) > limit:
-                errors[key] = f"At most {limit} characters."
+                errors[key] = _("At most %(limit)s characters.", limit=limit)
             out[key] = value
     if (not partial or "name" in data) and not out.get("name"):
-        errors["name"] = "Name is required."
+        errors["name"] = _("Name is required.")
     if out.get("code"):
         code = out["code"]
         if any(ch.isspace() for ch in code):
-            errors["code"] = "Codes cannot contain spaces."
+            errors["code"] = _("Codes cannot contain spaces.")
         elif len(code) == 13 and code.isdecimal() and not is_valid_ean13(code):
-            errors["code"] = "This EAN-13 has a wrong check digit."
+            errors["code"] = _("This EAN-13 has a wrong check digit.")
     unit = _text(data, "unit") or ("pcs" if not partial else "")
     if unit:
         if unit not in UNITS:
-            errors["unit"] = f"Unit must be one of {', '.join(UNITS)}."
+            errors["unit"] = _("Unit must be one of %(choices)s.", choices=", ".join(UNITS))
         out["unit"] = unit
     if present("category"):
         out["category"] = _text(data, "category")[: limits.CATEGORY_NAME_LENGTH]
@@ -169,7 +182,7 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             except ValidationError as exc:
                 errors[key] = exc.message
         elif required and not partial:
-            errors[key] = "Required."
+            errors[key] = _("Required.")
         elif key in data and _text(data, key) == "" and key in ("mrp",):
             out[key] = None
 
@@ -177,7 +190,7 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
     money("cost", required=False)
     money("mrp", required=False)
     if "price" in out and out.get("mrp") is not None and out["mrp"] < out["price"]:
-        errors["mrp"] = "MRP cannot be below the selling price."
+        errors["mrp"] = _("MRP cannot be below the selling price.")
 
     if present("tax_rate") and _text(data, "tax_rate") != "":
         raw = _text(data, "tax_rate").rstrip("%").strip()
@@ -204,17 +217,19 @@ def parse_product_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
     if present("perishable"):
         try:
-            out["perishable"] = parse_flag(data["perishable"], "perishable", what="Perishable")
+            out["perishable"] = parse_flag(data["perishable"], "perishable", what=_("Perishable"))
         except ValidationError as exc:
             errors["perishable"] = exc.message
     if present("scale_plu"):
         plu = _text(data, "scale_plu")
         if plu and not (plu.isascii() and plu.isdecimal() and 4 <= len(plu) <= 6):
-            errors["scale_plu"] = "A scale PLU is 4 to 6 digits."
+            errors["scale_plu"] = _("A scale PLU is 4 to 6 digits.")
         out["scale_plu"] = plu or None
     if errors:
         first = next(iter(errors.values()))
-        raise ValidationError(f"Please correct the product: {first}", fields=errors)
+        raise ValidationError(
+            _("Please correct the product: %(problem)s", problem=first), fields=errors
+        )
     return out
 
 
@@ -256,15 +271,17 @@ def _check_plu(
     layout = scale_labels.layout_of(load_settings(session))
     problem = ""
     if unit not in scale_labels.LOOSE_UNITS:
-        problem = "Only products sold by kg, g or l are weighed on a scale; clear the PLU."
+        problem = _("Only products sold by kg, g or l are weighed on a scale; clear the PLU.")
     elif len(plu) != layout.item_digits:
-        problem = (
-            f"The shop's scale labels carry a {layout.item_digits}-digit item code "
-            "(Settings → Scale labels): type the PLU with that many digits."
+        problem = _(
+            "The shop's scale labels carry a %(digits)s-digit item code "
+            "(Settings → Scale labels): type the PLU with that many digits.",
+            digits=layout.item_digits,
         )
     if problem:
         raise ValidationError(
-            f"Please correct the product: {problem}", fields={"scale_plu": problem}
+            _("Please correct the product: %(problem)s", problem=problem),
+            fields={"scale_plu": problem},
         )
     if archived:
         return
@@ -273,9 +290,9 @@ def _check_plu(
     )
     if clash and clash != product_id:
         raise Conflict(
-            f"Another active product already has the scale PLU {plu}.",
+            _("Another active product already has the scale PLU %(plu)s.", plu=plu),
             code="duplicate",
-            details={"fields": {"scale_plu": "This PLU is taken."}},
+            details={"fields": {"scale_plu": _("This PLU is taken.")}},
         )
 
 
@@ -286,17 +303,17 @@ def _check_unique(
         clash = session.scalar(select(Product.id).where(Product.code == code))
         if clash and clash != product_id:
             raise Conflict(
-                f"Another product already has the code {code}.",
+                _("Another product already has the code %(code)s.", code=code),
                 code="duplicate",
-                details={"fields": {"code": "This code is taken."}},
+                details={"fields": {"code": _("This code is taken.")}},
             )
     if name and not archived:
         clash = session.scalar(select(Product.id).where(*active_named(name)))
         if clash and clash != product_id:
             raise Conflict(
-                f"An active product is already named {name!r}.",
+                _("An active product is already named %(name)s.", name=repr(name)),
                 code="duplicate",
-                details={"fields": {"name": "This name is taken."}},
+                details={"fields": {"name": _("This name is taken.")}},
             )
 
 
@@ -376,25 +393,29 @@ def update_product(
 ) -> Product:
     """Apply a partial update; stock changes only through movements, never here."""
     if "opening_stock" in data or "stock" in data:
-        raise ValidationError("Stock changes only through stock movements.", field="stock")
+        raise ValidationError(_("Stock changes only through stock movements."), field="stock")
     fields = parse_product_fields(data, partial=True)
     with write_transaction(session):
         product = session.get(Product, product_id)
         if product is None:
-            raise NotFound("No such product.")
+            raise NotFound(_("No such product."))
         before = snapshot(product)
         new_price = fields.get("price", product.price)
         new_mrp = fields.get("mrp", product.mrp)
         if new_mrp is not None and new_mrp < new_price:
-            raise ValidationError("MRP cannot be below the selling price.", field="mrp")
+            raise ValidationError(_("MRP cannot be below the selling price."), field="mrp")
         archived = fields.get("archived", product.archived)
         if archived and not product.archived and product.reserved_milli > 0:
             # An archived product cannot be sold, so the orders holding it could never be
             # delivered: they go first.
             raise Conflict(
-                f"{product.name} is held for open orders "
-                f"({qty_str(product.reserved_milli, product.unit)} {product.unit}): deliver or "
-                "cancel them before archiving it.",
+                _(
+                    "%(name)s is held for open orders (%(quantity)s %(unit)s): deliver or "
+                    "cancel them before archiving it.",
+                    name=product.name,
+                    quantity=qty_str(product.reserved_milli, product.unit),
+                    unit=product.unit,
+                ),
                 code="reserved",
             )
         _check_unique(
@@ -463,7 +484,7 @@ def get_product(session: Session, product_id: int) -> Product:
     """Return a product or raise NotFound."""
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     return product
 
 
@@ -477,7 +498,7 @@ def lookup_code(session: Session, code: str, today: date | None = None) -> ScanR
     """
     code = (code or "").strip()
     if not code:
-        raise ValidationError("Scan or type a code.", field="code")
+        raise ValidationError(_("Scan or type a code."), field="code")
     product = _active_by_codes(session, [code])
     if product is not None:
         return ScanResult(product, 1000)
@@ -495,12 +516,18 @@ def lookup_code(session: Session, code: str, today: date | None = None) -> ScanR
             line = scale_labels.label_line(reading, layout, product.unit, product.price)
             return ScanResult(product, line.qty_milli, code, line.fixed_gross)
         raise NotFound(
-            f"No product has the scale PLU {reading.plu} (label {code}); give the product that "
-            "PLU on its page.",
+            _(
+                "No product has the scale PLU %(plu)s (label %(code)s); give the product that "
+                "PLU on its page.",
+                plu=reading.plu,
+                code=code,
+            ),
             code="unknown_code",
             details={"code": code},
         )
-    raise NotFound(f"Unknown code: {code}", code="unknown_code", details={"code": code})
+    raise NotFound(
+        _("Unknown code: %(code)s", code=code), code="unknown_code", details={"code": code}
+    )
 
 
 def _active_by_codes(session: Session, codes: list[str]) -> Product | None:
@@ -517,7 +544,9 @@ def _lookup_gs1(session: Session, code: str, today: date) -> ScanResult | None:
     try:
         data = gs1.parse(code, today)
     except gs1.GS1Error as exc:
-        raise ValidationError(f"Cannot read this GS1 code: {exc}", field="code") from None
+        raise ValidationError(
+            _("Cannot read this GS1 code: %(problem)s", problem=str(exc)), field="code"
+        ) from None
     if data is None:
         # A bare UPC-A, a UPC-A written as EAN-13 or a carton's GTIN-14 names the product
         # stored under another spelling of the same GTIN. (An EAN-8 or EAN-13 typed as
@@ -529,14 +558,14 @@ def _lookup_gs1(session: Session, code: str, today: date) -> ScanResult | None:
         return ScanResult(product, 1000) if product is not None else None
     if data.gtin is None:
         raise NotFound(
-            "This GS1 code carries no product number (GTIN); scan the pack's barcode.",
+            _("This GS1 code carries no product number (GTIN); scan the pack's barcode."),
             code="unknown_code",
             details={"code": code},
         )
     product = _active_by_codes(session, gs1.gtin_codes(data.gtin))
     if product is None:
         raise NotFound(
-            f"Unknown code: no product has the GTIN {data.gtin}",
+            _("Unknown code: no product has the GTIN %(gtin)s", gtin=data.gtin),
             code="unknown_code",
             details={"code": code, "gtin": data.gtin},
         )

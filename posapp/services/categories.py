@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.i18n import _, ngettext
 from posapp.models import Category, Product
 from posapp.models.base import write_transaction
 from posapp.services import audit
@@ -49,9 +50,9 @@ def list_categories(session: Session) -> list[CategoryRow]:
 def _name(data: Mapping[str, Any]) -> str:
     name = " ".join(str(data.get("name") or "").split())
     if not name:
-        raise ValidationError("Enter a category name.", field="name")
+        raise ValidationError(_("Enter a category name."), field="name")
     if len(name) > NAME_LIMIT:
-        raise ValidationError(f"At most {NAME_LIMIT} characters.", field="name")
+        raise ValidationError(_("At most %(limit)s characters.", limit=NAME_LIMIT), field="name")
     return name
 
 
@@ -59,9 +60,9 @@ def _check_free(session: Session, name: str, category_id: int | None) -> None:
     clash = session.scalar(select(Category).where(func.lower(Category.name) == func.lower(name)))
     if clash is not None and clash.id != category_id:
         raise Conflict(
-            f"There is already a category named {clash.name!r}.",
+            _("There is already a category named %(name)s.", name=repr(clash.name)),
             code="duplicate",
-            details={"fields": {"name": "This name is taken (letter case does not count)."}},
+            details={"fields": {"name": _("This name is taken (letter case does not count).")}},
         )
 
 
@@ -92,7 +93,7 @@ def rename_category(
     with write_transaction(session):
         category = session.get(Category, category_id)
         if category is None:
-            raise NotFound("No such category.")
+            raise NotFound(_("No such category."))
         _check_free(session, name, category.id)
         before = category.name
         if before != name:
@@ -114,7 +115,7 @@ def delete_category(session: Session, category_id: int, user_id: int | None) -> 
     with write_transaction(session):
         category = session.get(Category, category_id)
         if category is None:
-            raise NotFound("No such category.")
+            raise NotFound(_("No such category."))
         used = int(
             session.scalar(
                 select(func.count()).select_from(Product).where(Product.category_id == category_id)
@@ -123,8 +124,14 @@ def delete_category(session: Session, category_id: int, user_id: int | None) -> 
         )
         if used:
             raise Conflict(
-                f"{category.name} still has {used} product{'s' if used != 1 else ''} "
-                "(archived ones count too). Move them to another category first.",
+                ngettext(
+                    "%(name)s still has %(num)s product (archived ones count too). Move them "
+                    "to another category first.",
+                    "%(name)s still has %(num)s products (archived ones count too). Move them "
+                    "to another category first.",
+                    used,
+                    name=category.name,
+                ),
                 code="in_use",
             )
         name = category.name

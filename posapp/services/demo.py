@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, DomainError
+from posapp.i18n import _
 from posapp.models import Customer, Invoice, Product, User
 from posapp.models.base import clock_at, write_transaction
 from posapp.money import MILLI, ean13_check_digit, money_str, qty_str
@@ -621,7 +622,7 @@ def build_demo_shop(
 ) -> DemoReport:
     """Fill an empty shop: catalog, customers, and `days` of sales, purchases, payments, returns."""
     if session.scalar(select(func.count()).select_from(Invoice)):
-        raise ShopNotEmpty("This shop already has sales; the demo only fills an empty shop.")
+        raise ShopNotEmpty(_("This shop already has sales; the demo only fills an empty shop."))
     rng = random.Random(SEED)  # noqa: S311 (a repeatable sample shop, not secrets)
     now = datetime.now()
     today = today or now.date()

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import AuditLog, Invoice, User
 from posapp.models.base import write_transaction
 from posapp.services import audit, receipt_printer
@@ -51,12 +52,12 @@ class PrintOutcome:
     def message(self) -> str:
         """The till's one-line answer."""
         if self.printed and self.drawer:
-            return "Receipt printed; the cash drawer opened."
+            return _("Receipt printed; the cash drawer opened.")
         if self.printed:
-            return "Receipt printed."
+            return _("Receipt printed.")
         if self.drawer:
-            return "The cash drawer opened."
-        return "Nothing to print."
+            return _("The cash drawer opened.")
+        return _("Nothing to print.")
 
 
 def drawer_opened_for(session: Session, invoice_id: int) -> bool:
@@ -147,9 +148,9 @@ def open_drawer_no_sale(
     """
     reason = str(data.get("reason") or "").strip()
     if not reason:
-        raise ValidationError("Say why the drawer is opened without a sale.", field="reason")
+        raise ValidationError(_("Say why the drawer is opened without a sale."), field="reason")
     if len(reason) > REASON_MAX:
-        raise ValidationError(f"At most {REASON_MAX} characters.", field="reason")
+        raise ValidationError(_("At most %(limit)s characters.", limit=REASON_MAX), field="reason")
     config = PrinterConfig.from_settings(settings)
     receipt_printer.send(config, receipt_printer.drawer_kick())
     with write_transaction(session):

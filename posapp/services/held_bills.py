@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.errors import Forbidden, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import Customer, HeldBill, Product, User
 from posapp.models.base import to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str
@@ -44,18 +45,19 @@ class HoldRequest:
 def parse_held(payload: Mapping[str, Any]) -> HoldRequest:
     """Validate a cart to park ({items, discount?, customer_id?, label?}); called at the edge."""
     if not isinstance(payload, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     label = payload.get("label") or ""
     if not isinstance(label, str) or len(label.strip()) > HELD_LABEL_LENGTH:
         raise ValidationError(
-            f"The label must be text of at most {HELD_LABEL_LENGTH} characters.", field="label"
+            _("The label must be text of at most %(limit)s characters.", limit=HELD_LABEL_LENGTH),
+            field="label",
         )
     cart_fields = {k: payload[k] for k in ("items", "discount", "customer_id") if k in payload}
     request = parse_checkout(cart_fields)
     errors: dict[str, str] = {}
     for i, item in enumerate(request.items):
         if item.product_id is None:
-            errors[f"items.{i}.product_id"] = "Each held item needs a product_id."
+            errors[f"items.{i}.product_id"] = _("Each held item needs a product_id.")
             continue
         try:
             # Whole pieces or 3 decimals; the product's own unit is checked again when priced.
@@ -123,9 +125,9 @@ def recall(session: Session, held_id: int, user: User) -> dict[str, Any]:
     with write_transaction(session):
         bill = session.get(HeldBill, held_id)
         if bill is None:
-            raise NotFound("That held bill is gone; it may have been recalled already.")
+            raise NotFound(_("That held bill is gone; it may have been recalled already."))
         if not user.is_admin and bill.user_id != user.id:
-            raise Forbidden("Cashiers can recall only the bills they held.")
+            raise Forbidden(_("Cashiers can recall only the bills they held."))
         cart, label = json.loads(bill.cart), bill.label
         audit.record(
             session,

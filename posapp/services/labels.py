@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.errors import NotFound, ValidationError
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import Product
 
 MAX_PER_PRODUCT = 1000
@@ -22,7 +23,7 @@ class SheetFormat:
     """A label stock: page size, grid and the printable box of each label (millimetres)."""
 
     key: str
-    title: str
+    title: LazyString  # shown in the language of the page that lists the formats
     page_width: Decimal
     page_height: Decimal
     columns: int
@@ -58,7 +59,7 @@ SHEET_FORMATS: dict[str, SheetFormat] = {
         # 3 x 70 mm fills the width; 8 x 37 mm leaves 1 mm, split above and below.
         SheetFormat(
             "a4-3x8",
-            "A4, 3 × 8 = 24 labels of 70 × 37 mm",
+            lazy("A4, 3 × 8 = 24 labels of 70 × 37 mm"),
             _mm("210"),
             _mm("297"),
             3,
@@ -71,7 +72,7 @@ SHEET_FORMATS: dict[str, SheetFormat] = {
         # 4 x 52.5 mm and 10 x 29.7 mm fill the A4 sheet exactly.
         SheetFormat(
             "a4-4x10",
-            "A4, 4 × 10 = 40 labels of 52.5 × 29.7 mm",
+            lazy("A4, 4 × 10 = 40 labels of 52.5 × 29.7 mm"),
             _mm("210"),
             _mm("297"),
             4,
@@ -83,7 +84,7 @@ SHEET_FORMATS: dict[str, SheetFormat] = {
         ),
         SheetFormat(
             "thermal-50x30",
-            "Thermal label printer, 50 × 30 mm, one label per page",
+            lazy("Thermal label printer, 50 × 30 mm, one label per page"),
             _mm("50"),
             _mm("30"),
             1,
@@ -100,8 +101,8 @@ THERMAL = "thermal-50x30"
 
 
 def sheet_choices() -> list[tuple[str, str]]:
-    """Return (key, title) of every sheet format, for a select box."""
-    return [(key, fmt.title) for key, fmt in SHEET_FORMATS.items()]
+    """Return (key, title) of every sheet format, for a select box (in the page's language)."""
+    return [(key, str(fmt.title)) for key, fmt in SHEET_FORMATS.items()]
 
 
 @dataclass(frozen=True)
@@ -160,14 +161,16 @@ class LabelRequest:
 def _count(raw: str, label: str) -> tuple[int | None, str | None]:
     text = raw.strip()
     if not text:
-        return None, f"{label}: enter how many labels."
+        return None, _("%(name)s: enter how many labels.", name=label)
     if not text.lstrip("-").isdecimal():
-        return None, f"{label}: the count must be a whole number."
+        return None, _("%(name)s: the count must be a whole number.", name=label)
     value = int(text)
     if value < 1:
-        return None, f"{label}: print at least 1 label."
+        return None, _("%(name)s: print at least 1 label.", name=label)
     if value > MAX_PER_PRODUCT:
-        return None, f"{label}: at most {MAX_PER_PRODUCT} labels per product."
+        return None, _(
+            "%(name)s: at most %(limit)s labels per product.", name=label, limit=MAX_PER_PRODUCT
+        )
     return value, None
 
 
@@ -182,21 +185,21 @@ def parse_label_request(
     errors: dict[str, str] = {}
     fmt = SHEET_FORMATS.get(sheet)
     if fmt is None:
-        errors["sheet"] = "Choose one of the label sheet formats."
+        errors["sheet"] = _("Choose one of the label sheet formats.")
     skip_value = 0
     skip_text = (skip or "").strip() or "0"
     if not skip_text.isdecimal():
-        errors["skip"] = "Used labels to skip: a whole number."
+        errors["skip"] = _("Used labels to skip: a whole number.")
     else:
         skip_value = int(skip_text)
         if fmt is not None and skip_value >= fmt.per_page:
             errors["skip"] = (
-                "Used labels to skip: fewer than the labels on one sheet."
+                _("Used labels to skip: fewer than the labels on one sheet.")
                 if fmt.is_sheet
-                else "A thermal roll has no used labels to skip."
+                else _("A thermal roll has no used labels to skip.")
             )
     if len(rows) > MAX_ROWS:
-        raise ValidationError(f"At most {MAX_ROWS} products per print.")
+        raise ValidationError(_("At most %(limit)s products per print.", limit=MAX_ROWS))
     codes = {row.get("code", "").strip() for row in rows} - {""}
     found = {
         p.code: p for p in session.scalars(select(Product).where(Product.code.in_(list(codes))))
@@ -208,14 +211,20 @@ def parse_label_request(
         if not code and not raw_count.strip():
             continue
         if not code:
-            errors[f"code-{index}"] = f"Line {index + 1}: enter or scan a product code."
+            errors[f"code-{index}"] = _(
+                "Line %(line)s: enter or scan a product code.", line=index + 1
+            )
             continue
         product = found.get(code)
         if product is None:
-            errors[f"code-{index}"] = f"Line {index + 1}: no product has the code {code}."
+            errors[f"code-{index}"] = _(
+                "Line %(line)s: no product has the code %(code)s.", line=index + 1, code=code
+            )
             continue
         if product.archived:
-            errors[f"code-{index}"] = f"{product.name} is archived; restore it to print labels."
+            errors[f"code-{index}"] = _(
+                "%(name)s is archived; restore it to print labels.", name=product.name
+            )
             continue
         count, problem = _count(raw_count, product.name)
         if problem:
@@ -224,10 +233,14 @@ def parse_label_request(
         assert count is not None
         items.append((product, count))
     if not items and not errors:
-        errors["code-0"] = "Add at least one product to print labels for."
+        errors["code-0"] = _("Add at least one product to print labels for.")
     total = sum(count for _, count in items)
     if total > MAX_LABELS:
-        errors["total"] = f"At most {MAX_LABELS} labels at a time; this asks for {total}."
+        errors["total"] = _(
+            "At most %(limit)s labels at a time; this asks for %(total)s.",
+            limit=MAX_LABELS,
+            total=total,
+        )
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     assert fmt is not None
@@ -238,9 +251,11 @@ def single_label(session: Session, product_id: int) -> LabelRequest:
     """Return a request for one thermal label of an active product."""
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     if product.archived:
-        raise ValidationError(f"{product.name} is archived; restore it to print its label.")
+        raise ValidationError(
+            _("%(name)s is archived; restore it to print its label.", name=product.name)
+        )
     return LabelRequest(SHEET_FORMATS[THERMAL], [(product, 1)], 0)
 
 

@@ -29,18 +29,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from posapp.i18n import _, lazy
 from posapp.services import settings
 
 log = logging.getLogger(__name__)
 MARKS_FILE = "numbers.json"
 LOST_KEY = "numbers_lost"  # settings key in the database: the ranges a restore skipped
 KIND_NAMES = {
-    "invoice": "Invoice",
-    "credit_note": "Credit note",
-    "purchase": "Purchase",
-    "debit_note": "Debit note",
-    "count": "Stock count",
-    "ean": "Internal barcode",
+    "invoice": lazy("Invoice"),
+    "credit_note": lazy("Credit note"),
+    "purchase": lazy("Purchase"),
+    "debit_note": lazy("Debit note"),
+    "count": lazy("Stock count"),
+    "ean": lazy("Internal barcode"),
 }
 
 Series = tuple[str, int]  # (kind, financial year)
@@ -64,9 +65,17 @@ class LostRange:
 
     def describe(self) -> str:
         """Say in words which numbers were lost, e.g. "Invoice numbers 4 to 5 of FY 2026"."""
-        name = KIND_NAMES.get(self.kind, self.kind.replace("_", " ").capitalize())
-        span = f"{self.first}" if self.first == self.last else f"{self.first} to {self.last}"
-        return f"{name} numbers {span}" + (f" of FY {self.fy}" if self.fy else "")
+        known = KIND_NAMES.get(self.kind)
+        name = str(known) if known else self.kind.replace("_", " ").capitalize()
+        # Whole sentences, so a language can order the number, the range and the year.
+        values = {"name": name, "first": self.first, "last": self.last, "fy": self.fy}
+        if self.first == self.last:
+            if self.fy:
+                return _("%(name)s numbers %(first)s of FY %(fy)s", **values)
+            return _("%(name)s numbers %(first)s", **values)
+        if self.fy:
+            return _("%(name)s numbers %(first)s to %(last)s of FY %(fy)s", **values)
+        return _("%(name)s numbers %(first)s to %(last)s", **values)
 
 
 def _key(series: Series) -> str:

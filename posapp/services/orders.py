@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from posapp.i18n import LazyString, lazy
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import (
     FULFILMENTS,
     ORDER_SOURCES,
@@ -120,11 +120,11 @@ def _text(data: Mapping[str, Any], key: str, limit: int, errors: dict[str, str])
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        errors[key] = "Must be text."
+        errors[key] = _("Must be text.")
         return ""
     value = raw.strip()
     if len(value) > limit:
-        errors[key] = f"At most {limit} characters."
+        errors[key] = _("At most %(limit)s characters.", limit=limit)
         return ""
     return value
 
@@ -148,7 +148,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
     number is checked against the product when the order is written.
     """
     if not isinstance(data, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
 
     customer_id: int | None = None
@@ -157,36 +157,36 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
     if data.get("customer_id") not in (None, ""):
         customer_id = _int_id(data.get("customer_id"))
         if customer_id is None:
-            errors["customer_id"] = "customer_id must be a customer's id."
+            errors["customer_id"] = _("customer_id must be a customer's id.")
     elif isinstance(raw_customer, Mapping):
         own: dict[str, str] = {}
         name = _text(raw_customer, "name", limits.CUSTOMER_TEXT_LENGTHS["name"], own)
         phone_raw = raw_customer.get("phone")
         phone = str(phone_raw).strip() if isinstance(phone_raw, str | int) else ""
         if not name and not own:
-            own["name"] = "Name the customer."
+            own["name"] = _("Name the customer.")
         if not phone:
-            own["phone"] = "Give the customer's phone number."
+            own["phone"] = _("Give the customer's phone number.")
         errors.update({f"{NEW_CUSTOMER}.{key}": message for key, message in own.items()})
         new_customer = NewCustomer(name, phone)
     else:
-        errors["customer_id"] = "Choose the customer, or give a new one's name and phone."
+        errors["customer_id"] = _("Choose the customer, or give a new one's name and phone.")
 
     lines: list[tuple[int, int]] = []
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
-        errors["items"] = "The order has no items."
+        errors["items"] = _("The order has no items.")
         raw_items = []
     elif len(raw_items) > limits.MAX_CART_LINES:
-        errors["items"] = f"An order takes at most {limits.MAX_CART_LINES} lines."
+        errors["items"] = _("An order takes at most %(limit)s lines.", limit=limits.MAX_CART_LINES)
         raw_items = []
     for i, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
-            errors[f"items.{i}"] = "Each item must be an object."
+            errors[f"items.{i}"] = _("Each item must be an object.")
             continue
         product_id = _int_id(raw.get("product_id"))
         if product_id is None:
-            errors[f"items.{i}.product_id"] = "Each item needs a product_id."
+            errors[f"items.{i}.product_id"] = _("Each item needs a product_id.")
             continue
         try:
             qty = parse_quantity(raw.get("quantity", 1), unit="kg", field=f"items.{i}.quantity")
@@ -197,11 +197,11 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
 
     fulfilment = data.get("fulfilment") or "pickup"
     if fulfilment not in FULFILMENTS:
-        errors["fulfilment"] = 'Choose "pickup" or "delivery".'
+        errors["fulfilment"] = _('Choose "pickup" or "delivery".')
         fulfilment = "pickup"
     address = _text(data, "address", ADDRESS_LENGTH, errors)
     if fulfilment == "delivery" and not address and "address" not in errors:
-        errors["address"] = "A delivery needs the address."
+        errors["address"] = _("A delivery needs the address.")
     slot_date: date | None = None
     raw_date = data.get("slot_date")
     if raw_date not in (None, ""):
@@ -210,7 +210,7 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
                 raise ValueError(raw_date)
             slot_date = date.fromisoformat(raw_date.strip())
         except ValueError:
-            errors["slot_date"] = "Give the date as YYYY-MM-DD."
+            errors["slot_date"] = _("Give the date as YYYY-MM-DD.")
     slot = _text(data, "slot", SLOT_LENGTH, errors)
     delivery_charge = 0
     if data.get("delivery_charge") not in (None, ""):
@@ -220,13 +220,13 @@ def parse_order(data: Mapping[str, Any]) -> OrderDraft:
             errors["delivery_charge"] = exc.message
         else:
             if delivery_charge > MAX_DELIVERY_CHARGE:
-                errors["delivery_charge"] = "The delivery charge is too large."
+                errors["delivery_charge"] = _("The delivery charge is too large.")
             elif delivery_charge and fulfilment != "delivery":
-                errors["delivery_charge"] = "Only a delivery has a delivery charge."
+                errors["delivery_charge"] = _("Only a delivery has a delivery charge.")
     note = _text(data, "note", NOTE_LENGTH, errors)
     payment_plan = data.get("payment_plan") or "on_delivery"
     if payment_plan not in PAYMENT_PLANS:
-        errors["payment_plan"] = f"Choose one of {', '.join(PAYMENT_PLANS)}."
+        errors["payment_plan"] = _("Choose one of %(choices)s.", choices=", ".join(PAYMENT_PLANS))
         payment_plan = "on_delivery"
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
@@ -264,7 +264,7 @@ def get_order(session: Session, order_id: int) -> Order:
         .options(selectinload(Order.lines), selectinload(Order.events))
     )
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
@@ -290,7 +290,7 @@ def _lock_order(session: Session, order_id: int) -> Order:
         .execution_options(populate_existing=True)
     )
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
@@ -315,17 +315,22 @@ def list_orders(
     unknown = [s for s in wanted if s not in ORDER_STATUSES]
     if unknown:
         raise ValidationError(
-            f"Unknown order status {unknown[0]!r}; use one of {', '.join(ORDER_STATUSES)}.",
+            _(
+                "Unknown order status %(status)s; use one of %(choices)s.",
+                status=repr(unknown[0]),
+                choices=", ".join(ORDER_STATUSES),
+            ),
             field="status",
         )
     if not 1 <= page <= limits.MAX_PAGE:
-        raise ValidationError("page is out of range.", field="page")
+        raise ValidationError(_("page is out of range."), field="page")
     if not 1 <= per_page <= limits.MAX_PER_PAGE:
         raise ValidationError(
-            f"per_page must be between 1 and {limits.MAX_PER_PAGE}.", field="per_page"
+            _("per_page must be between 1 and %(max)s.", max=limits.MAX_PER_PAGE),
+            field="per_page",
         )
     if not isinstance(q, str) or len(q) > limits.MAX_SEARCH_LENGTH:
-        raise ValidationError("The search is too long.", field="q")
+        raise ValidationError(_("The search is too long."), field="q")
     stmt = select(Order)
     if wanted:
         stmt = stmt.where(Order.status.in_(wanted))
@@ -509,7 +514,7 @@ def _customer_for(session: Session, draft: OrderDraft, user: User) -> Customer:
     if draft.customer_id is not None:
         customer = session.get(Customer, draft.customer_id)
         if customer is None:
-            raise ValidationError("No such customer.", field="customer_id")
+            raise ValidationError(_("No such customer."), field="customer_id")
     else:
         assert draft.new_customer is not None
         settings = load_settings(session)
@@ -527,7 +532,8 @@ def _customer_for(session: Session, draft: OrderDraft, user: User) -> Customer:
             return customers.add_customer(session, fields, user, settings)
     if customer.archived:
         raise ValidationError(
-            f"{customer.name} is archived; restore the customer first.", field="customer_id"
+            _("%(name)s is archived; restore the customer first.", name=customer.name),
+            field="customer_id",
         )
     return customer
 
@@ -542,13 +548,17 @@ def _products_for(session: Session, draft: OrderDraft) -> list[Product]:
     for i, (product_id, qty) in enumerate(draft.lines):
         product = found.get(product_id)
         if product is None:
-            errors[f"items.{i}.product_id"] = f"Unknown product {product_id}."
+            errors[f"items.{i}.product_id"] = _("Unknown product %(id)s.", id=product_id)
             continue
         if product.archived:
-            errors[f"items.{i}.product_id"] = f"{product.name} is archived and cannot be sold."
+            errors[f"items.{i}.product_id"] = _(
+                "%(name)s is archived and cannot be sold.", name=product.name
+            )
             continue
         if product.unit == "pcs" and qty % 1000:
-            errors[f"items.{i}.quantity"] = f"{product.name}: pieces are counted in whole numbers."
+            errors[f"items.{i}.quantity"] = _(
+                "%(name)s: pieces are counted in whole numbers.", name=product.name
+            )
             continue
         products.append(product)
     if errors:
@@ -597,7 +607,9 @@ def create_order(
     `within` runs in that transaction once the order is written (services/hooks.py).
     """
     if source not in ORDER_SOURCES:
-        raise ValidationError(f"Unknown order source {source!r}.", field="source")
+        raise ValidationError(
+            _("Unknown order source %(source)s.", source=repr(source)), field="source"
+        )
     with write_transaction(session):
         customer = _customer_for(session, draft, user)
         products = _products_for(session, draft)
@@ -644,8 +656,11 @@ def update_order(session: Session, order_id: int, draft: OrderDraft, user: User)
         order = _lock_order(session, order_id)
         if order.status != "pending":
             raise Conflict(
-                f"Order {order.number} is {str(STATUS_LABELS[order.status]).lower()}: only a "
-                "pending order can be changed.",
+                _(
+                    "Order %(number)s is %(status)s: only a pending order can be changed.",
+                    number=order.number,
+                    status=str(STATUS_LABELS[order.status]).lower(),
+                ),
                 code="order_not_pending",
             )
         customer = _customer_for(session, draft, user)
@@ -689,11 +704,16 @@ def _refuse(order: Order, to_status: str) -> Conflict:
     nexts = allowed_next(order)
     allowed = [_said(s) for s in nexts if s != "delivered"]
     if "delivered" in nexts:
-        allowed.append("delivered (deliver it with its payment)")
-    names = ", ".join(allowed) if allowed else "none, the order is closed"
+        allowed.append(_("delivered (deliver it with its payment)"))
+    names = ", ".join(allowed) if allowed else _("none, the order is closed")
     return Conflict(
-        f"Order {order.number} is {_said(order.status)}; it cannot be made "
-        f"{_said(to_status)}. Allowed next: {names}.",
+        _(
+            "Order %(number)s is %(status)s; it cannot be made %(to)s. Allowed next: %(names)s.",
+            number=order.number,
+            status=_said(order.status),
+            to=_said(to_status),
+            names=names,
+        ),
         code="transition_not_allowed",
         details={"from": order.status, "to": to_status, "allowed": list(nexts)},
     )
@@ -740,10 +760,21 @@ def _reserve(session: Session, order: Order) -> None:
         )
     if short:
         listed = "; ".join(
-            f"{s['product']}: {s['requested']} ordered, {s['available']} available" for s in short
+            _(
+                "%(product)s: %(requested)s ordered, %(available)s available",
+                product=s["product"],
+                requested=s["requested"],
+                available=s["available"],
+            )
+            for s in short
         )
         raise InsufficientStock(
-            f"Not enough stock to confirm {order.number}: {listed}.", details={"lines": short}
+            _(
+                "Not enough stock to confirm %(number)s: %(lines)s.",
+                number=order.number,
+                lines=listed,
+            ),
+            details={"lines": short},
         )
 
 
@@ -799,7 +830,7 @@ def _parse_advance(payment: Mapping[str, Any] | None) -> tuple[dict[str, Any], s
     and the reference as stored."""
     if not isinstance(payment, Mapping):
         raise ValidationError(
-            "A prepaid order is confirmed with its payment: amount and method.",
+            _("A prepaid order is confirmed with its payment: amount and method."),
             field="payment",
         )
     errors: dict[str, str] = {}
@@ -813,7 +844,7 @@ def _parse_advance(payment: Mapping[str, Any] | None) -> tuple[dict[str, Any], s
     except ValidationError as exc:
         errors.update(exc.fields)
     if reference and payment.get("method") not in ("upi", "card"):
-        errors["payment.reference"] = "A reference goes with a UPI or card payment."
+        errors["payment.reference"] = _("A reference goes with a UPI or card payment.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     return {
@@ -840,11 +871,13 @@ def change_status(
     """
     if to_status not in ORDER_STATUSES:
         raise ValidationError(
-            f"Unknown order status; use one of {', '.join(ORDER_STATUSES)}.", field="status"
+            _("Unknown order status; use one of %(choices)s.", choices=", ".join(ORDER_STATUSES)),
+            field="status",
         )
     if not isinstance(note, str) or len(note.strip()) > EVENT_NOTE_LENGTH:
         raise ValidationError(
-            f"The note must be text of at most {EVENT_NOTE_LENGTH} characters.", field="note"
+            _("The note must be text of at most %(limit)s characters.", limit=EVENT_NOTE_LENGTH),
+            field="note",
         )
     note = note.strip()
     if to_status == "cancelled":
@@ -854,7 +887,10 @@ def change_status(
     if to_status == "delivered":
         if "delivered" in allowed_next(seen):
             raise Conflict(
-                f"Deliver {seen.number} with its payment: delivering writes the invoice.",
+                _(
+                    "Deliver %(number)s with its payment: delivering writes the invoice.",
+                    number=seen.number,
+                ),
                 code="transition_not_allowed",
                 details={"from": seen.status, "to": to_status, "allowed": list(allowed_next(seen))},
             )
@@ -874,7 +910,9 @@ def change_status(
         ledger.record_payment(session, seen.customer_id, fields, user, within=confirm)
         return moved[0]
     if payment is not None:
-        raise ValidationError("Only a prepaid order is paid when it is confirmed.", field="payment")
+        raise ValidationError(
+            _("Only a prepaid order is paid when it is confirmed."), field="payment"
+        )
     with write_transaction(session):
         order = _move(session, order_id, expected, to_status, user, note)
     return order
@@ -887,10 +925,12 @@ def cancel_order(session: Session, order_id: int, reason: str, user: User) -> Or
     sale uses it; the shop refunds it from the khata if the customer asks); the event says so.
     """
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("Say why the order is cancelled.", field="reason")
+        raise ValidationError(_("Say why the order is cancelled."), field="reason")
     reason = reason.strip()
     if len(reason) > REASON_LENGTH:
-        raise ValidationError(f"At most {REASON_LENGTH} characters.", field="reason")
+        raise ValidationError(
+            _("At most %(limit)s characters.", limit=REASON_LENGTH), field="reason"
+        )
     with write_transaction(session):
         order = _lock_order(session, order_id)
         _check_transition(order, "cancelled")
@@ -923,8 +963,12 @@ def delivery_product(session: Session) -> Product:
     if found is not None:
         if not found.is_service:
             raise Conflict(
-                f"The product code {DELIVERY_CODE} is taken by {found.name}, which is not a "
-                "service: change its code so deliveries can charge their fee.",
+                _(
+                    "The product code %(code)s is taken by %(name)s, which is not a service: "
+                    "change its code so deliveries can charge their fee.",
+                    code=DELIVERY_CODE,
+                    name=found.name,
+                ),
                 code="delivery_product",
             )
         return found
@@ -968,7 +1012,7 @@ def deliver_order(
     order's advance settles what it can (a credit tender the ledger pays from the advance).
     """
     if not isinstance(data, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     seen = get_order(session, order_id)
     if "delivered" not in allowed_next(seen):
         raise _refuse(seen, "delivered")

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import Conflict, ValidationError
+from posapp.i18n import _
 from posapp.models import Category, Product
 from posapp.models.base import utcnow, write_transaction
 from posapp.money import parse_percent_bp
@@ -118,17 +119,19 @@ def parse_rerate(data: Mapping[str, Any]) -> RerateRequest:
     try:
         category = limits.text_value(data.get("category"), "category")
         if len(category) > limits.CATEGORY_NAME_LENGTH:
-            errors["category"] = f"At most {limits.CATEGORY_NAME_LENGTH} characters."
+            errors["category"] = _(
+                "At most %(limit)s characters.", limit=limits.CATEGORY_NAME_LENGTH
+            )
     except ValidationError as exc:
         errors["category"] = exc.message
     current = _optional_rate(data, "current_rate", errors)
     new = _optional_rate(data, "new_rate", errors)
     if new is None and "new_rate" not in errors:
-        errors["new_rate"] = "Give the new rate."
+        errors["new_rate"] = _("Give the new rate.")
     if not category and current is None and not errors.keys() & {"category", "current_rate"}:
-        errors["category"] = "Choose a category, a current rate or both."
+        errors["category"] = _("Choose a category, a current rate or both.")
     if current is not None and new is not None and current == new:
-        errors["new_rate"] = "The new rate is the rate these products already have."
+        errors["new_rate"] = _("The new rate is the rate these products already have.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     assert new is not None  # an absent new rate is an error above
@@ -141,7 +144,9 @@ def _category_id(session: Session, name: str) -> int | None:
         return None
     found = session.scalar(select(Category.id).where(func.lower(Category.name) == func.lower(name)))
     if found is None:
-        raise ValidationError(f"There is no category named {name!r}.", field="category")
+        raise ValidationError(
+            _("There is no category named %(name)s.", name=repr(name)), field="category"
+        )
     return found
 
 
@@ -219,7 +224,7 @@ def apply(
     """
     token_text = limits.text_value(token, "token")
     if not token_text:
-        raise ValidationError("Preview the change first, then confirm it.", field="token")
+        raise ValidationError(_("Preview the change first, then confirm it."), field="token")
     with write_transaction(session):
         category_id = _category_id(session, selection.category)
         # Locked on PostgreSQL (READ COMMITTED): no edit may slip in between check and update.
@@ -233,13 +238,15 @@ def apply(
         current = [(int(pid), int(rate)) for pid, rate in pairs]
         if preview_token(selection, new_rate_bp, current) != token_text:
             raise StalePreview(
-                "The products changed since the preview (added, edited or re-rated): "
-                "check the new preview and confirm again.",
-                details={"fields": {"token": "This preview is out of date."}},
+                _(
+                    "The products changed since the preview (added, edited or re-rated): "
+                    "check the new preview and confirm again."
+                ),
+                details={"fields": {"token": _("This preview is out of date.")}},
             )
         if not current:
             raise ValidationError(
-                "No product would change: every selected product already has this rate.",
+                _("No product would change: every selected product already has this rate."),
                 field="new_rate",
             )
         applied = preview(session, selection, new_rate_bp)

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import (
     REFUND_METHODS,
     CashSession,
@@ -176,36 +177,38 @@ class ReturnRequest:
 def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
     """Validate the shape of a return request; collect every field error."""
     if not isinstance(payload, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
     raw_lines = payload.get("lines")
     lines: list[tuple[int, Any]] = []
     if not isinstance(raw_lines, list) or not raw_lines:
-        errors["lines"] = "Choose at least one line to return."
+        errors["lines"] = _("Choose at least one line to return.")
         raw_lines = []
     elif len(raw_lines) > MAX_RETURN_LINES:
-        errors["lines"] = f"A return takes at most {MAX_RETURN_LINES} lines."
+        errors["lines"] = _("A return takes at most %(limit)s lines.", limit=MAX_RETURN_LINES)
         raw_lines = []
     seen: set[int] = set()
     for i, raw in enumerate(raw_lines):
         if not isinstance(raw, Mapping):
-            errors[f"lines.{i}"] = "Each line must be an object {line_id, quantity}."
+            errors[f"lines.{i}"] = _("Each line must be an object {line_id, quantity}.")
             continue
         line_id = raw.get("line_id")
         if isinstance(line_id, bool) or not isinstance(line_id, int):
-            errors[f"lines.{i}.line_id"] = "line_id must be an integer."
+            errors[f"lines.{i}.line_id"] = _("line_id must be an integer.")
             continue
         if line_id in seen:
-            errors[f"lines.{i}.line_id"] = "Each line may appear once."
+            errors[f"lines.{i}.line_id"] = _("Each line may appear once.")
             continue
         seen.add(line_id)
         if raw.get("quantity") in (None, ""):
-            errors[f"lines.{i}.quantity"] = "Say how much comes back."
+            errors[f"lines.{i}.quantity"] = _("Say how much comes back.")
             continue
         lines.append((line_id, raw.get("quantity")))
     method = payload.get("refund_method", "cash")
     if method not in REFUND_METHODS:
-        errors["refund_method"] = f"Refund method must be one of {', '.join(REFUND_METHODS)}."
+        errors["refund_method"] = _(
+            "Refund method must be one of %(choices)s.", choices=", ".join(REFUND_METHODS)
+        )
     restock = True
     try:
         restock = parse_flag(payload.get("restock"), "restock", True)
@@ -213,7 +216,9 @@ def parse_return(payload: Mapping[str, Any]) -> ReturnRequest:
         errors["restock"] = exc.message
     reason = payload.get("reason") or ""
     if not isinstance(reason, str) or len(reason.strip()) > REASON_LIMIT:
-        errors["reason"] = f"The reason must be text of at most {REASON_LIMIT} characters."
+        errors["reason"] = _(
+            "The reason must be text of at most %(limit)s characters.", limit=REASON_LIMIT
+        )
         reason = ""
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
@@ -259,7 +264,7 @@ def load_credit_note(session: Session, key: int | str) -> CreditNote:
     )
     note = session.scalar(stmt.where(by_id_or_number(CreditNote.id, CreditNote.number, key)))
     if note is None:
-        raise NotFound("No such credit note.")
+        raise NotFound(_("No such credit note."))
     return note
 
 
@@ -267,7 +272,7 @@ def credit_note_for_user(session: Session, key: int | str, user: User) -> Credit
     """Load a credit note the user may see: admins all, cashiers those of their own invoices."""
     note = load_credit_note(session, key)
     if not user.is_admin and note.invoice.cashier_id != user.id:
-        raise Forbidden("Cashiers can open only credit notes of their own invoices.")
+        raise Forbidden(_("Cashiers can open only credit notes of their own invoices."))
     return note
 
 
@@ -284,7 +289,7 @@ def _lock_invoice(session: Session, invoice_id: int) -> Invoice:
         .execution_options(populate_existing=True)
     )
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(_("No such invoice."))
     return invoice
 
 
@@ -299,10 +304,10 @@ def create_return(
         invoice = _lock_invoice(session, invoice_id)
         status_before = invoice.status
         if invoice.status == "void":
-            raise Conflict("This invoice is void; nothing can be returned.", code="invoice_void")
+            raise Conflict(_("This invoice is void; nothing can be returned."), code="invoice_void")
         if request.refund_method == "credit" and invoice.customer_id is None:
             raise ValidationError(
-                "A refund to credit needs a customer on the invoice; refund in cash.",
+                _("A refund to credit needs a customer on the invoice; refund in cash."),
                 field="refund_method",
             )
         by_id = {line.id: line for line in invoice.lines}
@@ -312,12 +317,16 @@ def create_return(
         for i, (line_id, raw_qty) in enumerate(request.lines):
             line = by_id.get(line_id)
             if line is None:
-                errors[f"lines.{i}.line_id"] = f"Line {line_id} is not on {invoice.number}."
+                errors[f"lines.{i}.line_id"] = _(
+                    "Line %(line)s is not on %(number)s.", line=line_id, number=invoice.number
+                )
                 continue
             try:
                 qty = parse_quantity(raw_qty, unit=line.unit, field=f"lines.{i}.quantity")
             except ValidationError as exc:
-                errors[f"lines.{i}.quantity"] = f"{line.name}: {exc.message}"
+                errors[f"lines.{i}.quantity"] = _(
+                    "%(name)s: %(problem)s", name=line.name, problem=exc.message
+                )
                 continue
             chosen.append((line, qty))
         if errors:
@@ -327,9 +336,15 @@ def create_return(
             left = line.qty_milli - done.qty_milli
             if qty > left:
                 raise Conflict(
-                    f"{line.name}: {qty_str(qty, line.unit)} {line.unit} to return, but only "
-                    f"{qty_str(left, line.unit)} {line.unit} of the "
-                    f"{qty_str(line.qty_milli, line.unit)} sold can still come back.",
+                    _(
+                        "%(name)s: %(quantity)s %(unit)s to return, but only %(left)s %(unit)s "
+                        "of the %(sold)s sold can still come back.",
+                        name=line.name,
+                        quantity=qty_str(qty, line.unit),
+                        unit=line.unit,
+                        left=qty_str(left, line.unit),
+                        sold=qty_str(line.qty_milli, line.unit),
+                    ),
                     code="over_return",
                     details={
                         "line_id": line.id,
@@ -345,9 +360,13 @@ def create_return(
         if now < invoice.created_at:
             # A clock set back (or a replayed history) would date the note before the sale.
             raise Conflict(
-                f"This return would be dated {to_local(now):%Y-%m-%d %H:%M}, before "
-                f"{invoice.number} was sold ({to_local(invoice.created_at):%Y-%m-%d %H:%M}); "
-                "check the computer's date and time.",
+                _(
+                    "This return would be dated %(now)s, before %(number)s was sold "
+                    "(%(sold)s); check the computer's date and time.",
+                    now=f"{to_local(now):%Y-%m-%d %H:%M}",
+                    number=invoice.number,
+                    sold=f"{to_local(invoice.created_at):%Y-%m-%d %H:%M}",
+                ),
                 code="before_invoice",
             )
         fy = financial_year(to_local(now), settings.fy_start_month)
@@ -553,13 +572,15 @@ def _allocate_store_credit(
 def parse_void_reason(payload: Mapping[str, Any]) -> str:
     """Validate {reason} of a void: required, at most 200 characters."""
     if not isinstance(payload, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     reason = payload.get("reason")
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError("Say why the invoice is voided.", field="reason")
+        raise ValidationError(_("Say why the invoice is voided."), field="reason")
     if len(reason) > REASON_LIMIT:
-        raise ValidationError(f"At most {REASON_LIMIT} characters.", field="reason")
+        raise ValidationError(
+            _("At most %(limit)s characters.", limit=REASON_LIMIT), field="reason"
+        )
     return reason
 
 
@@ -571,12 +592,18 @@ def _check_voidable(session: Session, invoice: Invoice) -> None:
         )
         if closed is not None:
             raise Conflict(
-                f"{invoice.number} belongs to a closed cash session; take a return instead.",
+                _(
+                    "%(number)s belongs to a closed cash session; take a return instead.",
+                    number=invoice.number,
+                ),
                 code="session_closed",
             )
     elif to_local(invoice.created_at).date() != ledger.local_today():
         raise Conflict(
-            f"Only today's invoices can be voided; take a return against {invoice.number}.",
+            _(
+                "Only today's invoices can be voided; take a return against %(number)s.",
+                number=invoice.number,
+            ),
             code="not_today",
         )
 
@@ -591,20 +618,25 @@ def void_invoice(
     (local) day it was sold only. Anything older is corrected with a return instead.
     """
     if not user.is_admin:
-        raise Forbidden("Only an admin may void an invoice.")
+        raise Forbidden(_("Only an admin may void an invoice."))
     invoice_id = invoice_for_user(session, key, user).id
     reason = parse_void_reason(payload)
     with write_transaction(session):
         invoice = _lock_invoice(session, invoice_id)
         if invoice.status == "void":
-            raise Conflict(f"{invoice.number} is already void.", code="already_void")
+            raise Conflict(
+                _("%(number)s is already void.", number=invoice.number), code="already_void"
+            )
         _check_voidable(session, invoice)
         has_returns = session.scalar(
             select(func.count()).select_from(CreditNote).where(CreditNote.invoice_id == invoice.id)
         )
         if has_returns:
             raise Conflict(
-                f"{invoice.number} has returns against it; it cannot be voided.",
+                _(
+                    "%(number)s has returns against it; it cannot be voided.",
+                    number=invoice.number,
+                ),
                 code="has_returns",
             )
         now = utcnow()
@@ -695,8 +727,12 @@ def refund_summary(note: CreditNote, money: Callable[[int], str] = money_str) ->
     pass the shop's ₹1,000.00 style)."""
     parts = []
     if note.applied:
-        parts.append(f"{money(note.applied)} off the balance due")
+        parts.append(_("%(amount)s off the balance due", amount=money(note.applied)))
     if note.refund:
-        where = "in cash" if note.refund_method == "cash" else "to the customer's credit"
-        parts.append(f"{money(note.refund)} refunded {where}")
-    return "; ".join(parts) or "nothing to refund"
+        amount = money(note.refund)
+        parts.append(
+            _("%(amount)s refunded in cash", amount=amount)
+            if note.refund_method == "cash"
+            else _("%(amount)s refunded to the customer's credit", amount=amount)
+        )
+    return "; ".join(parts) or _("nothing to refund")

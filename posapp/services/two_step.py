@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from posapp.errors import Conflict, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import User
 from posapp.models.base import utcnow, write_transaction
 from posapp.services import audit
@@ -38,7 +39,7 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such user.")
+        raise NotFound(_("There is no such user."))
     return user
 
 
@@ -76,7 +77,9 @@ def start_enrolment(session: Session, user_id: int) -> str:
     with write_transaction(session):
         user = _user(session, user_id)
         if user.totp_enabled:
-            raise Conflict("Two-step login is already on; turn it off first.", code="two_step_on")
+            raise Conflict(
+                _("Two-step login is already on; turn it off first."), code="two_step_on"
+            )
         user.totp_secret = secret
     return secret
 
@@ -121,12 +124,12 @@ def confirm_enrolment(session: Session, user_id: int, code: str) -> list[str]:
     with write_transaction(session):
         user = _user(session, user_id)
         if user.totp_enabled:
-            raise Conflict("Two-step login is already on.", code="two_step_on")
+            raise Conflict(_("Two-step login is already on."), code="two_step_on")
         if not user.totp_secret:
-            raise ValidationError("Start the set-up first.", field="code")
+            raise ValidationError(_("Start the set-up first."), field="code")
         if not _accept_totp(user, code):
             raise ValidationError(
-                "That code does not match. Type the 6 digits the app shows now.", field="code"
+                _("That code does not match. Type the 6 digits the app shows now."), field="code"
             )
         user.totp_enabled = True
         user.recovery_codes = json.dumps([_hash_code(c) for c in codes])
@@ -169,7 +172,7 @@ def disable(session: Session, user_id: int, password: str) -> None:
     with write_transaction(session):
         user = _user(session, user_id)
         if not check_password_hash(user.password_hash, password or ""):
-            raise ValidationError("The password is wrong.", field="password")
+            raise ValidationError(_("The password is wrong."), field="password")
         user.totp_enabled = False
         user.totp_secret = None
         user.totp_last_step = None

@@ -57,12 +57,13 @@ def validate_password(password: str, confirm: str | None = None) -> None:
     """Check password rules; raise ValidationError with a clear message."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            _("The password needs at least %(num)s characters.", num=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if len(password) > 256:
-        raise ValidationError("The password is too long.", field="password")
+        raise ValidationError(_("The password is too long."), field="password")
     if confirm is not None and password != confirm:
-        raise ValidationError("The two passwords do not match.", field="confirm")
+        raise ValidationError(_("The two passwords do not match."), field="confirm")
 
 
 def create_user(
@@ -83,20 +84,22 @@ def create_user(
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "Usernames are 2-64 letters, digits, dots, dashes or underscores.", field="username"
+            _("Usernames are 2-64 letters, digits, dots, dashes or underscores."), field="username"
         )
     if role not in ROLES:
-        raise ValidationError("Role must be admin or cashier.", field="role")
+        raise ValidationError(_("Role must be admin or cashier."), field="role")
     validate_password(password, confirm)
     password_hash = generate_password_hash(password, method="scrypt")
     with write_transaction(session):
         if first_admin:
             _lock_for_setup(session)
             if has_users(session):
-                raise Conflict("Setup is already done; log in instead.", code="setup_done")
+                raise Conflict(_("Setup is already done; log in instead."), code="setup_done")
         taken = session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
         if taken:
-            raise Conflict(f"The username {username!r} is taken.", code="duplicate")
+            raise Conflict(
+                _("The username %(name)s is taken.", name=repr(username)), code="duplicate"
+            )
         user = User(username=username, password_hash=password_hash, role=role)
         session.add(user)
         session.flush()
@@ -134,14 +137,15 @@ def create_first_admin(
     policy is refused before anything is), and an INR shop starts with rounding to the rupee on.
     """
     if has_users(session):
-        raise Conflict("Setup is already done; log in instead.", code="setup_done")
+        raise Conflict(_("Setup is already done; log in instead."), code="setup_done")
     if stock_policy not in STOCK_POLICIES:
-        raise ValidationError('Choose "block" or "warn".', field="stock_policy")
+        raise ValidationError(_('Choose "block" or "warn".'), field="stock_policy")
     errors: dict[str, str] = {}
     values = shop_settings.credit_values(credit or {}, errors)
     if errors:
         raise ValidationError(
-            f"Please correct the credit limit: {next(iter(errors.values()))}", fields=errors
+            _("Please correct the credit limit: %(problem)s", problem=next(iter(errors.values()))),
+            fields=errors,
         )
     user = create_user(session, username, password, "admin", confirm=confirm, first_admin=True)
     values["stock_policy"] = stock_policy
@@ -202,13 +206,20 @@ def throttle_wait(session: Session, username: str, address: str) -> timedelta | 
     return wait if wait > timedelta(0) else None
 
 
-def _refuse_while_throttled(session: Session, key: str, address: str, what: str) -> None:
-    """Raise LockedOut (429) while `key` from `address` must wait; `what` names the failures."""
+def _refuse_while_throttled(session: Session, key: str, address: str, pin: bool = False) -> None:
+    """Raise LockedOut (429) while `key` from `address` must wait; `pin` names the failures
+    wrong PINs instead of failed logins."""
     wait = throttle_wait(session, key, address)
     if wait is not None:
         minutes = int(wait.total_seconds() // 60) + 1
+        # Whole sentences, one per kind of failure, so each language words them its own way.
+        message = (
+            _("Too many wrong PINs. Try again in %(minutes)s minute(s).", minutes=minutes)
+            if pin
+            else _("Too many failed logins. Try again in %(minutes)s minute(s).", minutes=minutes)
+        )
         raise LockedOut(
-            f"Too many {what}. Try again in {minutes} minute(s).",
+            message,
             details={"retry_after": int(wait.total_seconds()) + 1},
         )
 
@@ -237,7 +248,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     in the same sequence, and both are audited as login.failed with the address.
     """
     username = (username or "").strip()
-    _refuse_while_throttled(session, username, address, "failed logins")
+    _refuse_while_throttled(session, username, address)
     user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None or not user.active:
         # The same scrypt work as a real check, so timing does not tell either.
@@ -269,7 +280,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
         else:
             _record_failure(session, "login.failed", username, username, address, user)
     if not ok:
-        raise AuthError("Wrong username or password.", code="invalid_credentials")
+        raise AuthError(_("Wrong username or password."), code="invalid_credentials")
     assert user is not None
     purge_expired(session)
     return user
@@ -350,7 +361,7 @@ def api_token_days(session: Session) -> int:
 def set_api_token_days(session: Session, days: int, by_user_id: int) -> None:
     """Set the days a login token lives after its last use (1 to 365)."""
     if not 1 <= days <= 365:
-        raise ValidationError("Login tokens live 1 to 365 days.", field="token_days")
+        raise ValidationError(_("Login tokens live 1 to 365 days."), field="token_days")
     save_changes(session, {"api_token_days": days}, "settings.api_token_days", by_user_id)
 
 
@@ -455,7 +466,7 @@ def refresh_token(session: Session, user: User, token_id: int) -> str:
     with write_transaction(session):
         row = session.get(ApiToken, token_id)
         if row is None or not row.sliding or row.revoked:
-            raise Conflict("Only a login token can be refreshed.", code="not_a_login_token")
+            raise Conflict(_("Only a login token can be refreshed."), code="not_a_login_token")
         new = ApiToken(
             user_id=user.id,
             name=row.name,
@@ -491,16 +502,17 @@ def create_named_token(
     """
     if days != 0 and days not in TOKEN_DAYS_CHOICES:
         raise ValidationError(
-            "A token expires after 30, 90 or 365 days, or never.", field="expires"
+            _("A token expires after 30, 90 or 365 days, or never."), field="expires"
         )
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(
-            "Give the token a name, e.g. the script that will use it.", field="name"
+            _("Give the token a name, e.g. the script that will use it."), field="name"
         )
     if len(name) > TOKEN_NAME_LIMIT:
         raise ValidationError(
-            f"Token names take at most {TOKEN_NAME_LIMIT} characters.", field="name"
+            _("Token names take at most %(num)s characters.", num=TOKEN_NAME_LIMIT),
+            field="name",
         )
     token = secrets.token_urlsafe(32)
     with write_transaction(session):
@@ -513,7 +525,10 @@ def create_named_token(
             )
         )
         if taken:
-            raise Conflict(f"You already have a live token named {name!r}.", code="duplicate")
+            raise Conflict(
+                _("You already have a live token named %(name)s.", name=repr(name)),
+                code="duplicate",
+            )
         expires_at = utcnow() + timedelta(days=days) if days else None
         row = ApiToken(
             user_id=user.id, name=name, token_hash=_hash_token(token), expires_at=expires_at
@@ -551,7 +566,7 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
     with write_transaction(session):
         row = session.get(ApiToken, token_id)
         if row is None or row.user_id != user_id:
-            raise NotFound("You have no such token.")
+            raise NotFound(_("You have no such token."))
         if not row.revoked:
             row.revoked = True
             audit.record(
@@ -575,7 +590,7 @@ def list_users(session: Session) -> list[User]:
 def _get(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such user.")
+        raise NotFound(_("There is no such user."))
     return user
 
 
@@ -593,15 +608,15 @@ def _other_active_admins(session: Session, user_id: int) -> int:
 def set_role(session: Session, user_id: int, role: str, by_user_id: int) -> User:
     """Change a user's role; nobody demotes themselves, and one active admin always remains."""
     if role not in ROLES:
-        raise ValidationError("Role must be admin or cashier.", field="role")
+        raise ValidationError(_("Role must be admin or cashier."), field="role")
     with write_transaction(session):
         user = _get(session, user_id)
         if user.role == role:
             return user
         if user.id == by_user_id:
-            raise Conflict("You cannot change your own role.", code="own_role")
+            raise Conflict(_("You cannot change your own role."), code="own_role")
         if user.role == "admin" and user.active and not _other_active_admins(session, user.id):
-            raise Conflict("The last active admin cannot be demoted.", code="last_admin")
+            raise Conflict(_("The last active admin cannot be demoted."), code="last_admin")
         before = user.role
         user.role = role
         audit.record(
@@ -624,9 +639,9 @@ def set_active(session: Session, user_id: int, active: bool, by_user_id: int) ->
             return user
         if not active:
             if user.id == by_user_id:
-                raise Conflict("You cannot deactivate yourself.", code="own_account")
+                raise Conflict(_("You cannot deactivate yourself."), code="own_account")
             if user.role == "admin" and not _other_active_admins(session, user.id):
-                raise Conflict("The last active admin cannot be deactivated.", code="last_admin")
+                raise Conflict(_("The last active admin cannot be deactivated."), code="last_admin")
         user.active = active
         revoked = 0
         if not active:
@@ -685,10 +700,12 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
     """
     user = _get(session, user_id)
     if not check_password_hash(user.password_hash, old or ""):
-        raise ValidationError("The current password is wrong.", field="old_password")
+        raise ValidationError(_("The current password is wrong."), field="old_password")
     validate_password(new or "", confirm or "")
     if new == old:
-        raise ValidationError("Choose a password different from the current one.", field="password")
+        raise ValidationError(
+            _("Choose a password different from the current one."), field="password"
+        )
     password_hash = generate_password_hash(new, method="scrypt")
     with write_transaction(session):
         user = _get(session, user_id)
@@ -746,7 +763,7 @@ def set_session_timeout(session: Session, minutes: int, by_user_id: int) -> None
     """Set the idle minutes after which a session ends (0 = never; at most a week)."""
     if not 0 <= minutes <= 7 * 24 * 60:
         raise ValidationError(
-            "The timeout is 0 (never) up to 10080 minutes (a week).", field="timeout"
+            _("The timeout is 0 (never) up to 10080 minutes (a week)."), field="timeout"
         )
     save_changes(
         session, {"session_timeout_minutes": minutes}, "settings.session_timeout", by_user_id
@@ -767,13 +784,13 @@ def set_pin(session: Session, user_id: int, pin: str, confirm: str) -> User:
     """Set an admin's own till PIN (4-8 digits, typed twice); audited as user.pin_set."""
     pin = pin if isinstance(pin, str) else ""
     if not PIN_RE.fullmatch(pin):
-        raise ValidationError("The PIN must be 4 to 8 digits (0-9).", field="pin")
+        raise ValidationError(_("The PIN must be 4 to 8 digits (0-9)."), field="pin")
     if confirm != pin:
-        raise ValidationError("The two PINs do not match.", field="confirm")
+        raise ValidationError(_("The two PINs do not match."), field="confirm")
     with write_transaction(session):
         user = _get(session, user_id)
         if user.role != "admin":
-            raise Forbidden("Only admins have a till PIN.")
+            raise Forbidden(_("Only admins have a till PIN."))
         user.pin_hash = generate_password_hash(pin, method="scrypt")
         audit.record(session, "user.pin_set", user_id=user.id, entity="user", entity_id=user.id)
     return user
@@ -805,7 +822,7 @@ def check_pin(session: Session, username: str, pin: str, address: str = "?") -> 
     username = (username or "").strip() if isinstance(username, str) else ""
     pin = pin if isinstance(pin, str) else ""
     key = PIN_ATTEMPT_PREFIX + username
-    _refuse_while_throttled(session, key, address, "wrong PINs")
+    _refuse_while_throttled(session, key, address, pin=True)
     user = (
         session.scalar(select(User).where(func.lower(User.username) == username.lower()))
         if username
@@ -824,4 +841,4 @@ def check_pin(session: Session, username: str, pin: str, address: str = "?") -> 
         return user
     with write_transaction(session):
         _record_failure(session, "user.pin_failed", key, username, address, user)
-    raise ValidationError("Wrong admin username or PIN.", field="approval.pin")
+    raise ValidationError(_("Wrong admin username or PIN."), field="approval.pin")
