@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
+from flask_babel import refresh
 from flask_login import current_user
 
 from posapp.apidoc import check_response
@@ -101,6 +102,9 @@ def authenticate() -> None:
                 code="password_change_required",
             )
         g.api_user = user
+        # The token user's language counts from here on (web/i18n.py select_language):
+        # forget a language chosen earlier in this request, before the caller was known.
+        refresh()
         return
     if current_user.is_authenticated:
         # Login authenticates by its body, not by the cookie, so it needs no CSRF token.
