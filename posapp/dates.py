@@ -16,11 +16,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, lazy
 
 FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(2999, 12, 31)
-FORMAT_MESSAGE = "Dates are YYYY-MM-DD."
-RANGE_MESSAGE = "Dates from 1970 to 2999 only (1970-01-02 to 2999-12-31)."
+FORMAT_MESSAGE = lazy("Dates are YYYY-MM-DD.")
+RANGE_MESSAGE = lazy("Dates from 1970 to 2999 only (1970-01-02 to 2999-12-31).")
 FALLBACK_LOCALE = "en_IN"
 _FIELDS = {"d": "%d", "M": "%m", "y": "%Y"}
 
@@ -79,16 +80,16 @@ def month_label(month: str, locale: str) -> str:
 def check_day(day: date, field: str) -> date:
     """Return the day if it lies in 1970-01-02..2999-12-31, else refuse it for `field`."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(RANGE_MESSAGE, field=field, code="date_out_of_range")
+        raise ValidationError(str(RANGE_MESSAGE), field=field, code="date_out_of_range")
     return day
 
 
-def parse_day(text: str, field: str, format_message: str = FORMAT_MESSAGE) -> date:
+def parse_day(text: str, field: str, format_message: str | LazyString = FORMAT_MESSAGE) -> date:
     """Read a YYYY-MM-DD day a person typed; refuse unreadable and out-of-range days."""
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(format_message, field=field) from None
+        raise ValidationError(str(format_message), field=field) from None
     return check_day(day, field)
 
 

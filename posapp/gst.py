@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.money import BP_100_PERCENT, round_half_up_div
 
 # GST state and union-territory codes and names as the GST portal lists them. 25 (Daman and
@@ -82,16 +83,16 @@ def check_character(first14: str) -> str:
 def gstin_problem(value: str) -> str | None:
     """What is wrong with a GSTIN (already upper-cased and stripped), or None if it is valid."""
     if len(value) != 15:
-        return "A GSTIN has 15 characters."
+        return _("A GSTIN has 15 characters.")
     if not _GSTIN_RE.fullmatch(value):
-        return (
+        return _(
             "A GSTIN is a 2-digit state code, a 10-character PAN, an entity number, a letter "
             "and a check character, e.g. 27AAPFU0939F1ZV."
         )
     if value[:2] not in STATES:
-        return f"{value[:2]} is not a GST state code."
+        return _("%(code)s is not a GST state code.", code=value[:2])
     if check_character(value[:14]) != value[14]:
-        return "This GSTIN's check character is wrong: a character was mistyped."
+        return _("This GSTIN's check character is wrong: a character was mistyped.")
     return None
 
 
@@ -101,7 +102,7 @@ def parse_gstin(raw: object, field: str = "gstin") -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise ValidationError("A GSTIN must be text.", field=field)
+        raise ValidationError(_("A GSTIN must be text."), field=field)
     value = "".join(raw.split()).upper()
     if not value:
         return ""
@@ -119,14 +120,14 @@ def parse_state_code(raw: object, field: str = "state_code") -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     if not isinstance(raw, str):
-        raise ValidationError("A state code must be text.", field=field)
+        raise ValidationError(_("A state code must be text."), field=field)
     value = raw.strip()
     if not value:
         return ""
     if value.isdigit() and len(value) == 1:
         value = "0" + value
     if value not in STATES:
-        raise ValidationError(f"{value} is not a GST state code.", field=field)
+        raise ValidationError(_("%(code)s is not a GST state code.", code=value), field=field)
     return value
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency, format_decimal
 
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, _, lazy
 
 MINOR_PER_MAJOR = 100
 MILLI = 1000
@@ -47,17 +48,72 @@ def round_half_up_div(numerator: int, denominator: int) -> int:
     return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
 
 
+# Every refusal of a typed number, one whole sentence for each kind of number (amount,
+# quantity, percentage), so that a translation never pieces a sentence together from a noun.
+NUMBER_MESSAGES: dict[str, dict[str, LazyString]] = {
+    "required": {
+        "Amount": lazy("Amount is required."),
+        "Quantity": lazy("Quantity is required."),
+        "Percentage": lazy("Percentage is required."),
+    },
+    "decimal_string": {
+        "Amount": lazy("Amount must be a decimal string."),
+        "Quantity": lazy("Quantity must be a decimal string."),
+        "Percentage": lazy("Percentage must be a decimal string."),
+    },
+    "number": {
+        "Amount": lazy("Amount must be a number."),
+        "Quantity": lazy("Quantity must be a number."),
+        "Percentage": lazy("Percentage must be a number."),
+    },
+    "comma": {
+        "Amount": lazy("Amount: write 2.5, not 2,5 (a dot for decimals, no thousands separators)."),
+        "Quantity": lazy(
+            "Quantity: write 2.5, not 2,5 (a dot for decimals, no thousands separators)."
+        ),
+        "Percentage": lazy(
+            "Percentage: write 2.5, not 2,5 (a dot for decimals, no thousands separators)."
+        ),
+    },
+    "exponent": {
+        "Amount": lazy("Amount: write the number in full (1000, not 1e3)."),
+        "Quantity": lazy("Quantity: write the number in full (1000, not 1e3)."),
+        "Percentage": lazy("Percentage: write the number in full (1000, not 1e3)."),
+    },
+    "apart": {
+        "Amount": lazy("Amount: write the digits together (10, not 1_0 or 1 0)."),
+        "Quantity": lazy("Quantity: write the digits together (10, not 1_0 or 1 0)."),
+        "Percentage": lazy("Percentage: write the digits together (10, not 1_0 or 1 0)."),
+    },
+    "digits": {
+        "Amount": lazy("Amount: use the digits 0-9 and at most one dot, e.g. 12.50."),
+        "Quantity": lazy("Quantity: use the digits 0-9 and at most one dot, e.g. 12.50."),
+        "Percentage": lazy("Percentage: use the digits 0-9 and at most one dot, e.g. 12.50."),
+    },
+    "example": {
+        "Amount": lazy("Amount must be a number, e.g. 12.50."),
+        "Quantity": lazy("Quantity must be a number, e.g. 12.50."),
+        "Percentage": lazy("Percentage must be a number, e.g. 12.50."),
+    },
+}
+
+
+def _refusal(reason: str, what: str) -> str:
+    """The message refusing a typed number of kind `what` for `reason` (NUMBER_MESSAGES)."""
+    return str(NUMBER_MESSAGES[reason][what])
+
+
 def _to_decimal(value: object, field: str, what: str) -> Decimal:
     if isinstance(value, bool) or value is None:
-        raise ValidationError(f"{what} is required.", field=field)
+        raise ValidationError(_refusal("required", what), field=field)
     if isinstance(value, float):
         # JSON numbers are parsed as Decimal by the app; a float here means a caller bug.
-        raise ValidationError(f"{what} must be a decimal string.", field=field)
+        raise ValidationError(_refusal("decimal_string", what), field=field)
     text = value.strip() if isinstance(value, str) else value
     if isinstance(text, str):
         text = latin_digits(text)
     if text == "":
-        raise ValidationError(f"{what} is required.", field=field)
+        raise ValidationError(_refusal("required", what), field=field)
     if isinstance(text, str) and not NUMBER_RE.fullmatch(text):
         raise ValidationError(_how_to_write(text, what), field=field)
     if isinstance(text, Decimal):
@@ -66,26 +122,26 @@ def _to_decimal(value: object, field: str, what: str) -> Decimal:
         try:
             number = Decimal(text)
         except (InvalidOperation, ValueError):
-            raise ValidationError(f"{what} must be a number.", field=field) from None
+            raise ValidationError(_refusal("number", what), field=field) from None
     else:
         # Decimal() also takes a (sign, digits, exponent) list: a JSON array is not a number.
-        raise ValidationError(f"{what} must be a number.", field=field)
+        raise ValidationError(_refusal("number", what), field=field)
     if not number.is_finite():
-        raise ValidationError(f"{what} must be a number.", field=field)
+        raise ValidationError(_refusal("number", what), field=field)
     return number
 
 
 def _how_to_write(text: str, what: str) -> str:
     """Say why a typed number is refused and how to write it instead."""
     if "," in text:
-        return f"{what}: write 2.5, not 2,5 (a dot for decimals, no thousands separators)."
+        return _refusal("comma", what)
     if "e" in text.lower() and any(c.isdigit() for c in text):
-        return f"{what}: write the number in full (1000, not 1e3)."
+        return _refusal("exponent", what)
     if "_" in text or " " in text:
-        return f"{what}: write the digits together (10, not 1_0 or 1 0)."
+        return _refusal("apart", what)
     if any(c.isdigit() for c in text):
-        return f"{what}: use the digits 0-9 and at most one dot, e.g. 12.50."
-    return f"{what} must be a number, e.g. 12.50."
+        return _refusal("digits", what)
+    return _refusal("example", what)
 
 
 def parse_money(
@@ -94,14 +150,14 @@ def parse_money(
     """Parse a user-typed amount into minor units; more than 2 decimals is an error."""
     number = _to_decimal(value, field, "Amount")
     if abs(number) > MAX_MONEY_MINOR // MINOR_PER_MAJOR:
-        raise ValidationError("Amount is too large.", field=field)
+        raise ValidationError(_("Amount is too large."), field=field)
     if number != number.quantize(Decimal("0.01")):
-        raise ValidationError("Amounts take at most 2 decimals.", field=field)
+        raise ValidationError(_("Amounts take at most 2 decimals."), field=field)
     minor = int(number * MINOR_PER_MAJOR)
     if minor < 0 and not allow_negative:
-        raise ValidationError("Amount cannot be negative.", field=field)
+        raise ValidationError(_("Amount cannot be negative."), field=field)
     if minor == 0 and not allow_zero:
-        raise ValidationError("Amount must be more than zero.", field=field)
+        raise ValidationError(_("Amount must be more than zero."), field=field)
     return minor
 
 
@@ -127,21 +183,24 @@ def parse_written_money(value: object, field: str = "amount") -> int:
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
     minus = False
-    for _ in range(2):  # a mark on each side at most, the minus either side: "-₹ 1,250 /-"
+    for _side in range(2):  # a mark on each side at most, the minus either side: "-₹ 1,250 /-"
         if text.startswith("-") and not minus:
             minus, text = True, text[1:].strip()
         text = CURRENCY_MARKS.sub("", text).strip()
     if text.startswith("-") and not minus:
         minus, text = True, text[1:].strip()
     if minus and negative:
-        raise ValidationError("Amount: a bracketed amount has no minus sign.", field=field)
+        raise ValidationError(_("Amount: a bracketed amount has no minus sign."), field=field)
     negative = negative or minus
     whole, dot, fraction = text.partition(".")
     if "," in whole:
         if not GROUPED.fullmatch(whole):
             raise ValidationError(
-                f"Amount: {value.strip()!r} is not grouped as 1,25,000 or 125,000 "
-                "(a dot for decimals; commas only between groups of digits).",
+                _(
+                    "Amount: %(value)s is not grouped as 1,25,000 or 125,000 "
+                    "(a dot for decimals; commas only between groups of digits).",
+                    value=repr(value.strip()),
+                ),
                 field=field,
             )
         whole = whole.replace(",", "")
@@ -153,17 +212,17 @@ def parse_quantity(value: object, unit: str = "kg", field: str = "quantity") -> 
     """Parse a quantity into thousandths; whole numbers only for `pcs`, 3 decimals otherwise."""
     number = _to_decimal(value, field, "Quantity")
     if abs(number) > MAX_QTY_MILLI // MILLI:
-        raise ValidationError("Quantity is too large.", field=field)
+        raise ValidationError(_("Quantity is too large."), field=field)
     places = 0 if unit == "pcs" else 3
     if number != number.quantize(Decimal(1).scaleb(-places)):
         if unit == "pcs":
-            raise ValidationError("Pieces are counted in whole numbers.", field=field)
-        raise ValidationError("Quantities take at most 3 decimals.", field=field)
+            raise ValidationError(_("Pieces are counted in whole numbers."), field=field)
+        raise ValidationError(_("Quantities take at most 3 decimals."), field=field)
     milli = int(number * MILLI)
     if milli <= 0:
-        raise ValidationError("Quantity must be more than zero.", field=field)
+        raise ValidationError(_("Quantity must be more than zero."), field=field)
     if milli > MAX_QTY_MILLI:
-        raise ValidationError("Quantity is too large.", field=field)
+        raise ValidationError(_("Quantity is too large."), field=field)
     return milli
 
 
@@ -181,9 +240,9 @@ def parse_percent_bp(value: object, field: str = "tax_rate") -> int:
     """Parse a percentage (0-100, at most 2 decimals) into basis points."""
     number = _to_decimal(value, field, "Percentage")
     if number < 0 or number > 100:
-        raise ValidationError("Percentage must be between 0 and 100.", field=field)
+        raise ValidationError(_("Percentage must be between 0 and 100."), field=field)
     if number != number.quantize(Decimal("0.01")):
-        raise ValidationError("Percentages take at most 2 decimals.", field=field)
+        raise ValidationError(_("Percentages take at most 2 decimals."), field=field)
     return int(number * 100)
 
 

@@ -8,12 +8,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
+from flask_babel import refresh
 from flask_login import current_user
 
 from posapp.apidoc import check_response
 from posapp.converters import MAX_ID
 from posapp.errors import AuthError, Forbidden, ValidationError
 from posapp.extensions import csrf, db
+from posapp.i18n import _
 from posapp.models import User
 from posapp.services.limits import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from posapp.services.limits import MAX_SEARCH_LENGTH as MAX_Q_LENGTH
@@ -76,7 +78,7 @@ def refuse_cross_origin() -> None:
     origin = request.headers.get("Origin")
     if origin is not None and not _same_origin(origin):
         raise Forbidden(
-            "The API does not answer pages from other sites.", code="cross_origin_refused"
+            _("The API does not answer pages from other sites."), code="cross_origin_refused"
         )
 
 
@@ -87,19 +89,22 @@ def authenticate() -> None:
     g.api_token_id = None
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("Use 'Authorization: Bearer <token>'.", code="invalid_token")
+            raise AuthError(_("Use 'Authorization: Bearer <token>'."), code="invalid_token")
         found = token_user(db.session, token.strip())
         if found is None:
-            raise AuthError("The token is invalid, expired or revoked.", code="invalid_token")
+            raise AuthError(_("The token is invalid, expired or revoked."), code="invalid_token")
         user, g.api_token_id = found
         if user.must_change_password:
             raise Forbidden(
-                "Your password was reset; choose a new one in the app first.",
+                _("Your password was reset; choose a new one in the app first."),
                 code="password_change_required",
             )
         g.api_user = user
+        # The token user's language counts from here on (web/i18n.py select_language):
+        # forget a language chosen earlier in this request, before the caller was known.
+        refresh()
         return
     if current_user.is_authenticated:
         # Login authenticates by its body, not by the cookie, so it needs no CSRF token.
@@ -128,9 +133,9 @@ def requires(role: str | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = g.get("api_user")
             if user is None:
-                raise AuthError("Log in first: send a bearer token.")
+                raise AuthError(_("Log in first: send a bearer token."))
             if role == "admin" and not user.is_admin:
-                raise Forbidden("Only an admin may do this.")
+                raise Forbidden(_("Only an admin may do this."))
             return view(*args, **kwargs)
 
         # Read by openapi.py to document who may call the operation.
@@ -155,10 +160,10 @@ def json_body() -> dict[str, Any]:
     """Return the JSON object body; malformed JSON is a 400, a non-object a 422."""
     data = request.get_json(force=True, silent=False)
     if not isinstance(data, dict):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     # An id beyond 64 bits would reach SQLite and crash there (OverflowError, a 500).
     if _too_large(data):
-        raise ValidationError("A number in the request is too large.")
+        raise ValidationError(_("A number in the request is too large."))
     return data
 
 
@@ -170,11 +175,20 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(f"{name} must be an integer.", field=name) from None
+        raise ValidationError(_("%(name)s must be an integer.", name=name), field=name) from None
     top = MAX_ID if maximum is None else maximum
     if value < minimum or value > top:
-        bound = f" and {maximum}" if maximum is not None else " or more"
-        raise ValidationError(f"{name} must be between {minimum}{bound}.", field=name)
+        message = (
+            _("%(name)s must be %(minimum)s or more.", name=name, minimum=minimum)
+            if maximum is None
+            else _(
+                "%(name)s must be between %(minimum)s and %(maximum)s.",
+                name=name,
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
+        raise ValidationError(message, field=name)
     return value
 
 
@@ -200,7 +214,8 @@ def search_text(name: str = "q") -> str:
     value = request.args.get(name, "").strip()
     if len(value) > MAX_Q_LENGTH:
         raise ValidationError(
-            f"The search text takes at most {MAX_Q_LENGTH} characters.", field=name
+            _("The search text takes at most %(limit)s characters.", limit=MAX_Q_LENGTH),
+            field=name,
         )
     return value
 

@@ -27,6 +27,7 @@ from posapp.api.serializers import (
 from posapp.apidoc import documented
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import customers, ledger, ledger_views
 from posapp.services.hooks import Within
 
@@ -82,7 +83,7 @@ def customer_ledger(customer_id: int) -> dict[str, Any]:
     customers.get_customer(db.session, customer_id)
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc"):
-        raise ValidationError("order is asc or desc.", field="order")
+        raise ValidationError(_("order is asc or desc."), field="order")
     page, per_page = pagination()
     lines, total = ledger_views.ledger_page(
         db.session, customer_id, page=page, per_page=per_page, newest_first=order == "desc"

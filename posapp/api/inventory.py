@@ -24,6 +24,7 @@ from posapp.apidoc import documented
 from posapp.dates import optional_day
 from posapp.errors import ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.models import Product, StockMovement
 from posapp.money import money_str, qty_str
 from posapp.services import inventory, stock_views
@@ -75,7 +76,7 @@ def inventory_status() -> dict[str, Any]:
     page, per_page = pagination()
     state = request.args.get("state") or None
     if state is not None and state not in stock_views.STOCK_STATES:
-        raise ValidationError("state is low, out or ok.", field="state")
+        raise ValidationError(_("state is low, out or ok."), field="state")
     rows, total = stock_views.stock_status(
         db.session,
         q=search_text(),
@@ -119,7 +120,7 @@ def inventory_adjust() -> Response:
     data, user_id = json_body(), caller().id
     raw_id = data.get("product_id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, int) or raw_id < 1:
-        raise ValidationError("product_id must be a product's id.", field="product_id")
+        raise ValidationError(_("product_id must be a product's id."), field="product_id")
 
     def move(within: Within[StockMovement] | None) -> Product:
         return inventory.adjust_stock(db.session, raw_id, data, user_id, within)

@@ -14,7 +14,7 @@ from posapp.documents.language import BILINGUAL, SEPARATOR, translate
 from posapp.documents.pdf import environment, html_to_pdf
 from posapp.documents.upi_pdf import document_qr
 from posapp.errors import ValidationError
-from posapp.i18n import lazy
+from posapp.i18n import _, lazy
 from posapp.models import CreditNote, Invoice
 from posapp.models.base import to_local
 from posapp.services import issued
@@ -204,7 +204,10 @@ def choose_layout(requested: str | None, issued_layout: str) -> str:
         return issued_layout if issued_layout in LAYOUT_TEMPLATES else "a4"
     if requested not in LAYOUT_TEMPLATES:
         raise ValidationError(
-            f"Unknown invoice layout; choose one of {', '.join(LAYOUT_TEMPLATES)}.",
+            _(
+                "Unknown invoice layout; choose one of %(choices)s.",
+                choices=", ".join(LAYOUT_TEMPLATES),
+            ),
             field="layout",
         )
     return requested

@@ -13,6 +13,7 @@ from posapp.config import bundled
 from posapp.documents import language, pdf_worker
 from posapp.documents.filters import Formats, make_filters, uses_devanagari
 from posapp.errors import DomainError
+from posapp.i18n import lazy
 from posapp.services.settings import ShopSettings
 from posapp.vocabulary import labels
 
@@ -63,7 +64,7 @@ def environment() -> Environment:
 # waits at most PDF_WAIT_SECONDS; beyond either, the PDF caller gets a 503 to retry.
 MAX_PDF_JOBS = 3
 PDF_WAIT_SECONDS = 30.0
-BUSY_MESSAGE = "TillBook is busy printing other documents; try this one again in a moment."
+BUSY_MESSAGE = lazy("TillBook is busy printing other documents; try this one again in a moment.")
 _pdf_slots = threading.BoundedSemaphore(MAX_PDF_JOBS)
 
 
@@ -84,12 +85,12 @@ def html_to_pdf(html: str, what: str) -> bytes:
     """
     if not _pdf_slots.acquire(blocking=False):
         log.warning("%s PDF refused: %d PDFs already under way", what, MAX_PDF_JOBS)
-        raise PdfBusy(BUSY_MESSAGE)
+        raise PdfBusy(str(BUSY_MESSAGE))
     try:
         pdf, failed, warnings = pdf_worker.worker.render(html, timeout=PDF_WAIT_SECONDS)
     except TimeoutError:
         log.warning("%s PDF gave up after %.0f s in the queue", what, PDF_WAIT_SECONDS)
-        raise PdfBusy(BUSY_MESSAGE) from None
+        raise PdfBusy(str(BUSY_MESSAGE)) from None
     finally:
         _pdf_slots.release()
     if failed:

@@ -25,6 +25,7 @@ import uharfbuzz as hb  # no py.typed, no stubs
 from PIL import Image
 
 from posapp.config import bundled
+from posapp.i18n import _
 from posapp.services.receipt_printer import PrinterError
 
 # Pixel size of the em: about the height of the printer's own 12 x 24 dot font A.
@@ -139,11 +140,16 @@ def _load(script: str, bold: bool) -> _Font:
         face = hb.Face(hb.Blob.from_file_path(str(path)))
     except hb.HarfBuzzError:
         raise PrinterError(
-            f"Receipt lines in Hindi or with ₹ cannot be drawn: the font {path.name} is "
-            "missing from TillBook's files. Reinstall TillBook."
+            _(
+                "Receipt lines in Hindi or with ₹ cannot be drawn: the font %(font)s is "
+                "missing from TillBook's files. Reinstall TillBook.",
+                font=path.name,
+            )
         ) from None
     if face.glyph_count == 0:  # a file that is not a font
-        raise PrinterError(f"Receipt lines in Hindi or with ₹ cannot be drawn: {path} is no font.")
+        raise PrinterError(
+            _("Receipt lines in Hindi or with ₹ cannot be drawn: %(path)s is no font.", path=path)
+        )
     font = hb.Font(face)
     extents = font.get_font_extents("ltr")
     return _Font(font, face.upem, extents.ascender, extents.descender)

@@ -57,17 +57,20 @@ def local_days(column: Any, start: date | None, end: date | None) -> list[Column
     """Conditions for the local days start..end (both inclusive, either open) on a naive-UTC
     time column; a range that ends before it starts, or off the calendar, is a 422."""
     from posapp.errors import ValidationError  # errors sit below models; imported late
+    from posapp.i18n import _
 
     conditions: list[ColumnElement[bool]] = []
     if start is not None and end is not None and end < start:
-        raise ValidationError("The last day comes before the first.", field="to")
+        raise ValidationError(_("The last day comes before the first."), field="to")
     try:
         if start is not None:
             conditions.append(column >= local_midnight_utc(start))
         if end is not None:
             conditions.append(column < local_midnight_utc(end + timedelta(days=1)))
     except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
-        raise ValidationError("That date is too far in the past or future.", field="from") from None
+        raise ValidationError(
+            _("That date is too far in the past or future."), field="from"
+        ) from None
     return conditions
 
 

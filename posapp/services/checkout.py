@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from posapp.errors import CreditLimitExceeded, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import (
     PAYMENT_METHODS,
     Customer,
@@ -110,19 +111,19 @@ def parse_checkout(
 ) -> CheckoutRequest:
     """Validate the shape of a checkout (or preview) request; collect every field error."""
     if not isinstance(payload, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
     raw_items = payload.get("items")
     items: list[ItemRequest] = []
     if not isinstance(raw_items, list) or not raw_items:
-        errors["items"] = "The cart is empty."
+        errors["items"] = _("The cart is empty.")
         raw_items = []
     elif len(raw_items) > MAX_CART_LINES:
-        errors["items"] = f"A bill takes at most {MAX_CART_LINES} lines."
+        errors["items"] = _("A bill takes at most %(limit)s lines.", limit=MAX_CART_LINES)
         raw_items = []
     for i, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
-            errors[f"items.{i}"] = "Each item must be an object."
+            errors[f"items.{i}"] = _("Each item must be an object.")
             continue
         product_id = raw.get("product_id")
         code = raw.get("code")
@@ -133,19 +134,19 @@ def parse_checkout(
             and scale_label.isascii()
             and scale_label.isdecimal()
         ):
-            errors[f"items.{i}.scale_label"] = "A scale label is the label's 13 digits."
+            errors[f"items.{i}.scale_label"] = _("A scale label is the label's 13 digits.")
             continue
         if product_id is not None and (
             isinstance(product_id, bool) or not isinstance(product_id, int)
         ):
-            errors[f"items.{i}.product_id"] = "product_id must be an integer."
+            errors[f"items.{i}.product_id"] = _("product_id must be an integer.")
             continue
         if (
             product_id is None
             and scale_label is None
             and (not isinstance(code, str) or not code.strip())
         ):
-            errors[f"items.{i}"] = "Each item needs a product_id or a code."
+            errors[f"items.{i}"] = _("Each item needs a product_id or a code.")
             continue
         discount = 0
         if raw.get("discount") not in (None, ""):
@@ -181,16 +182,17 @@ def parse_checkout(
     if raw_payments is not None:
         payments = []
         if not isinstance(raw_payments, list) or (require_payments and not raw_payments):
-            errors["payments"] = "Payments must be a list of {method, amount}."
+            errors["payments"] = _("Payments must be a list of {method, amount}.")
             raw_payments = []
         for i, raw in enumerate(raw_payments):
             if not isinstance(raw, Mapping):
-                errors[f"payments.{i}"] = "Each payment must be an object."
+                errors[f"payments.{i}"] = _("Each payment must be an object.")
                 continue
             method = raw.get("method")
             if method not in PAYMENT_METHODS:
-                errors[f"payments.{i}.method"] = (
-                    f"Unknown payment method; use one of {', '.join(PAYMENT_METHODS)}."
+                errors[f"payments.{i}.method"] = _(
+                    "Unknown payment method; use one of %(choices)s.",
+                    choices=", ".join(PAYMENT_METHODS),
                 )
                 continue
             try:
@@ -209,11 +211,13 @@ def parse_checkout(
     if customer_id is not None and (
         isinstance(customer_id, bool) or not isinstance(customer_id, int)
     ):
-        errors["customer_id"] = "customer_id must be an integer."
+        errors["customer_id"] = _("customer_id must be an integer.")
         customer_id = None
     note = payload.get("note") or ""
     if not isinstance(note, str) or len(note) > CHECKOUT_NOTE_LENGTH:
-        errors["note"] = f"The note must be text of at most {CHECKOUT_NOTE_LENGTH} characters."
+        errors["note"] = _(
+            "The note must be text of at most %(limit)s characters.", limit=CHECKOUT_NOTE_LENGTH
+        )
         note = ""
     approval = None
     try:
@@ -239,10 +243,10 @@ def _payment_extras(
         errors.update(exc.fields)
         return None
     if reference and method not in ("upi", "card"):
-        errors[f"payments.{i}.reference"] = "A reference goes with a UPI or card payment."
+        errors[f"payments.{i}.reference"] = _("A reference goes with a UPI or card payment.")
         return None
     if upi_tr and method != "upi":
-        errors[f"payments.{i}.upi_tr"] = "A UPI bill reference goes with a UPI payment."
+        errors[f"payments.{i}.upi_tr"] = _("A UPI bill reference goes with a UPI payment.")
         return None
     return reference, upi_tr
 
@@ -300,8 +304,8 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
                 errors[f"items.{i}.scale_label"] = exc.message
                 continue
             if label is None:
-                errors[f"items.{i}.scale_label"] = (
-                    f"{item.scale_label} is not one of the shop's scale labels."
+                errors[f"items.{i}.scale_label"] = _(
+                    "%(label)s is not one of the shop's scale labels.", label=item.scale_label
                 )
                 continue
             product = connection.execute(_PRODUCT_BY_PLU, {"plu": label.plu}).first()
@@ -312,12 +316,13 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
         else:
             product = connection.execute(_PRODUCT_BY_CODE, {"code": item.code}).first()
         if product is None:
-            errors[f"items.{i}"] = (
-                f"Unknown product {item.scale_label or item.product_id or item.code}."
+            errors[f"items.{i}"] = _(
+                "Unknown product %(what)s.",
+                what=item.scale_label or item.product_id or item.code,
             )
             continue
         if product.archived:
-            errors[f"items.{i}"] = f"{product.name} is archived and cannot be sold."
+            errors[f"items.{i}"] = _("%(name)s is archived and cannot be sold.", name=product.name)
             continue
         fixed_gross = None
         if label is not None:
@@ -333,12 +338,14 @@ def resolve_cart(session: Session, request: CheckoutRequest) -> PricedCartView:
                     item.raw_quantity, unit=product.unit, field=f"items.{i}.quantity"
                 )
             except ValidationError as exc:
-                errors[f"items.{i}.quantity"] = f"{product.name}: {exc.message}"
+                errors[f"items.{i}.quantity"] = _(
+                    "%(name)s: %(problem)s", name=product.name, problem=exc.message
+                )
                 continue
         if label is not None and item.price is not None:
-            errors[f"items.{i}.price"] = (
-                f"{product.name}: a scale label sells the price printed on it; "
-                "it cannot be changed."
+            errors[f"items.{i}.price"] = _(
+                "%(name)s: a scale label sells the price printed on it; it cannot be changed.",
+                name=product.name,
             )
             continue
         products.append(product)
@@ -379,10 +386,11 @@ def _bill_customer(session: Session, customer_id: int | None) -> Customer | None
     try:
         customer = ledger.lock_customer(session, customer_id)
     except NotFound:
-        raise ValidationError("No such customer.", field="customer_id") from None
+        raise ValidationError(_("No such customer."), field="customer_id") from None
     if customer.archived:
         raise ValidationError(
-            f"{customer.name} is archived; restore the customer first.", field="customer_id"
+            _("%(name)s is archived; restore the customer first.", name=customer.name),
+            field="customer_id",
         )
     return customer
 

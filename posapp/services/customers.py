@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from posapp.dates import date_format
 from posapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from posapp.gst import parse_gstin, parse_state_code, state_label, state_of
-from posapp.i18n import DOCUMENT_LANGUAGES, lazy
+from posapp.i18n import DOCUMENT_LANGUAGES, _, lazy
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
@@ -51,16 +51,16 @@ def normalise_phone(raw: str, region: str = "IN") -> str:
     """Return a phone number in E.164 (+919876543210); raise ValidationError if it is not one."""
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Phone is required.", field="phone")
+        raise ValidationError(_("Phone is required."), field="phone")
     if not PHONE_CHARS_RE.match(text):
-        raise ValidationError("A phone number has only digits, spaces, + and -.", field="phone")
+        raise ValidationError(_("A phone number has only digits, spaces, + and -."), field="phone")
     try:
         number = phonenumbers.parse(text, region or "IN")
     except phonenumbers.NumberParseException:
-        raise ValidationError("This is not a phone number.", field="phone") from None
+        raise ValidationError(_("This is not a phone number."), field="phone") from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "This is not a valid phone number (check the digits and the country code).",
+            _("This is not a valid phone number (check the digits and the country code)."),
             field="phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -95,7 +95,7 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str) -> dict[str, Any]:
     """Validate customer input (form or API); collect every field error before raising."""
     if not isinstance(data, Mapping):
-        raise ValidationError("The request body must be a JSON object.")
+        raise ValidationError(_("The request body must be a JSON object."))
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
 
@@ -106,20 +106,20 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
         if given(key):
             value = data.get(key)
             if value is not None and not isinstance(value, str):
-                errors[key] = "Must be text."
+                errors[key] = _("Must be text.")
                 continue
             value = _text(data, key)
             if len(value) > limit:
-                errors[key] = f"At most {limit} characters."
+                errors[key] = _("At most %(limit)s characters.", limit=limit)
             out[key] = value
     if (not partial or "name" in data) and not out.get("name"):
-        errors["name"] = "Name is required."
+        errors["name"] = _("Name is required.")
     if out.get("email") and not EMAIL_RE.match(out["email"]):
-        errors["email"] = "This is not an email address."
+        errors["email"] = _("This is not an email address.")
     if not partial or "phone" in data:
         raw = data.get("phone")
         if raw is not None and not isinstance(raw, str | int):
-            errors["phone"] = "Phone must be text."
+            errors["phone"] = _("Phone must be text.")
         else:
             try:
                 out["phone"] = normalise_phone("" if raw is None else str(raw), region)
@@ -154,7 +154,7 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
     if given("language"):
         language = data.get("language")
         if not isinstance(language, str) or language.strip() not in CUSTOMER_LANGUAGES:
-            errors["language"] = "Choose the shop's language, English, Hindi or both."
+            errors["language"] = _("Choose the shop's language, English, Hindi or both.")
         else:
             out["language"] = language.strip()
     elif not partial:
@@ -163,7 +163,9 @@ def parse_customer_fields(data: Mapping[str, Any], *, partial: bool, region: str
         out["archived"] = data["archived"] in (True, "1", "true", "on", 1)
     if errors:
         first = next(iter(errors.values()))
-        raise ValidationError(f"Please correct the customer: {first}", fields=errors)
+        raise ValidationError(
+            _("Please correct the customer: %(problem)s", problem=first), fields=errors
+        )
     return out
 
 
@@ -185,24 +187,28 @@ def settle_gst_state(fields: dict[str, Any], gstin_before: str, state_before: st
     elif state == "":
         fields["state_code"] = home
     elif state != home:
-        message = (
-            f"The GSTIN was issued in {state_label(home)}: a customer with a GSTIN is in "
-            "that state (or leave the state empty)."
+        message = _(
+            "The GSTIN was issued in %(state)s: a customer with a GSTIN is in "
+            "that state (or leave the state empty).",
+            state=state_label(home),
         )
         raise ValidationError(
-            f"Please correct the customer: {message}", fields={"state_code": message}
+            _("Please correct the customer: %(problem)s", problem=message),
+            fields={"state_code": message},
         )
 
 
 def _check_phone_free(session: Session, phone: str, customer_id: int | None) -> None:
     clash = session.scalar(select(Customer).where(Customer.phone == phone))
     if clash is not None and clash.id != customer_id:
-        state = " (archived)" if clash.archived else ""
+        values = {"name": clash.name, "phone": display_phone(phone)}
         raise Conflict(
-            f"{clash.name}{state} already has the phone number {display_phone(phone)}.",
+            _("%(name)s (archived) already has the phone number %(phone)s.", **values)
+            if clash.archived
+            else _("%(name)s already has the phone number %(phone)s.", **values),
             code="duplicate",
             details={
-                "fields": {"phone": "This phone number is taken."},
+                "fields": {"phone": _("This phone number is taken.")},
                 "customer_id": clash.id,
             },
         )
@@ -265,10 +271,10 @@ def add_customer(
     # give less: a customer they would rather not trust is no risk to the shop).
     fields.setdefault("credit_limit", default)
     if not user.is_admin and more_credit(fields["credit_limit"], default):
-        raise Forbidden("Only an admin may give a customer more credit than the shop's limit.")
+        raise Forbidden(_("Only an admin may give a customer more credit than the shop's limit."))
     opening = fields.pop("opening_balance", 0)
     if opening and not user.is_admin:
-        raise Forbidden("Only an admin may enter an opening balance.")
+        raise Forbidden(_("Only an admin may enter an opening balance."))
     settle_gst_state(fields, "", "")
     _check_phone_free(session, fields["phone"], None)
     now = utcnow()
@@ -325,7 +331,7 @@ def update_customer(
         settle_gst_state(fields, customer.gstin, customer.state_code)
         limit_changes = fields.get("credit_limit", customer.credit_limit) != customer.credit_limit
         if limit_changes and not user.is_admin:
-            raise Forbidden("Only an admin may change a credit limit.")
+            raise Forbidden(_("Only an admin may change a credit limit."))
         if "phone" in fields and fields["phone"] != customer.phone:
             _check_phone_free(session, fields["phone"], customer.id)
             customer.phone = fields["phone"]
@@ -337,8 +343,12 @@ def update_customer(
             owed = ledger.balance(session, customer.id)
             if owed != 0:
                 raise Conflict(
-                    f"{customer.name} cannot be archived with a balance of "
-                    f"{_money(session, owed)}; settle it first.",
+                    _(
+                        "%(name)s cannot be archived with a balance of %(amount)s; "
+                        "settle it first.",
+                        name=customer.name,
+                        amount=_money(session, owed),
+                    ),
                     code="has_balance",
                     details={"balance": money_str(owed)},
                 )
@@ -364,7 +374,7 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     """Return a customer or raise NotFound."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
     return customer
 
 

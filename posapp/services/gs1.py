@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote
 
+from posapp.i18n import _
+
 GS = "\x1d"  # FNC1 as a scanner sends it between fields: ASCII 29, the group separator
 
 # The symbology identifiers (ISO/IEC 15424) of the carriers that hold GS1 element strings.
@@ -105,9 +107,9 @@ def _load_table() -> dict[str, Field]:
     for entry in _TABLE.split():
         ais, spec = entry.split(":")
         numeric = spec[0] == "N"
-        low, _, high = spec[1:].partition("-")
+        low, _dash, high = spec[1:].partition("-")
         field = Field(numeric, int(low), int(high or low))
-        first, _, last = ais.partition("-")
+        first, _dash, last = ais.partition("-")
         for ai in range(int(first), int(last or first) + 1):
             table[str(ai).zfill(len(first))] = field
     return table
@@ -180,12 +182,26 @@ def gs1_date(value: str, today: date, ai: str = "17") -> date:
         century += 100
     year = century + yy
     if not 1 <= month <= 12:
-        raise GS1Error(f"({ai}) {value}: there is no month {value[2:4]}.")
+        raise GS1Error(
+            _(
+                "(%(ai)s) %(value)s: there is no month %(month)s.",
+                ai=ai,
+                value=value,
+                month=value[2:4],
+            )
+        )
     last = calendar.monthrange(year, month)[1]
     if day == 0:
         return date(year, month, last)
     if day > last:
-        raise GS1Error(f"({ai}) {value}: there is no day {value[4:6]} in that month.")
+        raise GS1Error(
+            _(
+                "(%(ai)s) %(value)s: there is no day %(day)s in that month.",
+                ai=ai,
+                value=value,
+                day=value[4:6],
+            )
+        )
     return date(year, month, day)
 
 
@@ -199,23 +215,28 @@ def _shaped(ai: str, value: str) -> bool:
 def _check_value(ai: str, value: str) -> None:
     field = AI_TABLE[ai]
     if not field.min_len <= len(value) <= field.max_len:
-        size = (
-            f"{field.min_len}"
+        sizes = {"ai": ai, "low": field.min_len, "high": field.max_len, "length": len(value)}
+        raise GS1Error(
+            _("(%(ai)s) takes %(low)s characters, not %(length)s.", **sizes)
             if field.fixed
-            else f"{field.min_len} to {field.max_len}"
+            else _("(%(ai)s) takes %(low)s to %(high)s characters, not %(length)s.", **sizes)
             if field.min_len > 1
-            else f"at most {field.max_len}"
+            else _("(%(ai)s) takes at most %(high)s characters, not %(length)s.", **sizes)
         )
-        raise GS1Error(f"({ai}) takes {size} characters, not {len(value)}.")
     pattern = _DIGITS if field.numeric else _CSET82
     if pattern.fullmatch(value) is None:
-        what = "digits only" if field.numeric else "letters, digits and GS1's punctuation"
-        raise GS1Error(f"({ai}) {value}: {what}.")
+        raise GS1Error(
+            _("(%(ai)s) %(value)s: digits only.", ai=ai, value=value)
+            if field.numeric
+            else _("(%(ai)s) %(value)s: letters, digits and GS1's punctuation.", ai=ai, value=value)
+        )
     checked = _CHECKED.get(ai)
     if checked is not None:
         key = value[checked]
         if _DIGITS.fullmatch(key) is None or not valid_check_digit(key):
-            raise GS1Error(f"({ai}) {value}: the check digit is wrong (a misread?).")
+            raise GS1Error(
+                _("(%(ai)s) %(value)s: the check digit is wrong (a misread?).", ai=ai, value=value)
+            )
 
 
 def _ai_at(text: str, at: int) -> str:
@@ -225,7 +246,7 @@ def _ai_at(text: str, at: int) -> str:
         ai = text[at : at + size]
         if len(ai) == size and ai in AI_TABLE:
             return ai
-    raise GS1Error(f"Not a GS1 application identifier: {text[at : at + 4]}…")
+    raise GS1Error(_("Not a GS1 application identifier: %(ai)s…", ai=text[at : at + 4]))
 
 
 def _parse_raw(text: str) -> list[tuple[str, str]]:
@@ -260,7 +281,7 @@ def _parse_bracketed(text: str) -> list[tuple[str, str]] | None:
             return None
         ai = match.group(1)
         if ai not in AI_TABLE:
-            raise GS1Error(f"Not a GS1 application identifier: ({ai})")
+            raise GS1Error(_("Not a GS1 application identifier: (%(ai)s)", ai=ai))
         elements.append((ai, match.group(2)))
         at = match.end()
     return elements
@@ -290,12 +311,14 @@ def _parse_digital_link(text: str) -> list[tuple[str, str]] | None:
     if path and path[-1] == "":
         path = path[:-1]  # a trailing slash
     if len(path) % 2:
-        raise GS1Error("GS1 Digital Link: an identifier in the address has no value.")
+        raise GS1Error(_("GS1 Digital Link: an identifier in the address has no value."))
     elements: list[tuple[str, str]] = []
     for index in range(0, len(path), 2):
         ai, value = path[index], unquote(path[index + 1])
         if index and ai not in _DL_PATH_QUALIFIERS:
-            raise GS1Error(f"GS1 Digital Link: ({ai}) cannot follow the key in the address.")
+            raise GS1Error(
+                _("GS1 Digital Link: (%(ai)s) cannot follow the key in the address.", ai=ai)
+            )
         elements.append((ai, value))
     for pair in (match.group(2) or "").split("&"):
         ai, sep, value = pair.partition("=")

@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import IdempotencyKey
 from posapp.models.base import affected, utcnow
 from posapp.services.hooks import Within
@@ -65,7 +66,11 @@ def parse_key(raw: str | None) -> str | None:
         return None
     if not KEY_RE.fullmatch(raw):
         raise ValidationError(
-            f"{HEADER} must be 1 to {KEY_LIMIT} printable ASCII characters.",
+            _(
+                "%(header)s must be 1 to %(limit)s printable ASCII characters.",
+                header=HEADER,
+                limit=KEY_LIMIT,
+            ),
             field=HEADER,
             code="invalid_idempotency_key",
         )
@@ -103,8 +108,11 @@ def replay(stored: IdempotencyKey, claim: Claim) -> Answer:
     """Return the stored answer for a retry; a key reused for another request is a 422."""
     if stored.endpoint != claim.endpoint or stored.request_hash != claim.request_hash:
         raise ValidationError(
-            f"This {HEADER} was already used for a different request; send a new key for a"
-            " new request, or the same body to get the first answer again.",
+            _(
+                "This %(header)s was already used for a different request; send a new key for "
+                "a new request, or the same body to get the first answer again.",
+                header=HEADER,
+            ),
             field=HEADER,
             code=REUSED,
         )

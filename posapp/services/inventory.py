@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from posapp import gst
 from posapp.dates import optional_day
 from posapp.errors import InsufficientStock, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import Invoice, InvoiceLine, Product, Purchase, PurchaseLine, StockMovement
 from posapp.models.base import affected, to_local, utcnow, write_transaction
 from posapp.models.catalog import active_named
@@ -44,12 +45,12 @@ def update_inventory_settings(
     for key, low, high in (("expiry_warning_days", 1, 365), ("dead_stock_days", 1, 3650)):
         raw = str(data.get(key) or "").strip()
         if not raw.isdecimal() or not low <= int(raw) <= high:
-            errors[key] = f"A whole number of days from {low} to {high}."
+            errors[key] = _("A whole number of days from %(low)s to %(high)s.", low=low, high=high)
         else:
             values[key] = int(raw)
     sheet = str(data.get("label_sheet") or labels.DEFAULT_SHEET)
     if sheet not in labels.SHEET_FORMATS:
-        errors["label_sheet"] = "Choose one of the label sheet formats."
+        errors["label_sheet"] = _("Choose one of the label sheet formats.")
     else:
         values["label_sheet"] = sheet
     if errors:
@@ -79,7 +80,7 @@ def moving_average_cost(stock_milli: int, cost: int, qty_milli: int, unit_cost: 
 def _note(value: object, field: str = "note") -> str:
     text = limits.text_value(value, field)
     if len(text) > NOTE_LIMIT:
-        raise ValidationError(f"At most {NOTE_LIMIT} characters.", field=field)
+        raise ValidationError(_("At most %(limit)s characters.", limit=NOTE_LIMIT), field=field)
     return text
 
 
@@ -102,12 +103,15 @@ def book_movement(
     cost to the moving average. A service product has no stock: refused.
     """
     if delta_milli == 0:
-        raise ValidationError("The change must not be zero.", field="delta")
+        raise ValidationError(_("The change must not be zero."), field="delta")
     if product.is_service:
         # Every stock write goes through here (receiving, adjusting, counting, supplier
         # returns), so a service can gain no stock, movement or stock value by any of them.
         raise ValidationError(
-            f"{product.name} is a service: it has no stock to receive, adjust or count.",
+            _(
+                "%(name)s is a service: it has no stock to receive, adjust or count.",
+                name=product.name,
+            ),
             field="product_id",
         )
     stmt = update(Product).where(Product.id == product.id)
@@ -126,8 +130,14 @@ def book_movement(
     session.refresh(product)
     if affected(result) != 1:
         raise InsufficientStock(
-            f"Not enough stock of {product.name}: {qty_str(-delta_milli, product.unit)} "
-            f"{product.unit} to take, {qty_str(product.stock_milli, product.unit)} available.",
+            _(
+                "Not enough stock of %(name)s: %(wanted)s %(unit)s to take, "
+                "%(available)s available.",
+                name=product.name,
+                wanted=qty_str(-delta_milli, product.unit),
+                unit=product.unit,
+                available=qty_str(product.stock_milli, product.unit),
+            ),
             details={
                 "product_id": product.id,
                 "product": product.name,
@@ -154,18 +164,20 @@ def parse_adjustment(data: Mapping[str, Any], unit: str) -> tuple[int, str, str,
     errors: dict[str, str] = {}
     reason = str(data.get("reason") or "").strip()
     if reason not in MANUAL_REASONS:
-        errors["reason"] = f"Reason must be one of {', '.join(MANUAL_REASONS)}."
+        errors["reason"] = _(
+            "Reason must be one of %(choices)s.", choices=", ".join(MANUAL_REASONS)
+        )
     delta = 0
     try:
         delta = parse_signed_quantity(data.get("delta"), unit=unit, field="delta")
         if delta == 0:
-            errors["delta"] = "The change must not be zero."
+            errors["delta"] = _("The change must not be zero.")
     except ValidationError as exc:
         errors["delta"] = exc.message
     if delta and reason in ("adjust_damage", "adjust_loss") and delta > 0:
-        errors["delta"] = "Damage and loss take stock away: the change must be negative."
+        errors["delta"] = _("Damage and loss take stock away: the change must be negative.")
     if delta and reason in ("purchase", "opening") and delta < 0:
-        errors["delta"] = "A purchase or opening stock adds stock: the change must be positive."
+        errors["delta"] = _("A purchase or opening stock adds stock: the change must be positive.")
     unit_cost = None
     if data.get("unit_cost") not in (None, ""):
         try:
@@ -173,7 +185,7 @@ def parse_adjustment(data: Mapping[str, Any], unit: str) -> tuple[int, str, str,
         except ValidationError as exc:
             errors["unit_cost"] = exc.message
         if reason not in ("purchase", "opening"):
-            errors["unit_cost"] = "A unit cost goes only with a purchase or opening stock."
+            errors["unit_cost"] = _("A unit cost goes only with a purchase or opening stock.")
     try:
         note = _note(data.get("note"))
     except ValidationError as exc:
@@ -196,7 +208,7 @@ def adjust_stock(
     `within` runs in the movement's transaction once it is written (services/hooks.py)."""
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     delta, reason, note, unit_cost = parse_adjustment(data, product.unit)
     settings = load_settings(session)
     with write_transaction(session):
@@ -319,15 +331,17 @@ def parse_supplier_bill(data: Mapping[str, Any], errors: dict[str, str]) -> Supp
     except ValidationError as exc:
         errors["supplier_state"] = exc.message
     if gstin and state and state != gst.state_of(gstin):
-        errors["supplier_state"] = (
-            f"The GSTIN {gstin} is registered in {gst.state_label(gst.state_of(gstin))}; "
-            "leave the state blank or choose that one."
+        errors["supplier_state"] = _(
+            "The GSTIN %(gstin)s is registered in %(state)s; "
+            "leave the state blank or choose that one.",
+            gstin=gstin,
+            state=gst.state_label(gst.state_of(gstin)),
         )
     state = state or gst.state_of(gstin)
     try:
         bill_date = optional_day(data.get("bill_date"), "bill_date")
         if bill_date is not None and bill_date > to_local(utcnow()).date():
-            errors["bill_date"] = "The supplier's bill date cannot be in the future."
+            errors["bill_date"] = _("The supplier's bill date cannot be in the future.")
     except ValidationError as exc:
         errors["bill_date"] = exc.message
     return SupplierBill(gstin=gstin, state=state, bill_date=bill_date)
@@ -347,41 +361,67 @@ def _parse_received_lines(
     parsed: list[_ReceivedLine] = []
     for i, raw in enumerate(raw_lines, start=1):
         if not isinstance(raw, Mapping):
-            errors[f"lines.{i}"] = f"Line {i}: must be an object."
+            errors[f"lines.{i}"] = _("Line %(line)s: must be an object.", line=i)
             continue
         product = _find_product(session, raw)
         if product is None:
-            what = raw.get("code") or raw.get("product_id") or "(blank)"
-            errors[f"lines.{i}.code"] = f"Line {i}: no product with the code or name {what}."
+            what = raw.get("code") or raw.get("product_id") or _("(blank)")
+            errors[f"lines.{i}.code"] = _(
+                "Line %(line)s: no product with the code or name %(what)s.", line=i, what=what
+            )
             continue
         if product.archived:
-            errors[f"lines.{i}.code"] = f"Line {i}: {product.name} is archived; restore it first."
+            errors[f"lines.{i}.code"] = _(
+                "Line %(line)s: %(name)s is archived; restore it first.", line=i, name=product.name
+            )
             continue
         try:
             qty = parse_signed_quantity(raw.get("quantity"), product.unit, f"lines.{i}.quantity")
             if qty <= 0:
-                raise ValidationError("Quantity must be more than zero.")
+                raise ValidationError(_("Quantity must be more than zero."))
         except ValidationError as exc:
-            errors[f"lines.{i}.quantity"] = f"Line {i} ({product.name}): {exc.message}"
+            errors[f"lines.{i}.quantity"] = _(
+                "Line %(line)s (%(name)s): %(problem)s",
+                line=i,
+                name=product.name,
+                problem=exc.message,
+            )
             continue
         try:
             cost = parse_money(raw.get("unit_cost"), field=f"lines.{i}.unit_cost")
         except ValidationError as exc:
-            errors[f"lines.{i}.unit_cost"] = f"Line {i} ({product.name}): {exc.message}"
+            errors[f"lines.{i}.unit_cost"] = _(
+                "Line %(line)s (%(name)s): %(problem)s",
+                line=i,
+                name=product.name,
+                problem=exc.message,
+            )
             continue
         try:
             rate = _line_rate(raw, product, f"lines.{i}.tax_rate")
         except ValidationError as exc:
-            errors[f"lines.{i}.tax_rate"] = f"Line {i} ({product.name}): {exc.message}"
+            errors[f"lines.{i}.tax_rate"] = _(
+                "Line %(line)s (%(name)s): %(problem)s",
+                line=i,
+                name=product.name,
+                problem=exc.message,
+            )
             continue
         try:
             expiry = optional_day(raw.get("expiry"), f"lines.{i}.expiry")
         except ValidationError as exc:
-            errors[f"lines.{i}.expiry"] = f"Line {i} ({product.name}): {exc.message}"
+            errors[f"lines.{i}.expiry"] = _(
+                "Line %(line)s (%(name)s): %(problem)s",
+                line=i,
+                name=product.name,
+                problem=exc.message,
+            )
             continue
         batch = str(raw.get("batch") or "").strip()
         if len(batch) > 40:
-            errors[f"lines.{i}.batch"] = f"Line {i}: a batch takes at most 40 characters."
+            errors[f"lines.{i}.batch"] = _(
+                "Line %(line)s: a batch takes at most 40 characters.", line=i
+            )
             continue
         parsed.append(_ReceivedLine(product, qty, cost, rate, expiry, batch))
     return parsed
@@ -393,7 +433,7 @@ def _supplier_id(raw: object, errors: dict[str, str]) -> int | None:
         return None
     text = str(raw).strip()
     if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or len(text) > 12:
-        errors["supplier_id"] = "Choose a supplier from the list."
+        errors["supplier_id"] = _("Choose a supplier from the list.")
         return None
     return int(text)
 
@@ -409,9 +449,9 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
     supplier = str(data.get("supplier") or "").strip()
     reference = str(data.get("reference") or "").strip()
     if len(supplier) > 120:
-        errors["supplier"] = "At most 120 characters."
+        errors["supplier"] = _("At most %(limit)s characters.", limit=120)
     if len(reference) > 64:
-        errors["reference"] = "At most 64 characters."
+        errors["reference"] = _("At most %(limit)s characters.", limit=64)
     bill = parse_supplier_bill(data, errors)
     supplier_id = _supplier_id(data.get("supplier_id"), errors)
     terms = suppliers.parse_terms(data, errors)
@@ -425,9 +465,9 @@ def receive_stock(session: Session, data: Mapping[str, Any], user_id: int | None
         raw_lines = []
     parsed = _parse_received_lines(session, raw_lines, errors)
     if not raw_lines and "lines" not in errors:
-        errors["lines"] = "Add at least one line."
+        errors["lines"] = _("Add at least one line.")
     elif len(raw_lines) > MAX_PURCHASE_LINES:
-        errors["lines"] = f"A purchase takes at most {MAX_PURCHASE_LINES} lines."
+        errors["lines"] = _("A purchase takes at most %(limit)s lines.", limit=MAX_PURCHASE_LINES)
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
 
@@ -579,21 +619,25 @@ def book_stock_count(
             continue
         product = products.get(product_id)
         if product is None:
-            errors[f"count.{product_id}"] = f"No product with id {product_id}."
+            errors[f"count.{product_id}"] = _("No product with id %(id)s.", id=product_id)
             continue
         try:
             milli = parse_signed_quantity(raw, product.unit, f"count.{product_id}")
         except ValidationError as exc:
-            errors[f"count.{product_id}"] = f"{product.name}: {exc.message}"
+            errors[f"count.{product_id}"] = _(
+                "%(name)s: %(problem)s", name=product.name, problem=exc.message
+            )
             continue
         if milli < 0:
-            errors[f"count.{product_id}"] = f"{product.name}: a count cannot be negative."
+            errors[f"count.{product_id}"] = _(
+                "%(name)s: a count cannot be negative.", name=product.name
+            )
             continue
         wanted[product_id] = milli
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     if not wanted:
-        raise ValidationError("Enter at least one counted quantity.", field="count")
+        raise ValidationError(_("Enter at least one counted quantity."), field="count")
     results: list[CountResult] = []
     with write_transaction(session):
         seq = next_number(session, "count", 0)
@@ -744,7 +788,7 @@ def recent_sales(session: Session, product_id: int, days: int = 30) -> RecentSal
         )
     ).all()
     per_day: dict[date, list[int]] = {}
-    for created, qty, total, _ in rows:
+    for created, qty, total, _cost in rows:
         day = per_day.setdefault(to_local(created).date(), [0, 0])
         day[0] += qty
         day[1] += total

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from posapp.dates import optional_day
 from posapp.errors import Forbidden, NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import (
     INVOICE_STATUSES,
     PAYMENT_METHODS,
@@ -35,7 +36,7 @@ def load_invoice(session: Session, key: int | str) -> Invoice:
     )
     invoice = session.scalar(stmt.where(by_id_or_number(Invoice.id, Invoice.number, key)))
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(_("No such invoice."))
     return invoice
 
 
@@ -43,7 +44,7 @@ def invoice_for_user(session: Session, key: int | str, user: User) -> Invoice:
     """Load an invoice the user may see: admins all, cashiers their own."""
     invoice = load_invoice(session, key)
     if not user.is_admin and invoice.cashier_id != user.id:
-        raise Forbidden("Cashiers can open only their own invoices.")
+        raise Forbidden(_("Cashiers can open only their own invoices."))
     return invoice
 
 
@@ -91,14 +92,15 @@ def list_invoices(
     if method:
         if method not in PAYMENT_METHODS:
             raise ValidationError(
-                f"Payment method must be one of {', '.join(PAYMENT_METHODS)}.", field="method"
+                _("Payment method must be one of %(choices)s.", choices=", ".join(PAYMENT_METHODS)),
+                field="method",
             )
         paid_by = select(Payment.invoice_id).where(Payment.method == method, Payment.amount > 0)
         stmt = stmt.where(Invoice.id.in_(paid_by))
     low = parse_money(amount_min, field="min") if amount_min not in (None, "") else None
     high = parse_money(amount_max, field="max") if amount_max not in (None, "") else None
     if low is not None and high is not None and low > high:
-        raise ValidationError("The smallest amount is above the largest.", field="min")
+        raise ValidationError(_("The smallest amount is above the largest."), field="min")
     if low is not None:
         stmt = stmt.where(Invoice.total >= low)
     if high is not None:
@@ -119,11 +121,14 @@ def list_invoices(
         if end:
             stmt = stmt.where(Invoice.created_at < local_midnight_utc(end + timedelta(days=1)))
     except (OverflowError, ValueError):  # 0001-01-01, 9999-12-31: off the calendar
-        raise ValidationError("That date is too far in the past or future.", field="from") from None
+        raise ValidationError(
+            _("That date is too far in the past or future."), field="from"
+        ) from None
     if status:
         if status not in INVOICE_STATUSES:
             raise ValidationError(
-                f"Status must be one of {', '.join(INVOICE_STATUSES)}.", field="status"
+                _("Status must be one of %(choices)s.", choices=", ".join(INVOICE_STATUSES)),
+                field="status",
             )
         stmt = stmt.where(Invoice.status == status)
     if customer_id is not None:

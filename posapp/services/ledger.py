@@ -168,7 +168,7 @@ def lock_customer(session: Session, customer_id: int) -> Customer:
     """Load a customer for update (row lock on PostgreSQL; SQLite's writer lock already holds)."""
     customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
     return customer
 
 
@@ -209,15 +209,22 @@ def check_credit(session: Session, customer: Customer, amount: int) -> int:
         return format_money(minor, settings.currency, settings.locale)
 
     if limit == 0:
-        message = (
-            f"{customer.name}: credit limit {money(0)} — no credit allowed. Take the "
-            "payment another way, or an admin can set a limit."
+        message = _(
+            "%(name)s: credit limit %(limit)s — no credit allowed. Take the "
+            "payment another way, or an admin can set a limit.",
+            name=customer.name,
+            limit=money(0),
         )
     else:
-        message = (
-            f"Credit of {money(amount)} would take {customer.name} over the limit: "
-            f"{credit_words(limit, current, money)} (balance {money(current)}). Put at most "
-            f"{money(available)} on credit, or an admin can raise the limit."
+        message = _(
+            "Credit of %(amount)s would take %(name)s over the limit: %(credit)s "
+            "(balance %(balance)s). Put at most %(available)s on credit, or an admin can "
+            "raise the limit.",
+            amount=money(amount),
+            name=customer.name,
+            credit=credit_words(limit, current, money),
+            balance=money(current),
+            available=money(available),
         )
     raise CreditLimitExceeded(
         message,
@@ -307,10 +314,14 @@ def parse_payment(data: Mapping[str, Any]) -> tuple[int, str, str]:
         errors["amount"] = exc.message
     method = data.get("method")
     if method not in ACCOUNT_PAYMENT_METHODS:
-        errors["method"] = f"Method must be one of {', '.join(ACCOUNT_PAYMENT_METHODS)}."
+        errors["method"] = _(
+            "Method must be one of %(choices)s.", choices=", ".join(ACCOUNT_PAYMENT_METHODS)
+        )
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note.strip()) > NOTE_LIMIT:
-        errors["note"] = f"The note must be text of at most {NOTE_LIMIT} characters."
+        errors["note"] = _(
+            "The note must be text of at most %(limit)s characters.", limit=NOTE_LIMIT
+        )
         note = ""
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
@@ -332,7 +343,8 @@ def record_payment(
         customer = lock_customer(session, customer_id)
         if customer.archived:
             raise Conflict(
-                f"{customer.name} is archived; restore the customer first.", code="archived"
+                _("%(name)s is archived; restore the customer first.", name=customer.name),
+                code="archived",
             )
         now = utcnow()
         payment = Payment(
@@ -398,7 +410,7 @@ def add_adjustment(
 ) -> LedgerEntry:
     """Add an admin's correction to a ledger (signed amount, reason required)."""
     if not user.is_admin:
-        raise Forbidden("Only an admin may adjust a customer's balance.")
+        raise Forbidden(_("Only an admin may adjust a customer's balance."))
     errors: dict[str, str] = {}
     amount = 0
     try:
@@ -410,9 +422,9 @@ def add_adjustment(
     reason = data.get("reason")
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        errors["reason"] = "Say why the balance is adjusted."
+        errors["reason"] = _("Say why the balance is adjusted.")
     elif len(reason) > NOTE_LIMIT:
-        errors["reason"] = f"At most {NOTE_LIMIT} characters."
+        errors["reason"] = _("At most %(limit)s characters.", limit=NOTE_LIMIT)
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     with write_transaction(session):

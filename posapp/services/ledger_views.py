@@ -15,6 +15,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from posapp.errors import NotFound, ValidationError
+from posapp.i18n import _
 from posapp.models import Customer, Invoice, LedgerEntry, Payment, PaymentAllocation, User
 from posapp.models.base import local_midnight_utc, to_local
 from posapp.services.ledger import advance_part, age_buckets, local_today, open_debits
@@ -109,7 +110,7 @@ class StatementData:
 def statement(session: Session, customer: Customer, start: date, end: date) -> StatementData:
     """Collect the statement of a customer for a date range (inclusive, local dates)."""
     if end < start:
-        raise ValidationError("The end date is before the start date.", field="to")
+        raise ValidationError(_("The end date is before the start date."), field="to")
     lo, hi = local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
     where = LedgerEntry.customer_id == customer.id
     opening = int(
@@ -206,7 +207,7 @@ def dues(
     covering index; sorting and paging happen in SQL, so only one page of rows is loaded.
     """
     if sort not in ("amount", "age"):
-        raise ValidationError("Sort by amount or age.", field="sort")
+        raise ValidationError(_("Sort by amount or age."), field="sort")
     cutoff = local_midnight_utc((today or local_today()) - timedelta(days=30))
     old_debit = (LedgerEntry.amount > 0) & (LedgerEntry.created_at < cutoff)
     owing = (
@@ -310,7 +311,7 @@ def load_payment(session: Session, payment_id: int) -> Payment:
     """Load an account payment (for its receipt)."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.customer_id is None:
-        raise NotFound("No such payment.")
+        raise NotFound(_("No such payment."))
     return payment
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 
 # As the API documents for q=: a 60 kB search made SQLite refuse the LIKE pattern (a 500).
 MAX_SEARCH_LENGTH: Final = 200
@@ -65,7 +66,8 @@ def search_text(q: str | None, field: str = "q") -> str:
     text = (q or "").strip()
     if len(text) > MAX_SEARCH_LENGTH:
         raise ValidationError(
-            f"The search text takes at most {MAX_SEARCH_LENGTH} characters.", field=field
+            _("The search text takes at most %(limit)s characters.", limit=MAX_SEARCH_LENGTH),
+            field=field,
         )
     return text
 
@@ -79,5 +81,5 @@ def text_value(value: object, field: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool | list | tuple | dict | set):
-        raise ValidationError("This field takes text, not a list or an object.", field=field)
+        raise ValidationError(_("This field takes text, not a list or an object."), field=field)
     return str(value).strip()

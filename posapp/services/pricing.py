@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.money import (
     BP_100_PERCENT,
     MAX_MONEY_MINOR,
@@ -262,7 +263,9 @@ def price_cart(
     nets_before_bill: list[int] = []
     for index, line in enumerate(lines):
         if line.discount < 0:
-            raise ValidationError("A discount cannot be negative.", field=f"items.{index}.discount")
+            raise ValidationError(
+                _("A discount cannot be negative."), field=f"items.{index}.discount"
+            )
         if line.fixed_gross is not None:
             gross = line.fixed_gross
         else:
@@ -271,13 +274,16 @@ def price_cart(
             # Price and quantity are each bounded, their product is not: past 64 bits it
             # crashed the database write (a 500); a bill this size is a typing slip anyway.
             raise ValidationError(
-                f"This line comes to more than {money_str(MAX_MONEY_MINOR)}; check the "
-                "quantity and price.",
+                _(
+                    "This line comes to more than %(amount)s; check the quantity and price.",
+                    amount=money_str(MAX_MONEY_MINOR),
+                ),
                 field=f"items.{index}.quantity",
             )
         if line.discount > gross:
             raise ValidationError(
-                "A line discount cannot exceed the line amount.", field=f"items.{index}.discount"
+                _("A line discount cannot exceed the line amount."),
+                field=f"items.{index}.discount",
             )
         grosses.append(gross)
         nets_before_bill.append(gross - line.discount)
@@ -285,8 +291,10 @@ def price_cart(
     base = sum(nets_before_bill)
     if base > MAX_MONEY_MINOR:
         raise ValidationError(
-            f"The bill comes to more than {money_str(MAX_MONEY_MINOR)}; split it or check the "
-            "quantities.",
+            _(
+                "The bill comes to more than %(amount)s; split it or check the quantities.",
+                amount=money_str(MAX_MONEY_MINOR),
+            ),
             field="items",
         )
     if bill_discount.percent_bp:
@@ -294,7 +302,9 @@ def price_cart(
     else:
         bill_amount = bill_discount.amount
     if bill_amount > base:
-        raise ValidationError("The bill discount cannot exceed the bill amount.", field="discount")
+        raise ValidationError(
+            _("The bill discount cannot exceed the bill amount."), field="discount"
+        )
     shares = allocate(bill_amount, nets_before_bill)
 
     priced: list[PricedLine] = []

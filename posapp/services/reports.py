@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import MOVEMENT_REASONS, Category, Product, StockMovement, User
 from posapp.models.base import local_midnight_utc, utcnow
 from posapp.money import round_half_up_div
@@ -91,7 +92,7 @@ def movements(
     in SQL and reads only the first ones.
     """
     if reason and reason not in MOVEMENT_REASONS:
-        raise ValidationError("Unknown reason.", field="reason")
+        raise ValidationError(_("Unknown reason."), field="reason")
     where = [
         StockMovement.created_at >= local_midnight_utc(start),
         StockMovement.created_at < local_midnight_utc(end + timedelta(days=1)),

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from posapp.errors import InsufficientStock
+from posapp.i18n import _
 from posapp.models import (
     Customer,
     Invoice,
@@ -436,14 +437,25 @@ def deduct_stock(
         product = session.get(Product, product_id, populate_existing=True)
         assert product is not None
         spare = product.stock_milli - product.reserved_milli
-        held = (
-            f" ({qty_str(product.reserved_milli, product.unit)} {product.unit} held for orders)"
-            if product.reserved_milli
-            else ""
-        )
+        values = {
+            "name": product.name,
+            "wanted": qty_str(wanted, product.unit),
+            "unit": product.unit,
+            "available": qty_str(spare, product.unit),
+            "held": qty_str(product.reserved_milli, product.unit),
+        }
         raise InsufficientStock(
-            f"Not enough stock of {product.name}: {qty_str(wanted, product.unit)} {product.unit} "
-            f"requested, {qty_str(spare, product.unit)} available{held}.",
+            _(
+                "Not enough stock of %(name)s: %(wanted)s %(unit)s requested, %(available)s "
+                "available (%(held)s %(unit)s held for orders).",
+                **values,
+            )
+            if product.reserved_milli
+            else _(
+                "Not enough stock of %(name)s: %(wanted)s %(unit)s requested, %(available)s "
+                "available.",
+                **values,
+            ),
             details={
                 "product_id": product.id,
                 "product": product.name,

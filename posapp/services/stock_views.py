@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import Category, Invoice, Payment, Product, StockMovement, User
 from posapp.models.base import local_days
 from posapp.services import orders
@@ -68,7 +69,9 @@ def stock_status(
     """A page of stocked (not archived, not service) products by name with their stock state;
     q matches a code exactly or by prefix, or a word of the name by prefix."""
     if state is not None and state not in STOCK_STATES:
-        raise ValidationError(f"state is one of {', '.join(STOCK_STATES)}.", field="state")
+        raise ValidationError(
+            _("state is one of %(choices)s.", choices=", ".join(STOCK_STATES)), field="state"
+        )
     available = Product.stock_milli - Product.reserved_milli
     stmt = (
         select(Product, Category.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import Babel, get_locale, get_translations, gettext, refresh
 from flask_login import current_user
 
@@ -22,8 +22,29 @@ babel = Babel()
 TRANSLATIONS = bundled("posapp", "translations")
 
 
+def _token_user() -> Any:
+    """The caller of an API request made with a bearer token (None for any other request)."""
+    try:
+        if request.blueprint != "api" or g.get("api_token_id") is None:
+            return None
+    except RuntimeError:  # outside a request
+        return None
+    return g.get("api_user")
+
+
 def select_language() -> str:
-    """The user's own language, else the browser's, else English."""
+    """The user's own language, else the browser's, else English.
+
+    A script calling the API with a bearer token is answered in the language its request
+    asks for (Accept-Language), else its token user's: a script states its language per call,
+    while the screens (and the API calls their scripts make with the session cookie) speak
+    the language the person chose on My account.
+    """
+    token_user = _token_user()
+    if token_user is not None:
+        asked = request.accept_languages.best_match(list(i18n.LANGUAGES))
+        own = getattr(token_user, "language", "")
+        return asked or (own if own in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE)
     try:
         chosen = getattr(current_user, "language", "") if current_user else ""
     except RuntimeError:  # outside a request: no user
