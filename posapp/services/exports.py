@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _
 from posapp.models import (
     Account,
     CashMovement,
@@ -820,7 +821,7 @@ def column_note(table: str, column: str) -> str:
 def table_rows(session: Session, table: str) -> Rows:
     """The rows of one exportable table; unknown names are a 404-worthy error."""
     if table not in TABLES:
-        raise ValidationError("No such table to export.", field="table")
+        raise ValidationError(_("No such table to export."), field="table")
     return TABLES[table](session)
 
 
@@ -912,7 +913,7 @@ def write_folder(
     `progress` hears of each step (the tables, then "workbook").
     """
     if not parent.is_dir():
-        raise ValidationError("That folder does not exist (is the USB stick plugged in?).")
+        raise ValidationError(_("That folder does not exist (is the USB stick plugged in?)."))
     moment = now or utcnow()
     folder = parent / folder_name(moment)
     steps = len(TABLES) + 1
