@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
-from posapp.i18n import _
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import (
     Account,
     CashMovement,
@@ -487,6 +487,36 @@ TABLES: dict[str, Callable[[Session], Rows]] = {
     "accounts": accounts,
     "journal_entries": journal_entries,
     "journal_lines": journal_lines,
+}
+
+
+# Each table's name on the export page (the files and sheets keep the table's own name).
+TABLE_TITLES: dict[str, LazyString] = {
+    "products": lazy("Products"),
+    "customers": lazy("Customers"),
+    "suppliers": lazy("Suppliers"),
+    "invoices": lazy("Invoices"),
+    "invoice_lines": lazy("Invoice lines"),
+    "payments": lazy("Payments"),
+    "payment_allocations": lazy("Payment allocations"),
+    "ledger": lazy("Ledger"),
+    "credit_notes": lazy("Credit notes"),
+    "credit_note_lines": lazy("Credit note lines"),
+    "orders": lazy("Orders"),
+    "order_lines": lazy("Order lines"),
+    "purchases": lazy("Purchases"),
+    "purchase_lines": lazy("Purchase lines"),
+    "debit_notes": lazy("Debit notes"),
+    "debit_note_lines": lazy("Debit note lines"),
+    "supplier_payments": lazy("Supplier payments"),
+    "supplier_allocations": lazy("Supplier allocations"),
+    "stock_movements": lazy("Stock movements"),
+    "expenses": lazy("Expenses"),
+    "cash_sessions": lazy("Cash sessions"),
+    "cash_movements": lazy("Cash movements"),
+    "accounts": lazy("Accounts"),
+    "journal_entries": lazy("Journal entries"),
+    "journal_lines": lazy("Journal lines"),
 }
 
 

@@ -39,6 +39,7 @@ def index() -> str:
     return render_template(
         "exports/index.html",
         tables=list(exports.TABLES),
+        table_names=exports.TABLE_TITLES,
         folder_name=exports.folder_name(),
         workbook=exports.WORKBOOK,
     )

@@ -214,6 +214,11 @@ STRINGS: dict[str, LazyString] = {
     "dashboard.load_failed": lazy(
         "Could not load the figures (%(reason)s). Reload the page to try again."
     ),
+    # import, export and audit
+    "exports.writing_workbook": lazy("Writing the Excel workbook…"),
+    "exports.writing_table": lazy("Writing %(file)s…"),
+    "exports.done": lazy("Done: %(count)s CSV files and the workbook in %(folder)s / %(name)s."),
+    "exports.stopped": lazy("Export stopped: %(reason)s"),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {
