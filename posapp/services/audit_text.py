@@ -515,10 +515,23 @@ def _backup(what: LazyString) -> Describer:
     return describe_backup
 
 
+# The words `exports.record_export` stores for what was taken and where (a table's name or a
+# folder's path is shown as stored).
+_EXPORT_WORDS = {
+    "everything": lazy("everything"),
+    "download": lazy("download"),
+    "zip download": lazy("zip download"),
+}
+
+
+def _export_word(value: Any) -> str:
+    return str(_EXPORT_WORDS.get(str(value), value))
+
+
 def _export(before: Data, after: Data, ctx: Context) -> str:
-    what = after.get("what") or _("data")
+    what = _export_word(after["what"]) if after.get("what") else _("data")
     if after.get("to"):
-        return _("Exported %(what)s to %(to)s", what=what, to=after["to"])
+        return _("Exported %(what)s to %(to)s", what=what, to=_export_word(after["to"]))
     return _("Exported %(what)s", what=what)
 
 
