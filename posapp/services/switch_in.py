@@ -95,7 +95,8 @@ class Plan:
     """What an import would do: the mapping, counts, totals and every bad row."""
 
     kind: str
-    source: str = ""
+    source: str = ""  # how the file was read, in English (the audit log keeps it)
+    read_as: str = ""  # the same in the user's language, for the preview
     headers: list[str] = field(default_factory=list)
     mapping: list[str] = field(default_factory=list)  # per column: a field key or ""
     chosen: list[bool] = field(default_factory=list)  # per column: mapped by the user
@@ -703,6 +704,7 @@ def plan(
     result = Plan(
         kind.key,
         source=table.source,
+        read_as=table.read_as,
         as_of=as_of or local_today(),
         decimal_comma=table.decimal_comma,
     )

@@ -32,8 +32,9 @@ from posapp.services.csv_io import unneutralise
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_COLUMNS = 100
-# How a CSV file was read, for the preview ("CSV, semicolon-separated, UTF-8").
-DELIMITERS = {
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# How a CSV file was read, in the user's language for the preview.
+READ_AS = {
     ",": lazy("CSV, comma-separated, %(encoding)s"),
     ";": lazy("CSV, semicolon-separated, %(encoding)s"),
     "\t": lazy("CSV, tab-separated, %(encoding)s"),
@@ -46,7 +47,10 @@ class Table:
 
     headers: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    source: str = ""  # how it was read, for the preview ("CSV, semicolon-separated, UTF-8")
+    # How it was read ("CSV, semicolon-separated, UTF-8"): `source` in English for the audit
+    # log, which keeps the same words whoever imports; `read_as` in the user's language.
+    source: str = ""
+    read_as: str = ""
     # A ";"-separated CSV is what Excel writes where the comma is the decimal mark.
     decimal_comma: bool = False
 
@@ -122,7 +126,8 @@ def _read_csv(path: Path, max_rows: int) -> Table:
                 ) from None
             except StopIteration:
                 raise ValidationError(_("The file is empty."), field="file") from None
-    table.source = str(DELIMITERS[delimiter]) % {"encoding": encoding}
+    table.source = f"CSV, {DELIMITERS[delimiter]}-separated, {encoding}"
+    table.read_as = str(READ_AS[delimiter]) % {"encoding": encoding}
     table.decimal_comma = delimiter == ";"
     return _check_rows(table, max_rows)
 
@@ -184,7 +189,8 @@ def _read_xlsx(path: Path, max_rows: int, hint: str) -> Table:
             book.close()
     if table is None:
         raise ValidationError(_("The sheet %(name)s is empty.", name=repr(name)), field="file")
-    table.source = _("Excel workbook, sheet %(name)s", name=repr(name))
+    table.source = f"Excel workbook, sheet {name!r}"
+    table.read_as = _("Excel workbook, sheet %(name)s", name=repr(name))
     return _check_rows(table, max_rows)
 
 

@@ -62,6 +62,9 @@ def test_an_import_row_message_is_looked_up(tmp_path: Path) -> None:
     assert line == 3
     assert message.startswith("«the phone ") and message.endswith(" is already on line 2.»")
     assert str(switch_in.KINDS["customers"].title) == "«Customers with dues»"
+    # How the file was read: shown in the user's language, logged in English.
+    assert plan.read_as == "«CSV, comma-separated, utf-8»"
+    assert plan.source == "CSV, comma-separated, utf-8"
 
 
 def test_the_english_audit_sentence_is_unchanged(client: FlaskClient, admin: User) -> None:
