@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from posapp.i18n import _
 from posapp.models import AuditLog
 from posapp.models.base import table, utcnow
 from posapp.vocabulary import AUDIT_ACTIONS, audit_action, audit_names
@@ -263,10 +264,13 @@ class Seal:
         except FileNotFoundError:
             return None, None
         except (OSError, ValueError, KeyError, TypeError):
-            return None, f"the audit anchor {self.anchor_path.name} is damaged or unreadable"
+            return None, _(
+                "the audit anchor %(file)s is damaged or unreadable", file=self.anchor_path.name
+            )
         if not hmac.compare_digest(mac, self.mac(anchor.content())):
-            return anchor, (
-                f"the audit anchor {self.anchor_path.name} was altered (or made with another key)"
+            return anchor, _(
+                "the audit anchor %(file)s was altered (or made with another key)",
+                file=self.anchor_path.name,
             )
         return anchor, None
 
@@ -364,22 +368,36 @@ def anchor_problems(session: Session) -> list[str]:
     newest = session.scalar(select(func.max(AuditLog.id))) or 0
     if newest < anchor.last_id:
         problems.append(
-            f"the audit log ends at #{newest} but the anchor records #{anchor.last_id} "
-            f"(written {anchor.written_at}): its newest entries were deleted"
+            _(
+                "the audit log ends at #%(newest)s but the anchor records #%(last)s "
+                "(written %(when)s): its newest entries were deleted",
+                newest=newest,
+                last=anchor.last_id,
+                when=anchor.written_at,
+            )
         )
         return problems
     recorded = session.scalar(select(AuditLog.hash).where(AuditLog.id == anchor.last_id))
     if recorded != anchor.hash:
         problems.append(
-            f"audit log entry #{anchor.last_id} is missing or differs from the anchor: "
-            "entries up to it were deleted or rewritten"
+            _(
+                "audit log entry #%(last)s is missing or differs from the anchor: entries up "
+                "to it were deleted or rewritten",
+                last=anchor.last_id,
+            )
         )
     if anchor.count is not None:
         held = session.scalar(select(func.count()).where(AuditLog.id <= anchor.last_id)) or 0
         if held != anchor.count:
             problems.append(
-                f"the anchor records {anchor.count} audit entries up to #{anchor.last_id}, "
-                f"the log holds {held}: {anchor.count - held} were deleted"
+                _(
+                    "the anchor records %(count)s audit entries up to #%(last)s, the log holds "
+                    "%(held)s: %(missing)s were deleted",
+                    count=anchor.count,
+                    last=anchor.last_id,
+                    held=held,
+                    missing=anchor.count - held,
+                )
             )
     return problems
 

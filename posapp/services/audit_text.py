@@ -6,6 +6,10 @@ action in vocabulary.AUDIT_ACTIONS has its own describer here (a test holds the 
 together); an entry whose data a describer cannot read, or an action written by a newer
 version, falls back to the action's label and its fields in plain words, so a page never fails
 on an old or odd row. Flask-free: the caller passes how money is written and customers' names.
+
+Every sentence is a message of its own, marked for translation with its values as named
+places; an optional clause is a message that takes the sentence so far (`%(text)s, … on
+credit`), so a translation puts each clause where its language wants it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posapp.errors import ValidationError
-from posapp.i18n import LANGUAGES
+from posapp.i18n import LANGUAGES, LazyString, _, lazy, ngettext
 from posapp.money import parse_money
 from posapp.vocabulary import (
     AUDIT_ACTIONS,
@@ -47,7 +51,7 @@ class Context:
         """A customer's name, "customer #7" when unknown."""
         if not isinstance(customer_id, int):
             return ""
-        return self.customers.get(customer_id, f"customer #{customer_id}")
+        return self.customers.get(customer_id) or _("customer #%(id)s", id=customer_id)
 
 
 Data = Mapping[str, Any]
@@ -77,200 +81,301 @@ def _reason(data: Data) -> str:
 
 
 def _sale_create(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Sale {after['number']} of {_m(ctx, after['total'])}"
+    number, total = after["number"], _m(ctx, after["total"])
     if after.get("customer_id"):
-        text += f" to {ctx.customer(after['customer_id'])}"
+        text = _(
+            "Sale %(number)s of %(amount)s to %(customer)s",
+            number=number,
+            amount=total,
+            customer=ctx.customer(after["customer_id"]),
+        )
+    else:
+        text = _("Sale %(number)s of %(amount)s", number=number, amount=total)
     if after.get("credit"):
-        text += f", {_m(ctx, after['credit'])} on credit"
+        text = _("%(text)s, %(amount)s on credit", text=text, amount=_m(ctx, after["credit"]))
     if after.get("discount"):
-        text += f", {_m(ctx, after['discount'])} discount"
+        text = _("%(text)s, %(amount)s discount", text=text, amount=_m(ctx, after["discount"]))
     return text
 
 
 def _sale_discount(before: Data, after: Data, ctx: Context) -> str:
-    who = f" by {after['cashier']}" if after.get("cashier") else ""
-    return f"Discount above the shop's limit on {after['number']}{who}"
+    if after.get("cashier"):
+        return _(
+            "Discount above the shop's limit on %(number)s by %(cashier)s",
+            number=after["number"],
+            cashier=after["cashier"],
+        )
+    return _("Discount above the shop's limit on %(number)s", number=after["number"])
 
 
 def _sale_void(before: Data, after: Data, ctx: Context) -> str:
-    text = "Sale voided"
+    text = _("Sale voided")
     if after.get("credit_reversed"):
-        text += f", {_m(ctx, after['credit_reversed'])} of credit taken back"
+        text = _(
+            "Sale voided, %(amount)s of credit taken back",
+            amount=_m(ctx, after["credit_reversed"]),
+        )
     return _with(text, _reason(after))
 
 
 def _credit_note(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Return {after['credit_note']} of {_m(ctx, after['total'])}"
+    text = _(
+        "Return %(number)s of %(amount)s",
+        number=after["credit_note"],
+        amount=_m(ctx, after["total"]),
+    )
     if after.get("refund"):
-        text += f", {_m(ctx, after['refund'])} refunded by {_method(after.get('refund_method'))}"
+        text = _(
+            "%(text)s, %(amount)s refunded by %(method)s",
+            text=text,
+            amount=_m(ctx, after["refund"]),
+            method=_method(after.get("refund_method")),
+        )
     if after.get("applied"):
-        text += f", {_m(ctx, after['applied'])} off the amount due"
+        text = _(
+            "%(text)s, %(amount)s off the amount due", text=text, amount=_m(ctx, after["applied"])
+        )
     return text
 
 
 def _invoice_reprint(before: Data, after: Data, ctx: Context) -> str:
-    return f"{after['number']} printed again ({after.get('copy', 'copy')})"
+    copy = after["copy"] if "copy" in after else _("copy")
+    return _("%(number)s printed again (%(copy)s)", number=after["number"], copy=copy)
 
 
 def _held_park(before: Data, after: Data, ctx: Context) -> str:
     items = len(after.get("items") or [])
-    label = f" “{after['label']}”" if after.get("label") else ""
-    return f"Bill{label} put on hold with {items} item{'s' if items != 1 else ''}"
+    if after.get("label"):
+        return ngettext(
+            "Bill “%(label)s” put on hold with %(num)s item",
+            "Bill “%(label)s” put on hold with %(num)s items",
+            items,
+            label=after["label"],
+        )
+    return ngettext(
+        "Bill put on hold with %(num)s item", "Bill put on hold with %(num)s items", items
+    )
 
 
 def _held_recall(before: Data, after: Data, ctx: Context) -> str:
-    label = f" “{after['label']}”" if after.get("label") else ""
-    return f"Held bill{label} recalled"
+    if after.get("label"):
+        return _("Held bill “%(label)s” recalled", label=after["label"])
+    return _("Held bill recalled")
 
 
 def _drawer_sale(before: Data, after: Data, ctx: Context) -> str:
-    return f"Drawer opened for {after['number']}, {_m(ctx, after.get('tendered'))} tendered"
+    return _(
+        "Drawer opened for %(number)s, %(amount)s tendered",
+        number=after["number"],
+        amount=_m(ctx, after.get("tendered")),
+    )
 
 
 def _drawer_no_sale(before: Data, after: Data, ctx: Context) -> str:
-    return _with("Drawer opened without a sale", _reason(after))
+    return _with(_("Drawer opened without a sale"), _reason(after))
 
 
 # --- customers ---------------------------------------------------------------------------------
 
 
+def _advance(text: str, after: Data, ctx: Context) -> str:
+    if not after.get("advance"):
+        return text
+    return _("%(text)s, %(amount)s kept as an advance", text=text, amount=_m(ctx, after["advance"]))
+
+
 def _customer_payment(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Payment of {_m(ctx, after['amount'])} by {_method(after['method'])}"
-    if after.get("advance"):
-        text += f", {_m(ctx, after['advance'])} kept as an advance"
-    return text
+    text = _(
+        "Payment of %(amount)s by %(method)s",
+        amount=_m(ctx, after["amount"]),
+        method=_method(after["method"]),
+    )
+    return _advance(text, after, ctx)
 
 
 def _customer_adjustment(before: Data, after: Data, ctx: Context) -> str:
     amount = after["amount"]
-    way = "raised" if amount > 0 else "lowered"
-    return _with(f"Balance {way} by {_m(ctx, abs(amount))}", _reason(after))
+    if amount > 0:
+        text = _("Balance raised by %(amount)s", amount=_m(ctx, abs(amount)))
+    else:
+        text = _("Balance lowered by %(amount)s", amount=_m(ctx, abs(amount)))
+    return _with(text, _reason(after))
 
 
 def _customer_create(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Customer {after['name']} added"
+    text = _("Customer %(name)s added", name=after["name"])
     if after.get("credit_limit"):
-        text += f", credit limit {_m(ctx, after['credit_limit'])}"
+        text = _(
+            "%(text)s, credit limit %(amount)s", text=text, amount=_m(ctx, after["credit_limit"])
+        )
     if after.get("opening_balance"):
-        text += f", opening balance {_m(ctx, after['opening_balance'])}"
+        text = _(
+            "%(text)s, opening balance %(amount)s",
+            text=text,
+            amount=_m(ctx, after["opening_balance"]),
+        )
     return text
 
 
 def _customer_update(before: Data, after: Data, ctx: Context) -> str:
     name = after.get("name") or before.get("name") or ""
-    return _changes(f"Customer {name} changed", before, after, ctx)
+    return _changes(_("Customer %(name)s changed", name=name), before, after, ctx)
 
 
 # --- suppliers ---------------------------------------------------------------------------------
 
 
 def _supplier_create(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Supplier {after['name']} added"
+    text = _("Supplier %(name)s added", name=after["name"])
     if after.get("opening_balance"):
-        text += f", opening balance {_m(ctx, after['opening_balance'])} owed"
+        text = _(
+            "%(text)s, opening balance %(amount)s owed",
+            text=text,
+            amount=_m(ctx, after["opening_balance"]),
+        )
     return text
 
 
 def _supplier_debit_note(before: Data, after: Data, ctx: Context) -> str:
-    return (
-        f"Debit note {after['number']}: goods from {after['purchase']} sent back, "
-        f"{_m(ctx, after['amount'])} less owed"
+    return _(
+        "Debit note %(number)s: goods from %(purchase)s sent back, %(amount)s less owed",
+        number=after["number"],
+        purchase=after["purchase"],
+        amount=_m(ctx, after["amount"]),
     )
 
 
 def _supplier_update(before: Data, after: Data, ctx: Context) -> str:
     name = after.get("name") or before.get("name") or ""
-    return _changes(f"Supplier {name} changed", before, after, ctx)
+    return _changes(_("Supplier %(name)s changed", name=name), before, after, ctx)
 
 
 def _supplier_payment(before: Data, after: Data, ctx: Context) -> str:
     method = SUPPLIER_METHOD_LABELS.get(str(after.get("method")), str(after.get("method")))
-    text = f"Paid the supplier {_m(ctx, after['amount'])} by {method}"
+    text = _(
+        "Paid the supplier %(amount)s by %(method)s",
+        amount=_m(ctx, after["amount"]),
+        method=str(method),
+    )
     if after.get("reference"):
-        text += f" (ref. {after['reference']})"
-    if after.get("advance"):
-        text += f", {_m(ctx, after['advance'])} kept as an advance"
-    return text
+        text = _("%(text)s (ref. %(reference)s)", text=text, reference=after["reference"])
+    return _advance(text, after, ctx)
 
 
 # --- cash ------------------------------------------------------------------------------------
 
 
 def _cash_open(before: Data, after: Data, ctx: Context) -> str:
-    return f"Drawer opened with a float of {_m(ctx, after['opening_float'])}"
+    return _("Drawer opened with a float of %(amount)s", amount=_m(ctx, after["opening_float"]))
 
 
 def _cash_close(before: Data, after: Data, ctx: Context) -> str:
     over = after.get("over_short", 0)
-    state = (
-        "exact"
-        if not over
-        else (f"over by {_m(ctx, over)}" if over > 0 else f"short by {_m(ctx, -over)}")
-    )
-    return (
-        f"Drawer closed: {_m(ctx, after['counted'])} counted, "
-        f"{_m(ctx, after['expected'])} expected ({state})"
+    if not over:
+        state = _("exact")
+    elif over > 0:
+        state = _("over by %(amount)s", amount=_m(ctx, over))
+    else:
+        state = _("short by %(amount)s", amount=_m(ctx, -over))
+    return _(
+        "Drawer closed: %(counted)s counted, %(expected)s expected (%(state)s)",
+        counted=_m(ctx, after["counted"]),
+        expected=_m(ctx, after["expected"]),
+        state=state,
     )
 
 
 def _cash_pay_in(before: Data, after: Data, ctx: Context) -> str:
-    return _with(f"{_m(ctx, after['amount'])} paid into the drawer", _reason(after))
+    text = _("%(amount)s paid into the drawer", amount=_m(ctx, after["amount"]))
+    return _with(text, _reason(after))
 
 
 def _cash_pay_out(before: Data, after: Data, ctx: Context) -> str:
-    return _with(f"{_m(ctx, after['amount'])} paid out of the drawer", _reason(after))
+    text = _("%(amount)s paid out of the drawer", amount=_m(ctx, after["amount"]))
+    return _with(text, _reason(after))
 
 
 def _expense(before: Data, after: Data, ctx: Context) -> str:
-    note = f" ({after['note']})" if after.get("note") else ""
-    return f"Expense of {_m(ctx, after['amount'])} for {after['category']}{note}"
+    amount, category = _m(ctx, after["amount"]), after["category"]
+    if after.get("note"):
+        return _(
+            "Expense of %(amount)s for %(category)s (%(note)s)",
+            amount=amount,
+            category=category,
+            note=after["note"],
+        )
+    return _("Expense of %(amount)s for %(category)s", amount=amount, category=category)
 
 
 # --- the books -----------------------------------------------------------------------------
 
 
 def _account_create(before: Data, after: Data, ctx: Context) -> str:
-    return f"Account {after['code']} {after['name']} added ({after['kind']})"
+    return _(
+        "Account %(code)s %(name)s added (%(kind)s)",
+        code=after["code"],
+        name=after["name"],
+        kind=after["kind"],
+    )
 
 
 def _account_update(before: Data, after: Data, ctx: Context) -> str:
     name = f"{after.get('code', '')} {after.get('name', '')}".strip()
-    return _changes(f"Account {name} changed", before, after, ctx)
+    return _changes(_("Account %(name)s changed", name=name), before, after, ctx)
 
 
 def _account_delete(before: Data, after: Data, ctx: Context) -> str:
-    return f"Account {before['code']} {before['name']} deleted (it had no entries)"
+    return _(
+        "Account %(code)s %(name)s deleted (it had no entries)",
+        code=before["code"],
+        name=before["name"],
+    )
 
 
 def _journal_entry(before: Data, after: Data, ctx: Context) -> str:
-    return f"Journal entry of {_m(ctx, after['debit'])} on {after['day']}: {after['narration']}"
+    return _(
+        "Journal entry of %(amount)s on %(day)s: %(narration)s",
+        amount=_m(ctx, after["debit"]),
+        day=after["day"],
+        narration=after["narration"],
+    )
 
 
 def _journal_reverse(before: Data, after: Data, ctx: Context) -> str:
-    return f"Journal entry #{before['entry']} reversed"
+    return _("Journal entry #%(entry)s reversed", entry=before["entry"])
 
 
 # --- catalog and stock -----------------------------------------------------------------------
 
 
 def _product_create(before: Data, after: Data, ctx: Context) -> str:
-    return f"Product {after['name']} added at {_m(ctx, after['price'])}"
+    return _(
+        "Product %(name)s added at %(price)s", name=after["name"], price=_m(ctx, after["price"])
+    )
 
 
 def _product_update(before: Data, after: Data, ctx: Context) -> str:
     name = after.get("name") or before.get("name") or ""
-    return _changes(f"Product {name} changed", before, after, ctx)
+    return _changes(_("Product %(name)s changed", name=name), before, after, ctx)
 
 
 def _product_import(before: Data, after: Data, ctx: Context) -> str:
-    return f"Products imported: {after.get('created', 0)} added, {after.get('updated', 0)} changed"
+    return _(
+        "Products imported: %(added)s added, %(changed)s changed",
+        added=after.get("created", 0),
+        changed=after.get("updated", 0),
+    )
 
 
-def _switch_in(what: str) -> Describer:
+def _switch_in(what: LazyString) -> Describer:
     def describe(before: Data, after: Data, ctx: Context) -> str:
-        return (
-            f"{what} imported from a file: {after.get('created', 0)} added, "
-            f"{after.get('updated', 0)} changed, {after.get('unchanged', 0)} already so"
+        return _(
+            "%(what)s imported from a file: %(added)s added, %(changed)s changed, "
+            "%(same)s already so",
+            what=str(what),
+            added=after.get("created", 0),
+            changed=after.get("updated", 0),
+            same=after.get("unchanged", 0),
         )
 
     return describe
@@ -278,123 +383,161 @@ def _switch_in(what: str) -> Describer:
 
 def _product_rerate(before: Data, after: Data, ctx: Context) -> str:
     rate = after["tax_rate_bp"] / 100
-    return f"Tax rate of {after['count']} products set to {rate:g}%"
+    return _(
+        "Tax rate of %(count)s products set to %(rate)s%%", count=after["count"], rate=f"{rate:g}"
+    )
 
 
 def _category_create(before: Data, after: Data, ctx: Context) -> str:
-    return f"Category {after['name']} added"
+    return _("Category %(name)s added", name=after["name"])
 
 
 def _category_rename(before: Data, after: Data, ctx: Context) -> str:
-    return f"Category {before['name']} renamed to {after['name']}"
+    return _("Category %(old)s renamed to %(new)s", old=before["name"], new=after["name"])
 
 
 def _category_delete(before: Data, after: Data, ctx: Context) -> str:
-    return f"Category {before['name']} deleted"
+    return _("Category %(name)s deleted", name=before["name"])
 
 
-def _stock(verb: str) -> Describer:
+def _stock(what: LazyString) -> Describer:
     def describe_stock(before: Data, after: Data, ctx: Context) -> str:
         note = f" ({after['note']})" if after.get("note") else ""
-        return f"{verb}{note}"
+        return f"{what}{note}"
 
     return describe_stock
 
 
 def _stock_purchase(before: Data, after: Data, ctx: Context) -> str:
     lines = after.get("lines", 0)
-    text = (
-        f"Purchase {after['number']} received: {lines} line{'s' if lines != 1 else ''}, "
-        f"{_m(ctx, after['total'])}"
+    text = ngettext(
+        "Purchase %(number)s received: %(num)s line, %(amount)s",
+        "Purchase %(number)s received: %(num)s lines, %(amount)s",
+        lines,
+        number=after["number"],
+        amount=_m(ctx, after["total"]),
     )
     payable, paid_now = after.get("payable"), after.get("paid_now")
     if isinstance(payable, int) and isinstance(paid_now, int) and paid_now < payable:
-        text += f", {_m(ctx, payable - paid_now)} on credit"
+        text = _("%(text)s, %(amount)s on credit", text=text, amount=_m(ctx, payable - paid_now))
     return text
 
 
 def _stock_count(before: Data, after: Data, ctx: Context) -> str:
-    return f"Stock count: {after['counted']} products counted, {after['changed']} corrected"
+    return _(
+        "Stock count: %(counted)s products counted, %(changed)s corrected",
+        counted=after["counted"],
+        changed=after["changed"],
+    )
 
 
 # --- people, access and the shop ---------------------------------------------------------------
 
 
-def _plain(text: str) -> Describer:
+def _plain(text: LazyString) -> Describer:
     def describe_plain(before: Data, after: Data, ctx: Context) -> str:
-        return text
+        return str(text)
 
     return describe_plain
 
 
-def _from_address(text: str) -> Describer:
+def _from_address(text: LazyString, with_address: LazyString) -> Describer:
+    """`text`, or `with_address` (a message with %(address)s) when the entry has one."""
+
     def describe_login(before: Data, after: Data, ctx: Context) -> str:
-        return f"{text} from {after['address']}" if after.get("address") else text
+        if after.get("address"):
+            return str(with_address) % {"address": after["address"]}
+        return str(text)
 
     return describe_login
 
 
 def _login_failed(before: Data, after: Data, ctx: Context) -> str:
-    return f"Wrong password for {after.get('username', '?')} from {after.get('address', '?')}"
+    return _(
+        "Wrong password for %(user)s from %(address)s",
+        user=after.get("username", "?"),
+        address=after.get("address", "?"),
+    )
 
 
 def _user_create(before: Data, after: Data, ctx: Context) -> str:
-    return f"User {after['username']} added as {after['role']}"
+    return _("User %(name)s added as %(role)s", name=after["username"], role=after["role"])
 
 
 def _user_role(before: Data, after: Data, ctx: Context) -> str:
-    return f"Role changed from {before['role']} to {after['role']}"
+    return _("Role changed from %(old)s to %(new)s", old=before["role"], new=after["role"])
 
 
 def _language_name(code: Any) -> str:
     # Named in their own script, as the account page lists them; "" follows the browser.
-    return LANGUAGES.get(str(code or ""), str(code)) if code else "the browser's language"
+    return LANGUAGES.get(str(code or ""), str(code)) if code else _("the browser's language")
 
 
 def _user_language(before: Data, after: Data, ctx: Context) -> str:
     old, new = _language_name(before.get("language")), _language_name(after.get("language"))
-    return f"Language changed from {old} to {new}"
+    return _("Language changed from %(old)s to %(new)s", old=old, new=new)
 
 
-def _password(text: str) -> Describer:
+def _password(text: LazyString) -> Describer:
     def describe_password(before: Data, after: Data, ctx: Context) -> str:
         revoked = after.get("tokens_revoked") or 0
-        return f"{text}; {revoked} API token{'s' if revoked != 1 else ''} revoked"
+        return ngettext(
+            "%(text)s; %(num)s API token revoked",
+            "%(text)s; %(num)s API tokens revoked",
+            revoked,
+            text=str(text),
+        )
 
     return describe_password
 
 
 def _recovery(before: Data, after: Data, ctx: Context) -> str:
-    return f"Recovery code used; {after['codes_left']} left"
+    return _("Recovery code used; %(left)s left", left=after["codes_left"])
 
 
-def _token(verb: str, side: str) -> Describer:
+def _token(sentence: LazyString, side: str) -> Describer:
+    """`sentence` names the token with %(name)s; `side` says which data holds the name."""
+
     def describe_token(before: Data, after: Data, ctx: Context) -> str:
         data = before if side == "before" else after
-        return f"API token “{data.get('name', '')}” {verb}"
+        return str(sentence) % {"name": data.get("name", "")}
 
     return describe_token
 
 
-def _backup(verb: str) -> Describer:
+def _backup(what: LazyString) -> Describer:
     def describe_backup(before: Data, after: Data, ctx: Context) -> str:
-        what = after.get("file") or after.get("source") or ""
+        file = after.get("file") or after.get("source") or ""
         size = after.get("size")
         mb = f" ({size / (1024 * 1024):.1f} MB)" if isinstance(size, int) else ""
-        return f"{verb} {what}{mb}".rstrip()
+        return f"{what} {file}{mb}".rstrip()
 
     return describe_backup
 
 
+# The words `exports.record_export` stores for what was taken and where (a table's name or a
+# folder's path is shown as stored).
+_EXPORT_WORDS = {
+    "everything": lazy("everything"),
+    "download": lazy("download"),
+    "zip download": lazy("zip download"),
+}
+
+
+def _export_word(value: Any) -> str:
+    return str(_EXPORT_WORDS.get(str(value), value))
+
+
 def _export(before: Data, after: Data, ctx: Context) -> str:
-    return f"Exported {after.get('what', 'data')}" + (
-        f" to {after['to']}" if after.get("to") else ""
-    )
+    what = _export_word(after["what"]) if after.get("what") else _("data")
+    if after.get("to"):
+        return _("Exported %(what)s to %(to)s", what=what, to=_export_word(after["to"]))
+    return _("Exported %(what)s", what=what)
 
 
-def _settings(title: str) -> Describer:
+def _settings(title: LazyString) -> Describer:
     def describe_settings(before: Data, after: Data, ctx: Context) -> str:
-        return _changes(title, before, after, ctx)
+        return _changes(str(title), before, after, ctx)
 
     return describe_settings
 
@@ -408,25 +551,34 @@ def _upi_ids_text(raw: Any) -> str:
     if not isinstance(ids, list):
         return str(raw)
     words = [
-        f"{i.get('vpa', '?')}{' (default)' if i.get('default') else ''}"
+        _("%(upi_id)s (default)", upi_id=i.get("vpa", "?"))
+        if i.get("default")
+        else i.get("vpa", "?")
         for i in ids
         if isinstance(i, dict)
     ]
-    return ", ".join(words) or "none"
+    return ", ".join(words) or _("none")
 
 
 def _settings_upi(before: Data, after: Data, ctx: Context) -> str:
     """UPI settings: the UPI IDs read as a list, not as the stored JSON."""
     old = {k: (_upi_ids_text(v) if k == "upi_ids" else v) for k, v in before.items()}
     new = {k: (_upi_ids_text(v) if k == "upi_ids" else v) for k, v in after.items()}
-    return _changes("UPI settings changed", old, new, ctx)
+    return _changes(_("UPI settings changed"), old, new, ctx)
 
 
 def _sale_override(before: Data, after: Data, ctx: Context) -> str:
     reasons = [r.get("message", "") for r in after.get("reasons", []) if isinstance(r, dict)]
-    text = f"Sale {after.get('number', '?')} approved by {after.get('approved_by', '?')}"
+    number, admin = after.get("number", "?"), after.get("approved_by", "?")
     if after.get("cashier") and after.get("cashier") != after.get("approved_by"):
-        text += f" for {after['cashier']}"
+        text = _(
+            "Sale %(number)s approved by %(admin)s for %(cashier)s",
+            number=number,
+            admin=admin,
+            cashier=after["cashier"],
+        )
+    else:
+        text = _("Sale %(number)s approved by %(admin)s", number=number, admin=admin)
     return text + (f": {'; '.join(reasons)}" if reasons else "")
 
 
@@ -445,70 +597,102 @@ def _sale_price_change(before: Data, after: Data, ctx: Context) -> str:
         for line in after.get("lines", [])
         if isinstance(line, dict)
     ]
-    return f"Price changed at the till on sale {after.get('number', '?')}: " + "; ".join(lines)
+    return _(
+        "Price changed at the till on sale %(number)s: %(lines)s",
+        number=after.get("number", "?"),
+        lines="; ".join(lines),
+    )
 
 
 def _pin_failed(before: Data, after: Data, ctx: Context) -> str:
-    return f"Wrong till PIN for {after.get('username', '?')} from {after.get('address', '?')}"
+    return _(
+        "Wrong till PIN for %(user)s from %(address)s",
+        user=after.get("username", "?"),
+        address=after.get("address", "?"),
+    )
 
 
-def _display(verb: str) -> Describer:
+def _display(sentence: LazyString, for_till: LazyString, side: str) -> Describer:
+    """`sentence` names the display (%(name)s); `for_till` also its till (%(till)s)."""
+
     def describe_display(before: Data, after: Data, ctx: Context) -> str:
-        data = after if verb == "paired" else before
-        till = f" for the till of {data['till']}" if data.get("till") else ""
-        return f"Customer display “{data.get('name', '')}” {verb}{till}"
+        data = after if side == "after" else before
+        values = {"name": data.get("name", ""), "till": data.get("till")}
+        return str(for_till if data.get("till") else sentence) % values
 
     return describe_display
 
 
 def _display_pair_failed(before: Data, after: Data, ctx: Context) -> str:
-    return f"Wrong customer display pairing code from {after.get('address', '?')}"
+    return _(
+        "Wrong customer display pairing code from %(address)s", address=after.get("address", "?")
+    )
 
 
 # --- orders --------------------------------------------------------------------------------------
 
-_STATE_WORDS = {"ready_for_pickup": "ready for pickup", "out_for_delivery": "out for delivery"}
+_STATE_WORDS = {
+    "ready_for_pickup": lazy("ready for pickup"),
+    "out_for_delivery": lazy("out for delivery"),
+}
 
 
 def _state(value: Any) -> str:
-    return _STATE_WORDS.get(str(value), str(value))
+    return str(_STATE_WORDS.get(str(value), str(value)))
 
 
 def _order_create(before: Data, after: Data, ctx: Context) -> str:
     lines = after.get("lines")
     count = len(lines) if isinstance(lines, list) else 0
-    text = f"Order {after.get('number', '?')} taken"
+    number = after.get("number", "?")
     if after.get("customer_id"):
-        text += f" for {ctx.customer(after['customer_id'])}"
-    text += f", {count} line{'s' if count != 1 else ''}"
+        text = _(
+            "Order %(number)s taken for %(customer)s",
+            number=number,
+            customer=ctx.customer(after["customer_id"]),
+        )
+    else:
+        text = _("Order %(number)s taken", number=number)
+    text = ngettext("%(text)s, %(num)s line", "%(text)s, %(num)s lines", count, text=text)
     if after.get("estimate") is not None:
-        text += f", about {_m(ctx, after['estimate'])}"
+        text = _("%(text)s, about %(amount)s", text=text, amount=_m(ctx, after["estimate"]))
     if after.get("fulfilment") == "delivery":
-        text += ", for delivery"
+        text = _("%(text)s, for delivery", text=text)
     return text
 
 
 def _order_update(before: Data, after: Data, ctx: Context) -> str:
-    text = f"Order {after.get('number', '?')} changed"
+    number = after.get("number", "?")
     if before.get("estimate") is not None and after.get("estimate") is not None:
-        text += f": about {_m(ctx, before['estimate'])} → {_m(ctx, after['estimate'])}"
-    return text
+        return _(
+            "Order %(number)s changed: about %(old)s → %(new)s",
+            number=number,
+            old=_m(ctx, before["estimate"]),
+            new=_m(ctx, after["estimate"]),
+        )
+    return _("Order %(number)s changed", number=number)
 
 
 def _order_status(before: Data, after: Data, ctx: Context) -> str:
-    text = (
-        f"Order {after.get('number', '?')}: {_state(after.get('from', '?'))} → "
-        f"{_state(after.get('to', '?'))}"
+    text = _(
+        "Order %(number)s: %(old)s → %(new)s",
+        number=after.get("number", "?"),
+        old=_state(after.get("from", "?")),
+        new=_state(after.get("to", "?")),
     )
     return text + (f" ({after['note']})" if after.get("note") else "")
 
 
 def _order_cancel(before: Data, after: Data, ctx: Context) -> str:
-    return _with(f"Order {after.get('number', '?')} cancelled", _reason(after))
+    return _with(_("Order %(number)s cancelled", number=after.get("number", "?")), _reason(after))
 
 
 def _order_deliver(before: Data, after: Data, ctx: Context) -> str:
-    return f"Order {after.get('number', '?')} delivered: invoice {after.get('invoice', '?')}"
+    return _(
+        "Order %(number)s delivered: invoice %(invoice)s",
+        number=after.get("number", "?"),
+        invoice=after.get("invoice", "?"),
+    )
 
 
 DESCRIBERS: dict[str, Describer] = {
@@ -517,9 +701,9 @@ DESCRIBERS: dict[str, Describer] = {
     "books.account_update": _account_update,
     "books.entry": _journal_entry,
     "books.reverse": _journal_reverse,
-    "backup.create": _backup("Backup made:"),
-    "backup.download": _backup("Backup downloaded:"),
-    "backup.restore": _backup("Restored from"),
+    "backup.create": _backup(lazy("Backup made:")),
+    "backup.download": _backup(lazy("Backup downloaded:")),
+    "backup.restore": _backup(lazy("Restored from")),
     "cash_session.close": _cash_close,
     "cash_session.open": _cash_open,
     "cash_session.pay_in": _cash_pay_in,
@@ -532,9 +716,17 @@ DESCRIBERS: dict[str, Describer] = {
     "customer.create": _customer_create,
     "customer.payment": _customer_payment,
     "customer.update": _customer_update,
-    "display.pair": _display("paired"),
+    "display.pair": _display(
+        lazy("Customer display “%(name)s” paired"),
+        lazy("Customer display “%(name)s” paired for the till of %(till)s"),
+        "after",
+    ),
     "display.pair_failed": _display_pair_failed,
-    "display.revoke": _display("revoked"),
+    "display.revoke": _display(
+        lazy("Customer display “%(name)s” revoked"),
+        lazy("Customer display “%(name)s” revoked for the till of %(till)s"),
+        "before",
+    ),
     "drawer.no_sale": _drawer_no_sale,
     "drawer.sale": _drawer_sale,
     "expense.create": _expense,
@@ -543,9 +735,11 @@ DESCRIBERS: dict[str, Describer] = {
     "held_bill.recall": _held_recall,
     "invoice.reprint": _invoice_reprint,
     "login.failed": _login_failed,
-    "login.logout": _plain("Logged out"),
-    "login.ok": _from_address("Logged in"),
-    "login.two_step_failed": _from_address("Wrong two-step code"),
+    "login.logout": _plain(lazy("Logged out")),
+    "login.ok": _from_address(lazy("Logged in"), lazy("Logged in from %(address)s")),
+    "login.two_step_failed": _from_address(
+        lazy("Wrong two-step code"), lazy("Wrong two-step code from %(address)s")
+    ),
     "order.cancel": _order_cancel,
     "order.create": _order_create,
     "order.deliver": _order_deliver,
@@ -553,9 +747,9 @@ DESCRIBERS: dict[str, Describer] = {
     "order.update": _order_update,
     "product.create": _product_create,
     "product.import": _product_import,
-    "import.customers": _switch_in("Customers with dues"),
-    "import.stock": _switch_in("Opening stock"),
-    "import.suppliers": _switch_in("Suppliers with payables"),
+    "import.customers": _switch_in(lazy("Customers with dues")),
+    "import.stock": _switch_in(lazy("Opening stock")),
+    "import.suppliers": _switch_in(lazy("Suppliers with payables")),
     "product.rerate": _product_rerate,
     "product.update": _product_update,
     "sale.create": _sale_create,
@@ -563,44 +757,44 @@ DESCRIBERS: dict[str, Describer] = {
     "sale.override": _sale_override,
     "sale.price_change": _sale_price_change,
     "sale.void": _sale_void,
-    "settings.admin_two_step_required": _settings("Two-step rule for admins changed"),
-    "settings.api_token_days": _settings("API token lifetime changed"),
-    "settings.cash": _settings("Cash session rule changed"),
-    "settings.change": _settings("Shop settings changed"),
-    "settings.inventory": _settings("Stock settings changed"),
-    "settings.network": _settings("Network settings changed"),
-    "settings.offsite_backup_dir": _settings("Off-site backup folder changed"),
-    "settings.printer": _settings("Printer settings changed"),
-    "settings.scale": _settings("Scale label settings changed"),
-    "settings.session_timeout": _settings("Session timeout changed"),
+    "settings.admin_two_step_required": _settings(lazy("Two-step rule for admins changed")),
+    "settings.api_token_days": _settings(lazy("API token lifetime changed")),
+    "settings.cash": _settings(lazy("Cash session rule changed")),
+    "settings.change": _settings(lazy("Shop settings changed")),
+    "settings.inventory": _settings(lazy("Stock settings changed")),
+    "settings.network": _settings(lazy("Network settings changed")),
+    "settings.offsite_backup_dir": _settings(lazy("Off-site backup folder changed")),
+    "settings.printer": _settings(lazy("Printer settings changed")),
+    "settings.scale": _settings(lazy("Scale label settings changed")),
+    "settings.session_timeout": _settings(lazy("Session timeout changed")),
     "settings.upi": _settings_upi,
-    "stock.adjust_count": _stock("Stock corrected after a count"),
-    "stock.adjust_damage": _stock("Damaged stock written off"),
-    "stock.adjust_loss": _stock("Lost stock written off"),
+    "stock.adjust_count": _stock(lazy("Stock corrected after a count")),
+    "stock.adjust_damage": _stock(lazy("Damaged stock written off")),
+    "stock.adjust_loss": _stock(lazy("Lost stock written off")),
     "stock.count": _stock_count,
-    "stock.opening": _stock("Opening stock booked"),
+    "stock.opening": _stock(lazy("Opening stock booked")),
     "stock.purchase": _stock_purchase,
     "supplier.create": _supplier_create,
     "supplier.debit_note": _supplier_debit_note,
     "supplier.payment": _supplier_payment,
     "supplier.update": _supplier_update,
-    "token.create": _token("created", "after"),
-    "token.logout": _token("logged out", "before"),
-    "token.refresh": _token("swapped for a new one", "before"),
-    "token.revoke": _token("revoked", "before"),
-    "user.activate": _plain("User activated"),
+    "token.create": _token(lazy("API token “%(name)s” created"), "after"),
+    "token.logout": _token(lazy("API token “%(name)s” logged out"), "before"),
+    "token.refresh": _token(lazy("API token “%(name)s” swapped for a new one"), "before"),
+    "token.revoke": _token(lazy("API token “%(name)s” revoked"), "before"),
+    "user.activate": _plain(lazy("User activated")),
     "user.create": _user_create,
-    "user.deactivate": _plain("User deactivated"),
+    "user.deactivate": _plain(lazy("User deactivated")),
     "user.language": _user_language,
-    "user.password_change": _password("Password changed"),
-    "user.pin_clear": _plain("Till PIN cleared"),
+    "user.password_change": _password(lazy("Password changed")),
+    "user.pin_clear": _plain(lazy("Till PIN cleared")),
     "user.pin_failed": _pin_failed,
-    "user.pin_set": _plain("Till PIN set"),
-    "user.password_reset": _password("Password reset; a new one is due at the next login"),
+    "user.pin_set": _plain(lazy("Till PIN set")),
+    "user.password_reset": _password(lazy("Password reset; a new one is due at the next login")),
     "user.recovery_code_used": _recovery,
     "user.role": _user_role,
-    "user.two_step_off": _plain("Two-step login turned off"),
-    "user.two_step_on": _plain("Two-step login turned on"),
+    "user.two_step_off": _plain(lazy("Two-step login turned off")),
+    "user.two_step_on": _plain(lazy("Two-step login turned on")),
 }
 
 
@@ -608,7 +802,7 @@ def _value(key: str, value: Any, ctx: Context) -> str:
     if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return ctx.money(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if value is None or value == "":
         return "—"
     if isinstance(value, (dict, list)):
@@ -631,7 +825,9 @@ def _changes(title: str, before: Data, after: Data, ctx: Context) -> str:
         elif key in after:
             parts.append(f"{_words(key)} {_value(key, after[key], ctx)}")
         else:
-            parts.append(f"{_words(key)} was {_value(key, before[key], ctx)}")
+            parts.append(
+                _("%(field)s was %(value)s", field=_words(key), value=_value(key, before[key], ctx))
+            )
     return f"{title}: {'; '.join(parts)}" if parts else title
 
 
@@ -655,7 +851,8 @@ def describe(action: str, before: str | None, after: str | None, ctx: Context) -
             return describer(old, new, ctx)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # an older row without a field this version expects: the plain words below
-    return _changes(AUDIT_ACTIONS.get(name, name), old, new, ctx)
+    label = AUDIT_ACTIONS.get(name)
+    return _changes(str(label) if label is not None else name, old, new, ctx)
 
 
 def customer_ids(afters: list[str | None]) -> set[int]:

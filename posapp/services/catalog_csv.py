@@ -33,6 +33,7 @@ from sqlalchemy import BindParameter, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import _, ngettext
 from posapp.models import Category, Product, StockMovement
 from posapp.models.base import table, utcnow, write_transaction
 from posapp.money import (
@@ -261,10 +262,12 @@ def detect_codec(binary: BinaryIO) -> tuple[str, str, str]:
         try:
             blank = _blank(_decoded(binary, "utf-16"))
         except UnicodeDecodeError:
-            raise ValidationError("The file is not readable UTF-16 text.", field="file") from None
+            raise ValidationError(
+                _("The file is not readable UTF-16 text."), field="file"
+            ) from None
         chosen = ("utf-16", "strict", "utf-16")
     elif b"\x00" in head:
-        raise ValidationError("This is not a CSV text file.", field="file")
+        raise ValidationError(_("This is not a CSV text file."), field="file")
     else:
         try:
             blank = _blank(_decoded(binary, "utf-8-sig"))
@@ -274,14 +277,14 @@ def detect_codec(binary: BinaryIO) -> tuple[str, str, str]:
             blank = _blank(_decoded(binary, "cp1252", "replace"))
             chosen = ("cp1252", "replace", "windows-1252")
     if blank:
-        raise ValidationError("The file is empty.", field="file")
+        raise ValidationError(_("The file is empty."), field="file")
     return chosen
 
 
 def first_line(binary: BinaryIO, codec: str, errors: str) -> str:
     parts: list[str] = []
     for text in _decoded(binary, codec, errors):
-        line, newline, _ = text.partition("\n")
+        line, newline, _rest = text.partition("\n")
         parts.append(line)
         if newline:
             break
@@ -321,7 +324,9 @@ def _read(text: TextIO, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]
     try:
         headers = next(reader)
     except csv.Error as exc:
-        raise ValidationError(f"The header line cannot be read: {exc}.", field="file") from None
+        raise ValidationError(
+            _("The header line cannot be read: %(reason)s.", reason=exc), field="file"
+        ) from None
     index: dict[str, int] = {}
     for position, header in enumerate(headers):
         name = HEADER_TO_FIELD.get(norm_header(header))
@@ -331,15 +336,22 @@ def _read(text: TextIO, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]
             continue
         if name in index:
             raise ValidationError(
-                f"Two columns mean {name}: {plan.columns[name]!r} and {header.strip()!r}.",
+                _(
+                    "Two columns mean %(field)s: %(first)s and %(second)s.",
+                    field=name,
+                    first=repr(plan.columns[name]),
+                    second=repr(header.strip()),
+                ),
                 field="file",
             )
         index[name] = position
         plan.columns[name] = header.strip()
     if "name" not in index and "code" not in index:
         raise ValidationError(
-            "The header line needs at least a name or a code column "
-            "(see the template for the column names).",
+            _(
+                "The header line needs at least a name or a code column "
+                "(see the template for the column names)."
+            ),
             field="file",
         )
 
@@ -352,7 +364,11 @@ def _read(text: TextIO, plan: ImportPlan) -> Iterator[tuple[int, dict[str, str]]
                 return
             except csv.Error as exc:
                 raise ValidationError(
-                    f"Line {reader.line_num}: the file cannot be read further ({exc}).",
+                    _(
+                        "Line %(line)s: the file cannot be read further (%(reason)s).",
+                        line=reader.line_num,
+                        reason=exc,
+                    ),
                     field="file",
                 ) from None
             start, line = line + 1, reader.line_num
@@ -379,7 +395,9 @@ def _batches(
     for row in rows:
         plan.rows += 1
         if plan.rows > MAX_ROWS:
-            raise ValidationError(f"A file takes at most {MAX_ROWS:,} rows.", field="file")
+            raise ValidationError(
+                _("A file takes at most %(rows)s rows.", rows=f"{MAX_ROWS:,}"), field="file"
+            )
         batch.append(row)
         if len(batch) == BATCH:
             yield batch
@@ -390,7 +408,7 @@ def _batches(
 
 def _known(session: Session, batch: list[tuple[int, dict[str, str]]]) -> dict[str, Known]:
     """Look up the products the codes of a batch of rows already belong to."""
-    codes = [cells["code"] for _, cells in batch if cells.get("code")]
+    codes = [cells["code"] for _line, cells in batch if cells.get("code")]
     if not codes:
         return {}
     stmt = select(
@@ -457,7 +475,7 @@ def _check(session: Session, source: bytes | Path, seen: _Seen) -> tuple[ImportP
                     continue
                 _count(plan, needs, product_id, fields)
     if plan.rows == 0:
-        raise ValidationError("The file has a header line but no rows.", field="file")
+        raise ValidationError(_("The file has a header line but no rows."), field="file")
     return plan, needs
 
 
@@ -479,20 +497,31 @@ class _Plus:
         unit = fields.get("unit", current[1] if current else "pcs")
         if unit not in scale_labels.LOOSE_UNITS:
             raise ValidationError(
-                f"scale_plu: only products sold by kg, g or l are weighed (this one is {unit})."
+                _(
+                    "scale_plu: only products sold by kg, g or l are weighed (this one is "
+                    "%(unit)s).",
+                    unit=unit,
+                )
             )
         if len(plu) != self.digits:
             raise ValidationError(
-                f"scale_plu: the shop's scale labels carry a {self.digits}-digit item code."
+                _(
+                    "scale_plu: the shop's scale labels carry a %(digits)s-digit item code.",
+                    digits=self.digits,
+                )
             )
         if fields.get("archived"):
             return
         owner = self.owners.get(plu)
         if owner is not None and owner != product_id:
-            raise ValidationError(f"scale_plu: another active product has the PLU {plu}.")
+            raise ValidationError(
+                _("scale_plu: another active product has the PLU %(plu)s.", plu=plu)
+            )
         first = self.lines.setdefault(plu, line)
         if first != line:
-            raise ValidationError(f"scale_plu: the PLU {plu} is already on line {first}.")
+            raise ValidationError(
+                _("scale_plu: the PLU %(plu)s is already on line %(line)s.", plu=plu, line=first)
+            )
 
 
 def _check_row(
@@ -503,17 +532,23 @@ def _check_row(
     if code:
         first = seen.code_line(code, line)
         if first != line:
-            raise ValidationError(f"the code {code} is already on line {first}.")
+            raise ValidationError(
+                _("the code %(code)s is already on line %(line)s.", code=code, line=first)
+            )
     product_id, fields = _row_fields(cells, known.get(code) if code else None)
     name = fields.get("name")
     if name and not fields.get("archived"):
         key = name.lower()
         owner = seen.owner(key)
         if owner is not None and owner != product_id:
-            raise ValidationError(f"an active product is already named {name!r}.")
+            raise ValidationError(
+                _("an active product is already named %(name)s.", name=repr(name))
+            )
         first = seen.name_line(key, line)
         if first != line:
-            raise ValidationError(f"the name {name!r} is already on line {first}.")
+            raise ValidationError(
+                _("the name %(name)s is already on line %(line)s.", name=repr(name), line=first)
+            )
     return product_id, fields
 
 
@@ -559,9 +594,11 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
             try:
                 value = parse_money(cells["stock_value"], "stock_value")
             except ValidationError as exc:
-                raise ValidationError(f"stock_value: {exc.message}") from None
+                raise ValidationError(
+                    _("%(column)s: %(reason)s", column="stock_value", reason=exc.message)
+                ) from None
             if value and not fields.get("opening_milli"):
-                raise ValidationError("stock_value: a value needs stock to be worth it.")
+                raise ValidationError(_("stock_value: a value needs stock to be worth it."))
             fields["opening_value"] = value
         return None, fields
     product_id, unit, price, mrp, stock, was_archived, _plu, is_service = current
@@ -573,18 +610,20 @@ def _row_fields(cells: dict[str, str], current: Known | None) -> tuple[int | Non
     new_price = fields.get("price", price)
     new_mrp = fields.get("mrp", mrp)
     if new_mrp is not None and new_mrp < new_price:
-        raise ValidationError("MRP cannot be below the selling price.")
+        raise ValidationError(_("MRP cannot be below the selling price."))
     if archived is not None:
         fields["archived"] = archived
     if cells.get("stock"):
         try:
             counted = parse_signed_quantity(cells["stock"], fields.get("unit", unit), "stock")
         except ValidationError as exc:
-            raise ValidationError(f"stock: {exc.message}") from None
+            raise ValidationError(
+                _("%(column)s: %(reason)s", column="stock", reason=exc.message)
+            ) from None
         if counted < 0:
-            raise ValidationError("stock: Quantity cannot be negative.")
+            raise ValidationError(_("stock: Quantity cannot be negative."))
         if counted != stock and is_service:
-            raise ValidationError("stock: this product is a service; it has no stock.")
+            raise ValidationError(_("stock: this product is a service; it has no stock."))
         if counted != stock:
             fields["stock_milli"] = counted
             fields["stock_delta"] = counted - stock
@@ -843,7 +882,11 @@ def apply_import(session: Session, source: bytes | Path, user_id: int | None) ->
         plan, needs = _check(session, source, seen)
         if not plan.ok:
             raise ValidationError(
-                f"{len(plan.errors)} row(s) have problems; nothing was imported.",
+                ngettext(
+                    "%(num)s row has a problem; nothing was imported.",
+                    "%(num)s rows have problems; nothing was imported.",
+                    len(plan.errors),
+                ),
                 field="file",
             )
         writer = _Writer(

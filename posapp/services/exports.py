@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import (
     Account,
     CashMovement,
@@ -489,6 +490,36 @@ TABLES: dict[str, Callable[[Session], Rows]] = {
 }
 
 
+# Each table's name on the export page (the files and sheets keep the table's own name).
+TABLE_TITLES: dict[str, LazyString] = {
+    "products": lazy("Products"),
+    "customers": lazy("Customers"),
+    "suppliers": lazy("Suppliers"),
+    "invoices": lazy("Invoices"),
+    "invoice_lines": lazy("Invoice lines"),
+    "payments": lazy("Payments"),
+    "payment_allocations": lazy("Payment allocations"),
+    "ledger": lazy("Ledger"),
+    "credit_notes": lazy("Credit notes"),
+    "credit_note_lines": lazy("Credit note lines"),
+    "orders": lazy("Orders"),
+    "order_lines": lazy("Order lines"),
+    "purchases": lazy("Purchases"),
+    "purchase_lines": lazy("Purchase lines"),
+    "debit_notes": lazy("Debit notes"),
+    "debit_note_lines": lazy("Debit note lines"),
+    "supplier_payments": lazy("Supplier payments"),
+    "supplier_allocations": lazy("Supplier allocations"),
+    "stock_movements": lazy("Stock movements"),
+    "expenses": lazy("Expenses"),
+    "cash_sessions": lazy("Cash sessions"),
+    "cash_movements": lazy("Cash movements"),
+    "accounts": lazy("Accounts"),
+    "journal_entries": lazy("Journal entries"),
+    "journal_lines": lazy("Journal lines"),
+}
+
+
 # What each table holds, one line each, for the workbook's README sheet.
 TABLE_NOTES: dict[str, str] = {
     "products": "The catalogue: prices, cost, tax, stock now (the product import's columns).",
@@ -820,7 +851,7 @@ def column_note(table: str, column: str) -> str:
 def table_rows(session: Session, table: str) -> Rows:
     """The rows of one exportable table; unknown names are a 404-worthy error."""
     if table not in TABLES:
-        raise ValidationError("No such table to export.", field="table")
+        raise ValidationError(_("No such table to export."), field="table")
     return TABLES[table](session)
 
 
@@ -912,7 +943,7 @@ def write_folder(
     `progress` hears of each step (the tables, then "workbook").
     """
     if not parent.is_dir():
-        raise ValidationError("That folder does not exist (is the USB stick plugged in?).")
+        raise ValidationError(_("That folder does not exist (is the USB stick plugged in?)."))
     moment = now or utcnow()
     folder = parent / folder_name(moment)
     steps = len(TABLES) + 1

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from posapp.dates import check_day, date_format
 from posapp.errors import ValidationError
+from posapp.i18n import LazyString, _, lazy, ngettext
 from posapp.models import Customer, LedgerEntry, Product, StockMovement, Supplier, User
 from posapp.models.base import local_midnight_utc, utcnow, write_transaction
 from posapp.money import (
@@ -70,9 +71,9 @@ class Field:
     """A field an import fills, the headings it is recognised by, and what it means."""
 
     key: str
-    label: str
+    label: LazyString
     aliases: tuple[str, ...]
-    help: str
+    help: LazyString
     required: bool = False
 
 
@@ -94,7 +95,8 @@ class Plan:
     """What an import would do: the mapping, counts, totals and every bad row."""
 
     kind: str
-    source: str = ""
+    source: str = ""  # how the file was read, in English (the audit log keeps it)
+    read_as: str = ""  # the same in the user's language, for the preview
     headers: list[str] = field(default_factory=list)
     mapping: list[str] = field(default_factory=list)  # per column: a field key or ""
     chosen: list[bool] = field(default_factory=list)  # per column: mapped by the user
@@ -103,6 +105,7 @@ class Plan:
     errors: list[tuple[int, str]] = field(default_factory=list)
     as_of: date | None = None
     totals: dict[str, int] = field(default_factory=dict)
+    decimal_comma: bool = False  # 45,50 is read as 45.50 (a semicolon-separated CSV)
 
     @property
     def ok(self) -> bool:
@@ -189,24 +192,15 @@ COMMON = {
 }
 
 
-def _balance_fields(owed: str, advance: str, owed_words: str, advance_words: str) -> list[Field]:
+def _balance_fields(balance_help: LazyString, type_help: LazyString) -> list[Field]:
+    # Each kind passes its own whole sentences: which side Dr is differs for customers and
+    # suppliers, and a translation needs the sentence, not the pieces.
     return [
-        Field(
-            "balance",
-            "Balance",
-            BALANCE,
-            f"What is owed as of the day; {owed_words} means {owed}, {advance_words} means "
-            f"{advance}.",
-        ),
-        Field(
-            "balance_type",
-            "Balance type (Dr/Cr)",
-            BALANCE_TYPE,
-            f"{owed_words} or {advance_words}, for a balance column without them.",
-        ),
+        Field("balance", lazy("Balance"), BALANCE, balance_help),
+        Field("balance_type", lazy("Balance type (Dr/Cr)"), BALANCE_TYPE, type_help),
         Field(
             "to_collect",
-            "To collect",
+            lazy("To collect"),
             (
                 "receivable",
                 "receivablebalance",
@@ -219,11 +213,11 @@ def _balance_fields(owed: str, advance: str, owed_words: str, advance_words: str
                 "toget",
                 "youget",
             ),
-            "An amount the customer owes the shop (a column of its own).",
+            lazy("An amount the customer owes the shop (a column of its own)."),
         ),
         Field(
             "to_pay",
-            "To pay",
+            lazy("To pay"),
             (
                 "payable",
                 "payablebalance",
@@ -236,86 +230,99 @@ def _balance_fields(owed: str, advance: str, owed_words: str, advance_words: str
                 "togive",
                 "yougive",
             ),
-            "An amount the shop owes (a column of its own).",
+            lazy("An amount the shop owes (a column of its own)."),
         ),
-        Field("as_of", "As of", AS_OF, "The day the balance is as of (else the day chosen)."),
+        Field(
+            "as_of",
+            lazy("As of"),
+            AS_OF,
+            lazy("The day the balance is as of (else the day chosen)."),
+        ),
     ]
 
 
 CUSTOMER_FIELDS = (
-    Field("name", "Name", NAME, "The customer's name.", required=True),
+    Field("name", lazy("Name"), NAME, lazy("The customer's name."), required=True),
     Field(
-        "phone", "Phone", PHONE, "Mobile number; matches a customer TillBook has.", required=True
+        "phone",
+        lazy("Phone"),
+        PHONE,
+        lazy("Mobile number; matches a customer TillBook has."),
+        required=True,
     ),
-    Field("email", "Email", COMMON["email"], "Email address."),
-    Field("address", "Address", COMMON["address"], "Address."),
-    Field("gstin", "GSTIN", COMMON["gstin"], "The customer's GSTIN, if a business."),
+    Field("email", lazy("Email"), COMMON["email"], lazy("Email address.")),
+    Field("address", lazy("Address"), COMMON["address"], lazy("Address.")),
+    Field("gstin", lazy("GSTIN"), COMMON["gstin"], lazy("The customer's GSTIN, if a business.")),
     Field(
         "legal_name",
-        "Legal name",
+        lazy("Legal name"),
         ("legalname", "registeredname", "nameaspergst"),
-        "The business's name as registered for GST.",
+        lazy("The business's name as registered for GST."),
     ),
     Field(
         "state_code",
-        "State code",
+        lazy("State code"),
         ("statecode", "gststatecode", "placeofsupply"),
-        "The GST state code (27 is Maharashtra); with a GSTIN, its state.",
+        lazy("The GST state code (27 is Maharashtra); with a GSTIN, its state."),
     ),
     Field(
         "credit_limit",
-        "Credit limit",
+        lazy("Credit limit"),
         ("creditlimit", "limit", "udhaarlimit", "maxcredit"),
-        "Most the customer may owe; empty keeps the shop's limit.",
+        lazy("Most the customer may owe; empty keeps the shop's limit."),
     ),
     *_balance_fields(
-        "the customer owes the shop",
-        "the shop holds an advance",
-        "Dr / To collect",
-        "Cr / To pay / Advance",
+        lazy(
+            "What is owed as of the day; Dr / To collect means the customer owes the shop, "
+            "Cr / To pay / Advance means the shop holds an advance."
+        ),
+        lazy("Dr / To collect or Cr / To pay / Advance, for a balance column without them."),
     ),
-    Field("note", "Note", COMMON["note"], "Kept as the customer's notes."),
+    Field("note", lazy("Note"), COMMON["note"], lazy("Kept as the customer's notes.")),
 )
 SUPPLIER_FIELDS = (
     Field(
         "name",
-        "Name",
+        lazy("Name"),
         (*NAME, "suppliername", "vendorname", "vendor", "supplier", "distributor", "wholesaler"),
-        "The supplier's name.",
+        lazy("The supplier's name."),
         required=True,
     ),
-    Field("phone", "Phone", PHONE, "Phone number."),
-    Field("gstin", "GSTIN", COMMON["gstin"], "The supplier's GSTIN; matches a supplier."),
-    Field("address", "Address", COMMON["address"], "Address."),
+    Field("phone", lazy("Phone"), PHONE, lazy("Phone number.")),
+    Field(
+        "gstin", lazy("GSTIN"), COMMON["gstin"], lazy("The supplier's GSTIN; matches a supplier.")
+    ),
+    Field("address", lazy("Address"), COMMON["address"], lazy("Address.")),
     Field(
         "credit_days",
-        "Credit days",
+        lazy("Credit days"),
         ("creditdays", "creditperiod", "paymentdays", "duedays", "terms"),
-        "Days a bill is due after its date.",
+        lazy("Days a bill is due after its date."),
     ),
     *_balance_fields(
-        "the shop owes the supplier",
-        "an advance paid to them",
-        "Cr / To pay",
-        "Dr / To collect / Advance",
+        lazy(
+            "What is owed as of the day; Cr / To pay means the shop owes the supplier, "
+            "Dr / To collect / Advance means an advance paid to them."
+        ),
+        lazy("Cr / To pay or Dr / To collect / Advance, for a balance column without them."),
     ),
 )
 STOCK_FIELDS = (
     Field(
         "code",
-        "Code",
+        lazy("Code"),
         ("code", "barcode", "sku", "ean", "upc", "itemcode", "productcode"),
-        "The product's code; else the name finds it.",
+        lazy("The product's code; else the name finds it."),
     ),
     Field(
         "name",
-        "Product name",
+        lazy("Product name"),
         ("name", "productname", "product", "item", "itemname", "particulars", "description"),
-        "The product's name in TillBook.",
+        lazy("The product's name in TillBook."),
     ),
     Field(
         "quantity",
-        "Quantity",
+        lazy("Quantity"),
         (
             "quantity",
             "qty",
@@ -329,12 +336,12 @@ STOCK_FIELDS = (
             "stockqty",
             "openingqty",
         ),
-        "Quantity on hand as of the day.",
+        lazy("Quantity on hand as of the day."),
         required=True,
     ),
     Field(
         "unit_cost",
-        "Unit cost",
+        lazy("Unit cost"),
         (
             "unitcost",
             "cost",
@@ -345,9 +352,14 @@ STOCK_FIELDS = (
             "rate",
             "buyprice",
         ),
-        "Cost of one unit; empty: the product's cost.",
+        lazy("Cost of one unit; empty: the product's cost."),
     ),
-    Field("as_of", "As of", AS_OF, "The day the stock is as of (else the day chosen)."),
+    Field(
+        "as_of",
+        lazy("As of"),
+        AS_OF,
+        lazy("The day the stock is as of (else the day chosen)."),
+    ),
 )
 
 
@@ -356,22 +368,22 @@ class Kind:
     """One import: its fields and what it is called."""
 
     key: str
-    title: str
+    title: LazyString
     fields: tuple[Field, ...]
     owed_sign: int  # the sign of "Dr" in this kind's balance
 
 
 KINDS = {
-    "customers": Kind("customers", "Customers with dues", CUSTOMER_FIELDS, 1),
-    "suppliers": Kind("suppliers", "Suppliers with payables", SUPPLIER_FIELDS, -1),
-    "stock": Kind("stock", "Opening stock", STOCK_FIELDS, 1),
+    "customers": Kind("customers", lazy("Customers with dues"), CUSTOMER_FIELDS, 1),
+    "suppliers": Kind("suppliers", lazy("Suppliers with payables"), SUPPLIER_FIELDS, -1),
+    "stock": Kind("stock", lazy("Opening stock"), STOCK_FIELDS, 1),
 }
 
 
 def kind_of(key: str) -> Kind:
     """The import called `key`, or a ValidationError."""
     if key not in KINDS:
-        raise ValidationError("There is no such import.", field="kind")
+        raise ValidationError(_("There is no such import."), field="kind")
     return KINDS[key]
 
 
@@ -413,15 +425,20 @@ def _mapping(kind: Kind, table: Table, chosen: dict[int, str], plan: Plan) -> di
             columns[key] = column
     for f in kind.fields:
         if f.required and f.key not in columns:
-            plan.problems.append(f"No column gives the {f.label.lower()}: choose one below.")
+            plan.problems.append(
+                _(
+                    "No column gives the %(field)s: choose one below.",
+                    field=str(f.label).lower(),
+                )
+            )
     if kind.key == "stock" and "code" not in columns and "name" not in columns:
-        plan.problems.append("No column gives the product's code or name: choose one below.")
+        plan.problems.append(_("No column gives the product's code or name: choose one below."))
     if "balance" in columns and ({"to_collect", "to_pay"} & columns.keys()):
         plan.problems.append(
-            "The balance comes from one column or from the to-collect/to-pay columns, not both."
+            _("The balance comes from one column or from the to-collect/to-pay columns, not both.")
         )
     if "balance_type" in columns and "balance" not in columns:
-        plan.problems.append("A balance type column needs a balance column.")
+        plan.problems.append(_("A balance type column needs a balance column."))
     return columns
 
 
@@ -481,18 +498,26 @@ def parse_balance(text: str, type_text: str, kind: Kind, column: str = "balance"
         given = _side(type_text)
         if given is None:
             raise ValidationError(
-                f"balance type: {type_text.strip()!r} is neither Dr/To collect nor Cr/To pay."
+                _(
+                    "balance type: %(text)s is neither Dr/To collect nor Cr/To pay.",
+                    text=repr(type_text.strip()),
+                )
             )
         if side is not None and side != given:
-            raise ValidationError("the balance and its type column say opposite things.")
+            raise ValidationError(_("the balance and its type column say opposite things."))
         side = given
     try:
         amount = parse_written_money(amount_text, column)
     except ValidationError as exc:
-        raise ValidationError(f"{column}: {exc.message}") from None
+        raise ValidationError(_column(column, exc.message)) from None
     if side is not None:
         if amount < 0:
-            raise ValidationError(f"{column}: a minus sign and Dr/Cr together are ambiguous.")
+            raise ValidationError(
+                _(
+                    "%(column)s: a minus sign and Dr/Cr together are ambiguous.",
+                    column=column,
+                )
+            )
         # Dr is the customer's debt to the shop, but for a supplier it is the shop's advance.
         amount *= side * kind.owed_sign
     return amount
@@ -504,10 +529,17 @@ def _plain_amount(text: str, column: str) -> int:
     try:
         amount = parse_written_money(text, column)
     except ValidationError as exc:
-        raise ValidationError(f"{column}: {exc.message}") from None
+        raise ValidationError(_column(column, exc.message)) from None
     if amount < 0:
-        raise ValidationError(f"{column}: an amount in this column cannot be negative.")
+        raise ValidationError(
+            _("%(column)s: an amount in this column cannot be negative.", column=column)
+        )
     return amount
+
+
+def _column(column: str, message: str) -> str:
+    """A cell's message behind its column's name, as every row error reads ("to_pay: …")."""
+    return _("%(column)s: %(reason)s", column=column, reason=message)
 
 
 DAY_FORMATS_DMY = (
@@ -547,12 +579,18 @@ def parse_as_of(text: str, settings: ShopSettings, field_name: str = "as_of") ->
             continue
     else:
         raise ValidationError(
-            f"{field_name}: {raw!r} is not a day (write 31-03-2026 or 2026-03-31).",
+            _(
+                "%(field)s: %(text)s is not a day (write 31-03-2026 or 2026-03-31).",
+                field=field_name,
+                text=repr(raw),
+            ),
             field=field_name,
         )
     check_day(day, field_name)
     if day > local_today():
-        raise ValidationError(f"{field_name}: {raw} is in the future.", field=field_name)
+        raise ValidationError(
+            _("%(field)s: %(day)s is in the future.", field=field_name, day=raw), field=field_name
+        )
     return day
 
 
@@ -581,14 +619,22 @@ def rules(kind: Kind, settings: ShopSettings) -> list[tuple[str, str]]:
         try:
             amount = parse_balance(text, "", kind)
         except ValidationError as exc:
-            out.append((text, f"refused: {exc.message}"))
+            out.append((text, _("refused: %(reason)s", reason=exc.message)))
             continue
         money = format_money(abs(amount), settings.currency, settings.locale)
         if kind.key == "customers":
-            words = "the customer owes" if amount >= 0 else "advance held for the customer:"
+            words = (
+                _("the customer owes %(amount)s", amount=money)
+                if amount >= 0
+                else _("advance held for the customer: %(amount)s", amount=money)
+            )
         else:
-            words = "the shop owes" if amount >= 0 else "advance paid to the supplier:"
-        out.append((text, f"{words} {money}"))
+            words = (
+                _("the shop owes %(amount)s", amount=money)
+                if amount >= 0
+                else _("advance paid to the supplier: %(amount)s", amount=money)
+            )
+        out.append((text, words))
     return out
 
 
@@ -611,10 +657,10 @@ class _Context:
     def number(self, cells: list[str], key: str) -> str:
         return self.table.number(cells, self.columns.get(key))
 
-    def once(self, key: str, line: int, what: str) -> None:
+    def earlier(self, key: str, line: int) -> int | None:
+        """The line `key` was first seen on, when that is an earlier line (else None)."""
         first = self.seen.setdefault(key, line)
-        if first != line:
-            raise ValidationError(f"{what} is already on line {first}.")
+        return first if first != line else None
 
     def day(self, cells: list[str]) -> date:
         text = self.get(cells, "as_of")
@@ -655,7 +701,13 @@ def plan(
     kind = kind_of(kind_key)
     settings = load_settings(session)
     table = read_table(source, max_rows=MAX_ROWS, sheet_hint=kind.key)
-    result = Plan(kind.key, source=table.source, as_of=as_of or local_today())
+    result = Plan(
+        kind.key,
+        source=table.source,
+        read_as=table.read_as,
+        as_of=as_of or local_today(),
+        decimal_comma=table.decimal_comma,
+    )
     columns = _mapping(kind, table, chosen or {}, result)
     if result.problems:
         return result
@@ -704,10 +756,14 @@ def _customer_row(ctx: _Context, line: int, cells: list[str]) -> Row:
         try:
             data["credit_limit"] = money_str(parse_written_money(limit, "credit_limit"))
         except ValidationError as exc:
-            raise ValidationError(f"credit_limit: {exc.message}") from None
+            raise ValidationError(_column("credit_limit", exc.message)) from None
     fields = parse_customer_fields(data, partial=False, region=ctx.settings.phone_region)
     settle_gst_state(fields, "", "")
-    ctx.once("phone:" + fields["phone"], line, f"the phone {fields['phone']}")
+    first = ctx.earlier("phone:" + fields["phone"], line)
+    if first is not None:
+        raise ValidationError(
+            _("the phone %(phone)s is already on line %(line)s.", phone=fields["phone"], line=first)
+        )
     opening = ctx.balance(cells)
     day = ctx.day(cells)
     existing = ctx.session.scalar(select(Customer).where(Customer.phone == fields["phone"]))
@@ -727,7 +783,7 @@ def _customer_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     changed = list(_customer_changes(fields, existing))
     action = "update" if changed or target != before else "unchanged"
     if changed:
-        detail = f"{detail}; changes {', '.join(changed)}"
+        detail = _("%(detail)s; changes %(fields)s", detail=detail, fields=", ".join(changed))
     return Row(line, action, fields["name"], detail, target - before, existing.id, values)
 
 
@@ -757,14 +813,17 @@ def _opening_total(session: Session, where: Any) -> int:
 def _balance_words(
     ctx: _Context, target: int, before: int, known: bool, day: date, kind: str
 ) -> str:
-    owes = "owes" if kind == "customers" else "is owed"
-    if target >= 0:
-        words = f"{owes} {ctx.money(target)}" if target else "nothing owed"
+    day_text = ctx.day_text(day)
+    if target < 0:
+        words = _("advance %(amount)s as of %(day)s", amount=ctx.money(-target), day=day_text)
+    elif not target:
+        words = _("nothing owed as of %(day)s", day=day_text)
+    elif kind == "customers":
+        words = _("owes %(amount)s as of %(day)s", amount=ctx.money(target), day=day_text)
     else:
-        words = f"advance {ctx.money(-target)}"
-    words += f" as of {ctx.day_text(day)}"
+        words = _("is owed %(amount)s as of %(day)s", amount=ctx.money(target), day=day_text)
     if known and target != before:
-        words += f" (opening was {ctx.money(before)})"
+        words = _("%(words)s (opening was %(amount)s)", words=words, amount=ctx.money(before))
     return words
 
 
@@ -776,14 +835,23 @@ def _supplier_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     }
     fields = parse_supplier_fields(data, partial=True, region=ctx.settings.phone_region)
     name, phone, gstin = fields["name"], fields.get("phone", ""), fields.get("gstin", "")
-    ctx.once("name:" + name.lower(), line, f"the supplier {name!r}")
-    if gstin:
-        ctx.once("gstin:" + gstin, line, f"the GSTIN {gstin}")
+    first = ctx.earlier("name:" + name.lower(), line)
+    if first is not None:
+        raise ValidationError(
+            _("the supplier %(name)s is already on line %(line)s.", name=repr(name), line=first)
+        )
+    first = ctx.earlier("gstin:" + gstin, line) if gstin else None
+    if first is not None:
+        raise ValidationError(
+            _("the GSTIN %(gstin)s is already on line %(line)s.", gstin=gstin, line=first)
+        )
     opening = ctx.balance(cells)
     if opening is not None and opening < 0:
         raise ValidationError(
-            "balance: an advance paid to a supplier is not an opening balance; import the "
-            "supplier with nothing owed, then record the advance as a payment to them."
+            _(
+                "balance: an advance paid to a supplier is not an opening balance; import the "
+                "supplier with nothing owed, then record the advance as a payment to them."
+            )
         )
     day = ctx.day(cells)
     existing = _find_supplier(ctx.session, name, phone, gstin)
@@ -793,8 +861,12 @@ def _supplier_row(ctx: _Context, line: int, cells: list[str]) -> Row:
         settled = opening_settled(ctx.session, existing.id)
         if target < settled:
             raise ValidationError(
-                f"balance: payments already settle {ctx.money(settled)} of "
-                f"{existing.name}'s opening balance; it cannot be less than that."
+                _(
+                    "balance: payments already settle %(amount)s of %(name)s's opening "
+                    "balance; it cannot be less than that.",
+                    amount=ctx.money(settled),
+                    name=existing.name,
+                )
             )
     values = {
         "fields": fields,
@@ -808,7 +880,7 @@ def _supplier_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     changed = [k for k, v in fields.items() if v and v != getattr(existing, k)]
     action = "update" if changed or target != before else "unchanged"
     if changed:
-        detail = f"{detail}; changes {', '.join(changed)}"
+        detail = _("%(detail)s; changes %(fields)s", detail=detail, fields=", ".join(changed))
     return Row(line, action, name, detail, target - before, existing.id, values)
 
 
@@ -832,7 +904,7 @@ def _stock_row(ctx: _Context, line: int, cells: list[str]) -> Row:
     if code:
         product = ctx.session.scalar(select(Product).where(Product.code == code))
         if product is None and not name:
-            raise ValidationError(f"code: no product has the code {code}.")
+            raise ValidationError(_("code: no product has the code %(code)s.", code=code))
     if product is None and name:
         found = list(
             ctx.session.scalars(
@@ -842,34 +914,53 @@ def _stock_row(ctx: _Context, line: int, cells: list[str]) -> Row:
             )
         )
         if len(found) > 1:
-            raise ValidationError(f"name: two products are named {name!r}; give the code.")
+            raise ValidationError(
+                _("name: two products are named %(name)s; give the code.", name=repr(name))
+            )
         product = found[0] if found else None
     if product is None:
         raise ValidationError(
-            f"no product is {'coded ' + code if code else 'named ' + repr(name)}: import or "
-            "add the products first."
+            _("no product is coded %(code)s: import or add the products first.", code=code)
+            if code
+            else _(
+                "no product is named %(name)s: import or add the products first.",
+                name=repr(name),
+            )
         )
     if product.is_service:
-        raise ValidationError(f"{product.name} is a service: it has no stock.")
-    ctx.once(f"product:{product.id}", line, f"the product {product.name!r}")
+        raise ValidationError(_("%(name)s is a service: it has no stock.", name=product.name))
+    first = ctx.earlier(f"product:{product.id}", line)
+    if first is not None:
+        raise ValidationError(
+            _(
+                "the product %(name)s is already on line %(line)s.",
+                name=repr(product.name),
+                line=first,
+            )
+        )
     try:
         quantity = parse_quantity(ctx.number(cells, "quantity"), product.unit, "quantity")
     except ValidationError as exc:
-        raise ValidationError(f"quantity: {exc.message}") from None
+        raise ValidationError(_column("quantity", exc.message)) from None
     cost_text = ctx.number(cells, "unit_cost")
     try:
         cost = parse_written_money(cost_text, "unit_cost") if cost_text else product.cost
     except ValidationError as exc:
-        raise ValidationError(f"unit_cost: {exc.message}") from None
+        raise ValidationError(_column("unit_cost", exc.message)) from None
     if cost < 0:
-        raise ValidationError("unit_cost: a cost cannot be negative.")
+        raise ValidationError(_("unit_cost: a cost cannot be negative."))
     day = ctx.day(cells)
     held = product.stock_milli
     if quantity < held:
         raise ValidationError(
-            f"TillBook already holds {qty_str(held, product.unit)} {product.unit} of "
-            f"{product.name}, more than this row's {qty_str(quantity, product.unit)}: opening "
-            "stock only adds; correct it with a stock count."
+            _(
+                "TillBook already holds %(held)s %(unit)s of %(name)s, more than this row's "
+                "%(quantity)s: opening stock only adds; correct it with a stock count.",
+                held=qty_str(held, product.unit),
+                unit=product.unit,
+                name=product.name,
+                quantity=qty_str(quantity, product.unit),
+            )
         )
     added = quantity - held
     value_after = issue_value(quantity, cost) if added else product.stock_value
@@ -881,10 +972,14 @@ def _stock_row(ctx: _Context, line: int, cells: list[str]) -> Row:
         "value_after": value_after,
     }
     if not added:
-        return Row(line, "unchanged", product.name, "already on hand", 0, product.id, values)
-    detail = (
-        f"+{qty_str(added, product.unit)} {product.unit} at {ctx.money(cost)} as of "
-        f"{ctx.day_text(day)} (on hand {qty_str(quantity, product.unit)})"
+        return Row(line, "unchanged", product.name, _("already on hand"), 0, product.id, values)
+    detail = _(
+        "+%(added)s %(unit)s at %(cost)s as of %(day)s (on hand %(quantity)s)",
+        added=qty_str(added, product.unit),
+        unit=product.unit,
+        cost=ctx.money(cost),
+        day=ctx.day_text(day),
+        quantity=qty_str(quantity, product.unit),
     )
     return Row(line, "update", product.name, detail, value_after, product.id, values)
 
@@ -914,7 +1009,7 @@ def apply(
     if not user.is_admin:
         from posapp.errors import Forbidden
 
-        raise Forbidden("Only an admin may import opening balances and stock.")
+        raise Forbidden(_("Only an admin may import opening balances and stock."))
     with write_transaction(session):
         checked = plan(session, kind_key, source, chosen=chosen, as_of=as_of)
         if not checked.ok:
@@ -922,8 +1017,11 @@ def apply(
             raise ValidationError(
                 checked.problems[0]
                 if checked.problems
-                else f"{bad} {'row has a problem' if bad == 1 else 'rows have problems'}; "
-                "nothing was imported.",
+                else ngettext(
+                    "%(num)s row has a problem; nothing was imported.",
+                    "%(num)s rows have problems; nothing was imported.",
+                    bad,
+                ),
                 field="file",
             )
         write: Callable[[Session, Row, User], None] = {

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from posapp.errors import ValidationError
+from posapp.i18n import _, lazy
 from posapp.services.catalog_csv import (
     DECIMAL_COMMA,
     detect_codec,
@@ -32,6 +33,12 @@ from posapp.services.csv_io import unneutralise
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_COLUMNS = 100
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# How a CSV file was read, in the user's language for the preview.
+READ_AS = {
+    ",": lazy("CSV, comma-separated, %(encoding)s"),
+    ";": lazy("CSV, semicolon-separated, %(encoding)s"),
+    "\t": lazy("CSV, tab-separated, %(encoding)s"),
+}
 
 
 @dataclass
@@ -40,7 +47,10 @@ class Table:
 
     headers: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    source: str = ""  # how it was read, for the preview ("CSV, semicolon-separated, UTF-8")
+    # How it was read ("CSV, semicolon-separated, UTF-8"): `source` in English for the audit
+    # log, which keeps the same words whoever imports; `read_as` in the user's language.
+    source: str = ""
+    read_as: str = ""
     # A ";"-separated CSV is what Excel writes where the comma is the decimal mark.
     decimal_comma: bool = False
 
@@ -69,18 +79,22 @@ def read_table(source: Path, *, max_rows: int, sheet_hint: str = "") -> Table:
 
 def _check_rows(table: Table, max_rows: int) -> Table:
     if len(table.rows) > max_rows:
-        raise ValidationError(f"A file takes at most {max_rows:,} rows.", field="file")
+        raise ValidationError(
+            _("A file takes at most %(rows)s rows.", rows=f"{max_rows:,}"), field="file"
+        )
     if not table.rows:
-        raise ValidationError("The file has a header line but no rows.", field="file")
+        raise ValidationError(_("The file has a header line but no rows."), field="file")
     return table
 
 
 def _headers(cells: list[str]) -> list[str]:
     if len(cells) > MAX_COLUMNS:
-        raise ValidationError(f"A file takes at most {MAX_COLUMNS} columns.", field="file")
+        raise ValidationError(
+            _("A file takes at most %(columns)s columns.", columns=MAX_COLUMNS), field="file"
+        )
     if not any(norm_header(c) for c in cells):
         raise ValidationError(
-            "The first line must name the columns (see the template).", field="file"
+            _("The first line must name the columns (see the template)."), field="file"
         )
     return [c.strip() for c in cells]
 
@@ -103,11 +117,17 @@ def _read_csv(path: Path, max_rows: int) -> Table:
                             break
             except csv.Error as exc:
                 raise ValidationError(
-                    f"Line {reader.line_num}: the file cannot be read ({exc}).", field="file"
+                    _(
+                        "Line %(line)s: the file cannot be read (%(reason)s).",
+                        line=reader.line_num,
+                        reason=exc,
+                    ),
+                    field="file",
                 ) from None
             except StopIteration:
-                raise ValidationError("The file is empty.", field="file") from None
+                raise ValidationError(_("The file is empty."), field="file") from None
     table.source = f"CSV, {DELIMITERS[delimiter]}-separated, {encoding}"
+    table.read_as = str(READ_AS[delimiter]) % {"encoding": encoding}
     table.decimal_comma = delimiter == ";"
     return _check_rows(table, max_rows)
 
@@ -141,7 +161,7 @@ def _pick_sheet(names: list[str], hint: str) -> str:
     for name in names:
         if norm_header(name) != "readme":
             return name
-    raise ValidationError("The workbook has no sheet with data.", field="file")
+    raise ValidationError(_("The workbook has no sheet with data."), field="file")
 
 
 def _read_xlsx(path: Path, max_rows: int, hint: str) -> Table:
@@ -155,8 +175,11 @@ def _read_xlsx(path: Path, max_rows: int, hint: str) -> Table:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
             raise ValidationError(
-                f"This is not an Excel workbook TillBook can read ({exc.__class__.__name__}); "
-                "save it again as .xlsx or as CSV.",
+                _(
+                    "This is not an Excel workbook TillBook can read (%(reason)s); save it "
+                    "again as .xlsx or as CSV.",
+                    reason=exc.__class__.__name__,
+                ),
                 field="file",
             ) from None
         try:
@@ -165,8 +188,9 @@ def _read_xlsx(path: Path, max_rows: int, hint: str) -> Table:
         finally:
             book.close()
     if table is None:
-        raise ValidationError(f"The sheet {name!r} is empty.", field="file")
+        raise ValidationError(_("The sheet %(name)s is empty.", name=repr(name)), field="file")
     table.source = f"Excel workbook, sheet {name!r}"
+    table.read_as = _("Excel workbook, sheet %(name)s", name=repr(name))
     return _check_rows(table, max_rows)
 
 

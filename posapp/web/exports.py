@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from posapp.apidoc import check_answers, documented
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import exports
 from posapp.web import admin_required
 from posapp.web import schemas as s
@@ -38,6 +39,7 @@ def index() -> str:
     return render_template(
         "exports/index.html",
         tables=list(exports.TABLES),
+        table_names=exports.TABLE_TITLES,
         folder_name=exports.folder_name(),
         workbook=exports.WORKBOOK,
     )
@@ -48,7 +50,7 @@ def index() -> str:
 def table_csv(table: str) -> Response:
     """One table as a CSV download."""
     if table not in exports.TABLES:
-        raise NotFound("No such table to export.")
+        raise NotFound(_("No such table to export."))
     exports.record_export(db.session, current_user.id, table, "download")
     rows = exports.table_rows(db.session, table)
     response = Response(stream_with_context(exports.csv_bytes(rows)), mimetype="text/csv")
@@ -91,16 +93,16 @@ def all_zip() -> Response:
 def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
     """Write one table into the dated export folder inside a folder the desktop user picked."""
     if request.remote_addr not in LOOPBACK:
-        raise Forbidden("Exporting to a folder works only in the desktop window.")
+        raise Forbidden(_("Exporting to a folder works only in the desktop window."))
     data = request.get_json(silent=True) or {}
     parent = Path(str(data.get("folder") or ""))
     name = str(data.get("name") or "")
     table = str(data.get("table") or "")
     try:
         if not parent.is_absolute() or not parent.is_dir():
-            raise ValidationError("That folder does not exist (is the USB stick plugged in?).")
+            raise ValidationError(_("That folder does not exist (is the USB stick plugged in?)."))
         if not FOLDER_NAME.match(name):
-            raise ValidationError("Bad export folder name.")
+            raise ValidationError(_("Bad export folder name."))
         # The page's last step: `table` "workbook" writes the .xlsx of every table (the API
         # document's wording is generated from the docstring, so it is kept as it was).
         if table == exports.WORKBOOK:
@@ -108,9 +110,9 @@ def to_folder() -> tuple[dict[str, Any], int] | dict[str, Any]:
         elif table in exports.TABLES:
             written = exports.write_table(db.session, table, parent / name)
         else:
-            raise ValidationError("No such table to export.")
+            raise ValidationError(_("No such table to export."))
     except OSError as exc:
-        return {"error": f"Could not write there: {exc.strerror or exc}."}, 422
+        return {"error": _("Could not write there: %(reason)s.", reason=exc.strerror or exc)}, 422
     except DomainError as exc:
         return {"error": exc.message}, exc.status
     exports.record_export(db.session, current_user.id, table, str(written))

@@ -220,6 +220,11 @@ STRINGS: dict[str, LazyString] = {
     "backups.downloading": lazy("Backup verified (%(size)s); downloading %(file)s."),
     "backups.written": lazy("Backup verified and written: %(path)s (%(size)s)."),
     "backups.failed": lazy("The backup failed: %(reason)s"),
+    # import, export and audit
+    "exports.writing_workbook": lazy("Writing the Excel workbook…"),
+    "exports.writing_table": lazy("Writing %(file)s…"),
+    "exports.done": lazy("Done: %(count)s CSV files and the workbook in %(folder)s / %(name)s."),
+    "exports.stopped": lazy("Export stopped: %(reason)s"),
 }
 # key -> (singular, plural), with %(num)s for the count.
 PLURALS: dict[str, tuple[str, str]] = {

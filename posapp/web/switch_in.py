@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 from posapp.dates import optional_day
 from posapp.errors import DomainError, NotFound, ValidationError
 from posapp.extensions import db
+from posapp.i18n import _
 from posapp.services import csv_io, switch_in
 from posapp.services.ledger import local_today
 from posapp.web import admin_required, shop_settings
@@ -58,16 +59,16 @@ def _folder() -> Path:
 
 def _kind(kind: str) -> switch_in.Kind:
     if kind not in switch_in.KINDS:
-        raise NotFound("There is no such import.")
+        raise NotFound(_("There is no such import."))
     return switch_in.KINDS[kind]
 
 
 def _paths(token: str) -> tuple[Path, Path]:
     if not TOKEN.fullmatch(token) or session.get("switch_in") != token:
-        raise NotFound("This import has expired or belongs to another login; upload it again.")
+        raise NotFound(_("This import has expired or belongs to another login; upload it again."))
     upload, meta = _folder() / f"{token}.upload", _folder() / f"{token}.json"
     if not upload.exists() or not meta.exists():
-        raise NotFound("This import has expired; upload the file again.")
+        raise NotFound(_("This import has expired; upload the file again."))
     return upload, meta
 
 
@@ -90,7 +91,7 @@ def _forget_old_uploads() -> None:
 def _as_of(raw: object) -> date:
     day = optional_day(raw, "as_of") or local_today()
     if day > local_today():
-        raise ValidationError("The balances cannot be as of a day in the future.", field="as_of")
+        raise ValidationError(_("The balances cannot be as of a day in the future."), field="as_of")
     return day
 
 
@@ -116,7 +117,7 @@ def upload(kind: str) -> Response | str | tuple[Any, int]:
         file = request.files.get("file")
         as_of = _as_of(request.form.get("as_of"))
         if file is None or not file.filename:
-            raise ValidationError("Choose a CSV or Excel file to upload.", field="file")
+            raise ValidationError(_("Choose a CSV or Excel file to upload."), field="file")
         file.save(path)
         try:
             switch_in.plan(db.session, kind, path, as_of=as_of)
@@ -159,7 +160,7 @@ def _preview(kind: str, token: str, error: str | None = None, status: int = 200)
     path, meta_path = _paths(token)
     meta = _meta(meta_path)
     if meta.get("kind") != kind:
-        raise NotFound("This import is of another kind; upload it again.")
+        raise NotFound(_("This import is of another kind; upload it again."))
     plan = switch_in.plan(
         db.session,
         kind,
@@ -199,7 +200,7 @@ def preview(kind: str, token: str) -> tuple[str, int]:
 def columns(kind: str, token: str) -> Response:
     """Change which column fills which field (or ignore a column); then preview again."""
     _kind(kind)
-    _, meta_path = _paths(token)
+    _upload, meta_path = _paths(token)
     meta = _meta(meta_path)
     meta["chosen"] = {str(c): k for c, k in switch_in.parse_choices(request.form, 100).items()}
     try:
@@ -236,8 +237,13 @@ def confirm(kind: str, token: str) -> Response | tuple[str, int]:
     meta_path.unlink(missing_ok=True)
     session.pop("switch_in", None)
     flash(
-        f"Imported from {meta['filename']}: {result.created} added, {result.updated} changed, "
-        f"{result.unchanged} already so.",
+        _(
+            "Imported from %(file)s: %(added)s added, %(changed)s changed, %(same)s already so.",
+            file=meta["filename"],
+            added=result.created,
+            changed=result.updated,
+            same=result.unchanged,
+        ),
         "success",
     )
     return redirect(url_for(DONE_PAGE[kind]))
@@ -268,7 +274,7 @@ def template(kind: str, ext: str) -> Response:
     if ext == "xlsx":
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return _download([switch_in.template_xlsx(rows, kind)], mimetype, name)
-    raise NotFound("Templates come as .csv or .xlsx.")
+    raise NotFound(_("Templates come as .csv or .xlsx."))
 
 
 def _download(chunks: Any, mimetype: str, filename: str) -> Response:

@@ -3,6 +3,7 @@
 // .xlsx workbook of them all.
 
 import { send } from "./lib/http.js";
+import { t } from "./lib/i18n.js";
 
 const box = document.getElementById("export-all");
 
@@ -32,7 +33,9 @@ if (box) {
     try {
       for (let i = 0; i < steps.length; i++) {
         status.textContent =
-          steps[i] === workbook ? "Writing the Excel workbook…" : `Writing ${steps[i]}.csv…`;
+          steps[i] === workbook
+            ? t("exports.writing_workbook")
+            : t("exports.writing_table", { file: `${steps[i]}.csv` });
         const response = await send(box.getAttribute("data-folder-url"), {
           method: "POST",
           json: { folder, name: box.getAttribute("data-name"), table: steps[i] },
@@ -40,13 +43,18 @@ if (box) {
         const body = await response.json();
         if (!response.ok) {
           const error = body.error;
-          throw new Error(typeof error === "string" ? error : error?.message || `HTTP ${response.status}`);
+          const fallback = t("common.failed", { status: response.status });
+          throw new Error(typeof error === "string" ? error : error?.message || fallback);
         }
         step(i + 1);
       }
-      status.textContent = `Done: ${tables.length} CSV files and the workbook in ${folder} / ${box.getAttribute("data-name")}.`;
+      status.textContent = t("exports.done", {
+        count: tables.length,
+        folder,
+        name: box.getAttribute("data-name"),
+      });
     } catch (e) {
-      status.textContent = `Export stopped: ${e.message}`;
+      status.textContent = t("exports.stopped", { reason: e.message });
     } finally {
       button.disabled = false;
     }
