@@ -1,8 +1,7 @@
 """API: an error's "message" speaks the request's language (Accept-Language, else the token
 user's own), while its "code" stays the machine code.
 
-The Hindi comes from the catalogs the lead merges (posapp/translations, filled from
-/work/frag/errorsB.hi.json), so the Hindi assertions pass once those translations are in.
+The Hindi comes from the committed catalogs (posapp/translations).
 """
 
 from __future__ import annotations

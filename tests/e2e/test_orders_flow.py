@@ -5,7 +5,6 @@ field), and a pickup order on khata on a phone-sized screen; the invoices and th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from posapp.extensions import db
 from posapp.models import Customer, Invoice, LedgerEntry, Product
 from posapp.models.orders import Order
 from posapp.services import integrity, ledger, upi
-from tests.e2e.conftest import open_till
+from tests.e2e.conftest import ARTIFACTS, open_till
 from tests.factories import make_product, make_user
 from tests.qr_reading import decode_qr
 
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path("/work/shots22")
+SHOTS = ARTIFACTS
 
 
 def shop(live_server: Any) -> dict[str, int]:

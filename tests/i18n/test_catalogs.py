@@ -1,10 +1,13 @@
-"""Translations: the catalog matches the code, every .mo is its .po, translated screens hold no
-unmarked English and have every message in Hindi, and scripts only use strings they are sent."""
+"""Translations: the catalog matches the code, every .mo is its .po, no screen holds unmarked
+English, Hindi has every message and Marathi the till's, and scripts only use strings they are
+sent."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -18,21 +21,18 @@ TEMPLATES = ROOT / "templates"
 LISTS = Path(__file__).resolve().parent / "translated"
 
 
-def _translated() -> tuple[str, ...]:
-    """The templates of every list in tests/i18n/translated/ (one path under templates/ a line;
-    blank lines and # comments skipped), sorted, each once."""
-    names = set()
-    for listing in sorted(LISTS.glob("*.txt")):
-        for line in listing.read_text("utf-8").splitlines():
-            name = line.split("#", 1)[0].strip()
-            if name:
-                names.add(name)
-    return tuple(sorted(names))
-
-
-# The screens that are translated: each must hold no unmarked English, and each of its messages
-# must be in Hindi. A screen is added by listing it in its area's file in translated/.
-TRANSLATED: tuple[str, ...] = _translated()
+# Every screen and document: none may hold unmarked English, and Hindi has every message.
+SCREENS: tuple[str, ...] = tuple(
+    sorted(path.relative_to(TEMPLATES).as_posix() for path in TEMPLATES.rglob("*.html"))
+)
+# The second language proves the structure: Marathi has at least the till, its dialogs, the
+# receipt (page, thermal and PDF) and what the till's scripts say.
+MARATHI_PLACES = (
+    "templates/pos/",
+    "templates/pdf/invoice_receipt.html",
+    "posapp/documents/escpos_receipt.py",
+)
+MARATHI_SCRIPT_KEYS = ("till.", "http.")
 SCRIPT_KEYS = re.compile(r"\bt\(\s*[\"']([\w.-]+)[\"']|\btn\(\s*[\"']([\w.-]+)[\"']")
 
 
@@ -66,28 +66,45 @@ def test_each_language_catalog_follows_the_template(language: str) -> None:
     assert live == template, "run `python app.py i18n update`"
 
 
-def test_every_listed_screen_is_a_template() -> None:
-    assert [name for name in TRANSLATED if not (TEMPLATES / name).is_file()] == []
+def test_the_screens_are_found() -> None:
+    assert "pos/index.html" in SCREENS and len(SCREENS) > 100
 
 
-@pytest.mark.parametrize("name", TRANSLATED)
-def test_a_translated_screen_has_no_unmarked_english(name: str) -> None:
+@pytest.mark.parametrize("name", SCREENS)
+def test_no_screen_has_unmarked_english(name: str) -> None:
     assert unmarked((TEMPLATES / name).read_text("utf-8")) == []
 
 
-def test_every_message_of_a_translated_screen_is_in_hindi() -> None:
-    hindi = catalogs.read("hi")
+def _untranslated(language: str, where: Callable[[object], bool]) -> list[object]:
     missing = []
-    for message in hindi:
-        if not message.id or not any(
-            str(Path(f).as_posix()).removeprefix("templates/") in TRANSLATED
-            for f, _ in message.locations
-        ):
+    for message in catalogs.read(language):
+        if not message.id or not where(message):
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings):
             missing.append(message.id)
-    assert missing == []
+    return missing
+
+
+def test_every_message_is_in_hindi() -> None:
+    assert _untranslated("hi", lambda message: True) == []
+
+
+def test_the_till_and_receipt_are_in_marathi() -> None:
+    script_messages: set[object] = {
+        text.message for key, text in STRINGS.items() if key.startswith(MARATHI_SCRIPT_KEYS)
+    }
+    script_messages |= {
+        pair for key, pair in PLURALS.items() if key.startswith(MARATHI_SCRIPT_KEYS)
+    }
+
+    def at_the_till(message: Any) -> bool:
+        places = [Path(f).as_posix() for f, _ in message.locations]
+        return message.id in script_messages or any(
+            place.startswith(MARATHI_PLACES) for place in places
+        )
+
+    assert _untranslated("mr", at_the_till) == []
 
 
 def test_the_scanner_finds_unmarked_english_and_passes_marked_text() -> None:

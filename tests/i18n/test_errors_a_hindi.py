@@ -3,8 +3,8 @@
 The messages are marked where they are raised (services stay Flask-free), so an API call or a
 form sent in Hindi answers in Hindi and the same request in English answers in English. The
 tests with a stand-in language (the English message in «guillemets») check the marking and the
-filling of the placeholders without a filled catalog; the Hindi ones pass once the lead has
-merged the Hindi catalog (/work/frag/errorsA.hi.json).
+filling of the placeholders whatever the catalogs hold; the Hindi ones read the committed
+catalog.
 """
 
 from __future__ import annotations

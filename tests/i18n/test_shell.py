@@ -1,8 +1,8 @@
 """The shell in the user's language: the My account choice (saved, audited, refused when
 unknown), the menu speaking it, and the login page following the browser.
 
-The Hindi words appear once the shell's translations are in the catalogs (the lead merges
-them); the `lang` of the page and everything about the choice hold without them.
+The Hindi words come from the committed catalogs; the `lang` of the page and everything about
+the choice hold whatever they say.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Messages to one customer (the khata reminder, an order's status) in the customer's language.
 
 customers.language "" follows the shop's documents' language; "bilingual" sends the English
-text, then the Hindi. The Hindi words come from the catalogs: the tests that read them pass
-once the catalogs hold the documents' translations (the lead merges /work/frag/docs.hi.json).
+text, then the Hindi. The Hindi words come from the committed catalogs.
 """
 
 from __future__ import annotations

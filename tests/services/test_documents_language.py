@@ -1,7 +1,6 @@
 """Issued documents in the shop's documents language: English, Hindi, or both on one page.
 
-The Hindi words come from the catalogs (posapp/translations/hi); the tests that read them pass
-once the catalogs hold the documents' translations (the lead merges /work/frag/docs.hi.json).
+The Hindi words come from the committed catalogs (posapp/translations/hi).
 """
 
 from __future__ import annotations

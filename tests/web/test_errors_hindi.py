@@ -1,8 +1,7 @@
 """The till's and the forms' error messages in Hindi: the messages of the rules (money parsing,
 quantities, customers) follow the page's language, English staying the default.
 
-The Hindi comes from the catalogs the lead merges (posapp/translations, filled from
-/work/frag/errorsB.hi.json), so the Hindi assertions pass once those translations are in.
+The Hindi comes from the committed catalogs (posapp/translations).
 """
 
 from __future__ import annotations

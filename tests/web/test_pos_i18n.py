@@ -1,8 +1,7 @@
 """The till and the customer display in Hindi: the page's own words and the words its scripts
 are sent (#tb-i18n) follow the browser's language; English stays the default.
 
-The Hindi comes from the catalogs the lead merges (posapp/translations, filled from the till's
-fragment), so these pass once the till's translations are in the catalogs.
+The Hindi comes from the committed catalogs (posapp/translations).
 """
 
 from __future__ import annotations
