@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from posapp.api.errors import api_error_response
 from posapp.errors import DomainError
 from posapp.extensions import db
-from posapp.i18n import _
+from posapp.i18n import LazyString, _, lazy
 from posapp.web.errors import page_message, render_error
 
 HTTP_CODES = {
@@ -26,6 +26,16 @@ HTTP_CODES = {
     422: "validation_error",
     429: "locked_out",
     500: "internal_error",
+}
+
+
+# What the API says for an HTTP error raised without words of its own.
+API_MESSAGES: dict[int, LazyString] = {
+    403: lazy("You are not allowed to do this."),
+    404: lazy("There is no such address in the API; check the path."),
+    405: lazy("This address does not take that method."),
+    413: lazy("What was sent is too large."),
+    429: lazy("Too many tries. Wait a few minutes, then try again."),
 }
 
 
@@ -70,8 +80,11 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if _is_api():
             message = exc.description or exc.name
+            if exc.description == type(exc).description and status in API_MESSAGES:
+                # Werkzeug's own words are English and about web pages: say the API's.
+                message = str(API_MESSAGES[status])
             if status == 400:
-                message = "The request body is not valid JSON."
+                message = _("The request body is not valid JSON.")
                 return api_error_response("malformed_json", message, 400)
             return api_error_response(HTTP_CODES.get(status, "error"), message, status)
         return render_error(status, page_message(exc))
