@@ -24,7 +24,7 @@ from posapp.i18n import DOCUMENT_LANGUAGES, _, lazy
 from posapp.models import Customer, Invoice, LedgerEntry, User
 from posapp.models.base import engine_of, to_local, utcnow, write_transaction
 from posapp.money import format_money, money_str, parse_money
-from posapp.services import audit, books_sales, ledger, limits, upi
+from posapp.services import audit, books_sales, ledger, limits, system_notes, upi
 from posapp.services.document_language import compose, customer_language
 from posapp.services.settings import ShopSettings, load_settings
 from posapp.vocabulary import form_flag
@@ -301,7 +301,7 @@ def add_customer(
             customer_id=customer.id,
             kind="opening",
             amount=opening,
-            note="Opening balance",
+            note=system_notes.written(system_notes.OPENING_BALANCE),
             user_id=user.id,
             created_at=now,
         )

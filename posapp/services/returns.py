@@ -43,7 +43,15 @@ from posapp.models import (
 )
 from posapp.models.base import by_id_or_number, to_local, utcnow, write_transaction
 from posapp.money import money_str, parse_quantity, qty_str, round_half_up_div
-from posapp.services import audit, books_sales, cash_sessions, issued, ledger, summaries
+from posapp.services import (
+    audit,
+    books_sales,
+    cash_sessions,
+    issued,
+    ledger,
+    summaries,
+    system_notes,
+)
 from posapp.services.counters import financial_year, next_number
 from posapp.services.inventory import book_movement
 from posapp.services.invoices import invoice_for_user
@@ -459,7 +467,7 @@ def create_return(
                     "return",
                     user_id=user.id,
                     ref=note.number,
-                    note=f"Return against {invoice.number}",
+                    note=system_notes.written(system_notes.RETURN_AGAINST, number=invoice.number),
                     unit_cost=line.unit_cost,
                 )
         session.flush()
@@ -491,7 +499,7 @@ def _settle_return(
     session: Session, invoice: Invoice, note: CreditNote, user_id: int, now: Any
 ) -> None:
     """Book where the credit note's money goes: off the debt, back in cash, or onto credit."""
-    label = f"Credit note {note.number}"
+    label = system_notes.written(system_notes.CREDIT_NOTE, number=note.number)
     if note.applied and invoice.customer_id is not None:
         session.add(
             LedgerEntry(
@@ -513,7 +521,7 @@ def _settle_return(
             amount=-note.refund,
             created_at=now,
             user_id=user_id,
-            note=f"Refund: {label}",
+            note=system_notes.written(system_notes.REFUND, number=note.number),
             credit_note_id=note.id,
             cash_session_id=note.cash_session_id,
         )
@@ -527,7 +535,7 @@ def _settle_return(
             amount=note.refund,
             created_at=now,
             user_id=user_id,
-            note=f"Store credit: {label}",
+            note=system_notes.written(system_notes.STORE_CREDIT, number=note.number),
             credit_note_id=note.id,
             cash_session_id=note.cash_session_id,
         )
@@ -653,7 +661,7 @@ def void_invoice(
                     kind="void",
                     amount=-reversed_credit,
                     invoice_id=invoice.id,
-                    note=f"Void: {reason}"[:200],
+                    note=system_notes.written(system_notes.VOID, reason=reason)[:200],
                     user_id=user.id,
                     created_at=now,
                 )

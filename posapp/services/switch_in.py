@@ -42,7 +42,7 @@ from posapp.money import (
     parse_written_money,
     qty_str,
 )
-from posapp.services import audit, books_sales, books_stock, inventory
+from posapp.services import audit, books_sales, books_stock, inventory, system_notes
 from posapp.services.books import issue_value
 from posapp.services.catalog_csv import norm_header
 from posapp.services.customers import (
@@ -1084,7 +1084,9 @@ def _write_customer(session: Session, row: Row, user: User) -> None:
             customer_id=customer.id,
             kind="opening",
             amount=delta,
-            note=f"Opening balance as of {_day_text(session, day)} (imported)",
+            note=system_notes.written(
+                system_notes.OPENING_BALANCE_IMPORTED, day=_day_text(session, day)
+            ),
             user_id=user.id,
             created_at=opening_moment(day),
         )
@@ -1146,7 +1148,7 @@ def _write_stock(session: Session, row: Row, user: User) -> None:
         "opening",
         user_id=user.id,
         ref="Opening stock import",
-        note=f"Opening stock as of {_day_text(session, day)}",
+        note=system_notes.written(system_notes.OPENING_STOCK_AS_OF, day=_day_text(session, day)),
         unit_cost=values["unit_cost"],
     )
     movement.created_at = opening_moment(day)
