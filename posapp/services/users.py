@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from posapp.errors import AuthError, Conflict, Forbidden, LockedOut, NotFound, ValidationError
-from posapp.i18n import LANGUAGES, _
+from posapp.i18n import LANGUAGES, _, ngettext
 from posapp.models import ROLES, ApiToken, LoginAttempt, User
 from posapp.models.base import affected, utcnow, write_transaction
 from posapp.services import audit, shop_settings
@@ -214,9 +214,17 @@ def _refuse_while_throttled(session: Session, key: str, address: str, pin: bool 
         minutes = int(wait.total_seconds() // 60) + 1
         # Whole sentences, one per kind of failure, so each language words them its own way.
         message = (
-            _("Too many wrong PINs. Try again in %(minutes)s minute(s).", minutes=minutes)
+            ngettext(
+                "Too many wrong PINs. Try again in %(num)s minute.",
+                "Too many wrong PINs. Try again in %(num)s minutes.",
+                minutes,
+            )
             if pin
-            else _("Too many failed logins. Try again in %(minutes)s minute(s).", minutes=minutes)
+            else ngettext(
+                "Too many failed logins. Try again in %(num)s minute.",
+                "Too many failed logins. Try again in %(num)s minutes.",
+                minutes,
+            )
         )
         raise LockedOut(
             message,

@@ -123,3 +123,10 @@ def test_every_string_a_script_asks_for_is_in_the_catalog() -> None:
         for one, many in SCRIPT_KEYS.findall(script.read_text("utf-8")):
             asked.add(one or many)
     assert asked - known == set()
+
+
+def test_no_message_counts_with_a_bracketed_plural() -> None:
+    """Counts go through ngettext: "1 customer", "2 customers", never "customer(s)"."""
+    bracketed = re.compile(r"[A-Za-z]\(s\)")
+    found = [m.id for m in catalogs.extract() if m.id and bracketed.search(str(m.id))]
+    assert found == []

@@ -36,6 +36,7 @@ def quoting(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], str]:
         return f"«{message}»"
 
     monkeypatch.setattr(i18n, "_gettext", quote)
+    monkeypatch.setattr(i18n, "_ngettext", lambda one, many, n: quote(one if n == 1 else many))
     return quote
 
 
