@@ -104,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web_i18n.init_app(app)
 
     from posapp import models  # noqa: F401  (register every table before migrations run)
+    from posapp.services import sync_outbox  # noqa: F401  (the outbox's commit hooks)
     from posapp.api import bp as api_bp
     from posapp.errorhandlers import register_error_handlers
     from posapp.web import (
