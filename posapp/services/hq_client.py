@@ -340,8 +340,17 @@ def _failed(session: Session, message: str) -> None:
         log.exception("could not store the HQ push error")
 
 
+# One push at a time per process (the loop and "Sync now"): two would store acks out of order.
+_PUSH_LOCK = threading.Lock()
+
+
 def push(session: Session, opener: Opener | None = None) -> PushResult:
     """Push the outbox to HQ until it is empty (see the module doc for errors)."""
+    with _PUSH_LOCK:
+        return _push(session, opener)
+
+
+def _push(session: Session, opener: Opener | None) -> PushResult:
     opener = opener or default_opener()
     link = load_hq(session)
     if not link.enrolled:
