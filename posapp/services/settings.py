@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from posapp.i18n import lazy
@@ -307,6 +308,14 @@ def load_hq(session: Session) -> HqLink:
         last_sync=stored.get("hq_last_sync", ""),
         last_error=stored.get("hq_last_error", ""),
     )
+
+
+_HQ_SHOP_ID = select(Setting.__table__.c.value).where(Setting.__table__.c.key == "hq_shop_id")
+
+
+def enrolled_in(connection: Connection) -> bool:
+    """Whether the shop is enrolled at an HQ, read on a connection (the outbox's commit hook)."""
+    return bool(connection.execute(_HQ_SHOP_ID).scalar())
 
 
 def save_hq(session: Session, **values: str | int) -> None:

@@ -45,11 +45,11 @@ from posapp.models import (
     Payment,
     PaymentAllocation,
     Product,
-    Setting,
     StockMovement,
     SyncOutbox,
 )
 from posapp.models.base import table, utcnow
+from posapp.services.settings import enrolled_in
 
 # The order records go out in, within a changeset: what others refer to first.
 KINDS = (
@@ -71,7 +71,6 @@ _TOUCHED = "tillbook_sync_touched"  # connection.info: set of (kind, id) this tr
 _FLUSHING = "tillbook_sync_flushing"  # connection.info: the ORM is flushing (after_flush notes)
 
 _OUTBOX = table(SyncOutbox)
-_SETTINGS = table(Setting)
 _INVOICES = table(Invoice)
 _LINES = table(InvoiceLine)
 _PAYMENTS = table(Payment)
@@ -159,7 +158,6 @@ WATCHED_TABLES = frozenset(
 # Per engine, read once from the settings and then kept by `set_enrolled` (enrolment happens in
 # the process that serves the HQ page). Not enrolled, the hooks do nothing and send nothing.
 _ENROLLED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
-_SHOP_ID = select(_SETTINGS.c.value).where(_SETTINGS.c.key == "hq_shop_id")
 
 
 def set_enrolled(engine: Engine, enrolled: bool) -> None:
@@ -176,7 +174,7 @@ def _enrolled(connection: Connection) -> bool:
     engine = connection.engine
     known = _ENROLLED.get(engine)
     if known is None:
-        known = bool(connection.execute(_SHOP_ID).scalar())
+        known = enrolled_in(connection)
         _ENROLLED[engine] = known
     return known
 
