@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, event, exc, func, insert, select
+from sqlalchemy import Row, Table, bindparam, event, exc, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -71,6 +71,7 @@ _TOUCHED = "tillbook_sync_touched"  # connection.info: set of (kind, id) this tr
 _FLUSHING = "tillbook_sync_flushing"  # connection.info: the ORM is flushing (after_flush notes)
 
 _OUTBOX = table(SyncOutbox)
+_INSERT_OUTBOX = insert(_OUTBOX)
 _INVOICES = table(Invoice)
 _LINES = table(InvoiceLine)
 _PAYMENTS = table(Payment)
@@ -240,9 +241,13 @@ def _inserted_ids(connection: Connection, statement: Any, result: Any, count: in
             return [int(key[0])]
     # A multi-row INSERT without RETURNING (a sale's stock movements): inside the write
     # transaction (SQLite's BEGIN IMMEDIATE, one writer) the newest `count` rows are its rows.
-    id_column = statement.table.c.id
-    found = connection.execute(select(id_column).order_by(id_column.desc()).limit(count))
+    found = connection.execute(_newest_ids(statement.table), {"count": count})
     return sorted(int(i) for i in found.scalars())
+
+
+@functools.cache
+def _newest_ids(source: Table) -> Any:
+    return select(source.c.id).order_by(source.c.id.desc()).limit(bindparam("count"))
 
 
 @event.listens_for(Session, "before_flush")
@@ -310,30 +315,39 @@ def add_changeset(connection: Connection, records: list[dict[str, Any]]) -> None
     """Insert one outbox row holding `records` (in the caller's transaction)."""
     payload = json.dumps({"records": records}, separators=(",", ":"), ensure_ascii=False)
     connection.execute(
-        insert(_OUTBOX), {"created_at": utcnow(), "payload": payload, "size": len(records)}
+        _INSERT_OUTBOX, {"created_at": utcnow(), "payload": payload, "size": len(records)}
     )
 
 
 # ---------------------------------------------------------------- serializing records
 
 
-def _value(table_name: str, column: Any, value: Any) -> Any:
+def _value(value: Any, reference: bool) -> Any:
     if value is None:
         return None
-    if column.foreign_keys or (table_name, column.name) in _SOFT_REFERENCES:
+    if reference:
         return str(value)
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat() + "Z"  # stored naive UTC
+        return value.isoformat() + "Z"  # stored naive UTC
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def _data(source: Table, row: Row[Any], only: Iterable[str] | None = None) -> dict[str, Any]:
+@functools.cache
+def _shape(source: Table, only: tuple[str, ...] | None) -> tuple[tuple[str, bool], ...]:
+    """The columns a record's data holds, each with whether it refers to another record."""
+    names = only if only is not None else tuple(c.name for c in source.columns if c.name != "id")
+    return tuple(
+        (name, bool(source.c[name].foreign_keys) or (source.name, name) in _SOFT_REFERENCES)
+        for name in names
+    )
+
+
+def _data(source: Table, row: Row[Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
     """A row as a record's data: every column but the id (or `only` these), JSON-ready."""
     mapping = row._mapping
-    names = only if only is not None else (c.name for c in source.columns if c.name != "id")
-    return {name: _value(source.name, source.c[name], mapping[name]) for name in names}
+    return {name: _value(mapping[name], reference) for name, reference in _shape(source, only)}
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -342,12 +356,19 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[start : start + _IN_CHUNK]
 
 
+@functools.cache
+def _select_by(source: Table, column_name: str) -> Any:
+    """SELECT the rows of `source` whose column is in :ids, built once (each commit runs it)."""
+    column = source.c[column_name]
+    return select(source).where(column.in_(bindparam("ids", expanding=True))).order_by(source.c.id)
+
+
 def _rows(connection: Connection, source: Table, column: Any, ids: Iterable[int]) -> list[Any]:
     """The rows of `source` whose `column` is one of `ids`, in id order."""
+    statement = _select_by(source, column.name)
     found: list[Any] = []
     for chunk in _chunks(ids):
-        statement = select(source).where(column.in_(chunk)).order_by(source.c.id)
-        found.extend(connection.execute(statement).all())
+        found.extend(connection.execute(statement, {"ids": chunk}).all())
     return found
 
 
