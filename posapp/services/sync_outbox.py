@@ -166,8 +166,10 @@ def set_enrolled(engine: Engine, enrolled: bool) -> None:
     _ENROLLED[engine] = enrolled
 
 
+@event.listens_for(Engine, "engine_disposed")
 def forget_enrolment(engine: Engine) -> None:
-    """Make the hooks read the setting again at the next write (a restore swapped the file)."""
+    """Make the hooks read the setting again at the next write: a restore swaps the file
+    after disposing of the engine's connections."""
     _ENROLLED.pop(engine, None)
 
 

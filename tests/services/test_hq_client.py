@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from posapp.cli import main
 from posapp.errors import DomainError, Forbidden, ValidationError
 from posapp.extensions import db
 from posapp.models import AuditLog, Invoice, Product, SyncOutbox, User
@@ -319,3 +322,60 @@ def test_outbox_helpers_count_what_waits(hq: FakeHq, admin: User) -> None:
     enrol(hq, admin)
     changesets, records = sync_outbox.waiting(db.session, 0)
     assert changesets == len(outbox_seqs()) and records >= changesets
+
+
+# ---------------------------------------------------------------- app.py hq push / status
+
+
+def run_cli(data_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--data-dir", str(data_dir), *args])
+
+
+def test_the_command_line_shows_the_state_and_pushes(
+    hq: FakeHq, admin: User, data_dir: Path
+) -> None:
+    answer = run_cli(data_dir, "hq", "status")
+    assert answer.exit_code == 0 and "not enrolled" in answer.output
+    product = make_product(db.session, admin.id)
+    enrol(hq, admin)
+    sell(admin, product)
+    db.session.remove()
+
+    answer = run_cli(data_dir, "hq", "status")
+    assert answer.exit_code == 0, answer.output
+    assert hq.url in answer.output and SHOP_ID in answer.output
+    assert CREDENTIAL not in answer.output
+    assert f"Waiting: {len(outbox_seqs())} changes" in answer.output
+
+    answer = run_cli(data_dir, "hq", "push")
+    assert answer.exit_code == 0, answer.output
+    assert f"HQ holds everything up to number {last_seq()}" in answer.output
+    assert hq.acked == last_seq()
+
+
+def test_the_command_line_push_fails_with_the_reason(
+    hq: FakeHq, admin: User, data_dir: Path
+) -> None:
+    enrol(hq, admin)
+    db.session.remove()
+    hq.fail_next("401")
+    answer = run_cli(data_dir, "hq", "push")
+    assert answer.exit_code == 1
+    assert "HQ refused this shop's credential" in answer.output
+    answer = run_cli(data_dir, "hq", "status")
+    assert "Last error: HQ refused this shop's credential" in answer.output
+
+
+def test_a_disposed_engine_reads_the_enrolment_again(hq: FakeHq, admin: User) -> None:
+    enrol(hq, admin)
+    admin_id = admin.id
+    db.session.remove()
+    db.engine.dispose()  # what a restore does before it swaps the file in
+    with write_transaction(db.session):
+        save_hq(db.session, shop_id="")  # the restored file was never enrolled
+    user = db.session.get(User, admin_id)
+    assert user is not None
+    product = make_product(db.session, admin_id)
+    before = outbox_seqs()
+    sell(user, product)
+    assert outbox_seqs() == before  # not enrolled any more: nothing recorded
