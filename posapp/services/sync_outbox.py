@@ -48,7 +48,7 @@ from posapp.models import (
     StockMovement,
     SyncOutbox,
 )
-from posapp.models.base import table, utcnow
+from posapp.models.base import engine_of, table, utcnow
 from posapp.services.settings import enrolled_in
 
 # The order records go out in, within a changeset: what others refer to first.
@@ -242,7 +242,10 @@ def _inserted_ids(connection: Connection, statement: Any, result: Any, count: in
         if key is not None and key[0] is not None:
             return [int(key[0])]
     # A multi-row INSERT without RETURNING (a sale's stock movements): inside the write
-    # transaction (SQLite's BEGIN IMMEDIATE, one writer) the newest `count` rows are its rows.
+    # transaction the newest `count` rows are its rows, as writers are serialised (SQLite's
+    # BEGIN IMMEDIATE, MariaDB's writer_lock row). PostgreSQL lets writers run side by side,
+    # so there another transaction's rows committed meanwhile could be among them: a shop
+    # syncing to HQ runs on SQLite (issue 24).
     found = connection.execute(_newest_ids(statement.table), {"count": count})
     return sorted(int(i) for i in found.scalars())
 
@@ -255,9 +258,8 @@ def _newest_ids(source: Table) -> Any:
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """Mark the flush, so `_after_execute` leaves the ORM's INSERTs to `_after_flush`."""
-    connection = session.connection()
-    if _ENROLLED.get(connection.engine) is not False:
-        connection.info[_FLUSHING] = True
+    if _ENROLLED.get(engine_of(session)) is not False:
+        session.connection().info[_FLUSHING] = True
 
 
 @event.listens_for(Session, "after_flush")
@@ -300,9 +302,9 @@ def _before_commit(session: Session) -> None:
     """Add the transaction's changeset to the outbox, in the same commit."""
     if not session.in_transaction() or session.in_nested_transaction():
         return  # a savepoint's release is not the commit (the day's first sale makes one)
+    if _ENROLLED.get(engine_of(session)) is False:
+        return  # a shop without HQ: not even the connection is asked for
     connection = session.connection()
-    if _ENROLLED.get(connection.engine) is False:
-        return
     if session.new or session.dirty or session.deleted:
         session.flush()  # the ORM's last changes, noted by _after_flush
     touched = _take_notes(connection)

@@ -20,7 +20,7 @@ from posapp.models import (
     User,
 )
 from posapp.models.base import write_transaction
-from posapp.services import checkout, customers, ledger, returns, sync_outbox
+from posapp.services import cash_sessions, checkout, customers, ledger, returns, sync_outbox
 from posapp.services.settings import save_hq
 from tests.factories import make_customer, make_product
 
@@ -211,3 +211,17 @@ def test_backfill_covers_every_existing_record_in_batches(admin: User) -> None:
     assert any(kind == "ledger_entry" for kind, _id in held)
     kinds = [r["kind"] for row in rows for r in records(row)]
     assert kinds == sorted(kinds, key=sync_outbox.KINDS.index)  # what others refer to first
+
+
+def test_a_cash_session_goes_out_with_its_movements(admin: User) -> None:
+    enrol_here()
+    opened = cash_sessions.open_session(db.session, {"opening_float": "500.00"}, admin)
+    found = by_kind(records(outbox()[-1]))
+    assert [(s["id"], s["data"]["opening_float"]) for s in found["cash_session"]] == [
+        (str(opened.id), 50_000)
+    ]
+    cash_sessions.add_movement(
+        db.session, opened.id, {"kind": "pay_out", "amount": "20.00", "reason": "Tea"}, admin
+    )
+    (again,) = by_kind(records(outbox()[-1]))["cash_session"]
+    assert [(m["kind"], m["amount"]) for m in again["data"]["movements"]] == [("pay_out", 2_000)]
