@@ -679,4 +679,5 @@ def hq_status(ctx: click.Context) -> None:
         )
     )
     if link.last_error:
-        click.echo(_("Last error: %(reason)s", reason=link.last_error))
+        reason = str(hq_client.CREDENTIAL_REFUSED) if state.refused else link.last_error
+        click.echo(_("Last error: %(reason)s", reason=reason))

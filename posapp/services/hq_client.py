@@ -423,7 +423,9 @@ def _send(
         _failed(session, exc.message)
         raise
     if answer.status == 401:
-        _failed(session, str(CREDENTIAL_REFUSED))
+        # Stored in English, the words the page looks up in the reader's language: the page
+        # tells a refused credential from other errors by them.
+        _failed(session, CREDENTIAL_REFUSED.message)
         raise HqRefused(str(CREDENTIAL_REFUSED))
     if answer.status >= 500:
         message = _unexpected(answer)
@@ -465,7 +467,7 @@ def status(session: Session) -> Status:
     """The link to HQ and what waits to go."""
     link = load_hq(session)
     changesets, records = sync_outbox.waiting(session, link.acked_seq)
-    return Status(link, changesets, records, link.last_error == str(CREDENTIAL_REFUSED))
+    return Status(link, changesets, records, link.last_error == CREDENTIAL_REFUSED.message)
 
 
 # ---------------------------------------------------------------- the push loop
