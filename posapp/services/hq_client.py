@@ -29,7 +29,7 @@ from datetime import timedelta
 from http.client import HTTPException
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, Forbidden, ValidationError
@@ -177,9 +177,9 @@ def parse_enrolment(address: str, code: str) -> tuple[str, str]:
     Raises ValidationError (nothing is sent) for a missing or malformed address or code.
     """
     address, code = (address or "").strip(), (code or "").strip()
-    for text in (code, address):
-        if text.startswith(QR_SCHEME) and "#" in text:
-            address, code = text[len(QR_SCHEME) :].rsplit("#", 1)
+    for given in (code, address):
+        if given.startswith(QR_SCHEME) and "#" in given:
+            address, code = given[len(QR_SCHEME) :].rsplit("#", 1)
             break
     address = address.strip().rstrip("/")
     if not address:
@@ -391,9 +391,45 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
             message = _unexpected(answer)
             _failed(session, message)
             raise HqUnavailable(message)
+        if held > batch[-1]["seq"] and _renumber_after(session, acked, held):
+            # HQ holds numbers this shop has not sent: its database went back (a restore)
+            # and the changesets since then reused them. Sent again under new numbers.
+            log.warning("outbox numbers reused after a restore: renumbered above %s", held)
+            _store(session, acked_seq=held)
+            acked = result.acked = held
+            continue
         result.sent += max(0, held - acked)
         acked = result.acked = held
         _store(session, acked_seq=acked, last_sync=utcnow().isoformat(), last_error="")
+
+
+def _renumber_after(session: Session, acked: int, held: int) -> bool:
+    """Give the changesets after `acked` numbers above `held`, if the shop never issued `held`.
+
+    HQ acknowledging a number above every one the shop holds means the shop's numbering went
+    back (a backup restored after HQ had more): the changesets after the shop's own ack may be
+    new ones HQ skipped as duplicates, so they go again as new changesets. Returns whether it
+    renumbered.
+    """
+    with write_transaction(session):
+        newest = session.execute(select(func.max(_OUTBOX.c.seq))).scalar() or 0
+        if held <= newest:
+            return False
+        rows = session.execute(
+            select(_OUTBOX.c.created_at, _OUTBOX.c.payload, _OUTBOX.c.size)
+            .where(_OUTBOX.c.seq > acked)
+            .order_by(_OUTBOX.c.seq)
+        ).all()
+        session.execute(delete(_OUTBOX).where(_OUTBOX.c.seq > acked))
+        for number, row in enumerate(rows, start=held + 1):
+            session.execute(insert(_OUTBOX).values(seq=number, **row._mapping))
+        if session.get_bind().dialect.name == "postgresql":
+            # Explicit numbers do not move PostgreSQL's sequence (SQLite's AUTOINCREMENT moves).
+            session.execute(
+                text("SELECT setval(pg_get_serial_sequence('sync_outbox', 'seq'), :last)"),
+                {"last": held + len(rows)},
+            )
+    return True
 
 
 def _acked_in(body: dict[str, Any]) -> int | None:

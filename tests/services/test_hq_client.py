@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from posapp.cli import main
@@ -379,3 +379,34 @@ def test_a_disposed_engine_reads_the_enrolment_again(hq: FakeHq, admin: User) ->
     before = outbox_seqs()
     sell(user, product)
     assert outbox_seqs() == before  # not enrolled any more: nothing recorded
+
+
+def test_after_a_restore_reused_numbers_are_sent_again_under_new_ones(
+    hq: FakeHq, admin: User
+) -> None:
+    product = make_product(db.session, admin.id)
+    enrol(hq, admin)
+    sell(admin, product)
+    sell(admin, product)
+    hq_client.push(db.session, opener())
+    top = hq.acked
+    # A backup taken two changesets earlier, when HQ had acked three fewer, is restored.
+    db.session.execute(delete(SyncOutbox).where(SyncOutbox.seq > top - 2))
+    db.session.execute(
+        text("UPDATE sqlite_sequence SET seq = :n WHERE name = 'sync_outbox'"), {"n": top - 2}
+    )
+    db.session.commit()
+    with write_transaction(db.session):
+        save_hq(db.session, acked_seq=top - 3)
+    customer = make_customer(db.session, admin, name="After the restore")
+    assert last_seq() == top - 1  # the new changeset took a number HQ already holds
+
+    hq_client.push(db.session, opener())
+
+    assert ("customer", str(customer.id)) in hq.records
+    assert hq.records[("customer", str(customer.id))][1]["name"] == "After the restore"
+    assert outbox_seqs()[-2:] == [top + 1, top + 2] and hq.acked == top + 2
+    invoice = sell(admin, product)
+    assert last_seq() == top + 3  # the numbering goes on above HQ's
+    hq_client.push(db.session, opener())
+    assert hq.acked == top + 3 and ("invoice", str(invoice.id)) in hq.records
