@@ -60,16 +60,6 @@ CREDENTIAL_REFUSED = lazy(
 _OUTBOX = table(SyncOutbox)
 
 
-class Response(Protocol):
-    """What an opener's open() gives back (http.client.HTTPResponse, or a test's)."""
-
-    status: int
-
-    def read(self) -> bytes: ...
-
-    def close(self) -> None: ...
-
-
 class Opener(Protocol):
     """urllib's OpenerDirector, or anything that opens a Request the same way."""
 
