@@ -106,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from posapp import models  # noqa: F401  (register every table before migrations run)
     from posapp.api import bp as api_bp
     from posapp.errorhandlers import register_error_handlers
+    from posapp.services import sync_outbox  # noqa: F401  (the outbox's commit hooks)
     from posapp.web import (
         audit,
         auth,
@@ -119,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         display,
         display_settings,
         exports,
+        hq_link,
         inventory,
         invoices,
         network,
@@ -157,6 +159,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(backups.bp)
+    app.register_blueprint(hq_link.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(scale_settings.bp)
@@ -184,7 +187,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             from posapp.maintenance.startup import carry_numbers_forward
 
             carry_numbers_forward(app)  # a database file copied in by hand must not reuse numbers
+    if not app.config["TESTING"] and app.config.get("HQ_PUSH_THREAD", True):
+        start_hq_push(app)
     return app
+
+
+def start_hq_push(app: Flask) -> None:
+    """Start pushing the outbox to HQ on a daemon thread, when this shop is enrolled.
+
+    Stopped by an event at exit (no SIGTERM on Windows); a request in flight ends at its
+    timeout. The page's "Sync now" wakes it (app.extensions["hq_pusher"]).
+    """
+    import atexit
+
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from posapp.services import hq_client
+    from posapp.services.settings import load_hq
+
+    with app.app_context():
+        engine = db.engine
+        try:
+            enrolled = load_hq(db.session).enrolled
+        except SQLAlchemyError as exc:  # a database not migrated yet (AUTO_MIGRATE off)
+            logging.getLogger(__name__).warning("HQ push not started: %s", exc)
+            return
+        finally:
+            db.session.remove()
+    if not enrolled:
+        return
+    pusher = hq_client.Pusher(lambda: Session(engine, expire_on_commit=False))
+    app.extensions["hq_pusher"] = pusher
+    pusher.start()
+    atexit.register(pusher.stop)
 
 
 def _check_storage(app: Flask) -> None:

@@ -61,6 +61,8 @@ def _app(ctx: click.Context, serving: bool = False) -> Flask:
         config: dict = {
             "DAILY_BACKUP_IN_BACKGROUND": serving,
             "LOG_FILE_NAME": SERVER_LOG if serving else CLI_LOG,
+            # The HQ push loop runs in the server; `hq push` pushes once itself.
+            "HQ_PUSH_THREAD": serving,
         }
         if obj.get("data_dir"):
             config["DATA_DIR"] = obj["data_dir"]
@@ -616,3 +618,66 @@ def selftest(selftest_dir: Path | None, window: bool) -> None:
         )
     if not run_selftest(selftest_dir, click.echo, window=window):
         sys.exit(1)
+
+
+# ---------------------------------------------------------------- HQ sync (issue 24)
+
+
+@main.group("hq")
+def hq_group() -> None:
+    """HQ sync: push this shop's records to its HQ, see the sync's state."""
+
+
+@hq_group.command("push")
+@click.pass_context
+def hq_push(ctx: click.Context) -> None:
+    """Push everything waiting to HQ once; exit 1 when HQ could not take it."""
+    from posapp.services import hq_client
+
+    app = _app(ctx)
+    with app.app_context():
+        try:
+            result = hq_client.push(db.session)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        except (hq_client.HqRefused, hq_client.HqUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            db.session.remove()
+    click.echo(
+        _(
+            "Pushed %(sent)s changes; HQ holds everything up to number %(acked)s.",
+            sent=result.sent,
+            acked=result.acked,
+        )
+    )
+
+
+@hq_group.command("status")
+@click.pass_context
+def hq_status(ctx: click.Context) -> None:
+    """Show HQ's address, this shop's id, the last sync and what waits to be sent."""
+    from posapp.services import hq_client
+
+    app = _app(ctx)
+    with app.app_context():
+        state = hq_client.status(db.session)
+        db.session.remove()
+    link = state.link
+    if not link.enrolled:
+        click.echo(_("This shop is not enrolled at an HQ."))
+        return
+    click.echo(_("HQ: %(url)s", url=link.url))
+    click.echo(_("Shop id: %(id)s", id=link.shop_id))
+    click.echo(_("Last successful sync (UTC): %(when)s", when=link.last_sync or _("not yet")))
+    click.echo(
+        _(
+            "Waiting: %(changes)s changes, %(records)s records (HQ holds up to %(acked)s).",
+            changes=state.waiting_changesets,
+            records=state.waiting_records,
+            acked=link.acked_seq,
+        )
+    )
+    if link.last_error:
+        reason = str(hq_client.CREDENTIAL_REFUSED) if state.refused else link.last_error
+        click.echo(_("Last error: %(reason)s", reason=reason))

@@ -152,6 +152,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "import.suppliers": lazy("Suppliers and their payables imported"),
     "held_bill.park": lazy("Bill put on hold"),
     "held_bill.recall": lazy("Held bill recalled"),
+    "hq.enrol": lazy("Shop enrolled at an HQ"),
     "invoice.reprint": lazy("Invoice reprinted"),
     "login.failed": lazy("Login failed"),
     "login.logout": lazy("Logged out"),

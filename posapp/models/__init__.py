@@ -44,6 +44,7 @@ from posapp.models.suppliers import (
     SupplierAllocation,
     SupplierPayment,
 )
+from posapp.models.sync import SyncOutbox
 from posapp.models.users import ROLES, ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "Supplier",
     "SupplierAllocation",
     "SupplierPayment",
+    "SyncOutbox",
     "User",
     "WriterLock",
 ]

@@ -695,6 +695,14 @@ def _order_deliver(before: Data, after: Data, ctx: Context) -> str:
     )
 
 
+def _hq_enrol(before: Data, after: Data, ctx: Context) -> str:
+    return _(
+        "Enrolled at the HQ “%(name)s” (%(url)s)",
+        name=after.get("hq_name") or "?",
+        url=after.get("hq_url", ""),
+    )
+
+
 DESCRIBERS: dict[str, Describer] = {
     "books.account_create": _account_create,
     "books.account_delete": _account_delete,
@@ -733,6 +741,7 @@ DESCRIBERS: dict[str, Describer] = {
     "export.create": _export,
     "held_bill.park": _held_park,
     "held_bill.recall": _held_recall,
+    "hq.enrol": _hq_enrol,
     "invoice.reprint": _invoice_reprint,
     "login.failed": _login_failed,
     "login.logout": _plain(lazy("Logged out")),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from posapp.i18n import lazy
@@ -258,3 +259,69 @@ def write_to_file(path: Path, key: str, value: str) -> None:
             write_in(connection, key, value)
     finally:
         connection.close()
+
+
+# ---------------------------------------------------------------- the link to an HQ
+
+# Kept apart from ShopSettings on purpose: the credential is a secret, so these keys are not
+# in the API's settings answer, the settings pages or any export; only services/hq_client.py
+# and the Admin -> HQ page (which shows the credential's last characters) read them.
+HQ_KEYS = ("hq_url", "hq_shop_id", "hq_credential", "hq_acked_seq", "hq_last_sync", "hq_last_error")
+
+
+@dataclass
+class HqLink:
+    """The shop's enrolment at an HQ and the state of its push (issue 24)."""
+
+    url: str = ""  # HQ's base URL, e.g. https://hq.example.in
+    shop_id: str = ""  # this shop's UUID at HQ; "" = not enrolled
+    credential: str = ""  # the secret HQ gave at enrolment (Bearer)
+    acked_seq: int = 0  # the highest outbox seq HQ confirmed it holds
+    last_sync: str = ""  # ISO time (UTC) of the last push HQ answered 200
+    last_error: str = ""  # why the last push failed, in words ("" = it did not)
+
+    @property
+    def enrolled(self) -> bool:
+        """Whether the shop is enrolled (and so writes changesets)."""
+        return bool(self.shop_id)
+
+    @property
+    def credential_hint(self) -> str:
+        """The credential as a page may show it: its last four characters only."""
+        return "…" + self.credential[-4:] if self.credential else ""
+
+
+def load_hq(session: Session) -> HqLink:
+    """Return the shop's HQ link (one query)."""
+    stored = dict(
+        session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(HQ_KEYS))).all()
+    )
+    try:
+        acked = int(stored.get("hq_acked_seq") or 0)
+    except ValueError:
+        acked = 0  # a hand-edited value: HQ's own ack is asked for again
+    return HqLink(
+        url=stored.get("hq_url", ""),
+        shop_id=stored.get("hq_shop_id", ""),
+        credential=stored.get("hq_credential", ""),
+        acked_seq=acked,
+        last_sync=stored.get("hq_last_sync", ""),
+        last_error=stored.get("hq_last_error", ""),
+    )
+
+
+_HQ_SHOP_ID = select(Setting.__table__.c.value).where(Setting.__table__.c.key == "hq_shop_id")
+
+
+def enrolled_in(connection: Connection) -> bool:
+    """Whether the shop is enrolled at an HQ, read on a connection (the outbox's commit hook)."""
+    return bool(connection.execute(_HQ_SHOP_ID).scalar())
+
+
+def save_hq(session: Session, **values: str | int) -> None:
+    """Store HQ link values by field name of HqLink (caller's transaction)."""
+    known = {f.name for f in fields(HqLink)}
+    for name, value in values.items():
+        if name not in known:
+            raise KeyError(name)
+        store_value(session, f"hq_{name}", str(value))
