@@ -616,3 +616,54 @@ def selftest(selftest_dir: Path | None, window: bool) -> None:
         )
     if not run_selftest(selftest_dir, click.echo, window=window):
         sys.exit(1)
+
+
+# merged with the shop side's group
+def _hq() -> None:
+    """HQ sync: run this app as HQ (the shops' records on PostgreSQL)."""
+
+
+hq_group = main.group("hq")(_hq)
+
+
+@hq_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def hq_serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Run HQ: the shops push their records here (DATABASE_URL must be PostgreSQL)."""
+    from posapp.config import database_url, hq_database_problem
+
+    data_dir = _data_dir(ctx)
+    problem = hq_database_problem(database_url(data_dir), testing=False)
+    if problem:
+        raise click.ClickException(problem)
+    if not is_loopback(host):
+        # HQ is meant to be reached by the shops; say so, as `serve --lan` does.
+        click.secho(
+            _(
+                "HQ listens on %(host)s: every computer that reaches this address can try to "
+                "log in. Put HTTPS in front of it and use strong passwords.",
+                host=host,
+            ),
+            fg="yellow",
+            err=True,
+        )
+    lock = _lock_or_exit(data_dir)
+    try:
+        config: dict = {
+            "HQ_MODE": True,
+            "DAILY_BACKUP_IN_BACKGROUND": True,
+            "LOG_FILE_NAME": SERVER_LOG,
+            "DATA_DIR": str(data_dir),
+        }
+        _serve(create_app(config), lock, host, port, False, threads)
+    finally:
+        lock.release()
