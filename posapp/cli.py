@@ -642,9 +642,13 @@ def hq_serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     from posapp.config import database_url, hq_database_problem
 
     data_dir = _data_dir(ctx)
-    problem = hq_database_problem(database_url(data_dir), testing=False)
-    if problem:
-        raise click.ClickException(problem)
+    if hq_database_problem(database_url(data_dir), testing=False):
+        raise click.ClickException(
+            _(
+                "HQ needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://user:password@host/db "
+                "(see docs/DEPLOY.md)."
+            )
+        )
     if not is_loopback(host):
         # HQ is meant to be reached by the shops; say so, as `serve --lan` does.
         click.secho(

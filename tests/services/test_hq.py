@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from posapp.config import hq_database_problem
 from posapp.errors import AuthError, Conflict, Forbidden, ValidationError
-from posapp.models import AuditLog, HqRecord, HqShop
+from posapp.models import AuditLog, HqShop
 from posapp.models.base import clock_at, utcnow, write_transaction
 from posapp.services import hq
 
@@ -272,28 +273,31 @@ def test_a_wrong_credential_is_refused(session: Session) -> None:
         assert refused.value.code == "hq_credential_invalid"
 
 
+def one(record: dict[str, Any]) -> dict[str, Any]:
+    return {"shop_id": "s", "changesets": [changeset(1, record)]}
+
+
 @pytest.mark.parametrize(
     "body",
     [
         {"shop_id": "s", "changesets": [changeset(1, invoice(1))] * 201},
         {"shop_id": "s", "changesets": [changeset(1), changeset(3)]},
         {"shop_id": "s", "changesets": [changeset(0)]},
-        {"shop_id": "s", "changesets": [changeset(True)]},  # type: ignore[arg-type]
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "spaceship", "id": "1", "data": {}})]},
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "invoice", "id": 1, "data": {}})]},
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "invoice", "id": "1", "data": []})]},
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "invoice", "id": "1",
-                                                      "data": {"paid": 12.5}})]},
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "invoice", "id": "1",
-                                                      "data": {"note": "a\x00b"}})]},
-        {"shop_id": "s", "changesets": [changeset(1, {"kind": "invoice", "id": "1",
-                                                      "data": {"note": "\ud800"}})]},
+        {"shop_id": "s", "changesets": [changeset(True)]},
+        one({"kind": "spaceship", "id": "1", "data": {}}),
+        one({"kind": "invoice", "id": 1, "data": {}}),
+        one({"kind": "invoice", "id": "", "data": {}}),
+        one({"kind": "invoice", "id": "1", "data": []}),
+        one({"kind": "invoice", "id": "1", "data": {"paid": 12.5}}),
+        one({"kind": "invoice", "id": "1", "data": {"lines": [{"qty": Decimal("0.5")}]}}),
+        one({"kind": "invoice", "id": "1", "data": {"note": "a\x00b"}}),
+        one({"kind": "invoice", "id": "1", "data": {"note\ud800": "x"}}),
         {"shop_id": "s", "changesets": [{"seq": 1, "at": "yesterday", "records": []}]},
         {"shop_id": "s", "changesets": [], "shop_clock": "noon"},
         {"shop_id": "", "changesets": []},
         {"shop_id": "s", "changesets": {}},
     ],
-)  # fmt: skip
+)
 def test_a_malformed_push_is_refused_whole(body: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         hq.parse_push(body)
