@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from posapp.cli import main
 from posapp.config import hq_database_problem
 from posapp.errors import AuthError, Conflict, Forbidden, ValidationError
 from posapp.models import AuditLog, HqShop
@@ -339,3 +343,24 @@ def test_a_shops_times_are_read_as_naive_utc() -> None:
     assert hq.parse_time("2026-12-07T12:00:00Z", "at") == NOON
     assert hq.parse_time("2026-12-07T17:30:00+05:30", "at") == NOON
     assert utcnow().tzinfo is None
+
+
+def test_hq_serve_refuses_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "hq"), "hq", "serve"])
+    assert result.exit_code == 1
+    assert "HQ needs PostgreSQL" in result.output
+    assert not (tmp_path / "hq" / "tillbook.db").exists()  # refused before any app was built
+
+
+def test_the_hq_compose_file_runs_hq_serve_on_postgresql_15() -> None:
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.hq.yml").read_text(encoding="utf-8"))
+    db, app = compose["services"]["db"], compose["services"]["hq"]
+    assert db["image"] == "postgres:15" and "?" in db["environment"]["POSTGRES_PASSWORD"]
+    assert app["command"][:4] == ["python", "app.py", "hq", "serve"]
+    assert app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    assert app["ports"] == ["${HQ_PUBLISH:-127.0.0.1:8000}:8000"]  # loopback unless opened
+    for service in (db, app):
+        assert service["volumes"][0].split(":")[0] in compose["volumes"]
