@@ -156,17 +156,14 @@ def renew_code(session: Session, shop_id: str, user_id: int | None) -> NewCode:
     return NewCode(shop, code)
 
 
-def get_shop(session: Session, shop_id: str) -> HqShop:
-    """Return one shop of this HQ (404 when there is none by that id)."""
-    shop = session.get(HqShop, shop_id) if len(shop_id) <= 36 else None
-    if shop is None:
-        raise NotFound(_("There is no such shop at this HQ."))
-    return shop
-
-
 def _shop_for_update(session: Session, shop_id: str) -> HqShop:
     # FOR UPDATE: two pushes of one shop queue here, so both read the acked seq the other left.
-    shop = session.scalar(select(HqShop).where(HqShop.id == shop_id).with_for_update())
+    shop = session.scalar(
+        select(HqShop)
+        .where(HqShop.id == shop_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if shop is None:
         raise NotFound(_("There is no such shop at this HQ."))
     return shop

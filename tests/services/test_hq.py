@@ -7,6 +7,7 @@ the portable select-then-write on MariaDB (and tried on its own on each backend 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,12 +16,14 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posapp.cli import main
 from posapp.config import hq_database_problem
 from posapp.errors import AuthError, Conflict, Forbidden, ValidationError
+from posapp.extensions import db
 from posapp.models import AuditLog, HqShop
 from posapp.models.base import clock_at, utcnow, write_transaction
 from posapp.services import hq
@@ -364,3 +367,25 @@ def test_the_hq_compose_file_runs_hq_serve_on_postgresql_15() -> None:
     assert app["ports"] == ["${HQ_PUBLISH:-127.0.0.1:8000}:8000"]  # loopback unless opened
     for service in (db, app):
         assert service["volumes"][0].split(":")[0] in compose["volumes"]
+
+
+def test_two_pushes_of_one_batch_at_once_store_it_once(app: Flask, session: Session) -> None:
+    # A shop that timed out and retried while its first push was still running.
+    shop = enrolled(session).shop_id
+    body = {"shop_id": shop, "changesets": [changeset(1, invoice(1)), changeset(2, invoice(2))]}
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def push_once() -> None:
+        with app.app_context():
+            start.wait()
+            answers.append(hq.ingest(db.session, shop, hq.parse_push(body), now=NOON))
+            db.session.remove()
+
+    threads = [threading.Thread(target=push_once) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [2, 2]
+    assert set(stored(session, shop)) == {("invoice", "1"), ("invoice", "2")}
