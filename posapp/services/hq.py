@@ -13,6 +13,7 @@ Tenancy: every query here filters by one shop, except `shops_overview`, which sa
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_RECORD_ID = 64
 MAX_SEQ = 2**63 - 1
 SILENT_AFTER = timedelta(hours=24)  # a shop quiet longer than this is flagged at HQ
+# The kinds of this slice's protocol. A kind HQ does not know yet (a newer shop) is kept
+# all the same: refusing it would stall that shop's whole queue until HQ upgrades.
 KINDS = frozenset(
     {
         "invoice",
@@ -60,6 +63,7 @@ KINDS = frozenset(
         "audit",
     }
 )
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 UPSERT_CHUNK = 1000  # rows per statement: far below every driver's parameter limit
 
 
@@ -327,8 +331,11 @@ def _record(raw: Any, where: str) -> tuple[str, str, dict[str, Any]]:
             _("%(where)s: a record must be an object.", where=where), field="changesets"
         )
     kind, record_id, data = raw.get("kind"), raw.get("id"), raw.get("data")
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise ValidationError(_("%(where)s: unknown record kind.", where=where), field="changesets")
+    if not isinstance(kind, str) or not KIND_PATTERN.fullmatch(kind):
+        raise ValidationError(
+            _("%(where)s: a record's kind must be a name like invoice.", where=where),
+            field="changesets",
+        )
     if not isinstance(record_id, str) or not 1 <= len(record_id) <= MAX_RECORD_ID:
         raise ValidationError(
             _("%(where)s: a record's id must be text of 1 to 64 characters.", where=where),
