@@ -15,6 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from posapp.config import (
     build_config,
     bundled,
+    hq_database_problem,
     prepare_data_dir,
     register_static_types,
     resolve_data_dir,
@@ -83,6 +84,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # A restore migrates its copy with a throwaway app: maintenance builds it with this
     # factory, handed over here so nothing below the factory imports it.
     set_app_builder(app, create_app)
+
+    if app.config["HQ_MODE"]:
+        problem = hq_database_problem(
+            str(app.config["SQLALCHEMY_DATABASE_URI"]), bool(app.config.get("TESTING"))
+        )
+        if problem:
+            raise RuntimeError(problem)
 
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -174,6 +182,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(books_export.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for cookie-authenticated writes
+    if app.config["HQ_MODE"]:
+        from posapp.api import hq as hq_api
+        from posapp.web import hq as hq_web
+
+        app.register_blueprint(hq_web.bp)
+        hq_api.register(app)  # shops authenticate by credential: no CSRF
     register_error_handlers(app)
     register_filters(app)
 

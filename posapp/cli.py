@@ -625,7 +625,7 @@ def selftest(selftest_dir: Path | None, window: bool) -> None:
 
 @main.group("hq")
 def hq_group() -> None:
-    """HQ sync: push this shop's records to its HQ, see the sync's state."""
+    """HQ sync: push this shop's records to its HQ, see the sync's state; run HQ itself."""
 
 
 @hq_group.command("push")
@@ -681,3 +681,50 @@ def hq_status(ctx: click.Context) -> None:
     if link.last_error:
         reason = str(hq_client.CREDENTIAL_REFUSED) if state.refused else link.last_error
         click.echo(_("Last error: %(reason)s", reason=reason))
+
+
+@hq_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def hq_serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Run HQ: the shops push their records here (DATABASE_URL must be PostgreSQL)."""
+    from posapp.config import database_url, hq_database_problem
+
+    data_dir = _data_dir(ctx)
+    if hq_database_problem(database_url(data_dir), testing=False):
+        raise click.ClickException(
+            _(
+                "HQ needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://user:password@host/db "
+                "(see docs/DEPLOY.md)."
+            )
+        )
+    if not is_loopback(host):
+        # HQ is meant to be reached by the shops; say so, as `serve --lan` does.
+        click.secho(
+            _(
+                "HQ listens on %(host)s: every computer that reaches this address can try to "
+                "log in. Put HTTPS in front of it and use strong passwords.",
+                host=host,
+            ),
+            fg="yellow",
+            err=True,
+        )
+    lock = _lock_or_exit(data_dir)
+    try:
+        config: dict = {
+            "HQ_MODE": True,
+            "DAILY_BACKUP_IN_BACKGROUND": True,
+            "LOG_FILE_NAME": SERVER_LOG,
+            "DATA_DIR": str(data_dir),
+        }
+        _serve(create_app(config), lock, host, port, False, threads)
+    finally:
+        lock.release()

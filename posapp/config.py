@@ -180,11 +180,27 @@ def build_config(data_dir: Path, overrides: dict | None = None) -> dict:
         # The desktop launcher without its window (no WebView2) serves the system browser and
         # stops after this many minutes without a request; 0 keeps it running.
         "DESKTOP_IDLE_MINUTES": 30,
+        # HQ mode (`app.py hq serve`): the shops' records on PostgreSQL, and the HQ pages/API.
+        "HQ_MODE": False,
     }
     config.update(overrides or {})
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(str(config["SQLALCHEMY_DATABASE_URI"]))
     return config
+
+
+def hq_database_problem(url: str, testing: bool) -> str | None:
+    """Say why HQ mode cannot run on a database URL (None when it can): PostgreSQL only.
+
+    HQ holds every shop's records and takes their pushes at once; a SQLite file would queue
+    every shop behind one writer. The tests run HQ on each backend, so TESTING allows all.
+    """
+    if testing or url.startswith("postgresql"):
+        return None
+    return (
+        "HQ mode needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://user:password@host/db "
+        "(see docs/DEPLOY.md)."
+    )
 
 
 def engine_options(url: str) -> dict:

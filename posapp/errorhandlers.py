@@ -40,8 +40,8 @@ API_MESSAGES: dict[int, LazyString] = {
 
 
 def _is_api() -> bool:
-    """Answer JSON under /api and to the pages' own JSON calls (the till's price preview)."""
-    if request.path == "/api" or request.path.startswith("/api/"):
+    """Answer JSON under /api (and HQ's /hq/api) and to the pages' own JSON calls."""
+    if request.path == "/api" or request.path.startswith(("/api/", "/hq/api/")):
         return True
     return request.is_json or request.accept_mimetypes.best == "application/json"
 

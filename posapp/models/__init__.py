@@ -14,6 +14,7 @@ from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, Payment
 from posapp.models.displays import DisplayDevice
 from posapp.models.expenses import EXPENSE_CATEGORIES, Expense
 from posapp.models.held import HeldBill
+from posapp.models.hq import HqRecord, HqShop
 from posapp.models.locks import WriterLock
 from posapp.models.orders import (
     FULFILMENTS,
@@ -79,6 +80,8 @@ __all__ = [
     "DocumentCounter",
     "Expense",
     "HeldBill",
+    "HqRecord",
+    "HqShop",
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",

@@ -703,6 +703,15 @@ def _hq_enrol(before: Data, after: Data, ctx: Context) -> str:
     )
 
 
+def _hq_shop(sentence: LazyString) -> Describer:
+    """`sentence` names the shop (%(name)s)."""
+
+    def describe_hq_shop(before: Data, after: Data, ctx: Context) -> str:
+        return str(sentence) % {"name": after.get("name", "?")}
+
+    return describe_hq_shop
+
+
 DESCRIBERS: dict[str, Describer] = {
     "books.account_create": _account_create,
     "books.account_delete": _account_delete,
@@ -740,6 +749,9 @@ DESCRIBERS: dict[str, Describer] = {
     "expense.create": _expense,
     "export.create": _export,
     "held_bill.park": _held_park,
+    "hq.shop_code": _hq_shop(lazy("New enrolment code for the shop “%(name)s”")),
+    "hq.shop_create": _hq_shop(lazy("Shop “%(name)s” added at HQ")),
+    "hq.shop_enrol": _hq_shop(lazy("Shop “%(name)s” enrolled at HQ")),
     "held_bill.recall": _held_recall,
     "hq.enrol": _hq_enrol,
     "invoice.reprint": _invoice_reprint,
