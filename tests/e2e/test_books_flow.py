@@ -45,7 +45,7 @@ def test_sub_account_manual_entry_and_trial_balance(page: Any, live_server: Any)
     page.locator("#sub-name").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("Account 4110 Online sales added")
     row = page.locator('tr[data-account="4110"]')
-    expect(row.locator("td").nth(2)).to_have_text("income")
+    expect(row.locator("td").nth(2)).to_have_text("Income")
     expect(row.locator("td.books-depth-1")).to_contain_text("Online sales")
     shot(page, "accounts-1366")
 

@@ -215,7 +215,7 @@ def test_a_malformed_approval_is_a_field_error(approval: object, field: str) -> 
     assert field in info.value.fields
 
 
-@pytest.mark.parametrize("price", ["-1", "abc", "1.001", "1e3", "१२"])
+@pytest.mark.parametrize("price", ["-1", "abc", "1.001", "1e3", "১২"])
 def test_a_bad_line_price_is_a_field_error(price: str) -> None:
     with pytest.raises(ValidationError) as info:
         checkout.parse_checkout({"items": [{"product_id": 1, "price": price}]})
