@@ -52,7 +52,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     servers = databases.configured_backends()
     folder = Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts[0]
-    if servers and folder in MULTI_BACKEND_DIRS:
+    # A module whose subject is not the database (documents, printers, parsing, the network)
+    # says so; running it on each server would test the same rendering three times.
+    one_backend = metafunc.definition.get_closest_marker("one_backend") is not None
+    if servers and folder in MULTI_BACKEND_DIRS and not one_backend:
         metafunc.parametrize("database", ["sqlite", *servers], indirect=True)
 
 

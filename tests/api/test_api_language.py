@@ -6,6 +6,7 @@ The Hindi comes from the committed catalogs (posapp/translations).
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -13,6 +14,8 @@ from posapp.extensions import db
 from posapp.models import Customer, StockMovement, User
 from tests.api.test_products_api import assert_envelope
 from tests.factories import make_customer, make_product
+
+pytestmark = pytest.mark.one_backend("the language of error messages")
 
 Headers = dict[str, str]
 HINDI = {"Accept-Language": "hi"}

@@ -6,10 +6,13 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.one_backend("cross-origin headers")
 
 
 def test_a_foreign_origin_gets_403_even_with_a_good_token(

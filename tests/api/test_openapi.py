@@ -14,6 +14,8 @@ from posapp.api import schemas
 from posapp.api.openapi import openapi_path
 from posapp.apidoc import ResponseMismatch, check_response, documented
 
+pytestmark = pytest.mark.one_backend("the API document and answers matching it")
+
 CONTRACT_ENDPOINTS = {
     # docs/API.md's endpoint table, written out by hand: these must all be documented.
     ("GET", "/api/v1/health"),

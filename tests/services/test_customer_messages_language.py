@@ -16,6 +16,8 @@ from posapp.services import checkout, customers, orders
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_customer, make_product
 
+pytestmark = pytest.mark.one_backend("the words of messages")
+
 
 def configure_shop(**values: object) -> None:
     with write_transaction(db.session):

@@ -31,6 +31,8 @@ from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_customer, make_product
 from tests.services.test_invoice_pdf import pdf_text
 
+pytestmark = pytest.mark.one_backend("formatting and reading digits")
+
 DEVANAGARI = set("०१२३४५६७८९")
 
 

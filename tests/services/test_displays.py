@@ -20,6 +20,8 @@ from posapp.services import display_mirror, displays, users
 from posapp.services.display_mirror import DisplaysBusy, MirrorBoard, parse_state
 from tests.factories import make_user
 
+pytestmark = pytest.mark.one_backend("pairing and mirroring customer displays")
+
 
 class Clock:
     """A clock the test moves by hand."""

@@ -21,6 +21,8 @@ from posapp.services import checkout
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_product
 
+pytestmark = pytest.mark.one_backend("the words of documents")
+
 
 def configure_shop(**values: object) -> None:
     with write_transaction(db.session):

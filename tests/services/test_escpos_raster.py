@@ -29,6 +29,8 @@ from tests.printer_server import PrinterServer
 from tests.services.test_escpos_receipt import configure, network, settings, text_lines
 from tests.services.test_invoice_pdf import a_sale, registered_shop, sell
 
+pytestmark = pytest.mark.one_backend("raster printing")
+
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 RASTER = re.compile(rb"\x1dv0(.)(..)(..)", re.DOTALL)  # GS v 0 m xL xH yL yH, then the dots
 NAME = "मूंग दाल 1 kg"

@@ -23,6 +23,8 @@ from tests.factories import make_customer, make_product
 from tests.printer_server import PrinterServer, closed_port
 from tests.services.test_invoice_pdf import TOM, a_sale, registered_shop, sell
 
+pytestmark = pytest.mark.one_backend("the printer's bytes")
+
 INIT = b"\x1b@"
 KICK = b"\x1bp\x00\x32\x32"  # ESC p, pin 2, 2 x 50 ms on/off: python-escpos's cashdraw(2)
 CUT = b"\x1dV"

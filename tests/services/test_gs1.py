@@ -18,6 +18,8 @@ from posapp.services import catalog, gs1
 from posapp.services.gs1 import GS, GS1Error
 from tests.factories import make_product
 
+pytestmark = pytest.mark.one_backend("reading GS1 codes")
+
 TODAY = date(2026, 12, 6)
 
 

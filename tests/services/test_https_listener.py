@@ -25,6 +25,8 @@ from posapp.services.settings import save_settings
 from tests.conftest import build_app
 from tests.factories import PASSWORD, make_user
 
+pytestmark = pytest.mark.one_backend("TLS")
+
 LAN = "127.0.0.2"
 TABLET = "127.0.0.3"
 

@@ -25,6 +25,8 @@ from tests.services.test_invoice_pdf import (
     sell,
 )
 
+pytestmark = pytest.mark.one_backend("document layouts")
+
 MM = 72 / 25.4  # PDF points per millimetre
 
 

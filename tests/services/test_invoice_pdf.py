@@ -21,6 +21,8 @@ from posapp.services.pricing import TaxRow, summarise_tax
 from posapp.services.settings import load_settings, save_settings
 from tests.factories import make_product
 
+pytestmark = pytest.mark.one_backend("rendering PDFs")
+
 TOM = "<b>Tom & Jerry</b>"
 
 

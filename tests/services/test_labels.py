@@ -17,6 +17,8 @@ from posapp.services.labels import SHEET_FORMATS, LabelRequest, layout, page_cou
 from posapp.services.settings import load_settings
 from tests.factories import make_product
 
+pytestmark = pytest.mark.one_backend("label sheets")
+
 A3X8 = SHEET_FORMATS["a4-3x8"]
 A4X10 = SHEET_FORMATS["a4-4x10"]
 THERMAL = SHEET_FORMATS["thermal-50x30"]

@@ -26,6 +26,8 @@ import pytest
 
 from posapp.services import network
 
+pytestmark = pytest.mark.one_backend("network addresses")
+
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0
 PASSWORD = "lan-till-pw-1"

@@ -25,6 +25,8 @@ from posapp.services.settings import load_settings
 from tests.factories import make_product
 from tests.services.test_invoice_pdf import embedded_fonts, pdf_text, registered_shop, sell
 
+pytestmark = pytest.mark.one_backend("shaping Devanagari in PDFs")
+
 NAMES = ["क्षत्रिय", "श्री", "मूंग दाल", "चीनी"]
 
 Outline = tuple[object, ...]

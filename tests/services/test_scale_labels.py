@@ -19,6 +19,8 @@ from posapp.services.scale_labels import ScaleLayout, make_label, read_label
 from posapp.services.settings import ShopSettings, load_settings, save_settings
 from tests.factories import make_product
 
+pytestmark = pytest.mark.one_backend("reading weighing-scale labels")
+
 LAYOUTS = st.builds(
     ScaleLayout,
     prefixes=st.lists(st.integers(20, 29), min_size=1, unique=True).map(lambda p: tuple(sorted(p))),

@@ -21,6 +21,8 @@ from posapp.services import audit_text, checkout, issued, upi
 from posapp.services.settings import ShopSettings, load_settings
 from tests.factories import make_customer, make_product
 
+pytestmark = pytest.mark.one_backend("UPI links and QR codes")
+
 LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=40)
 HANDLE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
 NAME = st.text(
