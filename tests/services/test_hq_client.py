@@ -22,7 +22,7 @@ from posapp.services.settings import load_hq, save_hq
 from tests.factories import make_customer, make_product
 from tests.hq_fake import CREDENTIAL, GOOD_CODE, SHOP_ID, FakeHq, opener, running_hq
 
-pytestmark = pytest.mark.sqlite_only("the shop side: a shop's own SQLite file")
+pytestmark = pytest.mark.one_backend("the shop side: a shop sells on its own SQLite file")
 
 
 @pytest.fixture
