@@ -12,7 +12,7 @@ from posapp.api.errors import api_error_response
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.i18n import LazyString, _, lazy
-from posapp.web.errors import page_message, render_error
+from posapp.web.errors import MESSAGES, page_message, render_error
 
 HTTP_CODES = {
     400: "bad_request",
@@ -29,13 +29,13 @@ HTTP_CODES = {
 }
 
 
-# What the API says for an HTTP error raised without words of its own.
+# What the API says for an HTTP error raised without words of its own: the pages' words where
+# they fit a caller as well (too large, too many tries), the API's own where they speak of pages.
 API_MESSAGES: dict[int, LazyString] = {
+    **MESSAGES,
     403: lazy("You are not allowed to do this."),
     404: lazy("There is no such address in the API; check the path."),
     405: lazy("This address does not take that method."),
-    413: lazy("What was sent is too large."),
-    429: lazy("Too many tries. Wait a few minutes, then try again."),
 }
 
 
