@@ -356,4 +356,4 @@ def test_a_process_reading_not_enrolled_again_forgets_what_it_skipped(
 
 
 def test_hq_knows_every_kind_a_shop_sends() -> None:
-    assert hq.KINDS == frozenset(sync_outbox.KINDS)
+    assert frozenset(sync_outbox.KINDS) == hq.KINDS
