@@ -268,9 +268,7 @@ def test_a_bulk_update_of_products_goes_out(admin: User) -> None:
             .values(price=2_000)
             .execution_options(synchronize_session=False)
         )
-    assert [(p["data"]["name"], p["data"]["price"]) for p in last()["product"]] == [
-        ("Salt", 2_000)
-    ]
+    assert [(p["data"]["name"], p["data"]["price"]) for p in last()["product"]] == [("Salt", 2_000)]
 
 
 def test_nothing_is_noted_or_read_for_a_shop_without_hq(admin: User) -> None:
