@@ -241,7 +241,7 @@ def test_backfill_covers_the_new_kinds(admin: User) -> None:
         ("order", Order),
         ("expense", Expense),
     ):
-        ids = {str(i) for i in db.session.scalars(select(model.id))}  # type: ignore[attr-defined]
+        ids = {str(i) for i in db.session.scalars(select(model.id))}
         assert ids and {(kind, i) for i in ids} <= found, kind
 
 
