@@ -20,16 +20,31 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, event, exc, func, insert, select
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    exc,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter, BooleanClauseList, Grouping
@@ -66,8 +81,9 @@ from posapp.models import (
     SyncOutbox,
     User,
 )
-from posapp.models.base import engine_of, table, utcnow
-from posapp.services.settings import enrolled_in
+from posapp.models.base import WRITE_OPTION, engine_of, table, utcnow
+from posapp.services.settings import enrolled_in, read_in, write_in
+from posapp.winfs import sqlite_ro_uri
 
 # The order records go out in, within a changeset: what others refer to first.
 KINDS = (
@@ -631,7 +647,10 @@ def backfill(session: Session, batch: int = BACKFILL_BATCH) -> int:
 
     In KINDS order, each kind in id order; returns how many changesets were written.
     """
-    connection = session.connection()
+    return _backfill(session.connection(), batch)
+
+
+def _backfill(connection: Connection, batch: int = BACKFILL_BATCH) -> int:
     written = 0
     for kind in KINDS:
         source = _TABLE_OF_KIND[kind]
@@ -655,3 +674,188 @@ def waiting(session: Session, acked: int) -> tuple[int, int]:
         )
     ).one()
     return int(found[0]), int(found[1])
+
+
+# ---------------------------------------------------------------- a restore and the outbox
+
+# A restore puts back an older file: its outbox numbering is behind what HQ already holds, and
+# HQ skips a changeset whose seq it has seen (a duplicate) — the restored shop's new sales
+# would be dropped in silence. So, on the restored copy before it is swapped in (as
+# services/numbering.py carries document numbers forward):
+# - the link to HQ is the installation's, not the file's: when the replaced data was enrolled,
+#   its HQ address, shop id, credential and ack go into the restored copy (a backup made
+#   before enrolment, or of another shop, must neither lose this shop's identity nor make a
+#   second till push as another shop). When only the restored copy is enrolled (the shop's
+#   backup restored onto a fresh install, a new computer), its own link is kept.
+# - numbering continues above every seq either file issued and above the ack: the next
+#   changeset takes top + 1. HQ takes changesets only in order, so every seq between the ack
+#   and top the copy lacks is written as an empty changeset (HQ skips those it holds and
+#   steps over the rest).
+# - HQ holds the newer versions of records changed since the backup (a bill paid later, a
+#   stock figure): their restored state goes out again under new seqs, so HQ mirrors the
+#   restored shop. They are found in the replaced data's outbox (the changesets after the
+#   copy's newest); when that outbox no longer reaches back so far, or the copy was not this
+#   shop's, every record goes out again (a backfill, as at enrolment). Records the restore
+#   discarded stay at HQ as they were (the protocol has no deletion); one the restored shop
+#   creates again under the same local id replaces them there (the later seq wins).
+
+_LINK_KEYS = ("hq_url", "hq_shop_id", "hq_credential", "hq_acked_seq", "hq_last_sync")
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """What a database file says about its HQ link and outbox numbering."""
+
+    link: dict[str, str]  # the stored hq_* settings ("" when absent)
+    high: int  # the highest seq the file ever issued (pruned rows included)
+    acked: int
+
+    @property
+    def shop_id(self) -> str:
+        return self.link.get("hq_shop_id", "")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What `carry_forward` did to a restored copy."""
+
+    shop_id: str  # the shop id the copy is linked with ("" = not enrolled)
+    top: int  # the copy's next changeset takes top + 1 (the empty ones fill up to it)
+    filled: int  # empty changesets written so HQ's numbering stays contiguous
+    resent: int  # records whose restored state goes out again
+    discarded: int  # records HQ holds that the restored data no longer has
+
+
+def outbox_state(path: Path) -> OutboxState:
+    """Read a file's HQ link and outbox numbering (nothing for a file without them)."""
+    connection = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=15)
+    try:
+        link = {key: read_in(connection, key) or "" for key in _LINK_KEYS}
+        high = _high(connection)
+    except sqlite3.DatabaseError:  # a file from before HQ sync: no link, no outbox
+        return OutboxState({}, 0, 0)
+    finally:
+        connection.close()
+    try:
+        acked = int(link.get("hq_acked_seq") or 0)
+    except ValueError:
+        acked = 0
+    return OutboxState(link, high, acked)
+
+
+def _high(connection: sqlite3.Connection) -> int:
+    found = connection.execute("SELECT max(seq) FROM sync_outbox").fetchone()[0] or 0
+    try:
+        issued = connection.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'sync_outbox'"
+        ).fetchone()
+    except sqlite3.OperationalError:  # no AUTOINCREMENT table has had a row yet
+        issued = None
+    return max(int(found), int(issued[0]) if issued else 0)
+
+
+def _changed_after(path: Path, seq: int, high: int) -> set[tuple[str, int]] | None:
+    """The records the changesets after `seq` up to `high` touched, or None when the file no
+    longer holds all of them (pruned once HQ had them)."""
+    connection = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=15)
+    try:
+        rows = connection.execute(
+            "SELECT seq, payload FROM sync_outbox WHERE seq > ? ORDER BY seq", (seq,)
+        ).fetchall()
+    finally:
+        connection.close()
+    if len(rows) != high - seq or (rows and rows[0][0] != seq + 1):
+        return None
+    touched: set[tuple[str, int]] = set()
+    for _seq, payload in rows:
+        for record in json.loads(payload)["records"]:
+            if record.get("kind") in _TABLE_OF_KIND and str(record.get("id", "")).isdecimal():
+                touched.add((record["kind"], int(record["id"])))
+    return touched
+
+
+def carry_forward(live: Path | None, restored: Path) -> Carried:
+    """Make a restored copy continue the shop's HQ sync (see the rules above).
+
+    `live` is the data being replaced (None or missing: a fresh install), `restored` the
+    prepared copy, at this version's schema, not yet swapped in. Written in one transaction.
+    """
+    old = outbox_state(live) if live is not None and live.exists() else OutboxState({}, 0, 0)
+    new = outbox_state(restored)
+    if old.shop_id:
+        link, same = old.link, new.shop_id == old.shop_id
+        acked = max(old.acked, new.acked) if same else old.acked
+    elif new.shop_id:
+        link, same, acked = new.link, True, new.acked
+    else:
+        return Carried("", new.high, 0, 0, 0)
+    top = max(old.high, acked, new.high if same else 0)
+    touched = (
+        _changed_after(live, new.high, old.high)
+        if same and live is not None and old.shop_id and old.high >= new.high
+        else None
+    )
+    if same and not old.shop_id:
+        touched = set()  # the copy's own link and numbering: nothing newer is known here
+    engine = create_engine(f"sqlite:///{restored.as_posix()}", poolclass=NullPool)
+    try:
+        writing = engine.connect().execution_options(**{WRITE_OPTION: True})
+        with writing as connection, connection.begin():
+            return _carry(connection, link, same, acked, top, touched)
+    finally:
+        engine.dispose()
+
+
+def _carry(
+    connection: Connection,
+    link: dict[str, str],
+    same: bool,
+    acked: int,
+    top: int,
+    touched: set[tuple[str, int]] | None,
+) -> Carried:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    for key in _LINK_KEYS:
+        write_in(driver, key, str(acked) if key == "hq_acked_seq" else link.get(key, ""))
+    write_in(driver, "hq_last_error", "")
+    if not same:
+        # Another shop's (or an older enrolment's) numbering means nothing to this shop's HQ.
+        connection.execute(delete(_OUTBOX))
+    held = set(connection.execute(select(_OUTBOX.c.seq).where(_OUTBOX.c.seq > acked)).scalars())
+    missing = [seq for seq in range(acked + 1, top + 1) if seq not in held]
+    now = utcnow()
+    for start in range(0, len(missing), _IN_CHUNK):
+        connection.execute(
+            _INSERT_OUTBOX,
+            [
+                {"seq": seq, "created_at": now, "payload": '{"records":[]}', "size": 0}
+                for seq in missing[start : start + _IN_CHUNK]
+            ],
+        )
+    # AUTOINCREMENT hands out max(sqlite_sequence, rowid) + 1: set it to top (top is above
+    # every seq the copy holds; another shop's numbering, deleted above, is forgotten too).
+    raised = connection.execute(
+        text("UPDATE sqlite_sequence SET seq = :top WHERE name = 'sync_outbox'"),
+        {"top": top},
+    )
+    if not raised.rowcount:
+        connection.execute(
+            text("INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_outbox', :top)"),
+            {"top": top},
+        )
+    if touched is None:
+        _backfill(connection)
+        resent = int(
+            connection.execute(
+                select(func.coalesce(func.sum(_OUTBOX.c.size), 0)).where(_OUTBOX.c.seq > top)
+            ).scalar_one()
+        )
+        return Carried(link.get("hq_shop_id", ""), top, len(missing), resent, 0)
+    records_out = serialize(connection, touched)
+    for start in range(0, len(records_out), BACKFILL_BATCH):
+        add_changeset(connection, records_out[start : start + BACKFILL_BATCH])
+    present = {(r["kind"], int(r["id"])) for r in records_out}
+    # A till payment travels inside its invoice: not a record of its own at HQ.
+    discarded = len({t for t in touched if t not in present and t[0] != "payment"})
+    return Carried(link.get("hq_shop_id", ""), top, len(missing), len(records_out), discarded)
