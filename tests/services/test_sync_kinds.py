@@ -271,7 +271,7 @@ def test_a_bulk_update_of_products_goes_out(admin: User) -> None:
     assert [(p["data"]["name"], p["data"]["price"]) for p in last()["product"]] == [("Salt", 2_000)]
 
 
-def test_nothing_is_noted_or_read_for_a_shop_without_hq(admin: User) -> None:
+def test_a_bulk_update_in_a_shop_without_hq_writes_nothing(admin: User) -> None:
     make_product(db.session, admin.id)
     with write_transaction(db.session):
         db.session.execute(update(Product).values(price=100))
