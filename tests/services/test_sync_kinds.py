@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from posapp.models import (
 )
 from posapp.models.base import write_transaction
 from posapp.services import (
+    checkout,
     debit_notes,
     expenses,
     hq,
@@ -276,6 +277,34 @@ def test_a_bulk_update_in_a_shop_without_hq_writes_nothing(admin: User) -> None:
     with write_transaction(db.session):
         db.session.execute(update(Product).values(price=100))
     assert payloads() == []
+
+
+def test_a_shop_without_hq_reads_its_enrolment_once_a_second_at_most(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = make_product(db.session, admin.id)  # the first write reads it: not enrolled
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    monkeypatch.setattr(sync_outbox, "RECHECK_SECONDS", 3600.0)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            sell(admin, product)
+        assert not [s for s in statements if "settings" in s and "WHERE" in s]
+        monkeypatch.setattr(sync_outbox, "RECHECK_SECONDS", 0.0)  # the second has passed
+        sell(admin, product)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len([s for s in statements if "settings" in s and "WHERE" in s]) >= 1
+    assert payloads() == []
+
+
+def sell(admin: User, product: Product) -> None:
+    payload = {"items": [{"product_id": product.id, "quantity": 1}]}
+    checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
 
 
 # ---------------------------------------------------------------- enrolment seen by another process
