@@ -1,19 +1,32 @@
 """The shop side of HQ sync: every committed write transaction's synced records, in an outbox.
 
 While the shop is enrolled at an HQ (the setting `hq_shop_id` is set), each write transaction
-that changed a synced kind (invoice, credit_note, payment, ledger_entry, stock_movement,
-customer, product, cash_session, journal_entry, audit) adds ONE `sync_outbox` row in the same
-commit: the final state of every record it touched, serialized just before the commit
-(`{"records": [{"kind", "id", "data"}, ...]}`). Nothing is written when not enrolled, or when
-nothing synced changed. `backfill` writes the shop's existing records at enrolment.
+that changed a synced kind (KINDS: every table that holds money, stock or the shop's business —
+users without their secrets, categories, accounts, customers, suppliers, products, cash
+sessions, invoices, credit notes, payments, ledger entries, orders, purchases, supplier
+payments, debit notes, expenses, stock movements, journal entries, audit entries) adds ONE
+`sync_outbox` row in the same commit: the final state of every record it touched, serialized
+just before the commit (`{"records": [{"kind", "id", "data"}, ...]}`). Nothing is written when
+not enrolled, or when nothing synced changed. `backfill` writes the shop's existing records at
+enrolment; `carry_forward` keeps the numbering going across a restore.
+
+Not synced, on purpose: derived sums kept for speed (daily_sales, account_days; HQ adds up the
+invoices and journal lines), numbering state (document_counters), what proves who someone is
+(api_tokens, display_devices, login_attempts, a user's hashes and TOTP secret), the API's
+replay cache (idempotency_keys: the answer a retried POST gets again; the records that request
+wrote travel on their own), parked carts (held_bills, deleted when recalled), the settings
+(they hold the HQ credential; HQ sends the shop's settings down, not up). Deletions are not
+sent (a deleted category or account stays at HQ): the protocol has no deletion.
 
 How the touched records are found: the till's hot paths write with Core statements (a sale,
 the audit chain, the books), the rest through the ORM. An engine `after_execute` listener notes
-the rows Core INSERTs add; the session's `after_flush` notes the ORM's new and changed objects;
-both go into a set kept on the connection (cleared at its commit or rollback, so a rolled-back
-transaction leaves nothing behind). The session's `before_commit` serializes that set with a
-few SELECTs and inserts the outbox row. Child rows count as their parent (a line is its
-invoice); a stock movement also touches its product (the shop owns its stock figure).
+the rows Core INSERTs add and the rows Core UPDATEs change (their ids read from the WHERE
+clause); the session's `after_flush` notes the ORM's new and changed objects; both go into a
+set kept on the connection (cleared at its commit or rollback, so a rolled-back transaction
+leaves nothing behind). The session's `before_commit` serializes that set with a few SELECTs
+and inserts the outbox row. Child rows count as their parent (a line is its invoice, an event
+its order); a stock movement also touches its product (the shop owns its stock figure), a
+supplier allocation or a debit note the bill it settles.
 """
 
 from __future__ import annotations
