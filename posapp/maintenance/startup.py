@@ -34,7 +34,7 @@ from posapp.maintenance.database import (
 from posapp.maintenance.gate import refuse_while_backing_up
 from posapp.maintenance.jobs import copy_offsite
 from posapp.models.base import utcnow
-from posapp.services import backups, numbering
+from posapp.services import backups, numbering, sync_outbox
 from posapp.services.backups import BackupError, BackupInfo, Progress
 from posapp.winfs import unlink_with_retry
 
@@ -207,10 +207,22 @@ def restore(app: Flask, source: Path, progress: Progress | None = None) -> Backu
                 restored_at=utcnow().isoformat(timespec="seconds"),
                 source=source.name,
             )
-        except (sqlite3.Error, OSError) as exc:
+            # The outbox's numbers too: HQ must not take the restored shop's new changesets
+            # for ones it already holds (services/sync_outbox.py carry_forward).
+            carried = sync_outbox.carry_forward(db_file if db_file.exists() else None, prepared)
+        except (sqlite3.Error, OSError, SQLAlchemyError) as exc:
             raise BackupError(
                 _("The restored copy's numbers could not be set: %(reason)s", reason=exc)
             ) from None
+        if carried.shop_id:
+            log.info(
+                "restore: HQ sync continues after seq %s (%s empty changesets, %s records "
+                "sent again, %s records at HQ the restored data no longer has)",
+                carried.top,
+                carried.filled,
+                carried.resent,
+                carried.discarded,
+            )
         with app.app_context():
             db.session.remove()
             db.engine.dispose()  # no pooled connection may keep the old file open

@@ -47,18 +47,28 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_RECORD_ID = 64
 MAX_SEQ = 2**63 - 1
 SILENT_AFTER = timedelta(hours=24)  # a shop quiet longer than this is flagged at HQ
-# The kinds of this slice's protocol. A kind HQ does not know yet (a newer shop) is kept
-# all the same: refusing it would stall that shop's whole queue until HQ upgrades.
+# The kinds a shop of this version sends (services/sync_outbox.py KINDS). A kind HQ does not
+# know yet (a newer shop) is kept all the same: refusing it would stall that shop's whole
+# queue until HQ upgrades.
 KINDS = frozenset(
     {
+        "user",
+        "category",
+        "account",
+        "customer",
+        "supplier",
+        "product",
+        "cash_session",
         "invoice",
         "credit_note",
         "payment",
         "ledger_entry",
+        "order",
+        "purchase",
+        "supplier_payment",
+        "debit_note",
+        "expense",
         "stock_movement",
-        "customer",
-        "product",
-        "cash_session",
         "journal_entry",
         "audit",
     }

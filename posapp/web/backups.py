@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from posapp import start_hq_push
 from posapp.apidoc import check_answers, documented
 from posapp.documents.filters import size_text
 from posapp.errors import DomainError, Forbidden, NotFound, ValidationError
@@ -203,6 +204,15 @@ def restore() -> Response | tuple[str, int]:
     backups.record_event(
         db.session, "backup.restore", user_id, {"source": label, "size": info.size}
     )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if (
+        "hq_pusher" not in app.extensions
+        and not app.config["TESTING"]
+        and app.config.get("HQ_PUSH_THREAD", True)
+    ):
+        # A backup of an enrolled shop restored here (a new computer): its records go to HQ
+        # without waiting for a restart (start_hq_push does nothing when not enrolled).
+        start_hq_push(app)
     # The restored data has its own users: everyone logs in again.
     logout_user()
     flash(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from posapp import start_hq_push
+from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.i18n import _
 from posapp.services import hq_client
@@ -16,6 +20,7 @@ from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
 bp = Blueprint("hq_link", __name__, url_prefix="/hq-link")
+log = logging.getLogger(__name__)
 
 
 def _page(
@@ -80,19 +85,64 @@ def enrol() -> Response:
 @bp.post("/sync")
 @admin_required
 def sync_now() -> Response:
-    """Push everything waiting now (the page says how it went)."""
+    """Push everything waiting now, never holding the page while HQ is slow to answer.
+
+    With the push loop running, it is woken and the page answers at once. Without it (the
+    loop is off, or not started yet), the push runs on a thread the page waits for a few
+    seconds at most (HQ_SYNC_WAIT_SECONDS); a slower HQ finishes in the background and the
+    page shows the outcome on the next visit.
+    """
     if not hq_client.status(db.session).link.enrolled:
         flash(_("This shop is not enrolled at an HQ."), "warning")
         return redirect(url_for("hq_link.index"))
-    try:
-        result = hq_client.push(db.session)
-    except hq_client.HqRefused:
+    pusher = current_app.extensions.get("hq_pusher")
+    if pusher is not None:
+        pusher.wake()  # also after a 401 stopped it: an admin asks to try again
+        flash(_("Sync started: the changes waiting are being sent to HQ."), "info")
+        return redirect(url_for("hq_link.index"))
+    db.session.remove()  # the push thread writes the outcome; this request holds nothing open
+    outcome = _push_for_at_most(current_app.config.get("HQ_SYNC_WAIT_SECONDS", SYNC_WAIT))
+    if outcome is None:
+        flash(
+            _(
+                "HQ is slow to answer: the sync goes on in the background. This page shows "
+                "how it went when you open it again."
+            ),
+            "info",
+        )
+    elif isinstance(outcome, hq_client.HqRefused):
         flash(str(hq_client.CREDENTIAL_REFUSED), "danger")
-    except hq_client.HqUnavailable as exc:
-        flash(_("Not synced: %(reason)s", reason=exc.message), "warning")
+    elif isinstance(outcome, hq_client.HqUnavailable | DomainError):
+        flash(_("Not synced: %(reason)s", reason=outcome.message), "warning")
     else:
-        pusher = current_app.extensions.get("hq_pusher")
-        if pusher is not None:
-            pusher.wake()  # a 401 had stopped it; the credential works again
-        flash(_("Synced: HQ holds everything up to number %(seq)s.", seq=result.acked), "success")
+        flash(_("Synced: HQ holds everything up to number %(seq)s.", seq=outcome.acked), "success")
     return redirect(url_for("hq_link.index"))
+
+
+SYNC_WAIT = 5.0  # seconds "Sync now" waits for HQ before answering (the push goes on)
+Outcome = hq_client.PushResult | hq_client.HqRefused | hq_client.HqUnavailable | DomainError
+
+
+def _push_for_at_most(seconds: float) -> Outcome | None:
+    """Push on a thread of its own; its outcome, or None if it is still running after
+    `seconds` (it then ends by itself, storing its result or error for the page)."""
+    engine = db.engine
+    found: list[Outcome] = []
+
+    def run() -> None:
+        session = Session(engine, expire_on_commit=False)
+        try:
+            found.append(hq_client.push(session))
+        except (hq_client.HqRefused, hq_client.HqUnavailable, DomainError) as exc:
+            found.append(exc)
+        except Exception:  # the log has the details; the page says it failed
+            log.exception("Sync now failed")
+            found.append(DomainError(_("The sync failed; TillBook's log has the details.")))
+        finally:
+            session.close()
+
+    worker = threading.Thread(target=run, name="hq-sync-now", daemon=True)
+    current_app.extensions["hq_sync_now"] = worker  # tests join it
+    worker.start()
+    worker.join(seconds)
+    return found[0] if found else None

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from posapp.extensions import db
 from posapp.models import SyncOutbox
-from posapp.services.settings import load_hq
+from posapp.models.base import write_transaction
+from posapp.services import hq_client
+from posapp.services.settings import load_hq, save_hq
 from tests.factories import make_product
 from tests.hq_fake import CREDENTIAL, GOOD_CODE, SHOP_ID, FakeHq, running_hq
 
@@ -128,3 +135,72 @@ def test_the_page_in_hindi(admin_client: FlaskClient) -> None:
     html = admin_client.get("/hq-link/", headers={"Accept-Language": "hi"}).data.decode()
     assert "इस दुकान को HQ से जोड़ें" in html
     assert "नामांकन कोड" in html
+
+
+class RecordingPusher(hq_client.Pusher):
+    """A push loop that is not started: it only records that it was woken."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda: Session(db.engine))
+        self.woken = 0
+
+    def wake(self) -> None:
+        self.woken += 1
+
+
+def test_sync_now_wakes_the_running_push_loop_and_answers_at_once(
+    admin_client: FlaskClient, hq: FakeHq
+) -> None:
+    enrol(admin_client, hq)
+    pusher = RecordingPusher()
+    admin_client.application.extensions["hq_pusher"] = pusher
+    html = admin_client.post("/hq-link/sync", follow_redirects=True).data.decode()
+    assert "Sync started: the changes waiting are being sent to HQ." in html
+    assert pusher.woken == 1
+    assert hq.bodies == []  # the loop sends; the page did not wait for HQ
+
+
+@contextmanager
+def held_hq(hq: FakeHq) -> Iterator[tuple[str, threading.Event]]:
+    """The same HQ behind a door that stays shut until the test opens it (a slow HQ)."""
+    door = threading.Event()
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        door.wait(60)
+        return hq.app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, slow, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", door
+    finally:
+        door.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *_args: Any) -> None:
+        return
+
+
+def test_a_slow_hq_does_not_hold_the_page(admin_client: FlaskClient, hq: FakeHq) -> None:
+    make_product(db.session)
+    enrol(admin_client, hq)
+    app = admin_client.application
+    app.config["HQ_SYNC_WAIT_SECONDS"] = 0.05
+    with held_hq(hq) as (slow_url, door):
+        with write_transaction(db.session):
+            save_hq(db.session, url=slow_url)
+        answer = admin_client.post("/hq-link/sync", follow_redirects=True)
+        html = answer.data.decode()
+        assert "HQ is slow to answer: the sync goes on in the background." in html
+        assert "Not yet" in html and 'data-hq-waiting="0"' not in html
+        door.set()  # HQ answers now; the push finishes on its own thread
+        app.extensions["hq_sync_now"].join(30)
+    db.session.remove()
+    html = admin_client.get("/hq-link/").data.decode()
+    assert 'data-hq-waiting="0"' in html and "Not yet" not in html
+    assert hq.acked == load_hq(db.session).acked_seq > 0
