@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from posapp import start_hq_push
 from posapp.extensions import db
 from posapp.i18n import _
-from posapp.services import hq_client
+from posapp.services import hq_apply, hq_client
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
@@ -30,6 +30,7 @@ def _page(
     return render_template(
         "hq_link/index.html",
         state=state,
+        pull=hq_apply.state(db.session),
         last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
         values=values or {},
         fields=fields or {},
