@@ -191,7 +191,7 @@ def parse_product(data: dict[str, Any]) -> dict[str, Any]:
         raise ItemRefused(exc.message) from None
     archived = data.get("archived", False)
     if not isinstance(archived, bool):
-        raise ItemRefused(_("HQ sent a archived that is not yes or no."))
+        raise ItemRefused(_("HQ sent an archived flag that is not yes or no."))
     return {
         "code": code,
         "name": _text(data, "name", limits.PRODUCT_TEXT_LENGTHS["name"], required=True),
