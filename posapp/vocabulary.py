@@ -89,6 +89,9 @@ STOCK_REASON_LABELS: dict[str, LazyString] = {
     "adjust_count": lazy("Stock count"),
     "void": lazy("Voided sale"),
     "supplier_return": lazy("Returned to supplier"),
+    # HQ's transfers between an owner's shops (services/hq_apply.py).
+    "transfer_out": lazy("Sent to another shop"),
+    "transfer_in": lazy("Received from another shop"),
 }
 # A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
 LEDGER_KIND_LABELS: dict[str, LazyString] = {
