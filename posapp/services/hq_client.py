@@ -350,18 +350,6 @@ def push(session: Session, opener: Opener | None = None) -> PushResult:
         return result
 
 
-def pull(session: Session, opener: Opener | None = None) -> PushResult:
-    """Pull and apply what HQ sends down (without pushing first); see `_pull`."""
-    with _PUSH_LOCK:
-        link = load_hq(session)
-        session.rollback()
-        if not link.enrolled:
-            raise DomainError(_("This shop is not enrolled at an HQ."), code="not_enrolled")
-        result = PushResult(acked=link.acked_seq)
-        _pull(session, opener or default_opener(), result)
-        return result
-
-
 def _pull(session: Session, opener: Opener, result: PushResult) -> None:
     """Pull HQ's items after the shop's cursor and apply each (services/hq_apply.py).
 
