@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from posapp.documents.invoice_pdf import invoice_html
 from posapp.extensions import db
 from posapp.models import HqShop, Invoice, Product, StockMovement, User
+from posapp.models.base import write_transaction
+from posapp.models.hq import HqDown
 from posapp.services import catalog, checkout, hq, hq_apply, hq_client, hq_down, inventory, users
 from posapp.services.integrity import run_checks
 from posapp.services.settings import load_settings
@@ -25,6 +27,14 @@ from tests.conftest import LiveServer, build_app
 from tests.factories import PASSWORD, make_product
 
 CODE = "ATTA5"
+SETTINGS = {
+    "receipt_footer": "Dhanyavaad",
+    "low_stock_default": "5",
+    "new_customer_credit_limit": "1000",
+    "discount_audit_percent": "10",
+    "cashier_max_line_discount_percent": "10",
+    "cashier_max_bill_discount_percent": "5",
+}
 
 
 @pytest.fixture
@@ -243,3 +253,36 @@ def test_a_transfer_moves_stock_between_shops_and_hq_sees_both_sides(
     assert sides == {"out": True, "in": True}
     for shop in (first, second):
         _check_clean(shop)
+
+
+def test_an_item_the_shop_cannot_apply_is_skipped_and_the_rest_arrive(
+    hq_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = _shop(tmp_path, "andheri", monkeypatch)
+    other = _shop(tmp_path, "bandra", monkeypatch)
+    shop_id = _enrol(shop, hq_server, "Andheri")
+    other_id = _enrol(other, hq_server, "Bandra")
+
+    def send() -> None:
+        with write_transaction(db.session):
+            hq_down.add_items(db.session, shop_id, "coupon", [("DIWALI", {"off": 10})], None)
+        hq_down.send_catalog(db.session, shop_id, None)
+        hq_down.send_settings(db.session, other_id, SETTINGS | {"stock_policy": "warn"}, None)
+
+    _at_hq(hq_server, send)
+    result = _sync(shop)
+    assert (result.applied, result.refused) == (2, 1)
+    with shop.app_context():
+        state = hq_apply.state(db.session)
+        (error,) = state.errors
+        assert error["kind"] == "coupon" and "does not know" in error["error"]
+        # The cursor passed the other shop's settings too: nothing is asked for twice.
+        assert state.pulled_seq == _at_hq(
+            hq_server, lambda: db.session.scalar(select(func.max(HqDown.seq)))
+        )
+        assert _product().price == 10000
+        db.session.remove()
+    assert _sync(other).applied == 1
+    with other.app_context():
+        assert load_settings(db.session).stock_policy == "warn"
+        db.session.remove()
