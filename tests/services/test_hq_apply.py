@@ -7,6 +7,8 @@ as stock movements that keep the books whole.
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -14,9 +16,10 @@ from sqlalchemy import func, select
 
 from posapp.extensions import db
 from posapp.models import AuditLog, Category, Invoice, Product, StockMovement, User
-from posapp.services import catalog, checkout, hq_apply
+from posapp.models.base import write_transaction
+from posapp.services import catalog, checkout, hq_apply, hq_client
 from posapp.services.integrity import run_checks
-from posapp.services.settings import load_settings
+from posapp.services.settings import load_hq, load_settings, save_hq
 from tests.factories import make_product
 
 pytestmark = pytest.mark.one_backend("the shop side: a shop applies HQ's items on its own SQLite")
@@ -252,3 +255,61 @@ def test_a_transfer_naming_a_product_the_shop_lacks_is_an_error(admin: User) -> 
     assert error is not None and "GHEE" in error
     assert by_code("ATTA").stock_milli == 10000  # nothing of it applied
     assert hq_apply.pulled_seq(db.session) == 6
+
+
+class _Hq(BaseHTTPRequestHandler):
+    """An HQ answering every push with an empty ack and every pull with `answer`."""
+
+    answer: tuple[int, bytes] = (200, b"{}")
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(200, b'{"acked": 0}')
+
+    def do_GET(self) -> None:
+        self._send(*type(self).answer)
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "fails"),
+    [
+        (404, b'{"error": {"code": "not_found", "message": "No such page."}}', False),
+        (200, b'{"items": [], "last": 0, "more": false}', False),
+        (200, b'{"items": [{"seq": "one"}], "last": 1, "more": false}', True),
+        (200, b'{"items": [], "last": -1, "more": false}', True),
+        (200, b'{"items": {}, "last": 1, "more": false}', True),
+        (503, b"", True),
+    ],
+)
+def test_the_pull_after_a_push_survives_what_hq_answers(
+    admin: User, status: int, body: bytes, fails: bool
+) -> None:
+    _Hq.answer = (status, body)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hq)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with write_transaction(db.session):
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            save_hq(db.session, url=url, shop_id="s-1", credential="c" * 40)
+        if fails:
+            with pytest.raises(hq_client.HqUnavailable):
+                hq_client.push(db.session)
+            assert load_hq(db.session).last_error
+        else:
+            assert hq_client.push(db.session).applied == 0
+            assert load_hq(db.session).last_error == ""
+        assert hq_apply.pulled_seq(db.session) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
