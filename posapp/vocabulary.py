@@ -89,6 +89,9 @@ STOCK_REASON_LABELS: dict[str, LazyString] = {
     "adjust_count": lazy("Stock count"),
     "void": lazy("Voided sale"),
     "supplier_return": lazy("Returned to supplier"),
+    # HQ's transfers between an owner's shops (services/hq_apply.py).
+    "transfer_out": lazy("Sent to another shop"),
+    "transfer_in": lazy("Received from another shop"),
 }
 # A customer ledger entry's kind (LedgerEntry.kind), on the account page and the statement.
 LEDGER_KIND_LABELS: dict[str, LazyString] = {
@@ -156,6 +159,12 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "hq.shop_enrol": lazy("Shop enrolled at HQ"),
     "held_bill.recall": lazy("Held bill recalled"),
     "hq.enrol": lazy("Shop enrolled at an HQ"),
+    "hq.catalog_send": lazy("Catalog sent to shops"),
+    "hq.catalog_apply": lazy("Product changed by HQ"),
+    "hq.settings_send": lazy("Settings sent to a shop"),
+    "hq.settings_apply": lazy("Settings changed by HQ"),
+    "hq.transfer_create": lazy("Transfer between shops made at HQ"),
+    "hq.transfer_apply": lazy("Transfer between shops applied"),
     "invoice.reprint": lazy("Invoice reprinted"),
     "login.failed": lazy("Login failed"),
     "login.logout": lazy("Logged out"),

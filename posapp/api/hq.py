@@ -1,4 +1,4 @@
-"""HQ mode's API for shops: enrol once, then push changesets and ask what HQ holds.
+"""HQ mode's API for shops: enrol once, push changesets, ask what HQ holds, pull what it sends.
 
 Registered only when the app runs in HQ mode (`python app.py hq serve`). Shops authenticate
 with the credential they got at enrolment (`Authorization: Bearer <credential>`), never with
@@ -17,7 +17,7 @@ from posapp.api.errors import api_error_response
 from posapp.errors import AuthError, DomainError, ValidationError
 from posapp.extensions import db
 from posapp.i18n import _
-from posapp.services import hq
+from posapp.services import hq, hq_down
 from posapp.services.settings import load_settings
 from posapp.web.uploads import upload_limit
 
@@ -108,6 +108,14 @@ def push() -> dict[str, Any]:
 def status() -> dict[str, Any]:
     """Answer the highest contiguous seq HQ holds of the calling shop."""
     return {"acked": hq.acked_seq(db.session, g.hq_shop_id)}
+
+
+@bp.get("/sync/pull")
+def pull() -> dict[str, Any]:
+    """Answer the items HQ sends this shop after seq `after` (its own and every shop's)."""
+    after, limit = hq_down.parse_pull(request.args.get("after"), request.args.get("limit"))
+    pulled = hq_down.items_for(db.session, g.hq_shop_id, after, limit)
+    return {"items": pulled.items, "last": pulled.last, "more": pulled.more}
 
 
 def register(app: Flask) -> None:

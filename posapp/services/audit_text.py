@@ -712,6 +712,48 @@ def _hq_shop(sentence: LazyString) -> Describer:
     return describe_hq_shop
 
 
+def _hq_catalog_send(before: Data, after: Data, ctx: Context) -> str:
+    count = int(after.get("products") or 0)
+    if after.get("shop"):
+        return ngettext(
+            "%(num)s product sent to the shop “%(name)s”",
+            "%(num)s products sent to the shop “%(name)s”",
+            count,
+            name=after.get("shop"),
+        )
+    return ngettext(
+        "%(num)s product sent to every shop", "%(num)s products sent to every shop", count
+    )
+
+
+def _hq_catalog_apply(before: Data, after: Data, ctx: Context) -> str:
+    fields = ", ".join(str(name) for name in after.get("fields") or [])
+    if after.get("created"):
+        return _("Product %(code)s added by HQ", code=after.get("code", "?"))
+    return _(
+        "Product %(code)s changed by HQ: %(fields)s", code=after.get("code", "?"), fields=fields
+    )
+
+
+def _hq_settings(sentence: LazyString) -> Describer:
+    """`sentence` names the shop (%(name)s) and the settings (%(keys)s)."""
+
+    def describe_hq_settings(before: Data, after: Data, ctx: Context) -> str:
+        keys = ", ".join(sorted(str(key) for key in after.get("settings") or after))
+        return str(sentence) % {"name": after.get("shop", "?"), "keys": keys}
+
+    return describe_hq_settings
+
+
+def _hq_transfer(before: Data, after: Data, ctx: Context) -> str:
+    return _(
+        "Transfer %(number)s: %(source)s → %(target)s",
+        number=after.get("number", "?"),
+        source=after.get("from_name", "?"),
+        target=after.get("to_name", "?"),
+    )
+
+
 DESCRIBERS: dict[str, Describer] = {
     "books.account_create": _account_create,
     "books.account_delete": _account_delete,
@@ -754,6 +796,12 @@ DESCRIBERS: dict[str, Describer] = {
     "hq.shop_enrol": _hq_shop(lazy("Shop “%(name)s” enrolled at HQ")),
     "held_bill.recall": _held_recall,
     "hq.enrol": _hq_enrol,
+    "hq.catalog_send": _hq_catalog_send,
+    "hq.catalog_apply": _hq_catalog_apply,
+    "hq.settings_send": _hq_settings(lazy("Settings sent to the shop “%(name)s”: %(keys)s")),
+    "hq.settings_apply": _hq_settings(lazy("Settings changed by HQ: %(keys)s")),
+    "hq.transfer_create": _hq_transfer,
+    "hq.transfer_apply": _hq_transfer,
     "invoice.reprint": _invoice_reprint,
     "login.failed": _login_failed,
     "login.logout": _plain(lazy("Logged out")),

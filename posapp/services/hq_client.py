@@ -11,6 +11,9 @@ is a parameter so tests and the CLI can choose one, and the tests talk real HTTP
   `HqRefused` on 401 (the loop stops) and `HqUnavailable` on a network error or a 5xx (the
   loop retries with backoff). HTTP never runs inside a write transaction: the sale's writer
   lock is only taken for the short write that stores an ack.
+- `pull` (after every successful push): GET /hq/api/v1/sync/pull from the shop's cursor and
+  apply each item in its own write transaction with the cursor (services/hq_apply.py); an HQ
+  without the pull route (404) sends nothing down.
 - `Pusher`: the push loop as a daemon thread with a stop event (Windows has no SIGTERM) and a
   wake event ("Sync now").
 """
@@ -36,7 +39,7 @@ from posapp.errors import DomainError, Forbidden, ValidationError
 from posapp.i18n import _, lazy
 from posapp.models import SyncOutbox
 from posapp.models.base import engine_of, table, utcnow, write_transaction
-from posapp.services import audit, sync_outbox
+from posapp.services import audit, hq_apply, sync_outbox
 from posapp.services.settings import HqLink, load_hq, load_settings, save_hq
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 ENROL_PATH = "/hq/api/v1/enrol"
 PUSH_PATH = "/hq/api/v1/sync/push"
 STATUS_PATH = "/hq/api/v1/sync/status"
+PULL_PATH = "/hq/api/v1/sync/pull"
+PULL_LIMIT = 500
 QR_SCHEME = "tillbook-hq:"
 MAX_CHANGESETS = 200  # per request (the protocol's bound)
 MAX_BYTES = 5 * 1024 * 1024  # per request body, unless one changeset alone is larger
@@ -285,6 +290,9 @@ class PushResult:
     sent: int = 0  # changesets HQ newly acknowledged in this run
     acked: int = 0
     requests: int = 0
+    applied: int = 0  # items pulled from HQ and applied after the push
+    refused: int = 0  # items pulled from HQ that this shop could not apply (recorded)
+    pulled_seq: int = 0  # the shop's cursor of HQ's items after the run
 
 
 def _batch(session: Session, after: int) -> list[dict[str, Any]]:
@@ -337,7 +345,65 @@ _PUSH_LOCK = threading.Lock()
 def push(session: Session, opener: Opener | None = None) -> PushResult:
     """Push the outbox to HQ until it is empty (see the module doc for errors)."""
     with _PUSH_LOCK:
-        return _push(session, opener)
+        result = _push(session, opener)
+        _pull(session, opener or default_opener(), result)
+        return result
+
+
+def _pull(session: Session, opener: Opener, result: PushResult) -> None:
+    """Pull HQ's items after the shop's cursor and apply each (services/hq_apply.py).
+
+    Network errors, 5xx and 401 are handled as a push's; an HQ without the route (404, an
+    older HQ) sends nothing down. A malformed answer stops the pull (HqUnavailable), the
+    cursor where the last applied item left it.
+    """
+    link = load_hq(session)
+    while True:
+        cursor = hq_apply.pulled_seq(session)
+        session.rollback()
+        path = f"{PULL_PATH}?after={cursor}&limit={PULL_LIMIT}"
+        answer = _send(session, opener, link, path, None)
+        if answer.status == 404 and answer.error_code in ("not_found", ""):
+            result.pulled_seq = cursor
+            return
+        items, last, more = (
+            answer.body.get("items"),
+            answer.body.get("last"),
+            answer.body.get("more"),
+        )
+        if (
+            answer.status != 200
+            or not isinstance(items, list)
+            or _acked_in({"acked": last}) is None
+            or not isinstance(more, bool)
+        ):
+            message = (
+                _unexpected(answer)
+                if answer.status != 200
+                else _("HQ's changes were not understood (HTTP %(status)s).", status=200)
+            )
+            _failed(session, message)
+            raise HqUnavailable(message)
+        for item in items:
+            if not isinstance(item, dict) or _acked_in({"acked": item.get("seq")}) is None:
+                message = _("HQ's changes were not understood (HTTP %(status)s).", status=200)
+                _failed(session, message)
+                raise HqUnavailable(message)
+            if int(item["seq"]) <= cursor:
+                continue  # applied before
+            if hq_apply.apply(session, item) is None:
+                result.applied += 1
+            else:
+                result.refused += 1
+        assert isinstance(last, int)
+        if last > hq_apply.pulled_seq(session):
+            # Items of other shops lie up to `last`: the cursor passes them once.
+            with write_transaction(session):
+                hq_apply.move_cursor(session, last)
+        result.pulled_seq = hq_apply.pulled_seq(session)
+        session.rollback()
+        if not more or not items:
+            return
 
 
 def _push(session: Session, opener: Opener | None) -> PushResult:

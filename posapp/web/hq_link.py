@@ -15,7 +15,7 @@ from posapp import start_hq_push
 from posapp.errors import DomainError
 from posapp.extensions import db
 from posapp.i18n import _
-from posapp.services import hq_client
+from posapp.services import hq_apply, hq_client
 from posapp.web import admin_required
 from posapp.web.forms import field_errors, or_reshow
 
@@ -35,6 +35,7 @@ def _page(
     return render_template(
         "hq_link/index.html",
         state=state,
+        pull=hq_apply.state(db.session),
         last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
         values=values or {},
         fields=fields or {},
