@@ -30,6 +30,8 @@ MOVEMENT_REASONS = (
     "adjust_count",
     "void",
     "supplier_return",
+    "transfer_out",
+    "transfer_in",
 )
 
 

@@ -52,6 +52,10 @@ STOCK_RULES = {
     "adjust_damage": "stock_loss",
     "adjust_loss": "stock_loss",
     "adjust_count": "stock_count",
+    # Between two shops of one owner, at cost: the opening-balances account takes the other
+    # side at each shop, and the two sides cancel in HQ's consolidated books.
+    "transfer_out": "opening",
+    "transfer_in": "opening",
 }
 
 

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,8 +29,7 @@ from posapp.models import Category, Product, StockMovement
 from posapp.models.base import utcnow, write_transaction
 from posapp.models.catalog import active_named
 from posapp.money import UNITS
-from posapp.services import audit, books, inventory, limits, translit
-from posapp.services.books import cr, dr, issue_value
+from posapp.services import audit, books_stock, inventory, limits, translit
 from posapp.services.catalog import parse_aliases, snapshot
 from posapp.services.settings import load_settings, save_settings, store_value, stored_value
 
@@ -429,8 +428,7 @@ def apply_transfer(session: Session, data: dict[str, Any], seq: int) -> list[Sto
             unit_cost=product.cost,
             allow_negative=True,
         )
-        session.flush()
-        _post_transfer(session, product, movement)
+        books_stock.apply_stock_movement(session, movement)
         movements.append(movement)
     audit.record(
         session,
@@ -446,34 +444,3 @@ def apply_transfer(session: Session, data: dict[str, Any], seq: int) -> list[Sto
         },
     )
     return movements
-
-
-def _post_transfer(session: Session, product: Product, movement: StockMovement) -> None:
-    """Value a transfer's movement at cost: Dr/Cr inventory against opening balances, and move
-    the product's book value by the same (the inventory account stays Σ stock value)."""
-    size = issue_value(abs(movement.delta_milli), int(movement.unit_cost or 0))
-    if not size:
-        return
-    value = size if movement.delta_milli > 0 else -size
-    lines = (
-        [dr("inventory", value), cr("opening", value)]
-        if value > 0
-        else [dr("opening", -value), cr("inventory", -value)]
-    )
-    books.post(
-        session,
-        day=books.business_day(movement.created_at),
-        source_kind="stock",
-        source_id=movement.id,
-        lines=lines,
-        reference=movement.ref,
-        narration=f"{movement.reason.replace('_', ' ').capitalize()}: {product.name}"[:300],
-        user_id=None,
-    )
-    session.execute(
-        update(Product)
-        .where(Product.id == product.id)
-        .values(stock_value=Product.stock_value + value),
-        execution_options={"synchronize_session": False},
-    )
-    session.refresh(product, ["stock_value"])
