@@ -242,6 +242,18 @@ class HqSide:
             row = conn.execute(text(query), {"s": shop_id}).one()
         return {"bills": int(row[0]), "total": int(row[1]), "paid": int(row[2])}
 
+    def snapshot(self, shop_id: str) -> dict[tuple[str, str], tuple[int, Any, Any]]:
+        """Every record of a shop as stored: (seq, payload, received_at) by (kind, id)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT kind, record_id, seq, payload, received_at FROM hq_records "
+                    "WHERE shop_id = :s"
+                ),
+                {"s": shop_id},
+            )
+            return {(r[0], r[1]): (int(r[2]), r[3], r[4]) for r in rows}
+
     def payload(self, shop_id: str, kind: str, record_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             found = conn.execute(
@@ -310,14 +322,33 @@ class Shop:
                 db.session, "owner", PASSWORD, PASSWORD, shop_name=self.name
             )
             cashier = users.create_user(db.session, "cash1", PASSWORD, "cashier")
+            plenty = "100000"  # far more than any test sells
             made = [
-                make_product(db.session, owner.id, name="Atta 5kg", price="245.50", tax_rate="5"),
-                make_product(db.session, owner.id, name="Loose rice", price="62.35", unit="kg"),
-                make_product(db.session, owner.id, name="Soap", price="38.00", tax_rate="18"),
+                make_product(
+                    db.session,
+                    owner.id,
+                    name="Atta 5kg",
+                    price="245.50",
+                    tax_rate="5",
+                    opening_stock=plenty,
+                ),
+                make_product(
+                    db.session,
+                    owner.id,
+                    name="Loose rice",
+                    price="62.35",
+                    unit="kg",
+                    opening_stock=plenty,
+                ),
+                make_product(
+                    db.session,
+                    owner.id,
+                    name="Soap",
+                    price="38.00",
+                    tax_rate="18",
+                    opening_stock=plenty,
+                ),
             ]
-            for product in made:
-                product.stock_milli = 10_000_000  # far more than any test sells
-            db.session.commit()
             self.products = [product.id for product in made]
             self.customer_id = make_customer(
                 db.session, owner, name="Sunita Devi", credit_limit="100000"
@@ -326,11 +357,39 @@ class Shop:
             # The bills paid by UPI or on credit are one fixed cart, priced here once.
             priced = checkout.preview(db.session, checkout.parse_checkout({"items": self.cart}))
             self.cart_total = money_str(priced.priced.total)
-            for i in range(sales):
-                body = {"items": self.items(i)}
-                checkout.checkout(db.session, checkout.parse_checkout(body), cashier)
             db.session.remove()
             db.engine.dispose()
+        if sales:
+            self.sell_here(sales)
+
+    def sell_here(self, count: int, give_back: bool = False) -> list[int]:
+        """`count` cash sales in this process (the server stopped); with `give_back`, one unit of
+        the first is then returned (a later version of that invoice). The invoice ids."""
+        from posapp.services import checkout, returns
+
+        app = build_app(self.data_dir)
+        with app.app_context():
+            cashier = db.session.query(User).filter_by(username="cash1").one()
+            sold = []
+            for i in range(count):
+                body = {"items": self.items(i)}
+                sold.append(checkout.checkout(db.session, checkout.parse_checkout(body), cashier))
+            ids = [invoice.id for invoice in sold]
+            if give_back:
+                line = sold[0].lines[0]
+                returns.create_return(
+                    db.session,
+                    ids[0],
+                    {
+                        "lines": [{"line_id": line.id, "quantity": "1"}],
+                        "refund_method": "cash",
+                        "restock": True,
+                    },
+                    cashier,
+                )
+            db.session.remove()
+            db.engine.dispose()
+        return ids
 
     def enrol(self, hq_url: str, code: str) -> None:
         """Enrol at HQ (the Admin -> HQ form's service), which writes the backfill."""
@@ -469,6 +528,14 @@ class Shop:
             ).scalar()
         )
         return int(value or 0)
+
+    def credential(self) -> str:
+        found = self.read(
+            lambda c: c.execute(
+                text("SELECT value FROM settings WHERE key = 'hq_credential'")
+            ).scalar()
+        )
+        return str(found)
 
     def outbox(self) -> list[dict[str, Any]]:
         """The changesets as the push sends them: {"seq", "at", "records"} in seq order."""
