@@ -26,6 +26,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,7 @@ def test_three_shops_sell_while_hq_is_down_and_everything_arrives_once(
     for shop in shops:
         assert "Synced" in shop.admin().sync_now()
     for shop in shops:
-        wait_until(lambda shop=shop: all_arrived(hq_side, shop), f"{shop.name} all acked")
+        wait_until(partial(all_arrived, hq_side, shop), f"{shop.name} all acked")
         assert_same(hq_side, shop)
         assert hq_side.ids(shop.shop_id)["credit_note"] and hq_side.ids(shop.shop_id)["payment"]
 
