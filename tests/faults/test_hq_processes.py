@@ -41,6 +41,7 @@ from tests.hq_processes import HqSide, Process, Shop, http_json, push_once, wait
 from tests.link_proxy import LinkProxy
 
 pytestmark = [
+    pytest.mark.process,
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
     pytest.mark.skipif(
         not os.environ.get(databases.BACKEND_ENV["postgresql"]),
