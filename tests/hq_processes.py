@@ -127,6 +127,7 @@ class Process:
             self.process.stdout.close()
 
     def stop(self) -> None:
+        """Stop the shop's server gracefully, if it runs."""
         """The graceful stop (SIGTERM), as a service manager does."""
         if self.process.poll() is None:
             self.process.terminate()
@@ -187,6 +188,7 @@ class HqSide:
         self.process: Process | None = None
 
     def start(self) -> Process:
+        """Start HQ's process (again, after a kill: on a new port)."""
         self.process = start_hq(self.data_dir, self.database_url)
         return self.process
 
@@ -198,6 +200,7 @@ class HqSide:
             return made.code
 
     def acked(self, shop_id: str) -> int:
+        """The highest contiguous seq HQ holds of the shop."""
         with self.engine.connect() as conn:
             return int(
                 conn.execute(
@@ -206,6 +209,7 @@ class HqSide:
             )
 
     def clock_skew(self, shop_id: str) -> int | None:
+        """The shop's clock against HQ's at its last push, in seconds (as HQ recorded it)."""
         with self.engine.connect() as conn:
             return conn.execute(
                 text("SELECT shop_clock_skew_seconds FROM hq_shops WHERE id = :s"),
@@ -266,6 +270,7 @@ class HqSide:
         return dict(found) if found is not None else None
 
     def close(self) -> None:
+        """Stop HQ's process and close this side's connections."""
         if self.process is not None:
             self.process.stop()
         with self.app.app_context():
@@ -292,10 +297,12 @@ class Shop:
 
     @property
     def url(self) -> str:
+        """The shop server's base URL."""
         assert self.process is not None, "the shop's server is not running"
         return self.process.url
 
     def start(self) -> Process:
+        """Start the shop's server (its push thread starts with it when enrolled)."""
         self.process = start_shop(self.data_dir)
         return self.process
 
@@ -305,6 +312,7 @@ class Shop:
             self.process = None
 
     def kill(self) -> None:
+        """SIGKILL the shop's server."""
         assert self.process is not None
         self.process.kill()
         self.process = None
@@ -449,6 +457,7 @@ class Shop:
         return sold
 
     def pay_on_account(self, amount: str) -> None:
+        """The customer pays `amount` in cash on account (a payment and a ledger entry)."""
         status, answer = self.api(
             "POST",
             f"/api/v1/customers/{self.customer_id}/payments",
@@ -471,14 +480,17 @@ class Shop:
         assert status in (200, 201), answer
 
     def admin(self) -> WebAdmin:
+        """The shop's admin, logged in through the web form."""
         return WebAdmin(self.url)
 
     # -- the shop's own figures, from its SQLite file
 
     def engine(self) -> Engine:
+        """An engine on the shop's SQLite file (read beside the running server)."""
         return create_engine(f"sqlite:///{(self.data_dir / 'tillbook.db').as_posix()}")
 
     def read(self, reader: Callable[[Any], Any]) -> Any:
+        """Run `reader(connection)` on the shop's database and close it."""
         engine = self.engine()
         try:
             with engine.connect() as conn:
@@ -501,12 +513,14 @@ class Shop:
         return result
 
     def invoices(self) -> dict[str, tuple[int, int, str]]:
+        """Each of the shop's invoices: (total, paid, status) by its id."""
         rows = self.read(
             lambda c: c.execute(text("SELECT id, total, paid, status FROM invoices")).all()
         )
         return {str(r[0]): (int(r[1]), int(r[2]), str(r[3])) for r in rows}
 
     def totals(self) -> dict[str, int]:
+        """The shop's own sales totals: bills, total and paid (paise)."""
         row = self.read(
             lambda c: c.execute(
                 text(
@@ -517,11 +531,13 @@ class Shop:
         return {"bills": int(row[0]), "total": int(row[1]), "paid": int(row[2])}
 
     def last_seq(self) -> int:
+        """The shop's newest outbox number (0: none)."""
         return int(
             self.read(lambda c: c.execute(text("SELECT max(seq) FROM sync_outbox")).scalar()) or 0
         )
 
     def stored_ack(self) -> int:
+        """The ack the shop stored (what it believes HQ holds)."""
         value = self.read(
             lambda c: c.execute(
                 text("SELECT value FROM settings WHERE key = 'hq_acked_seq'")
@@ -530,6 +546,7 @@ class Shop:
         return int(value or 0)
 
     def credential(self) -> str:
+        """The shop's HQ credential, as stored at enrolment."""
         found = self.read(
             lambda c: c.execute(
                 text("SELECT value FROM settings WHERE key = 'hq_credential'")
