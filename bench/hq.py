@@ -348,7 +348,8 @@ def day_of_shops(
     print(f"  HQ ingest: {total / wall:,.0f} invoices/s ({records / wall:,.0f} records/s, "
           f"{size / wall / 1e6:.1f} MB/s of JSON; {size / 1e6:.0f} MB in all, "
           f"{per_body / 1e6:.2f} MB a request)")  # fmt: skip
-    print(f"  request latency: p50 {pct(latencies, 0.5):,.0f} ms, p95 {pct(latencies, 0.95):,.0f} ms, "
+    p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
+    print(f"  request latency: p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, "
           f"max {max(latencies):,.0f} ms ({len(latencies)} requests)")  # fmt: skip
 
 
@@ -366,7 +367,10 @@ def catch_up(app: Any, templates: list[Template], invoices: int) -> None:
             payload = '{"records":' + records + "}"
             rows.append({"created_at": at, "payload": payload, "size": payload.count('"kind"')})
         db.session.execute(
-            text("INSERT INTO sync_outbox (created_at, payload, size) VALUES (:created_at, :payload, :size)"),
+            text(
+                "INSERT INTO sync_outbox (created_at, payload, size) "
+                "VALUES (:created_at, :payload, :size)"
+            ),
             rows,
         )  # fmt: skip
         db.session.commit()
@@ -376,7 +380,30 @@ def catch_up(app: Any, templates: list[Template], invoices: int) -> None:
         wall = time.perf_counter() - t0
         db.session.remove()
     print(f"one shop back from a week offline: {waiting} changesets ({invoices} sales) "
-          f"caught up in {wall:.1f} s ({result.requests} requests, {invoices / wall:,.0f} invoices/s)")  # fmt: skip
+          f"caught up in {wall:.1f} s ({result.requests} requests, "
+          f"{invoices / wall:,.0f} invoices/s)")  # fmt: skip
+
+
+def phases(app: Any, templates: list[Template], reps: int = 5) -> None:
+    """Where one push of 200 sales goes at HQ, in this process (no HTTP): the JSON parse as
+    the API does it, the checks (`parse_push`), the store (`ingest`); medians of `reps`."""
+    times: dict[str, list[float]] = {"parse JSON": [], "check": [], "store": []}
+    with app.app_context():
+        for _rep in range(reps):
+            shop_id = hq.create_shop(db.session, "Phases", None).shop.id
+            body = bodies_of(shop_id, templates, BATCH)[0]
+            t0 = time.perf_counter()
+            parsed = app.json.loads(body)
+            t1 = time.perf_counter()
+            push = hq.parse_push(parsed)
+            t2 = time.perf_counter()
+            hq.ingest(db.session, shop_id, push)
+            t3 = time.perf_counter()
+            for name, took in zip(times, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+                times[name].append(took * 1000)
+        db.session.remove()
+    shown = ", ".join(f"{name} {statistics.median(ms):.0f} ms" for name, ms in times.items())
+    print(f"one push of {BATCH} sales at HQ, in-process: {shown}")
 
 
 def count_invoices(app: Any) -> int:
@@ -411,7 +438,8 @@ def main() -> None:
             db.session.remove()
         proc, hq_url = start_hq(tmp / "hq", database.url, args.threads)
         print(f"HQ: {hq_url} (waitress, {args.threads} threads) on PostgreSQL; "
-              f"{os.cpu_count()} CPUs; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)  # fmt: skip
+              f"{os.cpu_count()} CPUs; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+              flush=True)  # fmt: skip
         shop_app, records = real_shop(tmp / "shop", hq_url, code)
         templates = [Template(r) for r in records]
         print(f"templates: a cash sale {len(records[0])} records, a credit sale {len(records[1])} "
@@ -426,6 +454,7 @@ def main() -> None:
             catch_up(shop_app, templates, args.catch_up)
             assert count_invoices(app) - before == args.catch_up
         print(f"HQ holds {count_invoices(app):,} invoices, each once.")
+        phases(app, templates)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
