@@ -95,6 +95,11 @@ class LinkProxy:
             self.release()
             self.set_mode("pass")
 
+    def idle(self) -> bool:
+        """Whether no connection is open through the proxy now."""
+        with self._lock:
+            return not self._live
+
     def cut_all(self) -> None:
         """Close every live connection now, both sides (the cable pulled out)."""
         with self._lock:
