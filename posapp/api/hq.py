@@ -7,6 +7,8 @@ a user's token; errors use the API's envelope `{"error": {"code", "message", "de
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, request
@@ -96,11 +98,56 @@ def enrol() -> tuple[dict[str, Any], int]:
     return {"shop_id": done.shop_id, "credential": done.credential, "hq_name": done.hq_name}, 201
 
 
+# In a push's JSON text, what may stand for a character PostgreSQL cannot store: the escape of
+# NUL or of a UTF-16 surrogate (paired ones, as `ensure_ascii` writes emoji, match too). Raw
+# control characters are not valid JSON, so without these every string is storable.
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _push_body() -> tuple[Any, bool]:
+    """The push's JSON, and whether its text shows every value storable as it is: valid UTF-8,
+    no risky escape, no number with a fraction, no NaN (the parser reports each it meets)."""
+    fractions: list[str] = []
+
+    def fraction(text: str) -> Decimal:
+        fractions.append(text)
+        return Decimal(text)
+
+    def constant(text: str) -> float:  # NaN, Infinity: not numbers HQ keeps either
+        fractions.append(text)
+        return float(text)
+
+    length = request.content_length
+    if length is not None and length > hq.MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=False)
+    if len(raw) > hq.MAX_BODY_BYTES:  # a body sent without Content-Length
+        raise RequestEntityTooLarge()
+    try:
+        body = current_app.json.loads(raw, parse_float=fraction, parse_constant=constant)
+    except ValueError:
+        raise ValidationError(
+            _("The request body is not valid JSON."), code="malformed_json"
+        ) from None
+    return body, not fractions and _utf8(raw) and not _RISKY_ESCAPE.search(raw)
+
+
+def _utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:  # another encoding the parser accepted, or surrogates in UTF-8
+        return False
+    return True
+
+
 @bp.post("/sync/push")
 @upload_limit(hq.MAX_BODY_BYTES)
 def push() -> dict[str, Any]:
     """Store a batch of the shop's changesets once each; answer the acked seq."""
-    checked = hq.parse_push(_body())
+    body, plain = _push_body()
+    checked = hq.parse_push(body, scalars_checked=plain)
     return {"acked": hq.ingest(db.session, g.hq_shop_id, checked)}
 
 

@@ -13,6 +13,7 @@ Tenancy: every query here filters by one shop, except `shops_overview`, which sa
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import uuid
@@ -21,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from posapp.errors import AuthError, Conflict, Forbidden, NotFound, ValidationError
@@ -335,7 +336,7 @@ def _seq(raw: Any, where: str) -> int:
     return raw
 
 
-def _record(raw: Any, where: str) -> tuple[str, str, dict[str, Any]]:
+def _record(raw: Any, where: str, *, scalars_checked: bool) -> tuple[str, str, dict[str, Any]]:
     if not isinstance(raw, dict):
         raise ValidationError(
             _("%(where)s: a record must be an object.", where=where), field="changesets"
@@ -355,9 +356,10 @@ def _record(raw: Any, where: str) -> tuple[str, str, dict[str, Any]]:
         raise ValidationError(
             _("%(where)s: a record's data must be an object.", where=where), field="changesets"
         )
-    fault = _data_fault([record_id, data], where)
-    if fault is not None:
-        raise ValidationError(fault, field="changesets")
+    if not scalars_checked:
+        fault = _data_fault([record_id, data], where)
+        if fault is not None:
+            raise ValidationError(fault, field="changesets")
     return kind, record_id, data
 
 
@@ -376,8 +378,13 @@ def parse_time(raw: Any, field: str) -> datetime:
     return moment
 
 
-def parse_push(body: Any) -> Push:
-    """Check a push request whole before anything is written; 422 on the first fault."""
+def parse_push(body: Any, *, scalars_checked: bool = False) -> Push:
+    """Check a push request whole before anything is written; 422 on the first fault.
+
+    `scalars_checked`: the caller parsed the body from JSON text it saw hold no number with a
+    fraction and no character PostgreSQL cannot store (see api/hq.py), so the walk over
+    every value of every record (half of a push's checking time) is left out.
+    """
     if not isinstance(body, dict):
         raise ValidationError(_("The request body must be a JSON object."))
     shop_id = body.get("shop_id")
@@ -407,7 +414,9 @@ def parse_push(body: Any) -> Push:
             )
         if raw.get("at") is not None:
             parse_time(raw.get("at"), "at")
-        records = [_record(record, where) for record in raw["records"]]
+        records = [
+            _record(record, where, scalars_checked=scalars_checked) for record in raw["records"]
+        ]
         changesets.append(Changeset(seq, records))
     clock = body.get("shop_clock")
     return Push(shop_id, changesets, None if clock is None else parse_time(clock, "shop_clock"))
@@ -464,17 +473,21 @@ def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = No
 def upsert_records(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert records, or replace the stored version when the new seq is higher.
 
-    PostgreSQL and SQLite do it in one statement (INSERT ... ON CONFLICT DO UPDATE ... WHERE
-    seq < excluded.seq); elsewhere (MariaDB) `upsert_by_select` does, under the writer lock.
+    One statement per chunk: INSERT ... ON CONFLICT DO UPDATE ... WHERE seq < excluded.seq.
+    PostgreSQL gets the chunk as one JSON document (`upsert_json`); SQLite as VALUES rows;
+    elsewhere (MariaDB) `upsert_by_select` does it, under the writer lock.
     """
     dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
+    if dialect == "postgresql":
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            upsert_json(session, rows[start : start + UPSERT_CHUNK])
+        return
+    if dialect != "sqlite":
         upsert_by_select(session, rows)
         return
     records = table(HqRecord)
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for start in range(0, len(rows), UPSERT_CHUNK):
-        statement = make(records).values(rows[start : start + UPSERT_CHUNK])
+        statement = sqlite.insert(records).values(rows[start : start + UPSERT_CHUNK])
         excluded = statement.excluded
         session.execute(
             statement.on_conflict_do_update(
@@ -487,6 +500,42 @@ def upsert_records(session: Session, rows: list[dict[str, Any]]) -> None:
                 where=records.c.seq < excluded.seq,
             )
         )
+
+
+# PostgreSQL unpacks the rows from one JSON parameter (jsonb_to_recordset): a push of 200
+# changesets is ~1 400 rows of ~0.7 KB, and binding them as VALUES cost SQLAlchemy a fresh
+# compilation and psycopg 8 400 adapted parameters per statement (1.4 s a push on the bench;
+# this takes a tenth of that). Rows of one chunk have distinct keys (ingest keeps the latest).
+_UPSERT_JSON = text(
+    "INSERT INTO hq_records (shop_id, kind, record_id, seq, payload, received_at) "
+    "SELECT r.shop_id, r.kind, r.record_id, r.seq, r.payload, :received_at "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS r(shop_id text, kind text, record_id text, seq bigint, payload jsonb) "
+    "ON CONFLICT (shop_id, kind, record_id) DO UPDATE "
+    "SET seq = excluded.seq, payload = excluded.payload, received_at = excluded.received_at "
+    "WHERE hq_records.seq < excluded.seq"
+)
+
+
+def upsert_json(session: Session, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's upsert of one chunk of rows sharing one received_at (see _UPSERT_JSON)."""
+    if not rows:
+        return
+    document = json.dumps(
+        [
+            {
+                "shop_id": row["shop_id"],
+                "kind": row["kind"],
+                "record_id": row["record_id"],
+                "seq": row["seq"],
+                "payload": row["payload"],
+            }
+            for row in rows
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    session.execute(_UPSERT_JSON, {"rows": document, "received_at": rows[0]["received_at"]})
 
 
 def upsert_by_select(session: Session, rows: list[dict[str, Any]]) -> None:
