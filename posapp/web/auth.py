@@ -94,8 +94,11 @@ def _setup_needed() -> bool:
 
 @bp.before_app_request
 def first_run_redirect() -> Response | None:
-    """Until the first admin exists, every page leads to the setup page."""
-    if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/api/"):
+    """Until the first admin exists, every page leads to the setup page.
+
+    Not the APIs: a caller reading JSON (a shop enrolling at an HQ that has no admin yet)
+    must get the API's answer, not a redirect to an HTML page it cannot read."""
+    if request.endpoint in OPEN_ENDPOINTS or request.path.startswith(("/api/", "/hq/api/")):
         return None
     if _setup_needed():
         return redirect(url_for("auth.setup"))
