@@ -156,6 +156,8 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "hq.shop_enrol": lazy("Shop enrolled at HQ"),
     "held_bill.recall": lazy("Held bill recalled"),
     "hq.enrol": lazy("Shop enrolled at an HQ"),
+    "hq.customers_shared": lazy("Customers shared across shops turned on or off"),
+    "hq.projections_rebuild": lazy("HQ reports rebuilt from the shops' records"),
     "invoice.reprint": lazy("Invoice reprinted"),
     "login.failed": lazy("Login failed"),
     "login.logout": lazy("Logged out"),

@@ -703,6 +703,20 @@ def _hq_enrol(before: Data, after: Data, ctx: Context) -> str:
     )
 
 
+def _hq_customers_shared(before: Data, after: Data, ctx: Context) -> str:
+    if after.get("shared"):
+        return _("Customers shared across shops: on (one khata per phone number)")
+    return _("Customers shared across shops: off")
+
+
+def _hq_projections_rebuild(before: Data, after: Data, ctx: Context) -> str:
+    return _(
+        "HQ reports rebuilt from %(records)s records of %(shops)s shops",
+        records=after.get("records", 0),
+        shops=after.get("shops", 0),
+    )
+
+
 def _hq_shop(sentence: LazyString) -> Describer:
     """`sentence` names the shop (%(name)s)."""
 
@@ -754,6 +768,8 @@ DESCRIBERS: dict[str, Describer] = {
     "hq.shop_enrol": _hq_shop(lazy("Shop “%(name)s” enrolled at HQ")),
     "held_bill.recall": _held_recall,
     "hq.enrol": _hq_enrol,
+    "hq.customers_shared": _hq_customers_shared,
+    "hq.projections_rebuild": _hq_projections_rebuild,
     "invoice.reprint": _invoice_reprint,
     "login.failed": _login_failed,
     "login.logout": _plain(lazy("Logged out")),
