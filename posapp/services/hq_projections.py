@@ -19,11 +19,13 @@ record without a readable time is not projected at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import String, Table, any_, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from posapp.models import HqRecord
@@ -92,9 +94,17 @@ def _moment(value: Any) -> datetime | None:
     return moment
 
 
+@functools.lru_cache(maxsize=4096)
+def _offset(hour: datetime) -> timedelta:
+    """The local zone's offset from UTC during one UTC hour (zones change offset on the hour)."""
+    offset = hour.replace(tzinfo=UTC).astimezone().utcoffset()
+    return offset if offset is not None else timedelta(0)
+
+
 def _day(moment: datetime) -> date:
-    """The local day of a naive UTC time, exactly as the shop's summaries.local_day."""
-    return moment.replace(tzinfo=UTC).astimezone().date()
+    """The local day of a naive UTC time, as the shop's summaries.local_day gives it (a
+    push's thousands of bills share a few hours: their offset is looked up once)."""
+    return (moment + _offset(moment.replace(minute=0, second=0, microsecond=0))).date()
 
 
 def _date(value: Any) -> date | None:
@@ -149,10 +159,12 @@ def _invoice_rows(shop_id: str, records: list[Record]) -> tuple[list[Row], list[
             cost += round_half_up_div(qty * unit_cost, 1000)
         settled = dict.fromkeys(PAID_METHODS, 0)
         for payment in _children(data, "payments"):
-            method = payment.get("method")
-            paid_at = _moment(payment.get("created_at"))
+            method, raw = payment.get("method"), payment.get("created_at")
+            if method not in settled:
+                continue
             # The summary counts what was paid at the sale; later payments settle the khata.
-            if method in settled and paid_at is not None and paid_at <= created:
+            # (Paid in the sale's own transaction, the two times are the same text.)
+            if raw == data["created_at"] or ((at := _moment(raw)) is not None and at <= created):
                 settled[method] += _int(payment.get("amount"))
         status = _str(data.get("status"), 10)
         invoices.append(
@@ -389,11 +401,29 @@ def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
 def _delete(session: Session, target: Table, key: str, shop_id: str, ids: list[str]) -> None:
     """Remove the rows the records `ids` made (their earlier version's), a chunk at a time."""
     column = target.c[key]
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter for every id: no statement of a thousand placeholders to build.
+        wanted = bindparam("ids", ids, type_=postgresql.ARRAY(String(64)))
+        session.execute(delete(target).where(target.c.shop_id == shop_id, column == any_(wanted)))
+        return
     for chunk in _chunks(ids):
         session.execute(delete(target).where(target.c.shop_id == shop_id, column.in_(chunk)))
 
 
 def _insert(session: Session, target: Table, rows: list[Row]) -> None:
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY: a push's thousands of rows in one round trip, several times faster than
+        # INSERT ... VALUES; in the push's own transaction (the same connection).
+        names = [column.name for column in target.columns]
+        driver = connection.connection.driver_connection
+        statement = f"COPY {target.name} ({', '.join(names)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+        return
     for chunk in _chunks(rows):
         session.execute(insert(target), chunk)
 
