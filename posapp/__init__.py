@@ -188,6 +188,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         app.register_blueprint(hq_web.bp)
         hq_api.register(app)  # shops authenticate by credential: no CSRF
+        from posapp.api import hq_customers as hq_customers_api
+        from posapp.web import hq_reports as hq_reports_web
+
+        hq_customers_api.register(app)
+        app.register_blueprint(hq_reports_web.bp)
     register_error_handlers(app)
     register_filters(app)
 
