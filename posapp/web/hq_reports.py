@@ -215,7 +215,9 @@ def audit() -> str:
     page = page_arg()
     lines, count = hq_reports.audit_page(db.session, shop_id, action=action, user=user, page=page)
     pages = max(1, -(-count // hq_reports.AUDIT_PAGE))
-    query = {k: v for k, v in (("shop", shop_id), ("action", action), ("user", user)) if v}
+    query: dict[str, Any] = {
+        k: v for k, v in (("shop", shop_id), ("action", action), ("user", user)) if v
+    }
     return render_template(
         "hq_reports/audit.html",
         **_common(shop_id),
