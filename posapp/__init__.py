@@ -168,6 +168,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(backups.bp)
     app.register_blueprint(hq_link.bp)
+    from posapp.web import hq_due
+
+    app.register_blueprint(hq_due.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(scale_settings.bp)
