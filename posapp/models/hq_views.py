@@ -42,6 +42,30 @@ class HqInvoice(Model):
     paid: Mapped[int] = mapped_column(BigInteger, default=0)  # paid by now (later payments too)
 
 
+class HqDaily(Model):
+    """One shop's local day: its bills' figures and its returns', summed from the two tables
+    above (services/hq_projections.refresh_days) so a year of fifty shops is a few thousand
+    rows for the dashboard, not millions of bills."""
+
+    __tablename__ = "hq_daily"
+
+    shop_id: Mapped[str] = mapped_column(String(36), ForeignKey(SHOP_FK), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bills: Mapped[int] = mapped_column(BigInteger, default=0)  # void bills never count
+    gross: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax: Mapped[int] = mapped_column(BigInteger, default=0)
+    net: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_tax: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_taxable: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_cash: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_credit: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class HqInvoiceTax(Model):
     """An invoice's lines summed per tax rate, with the heads as issued."""
 
@@ -175,6 +199,7 @@ class HqAudit(Model):
 
 PROJECTIONS = (
     HqInvoice,
+    HqDaily,
     HqInvoiceTax,
     HqCreditNote,
     HqCreditNoteTax,

@@ -24,7 +24,19 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Table, any_, bindparam, delete, insert, select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -36,6 +48,7 @@ from posapp.models.hq_views import (
     HqCreditNote,
     HqCreditNoteTax,
     HqCustomer,
+    HqDaily,
     HqInvoice,
     HqInvoiceTax,
     HqJournalLine,
@@ -50,6 +63,7 @@ CHUNK = 1000  # ids per IN (...) and rows per INSERT: inside every driver's para
 PAID_METHODS = ("cash", "card", "upi")  # what the shop's summary counts as settled at the sale
 
 _INVOICES = table(HqInvoice)
+_DAILY = table(HqDaily)
 _INVOICE_TAX = table(HqInvoiceTax)
 _NOTES = table(HqCreditNote)
 _NOTE_TAX = table(HqCreditNoteTax)
@@ -69,7 +83,7 @@ Record = tuple[str, dict[str, Any]]  # (record id, data)
 
 def _int(value: Any) -> int:
     """A whole number from a record (bool and anything else count as 0)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return value if type(value) is int else 0  # exactly int: a bool is not a number here
 
 
 def _str(value: Any, limit: int) -> str:
@@ -134,9 +148,15 @@ def _by_rate(lines: Iterable[tuple[int, dict[str, Any]]]) -> dict[int, list[int]
     """Per rate: [taxable, tax, cgst, sgst, igst, cess] summed over (rate, line) pairs."""
     sums: dict[int, list[int]] = {}
     for rate, line in lines:
-        row = sums.setdefault(rate, [0] * 6)
-        for index, name in enumerate(("taxable", "tax", "cgst", "sgst", "igst", "cess")):
-            row[index] += _int(line.get(name))
+        row = sums.get(rate)
+        if row is None:
+            row = sums[rate] = [0] * 6
+        row[0] += _int(line.get("taxable"))
+        row[1] += _int(line.get("tax"))
+        row[2] += _int(line.get("cgst"))
+        row[3] += _int(line.get("sgst"))
+        row[4] += _int(line.get("igst"))
+        row[5] += _int(line.get("cess"))
     return sums
 
 
@@ -398,16 +418,28 @@ def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _delete(session: Session, target: Table, key: str, shop_id: str, ids: list[str]) -> None:
-    """Remove the rows the records `ids` made (their earlier version's), a chunk at a time."""
+def _delete(session: Session, target: Table, key: str, shop_id: str, ids: list[str]) -> set[date]:
+    """Remove the rows the records `ids` made (their earlier version's); for a table with a
+    day, answer the days they counted on (those days' sums change)."""
     column = target.c[key]
+    has_day = "day" in target.c and target.name in _DAY_TABLES
+    days: set[date] = set()
     if session.get_bind().dialect.name == "postgresql":
-        # One array parameter for every id: no statement of a thousand placeholders to build.
+        # One array parameter for every id (no statement of a thousand placeholders to
+        # build), and the days come back from the DELETE itself.
         wanted = bindparam("ids", ids, type_=postgresql.ARRAY(String(64)))
-        session.execute(delete(target).where(target.c.shop_id == shop_id, column == any_(wanted)))
-        return
+        statement = delete(target).where(target.c.shop_id == shop_id, column == any_(wanted))
+        if has_day:
+            days.update(session.scalars(statement.returning(target.c.day)))
+        else:
+            session.execute(statement)
+        return days
     for chunk in _chunks(ids):
-        session.execute(delete(target).where(target.c.shop_id == shop_id, column.in_(chunk)))
+        where = (target.c.shop_id == shop_id, column.in_(chunk))
+        if has_day:
+            days.update(session.scalars(select(target.c.day).where(*where).distinct()))
+        session.execute(delete(target).where(*where))
+    return days
 
 
 def _insert(session: Session, target: Table, rows: list[Row]) -> None:
@@ -428,6 +460,71 @@ def _insert(session: Session, target: Table, rows: list[Row]) -> None:
         session.execute(insert(target), chunk)
 
 
+# The tables whose rows count in hq_daily.
+_DAY_TABLES = frozenset({"hq_invoices", "hq_credit_notes"})
+
+
+_DAILY_FIGURES = ("bills", "gross", "tax", "net", "cost", "paid", "discount")
+_DAILY_RETURNS = (
+    *("returns", "returns_tax", "returns_taxable"),
+    *("returns_cost", "returns_cash", "returns_credit"),
+)
+
+
+def refresh_days(session: Session, shop_id: str, days: Iterable[date]) -> None:
+    """Sum these days of a shop again into hq_daily from its bills and returns.
+
+    A whole day is summed again (a few thousand rows by the (shop, day) index) rather than
+    adjusted by differences: a replaced bill's old figures need not be known.
+    """
+    zero = [literal(0, BigInteger).label(name) for name in _DAILY_RETURNS]
+    for chunk in _chunks(sorted(days)):
+        session.execute(delete(_DAILY).where(_DAILY.c.shop_id == shop_id, _DAILY.c.day.in_(chunk)))
+        bills = (
+            select(
+                _INVOICES.c.shop_id,
+                _INVOICES.c.day,
+                func.count().label("bills"),
+                func.sum(_INVOICES.c.total).label("gross"),
+                func.sum(_INVOICES.c.tax).label("tax"),
+                func.sum(_INVOICES.c.net).label("net"),
+                func.sum(_INVOICES.c.cost).label("cost"),
+                func.sum(_INVOICES.c.cash + _INVOICES.c.card + _INVOICES.c.upi).label("paid"),
+                func.sum(_INVOICES.c.discount).label("discount"),
+                *zero,
+            )
+            .where(
+                _INVOICES.c.shop_id == shop_id,
+                _INVOICES.c.day.in_(chunk),
+                _INVOICES.c.status != "void",
+            )
+            .group_by(_INVOICES.c.shop_id, _INVOICES.c.day)
+        )
+        returns = (
+            select(
+                _NOTES.c.shop_id,
+                _NOTES.c.day,
+                *(literal(0, BigInteger).label(name) for name in _DAILY_FIGURES),
+                func.sum(_NOTES.c.total).label("returns"),
+                func.sum(_NOTES.c.tax).label("returns_tax"),
+                func.sum(_NOTES.c.taxable).label("returns_taxable"),
+                func.sum(_NOTES.c.cost).label("returns_cost"),
+                func.sum(_NOTES.c.cash).label("returns_cash"),
+                func.sum(_NOTES.c.credit).label("returns_credit"),
+            )
+            .where(_NOTES.c.shop_id == shop_id, _NOTES.c.day.in_(chunk))
+            .group_by(_NOTES.c.shop_id, _NOTES.c.day)
+        )
+        both = union_all(bills, returns).subquery()
+        names = (*_DAILY_FIGURES, *_DAILY_RETURNS)
+        summed = select(
+            both.c.shop_id,
+            both.c.day,
+            *(func.sum(both.c[name]) for name in names),
+        ).group_by(both.c.shop_id, both.c.day)
+        session.execute(insert(_DAILY).from_select(["shop_id", "day", *names], summed))
+
+
 # The projected kinds, each with the tables its records make rows in and their id column.
 _TABLES_OF_KIND: dict[str, tuple[tuple[Table, str], ...]] = {
     "invoice": ((_INVOICES, "invoice_id"), (_INVOICE_TAX, "invoice_id")),
@@ -445,11 +542,13 @@ def _write(
     session: Session, shop_id: str, by_kind: dict[str, list[Record]], *, replace: bool
 ) -> None:
     """Make the rows of the records of each kind (deleting their old rows first if `replace`)."""
+    days: set[date] = set()
     if replace:
         for kind, records in by_kind.items():
             ids = [record_id for record_id, _data in records]
             for target, key in _TABLES_OF_KIND[kind]:
-                _delete(session, target, key, shop_id, ids)
+                # The days the old versions counted on are summed again too.
+                days.update(_delete(session, target, key, shop_id, ids))
     pushed_invoices = dict(by_kind.get("invoice", []))
     made: list[tuple[Table, list[Row]]] = []
     if by_kind.get("invoice"):
@@ -470,6 +569,10 @@ def _write(
             made.append((target, make(shop_id, by_kind[kind])))
     for target, rows in made:
         _insert(session, target, rows)
+        if target is _INVOICES or target is _NOTES:
+            days.update(row["day"] for row in rows)
+    if replace and days:
+        refresh_days(session, shop_id, days)
 
 
 def project(session: Session, shop_id: str, rows: list[dict[str, Any]]) -> None:
@@ -534,6 +637,15 @@ def rebuild(session: Session, shop_id: str | None = None, user_id: int | None = 
                 for chunk in _records_of(session, shop, kind):
                     _write(session, shop, {kind: chunk}, replace=False)
                     projected += len(chunk)
+            days = set(
+                session.scalars(
+                    select(_INVOICES.c.day).where(_INVOICES.c.shop_id == shop).distinct()
+                )
+            )
+            days.update(
+                session.scalars(select(_NOTES.c.day).where(_NOTES.c.shop_id == shop).distinct())
+            )
+            refresh_days(session, shop, days)
         audit.record(
             session,
             "hq.projections_rebuild",

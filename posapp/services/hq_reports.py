@@ -22,10 +22,9 @@ from posapp.models import HqRecord, HqShop
 from posapp.models.base import write_transaction
 from posapp.models.hq_views import (
     HqAudit,
-    HqCreditNote,
     HqCreditNoteTax,
     HqCustomer,
-    HqInvoice,
+    HqDaily,
     HqInvoiceTax,
     HqJournalLine,
     HqLedgerEntry,
@@ -113,70 +112,30 @@ class Figures:
 def figures(
     session: Session, shop_id: str | None, start: date, end: date, *, by_day: bool = False
 ) -> dict[tuple[str, date | None], Figures]:
-    """Figures per (shop, day) between two local days (inclusive); day None unless `by_day`."""
+    """Figures per (shop, day) between two local days (inclusive); day None unless `by_day`.
+
+    From hq_daily: a year of every shop is a row per shop and day, whatever the bills.
+    """
+    d = HqDaily
+    sums = (
+        func.sum(d.bills),
+        func.sum(d.gross),
+        func.sum(d.returns),
+        func.sum(d.tax - d.returns_tax),
+        func.sum(d.net - d.returns_taxable),
+        func.sum(d.cost - d.returns_cost),
+        func.sum(d.paid - d.returns_cash),
+        func.sum(d.gross - d.paid - d.returns_credit),
+        func.sum(d.discount),
+    )
+    statement = (
+        select(d.shop_id, d.day if by_day else func.min(d.day), *sums)
+        .where(d.day >= start, d.day <= end, *_of(d.shop_id, shop_id))
+        .group_by(d.shop_id, *([d.day] if by_day else []))
+    )
     found: dict[tuple[str, date | None], Figures] = {}
-
-    def at(shop: str, day: date | None) -> Figures:
-        return found.setdefault((shop, day if by_day else None), Figures())
-
-    day_i = HqInvoice.day if by_day else func.min(HqInvoice.day)
-    invoices = (
-        select(
-            HqInvoice.shop_id,
-            day_i,
-            func.count(),
-            func.sum(HqInvoice.total),
-            func.sum(HqInvoice.tax),
-            func.sum(HqInvoice.net),
-            func.sum(HqInvoice.cost),
-            func.sum(HqInvoice.cash + HqInvoice.card + HqInvoice.upi),
-            func.sum(HqInvoice.discount),
-        )
-        .where(
-            HqInvoice.day >= start,
-            HqInvoice.day <= end,
-            HqInvoice.status != "void",
-            *_of(HqInvoice.shop_id, shop_id),
-        )
-        .group_by(HqInvoice.shop_id, *([HqInvoice.day] if by_day else []))
-    )
-    for shop, day, count, total, tax, net, cost, paid, discount in session.execute(invoices):
-        row = at(shop, day)
-        row.bills += int(count)
-        row.gross += int(total or 0)
-        row.tax += int(tax or 0)
-        row.net += int(net or 0)
-        row.cost += int(cost or 0)
-        row.paid += int(paid or 0)
-        row.credit += int(total or 0) - int(paid or 0)
-        row.discount += int(discount or 0)
-    day_n = HqCreditNote.day if by_day else func.min(HqCreditNote.day)
-    notes = (
-        select(
-            HqCreditNote.shop_id,
-            day_n,
-            func.sum(HqCreditNote.total),
-            func.sum(HqCreditNote.tax),
-            func.sum(HqCreditNote.taxable),
-            func.sum(HqCreditNote.cost),
-            func.sum(HqCreditNote.cash),
-            func.sum(HqCreditNote.credit),
-        )
-        .where(
-            HqCreditNote.day >= start,
-            HqCreditNote.day <= end,
-            *_of(HqCreditNote.shop_id, shop_id),
-        )
-        .group_by(HqCreditNote.shop_id, *([HqCreditNote.day] if by_day else []))
-    )
-    for shop, day, total, tax, taxable, cost, cash, credit in session.execute(notes):
-        row = at(shop, day)
-        row.returns += int(total or 0)
-        row.tax -= int(tax or 0)
-        row.net -= int(taxable or 0)
-        row.cost -= int(cost or 0)
-        row.paid -= int(cash or 0)
-        row.credit -= int(credit or 0)
+    for shop, day, *values in session.execute(statement):
+        found[(shop, day if by_day else None)] = Figures(*(int(v or 0) for v in values))
     return found
 
 

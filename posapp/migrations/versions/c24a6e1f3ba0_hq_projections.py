@@ -1,7 +1,7 @@
 """HQ's projections (issue 24): typed tables HQ's reports read, kept from `hq_records`.
 
-hq_invoices, hq_invoice_tax, hq_credit_notes, hq_credit_note_tax, hq_ledger, hq_customers,
-hq_stock, hq_journal_lines, hq_audit: each row carries its shop. They are kept in each push's
+hq_invoices, hq_daily, hq_invoice_tax, hq_credit_notes, hq_credit_note_tax, hq_ledger,
+hq_customers, hq_stock, hq_journal_lines, hq_audit: each row carries its shop. They are kept in each push's
 transaction and can be rebuilt from `hq_records` (`python app.py hq rebuild`), so an HQ
 upgraded to this revision runs the rebuild once. A shop's database gets them too, empty.
 
@@ -43,6 +43,26 @@ def upgrade():
         sa.PrimaryKeyConstraint("shop_id", "invoice_id"),
     )
     op.create_index("ix_hq_invoices_shop_day", "hq_invoices", ["shop_id", "day"])
+    op.create_table(
+        "hq_daily",
+        sa.Column("shop_id", sa.String(length=36), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("bills", sa.BigInteger(), nullable=False),
+        sa.Column("gross", sa.BigInteger(), nullable=False),
+        sa.Column("tax", sa.BigInteger(), nullable=False),
+        sa.Column("net", sa.BigInteger(), nullable=False),
+        sa.Column("cost", sa.BigInteger(), nullable=False),
+        sa.Column("paid", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("returns", sa.BigInteger(), nullable=False),
+        sa.Column("returns_tax", sa.BigInteger(), nullable=False),
+        sa.Column("returns_taxable", sa.BigInteger(), nullable=False),
+        sa.Column("returns_cost", sa.BigInteger(), nullable=False),
+        sa.Column("returns_cash", sa.BigInteger(), nullable=False),
+        sa.Column("returns_credit", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["shop_id"], ["hq_shops.id"]),
+        sa.PrimaryKeyConstraint("shop_id", "day"),
+    )
     op.create_table(
         "hq_invoice_tax",
         sa.Column("shop_id", sa.String(length=36), nullable=False),
@@ -169,4 +189,5 @@ def downgrade():
     op.drop_table("hq_credit_note_tax")
     op.drop_table("hq_credit_notes")
     op.drop_table("hq_invoice_tax")
+    op.drop_table("hq_daily")
     op.drop_table("hq_invoices")
