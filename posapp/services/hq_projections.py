@@ -622,7 +622,9 @@ def rebuild(session: Session, shop_id: str | None = None, user_id: int | None = 
 
     projected = 0
     with write_transaction(session):
-        query = select(HqShop.id).order_by(HqShop.id)
+        # FOR UPDATE: the lock each push takes on its shop (services/hq.ingest), so no push
+        # writes projections while they are made again.
+        query = select(HqShop.id).order_by(HqShop.id).with_for_update()
         if shop_id is not None:
             query = query.where(HqShop.id == shop_id)
         shops = list(session.scalars(query))
