@@ -168,6 +168,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(backups.bp)
     app.register_blueprint(hq_link.bp)
+    from posapp.web import hq_due
+
+    app.register_blueprint(hq_due.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(scale_settings.bp)
@@ -187,7 +190,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from posapp.web import hq as hq_web
 
         app.register_blueprint(hq_web.bp)
+        app.register_blueprint(hq_web.catalog_bp)
+        app.register_blueprint(hq_web.transfers_bp)
         hq_api.register(app)  # shops authenticate by credential: no CSRF
+        from posapp.api import hq_customers as hq_customers_api
+        from posapp.web import hq_reports as hq_reports_web
+
+        hq_customers_api.register(app)
+        app.register_blueprint(hq_reports_web.bp)
     register_error_handlers(app)
     register_filters(app)
 

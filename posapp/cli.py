@@ -653,6 +653,22 @@ def hq_push(ctx: click.Context) -> None:
     )
 
 
+@hq_group.command("rebuild")
+@click.option("--shop", "shop_id", default=None, help="Only this shop (its id); default: all.")
+@click.pass_context
+def hq_rebuild(ctx: click.Context, shop_id: str | None) -> None:
+    """(HQ) Make HQ's report tables again from the records the shops pushed."""
+    from posapp.services import hq_projections
+
+    app = _app(ctx)
+    with app.app_context():
+        try:
+            count = hq_projections.rebuild(db.session, shop_id)
+        finally:
+            db.session.remove()
+    click.echo(_("HQ's reports rebuilt from %(count)s records.", count=count))
+
+
 @hq_group.command("status")
 @click.pass_context
 def hq_status(ctx: click.Context) -> None:

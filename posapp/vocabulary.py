@@ -165,6 +165,8 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "hq.settings_apply": lazy("Settings changed by HQ"),
     "hq.transfer_create": lazy("Transfer between shops made at HQ"),
     "hq.transfer_apply": lazy("Transfer between shops applied"),
+    "hq.customers_shared": lazy("Customers shared across shops turned on or off"),
+    "hq.projections_rebuild": lazy("HQ reports rebuilt from the shops' records"),
     "invoice.reprint": lazy("Invoice reprinted"),
     "login.failed": lazy("Login failed"),
     "login.logout": lazy("Logged out"),

@@ -703,6 +703,20 @@ def _hq_enrol(before: Data, after: Data, ctx: Context) -> str:
     )
 
 
+def _hq_customers_shared(before: Data, after: Data, ctx: Context) -> str:
+    if after.get("shared"):
+        return _("Customers shared across shops: on (one khata per phone number)")
+    return _("Customers shared across shops: off")
+
+
+def _hq_projections_rebuild(before: Data, after: Data, ctx: Context) -> str:
+    return _(
+        "HQ reports rebuilt from %(records)s records of %(shops)s shops",
+        records=after.get("records", 0),
+        shops=after.get("shops", 0),
+    )
+
+
 def _hq_shop(sentence: LazyString) -> Describer:
     """`sentence` names the shop (%(name)s)."""
 
@@ -802,6 +816,8 @@ DESCRIBERS: dict[str, Describer] = {
     "hq.settings_apply": _hq_settings(lazy("Settings changed by HQ: %(keys)s")),
     "hq.transfer_create": _hq_transfer,
     "hq.transfer_apply": _hq_transfer,
+    "hq.customers_shared": _hq_customers_shared,
+    "hq.projections_rebuild": _hq_projections_rebuild,
     "invoice.reprint": _invoice_reprint,
     "login.failed": _login_failed,
     "login.logout": _plain(lazy("Logged out")),

@@ -30,7 +30,7 @@ from posapp.errors import AuthError, Conflict, Forbidden, NotFound, ValidationEr
 from posapp.i18n import _, ngettext
 from posapp.models import HqRecord, HqShop
 from posapp.models.base import affected, table, utcnow, write_transaction
-from posapp.services import audit
+from posapp.services import audit, hq_projections
 
 # A code is 8 groups of 4 base32 characters (160 random bits): typed once, from a screen.
 CODE_GROUPS = 8
@@ -461,6 +461,7 @@ def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = No
             for (kind, record_id), (seq, data) in latest.items()
         ]
         upsert_records(session, rows)
+        hq_projections.project(session, shop_id, rows)
         if fresh:
             locked.acked_seq = fresh[-1].seq
         locked.last_contact = moment

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -29,13 +28,6 @@ from posapp.web.forms import field_errors, flash_and_redirect, or_reshow
 bp = Blueprint("hq_shops", __name__, url_prefix="/hq/shops")
 catalog_bp = Blueprint("hq_catalog", __name__, url_prefix="/hq/catalog")
 transfers_bp = Blueprint("hq_transfers", __name__, url_prefix="/hq/transfers")
-
-
-@bp.record_once
-def _register_down_pages(state: BlueprintSetupState) -> None:
-    """The way-down pages come with the shops' (the app registers this one blueprint)."""
-    state.app.register_blueprint(catalog_bp)
-    state.app.register_blueprint(transfers_bp)
 
 
 @bp.get("/")
