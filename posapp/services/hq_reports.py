@@ -467,28 +467,63 @@ def stock_matrix(
 # ---------------------------------------------------------------- books
 
 
-def trial_balance(session: Session, shop_id: str, end: date) -> Report:
-    """One shop's trial balance up to a day: debits and credits per account of its books.
+def _accounts(session: Session, shop_ids: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(shop, the shop's account id) → (code, name), from the "account" records shops send."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    if not shop_ids:
+        return found
+    statement = select(HqRecord.shop_id, HqRecord.record_id, HqRecord.payload).where(
+        HqRecord.kind == "account", HqRecord.shop_id.in_(shop_ids)
+    )
+    for shop_id, record_id, payload in session.execute(statement):
+        data = payload if isinstance(payload, dict) else {}
+        code, name = data.get("code"), data.get("name")
+        found[(shop_id, record_id)] = (
+            code if isinstance(code, str) else "",
+            name if isinstance(name, str) else "",
+        )
+    return found
 
-    Accounts are named by the shop's own account id: the chart of accounts is not synced.
+
+def _balance_rows(session: Session, shop_ids: list[str], end: date) -> list[list[Any]]:
+    """[code, name, debit, credit] per account up to `end`, summed over `shop_ids` by code.
+
+    Shops share the chart's codes (every shop starts from the same chart), so one code is one
+    account across shops; an account HQ has no record of yet shows as "#<its id>".
     """
     debit, credit = func.sum(HqJournalLine.debit), func.sum(HqJournalLine.credit)
     statement = (
-        select(HqJournalLine.account_id, debit, credit)
-        .where(HqJournalLine.shop_id == shop_id, HqJournalLine.day <= end)
-        .group_by(HqJournalLine.account_id)
+        select(HqJournalLine.shop_id, HqJournalLine.account_id, debit, credit)
+        .where(HqJournalLine.shop_id.in_(shop_ids), HqJournalLine.day <= end)
+        .group_by(HqJournalLine.shop_id, HqJournalLine.account_id)
     )
-    found = sorted(
-        (str(account), int(d or 0), int(c or 0)) for account, d, c in session.execute(statement)
-    )
-    # Ids as numbers (the shop's order of creation): "9" before "10".
-    rows = [list(row) for row in sorted(found, key=lambda row: (len(row[0]), row[0]))]
+    names = _accounts(session, shop_ids)
+    by_code: dict[str, list[Any]] = {}
+    for shop_id, account_id, d, c in session.execute(statement):
+        code, name = names.get((shop_id, str(account_id)), ("", ""))
+        key = code or f"#{account_id}"
+        row = by_code.setdefault(key, [key, name, 0, 0])
+        if not row[1] and name:
+            row[1] = name
+        row[2] += int(d or 0)
+        row[3] += int(c or 0)
+    # Codes as the chart orders them; ids of unknown accounts as numbers ("#9" before "#10").
+    return sorted(by_code.values(), key=lambda row: (row[0].startswith("#"), len(row[0]), row[0]))
+
+
+def trial_balance(session: Session, shop_id: str | None, end: date) -> Report:
+    """A trial balance up to a day: debits and credits per account, named by the chart's code
+    and name. For one shop, or (shop_id None) every shop's books consolidated by account code.
+    """
+    chosen = [shop_id] if shop_id is not None else [s.id for s in shops(session)]
+    rows = _balance_rows(session, chosen, end)
     columns: list[Column] = [
+        (lazy("Code"), "text"),
         (lazy("Account"), "text"),
         (lazy("Debit"), "money"),
         (lazy("Credit"), "money"),
     ]
-    return Report(lazy("Trial balance"), columns, rows, _totals(columns, rows))
+    return Report(lazy("Trial balance"), columns, rows, _totals(columns, rows, skip=2))
 
 
 # ---------------------------------------------------------------- audit and users

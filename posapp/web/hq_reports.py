@@ -190,17 +190,19 @@ def stock() -> str:
 @bp.get("/books")
 @admin_required
 def books() -> str:
-    """Each shop's trial balance (debits and credits per account), and all shops' totals."""
+    """Each shop's trial balance, and with all shops chosen every shop's books consolidated."""
     shop_id = _shop()
     today = local_today()
     chosen = [s for s in hq_reports.shops(db.session) if shop_id is None or s.id == shop_id]
     balances = [(s, hq_reports.trial_balance(db.session, s.id, today)) for s in chosen]
+    consolidated = None
+    if shop_id is None and len(chosen) > 1:
+        consolidated = hq_reports.trial_balance(db.session, None, today)
     return render_template(
         "hq_reports/books.html",
         **_common(shop_id),
         balances=balances,
-        debit=sum(report.totals.get(report.columns[1][0], 0) for _s, report in balances),
-        credit=sum(report.totals.get(report.columns[2][0], 0) for _s, report in balances),
+        consolidated=consolidated,
         today=today,
     )
 

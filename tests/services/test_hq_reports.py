@@ -304,9 +304,44 @@ def test_a_shops_trial_balance_sums_its_journal_lines(session: Session) -> None:
     }
     push(session, shop, ("journal_entry", "1", entry))
     report = hq_reports.trial_balance(session, shop, date(2026, 11, 30))
-    assert report.rows == [["9", 0, 1800], ["10", 11800, 0], ["40", 0, 10000]]
+    # Accounts the shop has not sent yet show by their id.
+    assert report.rows == [["#9", "", 0, 1800], ["#10", "", 11800, 0], ["#40", "", 0, 10000]]
     assert list(report.totals.values()) == [11800, 11800]
     assert hq_reports.trial_balance(session, shop, date(2026, 11, 19)).rows == []
+
+
+def _account(code: str, name: str) -> dict[str, Any]:
+    return {"code": code, "name": name, "kind": "asset", "parent_id": None, "archived": False}
+
+
+def test_books_are_consolidated_across_shops_by_account_code(session: Session) -> None:
+    first = enrolled(session, "Main Road")
+    second = enrolled(session, "Station Road")
+    # The same chart at both shops, under different local ids.
+    push(session, first, ("account", "3", _account("1100", "Cash")))
+    push(session, first, ("account", "7", _account("4000", "Sales")))
+    push(session, second, ("account", "12", _account("1100", "Cash")))
+    push(session, second, ("account", "15", _account("4000", "Sales")))
+
+    def sale(cash_id: str, sales_id: str, amount: int) -> dict[str, Any]:
+        return {
+            "day": "2026-11-20",
+            "lines": [
+                {"id": "1", "account_id": cash_id, "debit": amount, "credit": 0},
+                {"id": "2", "account_id": sales_id, "debit": 0, "credit": amount},
+            ],
+        }
+
+    push(session, first, ("journal_entry", "1", sale("3", "7", 10000)))
+    push(session, second, ("journal_entry", "1", sale("12", "15", 2550)))
+    end = date(2026, 11, 30)
+    assert hq_reports.trial_balance(session, first, end).rows == [
+        ["1100", "Cash", 10000, 0],
+        ["4000", "Sales", 0, 10000],
+    ]
+    together = hq_reports.trial_balance(session, None, end)
+    assert together.rows == [["1100", "Cash", 12550, 0], ["4000", "Sales", 0, 12550]]
+    assert list(together.totals.values()) == [12550, 12550]
 
 
 def test_the_audit_across_shops_is_newest_first_filtered_and_paged(session: Session) -> None:
