@@ -116,12 +116,16 @@ def call(
     opener: Opener,
     method: str,
     url: str,
-    body: dict[str, Any] | None = None,
+    body: dict[str, Any] | bytes | None = None,
     credential: str = "",
     timeout: float = TIMEOUT_SECONDS,
 ) -> Answer:
-    """Send one JSON request to HQ; raise HqUnavailable when no HTTP answer came back."""
-    data = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
+    """Send one JSON request to HQ (`body` a dict, or JSON already encoded); raise
+    HqUnavailable when no HTTP answer came back."""
+    if isinstance(body, bytes):
+        data: bytes | None = body
+    else:
+        data = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
     headers = {"Accept": "application/json", "User-Agent": "TillBook-shop"}
     if data is not None:
         headers["Content-Type"] = "application/json"
@@ -295,7 +299,19 @@ class PushResult:
     pulled_seq: int = 0  # the shop's cursor of HQ's items after the run
 
 
-def _batch(session: Session, after: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Changeset:
+    """One outbox row ready to send: its payload is the stored JSON text, sent as it is."""
+
+    seq: int
+    at: str
+    payload: str
+
+
+_RECORDS_PREFIX = '{"records":'
+
+
+def _batch(session: Session, after: int) -> list[Changeset]:
     """The next changesets after seq `after`: consecutive, at most MAX_CHANGESETS or MAX_BYTES
     (one larger changeset goes alone). The first is sent even past a hole: HQ answers
     `sync_gap` when it lacks what lies between."""
@@ -306,15 +322,37 @@ def _batch(session: Session, after: int) -> list[dict[str, Any]]:
         .limit(MAX_CHANGESETS)
     ).all()
     session.rollback()  # a read only: release it before talking to HQ
-    batch: list[dict[str, Any]] = []
+    batch: list[Changeset] = []
     size = 0
     for seq, created_at, payload in rows:
-        if batch and (seq != batch[-1]["seq"] + 1 or size + len(payload) > MAX_BYTES):
+        if batch and (seq != batch[-1].seq + 1 or size + len(payload) > MAX_BYTES):
             break  # a hole (on PostgreSQL, a transaction still committing): next request
-        records = json.loads(payload)["records"]
-        batch.append({"seq": seq, "at": created_at.isoformat() + "Z", "records": records})
+        if not payload.startswith(_RECORDS_PREFIX):
+            # Not as this version writes it (sync_outbox.add_changeset): normalise once.
+            records = json.loads(payload)["records"]
+            payload = json.dumps({"records": records}, separators=(",", ":"), ensure_ascii=False)
+        batch.append(Changeset(seq, created_at.isoformat() + "Z", payload))
         size += len(payload)
     return batch
+
+
+def push_body(shop_id: str, batch: list[Changeset], clock: str) -> bytes:
+    """The push request's JSON, with each changeset's stored text spliced in as it is.
+
+    Decoding every stored changeset only to encode it again cost the shop about as much time
+    as HQ spends storing it (a week's catch-up is 70 requests); the text is already JSON.
+    """
+    head = json.dumps(shop_id)
+    parts = [
+        '{"seq":%d,"at":%s,%s' % (c.seq, json.dumps(c.at), c.payload[1:])  # noqa: UP031
+        for c in batch
+    ]
+    text = '{"shop_id":%s,"changesets":[%s],"shop_clock":%s}' % (  # noqa: UP031
+        head,
+        ",".join(parts),
+        json.dumps(clock),
+    )
+    return text.encode("utf-8")
 
 
 def _store(session: Session, **values: str | int) -> None:
@@ -419,11 +457,7 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
         if not batch:
             _store(session, last_sync=utcnow().isoformat(), last_error="")
             return result
-        body = {
-            "shop_id": link.shop_id,
-            "changesets": batch,
-            "shop_clock": utcnow().isoformat() + "Z",
-        }
+        body = push_body(link.shop_id, batch, utcnow().isoformat() + "Z")
         answer = _send(session, opener, link, PUSH_PATH, body)
         result.requests += 1
         if answer.status == 409 and answer.error_code == "sync_gap":
@@ -447,7 +481,7 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
             message = _unexpected(answer)
             _failed(session, message)
             raise HqUnavailable(message)
-        if held > batch[-1]["seq"] and _renumber_after(session, acked, held):
+        if held > batch[-1].seq and _renumber_after(session, acked, held):
             # HQ holds numbers this shop has not sent: its database went back (a restore)
             # and the changesets since then reused them. Sent again under new numbers.
             log.warning("outbox numbers reused after a restore: renumbered above %s", held)
@@ -504,7 +538,7 @@ def _unexpected(answer: Answer) -> str:
 
 
 def _send(
-    session: Session, opener: Opener, link: HqLink, path: str, body: dict[str, Any] | None
+    session: Session, opener: Opener, link: HqLink, path: str, body: dict[str, Any] | bytes | None
 ) -> Answer:
     """One authenticated request; 401 stops, a network error or 5xx is retried later."""
     try:

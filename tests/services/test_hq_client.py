@@ -410,3 +410,28 @@ def test_after_a_restore_reused_numbers_are_sent_again_under_new_ones(
     assert last_seq() == top + 3  # the numbering goes on above HQ's
     hq_client.push(db.session, opener())
     assert hq.acked == top + 3 and ("invoice", str(invoice.id)) in hq.records
+
+
+def test_the_push_body_splices_the_stored_text_and_reads_as_the_records_it_holds() -> None:
+    records = [{"kind": "customer", "id": "7", "data": {"name": 'सीता "दीदी"', "note": "a\\b"}}]
+    stored = sync_outbox_text(records)
+    # This version's compact text and any other spacing of the same object splice alike.
+    spaced = json.dumps({"records": records}, ensure_ascii=True)
+    batch = [
+        hq_client.Changeset(4, "2026-12-07T06:00:00Z", stored),
+        hq_client.Changeset(5, "2026-12-07T06:00:01Z", spaced),
+    ]
+    body = json.loads(hq_client.push_body("shop-ü", batch, "2026-12-07T06:00:02Z"))
+    assert body == {
+        "shop_id": "shop-ü",
+        "changesets": [
+            {"seq": 4, "at": "2026-12-07T06:00:00Z", "records": records},
+            {"seq": 5, "at": "2026-12-07T06:00:01Z", "records": records},
+        ],
+        "shop_clock": "2026-12-07T06:00:02Z",
+    }
+
+
+def sync_outbox_text(records: list[dict[str, object]]) -> str:
+    """A changeset's payload exactly as sync_outbox.add_changeset stores it."""
+    return json.dumps({"records": records}, separators=(",", ":"), ensure_ascii=False)
