@@ -14,7 +14,19 @@ from posapp.models.customers import LEDGER_KINDS, Customer, LedgerEntry, Payment
 from posapp.models.displays import DisplayDevice
 from posapp.models.expenses import EXPENSE_CATEGORIES, Expense
 from posapp.models.held import HeldBill
-from posapp.models.hq import HqRecord, HqShop
+from posapp.models.hq import HqDown, HqRecord, HqShop, HqTransfer
+from posapp.models.hq_views import (
+    HqAudit,
+    HqCreditNote,
+    HqCreditNoteTax,
+    HqCustomer,
+    HqDaily,
+    HqInvoice,
+    HqInvoiceTax,
+    HqJournalLine,
+    HqLedgerEntry,
+    HqStock,
+)
 from posapp.models.locks import WriterLock
 from posapp.models.orders import (
     FULFILMENTS,
@@ -80,8 +92,20 @@ __all__ = [
     "DocumentCounter",
     "Expense",
     "HeldBill",
+    "HqAudit",
+    "HqCreditNote",
+    "HqCreditNoteTax",
+    "HqCustomer",
+    "HqDaily",
+    "HqDown",
+    "HqInvoice",
+    "HqInvoiceTax",
+    "HqJournalLine",
+    "HqLedgerEntry",
     "HqRecord",
     "HqShop",
+    "HqStock",
+    "HqTransfer",
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",

@@ -162,6 +162,9 @@ class HqStock(Model):
     name: Mapped[str] = mapped_column(String(160), default="")
     unit: Mapped[str] = mapped_column(String(8), default="")
     stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The shop's own low-stock level for the product (low: stock at or below it, as the shop
+    # counts it for its badge).
+    low_stock_milli: Mapped[int] = mapped_column(BigInteger, default=0)
     price: Mapped[int] = mapped_column(BigInteger, default=0)
     is_service: Mapped[bool] = mapped_column(default=False)
     archived: Mapped[bool] = mapped_column(default=False)

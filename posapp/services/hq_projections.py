@@ -352,6 +352,7 @@ def _stock_rows(shop_id: str, records: list[Record]) -> list[Row]:
             "name": _str(data.get("name"), 160),
             "unit": _str(data.get("unit"), 8),
             "stock_milli": _int(data.get("stock_milli")),
+            "low_stock_milli": _int(data.get("low_stock_milli")),
             "price": _int(data.get("price")),
             "is_service": data.get("is_service") is True,
             "archived": data.get("archived") is True,

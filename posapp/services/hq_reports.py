@@ -427,17 +427,30 @@ class StockLine:
     unit: str
     stock: list[int | None]
     value: int  # at selling price, of the stock on hand (negative stock counts as none)
+    # Per shop: at or below the shop's own low-stock level for it (as the shop's badge counts).
+    low: list[bool] = field(default_factory=list)
 
     @property
     def out(self) -> bool:
         """Whether some shop that has the product is out of it."""
         return any(s is not None and s <= 0 for s in self.stock)
 
+    @property
+    def any_low(self) -> bool:
+        """Whether some shop that has the product is low on it (or out)."""
+        return self.out or any(self.low)
+
 
 def stock_matrix(
-    session: Session, shop_id: str | None, *, out_only: bool = False, query: str = ""
+    session: Session,
+    shop_id: str | None,
+    *,
+    out_only: bool = False,
+    low_only: bool = False,
+    query: str = "",
 ) -> tuple[list[ShopName], list[StockLine]]:
-    """Products × shops: each active product's stock at each shop, by name."""
+    """Products × shops: each active product's stock at each shop, by name; only those out
+    of stock somewhere, or low or out somewhere, when asked."""
     columns = [s for s in shops(session) if shop_id is None or s.id == shop_id]
     at = {shop.id: i for i, shop in enumerate(columns)}
     statement = (
@@ -456,11 +469,21 @@ def stock_matrix(
         line = lines.get(product.code)
         if line is None:
             line = lines[product.code] = StockLine(
-                product.code, product.name, product.unit, [None] * len(columns), 0
+                product.code,
+                product.name,
+                product.unit,
+                [None] * len(columns),
+                0,
+                [False] * len(columns),
             )
         line.stock[at[product.shop_id]] = product.stock_milli
+        line.low[at[product.shop_id]] = product.stock_milli <= product.low_stock_milli
         line.value += round_half_up_div(max(product.stock_milli, 0) * product.price, 1000)
-    found = [line for line in lines.values() if line.out or not out_only]
+    found = [
+        line
+        for line in lines.values()
+        if (line.out or not out_only) and (line.any_low or not low_only)
+    ]
     return columns, found
 
 

@@ -187,7 +187,8 @@ _NESTED: dict[str, tuple[tuple[str, Table, str], ...]] = {
 # stock); not the search keys, the cost or the stock's book value.
 PRODUCT_FIELDS = (
     *("code", "name", "category_id", "unit", "price", "mrp", "tax_rate_bp", "hsn"),
-    *("stock_milli", "is_service", "perishable", "archived", "created_at", "updated_at"),
+    *("stock_milli", "low_stock_milli", "is_service", "perishable", "archived"),
+    *("created_at", "updated_at"),
 )
 # HQ's view of a user: who they are and what they may do, never how they prove it (no
 # password or PIN hash, TOTP secret, recovery codes or session version leaves the shop).

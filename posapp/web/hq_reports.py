@@ -171,17 +171,22 @@ def sharing() -> BaseResponse:
 @bp.get("/stock")
 @admin_required
 def stock() -> str:
-    """Products × shops: stock on hand at each shop; out of stock marked, or only those."""
+    """Products × shops: stock on hand at each shop; low and out of stock marked, or only
+    those."""
     shop_id = _shop()
     out_only = request.args.get("out") == "1"
+    low_only = request.args.get("low") == "1"
     query = request.args.get("q", "").strip()[:MAX_FILTER]
-    columns, lines = hq_reports.stock_matrix(db.session, shop_id, out_only=out_only, query=query)
+    columns, lines = hq_reports.stock_matrix(
+        db.session, shop_id, out_only=out_only, low_only=low_only, query=query
+    )
     return render_template(
         "hq_reports/stock.html",
         **_common(shop_id),
         columns=columns,
         lines=lines,
         out_only=out_only,
+        low_only=low_only,
         query=query,
         value=sum(line.value for line in lines),
     )

@@ -292,6 +292,26 @@ def test_the_stock_matrix_puts_each_product_of_each_shop_in_its_column(session: 
     assert session.get(HqStock, (first, "2")).stock_milli == 12000
 
 
+def test_low_stock_is_each_shops_own_level(session: Session) -> None:
+    first = enrolled(session, "Main Road")
+    second = enrolled(session, "Station Road")
+    # Rice: 3 left at Main Road, whose level is 5 (low); 3 at Station Road, level 2 (fine).
+    push(
+        session, first, ("product", "1", {**_product("R1", "Rice", 3000), "low_stock_milli": 5000})
+    )
+    push(
+        session, second, ("product", "4", {**_product("R1", "Rice", 3000), "low_stock_milli": 2000})
+    )
+    push(
+        session, second, ("product", "5", {**_product("D1", "Dal", 9000), "low_stock_milli": 2000})
+    )
+    _columns, lines = hq_reports.stock_matrix(session, None)
+    assert [(ln.code, ln.low) for ln in lines] == [("D1", [False, False]), ("R1", [True, False])]
+    assert [ln.code for ln in hq_reports.stock_matrix(session, None, low_only=True)[1]] == ["R1"]
+    # One shop's view: Station Road is low on nothing.
+    assert hq_reports.stock_matrix(session, second, low_only=True)[1] == []
+
+
 def test_a_shops_trial_balance_sums_its_journal_lines(session: Session) -> None:
     shop = enrolled(session, "Main Road")
     entry = {

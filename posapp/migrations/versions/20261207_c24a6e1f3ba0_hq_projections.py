@@ -145,6 +145,7 @@ def upgrade():
         sa.Column("name", sa.String(length=160), nullable=False),
         sa.Column("unit", sa.String(length=8), nullable=False),
         sa.Column("stock_milli", sa.BigInteger(), nullable=False),
+        sa.Column("low_stock_milli", sa.BigInteger(), nullable=False),
         sa.Column("price", sa.BigInteger(), nullable=False),
         sa.Column("is_service", sa.Boolean(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
