@@ -4,11 +4,28 @@ The database is a real SQLite file in the data dir. When a PostgreSQL and/or Mar
 configured (see tests/databases.py), every test under tests/services and tests/api that uses the
 database runs once more against each server, on a fresh database of its own; tests marked
 `sqlite_only` are skipped there with their reason.
+
+What the servers are for: SQL semantics that differ between databases: locks and concurrency,
+numbering, money sums and rounding in SQL, date grouping, collation and search, migrations,
+upserts, JSON, integer limits, and that a refused write leaves nothing. A test whose subject is
+something else runs on SQLite only, not three times:
+- `one_backend(reason)` on a module or one test: its subject is not the database (documents,
+  printers, parsing, the network, routing, the words of messages);
+- `servers_first_case(reason)` on a parametrized test: the cases differ only in what Python
+  refuses (validation, who may call, a table of allowed moves); every case runs on SQLite, the
+  first case on each server too, so the path through the database is still run there.
+Every area keeps on all backends at least one test of each of its SQL paths (its writes, the
+rollback of a refused write, its reports' sums and groupings, its searches).
+
+Fixture costs matter (thousands of tests): `app`, `csrf_app` and `live_server` start from a
+copy of a migrated database instead of migrating an empty one, and passwords are hashed at a
+cheap cost (below).
 """
 
 from __future__ import annotations
 
 import gc
+import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +35,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
+from werkzeug.security import generate_password_hash
 
 from posapp import create_app
 from posapp.extensions import db
+from posapp.services import users
 from tests import databases
 from tests.factories import PASSWORD, make_user
 
@@ -31,6 +50,19 @@ hypothesis_settings.load_profile("tillbook")
 
 # Only these folders hold the service and API tests that run on every configured backend.
 MULTI_BACKEND_DIRS = ("services", "api")
+
+# Passwords and PINs are hashed at a cheap scrypt cost in this process: at the shipped cost
+# (~0.1-0.2 s a hash or check) the suite's users, logins and approvals spent many minutes
+# hashing. What the cost protects is not what the tests check; test_password_cost.py checks
+# the shipped cost. Processes the tests start (app.py) hash at the shipped cost.
+SHIPPED_HASH_METHOD = users.HASH_METHOD
+SHIPPED_DUMMY_HASH = users._DUMMY_HASH
+users.HASH_METHOD = "scrypt:256:8:1"
+users._DUMMY_HASH = generate_password_hash("not-a-real-password", method=users.HASH_METHOD)
+
+# The database file a data dir holds after its first start, and what sits beside it.
+SQLITE_FILE = "tillbook.db"
+STARTED_FILES = (SQLITE_FILE, "numbers.json")
 
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
@@ -57,6 +89,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     one_backend = metafunc.definition.get_closest_marker("one_backend") is not None
     if servers and folder in MULTI_BACKEND_DIRS and not one_backend:
         metafunc.parametrize("database", ["sqlite", *servers], indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep one case of a `servers_first_case` test on each server: its first."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database", "sqlite") if callspec else "sqlite"
+        if backend == "sqlite" or item.get_closest_marker("servers_first_case") is None:
+            kept.append(item)
+            continue
+        key = (f"{item.nodeid.split('[')[0]}", backend)
+        if key in seen:
+            dropped.append(item)
+        else:
+            seen.add(key)
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Leave what was imported and collected out of every later garbage collection.
+
+    Those objects live until the end anyway; without this each full collection walked them
+    all again (hundreds of thousands), and each server test's teardown runs one.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -99,10 +163,41 @@ def data_dir(tmp_path: Path, database: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def started_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir as the app leaves it after its first start on SQLite (once per worker)."""
+    path = tmp_path_factory.mktemp("started") / "data"
+    path.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        application = build_app(path)
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()  # the last connection folds the write-ahead log into the file
+    assert not (path / f"{SQLITE_FILE}-wal").exists()
+    return path
+
+
+def build_started_app(data_dir: Path, database: str, started: Path, **overrides: Any) -> Flask:
+    """Build the app on a database that has had its first start (migrated, books opened).
+
+    The start-up migration of an empty database cost every test ~0.3-1 s; a copy of a
+    migrated SQLite file (or the server's copy of its migrated template, which `database`
+    made) is what that migration would leave, so the app skips it. Tests of the first start
+    itself build their own app on the empty data dir.
+    """
+    if database == "sqlite":
+        for name in STARTED_FILES:
+            shutil.copyfile(started / name, data_dir / name)
+    application = build_app(data_dir, AUTO_MIGRATE=False, **overrides)
+    application.config["AUTO_MIGRATE"] = True  # as shipped, for anything that reads it later
+    return application
+
+
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[Flask]:
+def app(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[Flask]:
     """The app with CSRF off for plain form tests (CSRF has its own tests)."""
-    application = build_app(data_dir, WTF_CSRF_ENABLED=False)
+    application = build_started_app(data_dir, database, started_sqlite, WTF_CSRF_ENABLED=False)
     with application.app_context():
         yield application
         db.session.remove()
@@ -110,9 +205,9 @@ def app(data_dir: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def csrf_app(data_dir: Path) -> Iterator[Flask]:
+def csrf_app(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[Flask]:
     """The app exactly as shipped: CSRF on."""
-    application = build_app(data_dir)
+    application = build_started_app(data_dir, database, started_sqlite)
     with application.app_context():
         yield application
         db.session.remove()
@@ -189,9 +284,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(data_dir: Path) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[LiveServer]:
     """A running server on a fresh data dir (CSRF on, as shipped)."""
-    application = build_app(data_dir)
+    application = build_started_app(data_dir, database, started_sqlite)
     server = LiveServer(application).start()
     yield server
     server.stop()
