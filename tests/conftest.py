@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import gc
 import shutil
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from posapp import create_app
@@ -59,6 +63,50 @@ SHIPPED_HASH_METHOD = users.HASH_METHOD
 SHIPPED_DUMMY_HASH = users._DUMMY_HASH
 users.HASH_METHOD = "scrypt:256:8:1"
 users._DUMMY_HASH = generate_password_hash("not-a-real-password", method=users.HASH_METHOD)
+
+
+class _OpenConnections:
+    """Counts the database connections SQLAlchemy's pools opened and have not closed."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self._lock = threading.Lock()  # pools open and close on request and worker threads
+
+    def opened(self, *_: Any) -> None:
+        with self._lock:
+            self.open += 1
+
+    def closed(self, *_: Any) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+_connections = _OpenConnections()
+event.listen(Pool, "connect", _connections.opened)
+event.listen(Pool, "close", _connections.closed)
+event.listen(Pool, "close_detached", _connections.closed)
+
+
+def _lazy_builder(rule: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+    """Compile a URL rule's builder the first time a URL is built with it, not when added.
+
+    werkzeug writes and compiles two Python functions per rule when a blueprint is registered:
+    ~280 rules made that most of `create_app`'s time, in every test, for the few URLs a test
+    builds. The builder is the same function, compiled later; the rule is parsed (and a bad
+    rule refused) when added, as before.
+    """
+    compiled: list[Callable[..., tuple[str, str]]] = []
+
+    def build(self: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        if not compiled:
+            compiled.append(_compile_builder(rule, append_unknown))
+        return compiled[0](self, *args, **kwargs)
+
+    return build
+
+
+_compile_builder = Rule._compile_builder
+Rule._compile_builder = _lazy_builder  # type: ignore[method-assign]
 
 # The database file a data dir holds after its first start, and what sits beside it.
 SQLITE_FILE = "tillbook.db"
@@ -145,14 +193,18 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     server = databases.backend(name)
     db_name, url = server.fresh()
     monkeypatch.setenv("DATABASE_URL", url)
+    opened = _connections.open
     try:
         yield name
     finally:
         # Apps a test built for itself may leave pooled connections behind; SQLite's close
         # silently, the server drivers warn when collected. Collect them here, then drop.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
+        # A full collection costs a good part of a second, so only when a connection the test
+        # opened was not closed (the fixtures' own apps close theirs).
+        if _connections.open > opened:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                gc.collect()
         server.drop(db_name)
 
 
@@ -178,7 +230,7 @@ def started_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def build_started_app(data_dir: Path, database: str, started: Path, **overrides: Any) -> Flask:
+def build_started_app(request: pytest.FixtureRequest, data_dir: Path, **overrides: Any) -> Flask:
     """Build the app on a database that has had its first start (migrated, books opened).
 
     The start-up migration of an empty database cost every test ~0.3-1 s; a copy of a
@@ -186,7 +238,8 @@ def build_started_app(data_dir: Path, database: str, started: Path, **overrides:
     made) is what that migration would leave, so the app skips it. Tests of the first start
     itself build their own app on the empty data dir.
     """
-    if database == "sqlite":
+    if request.getfixturevalue("database") == "sqlite":
+        started: Path = request.getfixturevalue("started_sqlite")
         for name in STARTED_FILES:
             shutil.copyfile(started / name, data_dir / name)
     application = build_app(data_dir, AUTO_MIGRATE=False, **overrides)
@@ -195,9 +248,9 @@ def build_started_app(data_dir: Path, database: str, started: Path, **overrides:
 
 
 @pytest.fixture
-def app(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Flask]:
     """The app with CSRF off for plain form tests (CSRF has its own tests)."""
-    application = build_started_app(data_dir, database, started_sqlite, WTF_CSRF_ENABLED=False)
+    application = build_started_app(request, data_dir, WTF_CSRF_ENABLED=False)
     with application.app_context():
         yield application
         db.session.remove()
@@ -205,9 +258,9 @@ def app(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def csrf_app(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[Flask]:
+def csrf_app(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Flask]:
     """The app exactly as shipped: CSRF on."""
-    application = build_started_app(data_dir, database, started_sqlite)
+    application = build_started_app(request, data_dir)
     with application.app_context():
         yield application
         db.session.remove()
@@ -284,9 +337,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(data_dir: Path, database: str, started_sqlite: Path) -> Iterator[LiveServer]:
+def live_server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[LiveServer]:
     """A running server on a fresh data dir (CSRF on, as shipped)."""
-    application = build_started_app(data_dir, database, started_sqlite)
+    application = build_started_app(request, data_dir)
     server = LiveServer(application).start()
     yield server
     server.stop()
