@@ -4,13 +4,31 @@ The database is a real SQLite file in the data dir. When a PostgreSQL and/or Mar
 configured (see tests/databases.py), every test under tests/services and tests/api that uses the
 database runs once more against each server, on a fresh database of its own; tests marked
 `sqlite_only` are skipped there with their reason.
+
+What the servers are for: SQL semantics that differ between databases: locks and concurrency,
+numbering, money sums and rounding in SQL, date grouping, collation and search, migrations,
+upserts, JSON, integer limits, and that a refused write leaves nothing. A test whose subject is
+something else runs on SQLite only, not three times:
+- `one_backend(reason)` on a module or one test: its subject is not the database (documents,
+  printers, parsing, the network, routing, the words of messages);
+- `servers_first_case(reason)` on a parametrized test: the cases differ only in what Python
+  refuses (validation, who may call, a table of allowed moves); every case runs on SQLite, the
+  first case on each server too, so the path through the database is still run there.
+Every area keeps on all backends at least one test of each of its SQL paths (its writes, the
+rollback of a refused write, its reports' sums and groupings, its searches).
+
+Fixture costs matter (thousands of tests): `app`, `csrf_app` and `live_server` start from a
+copy of a migrated database instead of migrating an empty one, and passwords are hashed at a
+cheap cost (below).
 """
 
 from __future__ import annotations
 
 import gc
+import shutil
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +36,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
 
 from posapp import create_app
 from posapp.extensions import db
+from posapp.services import users
 from tests import databases
 from tests.factories import PASSWORD, make_user
 
@@ -31,6 +54,63 @@ hypothesis_settings.load_profile("tillbook")
 
 # Only these folders hold the service and API tests that run on every configured backend.
 MULTI_BACKEND_DIRS = ("services", "api")
+
+# Passwords and PINs are hashed at a cheap scrypt cost in this process: at the shipped cost
+# (~0.1-0.2 s a hash or check) the suite's users, logins and approvals spent many minutes
+# hashing. What the cost protects is not what the tests check; test_password_cost.py checks
+# the shipped cost. Processes the tests start (app.py) hash at the shipped cost.
+SHIPPED_HASH_METHOD = users.HASH_METHOD
+SHIPPED_DUMMY_HASH = users._DUMMY_HASH
+users.HASH_METHOD = "scrypt:256:8:1"
+users._DUMMY_HASH = generate_password_hash("not-a-real-password", method=users.HASH_METHOD)
+
+
+class _OpenConnections:
+    """Counts the database connections SQLAlchemy's pools opened and have not closed."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self._lock = threading.Lock()  # pools open and close on request and worker threads
+
+    def opened(self, *_: Any) -> None:
+        with self._lock:
+            self.open += 1
+
+    def closed(self, *_: Any) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+_connections = _OpenConnections()
+event.listen(Pool, "connect", _connections.opened)
+event.listen(Pool, "close", _connections.closed)
+event.listen(Pool, "close_detached", _connections.closed)
+
+
+def _lazy_builder(rule: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+    """Compile a URL rule's builder the first time a URL is built with it, not when added.
+
+    werkzeug writes and compiles two Python functions per rule when a blueprint is registered:
+    ~280 rules made that most of `create_app`'s time, in every test, for the few URLs a test
+    builds. The builder is the same function, compiled later; the rule is parsed (and a bad
+    rule refused) when added, as before.
+    """
+    compiled: list[Callable[..., tuple[str, str]]] = []
+
+    def build(self: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        if not compiled:
+            compiled.append(_compile_builder(rule, append_unknown))
+        return compiled[0](self, *args, **kwargs)
+
+    return build
+
+
+_compile_builder = Rule._compile_builder
+Rule._compile_builder = _lazy_builder  # type: ignore[method-assign]
+
+# The database file a data dir holds after its first start, and what sits beside it.
+SQLITE_FILE = "tillbook.db"
+STARTED_FILES = (SQLITE_FILE, "numbers.json")
 
 
 def build_app(data_dir: Path, **overrides: Any) -> Flask:
@@ -59,6 +139,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database", ["sqlite", *servers], indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep one case of a `servers_first_case` test on each server: its first."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database", "sqlite") if callspec else "sqlite"
+        if backend == "sqlite" or item.get_closest_marker("servers_first_case") is None:
+            kept.append(item)
+            continue
+        key = (f"{item.nodeid.split('[')[0]}", backend)
+        if key in seen:
+            dropped.append(item)
+        else:
+            seen.add(key)
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Leave what was imported and collected out of every later garbage collection.
+
+    Those objects live until the end anyway; without this each full collection walked them
+    all again (hundreds of thousands), and each server test's teardown runs one.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     databases.close_all()
 
@@ -81,14 +193,18 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     server = databases.backend(name)
     db_name, url = server.fresh()
     monkeypatch.setenv("DATABASE_URL", url)
+    opened = _connections.open
     try:
         yield name
     finally:
         # Apps a test built for itself may leave pooled connections behind; SQLite's close
         # silently, the server drivers warn when collected. Collect them here, then drop.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
+        # A full collection costs a good part of a second, so only when a connection the test
+        # opened was not closed (the fixtures' own apps close theirs).
+        if _connections.open > opened:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                gc.collect()
         server.drop(db_name)
 
 
@@ -99,10 +215,42 @@ def data_dir(tmp_path: Path, database: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def started_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir as the app leaves it after its first start on SQLite (once per worker)."""
+    path = tmp_path_factory.mktemp("started") / "data"
+    path.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        application = build_app(path)
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()  # the last connection folds the write-ahead log into the file
+    assert not (path / f"{SQLITE_FILE}-wal").exists()
+    return path
+
+
+def build_started_app(request: pytest.FixtureRequest, data_dir: Path, **overrides: Any) -> Flask:
+    """Build the app on a database that has had its first start (migrated, books opened).
+
+    The start-up migration of an empty database cost every test ~0.3-1 s; a copy of a
+    migrated SQLite file (or the server's copy of its migrated template, which `database`
+    made) is what that migration would leave, so the app skips it. Tests of the first start
+    itself build their own app on the empty data dir.
+    """
+    if request.getfixturevalue("database") == "sqlite":
+        started: Path = request.getfixturevalue("started_sqlite")
+        for name in STARTED_FILES:
+            shutil.copyfile(started / name, data_dir / name)
+    application = build_app(data_dir, AUTO_MIGRATE=False, **overrides)
+    application.config["AUTO_MIGRATE"] = True  # as shipped, for anything that reads it later
+    return application
+
+
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Flask]:
     """The app with CSRF off for plain form tests (CSRF has its own tests)."""
-    application = build_app(data_dir, WTF_CSRF_ENABLED=False)
+    application = build_started_app(request, data_dir, WTF_CSRF_ENABLED=False)
     with application.app_context():
         yield application
         db.session.remove()
@@ -110,9 +258,9 @@ def app(data_dir: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def csrf_app(data_dir: Path) -> Iterator[Flask]:
+def csrf_app(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Flask]:
     """The app exactly as shipped: CSRF on."""
-    application = build_app(data_dir)
+    application = build_started_app(request, data_dir)
     with application.app_context():
         yield application
         db.session.remove()
@@ -189,9 +337,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(data_dir: Path) -> Iterator[LiveServer]:
+def live_server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[LiveServer]:
     """A running server on a fresh data dir (CSRF on, as shipped)."""
-    application = build_app(data_dir)
+    application = build_started_app(request, data_dir)
     server = LiveServer(application).start()
     yield server
     server.stop()

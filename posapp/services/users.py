@@ -44,8 +44,12 @@ ATTEMPT_MEMORY = timedelta(hours=24)
 ATTEMPT_KEY_LENGTH = 64
 TOKEN_DAYS_CHOICES = (30, 90, 365)  # named tokens; 0 = never
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+# How new passwords and PINs are hashed: scrypt at werkzeug's work factor (a tenth of a second
+# a hash is the point). Only the test suite changes it, to a cheap cost (tests/conftest.py):
+# its thousands of users and logins would spend minutes hashing; one test keeps this value.
+HASH_METHOD = "scrypt"
 # Checked when the user does not exist, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=HASH_METHOD)
 
 
 def has_users(session: Session) -> bool:
@@ -89,7 +93,7 @@ def create_user(
     if role not in ROLES:
         raise ValidationError(_("Role must be admin or cashier."), field="role")
     validate_password(password, confirm)
-    password_hash = generate_password_hash(password, method="scrypt")
+    password_hash = generate_password_hash(password, method=HASH_METHOD)
     with write_transaction(session):
         if first_admin:
             _lock_for_setup(session)
@@ -677,7 +681,7 @@ def reset_password(
     Every session and API token of the user ends.
     """
     validate_password(password, confirm)
-    password_hash = generate_password_hash(password, method="scrypt")
+    password_hash = generate_password_hash(password, method=HASH_METHOD)
     with write_transaction(session):
         user = _get(session, user_id)
         user.password_hash = password_hash
@@ -714,7 +718,7 @@ def change_password(session: Session, user_id: int, old: str, new: str, confirm:
         raise ValidationError(
             _("Choose a password different from the current one."), field="password"
         )
-    password_hash = generate_password_hash(new, method="scrypt")
+    password_hash = generate_password_hash(new, method=HASH_METHOD)
     with write_transaction(session):
         user = _get(session, user_id)
         user.password_hash = password_hash
@@ -799,7 +803,7 @@ def set_pin(session: Session, user_id: int, pin: str, confirm: str) -> User:
         user = _get(session, user_id)
         if user.role != "admin":
             raise Forbidden(_("Only admins have a till PIN."))
-        user.pin_hash = generate_password_hash(pin, method="scrypt")
+        user.pin_hash = generate_password_hash(pin, method=HASH_METHOD)
         audit.record(session, "user.pin_set", user_id=user.id, entity="user", entity_id=user.id)
     return user
 

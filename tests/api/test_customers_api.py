@@ -45,6 +45,9 @@ def sell_on_credit(
         ("post", "/api/customers/1/adjustments"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "who may call is decided before any query; the first case reaches the database"
+)
 def test_every_customer_endpoint_needs_a_login(client: FlaskClient, method: str, path: str) -> None:
     response = getattr(client, method)(path, json={})
     assert_envelope(response, 401, "unauthorized")

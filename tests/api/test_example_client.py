@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from posapp.extensions import db
 from posapp.models import Invoice, Product
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.one_backend(
+    "the documented example client (the API it calls is tested on each backend)"
+)
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "api_client.py"
 

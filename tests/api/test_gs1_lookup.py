@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from flask.testing import FlaskClient
 
 from posapp.extensions import db
 from posapp.models.base import write_transaction
 from posapp.services.settings import save_settings
 from tests.factories import make_product
+
+pytestmark = pytest.mark.one_backend("reading GS1 codes (lookup by code is tested on each backend)")
 
 Headers = dict[str, str]
 

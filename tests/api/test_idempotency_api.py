@@ -80,6 +80,9 @@ def test_the_same_key_with_another_body_or_operation_is_refused(
 
 
 @pytest.mark.parametrize("key", ["", "x" * 201, "naïve", "tab\there"])
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_a_malformed_key_is_refused_before_anything_is_written(
     client: FlaskClient, admin_headers: dict[str, str], admin: Any, key: str
 ) -> None:

@@ -108,6 +108,9 @@ def test_a_phone_order_is_taken_confirmed_packed_and_delivered_into_an_invoice(
         (["confirmed", "packed", "ready_for_pickup"], "packed"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "the allowed moves are a table in Python; the first case writes through the database"
+)
 def test_transitions_not_allowed_answer_409_and_change_nothing(
     client: FlaskClient, admin_headers: dict[str, str], admin: Any, path: list[str], to_status: str
 ) -> None:

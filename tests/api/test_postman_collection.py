@@ -14,6 +14,10 @@ from tests.api.postman_runner import Runner, ScriptError
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_customer, make_product, make_user
 
+pytestmark = pytest.mark.one_backend(
+    "the documented collection (the API it calls is tested on each backend)"
+)
+
 COLLECTION = Path(__file__).resolve().parents[2] / "docs" / "tillbook.postman_collection.json"
 
 

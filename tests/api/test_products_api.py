@@ -28,6 +28,7 @@ def assert_envelope(response, status: int, code: str | None = None) -> dict:  # 
     return error
 
 
+@pytest.mark.one_backend("the health answer needs no login")
 def test_health_needs_no_login(client: FlaskClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
@@ -76,6 +77,7 @@ def test_login_failures_and_lockout(client: FlaskClient, admin) -> None:  # type
     )
 
 
+@pytest.mark.one_backend("reading the request body")
 def test_malformed_json_is_a_400_envelope(client: FlaskClient, admin_headers: Headers) -> None:
     response = client.post(
         "/api/products", data="{nope", headers={**admin_headers, "Content-Type": "application/json"}
@@ -100,10 +102,14 @@ def test_malformed_json_is_a_400_envelope(client: FlaskClient, admin_headers: He
         ("get", "/api/invoices"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "who may call is decided before any query; the first case reaches the database"
+)
 def test_every_endpoint_needs_a_login(client: FlaskClient, method: str, path: str) -> None:
     assert_envelope(getattr(client, method)(path, json={}), 401, "unauthorized")
 
 
+@pytest.mark.one_backend("a token that matches no row")
 def test_a_bad_token_is_401(client: FlaskClient) -> None:
     assert_envelope(
         client.get("/api/products", headers={"Authorization": "Bearer nope"}), 401, "invalid_token"
@@ -115,6 +121,9 @@ def test_a_bad_token_is_401(client: FlaskClient) -> None:
     ("method", "path"),
     [("post", "/api/products"), ("put", "/api/products/1"), ("delete", "/api/products/1")],
 )
+@pytest.mark.servers_first_case(
+    "who may call is decided before any query; the first case reaches the database"
+)
 def test_cashiers_cannot_change_the_catalog(
     client: FlaskClient, cashier_headers: Headers, method: str, path: str
 ) -> None:
@@ -124,6 +133,7 @@ def test_cashiers_cannot_change_the_catalog(
     assert_envelope(response, 403, "forbidden")
 
 
+@pytest.mark.one_backend("routing")
 def test_unknown_api_paths_answer_json_not_html(client: FlaskClient) -> None:
     assert_envelope(client.get("/api/nothing-here"), 404, "not_found")
     assert_envelope(client.patch("/api/health"), 405)
@@ -260,6 +270,9 @@ def test_aliases_through_the_api(client: FlaskClient, admin_headers: Headers) ->
         ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "0001"}, "scale_plu"),  # 5 digits
         ({"name": "A", "price": "10", "unit": "kg", "scale_plu": "00001"}, None),
     ],
+)
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
 )
 def test_create_product_validation(
     client: FlaskClient, admin_headers: Headers, payload: dict, field: str | None

@@ -190,6 +190,9 @@ def test_a_wrong_pin_writes_no_sale_is_audited_and_throttled(
         {"username": "nobody", "pin": PIN},
     ],
 )
+@pytest.mark.servers_first_case(
+    "the PIN is checked in Python; the first case approves through the database"
+)
 def test_only_an_admin_with_that_pin_approves(
     admin: User, cashier: User, owner: User, approval: dict[str, str]
 ) -> None:

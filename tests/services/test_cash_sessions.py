@@ -105,6 +105,9 @@ def test_blind_count_by_denomination(cashier: User, product: Product) -> None:
         {"mode": "denominations", "d500": "-2"},
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_bad_counts_are_refused_and_session_stays_open(cashier: User, payload: dict) -> None:
     sid = open_drawer(cashier)
     with pytest.raises(ValidationError):

@@ -138,6 +138,7 @@ def test_every_kind_of_bad_row_is_listed_with_its_line_and_nothing_is_imported(
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a CSV"),
     ],
 )
+@pytest.mark.servers_first_case("reading the file is Python; the first case reaches the database")
 def test_files_that_are_not_product_csvs_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         catalog_csv.plan_import(db.session, raw)

@@ -164,6 +164,9 @@ def test_negative_stock_when_the_shop_allows_it(admin: User) -> None:
         ),
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_bad_checkouts_are_rejected_with_the_field_and_write_nothing(
     admin: User, payload: dict, field: str
 ) -> None:

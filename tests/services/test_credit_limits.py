@@ -117,6 +117,9 @@ def test_a_cashier_cannot_lift_a_limit(admin: User, cashier: User) -> None:
         (["100"], "credit_limit"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_bad_limits_write_nothing(admin: User, raw: object, field: str) -> None:
     with pytest.raises(ValidationError) as info:
         new_customer(admin, credit_limit=raw)

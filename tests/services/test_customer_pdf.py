@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from posapp.documents.customer_pdf import render_payment_pdf, render_statement_pdf
 from posapp.extensions import db
 from posapp.models import User
@@ -11,6 +13,8 @@ from posapp.services import checkout, ledger, ledger_views
 from posapp.services.settings import load_settings
 from tests.factories import make_customer, make_product
 from tests.services.test_invoice_pdf import embedded_fonts, pdf_text
+
+pytestmark = pytest.mark.one_backend("rendering PDFs")
 
 
 def owing(admin: User):  # type: ignore[no-untyped-def]

@@ -58,6 +58,9 @@ def test_a_customer_without_a_gstin_has_none_and_may_name_a_state(admin: User) -
         ("40AAPFU0939F1ZV", "not a GST state code"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_a_corrupted_gstin_is_a_field_error_and_writes_nothing(
     admin: User, gstin: str, reason: str
 ) -> None:

@@ -12,6 +12,10 @@ from click.testing import CliRunner
 from posapp.cli import main
 from posapp.extensions import db
 
+pytestmark = pytest.mark.one_backend(
+    "the generated reference files (the schema is compiled for each dialect)"
+)
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GENERATED = ("openapi.json", "tillbook.postman_collection.json", "schema.sql")
 

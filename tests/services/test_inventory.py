@@ -176,6 +176,9 @@ def test_adjustments_book_signed_movements_with_note_and_user(admin: User) -> No
         ({"delta": "1", "reason": "adjust_count", "note": "x" * 201}, "note", "200"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_bad_adjustments_are_refused_and_write_nothing(
     admin: User, data: dict, field: str, message: str
 ) -> None:

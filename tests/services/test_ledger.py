@@ -181,6 +181,9 @@ def test_cash_sale_to_a_customer_writes_no_ledger_entry(admin: User) -> None:
         ({"customer_id": "7"}, "customer_id"),
     ],
 )
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
+)
 def test_credit_needs_a_real_customer(admin: User, payload_extra: dict, field: str) -> None:
     product = make_product(db.session, price="10.00", opening_stock="5")
     with pytest.raises(ValidationError) as info:
@@ -375,6 +378,9 @@ def test_advance_also_covers_credit_beyond_the_limit_of_zero(admin: User, cashie
         ({"amount": "10", "method": "cash", "note": "x" * 201}, "note"),
         ({"method": "upi"}, "amount"),
     ],
+)
+@pytest.mark.servers_first_case(
+    "validation in Python; the first case shows a refused write leaves nothing"
 )
 def test_bad_payments_are_field_errors_and_write_nothing(
     admin: User, payload: dict, field: str

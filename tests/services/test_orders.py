@@ -238,6 +238,9 @@ PATHS = {
 
 
 @pytest.mark.parametrize("fulfilment", ["pickup", "delivery"])
+@pytest.mark.servers_first_case(
+    "the allowed moves are a table in Python; the first case writes through the database"
+)
 def test_every_transition_is_allowed_or_refused_as_the_table_says(
     admin: User, fulfilment: str
 ) -> None:

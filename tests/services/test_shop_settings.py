@@ -251,6 +251,7 @@ def test_a_small_logo_is_kept_as_it_is(session, admin, data_dir: Path) -> None: 
         image_bytes("PNG", (40, 40))[:60],  # a truncated PNG
     ],
 )
+@pytest.mark.servers_first_case("reading the file is Python; the first case reaches the database")
 def test_a_file_that_is_not_a_png_or_jpeg_is_refused(
     session, admin, data_dir: Path, content: bytes
 ) -> None:  # type: ignore[no-untyped-def]
@@ -312,6 +313,7 @@ def test_the_logo_of_an_earlier_version_is_found_by_its_content(
 
 
 @pytest.mark.parametrize("name", ["../logo", "ABCDEF0123456789", "0123", "0123456789abcdef/.."])
+@pytest.mark.servers_first_case("reading the file is Python; the first case reaches the database")
 def test_a_logo_name_that_is_not_a_content_name_names_no_file(data_dir: Path, name: str) -> None:
     assert service.logo_path(data_dir, name) is None
     assert service.logo_data_uri(data_dir, name) is None

@@ -212,6 +212,7 @@ def test_a_phone_the_shop_has_updates_that_customer_and_posts_only_the_differenc
     ("cell", "says"),
     [("31-02-2026", "not a day"), ((date.today() + timedelta(days=3)).isoformat(), "future")],
 )
+@pytest.mark.servers_first_case("reading the file is Python; the first case reaches the database")
 def test_an_impossible_or_future_day_is_a_bad_row(
     admin: User, tmp_path: Path, cell: str, says: str
 ) -> None:

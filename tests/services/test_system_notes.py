@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask_babel import force_locale
 
 from posapp.services import system_notes
 from posapp.services.document_language import translate
+
+pytestmark = pytest.mark.one_backend("the words of notes")
 
 
 def test_each_form_reads_back_in_english_and_in_hindi(app: Flask) -> None:
