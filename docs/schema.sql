@@ -509,7 +509,7 @@ CREATE TABLE hq_shops (
 	last_contact DATETIME,
 	shop_clock_skew_seconds BIGINT,
 	gstin VARCHAR(15) NOT NULL,
-	version VARCHAR(32) NOT NULL, pulled_seq BIGINT DEFAULT '0' NOT NULL,
+	version VARCHAR(32) NOT NULL, pulled_seq BIGINT DEFAULT '0' NOT NULL, shop_top_seq BIGINT DEFAULT '0' NOT NULL,
 	PRIMARY KEY (id),
 	UNIQUE (credential_hash),
 	UNIQUE (enrolment_code_hash)
@@ -1151,6 +1151,7 @@ CREATE TABLE hq_shops (
 	gstin VARCHAR(15) NOT NULL,
 	version VARCHAR(32) NOT NULL,
 	pulled_seq BIGINT DEFAULT '0' NOT NULL,
+	shop_top_seq BIGINT DEFAULT '0' NOT NULL,
 	PRIMARY KEY (id),
 	UNIQUE (enrolment_code_hash),
 	UNIQUE (credential_hash)

@@ -47,6 +47,9 @@ class HqShop(Model):
     version: Mapped[str] = mapped_column(String(32), default="")
     # The last hq_down seq the shop says it has applied (it sends it with each pull).
     pulled_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The highest changeset the shop held at its last push (it sends it with each push):
+    # minus acked_seq, what was still waiting at the shop then.
+    shop_top_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class HqRecord(Model):

@@ -295,6 +295,8 @@ class Push:
     shop_id: str
     changesets: list[Changeset]
     shop_clock: datetime | None
+    # The highest changeset the shop holds (optional): HQ shows what waits at the shop.
+    outbox_top: int | None = None
 
 
 def _storable(text: str) -> bool:
@@ -419,7 +421,19 @@ def parse_push(body: Any, *, scalars_checked: bool = False) -> Push:
         ]
         changesets.append(Changeset(seq, records))
     clock = body.get("shop_clock")
-    return Push(shop_id, changesets, None if clock is None else parse_time(clock, "shop_clock"))
+    top = body.get("outbox_top")
+    return Push(
+        shop_id,
+        changesets,
+        None if clock is None else parse_time(clock, "shop_clock"),
+        None if top is None else _outbox_top(top),
+    )
+
+
+def _outbox_top(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_SEQ:
+        raise ValidationError(_("outbox_top must be a whole number from 0."), field="outbox_top")
+    return raw
 
 
 def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = None) -> int:
@@ -467,6 +481,8 @@ def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = No
         locked.last_contact = moment
         if push.shop_clock is not None:
             locked.shop_clock_skew_seconds = round((push.shop_clock - moment).total_seconds())
+        if push.outbox_top is not None:
+            locked.shop_top_seq = max(push.outbox_top, locked.acked_seq)
         acked = locked.acked_seq
     return acked
 
@@ -603,6 +619,11 @@ class ShopRow:
     records: int
     lag: timedelta | None  # now - last contact (None: never pushed)
     silent: bool  # enrolled, and nothing heard for more than SILENT_AFTER
+
+    @property
+    def waiting(self) -> int:
+        """Changesets the shop still held unsent at its last push."""
+        return max(0, self.shop.shop_top_seq - self.shop.acked_seq)
 
     @property
     def enrolled(self) -> bool:

@@ -336,7 +336,7 @@ def _batch(session: Session, after: int) -> list[Changeset]:
     return batch
 
 
-def push_body(shop_id: str, batch: list[Changeset], clock: str) -> bytes:
+def push_body(shop_id: str, batch: list[Changeset], clock: str, top: int) -> bytes:
     """The push request's JSON, with each changeset's stored text spliced in as it is.
 
     Decoding every stored changeset only to encode it again cost the shop about as much time
@@ -347,10 +347,11 @@ def push_body(shop_id: str, batch: list[Changeset], clock: str) -> bytes:
         '{"seq":%d,"at":%s,%s' % (c.seq, json.dumps(c.at), c.payload[1:])  # noqa: UP031
         for c in batch
     ]
-    text = '{"shop_id":%s,"changesets":[%s],"shop_clock":%s}' % (  # noqa: UP031
+    text = '{"shop_id":%s,"changesets":[%s],"shop_clock":%s,"outbox_top":%d}' % (  # noqa: UP031
         head,
         ",".join(parts),
         json.dumps(clock),
+        top,
     )
     return text.encode("utf-8")
 
@@ -457,7 +458,9 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
         if not batch:
             _store(session, last_sync=utcnow().isoformat(), last_error="")
             return result
-        body = push_body(link.shop_id, batch, utcnow().isoformat() + "Z")
+        top = session.scalar(select(func.max(_OUTBOX.c.seq))) or batch[-1].seq
+        session.rollback()
+        body = push_body(link.shop_id, batch, utcnow().isoformat() + "Z", int(top))
         answer = _send(session, opener, link, PUSH_PATH, body)
         result.requests += 1
         if answer.status == 409 and answer.error_code == "sync_gap":

@@ -272,6 +272,28 @@ def test_a_shop_clock_two_hours_off_changes_only_the_recorded_skew(session: Sess
     assert hq.skew_text(7200) == "2 hours ahead"
 
 
+def test_hq_knows_what_waits_at_the_shop_from_its_last_push(session: Session) -> None:
+    shop = enrolled(session).shop_id
+    body = {"shop_id": shop, "changesets": [changeset(1, invoice(1))], "outbox_top": 250}
+    assert hq.ingest(session, shop, hq.parse_push(body), now=NOON) == 1
+    row = next(r for r in hq.shops_overview(session, NOON) if r.shop.id == shop)
+    assert row.waiting == 249
+    # The rest arrives: nothing waits. A push without the figure (an older shop) keeps it.
+    body = {"shop_id": shop, "changesets": [changeset(2, invoice(2))], "outbox_top": 2}
+    hq.ingest(session, shop, hq.parse_push(body), now=NOON)
+    push(session, shop, changeset(3, invoice(3)))
+    row = next(r for r in hq.shops_overview(session, NOON) if r.shop.id == shop)
+    assert (row.shop.acked_seq, row.waiting) == (3, 0)
+
+
+@pytest.mark.parametrize("top", [-1, 1.5, "7", True, 2**63])
+def test_a_bad_outbox_top_is_refused_before_anything_is_stored(session: Session, top: Any) -> None:
+    shop = enrolled(session).shop_id
+    body = {"shop_id": shop, "changesets": [changeset(1, invoice(1))], "outbox_top": top}
+    with pytest.raises(ValidationError):
+        hq.parse_push(body)
+
+
 def test_a_kind_hq_does_not_know_yet_is_kept(session: Session) -> None:
     # A shop on a newer version must not stall behind HQ: its records wait at HQ for it.
     shop = enrolled(session).shop_id

@@ -421,7 +421,7 @@ def test_the_push_body_splices_the_stored_text_and_reads_as_the_records_it_holds
         hq_client.Changeset(4, "2026-12-07T06:00:00Z", stored),
         hq_client.Changeset(5, "2026-12-07T06:00:01Z", spaced),
     ]
-    body = json.loads(hq_client.push_body("shop-ü", batch, "2026-12-07T06:00:02Z"))
+    body = json.loads(hq_client.push_body("shop-ü", batch, "2026-12-07T06:00:02Z", 9))
     assert body == {
         "shop_id": "shop-ü",
         "changesets": [
@@ -429,6 +429,7 @@ def test_the_push_body_splices_the_stored_text_and_reads_as_the_records_it_holds
             {"seq": 5, "at": "2026-12-07T06:00:01Z", "records": records},
         ],
         "shop_clock": "2026-12-07T06:00:02Z",
+        "outbox_top": 9,
     }
 
 

@@ -5,6 +5,8 @@
   the last seq they applied.
 - `hq_transfers`: stock sent from one shop to another, numbered TR-000001.
 - `hq_shops.pulled_seq`: the last seq each shop says it applied (shown at HQ).
+- `hq_shops.shop_top_seq`: the highest changeset each shop held at its last push (what was
+  waiting at the shop, shown at HQ).
 
 Every database gets them (a shop's stay empty); only an app in HQ mode uses them.
 
@@ -31,6 +33,9 @@ def upgrade():
     with op.batch_alter_table("hq_shops") as batch:
         batch.add_column(
             sa.Column("pulled_seq", sa.BigInteger(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("shop_top_seq", sa.BigInteger(), nullable=False, server_default="0")
         )
     op.create_table(
         "hq_down",
@@ -78,4 +83,5 @@ def downgrade():
     op.drop_index("ix_hq_down_shop_id", table_name="hq_down")
     op.drop_table("hq_down")
     with op.batch_alter_table("hq_shops") as batch:
+        batch.drop_column("shop_top_seq")
         batch.drop_column("pulled_seq")
