@@ -651,6 +651,15 @@ def hq_push(ctx: click.Context) -> None:
             acked=result.acked,
         )
     )
+    if result.applied or result.refused:
+        click.echo(
+            _(
+                "Applied %(applied)s of HQ's changes; %(refused)s could not be applied "
+                "(the HQ page under Admin says why).",
+                applied=result.applied,
+                refused=result.refused,
+            )
+        )
 
 
 @hq_group.command("rebuild")
