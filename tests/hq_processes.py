@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 from posapp.extensions import db
 from posapp.models import User
 from posapp.money import money_str, parse_money
-from posapp.services import hq, hq_client, users
+from posapp.services import hq, hq_client, sync_outbox, users
 from tests.conftest import build_app
 from tests.factories import PASSWORD, make_customer, make_product
 
@@ -48,18 +48,8 @@ TOTALS_ALL = (
 )
 # Each synced kind and the shop table its records come from (payments: those on account only;
 # a till payment travels inside its invoice).
-SHOP_TABLES = {
-    "invoice": "invoices",
-    "credit_note": "credit_notes",
-    "payment": "payments",
-    "ledger_entry": "ledger_entries",
-    "stock_movement": "stock_movements",
-    "customer": "customers",
-    "product": "products",
-    "cash_session": "cash_sessions",
-    "journal_entry": "journal_entries",
-    "audit": "audit_log",
-}
+# Every synced kind and its table, as the shop's outbox knows them (a new kind is compared too).
+SHOP_TABLES = {kind: source.name for kind, source in sync_outbox._TABLE_OF_KIND.items()}
 
 
 def child_env(database_url: str | None = None) -> dict[str, str]:
@@ -621,7 +611,31 @@ class WebAdmin:
         assert found, "no CSRF token on the page"
         return found.group(1)
 
-    def sync_now(self) -> str:
-        """Press Admin -> HQ's "Sync now"; the page it lands on (it says how it went)."""
-        token = self._csrf(self._get("/hq-link/"))
-        return self._post("/hq-link/sync", {"csrf_token": token})
+    @staticmethod
+    def _last_attempt(page: str) -> str:
+        found = re.search(r'data-hq-last-attempt="([^"]*)"', page)
+        assert found, "no last attempt on the HQ page"
+        return found.group(1)
+
+    def sync_now(self, *, ok: bool = False) -> str:
+        """Press Admin -> HQ's "Sync now", then read the page until a push has ended after the
+        press (the shop's push thread runs it; the page answered at once): the page then says
+        how it went ("The last sync failed: ..." or no error).
+
+        `ok`: the link is known good again, so a failure can only be a push that began before
+        the press (the thread's own retry): press again, as a person would, a few times.
+        """
+        for _press in range(5):
+            page = self._get("/hq-link/")
+            before = self._last_attempt(page)
+            answer = self._post("/hq-link/sync", {"csrf_token": self._csrf(page)})
+            assert any(word in answer for word in ("Sync started", "Synced", "Not synced")), answer
+            deadline = time.monotonic() + 120
+            while self._last_attempt(page) == before:
+                if time.monotonic() > deadline:
+                    raise AssertionError("Sync now: no push ended within 120 s")
+                time.sleep(0.2)
+                page = self._get("/hq-link/")
+            if not ok or "data-hq-error" not in page:
+                return page
+        return page

@@ -372,7 +372,7 @@ def _store(session: Session, **values: str | int) -> None:
 
 def _failed(session: Session, message: str) -> None:
     try:
-        _store(session, last_error=message)
+        _store(session, last_error=message, last_attempt=utcnow().isoformat())
     except Exception:  # the shop's database busy: the page misses one reason
         log.exception("could not store the HQ push error")
 
@@ -456,7 +456,8 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
     while True:
         batch = _batch(session, acked)
         if not batch:
-            _store(session, last_sync=utcnow().isoformat(), last_error="")
+            now = utcnow().isoformat()
+            _store(session, last_sync=now, last_error="", last_attempt=now)
             return result
         top = session.scalar(select(func.max(_OUTBOX.c.seq))) or batch[-1].seq
         session.rollback()

@@ -266,7 +266,10 @@ def write_to_file(path: Path, key: str, value: str) -> None:
 # Kept apart from ShopSettings on purpose: the credential is a secret, so these keys are not
 # in the API's settings answer, the settings pages or any export; only services/hq_client.py
 # and the Admin -> HQ page (which shows the credential's last characters) read them.
-HQ_KEYS = ("hq_url", "hq_shop_id", "hq_credential", "hq_acked_seq", "hq_last_sync", "hq_last_error")
+HQ_KEYS = (
+    *("hq_url", "hq_shop_id", "hq_credential", "hq_acked_seq"),
+    *("hq_last_sync", "hq_last_error", "hq_last_attempt"),
+)
 
 
 @dataclass
@@ -279,6 +282,8 @@ class HqLink:
     acked_seq: int = 0  # the highest outbox seq HQ confirmed it holds
     last_sync: str = ""  # ISO time (UTC) of the last push HQ answered 200
     last_error: str = ""  # why the last push failed, in words ("" = it did not)
+    # ISO time (UTC) the last push ended, whichever way: "Sync now" shows when it has run.
+    last_attempt: str = ""
 
     @property
     def enrolled(self) -> bool:
@@ -307,6 +312,7 @@ def load_hq(session: Session) -> HqLink:
         acked_seq=acked,
         last_sync=stored.get("hq_last_sync", ""),
         last_error=stored.get("hq_last_error", ""),
+        last_attempt=stored.get("hq_last_attempt", ""),
     )
 
 

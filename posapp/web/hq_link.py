@@ -31,12 +31,13 @@ def _page(
     values: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     state = hq_client.status(db.session)
-    last_sync = state.link.last_sync
+    last_sync, last_attempt = state.link.last_sync, state.link.last_attempt
     return render_template(
         "hq_link/index.html",
         state=state,
         pull=hq_apply.state(db.session),
         last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
+        last_attempt=datetime.fromisoformat(last_attempt) if last_attempt else None,
         values=values or {},
         fields=fields or {},
         error=error,

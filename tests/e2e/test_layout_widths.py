@@ -44,6 +44,7 @@ NOT_PAGES = {
     "product_csv.template",
     "switch_in.template",
     "network.qr",
+    "hq_due.due",  # JSON for the customer page's "due at all shops" line
     # The customer display has no menu and owns its layout (tests/e2e/test_customer_display.py);
     # its state is JSON, its claim a redirect.
     "display.index",

@@ -181,14 +181,18 @@ def test_push_resumes_after_a_5xx_and_a_dropped_connection(hq: FakeHq, admin: Us
 
     with pytest.raises(hq_client.HqUnavailable, match="HTTP 500"):
         hq_client.push(db.session, opener())
-    assert "HTTP 500" in load_hq(db.session).last_error
+    failed = load_hq(db.session)
+    assert "HTTP 500" in failed.last_error and failed.last_attempt and not failed.last_sync
     with pytest.raises(hq_client.HqUnavailable, match="Could not reach HQ"):
         hq_client.push(db.session, opener())
     assert hq.acked == 0 and load_hq(db.session).acked_seq == 0
+    assert load_hq(db.session).last_attempt > failed.last_attempt  # each push's end is noted
     assert hq_client.status(db.session).waiting_changesets == len(outbox_seqs())
 
     hq_client.push(db.session, opener())
     assert hq.acked == last_seq() and load_hq(db.session).last_error == ""
+    done = load_hq(db.session)
+    assert done.last_attempt >= done.last_sync > failed.last_attempt
     assert set(hq.sent_seqs.values()) == {1}  # the failed requests stored nothing
     assert_hq_holds_the_shop(hq)
 

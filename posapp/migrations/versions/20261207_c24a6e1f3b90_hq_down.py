@@ -78,9 +78,9 @@ def upgrade():
 
 
 def downgrade():
+    # Dropping a table drops its indexes; MariaDB refuses to drop an index a foreign key
+    # still needs (ix_hq_down_shop_id) on its own.
     op.drop_table("hq_transfers")
-    op.drop_index("ix_hq_down_kind_key", table_name="hq_down")
-    op.drop_index("ix_hq_down_shop_id", table_name="hq_down")
     op.drop_table("hq_down")
     with op.batch_alter_table("hq_shops") as batch:
         batch.drop_column("shop_top_seq")
