@@ -101,7 +101,17 @@ class Running:
         """Wait until the X window shows more than a blank (white) surface; keep a shot."""
 
         def done() -> bool:
-            subprocess.run(["import", "-window", str(window), str(shot)], env=self.env, check=True)
+            # xdotool finds a window by its title before the window manager has mapped it;
+            # until then `import` cannot read it ("Resource temporarily unavailable"), which
+            # is "not rendered yet", not a failure. wait_for still bounds the wait.
+            capture = subprocess.run(
+                ["import", "-window", str(window), str(shot)],
+                env=self.env,
+                capture_output=True,
+                check=False,
+            )
+            if capture.returncode != 0:
+                return False
             return colours(shot) > 32  # text, inputs, buttons: not a white window
 
         self.wait_for(f"window {window} rendered", done)
