@@ -453,6 +453,8 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
         raise DomainError(_("This shop is not enrolled at an HQ."), code="not_enrolled")
     result = PushResult(acked=link.acked_seq)
     acked = link.acked_seq
+    if link.recheck_ack:
+        acked = result.acked = _recheck_ack(session, opener, link)
     while True:
         batch = _batch(session, acked)
         if not batch:
@@ -509,21 +511,52 @@ def _renumber_after(session: Session, acked: int, held: int) -> bool:
         newest = session.execute(select(func.max(_OUTBOX.c.seq))).scalar() or 0
         if held <= newest:
             return False
-        rows = session.execute(
-            select(_OUTBOX.c.created_at, _OUTBOX.c.payload, _OUTBOX.c.size)
-            .where(_OUTBOX.c.seq > acked)
-            .order_by(_OUTBOX.c.seq)
-        ).all()
-        session.execute(delete(_OUTBOX).where(_OUTBOX.c.seq > acked))
-        for number, row in enumerate(rows, start=held + 1):
-            session.execute(insert(_OUTBOX).values(seq=number, **row._mapping))
-        if session.get_bind().dialect.name == "postgresql":
-            # Explicit numbers do not move PostgreSQL's sequence (SQLite's AUTOINCREMENT moves).
-            session.execute(
-                text("SELECT setval(pg_get_serial_sequence('sync_outbox', 'seq'), :last)"),
-                {"last": held + len(rows)},
-            )
+        _move_above(session, acked, held)
     return True
+
+
+def _recheck_ack(session: Session, opener: Opener, link: HqLink) -> int:
+    """After a restore, before sending: ask HQ's ack, and renumber if HQ is ahead.
+
+    A restored copy only knows the ack it was backed up with. If HQ holds more (the old
+    computer pushed after the backup), the copy's new changesets reuse numbers HQ already
+    holds and HQ would skip them as duplicates; the answer to a push cannot show that when
+    the copy has written past HQ's number. So every changeset after the copy's ack goes
+    again above HQ's (re-sending one HQ has is harmless: records are upserted). Returns the
+    ack to send from. The flag is cleared in the same transaction as the renumbering.
+    """
+    answer = _send(session, opener, link, STATUS_PATH, None)
+    held = _acked_in(answer.body) if answer.status == 200 else None
+    if held is None:
+        message = _unexpected(answer)
+        _failed(session, message)
+        raise HqUnavailable(message)
+    with write_transaction(session):
+        if held > link.acked_seq:
+            _move_above(session, link.acked_seq, held)
+            save_hq(session, acked_seq=held)
+            log.warning("HQ holds changesets up to %s after a restore: renumbered above", held)
+        save_hq(session, recheck_ack=False)
+    # HQ behind the copy (HQ itself restored) is the push's sync_gap answer's case.
+    return max(held, link.acked_seq)
+
+
+def _move_above(session: Session, acked: int, held: int) -> None:
+    """Renumber the changesets after `acked` to follow `held`, in order (caller's transaction)."""
+    rows = session.execute(
+        select(_OUTBOX.c.created_at, _OUTBOX.c.payload, _OUTBOX.c.size)
+        .where(_OUTBOX.c.seq > acked)
+        .order_by(_OUTBOX.c.seq)
+    ).all()
+    session.execute(delete(_OUTBOX).where(_OUTBOX.c.seq > acked))
+    for number, row in enumerate(rows, start=held + 1):
+        session.execute(insert(_OUTBOX).values(seq=number, **row._mapping))
+    if session.get_bind().dialect.name == "postgresql":
+        # Explicit numbers do not move PostgreSQL's sequence (SQLite's AUTOINCREMENT moves).
+        session.execute(
+            text("SELECT setval(pg_get_serial_sequence('sync_outbox', 'seq'), :last)"),
+            {"last": held + len(rows)},
+        )
 
 
 def _acked_in(body: dict[str, Any]) -> int | None:

@@ -268,7 +268,7 @@ def write_to_file(path: Path, key: str, value: str) -> None:
 # and the Admin -> HQ page (which shows the credential's last characters) read them.
 HQ_KEYS = (
     *("hq_url", "hq_shop_id", "hq_credential", "hq_acked_seq"),
-    *("hq_last_sync", "hq_last_error", "hq_last_attempt"),
+    *("hq_last_sync", "hq_last_error", "hq_last_attempt", "hq_recheck_ack"),
 )
 
 
@@ -284,6 +284,9 @@ class HqLink:
     last_error: str = ""  # why the last push failed, in words ("" = it did not)
     # ISO time (UTC) the last push ended, whichever way: "Sync now" shows when it has run.
     last_attempt: str = ""
+    # Set by a restore (services/sync_outbox.py carry_forward): HQ may hold numbers beyond
+    # what this copy knows it sent, so the next push asks HQ's ack before sending anything.
+    recheck_ack: bool = False
 
     @property
     def enrolled(self) -> bool:
@@ -313,6 +316,7 @@ def load_hq(session: Session) -> HqLink:
         last_sync=stored.get("hq_last_sync", ""),
         last_error=stored.get("hq_last_error", ""),
         last_attempt=stored.get("hq_last_attempt", ""),
+        recheck_ack=stored.get("hq_recheck_ack") == "1",
     )
 
 
@@ -324,10 +328,12 @@ def enrolled_in(connection: Connection) -> bool:
     return bool(connection.execute(_HQ_SHOP_ID).scalar())
 
 
-def save_hq(session: Session, **values: str | int) -> None:
+def save_hq(session: Session, **values: str | int | bool) -> None:
     """Store HQ link values by field name of HqLink (caller's transaction)."""
     known = {f.name for f in fields(HqLink)}
     for name, value in values.items():
         if name not in known:
             raise KeyError(name)
+        if isinstance(value, bool):
+            value = "1" if value else ""
         store_value(session, f"hq_{name}", str(value))

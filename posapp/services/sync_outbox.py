@@ -833,6 +833,9 @@ def _carry(
     for key in _LINK_KEYS:
         write_in(driver, key, str(acked) if key == "hq_acked_seq" else link.get(key, ""))
     write_in(driver, "hq_last_error", "")
+    # The copy's ack may be older than HQ's (a backup restored on another computer after the
+    # old one pushed more): before sending, the next push asks HQ (hq_client._recheck_ack).
+    write_in(driver, "hq_recheck_ack", "1" if link.get("hq_shop_id") else "")
     if not same:
         # Another shop's (or an older enrolment's) numbering means nothing to this shop's HQ.
         connection.execute(delete(_OUTBOX))

@@ -221,3 +221,40 @@ def test_without_hq_a_restore_writes_no_changeset(app: Flask, data_dir: Path, ad
     restored(app, old)
     assert outbox_seqs() == []
     assert not load_hq(db.session).enrolled
+
+
+def test_an_older_backup_on_a_new_computer_sends_every_new_sale_though_hq_is_ahead(
+    app: Flask, data_dir: Path, tmp_path: Path, hq: FakeHq, admin: User
+) -> None:
+    """The old computer pushed after the backup; the new one, restored from it, writes more
+    changesets than HQ is ahead before its first push. Without asking HQ first, its first
+    numbers would be ones HQ holds, and HQ would skip those sales as duplicates."""
+    make_product(db.session, admin.id, name="Tea", opening_stock="50")
+    hq_client.enrol(db.session, hq.url, GOOD_CODE, admin.id, "0.1.0", opener())
+    sell()
+    in_backup = push()
+    saved = backup(data_dir, "the-shop.db")
+    for _ in range(2):
+        sell(2)
+    ahead = push()  # the old computer's last push, then it dies
+    assert ahead > in_backup
+
+    fresh_dir = tmp_path / "new-computer"
+    fresh_dir.mkdir()
+    fresh = build_app(fresh_dir)
+    with fresh.app_context():
+        restored(fresh, saved)
+        assert load_hq(db.session).recheck_ack
+        new_sales = [sell(3) for _ in range(3 * (ahead - in_backup))]
+        assert max(outbox_seqs()) > ahead  # past HQ's number: the push's answer can't tell
+
+        top = push()
+
+        assert top == max(outbox_seqs()) > ahead
+        link = load_hq(db.session)
+        assert (link.acked_seq, link.recheck_ack) == (top, False)
+        assert_hq_mirrors_the_shop(hq)
+        for sale in new_sales:
+            assert hq.records[("invoice", str(sale.id))][1]["number"] == sale.number
+        db.session.remove()
+        db.engine.dispose()
