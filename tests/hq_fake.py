@@ -1,8 +1,8 @@
 """A small HQ for the shop's tests: a WSGI app on a thread speaking the sync protocol over HTTP.
 
 It keeps what it was sent, applies changesets as the protocol says (skips seq <= acked, 409
-`sync_gap` past a hole, keeps the highest seq of each record), and fails on request: queue
-"500", "401", "drop" (close the connection without an answer, nothing stored) or
+`sync_gap` past a hole, keeps the highest seq of each record, drops a deleted one), and fails
+on request: queue "500", "401", "drop" (close the connection without an answer, nothing stored) or
 "drop_after" (store, then close without the answer) for the next push requests.
 The real HQ comes with the HQ helper's work; this one proves the shop's side on its own.
 """
@@ -61,6 +61,7 @@ class FakeHq:
     url: str = ""
     acked: int = 0
     records: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    deleted: set[tuple[str, str]] = field(default_factory=set)  # every deletion it was sent
     failures: list[str] = field(default_factory=list)
     sent_seqs: Counter[int] = field(default_factory=Counter)  # every seq in every push body
     bodies: list[dict[str, Any]] = field(default_factory=list)
@@ -122,7 +123,10 @@ class FakeHq:
         for changeset in new:
             for record in changeset["records"]:
                 key = (record["kind"], record["id"])
-                if key not in self.records or self.records[key][0] < changeset["seq"]:
+                if record.get("deleted") is True:
+                    self.records.pop(key, None)
+                    self.deleted.add(key)
+                elif key not in self.records or self.records[key][0] < changeset["seq"]:
                     self.records[key] = (changeset["seq"], record["data"])
             self.acked = changeset["seq"]
         if failure == "drop_after":

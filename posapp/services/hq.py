@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -285,7 +285,7 @@ class Changeset:
     """One committed transaction of a shop: its seq and its records (kind, id, data)."""
 
     seq: int
-    records: list[tuple[str, str, dict[str, Any]]]
+    records: list[tuple[str, str, dict[str, Any] | None]]  # None: the record was deleted
 
 
 @dataclass(frozen=True)
@@ -338,7 +338,9 @@ def _seq(raw: Any, where: str) -> int:
     return raw
 
 
-def _record(raw: Any, where: str, *, scalars_checked: bool) -> tuple[str, str, dict[str, Any]]:
+def _record(
+    raw: Any, where: str, *, scalars_checked: bool
+) -> tuple[str, str, dict[str, Any] | None]:
     if not isinstance(raw, dict):
         raise ValidationError(
             _("%(where)s: a record must be an object.", where=where), field="changesets"
@@ -354,6 +356,15 @@ def _record(raw: Any, where: str, *, scalars_checked: bool) -> tuple[str, str, d
             _("%(where)s: a record's id must be text of 1 to 64 characters.", where=where),
             field="changesets",
         )
+    deleted = raw.get("deleted", False)
+    if deleted is not False:
+        # A record the shop no longer has (deleted there, or gone with a restore): no data.
+        if deleted is not True or data is not None:
+            raise ValidationError(
+                _("%(where)s: a deleted record has deleted: true and no data.", where=where),
+                field="changesets",
+            )
+        return kind, record_id, None
     if not isinstance(data, dict):
         raise ValidationError(
             _("%(where)s: a record's data must be an object.", where=where), field="changesets"
@@ -459,7 +470,7 @@ def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = No
                 code="sync_gap",
                 details={"acked": acked},
             )
-        latest: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        latest: dict[tuple[str, str], tuple[int, dict[str, Any] | None]] = {}
         for changeset in fresh:  # in seq order: a later changeset's version replaces
             for kind, record_id, data in changeset.records:
                 latest[(kind, record_id)] = (changeset.seq, data)
@@ -473,9 +484,14 @@ def ingest(session: Session, shop_id: str, push: Push, now: datetime | None = No
                 "received_at": moment,
             }
             for (kind, record_id), (seq, data) in latest.items()
+            if data is not None
         ]
+        # Changesets are applied in seq order only (fresh, after acked), so a deletion is
+        # later than every version HQ holds: the record simply goes, with its report rows.
+        gone = [key for key, (_seq, data) in latest.items() if data is None]
         upsert_records(session, rows)
-        hq_projections.project(session, shop_id, rows)
+        delete_records(session, shop_id, gone)
+        hq_projections.project(session, shop_id, rows, gone)
         if fresh:
             locked.acked_seq = fresh[-1].seq
         locked.last_contact = moment
@@ -595,6 +611,23 @@ def upsert_by_select(session: Session, rows: list[dict[str, Any]]) -> None:
                     )
                     .values(seq=row["seq"], payload=row["payload"], received_at=row["received_at"])
                 )
+
+
+def delete_records(session: Session, shop_id: str, keys: list[tuple[str, str]]) -> None:
+    """Remove the records a shop no longer has (inside the shop's push transaction)."""
+    records = table(HqRecord)
+    by_kind: dict[str, list[str]] = {}
+    for kind, record_id in keys:
+        by_kind.setdefault(kind, []).append(record_id)
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), UPSERT_CHUNK):
+            session.execute(
+                delete(records).where(
+                    records.c.shop_id == shop_id,
+                    records.c.kind == kind,
+                    records.c.record_id.in_(ids[start : start + UPSERT_CHUNK]),
+                )
+            )
 
 
 def acked_seq(session: Session, shop_id: str) -> int:

@@ -576,11 +576,18 @@ def _write(
         refresh_days(session, shop_id, days)
 
 
-def project(session: Session, shop_id: str, rows: list[dict[str, Any]]) -> None:
+def project(
+    session: Session,
+    shop_id: str,
+    rows: list[dict[str, Any]],
+    gone: Iterable[tuple[str, str]] = (),
+) -> None:
     """Bring the projections up to date with records just stored (in the caller's transaction).
 
     `rows` are the records as services/hq.upsert_records took them (kind, record_id, payload),
-    each a newer version than any HQ held: its old rows go, its new rows come.
+    each a newer version than any HQ held: its old rows go, its new rows come. `gone` are the
+    (kind, record_id) the shop deleted: their rows go, and the days they counted on are
+    summed again.
     """
     by_kind: dict[str, list[Record]] = {}
     for row in rows:
@@ -588,6 +595,16 @@ def project(session: Session, shop_id: str, rows: list[dict[str, Any]]) -> None:
             by_kind.setdefault(row["kind"], []).append((row["record_id"], row["payload"]))
     if by_kind:
         _write(session, shop_id, by_kind, replace=True)
+    deleted: dict[str, list[str]] = {}
+    for kind, record_id in gone:
+        if kind in _TABLES_OF_KIND:
+            deleted.setdefault(kind, []).append(record_id)
+    days: set[date] = set()
+    for kind, ids in deleted.items():
+        for target, key in _TABLES_OF_KIND[kind]:
+            days.update(_delete(session, target, key, shop_id, ids))
+    if days:
+        refresh_days(session, shop_id, days)
 
 
 def _records_of(session: Session, shop_id: str, kind: str) -> Iterator[list[Record]]:

@@ -15,8 +15,9 @@ invoices and journal lines), numbering state (document_counters), what proves wh
 (api_tokens, display_devices, login_attempts, a user's hashes and TOTP secret), the API's
 replay cache (idempotency_keys: the answer a retried POST gets again; the records that request
 wrote travel on their own), parked carts (held_bills, deleted when recalled), the settings
-(they hold the HQ credential; HQ sends the shop's settings down, not up). Deletions are not
-sent (a deleted category or account stays at HQ): the protocol has no deletion.
+(they hold the HQ credential; HQ sends the shop's settings down, not up). A record that is
+gone (a category or account deleted through the ORM, a sale a restore discarded) goes as a
+deletion, `{"kind", "id", "deleted": true}`, and HQ drops its copy.
 
 How the touched records are found: the till's hot paths write with Core statements (a sale,
 the audit chain, the books), the rest through the ORM. An engine `after_execute` listener notes
@@ -462,7 +463,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             connection.info[_FLUSHING] = True
             return
     state = _ENROLLED[engine]
-    if not state.missed and any(_watched(obj) for obj in (*session.new, *session.dirty)):
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not state.missed and any(_watched(obj) for obj in changed):
         state.missed = True
 
 
@@ -472,12 +474,14 @@ def _watched(obj: object) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    """Note the synced ORM objects the flush added or changed (their ids are known now)."""
+    """Note the synced ORM objects the flush added, changed or deleted (ids known now; the
+    session's lists still show the flush's objects here). A deleted record goes as a
+    deletion, a deleted child row as its parent's new state (serialize)."""
     connection = session.connection()
     if not connection.info.pop(_FLUSHING, False):
         return
     noted: set[tuple[str, int]] | None = None
-    for obj in (*session.new, *session.dirty):
+    for obj in (*session.new, *session.dirty, *session.deleted):
         name = getattr(getattr(obj, "__table__", None), "name", None)
         if name not in WATCHED_TABLES:
             continue
@@ -607,7 +611,9 @@ def _children(
 def serialize(connection: Connection, touched: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
     """The current state of the touched records, as protocol records in KINDS order.
 
-    A touched record that no longer exists (deleted later in the transaction) is left out.
+    A touched record whose row no longer exists (deleted, or gone with a restore) goes as
+    `{"kind", "id", "deleted": true}`: HQ drops its copy. Absence from its own table is the
+    test, not absence from the output: a till payment exists but travels inside its invoice.
     """
     wanted: dict[str, set[int]] = {kind: set() for kind in KINDS}
     for kind, record_id in touched:
@@ -625,13 +631,20 @@ def serialize(connection: Connection, touched: Iterable[tuple[str, int]]) -> lis
         if not ids:
             continue
         if kind == "payment":
+            existing = {p.id for p in payments}
             rows = [p for p in payments if p.invoice_id is None]
         elif kind == "stock_movement":
             rows = movements
+            existing = {m.id for m in movements}
         else:
             source = _TABLE_OF_KIND[kind]
             rows = _rows(connection, source, source.c.id, ids)
+            existing = {row.id for row in rows}
         records.extend(_records(connection, kind, rows))
+        records.extend(
+            {"kind": kind, "id": str(record_id), "deleted": True}
+            for record_id in sorted(ids - existing)
+        )
     return records
 
 
@@ -737,7 +750,7 @@ class Carried:
     top: int  # the copy's next changeset takes top + 1 (the empty ones fill up to it)
     filled: int  # empty changesets written so HQ's numbering stays contiguous
     resent: int  # records whose restored state goes out again
-    discarded: int  # records HQ holds that the restored data no longer has
+    discarded: int  # deletions sent: records HQ holds that the restored data no longer has
 
 
 def outbox_state(path: Path) -> OutboxState:
@@ -872,7 +885,6 @@ def _carry(
     records_out = serialize(connection, touched)
     for start in range(0, len(records_out), BACKFILL_BATCH):
         add_changeset(connection, records_out[start : start + BACKFILL_BATCH])
-    present = {(r["kind"], int(r["id"])) for r in records_out}
-    # A till payment travels inside its invoice: not a record of its own at HQ.
-    discarded = len({t for t in touched if t not in present and t[0] != "payment"})
-    return Carried(link.get("hq_shop_id", ""), top, len(missing), len(records_out), discarded)
+    discarded = sum(1 for record in records_out if record.get("deleted"))
+    sent = len(records_out) - discarded
+    return Carried(link.get("hq_shop_id", ""), top, len(missing), sent, discarded)

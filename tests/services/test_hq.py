@@ -212,6 +212,24 @@ def test_a_higher_seq_replaces_a_record_and_a_lower_one_never_does(session: Sess
         assert stored(session, shop)[("invoice", "7")][0] == 3
 
 
+def gone(number: int) -> dict[str, Any]:
+    return {"kind": "invoice", "id": str(number), "deleted": True}
+
+
+def test_a_deleted_record_goes_and_may_come_back_under_its_id(session: Session) -> None:
+    shop = enrolled(session).shop_id
+    push(session, shop, changeset(1, invoice(1), invoice(2)))
+    push(session, shop, changeset(2, gone(1), gone(7)))  # 7: never held, nothing to drop
+    assert set(stored(session, shop)) == {("invoice", "2")}
+    # Deleted and made again in one push: the later changeset decides, either way.
+    push(session, shop, changeset(3, invoice(1, paid=5)), changeset(4, gone(2)))
+    push(session, shop, changeset(5, gone(1)), changeset(6, invoice(1, paid=7)))
+    assert stored(session, shop) == {("invoice", "1"): (6, {"status": "paid", "paid": 7})}
+    # A retried batch with the deletion changes nothing: it is at or below the ack.
+    assert push(session, shop, changeset(5, gone(1)), changeset(6, invoice(1, paid=7))) == 6
+    assert set(stored(session, shop)) == {("invoice", "1")}
+
+
 def test_the_portable_upsert_inserts_and_replaces(session: Session) -> None:
     shop = enrolled(session).shop_id
 
@@ -330,6 +348,10 @@ def one(record: dict[str, Any]) -> dict[str, Any]:
         one({"kind": "invoice", "id": "1", "data": {"lines": [{"qty": Decimal("0.5")}]}}),
         one({"kind": "invoice", "id": "1", "data": {"note": "a\x00b"}}),
         one({"kind": "invoice", "id": "1", "data": {"note\ud800": "x"}}),
+        one({"kind": "invoice", "id": "1", "deleted": True, "data": {}}),
+        one({"kind": "invoice", "id": "1", "deleted": "yes"}),
+        one({"kind": "invoice", "id": "1", "deleted": 1}),
+        one({"kind": "invoice", "id": "1", "deleted": False}),
         {"shop_id": "s", "changesets": [{"seq": 1, "at": "yesterday", "records": []}]},
         {"shop_id": "s", "changesets": [], "shop_clock": "noon"},
         {"shop_id": "", "changesets": []},

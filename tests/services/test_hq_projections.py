@@ -16,11 +16,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from posapp.extensions import db
+from posapp.maintenance.startup import restore
 from posapp.models import Customer, Invoice, Product, User
 from posapp.models.base import table
 from posapp.models.hq_views import PROJECTIONS, HqInvoice
 from posapp.money import money_str
 from posapp.services import (
+    backups,
     checkout,
     dashboard,
     hq,
@@ -259,5 +261,48 @@ def test_hq_figures_equal_each_shops_own_and_all_shops_their_sum(
     assert _tables(hq_server) == pushed
     with hq_server.app.app_context():
         hq_projections.rebuild(db.session, first_id)
+        db.session.remove()
+    assert _tables(hq_server) == pushed
+
+
+def test_after_a_restore_hq_figures_drop_the_sales_the_shop_no_longer_has(
+    hq_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HQ had sales the restored data does not: the restore sends them as deletions, and
+    HQ's figures for the shop (the day's sums, the tax, the khata) are the shop's own again."""
+    shop = _shop(tmp_path, "shop", monkeypatch)
+    shop_id = _enrol(shop, hq_server, "Main Road")
+    _sell(shop, 3)
+    _push(shop)
+    with shop.app_context():
+        data_dir = Path(shop.config["DATA_DIR"])
+        saved = backups.backup_database(data_dir / "tillbook.db", tmp_path / "saved.db").path
+        db.session.remove()
+    _sell(shop, 2, credit=True, offset=1)  # at HQ, then discarded by the restore
+    _push(shop)
+    with shop.app_context():
+        today = ledger.local_today()
+    assert _hq_figures(hq_server, shop_id, today)["days_bills"] == 5
+
+    with shop.app_context():
+        db.session.remove()
+        restore(shop, saved)
+    _push(shop)
+
+    own, held = _shop_figures(shop), _hq_figures(hq_server, shop_id, today)
+    assert own["days_bills"] == 3
+    for key in ("today", "days", "days_bills", "months", "months_profit", "outstanding"):
+        assert held[key] == own[key], key
+    assert held["tax"] == own["tax"]
+    with hq_server.app.app_context():
+        kept = set(db.session.scalars(select(HqInvoice.invoice_id)))
+        db.session.remove()
+    with shop.app_context():
+        assert kept == {str(i) for i in db.session.scalars(select(Invoice.id))}
+        db.session.remove()
+    # The rebuild from hq_records agrees: the deleted records are gone there too.
+    pushed = _tables(hq_server)
+    with hq_server.app.app_context():
+        hq_projections.rebuild(db.session)
         db.session.remove()
     assert _tables(hq_server) == pushed

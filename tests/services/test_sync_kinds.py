@@ -30,6 +30,8 @@ from posapp.models import (
 )
 from posapp.models.base import write_transaction
 from posapp.services import (
+    books_admin,
+    categories,
     checkout,
     debit_notes,
     expenses,
@@ -380,6 +382,33 @@ def test_a_process_reading_not_enrolled_again_forgets_what_it_skipped(
         make_product(other, admin.id, name="First sent")
     assert len(payloads()) == backfilled + 1  # one changeset, no second backfill
     assert [p["data"]["name"] for p in last()["product"]] == ["First sent"]
+
+
+def test_a_deleted_category_or_account_goes_out_as_a_deletion(admin: User) -> None:
+    enrol_here()
+    snacks = categories.create_category(db.session, {"name": "Snacks"}, admin.id)
+    bank = books_admin.add_bank_account(
+        db.session, {"code": "1290", "name": "Co-op bank"}, admin.id
+    )
+    category_id, account_id = str(snacks.id), str(bank.id)
+    assert ("category", category_id) in held() and ("account", account_id) in held()
+
+    categories.delete_category(db.session, snacks.id, admin.id)
+    deleted = last()
+    assert deleted["category"] == [{"kind": "category", "id": category_id, "deleted": True}]
+    assert [r["data"]["action"] for r in deleted["audit"]] == ["category.delete"]
+
+    books_admin.delete_account(db.session, bank.id, admin.id)
+    assert last()["account"] == [{"kind": "account", "id": account_id, "deleted": True}]
+    # Nothing that still exists is ever sent as deleted (a till payment travels inside its
+    # invoice, so it is never a record of its own, yet it exists).
+    product = make_product(db.session, admin.id, opening_stock="5")
+    payload = {"items": [{"product_id": product.id, "quantity": 1}]}
+    checkout.checkout(db.session, checkout.parse_checkout(payload), admin)
+    sent_deleted = [
+        (r["kind"], r["id"]) for p in payloads() for r in json.loads(p)["records"] if "deleted" in r
+    ]
+    assert sent_deleted == [("category", category_id), ("account", account_id)]
 
 
 def test_hq_knows_every_kind_a_shop_sends() -> None:
