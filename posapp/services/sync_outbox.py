@@ -461,6 +461,15 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         connection = session.connection()
         if state is None or state.enrolled or _read_enrolment(connection).enrolled:
             connection.info[_FLUSHING] = True
+            # Deleted objects are noted now, while their rows still exist: reading an expired
+            # attribute after the flush would fail. A deleted record goes as a deletion, a
+            # deleted child row as its parent's new state (serialize).
+            deleted = [obj for obj in session.deleted if _watched(obj)]
+            if deleted:
+                noted = _noted(connection)
+                for obj in deleted:
+                    name = obj.__table__.name
+                    noted.update(_touches(name, functools.partial(getattr, obj)))
             return
     state = _ENROLLED[engine]
     changed = (*session.new, *session.dirty, *session.deleted)
@@ -474,14 +483,12 @@ def _watched(obj: object) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    """Note the synced ORM objects the flush added, changed or deleted (ids known now; the
-    session's lists still show the flush's objects here). A deleted record goes as a
-    deletion, a deleted child row as its parent's new state (serialize)."""
+    """Note the synced ORM objects the flush added or changed (their ids are known now)."""
     connection = session.connection()
     if not connection.info.pop(_FLUSHING, False):
         return
     noted: set[tuple[str, int]] | None = None
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in (*session.new, *session.dirty):
         name = getattr(getattr(obj, "__table__", None), "name", None)
         if name not in WATCHED_TABLES:
             continue
