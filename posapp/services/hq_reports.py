@@ -487,6 +487,32 @@ def stock_matrix(
     return columns, found
 
 
+def stock_report(columns: list[ShopName], lines: list[StockLine]) -> Report:
+    """The stock matrix as a report (its CSV): a column per shop, blank where a shop does
+    not have the product; the value at selling price summed (quantities of different units
+    are not)."""
+    value_title = lazy("Value at selling price")
+    report_columns: list[Column] = [
+        (lazy("Code"), "text"),
+        (lazy("Product"), "text"),
+        (lazy("Unit"), "text"),
+        *((shop.name, "qty") for shop in columns),
+        (value_title, "money"),
+    ]
+    rows = [
+        [
+            line.code,
+            line.name,
+            line.unit,
+            *(None if milli is None else (milli, line.unit) for milli in line.stock),
+            line.value,
+        ]
+        for line in lines
+    ]
+    total = sum(line.value for line in lines)
+    return Report(lazy("Stock at the shops"), report_columns, rows, {value_title: total})
+
+
 # ---------------------------------------------------------------- books
 
 

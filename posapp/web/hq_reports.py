@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from posapp.errors import DomainError
+from posapp.errors import DomainError, ValidationError
 from posapp.extensions import db
 from posapp.i18n import _
 from posapp.services import exports, hq_reports, report_framework
@@ -96,7 +96,12 @@ def _ranged(name: str, build: Any) -> Response | str | tuple[str, int]:
             raise
         error = exc.message
     if as_csv:
-        return _csv(name, reports[0])
+        # ?table=N: the page's N-th table (sales: 0 by day, 1 by shop); the first by default.
+        table = args.get("table", "0")
+        if not table.isascii() or not table.isdigit() or int(table) >= len(reports):
+            raise ValidationError(_("There is no such table to download."), field="table")
+        index = int(table)
+        return _csv(name if index == 0 else f"{name}-{index + 1}", reports[index])
     html = render_template(
         "hq_reports/report.html",
         **_common(shop_id),
@@ -170,7 +175,7 @@ def sharing() -> BaseResponse:
 
 @bp.get("/stock")
 @admin_required
-def stock() -> str:
+def stock() -> Response | str:
     """Products × shops: stock on hand at each shop; low and out of stock marked, or only
     those."""
     shop_id = _shop()
@@ -180,6 +185,8 @@ def stock() -> str:
     columns, lines = hq_reports.stock_matrix(
         db.session, shop_id, out_only=out_only, low_only=low_only, query=query
     )
+    if request.args.get("format") == "csv":
+        return _csv("stock", hq_reports.stock_report(columns, lines))
     return render_template(
         "hq_reports/stock.html",
         **_common(shop_id),
@@ -189,6 +196,7 @@ def stock() -> str:
         low_only=low_only,
         query=query,
         value=sum(line.value for line in lines),
+        csv_query={k: v for k in ("shop", "q", "out", "low") if (v := request.args.get(k))},
     )
 
 

@@ -117,6 +117,36 @@ def test_sales_and_tax_download_as_csv(admin_client: FlaskClient, shops: tuple[s
     assert bad.status_code == 422 and "ends before it starts" in bad.get_data(as_text=True)
 
 
+def test_the_sales_by_shop_table_and_the_stock_download_as_csv(
+    admin_client: FlaskClient, shops: tuple[str, str]
+) -> None:
+    page = admin_client.get(f"/hq/reports/sales?{_range()}").get_data(as_text=True)
+    assert "table=1" in page  # the second table's own download
+    by_shop = admin_client.get(f"/hq/reports/sales?format=csv&table=1&{_range()}")
+    assert by_shop.status_code == 200 and "hq-sales-2-" in by_shop.headers["Content-Disposition"]
+    rows = by_shop.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("Shop,Bills,Gross sales")
+    assert [row.split(",")[:3] for row in rows[1:]] == [
+        ["Main Road", "1", "105.00"],
+        ["Station Road", "1", "236.00"],
+        ["Total", "2", "341.00"],
+    ]
+    for bad in ("2", "-1", "x", "١"):
+        answer = admin_client.get(f"/hq/reports/sales?format=csv&table={bad}&{_range()}")
+        assert answer.status_code == 422, bad
+
+    stock_page = admin_client.get("/hq/reports/stock?q=atta").get_data(as_text=True)
+    assert "format=csv" in stock_page and "q=atta" in stock_page
+    stock = admin_client.get("/hq/reports/stock?format=csv")
+    assert stock.status_code == 200 and stock.mimetype == "text/csv"
+    lines = stock.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "Code,Product,Unit,Main Road,Station Road,Value at selling price"
+    assert lines[1].split(",")[:5] == ["A1", "Atta", "pcs", "5", "0"]
+    assert lines[-1].startswith("Total,")
+    one_shop = admin_client.get(f"/hq/reports/stock?format=csv&shop={shops[1]}")
+    assert one_shop.get_data(as_text=True).lstrip("\ufeff").splitlines()[0].count(",") == 4
+
+
 def test_the_khata_sums_a_phone_number_once_customers_are_shared(
     admin_client: FlaskClient, shops: tuple[str, str]
 ) -> None:
