@@ -2,11 +2,20 @@
 # Build: docker build -t tillbook .   Run with PostgreSQL: see docker-compose.yml and docs/DEPLOY.md.
 FROM python:3.11-slim
 
+# TZ: a shop's day (its dashboard, Z-report, GST by day) and HQ's days are counted in the
+# machine's zone, and a container's is UTC: a sale at 02:00 in India would land on the day
+# before. Override TZ in compose for shops elsewhere. tzdata: the slim image has no zone files,
+# without which TZ is silently UTC.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    TILLBOOK_DATA_DIR=/data
+    TILLBOOK_DATA_DIR=/data \
+    TZ=Asia/Kolkata
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tzdata \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 

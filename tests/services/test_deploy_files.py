@@ -45,6 +45,9 @@ def test_dockerfile_runs_waitress_as_a_non_root_user_with_a_health_check() -> No
     assert f"127.0.0.1:{port}/api/health" in health
     assert json.loads(steps["VOLUME"][-1]) == ["/data"]
     assert any("TILLBOOK_DATA_DIR=/data" in env for env in steps["ENV"])
+    # Days are counted in the machine's zone: India's by default, with the zone files there.
+    assert any("TZ=Asia/Kolkata" in env.split() for env in steps["ENV"])
+    assert any("install" in run and "tzdata" in run.split() for run in steps["RUN"])
 
 
 def test_dockerfile_copies_what_exists_and_dockerignore_keeps_the_rest_out() -> None:
