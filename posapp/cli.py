@@ -704,7 +704,11 @@ def hq_status(ctx: click.Context) -> None:
         )
     )
     if link.last_error:
-        reason = str(hq_client.CREDENTIAL_REFUSED) if state.refused else link.last_error
+        reason = (
+            str(hq_client.CREDENTIAL_REFUSED)
+            if state.refused
+            else hq_client.error_text(link.last_error)
+        )
         click.echo(_("Last error: %(reason)s", reason=reason))
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from posapp.errors import DomainError, Forbidden, ValidationError
-from posapp.i18n import _, lazy
+from posapp.i18n import LazyString, _, lazy
 from posapp.models import SyncOutbox
 from posapp.models.base import engine_of, table, utcnow, write_transaction
 from posapp.services import audit, hq_apply, sync_outbox
@@ -83,9 +83,10 @@ class HqUnavailable(Exception):
     `message` is the reason in words, for the Admin -> HQ page; the loop retries.
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | LazyString) -> None:
+        super().__init__(str(message))
+        self.message = str(message)  # in the language of the moment it failed
+        self.words = message  # kept as a message, so the page can say it in its reader's
 
 
 class HqRefused(Exception):
@@ -151,7 +152,7 @@ def call(
     except (urllib.error.URLError, OSError, HTTPException, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise HqUnavailable(
-            _("Could not reach HQ at %(url)s: %(reason)s", url=url, reason=str(reason))
+            lazy("Could not reach HQ at %(url)s: %(reason)s", url=url, reason=str(reason))
         ) from exc
     try:
         parsed = json.loads(raw.decode("utf-8")) if raw else {}
@@ -162,7 +163,7 @@ def call(
             parsed = {}
         else:
             raise HqUnavailable(
-                _("HQ's answer was not understood (HTTP %(status)s).", status=status)
+                lazy("HQ's answer was not understood (HTTP %(status)s).", status=status)
             )
     return Answer(status, parsed)
 
@@ -370,11 +371,37 @@ def _store(session: Session, **values: str | int) -> None:
             )
 
 
-def _failed(session: Session, message: str) -> None:
+def _failed(session: Session, message: str | LazyString) -> None:
     try:
-        _store(session, last_error=message, last_attempt=utcnow().isoformat())
+        _store(session, last_error=_stored_words(message), last_attempt=utcnow().isoformat())
     except Exception:  # the shop's database busy: the page misses one reason
         log.exception("could not store the HQ push error")
+
+
+# A failure is stored as its message and values, not as words: the push thread has no reader
+# (no request, no language), and the page says it in the language of whoever opens it.
+_WORDS_PREFIX = '{"msgid":'
+
+
+def _stored_words(message: str | LazyString) -> str:
+    if not isinstance(message, LazyString) or message.context is not None:
+        return str(message)
+    values = {
+        name: value if isinstance(value, int | str) else str(value)
+        for name, value in message.values.items()
+    }
+    return json.dumps({"msgid": message.message, "values": values}, ensure_ascii=False)
+
+
+def error_text(stored: str) -> str:
+    """The stored reason the last push failed, in the current language ("" for none)."""
+    if not stored.startswith(_WORDS_PREFIX):
+        return stored  # plain words: the refused credential's, or from an older version
+    try:
+        found = json.loads(stored)
+        return _(str(found["msgid"]), **dict(found["values"]))
+    except (ValueError, KeyError, TypeError):
+        return stored  # a hand-edited value: shown as it is rather than failing the page
 
 
 # One push at a time per process (the loop and "Sync now"): two would store acks out of order.
@@ -419,13 +446,13 @@ def _pull(session: Session, opener: Opener, result: PushResult) -> None:
             message = (
                 _unexpected(answer)
                 if answer.status != 200
-                else _("HQ's changes were not understood (HTTP %(status)s).", status=200)
+                else lazy("HQ's changes were not understood (HTTP %(status)s).", status=200)
             )
             _failed(session, message)
             raise HqUnavailable(message)
         for item in items:
             if not isinstance(item, dict) or _acked_in({"acked": item.get("seq")}) is None:
-                message = _("HQ's changes were not understood (HTTP %(status)s).", status=200)
+                message = lazy("HQ's changes were not understood (HTTP %(status)s).", status=200)
                 _failed(session, message)
                 raise HqUnavailable(message)
             if int(item["seq"]) <= cursor:
@@ -472,7 +499,7 @@ def _push(session: Session, opener: Opener | None) -> PushResult:
             held = _acked_in(answer.error_details)
             if held is None or held >= acked:
                 # Sending from HQ's seq did not help: the shop pruned what HQ now lacks.
-                message = _(
+                message = lazy(
                     "HQ is missing changesets this shop no longer holds (HQ has them up to "
                     "number %(acked)s).",
                     acked=held if held is not None else "?",
@@ -564,14 +591,14 @@ def _acked_in(body: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _unexpected(answer: Answer) -> str:
+def _unexpected(answer: Answer) -> LazyString:
     error = answer.body.get("error")
     message = error.get("message") if isinstance(error, dict) else None
     if isinstance(message, str) and message:
-        return _(
+        return lazy(
             "HQ answered HTTP %(status)s: %(reason)s", status=answer.status, reason=message[:300]
         )
-    return _("HQ answered HTTP %(status)s.", status=answer.status)
+    return lazy("HQ answered HTTP %(status)s.", status=answer.status)
 
 
 def _send(
@@ -583,7 +610,7 @@ def _send(
             opener, "POST" if body is not None else "GET", link.url + path, body, link.credential
         )
     except HqUnavailable as exc:
-        _failed(session, exc.message)
+        _failed(session, exc.words)
         raise
     if answer.status == 401:
         # Stored in English, the words the page looks up in the reader's language: the page

@@ -38,6 +38,7 @@ def _page(
         pull=hq_apply.state(db.session),
         last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
         last_attempt=datetime.fromisoformat(last_attempt) if last_attempt else None,
+        last_error=hq_client.error_text(state.link.last_error),
         values=values or {},
         fields=fields or {},
         error=error,

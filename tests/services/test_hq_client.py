@@ -182,7 +182,8 @@ def test_push_resumes_after_a_5xx_and_a_dropped_connection(hq: FakeHq, admin: Us
     with pytest.raises(hq_client.HqUnavailable, match="HTTP 500"):
         hq_client.push(db.session, opener())
     failed = load_hq(db.session)
-    assert "HTTP 500" in failed.last_error and failed.last_attempt and not failed.last_sync
+    reason = hq_client.error_text(failed.last_error)
+    assert "HTTP 500" in reason and failed.last_attempt and not failed.last_sync
     with pytest.raises(hq_client.HqUnavailable, match="Could not reach HQ"):
         hq_client.push(db.session, opener())
     assert hq.acked == 0 and load_hq(db.session).acked_seq == 0

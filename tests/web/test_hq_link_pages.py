@@ -20,6 +20,7 @@ from posapp.services import hq_client
 from posapp.services.settings import load_hq, save_hq
 from tests.factories import make_product
 from tests.hq_fake import CREDENTIAL, GOOD_CODE, SHOP_ID, FakeHq, running_hq
+from tests.hq_fake import opener as hq_opener
 
 
 @pytest.fixture
@@ -108,6 +109,28 @@ def test_a_failed_sync_says_why_and_a_refused_credential_says_so(
     html = admin_client.post("/hq-link/sync", follow_redirects=True).data.decode()
     assert 'data-hq-error="refused"' in html
     assert "HQ refused this shop&#39;s credential" in html
+
+
+def test_a_failure_the_push_loop_stored_is_shown_in_the_readers_language(
+    admin_client: FlaskClient, hq: FakeHq
+) -> None:
+    # The loop's thread has no request and no language: it stores the message, not words.
+    enrol(admin_client, hq)
+    make_product(db.session, name="Tea")
+    hq.fail_next("500")
+    with pytest.raises(hq_client.HqUnavailable):
+        hq_client.push(db.session, hq_opener())
+    stored = load_hq(db.session).last_error
+    assert "HQ answered HTTP" in stored and "पिछला" not in stored
+    hindi = admin_client.get("/hq-link/", headers={"Accept-Language": "hi"}).data.decode()
+    assert "पिछला सिंक नहीं हो सका: HQ ने HTTP 500 जवाब दिया: HQ fell over." in hindi
+    english = admin_client.get("/hq-link/").data.decode()
+    assert "The last sync failed: HQ answered HTTP 500: HQ fell over." in english
+    # A value stored by an older version (plain words) or edited by hand is shown as it is.
+    for plain in ("HQ answered HTTP 502.", '{"msgid": 1}'):
+        with write_transaction(db.session):
+            save_hq(db.session, last_error=plain)
+        assert plain.replace('"', "&#34;") in admin_client.get("/hq-link/").data.decode()
 
 
 def test_sync_now_when_not_enrolled_says_so(admin_client: FlaskClient) -> None:
