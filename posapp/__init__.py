@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 from decimal import Decimal
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -42,13 +44,49 @@ class ExactJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         kwargs.setdefault("parse_float", Decimal)
+        if isinstance(s, bytes | bytearray):
+            s = bytes(s).decode(json.detect_encoding(s), "surrogatepass")  # as json.loads does
         try:
             value = super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("The JSON document is nested too deeply.") from None
-        if json_depth(value) > MAX_JSON_DEPTH:
+        depth = json_text_depth(s, MAX_JSON_DEPTH)
+        if depth is None:
+            depth = json_depth(value)
+        if depth > MAX_JSON_DEPTH:
             raise ValueError(f"The JSON document nests deeper than {MAX_JSON_DEPTH} levels.")
         return value
+
+
+# Outside its strings a JSON text is ASCII: brackets, and these (Python's parser also takes
+# NaN, Infinity and -Infinity).
+_NOT_BRACKETS = b"0123456789+-.eE,: \t\n\rtruefalsnNIiy"
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def json_text_depth(text: str, limit: int) -> int | None:
+    """How deeply lists and objects nest in a JSON text that parsed (a scalar is 0), counted
+    up to `limit` + 1 at most; None if the text is not one this reading understands.
+
+    The same as `json_depth` of the parsed value, read from the text with C-speed string
+    methods: escapes out (pairs of backslashes first, then escaped quotes), the strings out
+    (every other piece between quotes), everything but brackets out, then one level of
+    innermost pairs off per pass. Walking the value in Python took a push of 200 sales to
+    HQ ~50 ms; this takes a few.
+    """
+    plain = text.replace("\\\\", "").replace('\\"', "")
+    outside = "".join(plain.split('"')[0::2])
+    if not outside.isascii():
+        return None
+    brackets = outside.encode("ascii").translate(None, _NOT_BRACKETS)
+    depth = 0
+    while brackets and depth <= limit:
+        shorter = _EMPTY_PAIR.sub(b"", brackets)
+        if len(shorter) == len(brackets):  # something else is left: read the value instead
+            return None
+        brackets = shorter
+        depth += 1
+    return depth
 
 
 def json_depth(value: Any) -> int:
