@@ -205,3 +205,30 @@ def test_two_servers_cannot_share_a_port_and_the_first_still_serves() -> None:
     finally:
         assert first.stop(grace=WAIT)
     assert not first.running
+
+
+GC_PROBE = r"""
+import gc
+from posapp.serving import GC_FIRST_THRESHOLD, tune_gc
+
+assert gc.get_threshold()[0] == 700 and gc.get_freeze_count() == 0
+kept = [[] for _ in range(10)]
+tune_gc()
+frozen = gc.get_freeze_count()
+assert frozen > 0 and gc.get_threshold()[0] == GC_FIRST_THRESHOLD
+more = [[] for _ in range(10)]
+tune_gc()  # a second server in the process: nothing more frozen
+assert gc.get_freeze_count() == frozen
+gc.set_threshold(0)
+tune_gc()  # a collector someone switched off stays off
+assert gc.get_threshold()[0] == 0
+print("ok")
+"""
+
+
+def test_the_server_collects_cycles_less_often_and_freezes_the_start_once() -> None:
+    # In a fresh interpreter: the test process has frozen and tuned its own collector.
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
