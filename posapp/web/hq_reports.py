@@ -97,10 +97,11 @@ def _ranged(name: str, build: Any) -> Response | str | tuple[str, int]:
         error = exc.message
     if as_csv:
         # ?table=N: the page's N-th table (sales: 0 by day, 1 by shop); the first by default.
-        table = args.get("table", "0")
-        if not table.isascii() or not table.isdigit() or int(table) >= len(reports):
+        # Looked up as text: never int() of whatever the query holds (a 5 000-digit number
+        # is a ValueError, not a table).
+        index = {str(i): i for i in range(len(reports))}.get(args.get("table", "0"))
+        if index is None:
             raise ValidationError(_("There is no such table to download."), field="table")
-        index = int(table)
         return _csv(name if index == 0 else f"{name}-{index + 1}", reports[index])
     html = render_template(
         "hq_reports/report.html",
