@@ -552,12 +552,7 @@ def _recheck_ack(session: Session, opener: Opener, link: HqLink) -> int:
     again above HQ's (re-sending one HQ has is harmless: records are upserted). Returns the
     ack to send from. The flag is cleared in the same transaction as the renumbering.
     """
-    answer = _send(session, opener, link, STATUS_PATH, None)
-    held = _acked_in(answer.body) if answer.status == 200 else None
-    if held is None:
-        message = _unexpected(answer)
-        _failed(session, message)
-        raise HqUnavailable(message)
+    held = _ask_acked(session, opener, link)
     with write_transaction(session):
         if held > link.acked_seq:
             _move_above(session, link.acked_seq, held)
@@ -566,6 +561,17 @@ def _recheck_ack(session: Session, opener: Opener, link: HqLink) -> int:
         save_hq(session, recheck_ack=False)
     # HQ behind the copy (HQ itself restored) is the push's sync_gap answer's case.
     return max(held, link.acked_seq)
+
+
+def _ask_acked(session: Session, opener: Opener, link: HqLink) -> int:
+    """HQ's acked seq for this shop (GET sync/status); HqUnavailable, stored, if not said."""
+    answer = _send(session, opener, link, STATUS_PATH, None)
+    held = _acked_in(answer.body) if answer.status == 200 else None
+    if held is None:
+        message = _unexpected(answer)
+        _failed(session, message)
+        raise HqUnavailable(message)
+    return held
 
 
 def _move_above(session: Session, acked: int, held: int) -> None:
@@ -630,12 +636,7 @@ def resume_from_hq(session: Session, opener: Opener | None = None) -> int:
     session.rollback()
     if not link.enrolled:
         raise DomainError(_("This shop is not enrolled at an HQ."), code="not_enrolled")
-    answer = _send(session, opener or default_opener(), link, STATUS_PATH, None)
-    held = _acked_in(answer.body) if answer.status == 200 else None
-    if held is None:
-        message = _unexpected(answer)
-        _failed(session, message)
-        raise HqUnavailable(message)
+    held = _ask_acked(session, opener or default_opener(), link)
     _store(session, acked_seq=held)
     return held
 
