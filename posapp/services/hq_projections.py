@@ -540,16 +540,24 @@ KINDS = tuple(_TABLES_OF_KIND)
 
 
 def _write(
-    session: Session, shop_id: str, by_kind: dict[str, list[Record]], *, replace: bool
+    session: Session,
+    shop_id: str,
+    by_kind: dict[str, list[Record]],
+    *,
+    replace: bool,
+    gone: dict[str, list[str]] | None = None,
 ) -> None:
-    """Make the rows of the records of each kind (deleting their old rows first if `replace`)."""
-    days: set[date] = set()
+    """Make the rows of the records of each kind (deleting their old rows first if `replace`);
+    the rows of the records `gone` (ids by kind) only go. The days any of them counted on are
+    summed again, once."""
+    removed: dict[str, list[str]] = {kind: list(ids) for kind, ids in (gone or {}).items()}
     if replace:
         for kind, records in by_kind.items():
-            ids = [record_id for record_id, _data in records]
-            for target, key in _TABLES_OF_KIND[kind]:
-                # The days the old versions counted on are summed again too.
-                days.update(_delete(session, target, key, shop_id, ids))
+            removed.setdefault(kind, []).extend(record_id for record_id, _data in records)
+    days: set[date] = set()
+    for kind, ids in removed.items():
+        for target, key in _TABLES_OF_KIND[kind]:
+            days.update(_delete(session, target, key, shop_id, ids))
     pushed_invoices = dict(by_kind.get("invoice", []))
     made: list[tuple[Table, list[Row]]] = []
     if by_kind.get("invoice"):
@@ -572,7 +580,7 @@ def _write(
         _insert(session, target, rows)
         if target is _INVOICES or target is _NOTES:
             days.update(row["day"] for row in rows)
-    if replace and days:
+    if (replace or removed) and days:
         refresh_days(session, shop_id, days)
 
 
@@ -593,18 +601,12 @@ def project(
     for row in rows:
         if row["kind"] in _TABLES_OF_KIND:
             by_kind.setdefault(row["kind"], []).append((row["record_id"], row["payload"]))
-    if by_kind:
-        _write(session, shop_id, by_kind, replace=True)
     deleted: dict[str, list[str]] = {}
     for kind, record_id in gone:
         if kind in _TABLES_OF_KIND:
             deleted.setdefault(kind, []).append(record_id)
-    days: set[date] = set()
-    for kind, ids in deleted.items():
-        for target, key in _TABLES_OF_KIND[kind]:
-            days.update(_delete(session, target, key, shop_id, ids))
-    if days:
-        refresh_days(session, shop_id, days)
+    if by_kind or deleted:
+        _write(session, shop_id, by_kind, replace=True, gone=deleted)
 
 
 def _records_of(session: Session, shop_id: str, kind: str) -> Iterator[list[Record]]:
